@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError } from '../errors.js';
+import { parseForm, typedValues, type FieldMessages } from '../forms.js';
+import { hasMessage, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { plainQuerySchema } from '../catalog/catalog-schemas.js';
+import { csrfTokenFor } from '../plugins/security.js';
+import { loginSchema, passwordChangeSchema, registerSchema, safeNextPath } from './accounts-schemas.js';
+import type { AccountsService } from './accounts-service.js';
+import { currentUser, homeOf, requireUser } from './guards.js';
+import { z } from 'zod';
+
+/** Called after a successful sign-in with the anonymous session it replaced (the cart merges). */
+export type SignInHook = (previousSessionHash: string | null, userId: number, newSessionHash: string) => void;
+
+/** Field codes from service errors (AppError details.fields) in the user's language. */
+export function translateFieldCodes(fields: Record<string, string> | undefined, t: Translator): FieldMessages {
+  const out: FieldMessages = {};
+  for (const [field, code] of Object.entries(fields ?? {})) {
+    const key = `errors.${code}`;
+    out[field] = hasMessage(key) ? t(key as MessageKey) : t('validation.invalid');
+  }
+  return out;
+}
+
+const clientAddress = (request: FastifyRequest) => request.ip;
+
+export default async function accountsRoutes(
+  root: FastifyInstance,
+  opts: { accounts: AccountsService; onSignIn: SignInHook[] },
+) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { accounts } = opts;
+  const nextQuery = plainQuerySchema.extend({ next: z.string().max(500).optional() });
+
+  function renderLogin(request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, error: string | null, status = 200) {
+    return reply.code(status).view('accounts/login', {
+      title: request.t('accounts.loginTitle'),
+      values,
+      error,
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/login', { schema: { querystring: nextQuery } }, async (request, reply) => {
+    if (request.user) return reply.redirect(safeNextPath(request.query.next) ?? homeOf(request.user.role), 303);
+    return renderLogin(request, reply, { next: safeNextPath(request.query.next) ?? '' }, null);
+  });
+
+  app.post(
+    '/login',
+    { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const form = parseForm(loginSchema, request.body, request.t);
+      const values = typedValues(request.body);
+      if (!form.ok) return renderLogin(request, reply, values, request.t('errors.login_failed'), 422);
+      try {
+        const user = await accounts.authenticate(form.data, clientAddress(request));
+        const previous = request.session?.idHash ?? null;
+        const session = reply.startSession(user.id, user.role);
+        for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash);
+        return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
+      } catch (error) {
+        if (error instanceof AppError && (error.code === 'login_failed' || error.code === 'login_throttled')) {
+          return renderLogin(request, reply, values, request.t(`errors.${error.code}`), error.status);
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.post('/logout', async (request, reply) => {
+    reply.endSession();
+    return reply.redirect('/', 303);
+  });
+
+  function renderRegister(request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, fields: FieldMessages, status = 200) {
+    return reply.code(status).view('accounts/register', {
+      title: request.t('accounts.registerTitle'),
+      values,
+      fields,
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/register', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    if (request.user) return reply.redirect(homeOf(request.user.role), 303);
+    return renderRegister(request, reply, {}, {});
+  });
+
+  app.post('/register', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+    const form = parseForm(registerSchema, request.body, request.t);
+    const values = typedValues(request.body, ['password', 'passwordConfirm', '_csrf']);
+    if (!form.ok) return renderRegister(request, reply, values, form.fields, 422);
+    try {
+      const user = await accounts.register(form.data, clientAddress(request));
+      const previous = request.session?.idHash ?? null;
+      const session = reply.startSession(user.id, user.role);
+      for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash);
+      reply.flash('success', request.t('accounts.registered'));
+      return reply.redirect('/', 303);
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields) {
+        return renderRegister(request, reply, values, translateFieldCodes(error.details.fields, request.t), error.status);
+      }
+      throw error;
+    }
+  });
+
+  app.get('/account/password', { preHandler: requireUser, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    return reply.view('accounts/password', { title: request.t('accounts.passwordTitle'), fields: {} });
+  });
+
+  app.post('/account/password', { preHandler: requireUser }, async (request, reply) => {
+    const user = currentUser(request);
+    const form = parseForm(passwordChangeSchema, request.body, request.t);
+    const render = (fields: FieldMessages, status: number) =>
+      reply.code(status).view('accounts/password', { title: request.t('accounts.passwordTitle'), fields, csrfToken: csrfTokenFor(request, reply) });
+    if (!form.ok) return render(form.fields, 422);
+    try {
+      await accounts.changePassword(user.id, form.data.currentPassword, form.data.newPassword, clientAddress(request));
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields) return render(translateFieldCodes(error.details.fields, request.t), error.status);
+      throw error;
+    }
+    // A new session id, and every other session of this user ends.
+    const session = reply.startSession(user.id, user.role);
+    accounts.endOtherSessions(user.id, session.idHash);
+    reply.flash('success', request.t('accounts.passwordChanged'));
+    return reply.redirect(homeOf(user.role), 303);
+  });
+}

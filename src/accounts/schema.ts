@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { epochMs, flag, nowMs } from '../db/columns.js';
+import { projects } from '../projects/schema.js';
+import { villages } from '../villages/schema.js';
+
+export const ROLES = ['buyer', 'first_secretary', 'coordinator', 'admin', 'outlet_staff'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Stored lower-cased and trimmed. */
+    email: text('email').notNull(),
+    /** scrypt$N$r$p$salt$hash (base64). */
+    passwordHash: text('password_hash').notNull(),
+    displayName: text('display_name').notNull(),
+    role: text('role', { enum: ROLES }).notNull().default('buyer'),
+    /** A coordinator scoped to every project (otherwise to user_projects). */
+    allProjects: flag('all_projects').notNull().default(false),
+    disabled: flag('disabled').notNull().default(false),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    updatedAt: epochMs('updated_at').notNull().default(nowMs),
+    passwordChangedAt: epochMs('password_changed_at').notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('users_email_uq').on(t.email),
+    check('users_role_ck', sql`${t.role} IN ('buyer','first_secretary','coordinator','admin','outlet_staff')`),
+    check('users_email_ck', sql`${t.email} = lower(trim(${t.email})) AND instr(${t.email}, '@') > 1`),
+  ],
+);
+
+/** Villages a first secretary runs. */
+export const userVillages = sqliteTable(
+  'user_villages',
+  {
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    villageId: integer('village_id').notNull().references(() => villages.id),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.villageId] })],
+);
+
+/** Projects a coordinator is scoped to (unless users.all_projects). */
+export const userProjects = sqliteTable(
+  'user_projects',
+  {
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    projectId: integer('project_id').notNull().references(() => projects.id),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.projectId] })],
+);
+
+/**
+ * Server-side sessions, anonymous ones included (they carry the cart and the CSRF secret).
+ * The cookie holds a random id; only its SHA-256 is stored here.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** JSON: csrf secret, locale, flash messages. */
+    data: text('data').notNull().default('{}'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    lastSeenAt: epochMs('last_seen_at').notNull().default(nowMs),
+    /** Absolute expiry, whatever the activity. */
+    expiresAt: epochMs('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+/** Failed sign-ins, for throttling per account and per address. */
+export const loginFailures = sqliteTable(
+  'login_failures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    address: text('address').notNull(),
+    at: epochMs('at').notNull().default(nowMs),
+  },
+  (t) => [index('login_failures_email_idx').on(t.email, t.at), index('login_failures_address_idx').on(t.address, t.at)],
+);

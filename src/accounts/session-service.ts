@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { AccountsQueries, SessionRow } from './accounts-queries.js';
+import type { Role } from './schema.js';
+
+/**
+ * Server-side sessions. The cookie carries 256 random bits; the database keeps only their SHA-256,
+ * so a leaked database does not hand out live sessions. Staff sessions idle out sooner.
+ */
+export const SESSION_POLICY = {
+  /** Buyers and anonymous carts. */
+  idleMs: 14 * 24 * 3600_000,
+  absoluteMs: 30 * 24 * 3600_000,
+  /** First secretaries, coordinators, admins, outlet staff. */
+  staffIdleMs: 2 * 3600_000,
+  staffAbsoluteMs: 12 * 3600_000,
+  /** last_seen_at is written at most this often. */
+  touchEveryMs: 60_000,
+} as const;
+
+export interface SessionData {
+  flash?: { kind: 'success' | 'error'; message: string };
+}
+
+export interface CurrentUser {
+  id: number;
+  email: string;
+  displayName: string;
+  role: Role;
+  allProjects: boolean;
+  villageIds: number[];
+  projectIds: number[];
+}
+
+export interface Session {
+  idHash: string;
+  userId: number | null;
+  data: SessionData;
+  createdAt: number;
+}
+
+export const hashSessionId = (id: string) => createHash('sha256').update(id).digest('hex');
+const isStaff = (role: Role | undefined) => role !== undefined && role !== 'buyer';
+
+export function createSessionService(queries: AccountsQueries, clock: Clock) {
+  function parseData(raw: string): SessionData {
+    try {
+      const value: unknown = JSON.parse(raw);
+      return value && typeof value === 'object' ? (value as SessionData) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  function expired(row: SessionRow, role: Role | undefined, now: number): boolean {
+    const idle = isStaff(role) ? SESSION_POLICY.staffIdleMs : SESSION_POLICY.idleMs;
+    return row.expiresAt <= now || row.lastSeenAt + idle <= now;
+  }
+
+  return {
+    /** Loads the session behind a cookie value; expired or unknown ids give null (and expired rows are removed). */
+    load(cookieValue: string | undefined): { session: Session; user: CurrentUser | null } | null {
+      if (!cookieValue || cookieValue.length > 100) return null;
+      const idHash = hashSessionId(cookieValue);
+      const row = queries.sessionByHash(idHash);
+      if (!row) return null;
+      const now = clock();
+      const userRow = row.userId === null ? undefined : queries.userById(row.userId);
+      if (expired(row, userRow?.role, now) || userRow?.disabled) {
+        queries.deleteSession(idHash);
+        return null;
+      }
+      if (now - row.lastSeenAt >= SESSION_POLICY.touchEveryMs) queries.touchSession(idHash, now);
+      const user: CurrentUser | null = userRow
+        ? {
+            id: userRow.id,
+            email: userRow.email,
+            displayName: userRow.displayName,
+            role: userRow.role,
+            allProjects: Boolean(userRow.allProjects),
+            villageIds: queries.villageIdsOf(userRow.id),
+            projectIds: queries.projectIdsOf(userRow.id),
+          }
+        : null;
+      return { session: { idHash, userId: row.userId, data: parseData(row.data), createdAt: row.createdAt }, user };
+    },
+
+    /** Creates a session (anonymous when userId is null) and returns the cookie value. */
+    create(userId: number | null, role?: Role): { cookieValue: string; session: Session } {
+      const cookieValue = randomBytes(32).toString('base64url');
+      const now = clock();
+      const absolute = isStaff(role) ? SESSION_POLICY.staffAbsoluteMs : SESSION_POLICY.absoluteMs;
+      const session: Session = { idHash: hashSessionId(cookieValue), userId, data: {}, createdAt: now };
+      queries.insertSession({ idHash: session.idHash, userId, data: '{}', createdAt: now, lastSeenAt: now, expiresAt: now + absolute });
+      return { cookieValue, session };
+    },
+
+    save(session: Session): void {
+      queries.saveSessionData(session.idHash, JSON.stringify(session.data));
+    },
+
+    destroy(idHash: string): void {
+      queries.deleteSession(idHash);
+    },
+
+    /** Ends every other session of a user (after a password change). */
+    destroyOthers(userId: number, keepHash: string | null): void {
+      queries.deleteSessionsOfUser(userId, keepHash);
+    },
+
+    /** Housekeeping: removes sessions past their absolute expiry or idle longer than the longest idle time. */
+    prune(): void {
+      const now = clock();
+      queries.deleteExpiredSessions(now, now - SESSION_POLICY.idleMs);
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,112 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createAccountsQueries } from './accounts/accounts-queries.js';
+import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
+import { createAccountsService } from './accounts/accounts-service.js';
+import { createSessionService } from './accounts/session-service.js';
+import { createAuditService } from './audit/audit-service.js';
+import { createCatalogService } from './catalog/catalog-service.js';
+import catalogRoutes from './catalog/catalog-routes.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database_ } from './db/client.js';
+import { createMediaService } from './media/media-service.js';
+import mediaRoutes from './media/media-routes.js';
+import errorHandler from './plugins/error-handler.js';
+import requestContext from './plugins/request-context.js';
+import security from './plugins/security.js';
+import sessionPlugin from './plugins/session.js';
+import viewPlugin from './plugins/view.js';
+import { STATIC_DIR } from './paths.js';
+import healthRoutes from './health-routes.js';
+
+export interface AppDeps {
+  db: Database_;
+  clock?: Clock;
+  /** Pino options or false; tests pass false. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export type App = FastifyInstance;
+
+/** Builds every service once (the composition root). Nothing is wired on first request. */
+function buildServices(config: Config, deps: AppDeps) {
+  const clock = deps.clock ?? systemClock;
+  const audit = createAuditService(deps.db, clock);
+  const accountsQueries = createAccountsQueries(deps.db);
+  const sessions = createSessionService(accountsQueries, clock);
+  const accounts = createAccountsService(accountsQueries, { clock, audit });
+  const media = createMediaService(deps.db);
+  const catalog = createCatalogService(deps.db, { clock });
+  const onSignIn: SignInHook[] = [];
+  return { clock, audit, sessions, accounts, media, catalog, onSignIn };
+}
+export type Services = ReturnType<typeof buildServices>;
+
+/** Returns the shop as a Fastify instance that is ready but not listening. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    trustProxy: true,
+    bodyLimit: 256 * 1024,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // Per-request lines only at debug/trace; errors are logged by our error handler.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const services = buildServices(config, deps);
+
+  // Third-party plugins first.
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: config.stripe ? ["'self'", 'https://checkout.stripe.com'] : ["'self'"],
+        ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: config.secureCookies,
+  });
+  // Limits are per route (sign-in, registration); nothing is limited globally.
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyStatic, {
+    root: STATIC_DIR,
+    prefix: '/static/',
+    maxAge: '1h',
+    etag: true,
+  });
+
+  // The app's own plugins.
+  await app.register(requestContext, { secureCookies: config.secureCookies });
+  await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
+  await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies });
+  await app.register(viewPlugin);
+  await app.register(errorHandler);
+
+  // Routes, domain by domain.
+  await app.register(healthRoutes, { db: deps.db });
+  await app.register(mediaRoutes, { media: services.media });
+  await app.register(catalogRoutes, { catalog: services.catalog });
+  await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,88 @@
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { statementCache } from '../db/statements.js';
+
+export interface AuditEntry {
+  userId: number | null;
+  /** Stable action code: household.create, product.update, user.role_change … */
+  action: string;
+  entityType: string;
+  entityId: string | number;
+  before?: unknown;
+  after?: unknown;
+  address?: string | null;
+}
+
+export interface AuditQuery {
+  userId?: number;
+  action?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The audit log: who did what to money, stock, households and roles, when and from where.
+ * record() is synchronous so it runs inside the same transaction as the change it describes.
+ */
+export function createAuditService(db: Database_, clock: Clock) {
+  const q = statementCache(db.sqlite);
+  return {
+    record(entry: AuditEntry): void {
+      q(
+        `INSERT INTO audit_log (user_id, action, entity_type, entity_id, summary, address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        entry.userId,
+        entry.action,
+        entry.entityType,
+        String(entry.entityId),
+        JSON.stringify({ before: entry.before ?? null, after: entry.after ?? null }),
+        entry.address ?? null,
+        clock(),
+      );
+    },
+
+    list(filter: AuditQuery) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.userId !== undefined) {
+        where.push('a.user_id = ?');
+        params.push(filter.userId);
+      }
+      if (filter.action) {
+        where.push('a.action LIKE ?');
+        params.push(`${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      if (filter.from !== undefined) {
+        where.push('a.created_at >= ?');
+        params.push(filter.from);
+      }
+      if (filter.to !== undefined) {
+        where.push('a.created_at < ?');
+        params.push(filter.to);
+      }
+      const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const rows = q(
+        `SELECT a.id, a.user_id AS userId, u.email AS userEmail, a.action, a.entity_type AS entityType, a.entity_id AS entityId,
+                a.summary, a.address, a.created_at AS createdAt
+         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id ${whereSql.replace(/LIKE \?/g, "LIKE ? ESCAPE '\\'")}
+         ORDER BY a.id DESC LIMIT ? OFFSET ?`,
+      ).all(...params, filter.limit, filter.offset) as {
+        id: number;
+        userId: number | null;
+        userEmail: string | null;
+        action: string;
+        entityType: string;
+        entityId: string;
+        summary: string;
+        address: string | null;
+        createdAt: number;
+      }[];
+      const total = (q(`SELECT count(*) AS n FROM audit_log a ${whereSql.replace(/LIKE \?/g, "LIKE ? ESCAPE '\\'")}`).get(...params) as { n: number }).n;
+      return { rows, total };
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

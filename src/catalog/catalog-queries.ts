@@ -1,0 +1,345 @@
+import type { Database_ } from '../db/client.js';
+import { statementCache } from '../db/statements.js';
+import type { Category } from './schema.js';
+
+/** All of the catalog's SQL. Statements are prepared once per distinct SQL text. */
+
+export interface ProductCardRow {
+  id: number;
+  slug: string;
+  titleZh: string;
+  titleEn: string | null;
+  priceFen: number;
+  unit: string;
+  stock: number;
+  category: Category;
+  soldCount: number;
+  createdAt: number;
+  villageSlug: string;
+  villageZh: string;
+  villageEn: string | null;
+  producerZh: string;
+  producerEn: string | null;
+  projectSlug: string;
+  projectZh: string;
+  projectEn: string | null;
+  photoId: number | null;
+}
+
+export type SortKey = 'relevance' | 'newest' | 'price_asc' | 'price_desc' | 'popular';
+
+/**
+ * One search term: matched through FTS5 (3+ characters) or LIKE (shorter), or satisfied by a
+ * category whose name the term is (蜂蜜 finds 槐花蜜 too).
+ */
+export interface SearchTerm {
+  /** FTS5 MATCH expression (an escaped phrase). */
+  match?: string;
+  /** LIKE pattern (escaped with \). */
+  like?: string;
+  categories: Category[];
+}
+
+export interface ListingFilter {
+  /** Every term must match. */
+  terms?: SearchTerm[];
+  category?: Category;
+  villageSlug?: string;
+  projectSlug?: string;
+  sort: SortKey;
+  limit: number;
+  offset: number;
+}
+
+const CARD_COLUMNS = `
+  p.id, p.slug, p.title_zh AS titleZh, p.title_en AS titleEn, p.price_fen AS priceFen, p.unit, p.stock,
+  p.category, p.sold_count AS soldCount, p.created_at AS createdAt,
+  v.slug AS villageSlug, v.name_zh AS villageZh, v.name_en AS villageEn,
+  pr.name_zh AS producerZh, pr.name_en AS producerEn,
+  pj.slug AS projectSlug, pj.name_zh AS projectZh, pj.name_en AS projectEn,
+  (SELECT ph.list_media_id FROM product_photos ph WHERE ph.product_id = p.id ORDER BY ph.position, ph.id LIMIT 1) AS photoId`;
+
+const CARD_FROM = `
+  FROM products p
+  JOIN producers pr ON pr.id = p.producer_id
+  JOIN villages v ON v.id = pr.village_id
+  JOIN projects pj ON pj.id = p.project_id`;
+
+const LIKE_TARGET = `(p.title_zh || ' ' || coalesce(p.title_en, '') || ' ' || p.description_zh || ' ' || p.story_zh || ' ' ||
+  coalesce(p.story_en, '') || ' ' || v.name_zh || ' ' || coalesce(v.name_en, '') || ' ' || pr.name_zh || ' ' || coalesce(pr.name_en, ''))`;
+
+export function createCatalogQueries(db: Database_) {
+  const prepared = statementCache(db.sqlite);
+
+  function listingWhere(f: ListingFilter): { where: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const where = ['p.published = 1'];
+    for (const term of f.terms ?? []) {
+      const any: string[] = [];
+      if (term.match) {
+        any.push('p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)');
+        params.push(term.match);
+      }
+      if (term.like) {
+        any.push(`${LIKE_TARGET} LIKE ? ESCAPE '\\'`);
+        params.push(term.like);
+      }
+      if (term.categories.length) {
+        any.push(`p.category IN (${term.categories.map(() => '?').join(',')})`);
+        params.push(...term.categories);
+      }
+      where.push(`(${any.join(' OR ')})`);
+    }
+    if (f.category) {
+      where.push('p.category = ?');
+      params.push(f.category);
+    }
+    if (f.villageSlug) {
+      where.push('v.slug = ?');
+      params.push(f.villageSlug);
+    }
+    if (f.projectSlug) {
+      where.push('pj.slug = ?');
+      params.push(f.projectSlug);
+    }
+    return { where: where.join(' AND '), params };
+  }
+
+  /** Relevance: bm25 over the FTS terms (title weighted most), then titles containing a short term, then popularity. */
+  function orderBy(f: ListingFilter): { sql: string; join: string; params: unknown[] } {
+    const noJoin = { join: '', params: [] as unknown[] };
+    switch (f.sort) {
+      case 'relevance': {
+        const phrases = (f.terms ?? []).flatMap((t) => (t.match ? [t.match] : []));
+        const likes = (f.terms ?? []).flatMap((t) => (t.like ? [t.like] : []));
+        const join = phrases.length
+          ? `LEFT JOIN (SELECT rowid AS id, bm25(products_fts, 10.0, 1.0, 4.0, 4.0) AS rank FROM products_fts WHERE products_fts MATCH ?) fts ON fts.id = p.id`
+          : '';
+        const parts = [
+          ...(phrases.length ? ['coalesce(fts.rank, 0) ASC'] : []),
+          ...likes.map(() => `(p.title_zh || ' ' || coalesce(p.title_en, '')) LIKE ? ESCAPE '\\' DESC`),
+          'p.featured DESC, p.sold_count DESC, p.id DESC',
+        ];
+        return { sql: parts.join(', '), join, params: [...(phrases.length ? [phrases.join(' OR ')] : []), ...likes] };
+      }
+      case 'newest':
+        return { sql: 'p.created_at DESC, p.id DESC', ...noJoin };
+      case 'price_asc':
+        return { sql: 'p.price_fen ASC, p.id ASC', ...noJoin };
+      case 'price_desc':
+        return { sql: 'p.price_fen DESC, p.id DESC', ...noJoin };
+      case 'popular':
+        return { sql: 'p.sold_count DESC, p.id DESC', ...noJoin };
+    }
+  }
+
+  return {
+    listProducts(f: ListingFilter): ProductCardRow[] {
+      const w = listingWhere(f);
+      const o = orderBy(f);
+      // Parameter order follows the SQL text: the ranking join's MATCH, then WHERE, then ORDER BY's LIKEs.
+      const [joinParams, orderParams] = o.join ? [o.params.slice(0, 1), o.params.slice(1)] : [[], o.params];
+      const sql = `SELECT ${CARD_COLUMNS} ${CARD_FROM} ${o.join} WHERE ${w.where} ORDER BY ${o.sql} LIMIT ? OFFSET ?`;
+      return prepared(sql).all(...joinParams, ...w.params, ...orderParams, f.limit, f.offset) as ProductCardRow[];
+    },
+
+    countProducts(f: ListingFilter): number {
+      const w = listingWhere(f);
+      const sql = `SELECT count(*) AS n ${CARD_FROM} WHERE ${w.where}`;
+      return (prepared(sql).get(...w.params) as { n: number }).n;
+    },
+
+    featuredProducts(limit: number): ProductCardRow[] {
+      return prepared(
+        `SELECT ${CARD_COLUMNS} ${CARD_FROM} WHERE p.published = 1 ORDER BY p.featured DESC, p.sold_count DESC, p.id DESC LIMIT ?`,
+      ).all(limit) as ProductCardRow[];
+    },
+
+    productBySlug(slug: string) {
+      return prepared(
+        `SELECT p.id, p.slug, p.title_zh AS titleZh, p.title_en AS titleEn, p.description_zh AS descriptionZh,
+                p.description_en AS descriptionEn, p.story_zh AS storyZh, p.story_en AS storyEn, p.category, p.unit,
+                p.price_fen AS priceFen, p.stock, p.min_order_qty AS minOrderQty, p.max_retail_qty AS maxRetailQty,
+                p.published, p.sold_count AS soldCount, p.created_at AS createdAt, p.updated_at AS updatedAt,
+                pr.id AS producerId, pr.kind AS producerKind, pr.name_zh AS producerZh, pr.name_en AS producerEn,
+                pr.story_zh AS producerStoryZh, pr.story_en AS producerStoryEn,
+                v.id AS villageId, v.slug AS villageSlug, v.name_zh AS villageZh, v.name_en AS villageEn,
+                pj.id AS projectId, pj.slug AS projectSlug, pj.name_zh AS projectZh, pj.name_en AS projectEn
+         ${CARD_FROM} WHERE p.slug = ?`,
+      ).get(slug) as ProductDetailRow | undefined;
+    },
+
+    photosOf(productId: number) {
+      return prepared(
+        `SELECT id, list_media_id AS listMediaId, detail_media_id AS detailMediaId, alt_zh AS altZh, alt_en AS altEn
+         FROM product_photos WHERE product_id = ? ORDER BY position, id`,
+      ).all(productId) as { id: number; listMediaId: number; detailMediaId: number; altZh: string; altEn: string | null }[];
+    },
+
+    tiersOf(productId: number) {
+      return prepared(`SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty`).all(
+        productId,
+      ) as { minQty: number; priceFen: number }[];
+    },
+
+    memberHouseholdCount(producerId: number): number {
+      return (prepared(`SELECT count(*) AS n FROM producer_members WHERE producer_id = ?`).get(producerId) as { n: number }).n;
+    },
+
+    villages() {
+      return prepared(
+        `SELECT v.id, v.slug, v.name_zh AS nameZh, v.name_en AS nameEn, r.province, r.city, r.county, r.township
+         FROM villages v JOIN regions r ON r.id = v.region_id ORDER BY v.id`,
+      ).all() as VillageRow[];
+    },
+
+    villageBySlug(slug: string) {
+      return prepared(
+        `SELECT v.id, v.slug, v.name_zh AS nameZh, v.name_en AS nameEn, v.story_zh AS storyZh, v.story_en AS storyEn,
+                r.province, r.city, r.county, r.township
+         FROM villages v JOIN regions r ON r.id = v.region_id WHERE v.slug = ?`,
+      ).get(slug) as (VillageRow & { storyZh: string; storyEn: string | null }) | undefined;
+    },
+
+    projects() {
+      return prepared(
+        `SELECT id, slug, name_zh AS nameZh, name_en AS nameEn, funding_source AS fundingSource, story_zh AS storyZh,
+                story_en AS storyEn, starts_on AS startsOn, ends_on AS endsOn, target_fen AS targetFen
+         FROM projects ORDER BY id`,
+      ).all() as ProjectRow[];
+    },
+
+    projectBySlug(slug: string) {
+      return prepared(
+        `SELECT id, slug, name_zh AS nameZh, name_en AS nameEn, funding_source AS fundingSource, story_zh AS storyZh,
+                story_en AS storyEn, starts_on AS startsOn, ends_on AS endsOn, target_fen AS targetFen
+         FROM projects WHERE slug = ?`,
+      ).get(slug) as ProjectRow | undefined;
+    },
+
+    /** The split rule in force at `at` (the latest one effective at or before it). */
+    splitRuleAt(projectId: number, at: number) {
+      return prepared(
+        `SELECT id, household_bp AS householdBp, project_fund_bp AS projectFundBp, operations_bp AS operationsBp
+         FROM project_split_rules WHERE project_id = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1`,
+      ).get(projectId, at) as { id: number; householdBp: number; projectFundBp: number; operationsBp: number } | undefined;
+    },
+
+    villageSlugExists(slug: string): boolean {
+      return prepared(`SELECT 1 FROM villages WHERE slug = ?`).get(slug) !== undefined;
+    },
+
+    projectSlugExists(slug: string): boolean {
+      return prepared(`SELECT 1 FROM projects WHERE slug = ?`).get(slug) !== undefined;
+    },
+
+    villageFigures(villageId: number) {
+      return prepared(
+        `SELECT
+           (SELECT count(*) FROM households WHERE village_id = @id) AS households,
+           (SELECT count(*) FROM producers WHERE village_id = @id) AS producers,
+           (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+             WHERE ol.village_id = @id AND o.paid_at IS NOT NULL) AS salesFen`,
+      ).get({ id: villageId }) as { households: number; producers: number; salesFen: number };
+    },
+
+    villageProducers(villageId: number) {
+      return prepared(
+        `SELECT id, kind, name_zh AS nameZh, name_en AS nameEn, story_zh AS storyZh, story_en AS storyEn
+         FROM producers WHERE village_id = ? ORDER BY id`,
+      ).all(villageId) as { id: number; kind: string; nameZh: string; nameEn: string | null; storyZh: string; storyEn: string | null }[];
+    },
+
+    projectFigures(projectId: number) {
+      return prepared(
+        `SELECT
+           (SELECT count(*) FROM project_households WHERE project_id = @id) AS households,
+           (SELECT count(DISTINCT pr.village_id) FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.project_id = @id) AS villages,
+           (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+             WHERE ol.project_id = @id AND o.paid_at IS NOT NULL) AS salesFen`,
+      ).get({ id: projectId }) as { households: number; villages: number; salesFen: number };
+    },
+
+    projectVillages(projectId: number) {
+      return prepared(
+        `SELECT DISTINCT v.slug, v.name_zh AS nameZh, v.name_en AS nameEn
+         FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id
+         WHERE p.project_id = ? ORDER BY v.id`,
+      ).all(projectId) as { slug: string; nameZh: string; nameEn: string | null }[];
+    },
+
+    /** Headline figures for the home page. */
+    shopFigures() {
+      return prepared(
+        `SELECT
+           (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+             WHERE o.paid_at IS NOT NULL) AS salesFen,
+           (SELECT count(DISTINCT pm.household_id) FROM producer_members pm
+             JOIN products p ON p.producer_id = pm.producer_id WHERE p.published = 1) AS households,
+           (SELECT count(*) FROM villages) AS villages,
+           (SELECT count(*) FROM products WHERE published = 1) AS products`,
+      ).get() as { salesFen: number; households: number; villages: number; products: number };
+    },
+  };
+}
+
+export type CatalogQueries = ReturnType<typeof createCatalogQueries>;
+
+export interface ProductDetailRow {
+  id: number;
+  slug: string;
+  titleZh: string;
+  titleEn: string | null;
+  descriptionZh: string;
+  descriptionEn: string | null;
+  storyZh: string;
+  storyEn: string | null;
+  category: Category;
+  unit: string;
+  priceFen: number;
+  stock: number;
+  minOrderQty: number;
+  maxRetailQty: number | null;
+  published: number;
+  soldCount: number;
+  createdAt: number;
+  updatedAt: number;
+  producerId: number;
+  producerKind: string;
+  producerZh: string;
+  producerEn: string | null;
+  producerStoryZh: string;
+  producerStoryEn: string | null;
+  villageId: number;
+  villageSlug: string;
+  villageZh: string;
+  villageEn: string | null;
+  projectId: number;
+  projectSlug: string;
+  projectZh: string;
+  projectEn: string | null;
+}
+
+export interface VillageRow {
+  id: number;
+  slug: string;
+  nameZh: string;
+  nameEn: string | null;
+  province: string;
+  city: string;
+  county: string;
+  township: string;
+}
+
+export interface ProjectRow {
+  id: number;
+  slug: string;
+  nameZh: string;
+  nameEn: string | null;
+  fundingSource: string;
+  storyZh: string;
+  storyEn: string | null;
+  startsOn: string | null;
+  endsOn: string | null;
+  targetFen: number | null;
+}

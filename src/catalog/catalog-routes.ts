@@ -1,0 +1,184 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { pickText } from '../i18n/i18n.js';
+import { formatFen } from '../money.js';
+import { CATEGORIES } from './schema.js';
+import { listingQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
+import type { CatalogService } from './catalog-service.js';
+import {
+  listingUrl,
+  mediaUrl,
+  presentCard,
+  presentPagination,
+  presentProject,
+  presentVillage,
+  unitLabel,
+} from './catalog-presenter.js';
+
+export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService }) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { catalog } = opts;
+
+  app.get('/', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    const { locale, t } = request;
+    const home = catalog.homePage();
+    return reply.view('catalog/home', {
+      title: t('home.title'),
+      featured: home.featured.map((r) => presentCard(r, locale, t)),
+      projects: home.projects.map((p) => presentProject(p, locale)),
+      villages: home.villages.map((v) => presentVillage(v, locale)),
+      figures: { ...home.figures, sales: formatFen(home.figures.salesFen) },
+    });
+  });
+
+  app.get('/products', { schema: { querystring: listingQuerySchema } }, async (request, reply) => {
+    const { locale, t } = request;
+    const query = request.query;
+    const page = catalog.listProducts(query);
+    const selected = (value: string | undefined) => (option: string) => ({ value: option, selected: option === value });
+    return reply.view('catalog/listing', {
+      title: query.q ? t('catalog.searchTitle', { q: query.q }) : t('catalog.title'),
+      query,
+      items: page.items.map((r) => presentCard(r, locale, t)),
+      total: page.total,
+      categories: CATEGORIES.map(selected(query.category)),
+      villages: catalog.villages().map((v) => ({ ...presentVillage(v, locale), selected: v.slug === query.village })),
+      projects: catalog.projects().map((p) => ({ ...presentProject(p, locale), selected: p.slug === query.project })),
+      sorts: SORTS.filter((s) => s !== 'relevance' || query.q).map((s) => ({ value: s, selected: s === page.sort })),
+      hasFilters: Boolean(query.q || query.category || query.village || query.project || query.sort),
+      pagination: presentPagination(page),
+      clearUrl: listingUrl({}, {}),
+    });
+  });
+
+  app.get('/products/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+    const { locale, t } = request;
+    const { product: p, photos, tiers, households } = catalog.productPage(request.params.slug);
+    const unit = unitLabel(t, p.unit);
+    const title = pickText(locale, p.titleZh, p.titleEn);
+    return reply.view('catalog/product', {
+      title,
+      product: {
+        id: p.id,
+        slug: p.slug,
+        title,
+        description: pickText(locale, p.descriptionZh, p.descriptionEn),
+        story: pickText(locale, p.producerStoryZh, p.producerStoryEn),
+        productStory: pickText(locale, p.storyZh, p.storyEn),
+        price: formatFen(p.priceFen),
+        unit,
+        stock: p.stock,
+        soldOut: p.stock <= 0,
+        minOrderQty: p.minOrderQty,
+        maxRetailQty: p.maxRetailQty,
+        maxQty: p.maxRetailQty === null ? p.stock : Math.min(p.stock, p.maxRetailQty),
+        category: p.category,
+        producer: pickText(locale, p.producerZh, p.producerEn),
+        producerKind: p.producerKind,
+        village: pickText(locale, p.villageZh, p.villageEn),
+        villageUrl: `/villages/${p.villageSlug}`,
+        project: pickText(locale, p.projectZh, p.projectEn),
+        projectUrl: `/projects/${p.projectSlug}`,
+        households,
+      },
+      photos: photos.map((ph) => ({
+        listUrl: mediaUrl(ph.listMediaId),
+        detailUrl: mediaUrl(ph.detailMediaId),
+        alt: pickText(locale, ph.altZh, ph.altEn) || t('product.photoOf', { title }),
+      })),
+      tiers: tiers.map((tier) => ({ text: t('product.bulkTier', { min: tier.minQty, unit, price: formatFen(tier.priceFen) }) })),
+    });
+  });
+
+  app.get('/villages/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+    const { locale, t } = request;
+    const page = catalog.villagePage(request.params.slug);
+    const village = presentVillage(page.village, locale);
+    return reply.view('catalog/village', {
+      title: village.name,
+      village: { ...village, story: pickText(locale, page.village.storyZh, page.village.storyEn) },
+      figures: { ...page.figures, sales: formatFen(page.figures.salesFen) },
+      producers: page.producers.map((pr) => ({
+        name: pickText(locale, pr.nameZh, pr.nameEn),
+        kind: pr.kind,
+        story: pickText(locale, pr.storyZh, pr.storyEn),
+      })),
+      products: page.products.map((r) => presentCard(r, locale, t)),
+      productsUrl: listingUrl({}, { village: village.slug }),
+    });
+  });
+
+  app.get('/projects/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+    const { locale, t } = request;
+    const page = catalog.projectPage(request.params.slug);
+    const project = presentProject(page.project, locale);
+    const bp = (n: number) => `${(n - (n % 100)) / 100}${n % 100 ? `.${String(n % 100).padStart(2, '0').replace(/0$/, '')}` : ''}`;
+    return reply.view('catalog/project', {
+      title: project.name,
+      project,
+      split: page.splitRule
+        ? t('project.splitValue', {
+            household: bp(page.splitRule.householdBp),
+            fund: bp(page.splitRule.projectFundBp),
+            ops: bp(page.splitRule.operationsBp),
+          })
+        : null,
+      figures: { ...page.figures, sales: formatFen(page.figures.salesFen) },
+      villages: page.villages.map((v) => ({ url: `/villages/${v.slug}`, name: pickText(locale, v.nameZh, v.nameEn) })),
+      products: page.products.map((r) => presentCard(r, locale, t)),
+      productsUrl: listingUrl({}, { project: project.slug }),
+    });
+  });
+
+  // JSON API: the same data as the pages, public fields only.
+  app.get('/api/v1/products', { schema: { querystring: listingQuerySchema } }, async (request) => {
+    const { locale, t } = request;
+    const page = catalog.listProducts(request.query);
+    return {
+      items: page.items.map((r) => ({
+        ...presentCard(r, locale, t),
+        titleZh: r.titleZh,
+        titleEn: r.titleEn,
+        stock: r.stock,
+        project: { slug: r.projectSlug, name: pickText(locale, r.projectZh, r.projectEn) },
+      })),
+      page: page.page,
+      pageSize: page.pageSize,
+      total: page.total,
+      pages: page.pages,
+      sort: page.sort,
+    };
+  });
+
+  app.get('/api/v1/products/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request) => {
+    const { locale, t } = request;
+    const { product: p, photos, tiers, households } = catalog.productPage(request.params.slug);
+    return {
+      slug: p.slug,
+      url: `/products/${p.slug}`,
+      title: pickText(locale, p.titleZh, p.titleEn),
+      titleZh: p.titleZh,
+      titleEn: p.titleEn,
+      description: pickText(locale, p.descriptionZh, p.descriptionEn),
+      story: pickText(locale, p.storyZh, p.storyEn),
+      category: p.category,
+      unit: p.unit,
+      unitLabel: unitLabel(t, p.unit),
+      priceFen: p.priceFen,
+      price: formatFen(p.priceFen),
+      stock: p.stock,
+      minOrderQty: p.minOrderQty,
+      maxRetailQty: p.maxRetailQty,
+      bulkTiers: tiers.map((tier) => ({ minQty: tier.minQty, priceFen: tier.priceFen, price: formatFen(tier.priceFen) })),
+      producer: {
+        kind: p.producerKind,
+        name: pickText(locale, p.producerZh, p.producerEn),
+        story: pickText(locale, p.producerStoryZh, p.producerStoryEn),
+        households,
+      },
+      village: { slug: p.villageSlug, name: pickText(locale, p.villageZh, p.villageEn) },
+      project: { slug: p.projectSlug, name: pickText(locale, p.projectZh, p.projectEn) },
+      photos: photos.map((ph) => ({ list: mediaUrl(ph.listMediaId), detail: mediaUrl(ph.detailMediaId) })),
+    };
+  });
+}

@@ -1,0 +1,134 @@
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError, notFound } from '../errors.js';
+import { LOCALES, translate } from '../i18n/i18n.js';
+import { createCatalogQueries, type ListingFilter, type ProductCardRow, type SearchTerm, type SortKey } from './catalog-queries.js';
+import { CATEGORIES, type Category } from './schema.js';
+import { MAX_QUERY_LENGTH, PAGE_SIZE, type ListingQuery } from './catalog-schemas.js';
+
+/** Search terms of at least this many characters use the FTS5 trigram index; shorter ones use LIKE. */
+const TRIGRAM = 3;
+const MAX_TERMS = 8;
+
+/** Splits a query into terms (ASCII and full-width spaces), at most MAX_TERMS. */
+export function searchTerms(q: string): string[] {
+  return q
+    .slice(0, MAX_QUERY_LENGTH)
+    .split(/[\s\u3000,，、]+/u)
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .slice(0, MAX_TERMS);
+}
+
+/** A term as an FTS5 phrase: quoted, inner quotes doubled, so no query syntax leaks through. */
+export const ftsPhrase = (term: string) => `"${term.replace(/"/g, '""')}"`;
+/** A term as a LIKE pattern with %, _ and \ escaped (ESCAPE '\'). */
+export const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Categories whose Chinese or English name is the term (蜂蜜 → honey, "tea" → tea). */
+export function categoriesNamed(term: string): Category[] {
+  const needle = term.toLowerCase();
+  return CATEGORIES.filter((c) =>
+    LOCALES.some((locale) => translate(locale, `category.${c}`).toLowerCase() === needle),
+  );
+}
+
+/** Builds the search terms: long terms go to FTS5, short ones to LIKE; every term must match. */
+export function searchFilter(q: string | undefined): SearchTerm[] {
+  if (!q) return [];
+  return searchTerms(q).map((term) => ({
+    ...([...term].length >= TRIGRAM ? { match: ftsPhrase(term) } : { like: likePattern(term) }),
+    categories: categoriesNamed(term),
+  }));
+}
+
+export interface ListingPage {
+  items: ProductCardRow[];
+  total: number;
+  page: number;
+  pages: number;
+  pageSize: number;
+  sort: SortKey;
+  query: ListingQuery;
+}
+
+export function createCatalogService(db: Database_, deps: { clock: Clock }) {
+  const queries = createCatalogQueries(db);
+
+  function listProducts(query: ListingQuery): ListingPage {
+    if (query.village && !queries.villageSlugExists(query.village)) {
+      throw new AppError('bad_request', 'unknown_village', undefined, { params: { village: query.village } });
+    }
+    if (query.project && !queries.projectSlugExists(query.project)) {
+      throw new AppError('bad_request', 'unknown_project', undefined, { params: { project: query.project } });
+    }
+    const terms = searchFilter(query.q);
+    const hasSearch = terms.length > 0;
+    const sort: SortKey = query.sort ?? (hasSearch ? 'relevance' : 'newest');
+    const page = query.page ?? 1;
+    const filter: ListingFilter = {
+      terms,
+      category: query.category,
+      villageSlug: query.village,
+      projectSlug: query.project,
+      sort,
+      limit: PAGE_SIZE,
+      offset: (page - 1) * PAGE_SIZE,
+    };
+    const total = queries.countProducts(filter);
+    const items = total > filter.offset ? queries.listProducts(filter) : [];
+    return { items, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), pageSize: PAGE_SIZE, sort, query };
+  }
+
+  function productPage(slug: string) {
+    const product = queries.productBySlug(slug);
+    if (!product || !product.published) throw notFound('product_not_found');
+    return {
+      product,
+      photos: queries.photosOf(product.id),
+      tiers: queries.tiersOf(product.id),
+      households: queries.memberHouseholdCount(product.producerId),
+    };
+  }
+
+  function villagePage(slug: string) {
+    const village = queries.villageBySlug(slug);
+    if (!village) throw notFound('village_not_found');
+    const products = queries.listProducts({ villageSlug: slug, sort: 'popular', limit: 48, offset: 0 });
+    return { village, products, figures: queries.villageFigures(village.id), producers: queries.villageProducers(village.id) };
+  }
+
+  function projectPage(slug: string) {
+    const project = queries.projectBySlug(slug);
+    if (!project) throw notFound('project_not_found');
+    const products = queries.listProducts({ projectSlug: slug, sort: 'popular', limit: 48, offset: 0 });
+    return {
+      project,
+      products,
+      splitRule: queries.splitRuleAt(project.id, deps.clock()) ?? null,
+      figures: queries.projectFigures(project.id),
+      villages: queries.projectVillages(project.id),
+    };
+  }
+
+  function homePage() {
+    return {
+      featured: queries.featuredProducts(8),
+      projects: queries.projects(),
+      villages: queries.villages(),
+      figures: queries.shopFigures(),
+    };
+  }
+
+  return {
+    listProducts,
+    productPage,
+    villagePage,
+    projectPage,
+    homePage,
+    villages: () => queries.villages(),
+    projects: () => queries.projects(),
+  };
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { MIGRATIONS_DIR } from '../paths.js';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export interface Database_ {
+  /** Drizzle over the connection, for typed queries. */
+  readonly orm: Db;
+  /** The raw better-sqlite3 connection, for prepared statements and transactions. */
+  readonly sqlite: Database.Database;
+  close(): void;
+}
+
+/**
+ * Opens the SQLite file with the pragmas the money tables need: WAL so readers never block the
+ * writer, synchronous=FULL so a committed payment survives power loss, foreign keys enforced,
+ * and a busy timeout so concurrent writers wait instead of failing.
+ */
+export function openDatabase(path: string): Database_ {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -32000');
+  sqlite.pragma('temp_store = MEMORY');
+  const orm = drizzle({ client: sqlite, schema }) as Db;
+  return {
+    orm,
+    sqlite,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Applies the committed drizzle-kit migrations in drizzle/. */
+export function migrateDatabase(db: Database_): void {
+  migrate(db.orm, { migrationsFolder: MIGRATIONS_DIR });
+}

@@ -1,0 +1,10 @@
+// Every domain's tables, for drizzle's relational typing. Domains own their tables; this only gathers them.
+export * from '../accounts/schema.js';
+export * from '../audit/schema.js';
+export * from '../catalog/schema.js';
+export * from '../ledger/schema.js';
+export * from '../media/schema.js';
+export * from '../orders/schema.js';
+export * from '../payments/schema.js';
+export * from '../projects/schema.js';
+export * from '../villages/schema.js';

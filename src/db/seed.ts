@@ -1,0 +1,290 @@
+import { priceTiers, productPhotos, products } from '../catalog/schema.js';
+import { createMediaService, type EncodedProductPhoto, type MediaService } from '../media/media-service.js';
+import { projectHouseholds, projects, projectSplitRules } from '../projects/schema.js';
+import { households, producerMembers, producers, regions, villages } from '../villages/schema.js';
+import type { Database_ } from './client.js';
+import { HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
+import { encodeSeedPhotos } from './seed-images.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Database ids of what has been seeded so far, by slug (villages, projects, products) or key. */
+export interface SeedIds {
+  villages: Map<string, number>;
+  projects: Map<string, number>;
+  households: Map<string, number>;
+  producers: Map<string, number>;
+  products: Map<string, number>;
+}
+
+/**
+ * An extra synchronous step run inside the seed transaction after the catalogue, e.g. demo
+ * accounts scoped to the seeded villages and projects. Must not await.
+ */
+export type SeedStep = (db: Database_, ids: SeedIds, now: number) => void;
+
+export interface SeedOptions {
+  log?: (msg: string) => void;
+  /** Epoch ms the demo dates are relative to; defaults to the current time. */
+  now?: number;
+  /** Hook point for further demo data (accounts, orders …), run in the same transaction. */
+  extraSteps?: readonly SeedStep[];
+}
+
+/** Midnight at the start of an ISO date, China Standard Time, in epoch ms. */
+function startOfDayCst(isoDate: string): number {
+  return Date.parse(`${isoDate}T00:00:00+08:00`);
+}
+
+function required(map: Map<string, number>, key: string, what: string): number {
+  const id = map.get(key);
+  if (id === undefined) throw new Error(`seed data refers to unknown ${what} "${key}"`);
+  return id;
+}
+
+export function seedRegionsAndVillages(db: Database_, now: number): Map<string, number> {
+  const regionIds = new Map<string, number>();
+  for (const r of REGIONS) {
+    const row = db.orm
+      .insert(regions)
+      .values({ province: r.province, city: r.city, county: r.county, township: r.township })
+      .returning({ id: regions.id })
+      .get();
+    regionIds.set(r.key, row.id);
+  }
+  const villageIds = new Map<string, number>();
+  VILLAGES.forEach((v, i) => {
+    const row = db.orm
+      .insert(villages)
+      .values({
+        regionId: required(regionIds, v.regionKey, 'region'),
+        slug: v.slug,
+        nameZh: v.nameZh,
+        nameEn: v.nameEn,
+        storyZh: v.storyZh,
+        storyEn: v.storyEn,
+        shippingFeeFen: v.shippingFeeFen,
+        freeShippingOverFen: v.freeShippingOverFen,
+        createdAt: now - (240 - i) * DAY_MS,
+      })
+      .returning({ id: villages.id })
+      .get();
+    villageIds.set(v.slug, row.id);
+  });
+  return villageIds;
+}
+
+/** Projects and their first split rule, effective from the project's start date. */
+export function seedProjects(db: Database_, now: number): Map<string, number> {
+  const projectIds = new Map<string, number>();
+  for (const p of PROJECTS) {
+    const startsAt = startOfDayCst(p.startsOn);
+    const createdAt = Math.min(startsAt, now);
+    const row = db.orm
+      .insert(projects)
+      .values({
+        slug: p.slug,
+        nameZh: p.nameZh,
+        nameEn: p.nameEn,
+        fundingSource: p.fundingSource,
+        startsOn: p.startsOn,
+        endsOn: p.endsOn,
+        targetFen: p.targetFen,
+        storyZh: p.storyZh,
+        storyEn: p.storyEn,
+        createdAt,
+        updatedAt: createdAt,
+      })
+      .returning({ id: projects.id })
+      .get();
+    db.orm
+      .insert(projectSplitRules)
+      .values({ projectId: row.id, ...p.split, effectiveFrom: createdAt, createdAt })
+      .run();
+    projectIds.set(p.slug, row.id);
+  }
+  return projectIds;
+}
+
+/** Households (enrolled in their projects), then producers with their member households. */
+export function seedHouseholdsAndProducers(
+  db: Database_,
+  ids: Pick<SeedIds, 'villages' | 'projects'>,
+  now: number,
+): { households: Map<string, number>; producers: Map<string, number> } {
+  const householdIds = new Map<string, number>();
+  HOUSEHOLDS.forEach((h, i) => {
+    const createdAt = now - (200 - i) * DAY_MS;
+    const row = db.orm
+      .insert(households)
+      .values({
+        villageId: required(ids.villages, h.villageSlug, 'village'),
+        realName: h.realName,
+        displayName: h.displayName,
+        publicStoryZh: h.publicStoryZh,
+        publicStoryEn: h.publicStoryEn,
+        consentPublic: h.consentPublic,
+        phone: h.phone,
+        idCardLast4: h.idCardLast4,
+        povertyRegNo: h.povertyRegNo,
+        members: h.members,
+        createdAt,
+        updatedAt: createdAt,
+      })
+      .returning({ id: households.id })
+      .get();
+    householdIds.set(h.key, row.id);
+    for (const projectSlug of h.projectSlugs) {
+      db.orm
+        .insert(projectHouseholds)
+        .values({ projectId: required(ids.projects, projectSlug, 'project'), householdId: row.id, enrolledAt: createdAt })
+        .run();
+    }
+  });
+
+  const producerIds = new Map<string, number>();
+  PRODUCERS.forEach((p, i) => {
+    const createdAt = now - (190 - i) * DAY_MS;
+    const row = db.orm
+      .insert(producers)
+      .values({
+        villageId: required(ids.villages, p.villageSlug, 'village'),
+        kind: p.kind,
+        nameZh: p.nameZh,
+        nameEn: p.nameEn,
+        storyZh: p.storyZh,
+        storyEn: p.storyEn,
+        createdAt,
+        updatedAt: createdAt,
+      })
+      .returning({ id: producers.id })
+      .get();
+    producerIds.set(p.key, row.id);
+    for (const m of p.members) {
+      db.orm
+        .insert(producerMembers)
+        .values({ producerId: row.id, householdId: required(householdIds, m.householdKey, 'household'), weight: m.weight })
+        .run();
+    }
+  });
+  return { households: householdIds, producers: producerIds };
+}
+
+/** Products with their bulk price tiers. The FTS triggers index them as they are inserted. */
+export function seedProducts(db: Database_, ids: Pick<SeedIds, 'producers' | 'projects'>, now: number): Map<string, number> {
+  const productIds = new Map<string, number>();
+  PRODUCTS.forEach((p, i) => {
+    // A few hours' offset per product keeps listing times distinct even on the same day.
+    const createdAt = now - p.listedDaysAgo * DAY_MS - (i + 1) * 37 * 60 * 1000;
+    const row = db.orm
+      .insert(products)
+      .values({
+        slug: p.slug,
+        producerId: required(ids.producers, p.producerKey, 'producer'),
+        projectId: required(ids.projects, p.projectSlug, 'project'),
+        category: p.category,
+        unit: p.unit,
+        titleZh: p.titleZh,
+        titleEn: p.titleEn,
+        descriptionZh: p.descriptionZh,
+        descriptionEn: p.descriptionEn,
+        storyZh: p.storyZh,
+        storyEn: p.storyEn,
+        priceFen: p.priceFen,
+        stock: p.stock,
+        minOrderQty: p.minOrderQty,
+        maxRetailQty: p.maxRetailQty,
+        lowStockThreshold: p.lowStockThreshold,
+        published: p.published,
+        featured: p.featured,
+        soldCount: p.soldCount,
+        createdAt,
+        updatedAt: createdAt,
+      })
+      .returning({ id: products.id })
+      .get();
+    productIds.set(p.slug, row.id);
+    for (const tier of p.tiers) {
+      db.orm.insert(priceTiers).values({ productId: row.id, minQty: tier.minQty, priceFen: tier.priceFen }).run();
+    }
+  });
+  return productIds;
+}
+
+/** Stores each product's already-encoded photo and links it as the product's first photo. */
+export function seedPhotos(
+  db: Database_,
+  media: Pick<MediaService, 'saveProductPhoto'>,
+  productIds: Map<string, number>,
+  photos: Map<string, EncodedProductPhoto>,
+): number {
+  let count = 0;
+  for (const p of PRODUCTS) {
+    const photo = photos.get(p.slug);
+    if (!photo) continue;
+    const { listMediaId, detailMediaId } = media.saveProductPhoto(photo);
+    db.orm
+      .insert(productPhotos)
+      .values({
+        productId: required(productIds, p.slug, 'product'),
+        position: 0,
+        listMediaId,
+        detailMediaId,
+        altZh: p.titleZh,
+        altEn: p.titleEn,
+      })
+      .run();
+    count += 1;
+  }
+  return count;
+}
+
+function hasVillages(db: Database_): boolean {
+  return db.sqlite.prepare('SELECT EXISTS (SELECT 1 FROM villages) AS present').pluck().get() === 1;
+}
+
+/**
+ * Loads the demo villages, projects, households, producers and products into an empty database.
+ * Does nothing when any village exists. Photos are rendered and re-encoded first (sharp is async);
+ * everything else, media rows included, is written in one synchronous transaction.
+ */
+export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promise<{ seeded: boolean }> {
+  const log = opts.log ?? (() => {});
+  if (hasVillages(db)) {
+    log('demo data: villages already present, nothing seeded');
+    return { seeded: false };
+  }
+  const now = opts.now ?? Date.now();
+  const media = createMediaService(db);
+  const photos = await encodeSeedPhotos(media, PRODUCTS);
+
+  const run = db.sqlite.transaction((): { seeded: boolean; photoCount: number; ids?: SeedIds } => {
+    // Another process may have seeded while the photos were rendering.
+    if (hasVillages(db)) return { seeded: false, photoCount: 0 };
+    const villageIds = seedRegionsAndVillages(db, now);
+    const projectIds = seedProjects(db, now);
+    const people = seedHouseholdsAndProducers(db, { villages: villageIds, projects: projectIds }, now);
+    const productIds = seedProducts(db, { producers: people.producers, projects: projectIds }, now);
+    const photoCount = seedPhotos(db, media, productIds, photos);
+    const ids: SeedIds = {
+      villages: villageIds,
+      projects: projectIds,
+      households: people.households,
+      producers: people.producers,
+      products: productIds,
+    };
+    for (const step of opts.extraSteps ?? []) step(db, ids, now);
+    return { seeded: true, photoCount, ids };
+  });
+  const result = run.immediate();
+  if (!result.seeded || !result.ids) {
+    log('demo data: seeded concurrently by another process, nothing seeded');
+    return { seeded: false };
+  }
+  const { ids } = result;
+  log(
+    `demo data: ${ids.villages.size} villages, ${ids.projects.size} projects, ${ids.households.size} households, ` +
+      `${ids.producers.size} producers, ${ids.products.size} products, ${result.photoCount} photos`,
+  );
+  return { seeded: true };
+}

@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import { hasMessage, type MessageKey, type Translator } from './i18n/i18n.js';
+
+/**
+ * Form handling shared by every console: zod schemas carry message keys (not text) as their
+ * error messages; failures become field-level messages in the user's language, and the typed
+ * values are kept so the form can be re-rendered as it was.
+ */
+export type FieldMessages = Record<string, string>;
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; fields: FieldMessages };
+
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown, t: Translator): FormResult<z.infer<S>> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return { ok: true, data: result.data };
+  const fields: FieldMessages = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path.map(String).join('.') || '_form';
+    if (fields[field]) continue;
+    fields[field] = hasMessage(issue.message) ? t(issue.message as MessageKey) : t('validation.invalid');
+  }
+  return { ok: false, fields };
+}
+
+/** The raw values a person typed, as strings, for re-rendering a form (never passwords). */
+export function typedValues(body: unknown, omit: readonly string[] = ['password', 'newPassword', 'currentPassword', '_csrf']): Record<string, string> {
+  const values: Record<string, string> = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (omit.includes(key)) continue;
+    if (typeof value === 'string') values[key] = value;
+    else if (Array.isArray(value)) values[key] = value.filter((v) => typeof v === 'string').join(',');
+  }
+  return values;
+}

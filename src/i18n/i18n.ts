@@ -1,0 +1,47 @@
+import { en } from './en.js';
+import { zhCN, type MessageKey } from './zh-CN.js';
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'zh-CN';
+export type { MessageKey };
+
+const catalogues: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+/** Maps ?lang= values people type (en, zh, zh-cn …) to a supported locale, or null. */
+export function parseLocale(value: unknown): Locale | null {
+  if (typeof value !== 'string') return null;
+  const v = value.trim().toLowerCase();
+  if (v === 'en' || v.startsWith('en-')) return 'en';
+  if (v === 'zh' || v === 'zh-cn' || v === 'zh-hans') return 'zh-CN';
+  return null;
+}
+
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(zhCN, key);
+}
+
+export type MessageParams = Record<string, string | number | null | undefined>;
+
+/** Translates a key, filling {name} placeholders. An unknown key is a programming error. */
+export function translate(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
+  const template = catalogues[locale][key];
+  if (template === undefined) throw new Error(`Missing message ${key}`);
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined || value === null ? whole : String(value);
+  });
+}
+
+/** A translator bound to one locale, handed to services that build user-facing text. */
+export type Translator = (key: MessageKey, params?: MessageParams) => string;
+export const translatorFor = (locale: Locale): Translator => (key, params) => translate(locale, key, params);
+
+/** Picks the zh or en variant of a stored bilingual text (English falls back to Chinese). */
+export function pickText(locale: Locale, zh: string, enText: string | null | undefined): string {
+  return locale === 'en' && enText ? enText : zh;
+}

@@ -1,0 +1,131 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { users } from '../accounts/schema.js';
+import { epochMs, nowMs } from '../db/columns.js';
+import { media } from '../media/schema.js';
+import { orderLines, orders } from '../orders/schema.js';
+import { projects, projectSplitRules } from '../projects/schema.js';
+import { households } from '../villages/schema.js';
+
+export const ACCOUNT_KINDS = [
+  'clearing',
+  'household_payable',
+  'project_fund',
+  'operations',
+  'shipping',
+  'processor_fees',
+  'cash',
+] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
+
+/**
+ * Ledger accounts. Codes: clearing:<channel>, household:<id>, project:<id>, operations,
+ * shipping, fees:<processor>, cash. Balances are always derived from entries.
+ */
+export const ledgerAccounts = sqliteTable(
+  'ledger_accounts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    code: text('code').notNull(),
+    kind: text('kind', { enum: ACCOUNT_KINDS }).notNull(),
+    householdId: integer('household_id').references(() => households.id),
+    projectId: integer('project_id').references(() => projects.id),
+    /** Payment channel of a clearing account (bank, stripe, cash …). */
+    channel: text('channel'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('ledger_accounts_code_uq').on(t.code),
+    uniqueIndex('ledger_accounts_household_uq').on(t.householdId),
+    check('ledger_accounts_kind_ck', sql`${t.kind} IN ('clearing','household_payable','project_fund','operations','shipping','processor_fees','cash')`),
+    check('ledger_accounts_household_ck', sql`(${t.kind} = 'household_payable') = (${t.householdId} IS NOT NULL)`),
+    check('ledger_accounts_project_ck', sql`(${t.kind} = 'project_fund') = (${t.projectId} IS NOT NULL)`),
+  ],
+);
+
+/**
+ * One balanced posting. Append-only (triggers refuse UPDATE and DELETE). Each row is chained
+ * to the previous by SHA-256 so an edited history is detectable.
+ */
+export const ledgerTransactions = sqliteTable(
+  'ledger_transactions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Unique per business event (e.g. "order-paid:42", a Stripe event id); a replay posts nothing. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    kind: text('kind').notNull(),
+    orderId: integer('order_id').references(() => orders.id),
+    payoutId: integer('payout_id'),
+    /** The split rule in force when this was posted (frozen with the posting). */
+    splitRuleId: integer('split_rule_id').references(() => projectSplitRules.id),
+    memo: text('memo').notNull().default(''),
+    /** Accounting period (YYYY-MM, Asia/Shanghai) the transaction belongs to. */
+    period: text('period').notNull(),
+    postedAt: epochMs('posted_at').notNull(),
+    createdByUserId: integer('created_by_user_id').references(() => users.id),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_transactions_key_uq').on(t.idempotencyKey),
+    uniqueIndex('ledger_transactions_hash_uq').on(t.hash),
+    index('ledger_transactions_order_idx').on(t.orderId),
+    index('ledger_transactions_period_idx').on(t.period),
+    check('ledger_transactions_period_ck', sql`${t.period} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'`),
+  ],
+);
+
+export const ledgerEntries = sqliteTable(
+  'ledger_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    transactionId: integer('transaction_id').notNull().references(() => ledgerTransactions.id),
+    accountId: integer('account_id').notNull().references(() => ledgerAccounts.id),
+    /** Signed fen: positive debits, negative credits. A transaction's entries sum to zero. */
+    amountFen: integer('amount_fen').notNull(),
+    /** The order line this part of the posting came from (drill-down of household earnings). */
+    orderLineId: integer('order_line_id').references(() => orderLines.id),
+  },
+  (t) => [
+    index('ledger_entries_tx_idx').on(t.transactionId),
+    index('ledger_entries_account_idx').on(t.accountId, t.transactionId),
+    index('ledger_entries_line_idx').on(t.orderLineId),
+    check('ledger_entries_nonzero_ck', sql`${t.amountFen} <> 0`),
+  ],
+);
+
+export const PAYOUT_METHODS = ['bank_transfer', 'wechat', 'cash'] as const;
+
+/** Money paid to a household. Never edited; a mistake is reversed by a correcting payout row. */
+export const payouts = sqliteTable(
+  'payouts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id').notNull().references(() => households.id),
+    /** Positive for a payout, negative for a reversal, fen. */
+    amountFen: integer('amount_fen').notNull(),
+    method: text('method', { enum: PAYOUT_METHODS }).notNull(),
+    reference: text('reference').notNull().default(''),
+    /** Date paid (YYYY-MM-DD). */
+    paidOn: text('paid_on').notNull(),
+    evidenceMediaId: integer('evidence_media_id').references(() => media.id),
+    /** Set on a reversal row: the payout it reverses (each payout can be reversed once). */
+    reversesPayoutId: integer('reverses_payout_id'),
+    note: text('note'),
+    createdByUserId: integer('created_by_user_id').references(() => users.id),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [
+    index('payouts_household_idx').on(t.householdId),
+    uniqueIndex('payouts_reverses_uq').on(t.reversesPayoutId),
+    check('payouts_amount_ck', sql`${t.amountFen} <> 0 AND ((${t.reversesPayoutId} IS NULL) = (${t.amountFen} > 0))`),
+    check('payouts_method_ck', sql`${t.method} IN ('bank_transfer','wechat','cash')`),
+  ],
+);
+
+/** A closed accounting month: nothing more posts into it. */
+export const periodLocks = sqliteTable('period_locks', {
+  period: text('period').primaryKey(),
+  lockedAt: epochMs('locked_at').notNull().default(nowMs),
+  lockedByUserId: integer('locked_by_user_id').references(() => users.id),
+});

@@ -1,0 +1,148 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { users } from '../accounts/schema.js';
+import { products } from '../catalog/schema.js';
+import { epochMs, nowMs } from '../db/columns.js';
+import { projects } from '../projects/schema.js';
+import { producers, villages } from '../villages/schema.js';
+
+/** A cart belongs to a session (anonymous) or, once signed in, to a user; they merge at login. */
+export const carts = sqliteTable(
+  'carts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionIdHash: text('session_id_hash'),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    updatedAt: epochMs('updated_at').notNull().default(nowMs),
+  },
+  (t) => [uniqueIndex('carts_session_uq').on(t.sessionIdHash), uniqueIndex('carts_user_uq').on(t.userId)],
+);
+
+export const cartItems = sqliteTable(
+  'cart_items',
+  {
+    cartId: integer('cart_id').notNull().references(() => carts.id, { onDelete: 'cascade' }),
+    productId: integer('product_id').notNull().references(() => products.id),
+    /** Units. */
+    quantity: integer('quantity').notNull(),
+    addedAt: epochMs('added_at').notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.cartId, t.productId] }), check('cart_items_qty_ck', sql`${t.quantity} > 0`)],
+);
+
+export const ORDER_STATUSES = [
+  'pending_payment',
+  'paid',
+  'shipped',
+  'completed',
+  'cancelled',
+  'refunded',
+  'partially_refunded',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const PAYMENT_METHODS = ['offline', 'stripe'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const DELIVERY_METHODS = ['ship', 'pickup'] as const;
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Human order number, e.g. XY-20261125-0042. */
+    number: text('number').notNull(),
+    /** SHA-256 of the secret token in the buyer's confirmation link. */
+    accessTokenHash: text('access_token_hash').notNull(),
+    /** Public code of the benefit receipt (/receipts/:code). */
+    receiptCode: text('receipt_code').notNull(),
+    buyerUserId: integer('buyer_user_id').references(() => users.id),
+    contactName: text('contact_name').notNull(),
+    phone: text('phone').notNull(),
+    province: text('province').notNull(),
+    city: text('city').notNull(),
+    district: text('district').notNull(),
+    address: text('address').notNull(),
+    note: text('note'),
+    status: text('status', { enum: ORDER_STATUSES }).notNull().default('pending_payment'),
+    paymentMethod: text('payment_method', { enum: PAYMENT_METHODS }).notNull(),
+    deliveryMethod: text('delivery_method', { enum: DELIVERY_METHODS }).notNull().default('ship'),
+    /** Sum of line totals, fen. */
+    subtotalFen: integer('subtotal_fen').notNull(),
+    /** Sum of per-village shipping fees, fen. */
+    shippingFen: integer('shipping_fen').notNull(),
+    totalFen: integer('total_fen').notNull(),
+    refundedFen: integer('refunded_fen').notNull().default(0),
+    /** An unpaid order is cancelled and its stock released after this moment. */
+    expiresAt: epochMs('expires_at').notNull(),
+    paidAt: epochMs('paid_at'),
+    cancelledAt: epochMs('cancelled_at'),
+    completedAt: epochMs('completed_at'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    updatedAt: epochMs('updated_at').notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('orders_number_uq').on(t.number),
+    uniqueIndex('orders_receipt_uq').on(t.receiptCode),
+    index('orders_buyer_idx').on(t.buyerUserId, t.createdAt),
+    index('orders_status_expiry_idx').on(t.status, t.expiresAt),
+    index('orders_created_idx').on(t.createdAt),
+    check('orders_status_ck', sql`${t.status} IN ('pending_payment','paid','shipped','completed','cancelled','refunded','partially_refunded')`),
+    check('orders_method_ck', sql`${t.paymentMethod} IN ('offline','stripe')`),
+    check('orders_delivery_ck', sql`${t.deliveryMethod} IN ('ship','pickup')`),
+    check('orders_amounts_ck', sql`${t.subtotalFen} >= 0 AND ${t.shippingFen} >= 0 AND ${t.totalFen} = ${t.subtotalFen} + ${t.shippingFen}`),
+    check('orders_refunded_ck', sql`${t.refundedFen} >= 0 AND ${t.refundedFen} <= ${t.totalFen}`),
+  ],
+);
+
+/** One product in an order, with everything snapshotted at the time of ordering. */
+export const orderLines = sqliteTable(
+  'order_lines',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: integer('order_id').notNull().references(() => orders.id),
+    productId: integer('product_id').notNull().references(() => products.id),
+    villageId: integer('village_id').notNull().references(() => villages.id),
+    producerId: integer('producer_id').notNull().references(() => producers.id),
+    projectId: integer('project_id').notNull().references(() => projects.id),
+    titleZh: text('title_zh').notNull(),
+    titleEn: text('title_en'),
+    unit: text('unit').notNull(),
+    /** Price per unit after bulk tiers, fen. */
+    unitPriceFen: integer('unit_price_fen').notNull(),
+    quantity: integer('quantity').notNull(),
+    lineTotalFen: integer('line_total_fen').notNull(),
+    refundedFen: integer('refunded_fen').notNull().default(0),
+  },
+  (t) => [
+    index('order_lines_order_idx').on(t.orderId),
+    index('order_lines_product_idx').on(t.productId),
+    index('order_lines_village_idx').on(t.villageId, t.orderId),
+    check('order_lines_qty_ck', sql`${t.quantity} > 0`),
+    check('order_lines_price_ck', sql`${t.unitPriceFen} >= 0 AND ${t.lineTotalFen} = ${t.unitPriceFen} * ${t.quantity}`),
+    check('order_lines_refunded_ck', sql`${t.refundedFen} >= 0 AND ${t.refundedFen} <= ${t.lineTotalFen}`),
+  ],
+);
+
+export const SHIPMENT_STATUSES = ['pending', 'shipped', 'delivered'] as const;
+
+/** Each village ships its own lines of an order. */
+export const shipments = sqliteTable(
+  'shipments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: integer('order_id').notNull().references(() => orders.id),
+    villageId: integer('village_id').notNull().references(() => villages.id),
+    /** Shipping fee charged for this village's parcel, fen. */
+    shippingFeeFen: integer('shipping_fee_fen').notNull().default(0),
+    status: text('status', { enum: SHIPMENT_STATUSES }).notNull().default('pending'),
+    carrier: text('carrier'),
+    trackingNumber: text('tracking_number'),
+    shippedAt: epochMs('shipped_at'),
+    shippedByUserId: integer('shipped_by_user_id').references(() => users.id),
+  },
+  (t) => [
+    uniqueIndex('shipments_order_village_uq').on(t.orderId, t.villageId),
+    index('shipments_village_status_idx').on(t.villageId, t.status),
+    check('shipments_fee_ck', sql`${t.shippingFeeFen} >= 0`),
+    check('shipments_status_ck', sql`${t.status} IN ('pending','shipped','delivered')`),
+  ],
+);

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { DEFAULT_LOCALE, parseLocale, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The visitor's language: ?lang= (remembered in a cookie), else the cookie, else zh-CN. */
+    locale: Locale;
+    t: Translator;
+  }
+  interface FastifyReply {
+    locals: Record<string, unknown> | undefined;
+  }
+}
+
+export const LANG_COOKIE = 'lang';
+const ONE_YEAR_S = 365 * 24 * 3600;
+
+/** The current URL with ?lang= replaced, for the language switch link. */
+export function urlWithLang(rawUrl: string, lang: 'en' | 'zh'): string {
+  const url = new URL(rawUrl, 'http://x');
+  url.searchParams.set('lang', lang);
+  return url.pathname + url.search;
+}
+
+/** Adds a value to the view context of this reply (merged under the route's own data). */
+export function setLocal(reply: FastifyReply, key: string, value: unknown): void {
+  reply.locals ??= {};
+  reply.locals[key] = value;
+}
+
+export default fp(
+  async function requestContext(app: FastifyInstance, opts: { secureCookies: boolean }) {
+    app.decorateRequest('locale', DEFAULT_LOCALE);
+    app.decorateRequest('t', null as unknown as Translator);
+    app.decorateReply('locals', undefined);
+
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const query = request.query as Record<string, unknown> | undefined;
+      const fromQuery = parseLocale(typeof query?.lang === 'string' ? query.lang : undefined);
+      const fromCookie = parseLocale(request.cookies[LANG_COOKIE]);
+      const locale = fromQuery ?? fromCookie ?? DEFAULT_LOCALE;
+      if (fromQuery && fromQuery !== fromCookie) {
+        reply.setCookie(LANG_COOKIE, fromQuery, {
+          path: '/',
+          maxAge: ONE_YEAR_S,
+          sameSite: 'lax',
+          httpOnly: true,
+          secure: opts.secureCookies,
+        });
+      }
+      request.locale = locale;
+      request.t = translatorFor(locale);
+      reply.locals = {
+        locale,
+        htmlLang: locale,
+        isEnglish: locale === 'en',
+        langSwitchUrl: urlWithLang(request.url, locale === 'en' ? 'zh' : 'en'),
+        currentPath: request.url.split('?')[0],
+      };
+    });
+  },
+  { name: 'request-context', dependencies: [] },
+);

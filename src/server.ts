@@ -1,0 +1,59 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { migrateDatabase, openDatabase } from './db/client.js';
+import { seedDemoData } from './db/seed.js';
+
+/** The only place that listens. Loads config, opens and migrates the database, seeds demo data, serves. */
+async function main(): Promise<void> {
+  const startedAt = process.hrtime.bigint();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const db = openDatabase(config.databasePath);
+  migrateDatabase(db);
+  const app = await buildApp(config, { db });
+  if (config.seedDemoData) {
+    const result = await seedDemoData(db, { log: (msg) => app.log.info(msg) });
+    if (result.seeded) app.log.info('Demo data loaded into the empty database.');
+  }
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    const force = setTimeout(() => {
+      app.log.error('graceful shutdown timed out');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    app
+      .close()
+      .then(() => {
+        db.close();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        app.log.error({ err: error }, 'error while closing');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  const ms = Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
+  app.log.info(`Xiangyi 乡益 is serving ${config.publicUrl} (started in ${ms} ms)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

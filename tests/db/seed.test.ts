@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
+import { seedDemoData } from '../../src/db/seed.js';
+
+let db: Database_;
+let dbPath: string;
+
+beforeEach(() => {
+  dbPath = join(tmpdir(), `xiangyi-seed-${randomUUID()}.db`);
+  db = openDatabase(dbPath);
+  migrateDatabase(db);
+});
+
+afterEach(() => {
+  db.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+});
+
+const TABLES = [
+  'regions',
+  'villages',
+  'projects',
+  'project_split_rules',
+  'project_households',
+  'households',
+  'producers',
+  'producer_members',
+  'products',
+  'price_tiers',
+  'product_photos',
+  'media',
+];
+
+function count(table: string): number {
+  return db.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+}
+
+function counts(): Record<string, number> {
+  return Object.fromEntries(TABLES.map((t) => [t, count(t)]));
+}
+
+describe('seedDemoData', () => {
+  it('fills a fresh database with villages, projects, households and products, each with a photo', async () => {
+    expect(await seedDemoData(db, {})).toEqual({ seeded: true });
+
+    expect(count('villages')).toBeGreaterThanOrEqual(5);
+    expect(count('projects')).toBeGreaterThanOrEqual(5);
+    expect(count('households')).toBeGreaterThanOrEqual(12);
+    expect(count('products')).toBeGreaterThanOrEqual(24);
+    const withoutPhoto = db.sqlite
+      .prepare('SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM product_photos pp WHERE pp.product_id = p.id)')
+      .pluck()
+      .get();
+    expect(withoutPhoto).toBe(0);
+  });
+
+  it('sells 土瑶茶 at ¥560 per kilogram with cheaper bulk tiers', async () => {
+    await seedDemoData(db, {});
+    const tea = db.sqlite
+      .prepare("SELECT id, price_fen AS priceFen, unit, max_retail_qty AS maxRetailQty FROM products WHERE title_zh = '土瑶茶'")
+      .get() as { id: number; priceFen: number; unit: string; maxRetailQty: number };
+    expect(tea).toMatchObject({ priceFen: 56000, unit: 'kg', maxRetailQty: 50 });
+    const tiers = db.sqlite.prepare('SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty').all(tea.id) as {
+      minQty: number;
+      priceFen: number;
+    }[];
+    expect(tiers.length).toBeGreaterThanOrEqual(1);
+    for (const tier of tiers) expect(tier.priceFen).toBeLessThan(56000);
+  });
+
+  it('makes 土瑶茶 findable by the Chinese full-text search', async () => {
+    await seedDemoData(db, {});
+    const hits = db.sqlite
+      .prepare(`SELECT p.title_zh FROM products_fts f JOIN products p ON p.id = f.rowid WHERE products_fts MATCH '"土瑶茶"'`)
+      .pluck()
+      .all();
+    expect(hits).toContain('土瑶茶');
+  });
+
+  it('changes nothing when run a second time', async () => {
+    await seedDemoData(db, {});
+    const before = counts();
+    expect(await seedDemoData(db, {})).toEqual({ seeded: false });
+    expect(counts()).toEqual(before);
+  });
+
+  it('gives every project a split rule that sums to 10000 basis points', async () => {
+    await seedDemoData(db, {});
+    const rules = db.sqlite
+      .prepare(
+        `SELECT p.slug, r.household_bp + r.project_fund_bp + r.operations_bp AS total
+         FROM projects p LEFT JOIN project_split_rules r ON r.project_id = p.id`,
+      )
+      .all() as { slug: string; total: number | null }[];
+    expect(rules.length).toBe(count('projects'));
+    for (const rule of rules) expect(rule).toEqual({ slug: rule.slug, total: 10000 });
+  });
+
+  it('keeps some households private: no display name and no public consent', async () => {
+    await seedDemoData(db, {});
+    const privateCount = db.sqlite
+      .prepare('SELECT count(*) FROM households WHERE consent_public = 0 AND display_name IS NULL')
+      .pluck()
+      .get() as number;
+    expect(privateCount).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -1,0 +1,61 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
+
+export interface TestContext {
+  app: App;
+  db: Database_;
+  config: Config;
+  dbPath: string;
+  /** Moves the injected clock (ms). */
+  clock: { now: number; advance(ms: number): void };
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Start from the seeded demo data (default) or an empty migrated database. */
+  seeded?: boolean;
+  env?: Record<string, string>;
+}
+
+/** A fresh database file for one test: a copy of the seeded template, or empty and migrated. */
+export function freshDatabase(seeded = true): { db: Database_; path: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'xiangyi-test-'));
+  const path = join(dir, 'test.db');
+  if (seeded) copyFileSync(inject('templateDbPath'), path);
+  const db = openDatabase(path);
+  migrateDatabase(db);
+  return { db, path, dispose: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+export function testConfig(env: Record<string, string> = {}, dbPath = ':memory:'): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...env });
+}
+
+/** Builds the app (not listening) on a fresh database, with a clock the test controls. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestContext> {
+  const { db, path, dispose } = freshDatabase(options.seeded ?? true);
+  const config = testConfig(options.env, path);
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      this.now += ms;
+    },
+  };
+  const app = await buildApp(config, { db, clock: () => clock.now, logger: false });
+  return {
+    app,
+    db,
+    config,
+    dbPath: path,
+    clock,
+    async close() {
+      await app.close();
+      dispose();
+    },
+  };
+}
