@@ -1,21 +1,27 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
+import adminRoutes from './admin/admin-routes.js';
 import { createAccountsService } from './accounts/accounts-service.js';
 import { createSessionService } from './accounts/session-service.js';
 import { createAuditService } from './audit/audit-service.js';
+import { createProductManagement } from './catalog/product-management.js';
+import { createOrderReports } from './orders/order-reports.js';
+import secretaryRoutes from './secretary/secretary-routes.js';
+import { createVillagesService } from './villages/villages-service.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import catalogRoutes from './catalog/catalog-routes.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database_ } from './db/client.js';
-import { createMediaService } from './media/media-service.js';
+import { createMediaService, MAX_UPLOAD_BYTES } from './media/media-service.js';
 import mediaRoutes from './media/media-routes.js';
 import errorHandler from './plugins/error-handler.js';
 import requestContext from './plugins/request-context.js';
@@ -43,8 +49,11 @@ function buildServices(config: Config, deps: AppDeps) {
   const accounts = createAccountsService(accountsQueries, { clock, audit });
   const media = createMediaService(deps.db);
   const catalog = createCatalogService(deps.db, { clock });
+  const villages = createVillagesService(deps.db, { clock, audit });
+  const products = createProductManagement(deps.db, { clock, audit, media, villages });
+  const orderReports = createOrderReports(deps.db);
   const onSignIn: SignInHook[] = [];
-  return { clock, audit, sessions, accounts, media, catalog, onSignIn };
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, onSignIn };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -66,6 +75,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Third-party plugins first.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody);
+  // Uploads are read into memory one file at a time and re-encoded; nothing is written to disk.
+  await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -106,6 +117,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(mediaRoutes, { media: services.media });
   await app.register(catalogRoutes, { catalog: services.catalog });
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
+  await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, catalog: services.catalog });
+  await app.register(secretaryRoutes, {
+    villages: services.villages,
+    products: services.products,
+    catalog: services.catalog,
+    reports: services.orderReports,
+    clock: services.clock,
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+  });
 
   await app.ready();
   return app;

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/client.js';
+import { demoLoginLines } from './accounts/demo-accounts.js';
 import { seedDemoData } from './db/seed.js';
 
 /** The only place that listens. Loads config, opens and migrates the database, seeds demo data, serves. */
@@ -22,6 +23,10 @@ async function main(): Promise<void> {
   if (config.seedDemoData) {
     const result = await seedDemoData(db, { log: (msg) => app.log.info(msg) });
     if (result.seeded) app.log.info('Demo data loaded into the empty database.');
+  }
+  if (config.seedDemoData) {
+    // Printed on every start so the logins are at hand; they exist only in demo databases.
+    console.log(['Demo logins (password xiangyi-demo):', ...demoLoginLines()].join('\n'));
   }
 
   let closing = false;

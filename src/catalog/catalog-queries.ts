@@ -343,3 +343,133 @@ export interface ProjectRow {
   endsOn: string | null;
   targetFen: number | null;
 }
+
+// ---- Writes and console reads (product management) ----
+
+export interface ManagedProductRow {
+  id: number;
+  slug: string;
+  producerId: number;
+  projectId: number;
+  villageId: number;
+  category: Category;
+  unit: string;
+  titleZh: string;
+  titleEn: string | null;
+  descriptionZh: string;
+  descriptionEn: string | null;
+  storyZh: string;
+  storyEn: string | null;
+  priceFen: number;
+  stock: number;
+  minOrderQty: number;
+  maxRetailQty: number | null;
+  lowStockThreshold: number;
+  published: number;
+  featured: number;
+  soldCount: number;
+  updatedAt: number;
+}
+
+export interface ProductWrite {
+  slug: string;
+  producerId: number;
+  projectId: number;
+  category: Category;
+  unit: string;
+  titleZh: string;
+  titleEn: string | null;
+  descriptionZh: string;
+  descriptionEn: string | null;
+  storyZh: string;
+  storyEn: string | null;
+  priceFen: number;
+  minOrderQty: number;
+  maxRetailQty: number | null;
+  lowStockThreshold: number;
+  published: boolean;
+  featured: boolean;
+}
+
+const MANAGED_COLUMNS = `p.id, p.slug, p.producer_id AS producerId, p.project_id AS projectId, pr.village_id AS villageId, p.category, p.unit,
+  p.title_zh AS titleZh, p.title_en AS titleEn, p.description_zh AS descriptionZh, p.description_en AS descriptionEn,
+  p.story_zh AS storyZh, p.story_en AS storyEn, p.price_fen AS priceFen, p.stock, p.min_order_qty AS minOrderQty,
+  p.max_retail_qty AS maxRetailQty, p.low_stock_threshold AS lowStockThreshold, p.published, p.featured,
+  p.sold_count AS soldCount, p.updated_at AS updatedAt`;
+
+export function createProductAdminQueries(db: Database_) {
+  const q = statementCache(db.sqlite);
+  const inList = (ids: readonly number[]) => (ids.length ? ids.map(Number).join(',') : 'NULL');
+  return {
+    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn)(),
+
+    productById: (id: number) =>
+      q(`SELECT ${MANAGED_COLUMNS} FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.id = ?`).get(id) as ManagedProductRow | undefined,
+    productsIn: (villageIds: readonly number[] | 'all') =>
+      q(
+        `SELECT ${MANAGED_COLUMNS}, v.name_zh AS villageZh, pr.name_zh AS producerZh FROM products p
+         JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id
+         ${villageIds === 'all' ? '' : `WHERE pr.village_id IN (${inList(villageIds)})`} ORDER BY p.updated_at DESC, p.id DESC`,
+      ).all() as (ManagedProductRow & { villageZh: string; producerZh: string })[],
+    lowStockIn: (villageIds: readonly number[] | 'all') =>
+      q(
+        `SELECT p.id, p.title_zh AS titleZh, p.title_en AS titleEn, p.stock, p.unit, p.low_stock_threshold AS lowStockThreshold
+         FROM products p JOIN producers pr ON pr.id = p.producer_id
+         WHERE p.stock <= p.low_stock_threshold ${villageIds === 'all' ? '' : `AND pr.village_id IN (${inList(villageIds)})`}
+         ORDER BY p.stock ASC, p.id`,
+      ).all() as { id: number; titleZh: string; titleEn: string | null; stock: number; unit: string; lowStockThreshold: number }[],
+    slugTaken: (slug: string, exceptId: number) => q(`SELECT 1 FROM products WHERE slug = ? AND id <> ?`).get(slug, exceptId) !== undefined,
+    projectExists: (id: number) => q(`SELECT 1 FROM projects WHERE id = ?`).get(id) !== undefined,
+
+    insertProduct(p: ProductWrite, stock: number, now: number): number {
+      return Number(
+        q(
+          `INSERT INTO products (slug, producer_id, project_id, category, unit, title_zh, title_en, description_zh, description_en, story_zh,
+             story_en, price_fen, stock, min_order_qty, max_retail_qty, low_stock_threshold, published, featured, created_at, updated_at)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        ).run(
+          p.slug, p.producerId, p.projectId, p.category, p.unit, p.titleZh, p.titleEn, p.descriptionZh, p.descriptionEn, p.storyZh,
+          p.storyEn, p.priceFen, stock, p.minOrderQty, p.maxRetailQty, p.lowStockThreshold, p.published ? 1 : 0, p.featured ? 1 : 0, now, now,
+        ).lastInsertRowid,
+      );
+    },
+    updateProduct(id: number, p: ProductWrite, now: number): void {
+      q(
+        `UPDATE products SET slug = ?, producer_id = ?, project_id = ?, category = ?, unit = ?, title_zh = ?, title_en = ?, description_zh = ?,
+           description_en = ?, story_zh = ?, story_en = ?, price_fen = ?, min_order_qty = ?, max_retail_qty = ?, low_stock_threshold = ?,
+           published = ?, featured = ?, updated_at = ? WHERE id = ?`,
+      ).run(
+        p.slug, p.producerId, p.projectId, p.category, p.unit, p.titleZh, p.titleEn, p.descriptionZh, p.descriptionEn, p.storyZh, p.storyEn,
+        p.priceFen, p.minOrderQty, p.maxRetailQty, p.lowStockThreshold, p.published ? 1 : 0, p.featured ? 1 : 0, now, id,
+      );
+    },
+    setPublished: (id: number, published: boolean, now: number) =>
+      q(`UPDATE products SET published = ?, updated_at = ? WHERE id = ?`).run(published ? 1 : 0, now, id),
+    replaceTiers(productId: number, tiers: { minQty: number; priceFen: number }[]): void {
+      q(`DELETE FROM price_tiers WHERE product_id = ?`).run(productId);
+      for (const t of tiers) q(`INSERT INTO price_tiers (product_id, min_qty, price_fen) VALUES (?,?,?)`).run(productId, t.minQty, t.priceFen);
+    },
+    /** Adds delta to stock unless that would go below zero; returns whether it changed. */
+    adjustStock(productId: number, delta: number, now: number): boolean {
+      return q(`UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ? AND stock + ? >= 0`).run(delta, now, productId, delta).changes === 1;
+    },
+    insertStockAdjustment: (productId: number, delta: number, reason: string, userId: number, now: number) =>
+      q(`INSERT INTO stock_adjustments (product_id, delta, reason, user_id, created_at) VALUES (?,?,?,?,?)`).run(productId, delta, reason, userId, now),
+    stockAdjustmentsOf: (productId: number) =>
+      q(
+        `SELECT sa.delta, sa.reason, sa.created_at AS createdAt, u.display_name AS userName FROM stock_adjustments sa
+         LEFT JOIN users u ON u.id = sa.user_id WHERE sa.product_id = ? ORDER BY sa.id DESC LIMIT 50`,
+      ).all(productId) as { delta: number; reason: string; createdAt: number; userName: string | null }[],
+    insertPhoto: (productId: number, listMediaId: number, detailMediaId: number, altZh: string, now: number) =>
+      Number(
+        q(
+          `INSERT INTO product_photos (product_id, position, list_media_id, detail_media_id, alt_zh, created_at)
+           VALUES (?, (SELECT coalesce(max(position), -1) + 1 FROM product_photos WHERE product_id = ?), ?, ?, ?, ?)`,
+        ).run(productId, productId, listMediaId, detailMediaId, altZh, now).lastInsertRowid,
+      ),
+    deletePhoto: (productId: number, photoId: number) => q(`DELETE FROM product_photos WHERE id = ? AND product_id = ?`).run(photoId, productId).changes === 1,
+    touch: (productId: number, now: number) => q(`UPDATE products SET updated_at = ? WHERE id = ?`).run(now, productId),
+  };
+}
+
+export type ProductAdminQueries = ReturnType<typeof createProductAdminQueries>;

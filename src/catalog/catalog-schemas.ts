@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CATEGORIES } from './schema.js';
+import { parseYuanToFen } from '../money.js';
+import { CATEGORIES, UNITS } from './schema.js';
 
 /** Empty form fields (e.g. "Any" in a filter select) mean "not given". */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -34,3 +35,121 @@ export const slugParamsSchema = z.object({ slug: z.string().min(1).max(120) });
 
 /** Pages that take no query except the language switch. */
 export const plainQuerySchema = z.object({ lang: optional(z.string().max(16)) });
+
+// ---- Product management (the first secretary's console) ----
+
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const text = (max: number) => z.string().trim().max(max, 'validation.too_long');
+const optionalText = (max: number) => z.preprocess(blank, text(max).optional()).transform((v) => v ?? null);
+const wholeNumber = (max: number, message: string) =>
+  z
+    .string({ error: 'validation.required' })
+    .trim()
+    .regex(/^[0-9]{1,9}$/, message)
+    .transform(Number)
+    .pipe(z.number().int().max(max, message));
+/** Yuan typed by a person, at most two decimals, into fen (no floating point). */
+const yuan = (message: string) =>
+  z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .transform((v, ctx) => {
+      const fen = parseYuanToFen(v);
+      if (fen === null) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return fen;
+    });
+const id = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+export const MAX_TIERS = 3;
+export const MAX_PRICE_FEN = 100_000_000; // ¥1,000,000 per unit
+export const MAX_STOCK = 1_000_000;
+
+export const productFormSchema = z
+  .object({
+    titleZh: text(60).min(1, 'validation.required'),
+    titleEn: optionalText(120),
+    slug: z.preprocess(blank, z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,59}$/, 'validation.slug').optional()),
+    descriptionZh: z.preprocess((v) => v ?? '', text(4000)),
+    descriptionEn: optionalText(4000),
+    storyZh: z.preprocess((v) => v ?? '', text(4000)),
+    storyEn: optionalText(4000),
+    category: z.enum(CATEGORIES, { error: 'validation.required' }),
+    unit: z.enum(UNITS, { error: 'validation.required' }),
+    price: yuan('validation.price').pipe(z.number().min(1, 'validation.price').max(MAX_PRICE_FEN, 'validation.price')),
+    minOrderQty: wholeNumber(MAX_STOCK, 'validation.quantity').pipe(z.number().min(1, 'validation.quantity')),
+    maxRetailQty: z.preprocess(blank, wholeNumber(MAX_STOCK, 'validation.quantity').optional()).transform((v) => v ?? null),
+    lowStockThreshold: z.preprocess((v) => blank(v) ?? '5', wholeNumber(MAX_STOCK, 'validation.quantity')),
+    producerId: z.preprocess(blank, id.optional()).pipe(z.number({ error: 'validation.required' })),
+    projectId: z.preprocess(blank, id.optional()).pipe(z.number({ error: 'validation.required' })),
+    published: z.literal('on').optional().transform((v) => v === 'on'),
+    featured: z.literal('on').optional().transform((v) => v === 'on'),
+    /** Only on creation; afterwards stock changes through adjustments with a reason. */
+    stock: z.preprocess(blank, wholeNumber(MAX_STOCK, 'validation.stock').optional()),
+    ...Object.fromEntries(
+      Array.from({ length: MAX_TIERS }, (_, i) => [
+        [`tierQty${i + 1}`, z.preprocess(blank, wholeNumber(MAX_STOCK, 'validation.tier_qty').optional())],
+        [`tierPrice${i + 1}`, z.preprocess(blank, yuan('validation.price').optional())],
+      ]).flat(),
+    ) as Record<`tierQty${1 | 2 | 3}` | `tierPrice${1 | 2 | 3}`, z.ZodType<number | undefined>>,
+  })
+  .superRefine((f, ctx) => {
+    if (f.maxRetailQty !== null && f.maxRetailQty < f.minOrderQty) {
+      ctx.addIssue({ code: 'custom', path: ['maxRetailQty'], message: 'validation.max_below_min' });
+    }
+    let lastQty = f.minOrderQty;
+    let lastPrice = f.price;
+    for (let i = 1; i <= MAX_TIERS; i++) {
+      const qty = f[`tierQty${i}` as `tierQty1`];
+      const price = f[`tierPrice${i}` as `tierPrice1`];
+      if (qty === undefined && price === undefined) continue;
+      if (qty === undefined || price === undefined) {
+        ctx.addIssue({ code: 'custom', path: [qty === undefined ? `tierQty${i}` : `tierPrice${i}`], message: 'validation.tier_incomplete' });
+        continue;
+      }
+      // Bulk tiers go up in quantity and down in price.
+      if (qty <= lastQty || qty < 2) ctx.addIssue({ code: 'custom', path: [`tierQty${i}`], message: 'validation.tier_qty' });
+      if (price >= lastPrice || price < 1) ctx.addIssue({ code: 'custom', path: [`tierPrice${i}`], message: 'validation.tier_price' });
+      lastQty = qty;
+      lastPrice = price;
+    }
+  })
+  .transform((f) => ({
+    titleZh: f.titleZh,
+    titleEn: f.titleEn,
+    slug: f.slug ?? null,
+    descriptionZh: f.descriptionZh,
+    descriptionEn: f.descriptionEn,
+    storyZh: f.storyZh,
+    storyEn: f.storyEn,
+    category: f.category,
+    unit: f.unit,
+    priceFen: f.price,
+    minOrderQty: f.minOrderQty,
+    maxRetailQty: f.maxRetailQty,
+    lowStockThreshold: f.lowStockThreshold,
+    producerId: f.producerId,
+    projectId: f.projectId,
+    published: f.published,
+    featured: f.featured,
+    stock: f.stock ?? 0,
+    tiers: Array.from({ length: MAX_TIERS }, (_, i) => ({
+      minQty: f[`tierQty${i + 1}` as 'tierQty1'],
+      priceFen: f[`tierPrice${i + 1}` as 'tierPrice1'],
+    })).filter((t): t is { minQty: number; priceFen: number } => t.minQty !== undefined && t.priceFen !== undefined),
+  }));
+export type ProductForm = z.infer<typeof productFormSchema>;
+
+export const stockAdjustmentSchema = z.object({
+  delta: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .regex(/^[+-]?[0-9]{1,7}$/, 'validation.delta')
+    .transform(Number)
+    .refine((n) => n !== 0, 'validation.delta'),
+  reason: text(200).min(1, 'validation.required'),
+});
+
+export const publishSchema = z.object({ published: z.enum(['0', '1'], { error: 'validation.invalid' }).transform((v) => v === '1') });

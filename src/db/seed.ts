@@ -1,3 +1,4 @@
+import { hashDemoPasswords, seedDemoAccounts } from '../accounts/demo-accounts.js';
 import { priceTiers, productPhotos, products } from '../catalog/schema.js';
 import { createMediaService, type EncodedProductPhoto, type MediaService } from '../media/media-service.js';
 import { projectHouseholds, projects, projectSplitRules } from '../projects/schema.js';
@@ -257,6 +258,7 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
   const now = opts.now ?? Date.now();
   const media = createMediaService(db);
   const photos = await encodeSeedPhotos(media, PRODUCTS);
+  const passwordHashes = await hashDemoPasswords();
 
   const run = db.sqlite.transaction((): { seeded: boolean; photoCount: number; ids?: SeedIds } => {
     // Another process may have seeded while the photos were rendering.
@@ -273,6 +275,7 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
       producers: people.producers,
       products: productIds,
     };
+    seedDemoAccounts(db, villageIds, projectIds, passwordHashes, now);
     for (const step of opts.extraSteps ?? []) step(db, ids, now);
     return { seeded: true, photoCount, ids };
   });

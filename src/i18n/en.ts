@@ -1,7 +1,7 @@
-import type { MessageKey } from './zh-CN.js';
+import type { zhCN } from './zh-CN.js';
 
 /** The English catalogue. The type makes a missing or extra key a compile error. */
-export const en: Record<MessageKey, string> = {
+export const en: Record<keyof typeof zhCN, string> = {
   'site.name': 'Xiangyi',
   'site.tagline': 'Good things from the hills — every yuan traced to the households who made them',
   'site.skip': 'Skip to content',

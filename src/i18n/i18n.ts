@@ -1,5 +1,4 @@
-import { en } from './en.js';
-import { zhCN, type MessageKey } from './zh-CN.js';
+import { en, zhCN, type MessageKey } from './catalogue.js';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -1,4 +1,4 @@
-/** The zh-CN message catalogue: one whole sentence per key, named {variables}. */
+/** The core zh-CN messages: one whole sentence per key, named {variables}. Domains add theirs in messages.ts. */
 export const zhCN = {
   'site.name': '乡益',
   'site.tagline': '买山里的好物，每一元都算到农户身上',
@@ -187,4 +187,3 @@ export const zhCN = {
   'errors.csrf': '页面已过期，请刷新后重试。',
 } as const;
 
-export type MessageKey = keyof typeof zhCN;

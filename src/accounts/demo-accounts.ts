@@ -1,0 +1,62 @@
+import type { Database_ } from '../db/client.js';
+import { hashPassword } from './password.js';
+import type { Role } from './schema.js';
+
+/** Demo data only; never created when NODE_ENV=production (config.seedDemoData is false there). */
+export const DEMO_PASSWORD = 'xiangyi-demo';
+
+export interface DemoAccount {
+  email: string;
+  displayName: string;
+  role: Role;
+  allProjects?: boolean;
+  /** Village slugs a first secretary runs. */
+  villages?: string[];
+  /** Project slugs a coordinator is scoped to (when not all). */
+  projects?: string[];
+  /** What the account is for, printed at start-up. */
+  purpose: string;
+}
+
+export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
+  { email: 'admin@xiangyi.test', displayName: '平台管理员', role: 'admin', purpose: 'admin: staff accounts and scopes' },
+  { email: 'coordinator@xiangyi.test', displayName: '陈协调', role: 'coordinator', allProjects: true, purpose: 'coordinator of all projects' },
+  { email: 'secretary.gulou@xiangyi.test', displayName: '覃书记', role: 'first_secretary', villages: ['gulou', 'mingmei'], purpose: 'first secretary of 古楼村 and 明梅村' },
+  { email: 'secretary.meiyaogou@xiangyi.test', displayName: '李书记', role: 'first_secretary', villages: ['meiyaogou'], purpose: 'first secretary of 煤窑沟村' },
+  { email: 'buyer@xiangyi.test', displayName: '深圳买家', role: 'buyer', purpose: 'buyer' },
+];
+
+/** Hashes are computed before the seed transaction (scrypt is asynchronous). */
+export async function hashDemoPasswords(): Promise<string[]> {
+  return Promise.all(DEMO_ACCOUNTS.map(() => hashPassword(DEMO_PASSWORD)));
+}
+
+/** Inserts the demo accounts and their scopes (inside the seed transaction). */
+export function seedDemoAccounts(db: Database_, villageIds: Map<string, number>, projectIds: Map<string, number>, hashes: string[], now: number): void {
+  const insertUser = db.sqlite.prepare(
+    `INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING`,
+  );
+  const insertVillage = db.sqlite.prepare(`INSERT OR IGNORE INTO user_villages (user_id, village_id) VALUES (?, ?)`);
+  const insertProject = db.sqlite.prepare(`INSERT OR IGNORE INTO user_projects (user_id, project_id) VALUES (?, ?)`);
+  DEMO_ACCOUNTS.forEach((account, i) => {
+    const result = insertUser.run(account.email, hashes[i], account.displayName, account.role, account.allProjects ? 1 : 0, now, now, now);
+    if (result.changes !== 1) return;
+    const userId = Number(result.lastInsertRowid);
+    for (const slug of account.villages ?? []) {
+      const id = villageIds.get(slug);
+      if (id === undefined) throw new Error(`demo account ${account.email}: unknown village ${slug}`);
+      insertVillage.run(userId, id);
+    }
+    for (const slug of account.projects ?? []) {
+      const id = projectIds.get(slug);
+      if (id === undefined) throw new Error(`demo account ${account.email}: unknown project ${slug}`);
+      insertProject.run(userId, id);
+    }
+  });
+}
+
+/** The lines printed at start-up and in the README. */
+export function demoLoginLines(): string[] {
+  return DEMO_ACCOUNTS.map((a) => `  ${a.email.padEnd(36)} ${DEMO_PASSWORD}   (${a.purpose})`);
+}

@@ -1,0 +1,23 @@
+import { en as adminEn, zh as adminZh } from '../admin/messages.js';
+import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
+import { en as coreEn } from './en.js';
+import { zhCN as coreZh } from './zh-CN.js';
+
+/**
+ * The one message catalogue, assembled from the core messages and each domain's own
+ * messages.ts ({ zh, en }), so domains can add their sentences without touching each other.
+ * A domain's `en` is typed against its `zh`, so a missing translation is a compile error.
+ */
+export const zhCN = {
+  ...coreZh,
+  ...secretaryZh,
+  ...adminZh,
+};
+
+export const en: Record<keyof typeof zhCN, string> = {
+  ...coreEn,
+  ...secretaryEn,
+  ...adminEn,
+};
+
+export type MessageKey = keyof typeof zhCN;

@@ -1,0 +1,427 @@
+import type {} from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { currentUser, requireRole } from '../accounts/guards.js';
+import { productFormSchema, publishSchema, stockAdjustmentSchema } from '../catalog/catalog-schemas.js';
+import type { CatalogService } from '../catalog/catalog-service.js';
+import type { ProductManagement } from '../catalog/product-management.js';
+import { CATEGORIES, UNITS } from '../catalog/schema.js';
+import { AppError } from '../errors.js';
+import { parseForm, typedValues, type FieldMessages } from '../forms.js';
+import { pickText } from '../i18n/i18n.js';
+import { fenToYuanInput, formatFen } from '../money.js';
+import type { OrderReports } from '../orders/order-reports.js';
+import { csrfTokenFor } from '../plugins/security.js';
+import { formatDateTime, monthBounds } from '../time.js';
+import { PRODUCER_KINDS } from '../villages/schema.js';
+import { householdFormSchema, producerFormSchema } from '../villages/villages-schemas.js';
+import type { VillagesService } from '../villages/villages-service.js';
+import type { HouseholdRow } from '../villages/villages-queries.js';
+
+const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+const photoParams = z.object({
+  id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number),
+  photoId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number),
+});
+
+export interface SecretaryDeps {
+  villages: VillagesService;
+  products: ProductManagement;
+  catalog: CatalogService;
+  reports: OrderReports;
+  clock: () => number;
+  maxUploadBytes: number;
+}
+
+/**
+ * The first secretary's console. Handlers validate, call one service function and render or
+ * redirect (POST → 303 → GET). Every service call carries the signed-in user; the services check
+ * each object's village against their scope.
+ */
+export default async function secretaryRoutes(root: FastifyInstance, deps: SecretaryDeps) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const guard = { preHandler: requireRole('first_secretary') };
+  const address = (request: FastifyRequest) => request.ip;
+
+  /** Renders a form page again with messages; service errors carrying field codes become field messages. */
+  async function formFailure(request: FastifyRequest, reply: FastifyReply, error: unknown, render: (fields: FieldMessages, status: number) => FastifyReply | Promise<FastifyReply>) {
+    if (error instanceof AppError && error.details.fields) {
+      return render(translateFieldCodes(error.details.fields, request.t), error.status);
+    }
+    throw error;
+  }
+
+  const villageOptions = (request: FastifyRequest, selected?: number) =>
+    deps.villages.villagesOf(currentUser(request)).map((v) => ({ id: v.id, name: pickText(request.locale, v.nameZh, v.nameEn), selected: v.id === selected }));
+
+  // ---------- Dashboard ----------
+  app.get('/secretary', guard, async (request, reply) => {
+    const user = currentUser(request);
+    const { from, to } = monthBounds(deps.clock());
+    const villages = deps.villages.villagesOf(user);
+    const sales = deps.reports.villageSales(user.villageIds, from, to);
+    return reply.view('secretary/dashboard', {
+      title: request.t('sec.title'),
+      section: 'dashboard',
+      villageNames: villages.map((v) => pickText(request.locale, v.nameZh, v.nameEn)).join('、'),
+      sales: formatFen(sales.salesFen),
+      orders: sales.orders,
+      toShip: deps.reports.shipmentsToShip(user.villageIds),
+      lowStock: deps.products.lowStock(user).map((p) => ({
+        id: p.id,
+        title: pickText(request.locale, p.titleZh, p.titleEn),
+        stock: p.stock,
+        unit: request.t(`unit.${p.unit}` as 'unit.jin'),
+      })),
+    });
+  });
+
+  // ---------- Households ----------
+  const householdValues = (h: HouseholdRow): Record<string, string> => ({
+    villageId: String(h.villageId),
+    realName: h.realName,
+    displayName: h.displayName ?? '',
+    consentPublic: h.consentPublic ? 'on' : '',
+    publicStoryZh: h.publicStoryZh ?? '',
+    publicStoryEn: h.publicStoryEn ?? '',
+    members: String(h.members),
+    phone: h.phone ?? '',
+    idCardLast4: h.idCardLast4 ?? '',
+    povertyRegNo: h.povertyRegNo ?? '',
+  });
+
+  function renderHouseholdForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number }) {
+    return reply.code(opts.status ?? 200).view('secretary/household-form', {
+      title: opts.id ? request.t('sec.household.editTitle', { name: opts.values.realName ?? '' }) : request.t('sec.household.add'),
+      section: 'households',
+      action: opts.id ? `/secretary/households/${opts.id}` : '/secretary/households',
+      values: opts.values,
+      fields: opts.fields,
+      hasErrors: Object.keys(opts.fields).length > 0,
+      villages: villageOptions(request, Number(opts.values.villageId)),
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/secretary/households', guard, async (request, reply) => {
+    const user = currentUser(request);
+    const villages = new Map(deps.villages.villagesOf(user).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
+    return reply.view('secretary/households', {
+      title: request.t('sec.household.list'),
+      section: 'households',
+      households: deps.villages.households(user).map((h) => ({ ...h, village: villages.get(h.villageId) ?? '' })),
+    });
+  });
+
+  app.get('/secretary/households/new', guard, async (request, reply) => {
+    const first = deps.villages.villagesOf(currentUser(request))[0];
+    return renderHouseholdForm(request, reply, { values: { villageId: first ? String(first.id) : '', members: '1' }, fields: {} });
+  });
+
+  app.post('/secretary/households', guard, async (request, reply) => {
+    const values = typedValues(request.body);
+    const form = parseForm(householdFormSchema, request.body, request.t);
+    if (!form.ok) return renderHouseholdForm(request, reply, { values, fields: form.fields, status: 422 });
+    try {
+      deps.villages.createHousehold(currentUser(request), form.data, address(request));
+    } catch (error) {
+      return formFailure(request, reply, error, (fields, status) => renderHouseholdForm(request, reply, { values, fields, status }));
+    }
+    reply.flash('success', request.t('sec.created'));
+    return reply.redirect('/secretary/households', 303);
+  });
+
+  app.get('/secretary/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const household = deps.villages.household(currentUser(request), request.params.id);
+    return renderHouseholdForm(request, reply, { id: household.id, values: householdValues(household), fields: {} });
+  });
+
+  app.post('/secretary/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    deps.villages.household(currentUser(request), id); // 404 before anything else for foreign ids
+    const values = typedValues(request.body);
+    const form = parseForm(householdFormSchema, request.body, request.t);
+    if (!form.ok) return renderHouseholdForm(request, reply, { id, values, fields: form.fields, status: 422 });
+    try {
+      deps.villages.updateHousehold(currentUser(request), id, form.data, address(request));
+    } catch (error) {
+      return formFailure(request, reply, error, (fields, status) => renderHouseholdForm(request, reply, { id, values, fields, status }));
+    }
+    reply.flash('success', request.t('sec.saved'));
+    return reply.redirect('/secretary/households', 303);
+  });
+
+  // ---------- Producers ----------
+  function renderProducerForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number }) {
+    const user = currentUser(request);
+    const villageId = Number(opts.values.villageId);
+    const households = deps.villages.households(user).filter((h) => h.villageId === villageId || !villageId);
+    return reply.code(opts.status ?? 200).view('secretary/producer-form', {
+      title: opts.id ? request.t('sec.producer.editTitle', { name: opts.values.nameZh ?? '' }) : request.t('sec.producer.add'),
+      section: 'producers',
+      action: opts.id ? `/secretary/producers/${opts.id}` : '/secretary/producers',
+      editing: Boolean(opts.id),
+      values: opts.values,
+      fields: opts.fields,
+      hasErrors: Object.keys(opts.fields).length > 0,
+      villages: villageOptions(request, villageId),
+      kinds: PRODUCER_KINDS.map((k) => ({ value: k, selected: k === opts.values.kind })),
+      households: households.map((h) => ({
+        id: h.id,
+        name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+        checked: opts.values[`member_${h.id}`] === 'on',
+        weight: opts.values[`weight_${h.id}`] ?? '1',
+        weightError: opts.fields[`weight_${h.id}`],
+      })),
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/secretary/producers', guard, async (request, reply) => {
+    const user = currentUser(request);
+    const villages = new Map(deps.villages.villagesOf(user).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
+    return reply.view('secretary/producers', {
+      title: request.t('sec.producer.list'),
+      section: 'producers',
+      producers: deps.villages.producers(user).map((p) => ({
+        ...p,
+        village: villages.get(p.villageId) ?? '',
+        memberCount: deps.villages.producer(user, p.id).members.length,
+      })),
+    });
+  });
+
+  app.get('/secretary/producers/new', guard, async (request, reply) => {
+    const first = deps.villages.villagesOf(currentUser(request))[0];
+    return renderProducerForm(request, reply, { values: { villageId: first ? String(first.id) : '', kind: 'household' }, fields: {} });
+  });
+
+  app.post('/secretary/producers', guard, async (request, reply) => {
+    const values = typedValues(request.body);
+    const form = parseForm(producerFormSchema, request.body, request.t);
+    if (!form.ok) return renderProducerForm(request, reply, { values, fields: form.fields, status: 422 });
+    try {
+      deps.villages.createProducer(currentUser(request), form.data, address(request));
+    } catch (error) {
+      return formFailure(request, reply, error, (fields, status) => renderProducerForm(request, reply, { values, fields, status }));
+    }
+    reply.flash('success', request.t('sec.created'));
+    return reply.redirect('/secretary/producers', 303);
+  });
+
+  app.get('/secretary/producers/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const p = deps.villages.producer(currentUser(request), request.params.id);
+    const values: Record<string, string> = {
+      villageId: String(p.villageId),
+      kind: p.kind,
+      nameZh: p.nameZh,
+      nameEn: p.nameEn ?? '',
+      storyZh: p.storyZh,
+      storyEn: p.storyEn ?? '',
+    };
+    for (const m of p.members) {
+      values[`member_${m.householdId}`] = 'on';
+      values[`weight_${m.householdId}`] = String(m.weight);
+    }
+    return renderProducerForm(request, reply, { id: p.id, values, fields: {} });
+  });
+
+  app.post('/secretary/producers/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const existing = deps.villages.producer(currentUser(request), id);
+    // The village of a producer is fixed; the form cannot move it.
+    const body = { ...(request.body as Record<string, unknown>), villageId: String(existing.villageId) };
+    const values = typedValues(body);
+    const form = parseForm(producerFormSchema, body, request.t);
+    if (!form.ok) return renderProducerForm(request, reply, { id, values, fields: form.fields, status: 422 });
+    try {
+      deps.villages.updateProducer(currentUser(request), id, form.data, address(request));
+    } catch (error) {
+      return formFailure(request, reply, error, (fields, status) => renderProducerForm(request, reply, { id, values, fields, status }));
+    }
+    reply.flash('success', request.t('sec.saved'));
+    return reply.redirect('/secretary/producers', 303);
+  });
+
+  // ---------- Products ----------
+  function renderProductForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number }) {
+    const user = currentUser(request);
+    const detail = opts.id ? deps.products.productDetail(user, opts.id) : null;
+    const unit = detail ? request.t(`unit.${detail.product.unit}` as 'unit.jin') : '';
+    return reply.code(opts.status ?? 200).view('secretary/product-form', {
+      title: detail ? request.t('sec.product.editTitle', { title: detail.product.titleZh }) : request.t('sec.product.add'),
+      section: 'products',
+      action: opts.id ? `/secretary/products/${opts.id}` : '/secretary/products',
+      editing: Boolean(detail),
+      product: detail
+        ? {
+            id: detail.product.id,
+            slug: detail.product.slug,
+            published: Boolean(detail.product.published),
+            stockText: request.t('sec.stock.current', { stock: detail.product.stock, unit }),
+          }
+        : null,
+      photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
+      adjustments: detail?.adjustments.map((a) => ({ ...a, when: formatDateTime(a.createdAt), delta: a.delta > 0 ? `+${a.delta}` : String(a.delta) })) ?? [],
+      values: opts.values,
+      fields: opts.fields,
+      hasErrors: Object.keys(opts.fields).length > 0,
+      categories: CATEGORIES.map((c) => ({ value: c, selected: c === opts.values.category })),
+      units: UNITS.map((u) => ({ value: u, selected: u === opts.values.unit })),
+      producers: deps.villages.producers(user).map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.producerId })),
+      projects: deps.catalog.projects().map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.projectId })),
+      tiers: [1, 2, 3].map((n) => ({ n, qtyName: `tierQty${n}`, priceName: `tierPrice${n}` })),
+      maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/secretary/products', guard, async (request, reply) => {
+    const user = currentUser(request);
+    return reply.view('secretary/products', {
+      title: request.t('sec.product.list'),
+      section: 'products',
+      products: deps.products.products(user).map((p) => ({
+        id: p.id,
+        slug: p.slug,
+        title: pickText(request.locale, p.titleZh, p.titleEn),
+        village: p.villageZh,
+        producer: p.producerZh,
+        price: formatFen(p.priceFen),
+        stock: p.stock,
+        unit: request.t(`unit.${p.unit}` as 'unit.jin'),
+        published: Boolean(p.published),
+        low: p.stock <= p.lowStockThreshold,
+      })),
+    });
+  });
+
+  app.get('/secretary/products/new', guard, async (request, reply) => {
+    return renderProductForm(request, reply, { values: { minOrderQty: '1', lowStockThreshold: '5', stock: '0', unit: 'jin' }, fields: {} });
+  });
+
+  app.post('/secretary/products', guard, async (request, reply) => {
+    const values = typedValues(request.body);
+    const form = parseForm(productFormSchema, request.body, request.t);
+    if (!form.ok) return renderProductForm(request, reply, { values, fields: form.fields, status: 422 });
+    let id: number;
+    try {
+      id = deps.products.create(currentUser(request), form.data, address(request));
+    } catch (error) {
+      return formFailure(request, reply, error, (fields, status) => renderProductForm(request, reply, { values, fields, status }));
+    }
+    reply.flash('success', request.t('sec.created'));
+    return reply.redirect(`/secretary/products/${id}`, 303);
+  });
+
+  app.get('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { product: p, tiers } = deps.products.productDetail(currentUser(request), request.params.id);
+    const values: Record<string, string> = {
+      titleZh: p.titleZh,
+      titleEn: p.titleEn ?? '',
+      slug: p.slug,
+      descriptionZh: p.descriptionZh,
+      descriptionEn: p.descriptionEn ?? '',
+      storyZh: p.storyZh,
+      storyEn: p.storyEn ?? '',
+      category: p.category,
+      unit: p.unit,
+      price: fenToYuanInput(p.priceFen),
+      minOrderQty: String(p.minOrderQty),
+      maxRetailQty: p.maxRetailQty === null ? '' : String(p.maxRetailQty),
+      lowStockThreshold: String(p.lowStockThreshold),
+      producerId: String(p.producerId),
+      projectId: String(p.projectId),
+      published: p.published ? 'on' : '',
+      featured: p.featured ? 'on' : '',
+    };
+    tiers.forEach((t, i) => {
+      values[`tierQty${i + 1}`] = String(t.minQty);
+      values[`tierPrice${i + 1}`] = fenToYuanInput(t.priceFen);
+    });
+    return renderProductForm(request, reply, { id: p.id, values, fields: {} });
+  });
+
+  app.post('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    deps.products.product(currentUser(request), id);
+    const values = typedValues(request.body);
+    const form = parseForm(productFormSchema, request.body, request.t);
+    if (!form.ok) return renderProductForm(request, reply, { id, values, fields: form.fields, status: 422 });
+    try {
+      deps.products.update(currentUser(request), id, form.data, address(request));
+    } catch (error) {
+      return formFailure(request, reply, error, (fields, status) => renderProductForm(request, reply, { id, values, fields, status }));
+    }
+    reply.flash('success', request.t('sec.saved'));
+    return reply.redirect(`/secretary/products/${id}`, 303);
+  });
+
+  app.post('/secretary/products/:id/publish', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const form = publishSchema.safeParse(request.body);
+    if (!form.success) throw new AppError('bad_request', 'bad_request');
+    deps.products.setPublished(currentUser(request), id, form.data.published, address(request));
+    reply.flash('success', request.t(form.data.published ? 'sec.product.published.done' : 'sec.product.unpublished.done'));
+    return reply.redirect(`/secretary/products/${id}`, 303);
+  });
+
+  app.post('/secretary/products/:id/stock', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const user = currentUser(request);
+    deps.products.product(user, id);
+    const form = parseForm(stockAdjustmentSchema, request.body, request.t);
+    const fail = (fields: FieldMessages) => {
+      reply.flash('error', Object.values(fields).join(' '));
+      return reply.redirect(`/secretary/products/${id}#stock`, 303);
+    };
+    if (!form.ok) return fail(form.fields);
+    try {
+      deps.products.adjustStock(user, id, form.data.delta, form.data.reason, address(request));
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields) return fail(translateFieldCodes(error.details.fields, request.t));
+      throw error;
+    }
+    reply.flash('success', request.t('sec.stock.done'));
+    return reply.redirect(`/secretary/products/${id}#stock`, 303);
+  });
+
+  app.post('/secretary/products/:id/photos', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const user = currentUser(request);
+    deps.products.product(user, id);
+    if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
+    const file = await request.file({ limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5 } });
+    if (!file || !file.filename) {
+      reply.flash('error', request.t('sec.photo.missingFile'));
+      return reply.redirect(`/secretary/products/${id}#photos`, 303);
+    }
+    let buffer: Buffer;
+    try {
+      buffer = await file.toBuffer();
+    } catch {
+      reply.flash('error', request.t('errors.image_too_large'));
+      return reply.redirect(`/secretary/products/${id}#photos`, 303);
+    }
+    try {
+      await deps.products.addPhoto(user, id, buffer, address(request));
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'validation') {
+        reply.flash('error', request.t(`errors.${error.code}` as 'errors.image_unreadable'));
+        return reply.redirect(`/secretary/products/${id}#photos`, 303);
+      }
+      throw error;
+    }
+    reply.flash('success', request.t('sec.photo.added'));
+    return reply.redirect(`/secretary/products/${id}#photos`, 303);
+  });
+
+  app.post('/secretary/products/:id/photos/:photoId/delete', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
+    const { id, photoId } = request.params;
+    deps.products.removePhoto(currentUser(request), id, photoId, address(request));
+    reply.flash('success', request.t('sec.photo.removed'));
+    return reply.redirect(`/secretary/products/${id}#photos`, 303);
+  });
+}
