@@ -17,6 +17,11 @@ const envSchema = z
     STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
+    ORDER_EXPIRY_STRIPE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+    ORDER_EXPIRY_OFFLINE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    BANK_ACCOUNT_NAME: z.string().min(1).max(100).default('乡益公益服务中心'),
+    BANK_NAME: z.string().min(1).max(100).default('中国农业银行深圳福田支行'),
+    BANK_ACCOUNT_NUMBER: z.string().min(1).max(40).default('6228 4800 1234 5678 901'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === DEV_SESSION_SECRET) {
@@ -48,6 +53,10 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Demo data is loaded into an empty database unless this is false (never in production). */
   readonly seedDemoData: boolean;
+  /** How long an unpaid order holds its stock, ms. */
+  readonly orderExpiry: { readonly stripeMs: number; readonly offlineMs: number };
+  /** Where buyers send bank transfers (offline payment). */
+  readonly bank: { readonly accountName: string; readonly bankName: string; readonly accountNumber: string };
 }
 
 export class ConfigError extends Error {
@@ -81,5 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     logLevel: e.LOG_LEVEL,
     seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',
+    orderExpiry: Object.freeze({ stripeMs: e.ORDER_EXPIRY_STRIPE_MINUTES * 60_000, offlineMs: e.ORDER_EXPIRY_OFFLINE_HOURS * 3_600_000 }),
+    bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
   });
 }

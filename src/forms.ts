@@ -15,7 +15,8 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown, t: Tran
   if (result.success) return { ok: true, data: result.data };
   const fields: FieldMessages = {};
   for (const issue of result.error.issues) {
-    const field = issue.path.map(String).join('.') || '_form';
+    // An error on one item of a list (villageIds.0) belongs to the list's field.
+    const field = String(issue.path[0] ?? '_form');
     if (fields[field]) continue;
     fields[field] = hasMessage(issue.message) ? t(issue.message as MessageKey) : t('validation.invalid');
   }

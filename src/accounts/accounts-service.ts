@@ -139,7 +139,8 @@ export function createAccountsService(queries: AccountsQueries, deps: { clock: C
         const before = { role: user.role, allProjects: Boolean(user.allProjects), disabled: Boolean(user.disabled), villageIds: queries.villageIdsOf(id), projectIds: queries.projectIdsOf(id) };
         queries.updateUserRole(id, input.role, scopes.allProjects, input.displayName.trim(), Boolean(input.disabled), clock());
         queries.replaceScopes(id, scopes.villageIds, scopes.projectIds);
-        if (input.disabled) queries.deleteSessionsOfUser(id, null);
+        // A disabled account, or one whose role changed, signs in again (session limits follow the role).
+        if (input.disabled || input.role !== user.role) queries.deleteSessionsOfUser(id, null);
         audit.record({
           userId: actorId,
           action: 'user.update',

@@ -124,7 +124,7 @@ function auditUrl(filters: Pick<AuditFilterQuery, 'who' | 'what' | 'from' | 'to'
   return qs ? `/admin/audit?${qs}` : '/admin/audit';
 }
 
-/** What a staff form shows: typed values, and which role and scopes are selected. */
+/** A staff form as it is (re-)rendered: typed values (role and ticked scopes included) and messages. */
 interface StaffFormState {
   values: Record<string, string>;
   fields: FieldMessages;

@@ -134,7 +134,7 @@ export const en: Record<keyof typeof zh, string> = {
   'admin.audit.dateHint': 'Dates are in China Standard Time (UTC+8).',
   'admin.audit.apply': 'Filter',
   'admin.audit.clear': 'Clear filters',
-  'admin.audit.count': '{count} entries',
+  'admin.audit.count': 'Entries found: {count}',
   'admin.audit.empty': 'No entries match these filters.',
   'admin.audit.caption': 'Audit entries, newest first',
   'admin.audit.time': 'Time (UTC+8)',

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError } from '../errors.js';
+import { periodOf } from '../time.js';
+import { createLedgerQueries, type EntryRow, type TransactionRow } from './ledger-queries.js';
+import type { AccountKind } from './schema.js';
+
+/** The hash before the first transaction. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** An account by what it is; the code is derived (clearing:bank, household:12, project:3 …). */
+export type AccountRef =
+  | { kind: 'clearing'; channel: string }
+  | { kind: 'household_payable'; householdId: number }
+  | { kind: 'project_fund'; projectId: number }
+  | { kind: 'operations' }
+  | { kind: 'shipping' }
+  | { kind: 'processor_fees'; processor: string }
+  | { kind: 'cash' };
+
+export function accountCode(ref: AccountRef): string {
+  switch (ref.kind) {
+    case 'clearing':
+      return `clearing:${ref.channel}`;
+    case 'household_payable':
+      return `household:${ref.householdId}`;
+    case 'project_fund':
+      return `project:${ref.projectId}`;
+    case 'processor_fees':
+      return `fees:${ref.processor}`;
+    default:
+      return ref.kind;
+  }
+}
+
+export interface PostingEntry {
+  account: AccountRef;
+  /** Signed fen: positive debit, negative credit. */
+  amountFen: number;
+  orderLineId?: number | null;
+}
+
+export interface Posting {
+  /** One business event, one key: posting the same key again changes nothing. */
+  idempotencyKey: string;
+  kind: string;
+  entries: PostingEntry[];
+  orderId?: number | null;
+  payoutId?: number | null;
+  splitRuleId?: number | null;
+  memo?: string;
+  createdByUserId?: number | null;
+}
+
+/** The canonical text a transaction's hash covers: its own content and the previous hash. */
+export function transactionDigest(
+  t: Pick<TransactionRow, 'idempotencyKey' | 'kind' | 'orderId' | 'payoutId' | 'splitRuleId' | 'memo' | 'period' | 'postedAt' | 'prevHash'>,
+  entries: readonly Pick<EntryRow, 'accountCode' | 'amountFen' | 'orderLineId'>[],
+): string {
+  const canonical = JSON.stringify([
+    t.prevHash,
+    t.idempotencyKey,
+    t.kind,
+    t.orderId,
+    t.payoutId,
+    t.splitRuleId,
+    t.memo,
+    t.period,
+    t.postedAt,
+    entries.map((e) => [e.accountCode, e.amountFen, e.orderLineId]),
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The proceeds ledger: double-entry, append-only, integer fen, hash-chained.
+ * `post` is synchronous and must run inside the caller's database transaction, so a business
+ * change and its posting commit together or not at all.
+ */
+export function createLedgerService(db: Database_, deps: { clock: Clock }) {
+  const queries = createLedgerQueries(db);
+
+  function accountId(ref: AccountRef): number {
+    const code = accountCode(ref);
+    const existing = queries.accountByCode(code);
+    if (existing) return existing.id;
+    return queries.insertAccount({
+      code,
+      kind: ref.kind as AccountKind,
+      householdId: ref.kind === 'household_payable' ? ref.householdId : null,
+      projectId: ref.kind === 'project_fund' ? ref.projectId : null,
+      channel: ref.kind === 'clearing' ? ref.channel : ref.kind === 'processor_fees' ? ref.processor : null,
+      now: deps.clock(),
+    });
+  }
+
+  /** The first period at or after `period` that is not closed: corrections to a closed month land in the next. */
+  function openPeriodFrom(period: string): string {
+    let p = period;
+    for (let i = 0; i < 1200 && queries.isPeriodLocked(p); i++) {
+      const [y, m] = p.split('-').map(Number) as [number, number];
+      p = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+    }
+    return p;
+  }
+
+  return {
+    accountCode,
+
+    /** Posts a balanced transaction once per idempotency key; returns it (the existing one on a replay). */
+    post(posting: Posting): { transaction: TransactionRow; created: boolean } {
+      if (!db.sqlite.inTransaction) throw new Error('ledger.post must run inside a database transaction');
+      const existing = queries.transactionByKey(posting.idempotencyKey);
+      if (existing) return { transaction: existing, created: false };
+      const entries = posting.entries.filter((e) => e.amountFen !== 0);
+      if (entries.length < 2) throw new AppError('conflict', 'ledger_empty_posting');
+      if (entries.some((e) => !Number.isSafeInteger(e.amountFen))) throw new Error('ledger amounts must be integer fen');
+      const sum = entries.reduce((a, e) => a + e.amountFen, 0);
+      if (sum !== 0) throw new Error(`unbalanced posting ${posting.idempotencyKey}: entries sum to ${sum}`);
+
+      const postedAt = deps.clock();
+      const prev = queries.lastTransaction();
+      const resolved = entries.map((e) => ({ accountId: accountId(e.account), accountCode: accountCode(e.account), amountFen: e.amountFen, orderLineId: e.orderLineId ?? null }));
+      const row: Omit<TransactionRow, 'id'> = {
+        idempotencyKey: posting.idempotencyKey,
+        kind: posting.kind,
+        orderId: posting.orderId ?? null,
+        payoutId: posting.payoutId ?? null,
+        splitRuleId: posting.splitRuleId ?? null,
+        memo: posting.memo ?? '',
+        period: openPeriodFrom(periodOf(postedAt)),
+        postedAt,
+        createdByUserId: posting.createdByUserId ?? null,
+        prevHash: prev?.hash ?? GENESIS_HASH,
+        hash: '',
+      };
+      row.hash = transactionDigest(row, resolved);
+      const id = queries.insertTransaction(row);
+      for (const e of resolved) queries.insertEntry(id, e.accountId, e.amountFen, e.orderLineId);
+      return { transaction: { ...row, id }, created: true };
+    },
+
+    transactionsOfOrder: (orderId: number) => queries.transactionsOfOrder(orderId).map((t) => ({ ...t, entries: queries.entriesOf(t.id) })),
+    entriesOf: (transactionId: number) => queries.entriesOf(transactionId),
+    transactionByKey: (key: string) => queries.transactionByKey(key),
+    balance: (ref: AccountRef) => queries.balanceOf(accountCode(ref)),
+  };
+}
+
+export type LedgerService = ReturnType<typeof createLedgerService>;
+
+export interface LedgerProblem {
+  transactionId: number | null;
+  problem: string;
+}
+
+/**
+ * Verifies every invariant of the ledger: each transaction balanced and non-empty, the whole
+ * ledger summing to zero, and the hash chain unbroken (an edited row names its transaction).
+ */
+export function checkLedger(db: Database_): { transactions: number; problems: LedgerProblem[] } {
+  const queries = createLedgerQueries(db);
+  const problems: LedgerProblem[] = [];
+  for (const u of queries.unbalancedTransactions()) problems.push({ transactionId: u.id, problem: `entries sum to ${u.total}, not 0` });
+  for (const t of queries.transactionsWithoutEntries()) problems.push({ transactionId: t.id, problem: 'has no entries' });
+  const total = queries.totalOfAllEntries();
+  if (total !== 0) problems.push({ transactionId: null, problem: `all entries sum to ${total}, not 0` });
+
+  const entries = queries.allEntriesByTransaction()[Symbol.iterator]();
+  let pending = entries.next();
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  for (const t of queries.allTransactions()) {
+    count++;
+    const own: EntryRow[] = [];
+    while (!pending.done && pending.value.transactionId < t.id) pending = entries.next();
+    while (!pending.done && pending.value.transactionId === t.id) {
+      own.push(pending.value);
+      pending = entries.next();
+    }
+    if (t.prevHash !== prevHash) problems.push({ transactionId: t.id, problem: 'previous hash does not match the chain' });
+    const expected = transactionDigest(t, own);
+    if (expected !== t.hash) problems.push({ transactionId: t.id, problem: 'hash does not match its content (edited?)' });
+    prevHash = t.hash;
+  }
+  return { transactions: count, problems };
+}

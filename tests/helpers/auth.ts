@@ -1,0 +1,130 @@
+import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
+import type { App } from '../../src/app.js';
+
+/**
+ * A small browser for tests: a cookie jar (sid, _csrf, lang …) over `app.inject`, and form posts
+ * that carry a CSRF token the way a real page would.
+ *
+ *   const admin = await signIn(app, 'admin@xiangyi.test');
+ *   const page = await admin.get('/admin/users');
+ *   const res = await admin.post('/admin/users', { email: 'x@y.test', villageIds: ['1', '2'] });
+ *
+ * Redirects are not followed: assert on `statusCode` and `headers.location`.
+ */
+
+export type FormFields = Record<string, string | string[]>;
+
+export interface PostOptions {
+  /**
+   * The page whose form token to use (default: '/', else '/login' for a visitor). Tokens are bound
+   * to the session, not to the page, so any page with a form will do.
+   */
+  csrfFrom?: string;
+  /** Send no `_csrf` at all (to test that such posts are refused). */
+  withoutCsrf?: boolean;
+  headers?: Record<string, string>;
+}
+
+export interface TestBrowser {
+  /** The current cookies by name; updated from every response's set-cookie headers. */
+  readonly cookies: Record<string, string>;
+  get(url: string, headers?: Record<string, string>): Promise<Response>;
+  /**
+   * Posts an application/x-www-form-urlencoded form. Without a `_csrf` field in `form`, first GETs
+   * `csrfFrom` (see PostOptions) and takes the token from its HTML, as a person filling in a page would.
+   * Arrays become repeated fields (checkbox groups).
+   */
+  post(url: string, form?: FormFields, options?: PostOptions): Promise<Response>;
+  /** The `_csrf` token of the forms on a page (default as in PostOptions.csrfFrom), for this session. */
+  csrfToken(from?: string): Promise<string>;
+}
+
+/** The value of the first hidden `_csrf` input in a page. */
+export function csrfTokenIn(html: string): string | null {
+  const match = /name="_csrf" value="([^"]*)"/.exec(html);
+  return match ? decodeEntities(match[1]!) : null;
+}
+
+/** Handlebars escapes = and / in attribute values; undo what it may have escaped. */
+function decodeEntities(value: string): string {
+  return value
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x2F;/g, '/')
+    .replace(/&#x60;/g, '`')
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** application/x-www-form-urlencoded, with repeated keys for arrays. */
+export function encodeForm(form: FormFields): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) {
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
+  }
+  return params.toString();
+}
+
+/** A signed-out visitor with an empty cookie jar. */
+export function anonymous(app: App): TestBrowser {
+  const jar: Record<string, string> = {};
+
+  function remember(response: Response): Response {
+    for (const cookie of response.cookies) {
+      const cleared = cookie.value === '' || cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now());
+      if (cleared) delete jar[cookie.name];
+      else jar[cookie.name] = cookie.value;
+    }
+    return response;
+  }
+
+  async function send(options: InjectOptions): Promise<Response> {
+    return remember(await app.inject({ ...options, cookies: { ...jar } }));
+  }
+
+  async function tokenOn(url: string): Promise<string | null> {
+    const page = await send({ method: 'GET', url });
+    return csrfTokenIn(page.body);
+  }
+
+  async function csrfToken(from?: string): Promise<string> {
+    // Signed-in pages carry the sign-out form; a visitor's home page has no form, the sign-in page has.
+    for (const url of from ? [from] : ['/', '/login']) {
+      const token = await tokenOn(url);
+      if (token !== null) return token;
+    }
+    throw new Error(`No _csrf token on ${from ?? "'/' or '/login'"}`);
+  }
+
+  return {
+    cookies: jar,
+    csrfToken,
+    get: (url, headers = {}) => send({ method: 'GET', url, headers }),
+    async post(url, form = {}, options = {}) {
+      const fields: FormFields = { ...form };
+      if (!options.withoutCsrf && fields._csrf === undefined) fields._csrf = await csrfToken(options.csrfFrom);
+      if (options.withoutCsrf) delete fields._csrf;
+      return send({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+        payload: encodeForm(fields),
+      });
+    },
+  };
+}
+
+/**
+ * Signs in through the real form (GET /login for the token, POST /login) and returns the
+ * signed-in browser. Throws if the sign-in does not redirect (wrong password, throttled …).
+ */
+export async function signIn(app: App, email: string, password = 'xiangyi-demo'): Promise<TestBrowser> {
+  const browser = anonymous(app);
+  const response = await browser.post('/login', { email, password }, { csrfFrom: '/login' });
+  if (response.statusCode !== 303) {
+    throw new Error(`Sign-in as ${email} failed with status ${response.statusCode}`);
+  }
+  return browser;
+}
