@@ -8,7 +8,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+      z.string().regex(/^[0-9]{1,5}$/, 'must be a port number from 0 to 65535').default('3000').transform(Number).pipe(z.number().int().min(0).max(65535, 'must be a port number from 0 to 65535')),
+    ),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/xiangyi.db'),
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),

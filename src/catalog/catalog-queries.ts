@@ -66,7 +66,7 @@ const CARD_FROM = `
   JOIN projects pj ON pj.id = p.project_id`;
 
 const LIKE_TARGET = `(p.title_zh || ' ' || coalesce(p.title_en, '') || ' ' || p.description_zh || ' ' || p.story_zh || ' ' ||
-  coalesce(p.story_en, '') || ' ' || v.name_zh || ' ' || coalesce(v.name_en, '') || ' ' || pr.name_zh || ' ' || coalesce(pr.name_en, ''))`;
+  coalesce(p.description_en, '') || ' ' || coalesce(p.story_en, '') || ' ' || v.name_zh || ' ' || coalesce(v.name_en, '') || ' ' || pr.name_zh || ' ' || coalesce(pr.name_en, ''))`;
 
 export function createCatalogQueries(db: Database_) {
   const prepared = statementCache(db.sqlite);
@@ -115,12 +115,15 @@ export function createCatalogQueries(db: Database_) {
         const join = phrases.length
           ? `LEFT JOIN (SELECT rowid AS id, bm25(products_fts, 10.0, 1.0, 4.0, 4.0) AS rank FROM products_fts WHERE products_fts MATCH ?) fts ON fts.id = p.id`
           : '';
+        // Products in a category a term names (蜂蜜 → honey) come before ones that only mention it.
+        const categories = [...new Set((f.terms ?? []).flatMap((t) => t.categories))];
         const parts = [
+          ...(categories.length ? [`p.category IN (${categories.map(() => '?').join(',')}) DESC`] : []),
           ...(phrases.length ? ['coalesce(fts.rank, 0) ASC'] : []),
           ...likes.map(() => `(p.title_zh || ' ' || coalesce(p.title_en, '')) LIKE ? ESCAPE '\\' DESC`),
           'p.featured DESC, p.sold_count DESC, p.id DESC',
         ];
-        return { sql: parts.join(', '), join, params: [...(phrases.length ? [phrases.join(' OR ')] : []), ...likes] };
+        return { sql: parts.join(', '), join, params: [...(phrases.length ? [phrases.join(' OR ')] : []), ...categories, ...likes] };
       }
       case 'newest':
         return { sql: 'p.created_at DESC, p.id DESC', ...noJoin };
@@ -254,7 +257,7 @@ export function createCatalogQueries(db: Database_) {
       return prepared(
         `SELECT
            (SELECT count(*) FROM project_households WHERE project_id = @id) AS households,
-           (SELECT count(DISTINCT pr.village_id) FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.project_id = @id) AS villages,
+           (SELECT count(DISTINCT pr.village_id) FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.project_id = @id AND p.published = 1) AS villages,
            (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
              WHERE ol.project_id = @id AND o.paid_at IS NOT NULL) AS salesFen`,
       ).get({ id: projectId }) as { households: number; villages: number; salesFen: number };
@@ -264,7 +267,7 @@ export function createCatalogQueries(db: Database_) {
       return prepared(
         `SELECT DISTINCT v.slug, v.name_zh AS nameZh, v.name_en AS nameEn
          FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id
-         WHERE p.project_id = ? ORDER BY v.id`,
+         WHERE p.project_id = ? AND p.published = 1 ORDER BY v.id`,
       ).all(projectId) as { slug: string; nameZh: string; nameEn: string | null }[];
     },
 

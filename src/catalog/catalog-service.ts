@@ -14,7 +14,7 @@ const MAX_TERMS = 8;
 export function searchTerms(q: string): string[] {
   return q
     .slice(0, MAX_QUERY_LENGTH)
-    .split(/[\s\u3000,，、]+/u)
+    .split(/[\s\u3000,，、\u0000-\u001f\u007f]+/u)
     .map((t) => t.trim())
     .filter(Boolean)
     .slice(0, MAX_TERMS);
@@ -64,7 +64,8 @@ export function createCatalogService(db: Database_, deps: { clock: Clock }) {
     }
     const terms = searchFilter(query.q);
     const hasSearch = terms.length > 0;
-    const sort: SortKey = query.sort ?? (hasSearch ? 'relevance' : 'newest');
+    // Relevance means nothing without search terms: the listing is then newest first.
+    const sort: SortKey = query.sort && (query.sort !== 'relevance' || hasSearch) ? query.sort : hasSearch ? 'relevance' : 'newest';
     const page = query.page ?? 1;
     const filter: ListingFilter = {
       terms,
@@ -76,8 +77,10 @@ export function createCatalogService(db: Database_, deps: { clock: Clock }) {
       offset: (page - 1) * PAGE_SIZE,
     };
     const total = queries.countProducts(filter);
-    const items = total > filter.offset ? queries.listProducts(filter) : [];
-    return { items, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), pageSize: PAGE_SIZE, sort, query };
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    if (page > pages) throw new AppError('not_found', 'page_out_of_range', undefined, { params: { pages } });
+    const items = queries.listProducts(filter);
+    return { items, total, page, pages, pageSize: PAGE_SIZE, sort, query };
   }
 
   function productPage(slug: string) {

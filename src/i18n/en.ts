@@ -177,6 +177,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'errors.product_not_found': 'We could not find that product; it may no longer be listed.',
   'errors.village_not_found': 'We could not find that village.',
   'errors.project_not_found': 'We could not find that project.',
+  'errors.page_out_of_range': 'There is no such page: the results have {pages} pages.',
   'errors.bad_request': 'The request is not valid.',
   'errors.forbidden': 'You are not allowed to do that.',
   'errors.internal': 'Server error. Please try again later.',

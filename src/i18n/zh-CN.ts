@@ -175,6 +175,7 @@ export const zhCN = {
   'errors.product_not_found': '没有找到这件商品，它可能已经下架。',
   'errors.village_not_found': '没有找到这个村庄。',
   'errors.project_not_found': '没有找到这个帮扶项目。',
+  'errors.page_out_of_range': '没有这一页：结果一共只有 {pages} 页。',
   'errors.bad_request': '请求有误。',
   'errors.forbidden': '你没有权限进行这个操作。',
   'errors.internal': '服务器出错了，请稍后再试。',

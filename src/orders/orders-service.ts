@@ -1,0 +1,352 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { allocateLine, reverseProportionally } from '../ledger/allocation.js';
+import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
+import { assertVillage } from '../villages/access.js';
+import { priceItems, type CartOwner, type CartService } from './cart-service.js';
+import type { OrderLineRow, OrderRow, OrdersQueries } from './orders-queries.js';
+import { checkQuantity } from './pricing.js';
+import type { OrderStatus, PaymentMethod } from './schema.js';
+
+export interface CheckoutContact {
+  name: string;
+  phone: string;
+  province: string;
+  city: string;
+  district: string;
+  address: string;
+  note: string | null;
+  paymentMethod: PaymentMethod;
+}
+
+export interface PlacedOrder {
+  order: OrderRow;
+  /** The secret for the buyer's confirmation link; only its hash is stored. */
+  accessToken: string;
+}
+
+/** Payment channels as ledger clearing accounts: offline = bank transfer. */
+export const channelOf = (method: PaymentMethod) => (method === 'offline' ? 'bank' : 'stripe');
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const RECEIPT_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+function receiptCode(): string {
+  const bytes = randomBytes(10);
+  return [...bytes].map((b) => RECEIPT_ALPHABET[b % RECEIPT_ALPHABET.length]).join('');
+}
+
+/** XY-YYYYMMDD- in China Standard Time. */
+function numberPrefix(now: number): string {
+  return `XY-${new Date(now + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}-`;
+}
+
+/**
+ * Orders: placing (one transaction that reserves stock and snapshots prices), payment,
+ * cancellation and expiry (stock released exactly once), shipping per village, and refunds.
+ * Every money movement posts to the ledger inside the same transaction as the state change.
+ */
+export function createOrdersService(
+  queries: OrdersQueries,
+  deps: {
+    clock: Clock;
+    cart: CartService;
+    ledger: LedgerService;
+    audit: AuditService;
+    expiry: { stripeMs: number; offlineMs: number };
+  },
+) {
+  const { clock, ledger, audit } = deps;
+
+  function order(number: string): OrderRow {
+    const row = queries.orderByNumber(number);
+    if (!row) throw new AppError('not_found', 'order_not_found');
+    return row;
+  }
+
+  function release(o: OrderRow, now: number): void {
+    for (const line of queries.linesOf(o.id)) queries.releaseStock(line.productId, line.quantity, now);
+  }
+
+  /** Cancels a pending order and releases its stock; false when it was no longer pending (so it happens once). */
+  function cancelPending(o: OrderRow, reason: string, userId: number | null, address: string | null): boolean {
+    const now = clock();
+    if (!queries.transition(o.id, ['pending_payment'], 'cancelled', now)) return false;
+    release(o, now);
+    audit.record({ userId, action: 'order.cancel', entityType: 'order', entityId: o.number, before: { status: o.status }, after: { status: 'cancelled', reason }, address });
+    return true;
+  }
+
+  /** The ledger entries of a payment: clearing debit, each line's split credits, shipping credit. */
+  function paymentEntries(o: OrderRow, lines: OrderLineRow[], channel: string, amountFen: number): { entries: PostingEntry[]; splitRuleId: number | null } {
+    const entries: PostingEntry[] = [{ account: { kind: 'clearing', channel }, amountFen }];
+    let splitRuleId: number | null = null;
+    for (const line of lines) {
+      const rule = queries.splitRuleAt(line.projectId, clock()) ?? { id: 0, householdBp: 10000, projectFundBp: 0, operationsBp: 0 };
+      splitRuleId ??= rule.id || null;
+      entries.push(
+        ...allocateLine({
+          orderLineId: line.id,
+          projectId: line.projectId,
+          amountFen: line.lineTotalFen,
+          rule,
+          members: queries.membersOfProducer(line.producerId),
+        }),
+      );
+    }
+    if (o.shippingFen > 0) entries.push({ account: { kind: 'shipping' }, amountFen: -o.shippingFen });
+    return { entries, splitRuleId };
+  }
+
+  return {
+    order,
+
+    /** The order behind a confirmation link, checked in constant time; a wrong token is "not found". */
+    orderWithToken(number: string, token: string | undefined): OrderRow {
+      const row = queries.orderByNumber(number);
+      if (!row || !token) throw new AppError('not_found', 'order_not_found');
+      const given = Buffer.from(sha256(token), 'hex');
+      const stored = Buffer.from(row.accessTokenHash, 'hex');
+      if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AppError('not_found', 'order_not_found');
+      return row;
+    },
+
+    /** The signed-in buyer's own order, or not found. */
+    orderOfBuyer(number: string, userId: number): OrderRow {
+      const row = queries.orderByNumber(number);
+      if (!row || row.buyerUserId !== userId) throw new AppError('not_found', 'order_not_found');
+      return row;
+    },
+
+    details(o: OrderRow) {
+      return { lines: queries.linesOf(o.id), shipments: queries.shipmentsOf(o.id), postings: ledger.transactionsOfOrder(o.id) };
+    },
+
+    ordersOfBuyer: (userId: number) => queries.ordersOfBuyer(userId),
+
+    /**
+     * Places the order in ONE transaction: every line's stock is reserved by a conditional
+     * decrement (never below zero), prices are snapshotted, the number, token and receipt code are
+     * made. If any line cannot be reserved, nothing is written and the cart stays as it was.
+     */
+    place(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null): PlacedOrder {
+      const accessToken = randomBytes(24).toString('base64url');
+      const placed = queries.transaction(() => {
+        const items = deps.cart.items(owner);
+        if (items.length === 0) throw new AppError('conflict', 'cart_empty');
+        const priced = priceItems(queries, items, null);
+        for (const line of priced.lines) checkQuantity(line.product, line.quantity);
+        if (priced.lines.length !== items.length) throw new AppError('conflict', 'cart_changed');
+        const now = clock();
+        for (const line of priced.lines) {
+          if (!queries.reserveStock(line.product.id, line.quantity, now)) {
+            throw new AppError('conflict', 'sold_out', undefined, { params: { title: line.product.titleZh } });
+          }
+        }
+        const prefix = numberPrefix(now);
+        const number = `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+        const orderId = queries.insertOrder({
+          number,
+          accessTokenHash: sha256(accessToken),
+          receiptCode: receiptCode(),
+          buyerUserId,
+          contactName: contact.name,
+          phone: contact.phone,
+          province: contact.province,
+          city: contact.city,
+          district: contact.district,
+          address: contact.address,
+          note: contact.note,
+          paymentMethod: contact.paymentMethod,
+          deliveryMethod: 'ship',
+          subtotalFen: priced.subtotalFen,
+          shippingFen: priced.shippingFen,
+          totalFen: priced.totalFen,
+          expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
+          createdAt: now,
+        });
+        for (const line of priced.lines) {
+          queries.insertLine({
+            orderId,
+            productId: line.product.id,
+            villageId: line.product.villageId,
+            producerId: line.product.producerId,
+            projectId: line.product.projectId,
+            titleZh: line.product.titleZh,
+            titleEn: line.product.titleEn,
+            unit: line.product.unit,
+            unitPriceFen: line.unitPriceFen,
+            quantity: line.quantity,
+            lineTotalFen: line.lineTotalFen,
+          });
+        }
+        for (const parcel of priced.parcels) queries.insertShipment(orderId, parcel.villageId, parcel.shippingFeeFen);
+        // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
+        if (contact.paymentMethod === 'offline') deps.cart.clear(owner);
+        audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: priced.totalFen, method: contact.paymentMethod }, address });
+        return queries.orderById(orderId)!;
+      });
+      return { order: placed, accessToken };
+    },
+
+    /**
+     * Records a payment and posts the proceeds: the order becomes paid and the ledger says which
+     * households and project the money belongs to. Idempotent per key (a replay changes nothing).
+     * Must run inside a transaction when combined with other effects; opens its own otherwise.
+     */
+    recordPayment(o: OrderRow, payment: { channel: string; amountFen: number; idempotencyKey: string; userId: number | null; memo: string }): 'paid' | 'already' {
+      return queries.transaction(() => {
+        const fresh = queries.orderById(o.id)!;
+        if (ledger.transactionByKey(payment.idempotencyKey)) return 'already';
+        if (fresh.status !== 'pending_payment') {
+          if (fresh.paidAt !== null) return 'already';
+          throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
+        }
+        if (payment.amountFen !== fresh.totalFen) {
+          throw new AppError('conflict', 'payment_amount_mismatch', undefined, { params: { expected: fresh.totalFen, got: payment.amountFen } });
+        }
+        const now = clock();
+        queries.transition(fresh.id, ['pending_payment'], 'paid', now);
+        const lines = queries.linesOf(fresh.id);
+        for (const line of lines) queries.addSold(line.productId, line.quantity);
+        const { entries, splitRuleId } = paymentEntries(fresh, lines, payment.channel, payment.amountFen);
+        ledger.post({ idempotencyKey: payment.idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
+        return 'paid';
+      });
+    },
+
+    /** The buyer (with the order's token) or a coordinator cancels an unpaid order. */
+    cancel(o: OrderRow, userId: number | null, address: string | null): void {
+      queries.transaction(() => {
+        const fresh = queries.orderById(o.id)!;
+        if (!cancelPending(fresh, 'requested', userId, address)) {
+          throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: fresh.status } });
+        }
+      });
+    },
+
+    /** Cancels an unpaid order whose payment failed or whose session expired (webhooks); false if not pending. */
+    cancelUnpaid(o: OrderRow, reason: string): boolean {
+      return queries.transaction(() => cancelPending(queries.orderById(o.id)!, reason, null, null));
+    },
+
+    /** Cancels every unpaid order past its expiry; each releases its stock exactly once. */
+    expireDue(limit = 500): number {
+      let count = 0;
+      for (const { id } of queries.duePendingOrders(clock(), limit)) {
+        queries.transaction(() => {
+          const fresh = queries.orderById(id)!;
+          if (fresh.status === 'pending_payment' && fresh.expiresAt <= clock() && cancelPending(fresh, 'expired', null, null)) count++;
+        });
+      }
+      return count;
+    },
+
+    /** The village's secretary ships their parcel of a paid order. */
+    ship(actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): void {
+      assertVillage(actor, villageId, 'order_not_found');
+      queries.transaction(() => {
+        const o = order(number);
+        const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
+        if (!shipment) throw new AppError('not_found', 'order_not_found');
+        if (o.status !== 'paid' && o.status !== 'shipped' && o.status !== 'partially_refunded') {
+          throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
+        }
+        if (!queries.shipShipment(o.id, villageId, carrier, trackingNumber, actor.id, clock())) throw new AppError('conflict', 'already_shipped');
+        if (queries.unshippedCount(o.id) === 0 && o.status === 'paid') queries.transition(o.id, ['paid'], 'shipped', clock());
+        audit.record({ userId: actor.id, action: 'order.ship', entityType: 'order', entityId: number, after: { villageId, carrier, trackingNumber }, address });
+      });
+    },
+
+    /** Marks a shipped order completed (delivered). */
+    complete(o: OrderRow, userId: number | null): void {
+      queries.transaction(() => {
+        if (!queries.transition(o.id, ['shipped'], 'completed', clock())) {
+          throw new AppError('conflict', 'order_not_completable', undefined, { params: { status: queries.orderById(o.id)!.status } });
+        }
+        audit.record({ userId, action: 'order.complete', entityType: 'order', entityId: o.number, address: null });
+      });
+    },
+
+    /**
+     * Posts a refund: the exact reverse of what it refunds (a whole line, part of a line in
+     * proportion, or the whole order with shipping). Idempotent per key.
+     */
+    postRefund(o: OrderRow, refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string }): 'refunded' | 'already' {
+      return queries.transaction(() => {
+        if (ledger.transactionByKey(refund.idempotencyKey)) return 'already';
+        const fresh = queries.orderById(o.id)!;
+        if (!['paid', 'shipped', 'completed', 'partially_refunded'].includes(fresh.status)) {
+          throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
+        }
+        const refundable = fresh.totalFen - fresh.refundedFen;
+        if (refund.amountFen < 1 || refund.amountFen > refundable) {
+          throw new AppError('validation', 'refund_too_large', undefined, { params: { max: refundable }, fields: { amount: 'refund_too_large' } });
+        }
+        const payment = ledger.transactionsOfOrder(fresh.id).find((t) => t.kind === 'order_payment');
+        if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
+        const original: PostingEntry[] = payment.entries
+          .filter((e) => e.amountFen < 0)
+          .map((e) => ({ account: accountRefOf(e.accountCode), amountFen: e.amountFen, orderLineId: e.orderLineId }));
+        const lines = queries.linesOf(fresh.id);
+        let credits: PostingEntry[];
+        if (refund.orderLineId !== null) {
+          const line = lines.find((l) => l.id === refund.orderLineId);
+          if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
+          const lineLeft = line.lineTotalFen - line.refundedFen;
+          if (refund.amountFen > lineLeft) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: lineLeft }, fields: { amount: 'refund_too_large' } });
+          credits = reverseProportionally(original.filter((e) => e.orderLineId === line.id), refund.amountFen);
+          queries.addLineRefunded(line.id, refund.amountFen);
+        } else {
+          credits = reverseProportionally(original, refund.amountFen);
+          // Spread the refunded amount over the lines for their refunded_fen (shipping has no line).
+          const perLine = new Map<number, number>();
+          for (const c of credits) if (c.orderLineId) perLine.set(c.orderLineId, (perLine.get(c.orderLineId) ?? 0) + c.amountFen);
+          for (const [lineId, amount] of perLine) queries.addLineRefunded(lineId, amount);
+        }
+        const now = clock();
+        queries.addRefunded(fresh.id, refund.amountFen, now);
+        const fully = fresh.refundedFen + refund.amountFen === fresh.totalFen;
+        queries.transition(fresh.id, ['paid', 'shipped', 'completed', 'partially_refunded'], fully ? 'refunded' : 'partially_refunded', now);
+        if (fully) for (const line of lines) queries.addSold(line.productId, -line.quantity);
+        ledger.post({
+          idempotencyKey: refund.idempotencyKey,
+          kind: 'refund',
+          orderId: fresh.id,
+          entries: [...credits, { account: { kind: 'clearing', channel: refund.channel }, amountFen: -refund.amountFen }],
+          memo: refund.reason,
+          createdByUserId: refund.userId,
+        });
+        audit.record({ userId: refund.userId, action: 'order.refund', entityType: 'order', entityId: fresh.number, before: { status: fresh.status, refundedFen: fresh.refundedFen }, after: { refundedFen: fresh.refundedFen + refund.amountFen, lineId: refund.orderLineId, reason: refund.reason }, address: null });
+        return 'refunded';
+      });
+    },
+  };
+}
+
+/** Turns a stored account code back into the reference the ledger posts to. */
+export function accountRefOf(code: string): PostingEntry['account'] {
+  const [kind, rest] = code.split(':') as [string, string | undefined];
+  switch (kind) {
+    case 'household':
+      return { kind: 'household_payable', householdId: Number(rest) };
+    case 'project':
+      return { kind: 'project_fund', projectId: Number(rest) };
+    case 'clearing':
+      return { kind: 'clearing', channel: rest! };
+    case 'fees':
+      return { kind: 'processor_fees', processor: rest! };
+    case 'operations':
+    case 'shipping':
+    case 'cash':
+      return { kind };
+    default:
+      throw new Error(`unknown ledger account ${code}`);
+  }
+}
+
+export type OrdersService = ReturnType<typeof createOrdersService>;
+export type { OrderStatus };
