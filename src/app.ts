@@ -14,6 +14,15 @@ import { createSessionService } from './accounts/session-service.js';
 import { createAuditService } from './audit/audit-service.js';
 import { createProductManagement } from './catalog/product-management.js';
 import { createOrderReports } from './orders/order-reports.js';
+import { createCartService } from './orders/cart-service.js';
+import { createOrdersQueries } from './orders/orders-queries.js';
+import ordersRoutes from './orders/orders-routes.js';
+import { createOrdersService } from './orders/orders-service.js';
+import { createLedgerService } from './ledger/ledger-service.js';
+import { createPaymentsQueries } from './payments/payments-queries.js';
+import { createPaymentsService } from './payments/payments-service.js';
+import coordinatorRoutes from './coordinator/coordinator-routes.js';
+import secretaryOrdersRoutes from './secretary/secretary-orders-routes.js';
 import secretaryRoutes from './secretary/secretary-routes.js';
 import { createVillagesService } from './villages/villages-service.js';
 import { createCatalogService } from './catalog/catalog-service.js';
@@ -52,8 +61,18 @@ function buildServices(config: Config, deps: AppDeps) {
   const villages = createVillagesService(deps.db, { clock, audit });
   const products = createProductManagement(deps.db, { clock, audit, media, villages });
   const orderReports = createOrderReports(deps.db);
-  const onSignIn: SignInHook[] = [];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, onSignIn };
+  const ledger = createLedgerService(deps.db, { clock });
+  const ordersQueries = createOrdersQueries(deps.db);
+  const cart = createCartService(ordersQueries, { clock });
+  const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry });
+  const payments = createPaymentsService(createPaymentsQueries(deps.db), { clock, orders, audit });
+  // At sign-in the anonymous cart joins the user's.
+  const onSignIn: SignInHook[] = [
+    (previous, userId) => {
+      if (previous) cart.mergeIntoUser(previous, userId);
+    },
+  ];
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, onSignIn };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -126,6 +145,29 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock: services.clock,
     maxUploadBytes: MAX_UPLOAD_BYTES,
   });
+  await app.register(secretaryOrdersRoutes, { orders: services.orders });
+  await app.register(ordersRoutes, {
+    cart: services.cart,
+    orders: services.orders,
+    payments: services.payments,
+    ledger: services.ledger,
+    villages: services.villages,
+    catalog: services.catalog,
+    bank: config.bank,
+    startStripeCheckout: null,
+  });
+  await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
+
+  // Unpaid orders past their expiry release their stock (also checked on every run of this sweep).
+  const sweep = setInterval(() => {
+    try {
+      services.orders.expireDue();
+    } catch (error) {
+      app.log.error({ err: error }, 'order expiry sweep failed');
+    }
+  }, 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
 
   await app.ready();
   return app;

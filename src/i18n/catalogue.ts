@@ -1,4 +1,5 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
+import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
@@ -11,12 +12,14 @@ import { zhCN as coreZh } from './zh-CN.js';
 export const zhCN = {
   ...coreZh,
   ...secretaryZh,
+  ...ordersZh,
   ...adminZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
   ...coreEn,
   ...secretaryEn,
+  ...ordersEn,
   ...adminEn,
 };
 

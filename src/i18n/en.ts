@@ -15,6 +15,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'nav.secretary': 'Village console',
   'nav.coordinator': 'Coordinator console',
   'nav.admin': 'Accounts',
+  'nav.audit': 'Audit log',
   'nav.main': 'Main navigation',
   'lang.switch': '中文',
   'lang.switchLabel': 'Switch to Chinese',

@@ -13,6 +13,7 @@ export const zhCN = {
   'nav.secretary': '村务后台',
   'nav.coordinator': '协调员后台',
   'nav.admin': '账号管理',
+  'nav.audit': '审计日志',
   'nav.main': '主导航',
   'lang.switch': 'English',
   'lang.switchLabel': '切换到英文',

@@ -180,6 +180,10 @@ export function createOrdersQueries(db: Database_) {
     addRefunded: (orderId: number, amountFen: number, now: number) =>
       q(`UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE id = ?`).run(amountFen, now, orderId),
     addLineRefunded: (lineId: number, amountFen: number) => q(`UPDATE order_lines SET refunded_fen = refunded_fen + ? WHERE id = ?`).run(amountFen, lineId),
+    pendingOffline: (limit: number) =>
+      q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending_payment' AND payment_method = 'offline' ORDER BY id DESC LIMIT ?`).all(limit) as OrderRow[],
+    projectIdsOfOrder: (orderId: number) =>
+      (q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ?`).all(orderId) as { id: number }[]).map((r) => r.id),
     duePendingOrders: (now: number, limit: number) =>
       q(`SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit) as { id: number }[],
     shipShipment: (orderId: number, villageId: number, carrier: string, trackingNumber: string, userId: number, now: number) =>

@@ -104,6 +104,12 @@ export function createOrdersService(
   return {
     order,
 
+    orderById(id: number): OrderRow {
+      const row = queries.orderById(id);
+      if (!row) throw new AppError('not_found', 'order_not_found');
+      return row;
+    },
+
     /** The order behind a confirmation link, checked in constant time; a wrong token is "not found". */
     orderWithToken(number: string, token: string | undefined): OrderRow {
       const row = queries.orderByNumber(number);
@@ -126,6 +132,33 @@ export function createOrdersService(
     },
 
     ordersOfBuyer: (userId: number) => queries.ordersOfBuyer(userId),
+
+    /**
+     * An order as a coordinator may see it: one scoped to all projects sees every order, one
+     * scoped to projects only orders with a line in them; others get "not found".
+     */
+    orderForCoordinator(actor: CurrentUser, number: string): OrderRow {
+      const row = queries.orderByNumber(number);
+      if (!row || actor.role !== 'coordinator') throw new AppError('not_found', 'order_not_found');
+      if (!actor.allProjects && !queries.projectIdsOfOrder(row.id).some((id) => actor.projectIds.includes(id))) {
+        throw new AppError('not_found', 'order_not_found');
+      }
+      return row;
+    },
+
+    pendingOffline(actor: CurrentUser): OrderRow[] {
+      return queries
+        .pendingOffline(200)
+        .filter((o) => actor.allProjects || queries.projectIdsOfOrder(o.id).some((id) => actor.projectIds.includes(id)));
+    },
+
+    /** Parcels of the secretary's villages: waiting to ship, and recently shipped. */
+    shipmentsFor(actor: CurrentUser) {
+      const toShip = queries.shipmentsForVillages(actor.villageIds, ['paid', 'partially_refunded', 'shipped']).filter((s) => s.status === 'pending');
+      const shipped = queries.shipmentsForVillages(actor.villageIds, ['shipped', 'completed', 'paid', 'partially_refunded', 'refunded']).filter((s) => s.status !== 'pending').slice(0, 50);
+      const linesOf = (orderId: number, villageId: number) => queries.linesOf(orderId).filter((l) => l.villageId === villageId);
+      return { toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId) })), shipped };
+    },
 
     /**
      * Places the order in ONE transaction: every line's stock is reserved by a conditional

@@ -91,6 +91,13 @@ export function createVillagesQueries(db: Database_) {
       ).run(h.villageId, h.realName, h.displayName, h.publicStoryZh, h.publicStoryEn, h.consentPublic ? 1 : 0, h.phone, h.idCardLast4, h.povertyRegNo, h.members, now, id);
     },
 
+    /** Consented public names of households (no private field leaves this query). */
+    publicHouseholds: (ids: readonly number[]) =>
+      q(
+        `SELECT id, village_id AS villageId, CASE WHEN consent_public = 1 THEN display_name END AS displayName
+         FROM households WHERE id IN (${inList(ids)})`,
+      ).all() as { id: number; villageId: number; displayName: string | null }[],
+
     producerById: (id: number) => q(`SELECT ${PRODUCER_COLUMNS} FROM producers WHERE id = ?`).get(id) as ProducerRow | undefined,
     producersIn: (villageIds: readonly number[] | 'all') =>
       q(

@@ -45,6 +45,10 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
   }
 
   return {
+    /** Public view of households: village and the consented display name only. */
+    publicHouseholds: (ids: readonly number[]) => queries.publicHouseholds(ids),
+    villageNames: () => queries.villagesByIds('all'),
+
     villagesOf: (actor: CurrentUser) => queries.villagesByIds(villageScopeOf(actor)),
     households: (actor: CurrentUser) => queries.householdsIn(villageScopeOf(actor)),
     household,

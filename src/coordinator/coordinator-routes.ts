@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { currentUser, requireRole } from '../accounts/guards.js';
+import { AppError } from '../errors.js';
+import { parseForm, type FieldMessages } from '../forms.js';
+import { pickText, type MessageKey } from '../i18n/i18n.js';
+import { fenToYuanInput, formatFen } from '../money.js';
+import { errorMessage } from '../orders/orders-routes.js';
+import { markPaidSchema, orderNumberParams, refundSchema } from '../orders/orders-schemas.js';
+import type { OrdersService } from '../orders/orders-service.js';
+import type { PaymentsService } from '../payments/payments-service.js';
+import { csrfTokenFor } from '../plugins/security.js';
+import { formatDateTime } from '../time.js';
+
+/** The coordinator's console: confirming bank transfers, cancelling, refunding. */
+export default async function coordinatorRoutes(root: FastifyInstance, deps: { orders: OrdersService; payments: PaymentsService }) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const guard = { preHandler: requireRole('coordinator') };
+  const { orders, payments } = deps;
+
+  app.get('/coordinator', { ...guard, schema: { querystring: z.object({ number: z.string().max(40).optional(), lang: z.string().max(16).optional() }) } }, async (request, reply) => {
+    const user = currentUser(request);
+    const wanted = request.query.number?.trim().toUpperCase();
+    if (wanted) return reply.redirect(`/coordinator/orders/${encodeURIComponent(wanted)}`, 303);
+    return reply.view('coordinator/dashboard', {
+      title: request.t('coord.title'),
+      section: 'orders',
+      pending: orders.pendingOffline(user).map((o) => ({
+        number: o.number,
+        total: formatFen(o.totalFen),
+        placedAt: formatDateTime(o.createdAt),
+        contactName: o.contactName,
+      })),
+    });
+  });
+
+  function renderOrder(request: FastifyRequest, reply: FastifyReply, number: string, fields: FieldMessages = {}, status = 200, values: Record<string, string> = {}) {
+    const { locale, t } = request;
+    const order = orders.orderForCoordinator(currentUser(request), number);
+    const details = orders.details(order);
+    return reply.code(status).view('coordinator/order', {
+      title: t('order.title', { number: order.number }),
+      section: 'orders',
+      order: {
+        ...order,
+        total: formatFen(order.totalFen),
+        subtotal: formatFen(order.subtotalFen),
+        shipping: formatFen(order.shippingFen),
+        refunded: formatFen(order.refundedFen),
+        refundable: fenToYuanInput(order.totalFen - order.refundedFen),
+        placedAt: formatDateTime(order.createdAt),
+        canMarkPaid: order.status === 'pending_payment' && order.paymentMethod === 'offline',
+        canCancel: order.status === 'pending_payment',
+        canRefund: ['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status),
+      },
+      lines: details.lines.map((l) => ({
+        id: l.id,
+        title: pickText(locale, l.titleZh, l.titleEn),
+        quantity: l.quantity,
+        unit: t(`unit.${l.unit}` as MessageKey),
+        lineTotal: formatFen(l.lineTotalFen),
+        refunded: l.refundedFen > 0 ? formatFen(l.refundedFen) : null,
+      })),
+      payments: payments.paymentsOf(order.id).map((p) => ({ ...p, amount: formatFen(p.amountFen), fee: formatFen(p.feeFen), when: p.confirmedAt ? formatDateTime(p.confirmedAt) : '' })),
+      refunds: payments.refundsOf(order.id).map((r) => ({ ...r, amount: formatFen(r.amountFen), when: formatDateTime(r.createdAt) })),
+      postings: details.postings.map((p) => ({
+        kind: p.kind,
+        period: p.period,
+        hash: p.hash,
+        entries: p.entries.map((e) => ({ account: e.accountCode, amount: formatFen(e.amountFen) })),
+      })),
+      fields,
+      values,
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/coordinator/orders/:number', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => renderOrder(request, reply, request.params.number));
+
+  app.post('/coordinator/orders/:number/mark-paid', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { number } = request.params;
+    orders.orderForCoordinator(currentUser(request), number);
+    const form = parseForm(markPaidSchema, request.body, request.t);
+    if (!form.ok) return renderOrder(request, reply, number, form.fields, 422);
+    try {
+      payments.markPaidOffline(currentUser(request), number, form.data.reference, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'conflict') return renderOrder(request, reply, number, { reference: errorMessage(request, error) }, 409);
+      throw error;
+    }
+    reply.flash('success', request.t('coord.markedPaid'));
+    return reply.redirect(`/coordinator/orders/${number}`, 303);
+  });
+
+  app.post('/coordinator/orders/:number/cancel', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { number } = request.params;
+    const order = orders.orderForCoordinator(currentUser(request), number);
+    try {
+      orders.cancel(order, currentUser(request).id, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'conflict') {
+        reply.flash('error', errorMessage(request, error));
+        return reply.redirect(`/coordinator/orders/${number}`, 303);
+      }
+      throw error;
+    }
+    reply.flash('success', request.t('order.cancelled'));
+    return reply.redirect(`/coordinator/orders/${number}`, 303);
+  });
+
+  app.post('/coordinator/orders/:number/refund', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { number } = request.params;
+    orders.orderForCoordinator(currentUser(request), number);
+    const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const form = parseForm(refundSchema, request.body, request.t);
+    if (!form.ok) return renderOrder(request, reply, number, form.fields, 422, values);
+    let result: 'refunded' | 'pending';
+    try {
+      result = await payments.refund(currentUser(request), number, { amountFen: form.data.amount, orderLineId: form.data.lineId, reason: form.data.reason }, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields) return renderOrder(request, reply, number, translateFieldCodes(error.details.fields, request.t), error.status, values);
+      if (error instanceof AppError && (error.type === 'conflict' || error.type === 'unavailable')) {
+        return renderOrder(request, reply, number, { amount: errorMessage(request, error) }, error.status, values);
+      }
+      throw error;
+    }
+    reply.flash('success', request.t(result === 'refunded' ? 'coord.refunded' : 'coord.refundPending'));
+    return reply.redirect(`/coordinator/orders/${number}`, 303);
+  });
+}

@@ -1,0 +1,308 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireRole } from '../accounts/guards.js';
+import { plainQuerySchema } from '../catalog/catalog-schemas.js';
+import type { CatalogService } from '../catalog/catalog-service.js';
+import { AppError } from '../errors.js';
+import { parseForm, typedValues, type FieldMessages } from '../forms.js';
+import { hasMessage, pickText, type MessageKey } from '../i18n/i18n.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
+import { formatFen } from '../money.js';
+import type { PaymentsService } from '../payments/payments-service.js';
+import { csrfTokenFor } from '../plugins/security.js';
+import { formatDateTime } from '../time.js';
+import type { VillagesService } from '../villages/villages-service.js';
+import { benefitSummary } from './benefit.js';
+import type { CartOwner, CartService, PricedCart } from './cart-service.js';
+import type { OrderRow } from './orders-queries.js';
+import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
+import type { OrdersService } from './orders-service.js';
+
+export interface OrdersRoutesDeps {
+  cart: CartService;
+  orders: OrdersService;
+  payments: PaymentsService;
+  ledger: LedgerService;
+  villages: VillagesService;
+  catalog: CatalogService;
+  bank: { accountName: string; bankName: string; accountNumber: string };
+  /** Starts a Stripe Checkout Session for a placed order and returns its URL; null when Stripe is off. */
+  startStripeCheckout: ((order: OrderRow, accessToken: string) => Promise<string>) | null;
+}
+
+/** The cart's owner for this request: the signed-in user, else the anonymous session (if any). */
+export function cartOwnerOf(request: FastifyRequest): CartOwner | null {
+  if (request.user) return { userId: request.user.id };
+  if (request.session) return { sessionIdHash: request.session.idHash };
+  return null;
+}
+
+/** A service error as a sentence in the user's language. */
+export function errorMessage(request: FastifyRequest, error: AppError): string {
+  const key = `errors.${error.code}`;
+  return hasMessage(key) ? request.t(key as MessageKey, error.details.params) : request.t('errors.bad_request');
+}
+
+export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRoutesDeps) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { cart, orders } = deps;
+
+  function presentCart(request: FastifyRequest, priced: PricedCart) {
+    const { locale, t } = request;
+    return {
+      lines: priced.lines.map((l) => ({
+        productId: l.product.id,
+        slug: l.product.slug,
+        title: pickText(locale, l.product.titleZh, l.product.titleEn),
+        village: pickText(locale, l.product.villageZh, l.product.villageEn),
+        unit: t(`unit.${l.product.unit}` as MessageKey),
+        unitPrice: formatFen(l.unitPriceFen),
+        bulk: l.unitPriceFen < l.product.priceFen,
+        quantity: l.quantity,
+        lineTotal: formatFen(l.lineTotalFen),
+        photoUrl: l.product.photoId ? `/media/${l.product.photoId}` : null,
+        problem: l.problem ? (hasMessage(`errors.${l.problem.code}`) ? t(`errors.${l.problem.code}` as MessageKey, l.problem.params) : t('errors.bad_request')) : null,
+        min: l.product.minOrderQty,
+      })),
+      parcels: priced.parcels.map((p) => ({
+        label: t('cart.shippingFrom', { village: pickText(locale, p.villageZh, p.villageEn) }),
+        fee: p.shippingFeeFen === 0 ? t('cart.free') : formatFen(p.shippingFeeFen),
+      })),
+      subtotal: formatFen(priced.subtotalFen),
+      shipping: formatFen(priced.shippingFen),
+      total: formatFen(priced.totalFen),
+      canCheckout: priced.canCheckout,
+      empty: priced.lines.length === 0,
+    };
+  }
+
+  function viewCart(request: FastifyRequest): PricedCart {
+    const owner = cartOwnerOf(request);
+    return owner ? cart.view(owner) : cart.view({ sessionIdHash: '' });
+  }
+
+  function renderCart(request: FastifyRequest, reply: FastifyReply, error: string | null, status = 200) {
+    return reply.code(status).view('orders/cart', {
+      title: request.t('cart.title'),
+      cart: presentCart(request, viewCart(request)),
+      error,
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/cart', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return renderCart(request, reply, null);
+  });
+
+  app.post('/cart/items', async (request, reply) => {
+    const parsed = addToCartSchema.safeParse(request.body);
+    if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
+    const { productId, quantity } = parsed.data;
+    reply.ensureSession();
+    try {
+      cart.add(cartOwnerOf(request)!, productId, quantity);
+    } catch (error) {
+      if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
+      throw error;
+    }
+    const product = cart.view(cartOwnerOf(request)!).lines.find((l) => l.product.id === productId)?.product;
+    reply.flash('success', request.t('cart.added', { title: product ? pickText(request.locale, product.titleZh, product.titleEn) : '', quantity }));
+    return reply.redirect('/cart', 303);
+  });
+
+  app.post('/cart/items/:productId', { schema: { params: productIdParams } }, async (request, reply) => {
+    const parsed = setQuantitySchema.safeParse(request.body);
+    if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
+    const owner = cartOwnerOf(request);
+    if (!owner) return reply.redirect('/cart', 303);
+    try {
+      cart.set(owner, request.params.productId, parsed.data.quantity);
+    } catch (error) {
+      if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
+      throw error;
+    }
+    reply.flash('success', request.t(parsed.data.quantity === 0 ? 'cart.removed' : 'cart.updated'));
+    return reply.redirect('/cart', 303);
+  });
+
+  // ---------- Checkout ----------
+  function renderCheckout(request: FastifyRequest, reply: FastifyReply, opts: { values: Record<string, string>; fields: FieldMessages; status?: number; review?: boolean; error?: string | null }) {
+    const priced = viewCart(request);
+    return reply.code(opts.status ?? 200).view(opts.review ? 'orders/review' : 'orders/checkout', {
+      title: request.t(opts.review ? 'checkout.reviewTitle' : 'checkout.title'),
+      cart: presentCart(request, priced),
+      values: opts.values,
+      fields: opts.fields,
+      hasErrors: Object.keys(opts.fields).length > 0,
+      error: opts.error ?? null,
+      stripeEnabled: deps.startStripeCheckout !== null,
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/checkout', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const priced = viewCart(request);
+    if (priced.lines.length === 0) return reply.redirect('/cart', 303);
+    return renderCheckout(request, reply, { values: { paymentMethod: 'offline' }, fields: {} });
+  });
+
+  app.post('/checkout', async (request, reply) => {
+    const values = typedValues(request.body);
+    const owner = cartOwnerOf(request);
+    const priced = viewCart(request);
+    if (!owner || priced.lines.length === 0) return renderCart(request, reply, request.t('errors.cart_empty'), 409);
+    if (!priced.canCheckout) return renderCart(request, reply, request.t('cart.fixLines'), 409);
+    const form = parseForm(checkoutSchema, request.body, request.t);
+    if (!form.ok) return renderCheckout(request, reply, { values, fields: form.fields, status: 422 });
+    if (form.data.paymentMethod === 'stripe' && !deps.startStripeCheckout) {
+      return renderCheckout(request, reply, { values, fields: { paymentMethod: request.t('validation.payment_method') }, status: 422 });
+    }
+    if (form.data.step === 'review') return renderCheckout(request, reply, { values, fields: {}, review: true });
+    if (form.data.step === 'edit') return renderCheckout(request, reply, { values, fields: {} });
+
+    let placed;
+    try {
+      placed = orders.place(owner, request.user?.id ?? null, form.data, request.ip);
+    } catch (error) {
+      // Sold out between the cart and now: nothing was written and the cart is intact.
+      if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
+      throw error;
+    }
+    const orderUrl = `/orders/${placed.order.number}?token=${encodeURIComponent(placed.accessToken)}`;
+    if (form.data.paymentMethod === 'stripe' && deps.startStripeCheckout) {
+      let url: string;
+      try {
+        url = await deps.startStripeCheckout(placed.order, placed.accessToken);
+      } catch (error) {
+        request.log.error({ err: error, order: placed.order.number }, 'stripe checkout session failed; cancelling the order');
+        // Undo the reservation: the order is cancelled and its stock released; the cart was never emptied.
+        orders.cancelUnpaid(placed.order, 'payment setup failed');
+        return renderCheckout(request, reply, { values, fields: {}, status: 503, error: request.t('checkout.stripeFailed') });
+      }
+      cart.clear(owner);
+      return reply.redirect(url, 303);
+    }
+    reply.flash('success', request.t('order.placed', { number: placed.order.number }));
+    return reply.redirect(orderUrl, 303);
+  });
+
+  // ---------- Order pages ----------
+  function renderOrder(request: FastifyRequest, reply: FastifyReply, order: OrderRow, token: string | undefined, status = 200) {
+    const { locale, t } = request;
+    const details = orders.details(order);
+    const paid = order.paidAt !== null;
+    const householdIds = new Set<number>();
+    const entries = details.postings.flatMap((p) => p.entries);
+    for (const e of entries) if (e.accountCode.startsWith('household:')) householdIds.add(Number(e.accountCode.slice(10)));
+    const benefit = paid
+      ? benefitSummary(
+          {
+            lines: details.lines,
+            entries,
+            households: deps.villages.publicHouseholds([...householdIds]),
+            villages: deps.villages.villageNames(),
+            projects: deps.catalog.projects(),
+          },
+          locale,
+          t,
+        )
+      : [];
+    reply.header('cache-control', 'no-store');
+    reply.header('referrer-policy', 'no-referrer');
+    return reply.code(status).view('orders/order', {
+      title: t('order.title', { number: order.number }),
+      order: {
+        number: order.number,
+        status: order.status,
+        pending: order.status === 'pending_payment',
+        offline: order.paymentMethod === 'offline',
+        placedAt: formatDateTime(order.createdAt),
+        expiresAt: formatDateTime(order.expiresAt),
+        subtotal: formatFen(order.subtotalFen),
+        shipping: formatFen(order.shippingFen),
+        total: formatFen(order.totalFen),
+        refunded: order.refundedFen > 0 ? formatFen(order.refundedFen) : null,
+        contactName: order.contactName,
+        address: `${order.province} ${order.city} ${order.district} ${order.address}`,
+      },
+      token: token ?? '',
+      lines: details.lines.map((l) => ({
+        title: pickText(locale, l.titleZh, l.titleEn),
+        unit: t(`unit.${l.unit}` as MessageKey),
+        quantity: l.quantity,
+        unitPrice: formatFen(l.unitPriceFen),
+        lineTotal: formatFen(l.lineTotalFen),
+      })),
+      shipments: details.shipments.map((s) => ({
+        from: t('order.shipmentFrom', { village: pickText(locale, s.villageZh, s.villageEn) }),
+        status:
+          s.status === 'pending'
+            ? t('order.shipment.pending')
+            : s.status === 'shipped'
+              ? t('order.shipment.shipped', { carrier: s.carrier ?? '', tracking: s.trackingNumber ?? '' })
+              : t('order.shipment.delivered'),
+      })),
+      benefit,
+      bank: deps.bank,
+      payIntro: t('order.payIntro', { amount: formatFen(order.totalFen), number: order.number }),
+      confirming: request.query && (request.query as Record<string, unknown>).paid === '1' && !paid,
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/orders/:number', { schema: { params: orderNumberParams, querystring: tokenQuery } }, async (request, reply) => {
+    const { number } = request.params;
+    const { token } = request.query;
+    const order =
+      request.user && !token
+        ? orders.orderOfBuyer(number, request.user.id)
+        : orders.orderWithToken(number, token);
+    return renderOrder(request, reply, order, token);
+  });
+
+  app.post('/orders/:number/cancel', { schema: { params: orderNumberParams } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' && body.token ? body.token : undefined;
+    const { number } = request.params;
+    const order = request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token);
+    try {
+      orders.cancel(order, request.user?.id ?? null, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'conflict') {
+        reply.flash('error', errorMessage(request, error));
+        return renderOrder(request, reply, orders.order(number), token, 409);
+      }
+      throw error;
+    }
+    reply.flash('success', request.t('order.cancelled'));
+    return reply.redirect(`/orders/${number}${token ? `?token=${encodeURIComponent(token)}` : ''}`, 303);
+  });
+
+  app.get('/account/orders', { preHandler: requireRole(), schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    const { t } = request;
+    return reply.view('orders/account-orders', {
+      title: t('order.mine'),
+      orders: orders.ordersOfBuyer(request.user!.id).map((o) => ({
+        number: o.number,
+        url: `/orders/${o.number}`,
+        status: o.status,
+        placedAt: formatDateTime(o.createdAt),
+        total: formatFen(o.totalFen),
+      })),
+    });
+  });
+
+  // Stripe returns the buyer here; the order becomes paid only when the verified webhook arrives.
+  app.get('/checkout/success', { schema: { querystring: z.object({ order: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/), token: z.string().max(100), lang: z.string().max(16).optional() }) } }, async (request, reply) => {
+    const order = orders.orderWithToken(request.query.order, request.query.token);
+    return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}&paid=1`, 303);
+  });
+
+  app.get('/checkout/cancel', { schema: { querystring: z.object({ order: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/), token: z.string().max(100), lang: z.string().max(16).optional() }) } }, async (request, reply) => {
+    const order = orders.orderWithToken(request.query.order, request.query.token);
+    return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}`, 303);
+  });
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { parseYuanToFen } from '../money.js';
+import { PAYMENT_METHODS } from './schema.js';
+
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const text = (max: number) => z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(max, 'validation.too_long');
+const id = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+const quantity = z
+  .string({ error: 'validation.quantity' })
+  .trim()
+  .regex(/^[0-9]{1,6}$/, 'validation.quantity')
+  .transform(Number);
+
+/** POST /cart/items */
+export const addToCartSchema = z.object({ productId: id, quantity: quantity.pipe(z.number().min(1, 'validation.quantity')) });
+/** POST /cart/items/:productId (0 removes) */
+export const setQuantitySchema = z.object({ quantity });
+export const productIdParams = z.object({ productId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+
+/** POST /checkout: who receives the parcel and how they pay. */
+export const checkoutSchema = z.object({
+  name: text(40),
+  phone: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .transform((v) => v.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
+    .pipe(z.string().regex(/^1[0-9]{10}$/, 'validation.phone')),
+  province: text(20),
+  city: text(20),
+  district: text(20),
+  address: text(120),
+  note: z.preprocess(blank, z.string().trim().max(200, 'validation.too_long').optional()).transform((v) => v ?? null),
+  paymentMethod: z.enum(PAYMENT_METHODS, { error: 'validation.payment_method' }),
+  /** "review" renders the review step, "edit" the form again; anything else places the order. */
+  step: z.enum(['review', 'edit', 'place']).optional(),
+});
+export type CheckoutForm = z.infer<typeof checkoutSchema>;
+
+export const orderNumberParams = z.object({ number: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/) });
+export const tokenQuery = z.object({ token: z.string().max(100).optional(), lang: z.string().max(16).optional(), paid: z.string().max(10).optional() });
+
+export const markPaidSchema = z.object({ reference: text(80) });
+
+export const refundSchema = z.object({
+  amount: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .transform((v, ctx) => {
+      const fen = parseYuanToFen(v);
+      if (fen === null || fen < 1) {
+        ctx.addIssue({ code: 'custom', message: 'validation.price' });
+        return z.NEVER;
+      }
+      return fen;
+    }),
+  reason: text(200),
+  lineId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
+});
+
+export const shipSchema = z.object({
+  carrier: text(40),
+  trackingNumber: z.string({ error: 'validation.required' }).trim().regex(/^[A-Za-z0-9-]{6,40}$/, 'validation.tracking_number'),
+  villageId: id,
+});

@@ -1,0 +1,123 @@
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import type { OrderRow } from '../orders/orders-queries.js';
+import type { OrdersService } from '../orders/orders-service.js';
+import type { PaymentsQueries } from './payments-queries.js';
+
+/**
+ * Payments for orders. The embedded default is bank transfer confirmed by a coordinator; Stripe
+ * (when configured) is added by the Stripe module through `onlineRefund`. Every confirmation and
+ * refund posts to the ledger in the same transaction as its records.
+ */
+export function createPaymentsService(
+  queries: PaymentsQueries,
+  deps: {
+    clock: Clock;
+    orders: OrdersService;
+    audit: AuditService;
+    /** Refund through the processor (Stripe); absent when Stripe is off. */
+    onlineRefund?: (order: OrderRow, refund: { refundId: number; amountFen: number; reason: string }) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
+  },
+) {
+  const { clock, orders, audit } = deps;
+
+  return {
+    paymentsOf: (orderId: number) => queries.paymentsOf(orderId),
+    refundsOf: (orderId: number) => queries.refundsOf(orderId),
+
+    /** A coordinator confirms a bank transfer with its reference: the order is paid and the ledger posts. */
+    markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): void {
+      const order = orders.orderForCoordinator(actor, number);
+      if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
+      queries.transaction(() => {
+        const result = orders.recordPayment(order, {
+          channel: 'bank',
+          amountFen: order.totalFen,
+          idempotencyKey: `order-paid:${order.id}`,
+          userId: actor.id,
+          memo: `bank transfer ${reference}`,
+        });
+        if (result === 'already') throw new AppError('conflict', 'order_already_paid');
+        const now = clock();
+        queries.insertPayment({ orderId: order.id, channel: 'bank', status: 'succeeded', amountFen: order.totalFen, reference, confirmedByUserId: actor.id, confirmedAt: now, now });
+        audit.record({ userId: actor.id, action: 'order.mark_paid', entityType: 'order', entityId: number, before: { status: order.status }, after: { status: 'paid', reference, amountFen: order.totalFen }, address });
+      });
+    },
+
+    /**
+     * A coordinator refunds all or part of an order (or of one line). Offline: recorded and posted
+     * at once (the money goes back by bank transfer). Stripe: the refund is requested from Stripe
+     * outside any transaction and posted when Stripe reports it succeeded.
+     */
+    async refund(actor: CurrentUser, number: string, request: { amountFen: number; orderLineId: number | null; reason: string }, address: string | null): Promise<'refunded' | 'pending'> {
+      const order = orders.orderForCoordinator(actor, number);
+      const pending = queries.pendingRefundTotal(order.id);
+      if (request.amountFen > order.totalFen - order.refundedFen - pending) {
+        throw new AppError('validation', 'refund_too_large', undefined, { params: { max: order.totalFen - order.refundedFen - pending }, fields: { amount: 'refund_too_large' } });
+      }
+      if (!['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) {
+        throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
+      }
+      if (order.paymentMethod === 'offline') {
+        queries.transaction(() => {
+          const refundId = queries.insertRefund({ orderId: order.id, paymentId: queries.paymentsOf(order.id)[0]?.id ?? null, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'succeeded', stripeRefundId: null, userId: actor.id, now: clock() });
+          orders.postRefund(order, { amountFen: request.amountFen, orderLineId: request.orderLineId, channel: 'bank', idempotencyKey: `refund:${refundId}`, userId: actor.id, reason: request.reason });
+        });
+        return 'refunded';
+      }
+      if (!deps.onlineRefund) throw new AppError('unavailable', 'stripe_unavailable');
+      // Validate the line before asking Stripe for anything.
+      if (request.orderLineId !== null) {
+        const line = orders.details(order).lines.find((l) => l.id === request.orderLineId);
+        if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
+        if (request.amountFen > line.lineTotalFen - line.refundedFen) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: line.lineTotalFen - line.refundedFen }, fields: { amount: 'refund_too_large' } });
+      }
+      const payment = queries.paymentsOf(order.id).find((p) => p.channel === 'stripe' && p.status === 'succeeded');
+      if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
+      const refundId = queries.transaction(() =>
+        queries.insertRefund({ orderId: order.id, paymentId: payment.id, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'pending', stripeRefundId: null, userId: actor.id, now: clock() }),
+      );
+      let result: { stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' };
+      try {
+        result = await deps.onlineRefund(order, { refundId, amountFen: request.amountFen, reason: request.reason });
+      } catch (error) {
+        queries.setRefundStatus(refundId, 'failed', null, clock());
+        throw error instanceof AppError ? error : new AppError('unavailable', 'stripe_unavailable');
+      }
+      audit.record({ userId: actor.id, action: 'order.refund_requested', entityType: 'order', entityId: number, after: { amountFen: request.amountFen, lineId: request.orderLineId, stripeRefundId: result.stripeRefundId }, address });
+      return this.settleStripeRefund(result.stripeRefundId, result.status, refundId) === 'refunded' ? 'refunded' : 'pending';
+    },
+
+    /**
+     * Applies a Stripe refund's status (from the API answer or a webhook). Succeeded posts the
+     * reverse once; failed marks it failed. Refunds made in Stripe's dashboard are recorded too.
+     */
+    settleStripeRefund(stripeRefundId: string, status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action', knownRefundId?: number, dashboard?: { orderId: number; amountFen: number }): 'refunded' | 'pending' | 'failed' | 'ignored' {
+      return queries.transaction(() => {
+        let refund = knownRefundId !== undefined ? queries.refundById(knownRefundId) : queries.refundByStripeId(stripeRefundId);
+        if (!refund && dashboard) {
+          const id = queries.insertRefund({ orderId: dashboard.orderId, paymentId: null, orderLineId: null, amountFen: dashboard.amountFen, reason: 'Stripe dashboard', status: 'pending', stripeRefundId, userId: null, now: clock() });
+          refund = queries.refundById(id);
+        }
+        if (!refund) return 'ignored';
+        if (status === 'succeeded') {
+          const order = orders.orderById(refund.orderId);
+          orders.postRefund(order, { amountFen: refund.amountFen, orderLineId: refund.orderLineId, channel: 'stripe', idempotencyKey: `refund:${refund.id}`, userId: null, reason: refund.reason });
+          queries.setRefundStatus(refund.id, 'succeeded', stripeRefundId, clock());
+          return 'refunded';
+        }
+        if (status === 'failed' || status === 'canceled') {
+          if (refund.status === 'succeeded') return 'ignored'; // already posted; a later failure is a reconciliation matter
+          queries.setRefundStatus(refund.id, 'failed', stripeRefundId, clock());
+          return 'failed';
+        }
+        queries.setRefundStatus(refund.id, 'pending', stripeRefundId, clock());
+        return 'pending';
+      });
+    },
+  };
+}
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;
