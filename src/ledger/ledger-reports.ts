@@ -1,0 +1,119 @@
+import type { Database_ } from '../db/client.js';
+import { statementCache } from '../db/statements.js';
+
+/** Money figures of one household, all derived from ledger entries (fen, positive numbers). */
+export interface HouseholdBalance {
+  householdId: number;
+  /** Credited from paid orders. */
+  earnedFen: number;
+  /** Taken back by refunds. */
+  refundedFen: number;
+  /** Paid out to the household, net of reversed payouts. */
+  paidOutFen: number;
+  /** Still owed: earned − refunded − paid out. */
+  owedFen: number;
+}
+
+export interface HouseholdEntry {
+  transactionId: number;
+  kind: string;
+  postedAt: number;
+  period: string;
+  memo: string;
+  /** Signed fen on the household's account: negative = credited to the household. */
+  amountFen: number;
+  orderNumber: string | null;
+  orderLineId: number | null;
+  lineTitleZh: string | null;
+  lineTitleEn: string | null;
+  payoutId: number | null;
+  hash: string;
+}
+
+/**
+ * Read-only reports over the ledger: household balances and histories, and the public figures
+ * of projects, villages and the whole shop. Everything is summed from entries; nothing is stored.
+ */
+export function createLedgerReports(db: Database_) {
+  const q = statementCache(db.sqlite);
+  const balanceSql = `
+    SELECT a.household_id AS householdId,
+      coalesce(-sum(CASE WHEN t.kind = 'order_payment' THEN e.amount_fen END), 0) AS earnedFen,
+      coalesce(sum(CASE WHEN t.kind = 'refund' THEN e.amount_fen END), 0) AS refundedFen,
+      coalesce(sum(CASE WHEN t.kind IN ('payout', 'payout_reversal') THEN e.amount_fen END), 0) AS paidOutFen,
+      coalesce(-sum(e.amount_fen), 0) AS owedFen
+    FROM ledger_accounts a
+    JOIN ledger_entries e ON e.account_id = a.id
+    JOIN ledger_transactions t ON t.id = e.transaction_id`;
+  return {
+    householdBalance(householdId: number, before?: number): HouseholdBalance {
+      const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as HouseholdBalance | undefined;
+      return row && row.householdId !== null ? row : { householdId, earnedFen: 0, refundedFen: 0, paidOutFen: 0, owedFen: 0 };
+    },
+
+    householdBalances(householdIds: readonly number[] | 'all'): HouseholdBalance[] {
+      const filter = householdIds === 'all' ? 'a.household_id IS NOT NULL' : `a.household_id IN (${householdIds.length ? householdIds.map(Number).join(',') : 'NULL'})`;
+      return q(`${balanceSql} WHERE ${filter} GROUP BY a.household_id`).all() as HouseholdBalance[];
+    },
+
+    /** Every posting on a household's account in [from, to), oldest first, with the order line that earned it. */
+    householdEntries(householdId: number, from: number, to: number): HouseholdEntry[] {
+      return q(
+        `SELECT t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
+                o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn,
+                t.payout_id AS payoutId, t.hash
+         FROM ledger_entries e
+         JOIN ledger_accounts a ON a.id = e.account_id
+         JOIN ledger_transactions t ON t.id = e.transaction_id
+         LEFT JOIN orders o ON o.id = t.order_id
+         LEFT JOIN order_lines ol ON ol.id = e.order_line_id
+         WHERE a.household_id = ? AND t.posted_at >= ? AND t.posted_at < ?
+         ORDER BY t.id, e.id`,
+      ).all(householdId, from, to) as HouseholdEntry[];
+    },
+
+    /**
+     * Public figures for a scope (all, one project, one village): sales (paid order lines net of
+     * refunds), amounts credited to households, paid out to households, households reached.
+     */
+    publicFigures(scope: { projectId?: number; villageId?: number }) {
+      const lineFilter = scope.projectId !== undefined ? 'ol.project_id = @projectId' : scope.villageId !== undefined ? 'ol.village_id = @villageId' : '1 = 1';
+      const params = { projectId: scope.projectId ?? null, villageId: scope.villageId ?? null };
+      const credited = q(
+        `SELECT coalesce(-sum(e.amount_fen), 0) AS creditedFen, count(DISTINCT a.household_id) AS households
+         FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
+         JOIN order_lines ol ON ol.id = e.order_line_id
+         WHERE ${lineFilter}`,
+      ).get(params) as { creditedFen: number; households: number };
+      const sales = q(
+        `SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) AS salesFen FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+         WHERE o.paid_at IS NOT NULL AND ${lineFilter}`,
+      ).get(params) as { salesFen: number };
+      // Households in scope; their payouts count when the household belongs to the scope.
+      const householdFilter =
+        scope.projectId !== undefined
+          ? 'a.household_id IN (SELECT household_id FROM project_households WHERE project_id = @projectId)'
+          : scope.villageId !== undefined
+            ? 'a.household_id IN (SELECT id FROM households WHERE village_id = @villageId)'
+            : 'a.household_id IS NOT NULL';
+      const paid = q(
+        `SELECT coalesce(sum(e.amount_fen), 0) AS paidOutFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+         JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.kind IN ('payout', 'payout_reversal') AND ${householdFilter}`,
+      ).get(params) as { paidOutFen: number };
+      return { salesFen: sales.salesFen, creditedFen: credited.creditedFen, paidOutFen: paid.paidOutFen, households: credited.households };
+    },
+
+    /** Per household credited within a scope, for public lists (names filtered by the caller). */
+    creditedByHousehold(scope: { projectId?: number; villageId?: number }) {
+      const lineFilter = scope.projectId !== undefined ? 'ol.project_id = @projectId' : scope.villageId !== undefined ? 'ol.village_id = @villageId' : '1 = 1';
+      return q(
+        `SELECT a.household_id AS householdId, -sum(e.amount_fen) AS creditedFen
+         FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
+         JOIN order_lines ol ON ol.id = e.order_line_id
+         WHERE ${lineFilter} GROUP BY a.household_id HAVING -sum(e.amount_fen) > 0 ORDER BY creditedFen DESC`,
+      ).all({ projectId: scope.projectId ?? null, villageId: scope.villageId ?? null }) as { householdId: number; creditedFen: number }[];
+    },
+  };
+}
+
+export type LedgerReports = ReturnType<typeof createLedgerReports>;
