@@ -1,0 +1,246 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { users } from '../accounts/schema.js';
+import { products } from '../catalog/schema.js';
+import { epochMs, flag, nowMs } from '../db/columns.js';
+import { media } from '../media/schema.js';
+import { orderLines, orders } from '../orders/schema.js';
+import { projects } from '../projects/schema.js';
+import { households, villages } from '../villages/schema.js';
+
+// ---------- Bulk and institutional buying ----------
+
+/** A buying organisation: a trade union, a public budget unit, a merchant. */
+export const organizations = sqliteTable(
+  'organizations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** 统一社会信用代码: 18 characters. */
+    creditCode: text('credit_code').notNull(),
+    invoiceTitle: text('invoice_title').notNull(),
+    taxNumber: text('tax_number').notNull(),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [uniqueIndex('organizations_credit_code_uq').on(t.creditCode), check('organizations_credit_code_ck', sql`length(${t.creditCode}) = 18`)],
+);
+
+/** Buyer accounts that act for an organisation. */
+export const organizationMembers = sqliteTable(
+  'organization_members',
+  {
+    organizationId: integer('organization_id').notNull().references(() => organizations.id),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), uniqueIndex('organization_members_user_uq').on(t.userId)],
+);
+
+/** Yearly purchase quota of poverty-area produce (as the 832 programme sets for budget units), fen. */
+export const organizationQuotas = sqliteTable(
+  'organization_quotas',
+  {
+    organizationId: integer('organization_id').notNull().references(() => organizations.id),
+    year: integer('year').notNull(),
+    quotaFen: integer('quota_fen').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.year] }), check('organization_quotas_ck', sql`${t.quotaFen} >= 0 AND ${t.year} BETWEEN 2000 AND 2100`)],
+);
+
+export const QUOTE_STATUSES = ['requested', 'answered', 'accepted', 'declined', 'expired'] as const;
+
+/** A request for a price on a quantity above a product's retail limit, answered by the village's secretary. */
+export const quotes = sqliteTable(
+  'quotes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    organizationId: integer('organization_id').references(() => organizations.id),
+    requestedByUserId: integer('requested_by_user_id').notNull().references(() => users.id),
+    productId: integer('product_id').notNull().references(() => products.id),
+    /** Units. */
+    quantity: integer('quantity').notNull(),
+    note: text('note'),
+    status: text('status', { enum: QUOTE_STATUSES }).notNull().default('requested'),
+    /** Offered price per unit, fen. */
+    unitPriceFen: integer('unit_price_fen'),
+    validUntil: epochMs('valid_until'),
+    answeredByUserId: integer('answered_by_user_id').references(() => users.id),
+    answeredAt: epochMs('answered_at'),
+    orderId: integer('order_id').references(() => orders.id),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [
+    index('quotes_product_idx').on(t.productId, t.status),
+    index('quotes_requester_idx').on(t.requestedByUserId),
+    check('quotes_qty_ck', sql`${t.quantity} > 0`),
+    check('quotes_price_ck', sql`${t.unitPriceFen} IS NULL OR ${t.unitPriceFen} >= 0`),
+    check('quotes_status_ck', sql`${t.status} IN ('requested','answered','accepted','declined','expired')`),
+  ],
+);
+
+/** 发票 request captured on an order, exported for the accountant. */
+export const invoiceRequests = sqliteTable(
+  'invoice_requests',
+  {
+    orderId: integer('order_id').primaryKey().references(() => orders.id),
+    organizationId: integer('organization_id').references(() => organizations.id),
+    title: text('title').notNull(),
+    taxNumber: text('tax_number').notNull(),
+    email: text('email'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+);
+
+// ---------- Charity supermarkets ----------
+
+/** A physical charity supermarket (慈善超市). */
+export const outlets = sqliteTable(
+  'outlets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    nameEn: text('name_en'),
+    address: text('address').notNull(),
+    openingHours: text('opening_hours').notNull(),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [uniqueIndex('outlets_slug_uq').on(t.slug)],
+);
+
+/** Outlet staff and the outlets they work at. */
+export const userOutlets = sqliteTable(
+  'user_outlets',
+  {
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.outletId] })],
+);
+
+/** Units of a product allocated to an outlet's shelves (taken out of the online stock). */
+export const outletStock = sqliteTable(
+  'outlet_stock',
+  {
+    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+    productId: integer('product_id').notNull().references(() => products.id),
+    quantity: integer('quantity').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.outletId, t.productId] }), check('outlet_stock_qty_ck', sql`${t.quantity} >= 0`)],
+);
+
+/** Pick-up of an online order at an outlet: the buyer shows a code, checked once. */
+export const pickups = sqliteTable(
+  'pickups',
+  {
+    orderId: integer('order_id').primaryKey().references(() => orders.id),
+    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+    /** SHA-256 of the pickup code shown to the buyer. */
+    codeHash: text('code_hash').notNull(),
+    pickedUpAt: epochMs('picked_up_at'),
+    checkedByUserId: integer('checked_by_user_id').references(() => users.id),
+  },
+  (t) => [index('pickups_outlet_idx').on(t.outletId)],
+);
+
+/** A counter sale at an outlet is an order with this row (channel cash / wechat / alipay). */
+export const counterSales = sqliteTable(
+  'counter_sales',
+  {
+    orderId: integer('order_id').primaryKey().references(() => orders.id),
+    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+    channel: text('channel', { enum: ['cash', 'wechat', 'alipay'] }).notNull(),
+    staffUserId: integer('staff_user_id').notNull().references(() => users.id),
+  },
+  (t) => [check('counter_sales_channel_ck', sql`${t.channel} IN ('cash','wechat','alipay')`)],
+);
+
+// ---------- Micro-wishes ----------
+
+export const WISH_STATUSES = ['open', 'claimed', 'paid', 'delivered', 'cancelled'] as const;
+
+/** A child's micro-wish (微心愿) posted by a social worker; fulfilled by one donor. */
+export const wishes = sqliteTable(
+  'wishes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id').notNull().references(() => projects.id),
+    villageId: integer('village_id').references(() => villages.id),
+    /** Consented first name or a pseudonym; never a full name. */
+    childName: text('child_name').notNull(),
+    /** Years. */
+    childAge: integer('child_age').notNull(),
+    item: text('item').notNull(),
+    itemEn: text('item_en'),
+    /** Price of the wish, fen. */
+    amountFen: integer('amount_fen').notNull(),
+    story: text('story').notNull().default(''),
+    storyEn: text('story_en'),
+    /** Shown only when photoConsent. */
+    photoMediaId: integer('photo_media_id').references(() => media.id),
+    photoConsent: flag('photo_consent').notNull().default(false),
+    status: text('status', { enum: WISH_STATUSES }).notNull().default('open'),
+    /** Order that pays for the wish (the claim). */
+    orderId: integer('order_id').references(() => orders.id),
+    deliveredAt: epochMs('delivered_at'),
+    deliveryPhotoMediaId: integer('delivery_photo_media_id').references(() => media.id),
+    deliveryNote: text('delivery_note'),
+    postedByUserId: integer('posted_by_user_id').references(() => users.id),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [
+    index('wishes_status_idx').on(t.status),
+    uniqueIndex('wishes_order_uq').on(t.orderId),
+    check('wishes_amount_ck', sql`${t.amountFen} > 0`),
+    check('wishes_age_ck', sql`${t.childAge} BETWEEN 0 AND 18`),
+    check('wishes_status_ck', sql`${t.status} IN ('open','claimed','paid','delivered','cancelled')`),
+  ],
+);
+
+// ---------- Harvest lots (traceability) ----------
+
+/** A harvest or production lot of a product: stock can be held in lots, sold first-in-first-out. */
+export const lots = sqliteTable(
+  'lots',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    productId: integer('product_id').notNull().references(() => products.id),
+    /** Public code (/lots/:code). */
+    code: text('code').notNull(),
+    /** ISO date of harvest or production. */
+    harvestedOn: text('harvested_on').notNull(),
+    /** Units put into the lot, and units not yet sold. */
+    quantity: integer('quantity').notNull(),
+    remaining: integer('remaining').notNull(),
+    notes: text('notes'),
+    certificateMediaId: integer('certificate_media_id').references(() => media.id),
+    recalledAt: epochMs('recalled_at'),
+    recallReason: text('recall_reason'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('lots_code_uq').on(t.code),
+    index('lots_fifo_idx').on(t.productId, t.harvestedOn, t.id),
+    check('lots_qty_ck', sql`${t.quantity} > 0 AND ${t.remaining} >= 0 AND ${t.remaining} <= ${t.quantity}`),
+  ],
+);
+
+/** The households whose harvest a lot is. */
+export const lotHouseholds = sqliteTable(
+  'lot_households',
+  {
+    lotId: integer('lot_id').notNull().references(() => lots.id),
+    householdId: integer('household_id').notNull().references(() => households.id),
+  },
+  (t) => [primaryKey({ columns: [t.lotId, t.householdId] })],
+);
+
+/** Which lots each order line was served from (units). */
+export const orderLineLots = sqliteTable(
+  'order_line_lots',
+  {
+    orderLineId: integer('order_line_id').notNull().references(() => orderLines.id),
+    lotId: integer('lot_id').notNull().references(() => lots.id),
+    quantity: integer('quantity').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderLineId, t.lotId] }), index('order_line_lots_lot_idx').on(t.lotId), check('order_line_lots_qty_ck', sql`${t.quantity} > 0`)],
+);
