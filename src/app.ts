@@ -21,6 +21,10 @@ import { createOrdersService } from './orders/orders-service.js';
 import { createLedgerService } from './ledger/ledger-service.js';
 import { createPaymentsQueries } from './payments/payments-queries.js';
 import { createPaymentsService } from './payments/payments-service.js';
+import { createStripeCheckout, createStripeClient, createStripeRefund } from './payments/stripe-gateway.js';
+import stripeRoutes from './payments/stripe-routes.js';
+import { createStripeWebhookHandler } from './payments/stripe-webhooks.js';
+import type Stripe from 'stripe';
 import coordinatorRoutes from './coordinator/coordinator-routes.js';
 import secretaryOrdersRoutes from './secretary/secretary-orders-routes.js';
 import secretaryRoutes from './secretary/secretary-routes.js';
@@ -45,6 +49,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Pino options or false; tests pass false. */
   logger?: boolean | Record<string, unknown>;
+  /** The Stripe client when Stripe is configured; tests pass one pointed at a fake Stripe. */
+  stripe?: Stripe;
 }
 
 export type App = FastifyInstance;
@@ -65,14 +71,20 @@ function buildServices(config: Config, deps: AppDeps) {
   const ordersQueries = createOrdersQueries(deps.db);
   const cart = createCartService(ordersQueries, { clock });
   const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry });
-  const payments = createPaymentsService(createPaymentsQueries(deps.db), { clock, orders, audit });
+  const paymentsQueries = createPaymentsQueries(deps.db);
+  const stripe = config.stripe ? (deps.stripe ?? createStripeClient(config.stripe.secretKey)) : null;
+  const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
+  const payments = createPaymentsService(paymentsQueries, { clock, orders, audit, onlineRefund });
+  const startStripeCheckout = stripe ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
+  const stripeWebhooks =
+    stripe && config.stripe ? createStripeWebhookHandler({ stripe, webhookSecret: config.stripe.webhookSecret, orders, payments, paymentsQueries, ledger, audit, clock }) : null;
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
     (previous, userId) => {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, onSignIn };
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -80,7 +92,7 @@ export type Services = ReturnType<typeof buildServices>;
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     // Per-request lines only at debug/trace; errors are logged by our error handler.
@@ -154,9 +166,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     villages: services.villages,
     catalog: services.catalog,
     bank: config.bank,
-    startStripeCheckout: null,
+    startStripeCheckout: services.startStripeCheckout,
   });
   await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
+  if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep).
   const sweep = setInterval(() => {

@@ -19,6 +19,12 @@ const envSchema = z
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = none. */
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/[0-9]{1,3})?$/, 'must be a comma-separated list of IP addresses or CIDR ranges'))),
     SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
     ORDER_EXPIRY_STRIPE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
     ORDER_EXPIRY_OFFLINE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
@@ -54,6 +60,8 @@ export interface Config {
   readonly sessionSecret: string;
   readonly stripe: { readonly secretKey: string; readonly webhookSecret: string } | null;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Proxies trusted for X-Forwarded-For; false when none (the connecting address is the client). */
+  readonly trustProxy: string[] | false;
   /** Demo data is loaded into an empty database unless this is false (never in production). */
   readonly seedDemoData: boolean;
   /** How long an unpaid order holds its stock, ms. */
@@ -92,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? Object.freeze({ secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET })
         : null,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY.length ? e.TRUST_PROXY : false,
     seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',
     orderExpiry: Object.freeze({ stripeMs: e.ORDER_EXPIRY_STRIPE_MINUTES * 60_000, offlineMs: e.ORDER_EXPIRY_OFFLINE_HOURS * 3_600_000 }),
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),

@@ -67,18 +67,20 @@ export function createAccountsService(queries: AccountsQueries, deps: { clock: C
       const email = normaliseEmail(input.email).slice(0, 254);
       const now = clock();
       const since = now - LOGIN_THROTTLE.windowMs;
-      if (
-        queries.failuresForEmailSince(email, since) >= LOGIN_THROTTLE.maxPerAccount ||
-        queries.failuresForAddressSince(address, since) >= LOGIN_THROTTLE.maxPerAddress
-      ) {
-        throw new AppError('too_many_requests', 'login_throttled');
-      }
+      // Check and count in one synchronous step before the (asynchronous) password check, so
+      // guesses arriving at the same moment cannot all pass the limit. Success removes the count.
+      queries.transaction(() => {
+        if (
+          queries.failuresForEmailSince(email, since) >= LOGIN_THROTTLE.maxPerAccount ||
+          queries.failuresForAddressSince(address, since) >= LOGIN_THROTTLE.maxPerAddress
+        ) {
+          throw new AppError('too_many_requests', 'login_throttled');
+        }
+        queries.recordLoginFailure(email, address, now);
+      });
       const user = queries.userByEmail(email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
-      if (!user || !ok || user.disabled) {
-        queries.recordLoginFailure(email, address, now);
-        throw new AppError('unauthenticated', 'login_failed');
-      }
+      if (!user || !ok || user.disabled) throw new AppError('unauthenticated', 'login_failed');
       queries.clearLoginFailures(email);
       queries.pruneLoginFailures(since);
       return user;

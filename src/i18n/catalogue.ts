@@ -1,4 +1,5 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
+import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
 import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
 import { en as coreEn } from './en.js';
@@ -14,6 +15,7 @@ export const zhCN = {
   ...secretaryZh,
   ...ordersZh,
   ...adminZh,
+  ...coordinatorMoneyZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -21,6 +23,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...secretaryEn,
   ...ordersEn,
   ...adminEn,
+  ...coordinatorMoneyEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -14,6 +14,8 @@ export const LIST_SIZE = { width: 480, height: 360 } as const;
 /** Product page image: fits inside, never enlarged. */
 export const DETAIL_MAX = 1200;
 const WEBP_QUALITY = 80;
+/** Payout evidence (a photo of a signed receipt): fits inside, large enough to read handwriting. */
+export const EVIDENCE_MAX = 2000;
 
 export type ImageType = 'jpeg' | 'png' | 'webp';
 
@@ -90,8 +92,25 @@ export function createMediaService(db: Database_) {
     return { listMediaId, detailMediaId };
   });
 
+  /** Validates and re-encodes payout evidence (one size, metadata dropped). Touches no database. */
+  async function encodeEvidence(input: Buffer): Promise<EncodedImage> {
+    if (input.length > MAX_UPLOAD_BYTES) throw new AppError('validation', 'image_too_large');
+    if (detectImageType(input) === null) throw new AppError('validation', 'image_type_not_allowed');
+    try {
+      return await toWebp(sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize(EVIDENCE_MAX, EVIDENCE_MAX, { fit: 'inside', withoutEnlargement: true }));
+    } catch {
+      throw new AppError('validation', 'image_unreadable');
+    }
+  }
+  /** Stores encoded evidence; private (never served by /media). Synchronous: joins a caller's transaction. */
+  const saveEvidence = (image: EncodedImage): number => queries.insert({ ...image, contentType: 'image/webp' });
+
   return {
     encodeProductPhoto,
+    encodeEvidence,
+    saveEvidence,
+    /** Validates, re-encodes and stores payout evidence; returns its media id. */
+    storeEvidence: async (input: Buffer): Promise<number> => saveEvidence(await encodeEvidence(input)),
     saveProductPhoto: (photo: EncodedProductPhoto): StoredProductPhoto => saveProductPhoto(photo),
 
     /** Validates, re-encodes (before any write) and stores a product photo in both sizes. */

@@ -1,5 +1,7 @@
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
+import { createLotStockQueries } from '../channels/lots-queries.js';
+import { createWishOrderQueries } from '../channels/wishes-queries.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
 /** What the cart and checkout need to know about a product, read fresh each time. */
@@ -97,6 +99,9 @@ export function createOrdersQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
     transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
+    // Harvest lots (FIFO allocation, release) and micro-wish donations, owned by the channels domain.
+    ...createLotStockQueries(db),
+    ...createWishOrderQueries(db),
 
     // ----- products as sold -----
     sellableProduct: (id: number) => q(`SELECT ${PRODUCT_COLUMNS} ${PRODUCT_FROM} WHERE p.id = ?`).get(id) as SellableProduct | undefined,
@@ -183,7 +188,7 @@ export function createOrdersQueries(db: Database_) {
     pendingOffline: (limit: number) =>
       q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending_payment' AND payment_method = 'offline' ORDER BY id DESC LIMIT ?`).all(limit) as OrderRow[],
     projectIdsOfOrder: (orderId: number) =>
-      (q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ?`).all(orderId) as { id: number }[]).map((r) => r.id),
+      (q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ? UNION SELECT project_id FROM wishes WHERE order_id = ?`).all(orderId, orderId) as { id: number }[]).map((r) => r.id),
     duePendingOrders: (now: number, limit: number) =>
       q(`SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit) as { id: number }[],
     shipShipment: (orderId: number, villageId: number, carrier: string, trackingNumber: string, userId: number, now: number) =>

@@ -8,7 +8,7 @@ import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
 import { assertVillage } from '../villages/access.js';
 import { priceItems, type CartOwner, type CartService } from './cart-service.js';
 import type { OrderLineRow, OrderRow, OrdersQueries } from './orders-queries.js';
-import { checkQuantity } from './pricing.js';
+import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
 export interface CheckoutContact {
@@ -20,6 +20,25 @@ export interface CheckoutContact {
   address: string;
   note: string | null;
   paymentMethod: PaymentMethod;
+}
+
+/** How an order reaches the buyer, and a step run inside the placing transaction (its throw undoes the order). */
+export interface PlaceOptions {
+  /** 'pickup': collected at a charity supermarket; no shipping fee is charged. */
+  delivery?: 'ship' | 'pickup';
+  onPlaced?: (order: OrderRow, accessToken: string) => void;
+}
+
+/** An order placed from given lines rather than the cart: an accepted quote, a counter sale. */
+export interface DirectOrder {
+  /** unitPriceFen overrides the catalogue price (a quoted price); otherwise retail with bulk tiers. */
+  lines: { productId: number; quantity: number; unitPriceFen?: number }[];
+  buyerUserId: number | null;
+  contact: CheckoutContact;
+  delivery: 'ship' | 'pickup';
+  /** 'online' reserves the shop's stock like place(); 'held' means the caller takes the units from stock it holds (an outlet's shelf). */
+  stock: 'online' | 'held';
+  onPlaced?: (order: OrderRow, accessToken: string) => void;
 }
 
 export interface PlacedOrder {
@@ -68,7 +87,12 @@ export function createOrdersService(
   }
 
   function release(o: OrderRow, now: number): void {
-    for (const line of queries.linesOf(o.id)) queries.releaseStock(line.productId, line.quantity, now);
+    for (const line of queries.linesOf(o.id)) {
+      queries.releaseStock(line.productId, line.quantity, now);
+      queries.releaseLots(line.id, line.productId, now); // back to the same harvest lots
+    }
+    // An unpaid micro-wish claim that ends opens the wish again for other donors.
+    queries.reopenWishOf(o.id);
   }
 
   /** Cancels a pending order and releases its stock; false when it was no longer pending (so it happens once). */
@@ -97,6 +121,9 @@ export function createOrdersService(
         }),
       );
     }
+    // An order without product lines is a micro-wish donation: all of it goes to the wish's project fund.
+    const wishProjectId = lines.length === 0 ? queries.wishProjectOfOrder(o.id) : undefined;
+    if (wishProjectId !== undefined) entries.push({ account: { kind: 'project_fund', projectId: wishProjectId }, amountFen: -o.subtotalFen });
     if (o.shippingFen > 0) entries.push({ account: { kind: 'shipping' }, amountFen: -o.shippingFen });
     return { entries, splitRuleId };
   }
@@ -161,11 +188,49 @@ export function createOrdersService(
     },
 
     /**
+     * Places an order that buys no product (a micro-wish donation): no lines, stock or shipping; the
+     * total is the amount given. Joins the caller's transaction, so the caller links what it pays for
+     * in the same commit (or nothing is written).
+     */
+    placeDonation(buyerUserId: number | null, contact: { name: string; phone: string; paymentMethod: PaymentMethod }, amountFen: number, address: string | null): PlacedOrder {
+      const accessToken = randomBytes(24).toString('base64url');
+      const placed = queries.transaction(() => {
+        const now = clock();
+        const prefix = numberPrefix(now);
+        const number = `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+        const orderId = queries.insertOrder({
+          number,
+          accessTokenHash: sha256(accessToken),
+          receiptCode: receiptCode(),
+          buyerUserId,
+          contactName: contact.name,
+          phone: contact.phone,
+          province: '',
+          city: '',
+          district: '',
+          address: '',
+          note: null,
+          paymentMethod: contact.paymentMethod,
+          deliveryMethod: 'ship',
+          subtotalFen: amountFen,
+          shippingFen: 0,
+          totalFen: amountFen,
+          expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
+          createdAt: now,
+        });
+        audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: amountFen, method: contact.paymentMethod, donation: true }, address });
+        return queries.orderById(orderId)!;
+      });
+      return { order: placed, accessToken };
+    },
+
+    /**
      * Places the order in ONE transaction: every line's stock is reserved by a conditional
      * decrement (never below zero), prices are snapshotted, the number, token and receipt code are
      * made. If any line cannot be reserved, nothing is written and the cart stays as it was.
      */
-    place(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null): PlacedOrder {
+    place(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null, options: PlaceOptions = {}): PlacedOrder {
+      const pickup = options.delivery === 'pickup';
       const accessToken = randomBytes(24).toString('base64url');
       const placed = queries.transaction(() => {
         const items = deps.cart.items(owner);
@@ -194,14 +259,100 @@ export function createOrdersService(
           address: contact.address,
           note: contact.note,
           paymentMethod: contact.paymentMethod,
-          deliveryMethod: 'ship',
+          deliveryMethod: pickup ? 'pickup' : 'ship',
           subtotalFen: priced.subtotalFen,
-          shippingFen: priced.shippingFen,
-          totalFen: priced.totalFen,
+          shippingFen: pickup ? 0 : priced.shippingFen,
+          totalFen: pickup ? priced.subtotalFen : priced.totalFen,
           expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
           createdAt: now,
         });
         for (const line of priced.lines) {
+          const lineId = queries.insertLine({
+            orderId,
+            productId: line.product.id,
+            villageId: line.product.villageId,
+            producerId: line.product.producerId,
+            projectId: line.product.projectId,
+            titleZh: line.product.titleZh,
+            titleEn: line.product.titleEn,
+            unit: line.product.unit,
+            unitPriceFen: line.unitPriceFen,
+            quantity: line.quantity,
+            lineTotalFen: line.lineTotalFen,
+          });
+          // The units come out of the product's harvest lots first-in-first-out; units beyond them are stock without a lot.
+          queries.allocateLots(lineId, line.product.id, line.quantity);
+        }
+        // A pickup order's parcels still leave the villages, for the outlet, at no charge to the buyer.
+        for (const parcel of priced.parcels) queries.insertShipment(orderId, parcel.villageId, pickup ? 0 : parcel.shippingFeeFen);
+        // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
+        if (contact.paymentMethod === 'offline') deps.cart.clear(owner);
+        audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: pickup ? priced.subtotalFen : priced.totalFen, method: contact.paymentMethod, ...(pickup ? { delivery: 'pickup' } : {}) }, address });
+        const row = queries.orderById(orderId)!;
+        options.onPlaced?.(row, accessToken);
+        return row;
+      });
+      return { order: placed, accessToken };
+    },
+
+    /**
+     * Places an order from given lines in ONE transaction, like place(): a quoted price may
+     * override the catalogue price per line; 'online' stock is reserved by conditional decrement,
+     * 'held' stock is the caller's to take (in the same transaction, through onPlaced or before).
+     * Runs inside the caller's transaction when there is one.
+     */
+    placeDirect(input: DirectOrder, address: string | null): PlacedOrder {
+      const accessToken = randomBytes(24).toString('base64url');
+      const placed = queries.transaction(() => {
+        if (input.lines.length === 0) throw new AppError('conflict', 'cart_empty');
+        const now = clock();
+        const lines = input.lines.map((item) => {
+          const product = queries.sellableProduct(item.productId);
+          if (!product || (input.stock === 'online' && !product.published)) throw new AppError('not_found', 'product_not_found');
+          if (!Number.isSafeInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_LINE_QUANTITY) {
+            throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh } });
+          }
+          if (input.stock === 'online' && !queries.reserveStock(product.id, item.quantity, now)) {
+            throw new AppError('conflict', 'not_enough_stock', undefined, { params: { title: product.titleZh, stock: product.stock, unit: product.unit } });
+          }
+          const unitPriceFen = item.unitPriceFen ?? unitPriceFor(product.priceFen, queries.tiersOf(product.id), item.quantity);
+          return { product, quantity: item.quantity, unitPriceFen, lineTotalFen: unitPriceFen * item.quantity };
+        });
+        const subtotals = new Map<number, { subtotalFen: number; feeFen: number }>();
+        for (const line of lines) {
+          const parcel = subtotals.get(line.product.villageId) ?? { subtotalFen: 0, feeFen: 0 };
+          parcel.subtotalFen += line.lineTotalFen;
+          subtotals.set(line.product.villageId, parcel);
+        }
+        for (const [villageId, parcel] of subtotals) {
+          parcel.feeFen = input.delivery === 'pickup' ? 0 : shippingFeeFor(lines.find((l) => l.product.villageId === villageId)!.product, parcel.subtotalFen);
+        }
+        const subtotalFen = lines.reduce((a, l) => a + l.lineTotalFen, 0);
+        const shippingFen = [...subtotals.values()].reduce((a, p) => a + p.feeFen, 0);
+        const prefix = numberPrefix(now);
+        const number = `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+        const { contact } = input;
+        const orderId = queries.insertOrder({
+          number,
+          accessTokenHash: sha256(accessToken),
+          receiptCode: receiptCode(),
+          buyerUserId: input.buyerUserId,
+          contactName: contact.name,
+          phone: contact.phone,
+          province: contact.province,
+          city: contact.city,
+          district: contact.district,
+          address: contact.address,
+          note: contact.note,
+          paymentMethod: contact.paymentMethod,
+          deliveryMethod: input.delivery,
+          subtotalFen,
+          shippingFen,
+          totalFen: subtotalFen + shippingFen,
+          expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
+          createdAt: now,
+        });
+        for (const line of lines) {
           queries.insertLine({
             orderId,
             productId: line.product.id,
@@ -216,11 +367,12 @@ export function createOrdersService(
             lineTotalFen: line.lineTotalFen,
           });
         }
-        for (const parcel of priced.parcels) queries.insertShipment(orderId, parcel.villageId, parcel.shippingFeeFen);
-        // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
-        if (contact.paymentMethod === 'offline') deps.cart.clear(owner);
-        audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: priced.totalFen, method: contact.paymentMethod }, address });
-        return queries.orderById(orderId)!;
+        // Units already on an outlet's shelf need no parcel from the village.
+        if (input.stock === 'online') for (const [villageId, parcel] of subtotals) queries.insertShipment(orderId, villageId, parcel.feeFen);
+        audit.record({ userId: input.buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: subtotalFen + shippingFen, method: contact.paymentMethod, delivery: input.delivery, direct: true }, address });
+        const row = queries.orderById(orderId)!;
+        input.onPlaced?.(row, accessToken);
+        return row;
       });
       return { order: placed, accessToken };
     },
@@ -243,6 +395,7 @@ export function createOrdersService(
         }
         const now = clock();
         queries.transition(fresh.id, ['pending_payment'], 'paid', now);
+        queries.markWishPaid(fresh.id);
         const lines = queries.linesOf(fresh.id);
         for (const line of lines) queries.addSold(line.productId, line.quantity);
         const { entries, splitRuleId } = paymentEntries(fresh, lines, payment.channel, payment.amountFen);

@@ -113,6 +113,7 @@ export function createPaymentsService(
           queries.setRefundStatus(refund.id, 'failed', stripeRefundId, clock());
           return 'failed';
         }
+        if (refund.status === 'succeeded') return 'ignored'; // a late "pending" must not undo a posted refund
         queries.setRefundStatus(refund.id, 'pending', stripeRefundId, clock());
         return 'pending';
       });

@@ -361,6 +361,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.post('/secretary/products/:id/publish', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
+    deps.products.product(currentUser(request), id);
     const form = publishSchema.safeParse(request.body);
     if (!form.success) throw new AppError('bad_request', 'bad_request');
     deps.products.setPublished(currentUser(request), id, form.data.published, address(request));

@@ -13,7 +13,6 @@ function householdSummary(h: HouseholdRow | HouseholdForm) {
     villageId: h.villageId,
     displayName: h.displayName,
     consentPublic: Boolean(h.consentPublic),
-    members: h.members,
     hasPhone: Boolean(h.phone),
     hasIdCardLast4: Boolean(h.idCardLast4),
     hasPovertyRegNo: Boolean(h.povertyRegNo),

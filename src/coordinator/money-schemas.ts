@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { PAYOUT_METHODS } from '../ledger/schema.js';
+import { parseYuanToFen } from '../money.js';
+import { startOfDay } from '../time.js';
+
+/** Schemas of the coordinator's money pages (payouts, statements). Messages are message keys. */
+
+export const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+
+/** POST /coordinator/payouts (urlencoded, or multipart when evidence is attached). */
+export const payoutFormSchema = z.object({
+  householdId: z.string({ error: 'payout.v.household' }).regex(/^[1-9][0-9]{0,9}$/, 'payout.v.household').transform(Number),
+  amount: z
+    .string({ error: 'payout.v.amount' })
+    .trim()
+    .transform((v, ctx) => {
+      const fen = parseYuanToFen(v);
+      if (fen === null || fen < 1) {
+        ctx.addIssue({ code: 'custom', message: 'payout.v.amount' });
+        return z.NEVER;
+      }
+      return fen;
+    }),
+  method: z.enum(PAYOUT_METHODS, { error: 'payout.v.method' }),
+  reference: z
+    .string()
+    .trim()
+    .max(80, 'validation.too_long')
+    .optional()
+    .transform((v) => v ?? ''),
+  paidOn: z
+    .string({ error: 'payout.v.date' })
+    .trim()
+    .refine((v) => startOfDay(v) !== null, 'payout.v.date'),
+});
+export type PayoutForm = z.infer<typeof payoutFormSchema>;
+
+/** POST /coordinator/payouts/:id/reverse */
+export const reverseFormSchema = z.object({
+  note: z.string({ error: 'payout.v.note' }).trim().min(1, 'payout.v.note').max(200, 'validation.too_long'),
+});
+
+/** ?from=YYYY-MM-DD&to=YYYY-MM-DD (both optional: the current month). Checked by the route (400 when wrong). */
+export const statementQuery = z.object({
+  from: z.string().max(20).optional(),
+  to: z.string().max(20).optional(),
+  lang: z.string().max(16).optional(),
+});

@@ -1,0 +1,260 @@
+import type { Database_ } from '../db/client.js';
+import { statementCache } from '../db/statements.js';
+
+/**
+ * The SQL of reconciliation: a handful of set-wide queries per period, each walking an index
+ * (ledger_transactions.period, payments.confirmed_at, orders.paid_at, the unique idempotency key),
+ * never one query per order. Rows are streamed (`iterate`) so a month of 200,000 payments is
+ * classified without holding it in memory.
+ */
+
+/** One succeeded payment of the period, or one order-payment posting of the period without any. */
+export interface PaymentMatchRow {
+  /** The order-payment posting ('order-paid:<orderId>'), when there is one. */
+  txId: number | null;
+  txHash: string | null;
+  txPeriod: string | null;
+  /** Sum of the posting's entries on clearing accounts (fen; a debit is positive). */
+  txClearingFen: number | null;
+  /** The same, on the payment's own channel only. */
+  txClearingOwnFen: number | null;
+  paymentId: number | null;
+  channel: string | null;
+  amountFen: number | null;
+  feeFen: number | null;
+  reference: string | null;
+  stripeChargeId: string | null;
+  stripePaymentIntentId: string | null;
+  confirmedAt: number | null;
+  orderId: number | null;
+  orderNumber: string | null;
+  orderStatus: string | null;
+  orderTotalFen: number | null;
+  orderPaidAt: number | null;
+  /** The processor-fee posting ('stripe-fee:<chargeId>'), when there is one. */
+  feeTxId: number | null;
+  feeTxPeriod: string | null;
+  /** Fen debited to processor-fee accounts by that posting. */
+  feePostedFen: number | null;
+  /** Fen on clearing accounts in that posting (a credit: negative), and on the payment's channel. */
+  feeClearingFen: number | null;
+  feeClearingOwnFen: number | null;
+}
+
+/** One refund posting of the period, or one succeeded refund of the period without a posting. */
+export interface RefundMatchRow {
+  txId: number | null;
+  txHash: string | null;
+  txKey: string | null;
+  txClearingFen: number | null;
+  txClearingOwnFen: number | null;
+  refundId: number | null;
+  refundStatus: string | null;
+  amountFen: number | null;
+  settledAt: number | null;
+  stripeRefundId: string | null;
+  /** The channel the money went back through: the refunded payment's, else the order's method. */
+  channel: string | null;
+  orderId: number | null;
+  orderNumber: string | null;
+}
+
+/** A processor-fee posting of the period (matched to payments in the service). */
+export interface FeePostingRow {
+  txId: number;
+  txHash: string;
+  txKey: string;
+  orderId: number | null;
+  orderNumber: string | null;
+  feePostedFen: number;
+  clearingFen: number;
+}
+
+/** A posting of the period on a clearing account that is no payment, refund or fee. */
+export interface OtherClearingRow {
+  txId: number;
+  txHash: string;
+  txKey: string;
+  kind: string;
+  channel: string;
+  orderId: number | null;
+  orderNumber: string | null;
+  amountFen: number;
+}
+
+export interface PaidOrderWithoutPaymentRow {
+  orderId: number;
+  orderNumber: string;
+  orderStatus: string;
+  orderTotalFen: number;
+  paidAt: number;
+}
+
+export interface PeriodLockRow {
+  period: string;
+  lockedAt: number;
+  lockedBy: string | null;
+}
+
+const CLEARING_SUM = (tx: string, channel?: string) =>
+  `(SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+     WHERE e.transaction_id = ${tx} AND a.kind = 'clearing'${channel ? ` AND a.channel = ${channel}` : ''})`;
+const FEE_SUM = (tx: string) =>
+  `(SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+     WHERE e.transaction_id = ${tx} AND a.kind = 'processor_fees')`;
+
+const PAYMENT_COLUMNS = `p.id AS paymentId, p.channel, p.amount_fen AS amountFen, p.fee_fen AS feeFen, p.reference,
+  p.stripe_charge_id AS stripeChargeId, p.stripe_payment_intent_id AS stripePaymentIntentId, p.confirmed_at AS confirmedAt,
+  o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS orderPaidAt,
+  ft.id AS feeTxId, ft.period AS feeTxPeriod, ${FEE_SUM('ft.id')} AS feePostedFen,
+  ${CLEARING_SUM('ft.id')} AS feeClearingFen, ${CLEARING_SUM('ft.id', 'p.channel')} AS feeClearingOwnFen`;
+
+export function createReconciliationQueries(db: Database_) {
+  const q = statementCache(db.sqlite);
+  return {
+    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
+
+    /**
+     * Every order-payment posting of the period with the succeeded payment rows of its order
+     * (none: the payment row is missing), then every succeeded payment confirmed in the period
+     * whose order has no order-payment posting at all (paid after expiry, never posted …).
+     */
+    paymentMatches(period: string, from: number, to: number): Iterable<PaymentMatchRow> {
+      return q(
+        `SELECT t.id AS txId, t.hash AS txHash, t.period AS txPeriod,
+                ${CLEARING_SUM('t.id')} AS txClearingFen, ${CLEARING_SUM('t.id', 'p.channel')} AS txClearingOwnFen,
+                ${PAYMENT_COLUMNS}
+         FROM ledger_transactions t
+         LEFT JOIN payments p ON p.order_id = t.order_id AND p.status = 'succeeded'
+         LEFT JOIN orders o ON o.id = t.order_id
+         LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
+         WHERE t.period = @period AND t.kind = 'order_payment'
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, ${PAYMENT_COLUMNS}
+         FROM payments p
+         LEFT JOIN orders o ON o.id = p.order_id
+         LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
+         WHERE p.confirmed_at >= @from AND p.confirmed_at < @to AND p.status = 'succeeded'
+           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE t2.idempotency_key = 'order-paid:' || p.order_id)`,
+      ).iterate({ period, from, to }) as Iterable<PaymentMatchRow>;
+    },
+
+    /** Refund postings of the period with their refund row, then succeeded refunds of the period never posted. */
+    refundMatches(period: string, from: number, to: number): RefundMatchRow[] {
+      const channel = `coalesce(pp.channel, CASE o.payment_method WHEN 'offline' THEN 'bank' ELSE o.payment_method END)`;
+      return q(
+        `SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey,
+                ${CLEARING_SUM('t.id')} AS txClearingFen, ${CLEARING_SUM('t.id', channel)} AS txClearingOwnFen,
+                r.id AS refundId, r.status AS refundStatus, r.amount_fen AS amountFen, r.settled_at AS settledAt, r.stripe_refund_id AS stripeRefundId,
+                ${channel} AS channel, o.id AS orderId, o.number AS orderNumber
+         FROM ledger_transactions t
+         LEFT JOIN refunds r ON t.idempotency_key = 'refund:' || r.id AND r.id = CAST(substr(t.idempotency_key, 8) AS INTEGER)
+         LEFT JOIN orders o ON o.id = coalesce(r.order_id, t.order_id)
+         LEFT JOIN payments pp ON pp.id = r.payment_id
+         WHERE t.period = @period AND t.kind = 'refund'
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, r.id, r.status, r.amount_fen, r.settled_at, r.stripe_refund_id, ${channel}, o.id, o.number
+         FROM refunds r
+         JOIN orders o ON o.id = r.order_id
+         LEFT JOIN payments pp ON pp.id = r.payment_id
+         WHERE r.status = 'succeeded' AND r.settled_at >= @from AND r.settled_at < @to
+           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE t2.idempotency_key = 'refund:' || r.id)`,
+      ).all({ period, from, to }) as RefundMatchRow[];
+    },
+
+    /** Processor-fee postings of the period. */
+    feePostings(period: string): FeePostingRow[] {
+      return q(
+        `SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey, t.order_id AS orderId, o.number AS orderNumber,
+                coalesce(${FEE_SUM('t.id')}, 0) AS feePostedFen, coalesce(${CLEARING_SUM('t.id')}, 0) AS clearingFen
+         FROM ledger_transactions t LEFT JOIN orders o ON o.id = t.order_id
+         WHERE t.period = ? AND t.kind = 'processor_fee'`,
+      ).all(period) as FeePostingRow[];
+    },
+
+    /** Succeeded payments with these Stripe charge ids (for fee postings whose payment lies in another period). */
+    paymentsOfCharges(orderIds: readonly number[]): { orderId: number; stripeChargeId: string | null; channel: string; feeFen: number; confirmedAt: number | null }[] {
+      if (orderIds.length === 0) return [];
+      return q(
+        `SELECT order_id AS orderId, stripe_charge_id AS stripeChargeId, channel, fee_fen AS feeFen, confirmed_at AS confirmedAt
+         FROM payments WHERE status = 'succeeded' AND order_id IN (${orderIds.map(Number).join(',')})`,
+      ).all() as { orderId: number; stripeChargeId: string | null; channel: string; feeFen: number; confirmedAt: number | null }[];
+    },
+
+    /** Clearing entries of the period's postings that are no payment, refund or processor fee. */
+    otherClearingPostings(period: string): OtherClearingRow[] {
+      return q(
+        `SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey, t.kind, a.channel, t.order_id AS orderId, o.number AS orderNumber,
+                sum(e.amount_fen) AS amountFen
+         FROM ledger_transactions t
+         JOIN ledger_entries e ON e.transaction_id = t.id
+         JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'clearing'
+         LEFT JOIN orders o ON o.id = t.order_id
+         WHERE t.period = ? AND t.kind NOT IN ('order_payment', 'refund', 'processor_fee')
+         GROUP BY t.id, a.channel ORDER BY t.id`,
+      ).all(period) as OtherClearingRow[];
+    },
+
+    /** Net movement of each clearing account in the period's postings, fen. */
+    clearingMovements(period: string): { channel: string; movementFen: number }[] {
+      const range = q(`SELECT min(id) AS lo, max(id) AS hi FROM ledger_transactions WHERE period = ?`).get(period) as { lo: number | null; hi: number | null };
+      const accounts = q(`SELECT id, channel FROM ledger_accounts WHERE kind = 'clearing' ORDER BY channel`).all() as { id: number; channel: string }[];
+      if (range.lo === null || range.hi === null) return accounts.map((a) => ({ channel: a.channel, movementFen: 0 }));
+      // Per account through (account_id, transaction_id): only the period's id range is visited.
+      const sum = q(
+        `SELECT coalesce(sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+         WHERE e.account_id = @account AND e.transaction_id BETWEEN @lo AND @hi AND t.period = @period`,
+      );
+      return accounts.map((a) => ({ channel: a.channel, movementFen: (sum.get({ account: a.id, lo: range.lo, hi: range.hi, period }) as { fen: number }).fen }));
+    },
+
+    /** Per clearing channel, the entries of these postings (only for the rare posting touching two channels). */
+    clearingByChannel(txIds: readonly number[]): { txId: number; channel: string; amountFen: number }[] {
+      if (txIds.length === 0) return [];
+      return q(
+        `SELECT e.transaction_id AS txId, a.channel, sum(e.amount_fen) AS amountFen FROM ledger_entries e
+         JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'clearing'
+         WHERE e.transaction_id IN (${txIds.map(Number).join(',')}) GROUP BY e.transaction_id, a.channel`,
+      ).all() as { txId: number; channel: string; amountFen: number }[];
+    },
+
+    /** Orders marked paid in the period with neither a succeeded payment nor an order-payment posting. */
+    paidOrdersWithoutPayment(from: number, to: number): PaidOrderWithoutPaymentRow[] {
+      return q(
+        `SELECT o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS paidAt
+         FROM orders o
+         WHERE o.paid_at >= ? AND o.paid_at < ?
+           AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded')
+           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order-paid:' || o.id)
+         ORDER BY o.paid_at, o.id`,
+      ).all(from, to) as PaidOrderWithoutPaymentRow[];
+    },
+
+    transactionById: (id: number) =>
+      q(
+        `SELECT t.id, t.idempotency_key AS idempotencyKey, t.kind, t.order_id AS orderId, o.number AS orderNumber, t.payout_id AS payoutId,
+                t.memo, t.period, t.posted_at AS postedAt, t.prev_hash AS prevHash, t.hash
+         FROM ledger_transactions t LEFT JOIN orders o ON o.id = t.order_id WHERE t.id = ?`,
+      ).get(id) as
+        | { id: number; idempotencyKey: string; kind: string; orderId: number | null; orderNumber: string | null; payoutId: number | null; memo: string; period: string; postedAt: number; prevHash: string; hash: string }
+        | undefined,
+    entriesOf: (transactionId: number) =>
+      q(
+        `SELECT a.code AS accountCode, e.amount_fen AS amountFen, e.order_line_id AS orderLineId FROM ledger_entries e
+         JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
+      ).all(transactionId) as { accountCode: string; amountFen: number; orderLineId: number | null }[],
+
+    // ----- closed periods -----
+    periodLocks: () =>
+      q(
+        `SELECT l.period, l.locked_at AS lockedAt, u.display_name AS lockedBy FROM period_locks l
+         LEFT JOIN users u ON u.id = l.locked_by_user_id ORDER BY l.period DESC`,
+      ).all() as PeriodLockRow[],
+    isLocked: (period: string) => q(`SELECT 1 FROM period_locks WHERE period = ?`).get(period) !== undefined,
+    /** False when the period was already closed. */
+    lockPeriod: (period: string, userId: number, now: number) =>
+      q(`INSERT INTO period_locks (period, locked_at, locked_by_user_id) VALUES (?, ?, ?) ON CONFLICT(period) DO NOTHING`).run(period, now, userId).changes === 1,
+  };
+}
+
+export type ReconciliationQueries = ReturnType<typeof createReconciliationQueries>;

@@ -1,0 +1,266 @@
+import Stripe from 'stripe';
+import type { AuditService } from '../audit/audit-service.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
+import type { OrderRow } from '../orders/orders-queries.js';
+import type { OrdersService } from '../orders/orders-service.js';
+import type { PaymentRow, PaymentsQueries } from './payments-queries.js';
+import type { PaymentsService } from './payments-service.js';
+import { refundStatusOf } from './stripe-gateway.js';
+
+/**
+ * 200: handled (or a replay, or nothing for us). 400: the signature did not verify; nothing changed.
+ * 503: Stripe could not be asked for what the event needs, or the event is ahead of one it depends
+ * on; nothing changed and Stripe delivers it again later.
+ */
+export interface WebhookResult {
+  status: 200 | 400 | 503;
+  message: string;
+}
+
+/** Nothing was recorded; Stripe retries the delivery later. */
+class RetryLater extends Error {}
+
+/** What a succeeded payment's charge says: its id and the processor fee, fen. */
+interface ChargeFacts {
+  id: string;
+  feeFen: number;
+  /** Set when the balance transaction is in another currency (its fee cannot be posted as fen). */
+  foreignFee: { currency: string; amount: number } | null;
+}
+
+/** The event's effects, run inside the transaction that records the event; returns what was done. */
+type Effect = () => string;
+
+const idOf = (ref: string | { id: string } | null | undefined): string | null => (typeof ref === 'string' ? ref : (ref?.id ?? null));
+
+function orderIdOf(session: Stripe.Checkout.Session): number | null {
+  const raw = session.client_reference_id ?? session.metadata?.orderId ?? null;
+  return raw !== null && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null;
+}
+
+/**
+ * Stripe webhooks. The signature is verified first; anything needed from Stripe's API is fetched
+ * before the database is touched; then the event id and all of its effects are written in ONE
+ * transaction, so replays and parallel deliveries of the same event change nothing, and events
+ * arriving in any order converge on the same state (every effect is idempotent by key or by state).
+ */
+export function createStripeWebhookHandler(deps: {
+  stripe: Stripe;
+  webhookSecret: string;
+  orders: OrdersService;
+  payments: PaymentsService;
+  paymentsQueries: PaymentsQueries;
+  ledger: LedgerService;
+  audit: AuditService;
+  clock: Clock;
+}) {
+  const { stripe, orders, payments, paymentsQueries: queries, ledger, audit, clock } = deps;
+
+  /** Calls Stripe; any failure of Stripe (network, 5xx, rate limit) means "try this event later". */
+  async function fromStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeError) throw new RetryLater(`${what}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  function findOrder(id: number | null): OrderRow | null {
+    if (id === null) return null;
+    try {
+      return orders.orderById(id);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'order_not_found') return null;
+      throw error;
+    }
+  }
+
+  /** The session's payment row; created when the checkout never got to write it. */
+  function paymentOfSession(session: Stripe.Checkout.Session, order: OrderRow): PaymentRow {
+    const existing = queries.paymentBySession(session.id);
+    if (existing) return existing;
+    queries.insertPayment({ orderId: order.id, channel: 'stripe', status: 'pending', amountFen: session.amount_total ?? order.totalFen, reference: null, stripeCheckoutSessionId: session.id, now: clock() });
+    return queries.paymentBySession(session.id)!;
+  }
+
+  // ---------- Checkout Sessions ----------
+
+  async function paymentSucceeded(session: Stripe.Checkout.Session): Promise<Effect> {
+    const intentId = idOf(session.payment_intent);
+    let charge: ChargeFacts | null = null;
+    if (intentId) {
+      const intent = await fromStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(intentId, { expand: ['latest_charge.balance_transaction'] }));
+      const latest = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+      if (latest) {
+        const bt = typeof latest.balance_transaction === 'object' ? latest.balance_transaction : null;
+        charge = {
+          id: latest.id,
+          feeFen: bt && bt.currency === 'cny' ? bt.fee : 0,
+          foreignFee: bt && bt.currency !== 'cny' ? { currency: bt.currency, amount: bt.fee } : null,
+        };
+      }
+    }
+    return () => {
+      const order = findOrder(orderIdOf(session));
+      if (!order) return 'ignored: no order of ours';
+      const amountFen = session.amount_total ?? 0;
+      const payment = paymentOfSession(session, order);
+      const firstTime = payment.status !== 'succeeded';
+      let orphan: string | null = null;
+      try {
+        orders.recordPayment(order, { channel: 'stripe', amountFen, idempotencyKey: `order-paid:${order.id}`, userId: null, memo: `stripe ${session.id}` });
+      } catch (error) {
+        // The order was cancelled (expired) before the money arrived, or the amount is not the total.
+        if (error instanceof AppError && error.type === 'conflict') orphan = error.code;
+        else throw error;
+      }
+      queries.settlePayment(payment.id, { status: 'succeeded', amountFen, feeFen: charge?.feeFen ?? payment.feeFen, intentId, chargeId: charge?.id ?? null, now: clock() });
+      if (orphan) {
+        // Money without a payable order: nothing is posted; reconciliation flags it for a refund.
+        if (firstTime) audit.record({ userId: null, action: 'payment.orphan', entityType: 'order', entityId: order.number, before: { status: order.status }, after: { reason: orphan, sessionId: session.id, amountFen, chargeId: charge?.id ?? null } });
+        return 'orphan payment recorded';
+      }
+      if (charge && charge.feeFen > 0) {
+        ledger.post({
+          idempotencyKey: `stripe-fee:${charge.id}`,
+          kind: 'processor_fee',
+          orderId: order.id,
+          entries: [
+            { account: { kind: 'processor_fees', processor: 'stripe' }, amountFen: charge.feeFen },
+            { account: { kind: 'clearing', channel: 'stripe' }, amountFen: -charge.feeFen },
+          ],
+          memo: `stripe fee ${charge.id}`,
+        });
+      }
+      if (charge?.foreignFee && firstTime) {
+        audit.record({ userId: null, action: 'payment.fee_unposted', entityType: 'order', entityId: order.number, after: { chargeId: charge.id, ...charge.foreignFee } });
+      }
+      return 'paid';
+    };
+  }
+
+  function paymentFailed(session: Stripe.Checkout.Session): Effect {
+    return () => {
+      const order = findOrder(orderIdOf(session));
+      if (!order) return 'ignored: no order of ours';
+      const payment = paymentOfSession(session, order);
+      if (payment.status === 'pending') queries.setPaymentStatus(payment.id, 'failed');
+      return orders.cancelUnpaid(order, 'payment failed') ? 'cancelled' : 'unchanged';
+    };
+  }
+
+  function sessionExpired(session: Stripe.Checkout.Session): Effect {
+    return () => {
+      const order = findOrder(orderIdOf(session));
+      if (!order) return 'ignored: no order of ours';
+      const payment = paymentOfSession(session, order);
+      if (payment.status === 'pending') queries.setPaymentStatus(payment.id, 'expired');
+      return orders.cancelUnpaid(order, 'checkout expired') ? 'cancelled' : 'unchanged';
+    };
+  }
+
+  // ---------- Refunds ----------
+
+  /** Our refund row named in the refund's metadata (set by onlineRefund), if it belongs to that order. */
+  function knownRefundId(refund: Stripe.Refund, orderId: number | null): number | undefined {
+    const raw = refund.metadata?.refundId;
+    if (!raw || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
+    const row = queries.refundById(Number(raw));
+    return row && (orderId === null || row.orderId === orderId) ? row.id : undefined;
+  }
+
+  function settleRefund(refund: Stripe.Refund, order: OrderRow | null): string {
+    const status = refundStatusOf(refund.status);
+    try {
+      return payments.settleStripeRefund(refund.id, status, knownRefundId(refund, order?.id ?? null), order ? { orderId: order.id, amountFen: refund.amount } : undefined);
+    } catch (error) {
+      // Money went back for an order that cannot take the refund (an orphan payment, or more than was paid).
+      if (!(error instanceof AppError) || !order) throw error;
+      audit.record({ userId: null, action: 'refund.unposted', entityType: 'order', entityId: order.number, after: { reason: error.code, stripeRefundId: refund.id, amountFen: refund.amount, status } });
+      return 'unposted';
+    }
+  }
+
+  /** The payment a charge paid for, by charge or by PaymentIntent. */
+  function paymentOfCharge(charge: Stripe.Charge | string, intent: string | null): PaymentRow | undefined {
+    const chargeId = typeof charge === 'string' ? charge : charge.id;
+    return queries.paymentByCharge(chargeId) ?? (intent ? queries.paymentByIntent(intent) : undefined);
+  }
+
+  async function chargeRefunded(charge: Stripe.Charge): Promise<Effect> {
+    const payment = paymentOfCharge(charge, idOf(charge.payment_intent));
+    if (!payment || payment.status !== 'succeeded') {
+      // Ours but the payment's own event is not processed yet: come back later. Not ours: ignore.
+      if (charge.metadata?.orderId) throw new RetryLater('charge refunded before its payment was recorded');
+      return () => 'ignored: no payment of ours';
+    }
+    const refunds =
+      charge.refunds && !charge.refunds.has_more
+        ? charge.refunds.data
+        : (await fromStripe('list refunds', () => stripe.refunds.list({ charge: charge.id, limit: 100 }))).data;
+    return () => {
+      const order = findOrder(payment.orderId);
+      return refunds.map((refund) => `${refund.id}: ${settleRefund(refund, order)}`).join(', ') || 'no refunds';
+    };
+  }
+
+  function refundUpdated(refund: Stripe.Refund): Effect {
+    return () => {
+      const payment = refund.charge ? paymentOfCharge(refund.charge, idOf(refund.payment_intent)) : undefined;
+      const order = payment?.status === 'succeeded' ? findOrder(payment.orderId) : null;
+      return settleRefund(refund, order);
+    };
+  }
+
+  async function prepare(event: Stripe.Event): Promise<Effect> {
+    switch (event.type) {
+      case 'checkout.session.completed':
+        // Cards, Alipay and WeChat Pay are paid at once; anything still unpaid waits for async_payment_*.
+        if (event.data.object.payment_status !== 'paid') return () => 'awaiting payment';
+        return paymentSucceeded(event.data.object);
+      case 'checkout.session.async_payment_succeeded':
+        return paymentSucceeded(event.data.object);
+      case 'checkout.session.async_payment_failed':
+        return paymentFailed(event.data.object);
+      case 'checkout.session.expired':
+        return sessionExpired(event.data.object);
+      case 'charge.refunded':
+        return chargeRefunded(event.data.object);
+      case 'charge.refund.updated':
+        return refundUpdated(event.data.object);
+      default:
+        return () => 'ignored';
+    }
+  }
+
+  return {
+    async handle(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
+      let event: Stripe.Event;
+      try {
+        if (!signature) throw new Error('no Stripe-Signature header');
+        event = stripe.webhooks.constructEvent(rawBody, signature, deps.webhookSecret);
+      } catch {
+        return { status: 400, message: 'invalid signature' };
+      }
+      if (queries.stripeEventSeen(event.id)) return { status: 200, message: 'duplicate' };
+      let effect: Effect;
+      try {
+        effect = await prepare(event);
+      } catch (error) {
+        if (error instanceof RetryLater) return { status: 503, message: error.message };
+        throw error;
+      }
+      const seen = event;
+      return queries.transaction((): WebhookResult => {
+        // A parallel delivery of the same event may have committed while we talked to Stripe.
+        if (!queries.recordStripeEvent(seen.id, seen.type, seen.created * 1000, clock())) return { status: 200, message: 'duplicate' };
+        return { status: 200, message: effect() };
+      });
+    },
+  };
+}
+
+export type StripeWebhookHandler = ReturnType<typeof createStripeWebhookHandler>;
