@@ -26,6 +26,10 @@ import stripeRoutes from './payments/stripe-routes.js';
 import { createStripeWebhookHandler } from './payments/stripe-webhooks.js';
 import type Stripe from 'stripe';
 import coordinatorRoutes from './coordinator/coordinator-routes.js';
+import coordinatorMoneyRoutes from './coordinator/coordinator-money-routes.js';
+import { createLedgerReports } from './ledger/ledger-reports.js';
+import { createPayoutsService } from './ledger/payouts-service.js';
+import { createProjectManagement } from './projects/project-management.js';
 import secretaryOrdersRoutes from './secretary/secretary-orders-routes.js';
 import secretaryRoutes from './secretary/secretary-routes.js';
 import { createVillagesService } from './villages/villages-service.js';
@@ -78,13 +82,17 @@ function buildServices(config: Config, deps: AppDeps) {
   const startStripeCheckout = stripe ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
   const stripeWebhooks =
     stripe && config.stripe ? createStripeWebhookHandler({ stripe, webhookSecret: config.stripe.webhookSecret, orders, payments, paymentsQueries, ledger, audit, clock }) : null;
+  // The coordinator's money pages: projects and split rules, household balances, payouts.
+  const ledgerReports = createLedgerReports(deps.db);
+  const projectManagement = createProjectManagement(deps.db, { clock, audit });
+  const payouts = createPayoutsService(deps.db, { clock, ledger, reports: ledgerReports, audit, saveEvidence: media.saveEvidence, assertHousehold: projectManagement.assertHousehold });
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
     (previous, userId) => {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn };
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -169,6 +177,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     startStripeCheckout: services.startStripeCheckout,
   });
   await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
+  await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock });
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep).

@@ -58,6 +58,12 @@ function receiptCode(): string {
   return [...bytes].map((b) => RECEIPT_ALPHABET[b % RECEIPT_ALPHABET.length]).join('');
 }
 
+/**
+ * How long a Stripe order holds its stock: at least as long as its Checkout Session can be paid
+ * (Stripe keeps a session open for 30 minutes at the least), so no one pays for a released order.
+ */
+export const stripeHoldMs = (configuredMs: number) => Math.max(configuredMs, 32 * 60_000);
+
 /** XY-YYYYMMDD- in China Standard Time. */
 function numberPrefix(now: number): string {
   return `XY-${new Date(now + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}-`;
@@ -215,7 +221,7 @@ export function createOrdersService(
           subtotalFen: amountFen,
           shippingFen: 0,
           totalFen: amountFen,
-          expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
+          expiresAt: now + (contact.paymentMethod === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs),
           createdAt: now,
         });
         audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: amountFen, method: contact.paymentMethod, donation: true }, address });
@@ -263,7 +269,7 @@ export function createOrdersService(
           subtotalFen: priced.subtotalFen,
           shippingFen: pickup ? 0 : priced.shippingFen,
           totalFen: pickup ? priced.subtotalFen : priced.totalFen,
-          expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
+          expiresAt: now + (contact.paymentMethod === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs),
           createdAt: now,
         });
         for (const line of priced.lines) {
@@ -349,7 +355,7 @@ export function createOrdersService(
           subtotalFen,
           shippingFen,
           totalFen: subtotalFen + shippingFen,
-          expiresAt: now + (contact.paymentMethod === 'stripe' ? deps.expiry.stripeMs : deps.expiry.offlineMs),
+          expiresAt: now + (contact.paymentMethod === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs),
           createdAt: now,
         });
         for (const line of lines) {

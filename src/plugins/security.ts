@@ -39,7 +39,8 @@ export default fp(
     });
 
     app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-      if (!STATE_CHANGING.has(request.method) || request.routeOptions.config?.csrf === false) return done();
+      // Unknown routes fall through to the 404 handler; disabled only for the signed Stripe webhook.
+      if (!STATE_CHANGING.has(request.method) || request.routeOptions.url === undefined || request.routeOptions.config?.csrf === false) return done();
       app.csrfProtection(request, reply, done);
     });
 

@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { buildApp, type App } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
 import { freshDatabase, testConfig } from './test-app.js';
@@ -14,13 +15,15 @@ export interface LiveServerOptions {
   /** Start from the seeded demo data (default) or an empty migrated database. */
   seeded?: boolean;
   env?: Record<string, string>;
+  /** The Stripe client (a fake Stripe's) used when the env configures Stripe. */
+  stripe?: Stripe;
 }
 
 /** The app on a fresh database, listening on a free port of 127.0.0.1, for a real browser to visit. */
 export async function startLiveServer(options: LiveServerOptions = {}): Promise<LiveServer> {
   const { db, path, dispose } = freshDatabase(options.seeded ?? true);
   const config = testConfig(options.env, path);
-  const app = await buildApp(config, { db, logger: false });
+  const app = await buildApp(config, { db, logger: false, stripe: options.stripe });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {

@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import type Stripe from 'stripe';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
@@ -20,6 +21,8 @@ export interface TestAppOptions {
   /** Start from the seeded demo data (default) or an empty migrated database. */
   seeded?: boolean;
   env?: Record<string, string>;
+  /** The Stripe client (a fake Stripe's) used when the env configures Stripe. */
+  stripe?: Stripe;
 }
 
 /** A fresh database file for one test: a copy of the seeded template, or empty and migrated. */
@@ -46,7 +49,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
       this.now += ms;
     },
   };
-  const app = await buildApp(config, { db, clock: () => clock.now, logger: false });
+  const app = await buildApp(config, { db, clock: () => clock.now, logger: false, stripe: options.stripe });
   return {
     app,
     db,

@@ -1,0 +1,495 @@
+import { request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Database_ } from '../../src/db/client.js';
+import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { startFakeStripe, type FakeCheckoutSession, type FakeStripe } from '../helpers/fake-stripe.js';
+import { expectLedgerSound } from '../helpers/ledger.js';
+import { startLiveServer } from '../helpers/live-server.js';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+
+/**
+ * Paying online with Stripe: the buyer is sent to a Checkout Session in yuan with card, Alipay and
+ * WeChat Pay; the order becomes paid only from a verified webhook, once, whatever order and however
+ * often Stripe delivers events; fees and refunds reach the ledger exactly.
+ */
+
+let fake: FakeStripe;
+let ctx: TestContext;
+
+beforeEach(async () => {
+  fake = await startFakeStripe();
+  ctx = await createTestApp({ env: fake.env, stripe: fake.client });
+});
+afterEach(async () => {
+  await ctx.close();
+  await fake.close();
+});
+
+const CONTACT = { name: '张三', phone: '13800138000', province: '广东省', city: '深圳市', district: '福田区', address: '福华路 88 号' };
+
+const get = <T>(db: Database_, sql: string, ...params: unknown[]) => db.sqlite.prepare(sql).get(...params) as T;
+const stockOf = (db: Database_, slug: string) => get<{ stock: number }>(db, `SELECT stock FROM products WHERE slug = ?`, slug).stock;
+const productId = (db: Database_, slug: string) => get<{ id: number }>(db, `SELECT id FROM products WHERE slug = ?`, slug).id;
+const ledgerTransactions = (db: Database_) => get<{ n: number }>(db, `SELECT count(*) AS n FROM ledger_transactions`).n;
+const stripeEvents = (db: Database_) => get<{ n: number }>(db, `SELECT count(*) AS n FROM stripe_events`).n;
+const balanceOf = (db: Database_, code: string) =>
+  get<{ b: number }>(db, `SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`, code).b;
+const orderRow = (db: Database_, id: number) =>
+  get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number; refundedFen: number; paidAt: number | null }>(
+    db,
+    `SELECT id, number, status, total_fen AS totalFen, shipping_fen AS shippingFen, refunded_fen AS refundedFen, paid_at AS paidAt FROM orders WHERE id = ?`,
+    id,
+  );
+const paymentRow = (db: Database_, orderId: number) =>
+  get<{ status: string; amountFen: number; feeFen: number; intent: string | null; charge: string | null; session: string | null }>(
+    db,
+    `SELECT status, amount_fen AS amountFen, fee_fen AS feeFen, stripe_payment_intent_id AS intent, stripe_charge_id AS charge, stripe_checkout_session_id AS session FROM payments WHERE order_id = ?`,
+    orderId,
+  );
+const postingsOf = (db: Database_, orderId: number) =>
+  db.sqlite.prepare(`SELECT id, kind, idempotency_key AS key FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as { id: number; kind: string; key: string }[];
+const entriesOf = (db: Database_, transactionId: number) =>
+  db.sqlite
+    .prepare(`SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`)
+    .all(transactionId) as { code: string; amountFen: number }[];
+const auditActions = (db: Database_, action: string) => get<{ n: number }>(db, `SELECT count(*) AS n FROM audit_log WHERE action = ?`, action).n;
+
+interface PlacedStripeOrder {
+  buyer: TestBrowser;
+  orderId: number;
+  number: string;
+  token: string;
+  session: FakeCheckoutSession;
+}
+
+/** A visitor puts honey and shoes in the cart and checks out paying online; returns the order and its session. */
+async function checkoutWithStripe(app: App, db: Database_): Promise<PlacedStripeOrder> {
+  const buyer = anonymous(app);
+  expect((await buyer.post('/cart/items', { productId: String(productId(db, 'meiyaogou-honey')), quantity: '2' })).statusCode).toBe(303);
+  expect((await buyer.post('/cart/items', { productId: String(productId(db, 'tiger-head-shoes')), quantity: '1' })).statusCode).toBe(303);
+  const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod: 'stripe' });
+  expect(res.statusCode).toBe(303);
+  const { id: orderId } = get<{ id: number }>(db, `SELECT max(id) AS id FROM orders`);
+  const session = fake.sessionOfOrder(orderId)!;
+  expect(session, 'the fake Stripe received a Checkout Session for the order').toBeDefined();
+  expect(res.headers.location).toBe(session.url);
+  const success = new URL(String(session.params.success_url));
+  return { buyer, orderId, number: success.searchParams.get('order')!, token: success.searchParams.get('token')!, session };
+}
+
+/** POSTs a webhook body exactly as Stripe would send it. */
+function deliver(app: App, event: { payload: string; signature: string }, signature: string | null = event.signature) {
+  return app.inject({
+    method: 'POST',
+    url: '/webhooks/stripe',
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(signature === null ? {} : { 'stripe-signature': signature }) },
+    payload: event.payload,
+  });
+}
+
+async function pay(placed: PlacedStripeOrder, app = ctx.app) {
+  const res = await deliver(app, fake.event('checkout.session.completed', fake.session(placed.session.id)));
+  expect(res.statusCode).toBe(200);
+  return res;
+}
+
+describe('checking out with Stripe', () => {
+  it('sends the buyer to a Checkout Session in yuan with card, Alipay and WeChat Pay for exactly the order total', async () => {
+    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const order = orderRow(ctx.db, placed.orderId);
+    const p = placed.session.params as Record<string, any>;
+
+    expect(order.status).toBe('pending_payment');
+    expect(p.mode).toBe('payment');
+    expect(p.currency).toBe('cny');
+    expect(p.allowed_payment_method_types).toEqual(['card', 'alipay', 'wechat_pay']);
+    expect(p.payment_method_types).toBeUndefined();
+    expect(p.payment_method_options).toEqual({ wechat_pay: { client: 'web' } });
+    expect(p.client_reference_id).toBe(String(placed.orderId));
+    expect(p.metadata).toEqual({ orderId: String(placed.orderId), orderNumber: placed.number });
+    expect(p.payment_intent_data.metadata).toEqual({ orderId: String(placed.orderId), orderNumber: placed.number });
+    expect(p.success_url).toBe(`${ctx.config.publicUrl}/checkout/success?order=${placed.number}&token=${encodeURIComponent(placed.token)}`);
+    expect(p.cancel_url).toBe(`${ctx.config.publicUrl}/checkout/cancel?order=${placed.number}&token=${encodeURIComponent(placed.token)}`);
+
+    // Lines in fen, Chinese titles, and shipping as its own line: together exactly the order total.
+    const lines = p.line_items as { price_data: { currency: string; unit_amount: string; product_data: { name: string } }; quantity: string }[];
+    expect(lines.every((l) => l.price_data.currency === 'cny')).toBe(true);
+    expect(lines[0]).toMatchObject({ price_data: { unit_amount: '6800', product_data: { name: '煤窑沟土蜂蜜' } }, quantity: '2' });
+    expect(lines.reduce((a, l) => a + Number(l.price_data.unit_amount) * Number(l.quantity), 0)).toBe(order.totalFen);
+    if (order.shippingFen > 0) expect(lines.at(-1)).toMatchObject({ price_data: { unit_amount: String(order.shippingFen), product_data: { name: '运费' } }, quantity: '1' });
+
+    // The session lasts what Stripe allows (30 min – 24 h) and the request is keyed by the order.
+    const expiresAt = Number(p.expires_at) * 1000;
+    expect(expiresAt).toBeGreaterThanOrEqual(ctx.clock.now + 30 * 60_000);
+    expect(expiresAt).toBeLessThanOrEqual(ctx.clock.now + 24 * 3_600_000);
+    const create = fake.requests.find((r) => r.path === '/v1/checkout/sessions')!;
+    expect(create.idempotencyKey).toBe(`checkout-session:${placed.orderId}`);
+
+    // A pending payment names the session; the stock is held and the cart emptied.
+    expect(paymentRow(ctx.db, placed.orderId)).toMatchObject({ status: 'pending', amountFen: order.totalFen, session: placed.session.id });
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
+    expect((await placed.buyer.get('/cart')).body).toContain('购物车是空的');
+  });
+
+  it('says the payment is being confirmed after the redirect back, and shows it paid only once the webhook lands', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const back = await placed.buyer.get(`/checkout/success?order=${placed.number}&token=${encodeURIComponent(placed.token)}`);
+    expect(back.statusCode).toBe(303);
+    const page = await placed.buyer.get(back.headers.location as string);
+    expect(page.body).toContain('正在确认付款');
+    expect(page.body).toContain('data-status="pending_payment"');
+    expect(orderRow(ctx.db, placed.orderId).paidAt).toBeNull();
+
+    await pay(placed);
+    const after = await placed.buyer.get(back.headers.location as string);
+    expect(after.body).not.toContain('正在确认付款');
+    expect(after.body).toContain('data-status="paid"');
+  });
+
+  it('keeps the cart and releases the stock when Stripe answers with an error, and leaves no order pending', async () => {
+    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    fake.failWith = 500;
+    const buyer = anonymous(ctx.app);
+    await buyer.post('/cart/items', { productId: String(productId(ctx.db, 'meiyaogou-honey')), quantity: '2' });
+    const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod: 'stripe' });
+
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('暂时无法连接在线支付');
+    expect(res.body).toContain('name="paymentMethod"');
+    expect(get<{ n: number }>(ctx.db, `SELECT count(*) AS n FROM orders WHERE status = 'pending_payment'`).n).toBe(0);
+    expect(get<{ status: string }>(ctx.db, `SELECT status FROM orders ORDER BY id DESC LIMIT 1`).status).toBe('cancelled');
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect((await buyer.get('/cart')).body).toContain('煤窑沟土蜂蜜');
+  });
+
+  it('keeps the cart and releases the stock when Stripe cannot be reached at all', async () => {
+    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    await fake.close();
+    const buyer = anonymous(ctx.app);
+    await buyer.post('/cart/items', { productId: String(productId(ctx.db, 'meiyaogou-honey')), quantity: '1' });
+    const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod: 'stripe' });
+
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('暂时无法连接在线支付');
+    expect(get<{ n: number }>(ctx.db, `SELECT count(*) AS n FROM orders WHERE status = 'pending_payment'`).n).toBe(0);
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect((await buyer.get('/cart')).body).toContain('煤窑沟土蜂蜜');
+  });
+});
+
+describe('the Stripe webhook', () => {
+  it('marks the order paid from a verified checkout.session.completed and posts the payment and the processor fee', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const fee = fake.feeFor(total);
+
+    const res = await pay(placed);
+    expect(res.json()).toMatchObject({ received: true });
+
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+    expect(paymentRow(ctx.db, placed.orderId)).toEqual({ status: 'succeeded', amountFen: total, feeFen: fee, intent: placed.session.paymentIntentId, charge: placed.session.chargeId, session: placed.session.id });
+    expect(postingsOf(ctx.db, placed.orderId).map((t) => [t.kind, t.key])).toEqual([
+      ['order_payment', `order-paid:${placed.orderId}`],
+      ['processor_fee', `stripe-fee:${placed.session.chargeId}`],
+    ]);
+    expect(balanceOf(ctx.db, 'fees:stripe')).toBe(fee);
+    expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(total - fee);
+    // The PaymentIntent was read with its charge's balance transaction.
+    const read = fake.requests.find((r) => r.path === `/v1/payment_intents/${placed.session.paymentIntentId}`)!;
+    expect(read.params.expand).toEqual(['latest_charge.balance_transaction']);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('changes nothing for a completed session that is not paid yet', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const before = ledgerTransactions(ctx.db);
+    const res = await deliver(ctx.app, fake.event('checkout.session.completed', fake.session(placed.session.id, { payment_status: 'unpaid' })));
+
+    expect(res.statusCode).toBe(200);
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('pending_payment');
+    expect(paymentRow(ctx.db, placed.orderId).status).toBe('pending');
+    expect(ledgerTransactions(ctx.db)).toBe(before);
+  });
+
+  it('refuses a payload with a bad or missing signature with 400 and changes nothing', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const before = ledgerTransactions(ctx.db);
+    const genuine = fake.event('checkout.session.completed', fake.session(placed.session.id));
+    const forged = fake.event('checkout.session.completed', fake.session(placed.session.id), { secret: 'whsec_not_ours' });
+
+    expect((await deliver(ctx.app, forged)).statusCode).toBe(400);
+    expect((await deliver(ctx.app, genuine, null)).statusCode).toBe(400);
+    expect((await deliver(ctx.app, { payload: genuine.payload.replace('"paid"', '"paid" '), signature: genuine.signature })).statusCode).toBe(400);
+    expect((await deliver(ctx.app, genuine, 't=1,v1=deadbeef')).statusCode).toBe(400);
+
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('pending_payment');
+    expect(ledgerTransactions(ctx.db)).toBe(before);
+    expect(stripeEvents(ctx.db)).toBe(0);
+  });
+
+  it('answers a replayed event with 200 and posts nothing a second time', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const event = fake.event('checkout.session.completed', fake.session(placed.session.id));
+    expect((await deliver(ctx.app, event)).statusCode).toBe(200);
+    const after = ledgerTransactions(ctx.db);
+
+    const replay = await deliver(ctx.app, event);
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toMatchObject({ message: 'duplicate' });
+    expect(ledgerTransactions(ctx.db)).toBe(after);
+    expect(postingsOf(ctx.db, placed.orderId)).toHaveLength(2);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('posts once when the same event arrives ten times at once on a listening server', async () => {
+    const live = await startLiveServer({ env: fake.env, stripe: fake.client });
+    try {
+      const placed = await checkoutWithStripe(live.app, live.db);
+      const before = ledgerTransactions(live.db);
+      const event = fake.event('checkout.session.completed', fake.session(placed.session.id));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          request(`${live.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': event.signature }, body: event.payload }).then(async (r) => {
+            await r.body.dump();
+            return r.statusCode;
+          }),
+        ),
+      );
+      expect(answers).toEqual(Array(10).fill(200));
+      expect(ledgerTransactions(live.db)).toBe(before + 2);
+      expect(stripeEvents(live.db)).toBe(1);
+      expect(orderRow(live.db, placed.orderId).status).toBe('paid');
+      expectLedgerSound(live.db);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('ends paid once when async_payment_succeeded arrives before checkout.session.completed', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    expect((await deliver(ctx.app, fake.event('checkout.session.async_payment_succeeded', fake.session(placed.session.id)))).statusCode).toBe(200);
+    expect((await deliver(ctx.app, fake.event('checkout.session.completed', fake.session(placed.session.id)))).statusCode).toBe(200);
+
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+    expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee']);
+    expect(balanceOf(ctx.db, 'fees:stripe')).toBe(fake.feeFor(total));
+    expectLedgerSound(ctx.db);
+  });
+
+  it('cancels the order and releases its stock once when the session expires', async () => {
+    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
+
+    expect((await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' })))).statusCode).toBe(200);
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
+    expect(paymentRow(ctx.db, placed.orderId).status).toBe('expired');
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+
+    // Stripe sends it again (a new event id): the stock is not released twice.
+    expect((await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' })))).statusCode).toBe(200);
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect(auditActions(ctx.db, 'order.cancel')).toBe(1);
+  });
+
+  it('changes nothing when the session expiry arrives after the payment', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    const honeyAfterCheckout = stockOf(ctx.db, 'meiyaogou-honey');
+    await pay(placed);
+    const before = ledgerTransactions(ctx.db);
+
+    expect((await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired' })))).statusCode).toBe(200);
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+    expect(paymentRow(ctx.db, placed.orderId).status).toBe('succeeded');
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyAfterCheckout);
+    expect(ledgerTransactions(ctx.db)).toBe(before);
+  });
+
+  it('cancels the order and releases its stock when an async payment fails', async () => {
+    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    expect((await deliver(ctx.app, fake.event('checkout.session.async_payment_failed', fake.session(placed.session.id, { payment_status: 'unpaid' })))).statusCode).toBe(200);
+
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
+    expect(paymentRow(ctx.db, placed.orderId).status).toBe('failed');
+    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+  });
+
+  it('records money that arrives for an order already cancelled, flags it for reconciliation, posts nothing and never fails', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' })));
+    const before = ledgerTransactions(ctx.db);
+
+    const res = await deliver(ctx.app, fake.event('checkout.session.completed', fake.session(placed.session.id)));
+    expect(res.statusCode).toBe(200);
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
+    expect(paymentRow(ctx.db, placed.orderId)).toMatchObject({ status: 'succeeded', charge: placed.session.chargeId });
+    expect(auditActions(ctx.db, 'payment.orphan')).toBe(1);
+    expect(ledgerTransactions(ctx.db)).toBe(before);
+
+    // The async twin of the same payment does not flag it twice.
+    await deliver(ctx.app, fake.event('checkout.session.async_payment_succeeded', fake.session(placed.session.id)));
+    expect(auditActions(ctx.db, 'payment.orphan')).toBe(1);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('acknowledges events it has no use for', async () => {
+    const res = await deliver(ctx.app, fake.event('customer.created', { id: 'cus_test_1', object: 'customer' }));
+    expect(res.statusCode).toBe(200);
+    expect(stripeEvents(ctx.db)).toBe(1);
+  });
+});
+
+describe('refunds of Stripe orders', () => {
+  async function paidOrder() {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    await pay(placed);
+    return placed;
+  }
+
+  /** The refund posting is the exact reverse of the payment's credits (and the clearing debit). */
+  function expectExactReverse(orderId: number) {
+    const [payment, , refund] = postingsOf(ctx.db, orderId);
+    expect(refund?.kind).toBe('refund');
+    const paid = new Map(entriesOf(ctx.db, payment!.id).map((e) => [e.code, e.amountFen]));
+    for (const e of entriesOf(ctx.db, refund!.id)) expect(e.amountFen, e.code).toBe(-(paid.get(e.code) ?? 0));
+  }
+
+  it('refunds the whole order through Stripe with an idempotency key and posts the exact reverse', async () => {
+    const placed = await paidOrder();
+    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    const res = await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: (total / 100).toFixed(2), reason: '买家退货' });
+    expect(res.statusCode).toBe(303);
+
+    const call = fake.requests.find((r) => r.path === '/v1/refunds' && r.method === 'POST')!;
+    const refund = get<{ id: number; status: string; stripeRefundId: string }>(ctx.db, `SELECT id, status, stripe_refund_id AS stripeRefundId FROM refunds WHERE order_id = ?`, placed.orderId);
+    expect(call.idempotencyKey).toBe(`refund:${refund.id}`);
+    expect(call.params).toMatchObject({ payment_intent: placed.session.paymentIntentId, amount: String(total), metadata: { refundId: String(refund.id), orderId: String(placed.orderId) } });
+    expect(refund).toMatchObject({ status: 'succeeded', stripeRefundId: fake.refunds[0]!.id });
+    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
+    expectExactReverse(placed.orderId);
+
+    // Stripe then reports the same refund: nothing is posted twice.
+    const before = ledgerTransactions(ctx.db);
+    expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId, { refunded: true })))).statusCode).toBe(200);
+    expect((await deliver(ctx.app, fake.event('charge.refund.updated', { ...fake.refunds[0]! }))).statusCode).toBe(200);
+    expect(ledgerTransactions(ctx.db)).toBe(before);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('posts a refund Stripe answers as pending only when charge.refund.updated says it succeeded', async () => {
+    const placed = await paidOrder();
+    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    fake.refundStatus = 'pending';
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    expect((await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: (total / 100).toFixed(2), reason: '买家退货' })).statusCode).toBe(303);
+
+    const before = ledgerTransactions(ctx.db);
+    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('pending');
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+
+    const stripeRefund = fake.refunds[0]!;
+    stripeRefund.status = 'succeeded';
+    const updated = fake.event('charge.refund.updated', { ...stripeRefund });
+    expect((await deliver(ctx.app, updated)).statusCode).toBe(200);
+    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('succeeded');
+    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
+    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
+    expectExactReverse(placed.orderId);
+
+    // A late "pending" update and a replay change nothing.
+    expect((await deliver(ctx.app, fake.event('charge.refund.updated', { ...stripeRefund, status: 'pending' }))).statusCode).toBe(200);
+    expect((await deliver(ctx.app, updated)).statusCode).toBe(200);
+    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('succeeded');
+    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('records and posts a refund made in Stripe’s dashboard when charge.refunded arrives', async () => {
+    const placed = await paidOrder();
+    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const before = ledgerTransactions(ctx.db);
+    const dashboard = fake.dashboardRefund(placed.session.chargeId, 1000);
+    // Without the refunds embedded, the app lists them from Stripe.
+    const event = fake.event('charge.refunded', fake.charge(placed.session.chargeId, { refunds: null }));
+    expect((await deliver(ctx.app, event)).statusCode).toBe(200);
+
+    expect(fake.requests.some((r) => r.method === 'GET' && r.path === '/v1/refunds' && r.params.charge === placed.session.chargeId)).toBe(true);
+    const recorded = get<{ amountFen: number; status: string; stripeRefundId: string; reason: string }>(
+      ctx.db,
+      `SELECT amount_fen AS amountFen, status, stripe_refund_id AS stripeRefundId, reason FROM refunds WHERE order_id = ?`,
+      placed.orderId,
+    );
+    expect(recorded).toEqual({ amountFen: 1000, status: 'succeeded', stripeRefundId: dashboard.id, reason: 'Stripe dashboard' });
+    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
+    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
+    const refundTx = postingsOf(ctx.db, placed.orderId).at(-1)!;
+    expect(refundTx.kind).toBe('refund');
+    expect(entriesOf(ctx.db, refundTx.id).find((e) => e.code === 'clearing:stripe')?.amountFen).toBe(-1000);
+    expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(total - fake.feeFor(total) - 1000);
+
+    // The same refund reported again (a new event) is not posted twice.
+    expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId)))).statusCode).toBe(200);
+    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('matches a refund whose answer was lost to the coordinator’s request, and posts it once', async () => {
+    const placed = await paidOrder();
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    fake.failWith = 500;
+    const res = await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: '10.00', reason: '少发一罐' });
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('在线支付暂时不可用');
+    const ours = get<{ id: number; status: string }>(ctx.db, `SELECT id, status FROM refunds WHERE order_id = ?`, placed.orderId);
+    expect(ours.status).toBe('failed');
+    expect(orderRow(ctx.db, placed.orderId).refundedFen).toBe(0);
+
+    // Stripe had in fact made the refund; its webhook names our refund in the metadata.
+    fake.failWith = null;
+    const made = fake.dashboardRefund(placed.session.chargeId, 1000);
+    made.metadata = { refundId: String(ours.id), orderId: String(placed.orderId) };
+    expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId)))).statusCode).toBe(200);
+
+    expect(refundRows()).toEqual([{ id: ours.id, status: 'succeeded', stripeRefundId: made.id, amountFen: 1000 }]);
+    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
+    expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee', 'refund']);
+    expectLedgerSound(ctx.db);
+
+    function refundRows() {
+      return ctx.db.sqlite.prepare(`SELECT id, status, stripe_refund_id AS stripeRefundId, amount_fen AS amountFen FROM refunds WHERE order_id = ?`).all(placed.orderId);
+    }
+  });
+
+  it('asks Stripe to deliver a refund again when it arrives before the payment it refunds', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    fake.dashboardRefund(placed.session.chargeId, 500);
+    const early = fake.event('charge.refunded', fake.charge(placed.session.chargeId));
+    expect((await deliver(ctx.app, early)).statusCode).toBe(503);
+    expect(stripeEvents(ctx.db)).toBe(0);
+
+    await pay(placed);
+    expect((await deliver(ctx.app, early)).statusCode).toBe(200);
+    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 500 });
+    expectLedgerSound(ctx.db);
+  });
+});
+
+describe('without Stripe configured', () => {
+  it('has no webhook endpoint', async () => {
+    const plain = await createTestApp();
+    try {
+      expect(plain.app.hasRoute({ method: 'POST', url: '/webhooks/stripe' })).toBe(false);
+      // Unknown POSTs meet the CSRF check before the not-found page, so this is refused (403), never handled.
+      const res = await plain.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload: '{}' });
+      expect([403, 404]).toContain(res.statusCode);
+      expect(get<{ n: number }>(plain.db, `SELECT count(*) AS n FROM stripe_events`).n).toBe(0);
+    } finally {
+      await plain.close();
+    }
+  });
+});
