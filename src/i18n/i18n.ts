@@ -44,3 +44,22 @@ export const translatorFor = (locale: Locale): Translator => (key, params) => tr
 export function pickText(locale: Locale, zh: string, enText: string | null | undefined): string {
   return locale === 'en' && enText ? enText : zh;
 }
+
+/**
+ * Error parameters that are codes (a unit, an order status) in the user's words, so a message
+ * never says "3 jar" or "(cancelled)" in Chinese.
+ */
+export function localiseParams(t: Translator, params: MessageParams | undefined): MessageParams {
+  const out: MessageParams = { ...params };
+  const unit = out.unit;
+  if (typeof unit === 'string' && hasMessage(`unit.${unit}`)) out.unit = t(`unit.${unit}` as MessageKey);
+  const status = out.status;
+  if (typeof status === 'string' && hasMessage(`order.status.${status}`)) out.status = t(`order.status.${status}` as MessageKey);
+  return out;
+}
+
+/** The sentence for an error code (errors.<code>), with its parameters in the user's words. */
+export function errorText(t: Translator, code: string, params?: MessageParams): string {
+  const key = `errors.${code}`;
+  return hasMessage(key) ? t(key as MessageKey, localiseParams(t, params)) : t('errors.bad_request');
+}

@@ -6,7 +6,7 @@ import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { hasMessage, pickText, type MessageKey } from '../i18n/i18n.js';
+import { errorText, pickText, type MessageKey } from '../i18n/i18n.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
 import { formatFen } from '../money.js';
 import type { PaymentsService } from '../payments/payments-service.js';
@@ -17,7 +17,7 @@ import { benefitSummary } from './benefit.js';
 import type { CartOwner, CartService, PricedCart } from './cart-service.js';
 import type { OrderRow } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
-import type { OrdersService } from './orders-service.js';
+import type { CheckoutContact, OrdersService, PlacedOrder } from './orders-service.js';
 
 export interface OrdersRoutesDeps {
   cart: CartService;
@@ -29,6 +29,10 @@ export interface OrdersRoutesDeps {
   bank: { accountName: string; bankName: string; accountNumber: string };
   /** Starts a Stripe Checkout Session for a placed order and returns its URL; null when Stripe is off. */
   startStripeCheckout: ((order: OrderRow, accessToken: string) => Promise<string>) | null;
+  /** The benefit receipt's absolute address and inline-SVG QR code (src/orders/receipt-qr.ts). */
+  receiptQr?: (receiptCode: string, label: string) => { url: string; svg: string };
+  /** Places the cart as an order picked up at a charity supermarket (src/channels/outlets-service.ts). */
+  placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null) => PlacedOrder;
 }
 
 /** The cart's owner for this request: the signed-in user, else the anonymous session (if any). */
@@ -40,8 +44,7 @@ export function cartOwnerOf(request: FastifyRequest): CartOwner | null {
 
 /** A service error as a sentence in the user's language. */
 export function errorMessage(request: FastifyRequest, error: AppError): string {
-  const key = `errors.${error.code}`;
-  return hasMessage(key) ? request.t(key as MessageKey, error.details.params) : request.t('errors.bad_request');
+  return errorText(request.t, error.code, error.details.params);
 }
 
 export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRoutesDeps) {
@@ -62,7 +65,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
         quantity: l.quantity,
         lineTotal: formatFen(l.lineTotalFen),
         photoUrl: l.product.photoId ? `/media/${l.product.photoId}` : null,
-        problem: l.problem ? (hasMessage(`errors.${l.problem.code}`) ? t(`errors.${l.problem.code}` as MessageKey, l.problem.params) : t('errors.bad_request')) : null,
+        problem: l.problem ? errorText(t, l.problem.code, l.problem.params) : null,
         min: l.product.minOrderQty,
       })),
       parcels: priced.parcels.map((p) => ({
@@ -160,12 +163,16 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (form.data.paymentMethod === 'stripe' && !deps.startStripeCheckout) {
       return renderCheckout(request, reply, { values, fields: { paymentMethod: request.t('validation.payment_method') }, status: 422 });
     }
+    if (form.data.delivery === 'pickup' && !deps.placePickup) return renderCheckout(request, reply, { values, fields: { delivery: request.t('validation.invalid') }, status: 422 });
     if (form.data.step === 'review') return renderCheckout(request, reply, { values, fields: {}, review: true });
     if (form.data.step === 'edit') return renderCheckout(request, reply, { values, fields: {} });
 
     let placed;
     try {
-      placed = orders.place(owner, request.user?.id ?? null, form.data, request.ip);
+      placed =
+        form.data.delivery === 'pickup' && deps.placePickup
+          ? deps.placePickup(owner, request.user?.id ?? null, form.data, form.data.outletId ?? 0, request.ip)
+          : orders.place(owner, request.user?.id ?? null, form.data, request.ip);
     } catch (error) {
       // Sold out between the cart and now: nothing was written and the cart is intact.
       if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
@@ -190,7 +197,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   });
 
   // ---------- Order pages ----------
-  function renderOrder(request: FastifyRequest, reply: FastifyReply, order: OrderRow, token: string | undefined, status = 200) {
+  function renderOrder(request: FastifyRequest, reply: FastifyReply, order: OrderRow, token: string | undefined, status = 200, error: string | null = null) {
     const { locale, t } = request;
     const details = orders.details(order);
     const paid = order.paidAt !== null;
@@ -246,9 +253,11 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
               : t('order.shipment.delivered'),
       })),
       benefit,
+      receipt: deps.receiptQr ? deps.receiptQr(order.receiptCode, t('receipt.qrLabel')) : null,
       bank: deps.bank,
       payIntro: t('order.payIntro', { amount: formatFen(order.totalFen), number: order.number }),
       confirming: request.query && (request.query as Record<string, unknown>).paid === '1' && !paid,
+      error,
       csrfToken: csrfTokenFor(request, reply),
     });
   }
@@ -272,8 +281,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       orders.cancel(order, request.user?.id ?? null, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
-        reply.flash('error', errorMessage(request, error));
-        return renderOrder(request, reply, orders.order(number), token, 409);
+        return renderOrder(request, reply, orders.order(number), token, 409, errorMessage(request, error));
       }
       throw error;
     }

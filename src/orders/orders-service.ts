@@ -478,11 +478,25 @@ export function createOrdersService(
         if (refund.amountFen < 1 || refund.amountFen > refundable) {
           throw new AppError('validation', 'refund_too_large', undefined, { params: { max: refundable }, fields: { amount: 'refund_too_large' } });
         }
-        const payment = ledger.transactionsOfOrder(fresh.id).find((t) => t.kind === 'order_payment');
-        if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
-        const original: PostingEntry[] = payment.entries
+        const postings = ledger.transactionsOfOrder(fresh.id);
+        if (!postings.some((t) => t.kind === 'order_payment')) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
+        // What is still credited, per account and order line: the payment less every earlier refund.
+        // Reversing in proportion to this (not to the original payment) keeps repeated partial
+        // refunds exact, so a final refund brings every account back to zero.
+        const net = new Map<string, { code: string; orderLineId: number | null; amountFen: number }>();
+        for (const t of postings) {
+          if (t.kind !== 'order_payment' && t.kind !== 'refund') continue;
+          for (const e of t.entries) {
+            if (e.accountCode.startsWith('clearing:')) continue;
+            const key = `${e.accountCode}|${e.orderLineId ?? ''}`;
+            const item = net.get(key) ?? { code: e.accountCode, orderLineId: e.orderLineId, amountFen: 0 };
+            item.amountFen += e.amountFen;
+            net.set(key, item);
+          }
+        }
+        const original: PostingEntry[] = [...net.values()]
           .filter((e) => e.amountFen < 0)
-          .map((e) => ({ account: accountRefOf(e.accountCode), amountFen: e.amountFen, orderLineId: e.orderLineId }));
+          .map((e) => ({ account: accountRefOf(e.code), amountFen: e.amountFen, orderLineId: e.orderLineId }));
         const lines = queries.linesOf(fresh.id);
         let credits: PostingEntry[];
         if (refund.orderLineId !== null) {

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
-import { DEFAULT_LOCALE, hasMessage, translatorFor, type MessageKey } from '../i18n/i18n.js';
+import { DEFAULT_LOCALE, errorText, translatorFor } from '../i18n/i18n.js';
 
 /** JSON for the API, webhooks and health; HTML pages in the shop's own style for everything else. */
 export function wantsJson(request: FastifyRequest): boolean {
@@ -31,8 +31,7 @@ function toErrorView(error: unknown, request: FastifyRequest): ErrorView {
   // request.t is set in onRequest; errors raised earlier still get a message.
   const t = request.t ?? translatorFor(DEFAULT_LOCALE);
   if (error instanceof AppError) {
-    const key = `errors.${error.code}`;
-    const message = hasMessage(key) ? t(key as MessageKey, error.details.params) : t('errors.bad_request');
+    const message = errorText(t, error.code, error.details.params);
     return { status: error.status, code: error.code, message, fields: error.details.fields };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -32,6 +32,8 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
         lines: s.lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: t(`unit.${l.unit}` as MessageKey) })),
         fields: failedNumber === s.number ? fields : {},
       })),
+      // A refusal for a parcel not in the list (unpaid, already shipped) is shown at the top.
+      pageError: failedNumber !== null && !toShip.some((s) => s.number === failedNumber) ? Object.values(fields).join(' ') : null,
       shipped: shipped.map((s) => ({ number: s.number, carrier: s.carrier, trackingNumber: s.trackingNumber, shippedAt: s.shippedAt ? formatDateTime(s.shippedAt) : '' })),
       csrfToken: csrfTokenFor(request, reply),
     });
