@@ -47,6 +47,26 @@ import sessionPlugin from './plugins/session.js';
 import viewPlugin from './plugins/view.js';
 import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
+import { lotPanelFor, default as lotsRoutes } from './channels/lots-routes.js';
+import { createLotsService } from './channels/lots-service.js';
+import orderPageExtras from './channels/order-page-extras.js';
+import { createWishCheckout } from './channels/wish-checkout.js';
+import wishesRoutes from './channels/wishes-routes.js';
+import { createWishesService } from './channels/wishes-service.js';
+import { createImpactService } from './coordinator/impact-service.js';
+import proofRoutes from './coordinator/proof-routes.js';
+import { createReconciliationQueries } from './coordinator/reconciliation-queries.js';
+import { createReconciliationService } from './coordinator/reconciliation-service.js';
+import { createReceiptQueries } from './orders/receipt-queries.js';
+import { receiptQr } from './orders/receipt-qr.js';
+import { createReceiptService } from './orders/receipt-service.js';
+import institutionalRoutes, { organizationBuyerFlag } from './channels/institutional-routes.js';
+import { createInstitutionalService } from './channels/institutional-service.js';
+import outletPageExtras from './channels/outlet-page-extras.js';
+import outletsRoutes from './channels/outlets-routes.js';
+import { createOutletsService } from './channels/outlets-service.js';
+import { createPickupCodes } from './channels/pickup-code.js';
+import { normaliseEmail } from './accounts/accounts-service.js';
 
 export interface AppDeps {
   db: Database_;
@@ -86,13 +106,32 @@ function buildServices(config: Config, deps: AppDeps) {
   const ledgerReports = createLedgerReports(deps.db);
   const projectManagement = createProjectManagement(deps.db, { clock, audit });
   const payouts = createPayoutsService(deps.db, { clock, ledger, reports: ledgerReports, audit, saveEvidence: media.saveEvidence, assertHousehold: projectManagement.assertHousehold });
+  // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
+  const wishes = createWishesService(deps.db, { clock, audit, media, orders });
+  const startWishCheckout = stripe ? createWishCheckout({ stripe, publicUrl: config.publicUrl, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
+  const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
+  // Proof: each month reconciled, public figures from the ledger, benefit receipts.
+  const reconciliation = createReconciliationService(createReconciliationQueries(deps.db), { clock, audit });
+  const impact = createImpactService({ reports: ledgerReports, villages, projects: () => catalog.projects() });
+  const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
+  // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
+  const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog });
+  const outlets = createOutletsService(deps.db, {
+    clock,
+    audit,
+    orders,
+    products,
+    codes: createPickupCodes(config.sessionSecret),
+    recordPayment: (p) => paymentsQueries.insertPayment({ orderId: p.orderId, channel: p.channel, status: 'succeeded', amountFen: p.amountFen, reference: null, confirmedByUserId: p.userId, confirmedAt: p.now, now: p.now }),
+    userByEmail: (email) => accounts.listUsers().find((u) => u.email === normaliseEmail(email)),
+  });
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
     (previous, userId) => {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts };
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -150,11 +189,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);
+  // View locals the channels add to other domains' pages (product page quote form, checkout pick-up, order pick-up code).
+  await app.register(organizationBuyerFlag, { institutional: services.institutional });
+  await app.register(outletPageExtras, { orders: services.orders, outlets: services.outlets });
 
   // Routes, domain by domain.
   await app.register(healthRoutes, { db: deps.db });
   await app.register(mediaRoutes, { media: services.media });
-  await app.register(catalogRoutes, { catalog: services.catalog });
+  await app.register(catalogRoutes, { catalog: services.catalog, figures: services.impact });
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, catalog: services.catalog });
   await app.register(secretaryRoutes, {
@@ -164,8 +206,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     reports: services.orderReports,
     clock: services.clock,
     maxUploadBytes: MAX_UPLOAD_BYTES,
+    lotPanel: lotPanelFor(services.lots, services.clock),
   });
   await app.register(secretaryOrdersRoutes, { orders: services.orders });
+  // The wish and the lots an order page shows (view locals), before the routes that render it.
+  await app.register(orderPageExtras, { orders: services.orders, wishes: services.wishes, lots: services.lots });
   await app.register(ordersRoutes, {
     cart: services.cart,
     orders: services.orders,
@@ -175,9 +220,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     catalog: services.catalog,
     bank: config.bank,
     startStripeCheckout: services.startStripeCheckout,
+    receiptQr: (code, label) => receiptQr(config.publicUrl, code, label),
+    placePickup: services.outlets.placePickup,
   });
   await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
   await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock });
+  await app.register(proofRoutes, {
+    reconciliation: services.reconciliation,
+    impact: services.impact,
+    receipts: services.receipts,
+    orders: services.orders,
+    villageNames: () => services.villages.villageNames(),
+    projects: () => services.catalog.projects(),
+    publicUrl: config.publicUrl,
+  });
+  await app.register(wishesRoutes, { wishes: services.wishes, catalog: services.catalog, startWishCheckout: services.startWishCheckout, maxUploadBytes: MAX_UPLOAD_BYTES });
+  await app.register(lotsRoutes, { lots: services.lots, maxUploadBytes: MAX_UPLOAD_BYTES, clock: services.clock });
+  await app.register(institutionalRoutes, { institutional: services.institutional, catalog: services.catalog, clock: services.clock });
+  await app.register(outletsRoutes, { outlets: services.outlets, orders: services.orders, products: services.products });
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep).

@@ -15,7 +15,22 @@ import {
   unitLabel,
 } from './catalog-presenter.js';
 
-export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService }) {
+/** Ledger-derived public figures (sales, credited and paid out to households, households reached), fen. */
+export interface LedgerFigures {
+  shopFigures(): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
+  projectFigures(projectId: number): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
+  villageFigures(villageId: number): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
+}
+
+/** A page's figures; sales and households reached come from the ledger when it is given (the app always gives it). */
+function presentFigures<T extends { salesFen: number }>(base: T, ledger: ReturnType<LedgerFigures['shopFigures']> | undefined) {
+  const merged = ledger
+    ? { ...base, salesFen: ledger.salesFen, households: ledger.households, credited: formatFen(ledger.creditedFen), paidOut: formatFen(ledger.paidOutFen) }
+    : base;
+  return { ...merged, sales: formatFen(merged.salesFen) };
+}
+
+export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures?: LedgerFigures }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
 
@@ -27,7 +42,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
       featured: home.featured.map((r) => presentCard(r, locale, t)),
       projects: home.projects.map((p) => presentProject(p, locale)),
       villages: home.villages.map((v) => presentVillage(v, locale)),
-      figures: { ...home.figures, sales: formatFen(home.figures.salesFen) },
+      figures: presentFigures(home.figures, opts.figures?.shopFigures()),
     });
   });
 
@@ -97,7 +112,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     return reply.view('catalog/village', {
       title: village.name,
       village: { ...village, story: pickText(locale, page.village.storyZh, page.village.storyEn) },
-      figures: { ...page.figures, sales: formatFen(page.figures.salesFen) },
+      figures: presentFigures(page.figures, opts.figures?.villageFigures(page.village.id)),
       producers: page.producers.map((pr) => ({
         name: pickText(locale, pr.nameZh, pr.nameEn),
         kind: pr.kind,
@@ -123,7 +138,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
             ops: bp(page.splitRule.operationsBp),
           })
         : null,
-      figures: { ...page.figures, sales: formatFen(page.figures.salesFen) },
+      figures: presentFigures(page.figures, opts.figures?.projectFigures(page.project.id)),
       villages: page.villages.map((v) => ({ url: `/villages/${v.slug}`, name: pickText(locale, v.nameZh, v.nameEn) })),
       products: page.products.map((r) => presentCard(r, locale, t)),
       productsUrl: listingUrl({}, { project: project.slug }),

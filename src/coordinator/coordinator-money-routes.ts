@@ -381,6 +381,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     if (!householdId.success) throw new AppError('not_found', 'household_not_found');
     const id = householdId.data.id;
     visibleHousehold(request, id); // 404 outside the coordinator's scope, before anything is read or written
+    // The route contract names householdId, amount, method and reference; the date paid defaults to today.
+    if (body.paidOn === undefined || (typeof body.paidOn === 'string' && body.paidOn.trim() === '')) body.paidOn = formatDate(clock());
     const values = typedValues(body);
     const fail = (fields: FieldMessages, status = 422) => renderHousehold(request, reply, id, { values, fields, status });
 

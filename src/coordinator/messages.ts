@@ -209,7 +209,7 @@ export const en: Record<keyof typeof zh, string> = {
   'coordp.projects.target': 'Target',
   'coordp.projects.split': 'Split in force (households / project fund / operations)',
   'coordp.projects.enrolled': 'Enrolled households',
-  'coordp.projects.enrolledCount': '{count} households',
+  'coordp.projects.enrolledCount': 'Households: {count}',
   'coordp.projects.edit': 'Manage',
   'coordp.projects.editLabel': 'Manage the project {name}',
   'coordp.projects.periodValue': '{from} to {to}',

@@ -14,10 +14,11 @@ export interface PaymentMatchRow {
   txId: number | null;
   txHash: string | null;
   txPeriod: string | null;
-  /** Sum of the posting's entries on clearing accounts (fen; a debit is positive). */
+  /**
+   * The posting's entries on the clearing account of the payment's channel (fen; a debit is
+   * positive). Entries on other clearing accounts are looked up only for mismatching rows.
+   */
   txClearingFen: number | null;
-  /** The same, on the payment's own channel only. */
-  txClearingOwnFen: number | null;
   paymentId: number | null;
   channel: string | null;
   amountFen: number | null;
@@ -36,9 +37,8 @@ export interface PaymentMatchRow {
   feeTxPeriod: string | null;
   /** Fen debited to processor-fee accounts by that posting. */
   feePostedFen: number | null;
-  /** Fen on clearing accounts in that posting (a credit: negative), and on the payment's channel. */
+  /** Fen on the payment channel's clearing account in that posting (a credit: negative). */
   feeClearingFen: number | null;
-  feeClearingOwnFen: number | null;
 }
 
 /** One refund posting of the period, or one succeeded refund of the period without a posting. */
@@ -59,7 +59,7 @@ export interface RefundMatchRow {
   orderNumber: string | null;
 }
 
-/** A processor-fee posting of the period (matched to payments in the service). */
+/** A processor-fee posting of the period whose payment is not one of the period's (or is none). */
 export interface FeePostingRow {
   txId: number;
   txHash: string;
@@ -68,6 +68,9 @@ export interface FeePostingRow {
   orderNumber: string | null;
   feePostedFen: number;
   clearingFen: number;
+  /** The payment it is the fee of (same order, same Stripe charge), if any. */
+  paymentChannel: string | null;
+  paymentFeeFen: number | null;
 }
 
 /** A posting of the period on a clearing account that is no payment, refund or fee. */
@@ -96,18 +99,17 @@ export interface PeriodLockRow {
   lockedBy: string | null;
 }
 
+/** Sums over one posting's entries (through the posting's index), for the short lists: refunds, odd fees. */
 const CLEARING_SUM = (tx: string, channel?: string) =>
-  `(SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+  `(SELECT sum(e.amount_fen) FROM ledger_entries e CROSS JOIN ledger_accounts a ON a.id = e.account_id
      WHERE e.transaction_id = ${tx} AND a.kind = 'clearing'${channel ? ` AND a.channel = ${channel}` : ''})`;
 const FEE_SUM = (tx: string) =>
-  `(SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+  `(SELECT sum(e.amount_fen) FROM ledger_entries e CROSS JOIN ledger_accounts a ON a.id = e.account_id
      WHERE e.transaction_id = ${tx} AND a.kind = 'processor_fees')`;
 
-const PAYMENT_COLUMNS = `p.id AS paymentId, p.channel, p.amount_fen AS amountFen, p.fee_fen AS feeFen, p.reference,
-  p.stripe_charge_id AS stripeChargeId, p.stripe_payment_intent_id AS stripePaymentIntentId, p.confirmed_at AS confirmedAt,
-  o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS orderPaidAt,
-  ft.id AS feeTxId, ft.period AS feeTxPeriod, ${FEE_SUM('ft.id')} AS feePostedFen,
-  ${CLEARING_SUM('ft.id')} AS feeClearingFen, ${CLEARING_SUM('ft.id', 'p.channel')} AS feeClearingOwnFen`;
+/** Whether payment `p` belongs to the period: its order-payment posting is in it, or it was never posted and was received in it. */
+const PAYMENT_IN_PERIOD = (p: string) => `(EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order-paid:' || ${p}.order_id AND t.period = @period)
+  OR (NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order-paid:' || ${p}.order_id) AND ${p}.confirmed_at >= @from AND ${p}.confirmed_at < @to))`;
 
 export function createReconciliationQueries(db: Database_) {
   const q = statementCache(db.sqlite);
@@ -116,27 +118,68 @@ export function createReconciliationQueries(db: Database_) {
 
     /**
      * Every order-payment posting of the period with the succeeded payment rows of its order
-     * (none: the payment row is missing), then every succeeded payment confirmed in the period
+     * (none: the payment row is missing), then every succeeded payment received in the period
      * whose order has no order-payment posting at all (paid after expiry, never posted …).
+     * `suspectOnly` keeps the rows that may mismatch (a superset of what classifyPayment flags;
+     * every row of the second part is one), so a clean month hands almost nothing to JavaScript.
      */
-    paymentMatches(period: string, from: number, to: number): Iterable<PaymentMatchRow> {
+    paymentMatches(period: string, from: number, to: number, options: { suspectOnly?: boolean } = {}): Iterable<PaymentMatchRow> {
+      // The clearing and fee accounts are few: their ids go into the SQL, so each sum below is one
+      // seek of the (account_id, transaction_id) index rather than a walk over the posting's entries.
+      const accounts = q(`SELECT id, kind, channel FROM ledger_accounts WHERE kind IN ('clearing', 'processor_fees') ORDER BY id`).all() as { id: number; kind: string; channel: string }[];
+      const clearing = accounts.filter((a) => a.kind === 'clearing');
+      const feeIds = accounts.filter((a) => a.kind === 'processor_fees').map((a) => Number(a.id));
+      const accountOf = (channel: string) =>
+        clearing.length ? `CASE ${channel} ${clearing.map((a) => `WHEN '${a.channel.replace(/'/g, "''")}' THEN ${Number(a.id)}`).join(' ')} ELSE -1 END` : '-1';
+      const onAccounts = (tx: string, accountIds: string) =>
+        `(CASE WHEN ${tx}.id IS NULL THEN NULL ELSE (SELECT coalesce(sum(e.amount_fen), 0) FROM ledger_entries e WHERE e.account_id ${accountIds} AND e.transaction_id = ${tx}.id) END)`;
+      const txClearing = onAccounts('t', `= (${accountOf('p.channel')})`);
+      const feePosted = onAccounts('ft', feeIds.length === 1 ? `= ${feeIds[0]}` : `IN (${feeIds.length ? feeIds.join(',') : '-1'})`);
+      const feeClearing = onAccounts('ft', `= (${accountOf('p.channel')})`);
+      const payment = `p.id AS paymentId, p.channel, p.amount_fen AS amountFen, p.fee_fen AS feeFen, p.reference,
+        p.stripe_charge_id AS stripeChargeId, p.stripe_payment_intent_id AS stripePaymentIntentId, p.confirmed_at AS confirmedAt,
+        o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS orderPaidAt,
+        ft.id AS feeTxId, ft.period AS feeTxPeriod, ${feePosted} AS feePostedFen, ${feeClearing} AS feeClearingFen`;
+      const suspect = `AND (p.id IS NULL OR o.id IS NULL OR o.paid_at IS NULL OR p.amount_fen <> o.total_fen OR ${txClearing} <> p.amount_fen
+           OR (p.fee_fen > 0 AND ft.id IS NULL) OR (ft.id IS NOT NULL AND (${feePosted} <> p.fee_fen OR ${feeClearing} <> -${feePosted}))
+           OR EXISTS (SELECT 1 FROM payments p2 WHERE p2.order_id = t.order_id AND p2.status = 'succeeded' AND p2.id <> p.id))`;
       return q(
-        `SELECT t.id AS txId, t.hash AS txHash, t.period AS txPeriod,
-                ${CLEARING_SUM('t.id')} AS txClearingFen, ${CLEARING_SUM('t.id', 'p.channel')} AS txClearingOwnFen,
-                ${PAYMENT_COLUMNS}
+        `SELECT t.id AS txId, t.hash AS txHash, t.period AS txPeriod, ${txClearing} AS txClearingFen, ${payment}
          FROM ledger_transactions t
          LEFT JOIN payments p ON p.order_id = t.order_id AND p.status = 'succeeded'
          LEFT JOIN orders o ON o.id = t.order_id
          LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
-         WHERE t.period = @period AND t.kind = 'order_payment'
+         WHERE t.period = @period AND t.kind = 'order_payment' ${options.suspectOnly ? suspect : ''}
          UNION ALL
-         SELECT NULL, NULL, NULL, NULL, NULL, ${PAYMENT_COLUMNS}
+         SELECT NULL, NULL, NULL, NULL, ${payment}
          FROM payments p
          LEFT JOIN orders o ON o.id = p.order_id
          LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
          WHERE p.confirmed_at >= @from AND p.confirmed_at < @to AND p.status = 'succeeded'
            AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE t2.idempotency_key = 'order-paid:' || p.order_id)`,
       ).iterate({ period, from, to }) as Iterable<PaymentMatchRow>;
+    },
+
+    /**
+     * Per channel, the period's payments (as paymentMatches chooses them): how many, how much was
+     * received, and the fees that belong to the period (posted in it, or never posted).
+     */
+    paymentTotals(period: string, from: number, to: number): { channel: string; payments: number; receivedFen: number; feesFen: number }[] {
+      return q(
+        `SELECT channel, count(*) AS payments, sum(amountFen) AS receivedFen, sum(feesFen) AS feesFen FROM (
+           SELECT p.channel, p.amount_fen AS amountFen, CASE WHEN ft.id IS NULL OR ft.period = @period THEN p.fee_fen ELSE 0 END AS feesFen
+           FROM ledger_transactions t
+           JOIN payments p ON p.order_id = t.order_id AND p.status = 'succeeded'
+           LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
+           WHERE t.period = @period AND t.kind = 'order_payment'
+           UNION ALL
+           SELECT p.channel, p.amount_fen, CASE WHEN ft.id IS NULL OR ft.period = @period THEN p.fee_fen ELSE 0 END
+           FROM payments p
+           LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
+           WHERE p.confirmed_at >= @from AND p.confirmed_at < @to AND p.status = 'succeeded'
+             AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE t2.idempotency_key = 'order-paid:' || p.order_id))
+         GROUP BY channel ORDER BY channel`,
+      ).all({ period, from, to }) as { channel: string; payments: number; receivedFen: number; feesFen: number }[];
     },
 
     /** Refund postings of the period with their refund row, then succeeded refunds of the period never posted. */
@@ -162,23 +205,21 @@ export function createReconciliationQueries(db: Database_) {
       ).all({ period, from, to }) as RefundMatchRow[];
     },
 
-    /** Processor-fee postings of the period. */
-    feePostings(period: string): FeePostingRow[] {
-      return q(
-        `SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey, t.order_id AS orderId, o.number AS orderNumber,
-                coalesce(${FEE_SUM('t.id')}, 0) AS feePostedFen, coalesce(${CLEARING_SUM('t.id')}, 0) AS clearingFen
-         FROM ledger_transactions t LEFT JOIN orders o ON o.id = t.order_id
-         WHERE t.period = ? AND t.kind = 'processor_fee'`,
-      ).all(period) as FeePostingRow[];
-    },
 
-    /** Succeeded payments with these Stripe charge ids (for fee postings whose payment lies in another period). */
-    paymentsOfCharges(orderIds: readonly number[]): { orderId: number; stripeChargeId: string | null; channel: string; feeFen: number; confirmedAt: number | null }[] {
-      if (orderIds.length === 0) return [];
+    /**
+     * Processor-fee postings of the period that no payment of the period accounts for: a fee posted
+     * in another month than its payment, or a fee of no payment at all. Usually none.
+     */
+    otherFeePostings(period: string, from: number, to: number): FeePostingRow[] {
       return q(
-        `SELECT order_id AS orderId, stripe_charge_id AS stripeChargeId, channel, fee_fen AS feeFen, confirmed_at AS confirmedAt
-         FROM payments WHERE status = 'succeeded' AND order_id IN (${orderIds.map(Number).join(',')})`,
-      ).all() as { orderId: number; stripeChargeId: string | null; channel: string; feeFen: number; confirmedAt: number | null }[];
+        `SELECT ft.id AS txId, ft.hash AS txHash, ft.idempotency_key AS txKey, ft.order_id AS orderId, o.number AS orderNumber,
+                coalesce(${FEE_SUM('ft.id')}, 0) AS feePostedFen, coalesce(${CLEARING_SUM('ft.id')}, 0) AS clearingFen,
+                p.channel AS paymentChannel, p.fee_fen AS paymentFeeFen
+         FROM ledger_transactions ft
+         LEFT JOIN orders o ON o.id = ft.order_id
+         LEFT JOIN payments p ON p.order_id = ft.order_id AND p.status = 'succeeded' AND 'stripe-fee:' || p.stripe_charge_id = ft.idempotency_key
+         WHERE ft.period = @period AND ft.kind = 'processor_fee' AND (p.id IS NULL OR NOT ${PAYMENT_IN_PERIOD('p')})`,
+      ).all({ period, from, to }) as FeePostingRow[];
     },
 
     /** Clearing entries of the period's postings that are no payment, refund or processor fee. */

@@ -148,7 +148,7 @@ export function loadCjkFont(candidates: readonly CjkFont[] = CJK_FONT_CANDIDATES
 
 /** The statement as an A4 PDF with an embedded (subset) CJK font, for printing and signing. */
 export function statementPdf(s: PresentedStatement, t: Translator, font: { data: Buffer; family: string }): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') } });
+  const doc = new PDFDocument({ size: 'A4', margin: 48, bufferPages: true, info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') } });
   doc.registerFont('cjk', font.data, font.family);
   doc.font('cjk');
   const chunks: Buffer[] = [];
@@ -234,6 +234,19 @@ export function statementPdf(s: PresentedStatement, t: Translator, font: { data:
   drawRow({ date: s.to, typeLabel: t('statement.type.closing'), orderNumber: '', detail: '', amount: '', balance: fenToYuanInput(s.closingFen) });
 
   doc.moveDown(1).fontSize(8).fillColor('#444').text(t('statement.private'), left, doc.y, { width });
+
+  // Each page says whose statement it is and its number, so loose printed pages stay together.
+  const pages = doc.bufferedPageRange();
+  for (let i = pages.start; i < pages.start + pages.count; i++) {
+    doc.switchToPage(i);
+    const margin = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0; // writing in the margin must not start a new page
+    doc
+      .fontSize(8)
+      .fillColor('#444')
+      .text(`${s.household.realName} · ${s.from}–${s.to} · ${t('statement.page', { page: i + 1 })}`, left, doc.page.height - 32, { width, align: 'center', lineBreak: false });
+    doc.page.margins.bottom = margin;
+  }
   doc.end();
   return done;
 }

@@ -1,5 +1,7 @@
 import { hashDemoPasswords, seedDemoAccounts } from '../accounts/demo-accounts.js';
 import { priceTiers, productPhotos, products } from '../catalog/schema.js';
+import { seedWishesAndLots } from '../channels/channels-seed.js';
+import { seedOutletsAndOrganizations } from '../channels/outlets-orgs-seed.js';
 import { createMediaService, type EncodedProductPhoto, type MediaService } from '../media/media-service.js';
 import { projectHouseholds, projects, projectSplitRules } from '../projects/schema.js';
 import { households, producerMembers, producers, regions, villages } from '../villages/schema.js';
@@ -276,6 +278,8 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
       products: productIds,
     };
     seedDemoAccounts(db, villageIds, projectIds, passwordHashes, now);
+    seedWishesAndLots(db, ids, now); // micro-wishes and harvest lots (channels)
+    seedOutletsAndOrganizations(db, ids, now); // charity supermarkets, outlet staff scope, a trade union with its quota
     for (const step of opts.extraSteps ?? []) step(db, ids, now);
     return { seeded: true, photoCount, ids };
   });

@@ -1,6 +1,9 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
+import { en as channelEn, zh as channelZh } from '../channels/channel-messages.js';
+import { en as wishLotEn, zh as wishLotZh } from '../channels/wish-lot-messages.js';
 import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
 import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
+import { en as proofEn, zh as proofZh } from '../coordinator/proof-messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
@@ -16,6 +19,9 @@ export const zhCN = {
   ...ordersZh,
   ...adminZh,
   ...coordinatorMoneyZh,
+  ...proofZh,
+  ...wishLotZh,
+  ...channelZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -24,6 +30,9 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...ordersEn,
   ...adminEn,
   ...coordinatorMoneyEn,
+  ...proofEn,
+  ...wishLotEn,
+  ...channelEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseYuanToFen } from '../money.js';
-import { PAYMENT_METHODS } from './schema.js';
+import { DELIVERY_METHODS, PAYMENT_METHODS } from './schema.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const text = (max: number) => z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(max, 'validation.too_long');
@@ -17,6 +17,9 @@ export const addToCartSchema = z.object({ productId: id, quantity: quantity.pipe
 export const setQuantitySchema = z.object({ quantity });
 export const productIdParams = z.object({ productId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
 
+/** An address part: required when the parcel is shipped (checked below), not for pick-up at an outlet. */
+const addressPart = (max: number) => z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string().trim().max(max, 'validation.too_long'));
+
 /** POST /checkout: who receives the parcel and how they pay. */
 export const checkoutSchema = z.object({
   name: text(40),
@@ -25,14 +28,21 @@ export const checkoutSchema = z.object({
     .trim()
     .transform((v) => v.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
     .pipe(z.string().regex(/^1[0-9]{10}$/, 'validation.phone')),
-  province: text(20),
-  city: text(20),
-  district: text(20),
-  address: text(120),
+  province: addressPart(20),
+  city: addressPart(20),
+  district: addressPart(20),
+  address: addressPart(120),
   note: z.preprocess(blank, z.string().trim().max(200, 'validation.too_long').optional()).transform((v) => v ?? null),
   paymentMethod: z.enum(PAYMENT_METHODS, { error: 'validation.payment_method' }),
+  /** ship (default) or pickup at a charity supermarket (outletId; no shipping fee). */
+  delivery: z.enum(DELIVERY_METHODS, { error: 'validation.invalid' }).default('ship'),
+  outletId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
   /** "review" renders the review step, "edit" the form again; anything else places the order. */
   step: z.enum(['review', 'edit', 'place']).optional(),
+}).superRefine((v, ctx) => {
+  if (v.delivery === 'ship') {
+    for (const key of ['province', 'city', 'district', 'address'] as const) if (v[key] === '') ctx.addIssue({ code: 'custom', path: [key], message: 'validation.required' });
+  } else if (v.outletId === null) ctx.addIssue({ code: 'custom', path: ['outletId'], message: 'errors.outlet_required' });
 });
 export type CheckoutForm = z.infer<typeof checkoutSchema>;
 

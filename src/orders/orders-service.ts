@@ -359,7 +359,7 @@ export function createOrdersService(
           createdAt: now,
         });
         for (const line of lines) {
-          queries.insertLine({
+          const lineId = queries.insertLine({
             orderId,
             productId: line.product.id,
             villageId: line.product.villageId,
@@ -372,6 +372,8 @@ export function createOrdersService(
             quantity: line.quantity,
             lineTotalFen: line.lineTotalFen,
           });
+          // Units from the shop's stock come out of its harvest lots first-in-first-out, as in place().
+          if (input.stock === 'online') queries.allocateLots(lineId, line.product.id, line.quantity);
         }
         // Units already on an outlet's shelf need no parcel from the village.
         if (input.stock === 'online') for (const [villageId, parcel] of subtotals) queries.insertShipment(orderId, villageId, parcel.feeFen);

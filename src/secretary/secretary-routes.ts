@@ -33,6 +33,8 @@ export interface SecretaryDeps {
   reports: OrderReports;
   clock: () => number;
   maxUploadBytes: number;
+  /** The harvest-lots section of a product page (channels); absent, the page has none. */
+  lotPanel?: (request: FastifyRequest, productId: number) => unknown;
 }
 
 /**
@@ -264,6 +266,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
           }
         : null,
       photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
+      lotPanel: detail && deps.lotPanel ? deps.lotPanel(request, detail.product.id) : null,
       adjustments: detail?.adjustments.map((a) => ({ ...a, when: formatDateTime(a.createdAt), delta: a.delta > 0 ? `+${a.delta}` : String(a.delta) })) ?? [],
       values: opts.values,
       fields: opts.fields,

@@ -1,0 +1,122 @@
+// In-process timings against the scale database (no HTTP): a household statement over the whole
+// ledger, and — once src/coordinator/reconciliation-service.ts exists — a month's reconciliation.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createAuditService } from '../src/audit/audit-service.js';
+import { openDatabase, type Database_ } from '../src/db/client.js';
+import { createLedgerReports } from '../src/ledger/ledger-reports.js';
+import { ROOT_DIR } from '../src/paths.js';
+import { monthBounds } from '../src/time.js';
+
+export interface Timing {
+  median_ms: number;
+  runs_ms: number[];
+}
+
+export interface StatementTiming {
+  householdId: number;
+  /** Whole history. */
+  all: Timing & { rows: number };
+  /** The current accounting month only. */
+  month: Timing & { rows: number };
+}
+
+export type ReconciliationTiming =
+  | { status: 'n/a'; note: string }
+  | { status: 'error'; note: string }
+  | ({ status: 'ok'; call: string; period: string; payments: number | null; mismatches: number | null } & Timing);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** Runs `fn` once to warm up, then `runs` times; the median of the timed runs. */
+export async function timeIt<T>(fn: () => T | Promise<T>, runs: number): Promise<Timing & { last: T }> {
+  let last = await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    last = await fn();
+    times.push(performance.now() - started);
+  }
+  return { median_ms: round(median(times)), runs_ms: times.map(round), last };
+}
+
+export async function timeStatement(db: Database_, householdId: number, now: number): Promise<StatementTiming> {
+  const reports = createLedgerReports(db);
+  const statement = (from: number, to: number) => {
+    const entries = reports.householdEntries(householdId, from, to);
+    const balance = reports.householdBalance(householdId, to);
+    return { entries: entries.length, balance };
+  };
+  const all = await timeIt(() => statement(0, now + 24 * 3600_000), 5);
+  const { from, to } = monthBounds(now);
+  const month = await timeIt(() => statement(from, to), 5);
+  return {
+    householdId,
+    all: { median_ms: all.median_ms, runs_ms: all.runs_ms, rows: all.last.entries },
+    month: { median_ms: month.median_ms, runs_ms: month.runs_ms, rows: month.last.entries },
+  };
+}
+
+/**
+ * A month's reconciliation as the coordinator's page builds it: createReconciliationService over
+ * createReconciliationQueries(db) with { clock, audit }, then .report(period) — the wiring of
+ * src/app.ts. Loaded dynamically: the service was written alongside this benchmark and may be
+ * absent or change shape; anything unexpected is reported rather than guessed at (the service
+ * also has mutating methods such as closePeriod, so nothing else is ever called).
+ */
+export async function timeReconciliation(db: Database_, period: string, now: number): Promise<ReconciliationTiming> {
+  const serviceFile = join(ROOT_DIR, 'src', 'coordinator', 'reconciliation-service.ts');
+  const queriesFile = join(ROOT_DIR, 'src', 'coordinator', 'reconciliation-queries.ts');
+  if (!existsSync(serviceFile)) return { status: 'n/a', note: 'src/coordinator/reconciliation-service.ts does not exist yet' };
+  try {
+    const serviceModule = (await import(pathToFileURL(serviceFile).href)) as Record<string, unknown>;
+    const queriesModule = existsSync(queriesFile) ? ((await import(pathToFileURL(queriesFile).href)) as Record<string, unknown>) : {};
+    const createService = serviceModule.createReconciliationService;
+    const createQueries = queriesModule.createReconciliationQueries;
+    if (typeof createService !== 'function' || typeof createQueries !== 'function') {
+      return { status: 'error', note: 'expected createReconciliationService and createReconciliationQueries exports' };
+    }
+    const clock = () => now;
+    const service = (createService as (q: unknown, deps: unknown) => Record<string, unknown>)((createQueries as (d: Database_) => unknown)(db), {
+      clock,
+      audit: createAuditService(db, clock),
+    });
+    const report = service.report;
+    if (typeof report !== 'function') return { status: 'error', note: 'the service has no report(period) method' };
+    const run = () => (report as (p: string) => unknown).call(service, period);
+    const started = performance.now();
+    const first = run() as { payments?: number; mismatches?: unknown[] };
+    const firstMs = performance.now() - started;
+    // A slow first run is reported as it is rather than repeated.
+    const timing = firstMs > 5000 ? { median_ms: round(firstMs), runs_ms: [round(firstMs)] } : await timeIt(run, 3);
+    return {
+      status: 'ok',
+      call: `createReconciliationService(createReconciliationQueries(db), { clock, audit }).report('${period}')`,
+      period,
+      median_ms: timing.median_ms,
+      runs_ms: timing.runs_ms,
+      payments: first.payments ?? null,
+      mismatches: Array.isArray(first.mismatches) ? first.mismatches.length : null,
+    };
+  } catch (error) {
+    return { status: 'error', note: `reconciliation failed: ${(error as Error).message}` };
+  }
+}
+
+/** Opens the database with the application's pragmas and runs both timings. */
+export async function runInProcess(path: string, householdId: number, period: string, now: number): Promise<{ statement: StatementTiming; reconciliation: ReconciliationTiming }> {
+  const db = openDatabase(path);
+  try {
+    const statement = await timeStatement(db, householdId, now);
+    const reconciliation = await timeReconciliation(db, period, now);
+    return { statement, reconciliation };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,267 @@
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { CatalogService } from '../catalog/catalog-service.js';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError } from '../errors.js';
+import { fenToYuanInput, formatFen } from '../money.js';
+import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
+import { MAX_LINE_QUANTITY } from '../orders/pricing.js';
+import { formatDate, startOfDay } from '../time.js';
+import { createInstitutionalQueries, type OrganizationRow, type QuoteRow } from './institutional-queries.js';
+import type { OrganizationForm, QuoteAcceptForm, QuoteAnswerForm, QuoteRequestForm } from './institutional-schemas.js';
+
+const CST_OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+
+/** The calendar year (China Standard Time) of an instant, and its first and last-plus-one instants. */
+export function cstYearOf(ms: number): number {
+  return new Date(ms + CST_OFFSET_MS).getUTCFullYear();
+}
+export function cstYearBounds(year: number): { from: number; to: number } {
+  return { from: Date.UTC(year, 0, 1) - CST_OFFSET_MS, to: Date.UTC(year + 1, 0, 1) - CST_OFFSET_MS };
+}
+
+export interface QuotaStatus {
+  year: number;
+  /** null when no quota is set for the year. */
+  quotaFen: number | null;
+  /** Paid by the organisation's members this year, net of refunds. */
+  spentFen: number;
+  /** Placed this year and still waiting for payment. */
+  pendingFen: number;
+  /** quota − spent, never below 0 (null without a quota). */
+  remainingFen: number | null;
+  /** Whole per cent of the quota spent, capped at 100 for the progress bar. */
+  percent: number;
+  over: boolean;
+}
+
+/** A quote as its reader sees it: "expired" once an answer's validity has passed. */
+export type QuoteView = QuoteRow & { effectiveStatus: QuoteRow['status']; validUntilDate: string | null };
+
+/**
+ * Bulk and institutional buying: organisations (trade unions, budget units) whose member buyers
+ * buy against a yearly quota, ask the village for a price on quantities above the retail limit,
+ * accept the answer as an order at the quoted price with a 发票 request, and the accountant's
+ * export of those requests. Every call checks the object against the actor.
+ */
+export function createInstitutionalService(db: Database_, deps: { clock: Clock; audit: AuditService; orders: OrdersService; catalog: CatalogService }) {
+  const queries = createInstitutionalQueries(db);
+  const { clock, audit, orders } = deps;
+
+  function organizationOf(user: CurrentUser): OrganizationRow | null {
+    if (user.role !== 'buyer') return null;
+    return queries.organizationOfUser(user.id) ?? null;
+  }
+
+  /** The actor's organisation, or 403: only organisation buyers request and accept quotes. */
+  function requireOrganization(user: CurrentUser): OrganizationRow {
+    const org = organizationOf(user);
+    if (!org) throw new AppError('forbidden', 'organization_required');
+    return org;
+  }
+
+  function quotaStatus(organizationId: number, year: number): QuotaStatus {
+    const { from, to } = cstYearBounds(year);
+    const quotaFen = queries.quotaOf(organizationId, year) ?? null;
+    const { spentFen, pendingFen } = queries.usageOf(organizationId, from, to);
+    const remainingFen = quotaFen === null ? null : Math.max(0, quotaFen - spentFen);
+    const percent = quotaFen === null || quotaFen === 0 ? (spentFen > 0 ? 100 : 0) : Math.min(100, Math.floor((spentFen * 100) / quotaFen));
+    return { year, quotaFen, spentFen, pendingFen, remainingFen, percent, over: quotaFen !== null && spentFen > quotaFen };
+  }
+
+  function view(row: QuoteRow): QuoteView {
+    const expired = row.status === 'answered' && row.validUntil !== null && row.validUntil <= clock();
+    return { ...row, effectiveStatus: expired ? 'expired' : row.status, validUntilDate: row.validUntil === null ? null : formatDate(row.validUntil - 1) };
+  }
+
+  /** The quote of the buyer's organisation, or 404 (another organisation's quote does not exist for them). */
+  function quoteForBuyer(user: CurrentUser, id: number): QuoteView {
+    const org = organizationOf(user);
+    const row = queries.quoteById(id);
+    if (!org || !row || row.organizationId !== org.id) throw new AppError('not_found', 'quote_not_found');
+    return view(row);
+  }
+
+  /** The quote of a product in one of the secretary's villages, or 404. */
+  function quoteForSecretary(actor: CurrentUser, id: number): QuoteRow {
+    const row = queries.quoteById(id);
+    if (!row || actor.role !== 'first_secretary' || !actor.villageIds.includes(row.villageId)) throw new AppError('not_found', 'quote_not_found');
+    return row;
+  }
+
+  return {
+    organizationOf,
+    quotaStatus,
+    quoteForBuyer,
+
+    /** Is this signed-in user a buyer acting for an organisation (the product page shows them a quote form)? */
+    isOrganizationBuyer: (user: CurrentUser | null) => Boolean(user && organizationOf(user)),
+
+    /** The buyer's organisation page: the organisation, this year's quota, its quotes and invoice requests. */
+    overview(user: CurrentUser) {
+      const org = organizationOf(user);
+      if (!org) return null;
+      return {
+        organization: org,
+        members: queries.memberCount(org.id),
+        quota: quotaStatus(org.id, cstYearOf(clock())),
+        quotes: queries.quotesOfOrganization(org.id).map(view),
+        invoices: queries.invoiceRequestsOfOrganization(org.id),
+      };
+    },
+
+    /**
+     * A buyer without an organisation registers one and becomes its first member. A credit code
+     * already registered cannot be claimed again (its members or a coordinator add people); the
+     * yearly quota is set by coordinators, never by the buyer.
+     */
+    registerOrganization(user: CurrentUser, form: OrganizationForm, address: string | null): number {
+      if (user.role !== 'buyer') throw new AppError('forbidden', 'forbidden');
+      return queries.transaction(() => {
+        if (queries.organizationOfUser(user.id)) throw new AppError('conflict', 'organization_already_member');
+        if (queries.creditCodeTaken(form.creditCode)) {
+          throw new AppError('conflict', 'credit_code_taken', undefined, { fields: { creditCode: 'credit_code_taken' } });
+        }
+        const id = queries.insertOrganization({ ...form, createdAt: clock() });
+        queries.insertMember(id, user.id);
+        audit.record({ userId: user.id, action: 'organization.register', entityType: 'organization', entityId: id, after: { ...form }, address });
+        return id;
+      });
+    },
+
+    /** A coordinator (or the demo seed) sets an organisation's yearly quota, fen. */
+    setQuota(actor: CurrentUser, organizationId: number, year: number, quotaFen: number, address: string | null): void {
+      if (actor.role !== 'coordinator' && actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
+      if (!queries.organizationById(organizationId)) throw new AppError('not_found', 'organization_not_found');
+      queries.transaction(() => {
+        const before = queries.quotaOf(organizationId, year) ?? null;
+        queries.setQuota(organizationId, year, quotaFen);
+        audit.record({ userId: actor.id, action: 'organization.quota', entityType: 'organization', entityId: organizationId, before: { year, quotaFen: before }, after: { year, quotaFen }, address });
+      });
+    },
+
+    /**
+     * An organisation buyer asks the village for a price: above the product's retail limit, or at
+     * least its minimum order when it has no limit.
+     */
+    requestQuote(user: CurrentUser, slug: string, form: QuoteRequestForm, address: string | null): number {
+      const org = requireOrganization(user);
+      const product = deps.catalog.productPage(slug).product;
+      const unit = product.unit;
+      if (product.maxRetailQty !== null && form.quantity <= product.maxRetailQty) {
+        throw new AppError('validation', 'quote_within_retail', undefined, { params: { max: product.maxRetailQty, unit }, fields: { quantity: 'quote_within_retail' } });
+      }
+      if (form.quantity < product.minOrderQty) {
+        throw new AppError('validation', 'below_min_order', undefined, { params: { title: product.titleZh, min: product.minOrderQty, unit }, fields: { quantity: 'below_min_order' } });
+      }
+      if (form.quantity > MAX_LINE_QUANTITY) {
+        throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh }, fields: { quantity: 'quantity_invalid' } });
+      }
+      return queries.transaction(() => {
+        const id = queries.insertQuote({ organizationId: org.id, userId: user.id, productId: product.id, quantity: form.quantity, note: form.note, now: clock() });
+        audit.record({ userId: user.id, action: 'quote.request', entityType: 'quote', entityId: id, after: { organizationId: org.id, productId: product.id, quantity: form.quantity }, address });
+        return id;
+      });
+    },
+
+    quotesForSecretary: (actor: CurrentUser) => (actor.role === 'first_secretary' ? queries.quotesForVillages(actor.villageIds).map(view) : []),
+    quoteForSecretary: (actor: CurrentUser, id: number) => view(quoteForSecretary(actor, id)),
+
+    /** The village's first secretary offers a unit price, valid to the end of the given day (CST). */
+    answerQuote(actor: CurrentUser, id: number, form: QuoteAnswerForm, address: string | null): void {
+      const quote = quoteForSecretary(actor, id);
+      const validUntil = startOfDay(form.validUntil)! + DAY_MS;
+      if (validUntil <= clock()) throw new AppError('validation', 'quote_valid_until_past', undefined, { fields: { validUntil: 'quote_valid_until_past' } });
+      queries.transaction(() => {
+        if (!queries.answerQuote(quote.id, form.unitPrice, validUntil, actor.id, clock())) {
+          throw new AppError('conflict', 'quote_not_open', undefined, { fields: { unitPrice: 'quote_not_open' } });
+        }
+        audit.record({ userId: actor.id, action: 'quote.answer', entityType: 'quote', entityId: quote.id, after: { unitPriceFen: form.unitPrice, validUntil: form.validUntil }, address });
+      });
+    },
+
+    declineQuote(actor: CurrentUser, id: number, address: string | null): void {
+      const quote = quoteForSecretary(actor, id);
+      queries.transaction(() => {
+        if (!queries.declineQuote(quote.id, actor.id, clock())) throw new AppError('conflict', 'quote_not_open');
+        audit.record({ userId: actor.id, action: 'quote.decline', entityType: 'quote', entityId: quote.id, address });
+      });
+    },
+
+    /**
+     * The organisation accepts an answered quote before it expires: ONE transaction places the
+     * order at the quoted price (stock reserved like any order), records the 发票 request, marks the
+     * quote accepted (once), and checks the yearly quota: an order that takes the organisation
+     * over it goes through only when the buyer has acknowledged the warning.
+     */
+    acceptQuote(user: CurrentUser, id: number, form: QuoteAcceptForm, address: string | null): PlacedOrder & { overQuota: boolean } {
+      const org = requireOrganization(user);
+      let overQuota = false;
+      const placed = queries.transaction(() => {
+        const quote = quoteForBuyer(user, id);
+        if (quote.status === 'accepted') throw new AppError('conflict', 'quote_already_accepted');
+        if (quote.status === 'declined') throw new AppError('conflict', 'quote_declined');
+        if (quote.status !== 'answered' || quote.unitPriceFen === null) throw new AppError('conflict', 'quote_not_answered');
+        if (quote.effectiveStatus === 'expired') throw new AppError('conflict', 'quote_expired', undefined, { params: { date: quote.validUntilDate ?? '' } });
+        return orders.placeDirect(
+          {
+            lines: [{ productId: quote.productId, quantity: quote.quantity, unitPriceFen: quote.unitPriceFen }],
+            buyerUserId: user.id,
+            contact: { name: form.name, phone: form.phone, province: form.province, city: form.city, district: form.district, address: form.address, note: form.note, paymentMethod: 'offline' },
+            delivery: 'ship',
+            stock: 'online',
+            onPlaced: (order) => {
+              if (!queries.acceptQuote(quote.id, order.id)) throw new AppError('conflict', 'quote_already_accepted');
+              queries.insertInvoiceRequest({ orderId: order.id, organizationId: org.id, title: form.invoiceTitle, taxNumber: form.taxNumber, email: form.invoiceEmail, now: clock() });
+              const quota = quotaStatus(org.id, cstYearOf(clock()));
+              // The new order is already among the pending ones.
+              if (quota.quotaFen !== null && quota.spentFen + quota.pendingFen > quota.quotaFen) {
+                if (!form.quotaAcknowledged) {
+                  const before = Math.max(0, quota.quotaFen - quota.spentFen - (quota.pendingFen - order.totalFen));
+                  throw new AppError('conflict', 'quota_exceeded', undefined, {
+                    params: { total: formatFen(order.totalFen), remaining: formatFen(before) },
+                    fields: { quotaAcknowledged: 'quota_exceeded' },
+                  });
+                }
+                overQuota = true;
+              }
+              audit.record({
+                userId: user.id,
+                action: 'quote.accept',
+                entityType: 'quote',
+                entityId: quote.id,
+                after: { orderNumber: order.number, unitPriceFen: quote.unitPriceFen, quantity: quote.quantity, totalFen: order.totalFen, overQuota, quotaFen: quota.quotaFen, spentFen: quota.spentFen },
+                address,
+              });
+            },
+          },
+          address,
+        );
+      });
+      return { ...placed, overQuota };
+    },
+
+    /**
+     * The 发票 requests of orders placed in a month (CST), for the accountant: UTF-8 with a BOM so
+     * spreadsheet programs read the Chinese; cells that could start a formula are neutralised.
+     */
+    invoiceRequests(actor: CurrentUser, from: number, to: number) {
+      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
+      return queries.invoiceRequestsBetween(from, to, actor.allProjects ? 'all' : actor.projectIds);
+    },
+  };
+}
+
+export type InstitutionalService = ReturnType<typeof createInstitutionalService>;
+
+/** One CSV cell: quoted when needed, and a leading = + - @ made inert (spreadsheet formula injection). */
+export function csvCell(value: string | number): string {
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Yuan with two decimals for a spreadsheet ("1234.50"). */
+export const csvYuan = (fen: number) => fenToYuanInput(fen);

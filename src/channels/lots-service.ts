@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { ProductManagement } from '../catalog/product-management.js';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { MediaService } from '../media/media-service.js';
+import type { MediaRow } from '../media/media-queries.js';
+import { MIN_NAMED_GROUP } from '../orders/benefit.js';
+import { startOfDay } from '../time.js';
+import { assertVillage } from '../villages/access.js';
+import type { VillagesService } from '../villages/villages-service.js';
+import { createLotsQueries, type LineLotRow, type LotRow } from './lots-queries.js';
+import type { LotForm } from './lots-schemas.js';
+
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+/** L + harvest date + 4 random characters, e.g. L20250601-K7QM: short enough to print on a jar. */
+function makeCode(harvestedOn: string): string {
+  const suffix = [...randomBytes(4)].map((b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
+  return `L${harvestedOn.replace(/-/g, '')}-${suffix}`;
+}
+
+/** The households of a lot as the public may see them: a count, and consented names only in groups of 3 or more. */
+export interface PublicLotHouseholds {
+  count: number;
+  names: string[];
+}
+
+/**
+ * Harvest lots (traceability). The first secretary of the product's village records a lot (date,
+ * units, source households, certificate); its units join the product's stock with an adjustment.
+ * Orders take units from lots first-in-first-out (in the orders transaction, see lots-queries);
+ * a recall stops a lot being sold and lists every order that holds units of it.
+ */
+export function createLotsService(db: Database_, deps: { clock: Clock; audit: AuditService; media: MediaService; products: ProductManagement; villages: VillagesService }) {
+  const queries = createLotsQueries(db);
+  const { clock, audit, media, products, villages } = deps;
+
+  function lot(actor: CurrentUser, id: number): LotRow {
+    const row = queries.lotById(id);
+    assertVillage(actor, row?.villageId, 'lot_not_found');
+    return row!;
+  }
+
+  function publicHouseholds(lotId: number): PublicLotHouseholds {
+    const rows = queries.householdsOfLot(lotId);
+    const names = rows.length >= MIN_NAMED_GROUP ? rows.map((h) => h.publicName).filter((n): n is string => Boolean(n)) : [];
+    return { count: rows.length, names };
+  }
+
+  const withHouseholds = (rows: LineLotRow[]) => rows.map((r) => ({ ...r, households: publicHouseholds(r.lotId) }));
+
+  return {
+    lot,
+    publicHouseholds,
+    lotsOfProduct(actor: CurrentUser, productId: number) {
+      products.product(actor, productId);
+      return queries.lotsOfProduct(productId).map((l) => ({ ...l, households: queries.householdsOfLot(l.id) }));
+    },
+    /** Households a lot of this product can come from: the product's village (the secretary sees real names). */
+    householdsForProduct(actor: CurrentUser, productId: number) {
+      const product = products.product(actor, productId);
+      return villages.households(actor).filter((h) => h.villageId === product.villageId);
+    },
+    householdsOfLot: (actor: CurrentUser, id: number) => queries.householdsOfLot(lot(actor, id).id),
+    ordersOfLot: (actor: CurrentUser, id: number) => queries.ordersOfLot(lot(actor, id).id),
+
+    /**
+     * Records a lot: validated and its certificate re-encoded first, then in ONE transaction the lot,
+     * its households and the stock adjustment ("lot <code>") that puts its units on sale.
+     */
+    async create(actor: CurrentUser, productId: number, form: LotForm, certificate: Buffer | null, address: string | null): Promise<LotRow> {
+      const product = products.product(actor, productId);
+      const fields: Record<string, string> = {};
+      if ((startOfDay(form.harvestedOn) ?? 0) > clock()) fields.harvestedOn = 'lot_date_in_future';
+      const allowed = new Set(villages.households(actor).filter((h) => h.villageId === product.villageId).map((h) => h.id));
+      if (form.householdIds.length === 0) fields.householdIds = 'lot_households_required';
+      else if (form.householdIds.some((id) => !allowed.has(id))) fields.householdIds = 'lot_household_unknown';
+      if (form.code && queries.codeTaken(form.code)) fields.code = 'lot_code_taken';
+      if (Object.keys(fields).length) throw new AppError('validation', Object.values(fields)[0]!, undefined, { fields });
+      let encoded = null;
+      if (certificate) {
+        try {
+          encoded = await media.encodeEvidence(certificate);
+        } catch (error) {
+          if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { certificate: error.code } });
+          throw error;
+        }
+      }
+      return queries.transaction(() => {
+        let code = form.code ?? makeCode(form.harvestedOn);
+        if (queries.codeTaken(code)) {
+          if (form.code) throw new AppError('validation', 'lot_code_taken', undefined, { fields: { code: 'lot_code_taken' } });
+          code = makeCode(form.harvestedOn);
+        }
+        const certificateMediaId = encoded ? media.saveEvidence(encoded) : null;
+        const id = queries.insertLot({ productId, code, harvestedOn: form.harvestedOn, quantity: form.quantity, notes: form.notes, certificateMediaId, createdAt: clock() });
+        for (const householdId of new Set(form.householdIds)) queries.insertLotHousehold(id, householdId);
+        products.adjustStock(actor, productId, form.quantity, `lot ${code}`, address);
+        audit.record({ userId: actor.id, action: 'lot.create', entityType: 'lot', entityId: code, after: { productId, harvestedOn: form.harvestedOn, quantity: form.quantity, households: form.householdIds, certificate: certificateMediaId !== null }, address });
+        return queries.lotById(id)!;
+      });
+    },
+
+    /**
+     * Recalls a lot: it is never sold from again, and its unsold units leave the product's sellable
+     * stock (an adjustment "recall lot <code>"). Returns the orders holding units of it.
+     */
+    recall(actor: CurrentUser, id: number, reason: string, address: string | null) {
+      const before = lot(actor, id);
+      return queries.transaction(() => {
+        if (!queries.recall(id, reason, clock())) throw new AppError('conflict', 'lot_already_recalled');
+        const fresh = queries.lotById(id)!;
+        const stock = products.product(actor, fresh.productId).stock;
+        const off = Math.min(stock, fresh.remaining);
+        if (off > 0) products.adjustStock(actor, fresh.productId, -off, `recall lot ${fresh.code}`, address);
+        const affected = queries.ordersOfLot(id);
+        audit.record({ userId: actor.id, action: 'lot.recall', entityType: 'lot', entityId: before.code, before: { recalled: false }, after: { reason, stockRemoved: off, orders: affected.map((o) => o.number) }, address });
+        return affected;
+      });
+    },
+
+    /** A lot as the public sees it (the /lots/:code page): no private household data. */
+    publicLot(code: string) {
+      const row = queries.lotByCode(code.toUpperCase());
+      if (!row) throw new AppError('not_found', 'lot_not_found');
+      return { lot: row, households: publicHouseholds(row.id) };
+    },
+
+    /** A lot's quality certificate: public proof, served with the lot page. */
+    certificate(code: string): MediaRow {
+      const row = queries.lotByCode(code.toUpperCase());
+      const media_ = row?.certificateMediaId ? media.get(row.certificateMediaId) : null;
+      if (!media_) throw new AppError('not_found', 'not_found');
+      return media_;
+    },
+
+    /** Lots each line of an order was served from, with their public households. */
+    lotsOfOrder: (orderId: number) => withHouseholds(queries.lotsOfOrder(orderId)),
+    lotsOfReceipt: (receiptCode: string) => withHouseholds(queries.lotsOfReceipt(receiptCode)),
+  };
+}
+
+export type LotsService = ReturnType<typeof createLotsService>;

@@ -1,0 +1,239 @@
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { Role } from '../accounts/schema.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { ProductManagement } from '../catalog/product-management.js';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { CartOwner } from '../orders/cart-service.js';
+import type { OrderRow } from '../orders/orders-queries.js';
+import type { CheckoutContact, OrdersService, PlacedOrder } from '../orders/orders-service.js';
+import type { PaymentChannel } from '../payments/schema.js';
+import { createOutletsQueries, type OutletRow, type OutletStockRow } from './outlets-queries.js';
+import type { PickupCodes } from './pickup-code.js';
+
+export const COUNTER_CHANNELS = ['cash', 'wechat', 'alipay'] as const;
+export type CounterChannel = (typeof COUNTER_CHANNELS)[number];
+
+/** The contact recorded on a counter sale: the buyer walked in and paid at the till. */
+export const COUNTER_SALE_CONTACT = '门店现场销售';
+
+/** A pick-up code clashed with one still waiting to be collected: the order is placed again with a new token. */
+class PickupCodeClash extends Error {}
+
+export interface OutletsDeps {
+  clock: Clock;
+  audit: AuditService;
+  orders: OrdersService;
+  products: ProductManagement;
+  codes: PickupCodes;
+  /** Records the money taken at the till as a payment of the order (the payments domain's table). */
+  recordPayment: (p: { orderId: number; channel: PaymentChannel; amountFen: number; userId: number; now: number }) => void;
+  /** Finds an account by email, for scoping outlet staff. */
+  userByEmail: (email: string) => { id: number; role: Role } | undefined;
+}
+
+/**
+ * Charity supermarkets (慈善超市): the public list, shelf stock moved from the online stock by the
+ * village's first secretary, online orders picked up at an outlet with a code, and sales at the
+ * counter, which are orders paid at once and posted to the ledger like any online sale.
+ */
+export function createOutletsService(db: Database_, deps: OutletsDeps) {
+  const queries = createOutletsQueries(db);
+  const { clock, audit, orders, codes } = deps;
+
+  function outlet(id: number): OutletRow {
+    const row = queries.outletById(id);
+    if (!row) throw new AppError('not_found', 'outlet_not_found');
+    return row;
+  }
+
+  /** An outlet the staff member works at; any other is "not found" (404), like an id that does not exist. */
+  function outletFor(actor: CurrentUser, id: number): OutletRow {
+    if (actor.role !== 'outlet_staff' || !queries.outletIdsOfUser(actor.id).includes(id)) throw new AppError('not_found', 'outlet_not_found');
+    return outlet(id);
+  }
+
+  /** The text stored as an order's address when it goes to (or is sold at) an outlet. */
+  const outletAddress = (o: OutletRow) => `${o.name}（${o.address}）`;
+
+  return {
+    outlets: () => queries.outlets(),
+    outlet,
+    outletFor,
+    outletsOf: (actor: CurrentUser) => (actor.role === 'outlet_staff' ? queries.outletIdsOfUser(actor.id).map(outlet) : []),
+    stockOf: (actor: CurrentUser, outletId: number): OutletStockRow[] => queries.stockOf(outletFor(actor, outletId).id),
+    recentSales: (actor: CurrentUser, outletId: number) => queries.recentCounterSales(outletFor(actor, outletId).id, 20),
+
+    // ---------- shelf stock (first secretary) ----------
+
+    /** Shelf stock of the secretary's products at every outlet. */
+    allocationsFor: (actor: CurrentUser) => (actor.role === 'first_secretary' ? queries.stockForVillages(actor.villageIds) : []),
+
+    /**
+     * Moves units of the secretary's product between the online stock and an outlet's shelf, in one
+     * transaction: both sides are conditional updates that never go below zero, the product's stock
+     * history says where the units went, and the audit log records the move.
+     */
+    moveStock(actor: CurrentUser, input: { productId: number; outletId: number; quantity: number; direction: 'to_outlet' | 'to_online' }, address: string | null): void {
+      const product = deps.products.product(actor, input.productId); // 404 for another village's product
+      const target = queries.outletById(input.outletId);
+      if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
+      queries.transaction(() => {
+        const shelfBefore = queries.shelfQuantity(target.id, product.id);
+        if (input.direction === 'to_outlet') {
+          try {
+            deps.products.adjustStock(actor, product.id, -input.quantity, `调拨到门店：${target.name}`, address);
+          } catch (error) {
+            if (error instanceof AppError && error.code === 'stock_below_zero') {
+              throw new AppError('validation', 'outlet_move_exceeds_online', undefined, { params: { stock: product.stock }, fields: { quantity: 'outlet_move_exceeds_online' } });
+            }
+            throw error;
+          }
+          queries.addToShelf(target.id, product.id, input.quantity);
+        } else {
+          if (!queries.takeFromShelf(target.id, product.id, input.quantity)) {
+            throw new AppError('validation', 'outlet_move_exceeds_shelf', undefined, { params: { stock: shelfBefore }, fields: { quantity: 'outlet_move_exceeds_shelf' } });
+          }
+          deps.products.adjustStock(actor, product.id, input.quantity, `从门店调回：${target.name}`, address);
+        }
+        audit.record({
+          userId: actor.id,
+          action: input.direction === 'to_outlet' ? 'outlet.stock_allocate' : 'outlet.stock_return',
+          entityType: 'product',
+          entityId: product.id,
+          before: { outletId: target.id, shelf: shelfBefore },
+          after: { outletId: target.id, shelf: queries.shelfQuantity(target.id, product.id), quantity: input.quantity },
+          address,
+        });
+      });
+    },
+
+    // ---------- pick-up of online orders ----------
+
+    /**
+     * Places the buyer's cart as an order collected at an outlet (no shipping fee; the stock is
+     * reserved from the online stock as for any order) and records its pick-up with the keyed hash
+     * of its code, in the order's own transaction. A code still held by an uncollected order is
+     * never given out twice: the order is then placed again with a fresh token.
+     */
+    placePickup(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null): PlacedOrder {
+      const target = queries.outletById(outletId);
+      if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
+      const atOutlet: CheckoutContact = { ...contact, province: '', city: '', district: '', address: outletAddress(target) };
+      for (let attempt = 0; attempt < 8; attempt++) {
+        try {
+          return orders.place(owner, buyerUserId, atOutlet, address, {
+            delivery: 'pickup',
+            onPlaced: (order, accessToken) => {
+              const hash = codes.hashOf(codes.codeFor(accessToken));
+              if (queries.openPickupWithCode(hash)) throw new PickupCodeClash();
+              queries.insertPickup(order.id, target.id, hash);
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof PickupCodeClash)) throw error;
+        }
+      }
+      throw new Error('no free pick-up code after 8 attempts');
+    },
+
+    /** What the order page says about a pick-up; the code only with the order's token. */
+    pickupOf(order: OrderRow, accessToken: string | undefined) {
+      const pickup = queries.pickupOfOrder(order.id);
+      if (!pickup) return null;
+      const code = accessToken && codes.matches(accessToken, pickup.codeHash) ? codes.codeFor(accessToken) : null;
+      return { outlet: outlet(pickup.outletId), code, pickedUpAt: pickup.pickedUpAt };
+    },
+
+    /**
+     * Outlet staff check a code: the order is found at their outlet, must be paid, and is marked
+     * collected exactly once (a second check of the same code is "already picked up").
+     */
+    collectPickup(actor: CurrentUser, outletId: number, code: string, address: string | null): OrderRow {
+      const here = outletFor(actor, outletId);
+      return queries.transaction(() => {
+        const [pickup] = queries.pickupsWithCode(here.id, codes.hashOf(code));
+        if (!pickup) throw new AppError('not_found', 'pickup_not_found', undefined, { fields: { code: 'pickup_not_found' } });
+        const order = orders.orderById(pickup.orderId);
+        if (pickup.pickedUpAt !== null) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
+        if (order.paidAt === null || !['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) {
+          throw new AppError('conflict', 'pickup_not_paid', undefined, { params: { number: order.number }, fields: { code: 'pickup_not_paid' } });
+        }
+        if (!queries.markCollected(order.id, actor.id, clock())) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
+        // Goods that came by parcel and are now in the buyer's hands: the order is complete.
+        if (order.status === 'shipped') orders.complete(order, actor.id);
+        audit.record({ userId: actor.id, action: 'pickup.collect', entityType: 'order', entityId: order.number, after: { outletId: here.id }, address });
+        return orders.orderById(order.id);
+      });
+    },
+
+    // ---------- counter sales ----------
+
+    /**
+     * A sale at the counter, in ONE transaction: the units come off the outlet's shelf (never below
+     * zero), the sale becomes an order (pick-up, no shipping, the walk-in contact) paid at once
+     * through the till's channel, posted to the ledger exactly as an online payment of the same
+     * lines would be (only the clearing account differs), and recorded as a payment.
+     */
+    counterSale(actor: CurrentUser, outletId: number, items: { productId: number; quantity: number }[], channel: CounterChannel, address: string | null): OrderRow {
+      const here = outletFor(actor, outletId);
+      if (items.length === 0) throw new AppError('validation', 'counter_sale_empty', undefined, { fields: { _form: 'counter_sale_empty' } });
+      return queries.transaction(() => {
+        for (const item of items) {
+          if (!queries.takeFromShelf(here.id, item.productId, item.quantity)) {
+            throw new AppError('validation', 'outlet_shelf_short', undefined, {
+              params: { stock: queries.shelfQuantity(here.id, item.productId) },
+              fields: { [`qty_${item.productId}`]: 'outlet_shelf_short' },
+            });
+          }
+        }
+        const { order } = orders.placeDirect(
+          {
+            lines: items,
+            buyerUserId: null,
+            contact: { name: COUNTER_SALE_CONTACT, phone: '', province: '', city: '', district: '', address: outletAddress(here), note: null, paymentMethod: 'offline' },
+            delivery: 'pickup',
+            stock: 'held',
+          },
+          address,
+        );
+        queries.insertCounterSale(order.id, here.id, channel, actor.id);
+        const now = clock();
+        orders.recordPayment(order, { channel, amountFen: order.totalFen, idempotencyKey: `counter-sale:${order.id}`, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` });
+        deps.recordPayment({ orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
+        audit.record({ userId: actor.id, action: 'outlet.counter_sale', entityType: 'order', entityId: order.number, after: { outletId: here.id, channel, totalFen: order.totalFen, items }, address });
+        return orders.orderById(order.id);
+      });
+    },
+
+    // ---------- staff scopes (admin) ----------
+
+    staffOf: (outletId: number) => queries.staffOf(outlet(outletId).id),
+
+    /** The admin scopes an outlet-staff account (created at /admin/users) to an outlet. */
+    assignStaff(actor: CurrentUser, outletId: number, email: string, address: string | null): void {
+      if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
+      const target = outlet(outletId);
+      const user = deps.userByEmail(email);
+      if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
+      if (user.role !== 'outlet_staff') throw new AppError('validation', 'outlet_staff_role_required', undefined, { fields: { email: 'outlet_staff_role_required' } });
+      queries.transaction(() => {
+        if (queries.addStaff(user.id, target.id)) {
+          audit.record({ userId: actor.id, action: 'user.outlet_scope_add', entityType: 'user', entityId: user.id, after: { outletId: target.id }, address });
+        }
+      });
+    },
+
+    removeStaff(actor: CurrentUser, outletId: number, userId: number, address: string | null): void {
+      if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
+      const target = outlet(outletId);
+      queries.transaction(() => {
+        if (!queries.removeStaff(userId, target.id)) throw new AppError('not_found', 'user_not_found');
+        audit.record({ userId: actor.id, action: 'user.outlet_scope_remove', entityType: 'user', entityId: userId, before: { outletId: target.id }, address });
+      });
+    },
+  };
+}
+
+export type OutletsService = ReturnType<typeof createOutletsService>;

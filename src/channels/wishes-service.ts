@@ -1,0 +1,162 @@
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { MediaService } from '../media/media-service.js';
+import type { MediaRow } from '../media/media-queries.js';
+import type { OrderRow } from '../orders/orders-queries.js';
+import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
+import { createWishesQueries, type WishRow, type WishStatus } from './wishes-queries.js';
+import type { ClaimForm, WishForm } from './wishes-schemas.js';
+
+/** What the public may see of a wish: never a cancelled one. */
+const PUBLIC_STATUSES: readonly WishStatus[] = ['open', 'claimed', 'paid', 'delivered'];
+
+/**
+ * Micro-wishes (微心愿): a social worker (a coordinator, within their projects) posts a child's
+ * wish; one donor claims it, which places a donation order for the wish's amount; once the order
+ * is paid the money is in the project's fund (posted by the orders domain) and the social worker
+ * buys the item and confirms delivery with a photo. An unpaid claim that ends opens the wish again.
+ */
+export function createWishesService(db: Database_, deps: { clock: Clock; audit: AuditService; media: MediaService; orders: OrdersService }) {
+  const queries = createWishesQueries(db);
+  const { clock, audit, media, orders } = deps;
+
+  const inScope = (actor: CurrentUser, projectId: number) => actor.role === 'coordinator' && (actor.allProjects || actor.projectIds.includes(projectId));
+
+  /** A wish as the public may see it; cancelled or unknown ones are "not found". */
+  function publicWish(id: number): WishRow {
+    const wish = queries.wishById(id);
+    if (!wish || !PUBLIC_STATUSES.includes(wish.status)) throw new AppError('not_found', 'wish_not_found');
+    return wish;
+  }
+
+  /** A wish as a coordinator may see it: only in their projects; others are "not found". */
+  function wishFor(actor: CurrentUser, id: number): WishRow {
+    const wish = queries.wishById(id);
+    if (!wish || !inScope(actor, wish.projectId)) throw new AppError('not_found', 'wish_not_found');
+    return wish;
+  }
+
+  /** The donor may see the delivery photo with the order's link, or signed in as its buyer. */
+  function isDonor(wish: WishRow, access: { token?: string; user?: CurrentUser | null }): boolean {
+    if (!wish.orderNumber) return false;
+    try {
+      if (access.token) orders.orderWithToken(wish.orderNumber, access.token);
+      else if (access.user) orders.orderOfBuyer(wish.orderNumber, access.user.id);
+      else return false;
+      return true;
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'not_found') return false;
+      throw error;
+    }
+  }
+
+  return {
+    publicWish,
+    wishFor,
+    /** Open wishes for the board, newest first. */
+    openWishes: () => queries.wishesWithStatus(['open'], 200),
+    /** Recently fulfilled wishes (claimed, paid or delivered), for the board's "already claimed" list. */
+    fulfilledWishes: () => queries.wishesWithStatus(['claimed', 'paid', 'delivered'], 24),
+    wishesFor: (actor: CurrentUser) => queries.wishesInProjects(actor.allProjects ? 'all' : actor.projectIds, 500),
+    wishOfOrder: (orderId: number) => queries.wishOfOrder(orderId) ?? null,
+
+    /** Posts a wish. The photo (re-encoded, metadata dropped) is kept only with consent. */
+    async post(actor: CurrentUser, form: WishForm, photo: Buffer | null, address: string | null): Promise<number> {
+      if (!inScope(actor, form.projectId) || !queries.projectExists(form.projectId)) {
+        throw new AppError('validation', 'project_not_found', undefined, { fields: { projectId: 'project_not_found' } });
+      }
+      if (photo && !form.photoConsent) throw new AppError('validation', 'wish_photo_without_consent', undefined, { fields: { photo: 'wish_photo_without_consent' } });
+      let encoded = null;
+      if (photo) {
+        try {
+          encoded = await media.encodeEvidence(photo);
+        } catch (error) {
+          if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
+          throw error;
+        }
+      }
+      return queries.transaction(() => {
+        const photoMediaId = encoded ? media.saveEvidence(encoded) : null;
+        const id = queries.insertWish({
+          projectId: form.projectId,
+          childName: form.childName,
+          childAge: form.childAge,
+          item: form.item,
+          itemEn: form.itemEn,
+          amountFen: form.amount,
+          story: form.story,
+          storyEn: form.storyEn,
+          photoMediaId,
+          photoConsent: form.photoConsent,
+          postedByUserId: actor.id,
+          createdAt: clock(),
+        });
+        audit.record({ userId: actor.id, action: 'wish.post', entityType: 'wish', entityId: id, after: { projectId: form.projectId, item: form.item, amountFen: form.amount, photo: photoMediaId !== null }, address });
+        return id;
+      });
+    },
+
+    /**
+     * One claim per wish. In ONE immediate transaction: the donation order is placed and the wish
+     * moves open → claimed only if it is still open (a conditional update); a second claimer finds
+     * it claimed, and their order is rolled back with it.
+     */
+    claim(id: number, form: ClaimForm, buyerUserId: number | null, address: string | null): { placed: PlacedOrder; wish: WishRow } {
+      return queries.transaction(() => {
+        const wish = publicWish(id);
+        if (wish.status !== 'open') throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
+        const placed = orders.placeDonation(buyerUserId, { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod }, wish.amountFen, address);
+        if (!queries.claim(id, placed.order.id)) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
+        audit.record({ userId: buyerUserId, action: 'wish.claim', entityType: 'wish', entityId: id, before: { status: 'open' }, after: { status: 'claimed', order: placed.order.number }, address });
+        return { placed, wish: queries.wishById(id)! };
+      });
+    },
+
+    /** Undoes a claim whose online payment could not be set up: the order is cancelled and the wish reopens. */
+    abandonClaim(order: OrderRow): void {
+      orders.cancelUnpaid(order, 'payment setup failed');
+    },
+
+    /** The social worker bought and handed over the item: paid → delivered, with a photo. */
+    async deliver(actor: CurrentUser, id: number, photo: Buffer, note: string | null, address: string | null): Promise<void> {
+      const wish = wishFor(actor, id);
+      if (wish.status !== 'paid') throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: wish.status } });
+      let encoded;
+      try {
+        encoded = await media.encodeEvidence(photo);
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
+        throw error;
+      }
+      queries.transaction(() => {
+        wishFor(actor, id); // still ours after the await
+        const mediaId = media.saveEvidence(encoded);
+        if (!queries.deliver(id, mediaId, note, clock())) throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: queries.wishById(id)!.status } });
+        audit.record({ userId: actor.id, action: 'wish.deliver', entityType: 'wish', entityId: id, before: { status: 'paid' }, after: { status: 'delivered', note }, address });
+      });
+    },
+
+    /** The child's photo: only with consent, only while the wish is public. */
+    photo(id: number): MediaRow {
+      const wish = publicWish(id);
+      const row = wish.photoConsent && wish.photoMediaId ? media.get(wish.photoMediaId) : null;
+      if (!row) throw new AppError('not_found', 'not_found');
+      return row;
+    },
+
+    /** The delivery photo: public with consent; otherwise for the donor and the wish's coordinators. */
+    deliveryPhoto(id: number, access: { token?: string; user?: CurrentUser | null }): MediaRow {
+      const wish = queries.wishById(id);
+      if (!wish || wish.status !== 'delivered' || !wish.deliveryPhotoMediaId) throw new AppError('not_found', 'not_found');
+      const allowed = Boolean(wish.photoConsent) || (access.user ? inScope(access.user, wish.projectId) : false) || isDonor(wish, access);
+      const row = allowed ? media.get(wish.deliveryPhotoMediaId) : null;
+      if (!row) throw new AppError('not_found', 'not_found');
+      return row;
+    },
+  };
+}
+
+export type WishesService = ReturnType<typeof createWishesService>;

@@ -1,0 +1,325 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { currentUser, requireRole } from '../accounts/guards.js';
+import { AppError } from '../errors.js';
+import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { fenToYuanInput, formatFen } from '../money.js';
+import { benefitSummary } from '../orders/benefit.js';
+import { orderNumberParams } from '../orders/orders-schemas.js';
+import type { OrdersService } from '../orders/orders-service.js';
+import { receiptQr } from '../orders/receipt-qr.js';
+import type { ReceiptService } from '../orders/receipt-service.js';
+import { csrfTokenFor } from '../plugins/security.js';
+import { formatDateTime } from '../time.js';
+import { assertVillage } from '../villages/access.js';
+import type { ImpactService, NamedHouseholds, PublicFigures } from './impact-service.js';
+import { packingSlipQuery, periodParams, receiptParams, reconciliationQuery, transactionParams } from './proof-schemas.js';
+import type { Mismatch, ReconciliationReport, ReconciliationService } from './reconciliation-service.js';
+
+export interface ProofRoutesDeps {
+  reconciliation: ReconciliationService;
+  impact: ImpactService;
+  receipts: ReceiptService;
+  orders: OrdersService;
+  villageNames: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
+  projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
+  /** Absolute base of the shop (config.publicUrl), for the receipt's QR code. */
+  publicUrl: string;
+}
+
+/** Mismatches listed on the page; the CSV has them all. */
+const MAX_LISTED = 500;
+
+/** A CSV cell: formula-looking text is defused, quotes doubled. */
+function csvText(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? '' : fenToYuanInput(fen));
+
+const channelLabel = (t: Translator, channel: string | null) => {
+  if (!channel) return '';
+  const key = `recon.channel.${channel}`;
+  return hasMessage(key) ? t(key as MessageKey) : `clearing:${channel}`;
+};
+const orderStatusLabel = (t: Translator, status: string | null) => {
+  const key = `order.status.${status ?? ''}`;
+  return status && hasMessage(key) ? t(key as MessageKey) : (status ?? '');
+};
+
+/**
+ * The proof pages: reconciliation and closing months (all-projects coordinators), the public
+ * impact page and benefit receipts, and the secretaries' packing slips with the receipt's QR code.
+ */
+export default async function proofRoutes(root: FastifyInstance, deps: ProofRoutesDeps) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { reconciliation, impact, receipts, orders } = deps;
+  const coordinator = { preHandler: requireRole('coordinator') };
+  const secretary = { preHandler: requireRole('first_secretary') };
+
+  /** The whole shop's money is reconciled by a coordinator for all projects. */
+  function allProjectsCoordinator(request: FastifyRequest) {
+    const user = currentUser(request);
+    if (!user.allProjects) throw new AppError('forbidden', 'reconciliation_forbidden');
+    return user;
+  }
+
+  function problemText(t: Translator, m: Mismatch, code: Mismatch['kind']): string {
+    const a = m.amounts;
+    const money = (fen: number | undefined) => (fen === undefined ? '—' : formatFen(fen));
+    return t(`recon.problem.${code}` as MessageKey, {
+      payment: money(a.paymentFen),
+      total: money(a.orderTotalFen),
+      clearing: money(a.clearingFen),
+      fee: money(a.feeFen),
+      feePosted: money(a.feePostedFen),
+      refund: money(a.refundFen),
+      expected: money(a.expectedFen),
+      ledger: money(a.ledgerFen),
+      difference: money(a.differenceFen),
+      status: orderStatusLabel(t, m.orderStatus),
+      channel: channelLabel(t, m.channel),
+    });
+  }
+
+  function presentMismatch(t: Translator, m: Mismatch, period: string) {
+    const txLink = (id: number) => ({ url: `/coordinator/reconciliation/transactions/${id}?period=${period}`, label: t('recon.link.posting', { id }) });
+    const links = [
+      ...(m.orderNumber ? [{ url: `/coordinator/orders/${m.orderNumber}`, label: t('recon.link.order', { number: m.orderNumber }) }] : []),
+      ...(m.txId !== null ? [txLink(m.txId)] : []),
+      ...(m.stripePaymentIntentId ? [{ url: `https://dashboard.stripe.com/payments/${encodeURIComponent(m.stripePaymentIntentId)}`, label: t('recon.link.stripe') }] : []),
+    ];
+    return {
+      kind: m.kind,
+      item: t(`recon.item.${m.item}` as MessageKey),
+      channel: channelLabel(t, m.channel),
+      problems: m.problems.map((code) => problemText(t, m, code)),
+      links,
+      strays: m.strayTxIds.map(txLink),
+    };
+  }
+
+  function presentReport(request: FastifyRequest, report: ReconciliationReport) {
+    const { t } = request;
+    return {
+      channels: report.channels.map((c) => ({
+        label: channelLabel(t, c.channel),
+        channel: c.channel,
+        payments: c.payments,
+        received: formatFen(c.receivedFen),
+        fees: formatFen(c.feesFen),
+        refunds: formatFen(c.refundsFen),
+        expected: formatFen(c.expectedMovementFen),
+        ledger: formatFen(c.ledgerMovementFen),
+        explained: formatFen(c.explainedFen),
+        unexplained: formatFen(c.unexplainedFen),
+        off: c.unexplainedFen !== 0,
+      })),
+      mismatches: report.mismatches.slice(0, MAX_LISTED).map((m) => presentMismatch(t, m, report.period)),
+      count: report.mismatches.length,
+      truncated: report.mismatches.length > MAX_LISTED,
+    };
+  }
+
+  // ---------- Reconciliation ----------
+
+  app.get('/coordinator/reconciliation', { ...coordinator, schema: { querystring: reconciliationQuery } }, async (request, reply) => {
+    const user = allProjectsCoordinator(request);
+    const { t } = request;
+    const period = request.query.period ?? reconciliation.currentPeriod();
+    const report = reconciliation.report(period);
+    reply.header('cache-control', 'no-store');
+    return reply.view('coordinator/reconciliation', {
+      title: t('recon.title', { period }),
+      section: 'reconciliation',
+      period,
+      locked: report.locked,
+      canClose: !report.locked && user.allProjects && period <= reconciliation.currentPeriod(),
+      summary: t('recon.summary', { payments: report.payments, refunds: report.refunds }),
+      ...presentReport(request, report),
+      csvUrl: `/coordinator/reconciliation.csv?period=${period}`,
+      closedPeriods: reconciliation.closedPeriods().map((l) => ({
+        url: `/coordinator/reconciliation?period=${l.period}`,
+        text: t('recon.closedRow', { period: l.period, name: l.lockedBy ?? '', time: formatDateTime(l.lockedAt) }),
+      })),
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  });
+
+  app.get('/coordinator/reconciliation.csv', { ...coordinator, schema: { querystring: reconciliationQuery } }, async (request, reply) => {
+    allProjectsCoordinator(request);
+    const { t } = request;
+    const period = request.query.period ?? reconciliation.currentPeriod();
+    const header = [
+      'recon.csv.item', 'recon.csv.status', 'recon.csv.problems', 'recon.csv.order', 'recon.csv.orderStatus', 'recon.csv.payment', 'recon.csv.channel',
+      'recon.csv.reference', 'recon.csv.confirmedAt', 'recon.csv.amount', 'recon.csv.fee', 'recon.csv.net', 'recon.csv.orderTotal', 'recon.csv.clearing',
+      'recon.csv.transaction', 'recon.csv.hash',
+    ] as const;
+    // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open across awaits.
+    const lines: string[] = [header.map((k) => csvText(t(k))).join(',')];
+    const row = (cells: (string | number | null | undefined)[]) => lines.push(cells.map((c) => (typeof c === 'number' ? String(c) : csvText(c ?? ''))).join(','));
+    const labels = { payment: t('recon.item.payment'), posting: t('recon.item.posting'), ok: t('recon.status.ok'), mismatch: t('recon.status.mismatch') };
+    const report = reconciliation.report(period, ({ row: p, problems }) =>
+      row([
+        p.paymentId === null ? labels.posting : labels.payment,
+        problems.length ? labels.mismatch : labels.ok,
+        problems.join(' '),
+        p.orderNumber,
+        p.orderStatus,
+        p.paymentId,
+        p.channel,
+        p.reference ?? p.stripeChargeId,
+        p.confirmedAt === null ? '' : formatDateTime(p.confirmedAt),
+        yuan(p.amountFen),
+        yuan(p.feeFen),
+        p.amountFen === null ? '' : yuan(p.amountFen - (p.feeFen ?? 0)),
+        yuan(p.orderTotalFen),
+        yuan(p.txClearingFen),
+        p.txId,
+        p.txHash,
+      ]),
+    );
+    for (const m of report.mismatches) {
+      if (m.item === 'payment' || m.item === 'posting') continue;
+      row([
+        t(`recon.item.${m.item}` as MessageKey),
+        t('recon.status.mismatch'),
+        m.problems.join(' '),
+        m.orderNumber,
+        m.orderStatus,
+        m.paymentId,
+        m.channel,
+        m.reference,
+        '',
+        yuan(m.amounts.refundFen ?? m.amounts.expectedFen),
+        yuan(m.amounts.feeFen),
+        '',
+        yuan(m.amounts.orderTotalFen),
+        yuan(m.amounts.clearingFen ?? m.amounts.ledgerFen),
+        m.txId,
+        m.txHash,
+      ]);
+    }
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="reconciliation-${period}.csv"`)
+      .type('text/csv; charset=utf-8')
+      .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+  });
+
+  app.get('/coordinator/reconciliation/transactions/:id', { ...coordinator, schema: { params: transactionParams, querystring: reconciliationQuery } }, async (request, reply) => {
+    allProjectsCoordinator(request);
+    const { t } = request;
+    const tx = reconciliation.transaction(request.params.id);
+    const back = request.query.period ?? tx.period;
+    return reply.view('coordinator/ledger-transaction', {
+      title: t('recon.tx.title', { id: tx.id }),
+      section: 'reconciliation',
+      tx: { ...tx, postedAt: formatDateTime(tx.postedAt), orderUrl: tx.orderNumber ? `/coordinator/orders/${tx.orderNumber}` : null },
+      entries: tx.entries.map((e) => ({ account: e.accountCode, amount: formatFen(e.amountFen), line: e.orderLineId })),
+      back: { url: `/coordinator/reconciliation?period=${back}`, label: t('recon.tx.back', { period: back }) },
+    });
+  });
+
+  app.post('/coordinator/periods/:period/close', { ...coordinator, schema: { params: periodParams } }, async (request, reply) => {
+    const { period } = request.params;
+    reconciliation.closePeriod(currentUser(request), period, request.ip);
+    reply.flash('success', request.t('recon.closed', { period }));
+    return reply.redirect(`/coordinator/reconciliation?period=${period}`, 303);
+  });
+
+  // ---------- Public proof ----------
+
+  const presentFigures = (f: PublicFigures, t: Translator) => ({
+    sales: formatFen(f.salesFen),
+    credited: formatFen(f.creditedFen),
+    paidOut: formatFen(f.paidOutFen),
+    households: t('impact.householdsCount', { count: f.households }),
+    householdCount: f.households,
+  });
+  const presentNamed = (h: NamedHouseholds | null, t: Translator) =>
+    h === null
+      ? null
+      : { named: h.named.map((n) => t('impact.namedItem', { name: n.name, amount: formatFen(n.creditedFen) })), unnamed: h.unnamed ? t('impact.unnamed', { count: h.unnamed }) : null };
+
+  app.get('/impact', { schema: { querystring: reconciliationQuery.pick({ lang: true }) } }, async (request, reply) => {
+    const { locale, t } = request;
+    const page = impact.impactPage();
+    const scope = (kind: 'projects' | 'villages') =>
+      page[kind].map((s) => ({
+        name: pickText(locale, s.subject.nameZh, s.subject.nameEn),
+        url: `/${kind}/${s.subject.slug}`,
+        figures: presentFigures(s.figures, t),
+        households: presentNamed(s.households, t),
+        credited: s.figures.creditedFen > 0,
+      }));
+    return reply.view('proof/impact', {
+      title: t('impact.title'),
+      shop: presentFigures(page.shop, t),
+      projects: scope('projects'),
+      villages: scope('villages'),
+    });
+  });
+
+  app.get('/receipts/:code', { schema: { params: receiptParams, querystring: reconciliationQuery.pick({ lang: true }) } }, async (request, reply) => {
+    const { locale, t } = request;
+    const r = receipts.receipt(request.params.code);
+    const villageName = new Map(deps.villageNames().map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
+    const projectName = new Map(deps.projects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
+    const benefit = r.benefit ? benefitSummary(r.benefit, locale, t) : [];
+    // The code in the address is the key to the page: keep it out of referrers and search engines.
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-robots-tag', 'noindex');
+    return reply.view('proof/receipt', {
+      title: t('receipt.title'),
+      status: r.status,
+      paid: r.paid,
+      cancelled: r.status === 'cancelled',
+      nothingLeft: r.paid && benefit.length === 0,
+      placedAt: formatDateTime(r.placedAt),
+      paidAt: r.paidAt !== null ? formatDateTime(r.paidAt) : null,
+      total: formatFen(r.totalFen),
+      refunded: r.refundedFen > 0 ? formatFen(r.refundedFen) : null,
+      lines: r.lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: unitLabel(t, l.unit), total: formatFen(l.lineTotalFen) })),
+      benefit,
+      payouts: r.groups.map((g) =>
+        t(`receipt.payout.${g.payout}` as MessageKey, { village: villageName.get(g.villageId) ?? '', project: projectName.get(g.projectId) ?? '', count: g.households }),
+      ),
+      posting: r.posting ? { ...r.posting, postedAt: formatDateTime(r.posting.postedAt) } : null,
+    });
+  });
+
+  // ---------- Packing slips ----------
+
+  app.get('/secretary/orders/:number/packing-slip', { ...secretary, schema: { params: orderNumberParams, querystring: packingSlipQuery } }, async (request, reply) => {
+    const { locale, t } = request;
+    const user = currentUser(request);
+    const villageId = request.query.village ?? (user.villageIds.length === 1 ? user.villageIds[0] : undefined);
+    if (villageId === undefined) throw new AppError('bad_request', 'parcel_village_required');
+    // Another village's parcel, or a number that does not exist, is "not found" alike.
+    assertVillage(user, villageId, 'order_not_found');
+    const order = orders.order(request.params.number);
+    const { lines, shipments } = orders.details(order);
+    const shipment = shipments.find((s) => s.villageId === villageId);
+    if (!shipment || !['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) throw new AppError('not_found', 'order_not_found');
+    reply.header('cache-control', 'no-store');
+    reply.header('referrer-policy', 'no-referrer');
+    return reply.view('secretary/packing-slip', {
+      title: t('slip.title', { number: order.number }),
+      printPage: true,
+      number: order.number,
+      from: t('slip.from', { village: pickText(locale, shipment.villageZh, shipment.villageEn) }),
+      recipient: { name: order.contactName, phone: order.phone, address: `${order.province} ${order.city} ${order.district} ${order.address}`, note: order.note },
+      paidAt: order.paidAt !== null ? formatDateTime(order.paidAt) : '',
+      lines: lines.filter((l) => l.villageId === villageId).map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: unitLabel(t, l.unit) })),
+      receipt: receiptQr(deps.publicUrl, order.receiptCode, t('receipt.qrLabel')),
+    });
+  });
+}
+
+function unitLabel(t: Translator, unit: string): string {
+  const key = `unit.${unit}`;
+  return hasMessage(key) ? t(key as MessageKey) : unit;
+}
+
+

@@ -1,0 +1,99 @@
+import { AppError } from '../errors.js';
+import type { LedgerReports } from '../ledger/ledger-reports.js';
+import type { VillagesService } from '../villages/villages-service.js';
+import type { BenefitInput } from './benefit.js';
+import type { OrderLineRow } from './orders-queries.js';
+import type { OrdersService } from './orders-service.js';
+import type { ReceiptQueries } from './receipt-queries.js';
+
+/** Receipt codes: 10 characters from an alphabet without look-alikes (no I, L, O, 0, 1). */
+export const RECEIPT_CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/;
+
+/** Whether the households of one village × project group have received their money. */
+export type PayoutState = 'paid' | 'partly' | 'not_yet';
+
+export interface ReceiptGroup {
+  villageId: number;
+  projectId: number;
+  households: number;
+  payout: PayoutState;
+}
+
+export interface Receipt {
+  status: string;
+  paid: boolean;
+  paidAt: number | null;
+  placedAt: number;
+  totalFen: number;
+  refundedFen: number;
+  lines: Pick<OrderLineRow, 'titleZh' | 'titleEn' | 'unit' | 'quantity' | 'lineTotalFen' | 'refundedFen'>[];
+  /** What the purchase credited (net of refunds), for benefitSummary; null when unpaid. */
+  benefit: BenefitInput | null;
+  groups: ReceiptGroup[];
+  /** The posting that credited the households ('order-paid:<orderId>'): its place in the hash chain. */
+  posting: { id: number; hash: string; prevHash: string; postedAt: number; period: string } | null;
+}
+
+/**
+ * Benefit receipts: the public page of one purchase, found by its receipt code. It says what the
+ * purchase credited to which households (through benefitSummary's consent and group-of-3 rules),
+ * whether those households have been paid out, and where the crediting posting sits in the ledger's
+ * hash chain. Nothing about the buyer leaves this service.
+ */
+export function createReceiptService(
+  queries: ReceiptQueries,
+  deps: { orders: OrdersService; reports: LedgerReports; villages: VillagesService; projects: () => { id: number; nameZh: string; nameEn: string | null }[] },
+) {
+  return {
+    receipt(code: string): Receipt {
+      const id = RECEIPT_CODE_RE.test(code) ? queries.orderIdByReceiptCode(code) : undefined;
+      if (id === undefined) throw new AppError('not_found', 'receipt_not_found');
+      const order = deps.orders.orderById(id);
+      const { lines, postings } = deps.orders.details(order);
+      const payment = postings.find((p) => p.idempotencyKey === `order-paid:${order.id}`) ?? null;
+      const paid = order.paidAt !== null && payment !== null;
+      const entries = paid ? postings.flatMap((p) => p.entries) : [];
+
+      // Households credited (net of refunds), grouped as benefitSummary groups them.
+      const lineById = new Map(lines.map((l) => [l.id, l]));
+      const perGroup = new Map<string, { villageId: number; projectId: number; credited: Map<number, number> }>();
+      for (const e of entries) {
+        if (!e.accountCode.startsWith('household:') || e.orderLineId === null) continue;
+        const line = lineById.get(e.orderLineId);
+        if (!line) continue;
+        const key = `${line.villageId}:${line.projectId}`;
+        const group = perGroup.get(key) ?? { villageId: line.villageId, projectId: line.projectId, credited: new Map<number, number>() };
+        const householdId = Number(e.accountCode.slice('household:'.length));
+        group.credited.set(householdId, (group.credited.get(householdId) ?? 0) - e.amountFen);
+        perGroup.set(key, group);
+      }
+      const householdIds = [...new Set([...perGroup.values()].flatMap((g) => [...g.credited].filter(([, fen]) => fen > 0).map(([h]) => h)))];
+      // A household whose owed balance is back to zero has been paid everything it was credited.
+      const owed = new Map(deps.reports.householdBalances(householdIds).map((b) => [b.householdId, b.owedFen]));
+      const groups: ReceiptGroup[] = [];
+      for (const g of perGroup.values()) {
+        const ids = [...g.credited].filter(([, fen]) => fen > 0).map(([h]) => h);
+        if (!ids.length) continue;
+        const settled = ids.filter((h) => (owed.get(h) ?? 0) <= 0).length;
+        groups.push({ villageId: g.villageId, projectId: g.projectId, households: ids.length, payout: settled === ids.length ? 'paid' : settled === 0 ? 'not_yet' : 'partly' });
+      }
+
+      return {
+        status: order.status,
+        paid,
+        paidAt: order.paidAt,
+        placedAt: order.createdAt,
+        totalFen: order.totalFen,
+        refundedFen: order.refundedFen,
+        lines: lines.map((l) => ({ titleZh: l.titleZh, titleEn: l.titleEn, unit: l.unit, quantity: l.quantity, lineTotalFen: l.lineTotalFen, refundedFen: l.refundedFen })),
+        benefit: paid
+          ? { lines, entries, households: deps.villages.publicHouseholds(householdIds), villages: deps.villages.villageNames(), projects: deps.projects() }
+          : null,
+        groups,
+        posting: paid && payment ? { id: payment.id, hash: payment.hash, prevHash: payment.prevHash, postedAt: payment.postedAt, period: payment.period } : null,
+      };
+    },
+  };
+}
+
+export type ReceiptService = ReturnType<typeof createReceiptService>;

@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse as Response } from 'fastify';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLedgerReports } from '../../src/ledger/ledger-reports.js';
+import { checkLedger } from '../../src/ledger/ledger-service.js';
+import { formatDate } from '../../src/time.js';
+import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { placePaidOrder } from '../helpers/orders.js';
+import { createScopedCoordinator, householdIdOf, STAFF_PASSWORD } from '../helpers/staff.js';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+
+/**
+ * Payouts to households: at most what is owed (also when two race), posted to the ledger in the
+ * same transaction, reversed once by a correcting entry, with private evidence photos.
+ * 王秀兰 (Auntie Wang) alone produces 煤窑沟土蜂蜜 (¥68.00, project 煤窑沟产业扶贫, 95% to households).
+ */
+
+let ctx: TestContext;
+let coordinator: TestBrowser;
+let wang: number;
+
+beforeEach(async () => {
+  ctx = await createTestApp();
+  coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+  wang = householdIdOf(ctx.db, '王秀兰');
+});
+
+afterEach(async () => {
+  expect(checkLedger(ctx.db).problems).toEqual([]);
+  await ctx.close();
+});
+
+const count = (table: string) => (ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const owed = (householdId = wang) => createLedgerReports(ctx.db).householdBalance(householdId).owedFen;
+const today = () => formatDate(ctx.clock.now);
+const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)" role="status">([^<]*)<\/div>/.exec(html)?.slice(1, 3) ?? null;
+const fieldError = (html: string, field: string) => new RegExp(`<p class="field-error" id="e-${field}">([^<]*)</p>`).exec(html)?.[1] ?? null;
+
+/** Two honeys: ¥136.00 of sales, 95% = ¥129.20 owed to 王秀兰. */
+async function wangEarns129_20() {
+  await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+  expect(owed()).toBe(12920);
+}
+
+function payout(fields: Record<string, string>, browser = coordinator): Promise<Response> {
+  return browser.post('/coordinator/payouts', { householdId: String(wang), method: 'bank_transfer', reference: 'ICBC-2041', paidOn: today(), ...fields }, { csrfFrom: '/coordinator' });
+}
+
+/** The payout form as the page sends it: multipart, the CSRF token in the action URL. */
+async function payoutWithFile(fields: Record<string, string>, file: { filename: string; contentType: string; data: Buffer } | null, token?: string): Promise<Response> {
+  const csrf = token ?? (await coordinator.csrfToken(`/coordinator/households/${wang}`));
+  const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries({ householdId: String(wang), method: 'wechat', reference: '', paidOn: today(), ...fields })) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="${file.filename}"\r\nContent-Type: ${file.contentType}\r\n\r\n`), file.data, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return ctx.app.inject({
+    method: 'POST',
+    url: `/coordinator/payouts?_csrf=${encodeURIComponent(csrf)}`,
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload: Buffer.concat(parts),
+    cookies: { ...coordinator.cookies },
+  });
+}
+
+const receiptPhoto = () =>
+  sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 240, g: 236, b: 220 } } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+
+describe('recording a payout', () => {
+  it('posts a balanced payout transaction in the same step, shows it on the household page and reduces what is owed', async () => {
+    await wangEarns129_20();
+    const response = await payout({ amount: '50' });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(`/coordinator/households/${wang}#payouts`);
+
+    expect(owed()).toBe(7920);
+    const row = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, method, reference, paid_on AS paidOn, reverses_payout_id AS reverses FROM payouts`).get() as Record<string, unknown>;
+    expect(row).toMatchObject({ amountFen: 5000, method: 'bank_transfer', reference: 'ICBC-2041', paidOn: today(), reverses: null });
+    const tx = ctx.db.sqlite.prepare(`SELECT id, kind, payout_id AS payoutId FROM ledger_transactions WHERE idempotency_key = ?`).get(`payout:${row.id}`) as { id: number; kind: string; payoutId: number };
+    expect(tx).toMatchObject({ kind: 'payout', payoutId: row.id });
+    const entries = ctx.db.sqlite
+      .prepare(`SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`)
+      .all(tx.id);
+    expect(entries).toEqual([
+      { code: `household:${wang}`, amountFen: 5000 },
+      { code: 'cash', amountFen: -5000 },
+    ]);
+    const audit = ctx.db.sqlite.prepare(`SELECT action, entity_id AS entityId FROM audit_log WHERE action LIKE 'payout.%'`).all();
+    expect(audit).toEqual([{ action: 'payout.create', entityId: String(row.id) }]);
+
+    const page = await coordinator.get(`/coordinator/households/${wang}`);
+    expect(flashIn(page.body)).toEqual(['success', '已登记付款 ¥50.00，账本已记账。']);
+    expect(page.body).toContain('<dd data-owed>¥79.20</dd>');
+    expect(page.body).toContain('<dd data-paid-out>¥50.00</dd>');
+    expect(page.body).toMatch(/<tr data-payout-id="\d+">[\s\S]*?¥50.00[\s\S]*?银行转账[\s\S]*?ICBC-2041/);
+    const list = await coordinator.get('/coordinator/households');
+    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-owed><strong>¥79.20</strong></td>`));
+  });
+
+  it('refuses more than is owed with 422 and a message by the amount, keeps what was typed, and writes nothing', async () => {
+    await wangEarns129_20();
+    const before = { payouts: count('payouts'), tx: count('ledger_transactions'), audit: count('audit_log') };
+    const response = await payout({ amount: '129.21', reference: '转账-0932' });
+    expect(response.statusCode).toBe(422);
+    expect(fieldError(response.body, 'amount')).toBe('付款金额超过了待付金额（¥129.20）。');
+    expect(response.body).toContain('value="129.21"');
+    expect(response.body).toContain('value="转账-0932"');
+    expect({ payouts: count('payouts'), tx: count('ledger_transactions'), audit: count('audit_log') }).toEqual(before);
+    expect(owed()).toBe(12920);
+
+    // Paying exactly what is owed is allowed; without a date, it was paid today.
+    const withoutDate = await coordinator.post('/coordinator/payouts', { householdId: String(wang), amount: '0.20', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' });
+    expect(withoutDate.statusCode).toBe(303);
+    expect(ctx.db.sqlite.prepare(`SELECT paid_on AS paidOn FROM payouts ORDER BY id DESC LIMIT 1`).get()).toEqual({ paidOn: today() });
+    expect((await payout({ amount: '129.00' })).statusCode).toBe(303);
+    expect(owed()).toBe(0);
+    expect((await payout({ amount: '0.01' })).statusCode).toBe(422);
+  });
+
+  it('shows field messages in English for an English-speaking coordinator', async () => {
+    await wangEarns129_20();
+    await coordinator.get('/coordinator?lang=en');
+    const response = await payout({ amount: 'lots', method: 'gold', paidOn: '2025-02-30' });
+    expect(response.statusCode).toBe(422);
+    expect(fieldError(response.body, 'amount')).toBe('Enter the amount paid in yuan, above 0, with at most two decimals.');
+    expect(fieldError(response.body, 'method')).toBe('Choose how it was paid.');
+    expect(fieldError(response.body, 'paidOn')).toBe('Enter the date paid in the form 2025-01-31.');
+    const future = await payout({ amount: '10', paidOn: formatDate(ctx.clock.now + 2 * 86_400_000) });
+    expect(future.statusCode).toBe(422);
+    expect(fieldError(future.body, 'paidOn')).toBe('The date paid cannot be after today.');
+    expect(count('payouts')).toBe(0);
+  });
+
+  it('lets only one of two racing payouts through when together they exceed what is owed', async () => {
+    await wangEarns129_20();
+    const token = await coordinator.csrfToken(`/coordinator/households/${wang}`);
+    const [photo1, photo2] = [await receiptPhoto(), await sharp(await receiptPhoto()).rotate(90).jpeg().toBuffer()];
+    // Both carry a photo, so both are past validation and re-encoding before either transaction runs.
+    const responses = await Promise.all([
+      payoutWithFile({ amount: '100' }, { filename: 'a.jpg', contentType: 'image/jpeg', data: photo1 }, token),
+      payoutWithFile({ amount: '100' }, { filename: 'b.jpg', contentType: 'image/jpeg', data: photo2 }, token),
+    ]);
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([303, 422]);
+    expect(count('payouts')).toBe(1);
+    expect(owed()).toBe(2920);
+    // The refused one left no evidence behind either.
+    expect(ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM media m WHERE NOT EXISTS (SELECT 1 FROM product_photos p WHERE p.list_media_id = m.id OR p.detail_media_id = m.id)`).get()).toEqual({ n: 1 });
+  });
+
+  it('answers 404 for a household outside a scoped coordinator’s projects and writes nothing', async () => {
+    await wangEarns129_20();
+    await createScopedCoordinator(ctx.db, 'chicks@xiangyi.test', ['xiaoji-kuaipao']);
+    const chicks = await signIn(ctx.app, 'chicks@xiangyi.test', STAFF_PASSWORD);
+    const response = await payout({ amount: '10' }, chicks);
+    expect(response.statusCode).toBe(404);
+    expect((await chicks.get(`/coordinator/households/${wang}`)).statusCode).toBe(404);
+    expect(count('payouts')).toBe(0);
+  });
+});
+
+describe('reversing a payout', () => {
+  it('restores what is owed with a correcting entry, and refuses a second reversal', async () => {
+    await wangEarns129_20();
+    await payout({ amount: '50' });
+    const id = (ctx.db.sqlite.prepare(`SELECT id FROM payouts`).get() as { id: number }).id;
+
+    const reversed = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' });
+    expect(reversed.statusCode).toBe(303);
+    expect(owed()).toBe(12920);
+    const rows = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, reverses_payout_id AS reverses, note FROM payouts ORDER BY id`).all() as { id: number }[];
+    expect(rows).toEqual([
+      { id, amountFen: 5000, reverses: null, note: null },
+      { id: rows[1]!.id, amountFen: -5000, reverses: id, note: '金额填错' },
+    ]);
+    const tx = ctx.db.sqlite.prepare(`SELECT id, kind, payout_id AS payoutId FROM ledger_transactions WHERE idempotency_key = ?`).get(`payout-reversal:${id}`) as { id: number; kind: string; payoutId: number };
+    expect(tx).toMatchObject({ kind: 'payout_reversal', payoutId: rows[1]!.id });
+    expect(
+      ctx.db.sqlite.prepare(`SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`).all(tx.id),
+    ).toEqual([
+      { code: `household:${wang}`, amountFen: -5000 },
+      { code: 'cash', amountFen: 5000 },
+    ]);
+    const page = await coordinator.get(`/coordinator/households/${wang}`);
+    expect(flashIn(page.body)).toEqual(['success', `付款 #${id} 已冲销，待付金额已恢复。`]);
+    expect(page.body).toContain('<dd data-paid-out>¥0.00</dd>');
+
+    const again = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '再冲一次' }, { csrfFrom: '/coordinator' });
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain('这笔付款已经冲销过了，不能重复冲销。');
+    const ofReversal = await coordinator.post(`/coordinator/payouts/${rows[1]!.id}/reverse`, { note: '冲销冲销' }, { csrfFrom: '/coordinator' });
+    expect(ofReversal.statusCode).toBe(409);
+    expect(count('payouts')).toBe(2);
+    expect(owed()).toBe(12920);
+    expect(ctx.db.sqlite.prepare(`SELECT action FROM audit_log WHERE action LIKE 'payout.%' ORDER BY id`).all()).toEqual([{ action: 'payout.create' }, { action: 'payout.reverse' }]);
+  });
+
+  it('asks for the reason of a reversal and changes nothing without one', async () => {
+    await wangEarns129_20();
+    await payout({ amount: '20' });
+    const id = (ctx.db.sqlite.prepare(`SELECT id FROM payouts`).get() as { id: number }).id;
+    const response = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '  ' }, { csrfFrom: '/coordinator' });
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toContain(`<p class="field-error" id="e-note-${id}" role="alert">请填写冲销原因。</p>`);
+    expect(count('payouts')).toBe(1);
+  });
+});
+
+describe('payout evidence', () => {
+  it('refuses a text file renamed .jpg and writes nothing', async () => {
+    await wangEarns129_20();
+    const media = count('media');
+    const response = await payoutWithFile({ amount: '30' }, { filename: 'receipt.jpg', contentType: 'image/jpeg', data: Buffer.from('this is not a photo of a receipt\n'.repeat(20)) });
+    expect(response.statusCode).toBe(422);
+    expect(fieldError(response.body, 'evidence')).toBe('只能上传 JPEG、PNG 或 WebP 格式的图片。');
+    expect(response.body).toContain('value="30"');
+    expect(count('media')).toBe(media);
+    expect(count('payouts')).toBe(0);
+    expect(owed()).toBe(12920);
+  });
+
+  it('re-encodes a receipt photo and serves it only to coordinators who may see the household', async () => {
+    await wangEarns129_20();
+    const response = await payoutWithFile({ amount: '30', reference: '收据 007' }, { filename: 'IMG_1024.JPG', contentType: 'image/jpeg', data: await receiptPhoto() });
+    expect(response.statusCode).toBe(303);
+    const row = ctx.db.sqlite.prepare(`SELECT id, evidence_media_id AS mediaId FROM payouts`).get() as { id: number; mediaId: number };
+    expect(row.mediaId).toBeGreaterThan(0);
+
+    const page = await coordinator.get(`/coordinator/households/${wang}`);
+    expect(page.body).toContain(`<a href="/coordinator/payouts/${row.id}/evidence" aria-label="付款 #${row.id} 的凭证">凭证</a>`);
+    const image = await coordinator.get(`/coordinator/payouts/${row.id}/evidence`);
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/webp');
+    expect(image.headers['cache-control']).toBe('private, no-store');
+    expect(image.rawPayload.toString('latin1', 8, 12)).toBe('WEBP');
+    expect((await sharp(image.rawPayload).metadata()).width).toBe(640);
+
+    // Not through the public media route, not to visitors, buyers, secretaries or other projects' coordinators.
+    expect((await anonymous(ctx.app).get(`/media/${row.mediaId}`)).statusCode).toBe(404);
+    const visitor = await anonymous(ctx.app).get(`/coordinator/payouts/${row.id}/evidence`);
+    expect(visitor.statusCode).toBe(303);
+    expect(visitor.headers.location).toMatch(/^\/login\?next=/);
+    expect((await (await signIn(ctx.app, 'buyer@xiangyi.test')).get(`/coordinator/payouts/${row.id}/evidence`)).statusCode).toBe(403);
+    expect((await (await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test')).get(`/coordinator/payouts/${row.id}/evidence`)).statusCode).toBe(403);
+    await createScopedCoordinator(ctx.db, 'chicks@xiangyi.test', ['xiaoji-kuaipao']);
+    const chicks = await signIn(ctx.app, 'chicks@xiangyi.test', STAFF_PASSWORD);
+    expect((await chicks.get(`/coordinator/payouts/${row.id}/evidence`)).statusCode).toBe(404);
+    await createScopedCoordinator(ctx.db, 'meiyaogou@xiangyi.test', ['meiyaogou-chanye']);
+    const own = await signIn(ctx.app, 'meiyaogou@xiangyi.test', STAFF_PASSWORD);
+    expect((await own.get(`/coordinator/payouts/${row.id}/evidence`)).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,258 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Database_ } from '../../src/db/client.js';
+import { createLedgerService } from '../../src/ledger/ledger-service.js';
+import { formatFen } from '../../src/money.js';
+import { periodOf } from '../../src/time.js';
+import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
+import { expectLedgerSound } from '../helpers/ledger.js';
+import { placePaidOrder } from '../helpers/orders.js';
+import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+
+/**
+ * Reconciling a month: every payment received is matched to its order and its ledger posting, the
+ * clearing accounts move by what was received less fees and refunds, and whatever does not match is
+ * listed (and nothing else). Closing a month locks it: later corrections post in the next month.
+ */
+
+let fake: FakeStripe;
+let ctx: TestContext;
+let coordinator: TestBrowser;
+
+beforeEach(async () => {
+  fake = await startFakeStripe();
+  ctx = await createTestApp({ env: fake.env, stripe: fake.client });
+  coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+});
+afterEach(async () => {
+  await ctx.close();
+  await fake.close();
+});
+
+const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).get(...params) as T;
+const run = (sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).run(...params);
+const period = () => periodOf(ctx.clock.now);
+const nextPeriod = (p: string) => {
+  const [y, m] = p.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+};
+const CONTACT = { name: '林晓', phone: '13800138000', province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号' };
+
+/** The mismatches a page lists: [kind, the order or posting it links to]. */
+function listedMismatches(html: string): [string, string][] {
+  const items = [...html.matchAll(/<li class="console-form" data-mismatch="([a-z_]+)">([\s\S]*?)<\/li>\n\s*(?=<li class="console-form"|<\/ul>)/g)];
+  return items.map((m) => [m[1]!, /href="\/coordinator\/orders\/(XY-[0-9-]+)"/.exec(m[2]!)?.[1] ?? /href="(\/coordinator\/reconciliation\/transactions\/\d+)/.exec(m[2]!)?.[1] ?? ''] as [string, string]).sort();
+}
+
+async function reconciliation(p = period()) {
+  const res = await coordinator.get(`/coordinator/reconciliation?period=${p}`);
+  expect(res.statusCode, res.body.slice(0, 500)).toBe(200);
+  return res.body;
+}
+
+/** A visitor checks out (bank transfer or Stripe) and leaves the order unpaid; returns its number and id. */
+async function placeUnpaid(app: App, db: Database_, paymentMethod: 'offline' | 'stripe', slug = 'meiyaogou-yuba') {
+  const buyer = anonymous(app);
+  const productId = get<{ id: number }>(`SELECT id FROM products WHERE slug = ?`, slug).id;
+  expect((await buyer.post('/cart/items', { productId: String(productId), quantity: '2' })).statusCode).toBe(303);
+  const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod });
+  expect(res.statusCode).toBe(303);
+  const row = db.sqlite.prepare(`SELECT id, number, total_fen AS totalFen FROM orders ORDER BY id DESC LIMIT 1`).get() as { id: number; number: string; totalFen: number };
+  return row;
+}
+
+/** Stripe reports the order's Checkout Session paid (a signed webhook). */
+async function stripePays(orderId: number) {
+  const session = fake.sessionOfOrder(orderId)!;
+  const event = fake.event('checkout.session.completed', fake.session(session.id));
+  const res = await ctx.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': event.signature }, payload: event.payload });
+  expect(res.statusCode).toBe(200);
+}
+
+describe('the reconciliation of a clean month', () => {
+  it('matches bank transfers, a Stripe payment with its fee, and a refund, and reports no mismatch', async () => {
+    const a = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 3 }, { slug: 'tiger-head-shoes', quantity: 1 }]);
+    const online = await placeUnpaid(ctx.app, ctx.db, 'stripe');
+    await stripePays(online.id);
+    const refund = await coordinator.post(`/coordinator/orders/${a.number}/refund`, { amount: '10', reason: '少发了一罐' }, { csrfFrom: '/coordinator' });
+    expect(refund.statusCode).toBe(303);
+
+    const html = await reconciliation();
+    expect(listedMismatches(html)).toEqual([]);
+    expect(html).toContain('data-clean');
+    expect(html).toContain('本月共有 3 笔到账、1 笔退款记录。');
+    // The Stripe clearing account moved by the payment less its fee, as the ledger says.
+    const fee = fake.feeFor(online.totalFen);
+    const stripeRow = /<tr data-channel="stripe">([\s\S]*?)<\/tr>/.exec(html)![1]!;
+    expect(stripeRow).toContain(formatFen(online.totalFen - fee));
+    expect(stripeRow).not.toContain('badge-warn');
+    expectLedgerSound(ctx.db);
+  });
+
+  it('defaults to the current month (China time) and refuses a period that is not YYYY-MM with 400', async () => {
+    const res = await coordinator.get('/coordinator/reconciliation');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`<h1>${period()} 对账</h1>`);
+    for (const bad of ['2026-13', '2026-00', '26-01', 'abc', '2026-1']) {
+      expect((await coordinator.get(`/coordinator/reconciliation?period=${bad}`)).statusCode, bad).toBe(400);
+      expect((await coordinator.get(`/coordinator/reconciliation.csv?period=${bad}`)).statusCode, bad).toBe(400);
+    }
+  });
+
+  it('is for coordinators of all projects only', async () => {
+    expect((await anonymous(ctx.app).get('/coordinator/reconciliation')).statusCode).toBe(303);
+    const buyer = await signIn(ctx.app, 'buyer@xiangyi.test');
+    expect((await buyer.get('/coordinator/reconciliation')).statusCode).toBe(403);
+    await createScopedCoordinator(ctx.db, 'scoped@xiangyi.test', ['xiaoji-kuaipao']);
+    const scoped = await signIn(ctx.app, 'scoped@xiangyi.test', STAFF_PASSWORD);
+    expect((await scoped.get('/coordinator/reconciliation')).statusCode).toBe(403);
+    expect((await scoped.get('/coordinator/reconciliation.csv')).statusCode).toBe(403);
+    expect((await scoped.post(`/coordinator/periods/${period()}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(403);
+    expect(get<{ n: number }>(`SELECT count(*) AS n FROM period_locks`).n).toBe(0);
+  });
+});
+
+describe('planted mismatches', () => {
+  it('are each flagged, with links, and nothing else is', async () => {
+    const clean = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    const shortPaid = await placePaidOrder(ctx, [{ slug: 'meiyaogou-yuba', quantity: 3 }]);
+    expect(listedMismatches(await reconciliation())).toEqual([]);
+
+    // 1. A Stripe payment that succeeded for an order that had been cancelled.
+    const late = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-walnuts');
+    expect((await coordinator.post(`/coordinator/orders/${late.number}/cancel`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    run(
+      `INSERT INTO payments (order_id, channel, status, amount_fen, fee_fen, stripe_payment_intent_id, stripe_charge_id, confirmed_at, created_at)
+       VALUES (?, 'stripe', 'succeeded', ?, 251, 'pi_late', 'ch_late', ?, ?)`,
+      late.id, late.totalFen, ctx.clock.now, ctx.clock.now,
+    );
+    // 2. An order marked paid with no payment behind it.
+    const unbacked = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
+    run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unbacked.id);
+    // 3. A payment whose amount differs from its order's total (and the ledger's clearing debit).
+    run(`UPDATE payments SET amount_fen = amount_fen - 100 WHERE order_id = ?`, shortPaid.orderId);
+    // 4. The bank clearing account moved by a posting that is no payment, refund or fee.
+    const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
+    const stray = ctx.db.sqlite.transaction(() =>
+      ledger.post({ idempotencyKey: 'manual:stray-1', kind: 'adjustment', entries: [{ account: { kind: 'clearing', channel: 'bank' }, amountFen: 500 }, { account: { kind: 'operations' }, amountFen: -500 }] }),
+    )().transaction;
+
+    const html = await reconciliation();
+    expect(listedMismatches(html)).toEqual(
+      [
+        ['amount_mismatch', shortPaid.number],
+        ['clearing_off', `/coordinator/reconciliation/transactions/${stray.id}`],
+        ['order_paid_without_payment', unbacked.number],
+        ['payment_order_not_paid', late.number],
+      ].sort(),
+    );
+    expect(html).not.toContain(clean.number);
+    expect(html).toContain('对不上的项目（4）');
+    expect(html).toContain('金额对不上：付款 ');
+    expect(html).toContain('href="https://dashboard.stripe.com/payments/pi_late"');
+    // Only the bank account is off, by exactly the stray ¥5; the late Stripe payment is explained by its own line.
+    expect(/<tr data-channel="bank">[\s\S]*?badge-warn">-¥5.00</.test(html)).toBe(true);
+    expect(/<tr data-channel="stripe">[\s\S]*?<\/tr>/.exec(html)![0]).not.toContain('badge-warn');
+
+    // The posting's page shows its entries and hash.
+    const tx = await coordinator.get(`/coordinator/reconciliation/transactions/${stray.id}?period=${period()}`);
+    expect(tx.statusCode).toBe(200);
+    expect(tx.body).toContain(stray.hash);
+    expect(tx.body).toContain('clearing:bank');
+    expect((await coordinator.get('/coordinator/reconciliation/transactions/999999')).statusCode).toBe(404);
+  });
+
+  it('flags a ledger payment posting with no payment row, a payment never posted, and a refund posting without a refund', async () => {
+    const noRow = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    const refunded = await placePaidOrder(ctx, [{ slug: 'meiyaogou-yuba', quantity: 2 }]);
+    expect((await coordinator.post(`/coordinator/orders/${refunded.number}/refund`, { amount: '5', reason: '破损' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    run(`DELETE FROM payments WHERE order_id = ?`, noRow.orderId);
+    run(`UPDATE refunds SET status = 'failed' WHERE order_id = ?`, refunded.orderId);
+    const unposted = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
+    run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unposted.id);
+    run(`INSERT INTO payments (order_id, channel, status, amount_fen, reference, confirmed_at, created_at) VALUES (?, 'bank', 'succeeded', ?, 'BANK-X', ?, ?)`, unposted.id, unposted.totalFen, ctx.clock.now, ctx.clock.now);
+
+    expect(listedMismatches(await reconciliation())).toEqual(
+      [
+        ['payment_without_posting', unposted.number],
+        ['posting_without_payment', noRow.number],
+        ['posting_without_refund', refunded.number],
+      ].sort(),
+    );
+  });
+
+  it('flags a Stripe payment that arrived after its order had been cancelled (the webhook records it, nothing is posted)', async () => {
+    const order = await placeUnpaid(ctx.app, ctx.db, 'stripe');
+    expect((await coordinator.post(`/coordinator/orders/${order.number}/cancel`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    await stripePays(order.id);
+    expect(get<{ status: string }>(`SELECT status FROM payments WHERE order_id = ?`, order.id).status).toBe('succeeded');
+    expect(listedMismatches(await reconciliation())).toEqual([['payment_order_not_paid', order.number]]);
+  });
+});
+
+describe('the CSV export', () => {
+  it('is UTF-8 with a byte-order mark, one row per payment with its match, then the other mismatches', async () => {
+    const paid = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }], { reference: 'ICBC-20261125-77' });
+    const unbacked = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
+    run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unbacked.id);
+
+    const res = await coordinator.get(`/coordinator/reconciliation.csv?period=${period()}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="reconciliation-${period()}.csv"`);
+    expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const [header, ...rows] = res.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(header).toBe('项目,状态,问题,订单号,订单状态,付款编号,渠道,转账附言 / Stripe 编号,到账时间,付款金额（元）,手续费（元）,净额（元）,订单总额（元）,账本清算金额（元）,账本记录编号,账本记录哈希');
+    expect(rows).toHaveLength(2);
+    const payment = rows.find((r) => r.includes(paid.number))!.split(',');
+    const total = get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, paid.orderId).totalFen;
+    const tx = get<{ id: number; hash: string }>(`SELECT id, hash FROM ledger_transactions WHERE idempotency_key = ?`, `order-paid:${paid.orderId}`);
+    expect(payment.slice(0, 8)).toEqual(['付款', '一致', '', paid.number, 'paid', payment[5], 'bank', 'ICBC-20261125-77']);
+    expect(payment.slice(9)).toEqual([(total / 100).toFixed(2), '0.00', (total / 100).toFixed(2), (total / 100).toFixed(2), (total / 100).toFixed(2), String(tx.id), tx.hash]);
+    expect(rows.find((r) => r.includes(unbacked.number))).toMatch(/^订单,不一致,order_paid_without_payment,/);
+  });
+});
+
+describe('closing a month', () => {
+  it('locks the month: a later refund of an order paid in it posts in the next period, and both months still reconcile', async () => {
+    const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    const p = period();
+    const before = await reconciliation(p);
+    expect(before).toContain(`结账 ${p}`);
+    expect(before).toContain('还没有结账的月份。');
+
+    const closed = await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' });
+    expect(closed.statusCode).toBe(303);
+    expect(closed.headers.location).toBe(`/coordinator/reconciliation?period=${p}`);
+    expect(get<{ n: number }>(`SELECT count(*) AS n FROM period_locks WHERE period = ?`, p).n).toBe(1);
+    const audit = get<{ userEmail: string; summary: string }>(
+      `SELECT u.email AS userEmail, a.summary FROM audit_log a JOIN users u ON u.id = a.user_id WHERE a.action = 'period.close' AND a.entity_id = ?`, p,
+    );
+    expect(audit.userEmail).toBe('coordinator@xiangyi.test');
+
+    const after = await reconciliation(p);
+    expect(after).toContain('data-period-state="closed"');
+    expect(after).not.toContain(`action="/coordinator/periods/${p}/close"`);
+    expect(/<ul data-closed-periods><li><a href="\/coordinator\/reconciliation\?period(?:=|&#x3D;)(\d{4}-\d{2})">/.exec(after)?.[1]).toBe(p);
+
+    // The clock has not left the month, yet the refund lands in the next one.
+    expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蜂蜜结晶' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    const refund = get<{ period: string; postedAt: number }>(`SELECT period, posted_at AS postedAt FROM ledger_transactions WHERE kind = 'refund' AND order_id = ?`, order.orderId);
+    expect(periodOf(refund.postedAt)).toBe(p);
+    expect(refund.period).toBe(nextPeriod(p));
+    expect(listedMismatches(await reconciliation(p))).toEqual([]);
+    const next = await reconciliation(nextPeriod(p));
+    expect(listedMismatches(next)).toEqual([]);
+    expect(next).toContain('本月共有 0 笔到账、1 笔退款记录。');
+    expectLedgerSound(ctx.db);
+
+    // Closing twice is a conflict; a month not yet begun cannot be closed; a malformed one does not exist.
+    expect((await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(409);
+    expect((await coordinator.post(`/coordinator/periods/${nextPeriod(nextPeriod(p))}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(409);
+    expect((await coordinator.post('/coordinator/periods/2026-13/close', {}, { csrfFrom: '/coordinator' })).statusCode).toBe(404);
+    expect(get<{ n: number }>(`SELECT count(*) AS n FROM period_locks`).n).toBe(1);
+  });
+});
