@@ -113,10 +113,12 @@ for (const c of signed.cookies) cookies[c.name] = c.value;
 
 for (const url of [`/coordinator/reconciliation?period=${period}`, `/coordinator/reconciliation.csv?period=${period}`, `/coordinator/reconciliation?period=${period}`]) {
   t = performance.now();
+  const cpu = process.cpuUsage();
   const res = await app.inject({ method: 'GET', url, cookies });
   const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
   const mismatches = /对不上的项目（(\d+)）/.exec(res.body)?.[1];
-  console.log(`${url}: ${res.statusCode}, ${(res.rawPayload.length / 1e6).toFixed(1)} MB, ${ms.toFixed(0)} ms${mismatches ? `, ${mismatches} mismatches` : ''}`);
+  console.log(`${url}: ${res.statusCode}, ${(res.rawPayload.length / 1e6).toFixed(1)} MB, ${ms.toFixed(0)} ms (CPU ${((used.user + used.system) / 1000).toFixed(0)} ms)${mismatches ? `, ${mismatches} mismatches` : ''}`);
 }
 await app.close();
 db.close();

@@ -244,6 +244,17 @@ interface Figure {
 async function main(): Promise<void> {
   const startedAt = new Date();
   const workDir = mkdtempSync(join(tmpdir(), 'xiangyi-bench-'));
+  try {
+    await measure(startedAt, workDir);
+  } finally {
+    stopAll();
+    if (settings.keep) say(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  }
+  say(`done in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+}
+
+async function measure(startedAt: Date, workDir: string): Promise<void> {
   const dbPath = join(workDir, 'xiangyi.db');
   say(`mode ${settings.mode}; scale ${JSON.stringify(settings.scale)}; work dir ${workDir}; ${cpus().length} cores; load ${load1()}`);
 
@@ -542,9 +553,6 @@ async function main(): Promise<void> {
     console.log('by function:');
     for (const l of profile.functions.slice(0, 25)) console.log(`${String(l.ms).padStart(7)} ms ${l.percent.toFixed(1).padStart(5)}%  ${l.what}`);
   }
-  if (settings.keep) say(`kept ${workDir}`);
-  else rmSync(workDir, { recursive: true, force: true });
-  say(`done in ${((performance.now() - began) / 1000).toFixed(1)} s`);
 }
 
 function pickLoad(r: LoadResult) {

@@ -115,7 +115,8 @@ function buildServices(config: Config, deps: AppDeps) {
   const impact = createImpactService({ reports: ledgerReports, villages, projects: () => catalog.projects() });
   const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
-  const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog });
+  const userByEmail = (email: string) => accounts.listUsers().find((u) => u.email === normaliseEmail(email));
+  const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog, userByEmail });
   const outlets = createOutletsService(deps.db, {
     clock,
     audit,
@@ -123,7 +124,7 @@ function buildServices(config: Config, deps: AppDeps) {
     products,
     codes: createPickupCodes(config.sessionSecret),
     recordPayment: (p) => paymentsQueries.insertPayment({ orderId: p.orderId, channel: p.channel, status: 'succeeded', amountFen: p.amountFen, reference: null, confirmedByUserId: p.userId, confirmedAt: p.now, now: p.now }),
-    userByEmail: (email) => accounts.listUsers().find((u) => u.email === normaliseEmail(email)),
+    userByEmail,
   });
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [

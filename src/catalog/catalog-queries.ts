@@ -236,14 +236,9 @@ export function createCatalogQueries(db: Database_) {
       return prepared(`SELECT 1 FROM projects WHERE slug = ?`).get(slug) !== undefined;
     },
 
+    /** Counts of the catalogue; the money figures and households reached come from the ledger (ledger-reports). */
     villageFigures(villageId: number) {
-      return prepared(
-        `SELECT
-           (SELECT count(*) FROM households WHERE village_id = @id) AS households,
-           (SELECT count(*) FROM producers WHERE village_id = @id) AS producers,
-           (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-             WHERE ol.village_id = @id AND o.paid_at IS NOT NULL) AS salesFen`,
-      ).get({ id: villageId }) as { households: number; producers: number; salesFen: number };
+      return prepared(`SELECT (SELECT count(*) FROM producers WHERE village_id = @id) AS producers`).get({ id: villageId }) as { producers: number };
     },
 
     villageProducers(villageId: number) {
@@ -255,12 +250,8 @@ export function createCatalogQueries(db: Database_) {
 
     projectFigures(projectId: number) {
       return prepared(
-        `SELECT
-           (SELECT count(*) FROM project_households WHERE project_id = @id) AS households,
-           (SELECT count(DISTINCT pr.village_id) FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.project_id = @id AND p.published = 1) AS villages,
-           (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-             WHERE ol.project_id = @id AND o.paid_at IS NOT NULL) AS salesFen`,
-      ).get({ id: projectId }) as { households: number; villages: number; salesFen: number };
+        `SELECT (SELECT count(DISTINCT pr.village_id) FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.project_id = @id AND p.published = 1) AS villages`,
+      ).get({ id: projectId }) as { villages: number };
     },
 
     projectVillages(projectId: number) {
@@ -271,17 +262,11 @@ export function createCatalogQueries(db: Database_) {
       ).all(projectId) as { slug: string; nameZh: string; nameEn: string | null }[];
     },
 
-    /** Headline figures for the home page. */
+    /** Headline counts for the home page (sales and households reached come from the ledger). */
     shopFigures() {
       return prepared(
-        `SELECT
-           (SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-             WHERE o.paid_at IS NOT NULL) AS salesFen,
-           (SELECT count(DISTINCT pm.household_id) FROM producer_members pm
-             JOIN products p ON p.producer_id = pm.producer_id WHERE p.published = 1) AS households,
-           (SELECT count(*) FROM villages) AS villages,
-           (SELECT count(*) FROM products WHERE published = 1) AS products`,
-      ).get() as { salesFen: number; households: number; villages: number; products: number };
+        `SELECT (SELECT count(*) FROM villages) AS villages, (SELECT count(*) FROM products WHERE published = 1) AS products`,
+      ).get() as { villages: number; products: number };
     },
   };
 }

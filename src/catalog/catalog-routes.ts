@@ -22,15 +22,18 @@ export interface LedgerFigures {
   villageFigures(villageId: number): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
 }
 
-/** A page's figures; sales and households reached come from the ledger when it is given (the app always gives it). */
-function presentFigures<T extends { salesFen: number }>(base: T, ledger: ReturnType<LedgerFigures['shopFigures']> | undefined) {
-  const merged = ledger
-    ? { ...base, salesFen: ledger.salesFen, households: ledger.households, credited: formatFen(ledger.creditedFen), paidOut: formatFen(ledger.paidOutFen) }
-    : base;
-  return { ...merged, sales: formatFen(merged.salesFen) };
+/** A page's figures: the catalogue's counts with the ledger's money figures and households reached. */
+function presentFigures<T extends object>(counts: T, ledger: ReturnType<LedgerFigures['shopFigures']>) {
+  return {
+    ...counts,
+    households: ledger.households,
+    sales: formatFen(ledger.salesFen),
+    credited: formatFen(ledger.creditedFen),
+    paidOut: formatFen(ledger.paidOutFen),
+  };
 }
 
-export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures?: LedgerFigures }) {
+export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures: LedgerFigures }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
 
@@ -42,7 +45,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
       featured: home.featured.map((r) => presentCard(r, locale, t)),
       projects: home.projects.map((p) => presentProject(p, locale)),
       villages: home.villages.map((v) => presentVillage(v, locale)),
-      figures: presentFigures(home.figures, opts.figures?.shopFigures()),
+      figures: presentFigures(home.figures, opts.figures.shopFigures()),
     });
   });
 
@@ -112,7 +115,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     return reply.view('catalog/village', {
       title: village.name,
       village: { ...village, story: pickText(locale, page.village.storyZh, page.village.storyEn) },
-      figures: presentFigures(page.figures, opts.figures?.villageFigures(page.village.id)),
+      figures: presentFigures(page.figures, opts.figures.villageFigures(page.village.id)),
       producers: page.producers.map((pr) => ({
         name: pickText(locale, pr.nameZh, pr.nameEn),
         kind: pr.kind,
@@ -138,7 +141,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
             ops: bp(page.splitRule.operationsBp),
           })
         : null,
-      figures: presentFigures(page.figures, opts.figures?.projectFigures(page.project.id)),
+      figures: presentFigures(page.figures, opts.figures.projectFigures(page.project.id)),
       villages: page.villages.map((v) => ({ url: `/villages/${v.slug}`, name: pickText(locale, v.nameZh, v.nameEn) })),
       products: page.products.map((r) => presentCard(r, locale, t)),
       productsUrl: listingUrl({}, { project: project.slug }),

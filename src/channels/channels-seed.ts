@@ -73,15 +73,15 @@ const LOTS = [
   {
     productSlug: 'meiyaogou-honey',
     lots: [
-      { code: 'MYG-HONEY-SPRING', harvestedDaysAgo: 150, share: 20, households: ['wang-honey', 'zhang-eggs', 'meiyaogou-private'], notes: '春季槐花、荆条混合蜜，成熟蜜封盖后取。' },
+      { code: 'MYG-HONEY-SPRING', harvestedDaysAgo: 190, share: 20, households: ['wang-honey', 'zhang-eggs', 'meiyaogou-private'], notes: '春季槐花、荆条混合蜜，成熟蜜封盖后取。' },
       { code: 'MYG-HONEY-AUTUMN', harvestedDaysAgo: 40, share: null, households: ['wang-honey'], notes: '秋季百花蜜，天冷后会自然结晶。' },
     ],
   },
   {
     productSlug: 'tuyao-tea',
     lots: [
-      { code: 'MM-TEA-MINGQIAN', harvestedDaysAgo: 200, share: 100, households: ['pan-tea', 'zhao-tea', 'deng-tea', 'mingmei-private'], notes: '明前春茶，一芽两叶手工采摘，大铁锅杀青。' },
-      { code: 'MM-TEA-YUQIAN', harvestedDaysAgo: 180, share: null, households: ['pan-tea', 'zhao-tea'], notes: '雨前春茶。' },
+      { code: 'MM-TEA-MINGQIAN', harvestedDaysAgo: 235, share: 100, households: ['pan-tea', 'zhao-tea', 'deng-tea', 'mingmei-private'], notes: '明前春茶，一芽两叶手工采摘，大铁锅杀青。' },
+      { code: 'MM-TEA-YUQIAN', harvestedDaysAgo: 218, share: null, households: ['pan-tea', 'zhao-tea'], notes: '雨前春茶。' },
     ],
   },
 ] as const;

@@ -90,6 +90,9 @@ export function createInstitutionalQueries(db: Database_) {
       ),
     insertMember: (organizationId: number, userId: number) => q(`INSERT INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(organizationId, userId),
     memberCount: (organizationId: number) => (q(`SELECT count(*) AS n FROM organization_members WHERE organization_id = ?`).get(organizationId) as { n: number }).n,
+    allOrganizations: () => q(`SELECT ${ORG_COLUMNS} FROM organizations o ORDER BY o.name`).all() as OrganizationRow[],
+    memberEmails: (organizationId: number) =>
+      (q(`SELECT u.email FROM organization_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = ? ORDER BY u.email`).all(organizationId) as { email: string }[]).map((r) => r.email),
 
     // ----- quotas -----
     /** The organisation's quota for a calendar year, fen; undefined when none is set. */

@@ -9,13 +9,13 @@ import { unitLabel } from '../catalog/catalog-presenter.js';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { pickText, type MessageKey } from '../i18n/i18n.js';
-import { formatFen } from '../money.js';
+import { fenToYuanInput, formatFen } from '../money.js';
 import type { Clock } from '../clock.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { setLocal } from '../plugins/request-context.js';
 import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '../time.js';
 import { fieldMessagesOf, isFormError, messageOf } from './channel-forms.js';
-import { idParams, invoicesQuerySchema, organizationFormSchema, quoteAcceptSchema, quoteAnswerSchema, quoteRequestSchema } from './institutional-schemas.js';
+import { idParams, invoicesQuerySchema, memberFormSchema, organizationFormSchema, quoteAcceptSchema, quoteAnswerSchema, quotaFormSchema, quoteRequestSchema } from './institutional-schemas.js';
 import { csvCell, csvYuan, cstYearOf, type InstitutionalService, type QuoteView } from './institutional-service.js';
 
 const slugParams = z.object({ slug: z.string().min(1).max(120) });
@@ -244,6 +244,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   // ---------- The first secretary answers ----------
 
   const secretaryOnly = { preHandler: requireRole('first_secretary') };
+  const coordinatorOnly = { preHandler: requireRole('coordinator') };
 
   function renderSecretaryQuotes(request: FastifyRequest, reply: FastifyReply, failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null, status = 200) {
     const { t } = request;
@@ -293,9 +294,61 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     return reply.redirect('/secretary/quotes', 303);
   });
 
-  // ---------- The accountant's invoice export ----------
+  // ---------- Organisations, their quotas and buyers (coordinator) ----------
 
-  const coordinatorOnly = { preHandler: requireRole('coordinator') };
+  function renderOrganizations(request: FastifyRequest, reply: FastifyReply, failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null, status = 200) {
+    const { t } = request;
+    const year = cstYearOf(deps.clock());
+    return reply.code(status).view('channels/coordinator-organizations', {
+      title: t('org.coordinatorTitle'),
+      section: 'organizations',
+      organizations: institutional.organizationsForCoordinator(currentUser(request)).map(({ organization: org, members, quota }) => {
+        const mine = failed?.id === org.id;
+        return {
+          id: org.id,
+          name: org.name,
+          creditCode: org.creditCode,
+          members,
+          quotaText:
+            quota.quotaFen === null
+              ? t('org.quota.none', { year: quota.year })
+              : t('org.quota.summary', { year: quota.year, quota: formatFen(quota.quotaFen), spent: formatFen(quota.spentFen), remaining: formatFen(quota.remainingFen ?? 0) }),
+          values: mine ? failed!.values : { year: String(year), amount: quota.quotaFen === null ? '' : fenToYuanInput(quota.quotaFen) },
+          fields: mine ? failed!.fields : {},
+        };
+      }),
+      csrfToken: csrfTokenFor(request, reply),
+    });
+  }
+
+  app.get('/coordinator/organizations', { ...coordinatorOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => renderOrganizations(request, reply));
+
+  app.post('/coordinator/organizations/:id/quota', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const values = typedValues(request.body);
+    const form = parseForm(quotaFormSchema, request.body, request.t);
+    if (!form.ok) return renderOrganizations(request, reply, { id, values, fields: form.fields }, 422);
+    institutional.setQuota(currentUser(request), id, form.data.year, form.data.amount, request.ip);
+    reply.flash('success', request.t('org.quotaSaved', { year: form.data.year, amount: formatFen(form.data.amount) }));
+    return reply.redirect('/coordinator/organizations', 303);
+  });
+
+  app.post('/coordinator/organizations/:id/members', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const values = typedValues(request.body);
+    const form = parseForm(memberFormSchema, request.body, request.t);
+    if (!form.ok) return renderOrganizations(request, reply, { id, values, fields: form.fields }, 422);
+    try {
+      institutional.addMember(currentUser(request), id, form.data.email, request.ip);
+    } catch (error) {
+      if (isFormError(error) && error.details.fields) return renderOrganizations(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
+      throw error;
+    }
+    reply.flash('success', request.t('org.memberAdded', { email: form.data.email }));
+    return reply.redirect('/coordinator/organizations', 303);
+  });
+
+  // ---------- The accountant's invoice export ----------
 
   function periodRange(period: string | undefined) {
     const p = period ?? periodOf(deps.clock());

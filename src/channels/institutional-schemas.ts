@@ -81,3 +81,30 @@ export const invoicesQuerySchema = z.object({
   period: z.preprocess(blank, z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM').optional()),
   lang: z.preprocess(blank, z.string().max(16).optional()),
 });
+
+/** POST /coordinator/organizations/:id/quota: a year and the quota in yuan. */
+export const quotaFormSchema = z.object({
+  year: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .regex(/^20[0-9]{2}$/, 'errors.quota_year_invalid')
+    .transform(Number)
+    .pipe(z.number().min(2000, 'errors.quota_year_invalid').max(2100, 'errors.quota_year_invalid')),
+  amount: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .transform((v, ctx) => {
+      const fen = parseYuanToFen(v);
+      if (fen === null) {
+        ctx.addIssue({ code: 'custom', message: 'validation.price' });
+        return z.NEVER;
+      }
+      return fen;
+    }),
+});
+
+/** POST /coordinator/organizations/:id/members */
+export const memberFormSchema = z.object({
+  email: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(254, 'validation.email').pipe(z.email({ error: 'validation.email' })),
+});

@@ -1,3 +1,4 @@
+import type { Role } from '../accounts/schema.js';
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -46,7 +47,17 @@ export type QuoteView = QuoteRow & { effectiveStatus: QuoteRow['status']; validU
  * accept the answer as an order at the quoted price with a 发票 request, and the accountant's
  * export of those requests. Every call checks the object against the actor.
  */
-export function createInstitutionalService(db: Database_, deps: { clock: Clock; audit: AuditService; orders: OrdersService; catalog: CatalogService }) {
+export function createInstitutionalService(
+  db: Database_,
+  deps: {
+    clock: Clock;
+    audit: AuditService;
+    orders: OrdersService;
+    catalog: CatalogService;
+    /** Finds an account by email, for adding buyers to an organisation. */
+    userByEmail: (email: string) => { id: number; role: Role } | undefined;
+  },
+) {
   const queries = createInstitutionalQueries(db);
   const { clock, audit, orders } = deps;
 
@@ -114,8 +125,8 @@ export function createInstitutionalService(db: Database_, deps: { clock: Clock; 
 
     /**
      * A buyer without an organisation registers one and becomes its first member. A credit code
-     * already registered cannot be claimed again (its members or a coordinator add people); the
-     * yearly quota is set by coordinators, never by the buyer.
+     * already registered cannot be claimed again (a coordinator adds further buyers); the yearly
+     * quota is set by coordinators, never by the buyer.
      */
     registerOrganization(user: CurrentUser, form: OrganizationForm, address: string | null): number {
       if (user.role !== 'buyer') throw new AppError('forbidden', 'forbidden');
@@ -131,14 +142,35 @@ export function createInstitutionalService(db: Database_, deps: { clock: Clock; 
       });
     },
 
-    /** A coordinator (or the demo seed) sets an organisation's yearly quota, fen. */
+    /** Every organisation with its members and this year's quota, for coordinators. */
+    organizationsForCoordinator(actor: CurrentUser) {
+      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
+      const year = cstYearOf(clock());
+      return queries.allOrganizations().map((org) => ({ organization: org, members: queries.memberEmails(org.id), quota: quotaStatus(org.id, year) }));
+    },
+
+    /** A coordinator sets an organisation's quota for a year, fen. */
     setQuota(actor: CurrentUser, organizationId: number, year: number, quotaFen: number, address: string | null): void {
-      if (actor.role !== 'coordinator' && actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
+      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
       if (!queries.organizationById(organizationId)) throw new AppError('not_found', 'organization_not_found');
       queries.transaction(() => {
         const before = queries.quotaOf(organizationId, year) ?? null;
         queries.setQuota(organizationId, year, quotaFen);
         audit.record({ userId: actor.id, action: 'organization.quota', entityType: 'organization', entityId: organizationId, before: { year, quotaFen: before }, after: { year, quotaFen }, address });
+      });
+    },
+
+    /** A coordinator adds a buyer account (one not acting for another organisation) to an organisation. */
+    addMember(actor: CurrentUser, organizationId: number, email: string, address: string | null): void {
+      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
+      if (!queries.organizationById(organizationId)) throw new AppError('not_found', 'organization_not_found');
+      const user = deps.userByEmail(email);
+      if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
+      if (user.role !== 'buyer') throw new AppError('validation', 'organization_member_buyer', undefined, { fields: { email: 'organization_member_buyer' } });
+      queries.transaction(() => {
+        if (queries.organizationOfUser(user.id)) throw new AppError('conflict', 'organization_member_elsewhere', undefined, { fields: { email: 'organization_member_elsewhere' } });
+        queries.insertMember(organizationId, user.id);
+        audit.record({ userId: actor.id, action: 'organization.member_add', entityType: 'organization', entityId: organizationId, after: { userId: user.id }, address });
       });
     },
 

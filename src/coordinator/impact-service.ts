@@ -22,13 +22,6 @@ export interface NamedHouseholds {
   unnamed: number;
 }
 
-export interface ImpactScope<T> {
-  subject: T;
-  figures: PublicFigures;
-  /** Null when the group is smaller than MIN_NAMED_GROUP: the page shows totals only. */
-  households: NamedHouseholds | null;
-}
-
 /**
  * The public proof of benefit: sales, amounts credited and paid out to households, and households
  * reached, all summed from the ledger (ledger-reports), per project, per village and for the shop.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
+import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { AppError } from '../errors.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
@@ -155,50 +156,56 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       'recon.csv.reference', 'recon.csv.confirmedAt', 'recon.csv.amount', 'recon.csv.fee', 'recon.csv.net', 'recon.csv.orderTotal', 'recon.csv.clearing',
       'recon.csv.transaction', 'recon.csv.hash',
     ] as const;
-    // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open across awaits.
+    // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open
+    // across awaits. Free text (labels, transfer references) is escaped; the other cells are
+    // machine values (order numbers, ids, amounts in yuan, hex hashes) written as they are.
     const lines: string[] = [header.map((k) => csvText(t(k))).join(',')];
-    const row = (cells: (string | number | null | undefined)[]) => lines.push(cells.map((c) => (typeof c === 'number' ? String(c) : csvText(c ?? ''))).join(','));
-    const labels = { payment: t('recon.item.payment'), posting: t('recon.item.posting'), ok: t('recon.status.ok'), mismatch: t('recon.status.mismatch') };
-    const report = reconciliation.report(period, ({ row: p, problems }) =>
-      row([
-        p.paymentId === null ? labels.posting : labels.payment,
-        problems.length ? labels.mismatch : labels.ok,
-        problems.join(' '),
-        p.orderNumber,
-        p.orderStatus,
-        p.paymentId,
-        p.channel,
-        p.reference ?? p.stripeChargeId,
-        p.confirmedAt === null ? '' : formatDateTime(p.confirmedAt),
-        yuan(p.amountFen),
-        yuan(p.feeFen),
-        p.amountFen === null ? '' : yuan(p.amountFen - (p.feeFen ?? 0)),
-        yuan(p.orderTotalFen),
-        yuan(p.txClearingFen),
-        p.txId,
-        p.txHash,
-      ]),
-    );
+    const labels = { payment: csvText(t('recon.item.payment')), posting: csvText(t('recon.item.posting')), ok: csvText(t('recon.status.ok')), mismatch: csvText(t('recon.status.mismatch')) };
+    const raw = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
+    const report = reconciliation.report(period, ({ row: p, problems }) => {
+      lines.push(
+        [
+          p.paymentId === null ? labels.posting : labels.payment,
+          problems.length ? labels.mismatch : labels.ok,
+          problems.join(' '),
+          raw(p.orderNumber),
+          raw(p.orderStatus),
+          raw(p.paymentId),
+          raw(p.channel),
+          csvText(p.reference ?? p.stripeChargeId ?? ''),
+          p.confirmedAt === null ? '' : formatDateTime(p.confirmedAt),
+          yuan(p.amountFen),
+          yuan(p.feeFen),
+          p.amountFen === null ? '' : yuan(p.amountFen - (p.feeFen ?? 0)),
+          yuan(p.orderTotalFen),
+          yuan(p.txClearingFen),
+          raw(p.txId),
+          raw(p.txHash),
+        ].join(','),
+      );
+    });
     for (const m of report.mismatches) {
       if (m.item === 'payment' || m.item === 'posting') continue;
-      row([
-        t(`recon.item.${m.item}` as MessageKey),
-        t('recon.status.mismatch'),
-        m.problems.join(' '),
-        m.orderNumber,
-        m.orderStatus,
-        m.paymentId,
-        m.channel,
-        m.reference,
-        '',
-        yuan(m.amounts.refundFen ?? m.amounts.expectedFen),
-        yuan(m.amounts.feeFen),
-        '',
-        yuan(m.amounts.orderTotalFen),
-        yuan(m.amounts.clearingFen ?? m.amounts.ledgerFen),
-        m.txId,
-        m.txHash,
-      ]);
+      lines.push(
+        [
+          csvText(t(`recon.item.${m.item}` as MessageKey)),
+          labels.mismatch,
+          m.problems.join(' '),
+          raw(m.orderNumber),
+          raw(m.orderStatus),
+          raw(m.paymentId),
+          raw(m.channel),
+          csvText(m.reference ?? ''),
+          '',
+          yuan(m.amounts.refundFen ?? m.amounts.expectedFen),
+          yuan(m.amounts.feeFen),
+          '',
+          yuan(m.amounts.orderTotalFen),
+          yuan(m.amounts.clearingFen ?? m.amounts.ledgerFen),
+          raw(m.txId),
+          raw(m.txHash),
+        ].join(','),
+      );
     }
     return reply
       .header('cache-control', 'no-store')
@@ -242,7 +249,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       ? null
       : { named: h.named.map((n) => t('impact.namedItem', { name: n.name, amount: formatFen(n.creditedFen) })), unnamed: h.unnamed ? t('impact.unnamed', { count: h.unnamed }) : null };
 
-  app.get('/impact', { schema: { querystring: reconciliationQuery.pick({ lang: true }) } }, async (request, reply) => {
+  app.get('/impact', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const page = impact.impactPage();
     const scope = (kind: 'projects' | 'villages') =>
@@ -261,7 +268,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     });
   });
 
-  app.get('/receipts/:code', { schema: { params: receiptParams, querystring: reconciliationQuery.pick({ lang: true }) } }, async (request, reply) => {
+  app.get('/receipts/:code', { schema: { params: receiptParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const r = receipts.receipt(request.params.code);
     const villageName = new Map(deps.villageNames().map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));

@@ -39,11 +39,15 @@ export const checkoutSchema = z.object({
   outletId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
   /** "review" renders the review step, "edit" the form again; anything else places the order. */
   step: z.enum(['review', 'edit', 'place']).optional(),
-}).superRefine((v, ctx) => {
-  if (v.delivery === 'ship') {
-    for (const key of ['province', 'city', 'district', 'address'] as const) if (v[key] === '') ctx.addIssue({ code: 'custom', path: [key], message: 'validation.required' });
-  } else if (v.outletId === null) ctx.addIssue({ code: 'custom', path: ['outletId'], message: 'errors.outlet_required' });
-});
+}).superRefine(
+  (v, ctx) => {
+    if (v.delivery !== 'pickup') {
+      for (const key of ['province', 'city', 'district', 'address'] as const) if (v[key] === '') ctx.addIssue({ code: 'custom', path: [key], message: 'validation.required' });
+    } else if (v.outletId === null) ctx.addIssue({ code: 'custom', path: ['outletId'], message: 'errors.outlet_required' });
+  },
+  // Also when another field is invalid, so every missing field is marked at once.
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+);
 export type CheckoutForm = z.infer<typeof checkoutSchema>;
 
 export const orderNumberParams = z.object({ number: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/) });

@@ -68,14 +68,19 @@ export function createReceiptService(
         perGroup.set(key, group);
       }
       const householdIds = [...new Set([...perGroup.values()].flatMap((g) => [...g.credited].filter(([, fen]) => fen > 0).map(([h]) => h)))];
-      // A household whose owed balance is back to zero has been paid everything it was credited.
+      // From each household's payable balance: back to zero, it has been paid everything; below what
+      // this order credited it, at least part of this order's money has reached it.
       const owed = new Map(deps.reports.householdBalances(householdIds).map((b) => [b.householdId, b.owedFen]));
       const groups: ReceiptGroup[] = [];
       for (const g of perGroup.values()) {
-        const ids = [...g.credited].filter(([, fen]) => fen > 0).map(([h]) => h);
-        if (!ids.length) continue;
-        const settled = ids.filter((h) => (owed.get(h) ?? 0) <= 0).length;
-        groups.push({ villageId: g.villageId, projectId: g.projectId, households: ids.length, payout: settled === ids.length ? 'paid' : settled === 0 ? 'not_yet' : 'partly' });
+        const credited = [...g.credited].filter(([, fen]) => fen > 0);
+        if (!credited.length) continue;
+        const states = credited.map(([h, fen]): PayoutState => {
+          const left = owed.get(h) ?? 0;
+          return left <= 0 ? 'paid' : left < fen ? 'partly' : 'not_yet';
+        });
+        const payout: PayoutState = states.every((s) => s === 'paid') ? 'paid' : states.every((s) => s === 'not_yet') ? 'not_yet' : 'partly';
+        groups.push({ villageId: g.villageId, projectId: g.projectId, households: credited.length, payout });
       }
 
       return {

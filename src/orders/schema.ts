@@ -85,6 +85,8 @@ export const orders = sqliteTable(
     index('orders_buyer_idx').on(t.buyerUserId, t.createdAt),
     index('orders_status_expiry_idx').on(t.status, t.expiresAt),
     index('orders_created_idx').on(t.createdAt),
+    // Reconciliation finds the orders marked paid in a month without reading the whole history.
+    index('orders_paid_idx').on(t.paidAt),
     check('orders_status_ck', sql`${t.status} IN ('pending_payment','paid','shipped','completed','cancelled','refunded','partially_refunded')`),
     check('orders_method_ck', sql`${t.paymentMethod} IN ('offline','stripe')`),
     check('orders_delivery_ck', sql`${t.deliveryMethod} IN ('ship','pickup')`),

@@ -158,6 +158,33 @@ describe('registering an organisation', () => {
   });
 });
 
+describe('organisations in the coordinator’s console', () => {
+  it('lets a coordinator set a year’s quota and add a buyer, and nobody else', async () => {
+    const coordinator = await signIn(ctx.app, COORDINATOR);
+    const year = cstYearOf(ctx.clock.now);
+    const list = await coordinator.get('/coordinator/organizations');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(`${year} 年度额度 ¥200,000.00，已采购 ¥0.00，剩余 ¥200,000.00。`);
+
+    const bad = await coordinator.post(`/coordinator/organizations/${orgId()}/quota`, { year: String(year), amount: '12.345' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain('value="12.345"');
+    expect((await coordinator.post(`/coordinator/organizations/${orgId()}/quota`, { year: String(year), amount: '250000' })).statusCode).toBe(303);
+    expect(figure((await (await signIn(ctx.app, ORG_BUYER)).get('/account/organization')).body, 'quota')).toBe('¥250,000.00');
+    expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'organization.quota'`)).toBe(1);
+
+    const staff = await coordinator.post(`/coordinator/organizations/${orgId()}/members`, { email: GULOU });
+    expect(staff.statusCode).toBe(422);
+    expect(staff.body).toContain('只能加入买家账号。');
+    expect((await coordinator.post(`/coordinator/organizations/${orgId()}/members`, { email: BUYER })).statusCode).toBe(303);
+    expect((await (await signIn(ctx.app, BUYER)).get('/account/organization')).body).toContain('data-credit-code>81440304MC0A1B2C3J');
+
+    const buyer = await signIn(ctx.app, BUYER);
+    expect((await buyer.get('/coordinator/organizations')).statusCode).toBe(403);
+    expect((await buyer.post(`/coordinator/organizations/${orgId()}/quota`, { year: String(year), amount: '1' })).statusCode).toBe(403);
+  });
+});
+
 describe('quotes', () => {
   it('shows the quote form on product pages to organisation buyers only', async () => {
     const org = await (await signIn(ctx.app, ORG_BUYER)).get('/products/tuyao-tea');
@@ -326,5 +353,27 @@ describe('the accountant’s invoice export', () => {
     expect((await coordinator.get('/coordinator/invoices.csv?period=2024-13')).statusCode).toBe(400);
     const html = await coordinator.get(`/coordinator/invoices?period=${period}`);
     expect(html.body).toContain(number);
+  });
+});
+
+describe('in English', () => {
+  it('renders the organisation, quote and invoice pages with English text', async () => {
+    const org = await signIn(ctx.app, ORG_BUYER);
+    const id = await answeredQuote(org);
+    const pages: [string, string, string][] = [
+      [ORG_BUYER, '/account/organization?lang=en', `Purchase quota ${cstYearOf(ctx.clock.now)}`],
+      [ORG_BUYER, `/account/organization/quotes/${id}?lang=en`, 'Order at this price'],
+      [ORG_BUYER, '/products/tuyao-tea/quote?lang=en', 'Ask for a quote: Tuyao Mountain Tea'],
+      [ORG_BUYER, '/products/tuyao-tea?lang=en', 'Buying in bulk for an organisation'],
+      [GULOU, '/secretary/quotes?lang=en', 'Price offered'],
+      [COORDINATOR, '/coordinator/invoices?lang=en', 'Invoice requests export'],
+      [COORDINATOR, '/coordinator/organizations?lang=en', 'Organisations and yearly quotas'],
+      [BUYER, '/account/organization?lang=en', 'Register your organisation'],
+    ];
+    for (const [email, path, text] of pages) {
+      const page = await (await signIn(ctx.app, email)).get(path);
+      expect(page.statusCode, path).toBe(200);
+      expect(page.body, path).toContain(text);
+    }
   });
 });

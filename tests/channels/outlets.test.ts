@@ -312,3 +312,32 @@ describe('outlet scopes of staff accounts', () => {
     expect((await staff.get(`/outlet/${babu}`)).statusCode).toBe(200);
   });
 });
+
+describe('in English', () => {
+  it('renders every outlet page with English text', async () => {
+    const visitor = anonymous(ctx.app);
+    const list = await visitor.get('/outlets?lang=en');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('Charity supermarkets');
+    expect(list.body).toContain('Shenzhen Futian Charity Supermarket');
+
+    const buyer = anonymous(ctx.app);
+    await buyer.get('/?lang=en');
+    const { url } = await pickupOrder(buyer, [['meiyaogou-honey', 1]]);
+    const order = await buyer.get(url);
+    expect(order.body).toContain('Pick-up code');
+    expect((await buyer.post('/cart/items', { productId: String(productId('meiyaogou-honey')), quantity: '1' })).statusCode).toBe(303);
+    expect((await buyer.get('/checkout')).body).toContain('Pick up at a charity supermarket (no shipping fee)');
+
+    const pages: [string, string, string][] = [
+      [OUTLET_STAFF, '/outlet?lang=en', 'Till: Shenzhen Futian Charity Supermarket'],
+      [GULOU, '/secretary/outlets?lang=en', 'Your products on outlet shelves'],
+      ['admin@xiangyi.test', '/admin/outlets?lang=en', 'Outlets and their staff'],
+    ];
+    for (const [email, path, text] of pages) {
+      const page = await (await signIn(ctx.app, email)).get(path);
+      expect(page.statusCode, path).toBe(200);
+      expect(page.body, path).toContain(text);
+    }
+  });
+});

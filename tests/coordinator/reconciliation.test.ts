@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
+import { createReconciliationQueries } from '../../src/coordinator/reconciliation-queries.js';
+import { createReconciliationService } from '../../src/coordinator/reconciliation-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
 import { formatFen } from '../../src/money.js';
 import { periodOf } from '../../src/time.js';
@@ -156,6 +158,13 @@ describe('planted mismatches', () => {
     // Only the bank account is off, by exactly the stray ¥5; the late Stripe payment is explained by its own line.
     expect(/<tr data-channel="bank">[\s\S]*?badge-warn">-¥5.00</.test(html)).toBe(true);
     expect(/<tr data-channel="stripe">[\s\S]*?<\/tr>/.exec(html)![0]).not.toContain('badge-warn');
+
+    // The page (SQL picks the suspect rows) and the CSV (every row classified) agree.
+    const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
+    const streamed: string[] = [];
+    const full = service.report(period(), (line) => streamed.push(line.problems.join(' ')));
+    expect(full).toEqual(service.report(period()));
+    expect(streamed.filter(Boolean).sort()).toEqual(['amount_mismatch', 'payment_order_not_paid fee_not_posted']);
 
     // The posting's page shows its entries and hash.
     const tx = await coordinator.get(`/coordinator/reconciliation/transactions/${stray.id}?period=${period()}`);
