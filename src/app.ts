@@ -53,6 +53,7 @@ import orderPageExtras from './channels/order-page-extras.js';
 import { createWishCheckout } from './channels/wish-checkout.js';
 import wishesRoutes from './channels/wishes-routes.js';
 import { createWishesService } from './channels/wishes-service.js';
+import { createImpactQueries } from './coordinator/impact-queries.js';
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationQueries } from './coordinator/reconciliation-queries.js';
@@ -112,7 +113,7 @@ function buildServices(config: Config, deps: AppDeps) {
   const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(createReconciliationQueries(deps.db), { clock, audit });
-  const impact = createImpactService({ reports: ledgerReports, villages, projects: () => catalog.projects() });
+  const impact = createImpactService(createImpactQueries(deps.db), { villages, projects: () => catalog.projects() });
   const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   const userByEmail = (email: string) => accounts.listUsers().find((u) => u.email === normaliseEmail(email));

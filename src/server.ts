@@ -2,7 +2,6 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/client.js';
 import { demoLoginLines } from './accounts/demo-accounts.js';
-import { seedDemoData } from './db/seed.js';
 
 /** The only place that listens. Loads config, opens and migrates the database, seeds demo data, serves. */
 async function main(): Promise<void> {
@@ -21,6 +20,8 @@ async function main(): Promise<void> {
   migrateDatabase(db);
   const app = await buildApp(config, { db });
   if (config.seedDemoData) {
+    // Imported only when needed: the seed pulls in image rendering, which a production start never uses.
+    const { seedDemoData } = await import('./db/seed.js');
     const result = await seedDemoData(db, { log: (msg) => app.log.info(msg) });
     if (result.seeded) app.log.info('Demo data loaded into the empty database.');
   }

@@ -18,9 +18,8 @@ export const SESSION_POLICY = {
   touchEveryMs: 60_000,
 } as const;
 
-export interface SessionData {
-  flash?: { kind: 'success' | 'error'; message: string };
-}
+/** Extra per-session data (JSON in sessions.data); flash messages travel in a cookie instead. */
+export type SessionData = Record<string, unknown>;
 
 export interface CurrentUser {
   id: number;

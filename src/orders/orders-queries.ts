@@ -139,7 +139,9 @@ export function createOrdersQueries(db: Database_) {
     touchCart: (cartId: number, now: number) => q(`UPDATE carts SET updated_at = ? WHERE id = ?`).run(now, cartId),
 
     // ----- orders -----
-    ordersOnDay: (prefix: string) => (q(`SELECT count(*) AS n FROM orders WHERE number LIKE ?`).get(`${prefix}%`) as { n: number }).n,
+    /** Orders numbered with this day's prefix; a range on the unique index ('.' sorts right after '-'). */
+    ordersOnDay: (prefix: string) =>
+      (q(`SELECT count(*) AS n FROM orders WHERE number >= ? AND number < ?`).get(prefix, `${prefix.slice(0, -1)}.`) as { n: number }).n,
     insertOrder(o: Omit<OrderRow, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status'> & { deliveryMethod: 'ship' | 'pickup' }): number {
       return Number(
         q(

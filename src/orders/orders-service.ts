@@ -86,6 +86,12 @@ export function createOrdersService(
 ) {
   const { clock, ledger, audit } = deps;
 
+  /** The next human order number of the day (CST); called inside the order's write transaction. */
+  function nextOrderNumber(now: number): string {
+    const prefix = numberPrefix(now);
+    return `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+  }
+
   function order(number: string): OrderRow {
     const row = queries.orderByNumber(number);
     if (!row) throw new AppError('not_found', 'order_not_found');
@@ -202,8 +208,7 @@ export function createOrdersService(
       const accessToken = randomBytes(24).toString('base64url');
       const placed = queries.transaction(() => {
         const now = clock();
-        const prefix = numberPrefix(now);
-        const number = `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+        const number = nextOrderNumber(now);
         const orderId = queries.insertOrder({
           number,
           accessTokenHash: sha256(accessToken),
@@ -250,8 +255,7 @@ export function createOrdersService(
             throw new AppError('conflict', 'sold_out', undefined, { params: { title: line.product.titleZh } });
           }
         }
-        const prefix = numberPrefix(now);
-        const number = `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+        const number = nextOrderNumber(now);
         const orderId = queries.insertOrder({
           number,
           accessTokenHash: sha256(accessToken),
@@ -335,8 +339,7 @@ export function createOrdersService(
         }
         const subtotalFen = lines.reduce((a, l) => a + l.lineTotalFen, 0);
         const shippingFen = [...subtotals.values()].reduce((a, p) => a + p.feeFen, 0);
-        const prefix = numberPrefix(now);
-        const number = `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+        const number = nextOrderNumber(now);
         const { contact } = input;
         const orderId = queries.insertOrder({
           number,

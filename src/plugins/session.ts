@@ -20,6 +20,7 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'sid';
+export const FLASH_COOKIE = 'flash';
 
 export default fp(
   async function sessionPlugin(app: FastifyInstance, opts: { sessions: SessionService; secureCookies: boolean }) {
@@ -52,13 +53,29 @@ export default fp(
       this.clearCookie(SESSION_COOKIE, cookieOptions);
     });
 
+    // Flash messages live in a short-lived signed cookie, not the session row: showing a message
+    // after a redirect costs no database write.
     app.decorateReply('flash', function (this: FastifyReply, kind: 'success' | 'error', message: string): void {
-      const session = this.ensureSession();
-      session.data.flash = { kind, message };
-      sessions.save(session);
+      this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message: message.slice(0, 200) }), { ...cookieOptions, signed: true, maxAge: 300 });
     });
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const flashCookie = request.cookies[FLASH_COOKIE];
+      if (flashCookie && request.method === 'GET') {
+        // A flash message is shown once, on the next page.
+        const unsigned = reply.unsignCookie(flashCookie);
+        reply.clearCookie(FLASH_COOKIE, cookieOptions);
+        if (unsigned.valid && unsigned.value) {
+          try {
+            const flash = JSON.parse(unsigned.value) as { kind?: unknown; message?: unknown };
+            if ((flash.kind === 'success' || flash.kind === 'error') && typeof flash.message === 'string') {
+              setLocal(reply, 'flash', { kind: flash.kind, message: flash.message });
+            }
+          } catch {
+            // A malformed flash cookie is ignored.
+          }
+        }
+      }
       const cookie = request.cookies[SESSION_COOKIE];
       if (!cookie) return;
       const loaded = sessions.load(cookie);
@@ -69,12 +86,6 @@ export default fp(
       request.session = loaded.session;
       request.user = loaded.user;
       setLocal(reply, 'user', loaded.user);
-      if (loaded.session.data.flash && request.method === 'GET') {
-        // A flash message is shown once, on the next page.
-        setLocal(reply, 'flash', loaded.session.data.flash);
-        delete loaded.session.data.flash;
-        sessions.save(loaded.session);
-      }
     });
   },
   { name: 'session', dependencies: ['request-context'] },

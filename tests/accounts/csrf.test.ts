@@ -18,7 +18,7 @@ const CSRF_MESSAGE = '页面已过期，请刷新后重试。';
 /** Routes authenticated otherwise (a signature), with `config: { csrf: false }`. */
 const CSRF_EXEMPT = new Set(['/webhooks/stripe']);
 /** Well-formed values for path parameters of routes not listed below (a malformed one is a 404 before any check). */
-const PARAM_SAMPLES: Record<string, string> = { number: 'XY-20250101-0001', slug: 'tuyao-tea', code: 'abc123' };
+const PARAM_SAMPLES: Record<string, string> = { number: 'XY-20250101-0001', slug: 'tuyao-tea', code: 'abc123', period: '2026-11' };
 
 type Who = 'visitor' | 'admin' | 'secretary' | 'buyer' | 'leaver';
 

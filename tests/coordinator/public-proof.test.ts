@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLedgerReports } from '../../src/ledger/ledger-reports.js';
 import { formatFen } from '../../src/money.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
@@ -130,6 +131,32 @@ describe('the impact page', () => {
   it('is in the public header', async () => {
     const home = await anonymous(ctx.app).get('/');
     expect(home.body).toContain('<li><a href="/impact">公益成效</a></li>');
+  });
+});
+
+describe('the figures', () => {
+  it('are those of ledger-reports.publicFigures for the shop, every project and every village, through sales, refunds and payouts', async () => {
+    const reports = createLedgerReports(ctx.db);
+    const projects = all<{ id: number }>(`SELECT id FROM projects`).map((p) => p.id);
+    const villages = all<{ id: number }>(`SELECT id FROM villages`).map((v) => v.id);
+    const expectSame = async () => {
+      const html = (await anonymous(ctx.app).get('/impact')).body;
+      const shown = (url: string | null) => shownFigures(url === null ? html.slice(0, html.indexOf('<h2 id="impact-projects">')) : impactSection(html, url));
+      const expected = (f: { salesFen: number; creditedFen: number; paidOutFen: number; households: number }) => ({
+        sales: formatFen(f.salesFen), credited: formatFen(f.creditedFen), 'paid-out': formatFen(f.paidOutFen), households: String(f.households),
+      });
+      expect(shown(null)).toEqual(expected(reports.publicFigures({})));
+      for (const id of projects) expect(shown(`/projects/${get<{ slug: string }>(`SELECT slug FROM projects WHERE id = ?`, id).slug}`)).toEqual(expected(reports.publicFigures({ projectId: id })));
+      for (const id of villages) expect(shown(`/villages/${get<{ slug: string }>(`SELECT slug FROM villages WHERE id = ?`, id).slug}`)).toEqual(expected(reports.publicFigures({ villageId: id })));
+    };
+    await expectSame();
+    const a = await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 2 }, { slug: 'meiyaogou-honey', quantity: 1 }]);
+    await expectSame();
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    await placePaidOrder(ctx, [{ slug: 'tuyao-tea', quantity: 1 }, { slug: 'dengfeng-millet', quantity: 3 }]);
+    expect((await coordinator.post(`/coordinator/orders/${a.number}/refund`, { amount: '12.34', reason: '破损' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    await payout(coordinator, '盘桂英', '100');
+    await expectSame();
   });
 });
 
