@@ -148,7 +148,9 @@ export function createCatalogQueries(db: Database_) {
 
     countProducts(f: ListingFilter): number {
       const w = listingWhere(f);
-      const sql = `SELECT count(*) AS n ${CARD_FROM} WHERE ${w.where}`;
+      // Without search terms or a village/project filter, the count needs no joins (the common case).
+      const needsJoins = Boolean(f.terms?.length || f.villageSlug || f.projectSlug);
+      const sql = `SELECT count(*) AS n ${needsJoins ? CARD_FROM : 'FROM products p'} WHERE ${w.where}`;
       return (prepared(sql).get(...w.params) as { n: number }).n;
     },
 

@@ -68,7 +68,7 @@ export function createLedgerReports(db: Database_) {
          LEFT JOIN orders o ON o.id = t.order_id
          LEFT JOIN order_lines ol ON ol.id = e.order_line_id
          WHERE a.household_id = ? AND t.posted_at >= ? AND t.posted_at < ?
-         ORDER BY t.id, e.id`,
+         ORDER BY e.transaction_id, e.id`,
       ).all(householdId, from, to) as HouseholdEntry[];
     },
 
