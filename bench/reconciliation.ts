@@ -15,7 +15,7 @@ import { migrateDatabase, openDatabase } from '../src/db/client.js';
 import { periodOf } from '../src/time.js';
 
 const ORDERS = Number(process.argv[2] ?? 200_000);
-const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), "xiangyi-bench-"));
+const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'xiangyi-bench-'));
 const path = join(dir, 'bench.db');
 const db = openDatabase(path);
 migrateDatabase(db);
