@@ -37,6 +37,8 @@ export interface TestBrowser {
   post(url: string, form?: FormFields, options?: PostOptions): Promise<Response>;
   /** The `_csrf` token of the forms on a page (default as in PostOptions.csrfFrom), for this session. */
   csrfToken(from?: string): Promise<string>;
+  /** Any request (a multipart upload …) with this browser's cookies; its set-cookie headers are kept. */
+  send(options: InjectOptions): Promise<Response>;
 }
 
 /** The value of the first hidden `_csrf` input in a page. */
@@ -101,6 +103,7 @@ export function anonymous(app: App): TestBrowser {
   return {
     cookies: jar,
     csrfToken,
+    send,
     get: (url, headers = {}) => send({ method: 'GET', url, headers }),
     async post(url, form = {}, options = {}) {
       const fields: FormFields = { ...form };

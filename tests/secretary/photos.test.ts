@@ -45,12 +45,11 @@ async function upload(file: Parameters<typeof multipart>[0], options: { csrf?: b
   const token = await secretary.csrfToken(`/secretary/products/${productId}`);
   const { payload, contentType } = multipart(file);
   const query = options.csrf === false ? '' : `?_csrf=${encodeURIComponent(token)}`;
-  return ctx.app.inject({
+  return secretary.send({
     method: 'POST',
     url: `/secretary/products/${productId}/photos${query}`,
     headers: { 'content-type': contentType },
     payload,
-    cookies: { ...secretary.cookies },
   });
 }
 
