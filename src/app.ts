@@ -81,7 +81,7 @@ export interface AppDeps {
 export type App = FastifyInstance;
 
 /** Builds every service once (the composition root). Nothing is wired on first request. */
-function buildServices(config: Config, deps: AppDeps) {
+function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService(deps.db, clock);
   const accountsQueries = createAccountsQueries(deps.db);
@@ -97,7 +97,6 @@ function buildServices(config: Config, deps: AppDeps) {
   const cart = createCartService(ordersQueries, { clock });
   const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry });
   const paymentsQueries = createPaymentsQueries(deps.db);
-  const stripe = config.stripe ? (deps.stripe ?? createStripeClient(config.stripe.secretKey)) : null;
   const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
   const payments = createPaymentsService(paymentsQueries, { clock, orders, audit, onlineRefund });
   const startStripeCheckout = stripe ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
@@ -150,7 +149,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const services = buildServices(config, deps);
+  const stripe = config.stripe ? (deps.stripe ?? (await createStripeClient(config.stripe.secretKey))) : null;
+  const services = buildServices(config, deps, stripe);
 
   // Third-party plugins first.
   await app.register(fastifyCookie, { secret: config.sessionSecret });

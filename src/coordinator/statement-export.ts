@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
 import { AppError } from '../errors.js';
 import { pickText, type Locale, type MessageKey, type Translator } from '../i18n/i18n.js';
 import type { HouseholdStatement, StatementLine } from '../ledger/household-statements.js';
@@ -147,7 +146,9 @@ export function loadCjkFont(candidates: readonly CjkFont[] = CJK_FONT_CANDIDATES
 }
 
 /** The statement as an A4 PDF with an embedded (subset) CJK font, for printing and signing. */
-export function statementPdf(s: PresentedStatement, t: Translator, font: { data: Buffer; family: string }): Promise<Buffer> {
+export async function statementPdf(s: PresentedStatement, t: Translator, font: { data: Buffer; family: string }): Promise<Buffer> {
+  // pdfkit is loaded on the first PDF, not at start-up.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margin: 48, bufferPages: true, info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') } });
   doc.registerFont('cjk', font.data, font.family);
   doc.font('cjk');

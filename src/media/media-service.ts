@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { createMediaQueries, type MediaRow } from './media-queries.js';
@@ -60,6 +60,13 @@ async function toWebp(pipeline: Sharp): Promise<EncodedImage> {
   return { bytes: data, sha256: sha256Hex(data), width: info.width, height: info.height };
 }
 
+/** sharp (libvips) is loaded on the first image, not at start-up. */
+let sharpModule: Promise<typeof import('sharp')> | null = null;
+async function loadSharp(): Promise<typeof import('sharp')['default']> {
+  sharpModule ??= import('sharp');
+  return (await sharpModule).default;
+}
+
 export function createMediaService(db: Database_) {
   const queries = createMediaQueries(db);
 
@@ -73,6 +80,7 @@ export function createMediaService(db: Database_) {
     if (detectImageType(input) === null) throw new AppError('validation', 'image_type_not_allowed');
     try {
       // rotate() with no angle applies the EXIF orientation before the tag is dropped.
+      const sharp = await loadSharp();
       const source = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).rotate();
       const [list, detail] = await Promise.all([
         toWebp(source.clone().resize(LIST_SIZE.width, LIST_SIZE.height, { fit: 'cover' })),
@@ -97,6 +105,7 @@ export function createMediaService(db: Database_) {
     if (input.length > MAX_UPLOAD_BYTES) throw new AppError('validation', 'image_too_large');
     if (detectImageType(input) === null) throw new AppError('validation', 'image_type_not_allowed');
     try {
+      const sharp = await loadSharp();
       return await toWebp(sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize(EVIDENCE_MAX, EVIDENCE_MAX, { fit: 'inside', withoutEnlargement: true }));
     } catch {
       throw new AppError('validation', 'image_unreadable');

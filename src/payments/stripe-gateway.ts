@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { OrderRow } from '../orders/orders-queries.js';
@@ -22,8 +22,10 @@ export interface StripeClientOptions {
  * The Stripe client. One retry in production (requests carry idempotency keys, so a retry is
  * safe); none when the host is overridden, which only tests do against their fake server.
  */
-export function createStripeClient(secretKey: string, options: StripeClientOptions = {}): Stripe {
-  return new Stripe(secretKey, { maxNetworkRetries: options.host ? 0 : 1, timeout: 10_000, ...options });
+export async function createStripeClient(secretKey: string, options: StripeClientOptions = {}): Promise<Stripe> {
+  // Loaded only when Stripe is configured: a shop on bank transfer never pays for the SDK at start-up.
+  const { default: StripeSdk } = await import('stripe');
+  return new StripeSdk(secretKey, { maxNetworkRetries: options.host ? 0 : 1, timeout: 10_000, ...options });
 }
 
 /** The Checkout Session expiry in epoch seconds: the order's hold, clamped into what Stripe accepts. */

@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
@@ -35,6 +35,12 @@ type Effect = () => string;
 
 const idOf = (ref: string | { id: string } | null | undefined): string | null => (typeof ref === 'string' ? ref : (ref?.id ?? null));
 
+/** The SDK's errors (StripeAPIError, StripeConnectionError …) carry their class name as `type`. */
+function isStripeError(error: unknown): error is Error {
+  const type = (error as { type?: unknown } | null)?.type;
+  return error instanceof Error && typeof type === 'string' && type.startsWith('Stripe');
+}
+
 function orderIdOf(session: Stripe.Checkout.Session): number | null {
   const raw = session.client_reference_id ?? session.metadata?.orderId ?? null;
   return raw !== null && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null;
@@ -63,7 +69,7 @@ export function createStripeWebhookHandler(deps: {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeError) throw new RetryLater(`${what}: ${error.message}`);
+      if (isStripeError(error)) throw new RetryLater(`${what}: ${error.message}`);
       throw error;
     }
   }
