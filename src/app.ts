@@ -45,6 +45,7 @@ import requestContext from './plugins/request-context.js';
 import security from './plugins/security.js';
 import sessionPlugin from './plugins/session.js';
 import viewPlugin from './plugins/view.js';
+import pageCache from './plugins/page-cache.js';
 import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
 import { lotPanelFor, default as lotsRoutes } from './channels/lots-routes.js';
@@ -190,6 +191,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
+  await app.register(pageCache, { db: deps.db });
   await app.register(errorHandler);
   // View locals the channels add to other domains' pages (product page quote form, checkout pick-up, order pick-up code).
   await app.register(organizationBuyerFlag, { institutional: services.institutional });

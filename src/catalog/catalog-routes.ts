@@ -37,7 +37,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
 
-  app.get('/', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/', { config: { pageCache: true }, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const home = catalog.homePage();
     return reply.view('catalog/home', {
@@ -49,7 +49,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/products', { schema: { querystring: listingQuerySchema } }, async (request, reply) => {
+  app.get('/products', { config: { pageCache: true }, schema: { querystring: listingQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const query = request.query;
     const page = catalog.listProducts(query);
@@ -69,7 +69,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/products/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/products/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const { product: p, photos, tiers, households } = catalog.productPage(request.params.slug);
     const unit = unitLabel(t, p.unit);
@@ -108,7 +108,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/villages/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/villages/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const page = catalog.villagePage(request.params.slug);
     const village = presentVillage(page.village, locale);
@@ -126,7 +126,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/projects/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/projects/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const page = catalog.projectPage(request.params.slug);
     const project = presentProject(page.project, locale);
