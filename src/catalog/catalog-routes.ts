@@ -149,7 +149,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
   });
 
   // JSON API: the same data as the pages, public fields only.
-  app.get('/api/v1/products', { schema: { querystring: listingQuerySchema } }, async (request) => {
+  app.get('/api/v1/products', { config: { pageCache: true }, schema: { querystring: listingQuerySchema } }, async (request) => {
     const { locale, t } = request;
     const page = catalog.listProducts(request.query);
     return {
@@ -168,7 +168,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     };
   });
 
-  app.get('/api/v1/products/:slug', { schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request) => {
+  app.get('/api/v1/products/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request) => {
     const { locale, t } = request;
     const { product: p, photos, tiers, households } = catalog.productPage(request.params.slug);
     return {

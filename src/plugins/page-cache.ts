@@ -14,6 +14,7 @@ const MAX_ENTRIES = 2000;
 
 interface Entry {
   version: number;
+  contentType: string;
   /** The page split where the CSRF token stood; joined again with each visitor's own token. */
   parts: string[];
 }
@@ -43,17 +44,20 @@ export default fp(
       if (!cacheable(request)) return;
       const entry = cache.get(keyOf(request));
       if (!entry || entry.version !== (changes.get() as number)) return;
+      reply.header('x-page-cache', 'hit').type(entry.contentType);
+      if (entry.parts.length === 1) return reply.send(entry.parts[0]);
       const token = reply.locals?.csrfToken;
-      reply.header('x-page-cache', 'hit').type('text/html; charset=utf-8');
       return reply.send(entry.parts.join(typeof token === 'string' ? token : ''));
     });
 
     app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       if (!cacheable(request) || reply.statusCode !== 200 || typeof payload !== 'string' || reply.getHeader('x-page-cache')) return payload;
-      const token = reply.locals?.csrfToken;
-      if (typeof token !== 'string' || token.length < 10) return payload;
+      const contentType = String(reply.getHeader('content-type') ?? 'text/html; charset=utf-8');
+      // A page whose forms carry the visitor's token is split around it; JSON carries none.
+      const token = contentType.startsWith('text/html') ? reply.locals?.csrfToken : undefined;
+      if (contentType.startsWith('text/html') && (typeof token !== 'string' || token.length < 10)) return payload;
       if (cache.size >= MAX_ENTRIES) cache.clear();
-      cache.set(keyOf(request), { version: changes.get() as number, parts: payload.split(token) });
+      cache.set(keyOf(request), { version: changes.get() as number, contentType, parts: typeof token === 'string' ? payload.split(token) : [payload] });
       return payload;
     });
   },

@@ -1,7 +1,6 @@
 import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { setLocal } from './request-context.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -49,13 +48,26 @@ export default fp(
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       const path = request.url;
       if (/^\/(api|media|static|webhooks)\//.test(path) || path === '/healthz') return;
-      setLocal(reply, 'csrfToken', reply.generateCsrf({ userInfo: userInfoOf(request) } as never));
+      // Made when a page first reads it: a cached page without forms never pays for it.
+      reply.locals ??= {};
+      let token: string | undefined;
+      Object.defineProperty(reply.locals, 'csrfToken', {
+        enumerable: true,
+        configurable: true,
+        get: () => (token ??= reply.generateCsrf({ userInfo: userInfoOf(request) } as never)),
+        set: (value: string) => {
+          token = value;
+        },
+      });
     });
   },
   { name: 'security', dependencies: ['session'] },
 );
 
-/** A fresh token for the current session, for pages rendered after a POST (form errors). */
+/** The token for this response's forms (pages rendered after a POST, e.g. with form errors). */
 export function csrfTokenFor(request: FastifyRequest, reply: FastifyReply): string {
-  return reply.generateCsrf({ userInfo: userInfoOf(request) } as never);
+  // One token per response: a second generation for a visitor without the secret cookie yet
+  // would mint a second secret and make the first token useless.
+  const token = reply.locals?.csrfToken;
+  return typeof token === 'string' ? token : reply.generateCsrf({ userInfo: userInfoOf(request) } as never);
 }
