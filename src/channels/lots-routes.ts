@@ -13,7 +13,7 @@ import { formatDate, formatDateTime } from '../time.js';
 import type { LineLotRow } from './lots-queries.js';
 import { lotCodeParams, lotFormSchema, lotIdParams, recallSchema } from './lots-schemas.js';
 import type { LotsService, PublicLotHouseholds } from './lots-service.js';
-import { readMultipartForm } from './multipart-form.js';
+import { readMultipartForm } from '../multipart-form.js';
 
 const productIdParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
 

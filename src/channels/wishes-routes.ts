@@ -13,7 +13,7 @@ import { fenToYuanInput, formatFen } from '../money.js';
 import { errorMessage } from '../orders/orders-routes.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
-import { readMultipartForm } from './multipart-form.js';
+import { readMultipartForm } from '../multipart-form.js';
 import type { StartWishCheckout } from './wish-checkout.js';
 import type { WishRow } from './wishes-queries.js';
 import { claimSchema, deliverySchema, wishFormSchema, wishIdParams } from './wishes-schemas.js';

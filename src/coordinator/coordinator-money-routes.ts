@@ -5,6 +5,8 @@ import { currentUser, requireRole } from '../accounts/guards.js';
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
+import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { buildHouseholdStatement } from '../ledger/household-statements.js';
@@ -353,25 +355,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.get('/coordinator/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => renderHousehold(request, reply, request.params.id));
 
   // ---------- Payouts ----------
-  /** Reads a payout form: urlencoded, or multipart with an optional evidence file (fields first, as the page sends them). */
+  /** Reads a payout form: urlencoded, or multipart with an optional evidence file. */
   async function readPayoutForm(request: FastifyRequest): Promise<{ body: Record<string, unknown>; file: Buffer | null; fileTooLarge: boolean }> {
     if (!request.isMultipart()) return { body: (request.body ?? {}) as Record<string, unknown>, file: null, fileTooLarge: false };
-    const body: Record<string, unknown> = {};
-    let file: Buffer | null = null;
-    let fileTooLarge = false;
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        try {
-          const bytes = await part.toBuffer();
-          if (part.filename && bytes.length > 0) file = bytes;
-        } catch {
-          fileTooLarge = true;
-        }
-      } else if (typeof part.value === 'string') {
-        body[part.fieldname] = part.value;
-      }
-    }
-    return { body, file, fileTooLarge };
+    const form = await readMultipartForm(request, { fileSize: MAX_UPLOAD_BYTES, fields: 20 });
+    const file = form.file && form.file.bytes.length > 0 ? form.file.bytes : null;
+    return { body: form.fields, file, fileTooLarge: form.fileTooLarge };
   }
 
   app.post('/coordinator/payouts', guard, async (request, reply) => {

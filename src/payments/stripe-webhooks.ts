@@ -35,6 +35,16 @@ type Effect = () => string;
 
 const idOf = (ref: string | { id: string } | null | undefined): string | null => (typeof ref === 'string' ? ref : (ref?.id ?? null));
 
+/** The fields every handled event needs: an id, a type, a creation time and a data object. */
+function isWellFormed(event: unknown): event is Stripe.Event {
+  const e = event as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } } | null;
+  return (
+    typeof e === 'object' && e !== null && typeof e.id === 'string' && e.id.length > 0 && e.id.length <= 255 &&
+    typeof e.type === 'string' && typeof e.created === 'number' && Number.isFinite(e.created) &&
+    typeof e.data === 'object' && e.data !== null && typeof e.data.object === 'object' && e.data.object !== null
+  );
+}
+
 /** The SDK's errors (StripeAPIError, StripeConnectionError …) carry their class name as `type`. */
 function isStripeError(error: unknown): error is Error {
   const type = (error as { type?: unknown } | null)?.type;
@@ -179,6 +189,7 @@ export function createStripeWebhookHandler(deps: {
   }
 
   function settleRefund(refund: Stripe.Refund, order: OrderRow | null): string {
+    if (typeof refund?.id !== 'string' || !Number.isSafeInteger(refund.amount)) return 'ignored: malformed refund';
     const status = refundStatusOf(refund.status);
     try {
       return payments.settleStripeRefund(refund.id, status, knownRefundId(refund, order?.id ?? null), order ? { orderId: order.id, amountFen: refund.amount } : undefined);
@@ -251,6 +262,8 @@ export function createStripeWebhookHandler(deps: {
       } catch {
         return { status: 400, message: 'invalid signature' };
       }
+      // Signed is not the same as well-formed: an event without the fields we rely on is refused.
+      if (!isWellFormed(event)) return { status: 400, message: 'malformed event' };
       if (queries.stripeEventSeen(event.id)) return { status: 200, message: 'duplicate' };
       let effect: Effect;
       try {

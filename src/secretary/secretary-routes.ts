@@ -9,6 +9,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import type { ProductManagement } from '../catalog/product-management.js';
 import { CATEGORIES, UNITS } from '../catalog/schema.js';
 import { AppError } from '../errors.js';
+import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { pickText } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
@@ -397,18 +398,16 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     const user = currentUser(request);
     deps.products.product(user, id);
     if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
-    const file = await request.file({ limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 5 } });
-    if (!file || !file.filename) {
-      reply.flash('error', request.t('sec.photo.missingFile'));
-      return reply.redirect(`/secretary/products/${id}#photos`, 303);
-    }
-    let buffer: Buffer;
-    try {
-      buffer = await file.toBuffer();
-    } catch {
+    const form = await readMultipartForm(request, { fileSize: deps.maxUploadBytes, fields: 5 });
+    if (form.fileTooLarge) {
       reply.flash('error', request.t('errors.image_too_large'));
       return reply.redirect(`/secretary/products/${id}#photos`, 303);
     }
+    if (!form.file) {
+      reply.flash('error', request.t('sec.photo.missingFile'));
+      return reply.redirect(`/secretary/products/${id}#photos`, 303);
+    }
+    const buffer = form.file.bytes;
     try {
       await deps.products.addPhoto(user, id, buffer, address(request));
     } catch (error) {

@@ -1,6 +1,6 @@
 import type {} from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError } from './errors.js';
 
 export interface MultipartForm {
   /** Text fields; a repeated field (a checkbox group) becomes an array. */
@@ -19,6 +19,18 @@ export interface MultipartForm {
 export async function readMultipartForm(request: FastifyRequest, limits: { fileSize: number; fields: number }): Promise<MultipartForm> {
   if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
   const form: MultipartForm = { fields: {}, file: null, fileTooLarge: false };
+  try {
+    await readParts(request, limits, form);
+  } catch (error) {
+    // A cut-off or malformed body is the client's fault: 400, never 500. Limit errors keep their 413.
+    const status = (error as { statusCode?: unknown } | null)?.statusCode;
+    if (error instanceof AppError || (typeof status === 'number' && status >= 400 && status < 500)) throw error;
+    throw new AppError('bad_request', 'bad_request');
+  }
+  return form;
+}
+
+async function readParts(request: FastifyRequest, limits: { fileSize: number; fields: number }, form: MultipartForm): Promise<void> {
   const parts = request.parts({ limits: { fileSize: limits.fileSize, files: 1, fields: limits.fields, parts: limits.fields + 1 } });
   for await (const part of parts) {
     if (part.type === 'file') {
@@ -39,5 +51,4 @@ export async function readMultipartForm(request: FastifyRequest, limits: { fileS
     if (existing === undefined) form.fields[part.fieldname] = part.value;
     else form.fields[part.fieldname] = Array.isArray(existing) ? [...existing, part.value] : [existing, part.value];
   }
-  return form;
 }
