@@ -7,7 +7,7 @@ import { allocateLine, reverseProportionally } from '../ledger/allocation.js';
 import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
 import { assertVillage } from '../villages/access.js';
 import { priceItems, type CartOwner, type CartService } from './cart-service.js';
-import type { OrderLineRow, OrderRow, OrdersQueries } from './orders-queries.js';
+import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
@@ -85,6 +85,33 @@ export function createOrdersService(
   },
 ) {
   const { clock, ledger, audit } = deps;
+
+  /** When an unpaid order releases its stock. */
+  function expiresAt(method: PaymentMethod, now: number): number {
+    return now + (method === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs);
+  }
+
+  /**
+   * Snapshots one priced line into the order (title, unit and price as they are now) and, when its
+   * units come from the shop's stock, takes them from the product's harvest lots first-in-first-out
+   * (units beyond the lots are stock without a lot).
+   */
+  function insertLine(orderId: number, line: { product: SellableProduct; unitPriceFen: number; quantity: number; lineTotalFen: number }, fromLots: boolean): void {
+    const lineId = queries.insertLine({
+      orderId,
+      productId: line.product.id,
+      villageId: line.product.villageId,
+      producerId: line.product.producerId,
+      projectId: line.product.projectId,
+      titleZh: line.product.titleZh,
+      titleEn: line.product.titleEn,
+      unit: line.product.unit,
+      unitPriceFen: line.unitPriceFen,
+      quantity: line.quantity,
+      lineTotalFen: line.lineTotalFen,
+    });
+    if (fromLots) queries.allocateLots(lineId, line.product.id, line.quantity);
+  }
 
   /** The next human order number of the day (CST); called inside the order's write transaction. */
   function nextOrderNumber(now: number): string {
@@ -226,7 +253,7 @@ export function createOrdersService(
           subtotalFen: amountFen,
           shippingFen: 0,
           totalFen: amountFen,
-          expiresAt: now + (contact.paymentMethod === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs),
+          expiresAt: expiresAt(contact.paymentMethod, now),
           createdAt: now,
         });
         audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: amountFen, method: contact.paymentMethod, donation: true }, address });
@@ -273,26 +300,10 @@ export function createOrdersService(
           subtotalFen: priced.subtotalFen,
           shippingFen: pickup ? 0 : priced.shippingFen,
           totalFen: pickup ? priced.subtotalFen : priced.totalFen,
-          expiresAt: now + (contact.paymentMethod === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs),
+          expiresAt: expiresAt(contact.paymentMethod, now),
           createdAt: now,
         });
-        for (const line of priced.lines) {
-          const lineId = queries.insertLine({
-            orderId,
-            productId: line.product.id,
-            villageId: line.product.villageId,
-            producerId: line.product.producerId,
-            projectId: line.product.projectId,
-            titleZh: line.product.titleZh,
-            titleEn: line.product.titleEn,
-            unit: line.product.unit,
-            unitPriceFen: line.unitPriceFen,
-            quantity: line.quantity,
-            lineTotalFen: line.lineTotalFen,
-          });
-          // The units come out of the product's harvest lots first-in-first-out; units beyond them are stock without a lot.
-          queries.allocateLots(lineId, line.product.id, line.quantity);
-        }
+        for (const line of priced.lines) insertLine(orderId, line, true);
         // A pickup order's parcels still leave the villages, for the outlet, at no charge to the buyer.
         for (const parcel of priced.parcels) queries.insertShipment(orderId, parcel.villageId, pickup ? 0 : parcel.shippingFeeFen);
         // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
@@ -358,26 +369,11 @@ export function createOrdersService(
           subtotalFen,
           shippingFen,
           totalFen: subtotalFen + shippingFen,
-          expiresAt: now + (contact.paymentMethod === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs),
+          expiresAt: expiresAt(contact.paymentMethod, now),
           createdAt: now,
         });
-        for (const line of lines) {
-          const lineId = queries.insertLine({
-            orderId,
-            productId: line.product.id,
-            villageId: line.product.villageId,
-            producerId: line.product.producerId,
-            projectId: line.product.projectId,
-            titleZh: line.product.titleZh,
-            titleEn: line.product.titleEn,
-            unit: line.product.unit,
-            unitPriceFen: line.unitPriceFen,
-            quantity: line.quantity,
-            lineTotalFen: line.lineTotalFen,
-          });
-          // Units from the shop's stock come out of its harvest lots first-in-first-out, as in place().
-          if (input.stock === 'online') queries.allocateLots(lineId, line.product.id, line.quantity);
-        }
+        // Units already on an outlet's shelf come from no harvest lot.
+        for (const line of lines) insertLine(orderId, line, input.stock === 'online');
         // Units already on an outlet's shelf need no parcel from the village.
         if (input.stock === 'online') for (const [villageId, parcel] of subtotals) queries.insertShipment(orderId, villageId, parcel.feeFen);
         audit.record({ userId: input.buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: subtotalFen + shippingFen, method: contact.paymentMethod, delivery: input.delivery, direct: true }, address });

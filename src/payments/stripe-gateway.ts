@@ -48,8 +48,7 @@ export function createStripeCheckout(deps: {
   /** How long a Stripe order holds its stock, ms (config.orderExpiry.stripeMs). */
   expiryMs: number;
 }) {
-  const { stripe, orders, paymentsQueries, clock } = deps;
-  const publicUrl = deps.publicUrl.replace(/\/+$/, '');
+  const { orders } = deps;
 
   return async function startStripeCheckout(order: OrderRow, accessToken: string): Promise<string> {
     const lines = orders.details(order).lines;
@@ -63,39 +62,64 @@ export function createStripeCheckout(deps: {
     const sum = lineItems.reduce((a, item) => a + item.price_data!.unit_amount! * item.quantity!, 0);
     if (sum !== order.totalFen) throw new Error(`checkout lines of order ${order.number} sum to ${sum} fen, not its total ${order.totalFen}`);
 
-    const metadata = { orderId: String(order.id), orderNumber: order.number };
-    const back = `order=${encodeURIComponent(order.number)}&token=${encodeURIComponent(accessToken)}`;
-    const session = await stripe.checkout.sessions.create(
-      {
-        mode: 'payment',
-        currency: 'cny',
-        line_items: lineItems,
-        allowed_payment_method_types: [...STRIPE_PAYMENT_METHODS],
-        payment_method_options: { wechat_pay: { client: 'web' } },
-        client_reference_id: String(order.id),
-        metadata,
-        payment_intent_data: { metadata },
-        success_url: `${publicUrl}/checkout/success?${back}`,
-        cancel_url: `${publicUrl}/checkout/cancel?${back}`,
-        expires_at: sessionExpiresAt(clock(), deps.expiryMs),
-      },
-      { idempotencyKey: `checkout-session:${order.id}` },
-    );
-    if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
-
-    try {
-      paymentsQueries.transaction(() => {
-        // A retried call returns the same session (idempotency key): record it once.
-        if (paymentsQueries.paymentBySession(session.id)) return;
-        paymentsQueries.insertPayment({ orderId: order.id, channel: 'stripe', status: 'pending', amountFen: order.totalFen, reference: null, stripeCheckoutSessionId: session.id, now: clock() });
-      });
-    } catch (error) {
-      // The order is about to be cancelled: close the session so nobody can pay for it (best effort).
-      await stripe.checkout.sessions.expire(session.id).catch(() => undefined);
-      throw error;
-    }
-    return session.url;
+    return openCheckoutSession(deps, order, accessToken, lineItems, {});
   };
+}
+
+export interface CheckoutSessionDeps {
+  stripe: Stripe;
+  publicUrl: string;
+  paymentsQueries: PaymentsQueries;
+  clock: Clock;
+  expiryMs: number;
+}
+
+/**
+ * Opens the Checkout Session of an order (CNY in fen; card, Alipay, WeChat Pay; the order id as
+ * the client reference so the one webhook handler pays it; one idempotency key per order), then
+ * records a pending payment naming the session. Returns the page to send the buyer to.
+ */
+export async function openCheckoutSession(
+  deps: CheckoutSessionDeps,
+  order: OrderRow,
+  accessToken: string,
+  lineItems: Stripe.Checkout.SessionCreateParams.LineItem[],
+  extraMetadata: Record<string, string>,
+): Promise<string> {
+  const { stripe, paymentsQueries, clock } = deps;
+  const publicUrl = deps.publicUrl.replace(/\/+$/, '');
+  const metadata = { orderId: String(order.id), orderNumber: order.number, ...extraMetadata };
+  const back = `order=${encodeURIComponent(order.number)}&token=${encodeURIComponent(accessToken)}`;
+  const session = await stripe.checkout.sessions.create(
+    {
+      mode: 'payment',
+      currency: 'cny',
+      line_items: lineItems,
+      allowed_payment_method_types: [...STRIPE_PAYMENT_METHODS],
+      payment_method_options: { wechat_pay: { client: 'web' } },
+      client_reference_id: String(order.id),
+      metadata,
+      payment_intent_data: { metadata },
+      success_url: `${publicUrl}/checkout/success?${back}`,
+      cancel_url: `${publicUrl}/checkout/cancel?${back}`,
+      expires_at: sessionExpiresAt(clock(), deps.expiryMs),
+    },
+    { idempotencyKey: `checkout-session:${order.id}` },
+  );
+  if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
+
+  try {
+    paymentsQueries.transaction(() => {
+      // A retried call returns the same session (idempotency key): record it once.
+      if (paymentsQueries.paymentBySession(session.id)) return;
+      paymentsQueries.insertPayment({ orderId: order.id, channel: 'stripe', status: 'pending', amountFen: order.totalFen, reference: null, stripeCheckoutSessionId: session.id, now: clock() });
+    });
+  } catch (error) {
+    // The order is about to be cancelled: close the session so nobody can pay for it (best effort).
+    await stripe.checkout.sessions.expire(session.id).catch(() => undefined);
+    throw error;
+  }
+  return session.url;
 }
 
 /** What the payments service needs to refund through Stripe. */
