@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
@@ -35,13 +36,34 @@ type Effect = () => string;
 
 const idOf = (ref: string | { id: string } | null | undefined): string | null => (typeof ref === 'string' ? ref : (ref?.id ?? null));
 
-/** The fields every handled event needs: an id, a type, a creation time and a data object. */
+const idRef = z.union([z.string(), z.object({ id: z.string() }).passthrough(), z.null()]).optional();
+const metadata = z.record(z.string(), z.string()).nullable().optional();
+const sessionShape = z
+  .object({ id: z.string(), client_reference_id: z.string().nullable().optional(), metadata, payment_status: z.string().optional(), amount_total: z.number().int().nullable().optional(), payment_intent: idRef })
+  .passthrough();
+const refundShape = z.object({ id: z.string(), status: z.string().nullable().optional(), amount: z.number().int(), charge: idRef, payment_intent: idRef, metadata }).passthrough();
+const chargeShape = z
+  .object({ id: z.string(), payment_intent: idRef, metadata, refunds: z.object({ data: z.array(refundShape), has_more: z.boolean() }).passthrough().nullable().optional() })
+  .passthrough();
+
+/** The shape of `data.object` for each event type we act on; a signed event of another shape is refused. */
+const OBJECT_SHAPES: Record<string, z.ZodType> = {
+  'checkout.session.completed': sessionShape,
+  'checkout.session.async_payment_succeeded': sessionShape,
+  'checkout.session.async_payment_failed': sessionShape,
+  'checkout.session.expired': sessionShape,
+  'charge.refunded': chargeShape,
+  'charge.refund.updated': refundShape,
+};
+
+/** The fields every handled event needs: an id, a type, a creation time and a data object of the right shape. */
 function isWellFormed(event: unknown): event is Stripe.Event {
   const e = event as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } } | null;
   return (
     typeof e === 'object' && e !== null && typeof e.id === 'string' && e.id.length > 0 && e.id.length <= 255 &&
     typeof e.type === 'string' && typeof e.created === 'number' && Number.isFinite(e.created) &&
-    typeof e.data === 'object' && e.data !== null && typeof e.data.object === 'object' && e.data.object !== null
+    typeof e.data === 'object' && e.data !== null && typeof e.data.object === 'object' && e.data.object !== null &&
+    (OBJECT_SHAPES[e.type]?.safeParse(e.data.object).success ?? true)
   );
 }
 
