@@ -22,7 +22,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'footer.about': 'Xiangyi is a charity marketplace: village first secretaries list what households make, city buyers order it, and coordinators trace every yuan to the households and projects it benefits.',
   'footer.privacy': 'We only show the names and stories households have agreed to share.',
 
-  'home.title': 'Xiangyi · charity marketplace for rural products',
+  'home.title': 'Charity marketplace for rural products',
   'home.heroTitle': 'Good things from the hills, straight from the households who make them',
   'home.heroBody': 'Every order is posted to a public ledger that shows which households and which project your money reached.',
   'home.browse': 'Browse the shop',

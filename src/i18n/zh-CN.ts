@@ -20,7 +20,7 @@ export const zhCN = {
   'footer.about': '乡益是一个公益助农商城：第一书记上架农户的产品，城市买家下单，协调员把每一笔钱追溯到农户与帮扶项目。',
   'footer.privacy': '我们只公开农户本人同意展示的称呼与故事。',
 
-  'home.title': '乡益 · 公益助农商城',
+  'home.title': '公益助农商城',
   'home.heroTitle': '山里的好物，直接从农户家里来',
   'home.heroBody': '每一笔订单都会记入公益账本，告诉你钱到了哪几户人家、哪个帮扶项目。',
   'home.browse': '去逛逛',
