@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { parseYuanToFen } from './money.js';
 import { hasMessage, type MessageKey, type Translator } from './i18n/i18n.js';
 
 /**
@@ -34,3 +35,30 @@ export function typedValues(body: unknown, omit: readonly string[] = ['password'
   }
   return values;
 }
+
+/**
+ * A yuan amount typed by a person ("56", "56.80", "¥1,234.50") as integer fen. `message` is the
+ * message key shown when it is not an amount or falls outside [minFen, maxFen].
+ */
+export function yuanField(message: string, opts: { minFen?: number; maxFen?: number; requiredMessage?: string } = {}) {
+  const { minFen = 0, maxFen = Number.MAX_SAFE_INTEGER, requiredMessage = 'validation.required' } = opts;
+  return z
+    .string({ error: requiredMessage })
+    .trim()
+    .min(1, requiredMessage)
+    .transform((v, ctx) => {
+      const fen = parseYuanToFen(v);
+      if (fen === null || fen < minFen || fen > maxFen) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return fen;
+    });
+}
+
+/** A mainland mobile number: spaces, hyphens and a +86 prefix are dropped; 11 digits starting with 1 remain. */
+export const mobilePhoneField = z
+  .string({ error: 'validation.required' })
+  .trim()
+  .transform((v) => v.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
+  .pipe(z.string().regex(/^1[0-9]{10}$/, 'validation.phone'));

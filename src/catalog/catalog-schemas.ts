@@ -1,5 +1,5 @@
+import { yuanField } from '../forms.js';
 import { z } from 'zod';
-import { parseYuanToFen } from '../money.js';
 import { CATEGORIES, UNITS } from './schema.js';
 
 /** Empty form fields (e.g. "Any" in a filter select) mean "not given". */
@@ -49,19 +49,7 @@ const wholeNumber = (max: number, message: string) =>
     .transform(Number)
     .pipe(z.number().int().max(max, message));
 /** Yuan typed by a person, at most two decimals, into fen (no floating point). */
-const yuan = (message: string) =>
-  z
-    .string({ error: 'validation.required' })
-    .trim()
-    .min(1, 'validation.required')
-    .transform((v, ctx) => {
-      const fen = parseYuanToFen(v);
-      if (fen === null) {
-        ctx.addIssue({ code: 'custom', message });
-        return z.NEVER;
-      }
-      return fen;
-    });
+const yuan = (message: string) => yuanField(message);
 const id = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
 export const MAX_TIERS = 3;
 export const MAX_PRICE_FEN = 100_000_000; // ¥1,000,000 per unit

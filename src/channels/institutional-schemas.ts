@@ -1,5 +1,5 @@
+import { mobilePhoneField, yuanField } from '../forms.js';
 import { z } from 'zod';
-import { parseYuanToFen } from '../money.js';
 import { startOfDay } from '../time.js';
 import { isCreditCode, isTaxNumber } from './credit-code.js';
 
@@ -35,18 +35,7 @@ export type QuoteRequestForm = z.infer<typeof quoteRequestSchema>;
 
 /** POST /secretary/quotes/:id/answer: a unit price in yuan and the last day the offer stands. */
 export const quoteAnswerSchema = z.object({
-  unitPrice: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .min(1, 'validation.required')
-    .transform((v, ctx) => {
-      const fen = parseYuanToFen(v);
-      if (fen === null || fen < 1) {
-        ctx.addIssue({ code: 'custom', message: 'validation.price' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  unitPrice: yuanField('validation.price', { minFen: 1 }),
   validUntil: z
     .string({ error: 'validation.required' })
     .trim()
@@ -58,11 +47,7 @@ export type QuoteAnswerForm = z.infer<typeof quoteAnswerSchema>;
 /** POST /account/organization/quotes/:id/accept: where the goods go, and the 发票 details. */
 export const quoteAcceptSchema = z.object({
   name: text(40),
-  phone: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .transform((v) => v.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
-    .pipe(z.string().regex(/^1[0-9]{10}$/, 'validation.phone')),
+  phone: mobilePhoneField,
   province: text(20),
   city: text(20),
   district: text(20),
@@ -90,18 +75,7 @@ export const quotaFormSchema = z.object({
     .regex(/^20[0-9]{2}$/, 'errors.quota_year_invalid')
     .transform(Number)
     .pipe(z.number().min(2000, 'errors.quota_year_invalid').max(2100, 'errors.quota_year_invalid')),
-  amount: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .min(1, 'validation.required')
-    .transform((v, ctx) => {
-      const fen = parseYuanToFen(v);
-      if (fen === null) {
-        ctx.addIssue({ code: 'custom', message: 'validation.price' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  amount: yuanField('validation.price'),
 });
 
 /** POST /coordinator/organizations/:id/members */

@@ -1,5 +1,5 @@
+import { mobilePhoneField, yuanField } from '../forms.js';
 import { z } from 'zod';
-import { parseYuanToFen } from '../money.js';
 import { PAYMENT_METHODS } from '../orders/schema.js';
 
 /** Error messages are message keys; src/forms.ts turns them into field messages. */
@@ -26,18 +26,7 @@ export const wishFormSchema = z.object({
     .pipe(z.number().int().min(1, 'wish.validation.age').max(18, 'wish.validation.age')),
   item: text(40),
   itemEn: optionalText(80),
-  amount: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .min(1, 'validation.required')
-    .transform((v, ctx) => {
-      const fen = parseYuanToFen(v);
-      if (fen === null || fen < 100 || fen > MAX_WISH_FEN) {
-        ctx.addIssue({ code: 'custom', message: 'wish.validation.amount' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  amount: yuanField('wish.validation.amount', { minFen: 100, maxFen: MAX_WISH_FEN }),
   story: z.preprocess((v) => v ?? '', z.string().trim().max(1000, 'validation.too_long')),
   storyEn: optionalText(2000),
   photoConsent: z.literal('on').optional().transform((v) => v === 'on'),
@@ -47,11 +36,7 @@ export type WishForm = z.infer<typeof wishFormSchema>;
 /** POST /wishes/:id/claim: the donor's contact and how they pay. */
 export const claimSchema = z.object({
   name: text(40),
-  phone: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .transform((v) => v.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
-    .pipe(z.string().regex(/^1[0-9]{10}$/, 'validation.phone')),
+  phone: mobilePhoneField,
   paymentMethod: z.enum(PAYMENT_METHODS, { error: 'validation.payment_method' }),
 });
 export type ClaimForm = z.infer<typeof claimSchema>;

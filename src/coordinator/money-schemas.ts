@@ -1,6 +1,6 @@
+import { yuanField } from '../forms.js';
 import { z } from 'zod';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
-import { parseYuanToFen } from '../money.js';
 import { startOfDay } from '../time.js';
 
 /** Schemas of the coordinator's money pages (payouts, statements). Messages are message keys. */
@@ -10,17 +10,7 @@ export const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).tra
 /** POST /coordinator/payouts (urlencoded, or multipart when evidence is attached). */
 export const payoutFormSchema = z.object({
   householdId: z.string({ error: 'payout.v.household' }).regex(/^[1-9][0-9]{0,9}$/, 'payout.v.household').transform(Number),
-  amount: z
-    .string({ error: 'payout.v.amount' })
-    .trim()
-    .transform((v, ctx) => {
-      const fen = parseYuanToFen(v);
-      if (fen === null || fen < 1) {
-        ctx.addIssue({ code: 'custom', message: 'payout.v.amount' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  amount: yuanField('payout.v.amount', { minFen: 1, requiredMessage: 'payout.v.amount' }),
   method: z.enum(PAYOUT_METHODS, { error: 'payout.v.method' }),
   reference: z
     .string()

@@ -1,5 +1,5 @@
+import { mobilePhoneField, yuanField } from '../forms.js';
 import { z } from 'zod';
-import { parseYuanToFen } from '../money.js';
 import { DELIVERY_METHODS, PAYMENT_METHODS } from './schema.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -23,11 +23,7 @@ const addressPart = (max: number) => z.preprocess((v) => (typeof v === 'string' 
 /** POST /checkout: who receives the parcel and how they pay. */
 export const checkoutSchema = z.object({
   name: text(40),
-  phone: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .transform((v) => v.replace(/[\s-]/g, '').replace(/^\+?86/, ''))
-    .pipe(z.string().regex(/^1[0-9]{10}$/, 'validation.phone')),
+  phone: mobilePhoneField,
   province: addressPart(20),
   city: addressPart(20),
   district: addressPart(20),
@@ -56,18 +52,7 @@ export const tokenQuery = z.object({ token: z.string().max(100).optional(), lang
 export const markPaidSchema = z.object({ reference: text(80) });
 
 export const refundSchema = z.object({
-  amount: z
-    .string({ error: 'validation.required' })
-    .trim()
-    .min(1, 'validation.required')
-    .transform((v, ctx) => {
-      const fen = parseYuanToFen(v);
-      if (fen === null || fen < 1) {
-        ctx.addIssue({ code: 'custom', message: 'validation.price' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  amount: yuanField('validation.price', { minFen: 1 }),
   reason: text(200),
   lineId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
 });
