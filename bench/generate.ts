@@ -163,9 +163,34 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   const insertTier = s.prepare(`INSERT INTO price_tiers (product_id, min_qty, price_fen) VALUES (?,?,?)`);
   const sellable: SellProduct[] = [];
   const checkoutProducts: { id: number; slug: string }[] = [];
+  // A shop of this size serves thousands of households, not the demo's twenty: every five generated
+  // products get a new producer (a household, or a cooperative of two or three) in the base
+  // product's village, so entries spread over households as they would in real data.
+  const insertHousehold = s.prepare(
+    `INSERT INTO households (village_id, real_name, display_name, consent_public, members, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
+  );
+  const insertProducer = s.prepare(`INSERT INTO producers (village_id, kind, name_zh, story_zh, created_at, updated_at) VALUES (?,?,?,'',?,?)`);
+  const insertMember = s.prepare(`INSERT INTO producer_members (producer_id, household_id, weight) VALUES (?,?,?)`);
+  let producerForGroup = 0;
+  function newProducer(villageId: number, n: number): number {
+    const size = random() < 0.7 ? 1 : between(2, 3);
+    const producerId = Number(insertProducer.run(villageId, size === 1 ? 'household' : 'cooperative', `规模测试生产者 ${n}`, now, now).lastInsertRowid);
+    const members: { householdId: number; weight: number }[] = [];
+    for (let k = 0; k < size; k++) {
+      const householdId = Number(insertHousehold.run(villageId, `测试户 ${n}-${k + 1}`, random() < 0.8 ? `测试户${n}-${k + 1}` : null, random() < 0.8 ? 1 : 0, between(1, 6), now, now).lastInsertRowid);
+      const weight = between(1, 5);
+      insertMember.run(producerId, householdId, weight);
+      members.push({ householdId, weight });
+    }
+    membersOf.set(producerId, members);
+    producerVillage.set(producerId, villageId);
+    return producerId;
+  }
   s.transaction(() => {
     for (let i = 0; i < scale.products; i++) {
       const base = demoProducts[i % demoProducts.length]!;
+      if (i % 5 === 0) producerForGroup = newProducer(producerVillage.get(base.producerId)!, i / 5 + 1);
+      const producerId = producerForGroup;
       const v = i % VARIANTS.length;
       const titleZh = `${base.titleZh}·${VARIANTS[v]} ${i + 1}号`;
       const titleEn = base.titleEn ? `${base.titleEn} (${VARIANTS_EN[v]} no. ${i + 1})` : null;
@@ -176,7 +201,7 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
       const slug = `${base.slug.slice(0, 60)}-b${i + 1}`;
       const id = Number(
         insertProduct.run(
-          slug, base.producerId, base.projectId, base.category, base.unit, titleZh, titleEn,
+          slug, producerId, base.projectId, base.category, base.unit, titleZh, titleEn,
           `${VARIANTS[v]}。${base.descriptionZh}`, base.descriptionEn, base.storyZh, base.storyEn,
           priceFen, between(200_000, 1_000_000), published, featured, createdAt, createdAt,
         ).lastInsertRowid,
@@ -184,7 +209,7 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
       if (base.listMediaId !== null && base.detailMediaId !== null) insertPhoto.run(id, base.listMediaId, base.detailMediaId, titleZh, titleEn, createdAt);
       if (random() < 0.2) insertTier.run(id, 10, Math.round((priceFen * 0.9) / 10) * 10);
       if (published) {
-        sellable.push({ id, producerId: base.producerId, projectId: base.projectId, villageId: producerVillage.get(base.producerId)!, titleZh, titleEn, unit: base.unit, priceFen });
+        sellable.push({ id, producerId, projectId: base.projectId, villageId: producerVillage.get(producerId)!, titleZh, titleEn, unit: base.unit, priceFen });
         if (checkoutProducts.length < 500 && i % 7 === 3) checkoutProducts.push({ id, slug });
       }
     }
