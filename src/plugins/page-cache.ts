@@ -11,6 +11,8 @@ declare module 'fastify' {
 }
 
 const MAX_ENTRIES = 2000;
+/** Upper bound of cached text (UTF-16 code units ≈ 2 bytes each): about 32 MB of memory. */
+const MAX_CHARS = 16 * 1024 * 1024;
 
 interface Entry {
   version: number;
@@ -29,6 +31,7 @@ export default fp(
   async function pageCache(app: FastifyInstance, opts: { db: Database_ }) {
     const changes = opts.db.sqlite.prepare('SELECT total_changes() AS n').pluck();
     const cache = new Map<string, Entry>();
+    let cachedChars = 0;
     const keyOf = (request: FastifyRequest) => `${request.locale}\u0001${request.url}`;
 
     function cacheable(request: FastifyRequest): boolean {
@@ -56,7 +59,11 @@ export default fp(
       // A page whose forms carry the visitor's token is split around it; JSON carries none.
       const token = contentType.startsWith('text/html') ? reply.locals?.csrfToken : undefined;
       if (contentType.startsWith('text/html') && (typeof token !== 'string' || token.length < 10)) return payload;
-      if (cache.size >= MAX_ENTRIES) cache.clear();
+      if (cache.size >= MAX_ENTRIES || cachedChars + payload.length > MAX_CHARS) {
+        cache.clear();
+        cachedChars = 0;
+      }
+      cachedChars += payload.length;
       cache.set(keyOf(request), { version: changes.get() as number, contentType, parts: typeof token === 'string' ? payload.split(token) : [payload] });
       return payload;
     });
