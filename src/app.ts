@@ -1,3 +1,4 @@
+import fastifyCompress from '@fastify/compress';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -155,6 +156,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // Third-party plugins first.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
+  // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
+  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies });
   await app.register(fastifyFormbody);
   // Uploads are read into memory one file at a time and re-encoded; nothing is written to disk.
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } });
@@ -177,6 +180,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     strictTransportSecurity: config.secureCookies,
   });
+  // Text responses are compressed for clients that accept it (cached pages are compressed once, by the page cache).
+  await app.register(fastifyCompress, { encodings: ['br', 'gzip'], globalDecompression: false });
   // Limits are per route (sign-in, registration); nothing is limited globally.
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, {
@@ -188,10 +193,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // The app's own plugins.
   await app.register(requestContext, { secureCookies: config.secureCookies });
-  await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies });
+  await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
-  await app.register(pageCache, { db: deps.db });
   await app.register(errorHandler);
   // View locals the channels add to other domains' pages (product page quote form, checkout pick-up, order pick-up code).
   await app.register(organizationBuyerFlag, { institutional: services.institutional });

@@ -38,7 +38,7 @@ export default async function accountsRoutes(
       title: request.t('accounts.loginTitle'),
       values,
       error,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -79,7 +79,7 @@ export default async function accountsRoutes(
       title: request.t('accounts.registerTitle'),
       values,
       fields,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -115,7 +115,7 @@ export default async function accountsRoutes(
     const user = currentUser(request);
     const form = parseForm(passwordChangeSchema, request.body, request.t);
     const render = (fields: FieldMessages, status: number) =>
-      reply.code(status).view('accounts/password', { title: request.t('accounts.passwordTitle'), fields, csrfToken: csrfTokenFor(request, reply) });
+      reply.code(status).view('accounts/password', { title: request.t('accounts.passwordTitle'), fields, csrfToken: csrfTokenFor(reply) });
     if (!form.ok) return render(form.fields, 422);
     try {
       await accounts.changePassword(user.id, form.data.currentPassword, form.data.newPassword, clientAddress(request));

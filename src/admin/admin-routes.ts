@@ -180,7 +180,7 @@ export default async function adminRoutes(
       formError: form.formError ?? null,
       roles: roleChoices(t, STAFF_ROLES, form.values.role ?? 'first_secretary'),
       ...scopeChoices(locale, form.values),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -197,7 +197,7 @@ export default async function adminRoutes(
       roles: roleChoices(t, ROLES, form.values.role ?? user.role),
       disabled: form.values.disabled === 'on',
       ...scopeChoices(locale, form.values),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

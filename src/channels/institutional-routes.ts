@@ -83,7 +83,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
         values: form.values,
         fields: form.fields,
         hasErrors: Object.keys(form.fields).length > 0,
-        csrfToken: csrfTokenFor(request, reply),
+        csrfToken: csrfTokenFor(reply),
       });
     }
     const { organization: org, quota } = overview;
@@ -114,7 +114,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
       })),
       values: {},
       fields: {},
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -161,7 +161,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
       fields: form.fields,
       hasErrors: Object.keys(form.fields).length > 0,
       error: form.error ?? null,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
   app.get('/account/organization/quotes/:id', { ...buyerOnly, schema: { params: idParams, querystring: plainQuerySchema } }, async (request, reply) => {
@@ -213,7 +213,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
       values: form.values,
       fields: form.fields,
       hasErrors: Object.keys(form.fields).length > 0,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -257,7 +257,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
         const mine = failed?.id === q.id;
         return { ...presentQuote(request, q), values: mine ? failed!.values : {}, fields: mine ? failed!.fields : {} };
       }),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -317,7 +317,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
           fields: mine ? failed!.fields : {},
         };
       }),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

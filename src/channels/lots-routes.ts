@@ -115,7 +115,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
       hasErrors: Object.keys(opts.fields).length > 0,
       households: lots.householdsForProduct(user, productId).map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: chosen.has(String(h.id)) })),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -179,7 +179,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
       values: opts.values ?? {},
       fields,
       hasErrors: Object.keys(fields).length > 0,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

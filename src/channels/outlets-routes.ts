@@ -78,7 +78,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
         when: formatDateTime(s.createdAt),
         channel: t(`outlet.channel.${s.channel}` as MessageKey),
       })),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -160,7 +160,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
       values: form.values,
       fields: form.fields,
       hasErrors: Object.keys(form.fields).length > 0,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -196,7 +196,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
         values: failed?.outletId === o.id ? failed.values : {},
         fields: failed?.outletId === o.id ? failed.fields : {},
       })),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

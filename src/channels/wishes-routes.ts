@@ -86,7 +86,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
       hasErrors: Object.keys(fields).length > 0,
       error: opts.error ?? null,
       stripeEnabled: deps.startWishCheckout !== null,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -163,7 +163,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
       hasErrors: Object.keys(opts.fields).length > 0,
       projects: projectOptions(request, opts.values.projectId),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -213,7 +213,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
       values: opts.values ?? {},
       fields,
       hasErrors: Object.keys(fields).length > 0,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

@@ -104,7 +104,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       hasErrors: Object.keys(fields).length > 0,
       splitValues: values,
       splitFields: fields,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -191,7 +191,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         label: request.t('coordp.enrol.household', { name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, village: names.get(h.villageId) ?? '' }),
         checked: enrolled.has(h.id),
       })),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -348,7 +348,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       hasErrors: Object.keys(fields).length > 0,
       today,
       statementUrl: `/coordinator/households/${id}/statement`,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

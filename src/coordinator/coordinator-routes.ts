@@ -73,7 +73,7 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
       })),
       fields,
       values,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

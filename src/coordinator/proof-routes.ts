@@ -143,7 +143,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
         url: `/coordinator/reconciliation?period=${l.period}`,
         text: t('recon.closedRow', { period: l.period, name: l.lockedBy ?? '', time: formatDateTime(l.lockedAt) }),
       })),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   });
 

@@ -90,7 +90,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       title: request.t('cart.title'),
       cart: presentCart(request, viewCart(request)),
       error,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -141,7 +141,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       hasErrors: Object.keys(opts.fields).length > 0,
       error: opts.error ?? null,
       stripeEnabled: deps.startStripeCheckout !== null,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -258,7 +258,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       payIntro: t('order.payIntro', { amount: formatFen(order.totalFen), number: order.number }),
       confirming: request.query && (request.query as Record<string, unknown>).paid === '1' && !paid,
       error,
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

@@ -29,6 +29,19 @@ export function setLocal(reply: FastifyReply, key: string, value: unknown): void
   reply.locals[key] = value;
 }
 
+/** The visitor's language, and whether it came from ?lang= and differs from the cookie (then it is remembered). */
+export function visitorLocale(request: FastifyRequest): { locale: Locale; remember: boolean } {
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromQuery = parseLocale(typeof query?.lang === 'string' ? query.lang : undefined);
+  const fromCookie = parseLocale(request.cookies[LANG_COOKIE]);
+  return { locale: fromQuery ?? fromCookie ?? DEFAULT_LOCALE, remember: fromQuery !== null && fromQuery !== fromCookie };
+}
+
+/** Keeps the chosen language in a cookie for a year. */
+export function rememberLocale(reply: FastifyReply, locale: Locale, secureCookies: boolean): void {
+  reply.setCookie(LANG_COOKIE, locale, { path: '/', maxAge: ONE_YEAR_S, sameSite: 'lax', httpOnly: true, secure: secureCookies });
+}
+
 export default fp(
   async function requestContext(app: FastifyInstance, opts: { secureCookies: boolean }) {
     app.decorateRequest('locale', DEFAULT_LOCALE);
@@ -36,19 +49,8 @@ export default fp(
     app.decorateReply('locals', undefined);
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      const query = request.query as Record<string, unknown> | undefined;
-      const fromQuery = parseLocale(typeof query?.lang === 'string' ? query.lang : undefined);
-      const fromCookie = parseLocale(request.cookies[LANG_COOKIE]);
-      const locale = fromQuery ?? fromCookie ?? DEFAULT_LOCALE;
-      if (fromQuery && fromQuery !== fromCookie) {
-        reply.setCookie(LANG_COOKIE, fromQuery, {
-          path: '/',
-          maxAge: ONE_YEAR_S,
-          sameSite: 'lax',
-          httpOnly: true,
-          secure: opts.secureCookies,
-        });
-      }
+      const { locale, remember } = visitorLocale(request);
+      if (remember) rememberLocale(reply, locale, opts.secureCookies);
       request.locale = locale;
       request.t = translatorFor(locale);
       reply.locals = {

@@ -42,6 +42,8 @@ export default fp(
       const { cookieValue, session } = sessions.create(userId, role);
       request.session = session;
       this.setCookie(SESSION_COOKIE, cookieValue, cookieOptions);
+      // Someone signed in: forms of the pages from before (and a planted CSRF secret) stop working.
+      if (userId !== null) this.renewCsrfSecret();
       return session;
     });
 
@@ -51,6 +53,7 @@ export default fp(
       request.session = null;
       request.user = null;
       this.clearCookie(SESSION_COOKIE, cookieOptions);
+      this.renewCsrfSecret();
     });
 
     // Flash messages live in a short-lived signed cookie, not the session row: showing a message
@@ -88,5 +91,5 @@ export default fp(
       setLocal(reply, 'user', loaded.user);
     });
   },
-  { name: 'session', dependencies: ['request-context'] },
+  { name: 'session', dependencies: ['request-context', 'security'] },
 );

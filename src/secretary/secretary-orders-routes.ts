@@ -35,7 +35,7 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
       // A refusal for a parcel not in the list (unpaid, already shipped) is shown at the top.
       pageError: failedNumber !== null && !toShip.some((s) => s.number === failedNumber) ? Object.values(fields).join(' ') : null,
       shipped: shipped.map((s) => ({ number: s.number, carrier: s.carrier, trackingNumber: s.trackingNumber, shippedAt: s.shippedAt ? formatDateTime(s.shippedAt) : '' })),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 

@@ -104,7 +104,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
       villages: villageOptions(request, Number(opts.values.villageId)),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -178,7 +178,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
         weight: opts.values[`weight_${h.id}`] ?? '1',
         weightError: opts.fields[`weight_${h.id}`],
       })),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
@@ -278,7 +278,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       projects: deps.catalog.projects().map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.projectId })),
       tiers: [1, 2, 3].map((n) => ({ n, qtyName: `tierQty${n}`, priceName: `tierPrice${n}` })),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
-      csrfToken: csrfTokenFor(request, reply),
+      csrfToken: csrfTokenFor(reply),
     });
   }
 
