@@ -1,11 +1,13 @@
-// In-process timings against the scale database (no HTTP): a household statement over the whole
-// ledger, and — once src/coordinator/reconciliation-service.ts exists — a month's reconciliation.
+// In-process timings against the scale database (no HTTP): a household statement page over the
+// whole ledger, and — once src/coordinator/reconciliation-service.ts exists — a month's reconciliation.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAuditService } from '../src/audit/audit-service.js';
 import { openDatabase, type Database_ } from '../src/db/client.js';
+import { buildHouseholdStatement, STATEMENT_PAGE_LINES } from '../src/ledger/household-statements.js';
 import { createLedgerReports } from '../src/ledger/ledger-reports.js';
+import { createPayoutsQueries } from '../src/ledger/payouts-queries.js';
 import { ROOT_DIR } from '../src/paths.js';
 import { monthBounds } from '../src/time.js';
 
@@ -16,10 +18,15 @@ export interface Timing {
 
 export interface StatementTiming {
   householdId: number;
-  /** Whole history. */
-  all: Timing & { rows: number };
-  /** The current accounting month only. */
-  month: Timing & { rows: number };
+  /** Lines over the household's whole history. */
+  lines: number;
+  /** The statement page as the coordinator's console builds it (totals, brought-forward balance, one page of lines): whole history, first and last page. */
+  firstPage: Timing;
+  lastPage: Timing;
+  /** The current accounting month, first page. */
+  month: Timing & { lines: number };
+  /** Every line of the whole history at once, as the CSV and PDF exports read them. */
+  allLines: Timing;
 }
 
 export type ReconciliationTiming =
@@ -48,18 +55,24 @@ export async function timeIt<T>(fn: () => T | Promise<T>, runs: number): Promise
 
 export async function timeStatement(db: Database_, householdId: number, now: number): Promise<StatementTiming> {
   const reports = createLedgerReports(db);
-  const statement = (from: number, to: number) => {
-    const entries = reports.householdEntries(householdId, from, to);
-    const balance = reports.householdBalance(householdId, to);
-    return { entries: entries.length, balance };
-  };
-  const all = await timeIt(() => statement(0, now + 24 * 3600_000), 5);
+  const payouts = createPayoutsQueries(db);
+  const labels = (ids: readonly number[]) => new Map(ids.map((id) => [id, payouts.byId(id)!] as const).filter(([, row]) => row));
+  const statement = (from: number, to: number, page?: number) =>
+    buildHouseholdStatement(reports, labels, householdId, from, to, page === undefined ? undefined : { number: page, size: STATEMENT_PAGE_LINES });
+  const end = now + 24 * 3600_000;
+  const firstPage = await timeIt(() => statement(0, end, 1), 5);
+  const lastPage = await timeIt(() => statement(0, end, Number.MAX_SAFE_INTEGER), 5);
   const { from, to } = monthBounds(now);
-  const month = await timeIt(() => statement(from, to), 5);
+  const month = await timeIt(() => statement(from, to, 1), 5);
+  const allLines = await timeIt(() => statement(0, end), 3);
+  const strip = (t: Timing) => ({ median_ms: t.median_ms, runs_ms: t.runs_ms });
   return {
     householdId,
-    all: { median_ms: all.median_ms, runs_ms: all.runs_ms, rows: all.last.entries },
-    month: { median_ms: month.median_ms, runs_ms: month.runs_ms, rows: month.last.entries },
+    lines: firstPage.last.page?.lineCount ?? 0,
+    firstPage: strip(firstPage),
+    lastPage: strip(lastPage),
+    month: { ...strip(month), lines: month.last.page?.lineCount ?? 0 },
+    allLines: strip(allLines),
   };
 }
 

@@ -27,6 +27,11 @@ import { summariseProfile } from './profile-summary.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const CONNECTIONS = 50;
+/**
+ * What a phone's browser sends with every page request that matters to the answer: which
+ * compressions it takes and its language. Every run, the baseline's included, sends the same.
+ */
+const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br, zstd', 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' };
 
 // ---------- options ----------
 const args = process.argv.slice(2);
@@ -232,6 +237,8 @@ interface RouteRow {
   /** How long the server took to answer /healthz promptly again after the run. */
   drainMs: number;
   restarted: boolean;
+  /** The baseline req/s this route's ratio is to (mean of the baseline runs before and after it). */
+  baselineRps: number;
 }
 
 interface Figure {
@@ -359,7 +366,9 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     { route: '/products?q=蜂蜜', path: `/products?q=${encodeURIComponent('蜂蜜')}` },
     { route: '/products/:slug', path: `/products/${data.productSlug}` },
     { route: '/api/v1/products', path: '/api/v1/products' },
-  ];
+    // For comparison only: the product page for a client that takes no compression (no target).
+    { route: '/products/:slug, uncompressed', path: `/products/${data.productSlug}`, headers: { 'accept-language': BROWSER_HEADERS['accept-language'] }, informational: true },
+  ] as { route: string; path: string; headers?: Record<string, string>; informational?: boolean }[];
   // One request at a time first: the unloaded latency of each route (median of 3; once if slow).
   const probe = new Pool(origin, { connections: 1 });
   const singleMs = new Map<string, number>();
@@ -367,7 +376,7 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     const times: number[] = [];
     for (let i = 0; i < 3 && (i === 0 || times[0]! < 2000); i++) {
       const sent = performance.now();
-      const res = await probe.request({ method: 'GET', path: r.path });
+      const res = await probe.request({ method: 'GET', path: r.path, headers: r.headers ?? BROWSER_HEADERS });
       await res.body.dump();
       times.push(performance.now() - sent);
       if (res.statusCode !== 200) say(`WARNING: GET ${r.path} answers ${res.statusCode} before the load`);
@@ -377,38 +386,75 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   await probe.close();
   say(`unloaded latency: ${routes.map((r) => `${r.route} ${singleMs.get(r.route)} ms`).join(', ')}`);
 
-  const loadSpec = (url: string): LoadSpec => ({ url, connections: CONNECTIONS, duration: settings.routeSeconds, warmup: settings.warmupSeconds });
+  const loadSpec = (url: string, headers: Record<string, string> = BROWSER_HEADERS, duration = settings.routeSeconds): LoadSpec => ({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    warmup: settings.warmupSeconds,
+    headers,
+  });
   const loadTimeout = (settings.routeSeconds + settings.warmupSeconds) * 1000 + 30_000;
 
-  // Baseline: bare Fastify in another process, alone on the machine while it is measured.
+  // Baseline: bare Fastify in another process, measured alone on the machine before each route and
+  // after the last: each route's ratio is to the mean of the baseline runs on either side of it, so
+  // a machine that speeds up or slows down during the run (a shared host does) skews no ratio.
   const basePort = await freePort();
   const baseline = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'baseline.ts'), String(basePort)], process.env);
   await waitFor200(`http://127.0.0.1:${basePort}/healthz`, performance.now(), baseline);
-  rss.enter('baseline (server idle)');
-  const baseLoad1 = load1();
-  say(`load: baseline (bare Fastify) for ${settings.routeSeconds} s…`);
-  const base = await runWorker<LoadResult>('load.ts', loadSpec(`http://127.0.0.1:${basePort}/`), loadTimeout);
-  await stop(baseline);
-  const rows: RouteRow[] = [
-    { route: 'baseline (bare Fastify)', ...pickLoad(base), ratio: 1, target: '—', pass: null, load1Before: baseLoad1, singleMs: null, drainMs: 0, restarted: false },
-  ];
+  const baselineSeconds = Math.max(5, Math.round(settings.routeSeconds / 2));
+  const baseRuns: (LoadResult & { load1Before: number })[] = [];
+  const measureBaseline = async () => {
+    rss.enter('baseline (server idle)');
+    const load1Before = load1();
+    const run = await runWorker<LoadResult>('load.ts', loadSpec(`http://127.0.0.1:${basePort}/`, BROWSER_HEADERS, baselineSeconds), loadTimeout);
+    baseRuns.push({ ...run, load1Before });
+    say(`  baseline (bare Fastify): ${run.rps} req/s`);
+    return run;
+  };
+  say(`load: baseline (bare Fastify) for ${baselineSeconds} s before each route and after the last…`);
+  const routeResults: { r: (typeof routes)[number]; result: LoadResult; before: number; baseBefore: LoadResult; after: { drainMs: number; restarted: boolean } }[] = [];
+  let baseBefore = await measureBaseline();
   for (const r of routes) {
     rss.enter(r.route);
     const before = load1();
     say(`load: ${r.route} for ${settings.routeSeconds} s…`);
-    const result = await runWorker<LoadResult>('load.ts', loadSpec(`${origin}${r.path}`), loadTimeout);
-    const ratio = Math.round((result.rps / Math.max(1, base.rps)) * 1000) / 1000;
-    const search = r.route.includes('?q=');
-    const ok = result.non2xx === 0 && result.errors === 0;
-    const pass = ok && (search ? ratio >= TARGETS.searchRatio : ratio >= TARGETS.pageRatio && result.p99_ms <= TARGETS.pageP99Ms);
-    const target = search ? `≥ ${TARGETS.searchRatio}×` : `≥ ${TARGETS.pageRatio}×, p99 ≤ ${TARGETS.pageP99Ms} ms`;
+    const result = await runWorker<LoadResult>('load.ts', loadSpec(`${origin}${r.path}`, r.headers ?? BROWSER_HEADERS), loadTimeout);
     const after = await settle(r.route);
-    rows.push({ route: r.route, ...pickLoad(result), ratio, target, pass, load1Before: before, singleMs: singleMs.get(r.route) ?? null, ...after });
+    const ok = result.non2xx === 0 && result.errors === 0;
     say(
-      `  ${r.route}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms${ok ? '' : ` (non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)})`}` +
+      `  ${r.route}: ${result.rps} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, ${result.bytesPerRequest} bytes/response${ok ? '' : ` (non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)})`}` +
         (after.drainMs > 1000 ? `; the server needed ${(after.drainMs / 1000).toFixed(1)} s to catch up${after.restarted ? ' and was restarted' : ''}` : ''),
     );
+    routeResults.push({ r, result, before, baseBefore, after });
+    baseBefore = await measureBaseline();
   }
+  await stop(baseline);
+  const baseRps = baseRuns.map((b) => b.rps);
+  const base = { ...baseRuns[0]!, rps: Math.round(median(baseRps)) };
+  const rows: RouteRow[] = [
+    {
+      route: `baseline (bare Fastify, median of ${baseRuns.length}: ${Math.min(...baseRps).toLocaleString('en-US')}–${Math.max(...baseRps).toLocaleString('en-US')})`,
+      ...pickLoad(base),
+      ratio: 1,
+      target: '—',
+      pass: null,
+      load1Before: baseRuns[0]!.load1Before,
+      singleMs: null,
+      drainMs: 0,
+      restarted: false,
+      baselineRps: base.rps,
+    },
+  ];
+  routeResults.forEach(({ r, result, before, after }, i) => {
+    // The baseline runs just before and just after this route.
+    const baselineRps = Math.round((baseRuns[i]!.rps + baseRuns[i + 1]!.rps) / 2);
+    const ratio = Math.round((result.rps / Math.max(1, baselineRps)) * 1000) / 1000;
+    const search = r.route.includes('?q=');
+    const ok = result.non2xx === 0 && result.errors === 0;
+    const pass = r.informational ? null : ok && (search ? ratio >= TARGETS.searchRatio : ratio >= TARGETS.pageRatio && result.p99_ms <= TARGETS.pageP99Ms);
+    const target = r.informational ? '— (for comparison)' : search ? `≥ ${TARGETS.searchRatio}×` : `≥ ${TARGETS.pageRatio}×, p99 ≤ ${TARGETS.pageP99Ms} ms`;
+    rows.push({ route: r.route, ...pickLoad(result), ratio, target, pass, load1Before: before, singleMs: singleMs.get(r.route) ?? null, ...after, baselineRps });
+  });
 
   // 5. orders per second through the HTTP checkout
   rss.enter('checkout');
@@ -423,16 +469,28 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   rss.enter('coordinator pages');
   const coordinator = new Pool(origin, { connections: 1 });
   const browser = new Browser(coordinator);
-  let httpStatement: { status: string; median_ms?: number; runs_ms?: number[]; bytes?: number; note?: string } = { status: 'n/a' };
+  let httpStatement: { status: string; median_ms?: number; runs_ms?: number[]; bytes?: number; lastPageMs?: number; note?: string } = { status: 'n/a' };
   let httpReconciliation: { status: string; median_ms?: number; runs_ms?: number[]; note?: string } = { status: 'n/a' };
   try {
     await signIn(browser, 'coordinator@xiangyi.test', 'xiangyi-demo');
     const statementPath = `/coordinator/households/${data.busiestHousehold.id}/statement`;
     const first = await browser.get(statementPath);
     if (first.status === 200) {
-      const runs: number[] = [];
-      for (let i = 0; i < 5; i++) runs.push((await browser.get(statementPath)).ms);
-      httpStatement = { status: 'ok', median_ms: Math.round(median(runs) * 10) / 10, runs_ms: runs.map((t) => Math.round(t * 10) / 10), bytes: Buffer.byteLength(first.body) };
+      const timed = async (path: string) => {
+        const runs: number[] = [];
+        for (let i = 0; i < 5; i++) runs.push((await browser.get(path)).ms);
+        return runs;
+      };
+      const runs = await timed(statementPath);
+      const wholeHistory = `${statementPath}?from=2000-01-01&to=${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}&page=999999`;
+      const lastPage = await timed(wholeHistory);
+      httpStatement = {
+        status: 'ok',
+        median_ms: Math.round(median(runs) * 10) / 10,
+        runs_ms: runs.map((t) => Math.round(t * 10) / 10),
+        bytes: Buffer.byteLength(first.body),
+        lastPageMs: Math.round(median(lastPage) * 10) / 10,
+      };
     } else httpStatement = { status: 'n/a', note: `GET ${statementPath} answered ${first.status} (route not there yet?)` };
     const reconciliationPath = `/coordinator/reconciliation?period=${data.period}`;
     const rec = await browser.get(reconciliationPath);
@@ -481,16 +539,21 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
       pass: checkout.ordersPerSecond >= TARGETS.ordersPerSecond,
     },
     {
-      name: `household statement, in-process (household ${inProcess.statement.householdId}, ${inProcess.statement.all.rows} entries, all history)`,
-      value: `${inProcess.statement.all.median_ms} ms (current month: ${inProcess.statement.month.median_ms} ms, ${inProcess.statement.month.rows} entries)`,
+      name: `household statement page, in-process (household ${inProcess.statement.householdId}, ${inProcess.statement.lines} lines in all)`,
+      value:
+        `first page ${inProcess.statement.firstPage.median_ms} ms, last page ${inProcess.statement.lastPage.median_ms} ms of the whole history; ` +
+        `current month (${inProcess.statement.month.lines} lines) ${inProcess.statement.month.median_ms} ms; every line at once (CSV/PDF export) ${inProcess.statement.allLines.median_ms} ms`,
       target: `≤ ${TARGETS.statementMs} ms`,
-      pass: inProcess.statement.all.median_ms <= TARGETS.statementMs,
+      pass: Math.max(inProcess.statement.firstPage.median_ms, inProcess.statement.lastPage.median_ms, inProcess.statement.month.median_ms) <= TARGETS.statementMs,
     },
     {
       name: 'household statement over HTTP',
-      value: httpStatement.status === 'ok' ? `${httpStatement.median_ms} ms (${httpStatement.bytes} bytes)` : `n/a — ${httpStatement.note ?? httpStatement.status}`,
+      value:
+        httpStatement.status === 'ok'
+          ? `current month ${httpStatement.median_ms} ms (${httpStatement.bytes} bytes); last page of the whole history ${httpStatement.lastPageMs} ms`
+          : `n/a — ${httpStatement.note ?? httpStatement.status}`,
       target: `≤ ${TARGETS.statementMs} ms`,
-      pass: httpStatement.status === 'ok' ? httpStatement.median_ms! <= TARGETS.statementMs : null,
+      pass: httpStatement.status === 'ok' ? Math.max(httpStatement.median_ms!, httpStatement.lastPageMs!) <= TARGETS.statementMs : null,
     },
     {
       name: `reconciliation of ${data.period}, in-process`,
@@ -571,18 +634,19 @@ const padEnd = (text: string, width: number) => text + ' '.repeat(Math.max(0, wi
 const padStart = (text: string, width: number) => ' '.repeat(Math.max(0, width - cells(text))) + text;
 
 function renderTable(rows: RouteRow[], figures: Figure[]): string {
-  const header = ['route', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', ''];
+  const header = ['route', 'req/s', 'p50 ms', 'p99 ms', 'bytes', 'ratio', 'target', ''];
   const body = rows.map((r) => [
     r.route,
     r.rps.toLocaleString('en-US'),
     r.p50_ms.toFixed(r.p50_ms < 10 ? 1 : 0),
     r.p99_ms.toFixed(r.p99_ms < 10 ? 1 : 0),
+    r.bytesPerRequest.toLocaleString('en-US'),
     r.ratio.toFixed(2),
     r.target,
     `${verdict(r.pass)}${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
   ]);
   const widths = header.map((h, i) => Math.max(cells(h), ...body.map((row) => cells(row[i]!))));
-  const right = new Set([1, 2, 3, 4]);
+  const right = new Set([1, 2, 3, 4, 5]);
   const line = (row: string[]) => row.map((c, i) => (right.has(i) ? padStart(c, widths[i]!) : padEnd(c, widths[i]!))).join(' | ').trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line), ''];
   const nameWidth = Math.max(...figures.map((f) => cells(f.name)));

@@ -1,6 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { migrateDatabase, openDatabase } from './db/client.js';
+import { migrateDatabase, openDatabase, optimizeDatabase } from './db/client.js';
 import { demoLoginLines } from './accounts/demo-accounts.js';
 
 /** The only place that listens. Loads config, opens and migrates the database, seeds demo data, serves. */
@@ -18,6 +18,9 @@ async function main(): Promise<void> {
   }
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
+  optimizeDatabase(db);
+  // The data keeps growing: the planner's statistics are refreshed every few hours too.
+  setInterval(() => optimizeDatabase(db), 6 * 3600_000).unref();
   const app = await buildApp(config, { db });
   if (config.seedDemoData) {
     // Imported only when needed: the seed pulls in image rendering, which a production start never uses.

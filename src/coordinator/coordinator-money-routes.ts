@@ -9,8 +9,8 @@ import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
-import { buildHouseholdStatement } from '../ledger/household-statements.js';
-import type { LedgerReports } from '../ledger/ledger-reports.js';
+import { buildHouseholdStatement, STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
+import type { HouseholdEntry, LedgerReports } from '../ledger/ledger-reports.js';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
 import type { PayoutsService } from '../ledger/payouts-service.js';
 import type { EncodedImage, MediaService } from '../media/media-service.js';
@@ -34,6 +34,8 @@ export interface CoordinatorMoneyDeps {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** Earnings and refunds listed on a household's page, newest first; the statement has them all. */
+const RECENT_LINES = 50;
 
 /** 9000 → "90", 350 → "3.5", 1 → "0.01": basis points as a percentage. */
 function percent(bp: number): string {
@@ -304,8 +306,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const user = currentUser(request);
     const h = visibleHousehold(request, id);
     const balance = reports.householdBalance(id);
-    const entries = reports.householdEntries(id, 0, Number.MAX_SAFE_INTEGER);
-    const lineRow = (e: (typeof entries)[number]) => ({
+    const earnings = reports.householdRecent(id, 'order_payment', RECENT_LINES + 1);
+    const refunds = reports.householdRecent(id, 'refund', RECENT_LINES + 1);
+    const lineRow = (e: HouseholdEntry) => ({
       date: formatDate(e.postedAt),
       orderNumber: e.orderNumber ?? '',
       product: e.lineTitleZh ? pickText(locale, e.lineTitleZh, e.lineTitleEn) : '',
@@ -324,8 +327,10 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         owed: formatFen(balance.owedFen),
       },
       owedInput: balance.owedFen > 0 ? fenToYuanInput(balance.owedFen) : '',
-      earnings: entries.filter((e) => e.kind === 'order_payment').map(lineRow),
-      refunds: entries.filter((e) => e.kind === 'refund').map(lineRow),
+      earnings: earnings.slice(0, RECENT_LINES).map(lineRow),
+      refunds: refunds.slice(0, RECENT_LINES).map(lineRow),
+      recentOnly: earnings.length > RECENT_LINES || refunds.length > RECENT_LINES,
+      recentLines: RECENT_LINES,
       payouts: payouts.payoutsOf(user, id).map((p) => ({
         id: p.id,
         amount: formatFen(p.amountFen),
@@ -441,18 +446,21 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     return { from, to, fromMs, toMs: toStart + DAY_MS };
   }
 
-  function statementOf(request: FastifyRequest, id: number, query: { from?: string; to?: string }) {
+  /** The statement of a period: every line (CSV, PDF), or one page of them (the HTML page). */
+  function statementOf(request: FastifyRequest, id: number, query: { from?: string; to?: string; page?: number }, paged = false) {
     const h = visibleHousehold(request, id);
     const period = periodOf(query);
-    const statement = buildHouseholdStatement(reports, (ids) => payouts.byIds(ids), id, period.fromMs, period.toMs);
-    return presentStatement(statement, { id: h.id, realName: h.realName, village: h.village }, period, clock(), request.locale, request.t);
+    const page = paged ? { number: query.page ?? 1, size: STATEMENT_PAGE_LINES } : undefined;
+    const statement = buildHouseholdStatement(reports, (ids) => payouts.byIds(ids), id, period.fromMs, period.toMs, page);
+    const pageUrl = (n: number) => `/coordinator/households/${id}/statement?from=${period.from}&to=${period.to}&page=${n}`;
+    return presentStatement(statement, { id: h.id, realName: h.realName, village: h.village }, period, clock(), request.locale, request.t, pageUrl);
   }
 
   const fileName = (id: number, s: { from: string; to: string }, ext: string) => `statement-household-${id}-${s.from}-${s.to}.${ext}`;
 
   app.get('/coordinator/households/:id/statement', { ...guard, schema: { params: idParams, querystring: statementQuery } }, async (request, reply) => {
     const { id } = request.params;
-    const s = statementOf(request, id, request.query);
+    const s = statementOf(request, id, request.query, true);
     const range = `from=${s.from}&to=${s.to}`;
     reply.header('cache-control', 'no-store');
     return reply.view('coordinator/statement', {

@@ -34,5 +34,12 @@ export const reverseFormSchema = z.object({
 export const statementQuery = z.object({
   from: z.string().max(20).optional(),
   to: z.string().max(20).optional(),
+  /** A page of the lines on the HTML statement (CSV and PDF have them all); past the last, the last. */
+  page: z
+    .string()
+    .regex(/^[0-9]{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1'))
+    .optional(),
   lang: z.string().max(16).optional(),
 });

@@ -22,6 +22,21 @@ export interface PresentedStatement {
   closing: string;
   openingFen: number;
   closingFen: number;
+  /** When the lines are one page of the period's: where the page stands and its links. */
+  page: {
+    number: number;
+    pages: number;
+    show: boolean;
+    first: number;
+    last: number;
+    lineCount: number;
+    isFirst: boolean;
+    isLast: boolean;
+    broughtForward: string;
+    carriedForward: string;
+    prevUrl: string | null;
+    nextUrl: string | null;
+  } | null;
   rows: {
     date: string;
     type: string;
@@ -62,7 +77,9 @@ export function presentStatement(
   now: number,
   locale: Locale,
   t: Translator,
+  pageUrl: (page: number) => string = () => '',
 ): PresentedStatement {
+  const p = statement.page;
   return {
     household,
     from: period.from,
@@ -76,6 +93,22 @@ export function presentStatement(
     closing: formatFen(statement.closingFen),
     openingFen: statement.openingFen,
     closingFen: statement.closingFen,
+    page: p
+      ? {
+          number: p.number,
+          pages: p.pages,
+          show: p.pages > 1,
+          first: p.lineCount === 0 ? 0 : p.offset + 1,
+          last: p.offset + statement.lines.length,
+          lineCount: p.lineCount,
+          isFirst: p.number === 1,
+          isLast: p.number === p.pages,
+          broughtForward: formatFen(p.broughtForwardFen),
+          carriedForward: formatFen(p.carriedForwardFen),
+          prevUrl: p.number > 1 ? pageUrl(p.number - 1) : null,
+          nextUrl: p.number < p.pages ? pageUrl(p.number + 1) : null,
+        }
+      : null,
     rows: statement.lines.map((line) => ({
       date: formatDate(line.postedAt),
       type: line.type,

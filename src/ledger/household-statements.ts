@@ -18,10 +18,32 @@ export interface StatementLine {
   balanceFen: number;
 }
 
+/** Lines on one page of the HTML statement: a long period stays quick to open on a village laptop; CSV and PDF have every line. */
+export const STATEMENT_PAGE_LINES = 200;
+
+/** One page of a statement's lines: where it starts, and the balance brought forward to it and carried on from it. */
+export interface StatementPage {
+  /** 1-based. */
+  number: number;
+  pages: number;
+  /** Lines per page. */
+  size: number;
+  /** Lines in the whole period. */
+  lineCount: number;
+  /** 0-based index of this page's first line in the period. */
+  offset: number;
+  /** Owed before this page's first line, fen. */
+  broughtForwardFen: number;
+  /** Owed after its last line, fen. */
+  carriedForwardFen: number;
+}
+
 /**
- * A household's statement for [fromMs, toMs): what it was owed before, every line in between and
+ * A household's statement for [fromMs, toMs): what it was owed before, the lines in between and
  * what it is owed at the end. Always opening + earnings − refunds − payouts + other = closing,
  * where payouts are net of reversals and "other" is any posting of another kind (none today).
+ * The totals cover the whole period; `lines` are all of them, or one page of them when `page`
+ * is given (then the page says what is brought forward to it).
  */
 export interface HouseholdStatement {
   householdId: number;
@@ -34,6 +56,7 @@ export interface HouseholdStatement {
   otherFen: number;
   closingFen: number;
   lines: StatementLine[];
+  page: StatementPage | null;
 }
 
 function typeOf(kind: string): StatementLineType {
@@ -51,28 +74,50 @@ function typeOf(kind: string): StatementLineType {
   }
 }
 
-/** Builds the statement from ledger entries; `payoutsById` labels payout lines (method, reference, date paid). */
+/**
+ * Builds the statement from ledger entries; `payoutsById` labels payout lines (method, reference,
+ * date paid). With `page` (1-based number, lines per page) only that page's lines are read: the
+ * totals are sums in SQL, so a page costs the same whatever the household's history.
+ */
 export function buildHouseholdStatement(
   reports: LedgerReports,
   payoutsById: (ids: readonly number[]) => Map<number, PayoutRow>,
   householdId: number,
   fromMs: number,
   toMs: number,
+  page?: { number: number; size: number },
 ): HouseholdStatement {
   const openingFen = reports.householdBalance(householdId, fromMs).owedFen;
-  const entries: HouseholdEntry[] = reports.householdEntries(householdId, fromMs, toMs);
-  const payouts = payoutsById(entries.map((e) => e.payoutId).filter((id): id is number => id !== null));
+  // Entries are signed on the payable account (credit = negative = the household is owed more).
   const totals = { earning: 0, refund: 0, payout: 0, payout_reversal: 0, other: 0 } satisfies Record<StatementLineType, number>;
+  let lineCount = 0;
+  for (const row of reports.householdTotals(householdId, fromMs, toMs)) {
+    totals[typeOf(row.kind)] -= row.amountFen;
+    lineCount += row.entries;
+  }
+  const closingFen = openingFen + totals.earning + totals.refund + totals.payout + totals.payout_reversal + totals.other;
+
+  let slice: StatementPage | null = null;
+  let entries: HouseholdEntry[];
   let balance = openingFen;
+  if (page) {
+    const pages = Math.max(1, Math.ceil(lineCount / page.size));
+    const number = Math.min(Math.max(1, page.number), pages);
+    const offset = (number - 1) * page.size;
+    const found = reports.householdPageStart(householdId, fromMs, toMs, offset);
+    entries = found ? reports.householdEntries(householdId, fromMs, toMs, { start: found.start, limit: page.size }) : [];
+    balance -= found?.sumBeforeFen ?? 0;
+    slice = { number, pages, size: page.size, lineCount, offset, broughtForwardFen: balance, carriedForwardFen: 0 };
+  } else {
+    entries = reports.householdEntries(householdId, fromMs, toMs);
+  }
+  const payouts = payoutsById(entries.map((e) => e.payoutId).filter((id): id is number => id !== null));
   const lines = entries.map((e): StatementLine => {
-    const type = typeOf(e.kind);
-    // Entries are signed on the payable account (credit = negative = the household is owed more).
     const amountFen = -e.amountFen;
     balance += amountFen;
-    totals[type] += amountFen;
     return {
       postedAt: e.postedAt,
-      type,
+      type: typeOf(e.kind),
       orderNumber: e.orderNumber,
       productZh: e.lineTitleZh,
       productEn: e.lineTitleEn,
@@ -82,6 +127,7 @@ export function buildHouseholdStatement(
       balanceFen: balance,
     };
   });
+  if (slice) slice.carriedForwardFen = balance;
   return {
     householdId,
     fromMs,
@@ -91,7 +137,8 @@ export function buildHouseholdStatement(
     refundsFen: -totals.refund,
     payoutsFen: -(totals.payout + totals.payout_reversal),
     otherFen: totals.other,
-    closingFen: balance,
+    closingFen,
     lines,
+    page: slice,
   };
 }

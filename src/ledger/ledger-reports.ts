@@ -14,6 +14,12 @@ export interface HouseholdBalance {
   owedFen: number;
 }
 
+/** A line's place in statement order (its transaction, then the entry). */
+export interface StatementKey {
+  transactionId: number;
+  entryId: number;
+}
+
 export interface HouseholdEntry {
   transactionId: number;
   kind: string;
@@ -45,6 +51,11 @@ export function createLedgerReports(db: Database_) {
     FROM ledger_accounts a
     JOIN ledger_entries e ON e.account_id = a.id
     JOIN ledger_transactions t ON t.id = e.transaction_id`;
+  /** A household's postings: its account's entries with their transactions, in a period (household id, from, to). */
+  const householdPostings = `ledger_entries e
+         JOIN ledger_accounts a ON a.id = e.account_id
+         JOIN ledger_transactions t ON t.id = e.transaction_id`;
+  const inPeriod = 'a.household_id = ? AND t.posted_at >= ? AND t.posted_at < ?';
   return {
     householdBalance(householdId: number, before?: number): HouseholdBalance {
       const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as HouseholdBalance | undefined;
@@ -56,20 +67,67 @@ export function createLedgerReports(db: Database_) {
       return q(`${balanceSql} WHERE ${filter} GROUP BY a.household_id`).all() as HouseholdBalance[];
     },
 
-    /** Every posting on a household's account in [from, to), oldest first, with the order line that earned it. */
-    householdEntries(householdId: number, from: number, to: number): HouseholdEntry[] {
+    /**
+     * The postings on a household's account in [from, to), oldest first, with the order line that
+     * earned each; with `page`, `limit` of them from the line `start` (see householdPageStart).
+     */
+    householdEntries(householdId: number, from: number, to: number, page?: { start: StatementKey; limit: number }): HouseholdEntry[] {
+      const columns = `t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
+                o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn,
+                t.payout_id AS payoutId, t.hash`;
+      const joins = `${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
+      if (!page) return q(`SELECT ${columns} FROM ${joins} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id`).all(householdId, from, to) as HouseholdEntry[];
+      return q(`SELECT ${columns} FROM ${joins} WHERE ${inPeriod} AND (e.transaction_id, e.id) >= (?, ?) ORDER BY e.transaction_id, e.id LIMIT ?`).all(
+        householdId,
+        from,
+        to,
+        page.start.transactionId,
+        page.start.entryId,
+        page.limit,
+      ) as HouseholdEntry[];
+    },
+
+    /** A household's latest `limit` postings of one kind of transaction, newest first (the household page's recent lines). */
+    householdRecent(householdId: number, kind: string, limit: number): HouseholdEntry[] {
       return q(
         `SELECT t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
                 o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn,
                 t.payout_id AS payoutId, t.hash
-         FROM ledger_entries e
-         JOIN ledger_accounts a ON a.id = e.account_id
-         JOIN ledger_transactions t ON t.id = e.transaction_id
-         LEFT JOIN orders o ON o.id = t.order_id
-         LEFT JOIN order_lines ol ON ol.id = e.order_line_id
-         WHERE a.household_id = ? AND t.posted_at >= ? AND t.posted_at < ?
-         ORDER BY e.transaction_id, e.id`,
-      ).all(householdId, from, to) as HouseholdEntry[];
+         FROM ${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id
+         WHERE a.household_id = ? AND t.kind = ?
+         ORDER BY e.transaction_id DESC, e.id DESC
+         LIMIT ?`,
+      ).all(householdId, kind, limit) as HouseholdEntry[];
+    },
+
+    /** A household's postings in [from, to) summed per kind of transaction (fen on its account: negative = credited). */
+    householdTotals(householdId: number, from: number, to: number): { kind: string; amountFen: number; entries: number }[] {
+      return q(`SELECT t.kind, sum(e.amount_fen) AS amountFen, count(*) AS entries FROM ${householdPostings} WHERE ${inPeriod} GROUP BY t.kind`).all(householdId, from, to) as {
+        kind: string;
+        amountFen: number;
+        entries: number;
+      }[];
+    },
+
+    /**
+     * Where a page of a household's statement for [from, to) starts: the key of its line number
+     * `offset` (0-based, in statement order) and the sum of the lines before it (fen on the
+     * account). Both come from the indexes alone; the page's rows are then read from the key.
+     */
+    householdPageStart(householdId: number, from: number, to: number, offset: number): { start: StatementKey; sumBeforeFen: number } | null {
+      const start = q(`SELECT e.transaction_id AS transactionId, e.id AS entryId FROM ${householdPostings} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id LIMIT 1 OFFSET ?`).get(
+        householdId,
+        from,
+        to,
+        offset,
+      ) as StatementKey | undefined;
+      if (!start) return null;
+      const sumBeforeFen = q(
+        `SELECT coalesce(sum(e.amount_fen), 0) FROM ${householdPostings} WHERE ${inPeriod} AND (e.transaction_id, e.id) < (?, ?)`,
+      )
+        .pluck()
+        .get(householdId, from, to, start.transactionId, start.entryId) as number;
+      return { start, sumBeforeFen };
     },
 
     /**

@@ -71,6 +71,9 @@ export const ledgerTransactions = sqliteTable(
     uniqueIndex('ledger_transactions_hash_uq').on(t.hash),
     index('ledger_transactions_order_idx').on(t.orderId),
     index('ledger_transactions_period_idx').on(t.period),
+    // Narrow copy of what a statement needs of each transaction, so summing a household's postings
+    // reads this index instead of the wide rows (hashes, memo) one page per posting.
+    index('ledger_transactions_posting_idx').on(t.id, t.postedAt, t.kind),
     check('ledger_transactions_period_ck', sql`${t.period} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'`),
   ],
 );
@@ -88,7 +91,8 @@ export const ledgerEntries = sqliteTable(
   },
   (t) => [
     index('ledger_entries_tx_idx').on(t.transactionId),
-    index('ledger_entries_account_idx').on(t.accountId, t.transactionId),
+    // An account's entries in posting order with their amounts: balances and statements from the index alone.
+    index('ledger_entries_account_amount_idx').on(t.accountId, t.transactionId, t.amountFen),
     index('ledger_entries_line_idx').on(t.orderLineId),
     check('ledger_entries_nonzero_ck', sql`${t.amountFen} <> 0`),
   ],

@@ -90,11 +90,11 @@ export default fp(
     const withBrotli = encodingChooser(['br', 'gzip', 'identity']);
     const withoutBrotli = encodingChooser(['gzip', 'identity']);
 
-    const onCacheableRoute = (request: FastifyRequest) => request.method === 'GET' && request.routeOptions.config?.pageCache === true;
+    const onCacheableRoute = (request: FastifyRequest) => request.routeOptions.config?.pageCache === true && (request.method === 'GET' || request.method === 'HEAD');
     const anonymousVisitor = (request: FastifyRequest) => !request.cookies[SESSION_COOKIE] && !request.cookies[FLASH_COOKIE];
 
     app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      if (!onCacheableRoute(request) || !anonymousVisitor(request)) return done();
+      if (request.method !== 'GET' || !onCacheableRoute(request) || !anonymousVisitor(request)) return done();
       const { locale, remember } = visitorLocale(request);
       const entry = cache.get(`${locale}\u0001${request.url}`);
       if (!entry || entry.version !== version()) return done();
@@ -126,7 +126,7 @@ export default fp(
       const token = mintedCsrfToken(reply);
       const anonymous = request.session === null && !request.cookies[FLASH_COOKIE];
       reply.header('cache-control', anonymous && token === undefined ? SHARED_PAGE : OWN_PAGE).header('vary', VARY);
-      if (!anonymous || reply.statusCode !== 200 || typeof payload !== 'string') return;
+      if (!anonymous || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
 
       const page = Buffer.from(payload);
       const pieces = token === undefined ? [page] : cut(page, Buffer.from(token, 'latin1'));

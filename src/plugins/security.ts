@@ -1,5 +1,4 @@
-import { randomFillSync } from 'node:crypto';
-import Tokens from '@fastify/csrf';
+import { createHmac, randomFillSync } from 'node:crypto';
 import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -21,48 +20,62 @@ declare module 'fastify' {
 
 const CSRF_COOKIE = '_csrf';
 const SECRET_BYTES = 18;
+const SALT_LENGTH = 8;
 
 /**
- * Secrets for new visitors, cut from random blocks: one call into the system's random source per
- * 227 visitors rather than one each (the same pooling Node uses for randomUUID).
+ * Random bytes for secrets and salts, cut from blocks: one call into the system's random source
+ * per few hundred tokens rather than one each (the pooling Node itself uses for randomUUID).
  */
-const secrets = (() => {
-  const block = Buffer.alloc(SECRET_BYTES * 227);
+const pooledRandom = (() => {
+  const block = Buffer.alloc(4096);
   let used = block.length;
-  return () => {
-    if (used === block.length) {
+  return (length: number): Buffer => {
+    if (used + length > block.length) {
       randomFillSync(block);
       used = 0;
     }
-    const secret = block.toString('base64url', used, used + SECRET_BYTES);
-    used += SECRET_BYTES;
-    return secret;
+    used += length;
+    return block.subarray(used - length, used);
   };
 })();
+const secrets = () => pooledRandom(SECRET_BYTES).toString('base64url');
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ANONYMOUS = 'anonymous';
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Whom a token is for: a signed-in session, or an anonymous visitor (told apart by their secret).
+ * A signed-in person's tokens are bound to their session, so a secret set in their browser by
+ * anyone else (a sibling subdomain can write cookies for the shop's domain) yields no token that
+ * works for them; an anonymous visitor's stay valid when a cart starts their session.
+ */
+const userInfoOf = (request: FastifyRequest) => (request.user && request.session ? request.session.idHash : ANONYMOUS);
 
 /**
  * CSRF on every state-changing request (a `_csrf` form field, or the header for scripts), checked
  * after the body is parsed. Multipart forms carry the token in the action URL's query string.
  *
- * Each visitor has a random secret in a cookie; a token is a salted HMAC of it under the server's
- * key (@fastify/csrf), so it fails with any other visitor's secret. The secret is replaced whenever
- * the person behind the visitor changes (sign-in, sign-out): a token from before sign-in stops
- * working, and a secret planted in someone's browser dies when they sign in. The cookie is not
- * signed: without the server's key a secret yields no token, and a signature would add an HMAC
- * to every new visitor's first page.
+ * Each visitor has a random secret in a cookie; a token is a salted HMAC under the server's key of
+ * the secret and whom it is for (see userInfoOf), so it fails with any other visitor's secret or
+ * session. The secret is also replaced when the person behind the visitor changes (sign-in,
+ * sign-out). The cookie is not signed: without the server's key a secret yields no token.
+ *
+ * The plugin (@fastify/csrf-protection, through @fastify/csrf) checks every token. Tokens are made
+ * here in @fastify/csrf's format, `HMAC(userInfo)-salt-HMAC(HMAC(userInfo)-salt-secret)`, so that
+ * the anonymous part is worked out once: a new visitor's first page, usually a cached one, then
+ * costs one HMAC instead of two (tests/accounts/csrf-secret.test.ts holds the format to the lib's).
  */
 export default fp(
   async function security(app: FastifyInstance, opts: { sessionSecret: string; secureCookies: boolean }) {
     const cookieOpts = { path: '/', sameSite: 'lax', httpOnly: true, secure: opts.secureCookies } as const;
-    const csrfOpts = { hmacKey: opts.sessionSecret } as const;
-    // The plugin checks tokens; they are made here with the same options, in @fastify/csrf's format.
+    const hmacKey = opts.sessionSecret;
     await app.register(fastifyCsrf, {
       sessionPlugin: '@fastify/cookie',
       cookieKey: CSRF_COOKIE,
       cookieOpts,
-      csrfOpts: { ...csrfOpts },
+      csrfOpts: { hmacKey },
+      getUserInfo: userInfoOf,
       getToken: (request: FastifyRequest) => {
         const body = request.body as Record<string, unknown> | undefined;
         const query = request.query as Record<string, unknown> | undefined;
@@ -74,7 +87,6 @@ export default fp(
       },
     });
 
-    const tokens = Tokens(csrfOpts);
     app.decorateReply('csrfSecretGiven', null);
     // The cookie's attributes as @fastify/cookie writes them, worked out once: a new visitor's first
     // page (often a cached one) only appends them to the secret.
@@ -86,8 +98,15 @@ export default fp(
       reply.csrfSecretGiven = secret;
       return secret;
     };
+    const userPart = (userInfo: string) => createHmac('sha256', hmacKey).update(userInfo).digest('base64url').replace(/-/g, '_');
+    const anonymousPart = userPart(ANONYMOUS);
     app.decorateReply('mintCsrfToken', function (this: FastifyReply): string {
-      return tokens.create(this.csrfSecretGiven ?? this.request.cookies[CSRF_COOKIE] ?? giveSecret(this));
+      const secret = this.csrfSecretGiven ?? this.request.cookies[CSRF_COOKIE] ?? giveSecret(this);
+      const userInfo = userInfoOf(this.request);
+      let salt = '';
+      for (const byte of pooledRandom(SALT_LENGTH)) salt += BASE62[byte % 62];
+      const signed = `${userInfo === ANONYMOUS ? anonymousPart : userPart(userInfo)}-${salt}`;
+      return `${signed}-${createHmac('sha256', hmacKey).update(`${signed}-${secret}`, 'ascii').digest('base64url')}`;
     });
     app.decorateReply('renewCsrfSecret', function (this: FastifyReply): void {
       giveSecret(this);

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCjkFont } from '../../src/coordinator/statement-export.js';
 import { AppError } from '../../src/errors.js';
 import { createLedgerReports } from '../../src/ledger/ledger-reports.js';
-import { checkLedger } from '../../src/ledger/ledger-service.js';
+import { STATEMENT_PAGE_LINES } from '../../src/ledger/household-statements.js';
+import { checkLedger, createLedgerService } from '../../src/ledger/ledger-service.js';
 import { fenToYuanInput } from '../../src/money.js';
 import { formatDate, startOfDay } from '../../src/time.js';
 import { signIn, type TestBrowser } from '../helpers/auth.js';
@@ -297,3 +298,120 @@ describe('the statement PDF', () => {
     expect((error as AppError).code).toBe('statement_font_missing');
   });
 });
+
+describe('a long statement, page by page', () => {
+  /** Posts `n` earnings (and every seventh a refund) to 王秀兰's account, a minute apart. */
+  function postLines(n: number): { amounts: number[]; from: string; to: string } {
+    const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
+    const from = formatDate(ctx.clock.now);
+    const amounts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const refund = i % 7 === 6;
+      const fen = 100 + ((i * 37) % 900);
+      ctx.db.sqlite.transaction(() =>
+        ledger.post({
+          idempotencyKey: `test:long-statement:${i}`,
+          kind: refund ? 'refund' : 'order_payment',
+          entries: [
+            { account: { kind: 'clearing', channel: 'bank' }, amountFen: refund ? -fen : fen },
+            { account: { kind: 'household_payable', householdId: wang }, amountFen: refund ? fen : -fen },
+          ],
+        }),
+      )();
+      amounts.push(refund ? -fen : fen);
+      advance(60_000);
+    }
+    return { amounts, from, to: formatDate(ctx.clock.now) };
+  }
+
+  /** The lines of one statement page: their type, amount and balance (fen), and the rows around them. */
+  function pageOf(html: string) {
+    const rows = [...html.matchAll(/<tr data-line="([a-z_-]+)">(.*?)<\/tr>/g)].map((m) => {
+      const nums = [...m[2]!.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((n) => n[1]!);
+      return { type: m[1]!, amount: nums.length === 2 && nums[0] ? fenOf(nums[0]) : null, balance: fenOf(nums.at(-1)!) };
+    });
+    return {
+      lines: rows.filter((r) => r.type !== 'brought-forward' && r.type !== 'carried-forward'),
+      broughtForward: rows.find((r) => r.type === 'brought-forward')?.balance ?? null,
+      carriedForward: rows.find((r) => r.type === 'carried-forward')?.balance ?? null,
+      pageOf: /第 (\d+) 页，共 (\d+) 页/.exec(html)?.slice(1).map(Number) ?? null,
+      next: /<a rel="next" href="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=') ?? null,
+    };
+  }
+
+  it('shows 200 lines a page, each page carrying its balance forward to the next, and the closing balance on the last', async () => {
+    const { amounts, from, to } = postLines(2 * STATEMENT_PAGE_LINES + 37);
+    const browser = await coordinator();
+    const base = `/coordinator/households/${wang}/statement?from=${from}&to=${to}`;
+    const first = (await browser.get(base)).body;
+    const summary = summaryOf(first);
+    expect(summary.opening + summary.earnings - summary.refunds).toBe(summary.closing);
+    expect(first).toContain(`第 1–${STATEMENT_PAGE_LINES} 笔，共 ${amounts.length} 笔`);
+
+    const seen: number[] = [];
+    let url: string | null = base;
+    let carried = summary.opening;
+    const pages: ReturnType<typeof pageOf>[] = [];
+    while (url) {
+      const response = await browser.get(url);
+      expect(response.statusCode).toBe(200);
+      const page = pageOf(response.body);
+      pages.push(page);
+      // Each page starts from where the one before it ended.
+      if (pages.length > 1) expect(page.broughtForward).toBe(carried);
+      let balance = carried;
+      for (const line of page.lines) {
+        balance += line.amount!;
+        expect(line.balance).toBe(balance);
+        seen.push(line.amount!);
+      }
+      if (page.carriedForward !== null) expect(page.carriedForward).toBe(balance);
+      carried = balance;
+      url = page.next;
+    }
+    expect(pages.map((p) => p.lines.length)).toEqual([STATEMENT_PAGE_LINES, STATEMENT_PAGE_LINES, 37]);
+    expect(pages.map((p) => p.pageOf)).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(pages.at(-1)!.carriedForward).toBeNull();
+    expect(seen).toEqual(amounts);
+    expect(carried).toBe(summary.closing);
+    // The last page ends on the closing balance; every page shows the period's whole summary.
+    const last = (await browser.get(`${base}&page=3`)).body;
+    expect(last).toMatch(new RegExp(`<td>期末结余</td><td></td><td></td><td></td><td></td><td class="num">${fenToMoney(summary.closing)}</td>`));
+    expect(summaryOf(last)).toEqual(summary);
+  });
+
+  it('shows the last page for a page past the end, and answers 400 to a page that is not a whole number from 1', async () => {
+    const { from, to } = postLines(STATEMENT_PAGE_LINES + 1);
+    const browser = await coordinator();
+    const base = `/coordinator/households/${wang}/statement?from=${from}&to=${to}`;
+    const past = pageOf((await browser.get(`${base}&page=99`)).body);
+    expect(past.pageOf).toEqual([2, 2]);
+    expect(past.lines).toHaveLength(1);
+    for (const page of ['0', '-1', '1.5', 'two', '9999999']) expect((await browser.get(`${base}&page=${page}`)).statusCode, `page=${page}`).toBe(400);
+  });
+
+  it('lists only the latest 50 earnings and refunds on the household page, newest first, pointing to the statement for the rest', async () => {
+    const { amounts } = postLines(120);
+    const html = (await (await coordinator()).get(`/coordinator/households/${wang}`)).body;
+    const earned = [...html.matchAll(/<tr data-earning>.*?<td class="num">([^<]*)<\/td>/g)].map((m) => fenOf(m[1]!));
+    const refunded = [...html.matchAll(/<tr data-refund>.*?<td class="num">([^<]*)<\/td>/g)].map((m) => fenOf(m[1]!));
+    expect(earned).toEqual(amounts.filter((a) => a > 0).reverse().slice(0, 50));
+    expect(refunded).toEqual(amounts.filter((a) => a < 0).map((a) => -a).reverse().slice(0, 50));
+    expect(html).toContain('这里按时间倒序列出最近 50 笔收入和退款。');
+    expect(html).toContain(`<a href="/coordinator/households/${wang}/statement">全部明细见结算单</a>`);
+  });
+
+  it('keeps every line in the CSV', async () => {
+    const { amounts, from, to } = postLines(STATEMENT_PAGE_LINES + 5);
+    const csv = (await (await coordinator()).get(`/coordinator/households/${wang}/statement.csv?from=${from}&to=${to}&page=1`)).body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    // Header, opening, every line, closing.
+    expect(csv).toHaveLength(amounts.length + 3);
+  });
+});
+
+/** fen → "¥1,234.50" as the page shows it. */
+function fenToMoney(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  return `${sign}¥${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
