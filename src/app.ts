@@ -179,6 +179,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       },
     },
     strictTransportSecurity: config.secureCookies,
+    // Headers only long-gone browsers read (OWASP's headers cheat sheet: don't send X-XSS-Protection;
+    // X-Download-Options is for Internet Explorer 8). Every response carries them, and costs them.
+    xXssProtection: false,
+    xDownloadOptions: false,
   });
   // Text responses are compressed for clients that accept it (cached pages are compressed once, by the page cache).
   await app.register(fastifyCompress, { encodings: ['br', 'gzip'], globalDecompression: false });

@@ -142,6 +142,9 @@ export function createOrdersQueries(db: Database_) {
     /** Orders numbered with this day's prefix; a range on the unique index ('.' sorts right after '-'). */
     ordersOnDay: (prefix: string) =>
       (q(`SELECT count(*) AS n FROM orders WHERE number >= ? AND number < ?`).get(prefix, `${prefix.slice(0, -1)}.`) as { n: number }).n,
+    /** The day's next order number, or undefined when the day has no counter yet. */
+    bumpDayCounter: (prefix: string) => q(`UPDATE order_day_counters SET last_number = last_number + 1 WHERE prefix = ? RETURNING last_number`).pluck().get(prefix) as number | undefined,
+    startDayCounter: (prefix: string, lastNumber: number) => q(`INSERT INTO order_day_counters (prefix, last_number) VALUES (?, ?)`).run(prefix, lastNumber),
     insertOrder(o: Omit<OrderRow, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status'> & { deliveryMethod: 'ship' | 'pickup' }): number {
       return Number(
         q(

@@ -116,7 +116,13 @@ export function createOrdersService(
   /** The next human order number of the day (CST); called inside the order's write transaction. */
   function nextOrderNumber(now: number): string {
     const prefix = numberPrefix(now);
-    return `${prefix}${String(queries.ordersOnDay(prefix) + 1).padStart(4, '0')}`;
+    let next = queries.bumpDayCounter(prefix);
+    if (next === undefined) {
+      // The day's first order (or the first since the counters came): count what the day has once.
+      next = queries.ordersOnDay(prefix) + 1;
+      queries.startDayCounter(prefix, next);
+    }
+    return `${prefix}${String(next).padStart(4, '0')}`;
   }
 
   function order(number: string): OrderRow {

@@ -44,6 +44,16 @@ export const PAYMENT_METHODS = ['offline', 'stripe'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export const DELIVERY_METHODS = ['ship', 'pickup'] as const;
 
+/**
+ * The last order number given out on each day (CST), so the next one is a single-row update
+ * instead of counting the day's orders (a busy day has tens of thousands).
+ */
+export const orderDayCounters = sqliteTable('order_day_counters', {
+  /** The number prefix of the day, e.g. "XY-20261125-". */
+  prefix: text('prefix').primaryKey(),
+  lastNumber: integer('last_number').notNull(),
+});
+
 export const orders = sqliteTable(
   'orders',
   {

@@ -66,10 +66,8 @@ const SECURITY_HEADERS = [
   'referrer-policy',
   'x-content-type-options',
   'x-dns-prefetch-control',
-  'x-download-options',
   'x-frame-options',
   'x-permitted-cross-domain-policies',
-  'x-xss-protection',
 ] as const;
 const HONEY = '/products/meiyaogou-honey';
 const BUYER_NAME = '深圳买家';

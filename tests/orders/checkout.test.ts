@@ -35,7 +35,7 @@ const contact = (overrides: FormFields = {}): FormFields => ({
   ...overrides,
 });
 
-const ORDER_URL = /^\/orders\/(XY-\d{8}-\d{4})\?token=([A-Za-z0-9_-]+)$/;
+const ORDER_URL = /^\/orders\/(XY-\d{8}-\d{4,6})\?token=([A-Za-z0-9_-]+)$/;
 
 async function add(browser: TestBrowser, slug: string, quantity: number) {
   const res = await browser.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
@@ -168,6 +168,30 @@ describe('placing an order', () => {
     ctx.clock.advance(3_600_000); // 00:30 on 3 March in China
     await add(buyer, 'meiyaogou-honey', 1);
     expect((await place(buyer)).number).toBe('XY-20300303-0001');
+  });
+
+  it('continues the day’s numbers after orders it has no counter for (a database from before the counters), past 9999', async () => {
+    ctx.clock.now = Date.UTC(2030, 4, 10, 4, 0);
+    const buyer = await signIn(ctx.app, BUYER);
+    await add(buyer, 'meiyaogou-honey', 1);
+    const first = await place(buyer);
+    expect(first.number).toBe('XY-20300510-0001');
+    // As if 9,999 more orders of that day had been numbered before the counter existed.
+    ctx.db.sqlite.exec(`DELETE FROM order_day_counters`);
+    const copy = ctx.db.sqlite.prepare(
+      `INSERT INTO orders (number, access_token_hash, receipt_code, buyer_user_id, contact_name, phone, province, city, district, address, note,
+         status, payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, created_at, updated_at)
+       SELECT ?, access_token_hash || ?, receipt_code || ?, buyer_user_id, contact_name, phone, province, city, district, address, note,
+         'cancelled', payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, created_at, updated_at
+       FROM orders WHERE number = ?`,
+    );
+    ctx.db.sqlite.transaction(() => {
+      for (let n = 2; n <= 10_000; n++) copy.run(`XY-20300510-${String(n).padStart(4, '0')}`, `-${n}`, `-${n}`, first.number);
+    })();
+    await add(buyer, 'meiyaogou-honey', 1);
+    expect((await place(buyer)).number).toBe('XY-20300510-10001');
+    await add(buyer, 'meiyaogou-honey', 1);
+    expect((await place(buyer)).number).toBe('XY-20300510-10002');
   });
 
   it('keeps the prices of the order when the product’s price changes afterwards', async () => {
