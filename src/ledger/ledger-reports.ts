@@ -56,6 +56,10 @@ export function createLedgerReports(db: Database_) {
          JOIN ledger_accounts a ON a.id = e.account_id
          JOIN ledger_transactions t ON t.id = e.transaction_id`;
   const inPeriod = 'a.household_id = ? AND t.posted_at >= ? AND t.posted_at < ?';
+  /** A statement line: the posting, its transaction, and the order (line) that earned it. */
+  const entryColumns = `t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
+    o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn, t.payout_id AS payoutId, t.hash`;
+  const entryJoins = `${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
   return {
     householdBalance(householdId: number, before?: number): HouseholdBalance {
       const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as HouseholdBalance | undefined;
@@ -72,12 +76,8 @@ export function createLedgerReports(db: Database_) {
      * earned each; with `page`, `limit` of them from the line `start` (see householdPageStart).
      */
     householdEntries(householdId: number, from: number, to: number, page?: { start: StatementKey; limit: number }): HouseholdEntry[] {
-      const columns = `t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
-                o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn,
-                t.payout_id AS payoutId, t.hash`;
-      const joins = `${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
-      if (!page) return q(`SELECT ${columns} FROM ${joins} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id`).all(householdId, from, to) as HouseholdEntry[];
-      return q(`SELECT ${columns} FROM ${joins} WHERE ${inPeriod} AND (e.transaction_id, e.id) >= (?, ?) ORDER BY e.transaction_id, e.id LIMIT ?`).all(
+      if (!page) return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id`).all(householdId, from, to) as HouseholdEntry[];
+      return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE ${inPeriod} AND (e.transaction_id, e.id) >= (?, ?) ORDER BY e.transaction_id, e.id LIMIT ?`).all(
         householdId,
         from,
         to,
@@ -89,15 +89,11 @@ export function createLedgerReports(db: Database_) {
 
     /** A household's latest `limit` postings of one kind of transaction, newest first (the household page's recent lines). */
     householdRecent(householdId: number, kind: string, limit: number): HouseholdEntry[] {
-      return q(
-        `SELECT t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
-                o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn,
-                t.payout_id AS payoutId, t.hash
-         FROM ${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id
-         WHERE a.household_id = ? AND t.kind = ?
-         ORDER BY e.transaction_id DESC, e.id DESC
-         LIMIT ?`,
-      ).all(householdId, kind, limit) as HouseholdEntry[];
+      return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE a.household_id = ? AND t.kind = ? ORDER BY e.transaction_id DESC, e.id DESC LIMIT ?`).all(
+        householdId,
+        kind,
+        limit,
+      ) as HouseholdEntry[];
     },
 
     /** A household's postings in [from, to) summed per kind of transaction (fen on its account: negative = credited). */
