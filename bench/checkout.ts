@@ -75,7 +75,7 @@ async function buyer(index: number): Promise<void> {
       continue;
     }
     if (!hadSession) {
-      // The first add to cart starts the session; tokens are bound to it, so take a fresh one.
+      // A buyer new to the shop opens the checkout form once (the cart started their session).
       const form = await browser.get('/checkout');
       token = csrfTokenIn(form.body);
       if (form.status !== 200 || !token) {

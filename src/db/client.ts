@@ -28,7 +28,9 @@ export function openDatabase(path: string): Database_ {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('cache_size = -32000');
+  // 16 MB of page cache (the OS caches the file as well): on the scale database 32 MB made no
+  // statement or reconciliation faster and only raised the memory peak.
+  sqlite.pragma('cache_size = -16000');
   sqlite.pragma('temp_store = MEMORY');
   const orm = drizzle({ client: sqlite, schema }) as Db;
   return {
