@@ -123,7 +123,9 @@ export default fp(
     });
 
     function keep(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
-      const token = mintedCsrfToken(reply);
+      const minted = mintedCsrfToken(reply);
+      // A token that was minted but never printed leaves the page a shared one.
+      const token = minted !== undefined && typeof payload === 'string' && payload.includes(minted) ? minted : undefined;
       const anonymous = request.session === null && !request.cookies[FLASH_COOKIE];
       reply.header('cache-control', anonymous && token === undefined ? SHARED_PAGE : OWN_PAGE).header('vary', VARY);
       if (!anonymous || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
@@ -136,8 +138,6 @@ export default fp(
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (!NOT_REPLAYED.has(name) && value !== undefined) headers[name] = String(value);
       }
-      // A page whose token was minted but never printed holds none: it is a shared page.
-      if (pieces.length === 1) headers['cache-control'] = SHARED_PAGE;
       if (etag) headers.etag = etag;
       const entry: Entry = { version: version(), headers, pieces, etag, gzip: null, br: null, bytes: page.length };
       const key = `${request.locale}\u0001${request.url}`;
