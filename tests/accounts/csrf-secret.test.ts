@@ -151,4 +151,44 @@ describe('CSRF tokens belong to the visitor’s secret, which changes with the p
     const { productId } = await openProductPage(anonymous(ctx.app), HONEY);
     expect((await visitor.post('/cart/items', { productId, quantity: '1', _csrf: ownMade })).statusCode).toBe(303);
   });
+
+  it('gives every new visitor their own secret and token, however many arrive (credentials are made in batches)', async () => {
+    await anonymous(ctx.app).get(HONEY);
+    // More new visitors than one batch of credentials, all served the cached page.
+    const visitors = Array.from({ length: 300 }, () => anonymous(ctx.app));
+    const pages = [];
+    for (const visitor of visitors) pages.push(await openProductPage(visitor, HONEY));
+    expect(pages.every((page) => page.cached)).toBe(true);
+    const secrets = visitors.map((visitor) => visitor.cookies._csrf!);
+    expect(new Set(secrets).size).toBe(visitors.length);
+    expect(new Set(pages.map((page) => page.token)).size).toBe(visitors.length);
+    const tokens = Tokens({ hmacKey: ctx.config.sessionSecret, userInfo: true }) as unknown as Tokens.TokensUserinfo;
+    pages.forEach((page, i) => {
+      expect(tokens.verify(secrets[i]!, page.token, 'anonymous'), `visitor ${i}`).toBe(true);
+      // Nobody's token works with the next visitor's secret.
+      expect(tokens.verify(secrets[(i + 1) % secrets.length]!, page.token, 'anonymous'), `visitor ${i} with another's secret`).toBe(false);
+    });
+    // The first and the last of them can add to their carts; one with the other's token cannot.
+    const [first, last] = [0, visitors.length - 1];
+    expect((await visitors[first]!.post('/cart/items', { productId: pages[first]!.productId, quantity: '1', _csrf: pages[last]!.token })).statusCode).toBe(403);
+    for (const i of [first, last]) {
+      expect((await visitors[i]!.post('/cart/items', { productId: pages[i]!.productId, quantity: '1', _csrf: pages[i]!.token })).statusCode).toBe(303);
+    }
+  });
+
+  it('treats an empty _csrf cookie as no secret: the visitor is given one, and the page’s token works', async () => {
+    for (const cached of [false, true]) {
+      const visitor = anonymous(ctx.app);
+      // A rendered page (a query the cache has not seen) and a cached one (after the last add to a cart).
+      const url = cached ? HONEY : `${HONEY}?from=empty-cookie-test`;
+      if (cached) await anonymous(ctx.app).get(HONEY);
+      visitor.cookies._csrf = '';
+      const page = await visitor.get(url);
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['x-page-cache'] === 'hit', url).toBe(cached);
+      expect(csrfCookie(page)?.value, url).toBeTruthy();
+      const added = await visitor.post('/cart/items', { productId: productIdOn(page.body), quantity: '1', _csrf: csrfTokenIn(page.body)! });
+      expect(added.statusCode, url).toBe(303);
+    }
+  });
 });
