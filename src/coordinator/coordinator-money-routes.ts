@@ -306,6 +306,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const user = currentUser(request);
     const h = visibleHousehold(request, id);
     const balance = reports.householdBalance(id);
+    const heldFen = Math.min(Math.max(balance.owedFen, 0), reports.heldForRefundsFen(id));
+    const availableFen = Math.max(0, balance.owedFen - heldFen);
     const earnings = reports.householdRecent(id, 'order_payment', RECENT_LINES + 1);
     const refunds = reports.householdRecent(id, 'refund', RECENT_LINES + 1);
     const lineRow = (e: HouseholdEntry) => ({
@@ -326,7 +328,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         paidOut: formatFen(balance.paidOutFen),
         owed: formatFen(balance.owedFen),
       },
-      owedInput: balance.owedFen > 0 ? fenToYuanInput(balance.owedFen) : '',
+      held: heldFen > 0 ? { amount: formatFen(heldFen), available: formatFen(availableFen) } : null,
+      owedInput: availableFen > 0 ? fenToYuanInput(availableFen) : '',
       earnings: earnings.slice(0, RECENT_LINES).map(lineRow),
       refunds: refunds.slice(0, RECENT_LINES).map(lineRow),
       recentOnly: earnings.length > RECENT_LINES || refunds.length > RECENT_LINES,

@@ -109,6 +109,7 @@ export const zh = {
   'payout.none': '还没有付款。',
   'payout.record': '登记付款',
   'payout.recordHint': '付款金额不能超过待付金额 {owed}。付款登记后不能修改，登记错了请冲销后重新登记。',
+  'payout.heldHint': '该农户的订单有退款尚在处理中：其中 {held} 暂不能付出，退款办结前最多可付 {available}。',
   'payout.amount': '付款金额（元）',
   'payout.method': '付款方式',
   'payout.method.bank_transfer': '银行转账',
@@ -196,6 +197,7 @@ export const zh = {
 
   'errors.project_slug_taken': '这个网址名已经被其他项目使用了。',
   'errors.payout_exceeds_owed': '付款金额超过了待付金额（{owed}）。',
+  'errors.payout_held_for_refunds': '有退款尚在处理中，其中 {held} 暂不能付给该农户：现在最多可付 {available}（待付 {owed}）。',
   'errors.payout_amount_invalid': '付款金额必须大于 0。',
   'errors.payout_not_found': '没有找到这笔付款。',
   'errors.payout_already_reversed': '这笔付款已经冲销过了，不能重复冲销。',
@@ -312,6 +314,7 @@ export const en: Record<keyof typeof zh, string> = {
   'payout.none': 'No payouts yet.',
   'payout.record': 'Record a payout',
   'payout.recordHint': 'A payout cannot exceed what is owed, {owed}. Payouts cannot be edited; reverse a wrong one and record it again.',
+  'payout.heldHint': 'Refunds on this household’s orders are still being processed: {held} is held for them, so at most {available} can be paid out until they are settled.',
   'payout.amount': 'Amount paid (yuan)',
   'payout.method': 'Method',
   'payout.method.bank_transfer': 'Bank transfer',
@@ -399,6 +402,7 @@ export const en: Record<keyof typeof zh, string> = {
 
   'errors.project_slug_taken': 'Another project already uses this web name.',
   'errors.payout_exceeds_owed': 'The payout is more than the household is owed ({owed}).',
+  'errors.payout_held_for_refunds': 'Refunds are still being processed, and {held} of what the household is owed is held for them: at most {available} can be paid out now (owed {owed}).',
   'errors.payout_amount_invalid': 'The payout must be more than zero.',
   'errors.payout_not_found': 'We could not find that payout.',
   'errors.payout_already_reversed': 'This payout has already been reversed; it cannot be reversed twice.',

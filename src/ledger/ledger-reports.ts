@@ -66,6 +66,28 @@ export function createLedgerReports(db: Database_) {
       return row && row.householdId !== null ? row : { householdId, earnedFen: 0, refundedFen: 0, paidOutFen: 0, owedFen: 0 };
     },
 
+    /**
+     * What a household must not be paid yet: for each order with refunds still pending (asked of
+     * Stripe, not yet settled), the pending amount up to what the order still credits the household.
+     * Paid out first, a refund settling later would leave the household paid more than it earned.
+     * An upper bound (a refund is shared over the order's accounts when it is posted).
+     */
+    heldForRefundsFen(householdId: number): number {
+      return q(
+        `SELECT coalesce(sum(min(p.pending, c.credited)), 0)
+         FROM (SELECT order_id, sum(amount_fen) AS pending FROM refunds WHERE status = 'pending' GROUP BY order_id) p
+         JOIN (SELECT t.order_id, -sum(e.amount_fen) AS credited
+               FROM ledger_transactions t
+               JOIN ledger_entries e ON e.transaction_id = t.id
+               JOIN ledger_accounts a ON a.id = e.account_id AND a.household_id = ?
+               WHERE t.order_id IN (SELECT order_id FROM refunds WHERE status = 'pending') AND t.kind IN ('order_payment', 'refund')
+               GROUP BY t.order_id) c ON c.order_id = p.order_id
+         WHERE c.credited > 0`,
+      )
+        .pluck()
+        .get(householdId) as number;
+    },
+
     householdBalances(householdIds: readonly number[] | 'all'): HouseholdBalance[] {
       const filter = householdIds === 'all' ? 'a.household_id IS NOT NULL' : `a.household_id IN (${householdIds.length ? householdIds.map(Number).join(',') : 'NULL'})`;
       return q(`${balanceSql} WHERE ${filter} GROUP BY a.household_id`).all() as HouseholdBalance[];

@@ -59,8 +59,9 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     },
 
     /**
-     * Records a payout of at most what the household is owed. The balance is read after the write
-     * lock is taken (IMMEDIATE), so two payouts racing cannot together overdraw it.
+     * Records a payout of at most what the household is owed, less what is held for refunds still
+     * pending (see heldForRefundsFen). The balance is read after the write lock is taken
+     * (IMMEDIATE), so two payouts racing cannot together overdraw it.
      */
     record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): PayoutRow {
       deps.assertHousehold(actor, input.householdId);
@@ -69,6 +70,14 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
         const owedFen = reports.householdBalance(input.householdId).owedFen;
         if (input.amountFen > owedFen) {
           throw new AppError('validation', 'payout_exceeds_owed', undefined, { params: { owedFen, owed: formatFen(owedFen) }, fields: { amount: 'payout_exceeds_owed' } });
+        }
+        const heldFen = reports.heldForRefundsFen(input.householdId);
+        const availableFen = Math.max(0, owedFen - heldFen);
+        if (input.amountFen > availableFen) {
+          throw new AppError('validation', 'payout_held_for_refunds', undefined, {
+            params: { owedFen, heldFen, availableFen, owed: formatFen(owedFen), held: formatFen(heldFen), available: formatFen(availableFen) },
+            fields: { amount: 'payout_held_for_refunds' },
+          });
         }
         const now = clock();
         const evidenceMediaId = evidence ? deps.saveEvidence(evidence) : null;
@@ -89,7 +98,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           action: 'payout.create',
           entityType: 'payout',
           entityId: id,
-          before: { owedFen },
+          before: { owedFen, heldFen },
           after: { householdId: input.householdId, amountFen: input.amountFen, method: input.method, reference: input.reference, paidOn: input.paidOn, evidenceMediaId },
           address,
         });

@@ -56,6 +56,8 @@ export const refunds = sqliteTable(
   },
   (t) => [
     index('refunds_order_idx').on(t.orderId),
+    // Refunds still pending are few and read before every payout (ledger-reports heldForRefundsFen).
+    index('refunds_pending_idx').on(t.orderId).where(sql`${t.status} = 'pending'`),
     uniqueIndex('refunds_stripe_uq').on(t.stripeRefundId),
     check('refunds_amount_ck', sql`${t.amountFen} > 0`),
     check('refunds_status_ck', sql`${t.status} IN ('pending','succeeded','failed')`),

@@ -124,6 +124,50 @@ describe('recording a payout', () => {
     expect((await payout({ amount: '0.01' })).statusCode).toBe(422);
   });
 
+  it('holds back what refunds still pending at Stripe may take, so a refund settling later cannot leave the household overpaid', async () => {
+    await wangEarns129_20();
+    const { orderId } = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    expect(owed()).toBe(12920 + 6460);
+    // A refund of that second order asked of Stripe, not yet settled (as a pending Stripe answer leaves it).
+    const pending = ctx.db.sqlite
+      .prepare(`INSERT INTO refunds (order_id, amount_fen, reason, status, created_at) VALUES (?, 6800, '买家退货', 'pending', ?) RETURNING id`)
+      .pluck()
+      .get(orderId, ctx.clock.now) as number;
+    // Held: the pending ¥68.00, up to what that order credits 王秀兰 (¥64.60).
+    expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(6460);
+    const page = await coordinator.get(`/coordinator/households/${wang}`);
+    expect(page.body).toContain('其中 ¥64.60 暂不能付出，退款办结前最多可付 ¥129.20');
+
+    const before = { payouts: count('payouts'), tx: count('ledger_transactions') };
+    const refused = await payout({ amount: '193.80' });
+    expect(refused.statusCode).toBe(422);
+    expect(fieldError(refused.body, 'amount')).toBe('有退款尚在处理中，其中 ¥64.60 暂不能付给该农户：现在最多可付 ¥129.20（待付 ¥193.80）。');
+    expect(refused.body).toContain('value="193.80"');
+    expect({ payouts: count('payouts'), tx: count('ledger_transactions') }).toEqual(before);
+    expect((await payout({ amount: '129.21' })).statusCode).toBe(422);
+    expect((await payout({ amount: '129.20' })).statusCode).toBe(303);
+    expect(owed()).toBe(6460);
+    expect((await payout({ amount: '0.01' })).statusCode).toBe(422);
+
+    // The refund fails at Stripe: nothing is held any more, and the rest can be paid.
+    ctx.db.sqlite.prepare(`UPDATE refunds SET status = 'failed' WHERE id = ?`).run(pending);
+    expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
+    expect((await coordinator.get(`/coordinator/households/${wang}`)).body).not.toContain('data-held');
+    expect((await payout({ amount: '64.60' })).statusCode).toBe(303);
+    expect(owed()).toBe(0);
+  });
+
+  it('holds nothing back for a refund pending on an order that no longer credits the household (refunded already)', async () => {
+    const { orderId } = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    const order = ctx.db.sqlite.prepare('SELECT number, total_fen AS totalFen FROM orders WHERE id = ?').get(orderId) as { number: string; totalFen: number };
+    const refunded = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: (order.totalFen / 100).toFixed(2), reason: '买家退货' }, { csrfFrom: '/coordinator' });
+    expect(refunded.statusCode).toBe(303);
+    await wangEarns129_20();
+    ctx.db.sqlite.prepare(`INSERT INTO refunds (order_id, amount_fen, reason, status, created_at) VALUES (?, 100, '重复申请', 'pending', ?)`).run(orderId, ctx.clock.now);
+    expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
+    expect((await payout({ amount: '129.20' })).statusCode).toBe(303);
+  });
+
   it('shows field messages in English for an English-speaking coordinator', async () => {
     await wangEarns129_20();
     await coordinator.get('/coordinator?lang=en');

@@ -1,0 +1,1 @@
+CREATE INDEX `refunds_pending_idx` ON `refunds` (`order_id`) WHERE "refunds"."status" = 'pending';
