@@ -329,7 +329,6 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         owed: formatFen(balance.owedFen),
       },
       held: heldFen > 0 ? { amount: formatFen(heldFen), available: formatFen(availableFen) } : null,
-      owedInput: availableFen > 0 ? fenToYuanInput(availableFen) : '',
       earnings: earnings.slice(0, RECENT_LINES).map(lineRow),
       refunds: refunds.slice(0, RECENT_LINES).map(lineRow),
       recentOnly: earnings.length > RECENT_LINES || refunds.length > RECENT_LINES,
