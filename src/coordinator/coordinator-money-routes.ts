@@ -306,8 +306,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const user = currentUser(request);
     const h = visibleHousehold(request, id);
     const balance = reports.householdBalance(id);
-    const heldFen = Math.min(Math.max(balance.owedFen, 0), reports.heldForRefundsFen(id));
-    const availableFen = Math.max(0, balance.owedFen - heldFen);
+    const { heldFen, availableFen } = reports.payoutLimit(id, balance.owedFen);
     const earnings = reports.householdRecent(id, 'order_payment', RECENT_LINES + 1);
     const refunds = reports.householdRecent(id, 'refund', RECENT_LINES + 1);
     const lineRow = (e: HouseholdEntry) => ({

@@ -60,32 +60,40 @@ export function createLedgerReports(db: Database_) {
   const entryColumns = `t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
     o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn, t.payout_id AS payoutId, t.hash`;
   const entryJoins = `${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
+  /**
+   * What a household must not be paid yet: for each order with refunds still pending (asked of
+   * Stripe, not yet settled), the pending amount up to what the order still credits the household.
+   * Paid out first, a refund settling later would leave the household paid more than it earned.
+   * An upper bound (a refund is shared over the order's accounts when it is posted).
+   */
+  function heldForRefundsFen(householdId: number): number {
+    return q(
+      `SELECT coalesce(sum(min(p.pending, c.credited)), 0)
+       FROM (SELECT order_id, sum(amount_fen) AS pending FROM refunds WHERE status = 'pending' GROUP BY order_id) p
+       JOIN (SELECT t.order_id, -sum(e.amount_fen) AS credited
+             FROM ledger_transactions t
+             JOIN ledger_entries e ON e.transaction_id = t.id
+             JOIN ledger_accounts a ON a.id = e.account_id AND a.household_id = ?
+             WHERE t.order_id IN (SELECT order_id FROM refunds WHERE status = 'pending') AND t.kind IN ('order_payment', 'refund')
+             GROUP BY t.order_id) c ON c.order_id = p.order_id
+       WHERE c.credited > 0`,
+    )
+      .pluck()
+      .get(householdId) as number;
+  }
+
   return {
+    heldForRefundsFen,
+
     householdBalance(householdId: number, before?: number): HouseholdBalance {
       const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as HouseholdBalance | undefined;
       return row && row.householdId !== null ? row : { householdId, earnedFen: 0, refundedFen: 0, paidOutFen: 0, owedFen: 0 };
     },
 
-    /**
-     * What a household must not be paid yet: for each order with refunds still pending (asked of
-     * Stripe, not yet settled), the pending amount up to what the order still credits the household.
-     * Paid out first, a refund settling later would leave the household paid more than it earned.
-     * An upper bound (a refund is shared over the order's accounts when it is posted).
-     */
-    heldForRefundsFen(householdId: number): number {
-      return q(
-        `SELECT coalesce(sum(min(p.pending, c.credited)), 0)
-         FROM (SELECT order_id, sum(amount_fen) AS pending FROM refunds WHERE status = 'pending' GROUP BY order_id) p
-         JOIN (SELECT t.order_id, -sum(e.amount_fen) AS credited
-               FROM ledger_transactions t
-               JOIN ledger_entries e ON e.transaction_id = t.id
-               JOIN ledger_accounts a ON a.id = e.account_id AND a.household_id = ?
-               WHERE t.order_id IN (SELECT order_id FROM refunds WHERE status = 'pending') AND t.kind IN ('order_payment', 'refund')
-               GROUP BY t.order_id) c ON c.order_id = p.order_id
-         WHERE c.credited > 0`,
-      )
-        .pluck()
-        .get(householdId) as number;
+    /** What of `owedFen` (the household's balance) may be paid out now: held is heldForRefundsFen, up to what is owed. */
+    payoutLimit(householdId: number, owedFen: number): { heldFen: number; availableFen: number } {
+      const heldFen = Math.min(Math.max(owedFen, 0), heldForRefundsFen(householdId));
+      return { heldFen, availableFen: Math.max(0, owedFen - heldFen) };
     },
 
     householdBalances(householdIds: readonly number[] | 'all'): HouseholdBalance[] {

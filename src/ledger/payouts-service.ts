@@ -60,7 +60,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
 
     /**
      * Records a payout of at most what the household is owed, less what is held for refunds still
-     * pending (see heldForRefundsFen). The balance is read after the write lock is taken
+     * pending (see LedgerReports.payoutLimit). The balance is read after the write lock is taken
      * (IMMEDIATE), so two payouts racing cannot together overdraw it.
      */
     record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): PayoutRow {
@@ -71,8 +71,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
         if (input.amountFen > owedFen) {
           throw new AppError('validation', 'payout_exceeds_owed', undefined, { params: { owedFen, owed: formatFen(owedFen) }, fields: { amount: 'payout_exceeds_owed' } });
         }
-        const heldFen = reports.heldForRefundsFen(input.householdId);
-        const availableFen = Math.max(0, owedFen - heldFen);
+        const { heldFen, availableFen } = reports.payoutLimit(input.householdId, owedFen);
         if (input.amountFen > availableFen) {
           throw new AppError('validation', 'payout_held_for_refunds', undefined, {
             params: { owedFen, heldFen, availableFen, owed: formatFen(owedFen), held: formatFen(heldFen), available: formatFen(availableFen) },
