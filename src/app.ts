@@ -234,6 +234,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     startStripeCheckout: services.startStripeCheckout,
     receiptQr: (code, label) => receiptQr(config.publicUrl, code, label),
     placePickup: services.outlets.placePickup,
+    commitGrouped: deps.db.commitGrouped,
   });
   await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
   await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock });

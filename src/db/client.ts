@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { MIGRATIONS_DIR } from '../paths.js';
+import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -13,6 +14,8 @@ export interface Database_ {
   readonly orm: Db;
   /** The raw better-sqlite3 connection, for prepared statements and transactions. */
   readonly sqlite: Database.Database;
+  /** A write transaction committed together with the others of the same moment (src/db/group-commit.ts). */
+  readonly commitGrouped: GroupCommit;
   close(): void;
 }
 
@@ -36,6 +39,7 @@ export function openDatabase(path: string): Database_ {
   return {
     orm,
     sqlite,
+    commitGrouped: createGroupCommit(sqlite),
     close: () => {
       if (sqlite.open) sqlite.close();
     },

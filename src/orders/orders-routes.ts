@@ -10,6 +10,7 @@ import { errorText, pickText, type MessageKey } from '../i18n/i18n.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
 import { formatFen } from '../money.js';
 import type { PaymentsService } from '../payments/payments-service.js';
+import type { GroupCommit } from '../db/group-commit.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
@@ -33,6 +34,8 @@ export interface OrdersRoutesDeps {
   receiptQr?: (receiptCode: string, label: string) => { url: string; svg: string };
   /** Places the cart as an order picked up at a charity supermarket (src/channels/outlets-service.ts). */
   placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null) => PlacedOrder;
+  /** The buyer's writes (cart, order) are committed with the others of the same moment. */
+  commitGrouped: GroupCommit;
 }
 
 /** The cart's owner for this request: the signed-in user, else the anonymous session (if any). */
@@ -40,6 +43,17 @@ export function cartOwnerOf(request: FastifyRequest): CartOwner | null {
   if (request.user) return { userId: request.user.id };
   if (request.session) return { sessionIdHash: request.session.idHash };
   return null;
+}
+
+/** Runs `work`; a refusal by the service (an AppError) is returned rather than thrown, anything else is thrown. */
+function refusal(work: () => void): AppError | null {
+  try {
+    work();
+    return null;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
 }
 
 /** A service error as a sentence in the user's language. */
@@ -103,13 +117,12 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     const parsed = addToCartSchema.safeParse(request.body);
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
     const { productId, quantity } = parsed.data;
-    reply.ensureSession();
-    try {
-      cart.add(cartOwnerOf(request)!, productId, quantity);
-    } catch (error) {
-      if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
-      throw error;
-    }
+    // The session stays even when the product can't be added: the cart page they see uses it.
+    const refused = await deps.commitGrouped(() => {
+      reply.ensureSession();
+      return refusal(() => cart.add(cartOwnerOf(request)!, productId, quantity));
+    });
+    if (refused) return renderCart(request, reply, errorMessage(request, refused), refused.status);
     const product = cart.view(cartOwnerOf(request)!).lines.find((l) => l.product.id === productId)?.product;
     reply.flash('success', request.t('cart.added', { title: product ? pickText(request.locale, product.titleZh, product.titleEn) : '', quantity }));
     return reply.redirect('/cart', 303);
@@ -120,12 +133,8 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
     const owner = cartOwnerOf(request);
     if (!owner) return reply.redirect('/cart', 303);
-    try {
-      cart.set(owner, request.params.productId, parsed.data.quantity);
-    } catch (error) {
-      if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
-      throw error;
-    }
+    const refused = await deps.commitGrouped(() => refusal(() => cart.set(owner, request.params.productId, parsed.data.quantity)));
+    if (refused) return renderCart(request, reply, errorMessage(request, refused), refused.status);
     reply.flash('success', request.t(parsed.data.quantity === 0 ? 'cart.removed' : 'cart.updated'));
     return reply.redirect('/cart', 303);
   });
@@ -169,10 +178,11 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
 
     let placed;
     try {
-      placed =
+      placed = await deps.commitGrouped(() =>
         form.data.delivery === 'pickup' && deps.placePickup
           ? deps.placePickup(owner, request.user?.id ?? null, form.data, form.data.outletId ?? 0, request.ip)
-          : orders.place(owner, request.user?.id ?? null, form.data, request.ip);
+          : orders.place(owner, request.user?.id ?? null, form.data, request.ip),
+      );
     } catch (error) {
       // Sold out between the cart and now: nothing was written and the cart is intact.
       if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);

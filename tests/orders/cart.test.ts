@@ -128,6 +128,20 @@ describe('quantities the village can sell', () => {
     expect(errorIn(res.body)).toBe('“手工腐竹”至少要买 2 斤。');
   });
 
+  it('keeps the session a new visitor was given with a refusal, so their next add goes into it', async () => {
+    const visitor = anonymous(ctx.app);
+    const refused = await add(visitor, 'meiyaogou-yuba', 1);
+    expect(refused.statusCode).toBe(422);
+    const sid = visitor.cookies.sid;
+    expect(sid).toBeDefined();
+    const sessions = get<{ n: number }>(`SELECT count(*) AS n FROM sessions`).n;
+    const added = await add(visitor, 'meiyaogou-yuba', 2);
+    expect(added.statusCode).toBe(303);
+    expect(visitor.cookies.sid).toBe(sid);
+    expect(get<{ n: number }>(`SELECT count(*) AS n FROM sessions`).n).toBe(sessions);
+    expect(await cartOf(visitor)).toEqual(new Map([[productId('meiyaogou-yuba'), 2]]));
+  });
+
   it('refuses more than the retail limit and points to a quote, without changing the cart', async () => {
     const buyer = await signIn(ctx.app, BUYER);
     await add(buyer, 'meiyaogou-honey', 20);
