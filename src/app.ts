@@ -157,7 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Third-party plugins first.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
-  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies });
+  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock });
   await app.register(fastifyFormbody);
   // Uploads are read into memory one file at a time and re-encoded; nothing is written to disk.
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } });
@@ -197,7 +197,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // The app's own plugins.
   await app.register(requestContext, { secureCookies: config.secureCookies });
-  await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies });
+  await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies, clock: services.clock });
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pickText } from '../i18n/i18n.js';
+import { LazyCsrfToken } from '../plugins/security.js';
 import { formatFen } from '../money.js';
 import { CATEGORIES } from './schema.js';
 import { listingQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
@@ -76,6 +77,8 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     const title = pickText(locale, p.titleZh, p.titleEn);
     return reply.view('catalog/product', {
       title,
+      // The add-to-cart form: the catalogue's token for a visitor without a session (the page stays a shared one).
+      cartToken: new LazyCsrfToken(() => reply.mintCatalogueToken()),
       product: {
         id: p.id,
         slug: p.slug,

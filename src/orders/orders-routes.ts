@@ -113,7 +113,8 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     return renderCart(request, reply, null);
   });
 
-  app.post('/cart/items', async (request, reply) => {
+  // The product page's form: a visitor without a session may post it with the catalogue's token.
+  app.post('/cart/items', { config: { csrf: 'catalogue' } }, async (request, reply) => {
     const parsed = addToCartSchema.safeParse(request.body);
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
     const { productId, quantity } = parsed.data;

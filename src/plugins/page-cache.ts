@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { brotliCompress, constants } from 'node:zlib';
+import { brotliCompress, constants, gzip as gzipCompress } from 'node:zlib';
 import { promisify } from 'node:util';
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database_ } from '../db/client.js';
 import { rememberLocale, visitorLocale } from './request-context.js';
-import { csrfTokenFor, mintedCsrfToken } from './security.js';
+import { catalogueEpoch, mintedCsrfToken } from './security.js';
 import { FLASH_COOKIE, SESSION_COOKIE } from './session.js';
-import { spliceableGzip, type SplicedGzip } from './spliced-gzip.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,6 +17,7 @@ declare module 'fastify' {
 }
 
 const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzipCompress);
 /** Compressed once per rendering, off the event loop, so the slowest and smallest settings pay. */
 const BROTLI_BEST = { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } };
 
@@ -26,7 +26,7 @@ const MAX_ENTRIES = 2000;
 const MAX_BYTES = 24 * 1024 * 1024;
 /** Headers of a rendered response that belong to that one response, never replayed. */
 const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'content-encoding', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'etag', 'x-page-cache']);
-/** Caching headers: a page for anyone anonymous may be revalidated by its ETag; a page with a visitor's token or account is theirs alone. */
+/** Caching headers: a page for anyone anonymous may be revalidated by its ETag; a page with a visitor's own token or account is theirs alone. */
 const SHARED_PAGE = 'no-cache';
 const OWN_PAGE = 'private, no-cache';
 const VARY = 'accept-encoding, cookie';
@@ -34,14 +34,15 @@ const VARY = 'accept-encoding, cookie';
 interface Entry {
   /** total_changes() when it was rendered: any later write makes it stale. */
   version: number;
+  /** The hour of the catalogue token it may hold (src/plugins/security.ts): the next hour renders it again. */
+  epoch: number;
   /** The rendered response's own headers (type, security headers, caching), sent again on each hit. */
   headers: Record<string, string>;
-  /** The page cut where the CSRF token stood (joined again with each visitor's own); one piece if it has no form. */
-  pieces: Buffer[];
-  /** Pages without a token only: a weak validator of the content, the same for every encoding. */
-  etag: string | null;
-  /** Compressed forms, made in the thread pool after the first rendering; brotli only for pages without a token. */
-  gzip: SplicedGzip | null;
+  page: Buffer;
+  /** A weak validator of the content, the same for every encoding. */
+  etag: string;
+  /** Compressed forms, made in the thread pool after the first rendering. */
+  gzip: Buffer | null;
   br: Buffer | null;
   bytes: number;
 }
@@ -77,12 +78,13 @@ function encodingChooser<K extends string>(supported: K[]): (header: string) => 
  *
  * A hit is answered from the first onRequest hook, before the work a rendering needs (helmet,
  * sessions, language, validation, the view): the rendered response's headers are replayed and the
- * page goes out as it was compressed once (brotli or gzip, as the visitor accepts). A page with a
- * form gets the visitor's own CSRF token, spliced into the cached gzip without compressing again.
- * Register it right after @fastify/cookie and before the other plugins' hooks.
+ * page goes out as it was compressed once (brotli or gzip, as the visitor accepts), the same bytes
+ * for everyone: the product page's form carries the catalogue's token, not a visitor's own (see
+ * src/plugins/security.ts); a page printed with a visitor's own token is never kept. Register it
+ * right after @fastify/cookie and before the other plugins' hooks.
  */
 export default fp(
-  async function pageCache(app: FastifyInstance, opts: { db: Database_; secureCookies: boolean }) {
+  async function pageCache(app: FastifyInstance, opts: { db: Database_; secureCookies: boolean; clock: () => number }) {
     const changes = opts.db.sqlite.prepare('SELECT total_changes() AS n').pluck();
     const version = () => changes.get() as number;
     const cache = new Map<string, Entry>();
@@ -97,23 +99,18 @@ export default fp(
       if (request.method !== 'GET' || !onCacheableRoute(request) || !anonymousVisitor(request)) return done();
       const { locale, remember } = visitorLocale(request);
       const entry = cache.get(`${locale}\u0001${request.url}`);
-      if (!entry || entry.version !== version()) return done();
+      if (!entry || entry.version !== version() || entry.epoch !== catalogueEpoch(opts.clock())) return done();
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
       reply.headers(entry.headers).header('x-page-cache', 'hit');
-      if (entry.etag !== null && matchesEtag(request.headers['if-none-match'], entry.etag)) {
+      if (matchesEtag(request.headers['if-none-match'], entry.etag)) {
         reply.code(304).send();
         return;
       }
-      const token = entry.pieces.length > 1 ? Buffer.from(csrfTokenFor(reply), 'latin1') : null;
       const accepted = request.headers['accept-encoding'];
       const encoding = accepted === undefined ? 'identity' : (entry.br ? withBrotli : withoutBrotli)(accepted);
-      if (encoding === 'br' && entry.br) {
-        reply.header('content-encoding', 'br').send(entry.br);
-      } else if (encoding === 'gzip' && entry.gzip) {
-        reply.header('content-encoding', 'gzip').send(entry.gzip.assemble(token ?? EMPTY));
-      } else {
-        reply.send(token ? joinPieces(entry.pieces, token) : entry.pieces[0]);
-      }
+      if (encoding === 'br' && entry.br) reply.header('content-encoding', 'br').send(entry.br);
+      else if (encoding === 'gzip' && entry.gzip) reply.header('content-encoding', 'gzip').send(entry.gzip);
+      else reply.send(entry.page);
     });
 
     // Every response of these routes says how it may be cached; an anonymous one is kept.
@@ -124,22 +121,21 @@ export default fp(
 
     function keep(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
       const minted = mintedCsrfToken(reply);
-      // A token that was minted but never printed leaves the page a shared one.
-      const token = minted !== undefined && typeof payload === 'string' && payload.includes(minted) ? minted : undefined;
+      // A page printed with a visitor's own token is theirs (the catalogue's token is everyone's); one minted but never printed stays shared.
+      const ownToken = minted !== undefined && typeof payload === 'string' && payload.includes(minted);
       const anonymous = request.session === null && !request.cookies[FLASH_COOKIE];
-      reply.header('cache-control', anonymous && token === undefined ? SHARED_PAGE : OWN_PAGE).header('vary', VARY);
-      if (!anonymous || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
+      reply.header('cache-control', anonymous && !ownToken ? SHARED_PAGE : OWN_PAGE).header('vary', VARY);
+      if (!anonymous || ownToken || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
 
       const page = Buffer.from(payload);
-      const pieces = token === undefined ? [page] : cut(page, Buffer.from(token, 'latin1'));
-      const etag = pieces.length === 1 ? `W/"${createHash('sha1').update(page).digest('base64url')}"` : null;
-      if (etag) reply.header('etag', etag);
+      const etag = `W/"${createHash('sha1').update(page).digest('base64url')}"`;
+      reply.header('etag', etag);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (!NOT_REPLAYED.has(name) && value !== undefined) headers[name] = String(value);
       }
-      if (etag) headers.etag = etag;
-      const entry: Entry = { version: version(), headers, pieces, etag, gzip: null, br: null, bytes: page.length };
+      headers.etag = etag;
+      const entry: Entry = { version: version(), epoch: catalogueEpoch(opts.clock()), headers, page, etag, gzip: null, br: null, bytes: page.length };
       const key = `${request.locale}\u0001${request.url}`;
       store(key, entry);
       void compress(key, entry);
@@ -162,14 +158,13 @@ export default fp(
     /** Adds the compressed forms once they are made, if the entry is still the one cached. */
     async function compress(key: string, entry: Entry): Promise<void> {
       try {
-        const [gzip, br] = await Promise.all([
-          spliceableGzip(entry.pieces, 9),
-          entry.pieces.length === 1 ? brotliAsync(entry.pieces[0]!, BROTLI_BEST) : null,
-        ]);
+        const [gzip, br] = await Promise.all([gzipAsync(entry.page, { level: 9 }), brotliAsync(entry.page, BROTLI_BEST)]);
         if (cache.get(key) !== entry) return;
+        // OS "unknown" (RFC 1952): the same bytes wherever the shop runs, and told apart from the gzip made per response.
+        gzip[9] = 0xff;
         entry.gzip = gzip;
         entry.br = br;
-        const added = gzip.size + (br?.length ?? 0);
+        const added = gzip.length + br.length;
         entry.bytes += added;
         cachedBytes += added;
       } catch (error) {
@@ -179,23 +174,3 @@ export default fp(
   },
   { name: 'page-cache', dependencies: ['@fastify/cookie'] },
 );
-
-const EMPTY = Buffer.alloc(0);
-
-/** The page split at every occurrence of the token. */
-function cut(page: Buffer, token: Buffer): Buffer[] {
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (let at = page.indexOf(token); at !== -1; at = page.indexOf(token, from)) {
-    pieces.push(page.subarray(from, at));
-    from = at + token.length;
-  }
-  pieces.push(page.subarray(from));
-  return pieces;
-}
-
-function joinPieces(pieces: readonly Buffer[], token: Buffer): Buffer {
-  const chunks: Buffer[] = [pieces[0]!];
-  for (let i = 1; i < pieces.length; i++) chunks.push(token, pieces[i]!);
-  return Buffer.concat(chunks);
-}

@@ -5,8 +5,12 @@ import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Set to false only for requests authenticated otherwise (the signed Stripe webhook). */
-    csrf?: boolean;
+    /**
+     * false only for requests authenticated otherwise (the signed Stripe webhook); 'catalogue' for
+     * the one form of the public catalogue (add to cart), which also takes the catalogue's token
+     * from a visitor who is not signed in (see catalogueTokenAccepted).
+     */
+    csrf?: boolean | 'catalogue';
   }
   interface FastifyReply {
     /** A CSRF token for this visitor's forms; gives the visitor a secret (cookie) first if they have none. */
@@ -15,6 +19,8 @@ declare module 'fastify' {
     renewCsrfSecret(): void;
     /** The secret this response gave the visitor (a new visitor's, or a renewed one); tokens are made with it. */
     csrfSecretGiven: string | null;
+    /** The token of a catalogue form (add to cart): the catalogue's own for a visitor not signed in, else their own. */
+    mintCatalogueToken(): string;
   }
 }
 
@@ -63,9 +69,46 @@ function credentialPool(make: () => NewVisitorCredential): () => NewVisitorCrede
   };
 }
 
+/** A catalogue token is made anew every hour and taken for two (a page open since the last hour still works). */
+export const CATALOGUE_TOKEN_MS = 3600_000;
+/** Which catalogue token is current at `now`: a cached page printed with an earlier one is rendered again. */
+export const catalogueEpoch = (now: number) => Math.floor(now / CATALOGUE_TOKEN_MS);
+const CATALOGUE_PREFIX = 'c.';
+
+/**
+ * Whether the browser says the request comes from the shop's own pages. Fetch metadata when the
+ * browser sends it (every current one does), else Origin, else Referer (the shop's pages send
+ * none); a client that sends none of them is no browser, and no browser can be made to send a
+ * cross-site request without them.
+ */
+function fromOwnPage(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  const from = request.headers.origin ?? request.headers.referer;
+  if (from === undefined) return true;
+  try {
+    const url = new URL(from);
+    // The Host header read the same way (a default port is no port).
+    return url.host === new URL(`${url.protocol}//${request.headers.host}`).host;
+  } catch {
+    return false; // "null" (a sandboxed or privacy-stripped origin) and anything unreadable
+  }
+}
+
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ANONYMOUS = 'anonymous';
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The token a request carries: the `_csrf` field, or for multipart forms the query string, or the header for scripts. */
+function formToken(request: FastifyRequest): string | undefined {
+  const body = request.body as Record<string, unknown> | undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  const fromBody = body && typeof body === 'object' && typeof body._csrf === 'string' ? body._csrf : undefined;
+  const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
+  const fromQuery = multipart && typeof query?._csrf === 'string' ? query._csrf : undefined;
+  const header = request.headers['x-csrf-token'];
+  return fromBody ?? fromQuery ?? (typeof header === 'string' ? header : undefined);
+}
 
 /**
  * Whom a token is for: a signed-in session, or an anonymous visitor (told apart by their secret).
@@ -90,7 +133,7 @@ const userInfoOf = (request: FastifyRequest) => (request.user && request.session
  * token) comes from a batch made ahead (tests/accounts/csrf-secret.test.ts holds the format to the lib's).
  */
 export default fp(
-  async function security(app: FastifyInstance, opts: { sessionSecret: string; secureCookies: boolean }) {
+  async function security(app: FastifyInstance, opts: { sessionSecret: string; secureCookies: boolean; clock: () => number }) {
     const cookieOpts = { path: '/', sameSite: 'lax', httpOnly: true, secure: opts.secureCookies } as const;
     const hmacKey = opts.sessionSecret;
     await app.register(fastifyCsrf, {
@@ -99,15 +142,7 @@ export default fp(
       cookieOpts,
       csrfOpts: { hmacKey },
       getUserInfo: userInfoOf,
-      getToken: (request: FastifyRequest) => {
-        const body = request.body as Record<string, unknown> | undefined;
-        const query = request.query as Record<string, unknown> | undefined;
-        const fromBody = body && typeof body === 'object' && typeof body._csrf === 'string' ? body._csrf : undefined;
-        const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
-        const fromQuery = multipart && typeof query?._csrf === 'string' ? query._csrf : undefined;
-        const header = request.headers['x-csrf-token'];
-        return fromBody ?? fromQuery ?? (typeof header === 'string' ? header : undefined);
-      },
+      getToken: formToken,
     });
 
     app.decorateReply('csrfSecretGiven', null);
@@ -152,9 +187,41 @@ export default fp(
       giveSecret(this);
     });
 
+    // The catalogue's token, one an hour: an HMAC of the hour under the server's key.
+    const catalogueTokens = new Map<number, string>();
+    const catalogueToken = (epoch: number) => {
+      let token = catalogueTokens.get(epoch);
+      if (token === undefined) {
+        if (catalogueTokens.size > 4) catalogueTokens.clear();
+        token = `${CATALOGUE_PREFIX}${epoch}.${createHmac('sha256', hmacKey).update(`catalogue-${epoch}`).digest('base64url')}`;
+        catalogueTokens.set(epoch, token);
+      }
+      return token;
+    };
+    app.decorateReply('mintCatalogueToken', function (this: FastifyReply): string {
+      return this.request.user ? this.mintCsrfToken() : catalogueToken(catalogueEpoch(opts.clock()));
+    });
+
+    /**
+     * The public catalogue's pages are the same for every visitor who is not signed in: cached, and
+     * sent compressed as they are, with no cookie. Their one form, add to cart, carries the
+     * catalogue's token rather than a visitor's own. What a forged request could do with it is put a
+     * product in a cart that is not an account's (cart stuffing); it is refused unless the browser
+     * says the request comes from the shop's own page, which a page on another site cannot make it
+     * say. A request without a session starts one of the visitor's own (the response's cookie),
+     * never one an attacker holds. Anyone signed in must use their own token, as on every form.
+     */
+    const catalogueTokenAccepted = (request: FastifyRequest, token: string | undefined) => {
+      if (request.user || token === undefined || !token.startsWith(CATALOGUE_PREFIX) || !fromOwnPage(request)) return false;
+      const epoch = catalogueEpoch(opts.clock());
+      return token === catalogueToken(epoch) || token === catalogueToken(epoch - 1);
+    };
+
     app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
       // Unknown routes fall through to the 404 handler; disabled only for the signed Stripe webhook.
-      if (!STATE_CHANGING.has(request.method) || request.routeOptions.url === undefined || request.routeOptions.config?.csrf === false) return done();
+      const csrf = request.routeOptions.config?.csrf;
+      if (!STATE_CHANGING.has(request.method) || request.routeOptions.url === undefined || csrf === false) return done();
+      if (csrf === 'catalogue' && catalogueTokenAccepted(request, formToken(request))) return done();
       app.csrfProtection(request, reply, done);
     });
 
