@@ -197,7 +197,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // The app's own plugins.
   await app.register(requestContext, { secureCookies: config.secureCookies });
-  await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies, clock: services.clock });
+  await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies, publicUrl: config.publicUrl, clock: services.clock });
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);

@@ -78,10 +78,11 @@ const CATALOGUE_PREFIX = 'c.';
 /**
  * Whether the browser says the request comes from the shop's own pages. Fetch metadata when the
  * browser sends it (every current one does), else Origin, else Referer (the shop's pages send
- * none); a client that sends none of them is no browser, and no browser can be made to send a
- * cross-site request without them.
+ * none): the shop's public address, or the host the request was sent to (a proxy may rewrite it).
+ * A client that sends none of them is no browser, and no browser can be made to send a cross-site
+ * request without them.
  */
-function fromOwnPage(request: FastifyRequest): boolean {
+function fromOwnPage(request: FastifyRequest, publicOrigin: string): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined) return site === 'same-origin';
   const from = request.headers.origin ?? request.headers.referer;
@@ -89,7 +90,7 @@ function fromOwnPage(request: FastifyRequest): boolean {
   try {
     const url = new URL(from);
     // The Host header read the same way (a default port is no port).
-    return url.host === new URL(`${url.protocol}//${request.headers.host}`).host;
+    return url.origin === publicOrigin || url.host === new URL(`${url.protocol}//${request.headers.host}`).host;
   } catch {
     return false; // "null" (a sandboxed or privacy-stripped origin) and anything unreadable
   }
@@ -133,7 +134,8 @@ const userInfoOf = (request: FastifyRequest) => (request.user && request.session
  * token) comes from a batch made ahead (tests/accounts/csrf-secret.test.ts holds the format to the lib's).
  */
 export default fp(
-  async function security(app: FastifyInstance, opts: { sessionSecret: string; secureCookies: boolean; clock: () => number }) {
+  async function security(app: FastifyInstance, opts: { sessionSecret: string; secureCookies: boolean; publicUrl: string; clock: () => number }) {
+    const publicOrigin = new URL(opts.publicUrl).origin;
     const cookieOpts = { path: '/', sameSite: 'lax', httpOnly: true, secure: opts.secureCookies } as const;
     const hmacKey = opts.sessionSecret;
     await app.register(fastifyCsrf, {
@@ -212,7 +214,7 @@ export default fp(
      * never one an attacker holds. Anyone signed in must use their own token, as on every form.
      */
     const catalogueTokenAccepted = (request: FastifyRequest, token: string | undefined) => {
-      if (request.user || token === undefined || !token.startsWith(CATALOGUE_PREFIX) || !fromOwnPage(request)) return false;
+      if (request.user || token === undefined || !token.startsWith(CATALOGUE_PREFIX) || !fromOwnPage(request, publicOrigin)) return false;
       const epoch = catalogueEpoch(opts.clock());
       return token === catalogueToken(epoch) || token === catalogueToken(epoch - 1);
     };

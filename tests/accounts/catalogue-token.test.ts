@@ -51,6 +51,8 @@ describe('the catalogue’s token on the add-to-cart form', () => {
       { 'sec-fetch-site': 'same-origin', origin: 'https://elsewhere.example' }, // fetch metadata is what current browsers mean
       { origin: `http://${host}` },
       { referer: `http://${host}/products/meiyaogou-honey` },
+      // Behind a proxy that sends its own Host: the shop's public address is its own.
+      { origin: new URL(ctx.config.publicUrl).origin, host: 'app.internal:8080' },
     ];
     for (const headers of cases) {
       const visitor = anonymous(ctx.app);
