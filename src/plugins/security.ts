@@ -46,29 +46,6 @@ const pooledRandom = (() => {
 })();
 const secrets = () => pooledRandom(SECRET_BYTES).toString('base64url');
 
-/** What a new anonymous visitor is given: a secret, its cookie, and a first token made with it. */
-interface NewVisitorCredential {
-  secret: string;
-  setCookie: string;
-  token: string;
-}
-const CREDENTIAL_BATCH = 128;
-
-/**
- * New visitors' credentials, made a batch at a time and each handed out once. Under load a new
- * visitor's page is a cached one, and its credential was most of its cost: made one at a time
- * between requests, about 19 µs of server CPU each on the bench machine (the HMAC call alone
- * several times what it costs in a loop, code and tables gone cold in between); made in a batch,
- * about 4 µs. The pool holds only unused random secrets, as pooledRandom holds unused random bytes.
- */
-function credentialPool(make: () => NewVisitorCredential): () => NewVisitorCredential {
-  const pool: NewVisitorCredential[] = [];
-  return () => {
-    if (pool.length === 0) for (let i = 0; i < CREDENTIAL_BATCH; i++) pool.push(make());
-    return pool.pop()!;
-  };
-}
-
 /** A catalogue token is made anew every hour and taken for two (a page open since the last hour still works). */
 export const CATALOGUE_TOKEN_MS = 3600_000;
 /** Which catalogue token is current at `now`: a cached page printed with an earlier one is rendered again. */
@@ -130,8 +107,7 @@ const userInfoOf = (request: FastifyRequest) => (request.user && request.session
  *
  * The plugin (@fastify/csrf-protection, through @fastify/csrf) checks every token. Tokens are made
  * here in @fastify/csrf's format, `HMAC(userInfo)-salt-HMAC(HMAC(userInfo)-salt-secret)`, so that
- * the anonymous part is worked out once, and a new visitor's first credential (secret, cookie and
- * token) comes from a batch made ahead (tests/accounts/csrf-secret.test.ts holds the format to the lib's).
+ * the anonymous part is worked out once (tests/accounts/csrf-secret.test.ts holds the format to the lib's).
  */
 export default fp(
   async function security(app: FastifyInstance, opts: { sessionSecret: string; secureCookies: boolean; publicUrl: string; clock: () => number }) {
@@ -148,8 +124,7 @@ export default fp(
     });
 
     app.decorateReply('csrfSecretGiven', null);
-    // The cookie's attributes as @fastify/cookie writes them, worked out once: a new visitor's first
-    // page (often a cached one) only appends them to the secret.
+    // The cookie's attributes as @fastify/cookie writes them, worked out once: giving a secret only appends them to it.
     const probe = `${CSRF_COOKIE}=-`;
     const attributes = app.serializeCookie(CSRF_COOKIE, '-', cookieOpts).slice(probe.length);
     const giveSecret = (reply: FastifyReply): string => {
@@ -169,20 +144,10 @@ export default fp(
       const signed = `${userInfo === ANONYMOUS ? anonymousPart : userPart(userInfo)}-${salt()}`;
       return `${signed}-${createHmac('sha256', hmacKey).update(`${signed}-${secret}`, 'ascii').digest('base64url')}`;
     };
-    const newVisitors = credentialPool(() => {
-      const secret = secrets();
-      return { secret, setCookie: `${CSRF_COOKIE}=${secret}${attributes}`, token: tokenFor(ANONYMOUS, secret) };
-    });
     app.decorateReply('mintCsrfToken', function (this: FastifyReply): string {
       const userInfo = userInfoOf(this.request);
       // An empty cookie is no secret (the plugin would refuse every token made with it).
       const known = this.csrfSecretGiven || this.request.cookies[CSRF_COOKIE] || undefined;
-      if (known === undefined && userInfo === ANONYMOUS) {
-        const credential = newVisitors();
-        this.header('set-cookie', credential.setCookie);
-        this.csrfSecretGiven = credential.secret;
-        return credential.token;
-      }
       return tokenFor(userInfo, known ?? giveSecret(this));
     });
     app.decorateReply('renewCsrfSecret', function (this: FastifyReply): void {

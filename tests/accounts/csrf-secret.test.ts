@@ -156,9 +156,9 @@ describe('CSRF tokens belong to the visitor’s secret, which changes with the p
     expect((await visitor.post('/cart/items', { productId, quantity: '1', _csrf: ownMade })).statusCode).toBe(303);
   });
 
-  it('gives every new visitor their own secret and token, however many arrive (credentials are made in batches)', async () => {
+  it('gives every new visitor their own secret and token, however many arrive', async () => {
     const { productId } = await openProductPage(anonymous(ctx.app), HONEY);
-    // More new visitors than one batch of credentials, each on the sign-in page (a form of their own).
+    // Many new visitors, each on the sign-in page (a form of their own).
     const visitors = Array.from({ length: 300 }, () => anonymous(ctx.app));
     const tokens: string[] = [];
     for (const visitor of visitors) tokens.push(await openFormPage(visitor));
