@@ -200,7 +200,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         );
         queries.insertCounterSale(order.id, here.id, channel, actor.id);
         const now = clock();
-        orders.recordPayment(order, { channel, amountFen: order.totalFen, idempotencyKey: `counter-sale:${order.id}`, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` });
+        orders.recordPayment(order, { channel, amountFen: order.totalFen, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` });
         deps.recordPayment({ orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
         audit.record({ userId: actor.id, action: 'outlet.counter_sale', entityType: 'order', entityId: order.number, after: { outletId: here.id, channel, totalFen: order.totalFen, items }, address });
         return orders.orderById(order.id);

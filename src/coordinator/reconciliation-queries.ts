@@ -10,7 +10,7 @@ import { statementCache } from '../db/statements.js';
 
 /** One succeeded payment of the period, or one order-payment posting of the period without any. */
 export interface PaymentMatchRow {
-  /** The order-payment posting ('order-paid:<orderId>'), when there is one. */
+  /** The order's payment posting (see ORDER_PAYMENT), when there is one. */
   txId: number | null;
   txHash: string | null;
   txPeriod: string | null;
@@ -107,9 +107,17 @@ const FEE_SUM = (tx: string) =>
   `(SELECT sum(e.amount_fen) FROM ledger_entries e CROSS JOIN ledger_accounts a ON a.id = e.account_id
      WHERE e.transaction_id = ${tx} AND a.kind = 'processor_fees')`;
 
+/**
+ * Posting `tx` is the payment posting of order `order`: an order has at most one posting of kind
+ * 'order_payment' (ledger_transactions_order_payment_uq, which this condition reads), whichever way
+ * the money came in: Stripe, bank transfer or an outlet's till. It is matched by order and kind, not
+ * by key, so payments posted under an older key (counter sales once used 'counter-sale:<id>') match too.
+ */
+const ORDER_PAYMENT = (tx: string, order: string) => `${tx}.order_id = ${order} AND ${tx}.kind = 'order_payment'`;
+
 /** Whether payment `p` belongs to the period: its order-payment posting is in it, or it was never posted and was received in it. */
-const PAYMENT_IN_PERIOD = (p: string) => `(EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order-paid:' || ${p}.order_id AND t.period = @period)
-  OR (NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order-paid:' || ${p}.order_id) AND ${p}.confirmed_at >= @from AND ${p}.confirmed_at < @to))`;
+const PAYMENT_IN_PERIOD = (p: string) => `(EXISTS (SELECT 1 FROM ledger_transactions t WHERE ${ORDER_PAYMENT('t', `${p}.order_id`)} AND t.period = @period)
+  OR (NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE ${ORDER_PAYMENT('t', `${p}.order_id`)}) AND ${p}.confirmed_at >= @from AND ${p}.confirmed_at < @to))`;
 
 export function createReconciliationQueries(db: Database_) {
   const q = statementCache(db.sqlite);
@@ -156,7 +164,7 @@ export function createReconciliationQueries(db: Database_) {
          LEFT JOIN orders o ON o.id = p.order_id
          LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
          WHERE p.confirmed_at >= @from AND p.confirmed_at < @to AND p.status = 'succeeded'
-           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE t2.idempotency_key = 'order-paid:' || p.order_id)`,
+           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE ${ORDER_PAYMENT('t2', 'p.order_id')})`,
       ).iterate({ period, from, to }) as Iterable<PaymentMatchRow>;
     },
 
@@ -177,7 +185,7 @@ export function createReconciliationQueries(db: Database_) {
            FROM payments p
            LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
            WHERE p.confirmed_at >= @from AND p.confirmed_at < @to AND p.status = 'succeeded'
-             AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE t2.idempotency_key = 'order-paid:' || p.order_id))
+             AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE ${ORDER_PAYMENT('t2', 'p.order_id')}))
          GROUP BY channel ORDER BY channel`,
       ).all({ period, from, to }) as { channel: string; payments: number; receivedFen: number; feesFen: number }[];
     },
@@ -273,7 +281,7 @@ export function createReconciliationQueries(db: Database_) {
          FROM orders o
          WHERE o.paid_at >= ? AND o.paid_at < ?
            AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded')
-           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order-paid:' || o.id)
+           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE ${ORDER_PAYMENT('t', 'o.id')})
          ORDER BY o.paid_at, o.id`,
       ).all(from, to) as PaidOrderWithoutPaymentRow[];
     },

@@ -70,6 +70,9 @@ export const ledgerTransactions = sqliteTable(
     uniqueIndex('ledger_transactions_key_uq').on(t.idempotencyKey),
     uniqueIndex('ledger_transactions_hash_uq').on(t.hash),
     index('ledger_transactions_order_idx').on(t.orderId),
+    // An order's money is posted once, whichever channel it came in by (online, bank transfer, an
+    // outlet's till); reconciliation finds an order's payment posting through this index.
+    uniqueIndex('ledger_transactions_order_payment_uq').on(t.orderId).where(sql`${t.kind} = 'order_payment'`),
     index('ledger_transactions_period_idx').on(t.period),
     // Narrow copy of what a statement needs of each transaction, so summing a household's postings
     // reads this index instead of the wide rows (hashes, memo) one page per posting.

@@ -50,6 +50,13 @@ export interface PlacedOrder {
 /** Payment channels as ledger clearing accounts: offline = bank transfer. */
 export const channelOf = (method: PaymentMethod) => (method === 'offline' ? 'bank' : 'stripe');
 
+/**
+ * The idempotency key of an order's one payment posting, whichever way the money came in (Stripe,
+ * bank transfer, an outlet's till): the ledger posts an order's payment once, and reconciliation
+ * and receipts find it as the order's `order_payment` posting.
+ */
+export const orderPaymentKey = (orderId: number) => `order-paid:${orderId}`;
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const RECEIPT_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
@@ -395,10 +402,11 @@ export function createOrdersService(
      * households and project the money belongs to. Idempotent per key (a replay changes nothing).
      * Must run inside a transaction when combined with other effects; opens its own otherwise.
      */
-    recordPayment(o: OrderRow, payment: { channel: string; amountFen: number; idempotencyKey: string; userId: number | null; memo: string }): 'paid' | 'already' {
+    recordPayment(o: OrderRow, payment: { channel: string; amountFen: number; userId: number | null; memo: string }): 'paid' | 'already' {
+      const idempotencyKey = orderPaymentKey(o.id);
       return queries.transaction(() => {
         const fresh = queries.orderById(o.id)!;
-        if (ledger.transactionByKey(payment.idempotencyKey)) return 'already';
+        if (ledger.transactionByKey(idempotencyKey)) return 'already';
         if (fresh.status !== 'pending_payment') {
           if (fresh.paidAt !== null) return 'already';
           throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
@@ -412,7 +420,7 @@ export function createOrdersService(
         const lines = queries.linesOf(fresh.id);
         for (const line of lines) queries.addSold(line.productId, line.quantity);
         const { entries, splitRuleId } = paymentEntries(fresh, lines, payment.channel, payment.amountFen);
-        ledger.post({ idempotencyKey: payment.idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
+        ledger.post({ idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
         return 'paid';
       });
     },

@@ -30,7 +30,7 @@ export interface Receipt {
   /** What the purchase credited (net of refunds), for benefitSummary; null when unpaid. */
   benefit: BenefitInput | null;
   groups: ReceiptGroup[];
-  /** The posting that credited the households ('order-paid:<orderId>'): its place in the hash chain. */
+  /** The posting that credited the households (the order's payment posting): its place in the hash chain. */
   posting: { id: number; hash: string; prevHash: string; postedAt: number; period: string } | null;
 }
 
@@ -50,7 +50,7 @@ export function createReceiptService(
       if (id === undefined) throw new AppError('not_found', 'receipt_not_found');
       const order = deps.orders.orderById(id);
       const { lines, postings } = deps.orders.details(order);
-      const payment = postings.find((p) => p.idempotencyKey === `order-paid:${order.id}`) ?? null;
+      const payment = postings.find((p) => p.kind === 'order_payment') ?? null;
       const paid = order.paidAt !== null && payment !== null;
       const entries = paid ? postings.flatMap((p) => p.entries) : [];
 

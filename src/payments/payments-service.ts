@@ -3,8 +3,22 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { OrderRow } from '../orders/orders-queries.js';
-import type { OrdersService } from '../orders/orders-service.js';
-import type { PaymentsQueries } from './payments-queries.js';
+import { channelOf, type OrdersService } from '../orders/orders-service.js';
+import type { PaymentRow, PaymentsQueries } from './payments-queries.js';
+import type { PaymentChannel } from './schema.js';
+
+/**
+ * The channel an order's money came in through, and so the clearing account its refunds go back
+ * out by: its succeeded payment's channel (bank, stripe, or an outlet till's cash / wechat /
+ * alipay). An order paid without a payment row (older data) falls back on its payment method.
+ * Reconciliation (refundMatches) reads a refund's channel by the same rule.
+ */
+export function paymentChannelOf(payment: Pick<PaymentRow, 'channel'> | undefined, order: Pick<OrderRow, 'paymentMethod'>): PaymentChannel {
+  return payment?.channel ?? channelOf(order.paymentMethod);
+}
+
+/** The idempotency key of a refund's posting (and of its request to Stripe). */
+export const refundKey = (refundId: number) => `refund:${refundId}`;
 
 /**
  * Payments for orders. The embedded default is bank transfer confirmed by a coordinator; Stripe
@@ -35,7 +49,6 @@ export function createPaymentsService(
         const result = orders.recordPayment(order, {
           channel: 'bank',
           amountFen: order.totalFen,
-          idempotencyKey: `order-paid:${order.id}`,
           userId: actor.id,
           memo: `bank transfer ${reference}`,
         });
@@ -47,9 +60,11 @@ export function createPaymentsService(
     },
 
     /**
-     * A coordinator refunds all or part of an order (or of one line). Offline: recorded and posted
-     * at once (the money goes back by bank transfer). Stripe: the refund is requested from Stripe
-     * outside any transaction and posted when Stripe reports it succeeded.
+     * A coordinator refunds all or part of an order (or of one line), back through the channel it
+     * was paid by. Bank transfer and an outlet's till (cash, WeChat, Alipay): recorded and posted at
+     * once against that channel's clearing account (the money goes back by transfer or at the
+     * counter). Stripe: the refund is requested from Stripe outside any transaction and posted
+     * when Stripe reports it succeeded.
      */
     async refund(actor: CurrentUser, number: string, request: { amountFen: number; orderLineId: number | null; reason: string }, address: string | null): Promise<'refunded' | 'pending'> {
       const order = orders.orderForCoordinator(actor, number);
@@ -60,10 +75,12 @@ export function createPaymentsService(
       if (!['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) {
         throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
       }
-      if (order.paymentMethod === 'offline') {
+      const payment = queries.paymentsOf(order.id).find((p) => p.status === 'succeeded');
+      const channel = paymentChannelOf(payment, order);
+      if (channel !== 'stripe') {
         queries.transaction(() => {
-          const refundId = queries.insertRefund({ orderId: order.id, paymentId: queries.paymentsOf(order.id)[0]?.id ?? null, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'succeeded', stripeRefundId: null, userId: actor.id, now: clock() });
-          orders.postRefund(order, { amountFen: request.amountFen, orderLineId: request.orderLineId, channel: 'bank', idempotencyKey: `refund:${refundId}`, userId: actor.id, reason: request.reason });
+          const refundId = queries.insertRefund({ orderId: order.id, paymentId: payment?.id ?? null, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'succeeded', stripeRefundId: null, userId: actor.id, now: clock() });
+          orders.postRefund(order, { amountFen: request.amountFen, orderLineId: request.orderLineId, channel, idempotencyKey: refundKey(refundId), userId: actor.id, reason: request.reason });
         });
         return 'refunded';
       }
@@ -74,7 +91,6 @@ export function createPaymentsService(
         if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
         if (request.amountFen > line.lineTotalFen - line.refundedFen) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: line.lineTotalFen - line.refundedFen }, fields: { amount: 'refund_too_large' } });
       }
-      const payment = queries.paymentsOf(order.id).find((p) => p.channel === 'stripe' && p.status === 'succeeded');
       if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
       const refundId = queries.transaction(() =>
         queries.insertRefund({ orderId: order.id, paymentId: payment.id, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'pending', stripeRefundId: null, userId: actor.id, now: clock() }),
@@ -94,17 +110,17 @@ export function createPaymentsService(
      * Applies a Stripe refund's status (from the API answer or a webhook). Succeeded posts the
      * reverse once; failed marks it failed. Refunds made in Stripe's dashboard are recorded too.
      */
-    settleStripeRefund(stripeRefundId: string, status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action', knownRefundId?: number, dashboard?: { orderId: number; amountFen: number }): 'refunded' | 'pending' | 'failed' | 'ignored' {
+    settleStripeRefund(stripeRefundId: string, status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action', knownRefundId?: number, dashboard?: { orderId: number; paymentId: number | null; amountFen: number }): 'refunded' | 'pending' | 'failed' | 'ignored' {
       return queries.transaction(() => {
         let refund = knownRefundId !== undefined ? queries.refundById(knownRefundId) : queries.refundByStripeId(stripeRefundId);
         if (!refund && dashboard) {
-          const id = queries.insertRefund({ orderId: dashboard.orderId, paymentId: null, orderLineId: null, amountFen: dashboard.amountFen, reason: 'Stripe dashboard', status: 'pending', stripeRefundId, userId: null, now: clock() });
+          const id = queries.insertRefund({ orderId: dashboard.orderId, paymentId: dashboard.paymentId, orderLineId: null, amountFen: dashboard.amountFen, reason: 'Stripe dashboard', status: 'pending', stripeRefundId, userId: null, now: clock() });
           refund = queries.refundById(id);
         }
         if (!refund) return 'ignored';
         if (status === 'succeeded') {
           const order = orders.orderById(refund.orderId);
-          orders.postRefund(order, { amountFen: refund.amountFen, orderLineId: refund.orderLineId, channel: 'stripe', idempotencyKey: `refund:${refund.id}`, userId: null, reason: refund.reason });
+          orders.postRefund(order, { amountFen: refund.amountFen, orderLineId: refund.orderLineId, channel: 'stripe', idempotencyKey: refundKey(refund.id), userId: null, reason: refund.reason });
           queries.setRefundStatus(refund.id, 'succeeded', stripeRefundId, clock());
           return 'refunded';
         }

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { OrderRow } from '../orders/orders-queries.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import type { PaymentsQueries } from './payments-queries.js';
+import { refundKey } from './payments-service.js';
 
 /** Stripe accepts a Checkout Session expiry from 30 minutes to 24 hours ahead; keep a margin on both ends. */
 const MIN_SESSION_MS = 31 * 60_000;
@@ -142,7 +143,7 @@ export function createStripeRefund(deps: { stripe: Stripe; paymentsQueries: Paym
     if (!payment?.stripePaymentIntentId) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
     const created = await deps.stripe.refunds.create(
       { payment_intent: payment.stripePaymentIntentId, amount: refund.amountFen, metadata: { refundId: String(refund.refundId), orderId: String(order.id) } },
-      { idempotencyKey: `refund:${refund.refundId}` },
+      { idempotencyKey: refundKey(refund.refundId) },
     );
     return { stripeRefundId: created.id, status: refundStatusOf(created.status) };
   };

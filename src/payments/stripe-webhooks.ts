@@ -149,7 +149,7 @@ export function createStripeWebhookHandler(deps: {
       const firstTime = payment.status !== 'succeeded';
       let orphan: string | null = null;
       try {
-        orders.recordPayment(order, { channel: 'stripe', amountFen, idempotencyKey: `order-paid:${order.id}`, userId: null, memo: `stripe ${session.id}` });
+        orders.recordPayment(order, { channel: 'stripe', amountFen, userId: null, memo: `stripe ${session.id}` });
       } catch (error) {
         // The order was cancelled (expired) before the money arrived, or the amount is not the total.
         if (error instanceof AppError && error.type === 'conflict') orphan = error.code;
@@ -210,11 +210,13 @@ export function createStripeWebhookHandler(deps: {
     return row && (orderId === null || row.orderId === orderId) ? row.id : undefined;
   }
 
-  function settleRefund(refund: Stripe.Refund, order: OrderRow | null): string {
+  /** Settles a refund of `payment` (our succeeded Stripe payment of `order`, when it is one of ours). */
+  function settleRefund(refund: Stripe.Refund, order: OrderRow | null, payment: PaymentRow | undefined): string {
     if (typeof refund?.id !== 'string' || !Number.isSafeInteger(refund.amount)) return 'ignored: malformed refund';
     const status = refundStatusOf(refund.status);
     try {
-      return payments.settleStripeRefund(refund.id, status, knownRefundId(refund, order?.id ?? null), order ? { orderId: order.id, amountFen: refund.amount } : undefined);
+      const dashboard = order ? { orderId: order.id, paymentId: payment?.id ?? null, amountFen: refund.amount } : undefined;
+      return payments.settleStripeRefund(refund.id, status, knownRefundId(refund, order?.id ?? null), dashboard);
     } catch (error) {
       // Money went back for an order that cannot take the refund (an orphan payment, or more than was paid).
       if (!(error instanceof AppError) || !order) throw error;
@@ -242,7 +244,7 @@ export function createStripeWebhookHandler(deps: {
         : (await fromStripe('list refunds', () => stripe.refunds.list({ charge: charge.id, limit: 100 }))).data;
     return () => {
       const order = findOrder(payment.orderId);
-      return refunds.map((refund) => `${refund.id}: ${settleRefund(refund, order)}`).join(', ') || 'no refunds';
+      return refunds.map((refund) => `${refund.id}: ${settleRefund(refund, order, payment)}`).join(', ') || 'no refunds';
     };
   }
 
@@ -250,7 +252,7 @@ export function createStripeWebhookHandler(deps: {
     return () => {
       const payment = refund.charge ? paymentOfCharge(refund.charge, idOf(refund.payment_intent)) : undefined;
       const order = payment?.status === 'succeeded' ? findOrder(payment.orderId) : null;
-      return settleRefund(refund, order);
+      return settleRefund(refund, order, payment);
     };
   }
 

@@ -208,6 +208,14 @@ describe('counter sales', () => {
     expect(clearingOf(counter.number)).toEqual([{ account: 'clearing:wechat', amountFen: 22_000 }]);
     expect(clearingOf(online.number)).toEqual([{ account: 'clearing:bank', amountFen: 22_000 }]);
     expectLedgerSound(ctx.db);
+
+    // Its public benefit receipt shows it paid, with the posting's place in the hash chain.
+    const sale = get<{ id: number; code: string }>(`SELECT id, receipt_code AS code FROM orders WHERE number = ?`, counter.number);
+    const posting = get<{ hash: string }>(`SELECT hash FROM ledger_transactions WHERE order_id = ? AND kind = 'order_payment'`, sale.id);
+    const receipt = await anonymous(ctx.app).get(`/receipts/${sale.code}`);
+    expect(receipt.statusCode).toBe(200);
+    expect(receipt.body).not.toContain('这笔订单还没有付款。');
+    expect(receipt.body).toContain(posting.hash);
   });
 
   it('never sells more than is on the shelf and writes nothing when refused', async () => {

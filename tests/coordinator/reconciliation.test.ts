@@ -117,6 +117,53 @@ describe('the reconciliation of a clean month', () => {
   });
 });
 
+/** Outlet staff sell at the 福田 counter, paid through `channel`; returns the order's number, id and total. */
+async function counterSale(channel: 'cash' | 'wechat' | 'alipay', items: [string, number][] = [['meiyaogou-honey', 2], ['meiyaogou-yuba', 3]]) {
+  const staff = await signIn(ctx.app, 'outlet@xiangyi.test');
+  const futian = get<{ id: number }>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`).id;
+  const form: Record<string, string> = { channel };
+  for (const [slug, quantity] of items) form[`qty_${get<{ id: number }>(`SELECT id FROM products WHERE slug = ?`, slug).id}`] = String(quantity);
+  const sold = await staff.post(`/outlet/${futian}/sales`, form);
+  expect(sold.statusCode, sold.body.slice(0, 400)).toBe(303);
+  return get<{ number: string; id: number; totalFen: number }>(
+    `SELECT o.number, o.id, o.total_fen AS totalFen FROM counter_sales cs JOIN orders o ON o.id = cs.order_id ORDER BY o.id DESC LIMIT 1`,
+  );
+}
+
+/** The cells of a clearing account's row on the page: payments, received, fees, refunds, expected, ledger, explained, unexplained. */
+function channelRow(html: string, channel: string): string[] {
+  const row = new RegExp(`<tr data-channel="${channel}">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? '';
+  return [...row.matchAll(/<td>(?:<strong[^>]*>)?([^<]*)</g)].map((m) => m[1]!);
+}
+
+describe('counter sales at a charity supermarket', () => {
+  it('reconcile as one payment on the till channel’s clearing account, and a refund goes back through that channel', async () => {
+    const wechat = await counterSale('wechat');
+    const cash = await counterSale('cash', [['gulou-shiitake', 2]]);
+    let html = await reconciliation();
+    expect(listedMismatches(html)).toEqual([]);
+    expect(html).toContain('本月共有 2 笔到账、0 笔退款记录。');
+    expect(channelRow(html, 'wechat').slice(0, 2)).toEqual(['1', formatFen(wechat.totalFen)]);
+    expect(channelRow(html, 'cash').slice(0, 2)).toEqual(['1', formatFen(cash.totalFen)]);
+
+    // The coordinator refunds part of the WeChat sale: the money leaves clearing:wechat, not the bank's.
+    const refunded = await coordinator.post(`/coordinator/orders/${wechat.number}/refund`, { amount: '30', reason: '一罐蜂蜜结晶' }, { csrfFrom: '/coordinator' });
+    expect(refunded.statusCode, refunded.body.slice(0, 400)).toBe(303);
+    const clearing = ctx.db.sqlite
+      .prepare(
+        `SELECT a.code AS account, e.amount_fen AS amountFen FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+         JOIN ledger_accounts a ON a.id = e.account_id WHERE t.order_id = ? AND t.kind = 'refund' AND a.kind = 'clearing'`,
+      )
+      .all(wechat.id);
+    expect(clearing).toEqual([{ account: 'clearing:wechat', amountFen: -3000 }]);
+    html = await reconciliation();
+    expect(listedMismatches(html)).toEqual([]);
+    expect(channelRow(html, 'wechat')[3]).toBe(formatFen(3000));
+    expect(channelRow(html, 'bank').slice(0, 4)).toEqual(['0', formatFen(0), formatFen(0), formatFen(0)]);
+    expectLedgerSound(ctx.db);
+  });
+});
+
 describe('planted mismatches', () => {
   it('are each flagged, with links, and nothing else is', async () => {
     const clean = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
