@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `ledger_transactions_order_payment_uq` ON `ledger_transactions` (`order_id`) WHERE "ledger_transactions"."kind" = 'order_payment';
