@@ -164,6 +164,72 @@ describe('counter sales at a charity supermarket', () => {
   });
 });
 
+describe('every way money comes in', () => {
+  /** The organisation of the demo trade union asks for a quote of tea, 明梅村's secretary answers it, the union accepts it: an order to pay by bank transfer. */
+  async function quoteOrder() {
+    const org = await signIn(ctx.app, 'org@xiangyi.test');
+    expect((await org.post('/products/tuyao-tea/quote', { quantity: '120', note: '中秋慰问品' })).statusCode).toBe(303);
+    const id = get<{ id: number }>(`SELECT max(id) AS id FROM quotes`).id;
+    const secretary = await signIn(ctx.app, 'secretary.gulou@xiangyi.test');
+    const validUntil = new Date(ctx.clock.now + 7 * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
+    expect((await secretary.post(`/secretary/quotes/${id}/answer`, { unitPrice: '480', validUntil })).statusCode).toBe(303);
+    const accepted = await org.post(`/account/organization/quotes/${id}/accept`, { ...CONTACT, name: '工会采购员', invoiceTitle: '深圳市福田区总工会', taxNumber: '81440304MC0A1B2C3J' });
+    expect(accepted.statusCode, accepted.body.slice(0, 400)).toBe(303);
+    return get<{ id: number; number: string }>(`SELECT o.id, o.number FROM quotes q JOIN orders o ON o.id = q.order_id WHERE q.id = ?`, id);
+  }
+
+  /** A donor claims the open wish of `child` and pays by Stripe. */
+  async function wishDonation(child: string) {
+    const wish = get<{ id: number }>(`SELECT id FROM wishes WHERE child_name = ? AND status = 'open'`, child);
+    const claimed = await anonymous(ctx.app).post(`/wishes/${wish.id}/claim`, { name: '林晓', phone: '13800138000', paymentMethod: 'stripe' }, { csrfFrom: `/wishes/${wish.id}` });
+    expect(claimed.statusCode, claimed.body.slice(0, 400)).toBe(303);
+    const order = get<{ id: number; number: string }>(`SELECT o.id, o.number FROM wishes w JOIN orders o ON o.id = w.order_id WHERE w.id = ?`, wish.id);
+    await stripePays(order.id);
+    return order;
+  }
+
+  it('reconciles a clean month of online, bank, counter (cash and WeChat), wish and quote payments, each partly refunded, with nothing unexplained', async () => {
+    const online = await placeUnpaid(ctx.app, ctx.db, 'stripe');
+    await stripePays(online.id);
+    const bank = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    const cash = await counterSale('cash', [['gulou-shiitake', 3]]);
+    const wechat = await counterSale('wechat');
+    const wish = await wishDonation('小花');
+    const quote = await quoteOrder();
+    expect((await coordinator.post(`/coordinator/orders/${quote.number}/mark-paid`, { reference: 'BOC-20261201-1' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    for (const number of [online.number, bank.number, cash.number, wechat.number, wish.number, quote.number]) {
+      const refunded = await coordinator.post(`/coordinator/orders/${number}/refund`, { amount: '12.34', reason: '部分退款' }, { csrfFrom: '/coordinator' });
+      expect(refunded.statusCode, `${number}: ${refunded.body.slice(0, 300)}`).toBe(303);
+    }
+    expect(get<{ n: number }>(`SELECT count(*) AS n FROM refunds WHERE status = 'succeeded'`).n).toBe(6);
+
+    const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
+    const report = service.report(period());
+    expect(report.mismatches).toEqual([]);
+    expect(report.payments).toBe(6);
+    expect(report.refunds).toBe(6);
+    // Each clearing account moved in the ledger by exactly what its payments, fees and refunds say.
+    const fees = fake.feeFor(online.totalFen) + fake.feeFor(get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, wish.id).totalFen);
+    const totalOf = (...ids: number[]) => ids.reduce((sum, id) => sum + get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, id).totalFen, 0);
+    const expected: Record<string, { payments: number; movement: number }> = {
+      stripe: { payments: 2, movement: totalOf(online.id, wish.id) - fees - 2 * 1234 },
+      bank: { payments: 2, movement: totalOf(bank.orderId, quote.id) - 2 * 1234 },
+      cash: { payments: 1, movement: totalOf(cash.id) - 1234 },
+      wechat: { payments: 1, movement: totalOf(wechat.id) - 1234 },
+    };
+    for (const c of report.channels) {
+      const want = expected[c.channel] ?? { payments: 0, movement: 0 };
+      expect(c, c.channel).toMatchObject({ payments: want.payments, expectedMovementFen: want.movement, ledgerMovementFen: want.movement, explainedFen: 0, unexplainedFen: 0 });
+    }
+    expect(report.channels.map((c) => c.channel).sort()).toEqual(expect.arrayContaining(Object.keys(expected).sort()));
+    // The CSV's way (every payment classified as it streams past) says the same.
+    const problems: string[] = [];
+    expect(service.report(period(), (line) => problems.push(...line.problems))).toEqual(report);
+    expect(problems).toEqual([]);
+    expectLedgerSound(ctx.db);
+  });
+});
+
 describe('planted mismatches', () => {
   it('are each flagged, with links, and nothing else is', async () => {
     const clean = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
