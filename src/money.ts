@@ -62,3 +62,58 @@ export function splitLargestRemainder(total: number, weights: readonly number[])
   }
   return parts;
 }
+
+/** Currencies whose minor unit is not the hundredth (as Stripe counts them); every other has two decimals. */
+const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+/** Digits after the decimal point of a currency's minor unit: 'hkd' → 2, 'jpy' → 0, 'kwd' → 3. */
+export function currencyExponent(currency: string): number {
+  const c = currency.toLowerCase();
+  return ZERO_DECIMAL.has(c) ? 0 : THREE_DECIMAL.has(c) ? 3 : 2;
+}
+
+/** 1045, 'hkd' → "10.45"; 100, 'jpy' → "100": an amount in another currency's minor units, as a decimal. */
+export function minorUnitsToDecimal(minor: number, currency: string): string {
+  if (!Number.isSafeInteger(minor)) throw new TypeError(`minor units must be a safe integer, got ${minor}`);
+  const exp = currencyExponent(currency);
+  const abs = String(Math.abs(minor)).padStart(exp + 1, '0');
+  const text = exp === 0 ? abs : `${abs.slice(0, -exp)}.${abs.slice(-exp)}`;
+  return `${minor < 0 ? '-' : ''}${text}`;
+}
+
+/** 1045, 'hkd' → "HKD 10.45". */
+export function formatMinorUnits(minor: number, currency: string): string {
+  return `${currency.toUpperCase()} ${minorUnitsToDecimal(minor, currency)}`;
+}
+
+const RATE_RE = /^(\d+)(?:\.(\d+))?(?:e([+-]?\d{1,2}))?$/i;
+
+/** A positive decimal written as text ("1.087234", "2.5e-7") as an exact fraction; null if it is not one. */
+function exactFraction(text: string): { num: bigint; den: bigint } | null {
+  const m = RATE_RE.exec(text.trim());
+  if (!m) return null;
+  const decimals = m[2] ?? '';
+  const exp = Number(m[3] ?? 0) - decimals.length;
+  const digits = BigInt(m[1]! + decimals);
+  if (digits === 0n) return null;
+  return exp >= 0 ? { num: digits * 10n ** BigInt(exp), den: 1n } : { num: digits, den: 10n ** BigInt(-exp) };
+}
+
+/**
+ * An amount Stripe charged in another currency, in fen: `minor` units of `currency` divided by
+ * `rate`, Stripe's balance-transaction exchange_rate from CNY to that currency (1 CNY = rate units
+ * of it, so CNY = amount ÷ rate). Exact: the rate is taken as the decimal Stripe wrote (its
+ * shortest text, never binary floating point) and the quotient is rounded once, to the nearest fen,
+ * a half fen away from zero (四舍五入). Null when the rate is not a positive decimal.
+ */
+export function foreignMinorToFen(minor: number, currency: string, rate: string): number | null {
+  if (!Number.isSafeInteger(minor)) throw new TypeError(`minor units must be a safe integer, got ${minor}`);
+  const r = exactFraction(rate);
+  if (!r) return null;
+  // fen = minor / 10^exp / (num / den) × 100
+  const numerator = BigInt(Math.abs(minor)) * 100n * r.den;
+  const denominator = 10n ** BigInt(currencyExponent(currency)) * r.num;
+  const fen = Number((2n * numerator + denominator) / (2n * denominator));
+  return minor < 0 ? -fen : fen;
+}

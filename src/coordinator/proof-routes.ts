@@ -4,7 +4,7 @@ import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { AppError } from '../errors.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
-import { fenToYuanInput, formatFen } from '../money.js';
+import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
 import { benefitSummary } from '../orders/benefit.js';
 import { orderNumberParams } from '../orders/orders-schemas.js';
 import type { OrdersService } from '../orders/orders-service.js';
@@ -37,6 +37,9 @@ function csvText(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? '' : fenToYuanInput(fen));
+/** The CSV cells of a fee Stripe charged in another currency: the amount as charged, the currency, the rate (empty for CNY). */
+const settlementCells = (currency: string | null, feeMinor: number | null, rate: string | null) =>
+  currency === null || feeMinor === null ? ['', '', ''] : [minorUnitsToDecimal(feeMinor, currency), currency.toUpperCase().replace(/[^A-Z]/g, ''), (rate ?? '').replace(/[^0-9.eE+-]/g, '')];
 
 const channelLabel = (t: Translator, channel: string | null) => {
   if (!channel) return '';
@@ -80,6 +83,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       difference: money(a.differenceFen),
       status: orderStatusLabel(t, m.orderStatus),
       channel: channelLabel(t, m.channel),
+      charged: m.settlement ? formatMinorUnits(m.settlement.feeMinor, m.settlement.currency) : '—',
     });
   }
 
@@ -95,6 +99,10 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       item: t(`recon.item.${m.item}` as MessageKey),
       channel: channelLabel(t, m.channel),
       problems: m.problems.map((code) => problemText(t, m, code)),
+      settlement:
+        m.settlement && m.settlement.exchangeRate !== null
+          ? t('recon.settlement', { charged: formatMinorUnits(m.settlement.feeMinor, m.settlement.currency), rate: m.settlement.exchangeRate, currency: m.settlement.currency.toUpperCase() })
+          : null,
       links,
       strays: m.strayTxIds.map(txLink),
     };
@@ -115,6 +123,10 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
         explained: formatFen(c.explainedFen),
         unexplained: formatFen(c.unexplainedFen),
         off: c.unexplainedFen !== 0,
+      })),
+      foreignFees: report.foreignFees.map((f) => ({
+        currency: f.currency,
+        text: t('recon.foreignFeeRow', { currency: f.currency.toUpperCase(), payments: f.payments, charged: formatMinorUnits(f.chargedMinor, f.currency), fees: formatFen(f.feesFen) }),
       })),
       mismatches: report.mismatches.slice(0, MAX_LISTED).map((m) => presentMismatch(t, m, report.period)),
       count: report.mismatches.length,
@@ -154,7 +166,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const header = [
       'recon.csv.item', 'recon.csv.status', 'recon.csv.problems', 'recon.csv.order', 'recon.csv.orderStatus', 'recon.csv.payment', 'recon.csv.channel',
       'recon.csv.reference', 'recon.csv.confirmedAt', 'recon.csv.amount', 'recon.csv.fee', 'recon.csv.net', 'recon.csv.orderTotal', 'recon.csv.clearing',
-      'recon.csv.transaction', 'recon.csv.hash',
+      'recon.csv.transaction', 'recon.csv.hash', 'recon.csv.feeCharged', 'recon.csv.feeCurrency', 'recon.csv.exchangeRate',
     ] as const;
     // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open
     // across awaits. Free text (labels, transfer references) is escaped; the other cells are
@@ -181,6 +193,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
           yuan(p.txClearingFen),
           raw(p.txId),
           raw(p.txHash),
+          ...settlementCells(p.settlementCurrency, p.settlementFeeMinor, p.settlementExchangeRate),
         ].join(','),
       );
     });
@@ -204,6 +217,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
           yuan(m.amounts.clearingFen ?? m.amounts.ledgerFen),
           raw(m.txId),
           raw(m.txHash),
+          ...settlementCells(m.settlement?.currency ?? null, m.settlement?.feeMinor ?? null, m.settlement?.exchangeRate ?? null),
         ].join(','),
       );
     }

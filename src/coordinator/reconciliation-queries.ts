@@ -23,6 +23,10 @@ export interface PaymentMatchRow {
   channel: string | null;
   amountFen: number | null;
   feeFen: number | null;
+  /** A Stripe fee charged in another currency: that currency, the fee in its minor units, and the rate it was converted at (null: not converted). */
+  settlementCurrency: string | null;
+  settlementFeeMinor: number | null;
+  settlementExchangeRate: string | null;
   reference: string | null;
   stripeChargeId: string | null;
   stripePaymentIntentId: string | null;
@@ -71,6 +75,9 @@ export interface FeePostingRow {
   /** The payment it is the fee of (same order, same Stripe charge), if any. */
   paymentChannel: string | null;
   paymentFeeFen: number | null;
+  /** That payment's fee as charged in another currency, if it was. */
+  paymentSettlementCurrency: string | null;
+  paymentSettlementFeeMinor: number | null;
 }
 
 /** A posting of the period on a clearing account that is no payment, refund or fee. */
@@ -83,6 +90,17 @@ export interface OtherClearingRow {
   orderId: number | null;
   orderNumber: string | null;
   amountFen: number;
+}
+
+export interface PaymentTotalsRow {
+  channel: string;
+  /** Null: the fees were charged in CNY (or there were none). */
+  settlementCurrency: string | null;
+  payments: number;
+  receivedFen: number;
+  feesFen: number;
+  /** The fees as charged in the settlement currency, its minor units (0 for CNY). */
+  chargedMinor: number;
 }
 
 export interface PaidOrderWithoutPaymentRow {
@@ -144,12 +162,14 @@ export function createReconciliationQueries(db: Database_) {
       const txClearing = onAccounts('t', `= (${accountOf('p.channel')})`);
       const feePosted = onAccounts('ft', feeIds.length === 1 ? `= ${feeIds[0]}` : `IN (${feeIds.length ? feeIds.join(',') : '-1'})`);
       const feeClearing = onAccounts('ft', `= (${accountOf('p.channel')})`);
-      const payment = `p.id AS paymentId, p.channel, p.amount_fen AS amountFen, p.fee_fen AS feeFen, p.reference,
+      const payment = `p.id AS paymentId, p.channel, p.amount_fen AS amountFen, p.fee_fen AS feeFen,
+        p.settlement_currency AS settlementCurrency, p.settlement_fee_minor AS settlementFeeMinor, p.settlement_exchange_rate AS settlementExchangeRate, p.reference,
         p.stripe_charge_id AS stripeChargeId, p.stripe_payment_intent_id AS stripePaymentIntentId, p.confirmed_at AS confirmedAt,
         o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS orderPaidAt,
         ft.id AS feeTxId, ft.period AS feeTxPeriod, ${feePosted} AS feePostedFen, ${feeClearing} AS feeClearingFen`;
       const suspect = `AND (p.id IS NULL OR o.id IS NULL OR o.paid_at IS NULL OR p.amount_fen <> o.total_fen OR ${txClearing} <> p.amount_fen
            OR (p.fee_fen > 0 AND ft.id IS NULL) OR (ft.id IS NOT NULL AND (${feePosted} <> p.fee_fen OR ${feeClearing} <> -${feePosted}))
+           OR (p.settlement_currency IS NOT NULL AND p.settlement_exchange_rate IS NULL)
            OR EXISTS (SELECT 1 FROM payments p2 WHERE p2.order_id = t.order_id AND p2.status = 'succeeded' AND p2.id <> p.id))`;
       return q(
         `SELECT t.id AS txId, t.hash AS txHash, t.period AS txPeriod, ${txClearing} AS txClearingFen, ${payment}
@@ -169,25 +189,27 @@ export function createReconciliationQueries(db: Database_) {
     },
 
     /**
-     * Per channel, the period's payments (as paymentMatches chooses them): how many, how much was
-     * received, and the fees that belong to the period (posted in it, or never posted).
+     * Per channel and settlement currency (null: CNY), the period's payments (as paymentMatches
+     * chooses them): how many, how much was received, and the fees that belong to the period
+     * (posted in it, or never posted), in fen and as charged in the settlement currency.
      */
-    paymentTotals(period: string, from: number, to: number): { channel: string; payments: number; receivedFen: number; feesFen: number }[] {
+    paymentTotals(period: string, from: number, to: number): PaymentTotalsRow[] {
+      const here = `CASE WHEN ft.id IS NULL OR ft.period = @period THEN 1 ELSE 0 END`;
       return q(
-        `SELECT channel, count(*) AS payments, sum(amountFen) AS receivedFen, sum(feesFen) AS feesFen FROM (
-           SELECT p.channel, p.amount_fen AS amountFen, CASE WHEN ft.id IS NULL OR ft.period = @period THEN p.fee_fen ELSE 0 END AS feesFen
+        `SELECT channel, settlementCurrency, count(*) AS payments, sum(amountFen) AS receivedFen, sum(feesFen) AS feesFen, coalesce(sum(chargedMinor), 0) AS chargedMinor FROM (
+           SELECT p.channel, p.settlement_currency AS settlementCurrency, p.amount_fen AS amountFen, ${here} * p.fee_fen AS feesFen, ${here} * p.settlement_fee_minor AS chargedMinor
            FROM ledger_transactions t
            JOIN payments p ON p.order_id = t.order_id AND p.status = 'succeeded'
            LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
            WHERE t.period = @period AND t.kind = 'order_payment'
            UNION ALL
-           SELECT p.channel, p.amount_fen, CASE WHEN ft.id IS NULL OR ft.period = @period THEN p.fee_fen ELSE 0 END
+           SELECT p.channel, p.settlement_currency, p.amount_fen, ${here} * p.fee_fen, ${here} * p.settlement_fee_minor
            FROM payments p
            LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
            WHERE p.confirmed_at >= @from AND p.confirmed_at < @to AND p.status = 'succeeded'
              AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE ${ORDER_PAYMENT('t2', 'p.order_id')}))
-         GROUP BY channel ORDER BY channel`,
-      ).all({ period, from, to }) as { channel: string; payments: number; receivedFen: number; feesFen: number }[];
+         GROUP BY channel, settlementCurrency ORDER BY channel, settlementCurrency`,
+      ).all({ period, from, to }) as PaymentTotalsRow[];
     },
 
     /** Refund postings of the period with their refund row, then succeeded refunds of the period never posted. */
@@ -222,7 +244,8 @@ export function createReconciliationQueries(db: Database_) {
       return q(
         `SELECT ft.id AS txId, ft.hash AS txHash, ft.idempotency_key AS txKey, ft.order_id AS orderId, o.number AS orderNumber,
                 coalesce(${FEE_SUM('ft.id')}, 0) AS feePostedFen, coalesce(${CLEARING_SUM('ft.id')}, 0) AS clearingFen,
-                p.channel AS paymentChannel, p.fee_fen AS paymentFeeFen
+                p.channel AS paymentChannel, p.fee_fen AS paymentFeeFen,
+                p.settlement_currency AS paymentSettlementCurrency, p.settlement_fee_minor AS paymentSettlementFeeMinor
          FROM ledger_transactions ft
          LEFT JOIN orders o ON o.id = ft.order_id
          LEFT JOIN payments p ON p.order_id = ft.order_id AND p.status = 'succeeded' AND 'stripe-fee:' || p.stripe_charge_id = ft.idempotency_key

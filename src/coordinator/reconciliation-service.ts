@@ -30,6 +30,7 @@ export const MISMATCH_KINDS = [
   'channel_mismatch',
   'fee_not_posted',
   'fee_mismatch',
+  'fee_unconverted',
   'posting_without_payment',
   'order_paid_without_payment',
   'refund_without_posting',
@@ -70,6 +71,8 @@ export interface Mismatch {
     ledgerFen?: number;
     differenceFen?: number;
   };
+  /** A Stripe fee charged in another currency: as charged, and the rate it was converted at (null: not converted). */
+  settlement: { currency: string; feeMinor: number; exchangeRate: string | null } | null;
   /** clearing_off: postings of the period on the account that belong to no payment, refund or fee. */
   strayTxIds: number[];
   /** What the item does to each clearing account in this period: expected − ledger, fen. */
@@ -91,10 +94,22 @@ export interface ChannelTotals {
   unexplainedFen: number;
 }
 
+/** The period's Stripe fees charged in one other currency than CNY, posted in fen at each payment's exchange rate. */
+export interface ForeignFees {
+  currency: string;
+  payments: number;
+  /** The fees as Stripe charged them, in the currency's minor units. */
+  chargedMinor: number;
+  /** The same fees in fen, as posted (unconverted ones count 0). */
+  feesFen: number;
+}
+
 export interface ReconciliationReport {
   period: string;
   locked: boolean;
   channels: ChannelTotals[];
+  /** Stripe fees charged in other currencies, per currency (alphabetical). */
+  foreignFees: ForeignFees[];
   payments: number;
   refunds: number;
   mismatches: Mismatch[];
@@ -171,6 +186,8 @@ export function classifyPayment(row: PaymentMatchRow, period: string, seenOrders
   if ((row.orderTotalFen !== null && amount !== row.orderTotalFen) || (countsPosting && (row.txClearingFen ?? 0) !== amount)) problems.push('amount_mismatch');
   if (fee > 0 && row.feeTxId === null) problems.push('fee_not_posted');
   if (row.feeTxId !== null && ((row.feePostedFen ?? 0) !== fee || (row.feeClearingFen ?? 0) !== -(row.feePostedFen ?? 0))) problems.push('fee_mismatch');
+  // Charged in another currency with no exchange rate to post it by: the clearing account is off by an unknown fee.
+  if (row.settlementCurrency !== null && row.settlementExchangeRate === null) problems.push('fee_unconverted');
   // A fee posted in another month counts there (see otherFeePostings); an unposted one counts here.
   const feeHere = row.feeTxId === null || row.feeTxPeriod === period;
   add(expected, row.channel, amount - (feeHere ? fee : 0));
@@ -222,6 +239,7 @@ function blank(problems: MismatchKind[], item: ItemKind): Mismatch {
     stripePaymentIntentId: null,
     reference: null,
     amounts: {},
+    settlement: null,
     strayTxIds: [],
     effects: {},
   };
@@ -251,6 +269,10 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       txHash: row.txHash,
       stripePaymentIntentId: row.stripePaymentIntentId,
       reference: row.reference,
+      settlement:
+        row.settlementCurrency !== null && row.settlementFeeMinor !== null
+          ? { currency: row.settlementCurrency, feeMinor: row.settlementFeeMinor, exchangeRate: row.settlementExchangeRate }
+          : null,
       amounts: {
         ...(row.amountFen !== null ? { paymentFen: row.amountFen } : {}),
         ...(row.orderTotalFen !== null ? { orderTotalFen: row.orderTotalFen } : {}),
@@ -271,6 +293,8 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     const expected: Record<string, number> = {};
     const totals = new Map<string, { payments: number; receivedFen: number; feesFen: number; refundsFen: number }>();
     const totalsOf = (c: string) => totals.get(c) ?? totals.set(c, { payments: 0, receivedFen: 0, feesFen: 0, refundsFen: 0 }).get(c)!;
+    const foreign = new Map<string, ForeignFees>();
+    const foreignOf = (currency: string) => foreign.get(currency) ?? foreign.set(currency, { currency, payments: 0, chargedMinor: 0, feesFen: 0 }).get(currency)!;
     const expect = (e: Record<string, number>) => {
       for (const [c, fen] of Object.entries(e)) add(expected, c, fen);
     };
@@ -288,6 +312,14 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
           t.payments++;
           t.receivedFen += row.amountFen ?? 0;
           if (c.feeHere) t.feesFen += row.feeFen ?? 0;
+          if (row.settlementCurrency !== null) {
+            const f = foreignOf(row.settlementCurrency);
+            f.payments++;
+            if (c.feeHere) {
+              f.chargedMinor += row.settlementFeeMinor ?? 0;
+              f.feesFen += row.feeFen ?? 0;
+            }
+          }
         }
         onPayment({ row, problems: c.problems });
       }
@@ -295,8 +327,17 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     }
     if (!onPayment) {
       for (const s of queries.paymentTotals(period, from, to)) {
-        Object.assign(totalsOf(s.channel), { payments: s.payments, receivedFen: s.receivedFen, feesFen: s.feesFen });
+        const t = totalsOf(s.channel);
+        t.payments += s.payments;
+        t.receivedFen += s.receivedFen;
+        t.feesFen += s.feesFen;
         add(expected, s.channel, s.receivedFen - s.feesFen);
+        if (s.settlementCurrency !== null) {
+          const f = foreignOf(s.settlementCurrency);
+          f.payments += s.payments;
+          f.chargedMinor += s.chargedMinor;
+          f.feesFen += s.feesFen;
+        }
       }
     }
     const payments = [...totals.values()].reduce((n, t) => n + t.payments, 0);
@@ -313,6 +354,11 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       if (fee.paymentChannel !== null) {
         add(exp, fee.paymentChannel, -(fee.paymentFeeFen ?? 0));
         totalsOf(fee.paymentChannel).feesFen += fee.paymentFeeFen ?? 0;
+        if (fee.paymentSettlementCurrency !== null) {
+          const f = foreignOf(fee.paymentSettlementCurrency);
+          f.chargedMinor += fee.paymentSettlementFeeMinor ?? 0;
+          f.feesFen += fee.paymentFeeFen ?? 0;
+        }
       }
       expect(exp);
       return { fee, expected: exp };
@@ -387,7 +433,8 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       const strays = queries.otherClearingPostings(period);
       for (const c of offChannels) mismatches.push(clearingMismatch(c, strays));
     }
-    return { period, locked: queries.isLocked(period), channels: channelTotals, payments, refunds: refundRows.length, mismatches };
+    const foreignFees = [...foreign.values()].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+    return { period, locked: queries.isLocked(period), channels: channelTotals, foreignFees, payments, refunds: refundRows.length, mismatches };
   }
 
   function clearingMismatch(c: ChannelTotals, strays: OtherClearingRow[]): Mismatch {

@@ -9,6 +9,9 @@ export interface PaymentRow {
   status: 'pending' | 'succeeded' | 'failed' | 'expired';
   amountFen: number;
   feeFen: number;
+  settlementCurrency: string | null;
+  settlementFeeMinor: number | null;
+  settlementExchangeRate: string | null;
   reference: string | null;
   stripeCheckoutSessionId: string | null;
   stripePaymentIntentId: string | null;
@@ -16,6 +19,17 @@ export interface PaymentRow {
   confirmedAt: number | null;
   createdAt: number;
 }
+
+/** A Stripe fee charged in another currency than CNY: as charged there, and the exchange rate it was converted to fen at (null: none given). */
+export interface Settlement {
+  currency: string;
+  feeMinor: number;
+  exchangeRate: string | null;
+}
+
+/** The settlement recorded on a payment row, if any. */
+export const settlementOf = (p: Pick<PaymentRow, 'settlementCurrency' | 'settlementFeeMinor' | 'settlementExchangeRate'>): Settlement | null =>
+  p.settlementCurrency !== null && p.settlementFeeMinor !== null ? { currency: p.settlementCurrency, feeMinor: p.settlementFeeMinor, exchangeRate: p.settlementExchangeRate } : null;
 
 export interface RefundRow {
   id: number;
@@ -29,7 +43,8 @@ export interface RefundRow {
   createdAt: number;
 }
 
-const PAYMENT_COLUMNS = `id, order_id AS orderId, channel, status, amount_fen AS amountFen, fee_fen AS feeFen, reference,
+const PAYMENT_COLUMNS = `id, order_id AS orderId, channel, status, amount_fen AS amountFen, fee_fen AS feeFen,
+  settlement_currency AS settlementCurrency, settlement_fee_minor AS settlementFeeMinor, settlement_exchange_rate AS settlementExchangeRate, reference,
   stripe_checkout_session_id AS stripeCheckoutSessionId, stripe_payment_intent_id AS stripePaymentIntentId, stripe_charge_id AS stripeChargeId,
   confirmed_at AS confirmedAt, created_at AS createdAt`;
 const REFUND_COLUMNS = `id, order_id AS orderId, payment_id AS paymentId, order_line_id AS orderLineId, amount_fen AS amountFen, reason, status,
@@ -53,11 +68,11 @@ export function createPaymentsQueries(db: Database_) {
     paymentBySession: (sessionId: string) => q(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE stripe_checkout_session_id = ?`).get(sessionId) as PaymentRow | undefined,
     paymentByIntent: (intentId: string) => q(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE stripe_payment_intent_id = ?`).get(intentId) as PaymentRow | undefined,
     paymentByCharge: (chargeId: string) => q(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE stripe_charge_id = ?`).get(chargeId) as PaymentRow | undefined,
-    settlePayment: (id: number, s: { status: PaymentRow['status']; amountFen: number; feeFen: number; intentId: string | null; chargeId: string | null; now: number }) =>
+    settlePayment: (id: number, s: { status: PaymentRow['status']; amountFen: number; feeFen: number; settlement: Settlement | null; intentId: string | null; chargeId: string | null; now: number }) =>
       q(
-        `UPDATE payments SET status = ?, amount_fen = ?, fee_fen = ?, stripe_payment_intent_id = coalesce(?, stripe_payment_intent_id),
-           stripe_charge_id = coalesce(?, stripe_charge_id), confirmed_at = ? WHERE id = ?`,
-      ).run(s.status, s.amountFen, s.feeFen, s.intentId, s.chargeId, s.now, id),
+        `UPDATE payments SET status = ?, amount_fen = ?, fee_fen = ?, settlement_currency = ?, settlement_fee_minor = ?, settlement_exchange_rate = ?,
+           stripe_payment_intent_id = coalesce(?, stripe_payment_intent_id), stripe_charge_id = coalesce(?, stripe_charge_id), confirmed_at = ? WHERE id = ?`,
+      ).run(s.status, s.amountFen, s.feeFen, s.settlement?.currency ?? null, s.settlement?.feeMinor ?? null, s.settlement?.exchangeRate ?? null, s.intentId, s.chargeId, s.now, id),
     setPaymentStatus: (id: number, status: PaymentRow['status']) => q(`UPDATE payments SET status = ? WHERE id = ?`).run(status, id),
 
     insertRefund(r: { orderId: number; paymentId: number | null; orderLineId: number | null; amountFen: number; reason: string; status: RefundRow['status']; stripeRefundId: string | null; userId: number | null; now: number }): number {

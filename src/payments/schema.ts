@@ -17,8 +17,17 @@ export const payments = sqliteTable(
     status: text('status', { enum: ['pending', 'succeeded', 'failed', 'expired'] }).notNull().default('pending'),
     /** Amount received, fen. */
     amountFen: integer('amount_fen').notNull(),
-    /** Processor fee, fen (Stripe balance transaction). */
+    /** Processor fee, fen (Stripe balance transaction; converted to fen when Stripe settled in another currency). */
     feeFen: integer('fee_fen').notNull().default(0),
+    /**
+     * When Stripe settled the payment in another currency than CNY: that currency (ISO 4217, lower
+     * case as Stripe writes it, e.g. 'hkd'), the fee as Stripe charged it in its minor units, and
+     * the balance transaction's exchange_rate (CNY → that currency) as the decimal text Stripe sent.
+     * All null when the balance transaction was in CNY (or for bank and till payments).
+     */
+    settlementCurrency: text('settlement_currency'),
+    settlementFeeMinor: integer('settlement_fee_minor'),
+    settlementExchangeRate: text('settlement_exchange_rate'),
     /** Bank transfer reference typed by the coordinator. */
     reference: text('reference'),
     stripeCheckoutSessionId: text('stripe_checkout_session_id'),

@@ -6,7 +6,8 @@ import { AppError } from '../errors.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
 import type { OrderRow } from '../orders/orders-queries.js';
 import type { OrdersService } from '../orders/orders-service.js';
-import type { PaymentRow, PaymentsQueries } from './payments-queries.js';
+import { foreignMinorToFen, formatMinorUnits } from '../money.js';
+import { settlementOf, type PaymentRow, type PaymentsQueries, type Settlement } from './payments-queries.js';
 import type { PaymentsService } from './payments-service.js';
 import { refundStatusOf } from './stripe-gateway.js';
 
@@ -26,9 +27,22 @@ class RetryLater extends Error {}
 /** What a succeeded payment's charge says: its id and the processor fee, fen. */
 interface ChargeFacts {
   id: string;
+  /** The fee in fen: as Stripe charged it, or converted at the balance transaction's exchange rate. */
   feeFen: number;
-  /** Set when the balance transaction is in another currency (its fee cannot be posted as fen). */
-  foreignFee: { currency: string; amount: number } | null;
+  /** Set when Stripe settled in another currency: the fee as charged there, and the rate (null: none given, the fee could not be converted). */
+  settlement: Settlement | null;
+}
+
+/**
+ * What a balance transaction says about the fee: in fen when it is in CNY; otherwise converted at
+ * its exchange_rate (CNY → the settlement currency; see foreignMinorToFen for the exact rounding),
+ * keeping the fee as Stripe charged it. A JSON number's shortest text is the decimal Stripe wrote.
+ */
+export function feeOfBalanceTransaction(bt: Pick<Stripe.BalanceTransaction, 'currency' | 'fee' | 'exchange_rate'>): Pick<ChargeFacts, 'feeFen' | 'settlement'> {
+  if (bt.currency.toLowerCase() === 'cny') return { feeFen: bt.fee, settlement: null };
+  const rate = typeof bt.exchange_rate === 'number' && Number.isFinite(bt.exchange_rate) ? String(bt.exchange_rate) : null;
+  const feeFen = rate === null ? null : foreignMinorToFen(bt.fee, bt.currency, rate);
+  return { feeFen: feeFen ?? 0, settlement: { currency: bt.currency.toLowerCase(), feeMinor: bt.fee, exchangeRate: feeFen === null ? null : rate } };
 }
 
 /** The event's effects, run inside the transaction that records the event; returns what was done. */
@@ -134,11 +148,7 @@ export function createStripeWebhookHandler(deps: {
       const latest = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
       if (latest) {
         const bt = typeof latest.balance_transaction === 'object' ? latest.balance_transaction : null;
-        charge = {
-          id: latest.id,
-          feeFen: bt && bt.currency === 'cny' ? bt.fee : 0,
-          foreignFee: bt && bt.currency !== 'cny' ? { currency: bt.currency, amount: bt.fee } : null,
-        };
+        charge = { id: latest.id, ...(bt ? feeOfBalanceTransaction(bt) : { feeFen: 0, settlement: null }) };
       }
     }
     return () => {
@@ -155,7 +165,15 @@ export function createStripeWebhookHandler(deps: {
         if (error instanceof AppError && error.type === 'conflict') orphan = error.code;
         else throw error;
       }
-      queries.settlePayment(payment.id, { status: 'succeeded', amountFen, feeFen: charge?.feeFen ?? payment.feeFen, intentId, chargeId: charge?.id ?? null, now: clock() });
+      queries.settlePayment(payment.id, {
+        status: 'succeeded',
+        amountFen,
+        feeFen: charge?.feeFen ?? payment.feeFen,
+        settlement: charge ? charge.settlement : settlementOf(payment),
+        intentId,
+        chargeId: charge?.id ?? null,
+        now: clock(),
+      });
       if (orphan) {
         // Money without a payable order: nothing is posted; reconciliation flags it for a refund.
         if (firstTime) audit.record({ userId: null, action: 'payment.orphan', entityType: 'order', entityId: order.number, before: { status: order.status }, after: { reason: orphan, sessionId: session.id, amountFen, chargeId: charge?.id ?? null } });
@@ -170,11 +188,15 @@ export function createStripeWebhookHandler(deps: {
             { account: { kind: 'processor_fees', processor: 'stripe' }, amountFen: charge.feeFen },
             { account: { kind: 'clearing', channel: 'stripe' }, amountFen: -charge.feeFen },
           ],
-          memo: `stripe fee ${charge.id}`,
+          // The fee as Stripe charged it stays on the posting (and on the payment row) when it was converted.
+          memo: charge.settlement
+            ? `stripe fee ${charge.id}: ${formatMinorUnits(charge.settlement.feeMinor, charge.settlement.currency)} at ${charge.settlement.exchangeRate} ${charge.settlement.currency.toUpperCase()} per CNY`
+            : `stripe fee ${charge.id}`,
         });
       }
-      if (charge?.foreignFee && firstTime) {
-        audit.record({ userId: null, action: 'payment.fee_unposted', entityType: 'order', entityId: order.number, after: { chargeId: charge.id, ...charge.foreignFee } });
+      if (charge?.settlement && charge.settlement.exchangeRate === null && firstTime) {
+        // No exchange rate to convert by: nothing is posted, and reconciliation lists the fee as unconverted.
+        audit.record({ userId: null, action: 'payment.fee_unposted', entityType: 'order', entityId: order.number, after: { chargeId: charge.id, currency: charge.settlement.currency, amount: charge.settlement.feeMinor } });
       }
       return 'paid';
     };

@@ -230,6 +230,45 @@ describe('every way money comes in', () => {
   });
 });
 
+describe('Stripe fees charged in another currency', () => {
+  it('are posted in yuan at the exchange rate, so the Stripe clearing account reconciles, and the fee as charged is on the page and in the CSV', async () => {
+    // The charity's Stripe account settles in HKD: a fee of HKD 10.45 at 1.0875 HKD to the yuan is ¥9.61.
+    fake.settlement = { currency: 'hkd', exchangeRate: 1.0875, fee: 1045 };
+    const online = await placeUnpaid(ctx.app, ctx.db, 'stripe');
+    await stripePays(online.id);
+
+    const html = await reconciliation();
+    expect(listedMismatches(html)).toEqual([]);
+    expect(channelRow(html, 'stripe').slice(0, 3)).toEqual(['1', formatFen(online.totalFen), '¥9.61']);
+    expect(channelRow(html, 'stripe')[5]).toBe(formatFen(online.totalFen - 961));
+    expect(channelRow(html, 'stripe')[7]).toBe('¥0.00');
+    expect(html).toContain('<li data-foreign-fee="hkd">HKD：1 笔付款，手续费共 HKD 10.45，折合 ¥9.61。</li>');
+
+    const csv = await coordinator.get(`/coordinator/reconciliation.csv?period=${period()}`);
+    const row = csv.body.split('\r\n').find((r) => r.includes(online.number))!.split(',');
+    expect(row.slice(0, 3)).toEqual(['付款', '一致', '']);
+    expect(row[10]).toBe('9.61');
+    expect(row.slice(-3)).toEqual(['10.45', 'HKD', '1.0875']);
+
+    // Summed in SQL for the page and row by row for the CSV alike.
+    const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
+    expect(service.report(period()).foreignFees).toEqual([{ currency: 'hkd', payments: 1, chargedMinor: 1045, feesFen: 961 }]);
+    expect(service.report(period(), () => undefined)).toEqual(service.report(period()));
+
+    const english = await coordinator.get(`/coordinator/reconciliation?period=${period()}&lang=en`);
+    expect(english.body).toContain('Payments settled in HKD: 1; fees of HKD 10.45 in all, posted as ¥9.61.');
+  });
+
+  it('lists a fee Stripe gave no exchange rate for as one it could not convert', async () => {
+    fake.settlement = { currency: 'usd', exchangeRate: null, fee: 33 };
+    const online = await placeUnpaid(ctx.app, ctx.db, 'stripe');
+    await stripePays(online.id);
+    const html = await reconciliation();
+    expect(listedMismatches(html)).toEqual([['fee_unconverted', online.number]]);
+    expect(html).toContain('Stripe 以 USD 0.33 收取了手续费，但没有给出汇率，无法折算成人民币记账');
+  });
+});
+
 describe('planted mismatches', () => {
   it('are each flagged, with links, and nothing else is', async () => {
     const clean = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
@@ -327,13 +366,15 @@ describe('the CSV export', () => {
     expect(res.headers['content-disposition']).toBe(`attachment; filename="reconciliation-${period()}.csv"`);
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const [header, ...rows] = res.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
-    expect(header).toBe('项目,状态,问题,订单号,订单状态,付款编号,渠道,转账附言 / Stripe 编号,到账时间,付款金额（元）,手续费（元）,净额（元）,订单总额（元）,账本清算金额（元）,账本记录编号,账本记录哈希');
+    expect(header).toBe(
+      '项目,状态,问题,订单号,订单状态,付款编号,渠道,转账附言 / Stripe 编号,到账时间,付款金额（元）,手续费（元）,净额（元）,订单总额（元）,账本清算金额（元）,账本记录编号,账本记录哈希,手续费原币金额,手续费币种,汇率（1 元人民币兑）',
+    );
     expect(rows).toHaveLength(2);
     const payment = rows.find((r) => r.includes(paid.number))!.split(',');
     const total = get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, paid.orderId).totalFen;
     const tx = get<{ id: number; hash: string }>(`SELECT id, hash FROM ledger_transactions WHERE idempotency_key = ?`, `order-paid:${paid.orderId}`);
     expect(payment.slice(0, 8)).toEqual(['付款', '一致', '', paid.number, 'paid', payment[5], 'bank', 'ICBC-20261125-77']);
-    expect(payment.slice(9)).toEqual([(total / 100).toFixed(2), '0.00', (total / 100).toFixed(2), (total / 100).toFixed(2), (total / 100).toFixed(2), String(tx.id), tx.hash]);
+    expect(payment.slice(9)).toEqual([(total / 100).toFixed(2), '0.00', (total / 100).toFixed(2), (total / 100).toFixed(2), (total / 100).toFixed(2), String(tx.id), tx.hash, '', '', '']);
     expect(rows.find((r) => r.includes(unbacked.number))).toMatch(/^订单,不一致,order_paid_without_payment,/);
   });
 });

@@ -60,6 +60,12 @@ export interface FakeStripe {
   refundStatus: 'succeeded' | 'pending';
   /** The processor fee for an amount, fen. */
   feeFor: (amountFen: number) => number;
+  /**
+   * When set, balance transactions are in this currency, as when the charity's Stripe account
+   * settles in HKD or USD: amount = the charge × exchangeRate (in that currency's minor units),
+   * fee = `fee` minor units (default feeFor of that amount), exchange_rate as given (null: none).
+   */
+  settlement: { currency: string; exchangeRate: number | null; fee?: number } | null;
   /** The session the app created for an order (by client_reference_id). */
   sessionOfOrder(orderId: number): FakeCheckoutSession | undefined;
   /** A Checkout Session as a webhook carries it; paid and complete unless overridden. */
@@ -117,7 +123,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   }
 
   function chargeOfIntent(session: FakeCheckoutSession) {
-    const fee = fake.feeFor(session.amountFen);
+    const settled = fake.settlement;
+    // Two-decimal currencies only, like HKD and USD: minor units convert at the same rate as major ones.
+    const amount = settled ? Math.round(session.amountFen * (settled.exchangeRate ?? 1)) : session.amountFen;
+    const fee = settled?.fee ?? fake.feeFor(amount);
     return {
       id: session.chargeId,
       object: 'charge',
@@ -125,7 +134,16 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       currency: 'cny',
       payment_intent: session.paymentIntentId,
       status: 'succeeded',
-      balance_transaction: { id: `txn_${session.chargeId}`, object: 'balance_transaction', amount: session.amountFen, fee, net: session.amountFen - fee, currency: 'cny' },
+      balance_transaction: {
+        id: `txn_${session.chargeId}`,
+        object: 'balance_transaction',
+        amount,
+        fee,
+        net: amount - fee,
+        currency: settled?.currency ?? 'cny',
+        exchange_rate: settled ? settled.exchangeRate : null,
+        fee_details: [{ amount: fee, currency: settled?.currency ?? 'cny', type: 'stripe_fee', description: 'Stripe processing fees', application: null }],
+      },
     };
   }
 
@@ -214,6 +232,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     failWith: null,
     refundStatus: 'succeeded',
     feeFor: (amountFen) => Math.round(amountFen * 0.034) + 180,
+    settlement: null,
 
     sessionOfOrder(orderId) {
       return [...sessions.values()].find((s) => s.params.client_reference_id === String(orderId));

@@ -202,6 +202,39 @@ describe('the Stripe webhook', () => {
     expectLedgerSound(ctx.db);
   });
 
+  it('posts a fee Stripe charged in HKD or USD in yuan at the balance transaction’s exchange rate, keeping what was charged', async () => {
+    // The charity's account settles in HKD: HKD 10.45 at 1.0875 HKD per yuan is ¥9.61 (¥9.6091…).
+    fake.settlement = { currency: 'hkd', exchangeRate: 1.0875, fee: 1045 };
+    const hkd = await checkoutWithStripe(ctx.app, ctx.db);
+    const hkdTotal = orderRow(ctx.db, hkd.orderId).totalFen;
+    await pay(hkd);
+    expect(paymentRow(ctx.db, hkd.orderId)).toMatchObject({ status: 'succeeded', amountFen: hkdTotal, feeFen: 961 });
+    expect(get(ctx.db, `SELECT settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`, hkd.orderId)).toEqual({ currency: 'hkd', feeMinor: 1045, rate: '1.0875' });
+    const fee = postingsOf(ctx.db, hkd.orderId).find((t) => t.kind === 'processor_fee')!;
+    expect(entriesOf(ctx.db, fee.id)).toEqual([{ code: 'fees:stripe', amountFen: 961 }, { code: 'clearing:stripe', amountFen: -961 }]);
+    expect(get<{ memo: string }>(ctx.db, `SELECT memo FROM ledger_transactions WHERE id = ?`, fee.id).memo).toBe(`stripe fee ${hkd.session.chargeId}: HKD 10.45 at 1.0875 HKD per CNY`);
+
+    // Another settles in USD: USD 0.33 at 0.1392 USD per yuan is ¥2.37 (¥2.3707…).
+    fake.settlement = { currency: 'usd', exchangeRate: 0.1392, fee: 33 };
+    const usd = await checkoutWithStripe(ctx.app, ctx.db);
+    await pay(usd);
+    expect(paymentRow(ctx.db, usd.orderId).feeFen).toBe(237);
+    expect(balanceOf(ctx.db, 'fees:stripe')).toBe(961 + 237);
+    expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(hkdTotal - 961 + orderRow(ctx.db, usd.orderId).totalFen - 237);
+    expect(auditActions(ctx.db, 'payment.fee_unposted')).toBe(0);
+    expectLedgerSound(ctx.db);
+  });
+
+  it('posts no fee it cannot convert (no exchange rate), records what was charged, and says so in the audit log', async () => {
+    fake.settlement = { currency: 'hkd', exchangeRate: null, fee: 1045 };
+    const placed = await checkoutWithStripe(ctx.app, ctx.db);
+    await pay(placed);
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+    expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment']);
+    expect(get(ctx.db, `SELECT fee_fen AS feeFen, settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`, placed.orderId)).toEqual({ feeFen: 0, currency: 'hkd', feeMinor: 1045, rate: null });
+    expect(auditActions(ctx.db, 'payment.fee_unposted')).toBe(1);
+  });
+
   it('changes nothing for a completed session that is not paid yet', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
     const before = ledgerTransactions(ctx.db);
