@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { AppError } from '../errors.js';
-import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { errorText, hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
 import { benefitSummary } from '../orders/benefit.js';
 import { orderNumberParams } from '../orders/orders-schemas.js';
@@ -14,7 +14,9 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { assertVillage } from '../villages/access.js';
 import type { ImpactService, NamedHouseholds, PublicFigures } from './impact-service.js';
-import { packingSlipQuery, periodParams, receiptParams, reconciliationQuery, transactionParams } from './proof-schemas.js';
+import { parseForm, typedValues } from '../forms.js';
+import { noteForm, packingSlipQuery, periodParams, receiptParams, reconciliationQuery, transactionParams } from './proof-schemas.js';
+import type { NoteRow } from './reconciliation-queries.js';
 import type { Mismatch, ReconciliationReport, ReconciliationService } from './reconciliation-service.js';
 
 export interface ProofRoutesDeps {
@@ -87,7 +89,17 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     });
   }
 
-  function presentMismatch(t: Translator, m: Mismatch, period: string) {
+  /** A note as the page and the CSV show it: the text, then who wrote it and when. */
+  const noteText = (t: Translator, n: NoteRow) => ({ text: n.note, by: t('recon.note.by', { name: n.author ?? '', time: formatDateTime(n.createdAt) }) });
+
+  /** What was typed into one mismatch's note form and what is wrong with it, when that form failed. */
+  interface NoteFormState {
+    key: string;
+    value: string;
+    error: string;
+  }
+
+  function presentMismatch(t: Translator, m: Mismatch, period: string, failed: NoteFormState | null) {
     const txLink = (id: number) => ({ url: `/coordinator/reconciliation/transactions/${id}?period=${period}`, label: t('recon.link.posting', { id }) });
     const links = [
       ...(m.orderNumber ? [{ url: `/coordinator/orders/${m.orderNumber}`, label: t('recon.link.order', { number: m.orderNumber }) }] : []),
@@ -105,10 +117,15 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
           : null,
       links,
       strays: m.strayTxIds.map(txLink),
+      key: m.key,
+      notes: m.notes.map((n) => noteText(t, n)),
+      explained: m.notes.length > 0,
+      noteValue: failed?.key === m.key ? failed.value : '',
+      noteError: failed?.key === m.key ? failed.error : null,
     };
   }
 
-  function presentReport(request: FastifyRequest, report: ReconciliationReport) {
+  function presentReport(request: FastifyRequest, report: ReconciliationReport, failed: NoteFormState | null = null) {
     const { t } = request;
     return {
       channels: report.channels.map((c) => ({
@@ -128,28 +145,33 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
         currency: f.currency,
         text: t('recon.foreignFeeRow', { currency: f.currency.toUpperCase(), payments: f.payments, charged: formatMinorUnits(f.chargedMinor, f.currency), fees: formatFen(f.feesFen) }),
       })),
-      mismatches: report.mismatches.slice(0, MAX_LISTED).map((m) => presentMismatch(t, m, report.period)),
+      mismatches: report.mismatches.slice(0, MAX_LISTED).map((m) => presentMismatch(t, m, report.period, failed)),
+      resolvedNotes: report.resolvedNotes.map((n) => noteText(t, n)),
+      // A refused note on an item the list does not show (resolved meanwhile, or unknown) is said above the list.
+      noteError: failed && !report.mismatches.slice(0, MAX_LISTED).some((m) => m.key === failed.key) ? failed.error : null,
       count: report.mismatches.length,
+      unexplained: report.unexplained,
       truncated: report.mismatches.length > MAX_LISTED,
     };
   }
 
   // ---------- Reconciliation ----------
 
-  app.get('/coordinator/reconciliation', { ...coordinator, schema: { querystring: reconciliationQuery } }, async (request, reply) => {
+  /** The reconciliation page of a period; after a refused note or close, with what was typed and why (and its status). */
+  function renderReconciliation(request: FastifyRequest, reply: FastifyReply, period: string, state: { status?: number; note?: NoteFormState; closeError?: string } = {}) {
     const user = allProjectsCoordinator(request);
     const { t } = request;
-    const period = request.query.period ?? reconciliation.currentPeriod();
     const report = reconciliation.report(period);
     reply.header('cache-control', 'no-store');
-    return reply.view('coordinator/reconciliation', {
+    return reply.code(state.status ?? 200).view('coordinator/reconciliation', {
       title: t('recon.title', { period }),
       section: 'reconciliation',
       period,
       locked: report.locked,
       canClose: !report.locked && user.allProjects && period <= reconciliation.currentPeriod(),
+      closeError: state.closeError ?? null,
       summary: t('recon.summary', { payments: report.payments, refunds: report.refunds }),
-      ...presentReport(request, report),
+      ...presentReport(request, report, state.note ?? null),
       csvUrl: `/coordinator/reconciliation.csv?period=${period}`,
       closedPeriods: reconciliation.closedPeriods().map((l) => ({
         url: `/coordinator/reconciliation?period=${l.period}`,
@@ -157,7 +179,11 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       })),
       csrfToken: csrfTokenFor(reply),
     });
-  });
+  }
+
+  app.get('/coordinator/reconciliation', { ...coordinator, schema: { querystring: reconciliationQuery } }, async (request, reply) =>
+    renderReconciliation(request, reply, request.query.period ?? reconciliation.currentPeriod()),
+  );
 
   app.get('/coordinator/reconciliation.csv', { ...coordinator, schema: { querystring: reconciliationQuery } }, async (request, reply) => {
     allProjectsCoordinator(request);
@@ -166,7 +192,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const header = [
       'recon.csv.item', 'recon.csv.status', 'recon.csv.problems', 'recon.csv.order', 'recon.csv.orderStatus', 'recon.csv.payment', 'recon.csv.channel',
       'recon.csv.reference', 'recon.csv.confirmedAt', 'recon.csv.amount', 'recon.csv.fee', 'recon.csv.net', 'recon.csv.orderTotal', 'recon.csv.clearing',
-      'recon.csv.transaction', 'recon.csv.hash', 'recon.csv.feeCharged', 'recon.csv.feeCurrency', 'recon.csv.exchangeRate',
+      'recon.csv.transaction', 'recon.csv.hash', 'recon.csv.feeCharged', 'recon.csv.feeCurrency', 'recon.csv.exchangeRate', 'recon.csv.notes',
     ] as const;
     // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open
     // across awaits. Free text (labels, transfer references) is escaped; the other cells are
@@ -174,7 +200,8 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const lines: string[] = [header.map((k) => csvText(t(k))).join(',')];
     const labels = { payment: csvText(t('recon.item.payment')), posting: csvText(t('recon.item.posting')), ok: csvText(t('recon.status.ok')), mismatch: csvText(t('recon.status.mismatch')) };
     const raw = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
-    const report = reconciliation.report(period, ({ row: p, problems }) => {
+    const notesCell = (notes: NoteRow[]) => csvText(notes.map((n) => { const x = noteText(t, n); return `${x.text}（${x.by}）`; }).join(' | '));
+    const report = reconciliation.report(period, ({ row: p, problems, notes }) => {
       lines.push(
         [
           p.paymentId === null ? labels.posting : labels.payment,
@@ -194,6 +221,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
           raw(p.txId),
           raw(p.txHash),
           ...settlementCells(p.settlementCurrency, p.settlementFeeMinor, p.settlementExchangeRate),
+          notesCell(notes),
         ].join(','),
       );
     });
@@ -218,6 +246,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
           raw(m.txId),
           raw(m.txHash),
           ...settlementCells(m.settlement?.currency ?? null, m.settlement?.feeMinor ?? null, m.settlement?.exchangeRate ?? null),
+          notesCell(m.notes),
         ].join(','),
       );
     }
@@ -244,9 +273,35 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
 
   app.post('/coordinator/periods/:period/close', { ...coordinator, schema: { params: periodParams } }, async (request, reply) => {
     const { period } = request.params;
-    reconciliation.closePeriod(currentUser(request), period, request.ip);
+    try {
+      reconciliation.closePeriod(currentUser(request), period, request.ip);
+    } catch (error) {
+      // Refused (unexplained mismatches, already closed, not begun): the page says why, next to the button.
+      if (error instanceof AppError && error.type === 'conflict') {
+        return renderReconciliation(request, reply, period, { status: error.status, closeError: errorText(request.t, error.code, error.details.params) });
+      }
+      throw error;
+    }
     reply.flash('success', request.t('recon.closed', { period }));
     return reply.redirect(`/coordinator/reconciliation?period=${period}`, 303);
+  });
+
+  app.post('/coordinator/periods/:period/notes', { ...coordinator, schema: { params: periodParams } }, async (request, reply) => {
+    const { period } = request.params;
+    allProjectsCoordinator(request);
+    const values = typedValues(request.body);
+    const key = values.key ?? '';
+    const fail = (status: number, error: string) => renderReconciliation(request, reply, period, { status, note: { key, value: values.note ?? '', error } });
+    const form = parseForm(noteForm, request.body, request.t);
+    if (!form.ok) return fail(422, form.fields.note ?? form.fields.key ?? request.t('validation.invalid'));
+    try {
+      reconciliation.addNote(currentUser(request), period, form.data.key, form.data.note, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields?.note) return fail(error.status, errorText(request.t, error.code, error.details.params));
+      throw error;
+    }
+    reply.flash('success', request.t('recon.note.saved'));
+    return reply.redirect(`/coordinator/reconciliation?period=${period}#m-${encodeURIComponent(form.data.key)}`, 303);
   });
 
   // ---------- Public proof ----------

@@ -111,6 +111,15 @@ export interface PaidOrderWithoutPaymentRow {
   paidAt: number;
 }
 
+/** A coordinator's note on a mismatch of a period. */
+export interface NoteRow {
+  id: number;
+  mismatchKey: string;
+  note: string;
+  createdAt: number;
+  author: string | null;
+}
+
 export interface PeriodLockRow {
   period: string;
   lockedAt: number;
@@ -322,6 +331,18 @@ export function createReconciliationQueries(db: Database_) {
         `SELECT a.code AS accountCode, e.amount_fen AS amountFen, e.order_line_id AS orderLineId FROM ledger_entries e
          JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
       ).all(transactionId) as { accountCode: string; amountFen: number; orderLineId: number | null }[],
+
+    // ----- notes on mismatches (append-only) -----
+    notesOf: (period: string) =>
+      q(
+        `SELECT n.id, n.mismatch_key AS mismatchKey, n.note, n.created_at AS createdAt, u.display_name AS author FROM reconciliation_notes n
+         LEFT JOIN users u ON u.id = n.created_by_user_id WHERE n.period = ? ORDER BY n.mismatch_key, n.id`,
+      ).all(period) as NoteRow[],
+    insertNote: (n: { period: string; mismatchKey: string; note: string; userId: number; now: number }) =>
+      Number(
+        q(`INSERT INTO reconciliation_notes (period, mismatch_key, note, created_by_user_id, created_at) VALUES (?, ?, ?, ?, ?)`).run(n.period, n.mismatchKey, n.note, n.userId, n.now)
+          .lastInsertRowid,
+      ),
 
     // ----- closed periods -----
     periodLocks: () =>

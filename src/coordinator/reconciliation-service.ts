@@ -3,7 +3,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { periodOf } from '../time.js';
-import type { OtherClearingRow, PaymentMatchRow, ReconciliationQueries, RefundMatchRow } from './reconciliation-queries.js';
+import type { NoteRow, OtherClearingRow, PaymentMatchRow, ReconciliationQueries, RefundMatchRow } from './reconciliation-queries.js';
 
 /**
  * Reconciliation of one accounting period: every payment received matched to its order and to its
@@ -19,6 +19,11 @@ import type { OtherClearingRow, PaymentMatchRow, ReconciliationQueries, RefundMa
  * Items belong to the ledger's period: a payment and its posting are in the period its posting
  * is in (a correction made after a month was closed lands in the next open one); a payment or
  * refund never posted belongs to the month it was confirmed or settled in.
+ *
+ * A coordinator *explains* a mismatch with a note (kept forever, audit-logged); a month can be
+ * closed only when every mismatch of it is resolved (no longer found) or explained. A note belongs
+ * to the mismatch's *key*: its kind and the record it is about (see mismatchKey), so it still
+ * applies while that problem of that record stands, and no longer once the problem changes.
  */
 
 export const MISMATCH_KINDS = [
@@ -77,6 +82,10 @@ export interface Mismatch {
   strayTxIds: number[];
   /** What the item does to each clearing account in this period: expected − ledger, fen. */
   effects: Record<string, number>;
+  /** Stable identity of the mismatch within its period (mismatchKey), for notes. */
+  key: string;
+  /** The coordinators' notes on it, oldest first; one is enough to explain it. */
+  notes: NoteRow[];
 }
 
 export interface ChannelTotals {
@@ -113,13 +122,42 @@ export interface ReconciliationReport {
   payments: number;
   refunds: number;
   mismatches: Mismatch[];
+  /** Mismatches with no note. */
+  unexplained: number;
+  /** Notes of the period on mismatches no longer found (resolved since), oldest first. */
+  resolvedNotes: NoteRow[];
 }
 
 /** One payment (or payment posting) as it goes into the CSV. */
 export interface PaymentLine {
   row: PaymentMatchRow;
   problems: MismatchKind[];
+  /** The notes on its mismatch (none when it matches). */
+  notes: NoteRow[];
 }
+
+/**
+ * The stable identity of a mismatch within its period: its kind and the record it is about (a
+ * payment, refund, posting or order; a clearing account with its unexplained difference, so a
+ * note on one difference does not explain another).
+ */
+export function mismatchKey(m: Pick<Mismatch, 'kind' | 'paymentId' | 'refundId' | 'txId' | 'orderNumber' | 'channel' | 'amounts'>): string {
+  const about =
+    m.paymentId !== null
+      ? `payment:${m.paymentId}`
+      : m.refundId !== null
+        ? `refund:${m.refundId}`
+        : m.txId !== null
+          ? `tx:${m.txId}`
+          : m.orderNumber !== null
+            ? `order:${m.orderNumber}`
+            : `clearing:${m.channel ?? ''}:${m.amounts.differenceFen ?? 0}`;
+  return `${m.kind}:${about}`;
+}
+
+/** The key of a payment row's mismatch as the report builds it (paymentMismatch). */
+const paymentRowKey = (row: PaymentMatchRow, problems: MismatchKind[]) =>
+  mismatchKey({ kind: problems[0]!, paymentId: row.paymentId, refundId: null, txId: row.txId ?? row.feeTxId, orderNumber: row.orderNumber, channel: row.channel, amounts: {} });
 
 const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const CST_OFFSET_MS = 8 * 3600_000;
@@ -242,11 +280,21 @@ function blank(problems: MismatchKind[], item: ItemKind): Mismatch {
     settlement: null,
     strayTxIds: [],
     effects: {},
+    key: '',
+    notes: [],
   };
 }
 
+/** The longest note a coordinator may write on a mismatch, characters. */
+export const MAX_NOTE_LENGTH = 1000;
+
 export function createReconciliationService(queries: ReconciliationQueries, deps: { clock: Clock; audit: AuditService }) {
   const { clock, audit } = deps;
+
+  /** The whole shop's money is reconciled by a coordinator for all projects. */
+  function assertReconciler(actor: CurrentUser, code: string) {
+    if (actor.role !== 'coordinator' || !actor.allProjects) throw new AppError('forbidden', code);
+  }
 
   function bounds(period: string) {
     const b = periodBounds(period);
@@ -290,6 +338,8 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
    */
   function report(period: string, onPayment?: (line: PaymentLine) => void): ReconciliationReport {
     const { from, to } = bounds(period);
+    const notes = new Map<string, NoteRow[]>();
+    for (const n of queries.notesOf(period)) notes.set(n.mismatchKey, [...(notes.get(n.mismatchKey) ?? []), n]);
     const expected: Record<string, number> = {};
     const totals = new Map<string, { payments: number; receivedFen: number; feesFen: number; refundsFen: number }>();
     const totalsOf = (c: string) => totals.get(c) ?? totals.set(c, { payments: 0, receivedFen: 0, feesFen: 0, refundsFen: 0 }).get(c)!;
@@ -321,7 +371,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
             }
           }
         }
-        onPayment({ row, problems: c.problems });
+        onPayment({ row, problems: c.problems, notes: c.problems.length ? (notes.get(paymentRowKey(row, c.problems)) ?? []) : [] });
       }
       if (c.problems.length) flaggedPayments.push({ row, c });
     }
@@ -434,7 +484,15 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       for (const c of offChannels) mismatches.push(clearingMismatch(c, strays));
     }
     const foreignFees = [...foreign.values()].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
-    return { period, locked: queries.isLocked(period), channels: channelTotals, foreignFees, payments, refunds: refundRows.length, mismatches };
+    // 6. The coordinators' notes: each mismatch's own, and those on mismatches since resolved.
+    for (const m of mismatches) {
+      m.key = mismatchKey(m);
+      m.notes = notes.get(m.key) ?? [];
+    }
+    const listed = new Set(mismatches.map((m) => m.key));
+    const resolvedNotes = [...notes.entries()].filter(([key]) => !listed.has(key)).flatMap(([, n]) => n).sort((a, b) => a.id - b.id);
+    const unexplained = mismatches.filter((m) => m.notes.length === 0).length;
+    return { period, locked: queries.isLocked(period), channels: channelTotals, foreignFees, payments, refunds: refundRows.length, mismatches, unexplained, resolvedNotes };
   }
 
   function clearingMismatch(c: ChannelTotals, strays: OtherClearingRow[]): Mismatch {
@@ -457,15 +515,41 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
 
     /**
      * Closes a month: nothing more posts into it (the ledger posts later corrections into the next
-     * open month). Only a coordinator for all projects may; a month not yet begun cannot be closed.
+     * open month). Only a coordinator for all projects may; a month not yet begun cannot be closed,
+     * nor one with a mismatch that is neither resolved nor explained by a note. The check and the
+     * lock are one write transaction, so nothing can post into the month between them (at a month
+     * of 170,000 payments that holds other writers back for about a second, once a month).
      */
     closePeriod(actor: CurrentUser, period: string, address: string | null): void {
-      if (actor.role !== 'coordinator' || !actor.allProjects) throw new AppError('forbidden', 'period_close_forbidden');
+      assertReconciler(actor, 'period_close_forbidden');
       bounds(period);
       if (period > periodOf(clock())) throw new AppError('conflict', 'period_in_future', undefined, { params: { period } });
       queries.transaction(() => {
+        if (queries.isLocked(period)) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
+        const { mismatches, unexplained } = report(period);
+        if (unexplained > 0) throw new AppError('conflict', 'period_unexplained_mismatches', undefined, { params: { period, count: unexplained } });
         if (!queries.lockPeriod(period, actor.id, clock())) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
-        audit.record({ userId: actor.id, action: 'period.close', entityType: 'period', entityId: period, after: { period }, address });
+        audit.record({ userId: actor.id, action: 'period.close', entityType: 'period', entityId: period, after: { period, explainedMismatches: mismatches.length }, address });
+      });
+    },
+
+    /**
+     * A coordinator explains a mismatch of the period with a note. Notes are only ever added (the
+     * table refuses changes), each audit-logged; the mismatch must be one the period's report lists
+     * now (a resolved or unknown one is a conflict). Notes may be added to a closed month too.
+     */
+    addNote(actor: CurrentUser, period: string, key: string, note: string, address: string | null): NoteRow {
+      assertReconciler(actor, 'reconciliation_forbidden');
+      bounds(period);
+      const text = note.trim();
+      if (text.length === 0 || text.length > MAX_NOTE_LENGTH) throw new AppError('validation', 'recon_note_invalid', undefined, { fields: { note: 'recon_note_invalid' } });
+      // Read outside the write transaction: a mismatch resolved a moment later keeps a note on its history, which is harmless.
+      if (!report(period).mismatches.some((m) => m.key === key)) throw new AppError('conflict', 'recon_note_unknown_mismatch', undefined, { fields: { note: 'recon_note_unknown_mismatch' } });
+      return queries.transaction(() => {
+        const now = clock();
+        const id = queries.insertNote({ period, mismatchKey: key, note: text, userId: actor.id, now });
+        audit.record({ userId: actor.id, action: 'reconciliation.note', entityType: 'period', entityId: period, after: { mismatch: key, note: text }, address });
+        return { id, mismatchKey: key, note: text, createdAt: now, author: actor.displayName };
       });
     },
 

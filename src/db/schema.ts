@@ -2,6 +2,7 @@
 export * from '../accounts/schema.js';
 export * from '../audit/schema.js';
 export * from '../catalog/schema.js';
+export * from '../coordinator/schema.js';
 export * from '../channels/schema.js';
 export * from '../ledger/schema.js';
 export * from '../media/schema.js';

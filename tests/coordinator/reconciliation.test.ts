@@ -248,7 +248,7 @@ describe('Stripe fees charged in another currency', () => {
     const row = csv.body.split('\r\n').find((r) => r.includes(online.number))!.split(',');
     expect(row.slice(0, 3)).toEqual(['付款', '一致', '']);
     expect(row[10]).toBe('9.61');
-    expect(row.slice(-3)).toEqual(['10.45', 'HKD', '1.0875']);
+    expect(row.slice(-4)).toEqual(['10.45', 'HKD', '1.0875', '']);
 
     // Summed in SQL for the page and row by row for the CSV alike.
     const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
@@ -367,14 +367,14 @@ describe('the CSV export', () => {
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const [header, ...rows] = res.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
     expect(header).toBe(
-      '项目,状态,问题,订单号,订单状态,付款编号,渠道,转账附言 / Stripe 编号,到账时间,付款金额（元）,手续费（元）,净额（元）,订单总额（元）,账本清算金额（元）,账本记录编号,账本记录哈希,手续费原币金额,手续费币种,汇率（1 元人民币兑）',
+      '项目,状态,问题,订单号,订单状态,付款编号,渠道,转账附言 / Stripe 编号,到账时间,付款金额（元）,手续费（元）,净额（元）,订单总额（元）,账本清算金额（元）,账本记录编号,账本记录哈希,手续费原币金额,手续费币种,汇率（1 元人民币兑）,协调员说明',
     );
     expect(rows).toHaveLength(2);
     const payment = rows.find((r) => r.includes(paid.number))!.split(',');
     const total = get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, paid.orderId).totalFen;
     const tx = get<{ id: number; hash: string }>(`SELECT id, hash FROM ledger_transactions WHERE idempotency_key = ?`, `order-paid:${paid.orderId}`);
     expect(payment.slice(0, 8)).toEqual(['付款', '一致', '', paid.number, 'paid', payment[5], 'bank', 'ICBC-20261125-77']);
-    expect(payment.slice(9)).toEqual([(total / 100).toFixed(2), '0.00', (total / 100).toFixed(2), (total / 100).toFixed(2), (total / 100).toFixed(2), String(tx.id), tx.hash, '', '', '']);
+    expect(payment.slice(9)).toEqual([(total / 100).toFixed(2), '0.00', (total / 100).toFixed(2), (total / 100).toFixed(2), (total / 100).toFixed(2), String(tx.id), tx.hash, '', '', '', '']);
     expect(rows.find((r) => r.includes(unbacked.number))).toMatch(/^订单,不一致,order_paid_without_payment,/);
   });
 });
@@ -417,5 +417,142 @@ describe('closing a month', () => {
     expect((await coordinator.post(`/coordinator/periods/${nextPeriod(nextPeriod(p))}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(409);
     expect((await coordinator.post('/coordinator/periods/2026-13/close', {}, { csrfFrom: '/coordinator' })).statusCode).toBe(404);
     expect(get<{ n: number }>(`SELECT count(*) AS n FROM period_locks`).n).toBe(1);
+  });
+});
+
+describe('closing a month with mismatches', () => {
+  /** The key and note form of the listed mismatch about `orderNumber` (the hidden key field of its form). */
+  function mismatchKeyOf(html: string, kind: string, orderNumber: string): string {
+    const item = [...html.matchAll(/<li class="console-form" data-mismatch="([a-z_]+)">([\s\S]*?)<\/form>/g)].find((m) => m[1] === kind && m[2]!.includes(orderNumber));
+    expect(item, `${kind} of ${orderNumber} is listed`).toBeDefined();
+    return /name="key" value="([^"]+)"/.exec(item![2]!)![1]!.replace(/&#x3A;/g, ':');
+  }
+  const periodLocks = () => get<{ n: number }>(`SELECT count(*) AS n FROM period_locks`).n;
+  const notes = () => ctx.db.sqlite.prepare(`SELECT period, mismatch_key AS mismatchKey, note FROM reconciliation_notes ORDER BY id`).all();
+
+  it('is refused (409, with the reason on the page) until each mismatch is resolved or explained by a coordinator’s note', async () => {
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    const unbacked = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
+    run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unbacked.id);
+    const p = period();
+    let html = await reconciliation(p);
+    expect(listedMismatches(html)).toEqual([['order_paid_without_payment', unbacked.number]]);
+    expect(html).toContain('还有 1 项既未解决也没有说明');
+
+    // Closing now is refused: the page says why, next to the button, and nothing is locked.
+    const refused = await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain(`${p} 还有 1 项对不上的项目既未解决也没有说明，不能结账。`);
+    expect(refused.body).toContain('data-close-error');
+    expect(periodLocks()).toBe(0);
+    expect(get<{ n: number }>(`SELECT count(*) AS n FROM audit_log WHERE action = 'period.close'`).n).toBe(0);
+
+    // An empty note is refused with a field message; a note on an item that is not listed is a conflict. Nothing is kept.
+    const key = mismatchKeyOf(html, 'order_paid_without_payment', unbacked.number);
+    expect(key).toBe(`order_paid_without_payment:order:${unbacked.number}`);
+    const empty = await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '   ' }, { csrfFrom: '/coordinator' });
+    expect(empty.statusCode).toBe(422);
+    expect(empty.body).toMatch(/<p class="field-error" id="e-note-0" role="alert">请写下说明。<\/p>/);
+    expect(empty.body).toMatch(/<details open>/);
+    const tooLong = await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '长'.repeat(1001) }, { csrfFrom: '/coordinator' });
+    expect(tooLong.statusCode).toBe(422);
+    expect(tooLong.body).toContain('说明最多 1000 个字。');
+    expect(tooLong.body).toContain('长'.repeat(1001)); // what was typed is kept
+    const unknown = await coordinator.post(`/coordinator/periods/${p}/notes`, { key: 'amount_mismatch:payment:999999', note: '核对过了' }, { csrfFrom: '/coordinator' });
+    expect(unknown.statusCode).toBe(409);
+    expect(unknown.body).toContain('这一项现在已经对上了，或者不是这个月的项目');
+    const noToken = await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '核对过了' }, { withoutCsrf: true });
+    expect(noToken.statusCode).toBe(403);
+    expect(notes()).toEqual([]);
+
+    // The coordinator explains it: kept, audit-logged, shown with who and when; the month can now close.
+    const explained = await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '银行回单已找到，补录付款中。' }, { csrfFrom: '/coordinator' });
+    expect(explained.statusCode).toBe(303);
+    expect(explained.headers.location).toBe(`/coordinator/reconciliation?period=${p}#m-${encodeURIComponent(key)}`);
+    expect(notes()).toEqual([{ period: p, mismatchKey: key, note: '银行回单已找到，补录付款中。' }]);
+    const audit = get<{ email: string; entityId: string; summary: string }>(
+      `SELECT u.email, a.entity_id AS entityId, a.summary FROM audit_log a JOIN users u ON u.id = a.user_id WHERE a.action = 'reconciliation.note'`,
+    );
+    expect(audit).toMatchObject({ email: 'coordinator@xiangyi.test', entityId: p });
+    expect(JSON.parse(audit.summary)).toMatchObject({ after: { mismatch: key, note: '银行回单已找到，补录付款中。' } });
+    html = await reconciliation(p);
+    expect(listedMismatches(html)).toEqual([['order_paid_without_payment', unbacked.number]]);
+    expect(html).toContain('data-explained');
+    expect(html).toContain('<li><p>银行回单已找到，补录付款中。</p><p class="hint">陈协调，');
+    expect(html).toContain('所有对不上的项目都已写明说明，可以结账。');
+
+    // A second note adds to the history; the notes table refuses changes and removals.
+    expect((await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '已补录。' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    html = await reconciliation(p);
+    expect(html.indexOf('银行回单已找到')).toBeLessThan(html.indexOf('已补录。'));
+    expect(() => run(`UPDATE reconciliation_notes SET note = 'x'`)).toThrow(/append-only/);
+    expect(() => run(`DELETE FROM reconciliation_notes`)).toThrow(/append-only/);
+
+    // The CSV carries the notes on the mismatch's row.
+    const csv = await coordinator.get(`/coordinator/reconciliation.csv?period=${p}`);
+    const row = csv.body.split('\r\n').find((r) => r.includes(unbacked.number))!;
+    expect(row).toMatch(/^订单,不一致,order_paid_without_payment,/);
+    expect(row).toMatch(/,银行回单已找到，补录付款中。（陈协调，[^）]+） \| 已补录。（陈协调，[^）]+）$/);
+
+    const closed = await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' });
+    expect(closed.statusCode).toBe(303);
+    expect(periodLocks()).toBe(1);
+  });
+
+  it('counts a mismatch as resolved once it no longer shows, and keeps its notes apart', async () => {
+    const paid = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    run(`UPDATE payments SET amount_fen = amount_fen - 100 WHERE order_id = ?`, paid.orderId);
+    const p = period();
+    const key = mismatchKeyOf(await reconciliation(p), 'amount_mismatch', paid.number);
+    expect((await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '录入时少打了一元，正在更正。' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    // Corrected: nothing is listed any more, the note stays in the record of the month.
+    run(`UPDATE payments SET amount_fen = amount_fen + 100 WHERE order_id = ?`, paid.orderId);
+    const html = await reconciliation(p);
+    expect(listedMismatches(html)).toEqual([]);
+    expect(html).toMatch(/<ol data-resolved-notes><li><p>录入时少打了一元，正在更正。<\/p>/);
+    expect((await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+  });
+
+  it('does not let a note on one unexplained clearing difference explain another', async () => {
+    const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
+    const stray = (key: string, fen: number) =>
+      ctx.db.sqlite.transaction(() => ledger.post({ idempotencyKey: key, kind: 'adjustment', entries: [{ account: { kind: 'clearing', channel: 'bank' }, amountFen: fen }, { account: { kind: 'operations' }, amountFen: -fen }] }))();
+    stray('manual:stray-1', 500);
+    const p = period();
+    let html = await reconciliation(p);
+    const key = /name="key" value="(clearing_off[^"]+)"/.exec(html)![1]!.replace(/&#x3A;/g, ':');
+    expect(key).toBe('clearing_off:clearing:bank:-500');
+    expect((await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '柜台备用金，月底冲回。' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    // Another ¥3 arrives on the account from nowhere: the difference is not the one explained.
+    stray('manual:stray-2', 300);
+    html = await reconciliation(p);
+    expect(html).not.toContain('data-explained');
+    expect((await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(409);
+    expect(periodLocks()).toBe(0);
+  });
+
+  it('is explained in English too', async () => {
+    const unbacked = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
+    run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unbacked.id);
+    const p = period();
+    const page = await coordinator.get(`/coordinator/reconciliation?period=${p}&lang=en`);
+    expect(page.body).toContain('Neither resolved nor explained yet: 1.');
+    expect(page.body).toContain('Explain this');
+    expect(page.body).toContain('Note: why it does not match and what was done');
+    const refused = await coordinator.post(`/coordinator/periods/${p}/close?lang=en`, {}, { csrfFrom: '/coordinator' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain(`${p} cannot be closed while some of its mismatches are neither resolved nor explained (1 left).`);
+  });
+
+  it('lets only coordinators of all projects write notes', async () => {
+    const unbacked = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
+    run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unbacked.id);
+    await createScopedCoordinator(ctx.db, 'scoped@xiangyi.test', ['xiaoji-kuaipao']);
+    const scoped = await signIn(ctx.app, 'scoped@xiangyi.test', STAFF_PASSWORD);
+    const key = `order_paid_without_payment:order:${unbacked.number}`;
+    expect((await scoped.post(`/coordinator/periods/${period()}/notes`, { key, note: '我来说明' }, { csrfFrom: '/coordinator' })).statusCode).toBe(403);
+    const buyer = await signIn(ctx.app, 'buyer@xiangyi.test');
+    expect((await buyer.post(`/coordinator/periods/${period()}/notes`, { key, note: '我来说明' }, { csrfFrom: '/' })).statusCode).toBe(403);
+    expect(notes()).toEqual([]);
   });
 });

@@ -371,6 +371,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/reconciliation.csv', allow: COORDINATORS, url: () => '/coordinator/reconciliation.csv', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/reconciliation/transactions/:id', allow: COORDINATORS, url: () => `/coordinator/reconciliation/transactions/${f.transactionId}`, special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
+  { method: 'POST', pattern: '/coordinator/periods/:period/notes', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/notes', form: () => ({ key: 'x', note: '' }), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/wishes', allow: COORDINATORS, url: () => '/coordinator/wishes' },
   { method: 'GET', pattern: '/coordinator/wishes/new', allow: COORDINATORS, url: () => '/coordinator/wishes/new' },
   { method: 'POST', pattern: '/coordinator/wishes', allow: COORDINATORS, url: () => '/coordinator/wishes', multipart: true, form: () => ({ childName: '' }) },

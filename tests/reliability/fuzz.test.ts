@@ -405,6 +405,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'POST', pattern: '/coordinator/payouts', as: 'coordinator', multipart: false, form: () => ({ householdId: '12', amount: '0.01', method: 'cash', reference: 'FZ-1', paidOn: '' }) },
   { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', as: 'coordinator', params: () => ({ id: ids(fx.payout) }), form: () => ({ note: '录错了' }) },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), form: () => ({}) },
+  { method: 'POST', pattern: '/coordinator/periods/:period/notes', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), form: () => ({ key: 'order_paid_without_payment:order:XY-20200101-0001', note: '已与银行核实' }) },
   { method: 'POST', pattern: '/coordinator/wishes', as: 'coordinator', multipart: true, form: () => ({ projectId: '1', childName: '小花', childAge: '8', item: '书包', itemEn: '', amount: '60', story: '上学', storyEn: '', photoConsent: 'on' }) },
   { method: 'POST', pattern: '/coordinator/wishes/:id/deliver', as: 'coordinator', multipart: true, params: () => ({ id: ids(1, 2) }), form: () => ({ note: '已送到' }) },
   { method: 'POST', pattern: '/coordinator/organizations/:id/quota', as: 'coordinator', params: () => ({ id: ids(1) }), form: () => ({ year: '2026', amount: '50000' }) },
