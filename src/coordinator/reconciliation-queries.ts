@@ -223,6 +223,7 @@ export function createReconciliationQueries(db: Database_) {
 
     /** Refund postings of the period with their refund row, then succeeded refunds of the period never posted. */
     refundMatches(period: string, from: number, to: number): RefundMatchRow[] {
+      // The channel the refund goes back through, by payments' paymentChannelOf: its payment's channel, else the order's method.
       const channel = `coalesce(pp.channel, CASE o.payment_method WHEN 'offline' THEN 'bank' ELSE o.payment_method END)`;
       return q(
         `SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey,

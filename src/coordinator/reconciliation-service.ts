@@ -344,7 +344,14 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     const totals = new Map<string, { payments: number; receivedFen: number; feesFen: number; refundsFen: number }>();
     const totalsOf = (c: string) => totals.get(c) ?? totals.set(c, { payments: 0, receivedFen: 0, feesFen: 0, refundsFen: 0 }).get(c)!;
     const foreign = new Map<string, ForeignFees>();
-    const foreignOf = (currency: string) => foreign.get(currency) ?? foreign.set(currency, { currency, payments: 0, chargedMinor: 0, feesFen: 0 }).get(currency)!;
+    /** Counts fees charged in another currency (none for CNY) towards that currency's line. */
+    const addForeign = (currency: string | null, payments: number, chargedMinor: number, feesFen: number) => {
+      if (currency === null) return;
+      const f = foreign.get(currency) ?? foreign.set(currency, { currency, payments: 0, chargedMinor: 0, feesFen: 0 }).get(currency)!;
+      f.payments += payments;
+      f.chargedMinor += chargedMinor;
+      f.feesFen += feesFen;
+    };
     const expect = (e: Record<string, number>) => {
       for (const [c, fen] of Object.entries(e)) add(expected, c, fen);
     };
@@ -362,14 +369,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
           t.payments++;
           t.receivedFen += row.amountFen ?? 0;
           if (c.feeHere) t.feesFen += row.feeFen ?? 0;
-          if (row.settlementCurrency !== null) {
-            const f = foreignOf(row.settlementCurrency);
-            f.payments++;
-            if (c.feeHere) {
-              f.chargedMinor += row.settlementFeeMinor ?? 0;
-              f.feesFen += row.feeFen ?? 0;
-            }
-          }
+          addForeign(row.settlementCurrency, 1, c.feeHere ? (row.settlementFeeMinor ?? 0) : 0, c.feeHere ? (row.feeFen ?? 0) : 0);
         }
         onPayment({ row, problems: c.problems, notes: c.problems.length ? (notes.get(paymentRowKey(row, c.problems)) ?? []) : [] });
       }
@@ -382,12 +382,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
         t.receivedFen += s.receivedFen;
         t.feesFen += s.feesFen;
         add(expected, s.channel, s.receivedFen - s.feesFen);
-        if (s.settlementCurrency !== null) {
-          const f = foreignOf(s.settlementCurrency);
-          f.payments += s.payments;
-          f.chargedMinor += s.chargedMinor;
-          f.feesFen += s.feesFen;
-        }
+        addForeign(s.settlementCurrency, s.payments, s.chargedMinor, s.feesFen);
       }
     }
     const payments = [...totals.values()].reduce((n, t) => n + t.payments, 0);
@@ -404,11 +399,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       if (fee.paymentChannel !== null) {
         add(exp, fee.paymentChannel, -(fee.paymentFeeFen ?? 0));
         totalsOf(fee.paymentChannel).feesFen += fee.paymentFeeFen ?? 0;
-        if (fee.paymentSettlementCurrency !== null) {
-          const f = foreignOf(fee.paymentSettlementCurrency);
-          f.chargedMinor += fee.paymentSettlementFeeMinor ?? 0;
-          f.feesFen += fee.paymentFeeFen ?? 0;
-        }
+        addForeign(fee.paymentSettlementCurrency, 0, fee.paymentSettlementFeeMinor ?? 0, fee.paymentFeeFen ?? 0);
       }
       expect(exp);
       return { fee, expected: exp };
