@@ -91,6 +91,14 @@ export const ledgerEntries = sqliteTable(
     amountFen: integer('amount_fen').notNull(),
     /** The order line this part of the posting came from (drill-down of household earnings). */
     orderLineId: integer('order_line_id').references(() => orderLines.id),
+    /**
+     * The project and village a household posting without an order line belongs to (a payout's
+     * part, see ledger/attribution.ts); postings with an order line take both from the line.
+     * No foreign keys: SQLite adds referencing columns only by rebuilding this append-only table;
+     * the ledger service writes only ids it has read.
+     */
+    projectId: integer('project_id'),
+    villageId: integer('village_id'),
   },
   (t) => [
     index('ledger_entries_tx_idx').on(t.transactionId),
