@@ -90,8 +90,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
   const sessions = createSessionService(accountsQueries, clock);
   const accounts = createAccountsService(accountsQueries, { clock, audit });
   const media = createMediaService(deps.db);
-  const catalog = createCatalogService(deps.db, { clock });
   const villages = createVillagesService(deps.db, { clock, audit });
+  const catalog = createCatalogService(deps.db, { clock, householdStories: villages.publicStoriesOfProducer });
   const products = createProductManagement(deps.db, { clock, audit, media, villages });
   const orderReports = createOrderReports(deps.db);
   const ledger = createLedgerService(deps.db, { clock });
@@ -244,6 +244,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     receipts: services.receipts,
     orders: services.orders,
     villageNames: () => services.villages.villageNames(),
+    villages: services.villages,
     projects: () => services.catalog.projects(),
     publicUrl: config.publicUrl,
   });

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pickText } from '../i18n/i18n.js';
 import { LazyCsrfToken } from '../plugins/security.js';
 import { formatFen } from '../money.js';
+import { presentMoney, type PublicFigures } from './public-figures.js';
 import { CATEGORIES } from './schema.js';
 import { listingQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
@@ -16,22 +17,19 @@ import {
   unitLabel,
 } from './catalog-presenter.js';
 
-/** Ledger-derived public figures (sales, credited and paid out to households, households reached), fen. */
+/**
+ * Ledger-derived public figures: households reached, and sales, credited and paid out to households
+ * (fen) — money null where the disclosure rule withholds it (coordinator/disclosure.ts).
+ */
 export interface LedgerFigures {
-  shopFigures(): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
-  projectFigures(projectId: number): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
-  villageFigures(villageId: number): { salesFen: number; creditedFen: number; paidOutFen: number; households: number };
+  shopFigures(): PublicFigures;
+  projectFigures(projectId: number): PublicFigures;
+  villageFigures(villageId: number): PublicFigures;
 }
 
-/** A page's figures: the catalogue's counts with the ledger's money figures and households reached. */
-function presentFigures<T extends object>(counts: T, ledger: ReturnType<LedgerFigures['shopFigures']>) {
-  return {
-    ...counts,
-    households: ledger.households,
-    sales: formatFen(ledger.salesFen),
-    credited: formatFen(ledger.creditedFen),
-    paidOut: formatFen(ledger.paidOutFen),
-  };
+/** A page's figures: the catalogue's counts with the ledger's money figures (when published) and households reached. */
+function presentFigures<T extends object>(counts: T, ledger: PublicFigures) {
+  return { ...counts, households: ledger.households, money: presentMoney(ledger.money) };
 }
 
 export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures: LedgerFigures }) {
@@ -72,10 +70,11 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
 
   app.get('/products/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const { product: p, photos, tiers, households } = catalog.productPage(request.params.slug);
+    const { product: p, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
     const unit = unitLabel(t, p.unit);
     const title = pickText(locale, p.titleZh, p.titleEn);
     return reply.view('catalog/product', {
+      householdStories: householdStories.map((h) => ({ name: h.displayName, story: pickText(locale, h.storyZh, h.storyEn) })),
       title,
       // The add-to-cart form: the catalogue's token for a visitor without a session (the page stays a shared one).
       cartToken: new LazyCsrfToken(() => reply.mintCatalogueToken()),

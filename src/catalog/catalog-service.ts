@@ -52,7 +52,14 @@ export interface ListingPage {
   query: ListingQuery;
 }
 
-export function createCatalogService(db: Database_, deps: { clock: Clock }) {
+export function createCatalogService(
+  db: Database_,
+  deps: {
+    clock: Clock;
+    /** The consented stories of a producer's households (villages service). */
+    householdStories: (producerId: number) => { displayName: string; storyZh: string; storyEn: string | null }[];
+  },
+) {
   const queries = createCatalogQueries(db);
 
   function listProducts(query: ListingQuery): ListingPage {
@@ -91,6 +98,7 @@ export function createCatalogService(db: Database_, deps: { clock: Clock }) {
       photos: queries.photosOf(product.id),
       tiers: queries.tiersOf(product.id),
       households: queries.memberHouseholdCount(product.producerId),
+      householdStories: deps.householdStories(product.producerId),
     };
   }
 

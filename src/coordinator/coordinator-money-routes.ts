@@ -9,6 +9,7 @@ import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { projectScopeOf } from '../projects/project-management.js';
 import { buildHouseholdStatement, STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
 import type { HouseholdEntry, LedgerReports } from '../ledger/ledger-reports.js';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
@@ -283,6 +284,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         paidOut: formatFen(b.paidOutFen),
         owed: formatFen(b.owedFen),
         owes: b.owedFen > 0,
+        owesBack: b.owedFen < 0 ? request.t('coordp.households.owesBack', { amount: formatFen(-b.owedFen) }) : null,
       };
     });
     return reply.view('coordinator/households', {
@@ -307,6 +309,11 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const h = visibleHousehold(request, id);
     const balance = reports.householdBalance(id);
     const { heldFen, availableFen } = reports.payoutLimit(id, balance.owedFen);
+    // Per project and village, only those the coordinator works on: other projects' money stays theirs.
+    const settled = reports.householdSettlement(id);
+    const scope = projectScopeOf(user);
+    const projectName = new Map(projects.allProjects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
+    const villageName = villageNames(request);
     const earnings = reports.householdRecent(id, 'order_payment', RECENT_LINES + 1);
     const refunds = reports.householdRecent(id, 'refund', RECENT_LINES + 1);
     const lineRow = (e: HouseholdEntry) => ({
@@ -328,6 +335,16 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         owed: formatFen(balance.owedFen),
       },
       held: heldFen > 0 ? { amount: formatFen(heldFen), available: formatFen(availableFen) } : null,
+      byProject: settled.buckets
+        .filter((b) => scope === 'all' || scope.includes(b.projectId))
+        .map((b) => ({
+          project: projectName.get(b.projectId) ?? '',
+          village: villageName.get(b.villageId) ?? '',
+          credited: formatFen(b.creditedFen),
+          paid: formatFen(b.paidFen),
+          owed: formatFen(b.owedFen),
+        })),
+      clawback: settled.clawbackFen > 0 ? formatFen(settled.clawbackFen) : null,
       earnings: earnings.slice(0, RECENT_LINES).map(lineRow),
       refunds: refunds.slice(0, RECENT_LINES).map(lineRow),
       recentOnly: earnings.length > RECENT_LINES || refunds.length > RECENT_LINES,

@@ -35,20 +35,18 @@ export function createImpactQueries(db: Database_) {
          GROUP BY ol.project_id, ol.village_id`,
       ).all(after, upTo) as { projectId: number; villageId: number; fen: number }[],
 
-    /** Paid out to each household (payouts less reversals), from the payout postings. */
-    paidOutSince: (after: number, upTo: number) =>
+    /**
+     * Payouts less reversals per household and the project and village each part is attributed to
+     * (null for payouts posted before attribution existed): every household entry without an order line.
+     */
+    attributedSince: (after: number, upTo: number) =>
       q(
-        `SELECT a.household_id AS householdId, sum(e.amount_fen) AS fen
-         FROM ledger_transactions t
-         JOIN ledger_entries e ON e.transaction_id = t.id
+        `SELECT a.household_id AS householdId, e.project_id AS projectId, e.village_id AS villageId, sum(e.amount_fen) AS fen
+         FROM ledger_entries e
          JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
-         WHERE t.id > ? AND t.id <= ? AND t.kind IN ('payout', 'payout_reversal')
-         GROUP BY a.household_id`,
-      ).all(after, upTo) as { householdId: number; fen: number }[],
-
-    /** Households enrolled in a project, and the households of a village (whose payouts count for it). */
-    householdsOfProject: (projectId: number) => q(`SELECT household_id AS id FROM project_households WHERE project_id = ?`).pluck().all(projectId) as number[],
-    householdsOfVillage: (villageId: number) => q(`SELECT id FROM households WHERE village_id = ?`).pluck().all(villageId) as number[],
+         WHERE e.transaction_id > ? AND e.transaction_id <= ? AND e.order_line_id IS NULL
+         GROUP BY a.household_id, e.project_id, e.village_id`,
+      ).all(after, upTo) as { householdId: number; projectId: number | null; villageId: number | null; fen: number }[],
   };
 }
 

@@ -1,33 +1,47 @@
-import { MIN_NAMED_GROUP } from '../orders/benefit.js';
+import type { MoneyFigures, PublicFigures } from '../catalog/public-figures.js';
+import { settle, type BucketTotals } from '../ledger/attribution.js';
 import type { VillagesService } from '../villages/villages-service.js';
+import { MIN_NAMED_GROUP } from '../orders/benefit.js';
+import { decideDisclosure, type Cell, type Disclosure, type ScopeKey } from './disclosure.js';
 import type { ImpactQueries } from './impact-queries.js';
 
-/** Ledger-derived public figures of a scope (fen, and households reached). */
-export interface PublicFigures {
-  salesFen: number;
-  creditedFen: number;
-  paidOutFen: number;
-  households: number;
-}
+export type { MoneyFigures, PublicFigures };
 
 /**
- * Who in a group may be named in public: households that agreed, by their display name, and only
- * when the group has at least MIN_NAMED_GROUP households (a smaller group is shown as a total only,
- * so no household's earnings can be singled out).
+ * Who in a group may be named in public: households that agreed, by their display name, and only in
+ * groups of at least MIN_NAMED_GROUP households. Never with amounts (see disclosure.ts).
  */
 export interface NamedHouseholds {
-  /** Consented display names with what the household was credited (fen), largest first. */
-  named: { name: string; creditedFen: number }[];
+  named: string[];
   /** Households in the group that are not named (no consent or no display name). */
   unnamed: number;
 }
 
 type Scope = { projectId?: number; villageId?: number };
 
+interface CellFigures extends MoneyFigures {
+  projectId: number;
+  villageId: number;
+  /** Households with money credited here (net, above zero). */
+  households: Set<number>;
+}
+
+interface Snapshot {
+  cells: CellFigures[];
+  disclosure: Disclosure;
+  /** Households paid more than they were credited (refunds after payouts), fen, largest first. */
+  clawbacks: { householdId: number; clawbackFen: number }[];
+}
+
+const cellKey = (projectId: number, villageId: number) => `${projectId}:${villageId}`;
+
 /**
  * The public proof of benefit: sales, amounts credited and paid out to households, and households
- * reached, per project, per village and for the whole shop — the figures of
- * ledger-reports.publicFigures, summed from the ledger.
+ * reached, per project, per village and for the whole shop, summed from the ledger.
+ *
+ * Paid-out figures follow each payout's attribution to projects and villages, settled as
+ * ledger/attribution.ts says (never more than a project or village credited), so projects and
+ * villages each add up to the platform. Which figures are published is decided by disclosure.ts.
  *
  * The ledger is append-only, so the sums are kept in memory and brought up to date from the
  * postings after the last one seen: a page costs one look at the ledger's head, not a pass over
@@ -39,95 +53,122 @@ export function createImpactService(
 ) {
   const { villages } = deps;
   let head = 0;
-  /** Net credited per project × village × household (households stay once they had an entry). */
-  const credited = new Map<string, { projectId: number; villageId: number; householdId: number; fen: number }>();
+  /** Net credited per household, project × village. */
+  const credited = new Map<number, Map<string, number>>();
   /** Sales per project × village. */
-  const sales = new Map<string, { projectId: number; villageId: number; fen: number }>();
-  /** Paid out per household. */
-  const paidOut = new Map<number, number>();
+  const sales = new Map<string, number>();
+  /** Payouts less reversals per household, per attributed project × village ('' = none). */
+  const attributed = new Map<number, Map<string, number>>();
+  let snapshot: Snapshot | null = null;
+  let disclosureInput = '';
 
-  function refresh(): void {
+  const addTo = (map: Map<string, number>, key: string, fen: number) => map.set(key, (map.get(key) ?? 0) + fen);
+  const householdMap = (outer: Map<number, Map<string, number>>, householdId: number) =>
+    outer.get(householdId) ?? outer.set(householdId, new Map()).get(householdId)!;
+
+  function refresh(): Snapshot {
     const now = queries.head();
-    if (now === head) return;
+    if (now === head && snapshot) return snapshot;
     if (now < head) {
       // Only a replaced database can shrink the ledger: start again.
       credited.clear();
       sales.clear();
-      paidOut.clear();
+      attributed.clear();
       head = 0;
     }
-    for (const r of queries.creditedSince(head, now)) {
-      const key = `${r.projectId}:${r.villageId}:${r.householdId}`;
-      const row = credited.get(key) ?? { projectId: r.projectId, villageId: r.villageId, householdId: r.householdId, fen: 0 };
-      row.fen += r.fen;
-      credited.set(key, row);
+    for (const r of queries.creditedSince(head, now)) addTo(householdMap(credited, r.householdId), cellKey(r.projectId, r.villageId), r.fen);
+    for (const r of queries.salesSince(head, now)) addTo(sales, cellKey(r.projectId, r.villageId), r.fen);
+    for (const r of queries.attributedSince(head, now)) {
+      addTo(householdMap(attributed, r.householdId), r.projectId === null || r.villageId === null ? '' : cellKey(r.projectId, r.villageId), r.fen);
     }
-    for (const r of queries.salesSince(head, now)) {
-      const key = `${r.projectId}:${r.villageId}`;
-      const row = sales.get(key) ?? { projectId: r.projectId, villageId: r.villageId, fen: 0 };
-      row.fen += r.fen;
-      sales.set(key, row);
-    }
-    for (const r of queries.paidOutSince(head, now)) paidOut.set(r.householdId, (paidOut.get(r.householdId) ?? 0) + r.fen);
     head = now;
+    snapshot = build();
+    return snapshot;
   }
 
-  const inScope = (scope: Scope) => (r: { projectId: number; villageId: number }) =>
-    (scope.projectId === undefined || r.projectId === scope.projectId) && (scope.villageId === undefined || r.villageId === scope.villageId);
-
-  /** Households whose payouts count for a scope: a project's enrolled households, a village's households, or all. */
-  function householdsOf(scope: Scope): Set<number> | null {
-    if (scope.projectId !== undefined) return new Set(queries.householdsOfProject(scope.projectId));
-    if (scope.villageId !== undefined) return new Set(queries.householdsOfVillage(scope.villageId));
-    return null;
+  function build(): Snapshot {
+    const cells = new Map<string, CellFigures>();
+    const cellOf = (key: string) => {
+      let cell = cells.get(key);
+      if (!cell) {
+        const [projectId, villageId] = key.split(':').map(Number) as [number, number];
+        cell = { projectId, villageId, salesFen: 0, creditedFen: 0, paidOutFen: 0, households: new Set() };
+        cells.set(key, cell);
+      }
+      return cell;
+    };
+    for (const [key, fen] of sales) cellOf(key).salesFen += fen;
+    const clawbacks: Snapshot['clawbacks'] = [];
+    for (const householdId of new Set([...credited.keys(), ...attributed.keys()])) {
+      const own = credited.get(householdId) ?? new Map<string, number>();
+      const paid = attributed.get(householdId) ?? new Map<string, number>();
+      const buckets: BucketTotals[] = [...new Set([...own.keys(), ...paid.keys()])]
+        .filter((key) => key !== '')
+        .map((key) => {
+          const [projectId, villageId] = key.split(':').map(Number) as [number, number];
+          return { projectId, villageId, creditedFen: own.get(key) ?? 0, attributedFen: paid.get(key) ?? 0 };
+        });
+      const settled = settle(buckets, paid.get('') ?? 0);
+      if (settled.clawbackFen > 0) clawbacks.push({ householdId, clawbackFen: settled.clawbackFen });
+      for (const b of settled.buckets) {
+        const cell = cellOf(cellKey(b.projectId, b.villageId));
+        cell.creditedFen += b.creditedFen;
+        cell.paidOutFen += b.paidFen;
+        if (b.creditedFen > 0) cell.households.add(householdId);
+      }
+    }
+    const list = [...cells.values()];
+    // The disclosure depends only on which households are in which cells: decide it again only when that changes.
+    const disclosureCells: Cell[] = list
+      .filter((c) => c.households.size > 0)
+      .map((c) => ({ projectId: c.projectId, villageId: c.villageId, households: [...c.households].sort((a, b) => a - b) }));
+    const scopes = { projects: deps.projects().map((p) => p.id), villages: villages.villageNames().map((v) => v.id) };
+    const input = JSON.stringify([disclosureCells.map((c) => [c.projectId, c.villageId, c.households]), scopes]);
+    const disclosure = input === disclosureInput && snapshot ? snapshot.disclosure : decideDisclosure(disclosureCells, scopes);
+    disclosureInput = input;
+    clawbacks.sort((a, b) => b.clawbackFen - a.clawbackFen || a.householdId - b.householdId);
+    return { cells: list, disclosure, clawbacks };
   }
+
+  const keyOf = (scope: Scope): ScopeKey =>
+    scope.projectId !== undefined ? `project:${scope.projectId}` : scope.villageId !== undefined ? `village:${scope.villageId}` : 'platform';
+  const inScope = (scope: Scope) => (c: CellFigures) =>
+    (scope.projectId === undefined || c.projectId === scope.projectId) && (scope.villageId === undefined || c.villageId === scope.villageId);
 
   function figures(scope: Scope): PublicFigures {
-    refresh();
-    const match = inScope(scope);
-    let salesFen = 0;
-    for (const s of sales.values()) if (match(s)) salesFen += s.fen;
-    let creditedFen = 0;
-    const reached = new Set<number>();
-    for (const c of credited.values()) {
-      if (!match(c)) continue;
-      creditedFen += c.fen;
-      reached.add(c.householdId);
+    const { cells, disclosure } = refresh();
+    const households = disclosure.households.get(keyOf(scope)) ?? 0;
+    if (!disclosure.published.has(keyOf(scope))) return { households, money: null };
+    const money: MoneyFigures = { salesFen: 0, creditedFen: 0, paidOutFen: 0 };
+    for (const c of cells.filter(inScope(scope))) {
+      money.salesFen += c.salesFen;
+      money.creditedFen += c.creditedFen;
+      money.paidOutFen += c.paidOutFen;
     }
-    const members = householdsOf(scope);
-    let paidOutFen = 0;
-    for (const [householdId, fen] of paidOut) if (members === null || members.has(householdId)) paidOutFen += fen;
-    return { salesFen, creditedFen, paidOutFen, households: reached.size };
-  }
-
-  /** Per household, what a scope credited it (net, positive only), largest first. */
-  function creditedByHousehold(scope: Scope): { householdId: number; creditedFen: number }[] {
-    refresh();
-    const match = inScope(scope);
-    const per = new Map<number, number>();
-    for (const c of credited.values()) if (match(c)) per.set(c.householdId, (per.get(c.householdId) ?? 0) + c.fen);
-    return [...per]
-      .filter(([, fen]) => fen > 0)
-      .map(([householdId, creditedFen]) => ({ householdId, creditedFen }))
-      .sort((a, b) => b.creditedFen - a.creditedFen || a.householdId - b.householdId);
+    return { households, money };
   }
 
   function namedHouseholds(scope: Scope): NamedHouseholds | null {
-    const list = creditedByHousehold(scope);
-    if (list.length < MIN_NAMED_GROUP) return null;
-    const names = new Map(villages.publicHouseholds(list.map((c) => c.householdId)).map((h) => [h.id, h.displayName]));
-    const named = list.flatMap((c) => {
-      const name = names.get(c.householdId);
-      return name ? [{ name, creditedFen: c.creditedFen }] : [];
-    });
-    return { named, unnamed: list.length - named.length };
+    const { cells } = refresh();
+    const ids = [...new Set(cells.filter(inScope(scope)).flatMap((c) => [...c.households]))].sort((a, b) => a - b);
+    if (ids.length < MIN_NAMED_GROUP) return null;
+    const named = villages
+      .publicHouseholds(ids)
+      .flatMap((h) => (h.displayName ? [h.displayName] : []))
+      .sort((a, b) => a.localeCompare(b, 'zh-CN'));
+    return { named, unnamed: ids.length - named.length };
   }
 
   return {
     shopFigures: () => figures({}),
     projectFigures: (projectId: number) => figures({ projectId }),
     villageFigures: (villageId: number) => figures({ villageId }),
-    creditedByHousehold,
+
+    /**
+     * Households paid more than they were credited (a refund after a payout): what each owes back,
+     * netted from its next earnings. Not public: for the coordinators' reconciliation.
+     */
+    clawbacks: () => refresh().clawbacks,
 
     /** Everything /impact shows. */
     impactPage() {

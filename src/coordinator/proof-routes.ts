@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
+import { presentMoney } from '../catalog/public-figures.js';
 import { AppError } from '../errors.js';
 import { errorText, hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
@@ -13,6 +14,7 @@ import type { ReceiptService } from '../orders/receipt-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { assertVillage } from '../villages/access.js';
+import type { VillagesService } from '../villages/villages-service.js';
 import type { ImpactService, NamedHouseholds, PublicFigures } from './impact-service.js';
 import { parseForm, typedValues } from '../forms.js';
 import { noteForm, packingSlipQuery, periodParams, receiptParams, reconciliationQuery, transactionParams } from './proof-schemas.js';
@@ -25,6 +27,8 @@ export interface ProofRoutesDeps {
   receipts: ReceiptService;
   orders: OrdersService;
   villageNames: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
+  /** Households by id, as the acting coordinator may see them (private fields: coordinators only). */
+  villages: Pick<VillagesService, 'household'>;
   projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
   /** Absolute base of the shop (config.publicUrl), for the receipt's QR code. */
   publicUrl: string;
@@ -162,6 +166,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const user = allProjectsCoordinator(request);
     const { t } = request;
     const report = reconciliation.report(period);
+    const villageName = new Map(deps.villageNames().map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
     reply.header('cache-control', 'no-store');
     return reply.code(state.status ?? 200).view('coordinator/reconciliation', {
       title: t('recon.title', { period }),
@@ -173,6 +178,10 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       summary: t('recon.summary', { payments: report.payments, refunds: report.refunds }),
       ...presentReport(request, report, state.note ?? null),
       csvUrl: `/coordinator/reconciliation.csv?period=${period}`,
+      clawbacks: impact.clawbacks().map((c) => {
+        const h = deps.villages.household(user, c.householdId);
+        return { id: h.id, name: h.realName, village: villageName.get(h.villageId) ?? '', amount: formatFen(c.clawbackFen) };
+      }),
       closedPeriods: reconciliation.closedPeriods().map((l) => ({
         url: `/coordinator/reconciliation?period=${l.period}`,
         text: t('recon.closedRow', { period: l.period, name: l.lockedBy ?? '', time: formatDateTime(l.lockedAt) }),
@@ -307,16 +316,12 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
   // ---------- Public proof ----------
 
   const presentFigures = (f: PublicFigures, t: Translator) => ({
-    sales: formatFen(f.salesFen),
-    credited: formatFen(f.creditedFen),
-    paidOut: formatFen(f.paidOutFen),
+    money: presentMoney(f.money),
     households: t('impact.householdsCount', { count: f.households }),
     householdCount: f.households,
   });
   const presentNamed = (h: NamedHouseholds | null, t: Translator) =>
-    h === null
-      ? null
-      : { named: h.named.map((n) => t('impact.namedItem', { name: n.name, amount: formatFen(n.creditedFen) })), unnamed: h.unnamed ? t('impact.unnamed', { count: h.unnamed }) : null };
+    h === null ? null : { named: h.named, unnamed: h.unnamed ? t('impact.unnamed', { count: h.unnamed }) : null };
 
   app.get('/impact', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
@@ -327,7 +332,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
         url: `/${kind}/${s.subject.slug}`,
         figures: presentFigures(s.figures, t),
         households: presentNamed(s.households, t),
-        credited: s.figures.creditedFen > 0,
+        credited: s.figures.households > 0,
       }));
     return reply.view('proof/impact', {
       title: t('impact.title'),

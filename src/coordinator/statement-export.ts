@@ -20,6 +20,8 @@ export interface PresentedStatement {
   payouts: string;
   other: string | null;
   closing: string;
+  /** What the household owes back at the end of the period, when it does. */
+  clawback: string | null;
   openingFen: number;
   closingFen: number;
   /** When the lines are one page of the period's: where the page stands and its links. */
@@ -91,6 +93,8 @@ export function presentStatement(
     payouts: formatFen(statement.payoutsFen),
     other: statement.otherFen !== 0 ? formatFen(statement.otherFen) : null,
     closing: formatFen(statement.closingFen),
+    // A closing balance below zero: the household was paid ahead of a refund (ledger/attribution.ts).
+    clawback: statement.closingFen < 0 ? formatFen(-statement.closingFen) : null,
     openingFen: statement.openingFen,
     closingFen: statement.closingFen,
     page: p
@@ -134,7 +138,8 @@ function csvText(value: string): string {
 
 /**
  * The statement as CSV: UTF-8 with a byte-order mark (so Excel reads the Chinese), CRLF lines,
- * amounts in yuan with two decimals. The first row is the opening balance, the last the closing.
+ * amounts in yuan with two decimals. The first row is the opening balance, the last the closing
+ * (before it, what the household owes back, when it does).
  */
 export function statementCsv(s: PresentedStatement, t: Translator): string {
   const header = ['statement.col.date', 'statement.col.type', 'statement.col.order', 'statement.col.product', 'statement.col.description', 'statement.col.amount', 'statement.col.balance'] as const;
@@ -144,6 +149,7 @@ export function statementCsv(s: PresentedStatement, t: Translator): string {
   for (const r of s.rows) {
     row({ text: [r.date, r.typeLabel, r.orderNumber, r.product, r.description], amount: fenToYuanInput(r.amountFen), balance: fenToYuanInput(r.balanceFen) });
   }
+  if (s.clawback) row({ text: [s.to, t('statement.clawback'), '', '', t('statement.clawbackHint', { amount: s.clawback })], amount: '', balance: '' });
   row({ text: [s.to, t('statement.type.closing'), '', '', ''], amount: '', balance: fenToYuanInput(s.closingFen) });
   return `\uFEFF${rows.join('\r\n')}\r\n`;
 }
@@ -213,6 +219,7 @@ export async function statementPdf(s: PresentedStatement, t: Translator, font: {
     [t('statement.payouts'), s.payouts],
     ...(s.other ? ([[t('statement.other'), s.other]] as [string, string][]) : []),
     [t('statement.closing'), s.closing],
+    ...(s.clawback ? ([[t('statement.clawback'), s.clawback]] as [string, string][]) : []),
   ];
   for (const [label, value] of summary) {
     const y = doc.y;
@@ -220,6 +227,7 @@ export async function statementPdf(s: PresentedStatement, t: Translator, font: {
     doc.text(value, left + 200, y, { width: 120, align: 'right' });
   }
   doc.fontSize(8).fillColor('#444').text(t('statement.formula'), left, doc.y + 4, { width });
+  if (s.clawback) doc.text(t('statement.clawbackHint', { amount: s.clawback }), left, doc.y + 2, { width });
   doc.fillColor('#000').moveDown(0.8);
 
   // Lines.

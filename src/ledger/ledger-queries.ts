@@ -23,6 +23,9 @@ export interface EntryRow {
   accountCode: string;
   amountFen: number;
   orderLineId: number | null;
+  /** Set on a household posting without an order line (a payout's part). */
+  projectId: number | null;
+  villageId: number | null;
 }
 
 const TX_COLUMNS = `id, idempotency_key AS idempotencyKey, kind, order_id AS orderId, payout_id AS payoutId, split_rule_id AS splitRuleId,
@@ -50,13 +53,21 @@ export function createLedgerQueries(db: Database_) {
         ).run(t.idempotencyKey, t.kind, t.orderId, t.payoutId, t.splitRuleId, t.memo, t.period, t.postedAt, t.createdByUserId, t.prevHash, t.hash).lastInsertRowid,
       );
     },
-    insertEntry: (transactionId: number, accountId: number, amountFen: number, orderLineId: number | null) =>
-      q(`INSERT INTO ledger_entries (transaction_id, account_id, amount_fen, order_line_id) VALUES (?,?,?,?)`).run(transactionId, accountId, amountFen, orderLineId),
+    insertEntry: (transactionId: number, e: Pick<EntryRow, 'accountId' | 'amountFen' | 'orderLineId' | 'projectId' | 'villageId'>) =>
+      q(`INSERT INTO ledger_entries (transaction_id, account_id, amount_fen, order_line_id, project_id, village_id) VALUES (?,?,?,?,?,?)`).run(
+        transactionId,
+        e.accountId,
+        e.amountFen,
+        e.orderLineId,
+        e.projectId,
+        e.villageId,
+      ),
     isPeriodLocked: (period: string) => q(`SELECT 1 FROM period_locks WHERE period = ?`).get(period) !== undefined,
 
     entriesOf: (transactionId: number) =>
       q(
-        `SELECT e.transaction_id AS transactionId, e.account_id AS accountId, a.code AS accountCode, e.amount_fen AS amountFen, e.order_line_id AS orderLineId
+        `SELECT e.transaction_id AS transactionId, e.account_id AS accountId, a.code AS accountCode, e.amount_fen AS amountFen, e.order_line_id AS orderLineId,
+                e.project_id AS projectId, e.village_id AS villageId
          FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
       ).all(transactionId) as EntryRow[],
     transactionsOfOrder: (orderId: number) => q(`SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as TransactionRow[],
@@ -69,7 +80,8 @@ export function createLedgerQueries(db: Database_) {
     },
     allEntriesByTransaction: () =>
       q(
-        `SELECT e.transaction_id AS transactionId, e.account_id AS accountId, a.code AS accountCode, e.amount_fen AS amountFen, e.order_line_id AS orderLineId
+        `SELECT e.transaction_id AS transactionId, e.account_id AS accountId, a.code AS accountCode, e.amount_fen AS amountFen, e.order_line_id AS orderLineId,
+                e.project_id AS projectId, e.village_id AS villageId
          FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id ORDER BY e.transaction_id, e.id`,
       ).iterate() as Iterable<EntryRow>,
     unbalancedTransactions: () =>

@@ -1,5 +1,6 @@
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
+import { settle, type BucketTotals, type SettledHousehold } from './attribution.js';
 
 /** Money figures of one household, all derived from ledger entries (fen, positive numbers). */
 export interface HouseholdBalance {
@@ -82,8 +83,38 @@ export function createLedgerReports(db: Database_) {
       .get(householdId) as number;
   }
 
+  /**
+   * A household's money per project and village (see attribution.ts): net credits from order lines
+   * and the payouts attributed to each, and the payouts posted before attribution existed.
+   */
+  function householdBuckets(householdId: number): { buckets: BucketTotals[]; unattributedFen: number } {
+    const rows = q(
+      `SELECT coalesce(e.project_id, ol.project_id) AS projectId, coalesce(e.village_id, ol.village_id) AS villageId,
+              coalesce(-sum(CASE WHEN e.order_line_id IS NOT NULL THEN e.amount_fen END), 0) AS creditedFen,
+              coalesce(sum(CASE WHEN e.order_line_id IS NULL THEN e.amount_fen END), 0) AS attributedFen
+       FROM ledger_accounts a
+       JOIN ledger_entries e ON e.account_id = a.id
+       LEFT JOIN order_lines ol ON ol.id = e.order_line_id
+       WHERE a.household_id = ?
+       GROUP BY 1, 2`,
+    ).all(householdId) as { projectId: number | null; villageId: number | null; creditedFen: number; attributedFen: number }[];
+    const buckets: BucketTotals[] = [];
+    let unattributedFen = 0;
+    for (const r of rows) {
+      if (r.projectId === null || r.villageId === null) unattributedFen += r.attributedFen;
+      else buckets.push({ projectId: r.projectId, villageId: r.villageId, creditedFen: r.creditedFen, attributedFen: r.attributedFen });
+    }
+    return { buckets, unattributedFen };
+  }
+
   return {
     heldForRefundsFen,
+
+    /** A household's money per project and village, settled as public figures count it (attribution.ts). */
+    householdSettlement(householdId: number): SettledHousehold {
+      const { buckets, unattributedFen } = householdBuckets(householdId);
+      return settle(buckets, unattributedFen);
+    },
 
     householdBalance(householdId: number, before?: number): HouseholdBalance {
       const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as HouseholdBalance | undefined;
@@ -154,48 +185,6 @@ export function createLedgerReports(db: Database_) {
         .pluck()
         .get(householdId, from, to, start.transactionId, start.entryId) as number;
       return { start, sumBeforeFen };
-    },
-
-    /**
-     * Public figures for a scope (all, one project, one village): sales (paid order lines net of
-     * refunds), amounts credited to households, paid out to households, households reached.
-     */
-    publicFigures(scope: { projectId?: number; villageId?: number }) {
-      const lineFilter = scope.projectId !== undefined ? 'ol.project_id = @projectId' : scope.villageId !== undefined ? 'ol.village_id = @villageId' : '1 = 1';
-      const params = { projectId: scope.projectId ?? null, villageId: scope.villageId ?? null };
-      const credited = q(
-        `SELECT coalesce(-sum(e.amount_fen), 0) AS creditedFen, count(DISTINCT a.household_id) AS households
-         FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
-         JOIN order_lines ol ON ol.id = e.order_line_id
-         WHERE ${lineFilter}`,
-      ).get(params) as { creditedFen: number; households: number };
-      const sales = q(
-        `SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) AS salesFen FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-         WHERE o.paid_at IS NOT NULL AND ${lineFilter}`,
-      ).get(params) as { salesFen: number };
-      // Households in scope; their payouts count when the household belongs to the scope.
-      const householdFilter =
-        scope.projectId !== undefined
-          ? 'a.household_id IN (SELECT household_id FROM project_households WHERE project_id = @projectId)'
-          : scope.villageId !== undefined
-            ? 'a.household_id IN (SELECT id FROM households WHERE village_id = @villageId)'
-            : 'a.household_id IS NOT NULL';
-      const paid = q(
-        `SELECT coalesce(sum(e.amount_fen), 0) AS paidOutFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-         JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.kind IN ('payout', 'payout_reversal') AND ${householdFilter}`,
-      ).get(params) as { paidOutFen: number };
-      return { salesFen: sales.salesFen, creditedFen: credited.creditedFen, paidOutFen: paid.paidOutFen, households: credited.households };
-    },
-
-    /** Per household credited within a scope, for public lists (names filtered by the caller). */
-    creditedByHousehold(scope: { projectId?: number; villageId?: number }) {
-      const lineFilter = scope.projectId !== undefined ? 'ol.project_id = @projectId' : scope.villageId !== undefined ? 'ol.village_id = @villageId' : '1 = 1';
-      return q(
-        `SELECT a.household_id AS householdId, -sum(e.amount_fen) AS creditedFen
-         FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
-         JOIN order_lines ol ON ol.id = e.order_line_id
-         WHERE ${lineFilter} GROUP BY a.household_id HAVING -sum(e.amount_fen) > 0 ORDER BY creditedFen DESC`,
-      ).all({ projectId: scope.projectId ?? null, villageId: scope.villageId ?? null }) as { householdId: number; creditedFen: number }[];
     },
   };
 }

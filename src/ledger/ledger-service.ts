@@ -39,6 +39,14 @@ export interface PostingEntry {
   /** Signed fen: positive debit, negative credit. */
   amountFen: number;
   orderLineId?: number | null;
+  /** A household posting without an order line: the project and village it belongs to (see attribution.ts). */
+  attribution?: Attribution | null;
+}
+
+/** The project and village a part of a household's money belongs to. */
+export interface Attribution {
+  projectId: number;
+  villageId: number;
 }
 
 export interface Posting {
@@ -56,7 +64,7 @@ export interface Posting {
 /** The canonical text a transaction's hash covers: its own content and the previous hash. */
 export function transactionDigest(
   t: Pick<TransactionRow, 'idempotencyKey' | 'kind' | 'orderId' | 'payoutId' | 'splitRuleId' | 'memo' | 'period' | 'postedAt' | 'prevHash'>,
-  entries: readonly Pick<EntryRow, 'accountCode' | 'amountFen' | 'orderLineId'>[],
+  entries: readonly (Pick<EntryRow, 'accountCode' | 'amountFen' | 'orderLineId'> & Partial<Pick<EntryRow, 'projectId' | 'villageId'>>)[],
 ): string {
   const canonical = JSON.stringify([
     t.prevHash,
@@ -68,7 +76,8 @@ export function transactionDigest(
     t.memo,
     t.period,
     t.postedAt,
-    entries.map((e) => [e.accountCode, e.amountFen, e.orderLineId]),
+    // An attribution is covered when there is one; entries without keep the digest they always had.
+    entries.map((e) => (e.projectId == null ? [e.accountCode, e.amountFen, e.orderLineId] : [e.accountCode, e.amountFen, e.orderLineId, e.projectId, e.villageId])),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -121,7 +130,17 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
 
       const postedAt = deps.clock();
       const prev = queries.lastTransaction();
-      const resolved = entries.map((e) => ({ accountId: accountId(e.account), accountCode: accountCode(e.account), amountFen: e.amountFen, orderLineId: e.orderLineId ?? null }));
+      if (entries.some((e) => e.attribution && (e.account.kind !== 'household_payable' || e.orderLineId != null))) {
+        throw new Error('only a household posting without an order line carries an attribution');
+      }
+      const resolved = entries.map((e) => ({
+        accountId: accountId(e.account),
+        accountCode: accountCode(e.account),
+        amountFen: e.amountFen,
+        orderLineId: e.orderLineId ?? null,
+        projectId: e.attribution?.projectId ?? null,
+        villageId: e.attribution?.villageId ?? null,
+      }));
       const row: Omit<TransactionRow, 'id'> = {
         idempotencyKey: posting.idempotencyKey,
         kind: posting.kind,
@@ -137,7 +156,7 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
       };
       row.hash = transactionDigest(row, resolved);
       const id = queries.insertTransaction(row);
-      for (const e of resolved) queries.insertEntry(id, e.accountId, e.amountFen, e.orderLineId);
+      for (const e of resolved) queries.insertEntry(id, e);
       return { transaction: { ...row, id }, created: true };
     },
 

@@ -5,6 +5,8 @@ import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { EncodedImage } from '../media/media-service.js';
 import { formatFen } from '../money.js';
+import { projectScopeOf } from '../projects/project-management.js';
+import { attributePayout, owedWithin } from './attribution.js';
 import type { LedgerReports } from './ledger-reports.js';
 import type { LedgerService } from './ledger-service.js';
 import { createPayoutsQueries, type PayoutMethod, type PayoutRow } from './payouts-queries.js';
@@ -78,6 +80,15 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
             fields: { amount: 'payout_held_for_refunds' },
           });
         }
+        // A coordinator pays out only what the household earned in their own projects.
+        const scope = projectScopeOf(actor);
+        const mayPay = (b: { projectId: number }) => scope === 'all' || scope.includes(b.projectId);
+        const settled = reports.householdSettlement(input.householdId);
+        const inScopeFen = owedWithin(settled, mayPay);
+        if (input.amountFen > inScopeFen) {
+          throw new AppError('validation', 'payout_exceeds_project_owed', undefined, { params: { owed: formatFen(inScopeFen) }, fields: { amount: 'payout_exceeds_project_owed' } });
+        }
+        const parts = attributePayout(settled, input.amountFen, mayPay);
         const now = clock();
         const evidenceMediaId = evidence ? deps.saveEvidence(evidence) : null;
         const id = queries.insert({ ...input, evidenceMediaId, reversesPayoutId: null, note: null, createdByUserId: actor.id, createdAt: now });
@@ -88,7 +99,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           memo: `payout ${input.method} ${input.reference}`.trim(),
           createdByUserId: actor.id,
           entries: [
-            { account: { kind: 'household_payable', householdId: input.householdId }, amountFen: input.amountFen },
+            ...parts.map((p) => ({ account: { kind: 'household_payable' as const, householdId: input.householdId }, amountFen: p.amountFen, attribution: p.attribution })),
             { account: { kind: 'cash' }, amountFen: -input.amountFen },
           ],
         });
@@ -98,7 +109,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           entityType: 'payout',
           entityId: id,
           before: { owedFen, heldFen },
-          after: { householdId: input.householdId, amountFen: input.amountFen, method: input.method, reference: input.reference, paidOn: input.paidOn, evidenceMediaId },
+          after: { householdId: input.householdId, amountFen: input.amountFen, method: input.method, reference: input.reference, paidOn: input.paidOn, evidenceMediaId, projects: parts },
           address,
         });
         return queries.byId(id)!;
@@ -125,6 +136,9 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           createdByUserId: actor.id,
           createdAt: now,
         });
+        // The reversal takes back exactly the parts the payout was attributed to.
+        const posted = ledger.transactionByKey(`payout:${original.id}`);
+        const parts = posted ? ledger.entriesOf(posted.id).filter((e) => e.accountCode.startsWith('household:')) : [];
         ledger.post({
           idempotencyKey: `payout-reversal:${original.id}`,
           kind: 'payout_reversal',
@@ -132,7 +146,13 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           memo: `reverses payout ${original.id}: ${note}`,
           createdByUserId: actor.id,
           entries: [
-            { account: { kind: 'household_payable', householdId: original.householdId }, amountFen: -original.amountFen },
+            ...(parts.length
+              ? parts.map((e) => ({
+                  account: { kind: 'household_payable' as const, householdId: original.householdId },
+                  amountFen: -e.amountFen,
+                  attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null,
+                }))
+              : [{ account: { kind: 'household_payable' as const, householdId: original.householdId }, amountFen: -original.amountFen }]),
             { account: { kind: 'cash' }, amountFen: original.amountFen },
           ],
         });

@@ -4,7 +4,7 @@ import type { EntryRow } from '../ledger/ledger-queries.js';
 import { formatFen } from '../money.js';
 import type { OrderLineRow } from './orders-queries.js';
 
-/** Households in a group smaller than this are shown only as a total, never by name. */
+/** No group of fewer households than this is named, nor has its money figures published (coordinator/disclosure.ts). */
 export const MIN_NAMED_GROUP = 3;
 
 export interface BenefitInput {

@@ -91,6 +91,18 @@ export function createVillagesQueries(db: Database_) {
       ).run(h.villageId, h.realName, h.displayName, h.publicStoryZh, h.publicStoryEn, h.consentPublic ? 1 : 0, h.phone, h.idCardLast4, h.povertyRegNo, h.members, now, id);
     },
 
+    /**
+     * The consented stories of a producer's households: display name and story, only where the
+     * household agreed to be shown and told one (no private field leaves this query).
+     */
+    publicStoriesOfProducer: (producerId: number) =>
+      q(
+        `SELECT h.display_name AS displayName, h.public_story_zh AS storyZh, h.public_story_en AS storyEn
+         FROM producer_members m JOIN households h ON h.id = m.household_id
+         WHERE m.producer_id = ? AND h.consent_public = 1 AND h.display_name IS NOT NULL AND trim(coalesce(h.public_story_zh, '')) <> ''
+         ORDER BY h.id`,
+      ).all(producerId) as { displayName: string; storyZh: string; storyEn: string | null }[],
+
     /** Consented public names of households (no private field leaves this query). */
     publicHouseholds: (ids: readonly number[]) =>
       q(

@@ -46,6 +46,7 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
   return {
     /** Public view of households: village and the consented display name only. */
     publicHouseholds: (ids: readonly number[]) => queries.publicHouseholds(ids),
+    publicStoriesOfProducer: (producerId: number) => queries.publicStoriesOfProducer(producerId),
     villageNames: () => queries.villagesByIds('all'),
 
     villagesOf: (actor: CurrentUser) => queries.villagesByIds(villageScopeOf(actor)),

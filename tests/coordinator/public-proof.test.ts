@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLedgerReports } from '../../src/ledger/ledger-reports.js';
 import { formatFen } from '../../src/money.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
@@ -26,15 +25,30 @@ const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql)
 const all = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).all(...params) as T[];
 const idOf = (table: string, slug: string) => get<{ id: number }>(`SELECT id FROM ${table} WHERE slug = ?`, slug).id;
 
-/** What the ledger says about a scope, summed straight from the entries (fen). */
+/**
+ * What the ledger says about a scope, summed straight from the entries (fen): sales and credits by
+ * their order lines' project and village, payouts by the project and village each part was
+ * attributed to, households reached with money credited (net) in the scope.
+ */
 function ledgerFigures(scope: { projectId?: number; villageId?: number }) {
-  const filter = scope.projectId !== undefined ? `ol.project_id = ${scope.projectId}` : scope.villageId !== undefined ? `ol.village_id = ${scope.villageId}` : '1 = 1';
-  const credited = get<{ fen: number; households: number }>(
-    `SELECT coalesce(-sum(e.amount_fen), 0) AS fen, count(DISTINCT a.household_id) AS households FROM ledger_entries e
-     JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN order_lines ol ON ol.id = e.order_line_id WHERE ${filter}`,
+  const filter = (project: string, village: string) =>
+    scope.projectId !== undefined ? `${project} = ${scope.projectId}` : scope.villageId !== undefined ? `${village} = ${scope.villageId}` : '1 = 1';
+  const lineFilter = filter('ol.project_id', 'ol.village_id');
+  const credited = get<{ fen: number }>(
+    `SELECT coalesce(-sum(e.amount_fen), 0) AS fen FROM ledger_entries e
+     JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN order_lines ol ON ol.id = e.order_line_id WHERE ${lineFilter}`,
   );
-  const sales = get<{ fen: number }>(`SELECT coalesce(-sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN order_lines ol ON ol.id = e.order_line_id WHERE ${filter}`);
-  return { sales: sales.fen, credited: credited.fen, households: credited.households };
+  const households = get<{ n: number }>(
+    `SELECT count(DISTINCT householdId) AS n FROM (SELECT a.household_id AS householdId FROM ledger_entries e
+       JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN order_lines ol ON ol.id = e.order_line_id
+       WHERE ${lineFilter} GROUP BY a.household_id, ol.project_id, ol.village_id HAVING -sum(e.amount_fen) > 0)`,
+  );
+  const sales = get<{ fen: number }>(`SELECT coalesce(-sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN order_lines ol ON ol.id = e.order_line_id WHERE ${lineFilter}`);
+  const paidOut = get<{ fen: number }>(
+    `SELECT coalesce(sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
+     WHERE e.order_line_id IS NULL AND ${filter('e.project_id', 'e.village_id')}`,
+  );
+  return { sales: sales.fen, credited: credited.fen, paidOut: paidOut.fen, households: households.n };
 }
 
 /** The figures a page shows, by their data-figure names. */
@@ -80,7 +94,7 @@ const receiptCodeOf = (orderId: number) => get<{ code: string }>(`SELECT receipt
 const BUYER = { name: '林晓', phone: '13800138000', address: '深南大道 1 号' };
 
 describe('the impact page', () => {
-  it('shows ledger figures per project and village that move with a paid order and a payout', async () => {
+  it('shows ledger figures per project and village that move with a paid order and a payout, naming consenting households without amounts', async () => {
     const xiaoji = idOf('projects', 'xiaoji-kuaipao');
     const shibantan = idOf('villages', 'shibantan');
     const before = await anonymous(ctx.app).get('/impact');
@@ -98,14 +112,9 @@ describe('the impact page', () => {
       expect(ledger.households).toBe(4);
       const section = impactSection(after, url);
       expect(shownFigures(section)).toEqual({ sales: formatFen(ledger.sales), credited: formatFen(ledger.credited), 'paid-out': '¥10.00', households: '4' });
-      // Four households: the three who agreed are named with what they were credited; the fourth is counted, not named.
-      for (const name of ['周大哥', '陈阿婆', '杨大叔']) {
-        const credited = get<{ fen: number }>(
-          `SELECT -sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id JOIN households h ON h.id = a.household_id
-           WHERE h.display_name = ? AND e.order_line_id IS NOT NULL`, name,
-        ).fen;
-        expect(section).toContain(`<li>${name}：${formatFen(credited)}</li>`);
-      }
+      // Four households: the three who agreed are named, never with an amount (a named amount
+      // subtracted from the total would give away the fourth); the fourth is counted, not named.
+      expect(section).toContain('<ul data-named class="named-households"><li>陈阿婆</li><li>杨大叔</li><li>周大哥</li></ul>');
       expect(section).toContain('另有 1 户未公开称呼。');
     }
     // The shop's headline is the ledger's too.
@@ -114,18 +123,48 @@ describe('the impact page', () => {
     expectNoPrivateData('/impact', after);
   });
 
-  it('shows a group of fewer than three households as a total only, without names or amounts per household', async () => {
-    await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+  it('never shows what a household earned, even one that agreed to be named, so no remainder can be worked out by subtraction', async () => {
+    // 煤窑沟村's cooperative: 王阿姨 and 张大姐 agreed to be named, 赵建民 did not.
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-eggs', quantity: 3 }]);
     const html = (await anonymous(ctx.app).get('/impact')).body;
-    const project = impactSection(html, '/projects/meiyaogou-chanye');
-    const ledger = ledgerFigures({ projectId: idOf('projects', 'meiyaogou-chanye') });
-    expect(ledger.households).toBe(1);
-    expect(shownFigures(project).credited).toBe(formatFen(ledger.credited));
-    expect(project).toContain('受益农户少于 3 户，只公布合计。');
-    expect(impactSection(html, '/villages/meiyaogou')).toContain('受益农户少于 3 户，只公布合计。');
+    const village = impactSection(html, '/villages/meiyaogou');
+    expect(shownFigures(village)).toMatchObject({ credited: formatFen(ledgerFigures({ villageId: idOf('villages', 'meiyaogou') }).credited), households: '3' });
+    expect(village).toContain('<li>王阿姨</li><li>张大姐</li>');
+    expect(village).toContain('另有 1 户未公开称呼。');
+    const perHousehold = all<{ fen: number }>(
+      `SELECT -sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' GROUP BY a.household_id`,
+    );
+    expect(perHousehold).toHaveLength(3);
+    for (const { fen } of perHousehold) expect(html).not.toContain(formatFen(fen));
+  });
+
+  it('withholds the money figures of a group of fewer than three households, and of any total that would give it away by subtraction', async () => {
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    let html = (await anonymous(ctx.app).get('/impact')).body;
+    expect(ledgerFigures({ projectId: idOf('projects', 'meiyaogou-chanye') }).households).toBe(1);
+    // One household so far: no money figure anywhere, the platform's included.
+    for (const section of [impactSection(html, '/projects/meiyaogou-chanye'), impactSection(html, '/villages/meiyaogou'), html.slice(0, html.indexOf('<h2 id="impact-projects">'))]) {
+      expect(shownFigures(section)).toEqual({ withheld: '为保护农户隐私，这里的金额不单独公布，只计入更大的合计。', households: '1' });
+    }
+    expect(impactSection(html, '/projects/meiyaogou-chanye')).toContain('受益农户少于 3 户，不列出称呼。');
     // 王阿姨 agreed to be named, but alone she would be singled out.
     expect(html).not.toContain('王阿姨');
     expect(html).not.toContain('data-named');
+
+    // Four more households in 石板滩村: the platform is shown, but then 小鸡快跑 and 石板滩村 are not,
+    // for the platform less either of them would be 王阿姨's honey money.
+    await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 2 }]);
+    html = (await anonymous(ctx.app).get('/impact')).body;
+    const shop = ledgerFigures({});
+    expect(shownFigures(html.slice(0, html.indexOf('<h2 id="impact-projects">')))).toEqual({ sales: formatFen(shop.sales), credited: formatFen(shop.credited), 'paid-out': '¥0.00', households: '5' });
+    for (const url of ['/projects/xiaoji-kuaipao', '/villages/shibantan', '/projects/meiyaogou-chanye', '/villages/meiyaogou']) {
+      expect(shownFigures(impactSection(html, url)).withheld, url).toBeDefined();
+    }
+    for (const url of ['/villages/shibantan', '/projects/xiaoji-kuaipao', '/villages/meiyaogou']) {
+      const page = (await anonymous(ctx.app).get(url)).body;
+      expect(shownFigures(page).withheld, url).toBeDefined();
+      expect(shownFigures(page).credited, url).toBeUndefined();
+    }
   });
 
   it('is in the public header', async () => {
@@ -135,19 +174,46 @@ describe('the impact page', () => {
 });
 
 describe('the figures', () => {
-  it('are those of ledger-reports.publicFigures for the shop, every project and every village, through sales, refunds and payouts', async () => {
-    const reports = createLedgerReports(ctx.db);
-    const projects = all<{ id: number }>(`SELECT id FROM projects`).map((p) => p.id);
-    const villages = all<{ id: number }>(`SELECT id FROM villages`).map((v) => v.id);
+  it('attribute a payout to the project that credited the household, not to every project it is enrolled in, so projects add up to the platform', async () => {
+    // 刘大姐 is enrolled in 巧手绣娘 and 扶贫先扶志, and earns only through 巧手绣娘's insoles (a cooperative of three).
+    await placePaidOrder(ctx, [{ slug: 'embroidered-insoles', quantity: 10 }]);
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    await payout(coordinator, '刘春梅', '3');
+    const html = (await anonymous(ctx.app).get('/impact')).body;
+    expect(shownFigures(impactSection(html, '/projects/qiaoshou-xiuniang'))['paid-out']).toBe('¥3.00');
+    expect(shownFigures(impactSection(html, '/projects/fupin-xianfuzhi'))).toEqual({ sales: '¥0.00', credited: '¥0.00', 'paid-out': '¥0.00', households: '0' });
+    expect(shownFigures(html.slice(0, html.indexOf('<h2 id="impact-projects">')))['paid-out']).toBe('¥3.00');
+    // The payout's posting says where the money came from.
+    const parts = all<{ project: string; fen: number }>(
+      `SELECT p.slug AS project, e.amount_fen AS fen FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+       JOIN projects p ON p.id = e.project_id WHERE t.kind = 'payout'`,
+    );
+    expect(parts).toEqual([{ project: 'qiaoshou-xiuniang', fen: 300 }]);
+  });
+
+  it('are the ledger’s wherever they are shown, through sales, refunds and payouts, and projects and villages each add up to the platform', async () => {
+    const projects = all<{ id: number; slug: string }>(`SELECT id, slug FROM projects`);
+    const villages = all<{ id: number; slug: string }>(`SELECT id, slug FROM villages`);
     const expectSame = async () => {
       const html = (await anonymous(ctx.app).get('/impact')).body;
       const shown = (url: string | null) => shownFigures(url === null ? html.slice(0, html.indexOf('<h2 id="impact-projects">')) : impactSection(html, url));
-      const expected = (f: { salesFen: number; creditedFen: number; paidOutFen: number; households: number }) => ({
-        sales: formatFen(f.salesFen), credited: formatFen(f.creditedFen), 'paid-out': formatFen(f.paidOutFen), households: String(f.households),
-      });
-      expect(shown(null)).toEqual(expected(reports.publicFigures({})));
-      for (const id of projects) expect(shown(`/projects/${get<{ slug: string }>(`SELECT slug FROM projects WHERE id = ?`, id).slug}`)).toEqual(expected(reports.publicFigures({ projectId: id })));
-      for (const id of villages) expect(shown(`/villages/${get<{ slug: string }>(`SELECT slug FROM villages WHERE id = ?`, id).slug}`)).toEqual(expected(reports.publicFigures({ villageId: id })));
+      const expectScope = (url: string | null, f: ReturnType<typeof ledgerFigures>) => {
+        const figures = shown(url);
+        expect(figures.households, url ?? 'platform').toBe(String(f.households));
+        if (figures.withheld === undefined) {
+          expect(figures, url ?? 'platform').toEqual({ sales: formatFen(f.sales), credited: formatFen(f.credited), 'paid-out': formatFen(f.paidOut), households: String(f.households) });
+        }
+        expect(f.paidOut, url ?? 'platform').toBeLessThanOrEqual(f.credited);
+      };
+      const shop = ledgerFigures({});
+      expectScope(null, shop);
+      const sum = (scopes: ReturnType<typeof ledgerFigures>[]) => scopes.reduce((a, f) => ({ sales: a.sales + f.sales, credited: a.credited + f.credited, paidOut: a.paidOut + f.paidOut }), { sales: 0, credited: 0, paidOut: 0 });
+      const perProject = projects.map((p) => ledgerFigures({ projectId: p.id }));
+      const perVillage = villages.map((v) => ledgerFigures({ villageId: v.id }));
+      projects.forEach((p, i) => expectScope(`/projects/${p.slug}`, perProject[i]!));
+      villages.forEach((v, i) => expectScope(`/villages/${v.slug}`, perVillage[i]!));
+      expect(sum(perProject)).toEqual({ sales: shop.sales, credited: shop.credited, paidOut: shop.paidOut });
+      expect(sum(perVillage)).toEqual({ sales: shop.sales, credited: shop.credited, paidOut: shop.paidOut });
     };
     await expectSame();
     const a = await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 2 }, { slug: 'meiyaogou-honey', quantity: 1 }]);
