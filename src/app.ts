@@ -6,6 +6,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { createBackupSchedule, type BackupSchedule, type BackupTimers, type RunBackup } from './backups/backup-schedule.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
@@ -47,6 +48,8 @@ import security from './plugins/security.js';
 import sessionPlugin from './plugins/session.js';
 import viewPlugin from './plugins/view.js';
 import pageCache from './plugins/page-cache.js';
+import metricsPlugin, { createMetrics } from './plugins/metrics.js';
+import requestLog, { requestIdFor } from './plugins/request-log.js';
 import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
 import { lotPanelFor, default as lotsRoutes } from './channels/lots-routes.js';
@@ -78,6 +81,8 @@ export interface AppDeps {
   logger?: boolean | Record<string, unknown>;
   /** The Stripe client when Stripe is configured; tests pass one pointed at a fake Stripe. */
   stripe?: Stripe;
+  /** The scheduled backups' timer and runner (BACKUP_DIR); tests pass a timer they advance by hand. */
+  backups?: { timers?: BackupTimers; run?: RunBackup };
 }
 
 export type App = FastifyInstance;
@@ -145,19 +150,37 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
-    // Per-request lines only at debug/trace; errors are logged by our error handler.
-    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    // An X-Request-Id from a proxy or client is kept when it looks like one; each log line of a request carries it as reqId.
+    genReqId: requestIdFor,
+    // Fastify's two lines per request are replaced by one (src/plugins/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   const stripe = config.stripe ? (deps.stripe ?? (await createStripeClient(config.stripe.secretKey))) : null;
   const services = buildServices(config, deps, stripe);
+  const backups: BackupSchedule | null = config.backups
+    ? createBackupSchedule({ sourcePath: config.databasePath, ...config.backups, clock: services.clock, ...deps.backups, log: app.log })
+    : null;
+  const metrics = config.metricsToken
+    ? createMetrics({
+        totals: () => {
+          const orders = services.orders.totals();
+          return { ordersPlaced: orders.placed, ordersPaid: orders.paid, ledgerPostings: services.ledger.transactionCount() };
+        },
+        groupCommit: () => deps.db.commitGrouped.stats,
+        backup: () => backups?.status() ?? null,
+      })
+    : null;
 
-  // Third-party plugins first.
+  // First: the request id on every response and one log line per request.
+  await app.register(requestLog);
+  if (metrics && config.metricsToken) await app.register(metricsPlugin, { metrics, token: config.metricsToken });
+  // Third-party plugins.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
-  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock });
+  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock, onLookup: metrics?.pageCacheLookup });
   await app.register(fastifyFormbody);
   // Uploads are read into memory one file at a time and re-encoded; nothing is written to disk.
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } });
@@ -206,7 +229,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(outletPageExtras, { orders: services.orders, outlets: services.outlets });
 
   // Routes, domain by domain.
-  await app.register(healthRoutes, { db: deps.db });
+  await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null });
   await app.register(mediaRoutes, { media: services.media });
   await app.register(catalogRoutes, { catalog: services.catalog, figures: services.impact });
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
@@ -263,7 +286,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
+  if (backups) app.addHook('onClose', () => backups.stop());
 
   await app.ready();
+  backups?.start();
   return app;
 }
