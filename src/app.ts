@@ -73,6 +73,10 @@ import outletsRoutes from './channels/outlets-routes.js';
 import { createOutletsService } from './channels/outlets-service.js';
 import { createPickupCodes } from './channels/pickup-code.js';
 import { normaliseEmail } from './accounts/accounts-service.js';
+import apiEtag from './api/api-etag.js';
+import publicApiRoutes, { apiDocsRoutes } from './api/api-routes.js';
+import { API_PREFIX } from './api/api-schemas.js';
+import { registerOpenApi } from './api/openapi.js';
 
 export interface AppDeps {
   db: Database_;
@@ -181,6 +185,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
   await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock, onLookup: metrics?.pageCacheLookup });
+  // The public API's ETags: after the page cache's (it may have set one), before compression.
+  await app.register(apiEtag);
+  // Before any route, so the OpenAPI document sees them all.
+  await registerOpenApi(app, { publicUrl: config.publicUrl });
   await app.register(fastifyFormbody);
   // Uploads are read into memory one file at a time and re-encoded; nothing is written to disk.
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } });
@@ -232,6 +240,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null });
   await app.register(mediaRoutes, { media: services.media });
   await app.register(catalogRoutes, { catalog: services.catalog, figures: services.impact });
+  await app.register(publicApiRoutes, {
+    prefix: API_PREFIX,
+    catalog: services.catalog,
+    figures: services.impact,
+    impact: services.impact,
+    receipts: services.receipts,
+    wishes: services.wishes,
+    villageNames: () => services.villages.villageNames(),
+    projects: () => services.catalog.projects(),
+  });
+  await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, catalog: services.catalog });
   await app.register(secretaryRoutes, {
