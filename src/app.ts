@@ -91,6 +91,13 @@ export interface AppDeps {
 
 export type App = FastifyInstance;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The scheduled backups (BACKUP_DIR), started by the server once it serves (src/server.ts); null when not configured. */
+    backups: BackupSchedule | null;
+  }
+}
+
 /** Builds every service once (the composition root). Nothing is wired on first request. */
 function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
   const clock = deps.clock ?? systemClock;
@@ -305,9 +312,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
+  app.decorate('backups', backups);
   if (backups) app.addHook('onClose', () => backups.stop());
 
   await app.ready();
-  backups?.start();
   return app;
 }

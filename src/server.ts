@@ -60,6 +60,12 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const ms = Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
   app.log.info(`Xiangyi 乡益 is serving ${config.publicUrl} (started in ${ms} ms)`);
+  // Scheduled backups start once the shop serves (and any demo data is in): the first is due at once
+  // when BACKUP_DIR has none, else one interval after the newest.
+  if (app.backups && config.backups) {
+    app.backups.start();
+    app.log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
+  }
 }
 
 main().catch((error: unknown) => {

@@ -51,6 +51,8 @@ const health = async () => (await ctx.app.inject({ method: 'GET', url: '/healthz
 async function start(env: Record<string, string> = {}, run?: RunBackup) {
   timers = new ManualTimers();
   ctx = await createTestApp({ env: { BACKUP_DIR: dir, BACKUP_EVERY: '6h', BACKUP_KEEP: '2', ...env }, backups: { timers, run } });
+  // As the server does once it listens.
+  ctx.app.backups!.start();
 }
 
 beforeEach(() => {
@@ -143,6 +145,14 @@ describe('scheduled backups', () => {
 
   it('reports no backups at all when BACKUP_DIR is not set', async () => {
     ctx = await createTestApp();
+    expect(ctx.app.backups).toBeNull();
     expect(await health()).not.toHaveProperty('backup');
+  });
+
+  it('takes none before the server starts them', async () => {
+    timers = new ManualTimers();
+    ctx = await createTestApp({ env: { BACKUP_DIR: dir, BACKUP_EVERY: '6h' }, backups: { timers } });
+    expect(timers.pending).toBeNull();
+    expect((await health()).backup).toMatchObject({ status: 'not_yet', nextAt: null });
   });
 });
