@@ -48,7 +48,6 @@ import security from './plugins/security.js';
 import sessionPlugin from './plugins/session.js';
 import viewPlugin from './plugins/view.js';
 import pageCache from './plugins/page-cache.js';
-import metricsPlugin, { createMetrics } from './plugins/metrics.js';
 import requestLog, { requestIdFor } from './plugins/request-log.js';
 import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
@@ -174,8 +173,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const backups: BackupSchedule | null = config.backups
     ? createBackupSchedule({ sourcePath: config.databasePath, ...config.backups, clock: services.clock, ...deps.backups, log: app.log })
     : null;
-  const metrics = config.metricsToken
-    ? createMetrics({
+  // prom-client is loaded only when metrics are on: it costs as much start-up time as Fastify itself.
+  const metricsModule = config.metricsToken ? await import('./plugins/metrics.js') : null;
+  const metrics = metricsModule
+    ? metricsModule.createMetrics({
         totals: () => {
           const orders = services.orders.totals();
           return { ordersPlaced: orders.placed, ordersPaid: orders.paid, ledgerPostings: services.ledger.transactionCount() };
@@ -187,7 +188,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // First: the request id on every response and one log line per request.
   await app.register(requestLog);
-  if (metrics && config.metricsToken) await app.register(metricsPlugin, { metrics, token: config.metricsToken });
+  if (metricsModule && metrics && config.metricsToken) await app.register(metricsModule.default, { metrics, token: config.metricsToken });
   // Third-party plugins.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.

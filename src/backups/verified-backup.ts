@@ -29,6 +29,9 @@ export function backupTime(name: string): number | null {
   return Number.isNaN(at) ? null : at;
 }
 
+/** sqlite3_backup_step's largest page count: everything that is left. */
+const ALL_PAGES = 0x7fffffff;
+
 /** Where a copy is written until it has passed its checks. */
 export const PARTIAL_SUFFIX = '.partial';
 
@@ -52,7 +55,10 @@ export async function verifiedBackup(sourcePath: string, target: string): Promis
   const started = performance.now();
   const source = openDatabase(sourcePath);
   try {
-    await source.sqlite.backup(partial);
+    // All remaining pages in one step, under one read transaction: copied step by step, a copy
+    // is started over whenever another connection (the server's) writes in between, and on a busy
+    // shop a large database might never finish. Off the server's thread, one long step costs nothing.
+    await source.sqlite.backup(partial, { progress: () => ALL_PAGES });
   } catch (error) {
     removeCopy(partial);
     throw error;
