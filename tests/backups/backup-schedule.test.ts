@@ -105,7 +105,7 @@ describe('scheduled backups', () => {
     });
     // The report names files, never the server's directories.
     expect(JSON.stringify(report)).not.toContain(dir);
-  });
+  }, 90_000); // three backups, each checked in a thread of its own
 
   it('after a restart, waits for what is left of the interval since the newest backup', async () => {
     await start();
