@@ -1,32 +1,53 @@
 # syntax=docker/dockerfile:1
-# Build stage: compiles better-sqlite3 (native) and installs sharp, then builds the TypeScript.
-FROM node:20-slim AS build
+# Node 24 LTS, pinned by digest so that a rebuild gets the same base (a tag moves; a digest does
+# not). To move to a newer 24.x release: `docker buildx imagetools inspect node:24-slim` prints the
+# multi-platform index digest ("Digest: sha256:…") and `docker run --rm node:24-slim node -v` the
+# version; put both in NODE_IMAGE below, build, and run the tests against the image.
+ARG NODE_IMAGE=node:24.21.0-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
+
+# Build stage: compiles better-sqlite3 (native) and installs sharp, then builds the TypeScript
+# (src/ and scripts/ into dist/, so the operator commands need no tsx).
+FROM ${NODE_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json drizzle.config.ts ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
+# Font stage: the statement PDFs embed one font, Noto Sans CJK Regular (the first candidate of
+# src/coordinator/statement-export.ts). It is taken out of Debian's fonts-noto-cjk package, which
+# installs about 90 MB of fonts; only this one file reaches the image.
+FROM ${NODE_IMAGE} AS font
+WORKDIR /tmp/font
+RUN apt-get update \
+ && apt-get download fonts-noto-cjk \
+ && dpkg-deb -x fonts-noto-cjk_*.deb root \
+ && test -s root/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+ && rm -rf /var/lib/apt/lists/*
+
 # Runtime stage: only what the server needs, as a non-root user, data on a volume.
-FROM node:20-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATABASE_PATH=/data/xiangyi.db
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-noto-cjk tini \
+ && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system xiangyi && useradd --system --gid xiangyi --home /app xiangyi \
- && mkdir -p /data && chown xiangyi:xiangyi /data
+ && mkdir -p /data /backups && chown xiangyi:xiangyi /data /backups
+COPY --from=font /tmp/font/root/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# `npm run migrate|backup|ledger:check` check the build first; without the TypeScript they run dist/ as it is.
+COPY scripts/ensure-build.mjs ./scripts/ensure-build.mjs
 COPY drizzle ./drizzle
 COPY views ./views
 COPY static ./static

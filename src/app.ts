@@ -6,6 +6,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { createBackupSchedule, type BackupSchedule, type BackupTimers, type RunBackup } from './backups/backup-schedule.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
@@ -47,6 +48,7 @@ import security from './plugins/security.js';
 import sessionPlugin from './plugins/session.js';
 import viewPlugin from './plugins/view.js';
 import pageCache from './plugins/page-cache.js';
+import requestLog, { requestIdFor } from './plugins/request-log.js';
 import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
 import { lotPanelFor, default as lotsRoutes } from './channels/lots-routes.js';
@@ -70,6 +72,10 @@ import outletsRoutes from './channels/outlets-routes.js';
 import { createOutletsService } from './channels/outlets-service.js';
 import { createPickupCodes } from './channels/pickup-code.js';
 import { normaliseEmail } from './accounts/accounts-service.js';
+import apiEtag from './api/api-etag.js';
+import publicApiRoutes, { apiDocsRoutes } from './api/api-routes.js';
+import { API_PREFIX } from './api/api-schemas.js';
+import { registerOpenApi } from './api/openapi.js';
 
 export interface AppDeps {
   db: Database_;
@@ -78,9 +84,18 @@ export interface AppDeps {
   logger?: boolean | Record<string, unknown>;
   /** The Stripe client when Stripe is configured; tests pass one pointed at a fake Stripe. */
   stripe?: Stripe;
+  /** The scheduled backups' timer and runner (BACKUP_DIR); tests pass a timer they advance by hand. */
+  backups?: { timers?: BackupTimers; run?: RunBackup };
 }
 
 export type App = FastifyInstance;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The scheduled backups (BACKUP_DIR), started by the server once it serves (src/server.ts); null when not configured. */
+    backups: BackupSchedule | null;
+  }
+}
 
 /** Builds every service once (the composition root). Nothing is wired on first request. */
 function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
@@ -145,19 +160,43 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
-    // Per-request lines only at debug/trace; errors are logged by our error handler.
-    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    // An X-Request-Id from a proxy or client is kept when it looks like one; each log line of a request carries it as reqId.
+    genReqId: requestIdFor,
+    // Fastify's two lines per request are replaced by one (src/plugins/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   const stripe = config.stripe ? (deps.stripe ?? (await createStripeClient(config.stripe.secretKey))) : null;
   const services = buildServices(config, deps, stripe);
+  const backups: BackupSchedule | null = config.backups
+    ? createBackupSchedule({ sourcePath: config.databasePath, ...config.backups, clock: services.clock, ...deps.backups, log: app.log })
+    : null;
+  // prom-client is loaded only when metrics are on: it costs as much start-up time as Fastify itself.
+  const metricsModule = config.metricsToken ? await import('./plugins/metrics.js') : null;
+  const metrics = metricsModule
+    ? metricsModule.createMetrics({
+        totals: () => {
+          const orders = services.orders.totals();
+          return { ordersPlaced: orders.placed, ordersPaid: orders.paid, ledgerPostings: services.ledger.transactionCount() };
+        },
+        groupCommit: () => deps.db.commitGrouped.stats,
+        backup: () => backups?.status() ?? null,
+      })
+    : null;
 
-  // Third-party plugins first.
+  // First: the request id on every response and one log line per request.
+  await app.register(requestLog);
+  if (metricsModule && metrics && config.metricsToken) await app.register(metricsModule.default, { metrics, token: config.metricsToken });
+  // Third-party plugins.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
-  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock });
+  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock, onLookup: metrics?.pageCacheLookup });
+  // The public API's ETags: after the page cache's (it may have set one), before compression.
+  await app.register(apiEtag);
+  // Before any route, so the OpenAPI document sees them all.
+  await registerOpenApi(app, { publicUrl: config.publicUrl });
   await app.register(fastifyFormbody);
   // Uploads are read into memory one file at a time and re-encoded; nothing is written to disk.
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } });
@@ -206,9 +245,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(outletPageExtras, { orders: services.orders, outlets: services.outlets });
 
   // Routes, domain by domain.
-  await app.register(healthRoutes, { db: deps.db });
+  await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null });
   await app.register(mediaRoutes, { media: services.media });
   await app.register(catalogRoutes, { catalog: services.catalog, figures: services.impact });
+  await app.register(publicApiRoutes, {
+    prefix: API_PREFIX,
+    catalog: services.catalog,
+    figures: services.impact,
+    impact: services.impact,
+    receipts: services.receipts,
+    wishes: services.wishes,
+    villageNames: () => services.villages.villageNames(),
+    projects: () => services.catalog.projects(),
+  });
+  await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, catalog: services.catalog });
   await app.register(secretaryRoutes, {
@@ -264,6 +314,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
+  app.decorate('backups', backups);
+  if (backups) app.addHook('onClose', () => backups.stop());
 
   await app.ready();
   return app;

@@ -5,6 +5,20 @@ export const DEV_SESSION_SECRET = 'xiangyi-dev-session-secret-change-me-01234567
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** The shortest and longest backup interval: a minute, a week (a timer holds at most ~24.8 days). */
+const MIN_BACKUP_EVERY_MS = 60_000;
+const MAX_BACKUP_EVERY_MS = 7 * 86_400_000;
+
+/** "30m", "6h", "1d" → milliseconds. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^[1-9][0-9]{0,4}[mhd]$/, 'must be a whole number of minutes, hours or days, such as 30m, 6h or 1d')
+  .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS])
+  .pipe(z.number().min(MIN_BACKUP_EVERY_MS, 'must be at least 1m').max(MAX_BACKUP_EVERY_MS, 'must be at most 7d'));
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -31,6 +45,11 @@ const envSchema = z
     BANK_ACCOUNT_NAME: z.string().min(1).max(100).default('乡益公益服务中心'),
     BANK_NAME: z.string().min(1).max(100).default('中国农业银行深圳福田支行'),
     BANK_ACCOUNT_NUMBER: z.string().min(1).max(40).default('6228 4800 1234 5678 901'),
+    /** Bearer token for GET /metrics; unset: no metrics endpoint. */
+    METRICS_TOKEN: z.preprocess(blankAsUnset, z.string().min(16, 'must be at least 16 characters').max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional()),
+    BACKUP_DIR: z.preprocess(blankAsUnset, z.string().min(1).optional()),
+    BACKUP_EVERY: z.preprocess(blankAsUnset, duration.optional()),
+    BACKUP_KEEP: z.preprocess(blankAsUnset, z.string().regex(/^[0-9]{1,4}$/, 'must be a whole number').default('7').transform(Number).pipe(z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === DEV_SESSION_SECRET) {
@@ -39,6 +58,16 @@ const envSchema = z
         path: ['SESSION_SECRET'],
         message: 'the development default is refused when NODE_ENV=production; set a random secret',
       });
+    }
+    if (Boolean(env.BACKUP_DIR) !== Boolean(env.BACKUP_EVERY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.BACKUP_DIR ? 'BACKUP_EVERY' : 'BACKUP_DIR'],
+        message: 'BACKUP_DIR and BACKUP_EVERY must be set together',
+      });
+    }
+    if (env.BACKUP_DIR && env.DATABASE_PATH === ':memory:') {
+      ctx.addIssue({ code: 'custom', path: ['BACKUP_DIR'], message: 'an in-memory database (DATABASE_PATH=:memory:) cannot be backed up' });
     }
     if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
       ctx.addIssue({
@@ -68,6 +97,10 @@ export interface Config {
   readonly orderExpiry: { readonly stripeMs: number; readonly offlineMs: number };
   /** Where buyers send bank transfers (offline payment). */
   readonly bank: { readonly accountName: string; readonly bankName: string; readonly accountNumber: string };
+  /** The bearer token that opens GET /metrics; null: the endpoint does not exist. */
+  readonly metricsToken: string | null;
+  /** Verified online backups made by the server itself, or null when not configured. */
+  readonly backups: { readonly dir: string; readonly everyMs: number; readonly keep: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -104,5 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',
     orderExpiry: Object.freeze({ stripeMs: e.ORDER_EXPIRY_STRIPE_MINUTES * 60_000, offlineMs: e.ORDER_EXPIRY_OFFLINE_HOURS * 3_600_000 }),
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
+    metricsToken: e.METRICS_TOKEN ?? null,
+    backups: e.BACKUP_DIR && e.BACKUP_EVERY ? Object.freeze({ dir: e.BACKUP_DIR, everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP }) : null,
   });
 }

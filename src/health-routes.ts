@@ -1,16 +1,34 @@
 import type { FastifyInstance } from 'fastify';
+import type { BackupStatus } from './backups/backup-schedule.js';
 import type { Database_ } from './db/client.js';
 
-/** GET /healthz: 200 when the database answers, 503 when it does not. */
-export default async function healthRoutes(app: FastifyInstance, opts: { db: Database_ }) {
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The scheduled backups as /healthz reports them: file names only, never the server's paths. */
+function presentBackup(s: Readonly<BackupStatus>) {
+  return {
+    status: s.running ? 'running' : s.ok === null ? 'not_yet' : s.ok ? 'ok' : 'failed',
+    lastAttemptAt: iso(s.lastAt),
+    problem: s.ok === false ? s.problem : null,
+    lastGood: s.lastGood ? { at: iso(s.lastGood.at), file: s.lastGood.file } : null,
+    nextAt: iso(s.nextAt),
+  };
+}
+
+/**
+ * GET /healthz: 200 when the database answers, 503 when it does not. With BACKUP_DIR it also
+ * reports the scheduled backups (a failed backup is reported, not made a 503: the server still
+ * serves; alerts watch the backup fields or the metrics).
+ */
+export default async function healthRoutes(app: FastifyInstance, opts: { db: Database_; backup: (() => Readonly<BackupStatus>) | null }) {
   const ping = opts.db.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations');
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
     try {
       const row = ping.get() as { n: number };
-      reply.header('cache-control', 'no-store');
-      return { status: 'ok', database: 'ok', migrations: row.n };
+      return { status: 'ok', database: 'ok', migrations: row.n, ...(opts.backup ? { backup: presentBackup(opts.backup()) } : {}) };
     } catch (error) {
-      _request.log.error({ err: error }, 'health check failed');
+      request.log.error({ err: error }, 'health check failed');
       return reply.code(503).send({ status: 'unavailable', database: 'error' });
     }
   });

@@ -1,7 +1,4 @@
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { migrateDatabase, openDatabase, optimizeDatabase } from './db/client.js';
-import { demoLoginLines } from './accounts/demo-accounts.js';
 
 /** The only place that listens. Loads config, opens and migrates the database, seeds demo data, serves. */
 async function main(): Promise<void> {
@@ -16,6 +13,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The application is loaded only once the configuration is known to be good, so a bad one is
+  // reported at once rather than after every module has been read.
+  const [{ buildApp }, { migrateDatabase, openDatabase, optimizeDatabase }, { demoLoginLines }] = await Promise.all([
+    import('./app.js'),
+    import('./db/client.js'),
+    import('./accounts/demo-accounts.js'),
+  ]);
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
   optimizeDatabase(db);
@@ -60,6 +64,12 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const ms = Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
   app.log.info(`Xiangyi 乡益 is serving ${config.publicUrl} (started in ${ms} ms)`);
+  // Scheduled backups start once the shop serves (and any demo data is in): the first is due at once
+  // when BACKUP_DIR has none, else one interval after the newest.
+  if (app.backups && config.backups) {
+    app.backups.start();
+    app.log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
+  }
 }
 
 main().catch((error: unknown) => {

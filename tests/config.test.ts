@@ -105,6 +105,37 @@ describe('loadConfig', () => {
     expect(error.message).toContain('PORT');
     expect(error.message).toContain('LOG_LEVEL');
   });
+
+  it('has no metrics endpoint and no scheduled backups unless they are configured', () => {
+    expect(loadConfig({})).toMatchObject({ metricsToken: null, backups: null });
+  });
+
+  it('reads the metrics token and refuses one too short to be secret, naming METRICS_TOKEN', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'a-long-enough-token-0123' }).metricsToken).toBe('a-long-enough-token-0123');
+    expect(configError({ METRICS_TOKEN: 'short' }).message).toContain('METRICS_TOKEN');
+  });
+
+  it.each([
+    ['30m', 30 * 60_000],
+    ['6h', 6 * 3_600_000],
+    ['1d', 86_400_000],
+  ])('schedules backups every BACKUP_EVERY=%s, keeping 7 unless BACKUP_KEEP says otherwise', (every, ms) => {
+    expect(loadConfig({ BACKUP_DIR: '/var/backups/xiangyi', BACKUP_EVERY: every }).backups).toEqual({ dir: '/var/backups/xiangyi', everyMs: ms, keep: 7 });
+    expect(loadConfig({ BACKUP_DIR: '/b', BACKUP_EVERY: every, BACKUP_KEEP: '30' }).backups?.keep).toBe(30);
+  });
+
+  it.each([
+    [{ BACKUP_DIR: '/b' }, 'BACKUP_EVERY'],
+    [{ BACKUP_EVERY: '6h' }, 'BACKUP_DIR'],
+    [{ BACKUP_DIR: '/b', BACKUP_EVERY: '6 hours' }, 'BACKUP_EVERY'],
+    [{ BACKUP_DIR: '/b', BACKUP_EVERY: '30s' }, 'BACKUP_EVERY'],
+    [{ BACKUP_DIR: '/b', BACKUP_EVERY: '8d' }, 'BACKUP_EVERY'],
+    [{ BACKUP_DIR: '/b', BACKUP_EVERY: '6h', BACKUP_KEEP: '0' }, 'BACKUP_KEEP'],
+    [{ BACKUP_DIR: '/b', BACKUP_EVERY: '6h', DATABASE_PATH: ':memory:' }, 'BACKUP_DIR'],
+  ])('refuses the backup settings %j, naming %s', (env, name) => {
+    expect(configError(env).problems.some((p) => p.startsWith(name))).toBe(true);
+  });
+
 });
 
 describe('formatFen', () => {

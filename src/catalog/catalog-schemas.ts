@@ -4,12 +4,23 @@ import { CATEGORIES, UNITS } from './schema.js';
 
 /** Empty form fields (e.g. "Any" in a filter select) mean "not given". */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+/** A query parameter that may be missing or blank (blank means not given). */
+export const optionalQuery = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const optional = optionalQuery;
 
 export const SORTS = ['relevance', 'newest', 'price_asc', 'price_desc', 'popular'] as const;
 export const MAX_QUERY_LENGTH = 100;
 export const MAX_PAGE = 1000;
 export const PAGE_SIZE = 12;
+
+/** A whole number typed into a query string, within bounds. */
+export function wholeNumberParam(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,4}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'must be a slug of lowercase letters, digits and hyphens');
 
@@ -20,16 +31,14 @@ export const listingQuerySchema = z.object({
   village: optional(slug),
   project: optional(slug),
   sort: optional(z.enum(SORTS, { error: `must be one of ${SORTS.join(', ')}` })),
-  page: optional(
-    z
-      .string()
-      .regex(/^[0-9]{1,4}$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_PAGE, `must be at most ${MAX_PAGE}`)),
-  ),
+  page: optional(wholeNumberParam(1, MAX_PAGE)),
   lang: optional(z.string().max(16)),
 });
-export type ListingQuery = z.infer<typeof listingQuerySchema>;
+export type ListingQuery = z.infer<typeof listingQuerySchema> & { pageSize?: number };
+
+/** The JSON API's listing also takes a page size. */
+export const MAX_API_PAGE_SIZE = 100;
+export const apiListingQuerySchema = listingQuerySchema.extend({ pageSize: optional(wholeNumberParam(1, MAX_API_PAGE_SIZE)) });
 
 export const slugParamsSchema = z.object({ slug: z.string().min(1).max(120) });
 

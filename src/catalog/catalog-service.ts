@@ -74,20 +74,21 @@ export function createCatalogService(
     // Relevance means nothing without search terms: the listing is then newest first.
     const sort: SortKey = query.sort && (query.sort !== 'relevance' || hasSearch) ? query.sort : hasSearch ? 'relevance' : 'newest';
     const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? PAGE_SIZE;
     const filter: ListingFilter = {
       terms,
       category: query.category,
       villageSlug: query.village,
       projectSlug: query.project,
       sort,
-      limit: PAGE_SIZE,
-      offset: (page - 1) * PAGE_SIZE,
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
     };
     const total = queries.countProducts(filter);
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    const pages = Math.max(1, Math.ceil(total / pageSize));
     if (page > pages) throw new AppError('not_found', 'page_out_of_range', undefined, { params: { pages } });
     const items = queries.listProducts(filter);
-    return { items, total, page, pages, pageSize: PAGE_SIZE, sort, query };
+    return { items, total, page, pages, pageSize, sort, query };
   }
 
   function productPage(slug: string) {

@@ -46,6 +46,12 @@ export function openDatabase(path: string): Database_ {
   };
 }
 
+/** How many migrations the database has had applied (0 for a new file). */
+export function appliedMigrations(db: Database_): number {
+  const table = db.sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get();
+  return table ? (db.sqlite.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get() as number) : 0;
+}
+
 /** Applies the committed drizzle-kit migrations in drizzle/. */
 export function migrateDatabase(db: Database_): void {
   migrate(db.orm, { migrationsFolder: MIGRATIONS_DIR });

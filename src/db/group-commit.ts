@@ -1,7 +1,17 @@
 import type Database from 'better-sqlite3';
 
+/** Totals since the connection opened, read by the metrics endpoint. */
+export interface GroupCommitStats {
+  /** Shared transactions committed (or failed). */
+  batches: number;
+  /** Units of work run in them. */
+  transactions: number;
+  /** Time spent running and committing them, seconds (the event loop does nothing else meanwhile). */
+  seconds: number;
+}
+
 /** Runs `work` in a transaction committed together with others; settles once it is on disk. */
-export type GroupCommit = <T>(work: () => T) => Promise<T>;
+export type GroupCommit = (<T>(work: () => T) => Promise<T>) & { readonly stats: Readonly<GroupCommitStats> };
 
 interface Job {
   work: () => unknown;
@@ -24,12 +34,16 @@ interface Job {
  */
 export function createGroupCommit(sqlite: Database.Database): GroupCommit {
   let queue: Job[] = [];
+  const stats: GroupCommitStats = { batches: 0, transactions: 0, seconds: 0 };
   const runAlone = (work: () => unknown) => sqlite.transaction(work)();
 
   function flush(): void {
     const jobs = queue;
     queue = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    const started = performance.now();
+    stats.batches++;
+    stats.transactions += jobs.length;
     try {
       sqlite.transaction(() => {
         for (const job of jobs) {
@@ -41,9 +55,11 @@ export function createGroupCommit(sqlite: Database.Database): GroupCommit {
         }
       }).immediate();
     } catch (error) {
+      stats.seconds += (performance.now() - started) / 1000;
       for (const job of jobs) job.reject(error);
       return;
     }
+    stats.seconds += (performance.now() - started) / 1000;
     jobs.forEach((job, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) job.resolve(outcome.value);
@@ -51,7 +67,7 @@ export function createGroupCommit(sqlite: Database.Database): GroupCommit {
     });
   }
 
-  return <T>(work: () => T): Promise<T> => {
+  const commitGrouped = <T>(work: () => T): Promise<T> => {
     // Deferred work inside a caller's transaction would commit outside it.
     if (sqlite.inTransaction) return Promise.reject(new Error('group commit asked for inside a transaction'));
     return new Promise<T>((resolve, reject) => {
@@ -59,4 +75,5 @@ export function createGroupCommit(sqlite: Database.Database): GroupCommit {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
     });
   };
+  return Object.assign(commitGrouped, { stats });
 }

@@ -1,4 +1,5 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
+import { en as apiEn, zh as apiZh } from '../api/api-messages.js';
 import { en as channelEn, zh as channelZh } from '../channels/channel-messages.js';
 import { en as wishLotEn, zh as wishLotZh } from '../channels/wish-lot-messages.js';
 import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
@@ -22,6 +23,7 @@ export const zhCN = {
   ...proofZh,
   ...wishLotZh,
   ...channelZh,
+  ...apiZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -33,6 +35,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...proofEn,
   ...wishLotEn,
   ...channelEn,
+  ...apiEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -44,6 +44,7 @@ export function createLedgerQueries(db: Database_) {
       );
     },
     transactionByKey: (key: string) => q(`SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE idempotency_key = ?`).get(key) as TransactionRow | undefined,
+    transactionCount: () => q(`SELECT count(*) FROM ledger_transactions`).pluck().get() as number,
     lastTransaction: () => q(`SELECT ${TX_COLUMNS} FROM ledger_transactions ORDER BY id DESC LIMIT 1`).get() as TransactionRow | undefined,
     insertTransaction(t: Omit<TransactionRow, 'id'>): number {
       return Number(

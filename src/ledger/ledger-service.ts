@@ -116,6 +116,8 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
 
   return {
     accountCode,
+    /** Transactions posted so far, for the operator's metrics. */
+    transactionCount: () => queries.transactionCount(),
 
     /** Posts a balanced transaction once per idempotency key; returns it (the existing one on a replay). */
     post(posting: Posting): { transaction: TransactionRow; created: boolean } {

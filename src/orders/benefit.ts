@@ -16,21 +16,22 @@ export interface BenefitInput {
   projects: readonly { id: number; nameZh: string; nameEn: string | null }[];
 }
 
+/** "Where the money went", as data: what benefitSummary says in sentences. */
+export interface BenefitBreakdown {
+  /** Per village and project: credited to households (net, fen), how many, and the consented names (only in groups of 3 or more). */
+  households: { villageId: number; projectId: number; amountFen: number; count: number; names: string[] | null }[];
+  funds: { projectId: number; amountFen: number }[];
+  operationsFen: number;
+  shippingFen: number;
+}
+
 /**
  * "Where the money went", net of refunds, from the ledger: per village and project, the amount
  * credited to households and how many; consented display names only for groups of 3 or more;
  * then project funds, operations and shipping.
  */
-export function benefitSummary(input: BenefitInput, locale: Locale, t: Translator): string[] {
+export function benefitBreakdown(input: BenefitInput): BenefitBreakdown {
   const lineById = new Map(input.lines.map((l) => [l.id, l]));
-  const villageName = (id: number) => {
-    const v = input.villages.find((x) => x.id === id);
-    return v ? pickText(locale, v.nameZh, v.nameEn) : '';
-  };
-  const projectName = (id: number) => {
-    const p = input.projects.find((x) => x.id === id);
-    return p ? pickText(locale, p.nameZh, p.nameEn) : '';
-  };
   const groups = new Map<string, { villageId: number; projectId: number; perHousehold: Map<number, number> }>();
   const funds = new Map<number, number>();
   let operations = 0;
@@ -49,21 +50,43 @@ export function benefitSummary(input: BenefitInput, locale: Locale, t: Translato
     else if (kind === 'operations') operations += credit;
     else if (kind === 'shipping') shipping += credit;
   }
-  const out: string[] = [];
+  const households: BenefitBreakdown['households'] = [];
   for (const g of groups.values()) {
     const amounts = [...g.perHousehold.entries()].filter(([, amount]) => amount > 0);
     const total = amounts.reduce((a, [, amount]) => a + amount, 0);
     if (total <= 0) continue;
-    out.push(t('order.toHouseholds', { amount: formatFen(total), count: amounts.length, village: villageName(g.villageId), project: projectName(g.projectId) }));
-    if (amounts.length >= MIN_NAMED_GROUP) {
-      const names = amounts
-        .map(([id]) => input.households.find((h) => h.id === id)?.displayName)
-        .filter((n): n is string => Boolean(n));
-      if (names.length) out.push(t('order.namedHouseholds', { names: names.join('、') }));
-    }
+    const names =
+      amounts.length >= MIN_NAMED_GROUP
+        ? amounts.map(([id]) => input.households.find((h) => h.id === id)?.displayName).filter((n): n is string => Boolean(n))
+        : null;
+    households.push({ villageId: g.villageId, projectId: g.projectId, amountFen: total, count: amounts.length, names });
   }
-  for (const [projectId, amount] of funds) if (amount > 0) out.push(t('order.toFund', { amount: formatFen(amount), project: projectName(projectId) }));
-  if (operations > 0) out.push(t('order.toOperations', { amount: formatFen(operations) }));
-  if (shipping > 0) out.push(t('order.toShipping', { amount: formatFen(shipping) }));
+  return {
+    households,
+    funds: [...funds].filter(([, amount]) => amount > 0).map(([projectId, amountFen]) => ({ projectId, amountFen })),
+    operationsFen: Math.max(0, operations),
+    shippingFen: Math.max(0, shipping),
+  };
+}
+
+/** The breakdown in sentences, for the order page and the receipt page. */
+export function benefitSummary(input: BenefitInput, locale: Locale, t: Translator): string[] {
+  const villageName = (id: number) => {
+    const v = input.villages.find((x) => x.id === id);
+    return v ? pickText(locale, v.nameZh, v.nameEn) : '';
+  };
+  const projectName = (id: number) => {
+    const p = input.projects.find((x) => x.id === id);
+    return p ? pickText(locale, p.nameZh, p.nameEn) : '';
+  };
+  const b = benefitBreakdown(input);
+  const out: string[] = [];
+  for (const g of b.households) {
+    out.push(t('order.toHouseholds', { amount: formatFen(g.amountFen), count: g.count, village: villageName(g.villageId), project: projectName(g.projectId) }));
+    if (g.names?.length) out.push(t('order.namedHouseholds', { names: g.names.join('、') }));
+  }
+  for (const f of b.funds) out.push(t('order.toFund', { amount: formatFen(f.amountFen), project: projectName(f.projectId) }));
+  if (b.operationsFen > 0) out.push(t('order.toOperations', { amount: formatFen(b.operationsFen) }));
+  if (b.shippingFen > 0) out.push(t('order.toShipping', { amount: formatFen(b.shippingFen) }));
   return out;
 }

@@ -103,6 +103,9 @@ export function createOrdersQueries(db: Database_) {
     ...createLotStockQueries(db),
     ...createWishOrderQueries(db),
 
+    /** Orders ever placed and ever paid (operations metrics; both over orders_paid_idx). */
+    totals: () => q(`SELECT count(*) AS placed, count(paid_at) AS paid FROM orders`).get() as { placed: number; paid: number },
+
     // ----- products as sold -----
     sellableProduct: (id: number) => q(`SELECT ${PRODUCT_COLUMNS} ${PRODUCT_FROM} WHERE p.id = ?`).get(id) as SellableProduct | undefined,
     tiersOf: (productId: number) =>

@@ -182,6 +182,8 @@ export function createOrdersService(
 
   return {
     order,
+    /** Orders ever placed and paid, for the operator's metrics. */
+    totals: () => queries.totals(),
 
     orderById(id: number): OrderRow {
       const row = queries.orderById(id);

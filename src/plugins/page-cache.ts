@@ -84,7 +84,7 @@ function encodingChooser<K extends string>(supported: K[]): (header: string) => 
  * right after @fastify/cookie and before the other plugins' hooks.
  */
 export default fp(
-  async function pageCache(app: FastifyInstance, opts: { db: Database_; secureCookies: boolean; clock: () => number }) {
+  async function pageCache(app: FastifyInstance, opts: { db: Database_; secureCookies: boolean; clock: () => number; onLookup?: (hit: boolean) => void }) {
     const changes = opts.db.sqlite.prepare('SELECT total_changes() AS n').pluck();
     const version = () => changes.get() as number;
     const cache = new Map<string, Entry>();
@@ -99,7 +99,9 @@ export default fp(
       if (request.method !== 'GET' || !onCacheableRoute(request) || !anonymousVisitor(request)) return done();
       const { locale, remember } = visitorLocale(request);
       const entry = cache.get(`${locale}\u0001${request.url}`);
-      if (!entry || entry.version !== version() || entry.epoch !== catalogueEpoch(opts.clock())) return done();
+      const hit = entry !== undefined && entry.version === version() && entry.epoch === catalogueEpoch(opts.clock());
+      opts.onLookup?.(hit); // the metrics' hits and misses (src/plugins/metrics.ts)
+      if (!hit) return done();
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
       reply.headers(entry.headers).header('x-page-cache', 'hit');
       if (matchesEtag(request.headers['if-none-match'], entry.etag)) {

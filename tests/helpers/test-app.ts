@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type Stripe from 'stripe';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
 
@@ -23,6 +23,10 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** The Stripe client (a fake Stripe's) used when the env configures Stripe. */
   stripe?: Stripe;
+  /** Pino options (a test reading the log passes a stream); no logger by default. */
+  logger?: AppDeps['logger'];
+  /** The scheduled backups' timer and runner, when the env sets BACKUP_DIR. */
+  backups?: AppDeps['backups'];
 }
 
 /** A fresh database file for one test: a copy of the seeded template, or empty and migrated. */
@@ -49,7 +53,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
       this.now += ms;
     },
   };
-  const app = await buildApp(config, { db, clock: () => clock.now, logger: false, stripe: options.stripe });
+  const app = await buildApp(config, { db, clock: () => clock.now, logger: options.logger ?? false, stripe: options.stripe, backups: options.backups });
   return {
     app,
     db,
