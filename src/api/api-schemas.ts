@@ -72,23 +72,31 @@ export const yuanSchema = z.string().describe('The same amount formatted in yuan
 
 /** Ledger-derived public figures of a scope. */
 export const figuresSchema = z.object({
-  salesFen: fenSchema,
-  sales: yuanSchema,
-  creditedFen: fenSchema,
-  credited: yuanSchema,
-  paidOutFen: fenSchema,
-  paidOut: yuanSchema,
-  households: z.number().int().describe('Households credited at least once'),
+  money: z
+    .object({
+      salesFen: fenSchema,
+      sales: yuanSchema,
+      creditedFen: fenSchema,
+      credited: yuanSchema,
+      paidOutFen: fenSchema,
+      paidOut: yuanSchema,
+    })
+    .nullable()
+    .describe('null when publishing them would reveal what fewer than 3 households earned, alone or subtracted from other published figures (README: the disclosure rule)'),
+  households: z.number().int().describe('Households with money credited (net of refunds)'),
 });
 
 export function presentFigures(f: PublicFigures): z.infer<typeof figuresSchema> {
+  const m = f.money;
   return {
-    salesFen: f.salesFen,
-    sales: formatFen(f.salesFen),
-    creditedFen: f.creditedFen,
-    credited: formatFen(f.creditedFen),
-    paidOutFen: f.paidOutFen,
-    paidOut: formatFen(f.paidOutFen),
+    money: m && {
+      salesFen: m.salesFen,
+      sales: formatFen(m.salesFen),
+      creditedFen: m.creditedFen,
+      credited: formatFen(m.creditedFen),
+      paidOutFen: m.paidOutFen,
+      paidOut: formatFen(m.paidOutFen),
+    },
     households: f.households,
   };
 }

@@ -15,8 +15,7 @@ type Named = { id: number; slug: string; nameZh: string; nameEn: string | null }
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The same disclosure as /impact: consented names, in groups of 3 or more only (ImpactService decides). */
-const presentNamed = (h: NamedHouseholds | null) =>
-  h === null ? null : { named: h.named.map((n) => ({ name: n.name, creditedFen: n.creditedFen, credited: formatFen(n.creditedFen) })), unnamed: h.unnamed };
+const presentNamed = (h: NamedHouseholds | null) => (h === null ? null : { named: h.named, unnamed: h.unnamed });
 
 /**
  * Public proof in JSON (under /api/v1): the impact figures of /impact and the benefit receipts of

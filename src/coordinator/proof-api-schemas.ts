@@ -7,11 +7,11 @@ const ref = z.object({ slug: z.string(), name: z.string() });
 
 const namedHouseholdsSchema = z
   .object({
-    named: z.array(z.object({ name: z.string().describe('The display name the household agreed to show'), creditedFen: fenSchema, credited: yuanSchema })),
+    named: z.array(z.string().describe('The display name the household agreed to show')).describe('Never with amounts: consent covers a name, not income'),
     unnamed: z.number().int().describe('Households in the group not named (no consent)'),
   })
   .nullable()
-  .describe('null when fewer than 3 households were credited: a small group is shown as a total only');
+  .describe('null when fewer than 3 households were credited: a small group is never named');
 
 const scopeSchema = ref.extend({ url: z.string(), figures: figuresSchema, households: namedHouseholdsSchema });
 

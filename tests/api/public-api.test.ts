@@ -29,7 +29,11 @@ function shownFigures(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<dd data-figure="([a-z-]+)">([^<]*)<\/dd>/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-interface Figures { sales: string; credited: string; paidOut: string; households: number; creditedFen: number }
+interface Figures { money: { sales: string; credited: string; paidOut: string; creditedFen: number } | null; households: number }
+
+/** The figures as a page would show them: the money, or "withheld". */
+const asShown = (f: Figures) =>
+  f.money ? { sales: f.money.sales, credited: f.money.credited, 'paid-out': f.money.paidOut } : { withheld: '为保护农户隐私，这里的金额不单独公布，只计入更大的合计。' };
 interface Page<T> { items: T[]; page: number; pageSize: number; total: number; pages: number }
 
 describe('page sizes', () => {
@@ -66,35 +70,40 @@ describe('villages, projects and impact', () => {
     for (const v of villages.items) {
       const api = await json<{ figures: Figures & { producers: number } }>(`/api/v1/villages/${v.slug}`);
       const page = shownFigures((await get(v.url)).body);
-      expect({ sales: api.figures.sales, credited: api.figures.credited, 'paid-out': api.figures.paidOut, households: String(api.figures.households), producers: String(api.figures.producers) }).toEqual(page);
+      expect({ ...asShown(api.figures), households: String(api.figures.households), producers: String(api.figures.producers) }).toEqual(page);
     }
     const projects = await json<Page<{ slug: string; url: string }>>('/api/v1/projects');
     for (const p of projects.items) {
       const api = await json<{ figures: Figures; split: unknown }>(`/api/v1/projects/${p.slug}`);
       const page = shownFigures((await get(p.url)).body);
-      expect(page).toMatchObject({ sales: api.figures.sales, credited: api.figures.credited, 'paid-out': api.figures.paidOut });
+      expect(page).toMatchObject(asShown(api.figures));
     }
     const xiaoji = await json<{ figures: Figures; split: { householdBp: number; projectFundBp: number; operationsBp: number } | null }>('/api/v1/projects/xiaoji-kuaipao');
-    expect(xiaoji.figures.creditedFen).toBeGreaterThan(0);
+    expect(xiaoji.figures.money!.creditedFen).toBeGreaterThan(0);
     expect(xiaoji.split!.householdBp + xiaoji.split!.projectFundBp + xiaoji.split!.operationsBp).toBe(10000);
   });
 
-  it('name households in impact figures only with consent and in groups of three or more, like /impact', async () => {
+  it('name households in impact figures only with consent, in groups of three or more and never with amounts, and withhold what /impact withholds', async () => {
     await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 3 }]);
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    type Scope = { slug: string; figures: Figures; households: { named: { name: string; credited: string }[]; unnamed: number } | null };
+    type Scope = { slug: string; url: string; figures: Figures; households: { named: string[]; unnamed: number } | null };
     const impact = await json<{ shop: Figures; projects: Scope[]; villages: Scope[] }>('/api/v1/impact');
     const html = (await get('/impact')).body;
     const xiaoji = impact.projects.find((p) => p.slug === 'xiaoji-kuaipao')!;
-    expect(xiaoji.households).toEqual({ named: expect.arrayContaining([expect.objectContaining({ name: '周大哥' }), expect.objectContaining({ name: '陈阿婆' }), expect.objectContaining({ name: '杨大叔' })]), unnamed: 1 });
-    for (const n of xiaoji.households!.named) expect(html).toContain(`<li>${n.name}：${n.credited}</li>`);
-    // One household credited in 煤窑沟: a total only; 王阿姨 agreed to be named, but alone she would be singled out.
+    expect(xiaoji.households).toEqual({ named: ['陈阿婆', '杨大叔', '周大哥'], unnamed: 1 });
+    for (const n of xiaoji.households!.named) expect(html).toContain(`<li>${n}</li>`);
+    // One household credited in 煤窑沟: no figure and no name; 王阿姨 agreed to be named, but alone she would be singled out.
     const meiyaogou = impact.projects.find((p) => p.slug === 'meiyaogou-chanye')!;
-    expect(meiyaogou.figures.households).toBe(1);
+    expect(meiyaogou.figures).toEqual({ money: null, households: 1 });
     expect(meiyaogou.households).toBeNull();
+    // Whatever /impact withholds, the API withholds.
+    for (const scope of [...impact.projects, ...impact.villages]) {
+      const section = html.slice(html.indexOf(`<h3><a href="${scope.url}">`));
+      expect(shownFigures(section.slice(0, section.indexOf('</section>')))).toMatchObject(asShown(scope.figures));
+    }
     expect(JSON.stringify(impact)).not.toContain('王阿姨');
     for (const scope of [...impact.projects, ...impact.villages]) if (scope.figures.households < 3) expect(scope.households).toBeNull();
-    expect(impact.shop.sales).toBe(shownFigures(html.slice(0, html.indexOf('<h2 id="impact-projects">'))).sales);
+    expect(shownFigures(html.slice(0, html.indexOf('<h2 id="impact-projects">')))).toMatchObject(asShown(impact.shop));
   });
 });
 
