@@ -1,13 +1,59 @@
 // Verifies every ledger invariant of the configured database (npm run ledger:check):
-// balanced, non-empty transactions, a zero-sum ledger and an unbroken SHA-256 chain.
-// Exits 1 and names each offending transaction when anything is wrong.
-import { existsSync } from 'node:fs';
+// balanced, non-empty transactions, a zero-sum ledger, an unbroken SHA-256 chain, and the chain
+// still holding every published checkpoint at its position (the database's own, and any given):
+//
+//   npm run ledger:check -- [database] [--head <hash> [--count <n>]] [--checkpoints <file>]
+//
+// --head: a head published earlier (on /impact, in a statement PDF); --count: how many
+// transactions it said the ledger had. --checkpoints: a copy of /impact/checkpoints.txt or .json.
+// Both may be repeated. Exits 1 and names each problem when anything is wrong, 2 on bad arguments.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { checkLedger } from '../src/ledger/ledger-service.js';
+import { CheckpointListError, parseCheckpointList } from '../src/ledger/checkpoint-list.js';
+import { checkLedger, type ChainAnchor } from '../src/ledger/ledger-service.js';
 
-const config = loadConfig();
-const path = process.argv[2] ?? config.databasePath;
+function usage(message: string): never {
+  console.error(message);
+  console.error('usage: npm run ledger:check -- [database] [--head <hash> [--count <n>]] [--checkpoints <file>]');
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    allowPositionals: true,
+    options: { head: { type: 'string', multiple: true }, count: { type: 'string', multiple: true }, checkpoints: { type: 'string', multiple: true } },
+  });
+} catch (error) {
+  usage((error as Error).message);
+}
+const { positionals, values } = args;
+if (positionals.length > 1) usage(`one database at a time, not ${positionals.length}`);
+
+const anchors: ChainAnchor[] = [];
+const heads = values.head ?? [];
+const counts = values.count ?? [];
+if (counts.length > 0 && counts.length !== heads.length) usage('give --count once for each --head (or not at all)');
+heads.forEach((given, i) => {
+  const hash = given.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hash)) usage(`--head ${given}: a head hash is 64 hexadecimal characters`);
+  const countText = counts[i];
+  if (countText !== undefined && !/^[1-9][0-9]{0,14}$/.test(countText)) usage(`--count ${countText}: a transaction count is a whole number of at least 1`);
+  anchors.push({ label: `the published head --head ${hash.slice(0, 12)}…`, hash, count: countText === undefined ? undefined : Number(countText) });
+});
+for (const file of values.checkpoints ?? []) {
+  if (!existsSync(file)) usage(`--checkpoints ${file}: no such file`);
+  try {
+    anchors.push(...parseCheckpointList(readFileSync(file, 'utf8'), file));
+  } catch (error) {
+    if (error instanceof CheckpointListError) usage(error.message);
+    throw error;
+  }
+}
+
+const path = positionals[0] ?? loadConfig().databasePath;
 if (!existsSync(path)) {
   console.error(`no database at ${path}`);
   process.exit(1);
@@ -15,12 +61,13 @@ if (!existsSync(path)) {
 const db = openDatabase(path);
 try {
   const started = performance.now();
-  const { transactions, problems } = checkLedger(db);
+  const { transactions, problems } = checkLedger(db, anchors);
   const ms = Math.round(performance.now() - started);
   if (problems.length === 0) {
-    console.log(`ledger ok: ${transactions} transactions checked in ${ms} ms (${path})`);
+    const given = anchors.length > 0 ? `, ${anchors.length} published checkpoint(s) given all found in place` : '';
+    console.log(`ledger ok: ${transactions} transactions checked in ${ms} ms${given} (${path})`);
   } else {
-    for (const p of problems) console.error(`transaction ${p.transactionId ?? '-'}: ${p.problem}`);
+    for (const p of problems) console.error(`${p.transactionId === null ? 'ledger' : `transaction ${p.transactionId}`}: ${p.problem}`);
     console.error(`ledger check FAILED: ${problems.length} problem(s) in ${transactions} transactions (${path})`);
     process.exitCode = 1;
   }

@@ -21,6 +21,8 @@ import { createOrdersQueries } from './orders/orders-queries.js';
 import ordersRoutes from './orders/orders-routes.js';
 import { createOrdersService } from './orders/orders-service.js';
 import { createLedgerService } from './ledger/ledger-service.js';
+import { createCheckpointsService } from './ledger/checkpoints-service.js';
+import checkpointRoutes from './coordinator/checkpoint-routes.js';
 import { createPaymentsQueries } from './payments/payments-queries.js';
 import { createPaymentsService } from './payments/payments-service.js';
 import { createStripeCheckout, createStripeClient, createStripeRefund } from './payments/stripe-gateway.js';
@@ -110,6 +112,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
   const products = createProductManagement(deps.db, { clock, audit, media, villages });
   const orderReports = createOrderReports(deps.db);
   const ledger = createLedgerService(deps.db, { clock });
+  const checkpoints = createCheckpointsService(deps.db, { clock });
   const ordersQueries = createOrdersQueries(deps.db);
   const cart = createCartService(ordersQueries, { clock });
   const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry });
@@ -149,7 +152,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, reconciliation, impact, receipts, institutional, outlets };
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -287,7 +290,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     commitGrouped: deps.db.commitGrouped,
   });
   await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
-  await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock });
+  await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock, ledgerHead: () => services.checkpoints.head() });
   await app.register(proofRoutes, {
     reconciliation: services.reconciliation,
     impact: services.impact,
@@ -297,7 +300,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     villages: services.villages,
     projects: () => services.catalog.projects(),
     publicUrl: config.publicUrl,
+    checkpoints: services.checkpoints,
   });
+  await app.register(checkpointRoutes, { checkpoints: services.checkpoints, publicUrl: config.publicUrl });
   await app.register(wishesRoutes, { wishes: services.wishes, catalog: services.catalog, startWishCheckout: services.startWishCheckout, maxUploadBytes: MAX_UPLOAD_BYTES });
   await app.register(lotsRoutes, { lots: services.lots, maxUploadBytes: MAX_UPLOAD_BYTES, clock: services.clock });
   await app.register(institutionalRoutes, { institutional: services.institutional, catalog: services.catalog, clock: services.clock });
@@ -316,6 +321,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.addHook('onClose', async () => clearInterval(sweep));
   app.decorate('backups', backups);
   if (backups) app.addHook('onClose', () => backups.stop());
+
+  // The day's checkpoint of the ledger (its published anchor): written at start-up and by the
+  // first hourly run of each day (CST); several servers write it once (a unique daily key).
+  const publishDailyCheckpoint = () => {
+    try {
+      services.checkpoints.publishDaily();
+    } catch (error) {
+      app.log.error({ err: error }, 'the daily ledger checkpoint was not written');
+    }
+  };
+  publishDailyCheckpoint();
+  const anchor = setInterval(publishDailyCheckpoint, 3600_000);
+  anchor.unref();
+  app.addHook('onClose', async () => clearInterval(anchor));
 
   await app.ready();
   return app;

@@ -23,6 +23,8 @@ import { enrolmentFormSchema, newProjectFormSchema, projectFormSchema, splitForm
 import { formatDate, formatDateTime, monthBounds, startOfDay } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { idParams, payoutFormSchema, reverseFormSchema, statementQuery } from './money-schemas.js';
+import type { LedgerHead } from '../ledger/checkpoints-service.js';
+import { anchorLine } from './checkpoint-routes.js';
 import { loadCjkFont, presentStatement, statementCsv, statementPdf } from './statement-export.js';
 
 export interface CoordinatorMoneyDeps {
@@ -32,6 +34,8 @@ export interface CoordinatorMoneyDeps {
   villages: VillagesService;
   media: MediaService;
   clock: Clock;
+  /** The ledger's head now, printed in each statement PDF (the chain's anchor). */
+  ledgerHead: () => LedgerHead | null;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -505,7 +509,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.get('/coordinator/households/:id/statement.pdf', { ...guard, schema: { params: idParams, querystring: statementQuery } }, async (request, reply) => {
     const { id } = request.params;
     const s = statementOf(request, id, request.query);
-    const pdf = await statementPdf(s, request.t, loadCjkFont());
+    const pdf = await statementPdf(s, request.t, loadCjkFont(), anchorLine(request.t, deps.ledgerHead()));
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `inline; filename="${fileName(id, s, 'pdf')}"`)

@@ -15,6 +15,8 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { assertVillage } from '../villages/access.js';
 import type { VillagesService } from '../villages/villages-service.js';
+import type { CheckpointsService } from '../ledger/checkpoints-service.js';
+import { presentAnchor } from './checkpoint-routes.js';
 import type { ImpactService, NamedHouseholds, PublicFigures } from './impact-service.js';
 import { parseForm, typedValues } from '../forms.js';
 import { noteForm, packingSlipQuery, periodParams, receiptParams, reconciliationQuery, transactionParams } from './proof-schemas.js';
@@ -32,6 +34,8 @@ export interface ProofRoutesDeps {
   projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
   /** Absolute base of the shop (config.publicUrl), for the receipt's QR code. */
   publicUrl: string;
+  /** The ledger's head and checkpoints, published on /impact (the chain's anchor). */
+  checkpoints: CheckpointsService;
 }
 
 /** Mismatches listed on the page; the CSV has them all. */
@@ -339,6 +343,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       shop: presentFigures(page.shop, t),
       projects: scope('projects'),
       villages: scope('villages'),
+      anchor: { ...presentAnchor(t, deps.checkpoints.head(), deps.checkpoints.latest()), listLink: true },
     });
   });
 

@@ -184,8 +184,12 @@ export function loadCjkFont(candidates: readonly CjkFont[] = CJK_FONT_CANDIDATES
   throw new AppError('unavailable', 'statement_font_missing');
 }
 
-/** The statement as an A4 PDF with an embedded (subset) CJK font, for printing and signing. */
-export async function statementPdf(s: PresentedStatement, t: Translator, font: { data: Buffer; family: string }): Promise<Buffer> {
+/**
+ * The statement as an A4 PDF with an embedded (subset) CJK font, for printing and signing. `anchor`
+ * is the ledger's head when it was made (count and hash), so a printed statement is also a
+ * checkpoint of the chain that can be checked later.
+ */
+export async function statementPdf(s: PresentedStatement, t: Translator, font: { data: Buffer; family: string }, anchor: string | null = null): Promise<Buffer> {
   // pdfkit is loaded on the first PDF, not at start-up.
   const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margin: 48, bufferPages: true, info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') } });
@@ -276,6 +280,7 @@ export async function statementPdf(s: PresentedStatement, t: Translator, font: {
   drawRow({ date: s.to, typeLabel: t('statement.type.closing'), orderNumber: '', detail: '', amount: '', balance: fenToYuanInput(s.closingFen) });
 
   doc.moveDown(1).fontSize(8).fillColor('#444').text(t('statement.private'), left, doc.y, { width });
+  if (anchor) doc.moveDown(0.5).text(anchor, left, doc.y, { width });
 
   // Each page says whose statement it is and its number, so loose printed pages stay together.
   const pages = doc.bufferedPageRange();

@@ -1,6 +1,7 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
 import { en as apiEn, zh as apiZh } from '../api/api-messages.js';
 import { en as channelEn, zh as channelZh } from '../channels/channel-messages.js';
+import { en as checkpointEn, zh as checkpointZh } from '../coordinator/checkpoint-messages.js';
 import { en as wishLotEn, zh as wishLotZh } from '../channels/wish-lot-messages.js';
 import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
 import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
@@ -24,6 +25,7 @@ export const zhCN = {
   ...wishLotZh,
   ...channelZh,
   ...apiZh,
+  ...checkpointZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -36,6 +38,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...wishLotEn,
   ...channelEn,
   ...apiEn,
+  ...checkpointEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { periodOf } from '../time.js';
+import { createCheckpointQueries } from './checkpoint-queries.js';
 import { createLedgerQueries, type EntryRow, type TransactionRow } from './ledger-queries.js';
 import type { AccountKind } from './schema.js';
 
@@ -177,10 +178,61 @@ export interface LedgerProblem {
 }
 
 /**
- * Verifies every invariant of the ledger: each transaction balanced and non-empty, the whole
- * ledger summing to zero, and the hash chain unbroken (an edited row names its transaction).
+ * A published position of the chain: its head's hash and, when known, how many transactions the
+ * chain had up to and including it. A stored checkpoint also knows its head's id.
  */
-export function checkLedger(db: Database_): { transactions: number; problems: LedgerProblem[] } {
+export interface ChainAnchor {
+  /** How messages name it: "checkpoint #3 of 2026-12-01", "--head". */
+  label: string;
+  hash: string;
+  count?: number;
+  headTransactionId?: number;
+}
+
+/**
+ * Walks a stretch of the chain in order, from the position `start` (the hash before it and the
+ * transactions before it): each transaction must link to the one before and hash to its content.
+ * `entries` are the stretch's entries ordered by transaction. Calls `visit` with each transaction's
+ * position (1 = the first transaction of the ledger).
+ */
+export function verifyChain(
+  transactions: Iterable<TransactionRow>,
+  entries: Iterable<EntryRow>,
+  start: { hash: string; count: number },
+  visit?: (t: TransactionRow, position: number) => void,
+): { count: number; lastHash: string; problems: LedgerProblem[] } {
+  const problems: LedgerProblem[] = [];
+  const iterator = entries[Symbol.iterator]();
+  let pending = iterator.next();
+  let prevHash = start.hash;
+  let count = start.count;
+  for (const t of transactions) {
+    count++;
+    const own: EntryRow[] = [];
+    while (!pending.done && pending.value.transactionId < t.id) pending = iterator.next();
+    while (!pending.done && pending.value.transactionId === t.id) {
+      own.push(pending.value);
+      pending = iterator.next();
+    }
+    if (t.prevHash !== prevHash) problems.push({ transactionId: t.id, problem: 'previous hash does not match the chain' });
+    if (transactionDigest(t, own) !== t.hash) problems.push({ transactionId: t.id, problem: 'hash does not match its content (edited?)' });
+    visit?.(t, count);
+    prevHash = t.hash;
+  }
+  return { count, lastHash: prevHash, problems };
+}
+
+const short = (hash: string) => `${hash.slice(0, 12)}…`;
+
+/**
+ * Verifies every invariant of the ledger: each transaction balanced and non-empty, the whole
+ * ledger summing to zero, the hash chain unbroken (an edited row names its transaction), and the
+ * chain still holding every published checkpoint at its position: the database's own stored
+ * checkpoints and any `anchors` given (a published head, a checkpoint list kept by a third party).
+ * The chain alone proves only what comes before its head; a checkpoint missing from it means
+ * transactions were removed from the end (or the ledger was replaced).
+ */
+export function checkLedger(db: Database_, anchors: readonly ChainAnchor[] = []): { transactions: number; problems: LedgerProblem[] } {
   const queries = createLedgerQueries(db);
   const problems: LedgerProblem[] = [];
   for (const u of queries.unbalancedTransactions()) problems.push({ transactionId: u.id, problem: `entries sum to ${u.total}, not 0` });
@@ -188,22 +240,34 @@ export function checkLedger(db: Database_): { transactions: number; problems: Le
   const total = queries.totalOfAllEntries();
   if (total !== 0) problems.push({ transactionId: null, problem: `all entries sum to ${total}, not 0` });
 
-  const entries = queries.allEntriesByTransaction()[Symbol.iterator]();
-  let pending = entries.next();
-  let prevHash = GENESIS_HASH;
-  let count = 0;
-  for (const t of queries.allTransactions()) {
-    count++;
-    const own: EntryRow[] = [];
-    while (!pending.done && pending.value.transactionId < t.id) pending = entries.next();
-    while (!pending.done && pending.value.transactionId === t.id) {
-      own.push(pending.value);
-      pending = entries.next();
+  const checkpoints = createCheckpointQueries(db);
+  const stored: ChainAnchor[] = checkpoints.hasCheckpointTable()
+    ? checkpoints.all().map((c) => ({ label: `stored checkpoint #${c.id} of ${c.publishedOn}`, hash: c.headHash, count: c.transactionCount, headTransactionId: c.headTransactionId }))
+    : [];
+  const wanted = new Map<string, ChainAnchor[]>();
+  for (const a of [...stored, ...anchors]) wanted.set(a.hash, [...(wanted.get(a.hash) ?? []), a]);
+  const found = new Map<string, { position: number; id: number }>();
+
+  const chain = verifyChain(queries.allTransactions(), queries.allEntriesByTransaction(), { hash: GENESIS_HASH, count: 0 }, (t, position) => {
+    if (wanted.has(t.hash)) found.set(t.hash, { position, id: t.id });
+  });
+  problems.push(...chain.problems);
+
+  for (const [hash, list] of wanted) {
+    const at = found.get(hash);
+    for (const a of list) {
+      const published = a.count !== undefined ? `${a.count} transactions, head ${short(hash)}` : `head ${short(hash)}`;
+      if (!at) {
+        problems.push({
+          transactionId: null,
+          problem: `${a.label} (${published}) is not in the chain, which now has ${chain.count} transactions: transactions published by it were removed from the ledger (or the ledger was replaced)`,
+        });
+      } else if (a.count !== undefined && a.count !== at.position) {
+        problems.push({ transactionId: at.id, problem: `${a.label} says its head is transaction number ${a.count} of the chain, but it is number ${at.position}: transactions before it were removed or added` });
+      } else if (a.headTransactionId !== undefined && a.headTransactionId !== at.id) {
+        problems.push({ transactionId: at.id, problem: `${a.label} says its head is transaction ${a.headTransactionId}, but that hash is transaction ${at.id}` });
+      }
     }
-    if (t.prevHash !== prevHash) problems.push({ transactionId: t.id, problem: 'previous hash does not match the chain' });
-    const expected = transactionDigest(t, own);
-    if (expected !== t.hash) problems.push({ transactionId: t.id, problem: 'hash does not match its content (edited?)' });
-    prevHash = t.hash;
   }
-  return { transactions: count, problems };
+  return { transactions: chain.count, problems };
 }

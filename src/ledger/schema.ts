@@ -144,3 +144,35 @@ export const periodLocks = sqliteTable('period_locks', {
   lockedAt: epochMs('locked_at').notNull().default(nowMs),
   lockedByUserId: integer('locked_by_user_id').references(() => users.id),
 });
+
+export const CHECKPOINT_KINDS = ['daily', 'on_demand'] as const;
+export type CheckpointKind = (typeof CHECKPOINT_KINDS)[number];
+
+/**
+ * A published anchor of the hash chain: at a moment, the ledger held `transaction_count`
+ * transactions ending in `head_hash`. The chain proves what came before a head; a checkpoint that
+ * third parties have copied proves that nothing after it was removed. Append-only (triggers).
+ */
+export const ledgerCheckpoints = sqliteTable(
+  'ledger_checkpoints',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** 'daily': written by the server's periodic work, once per day; 'on_demand': by a coordinator. */
+    kind: text('kind', { enum: CHECKPOINT_KINDS }).notNull(),
+    /** The day it was published (YYYY-MM-DD, China Standard Time). */
+    publishedOn: text('published_on').notNull(),
+    takenAt: epochMs('taken_at').notNull(),
+    /** Transactions in the chain up to and including the head. */
+    transactionCount: integer('transaction_count').notNull(),
+    headTransactionId: integer('head_transaction_id').notNull().references(() => ledgerTransactions.id),
+    headHash: text('head_hash').notNull(),
+    createdByUserId: integer('created_by_user_id').references(() => users.id),
+  },
+  (t) => [
+    // One daily checkpoint a day, however many servers run the periodic work.
+    uniqueIndex('ledger_checkpoints_daily_uq').on(t.publishedOn).where(sql`${t.kind} = 'daily'`),
+    check('ledger_checkpoints_kind_ck', sql`${t.kind} IN ('daily','on_demand')`),
+    check('ledger_checkpoints_count_ck', sql`${t.transactionCount} > 0`),
+    check('ledger_checkpoints_day_ck', sql`${t.publishedOn} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`),
+  ],
+);

@@ -232,6 +232,9 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/api/v1/openapi.json', allow: 'public', url: () => '/api/v1/openapi.json' },
   { method: 'GET', pattern: '/api/docs', allow: 'public', url: () => '/api/docs' },
   { method: 'GET', pattern: '/impact', allow: 'public', url: () => '/impact' },
+  { method: 'GET', pattern: '/impact/checkpoints', allow: 'public', url: () => '/impact/checkpoints' },
+  { method: 'GET', pattern: '/impact/checkpoints.txt', allow: 'public', url: () => '/impact/checkpoints.txt' },
+  { method: 'GET', pattern: '/impact/checkpoints.json', allow: 'public', url: () => '/impact/checkpoints.json' },
   { method: 'GET', pattern: '/outlets', allow: 'public', url: () => '/outlets' },
   { method: 'GET', pattern: '/wishes', allow: 'public', url: () => '/wishes' },
   { method: 'GET', pattern: '/wishes/:id', allow: 'public', url: () => `/wishes/${f.wish.own}` },
@@ -380,6 +383,8 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/reconciliation', allow: COORDINATORS, url: () => '/coordinator/reconciliation', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/reconciliation.csv', allow: COORDINATORS, url: () => '/coordinator/reconciliation.csv', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/reconciliation/transactions/:id', allow: COORDINATORS, url: () => `/coordinator/reconciliation/transactions/${f.transactionId}`, special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
+  // Publishing a ledger checkpoint is for coordinators of all projects (409 when nothing moved since the last).
+  { method: 'POST', pattern: '/coordinator/checkpoints', allow: COORDINATORS, url: () => '/coordinator/checkpoints', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'POST', pattern: '/coordinator/periods/:period/notes', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/notes', form: () => ({ key: 'x', note: '' }), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/wishes', allow: COORDINATORS, url: () => '/coordinator/wishes' },
