@@ -55,6 +55,8 @@ import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
 import { lotPanelFor, default as lotsRoutes } from './channels/lots-routes.js';
 import { createLotsService } from './channels/lots-service.js';
+import recallRoutes from './channels/recall-routes.js';
+import { createRecallService } from './channels/recall-service.js';
 import orderPageExtras from './channels/order-page-extras.js';
 import { createWishCheckout } from './channels/wish-checkout.js';
 import wishesRoutes from './channels/wishes-routes.js';
@@ -130,6 +132,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
   const wishes = createWishesService(deps.db, { clock, audit, media, orders });
   const startWishCheckout = stripe ? createWishCheckout({ stripe, publicUrl: config.publicUrl, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
   const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
+  const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(createReconciliationQueries(deps.db), { clock, audit });
   const impact = createImpactService(createImpactQueries(deps.db), { villages, projects: () => catalog.projects() });
@@ -152,7 +155,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, reconciliation, impact, receipts, institutional, outlets };
+  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -305,6 +308,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(checkpointRoutes, { checkpoints: services.checkpoints, publicUrl: config.publicUrl });
   await app.register(wishesRoutes, { wishes: services.wishes, catalog: services.catalog, startWishCheckout: services.startWishCheckout, maxUploadBytes: MAX_UPLOAD_BYTES });
   await app.register(lotsRoutes, { lots: services.lots, maxUploadBytes: MAX_UPLOAD_BYTES, clock: services.clock });
+  await app.register(recallRoutes, { recalls: services.recalls });
   await app.register(institutionalRoutes, { institutional: services.institutional, catalog: services.catalog, clock: services.clock });
   await app.register(outletsRoutes, { outlets: services.outlets, orders: services.orders, products: services.products });
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });

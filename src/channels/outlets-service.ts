@@ -7,7 +7,7 @@ import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import type { OrderRow } from '../orders/orders-queries.js';
-import type { CheckoutContact, OrdersService, PlacedOrder } from '../orders/orders-service.js';
+import { recallHold, type CheckoutContact, type OrdersService, type PlacedOrder } from '../orders/orders-service.js';
 import type { PaymentChannel } from '../payments/schema.js';
 import { createOutletsQueries, type OutletRow, type OutletStockRow } from './outlets-queries.js';
 import type { PickupCodes } from './pickup-code.js';
@@ -160,6 +160,9 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         if (order.paidAt === null || !['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) {
           throw new AppError('conflict', 'pickup_not_paid', undefined, { params: { number: order.number }, fields: { code: 'pickup_not_paid' } });
         }
+        // Units of a recalled lot are not handed over (a coordinator refunds or replaces them first).
+        const [recalled] = orders.recalledUnitsHeld(order.id);
+        if (recalled) throw recallHold('pickup_holds_recalled_units', recalled, 'code');
         if (!queries.markCollected(order.id, actor.id, clock())) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
         // Goods that came by parcel and are now in the buyer's hands: the order is complete.
         if (order.status === 'shipped') orders.complete(order, actor.id);

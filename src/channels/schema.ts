@@ -5,6 +5,7 @@ import { products } from '../catalog/schema.js';
 import { epochMs, flag, nowMs } from '../db/columns.js';
 import { media } from '../media/schema.js';
 import { orderLines, orders } from '../orders/schema.js';
+import { refunds } from '../payments/schema.js';
 import { projects } from '../projects/schema.js';
 import { households, villages } from '../villages/schema.js';
 
@@ -243,4 +244,39 @@ export const orderLineLots = sqliteTable(
     quantity: integer('quantity').notNull(),
   },
   (t) => [primaryKey({ columns: [t.orderLineId, t.lotId] }), index('order_line_lots_lot_idx').on(t.lotId), check('order_line_lots_qty_ck', sql`${t.quantity} > 0`)],
+);
+
+export const RECALL_ACTIONS = ['refund', 'replace'] as const;
+export type RecallAction = (typeof RECALL_ACTIONS)[number];
+
+/**
+ * What a coordinator did about an order line's units of a recalled lot: refunded them (through the
+ * order's refund, which may still be pending or fail at Stripe: a failed refund settles nothing) or
+ * replaced them with units of other lots of the product (the line's lot allocation moved there).
+ * Units of a recalled lot that no row settles hold their parcel back and their unpaid order unpaid.
+ */
+export const recallResolutions = sqliteTable(
+  'recall_resolutions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The recalled lot. */
+    lotId: integer('lot_id').notNull().references(() => lots.id),
+    orderLineId: integer('order_line_id').notNull().references(() => orderLines.id),
+    /** Units of the recalled lot settled. */
+    quantity: integer('quantity').notNull(),
+    action: text('action', { enum: RECALL_ACTIONS }).notNull(),
+    refundId: integer('refund_id').references(() => refunds.id),
+    /** The lot the units were replaced from (a replacement from several lots is a row for each). */
+    replacementLotId: integer('replacement_lot_id').references(() => lots.id),
+    createdByUserId: integer('created_by_user_id').references(() => users.id),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [
+    index('recall_resolutions_lot_idx').on(t.lotId),
+    index('recall_resolutions_line_idx').on(t.orderLineId, t.lotId),
+    check('recall_resolutions_qty_ck', sql`${t.quantity} > 0`),
+    check('recall_resolutions_action_ck', sql`${t.action} IN ('refund','replace')`),
+    check('recall_resolutions_refund_ck', sql`(${t.action} = 'refund') = (${t.refundId} IS NOT NULL)`),
+    check('recall_resolutions_replacement_ck', sql`(${t.action} = 'replace') = (${t.replacementLotId} IS NOT NULL)`),
+  ],
 );

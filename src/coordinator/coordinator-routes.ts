@@ -63,6 +63,11 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
         lineTotal: formatFen(l.lineTotalFen),
         refunded: l.refundedFen > 0 ? formatFen(l.refundedFen) : null,
       })),
+      // Units of recalled lots not yet refunded or replaced (settled on the recall page).
+      recalled: orders.recalledUnitsHeld(order.id).map((r) => ({
+        text: t('recall.orderHeld', { units: r.units, unit: t(`unit.${r.unit}` as MessageKey), product: pickText(locale, r.productZh, r.productEn), lot: r.code }),
+        url: `/coordinator/recalls/${r.lotId}#order-${order.number}`,
+      })),
       payments: payments.paymentsOf(order.id).map((p) => ({ ...p, amount: formatFen(p.amountFen), fee: formatFen(p.feeFen), when: p.confirmedAt ? formatDateTime(p.confirmedAt) : '' })),
       refunds: payments.refundsOf(order.id).map((r) => ({ ...r, amount: formatFen(r.amountFen), when: formatDateTime(r.createdAt) })),
       postings: details.postings.map((p) => ({

@@ -7,6 +7,7 @@ import { allocateLine, reverseProportionally } from '../ledger/allocation.js';
 import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
 import { assertVillage } from '../villages/access.js';
 import { priceItems, type CartOwner, type CartService } from './cart-service.js';
+import type { RecalledUnitsRow } from '../channels/lots-queries.js';
 import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
@@ -233,13 +234,20 @@ export function createOrdersService(
         .filter((o) => actor.allProjects || queries.projectIdsOfOrder(o.id).some((id) => actor.projectIds.includes(id)));
     },
 
-    /** Parcels of the secretary's villages: waiting to ship, and recently shipped. */
+    /** Parcels of the secretary's villages: waiting to ship (with units of recalled lots that hold them back), and recently shipped. */
     shipmentsFor(actor: CurrentUser) {
       const toShip = queries.shipmentsForVillages(actor.villageIds, ['paid', 'partially_refunded', 'shipped']).filter((s) => s.status === 'pending');
       const shipped = queries.shipmentsForVillages(actor.villageIds, ['shipped', 'completed', 'paid', 'partially_refunded', 'refunded']).filter((s) => s.status !== 'pending').slice(0, 50);
       const linesOf = (orderId: number, villageId: number) => queries.linesOf(orderId).filter((l) => l.villageId === villageId);
-      return { toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId) })), shipped };
+      return { toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId), recalled: queries.recalledUnitsHeld(s.orderId, s.villageId) })), shipped };
     },
+
+    /**
+     * Units of recalled lots an order (or one village's parcel of it) holds that no refund or
+     * replacement settled yet: while there are any, the parcel is not shipped and an unpaid order is
+     * not marked paid.
+     */
+    recalledUnitsHeld: (orderId: number, villageId: number | null = null) => queries.recalledUnitsHeld(orderId, villageId),
 
     /**
      * Places an order that buys no product (a micro-wish donation): no lines, stock or shipping; the
@@ -464,6 +472,9 @@ export function createOrdersService(
         if (o.status !== 'paid' && o.status !== 'shipped' && o.status !== 'partially_refunded') {
           throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
         }
+        // Units of a recalled lot never leave: the rest of the order (other villages' parcels) ships as usual.
+        const [recalled] = queries.recalledUnitsHeld(o.id, villageId);
+        if (recalled && shipment.status === 'pending') throw recallHold('parcel_holds_recalled_units', recalled);
         if (!queries.shipShipment(o.id, villageId, carrier, trackingNumber, actor.id, clock())) throw new AppError('conflict', 'already_shipped');
         if (queries.unshippedCount(o.id) === 0 && o.status === 'paid') queries.transition(o.id, ['paid'], 'shipped', clock());
         audit.record({ userId: actor.id, action: 'order.ship', entityType: 'order', entityId: number, after: { villageId, carrier, trackingNumber }, address });
@@ -548,6 +559,11 @@ export function createOrdersService(
       });
     },
   };
+}
+
+/** The refusal while an order holds units of a recalled lot: which product, lot and how many. */
+export function recallHold(code: 'parcel_holds_recalled_units' | 'order_holds_recalled_units' | 'pickup_holds_recalled_units', held: RecalledUnitsRow, field?: string): AppError {
+  return new AppError('conflict', code, undefined, { params: { units: held.units, unit: held.unit, product: held.productZh, lot: held.code }, ...(field ? { fields: { [field]: code } } : {}) });
 }
 
 /** Turns a stored account code back into the reference the ledger posts to. */

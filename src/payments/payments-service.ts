@@ -3,7 +3,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { OrderRow } from '../orders/orders-queries.js';
-import { channelOf, type OrdersService } from '../orders/orders-service.js';
+import { channelOf, recallHold, type OrdersService } from '../orders/orders-service.js';
 import type { PaymentRow, PaymentsQueries } from './payments-queries.js';
 import type { PaymentChannel } from './schema.js';
 
@@ -45,6 +45,9 @@ export function createPaymentsService(
     markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): void {
       const order = orders.orderForCoordinator(actor, number);
       if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
+      // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
+      const [recalled] = order.status === 'pending_payment' ? orders.recalledUnitsHeld(order.id) : [];
+      if (recalled) throw recallHold('order_holds_recalled_units', recalled);
       queries.transaction(() => {
         const result = orders.recordPayment(order, {
           channel: 'bank',
@@ -66,7 +69,14 @@ export function createPaymentsService(
      * counter). Stripe: the refund is requested from Stripe outside any transaction and posted
      * when Stripe reports it succeeded.
      */
-    async refund(actor: CurrentUser, number: string, request: { amountFen: number; orderLineId: number | null; reason: string }, address: string | null): Promise<'refunded' | 'pending'> {
+    async refund(
+      actor: CurrentUser,
+      number: string,
+      request: { amountFen: number; orderLineId: number | null; reason: string },
+      address: string | null,
+      /** Runs in the transaction that records the refund (a recall settling units by it); its throw records nothing. */
+      onRecorded?: (refundId: number) => void,
+    ): Promise<'refunded' | 'pending'> {
       const order = orders.orderForCoordinator(actor, number);
       const pending = queries.pendingRefundTotal(order.id);
       if (request.amountFen > order.totalFen - order.refundedFen - pending) {
@@ -80,6 +90,7 @@ export function createPaymentsService(
       if (channel !== 'stripe') {
         queries.transaction(() => {
           const refundId = queries.insertRefund({ orderId: order.id, paymentId: payment?.id ?? null, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'succeeded', stripeRefundId: null, userId: actor.id, now: clock() });
+          onRecorded?.(refundId);
           orders.postRefund(order, { amountFen: request.amountFen, orderLineId: request.orderLineId, channel, idempotencyKey: refundKey(refundId), userId: actor.id, reason: request.reason });
         });
         return 'refunded';
@@ -92,9 +103,11 @@ export function createPaymentsService(
         if (request.amountFen > line.lineTotalFen - line.refundedFen) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: line.lineTotalFen - line.refundedFen }, fields: { amount: 'refund_too_large' } });
       }
       if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
-      const refundId = queries.transaction(() =>
-        queries.insertRefund({ orderId: order.id, paymentId: payment.id, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'pending', stripeRefundId: null, userId: actor.id, now: clock() }),
-      );
+      const refundId = queries.transaction(() => {
+        const id = queries.insertRefund({ orderId: order.id, paymentId: payment.id, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'pending', stripeRefundId: null, userId: actor.id, now: clock() });
+        onRecorded?.(id);
+        return id;
+      });
       let result: { stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' };
       try {
         result = await deps.onlineRefund(order, { refundId, amountFen: request.amountFen, reason: request.reason });

@@ -30,6 +30,8 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
         address: `${s.province} ${s.city} ${s.district} ${s.address}`,
         note: s.note,
         lines: s.lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: t(`unit.${l.unit}` as MessageKey) })),
+        // Units of a recalled lot hold the parcel back until a coordinator refunds or replaces them.
+        recalled: s.recalled.map((r) => t('recall.parcelHeld', { units: r.units, unit: t(`unit.${r.unit}` as MessageKey), product: pickText(locale, r.productZh, r.productEn), lot: r.code })),
         fields: failedNumber === s.number ? fields : {},
       })),
       // A refusal for a parcel not in the list (unpaid, already shipped) is shown at the top.

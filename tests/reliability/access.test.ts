@@ -87,6 +87,7 @@ const f = {
   product: { own: 0, foreign: 0 } as Pair,
   photo: { own: 0, foreign: 0 } as Pair,
   lot: { own: 0, foreign: 0 } as Pair,
+  recalledLot: { own: 0, foreign: 0 } as Pair, // recalled lots holding a unit of the paid order: 深贺协作 shiitake / 煤窑沟 honey
   secretaryQuote: { own: 0, foreign: 0 } as Pair, // a quote for 明梅村 tea / for 煤窑沟 honey
   orgQuote: { own: 0, foreign: 0 } as Pair, // a quote of the org buyer's organisation / of another one
   paid: { own: '', foreign: '' } as Pair<string>, // paid orders: 古楼村 shiitake (深贺协作) / 煤窑沟 honey
@@ -172,6 +173,14 @@ async function setUpFixtures(): Promise<void> {
   );
   expect(wish.statusCode, 'fixture wish').toBe(303);
   f.wish = { own: id(`SELECT max(id) FROM wishes`), foreign: id(`SELECT min(id) FROM wishes WHERE project_id <> ?`, f.project.own) };
+  // Recalls (made here as the secretary's recall would leave them): a shiitake lot that served the
+  // "own" paid order, and the honey's spring lot, which served the "foreign" one.
+  const shiitakeLot = Number(
+    db.prepare(`INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, recalled_at, recall_reason, created_at) VALUES (?, 'GL-SHIITAKE-MATRIX', '2026-01-05', 5, 4, ?, '矩阵测试', ?)`).run(f.product.own, now, now).lastInsertRowid,
+  );
+  db.prepare(`INSERT INTO order_line_lots (order_line_id, lot_id, quantity) VALUES ((SELECT id FROM order_lines WHERE order_id = ?), ?, 1)`).run(ownPaid.orderId, shiitakeLot);
+  db.prepare(`UPDATE lots SET recalled_at = ?, recall_reason = '矩阵测试' WHERE code = 'MYG-HONEY-SPRING'`).run(now);
+  f.recalledLot = { own: shiitakeLot, foreign: id(`SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`) };
 }
 
 // ---------- The table: every route, who may use it, and what "own" means for it ----------
@@ -383,6 +392,27 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/reconciliation', allow: COORDINATORS, url: () => '/coordinator/reconciliation', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/reconciliation.csv', allow: COORDINATORS, url: () => '/coordinator/reconciliation.csv', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/reconciliation/transactions/:id', allow: COORDINATORS, url: () => `/coordinator/reconciliation/transactions/${f.transactionId}`, special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
+  // Lot recalls: the coordinators of the lot's project (the settling posts refund, replace, or say why not).
+  { method: 'GET', pattern: '/coordinator/recalls', allow: COORDINATORS, url: () => '/coordinator/recalls' },
+  { method: 'GET', pattern: '/coordinator/recalls/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/recalls/${f.recalledLot[side(t)]}` },
+  {
+    method: 'POST',
+    pattern: '/coordinator/recalls/:id/orders/:number/refund',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/recalls/${f.recalledLot[side(t)]}/orders/${f.paid[side(t)]}/refund`,
+    form: () => ({}),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/recalls/:id/orders/:number/replace',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/recalls/${f.recalledLot[side(t)]}/orders/${f.paid[side(t)]}/replace`,
+    form: () => ({}),
+  },
   // Publishing a ledger checkpoint is for coordinators of all projects (409 when nothing moved since the last).
   { method: 'POST', pattern: '/coordinator/checkpoints', allow: COORDINATORS, url: () => '/coordinator/checkpoints', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },

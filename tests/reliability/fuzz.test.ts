@@ -198,6 +198,7 @@ const fx = {
   tempStaff: 0,
   tempOutletStaff: 0,
   photoId: 0,
+  recalledLot: 0,
 };
 
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
@@ -249,6 +250,9 @@ beforeAll(async () => {
   fx.payout = db.sqlite.prepare(`SELECT max(id) FROM payouts`).pluck().get() as number;
   fx.wishOpen = db.sqlite.prepare(`SELECT min(id) FROM wishes WHERE status = 'open'`).pluck().get() as number;
   fx.photoId = db.sqlite.prepare(`SELECT id FROM product_photos WHERE product_id = 21 ORDER BY id LIMIT 1`).pluck().get() as number;
+  // The tea lot the paid tea orders came from, recalled (as the secretary's recall leaves it).
+  db.sqlite.prepare(`UPDATE lots SET recalled_at = ?, recall_reason = '抽检' WHERE code = 'MM-TEA-MINGQIAN'`).run(now);
+  fx.recalledLot = db.sqlite.prepare(`SELECT id FROM lots WHERE code = 'MM-TEA-MINGQIAN'`).pluck().get() as number;
 }, 120_000);
 
 afterAll(async () => {
@@ -418,6 +422,10 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'POST', pattern: '/coordinator/payouts', as: 'coordinator', multipart: false, form: () => ({ householdId: '12', amount: '0.01', method: 'cash', reference: 'FZ-1', paidOn: '' }) },
   { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', as: 'coordinator', params: () => ({ id: ids(fx.payout) }), form: () => ({ note: '录错了' }) },
   { method: 'POST', pattern: '/coordinator/checkpoints', as: 'coordinator', form: () => ({}) },
+  { method: 'GET', pattern: '/coordinator/recalls', as: 'coordinator', query: LANG },
+  { method: 'GET', pattern: '/coordinator/recalls/:id', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot, 1) }), query: LANG },
+  { method: 'POST', pattern: '/coordinator/recalls/:id/orders/:number/refund', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot), number: fx.paidOrders }), form: () => ({}) },
+  { method: 'POST', pattern: '/coordinator/recalls/:id/orders/:number/replace', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot), number: [...fx.paidOrders, ...fx.pendingOrders] }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/periods/:period/notes', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), form: () => ({ key: 'order_paid_without_payment:order:XY-20200101-0001', note: '已与银行核实' }) },
   { method: 'POST', pattern: '/coordinator/wishes', as: 'coordinator', multipart: true, form: () => ({ projectId: '1', childName: '小花', childAge: '8', item: '书包', itemEn: '', amount: '60', story: '上学', storyEn: '', photoConsent: 'on' }) },

@@ -1,0 +1,194 @@
+import type { CurrentUser } from '../accounts/session-service.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { OrdersService } from '../orders/orders-service.js';
+import type { PaymentsService } from '../payments/payments-service.js';
+import { createLotsQueries, createLotStockQueries, type LotRow, type RecallCaseRow } from './lots-queries.js';
+
+/** Order statuses whose money can be refunded, and whose unshipped units can be replaced. */
+const REFUNDABLE = ['paid', 'shipped', 'completed', 'partially_refunded'];
+const REPLACEABLE = ['pending_payment', 'paid', 'partially_refunded'];
+
+/** One order line's units of the recalled lot, with what is still unsettled and what refunding it would return. */
+export interface RecallLine extends RecallCaseRow {
+  /** Units not yet refunded or replaced (0 once the line was refunded in full). */
+  unsettled: number;
+  /** What refunding the unsettled units returns: their price, at most what the line still has (fen). */
+  refundFen: number;
+  /** The units left the village (parcel shipped or delivered). */
+  shipped: boolean;
+}
+
+/**
+ * Where an affected order stands for the buyer: not paid yet, paid with the recalled units not sent,
+ * the units already with the buyer, or nothing left to do (every unit refunded or replaced).
+ */
+export type RecallStage = 'unpaid' | 'unshipped' | 'shipped' | 'refunded' | 'replaced';
+
+export interface RecallOrder {
+  orderId: number;
+  number: string;
+  status: string;
+  contactName: string;
+  phone: string;
+  email: string | null;
+  address: string;
+  lines: RecallLine[];
+  /** Units of the lot the order received (held now, and replaced since). */
+  units: number;
+  unsettled: number;
+  stage: RecallStage;
+  refundFen: number;
+  canRefund: boolean;
+  canReplace: boolean;
+}
+
+/**
+ * What a recall does to the orders holding units of the lot: their parcels are held back (see
+ * orders-service ship), an unpaid one is not marked paid, and a coordinator of the lot's project
+ * settles the units: refunds them (through the order's own refund, so the money leaves by the way
+ * it came) or, while they are not shipped, replaces them with units of the product's other lots.
+ * Coordinators of other projects see nothing of it ("not found").
+ */
+export function createRecallService(db: Database_, deps: { clock: Clock; audit: AuditService; orders: OrdersService; payments: PaymentsService }) {
+  const queries = createLotsQueries(db);
+  const stock = createLotStockQueries(db);
+  const { clock, audit, orders, payments } = deps;
+
+  const inScope = (actor: CurrentUser, projectId: number) => actor.role === 'coordinator' && (actor.allProjects || actor.projectIds.includes(projectId));
+
+  function recalledLot(actor: CurrentUser, id: number): LotRow {
+    const lot = queries.lotById(id);
+    if (!lot || lot.recalledAt === null || !inScope(actor, lot.projectId)) throw new AppError('not_found', 'lot_not_found');
+    return lot;
+  }
+
+  function line(row: RecallCaseRow): RecallLine {
+    const unsettled = row.lineRefundedFen >= row.lineTotalFen ? 0 : Math.max(0, row.held - row.refunded);
+    return {
+      ...row,
+      unsettled,
+      refundFen: Math.min(unsettled * row.unitPriceFen, row.lineTotalFen - row.lineRefundedFen),
+      shipped: row.parcel !== null && row.parcel !== 'pending',
+    };
+  }
+
+  function stageOf(status: string, lines: RecallLine[]): RecallStage {
+    const unsettled = lines.filter((l) => l.unsettled > 0);
+    if (unsettled.length === 0) return lines.some((l) => l.replaced > 0) && lines.every((l) => l.refunded === 0) ? 'replaced' : 'refunded';
+    if (status === 'pending_payment') return 'unpaid';
+    return unsettled.some((l) => l.shipped) ? 'shipped' : 'unshipped';
+  }
+
+  /** Every order that received units of the lot, each with its buyer's contact and what can be done. */
+  function affectedOrders(lot: LotRow): RecallOrder[] {
+    const byOrder = new Map<number, RecallCaseRow[]>();
+    for (const row of queries.recallCases(lot.id)) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
+    const available = queries.replacementStock(lot.productId);
+    return [...byOrder.values()].map((rows) => {
+      const first = rows[0]!;
+      const lines = rows.map(line);
+      const unsettled = lines.reduce((a, l) => a + l.unsettled, 0);
+      const refundFen = lines.reduce((a, l) => a + l.refundFen, 0);
+      const replaceable = lines.filter((l) => l.unsettled > 0 && !l.shipped).reduce((a, l) => a + l.unsettled, 0);
+      return {
+        orderId: first.orderId,
+        number: first.number,
+        status: first.status,
+        contactName: first.contactName,
+        phone: first.phone,
+        email: first.email,
+        address: [first.province, first.city, first.district, first.address].filter(Boolean).join(' '),
+        lines,
+        units: lines.reduce((a, l) => a + l.held + l.replaced, 0),
+        unsettled,
+        stage: stageOf(first.status, lines),
+        refundFen,
+        canRefund: REFUNDABLE.includes(first.status) && refundFen > 0,
+        canReplace: REPLACEABLE.includes(first.status) && replaceable > 0 && replaceable <= available,
+      };
+    });
+  }
+
+  function affectedOrder(actor: CurrentUser, lot: LotRow, number: string): RecallOrder {
+    orders.orderForCoordinator(actor, number); // an order the coordinator may not see is "not found"
+    const found = affectedOrders(lot).find((o) => o.number === number);
+    if (!found) throw new AppError('not_found', 'order_not_found');
+    return found;
+  }
+
+  return {
+    /** Recalled lots of the coordinator's projects, each with how many orders still hold unsettled units. */
+    recalledLots(actor: CurrentUser) {
+      return queries.recalledLots(actor.allProjects ? null : actor.projectIds).map((lot) => {
+        const affected = affectedOrders(lot);
+        return { lot, orders: affected.length, open: affected.filter((o) => o.unsettled > 0).length };
+      });
+    },
+
+    recall(actor: CurrentUser, id: number) {
+      const lot = recalledLot(actor, id);
+      return { lot, orders: affectedOrders(lot), replacementStock: queries.replacementStock(lot.productId) };
+    },
+
+    /**
+     * Refunds the order's unsettled units of the lot (each line through the order's refund, so
+     * the money goes back the way it came). Each refund records what it settles in its own
+     * transaction, after checking again that no one settled the units meanwhile.
+     */
+    async refund(actor: CurrentUser, lotId: number, number: string, reason: string, address: string | null): Promise<'refunded' | 'pending'> {
+      const lot = recalledLot(actor, lotId);
+      const order = affectedOrder(actor, lot, number);
+      if (!order.canRefund) {
+        if (order.status === 'pending_payment') throw new AppError('conflict', 'recall_unpaid_not_refundable');
+        throw new AppError('conflict', 'recall_nothing_to_refund');
+      }
+      let result: 'refunded' | 'pending' = 'refunded';
+      for (const l of order.lines.filter((x) => x.unsettled > 0 && x.refundFen > 0)) {
+        const settled = await payments.refund(actor, number, { amountFen: l.refundFen, orderLineId: l.orderLineId, reason }, address, (refundId) => {
+          const held = stock.recalledUnitsHeld(order.orderId, null).find((h) => h.orderLineId === l.orderLineId && h.lotId === lot.id);
+          if (!held || held.units !== l.unsettled) throw new AppError('conflict', 'recall_settled_meanwhile');
+          queries.insertResolution({ lotId: lot.id, orderLineId: l.orderLineId, quantity: l.unsettled, action: 'refund', refundId, replacementLotId: null, userId: actor.id, now: clock() });
+          audit.record({ userId: actor.id, action: 'lot.recall_refund', entityType: 'order', entityId: number, after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId }, address });
+        });
+        if (settled === 'pending') result = 'pending';
+      }
+      return result;
+    },
+
+    /**
+     * Replaces the order's unsettled, unshipped units of the lot with units of the product's other
+     * lots (oldest harvest first), in ONE transaction: the replacement units leave the shelf, the
+     * recalled ones go back into their lot (never onto the shelf). Not enough in other lots: nothing
+     * changes, and the message says how many there are.
+     */
+    replace(actor: CurrentUser, lotId: number, number: string, address: string | null): number {
+      const lot = recalledLot(actor, lotId);
+      affectedOrder(actor, lot, number);
+      return queries.transaction(() => {
+        const order = affectedOrder(actor, lot, number); // read again inside the transaction
+        const lines = REPLACEABLE.includes(order.status) ? order.lines.filter((l) => l.unsettled > 0 && !l.shipped) : [];
+        if (lines.length === 0) throw new AppError('conflict', 'recall_nothing_to_replace');
+        const now = clock();
+        let replaced = 0;
+        for (const l of lines) {
+          const units = l.unsettled;
+          const available = queries.replacementStock(l.productId);
+          const noStock = () => new AppError('conflict', 'recall_no_replacement', undefined, { params: { units, unit: l.unit, product: l.productZh, available } });
+          if (!queries.takeStock(l.productId, units, now)) throw noStock();
+          const takes = stock.allocateLots(l.orderLineId, l.productId, units);
+          if (takes.reduce((a, t) => a + t.quantity, 0) !== units) throw noStock();
+          queries.takeOffRecalledLot(l.orderLineId, lot.id, units);
+          for (const t of takes) queries.insertResolution({ lotId: lot.id, orderLineId: l.orderLineId, quantity: t.quantity, action: 'replace', refundId: null, replacementLotId: t.lotId, userId: actor.id, now });
+          replaced += units;
+        }
+        audit.record({ userId: actor.id, action: 'lot.recall_replace', entityType: 'order', entityId: number, after: { lot: lot.code, units: replaced }, address });
+        return replaced;
+      });
+    },
+  };
+}
+
+export type RecallService = ReturnType<typeof createRecallService>;
