@@ -26,6 +26,8 @@ export function createCheckpointQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
     transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
+    /** Reads that must see one snapshot (a head and its count). */
+    read: <T>(fn: () => T): T => db.sqlite.transaction(fn).deferred(),
 
     /** False on a database from before checkpoints (ledger:check may be run on an old file). */
     hasCheckpointTable: () => db.sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_checkpoints'`).get() !== undefined,
@@ -47,6 +49,7 @@ export function createCheckpointQueries(db: Database_) {
 
     head: () => q(`SELECT id, hash, posted_at AS postedAt FROM ledger_transactions ORDER BY id DESC LIMIT 1`).get() as { id: number; hash: string; postedAt: number } | undefined,
     hashOf: (id: number) => q(`SELECT hash FROM ledger_transactions WHERE id = ?`).pluck().get(id) as string | undefined,
+    countAll: () => q(`SELECT count(*) FROM ledger_transactions`).pluck().get() as number,
     /** Transactions with ids in (afterId, throughId]: a checkpoint's position in the chain is a count, not an id. */
     countBetween: (afterId: number, throughId: number) => q(`SELECT count(*) FROM ledger_transactions WHERE id > ? AND id <= ?`).pluck().get(afterId, throughId) as number,
     transactionsBetween: (afterId: number, throughId: number) =>

@@ -31,26 +31,30 @@ export function createCheckpointsService(db: Database_, deps: { clock: Clock }) 
   /** The count up to a head seen before: the ledger only grows, so the next count adds what came after. */
   let known: { id: number; count: number } = { id: 0, count: 0 };
 
-  /** The head now; `recount` counts the whole chain instead of adding to the count seen before. */
-  function head(recount = false): LedgerHead | null {
-    const row = queries.head();
-    if (!row) return null;
-    if (recount || row.id < known.id) known = { id: 0, count: 0 }; // (a smaller head: a replaced database)
-    known = { id: row.id, count: known.count + queries.countBetween(known.id, row.id) };
-    return { transactionCount: known.count, headTransactionId: row.id, headHash: row.hash, postedAt: row.postedAt };
-  }
+  /**
+   * The head now, and the count read in the same snapshot. `recount` (or a first look) counts the
+   * whole table, which SQLite answers from its page counts; later looks add what came after.
+   */
+  const head = (recount = false): LedgerHead | null =>
+    queries.read(() => {
+      const row = queries.head();
+      if (!row) return null;
+      // (A smaller head than seen before: a replaced database.)
+      known = recount || known.id === 0 || row.id < known.id ? { id: row.id, count: queries.countAll() } : { id: row.id, count: known.count + queries.countBetween(known.id, row.id) };
+      return { transactionCount: known.count, headTransactionId: row.id, headHash: row.hash, postedAt: row.postedAt };
+    });
 
   /** The chain from the previous checkpoint to `now`, checked; refuses when it does not extend that checkpoint. */
   function verifiedSince(previous: CheckpointRow | undefined, now: LedgerHead): void {
     if (!previous) return;
     const broken = () => new AppError('conflict', 'ledger_checkpoint_chain_broken', undefined, { params: { id: previous.id, day: previous.publishedOn } });
     if (queries.hashOf(previous.headTransactionId) !== previous.headHash) throw broken();
-    if (queries.countBetween(0, previous.headTransactionId) !== previous.transactionCount) throw broken();
     const stretch = verifyChain(
       queries.transactionsBetween(previous.headTransactionId, now.headTransactionId),
       queries.entriesBetween(previous.headTransactionId, now.headTransactionId),
       { hash: previous.headHash, count: previous.transactionCount },
     );
+    // The whole ledger must be the previous checkpoint's count plus the stretch: fewer means rows before it were removed.
     if (stretch.problems.length > 0 || stretch.count !== now.transactionCount || stretch.lastHash !== now.headHash) throw broken();
   }
 
