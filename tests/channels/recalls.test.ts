@@ -135,6 +135,32 @@ describe('an unpaid order holding units of a recalled lot', () => {
   });
 });
 
+describe('a pick-up order holding units of a recalled lot', () => {
+  it('is not handed over at the outlet; the coordinator refunds the units instead', async () => {
+    const buyer = anonymous(ctx.app);
+    const futian = value<number>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`);
+    const honey = value<number>(`SELECT id FROM products WHERE slug = 'meiyaogou-honey'`);
+    expect((await buyer.post('/cart/items', { productId: String(honey), quantity: '1' })).statusCode).toBe(303);
+    const placed = await buyer.post('/checkout', { name: '林晓', phone: '13800138000', paymentMethod: 'offline', delivery: 'pickup', outletId: String(futian), step: 'place' });
+    expect(placed.statusCode).toBe(303);
+    const number = /^\/orders\/(XY-[0-9-]+)\?/.exec(String(placed.headers.location))![1]!;
+    const code = /data-pickup-code>(\d{6})</.exec((await buyer.get(String(placed.headers.location))).body)![1]!;
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    expect((await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-7' }, { csrfFrom: `/coordinator/orders/${number}` })).statusCode).toBe(303);
+    await recall('MYG-HONEY-SPRING');
+
+    const staff = await signIn(ctx.app, 'outlet@xiangyi.test');
+    const refused = await staff.post(`/outlet/${futian}/pickups`, { code });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('这个订单有 1 罐「煤窑沟土蜂蜜」来自已召回的批次 MYG-HONEY-SPRING，不能交给顾客。');
+    expect(value<number | null>(`SELECT picked_up_at FROM pickups WHERE order_id = ?`, orderRow(number).id)).toBeNull();
+
+    const url = `/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}`;
+    expect((await coordinator.post(`${url}/orders/${number}/refund`, {}, { csrfFrom: url })).statusCode).toBe(303);
+    expect(orderRow(number)).toMatchObject({ status: 'refunded', refundedFen: HONEY_FEN });
+  });
+});
+
 describe('refunding the recalled units of a paid order', () => {
   it('refunds exactly their price through the order’s refund, after which the parcel ships with the rest', async () => {
     const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }, { slug: 'meiyaogou-yuba', quantity: 2 }]);

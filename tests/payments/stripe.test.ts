@@ -442,6 +442,40 @@ describe('refunds of Stripe orders', () => {
     expectLedgerSound(ctx.db);
   });
 
+  it('settles a recall’s units with a Stripe refund while it is pending, and holds them again when Stripe says it failed', async () => {
+    const placed = await checkoutWithStripe(ctx.app, ctx.db); // 2 jars of honey from the spring lot, and tiger-head shoes
+    const spring = get<{ id: number }>(ctx.db, `SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`).id;
+    const secretary = await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test');
+    expect((await secretary.post(`/secretary/lots/${spring}/recall`, { reason: '抽检不合格' }, { csrfFrom: `/secretary/lots/${spring}` })).statusCode).toBe(303);
+    // The buyer had already paid at Stripe: the payment is recorded, the order is then held like any paid one.
+    await pay(placed);
+    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+    const meiyaogou = get<{ id: number }>(ctx.db, `SELECT id FROM villages WHERE slug = 'meiyaogou'`).id;
+    const ship = () => secretary.post(`/secretary/orders/${placed.number}/ship`, { villageId: String(meiyaogou), carrier: '顺丰', trackingNumber: 'SF1234567890' }, { csrfFrom: '/secretary/orders' });
+
+    fake.refundStatus = 'pending';
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    const url = `/coordinator/recalls/${spring}`;
+    expect((await coordinator.post(`${url}/orders/${placed.number}/refund`, {}, { csrfFrom: url })).statusCode).toBe(303);
+    const call = fake.requests.find((r) => r.path === '/v1/refunds' && r.method === 'POST')!;
+    expect(call.params).toMatchObject({ amount: String(2 * 6800) });
+    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('pending');
+    expect((await coordinator.get(url)).body).toContain('已处理：这部分已经退款。');
+
+    // Stripe reports the refund failed: the units are unsettled again, and their parcel held.
+    const failed = fake.event('charge.refund.updated', { ...fake.refunds[0]!, status: 'failed' });
+    expect((await deliver(ctx.app, failed)).statusCode).toBe(200);
+    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('failed');
+    expect((await coordinator.get(url)).body).toContain('已付款、未发出：包裹暂不发货，请退款或换货。');
+    expect((await ship()).statusCode).toBe(409);
+
+    fake.refundStatus = 'succeeded';
+    expect((await coordinator.post(`${url}/orders/${placed.number}/refund`, {}, { csrfFrom: url })).statusCode).toBe(303);
+    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 2 * 6800 });
+    expect((await ship()).statusCode).toBe(303);
+    expectLedgerSound(ctx.db);
+  });
+
   it('records and posts a refund made in Stripe’s dashboard when charge.refunded arrives', async () => {
     const placed = await paidOrder();
     const total = orderRow(ctx.db, placed.orderId).totalFen;
