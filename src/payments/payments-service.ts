@@ -45,10 +45,10 @@ export function createPaymentsService(
     markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): void {
       const order = orders.orderForCoordinator(actor, number);
       if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
-      // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
-      const [recalled] = order.status === 'pending_payment' ? orders.recalledUnitsHeld(order.id) : [];
-      if (recalled) throw recallHold('order_holds_recalled_units', recalled);
       queries.transaction(() => {
+        // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
+        const [recalled] = orders.orderById(order.id).status === 'pending_payment' ? orders.recalledUnitsHeld(order.id) : [];
+        if (recalled) throw recallHold('order_holds_recalled_units', recalled);
         const result = orders.recordPayment(order, {
           channel: 'bank',
           amountFen: order.totalFen,
