@@ -46,7 +46,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
 
   app.get('/products/:slug', { ...cached, schema: { ...operation('getProduct', 'catalogue'), params: slugParamsSchema, querystring: langQuery, response: { 200: productSchema.describe('The product'), ...commonResponses } } }, async (request) => {
     const { locale, t } = request;
-    const { product: p, photos, tiers, households } = catalog.productPage(request.params.slug);
+    const { product: p, period, photos, tiers, households } = catalog.productPage(request.params.slug);
     return {
       slug: p.slug,
       url: `/products/${p.slug}`,
@@ -61,6 +61,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
       priceFen: p.priceFen,
       price: formatFen(p.priceFen),
       stock: p.stock,
+      onSale: period === 'running',
       minOrderQty: p.minOrderQty,
       maxRetailQty: p.maxRetailQty,
       bulkTiers: tiers.map((tier) => ({ minQty: tier.minQty, priceFen: tier.priceFen, price: formatFen(tier.priceFen) })),

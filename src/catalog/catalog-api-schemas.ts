@@ -47,6 +47,7 @@ export const productSchema = z.object({
   priceFen: fenSchema,
   price: yuanSchema,
   stock: z.number().int(),
+  onSale: z.boolean().describe('False while its project has ended or not yet started: it cannot be bought'),
   minOrderQty: z.number().int(),
   maxRetailQty: z.number().int().nullable().describe('The most one retail order may take; null: no limit but the stock'),
   bulkTiers: z.array(z.object({ minQty: z.number().int(), priceFen: fenSchema, price: yuanSchema })),

@@ -169,7 +169,8 @@ export function createCatalogQueries(db: Database_) {
                 pr.id AS producerId, pr.kind AS producerKind, pr.name_zh AS producerZh, pr.name_en AS producerEn,
                 pr.story_zh AS producerStoryZh, pr.story_en AS producerStoryEn,
                 v.id AS villageId, v.slug AS villageSlug, v.name_zh AS villageZh, v.name_en AS villageEn,
-                pj.id AS projectId, pj.slug AS projectSlug, pj.name_zh AS projectZh, pj.name_en AS projectEn
+                pj.id AS projectId, pj.slug AS projectSlug, pj.name_zh AS projectZh, pj.name_en AS projectEn,
+                pj.starts_on AS projectStartsOn, pj.ends_on AS projectEndsOn
          ${CARD_FROM} WHERE p.slug = ?`,
       ).get(slug) as ProductDetailRow | undefined;
     },
@@ -308,6 +309,9 @@ export interface ProductDetailRow {
   projectSlug: string;
   projectZh: string;
   projectEn: string | null;
+  /** The project's period (YYYY-MM-DD, inclusive; null = open): the product is sold only within it. */
+  projectStartsOn: string | null;
+  projectEndsOn: string | null;
 }
 
 export interface VillageRow {

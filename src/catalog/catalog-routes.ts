@@ -70,9 +70,10 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
 
   app.get('/products/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const { product: p, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
+    const { product: p, period, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
     const unit = unitLabel(t, p.unit);
     const title = pickText(locale, p.titleZh, p.titleEn);
+    const project = pickText(locale, p.projectZh, p.projectEn);
     return reply.view('catalog/product', {
       householdStories: householdStories.map((h) => ({ name: h.displayName, story: pickText(locale, h.storyZh, h.storyEn) })),
       title,
@@ -97,9 +98,17 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
         producerKind: p.producerKind,
         village: pickText(locale, p.villageZh, p.villageEn),
         villageUrl: `/villages/${p.villageSlug}`,
-        project: pickText(locale, p.projectZh, p.projectEn),
+        project,
         projectUrl: `/projects/${p.projectSlug}`,
         households,
+        onSale: period === 'running',
+        // Why it is not sold: its project has ended or not started (checked again at every sale).
+        notOnSale:
+          period === 'ended'
+            ? t('product.projectEnded', { project, date: p.projectEndsOn ?? '' })
+            : period === 'not_started'
+              ? t('product.projectNotStarted', { project, date: p.projectStartsOn ?? '' })
+              : null,
       },
       photos: photos.map((ph) => ({
         listUrl: mediaUrl(ph.listMediaId),

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import { LOCALES, translate } from '../i18n/i18n.js';
+import { projectPeriodState, saleDay } from '../projects/project-period.js';
 import { createCatalogQueries, type ListingFilter, type ProductCardRow, type SearchTerm, type SortKey } from './catalog-queries.js';
 import { CATEGORIES, type Category } from './schema.js';
 import { MAX_QUERY_LENGTH, PAGE_SIZE, type ListingQuery } from './catalog-schemas.js';
@@ -96,6 +97,8 @@ export function createCatalogService(
     if (!product || !product.published) throw notFound('product_not_found');
     return {
       product,
+      /** Whether its project takes sales today (an ended or future project's products are shown but not sold). */
+      period: projectPeriodState({ startsOn: product.projectStartsOn, endsOn: product.projectEndsOn }, saleDay(deps.clock())),
       photos: queries.photosOf(product.id),
       tiers: queries.tiersOf(product.id),
       households: queries.memberHouseholdCount(product.producerId),

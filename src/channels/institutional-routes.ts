@@ -12,6 +12,7 @@ import { pickText, type MessageKey } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import type { Clock } from '../clock.js';
 import { csrfTokenFor } from '../plugins/security.js';
+import { projectPeriodRefusal, saleDay } from '../projects/project-period.js';
 import { setLocal } from '../plugins/request-context.js';
 import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '../time.js';
 import { fieldMessagesOf, isFormError, messageOf } from './channel-forms.js';
@@ -221,7 +222,9 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     const { slug } = request.params;
     if (!institutional.organizationOf(currentUser(request))) return renderQuoteRequest(request, reply, slug, { values: {}, fields: { _form: request.t('errors.organization_required') } }, 403);
     const { product } = deps.catalog.productPage(slug);
-    return renderQuoteRequest(request, reply, slug, { values: { quantity: String(product.maxRetailQty === null ? product.minOrderQty : product.maxRetailQty + 1) }, fields: {} });
+    // A product whose project is not running takes no requests; the form says why before anything is typed.
+    const closed = projectPeriodRefusal(product, saleDay(deps.clock()), '_form');
+    return renderQuoteRequest(request, reply, slug, { values: { quantity: String(product.maxRetailQty === null ? product.minOrderQty : product.maxRetailQty + 1) }, fields: closed ? fieldMessagesOf(request, closed) : {} });
   });
 
   app.post('/products/:slug/quote', { ...buyerOnly, schema: { params: slugParams } }, async (request, reply) => {

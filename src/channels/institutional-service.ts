@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
 import { MAX_LINE_QUANTITY } from '../orders/pricing.js';
+import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { formatDate, startOfDay } from '../time.js';
 import { createInstitutionalQueries, type OrganizationRow, type QuoteRow } from './institutional-queries.js';
 import type { OrganizationForm, QuoteAcceptForm, QuoteAnswerForm, QuoteRequestForm } from './institutional-schemas.js';
@@ -181,6 +182,7 @@ export function createInstitutionalService(
     requestQuote(user: CurrentUser, slug: string, form: QuoteRequestForm, address: string | null): number {
       const org = requireOrganization(user);
       const product = deps.catalog.productPage(slug).product;
+      assertProjectRunning(product, saleDay(clock()), '_form');
       const unit = product.unit;
       if (product.maxRetailQty !== null && form.quantity <= product.maxRetailQty) {
         throw new AppError('validation', 'quote_within_retail', undefined, { params: { max: product.maxRetailQty, unit }, fields: { quantity: 'quote_within_retail' } });

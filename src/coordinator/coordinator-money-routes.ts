@@ -19,6 +19,7 @@ import { fenToYuanInput, formatFen } from '../money.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import type { ProjectManagement } from '../projects/project-management.js';
 import type { SplitRuleRow } from '../projects/project-management-queries.js';
+import { projectPeriodLabel, saleDay } from '../projects/project-period.js';
 import { enrolmentFormSchema, newProjectFormSchema, projectFormSchema, splitFormSchema } from '../projects/project-schemas.js';
 import { formatDate, formatDateTime, monthBounds, startOfDay } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
@@ -79,6 +80,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.get('/coordinator/projects', guard, async (request, reply) => {
     const user = currentUser(request);
     const list = projects.projects(user);
+    const today = saleDay(clock());
     return reply.view('coordinator/projects', {
       title: request.t('coordp.projects.title'),
       section: 'projects',
@@ -93,6 +95,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
           p.startsOn || p.endsOn
             ? request.t('coordp.projects.periodValue', { from: p.startsOn ?? request.t('coordp.projects.open'), to: p.endsOn ?? request.t('coordp.projects.open') })
             : '',
+        sales: projectPeriodLabel(request.t, p, today),
         target: p.targetFen !== null ? formatFen(p.targetFen) : '',
         split: splitText(request, p.rule),
         enrolled: p.enrolled,
@@ -176,7 +179,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       title: request.t('coordp.form.editTitle', { name: pickText(request.locale, p.nameZh, p.nameEn) }),
       section: 'projects',
       creating: false,
-      project: { id: p.id, slug: p.slug },
+      project: { id: p.id, slug: p.slug, sales: projectPeriodLabel(request.t, p, saleDay(now)) },
       action: `/coordinator/projects/${p.id}`,
       values,
       fields,

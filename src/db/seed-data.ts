@@ -34,9 +34,13 @@ export interface SeedProject {
   nameZh: string;
   nameEn: string;
   fundingSource: string;
-  /** ISO dates, inclusive. */
+  /** ISO date, inclusive. */
   startsOn: string;
-  endsOn: string;
+  /**
+   * The project ends on 31 December this many years after the year the demo data is loaded
+   * (China time), so a fresh demo has running projects whatever day it is loaded on, for years.
+   */
+  endsYearsAfterSeed: number;
   /** In fen. */
   targetFen: number;
   storyZh: string;
@@ -217,7 +221,7 @@ export const PROJECTS: SeedProject[] = [
     nameEn: 'Lift Aspirations First',
     fundingSource: '福彩公益金',
     startsOn: '2023-03-01',
-    endsOn: '2026-12-31',
+    endsYearsAfterSeed: 4,
     targetFen: 50_000_000,
     storyZh:
       '由市社会工作协会发起，用福彩公益金支持驻村社工：帮农户把手里的东西做成商品，链接城市里的公益超市和单位食堂，让农户靠自己的双手增收，而不是等着救济。',
@@ -231,7 +235,7 @@ export const PROJECTS: SeedProject[] = [
     nameEn: 'Chicks Run',
     fundingSource: '社会捐赠',
     startsOn: '2024-02-01',
-    endsOn: '2026-01-31',
+    endsYearsAfterSeed: 4,
     targetFen: 13_000_000,
     storyZh:
       '爱心人士和企业共募集善款 13 万元，为鼎城区的困难农户购买鸡苗、疫苗和饲料，请技术员定期上门。农户卖鸡卖蛋的收入全部归农户所有，平台不提成。',
@@ -245,7 +249,7 @@ export const PROJECTS: SeedProject[] = [
     nameEn: 'Shenzhen–Hezhou Partnership',
     fundingSource: '东西部协作资金',
     startsOn: '2022-01-01',
-    endsOn: '2026-12-31',
+    endsYearsAfterSeed: 5,
     targetFen: 200_000_000,
     storyZh:
       '深圳与贺州东西部协作项目：深圳的资金建茶厂、菌棚和冷库，深圳的单位食堂、工会和公益超市长期采购贺州的土瑶茶、菌菇、百香果和茶油。',
@@ -259,7 +263,7 @@ export const PROJECTS: SeedProject[] = [
     nameEn: 'Meiyaogou Livelihoods',
     fundingSource: '福彩公益金',
     startsOn: '2023-06-01',
-    endsOn: '2026-05-31',
+    endsYearsAfterSeed: 4,
     targetFen: 30_000_000,
     storyZh:
       '驻村第一书记牵头的产业项目：添置腐竹锅灶和蜂箱，统一包装和冷链，每天把煤窑沟的腐竹、蜂蜜、鸡蛋发往深圳。项目基金用于更换蜂箱和培训。',
@@ -273,7 +277,7 @@ export const PROJECTS: SeedProject[] = [
     nameEn: 'Skilled Hands Embroiderers',
     fundingSource: '社会捐赠',
     startsOn: '2023-09-01',
-    endsOn: '2026-08-31',
+    endsYearsAfterSeed: 4,
     targetFen: 8_000_000,
     storyZh:
       '社工为新郑的绣娘（其中有行动不便的残疾妇女）上门送布料、取成品，统一拍照定价。绣娘在家就能接单，项目基金用于买布料和针线。',

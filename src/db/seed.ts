@@ -8,6 +8,7 @@ import { households, producerMembers, producers, regions, villages } from '../vi
 import type { Database_ } from './client.js';
 import { HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
 import { encodeSeedPhotos } from './seed-images.js';
+import { formatDate } from '../time.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -33,6 +34,9 @@ export interface SeedOptions {
   /** Hook point for further demo data (accounts, orders …), run in the same transaction. */
   extraSteps?: readonly SeedStep[];
 }
+
+/** The calendar year of an instant in China Standard Time. */
+const cstYearOf = (ms: number) => Number(formatDate(ms).slice(0, 4));
 
 /** Midnight at the start of an ISO date, China Standard Time, in epoch ms. */
 function startOfDayCst(isoDate: string): number {
@@ -91,7 +95,7 @@ export function seedProjects(db: Database_, now: number): Map<string, number> {
         nameEn: p.nameEn,
         fundingSource: p.fundingSource,
         startsOn: p.startsOn,
-        endsOn: p.endsOn,
+        endsOn: `${cstYearOf(now) + p.endsYearsAfterSeed}-12-31`,
         targetFen: p.targetFen,
         storyZh: p.storyZh,
         storyEn: p.storyEn,

@@ -7,6 +7,7 @@ import { en as wishLotEn, zh as wishLotZh } from '../channels/wish-lot-messages.
 import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
 import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
 import { en as proofEn, zh as proofZh } from '../coordinator/proof-messages.js';
+import { en as projectsEn, zh as projectsZh } from '../projects/messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
@@ -28,6 +29,7 @@ export const zhCN = {
   ...apiZh,
   ...checkpointZh,
   ...recallZh,
+  ...projectsZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -42,6 +44,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...apiEn,
   ...checkpointEn,
   ...recallEn,
+  ...projectsEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

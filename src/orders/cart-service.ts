@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { saleDay } from '../projects/project-period.js';
 import type { OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, shippingFeeFor, unitPriceFor } from './pricing.js';
 
@@ -34,15 +35,18 @@ export interface PricedCart {
   canCheckout: boolean;
 }
 
-/** Prices cart contents from current products: tier prices by quantity, shipping per village. */
-export function priceItems(queries: OrdersQueries, items: readonly { productId: number; quantity: number }[], cartId: number | null): PricedCart {
+/**
+ * Prices cart contents from current products: tier prices by quantity, shipping per village. Each
+ * line says why it cannot be bought as it is on `today` (YYYY-MM-DD, CST), if it cannot.
+ */
+export function priceItems(queries: OrdersQueries, items: readonly { productId: number; quantity: number }[], cartId: number | null, today: string): PricedCart {
   const lines: PricedLine[] = [];
   for (const item of items) {
     const product = queries.sellableProduct(item.productId);
     if (!product) continue;
     let problem: PricedLine['problem'] = null;
     try {
-      checkQuantity(product, item.quantity);
+      checkQuantity(product, item.quantity, today);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       problem = { code: error.code, params: error.details.params ?? {} };
@@ -97,7 +101,7 @@ export function createCartService(queries: OrdersQueries, deps: { clock: Clock }
   return {
     view(owner: CartOwner): PricedCart {
       const cartId = cartIdOf(owner) ?? null;
-      return priceItems(queries, cartId === null ? [] : queries.cartItems(cartId), cartId);
+      return priceItems(queries, cartId === null ? [] : queries.cartItems(cartId), cartId, saleDay(deps.clock()));
     },
 
     itemCount(owner: CartOwner): number {
@@ -109,7 +113,7 @@ export function createCartService(queries: OrdersQueries, deps: { clock: Clock }
       queries.transaction(() => {
         const existing = current(owner).find((i) => i.productId === productId)?.quantity ?? 0;
         const total = existing + quantity;
-        checkQuantity(queries.sellableProduct(productId), total);
+        checkQuantity(queries.sellableProduct(productId), total, saleDay(deps.clock()));
         const cartId = ensureCart(owner);
         queries.setCartItem(cartId, productId, total, deps.clock());
         queries.touchCart(cartId, deps.clock());
@@ -124,7 +128,7 @@ export function createCartService(queries: OrdersQueries, deps: { clock: Clock }
           if (cartId !== undefined) queries.removeCartItem(cartId, productId);
           return;
         }
-        checkQuantity(queries.sellableProduct(productId), quantity);
+        checkQuantity(queries.sellableProduct(productId), quantity, saleDay(deps.clock()));
         const id = cartId ?? ensureCart(owner);
         queries.setCartItem(id, productId, quantity, deps.clock());
         queries.touchCart(id, deps.clock());

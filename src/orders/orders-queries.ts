@@ -18,6 +18,10 @@ export interface SellableProduct {
   published: number;
   producerId: number;
   projectId: number;
+  projectZh: string;
+  /** The project's period (YYYY-MM-DD, inclusive; null = open): it is sold only within it. */
+  projectStartsOn: string | null;
+  projectEndsOn: string | null;
   villageId: number;
   villageZh: string;
   villageEn: string | null;
@@ -83,10 +87,10 @@ export interface ShipmentRow {
 
 const PRODUCT_COLUMNS = `p.id, p.slug, p.title_zh AS titleZh, p.title_en AS titleEn, p.unit, p.price_fen AS priceFen, p.stock,
   p.min_order_qty AS minOrderQty, p.max_retail_qty AS maxRetailQty, p.published, p.producer_id AS producerId, p.project_id AS projectId,
-  v.id AS villageId, v.name_zh AS villageZh, v.name_en AS villageEn, v.shipping_fee_fen AS shippingFeeFen,
+  pj.name_zh AS projectZh, pj.starts_on AS projectStartsOn, pj.ends_on AS projectEndsOn, v.id AS villageId, v.name_zh AS villageZh, v.name_en AS villageEn, v.shipping_fee_fen AS shippingFeeFen,
   v.free_shipping_over_fen AS freeShippingOverFen,
   (SELECT ph.list_media_id FROM product_photos ph WHERE ph.product_id = p.id ORDER BY ph.position, ph.id LIMIT 1) AS photoId`;
-const PRODUCT_FROM = `FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id`;
+const PRODUCT_FROM = `FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id JOIN projects pj ON pj.id = p.project_id`;
 const ORDER_COLUMNS = `id, number, access_token_hash AS accessTokenHash, receipt_code AS receiptCode, buyer_user_id AS buyerUserId,
   contact_name AS contactName, phone, province, city, district, address, note, status, payment_method AS paymentMethod,
   subtotal_fen AS subtotalFen, shipping_fen AS shippingFen, total_fen AS totalFen, refunded_fen AS refundedFen, expires_at AS expiresAt,

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { allocateLine, reverseProportionally } from '../ledger/allocation.js';
 import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
+import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { assertVillage } from '../villages/access.js';
 import { priceItems, type CartOwner, type CartService } from './cart-service.js';
 import type { RecalledUnitsRow } from '../channels/lots-queries.js';
@@ -296,10 +297,11 @@ export function createOrdersService(
       const placed = queries.transaction(() => {
         const items = deps.cart.items(owner);
         if (items.length === 0) throw new AppError('conflict', 'cart_empty');
-        const priced = priceItems(queries, items, null);
-        for (const line of priced.lines) checkQuantity(line.product, line.quantity);
-        if (priced.lines.length !== items.length) throw new AppError('conflict', 'cart_changed');
         const now = clock();
+        const today = saleDay(now);
+        const priced = priceItems(queries, items, null, today);
+        for (const line of priced.lines) checkQuantity(line.product, line.quantity, today);
+        if (priced.lines.length !== items.length) throw new AppError('conflict', 'cart_changed');
         for (const line of priced.lines) {
           if (!queries.reserveStock(line.product.id, line.quantity, now)) {
             throw new AppError('conflict', 'sold_out', undefined, { params: { title: line.product.titleZh } });
@@ -353,6 +355,8 @@ export function createOrdersService(
         const lines = input.lines.map((item) => {
           const product = queries.sellableProduct(item.productId);
           if (!product || (input.stock === 'online' && !product.published)) throw new AppError('not_found', 'product_not_found');
+          // Units already on an outlet's shelf are no exception: the money would go to a project that no longer runs.
+          assertProjectRunning(product, saleDay(now));
           if (!Number.isSafeInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_LINE_QUANTITY) {
             throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh } });
           }

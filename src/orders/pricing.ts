@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { assertProjectRunning } from '../projects/project-period.js';
 import type { SellableProduct } from './orders-queries.js';
 
 /** The unit price for a quantity: the bulk tier with the largest threshold reached, else retail. */
@@ -12,11 +13,13 @@ export function unitPriceFor(priceFen: number, tiers: readonly { minQty: number;
 export const MAX_LINE_QUANTITY = 100_000;
 
 /**
- * Checks a quantity against what the product allows: published, whole units, at least the minimum
- * order, at most the retail limit and the stock left. Throws an AppError with a stable code.
+ * Checks a quantity against what the product allows: published, its project running on `today`
+ * (YYYY-MM-DD, CST), whole units, at least the minimum order, at most the retail limit and the
+ * stock left. Throws an AppError with a stable code.
  */
-export function checkQuantity(product: SellableProduct | undefined, quantity: number): asserts product is SellableProduct {
+export function checkQuantity(product: SellableProduct | undefined, quantity: number, today: string): asserts product is SellableProduct {
   if (!product || !product.published) throw new AppError('not_found', 'product_not_found');
+  assertProjectRunning(product, today);
   const unit = product.unit;
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
     throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh } });

@@ -15,6 +15,7 @@ import { pickText } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import type { OrderReports } from '../orders/order-reports.js';
 import { csrfTokenFor } from '../plugins/security.js';
+import { projectPeriodLabel, projectPeriodState, saleDay } from '../projects/project-period.js';
 import { formatDateTime, monthBounds } from '../time.js';
 import { PRODUCER_KINDS } from '../villages/schema.js';
 import { householdFormSchema, producerFormSchema } from '../villages/villages-schemas.js';
@@ -253,6 +254,12 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     const user = currentUser(request);
     const detail = opts.id ? deps.products.productDetail(user, opts.id) : null;
     const unit = detail ? request.t(`unit.${detail.product.unit}` as 'unit.jin') : '';
+    const today = saleDay(deps.clock());
+    const projects = deps.catalog.projects();
+    // Why a product is not sold even when published: its project has ended or not started.
+    const ownProject = detail ? projects.find((p) => p.id === detail.product.projectId) : undefined;
+    const ownState = ownProject ? projectPeriodState(ownProject, today) : 'running';
+    const projectName = ownProject ? pickText(request.locale, ownProject.nameZh, ownProject.nameEn) : '';
     return reply.code(opts.status ?? 200).view('secretary/product-form', {
       title: detail ? request.t('sec.product.editTitle', { title: detail.product.titleZh }) : request.t('sec.product.add'),
       section: 'products',
@@ -264,6 +271,12 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
             slug: detail.product.slug,
             published: Boolean(detail.product.published),
             stockText: request.t('sec.stock.current', { stock: detail.product.stock, unit }),
+            notOnSale:
+              ownState === 'ended'
+                ? request.t('sec.product.notOnSale', { project: projectName, date: ownProject?.endsOn ?? '' })
+                : ownState === 'not_started'
+                  ? request.t('sec.product.notOnSaleYet', { project: projectName, date: ownProject?.startsOn ?? '' })
+                  : null,
           }
         : null,
       photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
@@ -275,7 +288,15 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       categories: CATEGORIES.map((c) => ({ value: c, selected: c === opts.values.category })),
       units: UNITS.map((u) => ({ value: u, selected: u === opts.values.unit })),
       producers: deps.villages.producers(user).map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.producerId })),
-      projects: deps.catalog.projects().map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.projectId })),
+      projects: projects.map((p) => {
+        const name = pickText(request.locale, p.nameZh, p.nameEn);
+        const state = projectPeriodState(p, today);
+        return {
+          id: p.id,
+          name: state === 'ended' ? request.t('project.period.optionEnded', { name }) : state === 'not_started' ? request.t('project.period.optionNotStarted', { name }) : name,
+          selected: String(p.id) === opts.values.projectId,
+        };
+      }),
       tiers: [1, 2, 3].map((n) => ({ n, qtyName: `tierQty${n}`, priceName: `tierPrice${n}` })),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
       csrfToken: csrfTokenFor(reply),
@@ -284,6 +305,8 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.get('/secretary/products', guard, async (request, reply) => {
     const user = currentUser(request);
+    const today = saleDay(deps.clock());
+    const periods = new Map(deps.catalog.projects().map((p) => [p.id, projectPeriodLabel(request.t, p, today)]));
     return reply.view('secretary/products', {
       title: request.t('sec.product.list'),
       section: 'products',
@@ -298,6 +321,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
         unit: request.t(`unit.${p.unit}` as 'unit.jin'),
         published: Boolean(p.published),
         low: p.stock <= p.lowStockThreshold,
+        notOnSale: periods.get(p.projectId)?.onSale === false ? periods.get(p.projectId)!.text : null,
       })),
     });
   });
