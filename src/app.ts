@@ -33,7 +33,7 @@ import coordinatorRoutes from './coordinator/coordinator-routes.js';
 import coordinatorMoneyRoutes from './coordinator/coordinator-money-routes.js';
 import { createLedgerReports } from './ledger/ledger-reports.js';
 import { createPayoutsService } from './ledger/payouts-service.js';
-import { createProjectManagement } from './projects/project-management.js';
+import { createProjectManagement, projectScopeOf } from './projects/project-management.js';
 import secretaryOrdersRoutes from './secretary/secretary-orders-routes.js';
 import secretaryRoutes from './secretary/secretary-routes.js';
 import { createVillagesService } from './villages/villages-service.js';
@@ -127,7 +127,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
   // The coordinator's money pages: projects and split rules, household balances, payouts.
   const ledgerReports = createLedgerReports(deps.db);
   const projectManagement = createProjectManagement(deps.db, { clock, audit });
-  const payouts = createPayoutsService(deps.db, { clock, ledger, reports: ledgerReports, audit, saveEvidence: media.saveEvidence, assertHousehold: projectManagement.assertHousehold });
+  const payouts = createPayoutsService(deps.db, { clock, ledger, reports: ledgerReports, audit, saveEvidence: media.saveEvidence, assertHousehold: projectManagement.assertHousehold, projectScopeOf });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
   const wishes = createWishesService(deps.db, { clock, audit, media, orders });
   const startWishCheckout = stripe ? createWishCheckout({ stripe, publicUrl: config.publicUrl, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;

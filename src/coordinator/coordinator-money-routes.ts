@@ -9,7 +9,6 @@ import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
-import { projectScopeOf } from '../projects/project-management.js';
 import { buildHouseholdStatement, STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
 import type { HouseholdEntry, LedgerReports } from '../ledger/ledger-reports.js';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
@@ -17,7 +16,7 @@ import type { PayoutsService } from '../ledger/payouts-service.js';
 import type { EncodedImage, MediaService } from '../media/media-service.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { csrfTokenFor } from '../plugins/security.js';
-import type { ProjectManagement } from '../projects/project-management.js';
+import { projectScopeOf, type ProjectManagement } from '../projects/project-management.js';
 import type { SplitRuleRow } from '../projects/project-management-queries.js';
 import { projectPeriodLabel, saleDay } from '../projects/project-period.js';
 import { enrolmentFormSchema, newProjectFormSchema, projectFormSchema, splitFormSchema } from '../projects/project-schemas.js';
@@ -154,6 +153,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     status?: number;
   }
 
+  /** The households a coordinator may tick on a project's enrolment form: those they may enrol, and those enrolled already. */
+  function enrolmentList(user: CurrentUser, enrolled: ReadonlySet<number>) {
+    const candidates = projects.enrolmentCandidates(user);
+    return villages.households(user).filter((h) => candidates === 'all' || candidates.has(h.id) || enrolled.has(h.id));
+  }
+
   function renderProject(request: FastifyRequest, reply: FastifyReply, id: number, state: ProjectPageState = {}) {
     const user = currentUser(request);
     const p = projects.project(user, id);
@@ -196,7 +201,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         by: r.createdByName ?? request.t('coordp.split.system'),
         current: inForce?.id === r.id,
       })),
-      households: villages.households(user).map((h) => ({
+      // Only households this coordinator may enrol (see ProjectManagement.enrolmentCandidates), so no other real name is shown.
+      households: enrolmentList(user, enrolled).map((h) => ({
         id: h.id,
         label: request.t('coordp.enrol.household', { name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, village: names.get(h.villageId) ?? '' }),
         checked: enrolled.has(h.id),
@@ -268,7 +274,13 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const user = currentUser(request);
     const scope = projects.householdScope(user);
     const list = villages.households(user).filter((h) => scope === 'all' || scope.has(h.id));
-    const balances = new Map(reports.householdBalances(scope === 'all' ? 'all' : list.map((h) => h.id)).map((b) => [b.householdId, b]));
+    // A scoped coordinator's figures count only what their projects credited and paid.
+    const balances = new Map(
+      reports
+        .forProjects(projectScopeOf(user))
+        .householdBalances(scope === 'all' ? 'all' : list.map((h) => h.id))
+        .map((b) => [b.householdId, b]),
+    );
     const names = villageNames(request);
     const projectNames = new Map(projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
     const enrolments = projects.enrolmentsByHousehold();
@@ -314,15 +326,17 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const { t, locale } = request;
     const user = currentUser(request);
     const h = visibleHousehold(request, id);
-    const balance = reports.householdBalance(id);
-    const { heldFen, availableFen } = reports.payoutLimit(id, balance.owedFen);
-    // Per project and village, only those the coordinator works on: other projects' money stays theirs.
-    const settled = reports.householdSettlement(id);
+    // Every figure and line as this coordinator may see them: a scoped one sees their projects' money only.
     const scope = projectScopeOf(user);
+    const seen = reports.forProjects(scope);
+    const balance = seen.householdBalance(id);
+    const { heldFen, availableFen } = payouts.limit(user, id);
+    const earnings = seen.householdRecent(id, 'order_payment', RECENT_LINES + 1);
+    const refunds = seen.householdRecent(id, 'refund', RECENT_LINES + 1);
+    // Per project and village, only those the coordinator works on.
+    const settled = reports.householdSettlement(id);
     const projectName = new Map(projects.allProjects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     const villageName = villageNames(request);
-    const earnings = reports.householdRecent(id, 'order_payment', RECENT_LINES + 1);
-    const refunds = reports.householdRecent(id, 'refund', RECENT_LINES + 1);
     const lineRow = (e: HouseholdEntry) => ({
       date: formatDate(e.postedAt),
       orderNumber: e.orderNumber ?? '',
@@ -335,6 +349,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       title: t('coordp.household.title', { name: h.realName }),
       section: 'households',
       household: { id: h.id, realName: h.realName, displayName: h.displayName, village: h.village },
+      scoped: !user.allProjects,
       balance: {
         earned: formatFen(balance.earnedFen),
         refunded: formatFen(balance.refundedFen),
@@ -358,7 +373,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       recentLines: RECENT_LINES,
       payouts: payouts.payoutsOf(user, id).map((p) => ({
         id: p.id,
-        amount: formatFen(p.amountFen),
+        amount: formatFen(p.inScopeFen),
+        // A payout shared with projects outside the coordinator's: their projects' part, and the whole.
+        partOf: p.inScopeFen !== p.amountFen ? t('payout.partOf', { total: formatFen(p.amountFen) }) : null,
         method: t(`payout.method.${p.method}` as MessageKey),
         reference: p.reference,
         paidOn: p.paidOn,
@@ -368,7 +385,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         isReversal: p.reversesPayoutId !== null,
         reversesId: p.reversesPayoutId,
         reversed: p.reversedById !== null,
-        canReverse: p.reversesPayoutId === null && p.reversedById === null,
+        canReverse: p.reversesPayoutId === null && p.reversedById === null && p.inScopeFen === p.amountFen,
         reverseError: state.reverseErrors?.[p.id] ?? null,
         reverseNote: state.reverseErrors?.[p.id] ? (state.values?.note ?? '') : '',
       })),
@@ -476,7 +493,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const h = visibleHousehold(request, id);
     const period = periodOf(query);
     const page = paged ? { number: query.page ?? 1, size: STATEMENT_PAGE_LINES } : undefined;
-    const statement = buildHouseholdStatement(reports, (ids) => payouts.byIds(ids), id, period.fromMs, period.toMs, page);
+    const statement = buildHouseholdStatement(reports.forProjects(projectScopeOf(currentUser(request))), (ids) => payouts.byIds(ids), id, period.fromMs, period.toMs, page);
     const pageUrl = (n: number) => `/coordinator/households/${id}/statement?from=${period.from}&to=${period.to}&page=${n}`;
     return presentStatement(statement, { id: h.id, realName: h.realName, village: h.village }, period, clock(), request.locale, request.t, pageUrl);
   }
@@ -493,6 +510,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       section: 'households',
       printPage: true,
       statement: s,
+      scoped: !currentUser(request).allProjects,
       householdUrl: `/coordinator/households/${id}`,
       csvUrl: `/coordinator/households/${id}/statement.csv?${range}`,
       pdfUrl: `/coordinator/households/${id}/statement.pdf?${range}`,

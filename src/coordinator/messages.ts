@@ -90,6 +90,7 @@ export const zh = {
 
   'coordp.household.title': '农户：{name}',
   'coordp.household.private': '本页包含农户的真实姓名和收入，仅供协调员核对与付款使用。',
+  'coordp.household.scoped': '金额只计您负责的项目：这些项目记给这户的收入、退款和付给这户的款项；其他项目的钱不在这里显示，也不能从这里付出。',
   'coordp.household.summary': '结余',
   'coordp.household.byProject': '按项目',
   'coordp.household.byProjectHint': '付款按这户在各项目待付的金额比例记到各项目；公益成效页按此公布。',
@@ -115,6 +116,7 @@ export const zh = {
 
   'payout.title': '付款记录',
   'payout.none': '还没有付款。',
+  'payout.partOf': '共 {total}，其余由您不负责的项目付出',
   'payout.record': '登记付款',
   'payout.recordHint': '付款金额不能超过待付金额 {owed}。付款登记后不能修改，登记错了请冲销后重新登记。',
   'payout.heldHint': '该农户的订单有退款尚在处理中：其中 {held} 暂不能付出，退款办结前最多可付 {available}。',
@@ -212,6 +214,7 @@ export const zh = {
   'errors.payout_amount_invalid': '付款金额必须大于 0。',
   'errors.payout_not_found': '没有找到这笔付款。',
   'errors.payout_already_reversed': '这笔付款已经冲销过了，不能重复冲销。',
+  'errors.payout_other_projects': '这笔付款有一部分属于您不负责的项目，只能由负责全部项目的协调员冲销。',
   'errors.payout_is_reversal': '这是一笔冲销记录，不能再冲销。',
   'errors.statement_bad_period': '结算期间有误：请按 2025-01-31 的格式填写开始和结束日期，且开始不晚于结束。',
   'errors.statement_font_missing': '服务器上没有中文字体，暂时无法生成 PDF 结算单。请安装 fonts-noto-cjk，或先下载 CSV。',
@@ -306,6 +309,7 @@ export const en: Record<keyof typeof zh, string> = {
 
   'coordp.household.title': 'Household: {name}',
   'coordp.household.private': 'This page shows the household’s real name and income, for coordinators checking and paying them only.',
+  'coordp.household.scoped': 'The amounts count your projects only: what they credited to this household, refunded and paid it. Other projects’ money is neither shown nor payable here.',
   'coordp.household.summary': 'Balance',
   'coordp.household.byProject': 'By project',
   'coordp.household.byProjectHint': 'Each payout is attributed to the projects in proportion to what each owes the household; the impact page publishes it so.',
@@ -331,6 +335,7 @@ export const en: Record<keyof typeof zh, string> = {
 
   'payout.title': 'Payouts',
   'payout.none': 'No payouts yet.',
+  'payout.partOf': 'of {total}; the rest was paid by projects you do not coordinate',
   'payout.record': 'Record a payout',
   'payout.recordHint': 'A payout cannot exceed what is owed, {owed}. Payouts cannot be edited; reverse a wrong one and record it again.',
   'payout.heldHint': 'Refunds on this household’s orders are still being processed: {held} is held for them, so at most {available} can be paid out until they are settled.',
@@ -428,6 +433,7 @@ export const en: Record<keyof typeof zh, string> = {
   'errors.payout_amount_invalid': 'The payout must be more than zero.',
   'errors.payout_not_found': 'We could not find that payout.',
   'errors.payout_already_reversed': 'This payout has already been reversed; it cannot be reversed twice.',
+  'errors.payout_other_projects': 'Part of this payout was paid by projects you do not coordinate; only a coordinator of all projects can reverse it.',
   'errors.payout_is_reversal': 'This is a reversal; it cannot be reversed.',
   'errors.statement_bad_period': 'The period is wrong: give the start and end dates as 2025-01-31, with the start not after the end.',
   'errors.statement_font_missing': 'The server has no Chinese font, so the PDF statement cannot be made right now. Install fonts-noto-cjk, or download the CSV instead.',

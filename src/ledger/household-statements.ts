@@ -1,4 +1,4 @@
-import type { HouseholdEntry, LedgerReports } from './ledger-reports.js';
+import type { HouseholdEntry, HouseholdReports } from './ledger-reports.js';
 import type { PayoutRow } from './payouts-queries.js';
 
 export type StatementLineType = 'earning' | 'refund' | 'payout' | 'payout_reversal' | 'other';
@@ -75,12 +75,13 @@ function typeOf(kind: string): StatementLineType {
 }
 
 /**
- * Builds the statement from ledger entries; `payoutsById` labels payout lines (method, reference,
+ * Builds the statement from ledger entries, as `reports` shows them (every project's money, or a
+ * scoped coordinator's projects' only); `payoutsById` labels payout lines (method, reference,
  * date paid). With `page` (1-based number, lines per page) only that page's lines are read: the
  * totals are sums in SQL, so a page costs the same whatever the household's history.
  */
 export function buildHouseholdStatement(
-  reports: LedgerReports,
+  reports: HouseholdReports,
   payoutsById: (ids: readonly number[]) => Map<number, PayoutRow>,
   householdId: number,
   fromMs: number,

@@ -5,10 +5,10 @@ import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { EncodedImage } from '../media/media-service.js';
 import { formatFen } from '../money.js';
-import { projectScopeOf } from '../projects/project-management.js';
+import type { ProjectScope } from '../projects/project-management.js';
 import { attributePayout, owedWithin } from './attribution.js';
 import type { LedgerReports } from './ledger-reports.js';
-import type { LedgerService } from './ledger-service.js';
+import type { Attribution, LedgerService } from './ledger-service.js';
 import { createPayoutsQueries, type PayoutMethod, type PayoutRow } from './payouts-queries.js';
 
 export interface PayoutInput {
@@ -30,18 +30,51 @@ export interface PayoutsDeps {
   saveEvidence: (image: EncodedImage) => number;
   /** The coordinator's household check (project scope); throws "not found" outside it. */
   assertHousehold: (actor: CurrentUser, householdId: number) => void;
+  /** The projects whose money the coordinator may see and pay out. */
+  projectScopeOf: (actor: CurrentUser) => ProjectScope;
 }
+
+/** A payout as one coordinator sees it: with the part of it that their projects paid (fen, the payout's sign). */
+export type PayoutView = PayoutRow & { inScopeFen: number };
+
+const inScope = (scope: ProjectScope, projectId: number | null) => scope === 'all' || (projectId !== null && scope.includes(projectId));
+
+/** The ledger key of a payout row's posting (a reversal row's is that of the payout it reverses). */
+const postingKey = (row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>) => (row.reversesPayoutId === null ? `payout:${row.id}` : `payout-reversal:${row.reversesPayoutId}`);
 
 /**
  * Payouts: money handed to a household, moved in the ledger from its payable account to cash.
  * A payout is never edited; a mistake is undone once by a reversal (a negative payout row and the
  * opposite posting). The payout row, its evidence and its posting commit together or not at all.
+ *
+ * Each payout is attributed to the projects and villages whose money it pays (ledger/attribution.ts):
+ * its posting has one household entry per part, carrying its project and village. A coordinator
+ * scoped to some projects sees and pays only what those projects owe the household: a payout they
+ * record is attributed to their projects alone, and they see a payout only through its part paid
+ * by their projects. Another project's money is never visible to them, nor payable by them.
  */
 export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
   const queries = createPayoutsQueries(db);
   const { clock, ledger, reports, audit } = deps;
 
-  function payout(actor: CurrentUser, id: number): PayoutRow {
+  /** The parts of a payout row's posting: fen with the row's sign, and the project and village of each (null: posted before attribution). */
+  function partsOf(row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>): { attribution: Attribution | null; amountFen: number }[] {
+    const posted = ledger.transactionByKey(postingKey(row));
+    if (!posted) return [];
+    return ledger
+      .entriesOf(posted.id)
+      .filter((e) => e.accountCode.startsWith('household:'))
+      .map((e) => ({ attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null, amountFen: e.amountFen }));
+  }
+
+  /** The part of a payout in the scope, fen; null when none of it is (the payout is then not the coordinator's). */
+  function partIn(scope: ProjectScope, row: PayoutRow): number | null {
+    if (scope === 'all') return row.amountFen;
+    const parts = partsOf(row).filter((p) => inScope(scope, p.attribution?.projectId ?? null));
+    return parts.length ? parts.reduce((sum, p) => sum + p.amountFen, 0) : null;
+  }
+
+  function payout(actor: CurrentUser, id: number): PayoutView {
     const row = queries.byId(id);
     if (!row) throw new AppError('not_found', 'payout_not_found');
     try {
@@ -49,41 +82,68 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     } catch {
       throw new AppError('not_found', 'payout_not_found');
     }
-    return row;
+    const inScopeFen = partIn(deps.projectScopeOf(actor), row);
+    if (inScopeFen === null) throw new AppError('not_found', 'payout_not_found');
+    return { ...row, inScopeFen };
+  }
+
+  /**
+   * What the actor may pay the household now, fen: owed is what the household is owed (by every
+   * project, or by the actor's projects only), available is that less what is held for refunds
+   * still pending (see LedgerReports.payoutLimit), held the difference.
+   */
+  function limitFor(scope: ProjectScope, householdId: number) {
+    const household = reports.householdBalance(householdId).owedFen;
+    const whole = reports.payoutLimit(householdId, household);
+    if (scope === 'all') return { owedFen: household, heldFen: whole.heldFen, availableFen: whole.availableFen };
+    const owedFen = owedWithin(reports.householdSettlement(householdId), (b) => inScope(scope, b.projectId));
+    const availableFen = Math.min(owedFen, whole.availableFen);
+    return { owedFen, heldFen: owedFen - availableFen, availableFen };
   }
 
   return {
     payout,
 
-    payoutsOf(actor: CurrentUser, householdId: number): PayoutRow[] {
+    /** The household's payouts the actor may see (those their projects paid part of), newest first. */
+    payoutsOf(actor: CurrentUser, householdId: number): PayoutView[] {
       deps.assertHousehold(actor, householdId);
-      return queries.ofHousehold(householdId);
+      const scope = deps.projectScopeOf(actor);
+      return queries.ofHousehold(householdId).flatMap((row) => {
+        const inScopeFen = partIn(scope, row);
+        return inScopeFen === null ? [] : [{ ...row, inScopeFen }];
+      });
+    },
+
+    /** What the actor may pay the household now (see limitFor): the figures their household page shows. */
+    limit(actor: CurrentUser, householdId: number) {
+      deps.assertHousehold(actor, householdId);
+      return limitFor(deps.projectScopeOf(actor), householdId);
     },
 
     /**
-     * Records a payout of at most what the household is owed, less what is held for refunds still
-     * pending (see LedgerReports.payoutLimit). The balance is read after the write lock is taken
-     * (IMMEDIATE), so two payouts racing cannot together overdraw it.
+     * Records a payout of at most what the household is owed (by the actor's projects, for a
+     * scoped coordinator), less what is held for refunds still pending, attributed to the buckets
+     * that owe it (attributePayout). The balances are read after the write lock is taken
+     * (IMMEDIATE), so two payouts racing cannot together overdraw them.
      */
     record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): PayoutRow {
       deps.assertHousehold(actor, input.householdId);
       if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1) throw new AppError('validation', 'payout_amount_invalid', undefined, { fields: { amount: 'payout_amount_invalid' } });
+      const scope = deps.projectScopeOf(actor);
       return queries.transaction(() => {
-        const owedFen = reports.householdBalance(input.householdId).owedFen;
+        const { owedFen, heldFen, availableFen } = limitFor(scope, input.householdId);
         if (input.amountFen > owedFen) {
           throw new AppError('validation', 'payout_exceeds_owed', undefined, { params: { owedFen, owed: formatFen(owedFen) }, fields: { amount: 'payout_exceeds_owed' } });
         }
-        const { heldFen, availableFen } = reports.payoutLimit(input.householdId, owedFen);
         if (input.amountFen > availableFen) {
           throw new AppError('validation', 'payout_held_for_refunds', undefined, {
             params: { owedFen, heldFen, availableFen, owed: formatFen(owedFen), held: formatFen(heldFen), available: formatFen(availableFen) },
             fields: { amount: 'payout_held_for_refunds' },
           });
         }
-        // A coordinator pays out only what the household earned in their own projects.
-        const scope = projectScopeOf(actor);
-        const mayPay = (b: { projectId: number }) => scope === 'all' || scope.includes(b.projectId);
+        // What the buckets in scope owe can be less than the balance (a clawback in another project is netted first).
         const settled = reports.householdSettlement(input.householdId);
+        const mayPay = (b: { projectId: number }) => inScope(scope, b.projectId);
         const inScopeFen = owedWithin(settled, mayPay);
         if (input.amountFen > inScopeFen) {
           throw new AppError('validation', 'payout_exceeds_project_owed', undefined, { params: { owed: formatFen(inScopeFen) }, fields: { amount: 'payout_exceeds_project_owed' } });
@@ -116,13 +176,19 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
       });
     },
 
-    /** Reverses a payout once: a negative payout row and the opposite posting; the household is owed it again. */
+    /**
+     * Reverses a payout once: a negative payout row and the opposite posting, part by part; the
+     * household is owed it again, by the same projects and villages. A scoped coordinator reverses
+     * only a payout paid wholly by their projects (else it would give back another project's money).
+     */
     reverse(actor: CurrentUser, payoutId: number, note: string, address: string | null): PayoutRow {
-      payout(actor, payoutId);
+      const seen = payout(actor, payoutId);
+      if (seen.inScopeFen !== seen.amountFen) throw new AppError('conflict', 'payout_other_projects');
       return queries.transaction(() => {
         const original = queries.byId(payoutId)!;
         if (original.reversesPayoutId !== null) throw new AppError('conflict', 'payout_is_reversal');
         if (original.reversedById !== null) throw new AppError('conflict', 'payout_already_reversed');
+        const parts = partsOf(original);
         const now = clock();
         const id = queries.insert({
           householdId: original.householdId,
@@ -136,9 +202,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           createdByUserId: actor.id,
           createdAt: now,
         });
-        // The reversal takes back exactly the parts the payout was attributed to.
-        const posted = ledger.transactionByKey(`payout:${original.id}`);
-        const parts = posted ? ledger.entriesOf(posted.id).filter((e) => e.accountCode.startsWith('household:')) : [];
+        const household = { kind: 'household_payable' as const, householdId: original.householdId };
         ledger.post({
           idempotencyKey: `payout-reversal:${original.id}`,
           kind: 'payout_reversal',
@@ -146,13 +210,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           memo: `reverses payout ${original.id}: ${note}`,
           createdByUserId: actor.id,
           entries: [
-            ...(parts.length
-              ? parts.map((e) => ({
-                  account: { kind: 'household_payable' as const, householdId: original.householdId },
-                  amountFen: -e.amountFen,
-                  attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null,
-                }))
-              : [{ account: { kind: 'household_payable' as const, householdId: original.householdId }, amountFen: -original.amountFen }]),
+            ...(parts.length ? parts.map((p) => ({ account: household, amountFen: -p.amountFen, attribution: p.attribution })) : [{ account: household, amountFen: -original.amountFen }]),
             { account: { kind: 'cash' }, amountFen: original.amountFen },
           ],
         });

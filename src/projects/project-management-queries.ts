@@ -111,6 +111,15 @@ export function createProjectManagementQueries(db: Database_) {
     existingHouseholdIds: (ids: readonly number[]) =>
       (q(`SELECT id FROM households WHERE id IN (${inList(ids)})`).all() as { id: number }[]).map((r) => r.id),
 
+    /** Households of the villages some projects sell from (a producer there has a product in one of them). */
+    householdIdsOfProjectVillages: (projectIds: readonly number[]) =>
+      (
+        q(
+          `SELECT h.id FROM households h WHERE h.village_id IN (
+             SELECT pr.village_id FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.project_id IN (${inList(projectIds)}))`,
+        ).all() as { id: number }[]
+      ).map((r) => r.id),
+
     /** Project ids each household is enrolled in. */
     enrolments: () => q(`SELECT household_id AS householdId, project_id AS projectId FROM project_households ORDER BY project_id`).all() as { householdId: number; projectId: number }[],
 

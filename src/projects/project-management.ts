@@ -60,8 +60,22 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
     return new Set(queries.householdIdsOfProjects(scope));
   }
 
+  /**
+   * Households a coordinator may enrol in their projects. A coordinator of all projects: every
+   * household. A scoped coordinator: those they already see (householdScope) and the households of
+   * the villages their projects sell from; anyone else is enrolled by a coordinator of all projects.
+   * Enrolling never shows them another project's money: their household pages and payouts count
+   * only what their own projects credited and paid (LedgerReports.forProjects, payout_allocations).
+   */
+  function enrolmentCandidates(actor: CurrentUser): 'all' | Set<number> {
+    const scope = projectScopeOf(actor);
+    if (scope === 'all') return 'all';
+    return new Set([...queries.householdIdsOfProjects(scope), ...queries.householdIdsOfProjectVillages(scope)]);
+  }
+
   return {
     project,
+    enrolmentCandidates,
 
     /** The coordinator's projects with the rule in force now and how many households are enrolled. */
     projects(actor: CurrentUser) {
@@ -126,16 +140,21 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
       return queries.enrolledHouseholdIds(id);
     },
 
-    /** Sets which households are enrolled in the project (a household may be in several projects). */
+    /**
+     * Sets which households are enrolled in the project (a household may be in several projects);
+     * a scoped coordinator may add only households of enrolmentCandidates.
+     */
     setEnrolment(actor: CurrentUser, id: number, householdIds: readonly number[], address: string | null): { added: number[]; removed: number[] } {
       return queries.transaction(() => {
         project(actor, id);
         const wanted = [...new Set(householdIds)];
         const existing = new Set(queries.existingHouseholdIds(wanted));
-        if (wanted.some((h) => !existing.has(h))) {
+        const current = new Set(queries.enrolledHouseholdIds(id));
+        const candidates = enrolmentCandidates(actor);
+        // A household outside what the coordinator may enrol is refused exactly like one that does not exist.
+        if (wanted.some((h) => !existing.has(h) || (candidates !== 'all' && !current.has(h) && !candidates.has(h)))) {
           throw new AppError('validation', 'household_not_found', undefined, { fields: { householdIds: 'household_not_found' } });
         }
-        const current = new Set(queries.enrolledHouseholdIds(id));
         const added = wanted.filter((h) => !current.has(h));
         const removed = [...current].filter((h) => !wanted.includes(h));
         const now = clock();

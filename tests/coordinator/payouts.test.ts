@@ -209,6 +209,117 @@ describe('recording a payout', () => {
   });
 });
 
+/**
+ * 王秀兰 is enrolled in 煤窑沟产业扶贫 (her honey) and 扶贫先扶志 (the cooperative's eggs, her weight 2 of 10).
+ * A coordinator scoped to one of the two sees and pays only that project's money.
+ */
+describe('a household paid by several projects, seen by a coordinator of one of them', () => {
+  /** Two honeys (煤窑沟产业扶贫: ¥129.20 to 王秀兰) and two boxes of eggs (扶贫先扶志: ¥16.20 to her). */
+  async function wangEarnsFromTwoProjects() {
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-eggs', quantity: 2 }]);
+    expect(owed()).toBe(14540);
+  }
+  async function scoped(slug: string, email: string): Promise<TestBrowser> {
+    await createScopedCoordinator(ctx.db, email, [slug]);
+    return signIn(ctx.app, email, STAFF_PASSWORD);
+  }
+  const allocations = (payoutId: number) =>
+    ctx.db.sqlite
+      .prepare(`SELECT p.slug, a.amount_fen AS amountFen FROM payout_allocations a JOIN projects p ON p.id = a.project_id WHERE a.payout_id = ? ORDER BY p.slug`)
+      .all(payoutId);
+  const lastPayout = () => (ctx.db.sqlite.prepare(`SELECT max(id) AS id FROM payouts`).get() as { id: number }).id;
+
+  it('shows the coordinator of 扶贫先扶志 only what 扶贫先扶志 credited, on the household page and the statement', async () => {
+    await wangEarnsFromTwoProjects();
+    const fupin = await scoped('fupin-xianfuzhi', 'fupin@xiangyi.test');
+    const page = await fupin.get(`/coordinator/households/${wang}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<dd data-earned>¥16.20</dd>');
+    expect(page.body).toContain('<dd data-owed>¥16.20</dd>');
+    expect(page.body).toContain('土鸡蛋');
+    expect(page.body).not.toContain('土蜂蜜');
+    expect(page.body).not.toContain('¥129.20');
+    expect(page.body).toContain('金额只计您负责的项目');
+
+    const statement = await fupin.get(`/coordinator/households/${wang}/statement`);
+    expect(statement.body).not.toContain('土蜂蜜');
+    expect(statement.body).not.toContain('¥145.40');
+    const csv = (await fupin.get(`/coordinator/households/${wang}/statement.csv`)).body;
+    expect(csv).toContain('16.20');
+    expect(csv).not.toContain('129.20');
+    expect(csv).not.toContain('蜂蜜');
+    const list = await fupin.get('/coordinator/households');
+    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-owed><strong>¥16.20</strong></td>`));
+
+    // The coordinator of all projects still sees everything.
+    expect((await coordinator.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥145.40</dd>');
+  });
+
+  it('lets the coordinator of 扶贫先扶志 pay out only 扶贫先扶志’s money, and attributes the payout to it alone', async () => {
+    await wangEarnsFromTwoProjects();
+    const fupin = await scoped('fupin-xianfuzhi', 'fupin@xiangyi.test');
+    const before = { payouts: count('payouts'), tx: count('ledger_transactions') };
+    const tooMuch = await payout({ amount: '16.21' }, fupin);
+    expect(tooMuch.statusCode).toBe(422);
+    expect(fieldError(tooMuch.body, 'amount')).toBe('付款金额超过了待付金额（¥16.20）。');
+    expect({ payouts: count('payouts'), tx: count('ledger_transactions') }).toEqual(before);
+
+    expect((await payout({ amount: '16.20' }, fupin)).statusCode).toBe(303);
+    expect(allocations(lastPayout())).toEqual([{ slug: 'fupin-xianfuzhi', amountFen: 1620 }]);
+    expect(owed()).toBe(12920);
+    expect((await fupin.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥0.00</dd>');
+    expect((await payout({ amount: '0.01' }, fupin)).statusCode).toBe(422);
+
+    // 煤窑沟产业扶贫’s money is untouched: its coordinator can still pay all of it.
+    const meiyaogou = await scoped('meiyaogou-chanye', 'meiyaogou@xiangyi.test');
+    expect((await meiyaogou.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥129.20</dd>');
+    expect((await payout({ amount: '129.20' }, meiyaogou)).statusCode).toBe(303);
+    expect(allocations(lastPayout())).toEqual([{ slug: 'meiyaogou-chanye', amountFen: 12920 }]);
+    expect(owed()).toBe(0);
+  });
+
+  it('attributes a payout of the coordinator of all projects in proportion to what each project owes; a scoped coordinator sees their part and cannot reverse it', async () => {
+    await wangEarnsFromTwoProjects();
+    expect((await payout({ amount: '100' })).statusCode).toBe(303);
+    const id = lastPayout();
+    // 100 × 129.20 / 145.40 = 88.858… and 100 × 16.20 / 145.40 = 11.141…: the remainders decide the last fen.
+    expect(allocations(id)).toEqual([
+      { slug: 'fupin-xianfuzhi', amountFen: 1114 },
+      { slug: 'meiyaogou-chanye', amountFen: 8886 },
+    ]);
+
+    const fupin = await scoped('fupin-xianfuzhi', 'fupin@xiangyi.test');
+    const page = await fupin.get(`/coordinator/households/${wang}`);
+    expect(page.body).toContain('<dd data-paid-out>¥11.14</dd>');
+    expect(page.body).toContain('<dd data-owed>¥5.06</dd>');
+    expect(page.body).toMatch(new RegExp(`<tr data-payout-id="${id}">[\\s\\S]*?¥11.14<br><span class="hint" data-part-of>共 ¥100.00，其余由您不负责的项目付出</span>`));
+    expect(page.body).not.toContain(`action="/coordinator/payouts/${id}/reverse"`);
+    const refused = await fupin.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('这笔付款有一部分属于您不负责的项目，只能由负责全部项目的协调员冲销。');
+    expect(count('payouts')).toBe(1);
+
+    // Reversed by the coordinator of all projects, each project is owed its part again.
+    expect((await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(allocations(lastPayout())).toEqual([
+      { slug: 'fupin-xianfuzhi', amountFen: -1114 },
+      { slug: 'meiyaogou-chanye', amountFen: -8886 },
+    ]);
+    expect((await fupin.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥16.20</dd>');
+  });
+
+  it('lets a scoped coordinator reverse a payout paid wholly by their projects', async () => {
+    await wangEarnsFromTwoProjects();
+    const fupin = await scoped('fupin-xianfuzhi', 'fupin@xiangyi.test');
+    expect((await payout({ amount: '10' }, fupin)).statusCode).toBe(303);
+    const id = lastPayout();
+    expect((await fupin.post(`/coordinator/payouts/${id}/reverse`, { note: '付错人了' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(allocations(lastPayout())).toEqual([{ slug: 'fupin-xianfuzhi', amountFen: -1000 }]);
+    expect(owed()).toBe(14540);
+  });
+});
+
 describe('reversing a payout', () => {
   it('restores what is owed with a correcting entry, and refuses a second reversal', async () => {
     await wangEarns129_20();

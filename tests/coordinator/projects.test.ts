@@ -207,6 +207,69 @@ describe('enrolling households', () => {
   });
 });
 
+describe('enrolment by a coordinator scoped to some projects', () => {
+  const enrolledIn = (slug: string) =>
+    (ctx.db.sqlite.prepare(`SELECT household_id AS id FROM project_households WHERE project_id = ? ORDER BY household_id`).all(projectIdOf(ctx.db, slug)) as { id: number }[]).map((r) => r.id);
+
+  it('refuses a household they may not see like one that does not exist, enrols nothing, and lists no other village’s real names', async () => {
+    await createScopedCoordinator(ctx.db, 'chicks@xiangyi.test', ['xiaoji-kuaipao']);
+    const chicks = await signIn(ctx.app, 'chicks@xiangyi.test', STAFF_PASSWORD);
+    const project = projectIdOf(ctx.db, 'xiaoji-kuaipao');
+    const wang = householdIdOf(ctx.db, '王秀兰');
+    const before = enrolledIn('xiaoji-kuaipao');
+    const audits = count('audit_log');
+
+    const refused = await chicks.post(`/coordinator/projects/${project}/households`, { householdIds: [...before, wang].map(String) }, { csrfFrom: `/coordinator/projects/${project}` });
+    expect(refused.statusCode).toBe(422);
+    expect(fieldError(refused.body, 'householdIds')).toBe('没有找到这户农户。');
+    expect(enrolledIn('xiaoji-kuaipao')).toEqual(before);
+    expect(count('audit_log')).toBe(audits);
+    // Her money stays out of reach.
+    expect((await chicks.get(`/coordinator/households/${wang}`)).statusCode).toBe(404);
+    expect((await chicks.get(`/coordinator/households/${wang}/statement`)).statusCode).toBe(404);
+
+    const form = await chicks.get(`/coordinator/projects/${project}`);
+    const listed = [...form.body.matchAll(/name="householdIds" value="(\d+)"/g)].map((m) => Number(m[1]));
+    const shibantan = (ctx.db.sqlite.prepare(`SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id WHERE v.slug = 'shibantan' ORDER BY h.id`).all() as { id: number }[]).map((r) => r.id);
+    expect(listed.sort((a, b) => a - b)).toEqual(shibantan);
+    for (const name of ['王秀兰', '赵建民', '刘春梅', '黄德明', '凤志强']) expect(form.body).not.toContain(name);
+    expect(form.body).toContain('胡春生');
+
+    // Unticking their own households still works.
+    const kept = before.filter((id) => id !== householdIdOf(ctx.db, '周建华'));
+    expect((await chicks.post(`/coordinator/projects/${project}/households`, { householdIds: kept.map(String) }, { csrfFrom: `/coordinator/projects/${project}` })).statusCode).toBe(303);
+    expect(enrolledIn('xiaoji-kuaipao')).toEqual(kept);
+  });
+
+  it('enrols a household of a village the project sells from, and shows them none of its money from other projects', async () => {
+    await createScopedCoordinator(ctx.db, 'meiyaogou@xiangyi.test', ['meiyaogou-chanye']);
+    const scoped = await signIn(ctx.app, 'meiyaogou@xiangyi.test', STAFF_PASSWORD);
+    const project = projectIdOf(ctx.db, 'meiyaogou-chanye');
+    // 赵建民 (煤窑沟村) is enrolled in 扶贫先扶志 only; the cooperative's eggs (扶贫先扶志) earn him ¥24.30.
+    const zhao = householdIdOf(ctx.db, '赵建民');
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-eggs', quantity: 2 }]);
+    expect((await scoped.get(`/coordinator/households/${zhao}`)).statusCode).toBe(404);
+
+    const form = await scoped.get(`/coordinator/projects/${project}`);
+    expect(form.body).toContain(`<input type="checkbox" id="h-${zhao}" name="householdIds" value="${zhao}">`);
+    const enrolled = await scoped.post(`/coordinator/projects/${project}/households`, { householdIds: [...enrolledIn('meiyaogou-chanye'), zhao].map(String) }, { csrfFrom: `/coordinator/projects/${project}` });
+    expect(enrolled.statusCode).toBe(303);
+    expect(enrolledIn('meiyaogou-chanye')).toContain(zhao);
+
+    const page = await scoped.get(`/coordinator/households/${zhao}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<dd data-earned>¥0.00</dd>');
+    expect(page.body).toContain('<dd data-owed>¥0.00</dd>');
+    expect(page.body).not.toContain('土鸡蛋');
+    expect((await scoped.get(`/coordinator/households/${zhao}/statement.csv`)).body).not.toContain('24.30');
+    const payouts = count('payouts');
+    const paid = await scoped.post('/coordinator/payouts', { householdId: String(zhao), amount: '24.30', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' });
+    expect(paid.statusCode).toBe(422);
+    expect(count('payouts')).toBe(payouts);
+    expect((await coordinator.get(`/coordinator/households/${zhao}`)).body).toContain('<dd data-owed>¥24.30</dd>');
+  });
+});
+
 describe('project scope', () => {
   it('shows a scoped coordinator only their projects; others are 404 and creating is not theirs', async () => {
     await createScopedCoordinator(ctx.db, 'chicks@xiangyi.test', ['xiaoji-kuaipao']);
