@@ -13,7 +13,8 @@ import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
 import adminRoutes from './admin/admin-routes.js';
 import { createAccountsService } from './accounts/accounts-service.js';
 import { createSessionService } from './accounts/session-service.js';
-import { createAuditService } from './audit/audit-service.js';
+import { createAuditService, type AuditVisibility } from './audit/audit-service.js';
+import type { CurrentUser } from './accounts/session-service.js';
 import { createProductManagement } from './catalog/product-management.js';
 import { createOrderReports } from './orders/order-reports.js';
 import { createCartService } from './orders/cart-service.js';
@@ -149,13 +150,22 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
     recordPayment: (p) => paymentsQueries.insertPayment({ orderId: p.orderId, channel: p.channel, status: 'succeeded', amountFen: p.amountFen, reference: null, confirmedByUserId: p.userId, confirmedAt: p.now, now: p.now }),
     userByEmail,
   });
+  /**
+   * What of the audit log a reader sees: an admin and a coordinator of all projects everything; a
+   * scoped coordinator the entries about objects of their projects (and the organisations they see).
+   */
+  const auditVisibility = (user: CurrentUser): AuditVisibility => {
+    const scope = projectScopeOf(user);
+    if (user.role === 'admin' || scope === 'all') return 'all';
+    return { ...projectManagement.auditConditions(scope), organization: institutional.auditCondition(scope) };
+  };
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
     (previous, userId) => {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
+  return { clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -266,7 +276,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
-  await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, catalog: services.catalog });
+  await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, auditVisibility: services.auditVisibility, catalog: services.catalog });
   await app.register(secretaryRoutes, {
     villages: services.villages,
     products: services.products,

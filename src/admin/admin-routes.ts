@@ -6,7 +6,8 @@ import { createStaffSchema, updateStaffSchema } from '../accounts/accounts-schem
 import { normaliseEmail, type AccountsService } from '../accounts/accounts-service.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { ROLES, type Role } from '../accounts/schema.js';
-import type { AuditService } from '../audit/audit-service.js';
+import type { AuditService, AuditVisibility } from '../audit/audit-service.js';
+import type { CurrentUser } from '../accounts/session-service.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { AppError } from '../errors.js';
@@ -16,7 +17,8 @@ import { csrfTokenFor } from '../plugins/security.js';
 
 /*
  * The admin console: staff accounts and their scopes (villages for first secretaries, projects
- * for coordinators), and the audit log, which coordinators may read too.
+ * for coordinators), and the audit log, which coordinators may read too (a coordinator scoped to
+ * some projects only the entries about those projects' objects).
  */
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -133,7 +135,7 @@ interface StaffFormState {
 
 export default async function adminRoutes(
   root: FastifyInstance,
-  opts: { accounts: AccountsService; audit: AuditService; catalog: CatalogService },
+  opts: { accounts: AccountsService; audit: AuditService; catalog: CatalogService; auditVisibility: (user: CurrentUser) => AuditVisibility },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { accounts, audit, catalog } = opts;
@@ -274,6 +276,7 @@ export default async function adminRoutes(
       const query = request.query;
       const page = query.page ?? 1;
       const filters = { who: query.who, what: query.what, from: query.from, to: query.to };
+      const visible = opts.auditVisibility(currentUser(request));
 
       // "who" names an account by its email; an email nobody has matches no entries.
       const who = query.who === undefined ? undefined : accounts.listUsers().find((u) => u.email === normaliseEmail(query.who!));
@@ -288,12 +291,15 @@ export default async function adminRoutes(
               to: query.to ? shanghaiDayStart(query.to) + DAY_MS : undefined,
               limit: AUDIT_PAGE_SIZE,
               offset: (page - 1) * AUDIT_PAGE_SIZE,
+              // A coordinator scoped to some projects reads only the entries about their projects' objects.
+              visible,
             });
       const pages = Math.max(1, Math.ceil(result.total / AUDIT_PAGE_SIZE));
 
       return reply.view('admin/audit', {
         title: t('admin.audit.title'),
         isAdmin: currentUser(request).role === 'admin',
+        scoped: visible !== 'all',
         values: filters,
         fields: {},
         hasFilters: Boolean(query.who || query.what || query.from || query.to),

@@ -47,6 +47,7 @@ export const zh = {
   'admin.form.back': '返回账号列表',
 
   'admin.audit.title': '审计日志',
+  'admin.audit.scoped': '这里只列出与您负责的项目有关的记录：这些项目、它们的订单、付款、农户、商品和采购单位。',
   'admin.audit.filters': '筛选审计记录',
   'admin.audit.who': '操作人（电子邮箱）',
   'admin.audit.whoHint': '请输入完整的邮箱地址。',
@@ -124,6 +125,7 @@ export const en: Record<keyof typeof zh, string> = {
   'admin.form.back': 'Back to accounts',
 
   'admin.audit.title': 'Audit log',
+  'admin.audit.scoped': 'Only the entries about your projects are listed: the projects, their orders, payouts, households, products and buying organisations.',
   'admin.audit.filters': 'Filter the audit log',
   'admin.audit.who': 'Who (email)',
   'admin.audit.whoHint': 'The full email address.',

@@ -13,6 +13,13 @@ export interface AuditEntry {
   address?: string | null;
 }
 
+/**
+ * Which entries a reader may see: all, or per kind of entity (entity_type) an SQL condition on the
+ * entry's entity id (a text column) that holds for the objects in the reader's scope. Entries of
+ * any other kind of entity are not theirs.
+ */
+export type AuditVisibility = 'all' | Readonly<Record<string, (entityId: string) => string>>;
+
 export interface AuditQuery {
   userId?: number;
   action?: string;
@@ -20,6 +27,8 @@ export interface AuditQuery {
   to?: number;
   limit: number;
   offset: number;
+  /** Default: all. */
+  visible?: AuditVisibility;
 }
 
 /**
@@ -61,6 +70,13 @@ export function createAuditService(db: Database_, clock: Clock) {
       if (filter.to !== undefined) {
         where.push('a.created_at < ?');
         params.push(filter.to);
+      }
+      if (filter.visible !== undefined && filter.visible !== 'all') {
+        const kinds = Object.entries(filter.visible).map(([entityType, holds]) => {
+          params.push(entityType);
+          return `(a.entity_type = ? AND ${holds('a.entity_id')})`;
+        });
+        where.push(kinds.length ? `(${kinds.join(' OR ')})` : '0');
       }
       const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const rows = q(

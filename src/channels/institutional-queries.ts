@@ -11,6 +11,18 @@ export interface OrganizationRow {
   createdAt: number;
 }
 
+/**
+ * An SQL condition that holds when the organisation whose id is `organizationId` (an SQL expression)
+ * concerns some projects: it asked a price for a product of one of them, or one of its buyers
+ * ordered a line of one. Only those organisations are shown to a coordinator of those projects.
+ */
+export function organizationConcerns(organizationId: string, projectIds: readonly number[]): string {
+  const list = projectIds.length ? projectIds.map(Number).join(',') : 'NULL';
+  return `(EXISTS (SELECT 1 FROM quotes oq JOIN products op ON op.id = oq.product_id WHERE oq.organization_id = ${organizationId} AND op.project_id IN (${list}))
+    OR EXISTS (SELECT 1 FROM organization_members om JOIN orders oo ON oo.buyer_user_id = om.user_id JOIN order_lines ol ON ol.order_id = oo.id
+               WHERE om.organization_id = ${organizationId} AND ol.project_id IN (${list})))`;
+}
+
 export type QuoteStatus = 'requested' | 'answered' | 'accepted' | 'declined' | 'expired';
 
 export interface QuoteRow {
@@ -90,7 +102,11 @@ export function createInstitutionalQueries(db: Database_) {
       ),
     insertMember: (organizationId: number, userId: number) => q(`INSERT INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(organizationId, userId),
     memberCount: (organizationId: number) => (q(`SELECT count(*) AS n FROM organization_members WHERE organization_id = ?`).get(organizationId) as { n: number }).n,
-    allOrganizations: () => q(`SELECT ${ORG_COLUMNS} FROM organizations o ORDER BY o.name`).all() as OrganizationRow[],
+    concernsProjects: (organizationId: number, projectIds: readonly number[]) =>
+      q(`SELECT 1 FROM organizations o WHERE o.id = ? AND ${organizationConcerns('o.id', projectIds)}`).get(organizationId) !== undefined,
+    /** Every organisation, or those that concern some projects (organizationConcerns). */
+    organizationsFor: (projectIds: readonly number[] | 'all') =>
+      q(`SELECT ${ORG_COLUMNS} FROM organizations o ${projectIds === 'all' ? '' : `WHERE ${organizationConcerns('o.id', projectIds)}`} ORDER BY o.name`).all() as OrganizationRow[],
     memberEmails: (organizationId: number) =>
       (q(`SELECT u.email FROM organization_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = ? ORDER BY u.email`).all(organizationId) as { email: string }[]).map((r) => r.email),
 

@@ -328,6 +328,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.post('/coordinator/organizations/:id/quota', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
+    institutional.organizationForCoordinator(currentUser(request), id); // 404 before anything else outside the coordinator's scope
     const values = typedValues(request.body);
     const form = parseForm(quotaFormSchema, request.body, request.t);
     if (!form.ok) return renderOrganizations(request, reply, { id, values, fields: form.fields }, 422);
@@ -338,6 +339,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.post('/coordinator/organizations/:id/members', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
+    institutional.organizationForCoordinator(currentUser(request), id);
     const values = typedValues(request.body);
     const form = parseForm(memberFormSchema, request.body, request.t);
     if (!form.ok) return renderOrganizations(request, reply, { id, values, fields: form.fields }, 422);

@@ -10,7 +10,7 @@ import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
 import { MAX_LINE_QUANTITY } from '../orders/pricing.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { formatDate, startOfDay } from '../time.js';
-import { createInstitutionalQueries, type OrganizationRow, type QuoteRow } from './institutional-queries.js';
+import { createInstitutionalQueries, organizationConcerns, type OrganizationRow, type QuoteRow } from './institutional-queries.js';
 import type { OrganizationForm, QuoteAcceptForm, QuoteAnswerForm, QuoteRequestForm } from './institutional-schemas.js';
 
 const CST_OFFSET_MS = 8 * 3600_000;
@@ -96,6 +96,16 @@ export function createInstitutionalService(
     return view(row);
   }
 
+  /** An organisation a coordinator may see and manage (see organizationsForCoordinator), or 404. */
+  function organizationForCoordinator(actor: CurrentUser, organizationId: number): OrganizationRow {
+    if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
+    const org = queries.organizationById(organizationId);
+    if (!org || (!actor.allProjects && !queries.concernsProjects(organizationId, actor.projectIds))) {
+      throw new AppError('not_found', 'organization_not_found');
+    }
+    return org;
+  }
+
   /** The quote of a product in one of the secretary's villages, or 404. */
   function quoteForSecretary(actor: CurrentUser, id: number): QuoteRow {
     const row = queries.quoteById(id);
@@ -143,17 +153,26 @@ export function createInstitutionalService(
       });
     },
 
-    /** Every organisation with its members and this year's quota, for coordinators. */
+    /**
+     * The organisations a coordinator may see, with their members and this year's quota: every one
+     * for a coordinator of all projects; for a scoped one, those that concern their projects.
+     */
     organizationsForCoordinator(actor: CurrentUser) {
       if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
       const year = cstYearOf(clock());
-      return queries.allOrganizations().map((org) => ({ organization: org, members: queries.memberEmails(org.id), quota: quotaStatus(org.id, year) }));
+      return queries
+        .organizationsFor(actor.allProjects ? 'all' : actor.projectIds)
+        .map((org) => ({ organization: org, members: queries.memberEmails(org.id), quota: quotaStatus(org.id, year) }));
     },
+
+    organizationForCoordinator,
+
+    /** For the audit log: the organisations a coordinator of these projects sees, as an SQL condition on an entity id (text). */
+    auditCondition: (projectIds: readonly number[]) => (entityId: string) => organizationConcerns(`CAST(${entityId} AS INTEGER)`, projectIds),
 
     /** A coordinator sets an organisation's quota for a year, fen. */
     setQuota(actor: CurrentUser, organizationId: number, year: number, quotaFen: number, address: string | null): void {
-      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
-      if (!queries.organizationById(organizationId)) throw new AppError('not_found', 'organization_not_found');
+      organizationForCoordinator(actor, organizationId);
       queries.transaction(() => {
         const before = queries.quotaOf(organizationId, year) ?? null;
         queries.setQuota(organizationId, year, quotaFen);
@@ -163,8 +182,7 @@ export function createInstitutionalService(
 
     /** A coordinator adds a buyer account (one not acting for another organisation) to an organisation. */
     addMember(actor: CurrentUser, organizationId: number, email: string, address: string | null): void {
-      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
-      if (!queries.organizationById(organizationId)) throw new AppError('not_found', 'organization_not_found');
+      organizationForCoordinator(actor, organizationId);
       const user = deps.userByEmail(email);
       if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
       if (user.role !== 'buyer') throw new AppError('validation', 'organization_member_buyer', undefined, { fields: { email: 'organization_member_buyer' } });

@@ -53,6 +53,15 @@ const PROJECT_COLUMNS = `id, slug, name_zh AS nameZh, name_en AS nameEn, funding
 
 const inList = (ids: readonly number[]) => (ids.length ? ids.map((id) => Number(id)).join(',') : 'NULL');
 
+/** The ids of the households that concern some projects (see householdIdsOfProjects), as SQL. */
+function householdsOfProjectsSql(projectIds: readonly number[]): string {
+  const list = inList(projectIds);
+  return `SELECT household_id AS id FROM project_households WHERE project_id IN (${list})
+           UNION SELECT pm.household_id FROM producer_members pm JOIN order_lines ol ON ol.producer_id = pm.producer_id WHERE ol.project_id IN (${list})
+           UNION SELECT a.household_id FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+                 JOIN order_lines ol ON ol.id = e.order_line_id WHERE a.household_id IS NOT NULL AND ol.project_id IN (${list})`;
+}
+
 /** Every SQL statement of project management. Writes run inside the service's transactions. */
 export function createProjectManagementQueries(db: Database_) {
   const q = statementCache(db.sqlite);
@@ -127,16 +136,30 @@ export function createProjectManagementQueries(db: Database_) {
      * Households that concern some projects: enrolled in one, a member of a producer with a line in
      * one, or credited from a line of one (membership may have changed since).
      */
-    householdIdsOfProjects: (projectIds: readonly number[]) => {
+    householdIdsOfProjects: (projectIds: readonly number[]) => (q(householdsOfProjectsSql(projectIds)).all() as { id: number }[]).map((r) => r.id),
+
+    /**
+     * Per kind of entity of the audit log, an SQL condition on an entity id (text) that holds when
+     * the object concerns some projects: the project itself, an order with a line (or the wish) of
+     * one, a payout that paid some of their money, a household they see (as householdIdsOfProjects),
+     * a product (and its producer, its lots, the quotes for it) of one, a wish of one.
+     */
+    auditConditions(projectIds: readonly number[]): Record<string, (entityId: string) => string> {
       const list = inList(projectIds);
-      return (
-        q(
-          `SELECT household_id AS id FROM project_households WHERE project_id IN (${list})
-           UNION SELECT pm.household_id FROM producer_members pm JOIN order_lines ol ON ol.producer_id = pm.producer_id WHERE ol.project_id IN (${list})
-           UNION SELECT a.household_id FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-                 JOIN order_lines ol ON ol.id = e.order_line_id WHERE a.household_id IS NOT NULL AND ol.project_id IN (${list})`,
-        ).all() as { id: number }[]
-      ).map((r) => r.id);
+      const num = (entityId: string) => `CAST(${entityId} AS INTEGER)`;
+      return {
+        project: (id) => `${num(id)} IN (${list})`,
+        order: (id) =>
+          `EXISTS (SELECT 1 FROM orders o WHERE o.number = ${id} AND (EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.project_id IN (${list}))
+             OR EXISTS (SELECT 1 FROM wishes w WHERE w.order_id = o.id AND w.project_id IN (${list}))))`,
+        payout: (id) => `EXISTS (SELECT 1 FROM payout_allocations pa WHERE pa.payout_id = ${num(id)} AND pa.project_id IN (${list}))`,
+        household: (id) => `${num(id)} IN (${householdsOfProjectsSql(projectIds)})`,
+        product: (id) => `EXISTS (SELECT 1 FROM products p WHERE p.id = ${num(id)} AND p.project_id IN (${list}))`,
+        producer: (id) => `EXISTS (SELECT 1 FROM products p WHERE p.producer_id = ${num(id)} AND p.project_id IN (${list}))`,
+        lot: (id) => `EXISTS (SELECT 1 FROM lots lo JOIN products p ON p.id = lo.product_id WHERE lo.code = ${id} AND p.project_id IN (${list}))`,
+        quote: (id) => `EXISTS (SELECT 1 FROM quotes qu JOIN products p ON p.id = qu.product_id WHERE qu.id = ${num(id)} AND p.project_id IN (${list}))`,
+        wish: (id) => `EXISTS (SELECT 1 FROM wishes w WHERE w.id = ${num(id)} AND w.project_id IN (${list}))`,
+      };
     },
   };
 }

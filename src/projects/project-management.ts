@@ -179,6 +179,9 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
 
     householdScope,
 
+    /** The audit log entries about objects of some projects, as conditions per kind of entity (AuditVisibility). */
+    auditConditions: (projectIds: readonly number[]) => queries.auditConditions(projectIds),
+
     /**
      * The per-household check of the money pages: a household is visible to a coordinator of all
      * projects, or when it concerns one of their projects; otherwise it "does not exist".

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { anonymous, signIn } from '../helpers/auth.js';
+import { placePaidOrder } from '../helpers/orders.js';
+import { createScopedCoordinator, householdIdOf, STAFF_PASSWORD } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 const ADMIN = 'admin@xiangyi.test';
@@ -215,6 +217,44 @@ describe('audit log', () => {
     const visitor = await anonymous(ctx.app).get('/admin/audit');
     expect(visitor.statusCode).toBe(303);
     expect(visitor.headers.location).toBe('/login?next=%2Fadmin%2Faudit');
+  });
+
+  it('shows a coordinator scoped to some projects only the entries about their projects’ objects; the admin and a coordinator of all projects see them all', async () => {
+    // An order and a payout of 深贺协作 (古楼村’s shiitake, 黄德明) and of 煤窑沟产业扶贫 (honey, 王秀兰).
+    const own = await placePaidOrder(ctx, [{ slug: 'gulou-shiitake', quantity: 1 }]);
+    const foreign = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
+    const coordinator = await signIn(ctx.app, COORDINATOR);
+    const payoutTo = async (realName: string) => {
+      const householdId = householdIdOf(ctx.db, realName);
+      expect((await coordinator.post('/coordinator/payouts', { householdId: String(householdId), amount: '0.50', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+      return (ctx.db.sqlite.prepare(`SELECT max(id) AS id FROM payouts WHERE household_id = ?`).get(householdId) as { id: number }).id;
+    };
+    const ownPayout = await payoutTo('黄德明');
+    const foreignPayout = await payoutTo('王秀兰');
+    await createScopedCoordinator(ctx.db, 'shenhe@xiangyi.test', ['shen-he-xiezuo']);
+    const scoped = await signIn(ctx.app, 'shenhe@xiangyi.test', STAFF_PASSWORD);
+
+    const log = await scoped.get('/admin/audit');
+    expect(log.statusCode).toBe(200);
+    expect(log.body).toContain('这里只列出与您负责的项目有关的记录');
+    expect(log.body).toContain(`order #${own.number}`);
+    expect(log.body).toContain(`payout #${ownPayout}`);
+    expect(log.body).not.toContain(foreign.number);
+    expect(log.body).not.toContain(`payout #${foreignPayout}`);
+    expect(log.body).not.toContain('user #');
+    const shown = Number(/共 (\d+) 条记录/.exec(log.body)?.[1]);
+    const ownEntries = ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM audit_log WHERE (entity_type = 'order' AND entity_id = ?) OR (entity_type = 'payout' AND entity_id = ?)`).get(own.number, String(ownPayout)) as { n: number };
+    expect(shown).toBe(ownEntries.n);
+    const payouts = await scoped.get('/admin/audit?what=payout');
+    expect(payouts.body).toContain('共 1 条记录');
+    expect(payouts.body).toContain(`payout #${ownPayout}`);
+    expect(payouts.body).not.toContain(`payout #${foreignPayout}`);
+
+    for (const reader of [coordinator, await signIn(ctx.app, ADMIN)]) {
+      const all = await reader.get('/admin/audit?what=payout');
+      expect(all.body).toContain('共 2 条记录');
+      expect(all.body).not.toContain('data-scoped');
+    }
   });
 
   it('narrows by who, by action prefix and by Beijing-time dates', async () => {

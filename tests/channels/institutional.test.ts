@@ -3,6 +3,7 @@ import { cstYearBounds, cstYearOf } from '../../src/channels/institutional-servi
 import { signIn, type TestBrowser } from '../helpers/auth.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
 import { placePaidOrder } from '../helpers/orders.js';
+import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /**
@@ -182,6 +183,44 @@ describe('organisations in the coordinator’s console', () => {
     const buyer = await signIn(ctx.app, BUYER);
     expect((await buyer.get('/coordinator/organizations')).statusCode).toBe(403);
     expect((await buyer.post(`/coordinator/organizations/${orgId()}/quota`, { year: String(year), amount: '1' })).statusCode).toBe(403);
+  });
+});
+
+describe('organisations seen by a coordinator scoped to some projects', () => {
+  it('shows only organisations that bought or asked a price from their projects, members’ emails included; others are 404 and nothing changes', async () => {
+    await createScopedCoordinator(ctx.db, 'chicks@xiangyi.test', ['xiaoji-kuaipao']);
+    const chicks = await signIn(ctx.app, 'chicks@xiangyi.test', STAFF_PASSWORD);
+    const year = cstYearOf(ctx.clock.now);
+    const quota = () => get<{ q: number }>(`SELECT quota_fen AS q FROM organization_quotas WHERE organization_id = ? AND year = ?`, orgId(), year).q;
+    const members = () => count(`SELECT count(*) AS n FROM organization_members WHERE organization_id = ?`, orgId());
+    const before = { quota: quota(), members: members(), audit: count(`SELECT count(*) AS n FROM audit_log`) };
+
+    const page = await chicks.get('/coordinator/organizations');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('深圳市福田区总工会');
+    expect(page.body).not.toContain(ORG_BUYER);
+    expect((await chicks.post(`/coordinator/organizations/${orgId()}/quota`, { year: String(year), amount: '1' })).statusCode).toBe(404);
+    expect((await chicks.post(`/coordinator/organizations/${orgId()}/quota`, { year: 'x', amount: '' })).statusCode).toBe(404);
+    expect((await chicks.post(`/coordinator/organizations/${orgId()}/members`, { email: BUYER })).statusCode).toBe(404);
+    expect({ quota: quota(), members: members(), audit: count(`SELECT count(*) AS n FROM audit_log`) }).toEqual(before);
+
+    // Once one of its buyers orders a 小鸡快跑 product, the union is one of this coordinator's.
+    const org = await signIn(ctx.app, ORG_BUYER);
+    const min = get<{ m: number }>(`SELECT min_order_qty AS m FROM products WHERE slug = 'xiaoji-eggs-dozen'`).m;
+    expect((await org.post('/cart/items', { productId: String(productId('xiaoji-eggs-dozen')), quantity: String(min) })).statusCode).toBe(303);
+    expect((await org.post('/checkout', { ...ADDRESS, paymentMethod: 'offline' })).statusCode).toBe(303);
+    const seen = await chicks.get('/coordinator/organizations');
+    expect(seen.body).toContain('深圳市福田区总工会');
+    expect(seen.body).toContain(ORG_BUYER);
+    expect((await chicks.post(`/coordinator/organizations/${orgId()}/quota`, { year: String(year), amount: '180000' })).statusCode).toBe(303);
+    expect(quota()).toBe(18_000_000);
+
+    // A quote for a product of their project counts too.
+    await createScopedCoordinator(ctx.db, 'shenhe@xiangyi.test', ['shen-he-xiezuo']);
+    const shenhe = await signIn(ctx.app, 'shenhe@xiangyi.test', STAFF_PASSWORD);
+    expect((await shenhe.get('/coordinator/organizations')).body).not.toContain('深圳市福田区总工会');
+    expect((await org.post('/products/tuyao-tea/quote', { quantity: '120', note: '中秋慰问品' })).statusCode).toBe(303);
+    expect((await shenhe.get('/coordinator/organizations')).body).toContain('深圳市福田区总工会');
   });
 });
 

@@ -103,7 +103,7 @@ const f = {
   receiptCode: '',
   lotCode: '',
   transactionId: 0,
-  organization: 1,
+  organization: { own: 1, foreign: 0 } as Pair, // the trade union (quotes for 深贺协作 products) / one that never bought from 深贺协作
   tempStaff: 0,
   tempOutletStaff: 0,
 };
@@ -132,6 +132,8 @@ async function setUpFixtures(): Promise<void> {
   const org2 = Number(db.prepare(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES ('贺州市八步区总工会', '81451100MC0A9B8C7X', '贺州市八步区总工会', '81451100MC0A9B8C7X', ?)`).run(now).lastInsertRowid);
   const org2Buyer = user('org2@xiangyi.test', 'buyer');
   db.prepare(`INSERT INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(org2, org2Buyer);
+  // An organisation with nothing bought from or asked of 深贺协作: not the scoped coordinator's.
+  f.organization.foreign = Number(db.prepare(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES ('郑州市总工会', '81410100MC0A7D6E5Y', '郑州市总工会', '81410100MC0A7D6E5Y', ?)`).run(now).lastInsertRowid);
   const orgBuyer = id(`SELECT id FROM users WHERE email = 'org@xiangyi.test'`);
   const quote = (orgId: number, userId: number, slug: string) =>
     Number(db.prepare(`INSERT INTO quotes (organization_id, requested_by_user_id, product_id, quantity, note, status, created_at) VALUES (?, ?, (SELECT id FROM products WHERE slug = ?), 80, '工会福利', 'requested', ?)`).run(orgId, userId, slug, now).lastInsertRowid);
@@ -423,8 +425,8 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/wishes/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/wishes/${f.wish[side(t)]}` },
   { method: 'POST', pattern: '/coordinator/wishes/:id/deliver', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/wishes/${f.wish[side(t)]}/deliver`, multipart: true, form: () => ({}) },
   { method: 'GET', pattern: '/coordinator/organizations', allow: COORDINATORS, url: () => '/coordinator/organizations' },
-  { method: 'POST', pattern: '/coordinator/organizations/:id/quota', allow: COORDINATORS, url: () => `/coordinator/organizations/${f.organization}/quota`, form: () => ({ year: 'x', amount: '' }) },
-  { method: 'POST', pattern: '/coordinator/organizations/:id/members', allow: COORDINATORS, url: () => `/coordinator/organizations/${f.organization}/members`, form: () => ({ email: 'not-an-email' }) },
+  { method: 'POST', pattern: '/coordinator/organizations/:id/quota', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/organizations/${f.organization[side(t)]}/quota`, form: () => ({ year: 'x', amount: '' }) },
+  { method: 'POST', pattern: '/coordinator/organizations/:id/members', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/organizations/${f.organization[side(t)]}/members`, form: () => ({ email: 'not-an-email' }) },
   { method: 'GET', pattern: '/coordinator/invoices', allow: COORDINATORS, url: () => '/coordinator/invoices' },
   { method: 'GET', pattern: '/coordinator/invoices.csv', allow: COORDINATORS, url: () => '/coordinator/invoices.csv' },
   // ----- outlet staff -----
