@@ -15,7 +15,6 @@ export const zh = {
   'project.period.optionNotStarted': '{name}（未开始）',
   'sec.product.notOnSale': '暂停销售：所属项目“{project}”已于 {date} 结束。请把商品转入正在进行的项目。',
   'sec.product.notOnSaleYet': '暂不销售：所属项目“{project}”从 {date} 开始。',
-  'sec.product.statusProjectClosed': '项目不在周期内',
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -31,5 +30,4 @@ export const en: Record<keyof typeof zh, string> = {
   'project.period.optionNotStarted': '{name} (not started)',
   'sec.product.notOnSale': 'Not on sale: its project “{project}” ended on {date}. Move the product to a running project.',
   'sec.product.notOnSaleYet': 'Not on sale yet: its project “{project}” starts on {date}.',
-  'sec.product.statusProjectClosed': 'Project not running',
 };
