@@ -177,7 +177,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       storyEn: p.storyEn ?? '',
     };
     const splitValues = state.splitValues ?? (inForce ? { householdBp: String(inForce.householdBp), projectFundBp: String(inForce.projectFundBp), operationsBp: String(inForce.operationsBp) } : {});
-    const enrolled = new Set(state.enrolled ?? projects.enrolledHouseholdIds(user, id));
+    const enrolledNow = projects.enrolledHouseholdIds(user, id);
+    const enrolled = new Set(state.enrolled ?? enrolledNow);
     const names = villageNames(request);
     const fields = state.fields ?? {};
     return reply.code(state.status ?? 200).view('coordinator/project-form', {
@@ -201,8 +202,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         by: r.createdByName ?? request.t('coordp.split.system'),
         current: inForce?.id === r.id,
       })),
-      // Only households this coordinator may enrol (see ProjectManagement.enrolmentCandidates), so no other real name is shown.
-      households: enrolmentList(user, enrolled).map((h) => ({
+      // Only households this coordinator may enrol (ProjectManagement.enrolmentCandidates) or that are enrolled:
+      // no other real name is shown, not even one a refused form named.
+      households: enrolmentList(user, new Set(enrolledNow)).map((h) => ({
         id: h.id,
         label: request.t('coordp.enrol.household', { name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, village: names.get(h.villageId) ?? '' }),
         checked: enrolled.has(h.id),

@@ -222,6 +222,8 @@ describe('enrolment by a coordinator scoped to some projects', () => {
     const refused = await chicks.post(`/coordinator/projects/${project}/households`, { householdIds: [...before, wang].map(String) }, { csrfFrom: `/coordinator/projects/${project}` });
     expect(refused.statusCode).toBe(422);
     expect(fieldError(refused.body, 'householdIds')).toBe('没有找到这户农户。');
+    expect(refused.body).not.toContain('王秀兰');
+    expect(refused.body).not.toContain(`value="${wang}"`);
     expect(enrolledIn('xiaoji-kuaipao')).toEqual(before);
     expect(count('audit_log')).toBe(audits);
     // Her money stays out of reach.
