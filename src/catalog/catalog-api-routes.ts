@@ -72,7 +72,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
         households,
       },
       village: { slug: p.villageSlug, name: pickText(locale, p.villageZh, p.villageEn) },
-      project: { slug: p.projectSlug, name: pickText(locale, p.projectZh, p.projectEn) },
+      project: { slug: p.projectSlug, name: pickText(locale, p.projectZh, p.projectEn), startsOn: p.projectStartsOn, endsOn: p.projectEndsOn },
       photos: photos.map((ph) => ({ list: mediaUrl(ph.listMediaId), detail: mediaUrl(ph.detailMediaId) })),
     };
   });

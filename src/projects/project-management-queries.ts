@@ -152,7 +152,9 @@ export function createProjectManagementQueries(db: Database_) {
         order: (id) =>
           `EXISTS (SELECT 1 FROM orders o WHERE o.number = ${id} AND (EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.project_id IN (${list}))
              OR EXISTS (SELECT 1 FROM wishes w WHERE w.order_id = o.id AND w.project_id IN (${list}))))`,
-        payout: (id) => `EXISTS (SELECT 1 FROM payout_allocations pa WHERE pa.payout_id = ${num(id)} AND pa.project_id IN (${list}))`,
+        // A payout's parts carry their projects on its posting's household entries.
+        payout: (id) =>
+          `EXISTS (SELECT 1 FROM ledger_transactions pt JOIN ledger_entries pe ON pe.transaction_id = pt.id WHERE pt.idempotency_key = 'payout:' || ${num(id)} AND pe.project_id IN (${list}))`,
         household: (id) => `${num(id)} IN (${householdsOfProjectsSql(projectIds)})`,
         product: (id) => `EXISTS (SELECT 1 FROM products p WHERE p.id = ${num(id)} AND p.project_id IN (${list}))`,
         producer: (id) => `EXISTS (SELECT 1 FROM products p WHERE p.producer_id = ${num(id)} AND p.project_id IN (${list}))`,

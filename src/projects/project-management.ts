@@ -65,7 +65,7 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
    * household. A scoped coordinator: those they already see (householdScope) and the households of
    * the villages their projects sell from; anyone else is enrolled by a coordinator of all projects.
    * Enrolling never shows them another project's money: their household pages and payouts count
-   * only what their own projects credited and paid (LedgerReports.forProjects, payout_allocations).
+   * only what their own projects credited and paid (LedgerReports.forProjects, ledger/attribution.ts).
    */
   function enrolmentCandidates(actor: CurrentUser): 'all' | Set<number> {
     const scope = projectScopeOf(actor);

@@ -226,7 +226,12 @@ describe('a household paid by several projects, seen by a coordinator of one of 
   }
   const allocations = (payoutId: number) =>
     ctx.db.sqlite
-      .prepare(`SELECT p.slug, a.amount_fen AS amountFen FROM payout_allocations a JOIN projects p ON p.id = a.project_id WHERE a.payout_id = ? ORDER BY p.slug`)
+      .prepare(
+        `SELECT p.slug, sum(e.amount_fen) AS amountFen FROM payouts po
+         JOIN ledger_transactions t ON t.idempotency_key = CASE WHEN po.reverses_payout_id IS NULL THEN 'payout:' || po.id ELSE 'payout-reversal:' || po.reverses_payout_id END
+         JOIN ledger_entries e ON e.transaction_id = t.id JOIN projects p ON p.id = e.project_id
+         WHERE po.id = ? GROUP BY p.slug ORDER BY p.slug`,
+      )
       .all(payoutId);
   const lastPayout = () => (ctx.db.sqlite.prepare(`SELECT max(id) AS id FROM payouts`).get() as { id: number }).id;
 
