@@ -5,13 +5,15 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createBackupSchedule, type BackupSchedule, type BackupTimers, type RunBackup } from './backups/backup-schedule.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
 import adminRoutes from './admin/admin-routes.js';
+import { loggedAccountMail, type AccountMail } from './accounts/account-mail.js';
 import { createAccountsService } from './accounts/accounts-service.js';
+import { createSignInThrottle } from './accounts/sign-in-throttle.js';
 import { createSessionService } from './accounts/session-service.js';
 import { createAuditService, type AuditVisibility } from './audit/audit-service.js';
 import type { CurrentUser } from './accounts/session-service.js';
@@ -91,6 +93,8 @@ export interface AppDeps {
   stripe?: Stripe;
   /** The scheduled backups' timer and runner (BACKUP_DIR); tests pass a timer they advance by hand. */
   backups?: { timers?: BackupTimers; run?: RunBackup };
+  /** Where registration e-mails go; by default the server log (there is no outbox yet). Tests read a memory mailbox. */
+  accountMail?: AccountMail;
 }
 
 export type App = FastifyInstance;
@@ -103,12 +107,21 @@ declare module 'fastify' {
 }
 
 /** Builds every service once (the composition root). Nothing is wired on first request. */
-function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null) {
+function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log: FastifyBaseLogger) {
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService(deps.db, clock);
   const accountsQueries = createAccountsQueries(deps.db);
   const sessions = createSessionService(accountsQueries, clock);
-  const accounts = createAccountsService(accountsQueries, { clock, audit });
+  const accounts = createAccountsService(accountsQueries, {
+    clock,
+    audit,
+    throttle: createSignInThrottle(accountsQueries, { clock, log }),
+    mail: deps.accountMail ?? loggedAccountMail(log),
+    links: {
+      confirmRegistration: (token) => `${config.publicUrl}/register/confirm?token=${encodeURIComponent(token)}`,
+      signIn: () => `${config.publicUrl}/login`,
+    },
+  });
   const media = createMediaService(deps.db);
   const villages = createVillagesService(deps.db, { clock, audit });
   const catalog = createCatalogService(deps.db, { clock, householdStories: villages.publicStoriesOfProducer });
@@ -185,7 +198,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
 
   const stripe = config.stripe ? (deps.stripe ?? (await createStripeClient(config.stripe.secretKey))) : null;
-  const services = buildServices(config, deps, stripe);
+  const services = buildServices(config, deps, stripe, app.log);
   const backups: BackupSchedule | null = config.backups
     ? createBackupSchedule({ sourcePath: config.databasePath, ...config.backups, clock: services.clock, ...deps.backups, log: app.log })
     : null;
@@ -275,7 +288,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     projects: () => services.catalog.projects(),
   });
   await app.register(apiDocsRoutes);
-  await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn });
+  await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn, clock: services.clock, secureCookies: config.secureCookies });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, auditVisibility: services.auditVisibility, catalog: services.catalog });
   await app.register(secretaryRoutes, {
     villages: services.villages,
@@ -323,12 +336,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(outletsRoutes, { outlets: services.outlets, orders: services.orders, products: services.products });
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 
-  // Unpaid orders past their expiry release their stock (also checked on every run of this sweep).
+  // Unpaid orders past their expiry release their stock (also checked on every run of this sweep);
+  // old sign-in failures and expired registration links are forgotten.
   const sweep = setInterval(() => {
     try {
       services.orders.expireDue();
+      services.accounts.prune();
     } catch (error) {
-      app.log.error({ err: error }, 'order expiry sweep failed');
+      app.log.error({ err: error }, 'expiry sweep failed');
     }
   }, 60_000);
   sweep.unref();

@@ -1,6 +1,23 @@
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
-import type { Role } from './schema.js';
+import type { Role, SIGN_IN_ATTEMPT_KINDS } from './schema.js';
+
+export type SignInAttemptKind = (typeof SIGN_IN_ATTEMPT_KINDS)[number];
+
+/** Failures counted for a throttle: how many, and when the last one was (null when none). */
+export interface FailureStats {
+  count: number;
+  lastAt: number | null;
+}
+
+export interface RegistrationRow {
+  id: number;
+  email: string;
+  displayName: string;
+  passwordHash: string | null;
+  expiresAt: number;
+  confirmedAt: number | null;
+}
 
 export interface UserRow {
   id: number;
@@ -11,6 +28,8 @@ export interface UserRow {
   allProjects: number;
   disabled: number;
   createdAt: number;
+  /** When the password was last set (epoch ms): device cookies given before it are not trusted. */
+  passwordChangedAt: number;
 }
 
 export interface SessionRow {
@@ -23,7 +42,7 @@ export interface SessionRow {
 }
 
 const USER_COLUMNS = `id, email, password_hash AS passwordHash, display_name AS displayName, role,
-  all_projects AS allProjects, disabled, created_at AS createdAt`;
+  all_projects AS allProjects, disabled, created_at AS createdAt, password_changed_at AS passwordChangedAt`;
 
 /** All SQL of accounts, sessions and scopes. */
 export function createAccountsQueries(db: Database_) {
@@ -97,15 +116,63 @@ export function createAccountsQueries(db: Database_) {
     deleteExpiredSessions: (now: number, idleBefore: number) =>
       q(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`).run(now, idleBefore),
 
-    // Login throttling
-    recordLoginFailure: (email: string, address: string, now: number) =>
-      q(`INSERT INTO login_failures (email, address, at) VALUES (?, ?, ?)`).run(email, address, now),
-    failuresForEmailSince: (email: string, since: number) =>
-      (q(`SELECT count(*) AS n FROM login_failures WHERE email = ? AND at > ?`).get(email, since) as { n: number }).n,
-    failuresForAddressSince: (address: string, since: number) =>
-      (q(`SELECT count(*) AS n FROM login_failures WHERE address = ? AND at > ?`).get(address, since) as { n: number }).n,
-    clearLoginFailures: (email: string) => q(`DELETE FROM login_failures WHERE email = ?`).run(email),
+    // Sign-in throttling (src/accounts/sign-in-throttle.ts)
+    insertAttempt: (a: { email: string; address: string; deviceHash: string | null; kind: SignInAttemptKind; at: number }) =>
+      Number(q(`INSERT INTO login_failures (email, address, device_hash, kind, at) VALUES (?, ?, ?, ?, ?)`).run(a.email, a.address, a.deviceHash, a.kind, a.at).lastInsertRowid),
+    deleteAttempt: (id: number) => q(`DELETE FROM login_failures WHERE id = ?`).run(id),
+    /** Failures of an account from one address, from browsers the account does not know. */
+    pairFailures: (email: string, address: string, since: number) =>
+      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND address = ? AND at > ? AND device_hash IS NULL`).get(email, address, since) as FailureStats,
+    /** Failures of an account from every address, from browsers the account does not know. */
+    accountFailures: (email: string, since: number) =>
+      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND at > ? AND device_hash IS NULL`).get(email, since) as FailureStats,
+    /** Failures from one address over every account, from browsers the accounts do not know. */
+    addressFailures: (address: string, since: number) =>
+      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE address = ? AND at > ? AND device_hash IS NULL`).get(address, since) as FailureStats,
+    deviceFailures: (deviceHash: string, since: number) =>
+      (q(`SELECT count(*) AS n FROM login_failures WHERE device_hash = ? AND at > ?`).get(deviceHash, since) as { n: number }).n,
+    /** Wrong current passwords given for an account at or after `from`. */
+    passwordChangeFailures: (email: string, from: number) =>
+      (q(`SELECT count(*) AS n FROM login_failures WHERE email = ? AND at >= ? AND kind = 'password_change'`).get(email, from) as { n: number }).n,
+    clearPairFailures: (email: string, address: string) => q(`DELETE FROM login_failures WHERE email = ? AND address = ? AND device_hash IS NULL`).run(email, address),
+    clearDeviceFailures: (deviceHash: string) => q(`DELETE FROM login_failures WHERE device_hash = ?`).run(deviceHash),
     pruneLoginFailures: (before: number) => q(`DELETE FROM login_failures WHERE at <= ?`).run(before),
+    /** Accounts that exist and failed at least `min` times from browsers they do not know. */
+    accountsUnderAttack: (since: number, min: number, limit: number) =>
+      q(
+        `SELECT u.id, u.email, u.role, count(*) AS failures, count(DISTINCT f.address) AS addresses, max(f.at) AS lastAt
+         FROM login_failures f JOIN users u ON u.email = f.email
+         WHERE f.at > ? AND f.device_hash IS NULL
+         GROUP BY u.id HAVING count(*) >= ? ORDER BY failures DESC, lastAt DESC LIMIT ?`,
+      ).all(since, min, limit) as { id: number; email: string; role: Role; failures: number; addresses: number; lastAt: number }[],
+    /** Addresses with at least `min` failures, and how many different e-mails they tried. */
+    addressesUnderSuspicion: (since: number, min: number, limit: number) =>
+      q(
+        `SELECT address, count(*) AS failures, count(DISTINCT email) AS emails, max(at) AS lastAt
+         FROM login_failures WHERE at > ? AND device_hash IS NULL
+         GROUP BY address HAVING count(*) >= ? ORDER BY failures DESC, lastAt DESC LIMIT ?`,
+      ).all(since, min, limit) as { address: string; failures: number; emails: number; lastAt: number }[],
+
+    // Registration requests
+    insertRegistrationRequest: (r: { email: string; displayName: string; passwordHash: string | null; tokenHash: string | null; createdAt: number; expiresAt: number }) =>
+      q(`INSERT INTO registration_requests (email, display_name, password_hash, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
+        r.email,
+        r.displayName,
+        r.passwordHash,
+        r.tokenHash,
+        r.createdAt,
+        r.expiresAt,
+      ),
+    registrationRequestsSince: (email: string, since: number) =>
+      (q(`SELECT count(*) AS n FROM registration_requests WHERE email = ? AND created_at > ?`).get(email, since) as { n: number }).n,
+    registrationByToken: (tokenHash: string) =>
+      q(
+        `SELECT id, email, display_name AS displayName, password_hash AS passwordHash, expires_at AS expiresAt, confirmed_at AS confirmedAt
+         FROM registration_requests WHERE token_hash = ?`,
+      ).get(tokenHash) as RegistrationRow | undefined,
+    markRegistrationConfirmed: (id: number, now: number) =>
+      q(`UPDATE registration_requests SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL`).run(now, id).changes === 1,
+    pruneRegistrationRequests: (before: number) => q(`DELETE FROM registration_requests WHERE expires_at <= ?`).run(before),
   };
 }
 

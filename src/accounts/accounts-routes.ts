@@ -2,11 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { hasMessage, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { errorText, hasMessage, type MessageKey, type Translator } from '../i18n/i18n.js';
+import type { Clock } from '../clock.js';
+import type { Role } from './schema.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { loginSchema, passwordChangeSchema, registerSchema, safeNextPath } from './accounts-schemas.js';
 import type { AccountsService } from './accounts-service.js';
+import { deviceClaimOf, forgetDevice, rememberDevice } from './device-cookie.js';
 import { currentUser, homeOf, requireUser } from './guards.js';
 import { z } from 'zod';
 
@@ -27,11 +30,20 @@ const clientAddress = (request: FastifyRequest) => request.ip;
 
 export default async function accountsRoutes(
   root: FastifyInstance,
-  opts: { accounts: AccountsService; onSignIn: SignInHook[] },
+  opts: { accounts: AccountsService; onSignIn: SignInHook[]; clock: Clock; secureCookies: boolean },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { accounts } = opts;
   const nextQuery = plainQuerySchema.extend({ next: z.string().max(500).optional() });
+  const tokenQuery = plainQuerySchema.extend({ token: z.string().max(100).optional() });
+
+  /** The person proved who they are: a new session (no fixation), the cart joins, and this browser is remembered for the account. */
+  function signInAs(request: FastifyRequest, reply: FastifyReply, user: { id: number; role: Role }): void {
+    const previous = request.session?.idHash ?? null;
+    const session = reply.startSession(user.id, user.role);
+    for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash);
+    rememberDevice(reply, user.id, opts.clock(), opts.secureCookies);
+  }
 
   function renderLogin(request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, error: string | null, status = 200) {
     return reply.code(status).view('accounts/login', {
@@ -55,14 +67,12 @@ export default async function accountsRoutes(
       const values = typedValues(request.body);
       if (!form.ok) return renderLogin(request, reply, values, request.t('errors.login_failed'), 422);
       try {
-        const user = await accounts.authenticate(form.data, clientAddress(request));
-        const previous = request.session?.idHash ?? null;
-        const session = reply.startSession(user.id, user.role);
-        for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash);
+        const user = await accounts.authenticate(form.data, clientAddress(request), deviceClaimOf(request));
+        signInAs(request, reply, user);
         return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
       } catch (error) {
         if (error instanceof AppError && (error.code === 'login_failed' || error.code === 'login_throttled')) {
-          return renderLogin(request, reply, values, request.t(`errors.${error.code}`), error.status);
+          return renderLogin(request, reply, values, errorText(request.t, error.code, error.details.params), error.status);
         }
         throw error;
       }
@@ -88,23 +98,55 @@ export default async function accountsRoutes(
     return renderRegister(request, reply, {}, {});
   });
 
+  // The same answer whether or not the address has an account: the e-mail tells its owner which.
   app.post('/register', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
     const form = parseForm(registerSchema, request.body, request.t);
     const values = typedValues(request.body, ['password', 'passwordConfirm', '_csrf']);
     if (!form.ok) return renderRegister(request, reply, values, form.fields, 422);
+    await accounts.requestRegistration(form.data, request.locale);
+    reply.header('cache-control', 'no-store');
+    return reply.view('accounts/register-sent', { title: request.t('accounts.registerSentTitle'), email: form.data.email.trim() });
+  });
+
+  function renderConfirm(request: FastifyRequest, reply: FastifyReply, token: string, error: string | null = null, status = 200) {
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    let registration: { email: string; displayName: string } | null = null;
     try {
-      const user = await accounts.register(form.data, clientAddress(request));
-      const previous = request.session?.idHash ?? null;
-      const session = reply.startSession(user.id, user.role);
-      for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash);
-      reply.flash('success', request.t('accounts.registered'));
-      return reply.redirect('/', 303);
+      registration = accounts.registrationFor(token);
+    } catch (failure) {
+      if (!(failure instanceof AppError && failure.type === 'not_found')) throw failure;
+      error ??= request.t('errors.registration_link_invalid');
+      status = 404;
+    }
+    return reply.code(status).view('accounts/register-confirm', {
+      title: request.t('accounts.registerConfirmTitle'),
+      registration,
+      token,
+      error,
+      csrfToken: csrfTokenFor(reply),
+    });
+  }
+
+  // The link of the e-mail opens a page with a button: mail scanners that fetch links create nothing.
+  app.get('/register/confirm', { schema: { querystring: tokenQuery } }, async (request, reply) => renderConfirm(request, reply, request.query.token ?? ''));
+
+  app.post('/register/confirm', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' ? body.token : '';
+    let user;
+    try {
+      user = accounts.confirmRegistration(token, clientAddress(request));
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) {
-        return renderRegister(request, reply, values, translateFieldCodes(error.details.fields, request.t), error.status);
+      if (error instanceof AppError && error.type === 'conflict') {
+        reply.flash('error', errorText(request.t, error.code));
+        return reply.redirect('/login', 303);
       }
+      if (error instanceof AppError && error.type === 'not_found') return renderConfirm(request, reply, token);
       throw error;
     }
+    signInAs(request, reply, user);
+    reply.flash('success', request.t('accounts.registered'));
+    return reply.redirect('/', 303);
   });
 
   app.get('/account/password', { preHandler: requireUser, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
@@ -118,14 +160,30 @@ export default async function accountsRoutes(
       reply.code(status).view('accounts/password', { title: request.t('accounts.passwordTitle'), fields, csrfToken: csrfTokenFor(reply) });
     if (!form.ok) return render(form.fields, 422);
     try {
-      await accounts.changePassword(user.id, form.data.currentPassword, form.data.newPassword, clientAddress(request));
+      await accounts.changePassword(user.id, form.data.currentPassword, form.data.newPassword, {
+        address: clientAddress(request),
+        device: deviceClaimOf(request),
+        sessionStartedAt: request.session?.createdAt ?? 0,
+      });
     } catch (error) {
+      if (error instanceof AppError && error.code === 'password_guesses_signed_out') {
+        // Every session of the account has ended, this one too; this browser is no longer trusted for it.
+        reply.endSession();
+        forgetDevice(reply, opts.secureCookies);
+        reply.flash('error', request.t('errors.password_guesses_signed_out'));
+        return reply.redirect('/login', 303);
+      }
+      if (error instanceof AppError && error.code === 'login_throttled') {
+        return render({ currentPassword: errorText(request.t, error.code, error.details.params) }, error.status);
+      }
       if (error instanceof AppError && error.details.fields) return render(translateFieldCodes(error.details.fields, request.t), error.status);
       throw error;
     }
-    // A new session id, and every other session of this user ends.
+    // A new session id, and every other session of this user ends; the device cookie is given anew
+    // (one given before the change is no longer trusted).
     const session = reply.startSession(user.id, user.role);
     accounts.endOtherSessions(user.id, session.idHash);
+    rememberDevice(reply, user.id, opts.clock(), opts.secureCookies);
     reply.flash('success', request.t('accounts.passwordChanged'));
     return reply.redirect(homeOf(user.role), 303);
   });

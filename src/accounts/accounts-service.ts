@@ -1,15 +1,22 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { Locale } from '../i18n/i18n.js';
+import type { AccountMail } from './account-mail.js';
 import type { AccountsQueries, UserRow } from './accounts-queries.js';
+import type { DeviceClaim } from './device-cookie.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import type { Role } from './schema.js';
+import { LOGIN_THROTTLE, type Attempt, type SignInThrottle } from './sign-in-throttle.js';
 
-/** Sign-in throttling: failures counted over a sliding window, per account and per address. */
-export const LOGIN_THROTTLE = {
-  windowMs: 15 * 60_000,
-  maxPerAccount: 5,
-  maxPerAddress: 30,
+export { LOGIN_THROTTLE } from './sign-in-throttle.js';
+
+/** Registration: how long a confirmation link works, and how many e-mails one address gets a day. */
+export const REGISTRATION = {
+  linkMs: 24 * 3600_000,
+  windowMs: 24 * 3600_000,
+  maxMessagesPerWindow: 3,
 } as const;
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -24,8 +31,32 @@ export interface StaffInput {
   disabled?: boolean;
 }
 
-export function createAccountsService(queries: AccountsQueries, deps: { clock: Clock; audit: AuditService }) {
-  const { clock, audit } = deps;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Where the links in account e-mails point (the shop's public address). */
+export interface AccountLinks {
+  confirmRegistration(token: string): string;
+  signIn(): string;
+}
+
+export function createAccountsService(
+  queries: AccountsQueries,
+  deps: { clock: Clock; audit: AuditService; throttle: SignInThrottle; mail: AccountMail; links: AccountLinks },
+) {
+  const { clock, audit, throttle } = deps;
+
+  /** The device cookie's hash when it is trusted for this account: given to it, since its last password change, not used for guessing since. */
+  function trustedDevice(user: UserRow | undefined, device: DeviceClaim | null): string | null {
+    if (!device || !user || device.userId !== user.id || device.issuedAt < user.passwordChangedAt) return null;
+    return throttle.deviceTrusted(device.hash) ? device.hash : null;
+  }
+
+  /** A registration request whose link still works, or "not found". */
+  function openRegistration(token: string) {
+    const row = token.length <= 100 ? queries.registrationByToken(sha256(token)) : undefined;
+    if (!row || row.passwordHash === null || row.confirmedAt !== null || row.expiresAt <= clock()) throw new AppError('not_found', 'registration_link_invalid');
+    return { ...row, passwordHash: row.passwordHash };
+  }
 
   function checkScopes(input: Pick<StaffInput, 'villageIds' | 'projectIds'>): void {
     const villages = new Set(queries.allVillageIds());
@@ -44,16 +75,50 @@ export function createAccountsService(queries: AccountsQueries, deps: { clock: C
   }
 
   return {
-    async register(input: { email: string; displayName: string; password: string }, address: string | null): Promise<UserRow> {
+    /**
+     * Asks for an account. The answer is the same whether or not the address has one, and costs the
+     * same (the password is hashed either way): a new address is sent a link that creates the
+     * account, a taken one a message telling its owner so. At most a few e-mails go to one address
+     * a day; past that nothing is sent, and the answer is still the same.
+     */
+    async requestRegistration(input: { email: string; displayName: string; password: string }, locale: Locale): Promise<void> {
       const email = normaliseEmail(input.email);
-      if (queries.userByEmail(email)) throw new AppError('conflict', 'email_taken', undefined, { fields: { email: 'email_taken' } });
       const passwordHash = await hashPassword(input.password);
-      const now = clock();
+      const token = randomBytes(32).toString('base64url');
+      queries.transaction(() => {
+        const now = clock();
+        if (queries.registrationRequestsSince(email, now - REGISTRATION.windowMs) >= REGISTRATION.maxMessagesPerWindow) return;
+        const taken = queries.userByEmail(email) !== undefined;
+        const expiresAt = now + REGISTRATION.linkMs;
+        queries.insertRegistrationRequest({ email, displayName: input.displayName.trim(), passwordHash: taken ? null : passwordHash, tokenHash: taken ? null : sha256(token), createdAt: now, expiresAt });
+        // The e-mail leaves with the request (an outbox will write it in this transaction).
+        deps.mail.send(
+          taken
+            ? { kind: 'account_exists', to: email, locale, signInLink: deps.links.signIn() }
+            : { kind: 'confirm_registration', to: email, locale, displayName: input.displayName.trim(), link: deps.links.confirmRegistration(token), expiresAt },
+        );
+      });
+    },
+
+    /** The registration behind a confirmation link (its e-mail and name), or "not found". */
+    registrationFor(token: string): { email: string; displayName: string } {
+      const { email, displayName } = openRegistration(token);
+      return { email, displayName };
+    },
+
+    /**
+     * Follows a confirmation link: the buyer account is created with the name and password of the
+     * form, once. If the address got an account meanwhile (another link followed first), nothing
+     * is created and the person is told to sign in.
+     */
+    confirmRegistration(token: string, address: string | null): UserRow {
       const id = queries.transaction(() => {
-        // Checked again inside the transaction: two registrations racing for one email.
-        if (queries.userByEmail(email)) throw new AppError('conflict', 'email_taken', undefined, { fields: { email: 'email_taken' } });
-        const userId = queries.insertUser({ email, passwordHash, displayName: input.displayName.trim(), role: 'buyer', allProjects: false, now });
-        audit.record({ userId, action: 'user.register', entityType: 'user', entityId: userId, after: { email, role: 'buyer' }, address });
+        const request = openRegistration(token);
+        const now = clock();
+        if (!queries.markRegistrationConfirmed(request.id, now)) throw new AppError('not_found', 'registration_link_invalid');
+        if (queries.userByEmail(request.email)) throw new AppError('conflict', 'registration_already_done');
+        const userId = queries.insertUser({ email: request.email, passwordHash: request.passwordHash, displayName: request.displayName, role: 'buyer', allProjects: false, now });
+        audit.record({ userId, action: 'user.register', entityType: 'user', entityId: userId, after: { email: request.email, role: 'buyer' }, address });
         return userId;
       });
       return queries.userById(id)!;
@@ -61,42 +126,65 @@ export function createAccountsService(queries: AccountsQueries, deps: { clock: C
 
     /**
      * Checks an email and password. Every failure gives the same generic error; unknown emails
-     * cost the same time as wrong passwords. Too many failures per account or address are throttled.
+     * cost the same time as wrong passwords. Guessing is slowed by the sign-in throttle, which a
+     * browser that signed in to this account before (a trusted device cookie) passes.
      */
-    async authenticate(input: { email: string; password: string }, address: string): Promise<UserRow> {
+    async authenticate(input: { email: string; password: string }, address: string, device: DeviceClaim | null): Promise<UserRow> {
       const email = normaliseEmail(input.email).slice(0, 254);
-      const now = clock();
-      const since = now - LOGIN_THROTTLE.windowMs;
-      // Check and count in one synchronous step before the (asynchronous) password check, so
-      // guesses arriving at the same moment cannot all pass the limit. Success removes the count.
-      queries.transaction(() => {
-        if (
-          queries.failuresForEmailSince(email, since) >= LOGIN_THROTTLE.maxPerAccount ||
-          queries.failuresForAddressSince(address, since) >= LOGIN_THROTTLE.maxPerAddress
-        ) {
-          throw new AppError('too_many_requests', 'login_throttled');
-        }
-        queries.recordLoginFailure(email, address, now);
-      });
       const user = queries.userByEmail(email);
+      const attempt: Attempt = { email, address, deviceHash: trustedDevice(user, device), kind: 'sign_in' };
+      const record = throttle.begin(attempt);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
-      if (!user || !ok || user.disabled) throw new AppError('unauthenticated', 'login_failed');
-      queries.clearLoginFailures(email);
-      queries.pruneLoginFailures(since);
+      if (!user || !ok || user.disabled) {
+        throttle.failed(attempt, user?.id ?? null);
+        throw new AppError('unauthenticated', 'login_failed');
+      }
+      throttle.succeeded(record, attempt);
       return user;
     },
 
-    async changePassword(userId: number, current: string, next: string, address: string | null): Promise<void> {
+    /**
+     * Changes the password after checking the current one. Guesses of the current password are
+     * throttled like sign-ins; after LOGIN_THROTTLE.passwordChangeGuesses wrong ones within the
+     * session, every session of the account ends (someone holding a session is not the owner, or
+     * the owner signs in again) and this throws `password_guesses_signed_out`.
+     */
+    async changePassword(
+      userId: number,
+      current: string,
+      next: string,
+      context: { address: string; device: DeviceClaim | null; sessionStartedAt: number },
+    ): Promise<void> {
       const user = queries.userById(userId);
       if (!user) throw new AppError('not_found', 'not_found');
+      const attempt: Attempt = { email: user.email, address: context.address, deviceHash: trustedDevice(user, context.device), kind: 'password_change' };
+      const record = throttle.begin(attempt);
       if (!(await verifyPassword(current, user.passwordHash))) {
+        throttle.failed(attempt, user.id);
+        if (throttle.passwordGuessesSince(user.email, context.sessionStartedAt) >= LOGIN_THROTTLE.passwordChangeGuesses) {
+          queries.transaction(() => {
+            queries.deleteSessionsOfUser(userId, null);
+            audit.record({ userId, action: 'user.sign_out_everywhere', entityType: 'user', entityId: userId, after: { reason: 'password_change_guesses' }, address: context.address });
+          });
+          throw new AppError('unauthenticated', 'password_guesses_signed_out');
+        }
         throw new AppError('validation', 'wrong_current_password', undefined, { fields: { currentPassword: 'wrong_current_password' } });
       }
+      throttle.succeeded(record, attempt);
       const hash = await hashPassword(next);
       queries.transaction(() => {
         queries.updatePassword(userId, hash, clock());
-        audit.record({ userId, action: 'user.password_change', entityType: 'user', entityId: userId, address });
+        audit.record({ userId, action: 'user.password_change', entityType: 'user', entityId: userId, address: context.address });
       });
+    },
+
+    /** Accounts being guessed at and addresses failing often (the admin's security page). */
+    underAttack: () => throttle.underAttack(),
+
+    /** Housekeeping: forgets old sign-in failures and registration requests whose links expired. */
+    prune(): void {
+      throttle.prune();
+      queries.pruneRegistrationRequests(clock());
     },
 
     /** Ends every session of a user but one (after a password change). */

@@ -70,14 +70,56 @@ export const sessions = sqliteTable(
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 );
 
-/** Failed sign-ins, for throttling per account and per address. */
+export const SIGN_IN_ATTEMPT_KINDS = ['sign_in', 'password_change'] as const;
+
+/**
+ * Password checks that failed (or are still being checked: a row is written before the check and
+ * removed when it succeeds), for throttling per account and address pair, per account, per address
+ * and per trusted device (src/accounts/sign-in-throttle.ts). Rows older than the throttle's window
+ * are pruned.
+ */
 export const loginFailures = sqliteTable(
   'login_failures',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** As typed (normalised), whether or not an account has it. */
     email: text('email').notNull(),
     address: text('address').notNull(),
+    /** SHA-256 of the nonce of the trusted device cookie the attempt came with; null for a browser the account does not know. */
+    deviceHash: text('device_hash'),
+    /** A sign-in, or a guess of the current password on the password-change form. */
+    kind: text('kind', { enum: SIGN_IN_ATTEMPT_KINDS }).notNull().default('sign_in'),
     at: epochMs('at').notNull().default(nowMs),
   },
-  (t) => [index('login_failures_email_idx').on(t.email, t.at), index('login_failures_address_idx').on(t.address, t.at)],
+  (t) => [
+    index('login_failures_email_idx').on(t.email, t.at),
+    index('login_failures_address_idx').on(t.address, t.at),
+    index('login_failures_pair_idx').on(t.email, t.address, t.at),
+    index('login_failures_device_idx').on(t.deviceHash, t.at).where(sql`${t.deviceHash} IS NOT NULL`),
+  ],
+);
+
+/**
+ * Registrations waiting for the link sent to their e-mail address. The form always gets the same
+ * answer ("check your e-mail"), so it never tells whether an address has an account: a new address
+ * gets a confirmation link (token_hash set), a taken one a message saying it has an account
+ * (token_hash null). The account is made only when the link is followed.
+ */
+export const registrationRequests = sqliteTable(
+  'registration_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Stored lower-cased and trimmed. */
+    email: text('email').notNull(),
+    displayName: text('display_name').notNull(),
+    /** scrypt hash of the password chosen on the form; null for an address that already had an account. */
+    passwordHash: text('password_hash'),
+    /** SHA-256 of the secret in the confirmation link; null when no link was sent. */
+    tokenHash: text('token_hash'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    /** The link works until then. */
+    expiresAt: epochMs('expires_at').notNull(),
+    confirmedAt: epochMs('confirmed_at'),
+  },
+  (t) => [uniqueIndex('registration_requests_token_uq').on(t.tokenHash), index('registration_requests_email_idx').on(t.email, t.createdAt)],
 );

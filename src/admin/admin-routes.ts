@@ -323,4 +323,17 @@ export default async function adminRoutes(
       });
     },
   );
+
+  // Sign-in throttling as it stands: accounts being guessed at, addresses failing often (last 24 hours).
+  app.get('/admin/security', { preHandler: adminOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    const { t } = request;
+    const { accounts: attacked, addresses } = accounts.underAttack();
+    const slowed = (until: number | null) => (until === null ? null : shanghaiTime(until));
+    reply.header('cache-control', 'no-store');
+    return reply.view('admin/security', {
+      title: t('admin.security.title'),
+      accounts: attacked.map((a) => ({ ...a, roleLabel: t(`admin.role.${a.role}`), last: shanghaiTime(a.lastAt), slowedUntil: slowed(a.slowedUntil), editUrl: `/admin/users/${a.id}` })),
+      addresses: addresses.map((a) => ({ ...a, last: shanghaiTime(a.lastAt), slowedUntil: slowed(a.slowedUntil) })),
+    });
+  });
 }

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse as Response } from 'fastify';
 import Tokens from '@fastify/csrf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymous, csrfTokenIn, signIn, type TestBrowser } from '../helpers/auth.js';
+import { anonymous, csrfTokenIn, registrationLinkFor, signIn, type TestBrowser } from '../helpers/auth.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /**
@@ -85,17 +85,19 @@ describe('CSRF tokens belong to the visitor’s secret, which changes with the p
     // That the token from before sign-in is then refused is tested in csrf.test.ts.
   });
 
-  it('gives a new secret at sign-up too (signing up signs in)', async () => {
+  it('gives a new secret when the registration link signs the new buyer in', async () => {
     const person = anonymous(ctx.app);
-    const token = await person.csrfToken('/register');
-    const oldSecret = person.cookies._csrf;
-    const registered = await person.post('/register', {
+    const asked = await person.post('/register', {
       email: 'secret.renewal@example.test',
       displayName: '新的买家',
       password: 'a-strong-passphrase',
       passwordConfirm: 'a-strong-passphrase',
-      _csrf: token,
-    });
+    }, { csrfFrom: '/register' });
+    expect(asked.statusCode).toBe(200);
+    const link = registrationLinkFor(ctx.mailbox, 'secret.renewal@example.test');
+    const token = await person.csrfToken(link);
+    const oldSecret = person.cookies._csrf;
+    const registered = await person.post('/register/confirm', { token: new URL(link, 'http://shop.test').searchParams.get('token')!, _csrf: token });
     expect(registered.statusCode).toBe(303);
     expect(csrfCookie(registered)?.value).toBeTruthy();
     expect(csrfCookie(registered)?.value).not.toBe(oldSecret);

@@ -1,4 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
+import type { AccountMessage } from '../../src/accounts/account-mail.js';
 import type { App } from '../../src/app.js';
 
 /**
@@ -129,5 +130,31 @@ export async function signIn(app: App, email: string, password = 'xiangyi-demo')
   if (response.statusCode !== 303) {
     throw new Error(`Sign-in as ${email} failed with status ${response.statusCode}`);
   }
+  return browser;
+}
+
+/** The path and query of the link in the last registration e-mail sent to `email`. */
+export function registrationLinkFor(mailbox: readonly AccountMessage[], email: string): string {
+  const message = mailbox.filter((m) => m.kind === 'confirm_registration' && m.to === email).at(-1);
+  if (!message || message.kind !== 'confirm_registration') throw new Error(`No registration e-mail to ${email}`);
+  const url = new URL(message.link);
+  return `${url.pathname}${url.search}`;
+}
+
+/**
+ * Registers a buyer the way people do: the form, then the link of the e-mail it sent (read from the
+ * test's mailbox), then the button on that page. Returns the browser, signed in as the new buyer.
+ */
+export async function registerBuyer(
+  target: { app: App; mailbox: readonly AccountMessage[] },
+  form: { email: string; displayName: string; password: string },
+  browser: TestBrowser = anonymous(target.app),
+): Promise<TestBrowser> {
+  const asked = await browser.post('/register', { ...form, passwordConfirm: form.password }, { csrfFrom: '/register' });
+  if (asked.statusCode !== 200) throw new Error(`Registering ${form.email} failed with status ${asked.statusCode}`);
+  const link = registrationLinkFor(target.mailbox, form.email.trim().toLowerCase());
+  const token = new URL(link, 'http://shop.test').searchParams.get('token')!;
+  const confirmed = await browser.post('/register/confirm', { token }, { csrfFrom: link });
+  if (confirmed.statusCode !== 303) throw new Error(`Confirming ${form.email} failed with status ${confirmed.statusCode}`);
   return browser;
 }

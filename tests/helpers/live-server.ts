@@ -17,13 +17,15 @@ export interface LiveServerOptions {
   env?: Record<string, string>;
   /** The Stripe client (a fake Stripe's) used when the env configures Stripe. */
   stripe?: Stripe;
+  /** The app's clock (default: the real one), for tests that must not let time pass. */
+  clock?: () => number;
 }
 
 /** The app on a fresh database, listening on a free port of 127.0.0.1, for a real browser to visit. */
 export async function startLiveServer(options: LiveServerOptions = {}): Promise<LiveServer> {
   const { db, path, dispose } = freshDatabase(options.seeded ?? true);
   const config = testConfig(options.env, path);
-  const app = await buildApp(config, { db, logger: false, stripe: options.stripe });
+  const app = await buildApp(config, { db, logger: false, stripe: options.stripe, clock: options.clock });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type Stripe from 'stripe';
+import type { AccountMail, AccountMessage } from '../../src/accounts/account-mail.js';
 import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
@@ -14,6 +15,8 @@ export interface TestContext {
   dbPath: string;
   /** Moves the injected clock (ms). */
   clock: { now: number; advance(ms: number): void };
+  /** Every account e-mail the app sent (registration links …), oldest first. */
+  mailbox: AccountMessage[];
   close(): Promise<void>;
 }
 
@@ -43,6 +46,12 @@ export function testConfig(env: Record<string, string> = {}, dbPath = ':memory:'
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...env });
 }
 
+/** A mailbox in memory: the app's account e-mails land in `sent`. */
+export function memoryAccountMail(): AccountMail & { sent: AccountMessage[] } {
+  const sent: AccountMessage[] = [];
+  return { sent, send: (message) => void sent.push(message) };
+}
+
 /** Builds the app (not listening) on a fresh database, with a clock the test controls. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestContext> {
   const { db, path, dispose } = freshDatabase(options.seeded ?? true);
@@ -53,13 +62,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
       this.now += ms;
     },
   };
-  const app = await buildApp(config, { db, clock: () => clock.now, logger: options.logger ?? false, stripe: options.stripe, backups: options.backups });
+  const mail = memoryAccountMail();
+  const app = await buildApp(config, { db, clock: () => clock.now, logger: options.logger ?? false, stripe: options.stripe, backups: options.backups, accountMail: mail });
   return {
     app,
     db,
     config,
     dbPath: path,
     clock,
+    mailbox: mail.sent,
     async close() {
       await app.close();
       dispose();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { anonymous, signIn, type FormFields, type TestBrowser } from '../helpers/auth.js';
+import { anonymous, registerBuyer, signIn, type FormFields, type TestBrowser } from '../helpers/auth.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** Checkout: the review step, placing exactly one order, and what the buyer can see afterwards. */
@@ -233,13 +233,7 @@ describe('placing an order', () => {
     expect(mine.body).toContain('¥312.00');
     expect((await buyer.get(`/orders/${number}`)).statusCode).toBe(200);
 
-    const other = anonymous(ctx.app);
-    const registered = await other.post(
-      '/register',
-      { email: 'chen.buyer@example.test', displayName: '陈先生', password: 'a-long-enough-secret', passwordConfirm: 'a-long-enough-secret' },
-      { csrfFrom: '/register' },
-    );
-    expect(registered.statusCode).toBe(303);
+    const other = await registerBuyer(ctx, { email: 'chen.buyer@example.test', displayName: '陈先生', password: 'a-long-enough-secret' });
     expect((await other.get(`/orders/${number}`)).statusCode).toBe(404);
     const theirs = await other.get('/account/orders');
     expect(theirs.statusCode).toBe(200);

@@ -271,6 +271,8 @@ const ROUTES: RouteSpec[] = [
   },
   { method: 'GET', pattern: '/login', allow: 'public', url: () => '/login', special: (a) => (a === 'anonymous' ? undefined : allowed(303)) },
   { method: 'GET', pattern: '/register', allow: 'public', url: () => '/register', special: (a) => (a === 'anonymous' ? undefined : allowed(303)) },
+  // A made-up registration link is "not found" for everyone alike.
+  { method: 'GET', pattern: '/register/confirm', allow: 'public', url: () => '/register/confirm?token=made-up', ok: [404] },
   // ----- public forms -----
   { method: 'POST', pattern: '/cart/items', allow: 'public', url: () => '/cart/items', form: () => ({ productId: String(f.product.own), quantity: '1' }), ok: [303] },
   { method: 'POST', pattern: '/cart/items/:productId', allow: 'public', url: () => `/cart/items/${f.product.own}`, form: () => ({ quantity: '0' }), ok: [303] },
@@ -279,6 +281,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'POST', pattern: '/login', allow: 'public', url: () => '/login', form: () => ({ email: 'nobody@example.test', password: '' }), ok: [422] },
   { method: 'POST', pattern: '/logout', allow: 'public', url: () => '/logout', fresh: true, ok: [303] },
   { method: 'POST', pattern: '/register', allow: 'public', url: () => '/register', form: () => ({ email: 'x@example.test', displayName: 'x', password: 'a-long-password-1', passwordConfirm: 'different-password' }), ok: [422] },
+  { method: 'POST', pattern: '/register/confirm', allow: 'public', url: () => '/register/confirm', form: () => ({ token: 'made-up' }), ok: [404] },
   { method: 'POST', pattern: '/wishes/:id/claim', allow: 'public', url: () => `/wishes/${f.wish.own}/claim`, form: () => ({ name: '', phone: 'x', paymentMethod: 'offline' }), ok: [422] },
   {
     method: 'POST',
@@ -442,6 +445,7 @@ const ROUTES: RouteSpec[] = [
   // The audit log is read by admins and coordinators.
   { method: 'GET', pattern: '/admin/audit', allow: ['admin', 'coordinator', 'scoped coordinator'], url: () => '/admin/audit' },
   { method: 'GET', pattern: '/admin/outlets', allow: ['admin'], url: () => '/admin/outlets' },
+  { method: 'GET', pattern: '/admin/security', allow: ['admin'], url: () => '/admin/security' },
   { method: 'POST', pattern: '/admin/outlets/:outletId/staff', allow: ['admin'], url: () => '/admin/outlets/2/staff', form: () => ({ email: 'not-an-email' }) },
   { method: 'POST', pattern: '/admin/outlets/:outletId/staff/:userId/remove', allow: ['admin'], url: () => `/admin/outlets/2/staff/${f.tempOutletStaff}/remove`, form: () => ({}), ok: [303, 404] },
 ];

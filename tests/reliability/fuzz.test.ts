@@ -331,6 +331,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/orders/:number', as: 'visitor', params: () => ({ number: fx.pendingOrders }), query: { token: 'x', paid: '1', lang: 'en' } },
   { method: 'GET', pattern: '/login', as: 'visitor', query: { next: '/account/orders', lang: 'en' } },
   { method: 'GET', pattern: '/register', as: 'visitor', query: LANG },
+  { method: 'GET', pattern: '/register/confirm', as: 'visitor', query: { token: 'made-up', lang: 'en' } },
   { method: 'GET', pattern: '/account/orders', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/password', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/organization', as: 'org buyer', query: LANG },
@@ -354,6 +355,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'POST', pattern: '/login', as: 'visitor', form: () => ({ email: 'buyer@xiangyi.test', password: 'not-the-password', next: '/account/orders' }) },
   { method: 'POST', pattern: '/logout', as: 'visitor', form: () => ({}) },
   { method: 'POST', pattern: '/register', as: 'visitor', freshVisitor: true, form: () => ({ email: 'fuzz@example.test', displayName: '模糊', password: 'short', passwordConfirm: 'short' }) },
+  { method: 'POST', pattern: '/register/confirm', as: 'visitor', form: () => ({ token: 'made-up' }) },
   { method: 'POST', pattern: '/wishes/:id/claim', as: 'visitor', params: () => ({ id: ids(fx.wishOpen) }), form: () => ({ name: '好心人', phone: '13800138000', paymentMethod: 'offline' }) },
   { method: 'POST', pattern: '/orders/:number/cancel', as: 'visitor', params: () => ({ number: fx.pendingOrders }), form: () => ({ token: fx.pendingTokens[0]! }) },
   { method: 'POST', pattern: '/webhooks/stripe', as: 'visitor' }, // its own generator: signed and unsigned events (below)
@@ -441,6 +443,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/admin/users', as: 'admin', query: LANG },
   { method: 'GET', pattern: '/admin/users/:id', as: 'admin', params: () => ({ id: ids(fx.tempStaff, 1) }), query: LANG },
   { method: 'GET', pattern: '/admin/outlets', as: 'admin', query: LANG },
+  { method: 'GET', pattern: '/admin/security', as: 'admin', query: LANG },
   { method: 'POST', pattern: '/admin/users', as: 'admin', form: () => ({ email: 'new.staff@xiangyi.test', password: 'short', displayName: '新同事', role: 'first_secretary', villageIds: ['4'] }) },
   { method: 'POST', pattern: '/admin/users/:id', as: 'admin', params: () => ({ id: ids(fx.tempStaff) }), form: () => ({ displayName: '临时', role: 'first_secretary', villageIds: ['4', '5'] }) },
   { method: 'POST', pattern: '/admin/outlets/:outletId/staff', as: 'admin', params: () => ({ outletId: ids(2) }), form: () => ({ email: 'temp.outlet@xiangyi.test' }) },
