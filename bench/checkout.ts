@@ -29,7 +29,12 @@ export interface CheckoutResult {
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as CheckoutSpec;
-const pool = new Pool(spec.origin, { connections: spec.buyers, pipelining: 1 });
+// Each buyer connects from a loopback address of their own (127.0.1.1 …), as different people do:
+// what unpaid orders may hold is limited per client address, as well as per visitor and phone.
+const pools = Array.from(
+  { length: spec.buyers },
+  (_, i) => new Pool(spec.origin, { connections: 1, pipelining: 1, localAddress: `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` }),
+);
 
 const percentile = (values: number[], p: number) => {
   if (values.length === 0) return 0;
@@ -56,7 +61,7 @@ function fail(step: string, status: number, body: string): void {
 }
 
 async function buyer(index: number): Promise<void> {
-  const browser = new Browser(pool);
+  const browser = new Browser(pools[index]!);
   let checkoutToken: string | null = null;
   while (performance.now() < deadline) {
     const loopStarted = performance.now();
@@ -108,7 +113,7 @@ async function buyer(index: number): Promise<void> {
 }
 
 await Promise.all(Array.from({ length: spec.buyers }, (_, i) => buyer(i)));
-await pool.close();
+await Promise.all(pools.map((p) => p.close()));
 const seconds = spec.duration;
 const result: CheckoutResult = {
   buyers: spec.buyers,

@@ -42,6 +42,10 @@ const envSchema = z
     SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
     ORDER_EXPIRY_STRIPE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
     ORDER_EXPIRY_OFFLINE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    /** A bank-transfer order placed without signing in holds its stock this long (the cheapest hold to make). */
+    ORDER_EXPIRY_OFFLINE_ANONYMOUS_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+    /** An unpaid bank-transfer claim of a micro-wish is released after this long. */
+    WISH_CLAIM_HOLD_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
     BANK_ACCOUNT_NAME: z.string().min(1).max(100).default('乡益公益服务中心'),
     BANK_NAME: z.string().min(1).max(100).default('中国农业银行深圳福田支行'),
     BANK_ACCOUNT_NUMBER: z.string().min(1).max(40).default('6228 4800 1234 5678 901'),
@@ -93,8 +97,11 @@ export interface Config {
   readonly trustProxy: string[] | false;
   /** Demo data is loaded into an empty database unless this is false (never in production). */
   readonly seedDemoData: boolean;
-  /** How long an unpaid order holds its stock, ms. */
-  readonly orderExpiry: { readonly stripeMs: number; readonly offlineMs: number };
+  /**
+   * How long an unpaid order holds its stock, ms: paid online, by bank transfer when signed in, by
+   * bank transfer without signing in; and how long an unpaid bank-transfer wish claim holds the wish.
+   */
+  readonly orderExpiry: { readonly stripeMs: number; readonly offlineMs: number; readonly offlineAnonymousMs: number; readonly wishClaimMs: number };
   /** Where buyers send bank transfers (offline payment). */
   readonly bank: { readonly accountName: string; readonly bankName: string; readonly accountNumber: string };
   /** The bearer token that opens GET /metrics; null: the endpoint does not exist. */
@@ -135,7 +142,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY.length ? e.TRUST_PROXY : false,
     seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',
-    orderExpiry: Object.freeze({ stripeMs: e.ORDER_EXPIRY_STRIPE_MINUTES * 60_000, offlineMs: e.ORDER_EXPIRY_OFFLINE_HOURS * 3_600_000 }),
+    orderExpiry: Object.freeze({
+      stripeMs: e.ORDER_EXPIRY_STRIPE_MINUTES * 60_000,
+      offlineMs: e.ORDER_EXPIRY_OFFLINE_HOURS * 3_600_000,
+      offlineAnonymousMs: e.ORDER_EXPIRY_OFFLINE_ANONYMOUS_HOURS * 3_600_000,
+      wishClaimMs: e.WISH_CLAIM_HOLD_HOURS * 3_600_000,
+    }),
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
     backups: e.BACKUP_DIR && e.BACKUP_EVERY ? Object.freeze({ dir: e.BACKUP_DIR, everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP }) : null,

@@ -7,7 +7,7 @@ import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import type { OrderRow } from '../orders/orders-queries.js';
-import { recallHold, type CheckoutContact, type OrdersService, type PlacedOrder } from '../orders/orders-service.js';
+import { recallHold, type CheckoutContact, type OrdersService, type PlaceOptions, type PlacedOrder } from '../orders/orders-service.js';
 import type { PaymentChannel } from '../payments/schema.js';
 import { createOutletsQueries, type OutletRow, type OutletStockRow } from './outlets-queries.js';
 import type { PickupCodes } from './pickup-code.js';
@@ -117,13 +117,14 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
      * of its code, in the order's own transaction. A code still held by an uncollected order is
      * never given out twice: the order is then placed again with a fresh token.
      */
-    placePickup(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null): PlacedOrder {
+    placePickup(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null, options: Pick<PlaceOptions, 'reviewed'> = {}): PlacedOrder {
       const target = queries.outletById(outletId);
       if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
       const atOutlet: CheckoutContact = { ...contact, province: '', city: '', district: '', address: outletAddress(target) };
       for (let attempt = 0; attempt < 8; attempt++) {
         try {
           return orders.place(owner, buyerUserId, atOutlet, address, {
+            ...options,
             delivery: 'pickup',
             onPlaced: (order, accessToken) => {
               const hash = codes.hashOf(codes.codeFor(accessToken));

@@ -136,6 +136,7 @@ export const zh = {
 
   'errors.wish_not_found': '没有找到这个心愿。',
   'errors.wish_taken': '{name}的心愿刚刚已被另一位爱心人士认领了，谢谢你！看看其他心愿吧。',
+  'errors.wish_claim_limit': '这个浏览器、手机号或网络地址认领的心愿还没有付款。请先完成那笔捐款，或等它到期释放后，再认领新的心愿。',
   'errors.wish_not_deliverable': '这个心愿现在的状态（{status}）不能确认送达：要等付款确认后才能确认。',
   'errors.wish_photo_without_consent': '只有勾选了监护人同意才能上传孩子的照片。',
   'errors.lot_not_found': '没有找到这个批次。',
@@ -283,6 +284,7 @@ export const en: Record<keyof typeof zh, string> = {
 
   'errors.wish_not_found': 'We could not find that wish.',
   'errors.wish_taken': 'Another donor has just claimed {name}’s wish. Thank you all the same! Have a look at the other wishes.',
+  'errors.wish_claim_limit': 'A wish claimed from this browser, phone number or network address is not paid yet. Please complete that donation, or wait until it is released, before claiming another wish.',
   'errors.wish_not_deliverable': 'This wish cannot be marked delivered in its current state ({status}): its payment must be confirmed first.',
   'errors.wish_photo_without_consent': 'A child’s photo can be uploaded only with the guardian’s consent ticked.',
   'errors.lot_not_found': 'We could not find that lot.',

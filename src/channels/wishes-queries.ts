@@ -1,5 +1,6 @@
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
+import type { Holder } from '../orders/holds.js';
 import type { WISH_STATUSES } from './schema.js';
 
 export type WishStatus = (typeof WISH_STATUSES)[number];
@@ -95,6 +96,15 @@ export function createWishesQueries(db: Database_) {
         id,
       ).changes === 1,
     projectExists: (id: number) => q(`SELECT 1 FROM projects WHERE id = ?`).get(id) !== undefined,
+    /** Unpaid claims of a visitor, of a phone number and of an address (src/orders/holds.ts). */
+    unpaidClaimsOf: (holder: Holder, now: number) =>
+      q(
+        `SELECT coalesce(sum(o.placed_by_visitor = @visitor), 0) AS visitor, coalesce(sum(o.phone = @phone), 0) AS phone,
+                coalesce(sum(o.placed_from_address = @address), 0) AS address
+         FROM orders o JOIN wishes w ON w.order_id = o.id
+         WHERE o.status = 'pending_payment' AND o.expires_at > @now AND o.placed_by_visitor IS NOT NULL
+           AND (o.placed_by_visitor = @visitor OR o.phone = @phone OR o.placed_from_address = @address)`,
+      ).get({ ...holder, now }) as Record<keyof Holder, number>,
   };
 }
 

@@ -10,7 +10,7 @@ import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { pickText, type MessageKey } from '../i18n/i18n.js';
 import type { MediaRow } from '../media/media-queries.js';
 import { fenToYuanInput, formatFen } from '../money.js';
-import { errorMessage } from '../orders/orders-routes.js';
+import { cartOwnerOf, errorMessage } from '../orders/orders-routes.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { readMultipartForm } from '../multipart-form.js';
@@ -103,7 +103,9 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     }
     let claimed;
     try {
-      claimed = wishes.claim(id, form.data, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
+      // A visitor without a session gets one: their unpaid claims are counted per browser.
+      reply.ensureSession();
+      claimed = wishes.claim(id, form.data, cartOwnerOf(request)!, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
     } catch (error) {
       // Another donor was first: nothing of this claim was written.
       if (error instanceof AppError && error.type === 'conflict') return renderWish(request, reply, id, { values, status: 409, error: errorMessage(request, error) });

@@ -6,6 +6,8 @@ import { AppError } from '../errors.js';
 import type { MediaService } from '../media/media-service.js';
 import type { MediaRow } from '../media/media-queries.js';
 import type { OrderRow } from '../orders/orders-queries.js';
+import type { CartOwner } from '../orders/cart-service.js';
+import { HOLD_LIMITS, visitorKey } from '../orders/holds.js';
 import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
 import { createWishesQueries, type WishRow, type WishStatus } from './wishes-queries.js';
 import type { ClaimForm, WishForm } from './wishes-schemas.js';
@@ -102,13 +104,20 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
     /**
      * One claim per wish. In ONE immediate transaction: the donation order is placed and the wish
      * moves open → claimed only if it is still open (a conditional update); a second claimer finds
-     * it claimed, and their order is rolled back with it.
+     * it claimed, and their order is rolled back with it. A visitor, a phone number and an address
+     * may each hold only a few unpaid claims at once (HOLD_LIMITS.wishClaims), and an unpaid
+     * bank-transfer claim is released after a short time (WISH_CLAIM_HOLD_HOURS).
      */
-    claim(id: number, form: ClaimForm, buyerUserId: number | null, address: string | null): { placed: PlacedOrder; wish: WishRow } {
+    claim(id: number, form: ClaimForm, visitor: CartOwner, buyerUserId: number | null, address: string | null): { placed: PlacedOrder; wish: WishRow } {
       return queries.transaction(() => {
         const wish = publicWish(id);
         if (wish.status !== 'open') throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
-        const placed = orders.placeDonation(buyerUserId, { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod }, wish.amountFen, address);
+        const held = queries.unpaidClaimsOf({ visitor: visitorKey(visitor), phone: form.phone, address }, clock());
+        const limits = HOLD_LIMITS.wishClaims;
+        if (held.visitor >= limits.visitor || held.phone >= limits.phone || held.address >= limits.address) {
+          throw new AppError('conflict', 'wish_claim_limit');
+        }
+        const placed = orders.placeDonation(visitor, buyerUserId, { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod }, wish.amountFen, address);
         if (!queries.claim(id, placed.order.id)) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
         audit.record({ userId: buyerUserId, action: 'wish.claim', entityType: 'wish', entityId: id, before: { status: 'open' }, after: { status: 'claimed', order: placed.order.number }, address });
         return { placed, wish: queries.wishById(id)! };

@@ -5,7 +5,8 @@ import { translateFieldCodes } from '../accounts/accounts-routes.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { AppError } from '../errors.js';
 import { parseForm, type FieldMessages } from '../forms.js';
-import { pickText, type MessageKey } from '../i18n/i18n.js';
+import { localiseParams, pickText, type MessageKey } from '../i18n/i18n.js';
+import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { errorMessage } from '../orders/orders-routes.js';
 import { markPaidSchema, orderNumberParams, refundSchema } from '../orders/orders-schemas.js';
@@ -133,5 +134,44 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
     }
     reply.flash('success', request.t(result === 'refunded' ? 'coord.refunded' : 'coord.refundPending'));
     return reply.redirect(`/coordinator/orders/${number}`, 303);
+  });
+
+  // ---------- Unpaid holds: what unpaid orders keep off the shelf, and releasing suspicious ones ----------
+  app.get('/coordinator/holds', { ...guard, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    const { locale, t } = request;
+    reply.header('cache-control', 'no-store');
+    const holds = orders.unpaidHolds(currentUser(request)).map(({ order, lines, wishClaim, signs }) => ({
+      number: order.number,
+      placedAt: formatDateTime(order.createdAt),
+      expiresAt: formatDateTime(order.expiresAt),
+      method: t(order.paymentMethod === 'stripe' ? 'checkout.stripe' : 'checkout.offline'),
+      who: `${order.contactName} · ${order.phone} · ${order.buyerUserId === null ? t('coord.holds.anonymous') : t('coord.holds.signedIn')}`,
+      address: order.placedFromAddress,
+      holds: wishClaim ? [t('coord.holds.wishClaim', { amount: formatFen(order.totalFen) })] : lines.map((l) => `${pickText(locale, l.titleZh, l.titleEn)} × ${l.quantity} ${t(`unit.${l.unit}` as MessageKey)}`),
+      signs: signs.map((sign) => t(`coord.holds.sign.${sign.code}`, localiseParams(t, sign.params))),
+      releaseLabel: t('coord.holds.releaseLabel', { number: order.number }),
+    }));
+    return reply.view('coordinator/holds', {
+      title: t('coord.holds.title'),
+      section: 'holds',
+      suspicious: holds.filter((h) => h.signs.length > 0),
+      others: holds.filter((h) => h.signs.length === 0),
+      csrfToken: csrfTokenFor(reply),
+    });
+  });
+
+  app.post('/coordinator/holds/:number/release', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { number } = request.params;
+    try {
+      orders.releaseHold(currentUser(request), number, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'conflict') {
+        reply.flash('error', errorMessage(request, error));
+        return reply.redirect('/coordinator/holds', 303);
+      }
+      throw error;
+    }
+    reply.flash('success', request.t('coord.holds.released', { number }));
+    return reply.redirect('/coordinator/holds', 303);
   });
 }

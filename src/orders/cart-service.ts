@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { saleDay } from '../projects/project-period.js';
@@ -33,6 +34,24 @@ export interface PricedCart {
   totalFen: number;
   itemCount: number;
   canCheckout: boolean;
+}
+
+/**
+ * What the buyer reviewed, as a short string the review form carries back: the total in fen, then
+ * a digest of every line's product, quantity and unit price and of the shipping. An order is placed
+ * only if the cart still prices to the same string (prices, tiers, shipping or lines unchanged).
+ */
+export function reviewedFigures(priced: PricedCart, pickup: boolean): string {
+  const shippingFen = pickup ? 0 : priced.shippingFen;
+  const lines = priced.lines.map((l) => [l.product.id, l.quantity, l.unitPriceFen, l.lineTotalFen]);
+  const digest = createHash('sha256').update(JSON.stringify([lines, shippingFen])).digest('base64url').slice(0, 22);
+  return `${priced.subtotalFen + shippingFen}.${digest}`;
+}
+
+/** The total (fen) a reviewed-figures string says the buyer saw, or null when it is not one. */
+export function reviewedTotalFen(reviewed: string): number | null {
+  const match = /^([0-9]{1,13})\.[A-Za-z0-9_-]{22}$/.exec(reviewed);
+  return match ? Number(match[1]) : null;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
 import { createLotStockQueries } from '../channels/lots-queries.js';
 import { createWishOrderQueries } from '../channels/wishes-queries.js';
+import type { Holder } from './holds.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
 /** What the cart and checkout need to know about a product, read fresh each time. */
@@ -152,15 +153,22 @@ export function createOrdersQueries(db: Database_) {
     /** The day's next order number, or undefined when the day has no counter yet. */
     bumpDayCounter: (prefix: string) => q(`UPDATE order_day_counters SET last_number = last_number + 1 WHERE prefix = ? RETURNING last_number`).pluck().get(prefix) as number | undefined,
     startDayCounter: (prefix: string, lastNumber: number) => q(`INSERT INTO order_day_counters (prefix, last_number) VALUES (?, ?)`).run(prefix, lastNumber),
-    insertOrder(o: Omit<OrderRow, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status'> & { deliveryMethod: 'ship' | 'pickup' }): number {
+    insertOrder(
+      o: Omit<OrderRow, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status'> & {
+        deliveryMethod: 'ship' | 'pickup';
+        /** Who placed it in the shop (null for staff: accepted quotes, counter sales). */
+        placedBy: { visitor: string; address: string | null } | null;
+      },
+    ): number {
       return Number(
         q(
           `INSERT INTO orders (number, access_token_hash, receipt_code, buyer_user_id, contact_name, phone, province, city, district, address, note,
-             status, payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, created_at, updated_at)
-           VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending_payment',?,?,?,?,?,?,?,?)`,
+             status, payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, placed_by_visitor, placed_from_address, created_at, updated_at)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending_payment',?,?,?,?,?,?,?,?,?,?)`,
         ).run(
           o.number, o.accessTokenHash, o.receiptCode, o.buyerUserId, o.contactName, o.phone, o.province, o.city, o.district, o.address, o.note,
-          o.paymentMethod, o.deliveryMethod, o.subtotalFen, o.shippingFen, o.totalFen, o.expiresAt, o.createdAt, o.createdAt,
+          o.paymentMethod, o.deliveryMethod, o.subtotalFen, o.shippingFen, o.totalFen, o.expiresAt, o.placedBy?.visitor ?? null, o.placedBy?.address ?? null,
+          o.createdAt, o.createdAt,
         ).lastInsertRowid,
       );
     },
@@ -201,6 +209,27 @@ export function createOrdersQueries(db: Database_) {
       q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending_payment' AND payment_method = 'offline' ORDER BY id DESC LIMIT ?`).all(limit) as OrderRow[],
     projectIdsOfOrder: (orderId: number) =>
       (q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ? UNION SELECT project_id FROM wishes WHERE order_id = ?`).all(orderId, orderId) as { id: number }[]).map((r) => r.id),
+    // ----- what unpaid orders placed in the shop hold (src/orders/holds.ts) -----
+    /** Units of a product held by unpaid orders of a visitor, of a phone number and of an address. */
+    unitsHeldBy: (holder: Holder, productId: number, now: number) =>
+      q(
+        `SELECT coalesce(sum(CASE WHEN o.placed_by_visitor = @visitor THEN l.quantity END), 0) AS visitor,
+                coalesce(sum(CASE WHEN o.phone = @phone THEN l.quantity END), 0) AS phone,
+                coalesce(sum(CASE WHEN o.placed_from_address = @address THEN l.quantity END), 0) AS address
+         FROM orders o JOIN order_lines l ON l.order_id = o.id
+         WHERE o.status = 'pending_payment' AND o.expires_at > @now AND o.placed_by_visitor IS NOT NULL AND l.product_id = @productId
+           AND (o.placed_by_visitor = @visitor OR o.phone = @phone OR o.placed_from_address = @address)`,
+      ).get({ ...holder, productId, now }) as Record<keyof Holder, number>,
+    /** Unpaid orders placed in the shop, newest first, with how many unpaid orders share each of their holders. */
+    unpaidHolds: (now: number, limit: number) =>
+      q(
+        `SELECT ${ORDER_COLUMNS}, placed_by_visitor AS placedByVisitor, placed_from_address AS placedFromAddress,
+           (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_by_visitor = o.placed_by_visitor) AS sameVisitor,
+           (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_by_visitor IS NOT NULL AND x.phone = o.phone) AS samePhone,
+           (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_from_address = o.placed_from_address) AS sameAddress
+         FROM orders o WHERE o.status = 'pending_payment' AND o.expires_at > @now AND o.placed_by_visitor IS NOT NULL
+         ORDER BY o.id DESC LIMIT @limit`,
+      ).all({ now, limit }) as (OrderRow & { placedByVisitor: string; placedFromAddress: string | null; sameVisitor: number; samePhone: number; sameAddress: number })[],
     duePendingOrders: (now: number, limit: number) =>
       q(`SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit) as { id: number }[],
     shipShipment: (orderId: number, villageId: number, carrier: string, trackingNumber: string, userId: number, now: number) =>

@@ -15,10 +15,10 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { benefitSummary } from './benefit.js';
-import type { CartOwner, CartService, PricedCart } from './cart-service.js';
+import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
 import type { OrderRow } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
-import type { CheckoutContact, OrdersService, PlacedOrder } from './orders-service.js';
+import type { CheckoutContact, OrdersService, PlaceOptions, PlacedOrder } from './orders-service.js';
 
 export interface OrdersRoutesDeps {
   cart: CartService;
@@ -33,7 +33,7 @@ export interface OrdersRoutesDeps {
   /** The benefit receipt's absolute address and inline-SVG QR code (src/orders/receipt-qr.ts). */
   receiptQr?: (receiptCode: string, label: string) => { url: string; svg: string };
   /** Places the cart as an order picked up at a charity supermarket (src/channels/outlets-service.ts). */
-  placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null) => PlacedOrder;
+  placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null, options?: Pick<PlaceOptions, 'reviewed'>) => PlacedOrder;
   /** The buyer's writes (cart, order) are committed with the others of the same moment. */
   commitGrouped: GroupCommit;
 }
@@ -143,7 +143,10 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   // ---------- Checkout ----------
   function renderCheckout(request: FastifyRequest, reply: FastifyReply, opts: { values: Record<string, string>; fields: FieldMessages; status?: number; review?: boolean; error?: string | null }) {
     const priced = viewCart(request);
+    if (opts.review) reply.header('cache-control', 'no-store');
     return reply.code(opts.status ?? 200).view(opts.review ? 'orders/review' : 'orders/checkout', {
+      // The review's own figures go back with "place order": the order is placed at them or not at all.
+      reviewed: opts.review ? reviewedFigures(priced, opts.values.delivery === 'pickup') : null,
       title: request.t(opts.review ? 'checkout.reviewTitle' : 'checkout.title'),
       cart: presentCart(request, priced),
       values: opts.values,
@@ -178,13 +181,22 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (form.data.step === 'edit') return renderCheckout(request, reply, { values, fields: {} });
 
     let placed;
+    const reviewed = { reviewed: form.data.reviewed };
     try {
       placed = await deps.commitGrouped(() =>
         form.data.delivery === 'pickup' && deps.placePickup
-          ? deps.placePickup(owner, request.user?.id ?? null, form.data, form.data.outletId ?? 0, request.ip)
-          : orders.place(owner, request.user?.id ?? null, form.data, request.ip),
+          ? deps.placePickup(owner, request.user?.id ?? null, form.data, form.data.outletId ?? 0, request.ip, reviewed)
+          : orders.place(owner, request.user?.id ?? null, form.data, request.ip, reviewed),
       );
     } catch (error) {
+      // The prices moved since the review: the review again, with the new figures to confirm.
+      if (error instanceof AppError && error.code === 'prices_changed') {
+        const before = reviewedTotalFen(form.data.reviewed ?? '');
+        const now = viewCart(request);
+        const after = form.data.delivery === 'pickup' ? now.subtotalFen : now.totalFen;
+        const message = request.t('errors.prices_changed', { before: before === null ? '—' : formatFen(before), after: formatFen(after) });
+        return renderCheckout(request, reply, { values, fields: {}, review: true, status: error.status, error: message });
+      }
       // Sold out between the cart and now: nothing was written and the cart is intact.
       if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
       throw error;

@@ -35,6 +35,8 @@ export const checkoutSchema = z.object({
   outletId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
   /** "review" renders the review step, "edit" the form again; anything else places the order. */
   step: z.enum(['review', 'edit', 'place']).optional(),
+  /** The figures the review step showed (reviewedFigures); the order is placed only at those. */
+  reviewed: z.preprocess(blank, z.string().max(60, 'validation.invalid').optional()),
 }).superRefine(
   (v, ctx) => {
     if (v.delivery !== 'pickup') {

@@ -7,8 +7,9 @@ import { allocateLine, reverseProportionally } from '../ledger/allocation.js';
 import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { assertVillage } from '../villages/access.js';
-import { priceItems, type CartOwner, type CartService } from './cart-service.js';
+import { priceItems, reviewedFigures, type CartOwner, type CartService } from './cart-service.js';
 import type { RecalledUnitsRow } from '../channels/lots-queries.js';
+import { checkHolds, visitorKey } from './holds.js';
 import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
@@ -29,6 +30,11 @@ export interface PlaceOptions {
   /** 'pickup': collected at a charity supermarket; no shipping fee is charged. */
   delivery?: 'ship' | 'pickup';
   onPlaced?: (order: OrderRow, accessToken: string) => void;
+  /**
+   * The figures the buyer reviewed (reviewedFigures of the review page). When given, the order is
+   * placed only if the cart still prices the same; otherwise `prices_changed` and nothing is written.
+   */
+  reviewed?: string;
 }
 
 /** An order placed from given lines rather than the cart: an accepted quote, a counter sale. */
@@ -41,6 +47,12 @@ export interface DirectOrder {
   /** 'online' reserves the shop's stock like place(); 'held' means the caller takes the units from stock it holds (an outlet's shelf). */
   stock: 'online' | 'held';
   onPlaced?: (order: OrderRow, accessToken: string) => void;
+}
+
+/** Why an unpaid order looks like hoarding (the coordinator's holds page). */
+export interface HoardingSign {
+  code: 'same_visitor' | 'same_phone' | 'same_address' | 'large_share';
+  params: Record<string, string | number>;
 }
 
 export interface PlacedOrder {
@@ -90,14 +102,19 @@ export function createOrdersService(
     cart: CartService;
     ledger: LedgerService;
     audit: AuditService;
-    expiry: { stripeMs: number; offlineMs: number };
+    expiry: { stripeMs: number; offlineMs: number; offlineAnonymousMs: number; wishClaimMs: number };
   },
 ) {
   const { clock, ledger, audit } = deps;
 
-  /** When an unpaid order releases its stock. */
-  function expiresAt(method: PaymentMethod, now: number): number {
-    return now + (method === 'stripe' ? stripeHoldMs(deps.expiry.stripeMs) : deps.expiry.offlineMs);
+  /**
+   * When an unpaid order releases what it holds: a Stripe order when its Checkout Session can no
+   * longer be paid; a bank-transfer order later, and sooner when placed without signing in (the
+   * cheapest hold to make) or when it claims a micro-wish (one of a kind).
+   */
+  function expiresAt(method: PaymentMethod, now: number, hold: 'signed_in' | 'anonymous' | 'wish_claim'): number {
+    if (method === 'stripe') return now + stripeHoldMs(deps.expiry.stripeMs);
+    return now + (hold === 'wish_claim' ? deps.expiry.wishClaimMs : hold === 'anonymous' ? deps.expiry.offlineAnonymousMs : deps.expiry.offlineMs);
   }
 
   /**
@@ -158,6 +175,21 @@ export function createOrdersService(
     return true;
   }
 
+  /** Whether a coordinator's projects reach an order (a coordinator of all projects reaches every one). */
+  function coordinatorSees(actor: CurrentUser, orderId: number): boolean {
+    return actor.allProjects || queries.projectIdsOfOrder(orderId).some((id) => actor.projectIds.includes(id));
+  }
+
+  /**
+   * An order as a coordinator may see it: one scoped to all projects sees every order, one
+   * scoped to projects only orders with a line in them; others get "not found".
+   */
+  function orderForCoordinator(actor: CurrentUser, number: string): OrderRow {
+    const row = queries.orderByNumber(number);
+    if (!row || actor.role !== 'coordinator' || !coordinatorSees(actor, row.id)) throw new AppError('not_found', 'order_not_found');
+    return row;
+  }
+
   /** The ledger entries of a payment: clearing debit, each line's split credits, shipping credit. */
   function paymentEntries(o: OrderRow, lines: OrderLineRow[], channel: string, amountFen: number): { entries: PostingEntry[]; splitRuleId: number | null } {
     const entries: PostingEntry[] = [{ account: { kind: 'clearing', channel }, amountFen }];
@@ -216,23 +248,43 @@ export function createOrdersService(
 
     ordersOfBuyer: (userId: number) => queries.ordersOfBuyer(userId),
 
+    orderForCoordinator,
+
+    pendingOffline: (actor: CurrentUser): OrderRow[] => queries.pendingOffline(200).filter((o) => coordinatorSees(actor, o.id)),
+
     /**
-     * An order as a coordinator may see it: one scoped to all projects sees every order, one
-     * scoped to projects only orders with a line in them; others get "not found".
+     * The unpaid orders placed in the shop that a coordinator may see, newest first, each with what
+     * it holds and the signs of hoarding: other unpaid orders of the same visitor, phone number or
+     * address, or a large share of what is left of a product. Suspicious ones first.
      */
-    orderForCoordinator(actor: CurrentUser, number: string): OrderRow {
-      const row = queries.orderByNumber(number);
-      if (!row || actor.role !== 'coordinator') throw new AppError('not_found', 'order_not_found');
-      if (!actor.allProjects && !queries.projectIdsOfOrder(row.id).some((id) => actor.projectIds.includes(id))) {
-        throw new AppError('not_found', 'order_not_found');
-      }
-      return row;
+    unpaidHolds(actor: CurrentUser) {
+      const holds = queries
+        .unpaidHolds(clock(), 500)
+        .filter((o) => coordinatorSees(actor, o.id))
+        .map((o) => {
+          const lines = queries.linesOf(o.id);
+          const signs: HoardingSign[] = [];
+          if (o.sameVisitor > 1) signs.push({ code: 'same_visitor', params: { count: o.sameVisitor } });
+          if (o.samePhone > 1) signs.push({ code: 'same_phone', params: { count: o.samePhone } });
+          if (o.sameAddress > 1) signs.push({ code: 'same_address', params: { count: o.sameAddress } });
+          for (const line of lines) {
+            const left = queries.sellableProduct(line.productId)?.stock ?? 0;
+            if (line.quantity > 1 && line.quantity >= left) signs.push({ code: 'large_share', params: { title: line.titleZh, quantity: line.quantity, left, unit: line.unit } });
+          }
+          return { order: o, lines, wishClaim: lines.length === 0 && queries.wishProjectOfOrder(o.id) !== undefined, signs };
+        });
+      return [...holds.filter((h) => h.signs.length > 0), ...holds.filter((h) => h.signs.length === 0)];
     },
 
-    pendingOffline(actor: CurrentUser): OrderRow[] {
-      return queries
-        .pendingOffline(200)
-        .filter((o) => actor.allProjects || queries.projectIdsOfOrder(o.id).some((id) => actor.projectIds.includes(id)));
+    /** A coordinator releases an unpaid order's hold: the order is cancelled, its stock or wish freed. */
+    releaseHold(actor: CurrentUser, number: string, address: string | null): void {
+      const o = orderForCoordinator(actor, number);
+      queries.transaction(() => {
+        const fresh = queries.orderById(o.id)!;
+        if (!cancelPending(fresh, 'released by staff', actor.id, address)) {
+          throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: fresh.status } });
+        }
+      });
     },
 
     /** Parcels of the secretary's villages: waiting to ship (with units of recalled lots that hold them back), and recently shipped. */
@@ -255,7 +307,7 @@ export function createOrdersService(
      * total is the amount given. Joins the caller's transaction, so the caller links what it pays for
      * in the same commit (or nothing is written).
      */
-    placeDonation(buyerUserId: number | null, contact: { name: string; phone: string; paymentMethod: PaymentMethod }, amountFen: number, address: string | null): PlacedOrder {
+    placeDonation(visitor: CartOwner, buyerUserId: number | null, contact: { name: string; phone: string; paymentMethod: PaymentMethod }, amountFen: number, address: string | null): PlacedOrder {
       const accessToken = randomBytes(24).toString('base64url');
       const placed = queries.transaction(() => {
         const now = clock();
@@ -277,7 +329,8 @@ export function createOrdersService(
           subtotalFen: amountFen,
           shippingFen: 0,
           totalFen: amountFen,
-          expiresAt: expiresAt(contact.paymentMethod, now),
+          expiresAt: expiresAt(contact.paymentMethod, now, 'wish_claim'),
+          placedBy: { visitor: visitorKey(visitor), address },
           createdAt: now,
         });
         audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: amountFen, method: contact.paymentMethod, donation: true }, address });
@@ -302,11 +355,17 @@ export function createOrdersService(
         const priced = priceItems(queries, items, null, today);
         for (const line of priced.lines) checkQuantity(line.product, line.quantity, today);
         if (priced.lines.length !== items.length) throw new AppError('conflict', 'cart_changed');
+        if (options.reviewed !== undefined && reviewedFigures(priced, pickup) !== options.reviewed) {
+          throw new AppError('conflict', 'prices_changed');
+        }
         for (const line of priced.lines) {
           if (!queries.reserveStock(line.product.id, line.quantity, now)) {
             throw new AppError('conflict', 'sold_out', undefined, { params: { title: line.product.titleZh } });
           }
         }
+        // After the stock: what is sold out is said so; a hold past the limit undoes the reservation with the rest.
+        const placedBy = { visitor: visitorKey(owner), address };
+        checkHolds(queries, { ...placedBy, phone: contact.phone }, priced.lines, now);
         const number = nextOrderNumber(now);
         const orderId = queries.insertOrder({
           number,
@@ -325,7 +384,8 @@ export function createOrdersService(
           subtotalFen: priced.subtotalFen,
           shippingFen: pickup ? 0 : priced.shippingFen,
           totalFen: pickup ? priced.subtotalFen : priced.totalFen,
-          expiresAt: expiresAt(contact.paymentMethod, now),
+          expiresAt: expiresAt(contact.paymentMethod, now, buyerUserId === null ? 'anonymous' : 'signed_in'),
+          placedBy,
           createdAt: now,
         });
         for (const line of priced.lines) insertLine(orderId, line, true);
@@ -396,7 +456,9 @@ export function createOrdersService(
           subtotalFen,
           shippingFen,
           totalFen: subtotalFen + shippingFen,
-          expiresAt: expiresAt(contact.paymentMethod, now),
+          // Placed by staff (an accepted quote, a counter sale): not a hold the shop's limits count.
+          expiresAt: expiresAt(contact.paymentMethod, now, 'signed_in'),
+          placedBy: null,
           createdAt: now,
         });
         // Units already on an outlet's shelf come from no harvest lot.

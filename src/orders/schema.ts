@@ -83,6 +83,14 @@ export const orders = sqliteTable(
     refundedFen: integer('refunded_fen').notNull().default(0),
     /** An unpaid order is cancelled and its stock released after this moment. */
     expiresAt: epochMs('expires_at').notNull(),
+    /**
+     * Who placed it from the shop, for the limits on what unpaid orders may hold (src/orders/holds.ts):
+     * "user:<id>" for a signed-in buyer, "session:<SHA-256 of the session id>" for a visitor; null for
+     * orders placed by staff (accepted quotes, counter sales).
+     */
+    placedByVisitor: text('placed_by_visitor'),
+    /** The client address it was placed from (TRUST_PROXY decides which); null as above. */
+    placedFromAddress: text('placed_from_address'),
     paidAt: epochMs('paid_at'),
     cancelledAt: epochMs('cancelled_at'),
     completedAt: epochMs('completed_at'),
@@ -97,6 +105,10 @@ export const orders = sqliteTable(
     index('orders_created_idx').on(t.createdAt),
     // Reconciliation finds the orders marked paid in a month without reading the whole history.
     index('orders_paid_idx').on(t.paidAt),
+    // What unpaid orders hold, per phone, visitor and address, is read at every checkout: only unpaid orders are indexed.
+    index('orders_pending_phone_idx').on(t.phone).where(sql`${t.status} = 'pending_payment'`),
+    index('orders_pending_visitor_idx').on(t.placedByVisitor).where(sql`${t.status} = 'pending_payment'`),
+    index('orders_pending_address_idx').on(t.placedFromAddress).where(sql`${t.status} = 'pending_payment'`),
     check('orders_status_ck', sql`${t.status} IN ('pending_payment','paid','shipped','completed','cancelled','refunded','partially_refunded')`),
     check('orders_method_ck', sql`${t.paymentMethod} IN ('offline','stripe')`),
     check('orders_delivery_ck', sql`${t.deliveryMethod} IN ('ship','pickup')`),

@@ -11,7 +11,7 @@ import { expectLedgerSound } from '../helpers/ledger.js';
 import { startLiveServer } from '../helpers/live-server.js';
 import { jpegPhoto, postMultipart } from '../helpers/multipart.js';
 import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
-import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, testConfig, type TestContext } from '../helpers/test-app.js';
 
 /**
  * Micro-wishes: a social worker posts a child's wish, one donor claims it, the money goes to the
@@ -21,6 +21,8 @@ import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 const COORDINATOR = 'coordinator@xiangyi.test';
 const HOUR = 3_600_000;
+/** How long an unpaid bank-transfer claim holds its wish (WISH_CLAIM_HOLD_HOURS). */
+const WISH_CLAIM_HOLD_HOURS = testConfig().orderExpiry.wishClaimMs / HOUR;
 
 let ctx: TestContext;
 
@@ -290,6 +292,44 @@ describe('claiming a wish', () => {
     expect(wishById(wish.id).status).toBe('claimed');
     // Expiry never posted anything.
     expect(count(`SELECT count(*) AS n FROM ledger_transactions`)).toBe(0);
+  });
+
+  it('lets a browser, a phone number and an address each hold only so many unpaid claims, so one donor cannot take every wish', async () => {
+    const open = openIdsOnBoard((await anonymous(ctx.app).get('/wishes')).body);
+    expect(open.length).toBeGreaterThanOrEqual(4);
+    const HOARDER = '203.0.113.66';
+    const claimAs = (donor: TestBrowser, wishId: number, phone: string) => donor.post(`/wishes/${wishId}/claim`, { ...DONOR, phone }, { csrfFrom: `/wishes/${wishId}` });
+    const refusal = '这个浏览器、手机号或网络地址认领的心愿还没有付款。请先完成那笔捐款，或等它到期释放后，再认领新的心愿。';
+
+    const hoarder = anonymous(ctx.app, { remoteAddress: HOARDER });
+    await claim(hoarder, open[0]!, { ...DONOR, phone: '13700001001' });
+    // The same browser with another phone, and the same phone from another browser elsewhere: refused.
+    for (const attempt of [claimAs(hoarder, open[1]!, '13700001002'), claimAs(anonymous(ctx.app, { remoteAddress: '198.51.100.5' }), open[1]!, '13700001001')]) {
+      const refused = await attempt;
+      expect(refused.statusCode).toBe(409);
+      expect(refused.body).toContain(refusal);
+    }
+    // A second browser and phone at that address (a family may share a connection) may claim one more, then no more.
+    await claim(anonymous(ctx.app, { remoteAddress: HOARDER }), open[1]!, { ...DONOR, phone: '13700001003' });
+    expect((await claimAs(anonymous(ctx.app, { remoteAddress: HOARDER }), open[2]!, '13700001004')).statusCode).toBe(409);
+    expect(count(`SELECT count(*) AS n FROM orders`)).toBe(2);
+
+    // A donor elsewhere still finds open wishes.
+    await claim(anonymous(ctx.app, { remoteAddress: '198.51.100.9' }), open[2]!, { ...DONOR, phone: '13700001009' });
+    expect(openIdsOnBoard((await anonymous(ctx.app).get('/wishes')).body)).toHaveLength(open.length - 3);
+  });
+
+  it(`releases an unpaid bank-transfer claim after ${WISH_CLAIM_HOLD_HOURS} hours: the wish is open again`, async () => {
+    const wish = wishNamed('阿兰');
+    const first = await claim(anonymous(ctx.app), wish.id);
+    const orders = ordersService();
+    ctx.clock.advance(WISH_CLAIM_HOLD_HOURS * HOUR - 60_000);
+    expect(orders.expireDue()).toBe(0);
+    expect(wishById(wish.id).status).toBe('claimed');
+    ctx.clock.advance(2 * 60_000);
+    expect(orders.expireDue()).toBe(1);
+    expect(get<{ status: string }>(`SELECT status FROM orders WHERE number = ?`, first.number).status).toBe('cancelled');
+    expect(wishById(wish.id)).toMatchObject({ status: 'open', orderId: null });
   });
 
   it('opens the wish again when the donor cancels their unpaid claim', async () => {

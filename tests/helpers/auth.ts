@@ -70,8 +70,8 @@ export function encodeForm(form: FormFields): string {
   return params.toString();
 }
 
-/** A signed-out visitor with an empty cookie jar. */
-export function anonymous(app: App): TestBrowser {
+/** A signed-out visitor with an empty cookie jar (on 127.0.0.1 unless given another client address). */
+export function anonymous(app: App, options: { remoteAddress?: string } = {}): TestBrowser {
   const jar: Record<string, string> = {};
 
   function remember(response: Response): Response {
@@ -83,8 +83,9 @@ export function anonymous(app: App): TestBrowser {
     return response;
   }
 
+  const client = options;
   async function send(options: InjectOptions): Promise<Response> {
-    return remember(await app.inject({ ...options, cookies: { ...jar } }));
+    return remember(await app.inject({ remoteAddress: client.remoteAddress, ...options, cookies: { ...jar } }));
   }
 
   async function tokenOn(url: string): Promise<string | null> {

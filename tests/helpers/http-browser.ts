@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { csrfTokenIn, encodeForm, type FormFields } from './auth.js';
 
 /**
@@ -98,5 +98,22 @@ export function httpBrowser(base: string, dispatcher: Dispatcher): HttpBrowser {
     moveTo(next) {
       origin = next;
     },
+  };
+}
+
+/**
+ * undici agents bound to loopback addresses of their own (127.0.1.1, 127.0.1.2 …; Linux answers on
+ * all of 127.0.0.0/8), so that simulated buyers arrive from different addresses, as different people
+ * do: limits per client address (holds on stock, sign-in throttling) then see many people, not one.
+ */
+export function loopbackAgents(count: number) {
+  const agents = Array.from({ length: count }, (_, i) => new Agent({ localAddress: `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` }));
+  let next = 0;
+  return {
+    /** The agent of buyer `i` (agents are reused round the pool). */
+    of: (i: number): Agent => agents[i % agents.length]!,
+    /** The next agent round the pool. */
+    next: (): Agent => agents[next++ % agents.length]!,
+    close: () => Promise.all(agents.map((a) => a.close())),
   };
 }

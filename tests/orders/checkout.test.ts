@@ -96,6 +96,60 @@ describe('the review step', () => {
   });
 });
 
+/** The fields of the review page's "place order" form, as the browser would send them. */
+function placeForm(reviewHtml: string): FormFields {
+  const form = /<form method="post" action="\/checkout">([\s\S]*?)<\/form>/.exec(reviewHtml)![1]!;
+  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')]));
+}
+const errorOn = (html: string) => /<p class="flash flash-error" role="alert" id="checkout-error">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
+
+describe('a price change between the review and placing the order', () => {
+  it('places nothing at the new price, shows the new figures, and places the order at them once the buyer confirms', async () => {
+    const buyer = await signIn(ctx.app, BUYER);
+    await add(buyer, 'tiger-head-shoes', 1);
+    const review = await buyer.post('/checkout', contact({ step: 'review' }));
+    expect(review.body).toContain('<dd data-total>¥176.00</dd>');
+    const reviewed = placeForm(review.body);
+
+    // The first secretary raises the price while the buyer looks at the review.
+    run(`UPDATE products SET price_fen = 26800 WHERE slug = 'tiger-head-shoes'`);
+    const refused = await buyer.post('/checkout', reviewed);
+    expect(refused.statusCode).toBe(409);
+    expect(errorOn(refused.body)).toBe('你核对订单之后价格或运费有变动：核对时应付 ¥176.00，现在应付 ¥268.00。请看清下面的新金额，确认后再提交订单。');
+    expect(refused.body).toContain('<h1>确认订单</h1>');
+    expect(refused.body).toContain('<dd data-total>¥268.00</dd>');
+    expect(count('orders')).toBe(0);
+    expect(stockOf('tiger-head-shoes')).toBe(6);
+    expect((await cartOf(buyer)).size).toBe(1);
+
+    // Placing from the page with the new figures confirms them.
+    const { number } = await place(buyer, placeForm(refused.body));
+    expect(get<{ total: number }>(`SELECT total_fen AS total FROM orders WHERE number = ?`, number).total).toBe(26800);
+  });
+
+  it('also refuses a changed shipping fee or bulk price, a change of the cart in another tab, and a made-up figure', async () => {
+    const buyer = await signIn(ctx.app, BUYER);
+    await add(buyer, 'tiger-head-shoes', 1);
+    const reviewed = placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body);
+
+    run(`UPDATE villages SET shipping_fee_fen = shipping_fee_fen + 100 WHERE id = (SELECT pr.village_id FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.slug = 'tiger-head-shoes')`);
+    expect((await buyer.post('/checkout', reviewed)).statusCode).toBe(409);
+
+    const again = placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body);
+    await add(buyer, 'meiyaogou-honey', 1);
+    expect((await buyer.post('/checkout', again)).statusCode).toBe(409);
+    expect((await buyer.post('/checkout', { ...again, reviewed: '1.not-a-real-digest-at-all' })).statusCode).toBe(409);
+    expect(count('orders')).toBe(0);
+  });
+
+  it('places the order when nothing changed since the review', async () => {
+    const buyer = await signIn(ctx.app, BUYER);
+    await fillCart(buyer);
+    const { number } = await place(buyer, placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body));
+    expect(get<{ total: number }>(`SELECT total_fen AS total FROM orders WHERE number = ?`, number).total).toBe(31200);
+  });
+});
+
 describe('the review step with markup typed into the form', () => {
   it('shows it as text and carries it on unchanged', async () => {
     const buyer = await signIn(ctx.app, BUYER);

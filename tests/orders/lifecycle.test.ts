@@ -235,10 +235,10 @@ describe('cancelling and expiry', () => {
     expect(again.body).toContain('不能取消');
   });
 
-  it('cancels an unpaid order once it is past 72 hours, releasing its stock once even if expiry runs twice', async () => {
+  it('cancels an unpaid bank-transfer order placed without signing in once it is past 24 hours, releasing its stock once even if expiry runs twice', async () => {
     const order = await placeOrder([['meiyaogou-honey', 3]]);
     const orders = ordersService();
-    ctx.clock.advance(72 * HOUR - 60_000);
+    ctx.clock.advance(24 * HOUR - 60_000);
     expect(orders.expireDue()).toBe(0);
     expect(orderRow(order.number).status).toBe('pending_payment');
     expect(stockOf('meiyaogou-honey')).toBe(42);
@@ -256,6 +256,17 @@ describe('cancelling and expiry', () => {
     expect(late.statusCode).toBe(409);
     expect(late.body).toContain('不能确认收款');
     expect(transactionCount()).toBe(0);
+    expect(stockOf('meiyaogou-honey')).toBe(45);
+  });
+
+  it('keeps a signed-in buyer’s unpaid bank-transfer order for 72 hours', async () => {
+    const order = await placeOrder([['meiyaogou-honey', 3]], await signIn(ctx.app, 'buyer@xiangyi.test'));
+    const orders = ordersService();
+    ctx.clock.advance(72 * HOUR - 60_000);
+    expect(orders.expireDue()).toBe(0);
+    expect(orderRow(order.number).status).toBe('pending_payment');
+    ctx.clock.advance(2 * 60_000);
+    expect(orders.expireDue()).toBe(1);
     expect(stockOf('meiyaogou-honey')).toBe(45);
   });
 

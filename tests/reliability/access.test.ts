@@ -377,6 +377,9 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/orders/:number', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}` },
   { method: 'POST', pattern: '/coordinator/orders/:number/mark-paid', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.pending[side(t)]}/mark-paid`, form: () => ({ reference: '' }) },
   { method: 'POST', pattern: '/coordinator/orders/:number/cancel', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/cancel`, form: () => ({}), ok: [303] },
+  { method: 'GET', pattern: '/coordinator/holds', allow: COORDINATORS, url: () => '/coordinator/holds' },
+  // A paid order has no hold to release: "no longer pending", and nothing changes.
+  { method: 'POST', pattern: '/coordinator/holds/:number/release', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/holds/${f.paid[side(t)]}/release`, form: () => ({}), ok: [303] },
   { method: 'POST', pattern: '/coordinator/orders/:number/refund', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund`, form: () => yuanForm },
   { method: 'GET', pattern: '/coordinator/projects', allow: COORDINATORS, url: () => '/coordinator/projects' },
   { method: 'GET', pattern: '/coordinator/projects/new', allow: COORDINATORS, url: () => '/coordinator/projects/new', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },

@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
 import { checkLedger } from '../../src/ledger/ledger-service.js';
 import { REPO_ROOT } from '../helpers/child-server.js';
-import { httpBrowser, type HttpBrowser } from '../helpers/http-browser.js';
+import { httpBrowser, loopbackAgents, type HttpBrowser } from '../helpers/http-browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 import { testConfig } from '../helpers/test-app.js';
 import { scale, SEED, seededRandom } from './scale.js';
@@ -26,15 +26,19 @@ const random = seededRandom(SEED);
 
 let server: LiveServer;
 let agent: Agent;
+/** Buyers arrive from many loopback addresses (holds on stock are limited per address). */
+let buyerAgents: ReturnType<typeof loopbackAgents>;
 let dir: string;
 
 beforeAll(async () => {
   server = await startLiveServer();
   agent = new Agent({ connections: IN_FLIGHT * 2 });
+  buyerAgents = loopbackAgents(200);
   dir = mkdtempSync(join(tmpdir(), 'xiangyi-backup-'));
 });
 afterAll(async () => {
   await agent?.close();
+  await buyerAgents?.close();
   await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -84,10 +88,11 @@ describe(`backups while orders are being placed (${scale.name} scale: ${ORDERS} 
       const buyerLoop = async () => {
         while (started < ORDERS || !backupsDone) {
           const i = started++;
-          const buyer: HttpBrowser = httpBrowser(server.url, agent);
+          // Each buyer a different person: their own address and phone number.
+          const buyer: HttpBrowser = httpBrowser(server.url, buyerAgents.of(i));
           const product = products[Math.floor(random() * products.length)]!;
           expect((await buyer.post('/cart/items', { productId: String(product), quantity: '1' }, '/login')).status).toBe(303);
-          const contact = { name: `备份${i}`, phone: '13800138000', province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' };
+          const contact = { name: `备份${i}`, phone: `138${String(i).padStart(8, '0')}`, province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' };
           const answer = await buyer.post('/checkout', contact, '/checkout');
           expect(answer.status).toBe(303);
           const [, number, token] = /^\/orders\/(XY-[0-9-]+)\?token=(.+)$/.exec(answer.location ?? '') ?? [];

@@ -12,7 +12,7 @@ import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { FAKE_WEBHOOK_SECRET, startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
-import { httpBrowser, type HttpAnswer, type HttpBrowser } from '../helpers/http-browser.js';
+import { httpBrowser, loopbackAgents, type HttpAnswer, type HttpBrowser } from '../helpers/http-browser.js';
 import { scale, SEED, seededRandom } from './scale.js';
 
 /**
@@ -34,6 +34,8 @@ let dbPath: string;
 let fake: FakeStripe;
 let server: ChildServer;
 let agent: Agent;
+/** Buyers arrive from many loopback addresses, as different people do (holds on stock are limited per address). */
+let buyerAgents: ReturnType<typeof loopbackAgents>;
 let coordinator: HttpBrowser;
 /** Each product's stock before any order: stock + units of every order not cancelled must stay equal to it. */
 let initialStock: Map<number, number>;
@@ -184,6 +186,7 @@ beforeAll(async () => {
   });
   fake = await startFakeStripe();
   agent = new Agent({ connections: REQUESTS * 2 });
+  buyerAgents = loopbackAgents(250);
   const started = performance.now();
   server = await startServer();
   report.push(`first start ${Math.round(performance.now() - started)} ms`);
@@ -195,6 +198,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.kill();
   await agent?.close();
+  await buyerAgents?.close();
   await fake?.close();
   console.info(`[crash] ${scale.name} scale, seed ${SEED}\n  ${report.join('\n  ')}`);
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -222,7 +226,7 @@ function paymentEvent(orderId: number): { payload: string } | null {
 async function placeOrders(count: number): Promise<void> {
   const products = withDatabase((db) => db.sqlite.prepare(`SELECT id FROM products WHERE published = 1 AND min_order_qty = 1 AND stock >= 10`).pluck().all() as number[]);
   for (let i = 0; i < count; i++) {
-    const browser = httpBrowser(server.url, agent);
+    const browser = httpBrowser(server.url, buyerAgents.next());
     expect((await browser.post('/cart/items', { productId: String(pick(products)), quantity: '1' }, '/login')).status).toBe(303);
     expect((await browser.post('/checkout', contact(`补单${i}-${Math.floor(random() * 1e6)}`, i % 2 === 0 ? 'offline' : 'stripe'), '/checkout')).status).toBe(303);
   }
@@ -250,7 +254,7 @@ describe(`SIGKILL in the middle of money-moving requests (${scale.name} scale: $
       const presses: (() => Promise<HttpAnswer>)[] = [];
       const buyers: { name: string; browser: HttpBrowser; method: 'offline' | 'stripe' }[] = [];
       for (let i = 0; i < REQUESTS; i++) {
-        const browser = httpBrowser(server.url, agent);
+        const browser = httpBrowser(server.url, buyerAgents.next());
         const product = pick(products);
         const quantity = 1 + Math.floor(random() * Math.min(3, product.max ?? 3));
         const added = await browser.post('/cart/items', { productId: String(product.id), quantity: String(quantity) }, '/login');
@@ -366,7 +370,7 @@ describe(`SIGKILL in the middle of money-moving requests (${scale.name} scale: $
         cart: createCartService(queries, { clock: () => clock.now }),
         ledger,
         audit: createAuditService(db, () => clock.now),
-        expiry: { stripeMs: 30 * 60_000, offlineMs: 72 * 3600_000 },
+        expiry: { stripeMs: 30 * 60_000, offlineMs: 72 * 3600_000, offlineAnonymousMs: 24 * 3600_000, wishClaimMs: 12 * 3600_000 },
       });
       const stockOf = () => new Map((db.sqlite.prepare(`SELECT id, stock FROM products`).all() as { id: number; stock: number }[]).map((p) => [p.id, p.stock]));
       const pendingUnits = new Map(

@@ -396,7 +396,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'POST', pattern: '/secretary/quotes/:id/answer', as: 'secretary', params: () => ({ id: ids(fx.requestedQuote) }), form: () => ({ unitPrice: '480', validUntil: '2031-01-01' }) },
   { method: 'POST', pattern: '/secretary/quotes/:id/decline', as: 'secretary', params: () => ({ id: ids(fx.requestedQuote, 99999) }), form: () => ({}) },
   // ----- the coordinator -----
-  ...['/coordinator/projects', '/coordinator/projects/new', '/coordinator/households', '/coordinator/wishes', '/coordinator/wishes/new', '/coordinator/organizations'].map(
+  ...['/coordinator/holds', '/coordinator/projects', '/coordinator/projects/new', '/coordinator/households', '/coordinator/wishes', '/coordinator/wishes/new', '/coordinator/organizations'].map(
     (pattern): FuzzRoute => ({ method: 'GET', pattern, as: 'coordinator', query: LANG }),
   ),
   { method: 'GET', pattern: '/coordinator', as: 'coordinator', query: { number: 'XY-20250101-0001', lang: 'en' } },
@@ -416,6 +416,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/admin/audit', as: 'coordinator', query: { who: 'coordinator@xiangyi.test', what: 'order.', from: '2024-01-01', to: '2031-12-31', page: '1', lang: 'en' } },
   { method: 'POST', pattern: '/coordinator/orders/:number/mark-paid', as: 'coordinator', params: () => ({ number: fx.pendingOrders }), form: () => ({ reference: 'BANK-123' }) },
   { method: 'POST', pattern: '/coordinator/orders/:number/cancel', as: 'coordinator', params: () => ({ number: fx.pendingOrders.slice(2) }), form: () => ({}) },
+  { method: 'POST', pattern: '/coordinator/holds/:number/release', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/orders/:number/refund', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({ amount: '0.01', reason: '破损', lineId: '' }) },
   { method: 'POST', pattern: '/coordinator/projects', as: 'coordinator', form: () => ({ ...projectFields, ...split }) },
   { method: 'POST', pattern: '/coordinator/projects/:id', as: 'coordinator', params: () => ({ id: ids(5) }), form: () => ({ ...projectFields, slug: 'qiaoshou-xiuniang' }) },

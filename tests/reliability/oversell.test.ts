@@ -1,7 +1,6 @@
-import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FormFields } from '../helpers/auth.js';
-import { httpBrowser, type HttpAnswer, type HttpBrowser } from '../helpers/http-browser.js';
+import { httpBrowser, loopbackAgents, type HttpAnswer, type HttpBrowser } from '../helpers/http-browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 import { scale, SEED, seededRandom } from './scale.js';
 
@@ -17,11 +16,12 @@ const { buyers: BUYERS, rounds: ROUNDS } = scale.oversell;
 const SLUG = 'meiyaogou-honey';
 
 let server: LiveServer;
-let agent: Agent;
+/** Each buyer on a loopback address of their own: fifty people, not one address (which holds are limited per). */
+let agents: ReturnType<typeof loopbackAgents>;
 
 beforeAll(async () => {
   server = await startLiveServer();
-  agent = new Agent({ connections: BUYERS + 10 });
+  agents = loopbackAgents(BUYERS);
   // Watches every write to products.stock on the app's own connection: a negative value would be recorded here.
   server.db.sqlite.exec(`
     CREATE TEMP TABLE stock_writes (product_id INTEGER, stock INTEGER);
@@ -31,7 +31,7 @@ beforeAll(async () => {
   `);
 });
 afterAll(async () => {
-  await agent?.close();
+  await agents?.close();
   await server?.close();
 });
 
@@ -61,7 +61,7 @@ describe(`${BUYERS} buyers racing for the last jar of honey, ${ROUNDS} times (${
       // One jar on the shelf; each round puts exactly one more there.
       db.prepare(`UPDATE products SET stock = 1 WHERE id = ?`).run(honey);
       let stocked = 1;
-      const browsers: HttpBrowser[] = Array.from({ length: BUYERS }, () => httpBrowser(server.url, agent));
+      const browsers: HttpBrowser[] = Array.from({ length: BUYERS }, (_, i) => httpBrowser(server.url, agents.of(i)));
       const tokens = new Map<HttpBrowser, string>();
       let emptyCarts = new Set(browsers);
       const winners: number[] = [];
