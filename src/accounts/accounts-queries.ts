@@ -48,7 +48,8 @@ const USER_COLUMNS = `id, email, password_hash AS passwordHash, display_name AS 
 export function createAccountsQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn)(),
+    /** IMMEDIATE: every one of them writes, and the throttle's check-then-record must hold across app servers too. */
+    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
 
     userByEmail: (email: string) => q(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`).get(email) as UserRow | undefined,
     userById: (id: number) => q(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined,
