@@ -35,7 +35,7 @@ const productId = (slug: string) => ctx.db.sqlite.prepare(`SELECT id FROM produc
 const stockOf = (slug: string) => ctx.db.sqlite.prepare(`SELECT stock FROM products WHERE slug = ?`).pluck().get(slug) as number;
 const orderCount = () => ctx.db.sqlite.prepare(`SELECT count(*) FROM orders`).pluck().get() as number;
 const errorOn = (html: string) => /<p class="flash flash-error" role="alert"[^>]*>([^<]*)<\/p>/.exec(html)?.[1] ?? null;
-const HOLD_REFUSAL = `还没付款的订单里，“瑶山冬蜜”最多只能留 ${HONEY_CAP} 罐（同一个买家、手机号或网络地址合计）。请先为之前的订单付款，或等它们到期释放后再下单。`;
+const HOLD_REFUSAL = `还没付款的订单里，“瑶山冬蜜”最多只能留 ${HONEY_CAP} 罐（同一个买家、手机号或网络地址合计）。请先为之前的订单付款或取消它们，或者等它们到期释放后再下单。`;
 
 let phones = 0;
 /** A phone number no other buyer in the test uses. */
