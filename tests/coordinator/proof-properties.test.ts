@@ -90,7 +90,11 @@ async function play(c: TestContext, steps: readonly Step[]) {
   for (const s of steps) {
     if (s.kind === 'order') {
       const items = new Map<string, number>();
-      for (const i of s.items) items.set(PRODUCTS[i.product], (items.get(PRODUCTS[i.product]) ?? 0) + minQty(PRODUCTS[i.product]) * i.times);
+      for (const i of s.items) {
+        const slug = PRODUCTS[i.product];
+        if (slug === undefined) throw new Error(`no product ${i.product}`);
+        items.set(slug, (items.get(slug) ?? 0) + minQty(slug) * i.times);
+      }
       // What the shop still has: a sold-out product has no add-to-cart form.
       const wanted = [...items].filter(([slug, quantity]) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock >= quantity);
       if (wanted.length) await placePaidOrder(c, wanted.map(([slug, quantity]) => ({ slug, quantity })));
