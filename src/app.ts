@@ -72,8 +72,8 @@ import { createReconciliationService } from './coordinator/reconciliation-servic
 import { createReceiptQueries } from './orders/receipt-queries.js';
 import { receiptQr } from './orders/receipt-qr.js';
 import { createReceiptService } from './orders/receipt-service.js';
-import institutionalRoutes, { organizationBuyerFlag } from './channels/institutional-routes.js';
-import { createInstitutionalService } from './channels/institutional-service.js';
+import institutionalRoutes, { organizationBuyerFlag } from './institutions/institutional-routes.js';
+import { createInstitutionalService } from './institutions/institutional-service.js';
 import outletPageExtras from './channels/outlet-page-extras.js';
 import outletsRoutes from './channels/outlets-routes.js';
 import { createOutletsService } from './channels/outlets-service.js';

@@ -11,7 +11,7 @@ import type { OrdersService } from '../orders/orders-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import type { ProductManagement } from '../catalog/product-management.js';
 import { formatDateTime } from '../time.js';
-import { fieldMessagesOf, isFormError, messageOf } from './channel-forms.js';
+import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
 import type { OutletRow } from './outlets-queries.js';
 import { outletParams, outletStaffParams, outletStaffSchema, parseCounterSale, pickupCodeSchema, stockMoveSchema } from './outlets-schemas.js';
 import { COUNTER_CHANNELS, type OutletsService } from './outlets-service.js';

@@ -8,7 +8,7 @@ import { formatFen } from '../money.js';
 import { orderNumberParams } from '../orders/orders-schemas.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
-import { messageOf } from './channel-forms.js';
+import { messageOf } from '../form-errors.js';
 import type { LotRow } from './lots-queries.js';
 import { lotIdParams } from './lots-schemas.js';
 import type { RecallOrder, RecallService } from './recall-service.js';

@@ -4,6 +4,7 @@ export * from '../audit/schema.js';
 export * from '../catalog/schema.js';
 export * from '../coordinator/schema.js';
 export * from '../channels/schema.js';
+export * from '../institutions/schema.js';
 export * from '../ledger/schema.js';
 export * from '../media/schema.js';
 export * from '../orders/schema.js';

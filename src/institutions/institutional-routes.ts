@@ -15,7 +15,7 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { projectPeriodRefusal, saleDay } from '../projects/project-period.js';
 import { setLocal } from '../plugins/request-context.js';
 import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '../time.js';
-import { fieldMessagesOf, isFormError, messageOf } from './channel-forms.js';
+import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
 import { idParams, invoicesQuerySchema, memberFormSchema, organizationFormSchema, quoteAcceptSchema, quoteAnswerSchema, quotaFormSchema, quoteRequestSchema } from './institutional-schemas.js';
 import { csvCell, csvYuan, cstYearOf, type InstitutionalService, type QuoteView } from './institutional-service.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
-import type { FieldMessages } from '../forms.js';
-import { hasMessage, type MessageKey } from '../i18n/i18n.js';
+import { AppError } from './errors.js';
+import type { FieldMessages } from './forms.js';
+import { hasMessage, type MessageKey } from './i18n/i18n.js';
 
 /** An error's named values, with a unit code (kg, jar …) in the reader's words. */
 function paramsOf(request: FastifyRequest, error: AppError): Record<string, string | number> {
