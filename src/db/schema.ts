@@ -8,6 +8,7 @@ export * from '../institutions/schema.js';
 export * from '../ledger/schema.js';
 export * from '../media/schema.js';
 export * from '../orders/schema.js';
+export * from '../outlets/schema.js';
 export * from '../payments/schema.js';
 export * from '../projects/schema.js';
 export * from '../villages/schema.js';

@@ -32,7 +32,7 @@ export interface OrdersRoutesDeps {
   startStripeCheckout: ((order: OrderRow, accessToken: string) => Promise<string>) | null;
   /** The benefit receipt's absolute address and inline-SVG QR code (src/orders/receipt-qr.ts). */
   receiptQr?: (receiptCode: string, label: string) => { url: string; svg: string };
-  /** Places the cart as an order picked up at a charity supermarket (src/channels/outlets-service.ts). */
+  /** Places the cart as an order picked up at a charity supermarket (src/outlets/outlets-service.ts). */
   placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null, options?: Pick<PlaceOptions, 'reviewed'>) => PlacedOrder;
   /** The buyer's writes (cart, order) are committed with the others of the same moment. */
   commitGrouped: GroupCommit;
