@@ -5,8 +5,8 @@ import type { OrderRow } from '../orders/orders-queries.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { setLocal } from '../plugins/request-context.js';
 import { formatDateTime } from '../time.js';
-import { presentOrderLots } from './lots-routes.js';
-import type { LotsService } from './lots-service.js';
+import { presentOrderLots } from '../lots/lots-routes.js';
+import type { LotsService } from '../lots/lots-service.js';
 import { presentWish } from './wishes-routes.js';
 import type { WishesService } from './wishes-service.js';
 

@@ -6,6 +6,7 @@ export * from '../coordinator/schema.js';
 export * from '../channels/schema.js';
 export * from '../institutions/schema.js';
 export * from '../ledger/schema.js';
+export * from '../lots/schema.js';
 export * from '../media/schema.js';
 export * from '../orders/schema.js';
 export * from '../outlets/schema.js';

@@ -2,7 +2,7 @@ import { en as adminEn, zh as adminZh } from '../admin/messages.js';
 import { en as apiEn, zh as apiZh } from '../api/api-messages.js';
 import { en as channelEn, zh as channelZh } from '../channels/channel-messages.js';
 import { en as checkpointEn, zh as checkpointZh } from '../coordinator/checkpoint-messages.js';
-import { en as recallEn, zh as recallZh } from '../channels/recall-messages.js';
+import { en as recallEn, zh as recallZh } from '../lots/recall-messages.js';
 import { en as wishLotEn, zh as wishLotZh } from '../channels/wish-lot-messages.js';
 import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
 import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';

@@ -8,7 +8,7 @@ import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { assertVillage } from '../villages/access.js';
 import { priceItems, reviewedFigures, type CartOwner, type CartService } from './cart-service.js';
-import type { RecalledUnitsRow } from '../channels/lots-queries.js';
+import type { RecalledUnitsRow } from '../lots/lots-queries.js';
 import { checkHolds, visitorKey } from './holds.js';
 import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
