@@ -1,9 +1,10 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
 import { en as apiEn, zh as apiZh } from '../api/api-messages.js';
-import { en as channelEn, zh as channelZh } from '../channels/channel-messages.js';
+import { en as institutionEn, zh as institutionZh } from '../institutions/institution-messages.js';
+import { en as outletEn, zh as outletZh } from '../outlets/outlet-messages.js';
 import { en as checkpointEn, zh as checkpointZh } from '../coordinator/checkpoint-messages.js';
 import { en as recallEn, zh as recallZh } from '../lots/recall-messages.js';
-import { en as wishLotEn, zh as wishLotZh } from '../channels/wish-lot-messages.js';
+import { en as wishLotEn, zh as wishLotZh } from '../wishes/wish-lot-messages.js';
 import { en as coordinatorMoneyEn, zh as coordinatorMoneyZh } from '../coordinator/messages.js';
 import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
 import { en as proofEn, zh as proofZh } from '../coordinator/proof-messages.js';
@@ -25,7 +26,8 @@ export const zhCN = {
   ...coordinatorMoneyZh,
   ...proofZh,
   ...wishLotZh,
-  ...channelZh,
+  ...institutionZh,
+  ...outletZh,
   ...apiZh,
   ...checkpointZh,
   ...recallZh,
@@ -40,7 +42,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...coordinatorMoneyEn,
   ...proofEn,
   ...wishLotEn,
-  ...channelEn,
+  ...institutionEn,
+  ...outletEn,
   ...apiEn,
   ...checkpointEn,
   ...recallEn,

@@ -1,7 +1,7 @@
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
 import { createLotStockQueries } from '../lots/lots-queries.js';
-import { createWishOrderQueries } from '../channels/wishes-queries.js';
+import { createWishOrderQueries } from '../wishes/wishes-queries.js';
 import type { Holder } from './holds.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 

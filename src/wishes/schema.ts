@@ -1,13 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { users } from '../accounts/schema.js';
-import { products } from '../catalog/schema.js';
 import { epochMs, flag, nowMs } from '../db/columns.js';
 import { media } from '../media/schema.js';
-import { orderLines, orders } from '../orders/schema.js';
-import { refunds } from '../payments/schema.js';
+import { orders } from '../orders/schema.js';
 import { projects } from '../projects/schema.js';
-import { households, villages } from '../villages/schema.js';
+import { villages } from '../villages/schema.js';
 
 // ---------- Micro-wishes ----------
 
