@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { migrateDatabase, openDatabase } from '../src/db/client.js';
-import { seedDemoData } from '../src/db/seed.js';
+import { seedDemoData } from '../src/demo/seed.js';
 import { allocateLine, type SplitRule } from '../src/ledger/allocation.js';
 import { accountCode, checkLedger, GENESIS_HASH, transactionDigest, type AccountRef, type PostingEntry } from '../src/ledger/ledger-service.js';
 import { shippingFeeFor } from '../src/orders/pricing.js';

@@ -1,7 +1,7 @@
 // Loads the demo data into the configured database (npm run seed). Does nothing if it has villages.
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase, openDatabase } from '../src/db/client.js';
-import { seedDemoData } from '../src/db/seed.js';
+import { seedDemoData } from '../src/demo/seed.js';
 
 const config = loadConfig();
 if (config.env === 'production') {

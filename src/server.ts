@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const [{ buildApp }, { migrateDatabase, openDatabase, optimizeDatabase }, { demoLoginLines }] = await Promise.all([
     import('./app.js'),
     import('./db/client.js'),
-    import('./accounts/demo-accounts.js'),
+    import('./demo/demo-accounts.js'),
   ]);
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const app = await buildApp(config, { db });
   if (config.seedDemoData) {
     // Imported only when needed: the seed pulls in image rendering, which a production start never uses.
-    const { seedDemoData } = await import('./db/seed.js');
+    const { seedDemoData } = await import('./demo/seed.js');
     const result = await seedDemoData(db, { log: (msg) => app.log.info(msg) });
     if (result.seeded) app.log.info('Demo data loaded into the empty database.');
   }

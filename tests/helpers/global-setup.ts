@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase, openDatabase } from '../../src/db/client.js';
-import { seedDemoData } from '../../src/db/seed.js';
+import { seedDemoData } from '../../src/demo/seed.js';
 
 /**
  * Seeds one template database for the whole run; every test copies it into a fresh file,

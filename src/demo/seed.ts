@@ -1,11 +1,11 @@
-import { hashDemoPasswords, seedDemoAccounts } from '../accounts/demo-accounts.js';
+import { hashDemoPasswords, seedDemoAccounts } from './demo-accounts.js';
 import { priceTiers, productPhotos, products } from '../catalog/schema.js';
-import { seedWishesAndLots } from '../channels/channels-seed.js';
-import { seedOutletsAndOrganizations } from '../channels/outlets-orgs-seed.js';
+import { seedWishesAndLots } from './wishes-lots-seed.js';
+import { seedOutletsAndOrganizations } from './outlets-orgs-seed.js';
 import { createMediaService, type EncodedProductPhoto, type MediaService } from '../media/media-service.js';
 import { projectHouseholds, projects, projectSplitRules } from '../projects/schema.js';
 import { households, producerMembers, producers, regions, villages } from '../villages/schema.js';
-import type { Database_ } from './client.js';
+import type { Database_ } from '../db/client.js';
 import { HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
 import { encodeSeedPhotos } from './seed-images.js';
 import { formatDate } from '../time.js';

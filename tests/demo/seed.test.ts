@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
-import { seedDemoData } from '../../src/db/seed.js';
+import { seedDemoData } from '../../src/demo/seed.js';
 
 let db: Database_;
 let dbPath: string;

@@ -1,5 +1,5 @@
 import type { Database_ } from '../db/client.js';
-import type { SeedIds } from '../db/seed.js';
+import type { SeedIds } from './seed.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

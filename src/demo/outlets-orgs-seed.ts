@@ -1,5 +1,5 @@
 import type { Database_ } from '../db/client.js';
-import type { SeedIds } from '../db/seed.js';
+import type { SeedIds } from './seed.js';
 import { cstYearOf } from '../institutions/institutional-service.js';
 
 /** Demo charity supermarkets and what is on their shelves (the seeded product stock is what is left online). */

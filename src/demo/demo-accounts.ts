@@ -1,6 +1,6 @@
 import type { Database_ } from '../db/client.js';
-import { hashPassword } from './password.js';
-import type { Role } from './schema.js';
+import { hashPassword } from '../accounts/password.js';
+import type { Role } from '../accounts/schema.js';
 
 /** Demo data only; never created when NODE_ENV=production (config.seedDemoData is false there). */
 export const DEMO_PASSWORD = 'xiangyi-demo';
@@ -24,7 +24,7 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { email: 'secretary.gulou@xiangyi.test', displayName: '覃书记', role: 'first_secretary', villages: ['gulou', 'mingmei'], purpose: 'first secretary of 古楼村 and 明梅村' },
   { email: 'secretary.meiyaogou@xiangyi.test', displayName: '李书记', role: 'first_secretary', villages: ['meiyaogou'], purpose: 'first secretary of 煤窑沟村' },
   { email: 'buyer@xiangyi.test', displayName: '深圳买家', role: 'buyer', purpose: 'buyer' },
-  // Outlet scope and organisation membership are seeded by src/channels/outlets-orgs-seed.ts.
+  // Outlet scope and organisation membership are seeded by src/demo/outlets-orgs-seed.ts.
   { email: 'outlet@xiangyi.test', displayName: '福田门店店员', role: 'outlet_staff', purpose: 'outlet staff of 深圳福田慈善超市 (/outlet)' },
   { email: 'org@xiangyi.test', displayName: '福田区总工会采购员', role: 'buyer', purpose: 'buyer for 深圳市福田区总工会, a trade union with a yearly quota (/account/organization)' },
 ];
