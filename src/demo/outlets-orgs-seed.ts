@@ -1,6 +1,6 @@
 import type { Database_ } from '../db/client.js';
 import type { SeedIds } from './seed.js';
-import { cstYearOf } from '../institutions/institutional-service.js';
+import { cstYearOf } from '../institutions/index.js';
 
 /** Demo charity supermarkets and what is on their shelves (the seeded product stock is what is left online). */
 const OUTLETS = [

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cstYearBounds, cstYearOf } from '../../src/institutions/institutional-service.js';
+import { cstYearBounds, cstYearOf } from '../../src/institutions/index.js';
 import { signIn, type TestBrowser } from '../helpers/auth.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
 import { placePaidOrder } from '../helpers/orders.js';
