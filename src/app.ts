@@ -259,7 +259,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);
-  // View locals the channels add to other domains' pages (product page quote form, checkout pick-up, order pick-up code).
+  // View locals institutions and outlets add to other domains' pages (product page quote form, checkout pick-up, order pick-up code).
   await app.register(organizationBuyerFlag, { institutional: services.institutional });
   await app.register(outletPageExtras, { orders: services.orders, outlets: services.outlets });
 

@@ -282,7 +282,7 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
       products: productIds,
     };
     seedDemoAccounts(db, villageIds, projectIds, passwordHashes, now);
-    seedWishesAndLots(db, ids, now); // micro-wishes and harvest lots (channels)
+    seedWishesAndLots(db, ids, now); // micro-wishes and harvest lots
     seedOutletsAndOrganizations(db, ids, now); // charity supermarkets, outlet staff scope, a trade union with its quota
     for (const step of opts.extraSteps ?? []) step(db, ids, now);
     return { seeded: true, photoCount, ids };

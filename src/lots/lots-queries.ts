@@ -124,7 +124,7 @@ const LOT_FROM = `FROM lots l JOIN products p ON p.id = l.product_id JOIN produc
 const LINE_LOT_COLUMNS = `oll.order_line_id AS orderLineId, l.id AS lotId, l.code, l.harvested_on AS harvestedOn, oll.quantity, l.recalled_at AS recalledAt,
   ol.title_zh AS productZh, ol.title_en AS productEn, ol.unit`;
 
-/** All SQL of harvest lots (the channels domain owns lots, lot_households and order_line_lots). */
+/** All SQL of harvest lots (the lots domain owns lots, lot_households and order_line_lots). */
 export function createLotsQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {

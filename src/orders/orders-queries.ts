@@ -104,7 +104,7 @@ export function createOrdersQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
     transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
-    // Harvest lots (FIFO allocation, release) and micro-wish donations, owned by the channels domain.
+    // Harvest lots (FIFO allocation, release) and micro-wish donations, owned by the lots and wishes domains.
     ...createLotStockQueries(db),
     ...createWishOrderQueries(db),
 

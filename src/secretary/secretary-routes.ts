@@ -35,7 +35,7 @@ export interface SecretaryDeps {
   reports: OrderReports;
   clock: () => number;
   maxUploadBytes: number;
-  /** The harvest-lots section of a product page (channels); absent, the page has none. */
+  /** The harvest-lots section of a product page (lots); absent, the page has none. */
   lotPanel?: (request: FastifyRequest, productId: number) => unknown;
 }
 

@@ -11,7 +11,7 @@ import { presentWish } from './wishes-routes.js';
 import type { WishesService } from './wishes-service.js';
 
 /**
- * What the channels add to pages the orders domain renders: the wish a donation order paid for
+ * What wishes and lots add to pages the orders domain renders: the wish a donation order paid for
  * (and, once delivered, its photo and note) and the harvest lots each line was served from. They
  * reach the templates as view locals (`orderWish`, `orderLots`; partials order-wish and order-lots),
  * so the orders routes need not know about wishes or lots. Access is the order page's own: the

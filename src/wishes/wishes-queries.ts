@@ -54,7 +54,7 @@ const WISH_COLUMNS = `w.id, w.project_id AS projectId, p.slug AS projectSlug, p.
   w.posted_by_user_id AS postedByUserId, w.created_at AS createdAt`;
 const WISH_FROM = `FROM wishes w JOIN projects p ON p.id = w.project_id LEFT JOIN orders o ON o.id = w.order_id`;
 
-/** All SQL of micro-wishes (the channels domain owns the wishes table). */
+/** All SQL of micro-wishes (the wishes domain owns the wishes table). */
 export function createWishesQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   const inList = (ids: readonly number[]) => (ids.length ? ids.map(Number).join(',') : 'NULL');
