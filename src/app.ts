@@ -211,7 +211,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Third-party plugins.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
-  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock, onLookup: metrics?.pageCacheLookup });
+  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock, onLookup: metrics?.pageCacheLookup, limits: config.pageCache, cdn: config.pageCache.cdn });
   // The public API's ETags: after the page cache's (it may have set one), before compression.
   await app.register(apiEtag);
   // Before any route, so the OpenAPI document sees them all.

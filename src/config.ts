@@ -18,6 +18,14 @@ const duration = z
   .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS])
   .pipe(z.number().min(MIN_BACKUP_EVERY_MS, 'must be at least 1m').max(MAX_BACKUP_EVERY_MS, 'must be at most 7d'));
 const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** A whole number from the environment, within bounds. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[0-9]{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const envSchema = z
   .object({
@@ -54,6 +62,11 @@ const envSchema = z
     BACKUP_DIR: z.preprocess(blankAsUnset, z.string().min(1).optional()),
     BACKUP_EVERY: z.preprocess(blankAsUnset, duration.optional()),
     BACKUP_KEEP: z.preprocess(blankAsUnset, z.string().regex(/^[0-9]{1,4}$/, 'must be a whole number').default('7').transform(Number).pipe(z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))),
+    CDN_MAX_AGE: z.preprocess(blankAsUnset, wholeNumber(0, 86_400).optional()),
+    CDN_STALE_WHILE_REVALIDATE: z.preprocess(blankAsUnset, wholeNumber(0, 86_400).default(0)),
+    PAGE_CACHE_MAX_MB: z.preprocess(blankAsUnset, wholeNumber(1, 4096).default(32)),
+    PAGE_CACHE_MAX_ENTRIES: z.preprocess(blankAsUnset, wholeNumber(1, 1_000_000).default(5000)),
+    PAGE_CACHE_COMPRESSION_QUEUE: z.preprocess(blankAsUnset, wholeNumber(0, 10_000).default(64)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === DEV_SESSION_SECRET) {
@@ -108,6 +121,16 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Verified online backups made by the server itself, or null when not configured. */
   readonly backups: { readonly dir: string; readonly everyMs: number; readonly keep: number } | null;
+  /**
+   * The rendered-page cache's bounds (bytes held, pages, compressions waiting), and how long a CDN may
+   * keep an anonymous catalogue page (s-maxage, stale-while-revalidate, seconds), or null: no CDN.
+   */
+  readonly pageCache: {
+    readonly maxBytes: number;
+    readonly maxEntries: number;
+    readonly maxQueued: number;
+    readonly cdn: { readonly maxAge: number; readonly staleWhileRevalidate: number } | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -151,5 +174,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
     backups: e.BACKUP_DIR && e.BACKUP_EVERY ? Object.freeze({ dir: e.BACKUP_DIR, everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP }) : null,
+    pageCache: Object.freeze({
+      maxBytes: e.PAGE_CACHE_MAX_MB * 1024 * 1024,
+      maxEntries: e.PAGE_CACHE_MAX_ENTRIES,
+      maxQueued: e.PAGE_CACHE_COMPRESSION_QUEUE,
+      cdn: e.CDN_MAX_AGE === undefined ? null : Object.freeze({ maxAge: e.CDN_MAX_AGE, staleWhileRevalidate: e.CDN_STALE_WHILE_REVALIDATE }),
+    }),
   });
 }

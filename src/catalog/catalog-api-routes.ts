@@ -36,7 +36,8 @@ function apiProject(p: ProjectRow, locale: Locale): z.infer<typeof projectSchema
 export default async function catalogApiRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures: LedgerFigures }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
-  const cached = { config: { pageCache: true } };
+  // The JSON gives the exact stock: its answers are rendered again on any stock change, unlike the pages.
+  const cached = { config: { pageCache: { scopes: ['catalogue', 'stock'] as ('catalogue' | 'stock')[] } } };
 
   app.get('/products', { ...cached, schema: { ...operation('listProducts', 'catalogue'), querystring: apiListingQuerySchema, response: { 200: productListSchema.describe('One page of published products'), ...commonResponses } } }, async (request) => {
     const { locale, t } = request;

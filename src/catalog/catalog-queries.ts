@@ -165,7 +165,7 @@ export function createCatalogQueries(db: Database_) {
         `SELECT p.id, p.slug, p.title_zh AS titleZh, p.title_en AS titleEn, p.description_zh AS descriptionZh,
                 p.description_en AS descriptionEn, p.story_zh AS storyZh, p.story_en AS storyEn, p.category, p.unit,
                 p.price_fen AS priceFen, p.stock, p.min_order_qty AS minOrderQty, p.max_retail_qty AS maxRetailQty,
-                p.published, p.sold_count AS soldCount, p.created_at AS createdAt, p.updated_at AS updatedAt,
+                p.low_stock_threshold AS lowStockThreshold, p.published, p.sold_count AS soldCount, p.created_at AS createdAt, p.updated_at AS updatedAt,
                 pr.id AS producerId, pr.kind AS producerKind, pr.name_zh AS producerZh, pr.name_en AS producerEn,
                 pr.story_zh AS producerStoryZh, pr.story_en AS producerStoryEn,
                 v.id AS villageId, v.slug AS villageSlug, v.name_zh AS villageZh, v.name_en AS villageEn,
@@ -291,6 +291,8 @@ export interface ProductDetailRow {
   stock: number;
   minOrderQty: number;
   maxRetailQty: number | null;
+  /** At or below it the page shows how many are left; above it, only that it is in stock. */
+  lowStockThreshold: number;
   published: number;
   soldCount: number;
   createdAt: number;

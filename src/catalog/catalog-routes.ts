@@ -68,9 +68,14 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/products/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+  // A product page shows its own product and the places around it: another product's change leaves it cached.
+  app.get('/products/:slug', { config: { pageCache: { scopes: ['places'] } }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const { product: p, period, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
+    reply.pageDependsOn(`product:${p.id}`);
+    // Stock as displayed (a product decision, see README): the count only when low, else "in stock";
+    // the triggers of drizzle/0015_cache_versions.sql re-render the page only when this changes.
+    const lowStock = p.stock > 0 && p.stock <= p.lowStockThreshold;
     const unit = unitLabel(t, p.unit);
     const title = pickText(locale, p.titleZh, p.titleEn);
     const project = pickText(locale, p.projectZh, p.projectEn);
@@ -88,11 +93,11 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
         productStory: pickText(locale, p.storyZh, p.storyEn),
         price: formatFen(p.priceFen),
         unit,
-        stock: p.stock,
+        stock: lowStock ? p.stock : null,
         soldOut: p.stock <= 0,
         minOrderQty: p.minOrderQty,
         maxRetailQty: p.maxRetailQty,
-        maxQty: p.maxRetailQty === null ? p.stock : Math.min(p.stock, p.maxRetailQty),
+        maxQty: lowStock ? Math.min(p.stock, p.maxRetailQty ?? p.stock) : p.maxRetailQty,
         category: p.category,
         producer: pickText(locale, p.producerZh, p.producerEn),
         producerKind: p.producerKind,

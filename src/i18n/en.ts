@@ -68,6 +68,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'product.bulkTiers': 'Bulk prices',
   'product.bulkTier': 'From {min} {unit}: {price} per {unit}',
   'product.stock': 'Stock',
+  'product.inStock': 'In stock',
   'product.stockLeft': '{stock} {unit} left',
   'product.minOrder': 'Minimum order',
   'product.minOrderValue': 'At least {min} {unit}',

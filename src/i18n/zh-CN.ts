@@ -66,6 +66,7 @@ export const zhCN = {
   'product.bulkTiers': '批量价格',
   'product.bulkTier': '{min}{unit}起，每{unit} {price}',
   'product.stock': '库存',
+  'product.inStock': '有货',
   'product.stockLeft': '还剩 {stock} {unit}',
   'product.minOrder': '起订量',
   'product.minOrderValue': '{min} {unit}起订',

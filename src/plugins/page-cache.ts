@@ -5,45 +5,102 @@ import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database_ } from '../db/client.js';
+import { createCacheVersions, type GlobalScope, type Scope } from './cache-versions.js';
 import { rememberLocale, visitorLocale } from './request-context.js';
-import { catalogueEpoch, mintedCsrfToken } from './security.js';
+import { CATALOGUE_TOKEN_MS, mintedCsrfToken } from './security.js';
 import { FLASH_COOKIE, SESSION_COOKIE } from './session.js';
+
+/** Which versions a cached page depends on (src/plugins/cache-versions.ts); `true`: the whole catalogue. */
+export type PageCacheOption = boolean | { scopes: GlobalScope[] };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Anonymous visitors of this GET route may be served a cached rendering. */
-    pageCache?: boolean;
+    pageCache?: PageCacheOption;
+  }
+  interface FastifyReply {
+    /** The page shows this product's own rows: it is rendered again when they change. */
+    pageDependsOn(scope: Scope): void;
+  }
+  interface FastifyInstance {
+    /** What the page cache holds, for tests and the bench. */
+    pageCacheStats(): PageCacheStats;
   }
 }
 
+export interface PageCacheStats {
+  entries: number;
+  bytes: number;
+  /** Compressions waiting, and running (at most one: the thread pool is shared with sign-ins' scrypt). */
+  queued: number;
+  compressing: number;
+  /** Renderings kept without compressed forms because the queue was full. */
+  skippedCompressions: number;
+}
+
+export interface PageCacheLimits {
+  maxEntries: number;
+  /** Upper bound of the bytes held: pages and their compressed forms. */
+  maxBytes: number;
+  /** Compressions that may wait; a rendering beyond them is kept and sent uncompressed until asked for again. */
+  maxQueued: number;
+}
+
+/** The operator's CDN settings (seconds), or null: pages then say `no-cache` and vary on cookies. */
+export interface CdnCaching {
+  maxAge: number;
+  staleWhileRevalidate: number;
+}
+
+export const DEFAULT_LIMITS: PageCacheLimits = { maxEntries: 5000, maxBytes: 32 * 1024 * 1024, maxQueued: 64 };
+/**
+ * The longest a rendering is reused. What no trigger follows is at most this old: the ledger's public
+ * figures (sales, households reached) and the popularity order, which change with every paid order.
+ */
+export const PAGE_MAX_AGE_MS = 60_000;
+/** A page served this often is compressed again at brotli's best quality (the first is quick). */
+const HOT_HITS = 32;
+/** How long a CDN may keep a 404 of a catalogue route (a removed product): briefly. */
+const CDN_NOT_FOUND_S = 10;
+const CST_OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+
 const brotliAsync = promisify(brotliCompress);
 const gzipAsync = promisify(gzipCompress);
-/** Compressed once per rendering, off the event loop, so the slowest and smallest settings pay. */
-const BROTLI_BEST = { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } };
+const brotliAt = (quality: number) => ({ params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } });
+const QUICK = { br: brotliAt(4), gzip: { level: 6 } };
+const BEST = { br: brotliAt(constants.BROTLI_MAX_QUALITY), gzip: { level: 9 } };
 
-const MAX_ENTRIES = 2000;
-/** Upper bound of the bytes held (pages and their compressed forms). */
-const MAX_BYTES = 24 * 1024 * 1024;
 /** Headers of a rendered response that belong to that one response, never replayed. */
-const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'content-encoding', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'etag', 'x-page-cache']);
-/** Caching headers: a page for anyone anonymous may be revalidated by its ETag; a page with a visitor's own token or account is theirs alone. */
-const SHARED_PAGE = 'no-cache';
+const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'content-encoding', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'etag', 'x-page-cache', 'cache-control', 'vary']);
 const OWN_PAGE = 'private, no-cache';
-const VARY = 'accept-encoding, cookie';
+
+/**
+ * When what a page shows changes with the clock alone: the catalogue token's hour (src/plugins/security.ts)
+ * and midnight in China (a project's period, "today"). No rendering, in this cache or a CDN, outlives it.
+ */
+export function clockBoundary(now: number): number {
+  const nextHour = (Math.floor(now / CATALOGUE_TOKEN_MS) + 1) * CATALOGUE_TOKEN_MS;
+  const nextMidnight = (Math.floor((now + CST_OFFSET_MS) / DAY_MS) + 1) * DAY_MS - CST_OFFSET_MS;
+  return Math.min(nextHour, nextMidnight);
+}
 
 interface Entry {
-  /** total_changes() when it was rendered: any later write makes it stale. */
-  version: number;
-  /** The hour of the catalogue token it may hold (src/plugins/security.ts): the next hour renders it again. */
-  epoch: number;
-  /** The rendered response's own headers (type, security headers, caching), sent again on each hit. */
+  key: string;
+  /** The versions it was rendered at: any other current version makes it stale. */
+  deps: [Scope, number][];
+  /** It is rendered again from then on (the clock's next boundary, or its maximum age). */
+  expiresAt: number;
+  /** The rendered response's own headers (type, security headers), sent again on each hit. */
   headers: Record<string, string>;
   page: Buffer;
   /** A weak validator of the content, the same for every encoding. */
   etag: string;
-  /** Compressed forms, made in the thread pool after the first rendering. */
   gzip: Buffer | null;
   br: Buffer | null;
+  /** Compressed at brotli's best quality yet, or queued for it. */
+  best: boolean;
+  hits: number;
   bytes: number;
 }
 
@@ -71,39 +128,151 @@ function encodingChooser<K extends string>(supported: K[]): (header: string) => 
   };
 }
 
+interface ZodLike {
+  safeParse(value: unknown): { success: boolean; data?: unknown };
+}
+
 /**
- * A rendered-page cache for anonymous visitors of the public catalogue. A page is reused while
- * nothing has been written to the database since it was rendered (SQLite's total_changes() of
- * the app's one connection: any product, stock, price or ledger change invalidates every page).
+ * The cache key of a request: its language, route and path parameters, and the query as the
+ * route's own schema reads it — parameters the route ignores dropped, values as validated (trimmed,
+ * page 1 the same as no page), keys sorted. Null when the query is invalid: such a page is not kept.
+ */
+function canonicalKey(request: FastifyRequest, locale: string): string | null {
+  const schema = request.routeOptions.schema?.querystring as ZodLike | undefined;
+  let query: Record<string, unknown> = {};
+  if (schema && typeof schema.safeParse === 'function') {
+    const parsed = schema.safeParse(request.query ?? {});
+    if (!parsed.success) return null;
+    query = (parsed.data ?? {}) as Record<string, unknown>;
+  }
+  const parts: string[] = [];
+  for (const name of Object.keys(query).sort()) {
+    const value = query[name];
+    if (value === undefined || name === 'lang' || (name === 'page' && value === 1)) continue;
+    parts.push(`${name}=${JSON.stringify(value)}`);
+  }
+  return `${locale}\u0001${request.routeOptions.url ?? ''}\u0001${JSON.stringify(request.params ?? {})}\u0001${parts.join('&')}`;
+}
+
+/** Runs compressions one at a time, off the event loop; refuses work beyond `maxQueued` waiting. */
+function compressionQueue(maxQueued: number) {
+  const waiting: (() => Promise<void>)[] = [];
+  let running = 0;
+  const run = (task: () => Promise<void>): void => {
+    running++;
+    void task().finally(() => {
+      running--;
+      const next = waiting.shift();
+      if (next) run(next);
+    });
+  };
+  return {
+    offer(task: () => Promise<void>): boolean {
+      if (running === 0) run(task);
+      else if (waiting.length < maxQueued) waiting.push(task);
+      else return false;
+      return true;
+    },
+    get queued() {
+      return waiting.length;
+    },
+    get running() {
+      return running;
+    },
+  };
+}
+
+const requestKeys = new WeakMap<FastifyRequest, { key: string; stamp: string; scopes: Set<Scope> }>();
+
+/**
+ * A rendered-page cache for anonymous visitors of the public catalogue. A page is reused while the
+ * data it shows is unchanged: it records the versions it was rendered at (the catalogue's, or the
+ * places' and its own product's; see src/plugins/cache-versions.ts), kept by triggers in the
+ * database, so carts, sessions, sign-ins and orders invalidate nothing, and writes from another
+ * process do. A page also expires at the clock's next boundary and after PAGE_MAX_AGE_MS.
  *
  * A hit is answered from the first onRequest hook, before the work a rendering needs (helmet,
  * sessions, language, validation, the view): the rendered response's headers are replayed and the
- * page goes out as it was compressed once (brotli or gzip, as the visitor accepts), the same bytes
- * for everyone: the product page's form carries the catalogue's token, not a visitor's own (see
+ * page goes out as it was compressed (brotli or gzip, as the visitor accepts), the same bytes for
+ * everyone: the product page's form carries the catalogue's token, not a visitor's own (see
  * src/plugins/security.ts); a page printed with a visitor's own token is never kept. Register it
  * right after @fastify/cookie and before the other plugins' hooks.
+ *
+ * Bounded: entries and bytes (least recently used evicted first), and the compression queue (a
+ * rendering is compressed quickly once, again at best quality when it is served often).
  */
 export default fp(
-  async function pageCache(app: FastifyInstance, opts: { db: Database_; secureCookies: boolean; clock: () => number; onLookup?: (hit: boolean) => void }) {
-    const changes = opts.db.sqlite.prepare('SELECT total_changes() AS n').pluck();
-    const version = () => changes.get() as number;
+  async function pageCache(
+    app: FastifyInstance,
+    opts: { db: Database_; secureCookies: boolean; clock: () => number; onLookup?: (hit: boolean) => void; limits?: Partial<PageCacheLimits>; cdn?: CdnCaching | null },
+  ) {
+    const limits: PageCacheLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const versions = createCacheVersions(opts.db.sqlite);
     const cache = new Map<string, Entry>();
     let cachedBytes = 0;
+    let skippedCompressions = 0;
+    const queue = compressionQueue(limits.maxQueued);
     const withBrotli = encodingChooser(['br', 'gzip', 'identity']);
     const withoutBrotli = encodingChooser(['gzip', 'identity']);
+    const cdn = opts.cdn ?? null;
+    const vary = cdn ? 'accept-encoding' : 'accept-encoding, cookie';
 
-    const onCacheableRoute = (request: FastifyRequest) => request.routeOptions.config?.pageCache === true && (request.method === 'GET' || request.method === 'HEAD');
+    const scopesOf = (request: FastifyRequest): GlobalScope[] | null => {
+      const option = request.routeOptions.config?.pageCache;
+      if (option === undefined || option === false) return null;
+      return option === true ? ['catalogue'] : option.scopes;
+    };
     const anonymousVisitor = (request: FastifyRequest) => !request.cookies[SESSION_COOKIE] && !request.cookies[FLASH_COOKIE];
 
+    /** How a page that is the same for everyone may be cached: revalidated by browsers; kept a while by a CDN when the operator asks. */
+    function sharedCacheControl(now: number, status: number): string {
+      if (!cdn) return 'no-cache';
+      const left = Math.floor((clockBoundary(now) - now) / 1000);
+      if (status === 404) return `public, max-age=0, s-maxage=${Math.min(CDN_NOT_FOUND_S, left)}`;
+      if (status !== 200) return 'no-store';
+      const sMaxAge = Math.min(cdn.maxAge, left);
+      const stale = Math.min(cdn.staleWhileRevalidate, left - sMaxAge);
+      return `public, max-age=0, s-maxage=${sMaxAge}${stale > 0 ? `, stale-while-revalidate=${stale}` : ''}`;
+    }
+
+    const fresh = (entry: Entry, now: number) => now < entry.expiresAt && entry.deps.every(([scope, version]) => versions.get(scope) === version);
+
+    app.decorate('pageCacheStats', (): PageCacheStats => ({
+      entries: cache.size,
+      bytes: cachedBytes,
+      queued: queue.queued,
+      compressing: queue.running,
+      skippedCompressions,
+    }));
+    app.decorateReply('pageDependsOn', function (this: FastifyReply, scope: Scope) {
+      requestKeys.get(this.request)?.scopes.add(scope);
+    });
+
     app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      if (request.method !== 'GET' || !onCacheableRoute(request) || !anonymousVisitor(request)) return done();
+      if (request.method !== 'GET' || !scopesOf(request) || !anonymousVisitor(request)) return done();
       const { locale, remember } = visitorLocale(request);
-      const entry = cache.get(`${locale}\u0001${request.url}`);
-      const hit = entry !== undefined && entry.version === version() && entry.epoch === catalogueEpoch(opts.clock());
+      const key = canonicalKey(request, locale);
+      if (key === null) return done();
+      const now = opts.clock();
+      const entry = cache.get(key);
+      const hit = entry !== undefined && fresh(entry, now);
       opts.onLookup?.(hit); // the metrics' hits and misses (src/plugins/metrics.ts)
-      if (!hit) return done();
+      if (!hit) {
+        // What it will be rendered from: a write during the rendering leaves it uncached.
+        requestKeys.set(request, { key, stamp: versions.stamp(), scopes: new Set() });
+        return done();
+      }
+      // The most recently used last: eviction takes the first.
+      cache.delete(key);
+      cache.set(key, entry);
+      if (++entry.hits >= HOT_HITS && !entry.best) {
+        entry.best = true;
+        if (!queue.offer(() => compress(entry, BEST))) entry.best = false;
+      } else if (entry.br === null && entry.hits % 8 === 0) {
+        queue.offer(() => compress(entry, QUICK)); // its first compression found the queue full
+      }
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
-      reply.headers(entry.headers).header('x-page-cache', 'hit');
+      reply.headers(entry.headers).header('cache-control', sharedCacheControl(now, 200)).header('vary', vary).header('etag', entry.etag).header('x-page-cache', 'hit');
       if (matchesEtag(request.headers['if-none-match'], entry.etag)) {
         reply.code(304).send();
         return;
@@ -117,7 +286,7 @@ export default fp(
 
     // Every response of these routes says how it may be cached; an anonymous one is kept.
     app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-      if (onCacheableRoute(request) && !reply.getHeader('x-page-cache')) keep(request, reply, payload);
+      if (scopesOf(request) && !reply.getHeader('x-page-cache')) keep(request, reply, payload);
       done(null, payload);
     });
 
@@ -126,49 +295,75 @@ export default fp(
       // A page printed with a visitor's own token is theirs (the catalogue's token is everyone's); one minted but never printed stays shared.
       const ownToken = minted !== undefined && typeof payload === 'string' && payload.includes(minted);
       const anonymous = request.session === null && !request.cookies[FLASH_COOKIE];
-      reply.header('cache-control', anonymous && !ownToken ? SHARED_PAGE : OWN_PAGE).header('vary', VARY);
-      if (!anonymous || ownToken || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
+      const shared = anonymous && !ownToken;
+      const now = opts.clock();
+      reply.header('cache-control', shared ? sharedCacheControl(now, reply.statusCode) : OWN_PAGE).header('vary', shared ? vary : 'accept-encoding, cookie');
+      const pending = requestKeys.get(request);
+      if (!pending || !shared || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
+      requestKeys.delete(request);
 
       const page = Buffer.from(payload);
       const etag = `W/"${createHash('sha1').update(page).digest('base64url')}"`;
       reply.header('etag', etag);
+      // Written to while it was rendered: it may show some of the change and not the rest.
+      if (versions.stamp() !== pending.stamp) return;
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (!NOT_REPLAYED.has(name) && value !== undefined) headers[name] = String(value);
       }
-      headers.etag = etag;
-      const entry: Entry = { version: version(), epoch: catalogueEpoch(opts.clock()), headers, page, etag, gzip: null, br: null, bytes: page.length };
-      const key = `${request.locale}\u0001${request.url}`;
-      store(key, entry);
-      void compress(key, entry);
+      const scopes: Scope[] = [...scopesOf(request)!, ...pending.scopes];
+      const entry: Entry = {
+        key: pending.key,
+        deps: scopes.map((scope) => [scope, versions.get(scope)]),
+        expiresAt: Math.min(now + PAGE_MAX_AGE_MS, clockBoundary(now)),
+        headers,
+        page,
+        etag,
+        gzip: null,
+        br: null,
+        best: false,
+        hits: 0,
+        bytes: page.length + pending.key.length,
+      };
+      store(entry);
+      if (!queue.offer(() => compress(entry, QUICK))) skippedCompressions++;
     }
 
-    function store(key: string, entry: Entry): void {
-      const previous = cache.get(key);
+    function store(entry: Entry): void {
+      const previous = cache.get(entry.key);
       if (previous) {
-        cache.delete(key);
+        cache.delete(entry.key);
         cachedBytes -= previous.bytes;
       }
-      if (cache.size >= MAX_ENTRIES || cachedBytes + entry.bytes > MAX_BYTES) {
-        cache.clear();
-        cachedBytes = 0;
-      }
-      cache.set(key, entry);
+      cache.set(entry.key, entry);
       cachedBytes += entry.bytes;
+      evict();
     }
 
-    /** Adds the compressed forms once they are made, if the entry is still the one cached. */
-    async function compress(key: string, entry: Entry): Promise<void> {
+    /** Least recently used first, until both bounds hold again. */
+    function evict(): void {
+      for (const [key, entry] of cache) {
+        if (cache.size <= limits.maxEntries && cachedBytes <= limits.maxBytes) break;
+        cache.delete(key);
+        cachedBytes -= entry.bytes;
+      }
+    }
+
+    /** Adds compressed forms once they are made, if the entry is still the one cached. */
+    async function compress(entry: Entry, settings: typeof QUICK): Promise<void> {
+      if (cache.get(entry.key) !== entry) return; // evicted or replaced while it waited
       try {
-        const [gzip, br] = await Promise.all([gzipAsync(entry.page, { level: 9 }), brotliAsync(entry.page, BROTLI_BEST)]);
-        if (cache.get(key) !== entry) return;
+        const br = await brotliAsync(entry.page, settings.br);
+        const gzip = await gzipAsync(entry.page, settings.gzip);
+        if (cache.get(entry.key) !== entry) return;
         // OS "unknown" (RFC 1952): the same bytes wherever the shop runs, and told apart from the gzip made per response.
         gzip[9] = 0xff;
-        entry.gzip = gzip;
+        const added = br.length + gzip.length - (entry.br?.length ?? 0) - (entry.gzip?.length ?? 0);
         entry.br = br;
-        const added = gzip.length + br.length;
+        entry.gzip = gzip;
         entry.bytes += added;
         cachedBytes += added;
+        evict();
       } catch (error) {
         app.log.warn({ err: error }, 'page cache: compression failed; the page is served uncompressed');
       }
