@@ -448,6 +448,8 @@ describe('paging through the catalogue', () => {
 
 describe('a product page', () => {
   it('shows 土瑶茶 at ¥560.00 per kilogram with its bulk prices, stock and minimum order', async () => {
+    // Plenty in stock: the page says so without a count (a count is shown only when low).
+    expect(sqlCount(`SELECT stock > low_stock_threshold FROM products WHERE slug = 'tuyao-tea'`)).toBe(1);
     const res = await get('/products/tuyao-tea');
     expect(res.statusCode).toBe(200);
     const main = mainOf(res.body);
@@ -458,9 +460,20 @@ describe('a product page', () => {
     expect(text).toContain('批量价格');
     expect(text).toContain('10公斤起，每公斤 ¥520.00');
     expect(text).toContain('100公斤起，每公斤 ¥500.00');
-    const stock = sqlCount(`SELECT stock FROM products WHERE slug = 'tuyao-tea'`);
-    expect(text).toContain(`还剩 ${stock} 公斤`);
+    expect(text).toContain('库存 有货');
+    expect(text).not.toContain('还剩');
     expect(text).toContain('1 公斤起订');
+  });
+
+  it('shows how many are left once a product runs low, and sold out at none', async () => {
+    const stock = sqlCount(`SELECT stock FROM products WHERE slug = 'meiyaogou-yuba'`);
+    ctx.db.sqlite.prepare(`UPDATE products SET stock = 3 WHERE slug = 'meiyaogou-yuba'`).run();
+    const low = await get('/products/meiyaogou-yuba');
+    expect(textOf(mainOf(low.body))).toContain('还剩 3 斤');
+    expect(addToCartForm(low.body)).toMatch(/max="3"/);
+    ctx.db.sqlite.prepare(`UPDATE products SET stock = 0 WHERE slug = 'meiyaogou-yuba'`).run();
+    expect(textOf(mainOf((await get('/products/meiyaogou-yuba')).body))).toContain('已售罄');
+    ctx.db.sqlite.prepare(`UPDATE products SET stock = ? WHERE slug = 'meiyaogou-yuba'`).run(stock);
   });
 
   it('shows a minimum order above one where the producer sets one', async () => {
