@@ -65,8 +65,12 @@ const CARD_FROM = `
   JOIN villages v ON v.id = pr.village_id
   JOIN projects pj ON pj.id = p.project_id`;
 
-const LIKE_TARGET = `(p.title_zh || ' ' || coalesce(p.title_en, '') || ' ' || p.description_zh || ' ' || p.story_zh || ' ' ||
-  coalesce(p.description_en, '') || ' ' || coalesce(p.story_en, '') || ' ' || v.name_zh || ' ' || coalesce(v.name_en, '') || ' ' || pr.name_zh || ' ' || coalesce(pr.name_en, ''))`;
+/**
+ * What a one- or two-character term (茶, 土瑶) is looked for in: titles and the village's and producer's
+ * names, not descriptions and stories — a single character is in most stories (茶 in a honey's "泡茶"),
+ * and the names are short, so the scan a short term needs stays cheap on a large catalogue.
+ */
+const LIKE_TARGET = `(p.title_zh || ' ' || coalesce(p.title_en, '') || ' ' || v.name_zh || ' ' || coalesce(v.name_en, '') || ' ' || pr.name_zh || ' ' || coalesce(pr.name_en, ''))`;
 
 export function createCatalogQueries(db: Database_) {
   const prepared = statementCache(db.sqlite);
