@@ -60,6 +60,8 @@ export const DEFAULT_LIMITS: PageCacheLimits = { maxEntries: 5000, maxBytes: 32 
 export const PAGE_MAX_AGE_MS = 60_000;
 /** A page served this often is compressed again at brotli's best quality (the first is quick). */
 const HOT_HITS = 32;
+/** The longest a request waits for the same page's rendering under way before rendering it itself. */
+const COALESCE_MS = 2000;
 /** How long a CDN may keep a 404 of a catalogue route (a removed product): briefly. */
 const CDN_NOT_FOUND_S = 10;
 const CST_OFFSET_MS = 8 * 3600_000;
@@ -248,7 +250,25 @@ export default fp(
       requestKeys.get(this.request)?.scopes.add(scope);
     });
 
-    app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    /** Renderings under way, by key: others asking for the same page wait for them (at most COALESCE_MS). */
+    const inflight = new Map<string, Promise<void>>();
+    const renderings = new WeakMap<FastifyRequest, () => void>();
+    const waited = new WeakSet<FastifyRequest>();
+    const release = (key: string, finished: Promise<void>, finish: () => void) => {
+      if (inflight.get(key) === finished) inflight.delete(key);
+      finish();
+    };
+    app.addHook('onResponse', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      renderings.get(request)?.();
+      done();
+    });
+    app.addHook('onRequestAbort', (request: FastifyRequest, done: HookHandlerDoneFunction) => {
+      renderings.get(request)?.();
+      done();
+    });
+
+    app.addHook('onRequest', onRequest);
+    function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
       if (request.method !== 'GET' || !scopesOf(request) || !anonymousVisitor(request)) return done();
       const { locale, remember } = visitorLocale(request);
       const key = canonicalKey(request, locale);
@@ -256,12 +276,33 @@ export default fp(
       const now = opts.clock();
       const entry = cache.get(key);
       const hit = entry !== undefined && fresh(entry, now);
-      opts.onLookup?.(hit); // the metrics' hits and misses (src/plugins/metrics.ts)
       if (!hit) {
+        const rendering = inflight.get(key);
+        if (rendering && !waited.has(request)) {
+          // The same page is being rendered for someone else: wait for it rather than render it again
+          // (a popular page just changed, or many asking for one new search), then look again.
+          waited.add(request);
+          void rendering.then(() => onRequest(request, reply, done));
+          return;
+        }
+        opts.onLookup?.(false); // the metrics' hits and misses (src/plugins/metrics.ts)
         // What it will be rendered from: a write during the rendering leaves it uncached.
         requestKeys.set(request, { key, stamp: versions.stamp(), scopes: new Set() });
+        if (!rendering) {
+          let finish = () => {};
+          const finished = new Promise<void>((resolve) => (finish = resolve));
+          // However the rendering ends (kept, not kept, an error, a client gone), and at the latest after a while.
+          const timer = setTimeout(() => release(key, finished, finish), COALESCE_MS);
+          timer.unref();
+          renderings.set(request, () => {
+            clearTimeout(timer);
+            release(key, finished, finish);
+          });
+          inflight.set(key, finished);
+        }
         return done();
       }
+      opts.onLookup?.(true);
       // The most recently used last: eviction takes the first.
       cache.delete(key);
       cache.set(key, entry);
@@ -282,7 +323,7 @@ export default fp(
       if (encoding === 'br' && entry.br) reply.header('content-encoding', 'br').send(entry.br);
       else if (encoding === 'gzip' && entry.gzip) reply.header('content-encoding', 'gzip').send(entry.gzip);
       else reply.send(entry.page);
-    });
+    }
 
     // Every response of these routes says how it may be cached; an anonymous one is kept.
     app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {

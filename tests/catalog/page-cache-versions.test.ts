@@ -110,6 +110,14 @@ describe('what makes a cached page stale: the data it shows, whoever writes it',
     expect(isHit(await anonymous(ctx.app).get('/products?q=%20%E8%8C%B6%20&ref=x'))).toBe(true);
   });
 
+  it('renders a page once for many visitors asking for it at the same moment', async () => {
+    const url = `/products?q=${encodeURIComponent('土鸡')}`;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => anonymous(ctx.app).get(url)));
+    expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    expect(answers.filter((a) => !isHit(a)).length).toBe(1);
+    expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+  });
+
   it('keeps no invalid page: a bad page number is answered but never cached', async () => {
     const before = ctx.app.pageCacheStats().entries;
     for (const url of ['/products?page=0', '/products?page=abc', '/products?page=999', '/products/no-such-product']) {
