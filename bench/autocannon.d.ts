@@ -47,6 +47,16 @@ declare module 'autocannon' {
     title?: string;
     workers?: number;
     excludeErrorStats?: boolean;
+    /** Replaces `[<id>]` in paths and bodies with a new id for every request. */
+    idReplacement?: boolean;
+    /** Each connection sends these in turn, over and over. */
+    requests?: {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      /** Called before each request with the connection's own context; returns the request to send. */
+      setupRequest?: (request: { path?: string }, context: Record<string, unknown>) => { path?: string };
+    }[];
   }
 
   interface Instance extends Promise<Result> {

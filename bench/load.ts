@@ -10,6 +10,10 @@ export interface LoadSpec {
   /** Seconds of unmeasured load first (JIT, caches). */
   warmup: number;
   headers?: Record<string, string>;
+  /** Paths each connection asks for in turn (from a different starting point each), instead of the url's path alone. */
+  paths?: string[];
+  /** Replace `[<id>]` in the paths with a fresh id per request (a flood of unique URLs). */
+  idReplacement?: boolean;
 }
 
 export interface LoadResult {
@@ -28,7 +32,23 @@ export interface LoadResult {
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-const base = { url: spec.url, connections: spec.connections, headers: spec.headers, timeout: 10 };
+function nextPath(paths: string[]) {
+  return (request: { path?: string }, context: Record<string, unknown>) => {
+    const at = typeof context.at === 'number' ? context.at : Math.floor(Math.random() * paths.length);
+    context.at = at + 1;
+    return { ...request, path: paths[at % paths.length]! };
+  };
+}
+const base = {
+  url: spec.url,
+  connections: spec.connections,
+  headers: spec.headers,
+  timeout: 10,
+  // Each connection goes through the paths from a starting point of its own, as different visitors
+  // would: starting all fifty at the first path would ask for each new page fifty times at once.
+  ...(spec.paths ? { requests: [{ method: 'GET', setupRequest: nextPath(spec.paths) }] } : {}),
+  ...(spec.idReplacement ? { idReplacement: true } : {}),
+};
 if (spec.warmup > 0) await autocannon({ ...base, duration: spec.warmup });
 const r = await autocannon({ ...base, duration: spec.duration });
 const result: LoadResult = {

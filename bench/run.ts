@@ -18,16 +18,20 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { Browser, signIn } from './browser.js';
+import Database from 'better-sqlite3';
+import { Browser, csrfTokenIn, signIn } from './browser.js';
 import type { CheckoutResult, CheckoutSpec } from './checkout.js';
 import { FULL_SCALE, generateScaleDatabase, QUICK_SCALE, type GeneratedData } from './generate.js';
 import { runInProcess, type ReconciliationTiming, type StatementTiming } from './inprocess.js';
+import type { CartsResult, CartsSpec } from './carts.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { summariseProfile } from './profile-summary.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const CONNECTIONS = 50;
+/** The flood of unique query strings (issue 16): as long in the quick form. */
+const FLOOD_SECONDS = 20;
 /**
  * Node's flags for the server, as `npm start` and the Dockerfile run it: a heap limit of its own
  * (the default follows the machine's memory, gigabytes here) keeps V8 from growing the heap far
@@ -64,6 +68,9 @@ const TARGETS = {
   pageRatio: 0.5,
   pageP99Ms: 20,
   searchRatio: 0.2,
+  searchP99Ms: 50,
+  floodRssMb: 300,
+  floodSignInFactor: 2,
   ordersPerSecond: 300,
   statementMs: 50,
   reconciliationMs: 2000,
@@ -131,7 +138,7 @@ async function stop(started: Started, timeoutMs = 15_000): Promise<void> {
 }
 
 /** Polls GET url until it answers 200; returns ms since `since`. */
-async function waitFor200(url: string, since: number, started: Started, timeoutMs = 30_000): Promise<number> {
+async function waitFor200(url: string, since: number, started: Started, timeoutMs = 90_000): Promise<number> {
   const pool = new Pool(new URL(url).origin, { connections: 1 });
   try {
     while (performance.now() - since < timeoutMs) {
@@ -459,6 +466,86 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
         (after.drainMs > 1000 ? `; the server needed ${(after.drainMs / 1000).toFixed(1)} s to catch up${after.restarted ? ' and was restarted' : ''}` : ''),
     );
   }
+
+  // 4b. The catalogue while the shop is busy (issue 16): anonymous `/`, `/products` and 12 product
+  // pages in turn, alone, then while new visitors add to carts; 400 different searches; a flood of
+  // unique query strings. Each in rounds right after a baseline round, like the routes above.
+  const catalogue = ['/', '/products', ...data.checkoutProducts.slice(0, 12).map((p) => `/products/${p.slug}`)];
+  const searchTerms = searchTermsOf(dbPath, 400);
+  const mixRounds = async (name: string, paths: string[], during?: (seconds: number) => Promise<unknown>): Promise<{ row: RouteRow; sideResults: unknown[] }> => {
+    const before = load1();
+    const runs: { route: LoadResult; base: LoadResult }[] = [];
+    const sideResults: unknown[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      const warmup = round === 0 ? settings.warmupSeconds : 0;
+      rss.enter('baseline (server idle)');
+      const base = await runWorker<LoadResult>('load.ts', loadSpec(`http://127.0.0.1:${basePort}/`, BROWSER_HEADERS, roundSeconds, 0), loadTimeout);
+      baseRuns.push(base);
+      rss.enter(name);
+      const spec: LoadSpec = { ...loadSpec(`${origin}/`, BROWSER_HEADERS, roundSeconds, warmup), paths };
+      const [route, side] = await Promise.all([runWorker<LoadResult>('load.ts', spec, loadTimeout), during ? during(warmup + roundSeconds) : Promise.resolve(null)]);
+      runs.push({ route, base });
+      if (side) sideResults.push(side);
+    }
+    const after = await settle(name);
+    const ratio = Math.round(median(runs.map((x) => x.route.rps / Math.max(1, x.base.rps))) * 1000) / 1000;
+    const worst = runs.reduce((w, x) => (x.route.p99_ms > w.p99_ms ? x.route : w), runs[0]!.route);
+    const result: LoadResult = { ...worst, rps: Math.round(median(runs.map((x) => x.route.rps))), non2xx: runs.reduce((n, x) => n + x.route.non2xx, 0), errors: runs.reduce((n, x) => n + x.route.errors, 0) };
+    const search = name.includes('search');
+    const ok = result.non2xx === 0 && result.errors === 0;
+    const pass = ok && (search ? ratio >= TARGETS.searchRatio && result.p99_ms <= TARGETS.searchP99Ms : ratio >= TARGETS.pageRatio && result.p99_ms <= TARGETS.pageP99Ms);
+    const target = search ? `≥ ${TARGETS.searchRatio}×, p99 ≤ ${TARGETS.searchP99Ms} ms` : `≥ ${TARGETS.pageRatio}×, p99 ≤ ${TARGETS.pageP99Ms} ms`;
+    const baselineRps = Math.round(median(runs.map((x) => x.base.rps)));
+    const row: RouteRow = { route: name, ...pickLoad(result), ratio, target, pass, load1Before: before, singleMs: null, ...after, baselineRps, rounds: runs.map((x) => ({ rps: x.route.rps, p99_ms: x.route.p99_ms, baselineRps: x.base.rps })) };
+    rows.push(row);
+    say(`  ${name}: ${result.rps} req/s (rounds ${runs.map((x) => `${x.route.rps} vs ${x.base.rps}`).join(', ')}), ratio ${ratio}, p99 ${result.p99_ms} ms${ok ? '' : ` (non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)})`}`);
+    return { row, sideResults };
+  };
+  say(`catalogue mixes: ${catalogue.length} pages in turn; ${searchTerms.length} search terms…`);
+  await mixRounds('catalogue mix, nothing else happening', catalogue);
+  const cartMixes: { rate: number; carts: CartsResult[] }[] = [];
+  for (const rate of [10, 50]) {
+    const carts = (seconds: number) =>
+      runWorker<CartsResult>('carts.ts', { origin, rate, duration: seconds, slugs: data.checkoutProducts.slice(0, 12).map((p) => p.slug) } satisfies CartsSpec, seconds * 1000 + 30_000);
+    const { sideResults } = await mixRounds(`catalogue mix, new visitors adding to carts ${rate}/s`, catalogue, carts);
+    const results = sideResults as CartsResult[];
+    cartMixes.push({ rate, carts: results });
+    say(`    adds: ${results.map((c) => `${c.ok}/${c.adds} at ${c.rate}/s, p99 ${c.p99_ms} ms ${JSON.stringify(c.statusCodes)}`).join('; ')}`);
+  }
+  await mixRounds(`${searchTerms.length} different searches (/products?q=…)`, searchTerms.map((t) => `/products?q=${encodeURIComponent(t)}`));
+
+  // The flood: unique query strings on the catalogue for 20 s, with sign-ins timed before and during it.
+  const timeSignIns = async (count: number, gapMs: number): Promise<number[]> => {
+    const pool = new Pool(origin, { connections: 1 });
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const b = new Browser(pool);
+        const page = await b.get('/login');
+        const token = csrfTokenIn(page.body);
+        const res = await b.post('/login', { email: 'buyer@xiangyi.test', password: 'xiangyi-demo', _csrf: token ?? '' });
+        if (res.status !== 303) say(`  WARNING: a timed sign-in answered ${res.status}`);
+        times.push(Math.round(res.ms * 10) / 10);
+        await sleep(gapMs);
+      }
+    } finally {
+      await pool.close();
+    }
+    return times;
+  };
+  const quietSignIns = await timeSignIns(4, 200);
+  rss.enter('flood of unique URLs');
+  const floodPaths = ['/products?utm_source=[<id>]', '/?ref=[<id>]', ...data.checkoutProducts.slice(0, 4).map((p) => `/products/${p.slug}?fbclid=[<id>]`), '/products?category=tea&x=[<id>]'];
+  const floodSpec: LoadSpec = { ...loadSpec(`${origin}/`, BROWSER_HEADERS, FLOOD_SECONDS, 0), paths: floodPaths, idReplacement: true };
+  const floodStarted = performance.now();
+  const floodRun = runWorker<LoadResult>('load.ts', floodSpec, FLOOD_SECONDS * 1000 + 30_000);
+  await sleep(3000); // the flood well under way
+  const floodSignIns = await timeSignIns(6, 1500);
+  const flood = await floodRun;
+  const floodRssMb = mb(rss.phases['flood of unique URLs'] ?? 0);
+  say(`  flood: ${flood.rps} req/s for ${Math.round((performance.now() - floodStarted) / 1000)} s, p99 ${flood.p99_ms} ms; peak RSS ${floodRssMb} MB; sign-ins quiet ${quietSignIns.join(' / ')} ms, during the flood ${floodSignIns.join(' / ')} ms`);
+  await settle('flood');
+  const floodFigures = { seconds: FLOOD_SECONDS, load: pickLoad(flood), peakRssMb: floodRssMb, quietSignInMs: median(quietSignIns), floodSignInMs: median(floodSignIns), worstFloodSignInMs: Math.max(...floodSignIns), quietSignIns, floodSignIns };
   await stop(baseline);
   const baseRps = baseRuns.map((b) => b.rps);
   const base = { ...baseRuns[0]!, rps: Math.round(median(baseRps)) };
@@ -603,6 +690,18 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
           },
         ]
       : []),
+    {
+      name: `flood of unique query strings (${floodFigures.seconds} s, ${floodFigures.load.rps} req/s): server peak RSS`,
+      value: `${floodFigures.peakRssMb} MB`,
+      target: `≤ ${TARGETS.floodRssMb} MB`,
+      pass: floodFigures.peakRssMb <= TARGETS.floodRssMb,
+    },
+    {
+      name: 'a sign-in (POST /login) during the flood, against a quiet one',
+      value: `median ${floodFigures.floodSignInMs} ms (worst ${floodFigures.worstFloodSignInMs} ms) vs ${floodFigures.quietSignInMs} ms quiet`,
+      target: `≤ ${TARGETS.floodSignInFactor}× quiet`,
+      pass: floodFigures.floodSignInMs <= TARGETS.floodSignInFactor * floodFigures.quietSignInMs,
+    },
     { name: 'server peak RSS under load (VmHWM)', value: `${mb(peakRssKb)} MB (idle after start ${mb(idleRssKb)} MB)`, target: `≤ ${TARGETS.rssMb} MB`, pass: mb(peakRssKb) <= TARGETS.rssMb },
     {
       name: `scale data generation (${data.counts.products} products, ${data.counts.orders} orders, ${data.counts.ledgerEntries} ledger entries)`,
@@ -627,6 +726,8 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     data: { counts: data.counts, timings: data.timings, ledgerCheck: data.ledgerCheck, busiestHousehold: data.busiestHousehold, period: data.period, productSlug: data.productSlug },
     server: { entry: serverEntry.kind, restartedAfter: restarts, startupMs, startupRunsMs: startups.map(Math.round), buildCheck, idleRssMb: mb(idleRssKb), peakRssMb: mb(peakRssKb), rssByPhaseMb: rssByPhase },
     routes: rows,
+    cartMixes,
+    flood: floodFigures,
     checkout,
     statement: { inProcess: inProcess.statement, http: httpStatement },
     reconciliation: { inProcess: rec, http: httpReconciliation },
@@ -682,6 +783,41 @@ function renderTable(rows: RouteRow[], figures: Figure[]): string {
   const nameWidth = Math.max(...figures.map((f) => cells(f.name)));
   for (const f of figures) out.push(`${padEnd(f.name, nameWidth)}  ${f.value}   [target ${f.target}]${f.pass === null ? '' : ` ${verdict(f.pass)}`}`);
   return out.join('\n');
+}
+
+/**
+ * `count` different search terms from the generated products' titles, as people type them: one and
+ * two characters (茶, 蜂蜜) and longer pieces; deterministic, so runs compare.
+ */
+function searchTermsOf(dbPath: string, count: number): string[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const titles = db.prepare(`SELECT title_zh FROM products WHERE published = 1 ORDER BY id`).pluck().all() as string[];
+    const byLength = new Map<number, string[]>([[1, []], [2, []], [3, []], [4, []]]);
+    const seen = new Set<string>();
+    for (const title of titles) {
+      const chars = [...title.replace(/[\s·()（）]/g, '')];
+      for (const [length, list] of byLength) {
+        for (let i = 0; i + length <= chars.length; i += length) {
+          const term = chars.slice(i, i + length).join('');
+          if (!seen.has(term)) {
+            seen.add(term);
+            list.push(term);
+          }
+        }
+      }
+    }
+    // A tenth of one character, three tenths of two, the rest of three and four.
+    const want = [Math.round(count * 0.1), Math.round(count * 0.3), Math.round(count * 0.3)];
+    const terms = [...byLength.get(1)!.slice(0, want[0]), ...byLength.get(2)!.slice(0, want[1]), ...byLength.get(3)!.slice(0, want[2])];
+    for (const term of byLength.get(4)!) {
+      if (terms.length >= count) break;
+      terms.push(term);
+    }
+    return terms.slice(0, count);
+  } finally {
+    db.close();
+  }
 }
 
 main().catch((error: unknown) => {
