@@ -12,7 +12,7 @@
 // One benchmark at a time: every load phase runs alone, each bounded by its duration.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,15 +114,18 @@ interface Started {
   output: () => string;
 }
 
-function start(command: string, argv: string[], env: NodeJS.ProcessEnv): Started {
-  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a process; its stdout goes to `logFile` when given (the server's request log), else is kept like stderr. */
+function start(command: string, argv: string[], env: NodeJS.ProcessEnv, logFile?: string): Started {
+  const stdout = logFile ? openSync(logFile, 'a') : 'pipe';
+  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', stdout, 'pipe'] });
+  if (typeof stdout === 'number') closeSync(stdout);
   children.add(child);
   child.on('exit', () => children.delete(child));
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
   };
-  child.stdout!.on('data', keep);
+  child.stdout?.on('data', keep);
   child.stderr!.on('data', keep);
   return { child, output: () => output };
 }
@@ -315,14 +318,16 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     HOST: '127.0.0.1',
     PUBLIC_URL: origin,
     DATABASE_PATH: dbPath,
-    LOG_LEVEL: 'warn',
+    // As `npm start` runs it (info: one log line a request), into a file as a container's log would go.
+    // At warn the server skipped that line and read 2–2.5× faster than an outside client measured.
+    LOG_LEVEL: 'info',
     SEED_DEMO_DATA: 'never',
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
   const launch = async (profile: boolean): Promise<{ started: Started; ms: number }> => {
     const argv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...serverEntry.argv] : serverEntry.argv;
     const t0 = performance.now();
-    const started = start(process.execPath, argv, env);
+    const started = start(process.execPath, argv, env, join(workDir, 'server.log'));
     if (rss) rss.follow(started.child.pid!);
     return { started, ms: await waitFor200(`${origin}/healthz`, t0, started) };
   };
