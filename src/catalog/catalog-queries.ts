@@ -38,6 +38,10 @@ export interface SearchTerm {
   /** LIKE pattern (escaped with \). */
   like?: string;
   categories: Category[];
+  /** The term as a LIKE pattern over titles: a product whose title has it ranks first. */
+  title?: string;
+  /** Categories whose name contains the term (茶 → 茶叶): their products rank first; not a filter. */
+  rankCategories?: Category[];
 }
 
 export interface ListingFilter {
@@ -115,19 +119,21 @@ export function createCatalogQueries(db: Database_) {
     switch (f.sort) {
       case 'relevance': {
         const phrases = (f.terms ?? []).flatMap((t) => (t.match ? [t.match] : []));
-        const likes = (f.terms ?? []).flatMap((t) => (t.like ? [t.like] : []));
         const join = phrases.length
           ? `LEFT JOIN (SELECT rowid AS id, bm25(products_fts, 10.0, 1.0, 4.0, 4.0) AS rank FROM products_fts WHERE products_fts MATCH ?) fts ON fts.id = p.id`
           : '';
-        // Products in a category a term names (蜂蜜 → honey) come before ones that only mention it.
-        const categories = [...new Set((f.terms ?? []).flatMap((t) => t.categories))];
+        // Products in a category a term names (蜂蜜 → honey, 茶 → 茶叶) come first, then those with the
+        // term in their title, then the rest by relevance: a title or category says what a product is,
+        // a story or a producer's name only mentions it.
+        const categories = [...new Set((f.terms ?? []).flatMap((t) => [...t.categories, ...(t.rankCategories ?? [])]))];
+        const titles = (f.terms ?? []).flatMap((t) => (t.title ? [t.title] : t.like ? [t.like] : []));
         const parts = [
           ...(categories.length ? [`p.category IN (${categories.map(() => '?').join(',')}) DESC`] : []),
+          ...titles.map(() => `(p.title_zh || ' ' || coalesce(p.title_en, '')) LIKE ? ESCAPE '\\' DESC`),
           ...(phrases.length ? ['coalesce(fts.rank, 0) ASC'] : []),
-          ...likes.map(() => `(p.title_zh || ' ' || coalesce(p.title_en, '')) LIKE ? ESCAPE '\\' DESC`),
           'p.featured DESC, p.sold_count DESC, p.id DESC',
         ];
-        return { sql: parts.join(', '), join, params: [...(phrases.length ? [phrases.join(' OR ')] : []), ...categories, ...likes] };
+        return { sql: parts.join(', '), join, params: [...(phrases.length ? [phrases.join(' OR ')] : []), ...categories, ...titles] };
       }
       case 'newest':
         return { sql: 'p.created_at DESC, p.id DESC', ...noJoin };

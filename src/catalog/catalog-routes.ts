@@ -5,7 +5,7 @@ import { LazyCsrfToken } from '../plugins/security.js';
 import { formatFen } from '../money.js';
 import { presentMoney, type PublicFigures } from './public-figures.js';
 import { CATEGORIES } from './schema.js';
-import { listingQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
+import { listingPageQuerySchema, plainQuerySchema, slugParamsSchema, SORTS, type ListingQuery } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
 import {
   listingUrl,
@@ -48,9 +48,23 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/products', { config: { pageCache: true }, schema: { querystring: listingQuerySchema } }, async (request, reply) => {
+  app.get('/products', { config: { pageCache: true }, schema: { querystring: listingPageQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const query = request.query;
+    const asked = request.query;
+    const villages = catalog.villages();
+    const projects = catalog.projects();
+    // A filter the link names but the shop does not know is left out, and the page says so.
+    const known = <T extends string>(value: string | undefined, values: readonly T[]) => (value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined);
+    const query: ListingQuery = {
+      q: asked.q,
+      page: asked.page,
+      lang: asked.lang,
+      category: known(asked.category, CATEGORIES),
+      sort: known(asked.sort, SORTS),
+      village: known(asked.village, villages.map((v) => v.slug)),
+      project: known(asked.project, projects.map((p) => p.slug)),
+    };
+    const unknownFilter = (['category', 'sort', 'village', 'project'] as const).some((name) => asked[name] !== undefined && query[name] === undefined);
     const page = catalog.listProducts(query);
     const selected = (value: string | undefined) => (option: string) => ({ value: option, selected: option === value });
     return reply.view('catalog/listing', {
@@ -59,8 +73,9 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
       items: page.items.map((r) => presentCard(r, locale, t)),
       total: page.total,
       categories: CATEGORIES.map(selected(query.category)),
-      villages: catalog.villages().map((v) => ({ ...presentVillage(v, locale), selected: v.slug === query.village })),
-      projects: catalog.projects().map((p) => ({ ...presentProject(p, locale), selected: p.slug === query.project })),
+      villages: villages.map((v) => ({ ...presentVillage(v, locale), selected: v.slug === query.village })),
+      projects: projects.map((p) => ({ ...presentProject(p, locale), selected: p.slug === query.project })),
+      unknownFilter,
       sorts: SORTS.filter((s) => s !== 'relevance' || query.q).map((s) => ({ value: s, selected: s === page.sort })),
       hasFilters: Boolean(query.q || query.category || query.village || query.project || query.sort),
       pagination: presentPagination(page),

@@ -36,6 +36,21 @@ export const listingQuerySchema = z.object({
 });
 export type ListingQuery = z.infer<typeof listingQuerySchema> & { pageSize?: number };
 
+/** What a filter of the catalogue page reads as when the link names a category or sort that does not exist. */
+export const UNKNOWN_FILTER = '?';
+const knownOr = (values: readonly string[]) => optional(z.string().max(MAX_QUERY_LENGTH).transform((v) => (values.includes(v) ? v : UNKNOWN_FILTER)));
+/**
+ * GET /products, the page: a stale shared link (`?category=zzz`, a village since renamed) shows the
+ * catalogue without that filter and a short notice instead of an error; the JSON API stays strict.
+ * Unknown categories and sorts all read as one value (one page in the page cache).
+ */
+export const listingPageQuerySchema = listingQuerySchema.extend({
+  category: knownOr(CATEGORIES),
+  sort: knownOr(SORTS),
+  village: optional(z.string().max(MAX_QUERY_LENGTH)),
+  project: optional(z.string().max(MAX_QUERY_LENGTH)),
+});
+
 /** The JSON API's listing also takes a page size. */
 export const MAX_API_PAGE_SIZE = 100;
 export const apiListingQuerySchema = listingQuerySchema.extend({ pageSize: optional(wholeNumberParam(1, MAX_API_PAGE_SIZE)) });

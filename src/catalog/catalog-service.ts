@@ -34,12 +34,19 @@ export function categoriesNamed(term: string): Category[] {
   );
 }
 
+/** Categories whose Chinese or English name contains the term (茶 → 茶叶): ranked first, not required. */
+export function categoriesContaining(term: string): Category[] {
+  const needle = term.toLowerCase();
+  return CATEGORIES.filter((c) => LOCALES.some((locale) => translate(locale, `category.${c}`).toLowerCase().includes(needle)));
+}
+
 /** Builds the search terms: long terms go to FTS5, short ones to LIKE; every term must match. */
 export function searchFilter(q: string | undefined): SearchTerm[] {
   if (!q) return [];
   return searchTerms(q).map((term) => ({
-    ...([...term].length >= TRIGRAM ? { match: ftsPhrase(term) } : { like: likePattern(term) }),
+    ...([...term].length >= TRIGRAM ? { match: ftsPhrase(term), title: likePattern(term) } : { like: likePattern(term) }),
     categories: categoriesNamed(term),
+    rankCategories: categoriesContaining(term),
   }));
 }
 

@@ -37,6 +37,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'home.seeAll': 'See all products',
 
   'catalog.title': 'All products',
+  'catalog.unknownFilter': 'A filter in this link no longer exists, so it was left out.',
   'catalog.searchTitle': 'Results for “{q}”',
   'catalog.searchLabel': 'Search products, villages or producers',
   'catalog.searchPlaceholder': 'e.g. Yao tea, honey, tiger-head shoes',

@@ -35,6 +35,7 @@ export const zhCN = {
   'home.seeAll': '查看全部商品',
 
   'catalog.title': '全部商品',
+  'catalog.unknownFilter': '链接中的筛选条件已不存在，已为你略去。',
   'catalog.searchTitle': '“{q}”的搜索结果',
   'catalog.searchLabel': '搜索商品、村庄或生产者',
   'catalog.searchPlaceholder': '例如：土瑶茶、蜂蜜、虎头鞋',

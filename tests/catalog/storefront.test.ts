@@ -232,6 +232,29 @@ describe('searching the catalogue', () => {
     expect(categories, `ranking: ${items.map((i) => i.titleZh).join(', ')}`).toEqual(honeyFirst);
   });
 
+  it('lists tea first for 茶, and only after every product with 茶 in its title the ones whose producer merely has it in its name', async () => {
+    const items = await allApiItems({ q: '茶' });
+    const slugs = items.map((i) => i.slug);
+    expect(items[0]!.category, slugs.join(', ')).toBe('tea');
+    const withTitle = items.filter((i) => i.titleZh.includes('茶'));
+    expect(withTitle.length).toBeGreaterThan(0);
+    const lastTitleMatch = Math.max(...withTitle.map((i) => slugs.indexOf(i.slug)));
+    for (const other of ['fuchuan-navel-oranges', 'yao-smoked-pork']) {
+      if (slugs.includes(other)) expect(slugs.indexOf(other), `${other} in ${slugs.join(', ')}`).toBeGreaterThan(lastTitleMatch);
+    }
+    // A one-character term is not looked for in stories: a honey that mentions tea is not a result.
+    for (const item of items) expect(item.category === 'honey', item.slug).toBe(false);
+  });
+
+  it('finds no eggs for 蜂蜜 or 腐竹 (short terms are not looked for in stories)', async () => {
+    for (const q of ['蜂蜜', '腐竹']) {
+      const items = await allApiItems({ q });
+      expect(items.length, q).toBeGreaterThan(0);
+      for (const item of items) expect(item.category, `${q}: ${item.slug}`).not.toBe('eggs-poultry');
+    }
+    expect((await allApiItems({ q: '腐竹' })).map((i) => i.slug)).toEqual(['meiyaogou-yuba']);
+  });
+
   it('finds products by village name, in Chinese and in English', async () => {
     for (const q of ['孟庄村', 'Mengzhuang', '孟庄']) {
       const items = await allApiItems({ q });
@@ -677,7 +700,31 @@ describe('bad query strings', () => {
     ['an unknown sort', { sort: 'bogus' }, 'invalid_query', 'sort'],
   ];
 
-  it.each(bad)('refuses %s on /products with a 400 page in the shop style that says what is wrong', async (_what, query, _code, names) => {
+  /** Filters a stale shared link may name: the page leaves them out (below); the JSON API refuses them. */
+  const unknownFilters = new Set(['an unknown category', 'an unknown village', 'an unknown project', 'a malformed village slug', 'an unknown sort']);
+  const badForThePage = bad.filter(([what]) => !unknownFilters.has(what));
+
+  it.each(bad.filter(([what]) => unknownFilters.has(what)))('shows the catalogue with a short notice for %s on /products, not an error', async (_what, query) => {
+    const res = await listingPage(query);
+    expect(res.statusCode).toBe(200);
+    expectShopLayout(res.body);
+    const main = mainOf(res.body);
+    expect(main).toContain('data-unknown-filter');
+    expect(textOf(main)).toContain('链接中的筛选条件已不存在，已为你略去。');
+    expect(main).not.toContain('must be one of');
+    expect(cardTitles(res.body).length).toBeGreaterThan(0);
+  });
+
+  it('keeps the filters it knows when a link also names one it does not', async () => {
+    const res = await listingPage({ category: 'zzz', village: 'meiyaogou' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('data-unknown-filter');
+    const items = await allApiItems({ village: 'meiyaogou' });
+    expect(cardTitles(res.body)).toEqual(items.slice(0, cardTitles(res.body).length).map((i) => i.titleZh));
+    expect((await listingPage({ category: 'tea' })).body).not.toContain('data-unknown-filter');
+  });
+
+  it.each(badForThePage)('refuses %s on /products with a 400 page in the shop style that says what is wrong', async (_what, query, _code, names) => {
     const res = await listingPage(query);
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -707,10 +754,13 @@ describe('bad query strings', () => {
   });
 
   it('answers in English on an English visit', async () => {
-    const res = await listingPage({ village: 'no-such-village' }, { lang: 'en' });
+    const res = await listingPage({ page: 'abc' }, { lang: 'en' });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('<html lang="en">');
     expect(textOf(mainOf(res.body))).not.toMatch(/[\u4e00-\u9fff]/);
+    const stale = await listingPage({ village: 'no-such-village' }, { lang: 'en' });
+    expect(stale.statusCode).toBe(200);
+    expect(textOf(mainOf(stale.body))).toContain('A filter in this link no longer exists, so it was left out.');
   });
 });
 
