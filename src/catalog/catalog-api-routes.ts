@@ -37,7 +37,8 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
   // The JSON gives the exact stock: its answers are rendered again on any stock change, unlike the pages.
-  const cached = { config: { pageCache: { scopes: ['catalogue', 'stock'] as ('catalogue' | 'stock')[] } } };
+  // Villages' and projects' answers also give the ledger's figures.
+  const cached = { config: { pageCache: { scopes: ['catalogue', 'stock', 'figures'] as ('catalogue' | 'stock' | 'figures')[] } } };
 
   app.get('/products', { ...cached, schema: { ...operation('listProducts', 'catalogue'), querystring: apiListingQuerySchema, response: { 200: productListSchema.describe('One page of published products'), ...commonResponses } } }, async (request) => {
     const { locale, t } = request;

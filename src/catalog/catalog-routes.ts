@@ -32,11 +32,14 @@ function presentFigures<T extends object>(counts: T, ledger: PublicFigures) {
   return { ...counts, households: ledger.households, money: presentMoney(ledger.money) };
 }
 
+/** Pages that show the ledger's figures: rendered again after each posting too. */
+const FIGURES_PAGE = { pageCache: { scopes: ['catalogue', 'figures'] as ('catalogue' | 'figures')[] } };
+
 export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures: LedgerFigures }) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
 
-  app.get('/', { config: { pageCache: true }, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/', { config: FIGURES_PAGE, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const home = catalog.homePage();
     return reply.view('catalog/home', {
@@ -139,7 +142,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/villages/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/villages/:slug', { config: FIGURES_PAGE, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const page = catalog.villagePage(request.params.slug);
     const village = presentVillage(page.village, locale);
@@ -157,7 +160,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     });
   });
 
-  app.get('/projects/:slug', { config: { pageCache: true }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/projects/:slug', { config: FIGURES_PAGE, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const page = catalog.projectPage(request.params.slug);
     const project = presentProject(page.project, locale);

@@ -34,7 +34,7 @@ export default async function proofApiRoutes(
     return { village: (id: number) => ref(villages.get(id)), project: (id: number) => ref(projects.get(id)) };
   };
 
-  app.get('/impact', { config: { pageCache: true }, schema: { ...operation('getImpact', 'proof'), querystring: langQuery, response: { 200: impactSchema.describe('The public figures'), ...commonResponses } } }, async (request) => {
+  app.get('/impact', { config: { pageCache: { scopes: ['catalogue', 'figures'] } }, schema: { ...operation('getImpact', 'proof'), querystring: langQuery, response: { 200: impactSchema.describe('The public figures'), ...commonResponses } } }, async (request) => {
     const { locale } = request;
     const page = deps.impact.impactPage();
     const scope = (kind: 'projects' | 'villages') =>

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
-/** Versions every cached page depends on (drizzle/0015_cache_versions.sql says what bumps each). */
-export const GLOBAL_SCOPES = ['catalogue', 'places', 'stock'] as const;
+/** Versions cached pages depend on (drizzle/0015_cache_versions.sql and 0016 say what bumps each). */
+export const GLOBAL_SCOPES = ['catalogue', 'places', 'stock', 'figures'] as const;
 export type GlobalScope = (typeof GLOBAL_SCOPES)[number];
 /** A global scope, or one product's own rows (`product:<id>`). */
 export type Scope = GlobalScope | `product:${number}`;

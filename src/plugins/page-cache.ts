@@ -54,8 +54,8 @@ export interface CdnCaching {
 
 export const DEFAULT_LIMITS: PageCacheLimits = { maxEntries: 5000, maxBytes: 32 * 1024 * 1024, maxQueued: 64 };
 /**
- * The longest a rendering is reused. What no trigger follows is at most this old: the ledger's public
- * figures (sales, households reached) and the popularity order, which change with every paid order.
+ * The longest a rendering is reused. What no trigger follows is at most this old: the popularity order
+ * of listings (products' sold counts, which change with every paid order).
  */
 export const PAGE_MAX_AGE_MS = 60_000;
 /** A page served this often is compressed again at brotli's best quality (the first is quick). */

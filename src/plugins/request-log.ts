@@ -33,7 +33,7 @@ export default fp(
       done(null, payload);
     });
     app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      // Nothing to build when the level is above info (the benchmark runs at warn).
+      // Nothing to build when the level is above info.
       if (QUIET_LEVELS.has(request.log.level)) return done();
       const route = routeOf(request);
       const ms = Math.round(reply.elapsedTime * 10) / 10;

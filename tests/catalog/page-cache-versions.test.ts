@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { saleDay } from '../../src/projects/project-period.js';
 import { anonymous, csrfTokenIn } from '../helpers/auth.js';
+import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 const HONEY = '/products/meiyaogou-honey';
@@ -53,6 +54,14 @@ describe('what makes a cached page stale: the data it shows, whoever writes it',
     expect((await buyer.post('/login', { email: 'buyer@xiangyi.test', password: 'xiangyi-demo' }, { csrfFrom: '/login' })).statusCode).toBe(303);
     await buyer.get('/account');
     for (const url of [HONEY, TEA, '/products', '/']) expect(isHit(await anonymous(ctx.app).get(url)), url).toBe(true);
+  });
+
+  it('re-renders the pages with the ledger’s figures after a paid order, and keeps the listing and product pages', async () => {
+    ctx.db.sqlite.prepare(`UPDATE products SET stock = 500, low_stock_threshold = 5 WHERE slug = 'xiaoji-eggs-dozen'`).run();
+    await warm('/', '/products', '/products/xiaoji-eggs-dozen', TEA);
+    await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 2 }]);
+    expect(isHit(await anonymous(ctx.app).get('/'))).toBe(false);
+    for (const url of ['/products', '/products/xiaoji-eggs-dozen', TEA]) expect(isHit(await anonymous(ctx.app).get(url)), url).toBe(true);
   });
 
   it('re-renders a product page when its stock as shown changes, and not for a change it does not show', async () => {
@@ -180,7 +189,7 @@ describe('pages that change with the clock', () => {
     expect(after.body).toContain('data-not-on-sale');
   });
 
-  it('renders a page again at most a minute later (the ledger’s figures and the popularity order follow no trigger)', async () => {
+  it('renders a page again at most a minute later (the popularity order follows no trigger)', async () => {
     await anonymous(ctx.app).get('/');
     expect(isHit(await anonymous(ctx.app).get('/'))).toBe(true);
     ctx.clock.advance(61_000);
