@@ -9,6 +9,7 @@ import { localiseParams, pickText, type MessageKey } from '../i18n/i18n.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { errorMessage } from '../orders/orders-routes.js';
+import { canCancel, canMarkPaid, canRefund } from '../orders/order-status.js';
 import { markPaidSchema, orderNumberParams, refundSchema } from '../orders/orders-schemas.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import type { PaymentsService } from '../payments/payments-service.js';
@@ -52,9 +53,9 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
         refunded: formatFen(order.refundedFen),
         refundable: fenToYuanInput(order.totalFen - order.refundedFen),
         placedAt: formatDateTime(order.createdAt),
-        canMarkPaid: order.status === 'pending_payment' && order.paymentMethod === 'offline',
-        canCancel: order.status === 'pending_payment',
-        canRefund: ['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status),
+        canMarkPaid: canMarkPaid(order),
+        canCancel: canCancel(order.status),
+        canRefund: canRefund(order.status),
       },
       lines: details.lines.map((l) => ({
         id: l.id,

@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { errorText, hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
 import { benefitSummary } from '../orders/benefit.js';
+import { canPrintPackingSlip } from '../orders/order-status.js';
 import { orderNumberParams } from '../orders/orders-schemas.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { receiptQr } from '../orders/receipt-qr.js';
@@ -387,7 +388,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const order = orders.order(request.params.number);
     const { lines, shipments } = orders.details(order);
     const shipment = shipments.find((s) => s.villageId === villageId);
-    if (!shipment || !['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) throw new AppError('not_found', 'order_not_found');
+    if (!shipment || !canPrintPackingSlip(order.status)) throw new AppError('not_found', 'order_not_found');
     reply.header('cache-control', 'no-store');
     reply.header('referrer-policy', 'no-referrer');
     return reply.view('secretary/packing-slip', {

@@ -238,7 +238,7 @@ export function createOrdersQueries(db: Database_) {
          WHERE order_id = ? AND village_id = ? AND status = 'pending'`,
       ).run(carrier, trackingNumber, now, userId, orderId, villageId).changes === 1,
     unshippedCount: (orderId: number) => (q(`SELECT count(*) AS n FROM shipments WHERE order_id = ? AND status = 'pending'`).get(orderId) as { n: number }).n,
-    shipmentsForVillages: (villageIds: readonly number[], statuses: readonly string[]) =>
+    shipmentsForVillages: (villageIds: readonly number[], statuses: readonly OrderStatus[]) =>
       q(
         `SELECT s.id, s.status, s.carrier, s.tracking_number AS trackingNumber, s.shipped_at AS shippedAt, s.village_id AS villageId,
                 o.number, o.status AS orderStatus, o.contact_name AS contactName, o.phone, o.province, o.city, o.district, o.address, o.note, o.paid_at AS paidAt, o.id AS orderId

@@ -16,6 +16,7 @@ import { formatDateTime } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { benefitSummary } from './benefit.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
+import { canPay } from './order-status.js';
 import type { OrderRow } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
 import type { CheckoutContact, OrdersService, PlaceOptions, PlacedOrder } from './orders-service.js';
@@ -247,7 +248,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       order: {
         number: order.number,
         status: order.status,
-        pending: order.status === 'pending_payment',
+        pending: canPay(order.status),
         offline: order.paymentMethod === 'offline',
         placedAt: formatDateTime(order.createdAt),
         expiresAt: formatDateTime(order.expiresAt),

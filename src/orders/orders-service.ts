@@ -12,6 +12,7 @@ import type { RecalledUnitsRow } from '../lots/lots-queries.js';
 import { checkHolds, visitorKey } from './holds.js';
 import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
+import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
 export interface CheckoutContact {
@@ -169,7 +170,7 @@ export function createOrdersService(
   /** Cancels a pending order and releases its stock; false when it was no longer pending (so it happens once). */
   function cancelPending(o: OrderRow, reason: string, userId: number | null, address: string | null): boolean {
     const now = clock();
-    if (!queries.transition(o.id, ['pending_payment'], 'cancelled', now)) return false;
+    if (!queries.transition(o.id, statesLeadingTo('cancelled'), 'cancelled', now)) return false;
     release(o, now);
     audit.record({ userId, action: 'order.cancel', entityType: 'order', entityId: o.number, before: { status: o.status }, after: { status: 'cancelled', reason }, address });
     return true;
@@ -289,8 +290,8 @@ export function createOrdersService(
 
     /** Parcels of the secretary's villages: waiting to ship (with units of recalled lots that hold them back), and recently shipped. */
     shipmentsFor(actor: CurrentUser) {
-      const toShip = queries.shipmentsForVillages(actor.villageIds, ['paid', 'partially_refunded', 'shipped']).filter((s) => s.status === 'pending');
-      const shipped = queries.shipmentsForVillages(actor.villageIds, ['shipped', 'completed', 'paid', 'partially_refunded', 'refunded']).filter((s) => s.status !== 'pending').slice(0, 50);
+      const toShip = queries.shipmentsForVillages(actor.villageIds, SHIPPABLE_STATUSES).filter((s) => s.status === 'pending');
+      const shipped = queries.shipmentsForVillages(actor.villageIds, EVER_PAID_STATUSES).filter((s) => s.status !== 'pending').slice(0, 50);
       const linesOf = (orderId: number, villageId: number) => queries.linesOf(orderId).filter((l) => l.villageId === villageId);
       return { toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId), recalled: queries.recalledUnitsHeld(s.orderId, s.villageId) })), shipped };
     },
@@ -483,7 +484,7 @@ export function createOrdersService(
       return queries.transaction(() => {
         const fresh = queries.orderById(o.id)!;
         if (ledger.transactionByKey(idempotencyKey)) return 'already';
-        if (fresh.status !== 'pending_payment') {
+        if (!canPay(fresh.status)) {
           if (fresh.paidAt !== null) return 'already';
           throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
         }
@@ -491,7 +492,7 @@ export function createOrdersService(
           throw new AppError('conflict', 'payment_amount_mismatch', undefined, { params: { expected: fresh.totalFen, got: payment.amountFen } });
         }
         const now = clock();
-        queries.transition(fresh.id, ['pending_payment'], 'paid', now);
+        queries.transition(fresh.id, statesLeadingTo('paid'), 'paid', now);
         queries.markWishPaid(fresh.id);
         const lines = queries.linesOf(fresh.id);
         for (const line of lines) queries.addSold(line.productId, line.quantity);
@@ -522,7 +523,7 @@ export function createOrdersService(
       for (const { id } of queries.duePendingOrders(clock(), limit)) {
         queries.transaction(() => {
           const fresh = queries.orderById(id)!;
-          if (fresh.status === 'pending_payment' && fresh.expiresAt <= clock() && cancelPending(fresh, 'expired', null, null)) count++;
+          if (canCancel(fresh.status) && fresh.expiresAt <= clock() && cancelPending(fresh, 'expired', null, null)) count++;
         });
       }
       return count;
@@ -535,7 +536,7 @@ export function createOrdersService(
         const o = order(number);
         const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
         if (!shipment) throw new AppError('not_found', 'order_not_found');
-        if (o.status !== 'paid' && o.status !== 'shipped' && o.status !== 'partially_refunded') {
+        if (!canShip(o.status)) {
           throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
         }
         // Units of a recalled lot never leave: the rest of the order (other villages' parcels) ships as usual.
@@ -550,7 +551,7 @@ export function createOrdersService(
     /** Marks a shipped order completed (delivered). */
     complete(o: OrderRow, userId: number | null): void {
       queries.transaction(() => {
-        if (!queries.transition(o.id, ['shipped'], 'completed', clock())) {
+        if (!queries.transition(o.id, statesLeadingTo('completed'), 'completed', clock())) {
           throw new AppError('conflict', 'order_not_completable', undefined, { params: { status: queries.orderById(o.id)!.status } });
         }
         audit.record({ userId, action: 'order.complete', entityType: 'order', entityId: o.number, address: null });
@@ -565,7 +566,7 @@ export function createOrdersService(
       return queries.transaction(() => {
         if (ledger.transactionByKey(refund.idempotencyKey)) return 'already';
         const fresh = queries.orderById(o.id)!;
-        if (!['paid', 'shipped', 'completed', 'partially_refunded'].includes(fresh.status)) {
+        if (!canRefund(fresh.status)) {
           throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
         }
         const refundable = fresh.totalFen - fresh.refundedFen;
@@ -610,7 +611,7 @@ export function createOrdersService(
         const now = clock();
         queries.addRefunded(fresh.id, refund.amountFen, now);
         const fully = fresh.refundedFen + refund.amountFen === fresh.totalFen;
-        queries.transition(fresh.id, ['paid', 'shipped', 'completed', 'partially_refunded'], fully ? 'refunded' : 'partially_refunded', now);
+        queries.transition(fresh.id, REFUNDABLE_STATUSES, fully ? 'refunded' : 'partially_refunded', now);
         if (fully) for (const line of lines) queries.addSold(line.productId, -line.quantity);
         ledger.post({
           idempotencyKey: refund.idempotencyKey,

@@ -2,6 +2,7 @@ import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { canPay, canRefund } from '../orders/order-status.js';
 import type { OrderRow } from '../orders/orders-queries.js';
 import { channelOf, recallHold, type OrdersService } from '../orders/orders-service.js';
 import type { PaymentRow, PaymentsQueries } from './payments-queries.js';
@@ -47,7 +48,7 @@ export function createPaymentsService(
       if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
       queries.transaction(() => {
         // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
-        const [recalled] = orders.orderById(order.id).status === 'pending_payment' ? orders.recalledUnitsHeld(order.id) : [];
+        const [recalled] = canPay(orders.orderById(order.id).status) ? orders.recalledUnitsHeld(order.id) : [];
         if (recalled) throw recallHold('order_holds_recalled_units', recalled);
         const result = orders.recordPayment(order, {
           channel: 'bank',
@@ -82,7 +83,7 @@ export function createPaymentsService(
       if (request.amountFen > order.totalFen - order.refundedFen - pending) {
         throw new AppError('validation', 'refund_too_large', undefined, { params: { max: order.totalFen - order.refundedFen - pending }, fields: { amount: 'refund_too_large' } });
       }
-      if (!['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) {
+      if (!canRefund(order.status)) {
         throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
       }
       const payment = queries.paymentsOf(order.id).find((p) => p.status === 'succeeded');
