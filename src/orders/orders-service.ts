@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
@@ -10,6 +10,7 @@ import { assertVillage } from '../villages/access.js';
 import { priceItems, reviewedFigures, type CartOwner, type CartService } from './cart-service.js';
 import type { RecalledUnitsRow } from '../lots/lots-queries.js';
 import { checkHolds, visitorKey } from './holds.js';
+import { createOrderPlacing, sha256, type PlacedOrder } from './order-placing.js';
 import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
@@ -56,12 +57,6 @@ export interface HoardingSign {
   params: Record<string, string | number>;
 }
 
-export interface PlacedOrder {
-  order: OrderRow;
-  /** The secret for the buyer's confirmation link; only its hash is stored. */
-  accessToken: string;
-}
-
 /** Payment channels as ledger clearing accounts: offline = bank transfer. */
 export const channelOf = (method: PaymentMethod) => (method === 'offline' ? 'bank' : 'stripe');
 
@@ -71,25 +66,6 @@ export const channelOf = (method: PaymentMethod) => (method === 'offline' ? 'ban
  * and receipts find it as the order's `order_payment` posting.
  */
 export const orderPaymentKey = (orderId: number) => `order-paid:${orderId}`;
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const RECEIPT_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-
-function receiptCode(): string {
-  const bytes = randomBytes(10);
-  return [...bytes].map((b) => RECEIPT_ALPHABET[b % RECEIPT_ALPHABET.length]).join('');
-}
-
-/**
- * How long a Stripe order holds its stock: at least as long as its Checkout Session can be paid
- * (Stripe keeps a session open for 30 minutes at the least), so no one pays for a released order.
- */
-export const stripeHoldMs = (configuredMs: number) => Math.max(configuredMs, 32 * 60_000);
-
-/** XY-YYYYMMDD- in China Standard Time. */
-function numberPrefix(now: number): string {
-  return `XY-${new Date(now + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}-`;
-}
 
 /**
  * Orders: placing (one transaction that reserves stock and snapshots prices), payment,
@@ -108,49 +84,7 @@ export function createOrdersService(
 ) {
   const { clock, ledger, audit } = deps;
 
-  /**
-   * When an unpaid order releases what it holds: a Stripe order when its Checkout Session can no
-   * longer be paid; a bank-transfer order later, and sooner when placed without signing in (the
-   * cheapest hold to make) or when it claims a micro-wish (one of a kind).
-   */
-  function expiresAt(method: PaymentMethod, now: number, hold: 'signed_in' | 'anonymous' | 'wish_claim'): number {
-    if (method === 'stripe') return now + stripeHoldMs(deps.expiry.stripeMs);
-    return now + (hold === 'wish_claim' ? deps.expiry.wishClaimMs : hold === 'anonymous' ? deps.expiry.offlineAnonymousMs : deps.expiry.offlineMs);
-  }
-
-  /**
-   * Snapshots one priced line into the order (title, unit and price as they are now) and, when its
-   * units come from the shop's stock, takes them from the product's harvest lots first-in-first-out
-   * (units beyond the lots are stock without a lot).
-   */
-  function insertLine(orderId: number, line: { product: SellableProduct; unitPriceFen: number; quantity: number; lineTotalFen: number }, fromLots: boolean): void {
-    const lineId = queries.insertLine({
-      orderId,
-      productId: line.product.id,
-      villageId: line.product.villageId,
-      producerId: line.product.producerId,
-      projectId: line.product.projectId,
-      titleZh: line.product.titleZh,
-      titleEn: line.product.titleEn,
-      unit: line.product.unit,
-      unitPriceFen: line.unitPriceFen,
-      quantity: line.quantity,
-      lineTotalFen: line.lineTotalFen,
-    });
-    if (fromLots) queries.allocateLots(lineId, line.product.id, line.quantity);
-  }
-
-  /** The next human order number of the day (CST); called inside the order's write transaction. */
-  function nextOrderNumber(now: number): string {
-    const prefix = numberPrefix(now);
-    let next = queries.bumpDayCounter(prefix);
-    if (next === undefined) {
-      // The day's first order (or the first since the counters came): count what the day has once.
-      next = queries.ordersOnDay(prefix) + 1;
-      queries.startDayCounter(prefix, next);
-    }
-    return `${prefix}${String(next).padStart(4, '0')}`;
-  }
+  const placing = createOrderPlacing(queries, { audit, expiry: deps.expiry });
 
   function order(number: string): OrderRow {
     const row = queries.orderByNumber(number);
@@ -309,35 +243,25 @@ export function createOrdersService(
      * in the same commit (or nothing is written).
      */
     placeDonation(visitor: CartOwner, buyerUserId: number | null, contact: { name: string; phone: string; paymentMethod: PaymentMethod }, amountFen: number, address: string | null): PlacedOrder {
-      const accessToken = randomBytes(24).toString('base64url');
-      const placed = queries.transaction(() => {
-        const now = clock();
-        const number = nextOrderNumber(now);
-        const orderId = queries.insertOrder({
-          number,
-          accessTokenHash: sha256(accessToken),
-          receiptCode: receiptCode(),
-          buyerUserId,
-          contactName: contact.name,
-          phone: contact.phone,
-          province: '',
-          city: '',
-          district: '',
-          address: '',
-          note: null,
-          paymentMethod: contact.paymentMethod,
-          deliveryMethod: 'ship',
-          subtotalFen: amountFen,
-          shippingFen: 0,
-          totalFen: amountFen,
-          expiresAt: expiresAt(contact.paymentMethod, now, 'wish_claim'),
-          placedBy: { visitor: visitorKey(visitor), address },
-          createdAt: now,
-        });
-        audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: amountFen, method: contact.paymentMethod, donation: true }, address });
-        return queries.orderById(orderId)!;
-      });
-      return { order: placed, accessToken };
+      return queries.transaction(() =>
+        placing.insertOrder(
+          {
+            buyerUserId,
+            contact: { name: contact.name, phone: contact.phone, province: '', city: '', district: '', address: '', note: null, paymentMethod: contact.paymentMethod },
+            delivery: 'ship',
+            lines: [],
+            fromLots: false,
+            parcels: [],
+            subtotalFen: amountFen,
+            shippingFen: 0,
+            hold: 'wish_claim',
+            placedBy: { visitor: visitorKey(visitor), address },
+            auditNote: { donation: true },
+          },
+          clock(),
+          address,
+        ),
+      );
     },
 
     /**
@@ -347,8 +271,7 @@ export function createOrdersService(
      */
     place(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null, options: PlaceOptions = {}): PlacedOrder {
       const pickup = options.delivery === 'pickup';
-      const accessToken = randomBytes(24).toString('base64url');
-      const placed = queries.transaction(() => {
+      return queries.transaction(() => {
         const items = deps.cart.items(owner);
         if (items.length === 0) throw new AppError('conflict', 'cart_empty');
         const now = clock();
@@ -367,39 +290,29 @@ export function createOrdersService(
         // After the stock: what is sold out is said so; a hold past the limit undoes the reservation with the rest.
         const placedBy = { visitor: visitorKey(owner), address };
         checkHolds(queries, { ...placedBy, phone: contact.phone }, priced.lines, now);
-        const number = nextOrderNumber(now);
-        const orderId = queries.insertOrder({
-          number,
-          accessTokenHash: sha256(accessToken),
-          receiptCode: receiptCode(),
-          buyerUserId,
-          contactName: contact.name,
-          phone: contact.phone,
-          province: contact.province,
-          city: contact.city,
-          district: contact.district,
-          address: contact.address,
-          note: contact.note,
-          paymentMethod: contact.paymentMethod,
-          deliveryMethod: pickup ? 'pickup' : 'ship',
-          subtotalFen: priced.subtotalFen,
-          shippingFen: pickup ? 0 : priced.shippingFen,
-          totalFen: pickup ? priced.subtotalFen : priced.totalFen,
-          expiresAt: expiresAt(contact.paymentMethod, now, buyerUserId === null ? 'anonymous' : 'signed_in'),
-          placedBy,
-          createdAt: now,
-        });
-        for (const line of priced.lines) insertLine(orderId, line, true);
-        // A pickup order's parcels still leave the villages, for the outlet, at no charge to the buyer.
-        for (const parcel of priced.parcels) queries.insertShipment(orderId, parcel.villageId, pickup ? 0 : parcel.shippingFeeFen);
+        const placed = placing.insertOrder(
+          {
+            buyerUserId,
+            contact,
+            delivery: pickup ? 'pickup' : 'ship',
+            lines: priced.lines,
+            fromLots: true,
+            // A pickup order's parcels still leave the villages, for the outlet, at no charge to the buyer.
+            parcels: priced.parcels.map((p) => ({ villageId: p.villageId, feeFen: pickup ? 0 : p.shippingFeeFen })),
+            subtotalFen: priced.subtotalFen,
+            shippingFen: pickup ? 0 : priced.shippingFen,
+            hold: buyerUserId === null ? 'anonymous' : 'signed_in',
+            placedBy,
+            auditNote: pickup ? { delivery: 'pickup' } : {},
+          },
+          now,
+          address,
+        );
         // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
         if (contact.paymentMethod === 'offline') deps.cart.clear(owner);
-        audit.record({ userId: buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: pickup ? priced.subtotalFen : priced.totalFen, method: contact.paymentMethod, ...(pickup ? { delivery: 'pickup' } : {}) }, address });
-        const row = queries.orderById(orderId)!;
-        options.onPlaced?.(row, accessToken);
-        return row;
+        options.onPlaced?.(placed.order, placed.accessToken);
+        return placed;
       });
-      return { order: placed, accessToken };
     },
 
     /**
@@ -409,8 +322,7 @@ export function createOrdersService(
      * Runs inside the caller's transaction when there is one.
      */
     placeDirect(input: DirectOrder, address: string | null): PlacedOrder {
-      const accessToken = randomBytes(24).toString('base64url');
-      const placed = queries.transaction(() => {
+      return queries.transaction(() => {
         if (input.lines.length === 0) throw new AppError('conflict', 'cart_empty');
         const now = clock();
         const lines = input.lines.map((item) => {
@@ -438,40 +350,28 @@ export function createOrdersService(
         }
         const subtotalFen = lines.reduce((a, l) => a + l.lineTotalFen, 0);
         const shippingFen = [...subtotals.values()].reduce((a, p) => a + p.feeFen, 0);
-        const number = nextOrderNumber(now);
-        const { contact } = input;
-        const orderId = queries.insertOrder({
-          number,
-          accessTokenHash: sha256(accessToken),
-          receiptCode: receiptCode(),
-          buyerUserId: input.buyerUserId,
-          contactName: contact.name,
-          phone: contact.phone,
-          province: contact.province,
-          city: contact.city,
-          district: contact.district,
-          address: contact.address,
-          note: contact.note,
-          paymentMethod: contact.paymentMethod,
-          deliveryMethod: input.delivery,
-          subtotalFen,
-          shippingFen,
-          totalFen: subtotalFen + shippingFen,
-          // Placed by staff (an accepted quote, a counter sale): not a hold the shop's limits count.
-          expiresAt: expiresAt(contact.paymentMethod, now, 'signed_in'),
-          placedBy: null,
-          createdAt: now,
-        });
-        // Units already on an outlet's shelf come from no harvest lot.
-        for (const line of lines) insertLine(orderId, line, input.stock === 'online');
-        // Units already on an outlet's shelf need no parcel from the village.
-        if (input.stock === 'online') for (const [villageId, parcel] of subtotals) queries.insertShipment(orderId, villageId, parcel.feeFen);
-        audit.record({ userId: input.buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen: subtotalFen + shippingFen, method: contact.paymentMethod, delivery: input.delivery, direct: true }, address });
-        const row = queries.orderById(orderId)!;
-        input.onPlaced?.(row, accessToken);
-        return row;
+        const placed = placing.insertOrder(
+          {
+            buyerUserId: input.buyerUserId,
+            contact: input.contact,
+            delivery: input.delivery,
+            lines,
+            // Units already on an outlet's shelf come from no harvest lot and need no parcel from the village.
+            fromLots: input.stock === 'online',
+            parcels: input.stock === 'online' ? [...subtotals].map(([villageId, parcel]) => ({ villageId, feeFen: parcel.feeFen })) : [],
+            subtotalFen,
+            shippingFen,
+            // Placed by staff (an accepted quote, a counter sale): not a hold the shop's limits count.
+            hold: 'signed_in',
+            placedBy: null,
+            auditNote: { delivery: input.delivery, direct: true },
+          },
+          now,
+          address,
+        );
+        input.onPlaced?.(placed.order, placed.accessToken);
+        return placed;
       });
-      return { order: placed, accessToken };
     },
 
     /**
@@ -655,4 +555,5 @@ export function accountRefOf(code: string): PostingEntry['account'] {
 }
 
 export type OrdersService = ReturnType<typeof createOrdersService>;
-export type { OrderStatus };
+export type { OrderStatus, PlacedOrder };
+export { stripeHoldMs } from './order-placing.js';
