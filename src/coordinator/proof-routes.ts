@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { errorText, hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
 import { benefitSummary } from '../orders/benefit.js';
+import { accountCode } from '../ledger/accounts.js';
 import { canPrintPackingSlip } from '../orders/order-status.js';
 import { orderNumberParams } from '../orders/orders-schemas.js';
 import type { OrdersService } from '../orders/orders-service.js';
@@ -55,7 +56,7 @@ const settlementCells = (currency: string | null, feeMinor: number | null, rate:
 const channelLabel = (t: Translator, channel: string | null) => {
   if (!channel) return '';
   const key = `recon.channel.${channel}`;
-  return hasMessage(key) ? t(key as MessageKey) : `clearing:${channel}`;
+  return hasMessage(key) ? t(key as MessageKey) : accountCode({ kind: 'clearing', channel });
 };
 const orderStatusLabel = (t: Translator, status: string | null) => {
   const key = `order.status.${status ?? ''}`;

@@ -5,35 +5,13 @@ import { AppError } from '../errors.js';
 import { periodOf } from '../time.js';
 import { createCheckpointQueries } from './checkpoint-queries.js';
 import { createLedgerQueries, type EntryRow, type TransactionRow } from './ledger-queries.js';
+import { accountCode, type AccountRef } from './accounts.js';
 import type { AccountKind } from './schema.js';
 
 /** The hash before the first transaction. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** An account by what it is; the code is derived (clearing:bank, household:12, project:3 …). */
-export type AccountRef =
-  | { kind: 'clearing'; channel: string }
-  | { kind: 'household_payable'; householdId: number }
-  | { kind: 'project_fund'; projectId: number }
-  | { kind: 'operations' }
-  | { kind: 'shipping' }
-  | { kind: 'processor_fees'; processor: string }
-  | { kind: 'cash' };
-
-export function accountCode(ref: AccountRef): string {
-  switch (ref.kind) {
-    case 'clearing':
-      return `clearing:${ref.channel}`;
-    case 'household_payable':
-      return `household:${ref.householdId}`;
-    case 'project_fund':
-      return `project:${ref.projectId}`;
-    case 'processor_fees':
-      return `fees:${ref.processor}`;
-    default:
-      return ref.kind;
-  }
-}
+export { accountCode, type AccountRef } from './accounts.js';
 
 export interface PostingEntry {
   account: AccountRef;

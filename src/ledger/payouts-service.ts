@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { EncodedImage } from '../media/media-service.js';
 import { formatFen } from '../money.js';
 import type { ProjectScope } from '../projects/project-management.js';
+import { householdOfCode } from './accounts.js';
 import { attributePayout, owedWithin } from './attribution.js';
 import type { LedgerReports } from './ledger-reports.js';
 import type { Attribution, LedgerService } from './ledger-service.js';
@@ -63,7 +64,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     if (!posted) return [];
     return ledger
       .entriesOf(posted.id)
-      .filter((e) => e.accountCode.startsWith('household:'))
+      .filter((e) => householdOfCode(e.accountCode) !== null)
       .map((e) => ({ attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null, amountFen: e.amountFen }));
   }
 

@@ -1,5 +1,6 @@
 import type { Locale, Translator } from '../i18n/i18n.js';
 import { pickText } from '../i18n/i18n.js';
+import { parseAccountCode } from '../ledger/accounts.js';
 import type { EntryRow } from '../ledger/ledger-queries.js';
 import { formatFen } from '../money.js';
 import type { OrderLineRow } from './orders-queries.js';
@@ -38,17 +39,17 @@ export function benefitBreakdown(input: BenefitInput): BenefitBreakdown {
   let shipping = 0;
   for (const e of input.entries) {
     const credit = -e.amountFen;
-    const [kind, id] = e.accountCode.split(':');
-    if (kind === 'household') {
+    const account = parseAccountCode(e.accountCode);
+    if (account.kind === 'household_payable') {
       const line = e.orderLineId ? lineById.get(e.orderLineId) : undefined;
       if (!line) continue;
       const key = `${line.villageId}:${line.projectId}`;
       const group = groups.get(key) ?? { villageId: line.villageId, projectId: line.projectId, perHousehold: new Map() };
-      group.perHousehold.set(Number(id), (group.perHousehold.get(Number(id)) ?? 0) + credit);
+      group.perHousehold.set(account.householdId, (group.perHousehold.get(account.householdId) ?? 0) + credit);
       groups.set(key, group);
-    } else if (kind === 'project') funds.set(Number(id), (funds.get(Number(id)) ?? 0) + credit);
-    else if (kind === 'operations') operations += credit;
-    else if (kind === 'shipping') shipping += credit;
+    } else if (account.kind === 'project_fund') funds.set(account.projectId, (funds.get(account.projectId) ?? 0) + credit);
+    else if (account.kind === 'operations') operations += credit;
+    else if (account.kind === 'shipping') shipping += credit;
   }
   const households: BenefitBreakdown['households'] = [];
   for (const g of groups.values()) {

@@ -16,6 +16,7 @@ import { formatDateTime } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { benefitSummary } from './benefit.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
+import { householdOfCode } from '../ledger/accounts.js';
 import { canPay } from './order-status.js';
 import type { OrderRow } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
@@ -227,7 +228,10 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     const paid = order.paidAt !== null;
     const householdIds = new Set<number>();
     const entries = details.postings.flatMap((p) => p.entries);
-    for (const e of entries) if (e.accountCode.startsWith('household:')) householdIds.add(Number(e.accountCode.slice(10)));
+    for (const e of entries) {
+      const householdId = householdOfCode(e.accountCode);
+      if (householdId !== null) householdIds.add(householdId);
+    }
     const benefit = paid
       ? benefitSummary(
           {

@@ -3,15 +3,15 @@ import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { allocateLine, reverseProportionally } from '../ledger/allocation.js';
-import type { LedgerService, PostingEntry } from '../ledger/ledger-service.js';
+import { orderPaymentKey, paymentEntries, refundEntries } from '../ledger/order-postings.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { assertVillage } from '../villages/access.js';
 import { priceItems, reviewedFigures, type CartOwner, type CartService } from './cart-service.js';
 import type { RecalledUnitsRow } from '../lots/lots-queries.js';
 import { checkHolds, visitorKey } from './holds.js';
 import { createOrderPlacing, sha256, type PlacedOrder } from './order-placing.js';
-import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
+import type { OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
@@ -57,15 +57,7 @@ export interface HoardingSign {
   params: Record<string, string | number>;
 }
 
-/** Payment channels as ledger clearing accounts: offline = bank transfer. */
-export const channelOf = (method: PaymentMethod) => (method === 'offline' ? 'bank' : 'stripe');
-
-/**
- * The idempotency key of an order's one payment posting, whichever way the money came in (Stripe,
- * bank transfer, an outlet's till): the ledger posts an order's payment once, and reconciliation
- * and receipts find it as the order's `order_payment` posting.
- */
-export const orderPaymentKey = (orderId: number) => `order-paid:${orderId}`;
+export { channelOf, orderPaymentKey } from '../ledger/order-postings.js';
 
 /**
  * Orders: placing (one transaction that reserves stock and snapshots prices), payment,
@@ -123,30 +115,6 @@ export function createOrdersService(
     const row = queries.orderByNumber(number);
     if (!row || actor.role !== 'coordinator' || !coordinatorSees(actor, row.id)) throw new AppError('not_found', 'order_not_found');
     return row;
-  }
-
-  /** The ledger entries of a payment: clearing debit, each line's split credits, shipping credit. */
-  function paymentEntries(o: OrderRow, lines: OrderLineRow[], channel: string, amountFen: number): { entries: PostingEntry[]; splitRuleId: number | null } {
-    const entries: PostingEntry[] = [{ account: { kind: 'clearing', channel }, amountFen }];
-    let splitRuleId: number | null = null;
-    for (const line of lines) {
-      const rule = queries.splitRuleAt(line.projectId, clock()) ?? { id: 0, householdBp: 10000, projectFundBp: 0, operationsBp: 0 };
-      splitRuleId ??= rule.id || null;
-      entries.push(
-        ...allocateLine({
-          orderLineId: line.id,
-          projectId: line.projectId,
-          amountFen: line.lineTotalFen,
-          rule,
-          members: queries.membersOfProducer(line.producerId),
-        }),
-      );
-    }
-    // An order without product lines is a micro-wish donation: all of it goes to the wish's project fund.
-    const wishProjectId = lines.length === 0 ? queries.wishProjectOfOrder(o.id) : undefined;
-    if (wishProjectId !== undefined) entries.push({ account: { kind: 'project_fund', projectId: wishProjectId }, amountFen: -o.subtotalFen });
-    if (o.shippingFen > 0) entries.push({ account: { kind: 'shipping' }, amountFen: -o.shippingFen });
-    return { entries, splitRuleId };
   }
 
   return {
@@ -396,7 +364,17 @@ export function createOrdersService(
         queries.markWishPaid(fresh.id);
         const lines = queries.linesOf(fresh.id);
         for (const line of lines) queries.addSold(line.productId, line.quantity);
-        const { entries, splitRuleId } = paymentEntries(fresh, lines, payment.channel, payment.amountFen);
+        const { entries, splitRuleId } = paymentEntries({
+          channel: payment.channel,
+          amountFen: payment.amountFen,
+          lines,
+          subtotalFen: fresh.subtotalFen,
+          shippingFen: fresh.shippingFen,
+          // An order without product lines is a micro-wish donation: all of it goes to the wish's project fund.
+          wishProjectId: lines.length === 0 ? queries.wishProjectOfOrder(fresh.id) : undefined,
+          ruleOf: (projectId) => queries.splitRuleAt(projectId, clock()),
+          membersOf: (producerId) => queries.membersOfProducer(producerId),
+        });
         ledger.post({ idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
         return 'paid';
       });
@@ -475,39 +453,15 @@ export function createOrdersService(
         }
         const postings = ledger.transactionsOfOrder(fresh.id);
         if (!postings.some((t) => t.kind === 'order_payment')) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
-        // What is still credited, per account and order line: the payment less every earlier refund.
-        // Reversing in proportion to this (not to the original payment) keeps repeated partial
-        // refunds exact, so a final refund brings every account back to zero.
-        const net = new Map<string, { code: string; orderLineId: number | null; amountFen: number }>();
-        for (const t of postings) {
-          if (t.kind !== 'order_payment' && t.kind !== 'refund') continue;
-          for (const e of t.entries) {
-            if (e.accountCode.startsWith('clearing:')) continue;
-            const key = `${e.accountCode}|${e.orderLineId ?? ''}`;
-            const item = net.get(key) ?? { code: e.accountCode, orderLineId: e.orderLineId, amountFen: 0 };
-            item.amountFen += e.amountFen;
-            net.set(key, item);
-          }
-        }
-        const original: PostingEntry[] = [...net.values()]
-          .filter((e) => e.amountFen < 0)
-          .map((e) => ({ account: accountRefOf(e.code), amountFen: e.amountFen, orderLineId: e.orderLineId }));
         const lines = queries.linesOf(fresh.id);
-        let credits: PostingEntry[];
         if (refund.orderLineId !== null) {
           const line = lines.find((l) => l.id === refund.orderLineId);
           if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
           const lineLeft = line.lineTotalFen - line.refundedFen;
           if (refund.amountFen > lineLeft) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: lineLeft }, fields: { amount: 'refund_too_large' } });
-          credits = reverseProportionally(original.filter((e) => e.orderLineId === line.id), refund.amountFen);
-          queries.addLineRefunded(line.id, refund.amountFen);
-        } else {
-          credits = reverseProportionally(original, refund.amountFen);
-          // Spread the refunded amount over the lines for their refunded_fen (shipping has no line).
-          const perLine = new Map<number, number>();
-          for (const c of credits) if (c.orderLineId) perLine.set(c.orderLineId, (perLine.get(c.orderLineId) ?? 0) + c.amountFen);
-          for (const [lineId, amount] of perLine) queries.addLineRefunded(lineId, amount);
         }
+        const { entries, perLine } = refundEntries(postings, refund);
+        for (const [lineId, amount] of perLine) queries.addLineRefunded(lineId, amount);
         const now = clock();
         queries.addRefunded(fresh.id, refund.amountFen, now);
         const fully = fresh.refundedFen + refund.amountFen === fresh.totalFen;
@@ -517,7 +471,7 @@ export function createOrdersService(
           idempotencyKey: refund.idempotencyKey,
           kind: 'refund',
           orderId: fresh.id,
-          entries: [...credits, { account: { kind: 'clearing', channel: refund.channel }, amountFen: -refund.amountFen }],
+          entries,
           memo: refund.reason,
           createdByUserId: refund.userId,
         });
@@ -531,27 +485,6 @@ export function createOrdersService(
 /** The refusal while an order holds units of a recalled lot: which product, lot and how many. */
 export function recallHold(code: 'parcel_holds_recalled_units' | 'order_holds_recalled_units' | 'pickup_holds_recalled_units', held: RecalledUnitsRow, field?: string): AppError {
   return new AppError('conflict', code, undefined, { params: { units: held.units, unit: held.unit, product: held.productZh, lot: held.code }, ...(field ? { fields: { [field]: code } } : {}) });
-}
-
-/** Turns a stored account code back into the reference the ledger posts to. */
-export function accountRefOf(code: string): PostingEntry['account'] {
-  const [kind, rest] = code.split(':') as [string, string | undefined];
-  switch (kind) {
-    case 'household':
-      return { kind: 'household_payable', householdId: Number(rest) };
-    case 'project':
-      return { kind: 'project_fund', projectId: Number(rest) };
-    case 'clearing':
-      return { kind: 'clearing', channel: rest! };
-    case 'fees':
-      return { kind: 'processor_fees', processor: rest! };
-    case 'operations':
-    case 'shipping':
-    case 'cash':
-      return { kind };
-    default:
-      throw new Error(`unknown ledger account ${code}`);
-  }
 }
 
 export type OrdersService = ReturnType<typeof createOrdersService>;

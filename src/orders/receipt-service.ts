@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { householdOfCode } from '../ledger/accounts.js';
 import type { LedgerReports } from '../ledger/ledger-reports.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import type { BenefitInput } from './benefit.js';
@@ -58,12 +59,12 @@ export function createReceiptService(
       const lineById = new Map(lines.map((l) => [l.id, l]));
       const perGroup = new Map<string, { villageId: number; projectId: number; credited: Map<number, number> }>();
       for (const e of entries) {
-        if (!e.accountCode.startsWith('household:') || e.orderLineId === null) continue;
+        const householdId = householdOfCode(e.accountCode);
+        if (householdId === null || e.orderLineId === null) continue;
         const line = lineById.get(e.orderLineId);
         if (!line) continue;
         const key = `${line.villageId}:${line.projectId}`;
         const group = perGroup.get(key) ?? { villageId: line.villageId, projectId: line.projectId, credited: new Map<number, number>() };
-        const householdId = Number(e.accountCode.slice('household:'.length));
         group.credited.set(householdId, (group.credited.get(householdId) ?? 0) - e.amountFen);
         perGroup.set(key, group);
       }
