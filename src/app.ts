@@ -1,3 +1,4 @@
+import { checkoutSteps, createCheckout } from './orders/checkout.js';
 import fastifyCompress from '@fastify/compress';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -162,13 +163,15 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     if (user.role === 'admin' || scope === 'all') return 'all';
     return { ...projectManagement.auditConditions(scope), organization: institutional.auditCondition(scope) };
   };
+  // The buyer's checkout: place, open the payment session, clear the cart; each step with its undo.
+  const checkout = createCheckout(checkoutSteps({ orders, cart, write: deps.db.commitGrouped, openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }));
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
     (previous, userId) => {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
   ];
-  return { clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
+  return { clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, checkout, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -302,7 +305,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     bank: config.bank,
     startStripeCheckout: services.startStripeCheckout,
     receiptQr: (code, label) => receiptQr(config.publicUrl, code, label),
-    placePickup: services.outlets.placePickup,
+    pickupEnabled: true,
+    checkout: services.checkout,
     commitGrouped: deps.db.commitGrouped,
   });
   await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });

@@ -20,7 +20,8 @@ import { householdOfCode } from '../ledger/accounts.js';
 import { canPay } from './order-status.js';
 import type { OrderRow } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
-import type { CheckoutContact, OrdersService, PlaceOptions, PlacedOrder } from './orders-service.js';
+import type { Checkout } from './checkout.js';
+import type { OrdersService } from './orders-service.js';
 
 export interface OrdersRoutesDeps {
   cart: CartService;
@@ -34,8 +35,10 @@ export interface OrdersRoutesDeps {
   startStripeCheckout: ((order: OrderRow, accessToken: string) => Promise<string>) | null;
   /** The benefit receipt's absolute address and inline-SVG QR code (src/orders/receipt-qr.ts). */
   receiptQr?: (receiptCode: string, label: string) => { url: string; svg: string };
-  /** Places the cart as an order picked up at a charity supermarket (src/outlets/outlets-service.ts). */
-  placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null, options?: Pick<PlaceOptions, 'reviewed'>) => PlacedOrder;
+  /** Whether the cart may be picked up at a charity supermarket (src/outlets/outlets-service.ts). */
+  pickupEnabled: boolean;
+  /** The checkout's steps with their undo (src/orders/checkout.ts). */
+  checkout: Checkout;
   /** The buyer's writes (cart, order) are committed with the others of the same moment. */
   commitGrouped: GroupCommit;
 }
@@ -178,18 +181,20 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (form.data.paymentMethod === 'stripe' && !deps.startStripeCheckout) {
       return renderCheckout(request, reply, { values, fields: { paymentMethod: request.t('validation.payment_method') }, status: 422 });
     }
-    if (form.data.delivery === 'pickup' && !deps.placePickup) return renderCheckout(request, reply, { values, fields: { delivery: request.t('validation.invalid') }, status: 422 });
+    if (form.data.delivery === 'pickup' && !deps.pickupEnabled) return renderCheckout(request, reply, { values, fields: { delivery: request.t('validation.invalid') }, status: 422 });
     if (form.data.step === 'review') return renderCheckout(request, reply, { values, fields: {}, review: true });
     if (form.data.step === 'edit') return renderCheckout(request, reply, { values, fields: {} });
 
-    let placed;
-    const reviewed = { reviewed: form.data.reviewed };
+    let outcome;
     try {
-      placed = await deps.commitGrouped(() =>
-        form.data.delivery === 'pickup' && deps.placePickup
-          ? deps.placePickup(owner, request.user?.id ?? null, form.data, form.data.outletId ?? 0, request.ip, reviewed)
-          : orders.place(owner, request.user?.id ?? null, form.data, request.ip, reviewed),
-      );
+      outcome = await deps.checkout.run({
+        owner,
+        buyerUserId: request.user?.id ?? null,
+        contact: form.data,
+        outletId: form.data.delivery === 'pickup' ? (form.data.outletId ?? 0) : null,
+        address: request.ip,
+        reviewed: form.data.reviewed,
+      });
     } catch (error) {
       // The prices moved since the review: the review again, with the new figures to confirm.
       if (error instanceof AppError && error.code === 'prices_changed') {
@@ -203,22 +208,15 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       if (error instanceof AppError) return renderCart(request, reply, errorMessage(request, error), error.status);
       throw error;
     }
-    const orderUrl = `/orders/${placed.order.number}?token=${encodeURIComponent(placed.accessToken)}`;
-    if (form.data.paymentMethod === 'stripe' && deps.startStripeCheckout) {
-      let url: string;
-      try {
-        url = await deps.startStripeCheckout(placed.order, placed.accessToken);
-      } catch (error) {
-        request.log.error({ err: error, order: placed.order.number }, 'stripe checkout session failed; cancelling the order');
-        // Undo the reservation: the order is cancelled and its stock released; the cart was never emptied.
-        orders.cancelUnpaid(placed.order, 'payment setup failed');
-        return renderCheckout(request, reply, { values, fields: {}, status: 503, error: request.t('checkout.stripeFailed') });
-      }
-      cart.clear(owner);
-      return reply.redirect(url, 303);
+    if (outcome.kind === 'payment_setup_failed') {
+      // The order was cancelled and its stock released; the cart was never emptied.
+      request.log.error({ err: outcome.cause, order: outcome.order.number }, 'stripe checkout session failed; cancelling the order');
+      return renderCheckout(request, reply, { values, fields: {}, status: 503, error: request.t('checkout.stripeFailed') });
     }
+    if (outcome.kind === 'pay_online') return reply.redirect(outcome.paymentUrl, 303);
+    const { placed } = outcome;
     reply.flash('success', request.t('order.placed', { number: placed.order.number }));
-    return reply.redirect(orderUrl, 303);
+    return reply.redirect(`/orders/${placed.order.number}?token=${encodeURIComponent(placed.accessToken)}`, 303);
   });
 
   // ---------- Order pages ----------
