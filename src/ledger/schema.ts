@@ -69,6 +69,9 @@ export const ledgerTransactions = sqliteTable(
   (t) => [
     uniqueIndex('ledger_transactions_key_uq').on(t.idempotencyKey),
     uniqueIndex('ledger_transactions_hash_uq').on(t.hash),
+    // One transaction follows each: two writers that read the same head cannot both append (the
+    // chain cannot fork), whichever engine serves the unit of work; the loser retries or fails.
+    uniqueIndex('ledger_transactions_prev_hash_uq').on(t.prevHash),
     index('ledger_transactions_order_idx').on(t.orderId),
     // An order's money is posted once, whichever channel it came in by (online, bank transfer, an
     // outlet's till); reconciliation finds an order's payment posting through this index.

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `ledger_transactions_prev_hash_uq` ON `ledger_transactions` (`prev_hash`);
