@@ -92,7 +92,7 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
     const form = parseForm(markPaidSchema, request.body, request.t);
     if (!form.ok) return renderOrder(request, reply, number, form.fields, 422);
     try {
-      payments.markPaidOffline(currentUser(request), number, form.data.reference, request.ip);
+      await payments.markPaidOffline(currentUser(request), number, form.data.reference, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') return renderOrder(request, reply, number, { reference: errorMessage(request, error) }, 409);
       throw error;

@@ -5,6 +5,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { sqliteUnitOfWork, type UnitOfWork } from './unit-of-work.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -16,6 +17,8 @@ export interface Database_ {
   readonly sqlite: Database.Database;
   /** A write transaction committed together with the others of the same moment (src/db/group-commit.ts). */
   readonly commitGrouped: GroupCommit;
+  /** Transactions as services ask for them, whatever the engine (src/db/unit-of-work.ts). */
+  readonly uow: UnitOfWork;
   close(): void;
 }
 
@@ -36,14 +39,19 @@ export function openDatabase(path: string): Database_ {
   sqlite.pragma('cache_size = -16000');
   sqlite.pragma('temp_store = MEMORY');
   const orm = drizzle({ client: sqlite, schema }) as Db;
-  return {
+  const handle: Database_ = {
     orm,
     sqlite,
     commitGrouped: createGroupCommit(sqlite),
+    get uow() {
+      return uow;
+    },
     close: () => {
       if (sqlite.open) sqlite.close();
     },
   };
+  const uow = sqliteUnitOfWork(handle);
+  return handle;
 }
 
 /** How many migrations the database has had applied (0 for a new file). */

@@ -111,7 +111,7 @@ export function createCheckout(steps: CheckoutSteps) {
   };
 }
 
-/** The checkout's steps over the order and cart services; `write` commits step 1 (the group commit). */
+/** The checkout's steps over the order and cart services; `write` is the unit of work's (src/db/unit-of-work.ts) that commits step 1. */
 export function checkoutSteps(deps: {
   orders: OrdersService;
   cart: CartService;

@@ -103,7 +103,10 @@ const LINE_COLUMNS = `id, order_id AS orderId, product_id AS productId, village_
 export function createOrdersQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
+    /** The unit of work the order's writes run in (src/db/unit-of-work.ts). */
+    unitOfWork: db.uow,
+    /** A write joining the caller's transaction, or one of its own. */
+    transaction: <T>(fn: () => T): T => db.uow.within(fn),
     // Harvest lots (FIFO allocation, release) and micro-wish donations, owned by the lots and wishes domains.
     ...createLotStockQueries(db),
     ...createWishOrderQueries(db),

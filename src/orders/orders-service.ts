@@ -76,6 +76,8 @@ export function createOrdersService(
 ) {
   const { clock, ledger, audit } = deps;
 
+  // Each write joins the caller's transaction or runs as its own (src/db/unit-of-work.ts).
+  const { within } = queries.unitOfWork;
   const placing = createOrderPlacing(queries, { audit, expiry: deps.expiry });
 
   function order(number: string): OrderRow {
@@ -182,7 +184,7 @@ export function createOrdersService(
     /** A coordinator releases an unpaid order's hold: the order is cancelled, its stock or wish freed. */
     releaseHold(actor: CurrentUser, number: string, address: string | null): void {
       const o = orderForCoordinator(actor, number);
-      queries.transaction(() => {
+      within(() => {
         const fresh = queries.orderById(o.id)!;
         if (!cancelPending(fresh, 'released by staff', actor.id, address)) {
           throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: fresh.status } });
@@ -211,7 +213,7 @@ export function createOrdersService(
      * in the same commit (or nothing is written).
      */
     placeDonation(visitor: CartOwner, buyerUserId: number | null, contact: { name: string; phone: string; paymentMethod: PaymentMethod }, amountFen: number, address: string | null): PlacedOrder {
-      return queries.transaction(() =>
+      return within(() =>
         placing.insertOrder(
           {
             buyerUserId,
@@ -239,7 +241,7 @@ export function createOrdersService(
      */
     place(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null, options: PlaceOptions = {}): PlacedOrder {
       const pickup = options.delivery === 'pickup';
-      return queries.transaction(() => {
+      return within(() => {
         const items = deps.cart.items(owner);
         if (items.length === 0) throw new AppError('conflict', 'cart_empty');
         const now = clock();
@@ -290,7 +292,7 @@ export function createOrdersService(
      * Runs inside the caller's transaction when there is one.
      */
     placeDirect(input: DirectOrder, address: string | null): PlacedOrder {
-      return queries.transaction(() => {
+      return within(() => {
         if (input.lines.length === 0) throw new AppError('conflict', 'cart_empty');
         const now = clock();
         const lines = input.lines.map((item) => {
@@ -349,7 +351,7 @@ export function createOrdersService(
      */
     recordPayment(o: OrderRow, payment: { channel: string; amountFen: number; userId: number | null; memo: string }): 'paid' | 'already' {
       const idempotencyKey = orderPaymentKey(o.id);
-      return queries.transaction(() => {
+      return within(() => {
         const fresh = queries.orderById(o.id)!;
         if (ledger.transactionByKey(idempotencyKey)) return 'already';
         if (!canPay(fresh.status)) {
@@ -360,7 +362,8 @@ export function createOrdersService(
           throw new AppError('conflict', 'payment_amount_mismatch', undefined, { params: { expected: fresh.totalFen, got: payment.amountFen } });
         }
         const now = clock();
-        queries.transition(fresh.id, statesLeadingTo('paid'), 'paid', now);
+        // Conditional: of two payments of one order at once, the second finds it no longer payable.
+        if (!queries.transition(fresh.id, statesLeadingTo('paid'), 'paid', now)) throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
         queries.markWishPaid(fresh.id);
         const lines = queries.linesOf(fresh.id);
         for (const line of lines) queries.addSold(line.productId, line.quantity);
@@ -382,7 +385,7 @@ export function createOrdersService(
 
     /** The buyer (with the order's token) or a coordinator cancels an unpaid order. */
     cancel(o: OrderRow, userId: number | null, address: string | null): void {
-      queries.transaction(() => {
+      within(() => {
         const fresh = queries.orderById(o.id)!;
         if (!cancelPending(fresh, 'requested', userId, address)) {
           throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: fresh.status } });
@@ -392,14 +395,14 @@ export function createOrdersService(
 
     /** Cancels an unpaid order whose payment failed or whose session expired (webhooks); false if not pending. */
     cancelUnpaid(o: OrderRow, reason: string): boolean {
-      return queries.transaction(() => cancelPending(queries.orderById(o.id)!, reason, null, null));
+      return within(() => cancelPending(queries.orderById(o.id)!, reason, null, null));
     },
 
     /** Cancels every unpaid order past its expiry; each releases its stock exactly once. */
     expireDue(limit = 500): number {
       let count = 0;
       for (const { id } of queries.duePendingOrders(clock(), limit)) {
-        queries.transaction(() => {
+        within(() => {
           const fresh = queries.orderById(id)!;
           if (canCancel(fresh.status) && fresh.expiresAt <= clock() && cancelPending(fresh, 'expired', null, null)) count++;
         });
@@ -410,7 +413,7 @@ export function createOrdersService(
     /** The village's secretary ships their parcel of a paid order. */
     ship(actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): void {
       assertVillage(actor, villageId, 'order_not_found');
-      queries.transaction(() => {
+      within(() => {
         const o = order(number);
         const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
         if (!shipment) throw new AppError('not_found', 'order_not_found');
@@ -428,7 +431,7 @@ export function createOrdersService(
 
     /** Marks a shipped order completed (delivered). */
     complete(o: OrderRow, userId: number | null): void {
-      queries.transaction(() => {
+      within(() => {
         if (!queries.transition(o.id, statesLeadingTo('completed'), 'completed', clock())) {
           throw new AppError('conflict', 'order_not_completable', undefined, { params: { status: queries.orderById(o.id)!.status } });
         }
@@ -441,7 +444,7 @@ export function createOrdersService(
      * proportion, or the whole order with shipping). Idempotent per key.
      */
     postRefund(o: OrderRow, refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string }): 'refunded' | 'already' {
-      return queries.transaction(() => {
+      return within(() => {
         if (ledger.transactionByKey(refund.idempotencyKey)) return 'already';
         const fresh = queries.orderById(o.id)!;
         if (!canRefund(fresh.status)) {

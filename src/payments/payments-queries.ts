@@ -54,7 +54,10 @@ const REFUND_COLUMNS = `id, order_id AS orderId, payment_id AS paymentId, order_
 export function createPaymentsQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
+    /** The unit of work payments are recorded in (src/db/unit-of-work.ts). */
+    unitOfWork: db.uow,
+    /** A write joining the caller's transaction, or one of its own. */
+    transaction: <T>(fn: () => T): T => db.uow.within(fn),
 
     insertPayment(p: { orderId: number; channel: PaymentChannel; status: PaymentRow['status']; amountFen: number; reference: string | null; stripeCheckoutSessionId?: string | null; confirmedByUserId?: number | null; confirmedAt?: number | null; now: number }): number {
       return Number(

@@ -42,11 +42,15 @@ export function createPaymentsService(
     paymentsOf: (orderId: number) => queries.paymentsOf(orderId),
     refundsOf: (orderId: number) => queries.refundsOf(orderId),
 
-    /** A coordinator confirms a bank transfer with its reference: the order is paid and the ledger posts. */
-    markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): void {
+    /**
+     * A coordinator confirms a bank transfer with its reference: the order is paid and the ledger
+     * posts, in one unit of work answered once durable. Marking it twice at once pays it once: the
+     * order moves from pending only conditionally and its payment posting has a unique key.
+     */
+    async markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): Promise<void> {
       const order = orders.orderForCoordinator(actor, number);
       if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
-      queries.transaction(() => {
+      await queries.unitOfWork.write(() => {
         // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
         const [recalled] = canPay(orders.orderById(order.id).status) ? orders.recalledUnitsHeld(order.id) : [];
         if (recalled) throw recallHold('order_holds_recalled_units', recalled);
