@@ -69,7 +69,6 @@ import { receiptQr } from './orders/receipt-qr.js';
 import { createReceiptService } from './orders/receipt-service.js';
 import { createInstitutionalService, institutionalRoutes, organizationBuyerFlag } from './institutions/index.js';
 import { createOutletsService, createPickupCodes, outletPageExtras, outletsRoutes } from './outlets/index.js';
-import { normaliseEmail } from './accounts/accounts-service.js';
 import apiEtag from './api/api-etag.js';
 import publicApiRoutes, { apiDocsRoutes } from './api/api-routes.js';
 import { API_PREFIX } from './api/api-schemas.js';
@@ -143,7 +142,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const impact = createImpactService(createImpactQueries(deps.db), { villages, projects: () => catalog.projects() });
   const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
-  const userByEmail = (email: string) => accounts.listUsers().find((u) => u.email === normaliseEmail(email));
+  const userByEmail = accounts.userByEmail;
   const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog, userByEmail });
   const outlets = createOutletsService(deps.db, {
     clock,

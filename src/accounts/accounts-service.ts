@@ -196,6 +196,12 @@ export function createAccountsService(
       return queries.listUsers().map((u) => ({ ...u, villageIds: queries.villageIdsOf(u.id), projectIds: queries.projectIdsOf(u.id) }));
     },
 
+    /** The account with this e-mail address (one lookup on the unique index), or undefined. */
+    userByEmail(email: string): { id: number; role: Role } | undefined {
+      const user = queries.userByEmail(normaliseEmail(email));
+      return user && { id: user.id, role: user.role };
+    },
+
     userById(id: number) {
       const user = queries.userById(id);
       if (!user) throw new AppError('not_found', 'user_not_found');
