@@ -3,7 +3,8 @@ import { statementCache } from '../db/statements.js';
 import { createLotStockQueries } from '../lots/lots-queries.js';
 import { createWishOrderQueries } from '../wishes/wishes-queries.js';
 import type { Holder } from './holds.js';
-import type { OrderStatus, PaymentMethod } from './schema.js';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { cartItems, carts, orderLines, orders, type OrderStatus } from './schema.js';
 
 /** What the cart and checkout need to know about a product, read fresh each time. */
 export interface SellableProduct {
@@ -31,47 +32,10 @@ export interface SellableProduct {
   photoId: number | null;
 }
 
-export interface OrderRow {
-  id: number;
-  number: string;
-  accessTokenHash: string;
-  receiptCode: string;
-  buyerUserId: number | null;
-  contactName: string;
-  phone: string;
-  province: string;
-  city: string;
-  district: string;
-  address: string;
-  note: string | null;
-  status: OrderStatus;
-  paymentMethod: PaymentMethod;
-  subtotalFen: number;
-  shippingFen: number;
-  totalFen: number;
-  refundedFen: number;
-  expiresAt: number;
-  paidAt: number | null;
-  cancelledAt: number | null;
-  completedAt: number | null;
-  createdAt: number;
-}
+/** An order as services see it: the orders table's row without the columns only holds and reports read. */
+export type OrderRow = Omit<typeof orders.$inferSelect, 'deliveryMethod' | 'placedByVisitor' | 'placedFromAddress' | 'updatedAt'>;
 
-export interface OrderLineRow {
-  id: number;
-  orderId: number;
-  productId: number;
-  villageId: number;
-  producerId: number;
-  projectId: number;
-  titleZh: string;
-  titleEn: string | null;
-  unit: string;
-  unitPriceFen: number;
-  quantity: number;
-  lineTotalFen: number;
-  refundedFen: number;
-}
+export type OrderLineRow = typeof orderLines.$inferSelect;
 
 export interface ShipmentRow {
   id: number;
@@ -92,16 +56,26 @@ const PRODUCT_COLUMNS = `p.id, p.slug, p.title_zh AS titleZh, p.title_en AS titl
   v.free_shipping_over_fen AS freeShippingOverFen,
   (SELECT ph.list_media_id FROM product_photos ph WHERE ph.product_id = p.id ORDER BY ph.position, ph.id LIMIT 1) AS photoId`;
 const PRODUCT_FROM = `FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id JOIN projects pj ON pj.id = p.project_id`;
+/** The columns of an OrderRow, for drizzle's select. */
+const { deliveryMethod: _delivery, placedByVisitor: _visitor, placedFromAddress: _address, updatedAt: _updated, ...orderColumns } = getTableColumns(orders);
 const ORDER_COLUMNS = `id, number, access_token_hash AS accessTokenHash, receipt_code AS receiptCode, buyer_user_id AS buyerUserId,
   contact_name AS contactName, phone, province, city, district, address, note, status, payment_method AS paymentMethod,
   subtotal_fen AS subtotalFen, shipping_fen AS shippingFen, total_fen AS totalFen, refunded_fen AS refundedFen, expires_at AS expiresAt,
   paid_at AS paidAt, cancelled_at AS cancelledAt, completed_at AS completedAt, created_at AS createdAt`;
-const LINE_COLUMNS = `id, order_id AS orderId, product_id AS productId, village_id AS villageId, producer_id AS producerId, project_id AS projectId,
-  title_zh AS titleZh, title_en AS titleEn, unit, unit_price_fen AS unitPriceFen, quantity, line_total_fen AS lineTotalFen, refunded_fen AS refundedFen`;
-
 /** All SQL of carts, orders, order lines and shipments. */
 export function createOrdersQueries(db: Database_) {
   const q = statementCache(db.sqlite);
+  const orm = db.orm;
+  // Prepared once: the order pages and every order's transitions read these.
+  const orderById = orm.select(orderColumns).from(orders).where(eq(orders.id, sql.placeholder('id'))).prepare();
+  const orderByNumber = orm.select(orderColumns).from(orders).where(eq(orders.number, sql.placeholder('number'))).prepare();
+  const linesOf = orm.select().from(orderLines).where(eq(orderLines.orderId, sql.placeholder('orderId'))).orderBy(orderLines.id).prepare();
+  const cartItemsOf = orm
+    .select({ productId: cartItems.productId, quantity: cartItems.quantity })
+    .from(cartItems)
+    .where(eq(cartItems.cartId, sql.placeholder('cartId')))
+    .orderBy(cartItems.addedAt, cartItems.productId)
+    .prepare();
   return {
     /** The unit of work the order's writes run in (src/db/unit-of-work.ts). */
     unitOfWork: db.uow,
@@ -133,21 +107,17 @@ export function createOrdersQueries(db: Database_) {
       ).get(projectId, at) as { id: number; householdBp: number; projectFundBp: number; operationsBp: number } | undefined,
 
     // ----- carts -----
-    cartIdForSession: (sessionIdHash: string) => (q(`SELECT id FROM carts WHERE session_id_hash = ?`).get(sessionIdHash) as { id: number } | undefined)?.id,
-    cartIdForUser: (userId: number) => (q(`SELECT id FROM carts WHERE user_id = ?`).get(userId) as { id: number } | undefined)?.id,
+    cartIdForSession: (sessionIdHash: string) => orm.select({ id: carts.id }).from(carts).where(eq(carts.sessionIdHash, sessionIdHash)).get()?.id,
+    cartIdForUser: (userId: number) => orm.select({ id: carts.id }).from(carts).where(eq(carts.userId, userId)).get()?.id,
     createCart: (owner: { sessionIdHash: string | null; userId: number | null }, now: number) =>
-      Number(q(`INSERT INTO carts (session_id_hash, user_id, updated_at) VALUES (?, ?, ?)`).run(owner.sessionIdHash, owner.userId, now).lastInsertRowid),
-    cartItems: (cartId: number) =>
-      q(`SELECT product_id AS productId, quantity FROM cart_items WHERE cart_id = ? ORDER BY added_at, product_id`).all(cartId) as { productId: number; quantity: number }[],
+      orm.insert(carts).values({ sessionIdHash: owner.sessionIdHash, userId: owner.userId, updatedAt: now }).returning({ id: carts.id }).get().id,
+    cartItems: (cartId: number) => cartItemsOf.all({ cartId }),
     setCartItem: (cartId: number, productId: number, quantity: number, now: number) =>
-      q(
-        `INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT(cart_id, product_id) DO UPDATE SET quantity = excluded.quantity`,
-      ).run(cartId, productId, quantity, now),
-    removeCartItem: (cartId: number, productId: number) => q(`DELETE FROM cart_items WHERE cart_id = ? AND product_id = ?`).run(cartId, productId),
-    clearCart: (cartId: number) => q(`DELETE FROM cart_items WHERE cart_id = ?`).run(cartId),
-    deleteCart: (cartId: number) => q(`DELETE FROM carts WHERE id = ?`).run(cartId),
-    touchCart: (cartId: number, now: number) => q(`UPDATE carts SET updated_at = ? WHERE id = ?`).run(now, cartId),
+      orm.insert(cartItems).values({ cartId, productId, quantity, addedAt: now }).onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity } }).run(),
+    removeCartItem: (cartId: number, productId: number) => orm.delete(cartItems).where(and(eq(cartItems.cartId, cartId), eq(cartItems.productId, productId))).run(),
+    clearCart: (cartId: number) => orm.delete(cartItems).where(eq(cartItems.cartId, cartId)).run(),
+    deleteCart: (cartId: number) => orm.delete(carts).where(eq(carts.id, cartId)).run(),
+    touchCart: (cartId: number, now: number) => orm.update(carts).set({ updatedAt: now }).where(eq(carts.id, cartId)).run(),
 
     // ----- orders -----
     /** Orders numbered with this day's prefix; a range on the unique index ('.' sorts right after '-'). */
@@ -163,33 +133,20 @@ export function createOrdersQueries(db: Database_) {
         placedBy: { visitor: string; address: string | null } | null;
       },
     ): number {
-      return Number(
-        q(
-          `INSERT INTO orders (number, access_token_hash, receipt_code, buyer_user_id, contact_name, phone, province, city, district, address, note,
-             status, payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, placed_by_visitor, placed_from_address, created_at, updated_at)
-           VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending_payment',?,?,?,?,?,?,?,?,?,?)`,
-        ).run(
-          o.number, o.accessTokenHash, o.receiptCode, o.buyerUserId, o.contactName, o.phone, o.province, o.city, o.district, o.address, o.note,
-          o.paymentMethod, o.deliveryMethod, o.subtotalFen, o.shippingFen, o.totalFen, o.expiresAt, o.placedBy?.visitor ?? null, o.placedBy?.address ?? null,
-          o.createdAt, o.createdAt,
-        ).lastInsertRowid,
-      );
+      const { placedBy, ...row } = o;
+      return orm
+        .insert(orders)
+        .values({ ...row, status: 'pending_payment', placedByVisitor: placedBy?.visitor ?? null, placedFromAddress: placedBy?.address ?? null, updatedAt: o.createdAt })
+        .returning({ id: orders.id })
+        .get().id;
     },
-    insertLine(l: Omit<OrderLineRow, 'id' | 'refundedFen'>): number {
-      return Number(
-        q(
-          `INSERT INTO order_lines (order_id, product_id, village_id, producer_id, project_id, title_zh, title_en, unit, unit_price_fen, quantity, line_total_fen)
-           VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-        ).run(l.orderId, l.productId, l.villageId, l.producerId, l.projectId, l.titleZh, l.titleEn, l.unit, l.unitPriceFen, l.quantity, l.lineTotalFen)
-          .lastInsertRowid,
-      );
-    },
+    insertLine: (l: Omit<typeof orderLines.$inferInsert, 'id' | 'refundedFen'>): number => orm.insert(orderLines).values(l).returning({ id: orderLines.id }).get().id,
     insertShipment: (orderId: number, villageId: number, feeFen: number) =>
       q(`INSERT INTO shipments (order_id, village_id, shipping_fee_fen) VALUES (?, ?, ?)`).run(orderId, villageId, feeFen),
-    orderByNumber: (number: string) => q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE number = ?`).get(number) as OrderRow | undefined,
-    orderById: (id: number) => q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`).get(id) as OrderRow | undefined,
-    ordersOfBuyer: (userId: number) => q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE buyer_user_id = ? ORDER BY id DESC LIMIT 200`).all(userId) as OrderRow[],
-    linesOf: (orderId: number) => q(`SELECT ${LINE_COLUMNS} FROM order_lines WHERE order_id = ? ORDER BY id`).all(orderId) as OrderLineRow[],
+    orderByNumber: (number: string): OrderRow | undefined => orderByNumber.get({ number }),
+    orderById: (id: number): OrderRow | undefined => orderById.get({ id }),
+    ordersOfBuyer: (userId: number): OrderRow[] => orm.select(orderColumns).from(orders).where(eq(orders.buyerUserId, userId)).orderBy(desc(orders.id)).limit(200).all(),
+    linesOf: (orderId: number): OrderLineRow[] => linesOf.all({ orderId }),
     shipmentsOf: (orderId: number) =>
       q(
         `SELECT s.id, s.order_id AS orderId, s.village_id AS villageId, v.name_zh AS villageZh, v.name_en AS villageEn, s.shipping_fee_fen AS shippingFeeFen,
@@ -198,18 +155,23 @@ export function createOrdersQueries(db: Database_) {
       ).all(orderId) as ShipmentRow[],
     /** Moves an order between states only from the expected state; false when it was not in it. */
     transition: (id: number, from: readonly OrderStatus[], to: OrderStatus, now: number) =>
-      q(
-        `UPDATE orders SET status = ?, updated_at = ?,
-           paid_at = CASE WHEN ? = 'paid' THEN ? ELSE paid_at END,
-           cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,
-           completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
-         WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
-      ).run(to, now, to, now, to, now, to, now, id, ...from).changes === 1,
+      orm
+        .update(orders)
+        .set({
+          status: to,
+          updatedAt: now,
+          ...(to === 'paid' ? { paidAt: now } : {}),
+          ...(to === 'cancelled' ? { cancelledAt: now } : {}),
+          ...(to === 'completed' ? { completedAt: now } : {}),
+        })
+        .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
+        .run().changes === 1,
     addRefunded: (orderId: number, amountFen: number, now: number) =>
-      q(`UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE id = ?`).run(amountFen, now, orderId),
-    addLineRefunded: (lineId: number, amountFen: number) => q(`UPDATE order_lines SET refunded_fen = refunded_fen + ? WHERE id = ?`).run(amountFen, lineId),
-    pendingOffline: (limit: number) =>
-      q(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending_payment' AND payment_method = 'offline' ORDER BY id DESC LIMIT ?`).all(limit) as OrderRow[],
+      orm.update(orders).set({ refundedFen: sql`${orders.refundedFen} + ${amountFen}`, updatedAt: now }).where(eq(orders.id, orderId)).run(),
+    addLineRefunded: (lineId: number, amountFen: number) =>
+      orm.update(orderLines).set({ refundedFen: sql`${orderLines.refundedFen} + ${amountFen}` }).where(eq(orderLines.id, lineId)).run(),
+    pendingOffline: (limit: number): OrderRow[] =>
+      orm.select(orderColumns).from(orders).where(and(eq(orders.status, 'pending_payment'), eq(orders.paymentMethod, 'offline'))).orderBy(desc(orders.id)).limit(limit).all(),
     projectIdsOfOrder: (orderId: number) =>
       (q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ? UNION SELECT project_id FROM wishes WHERE order_id = ?`).all(orderId, orderId) as { id: number }[]).map((r) => r.id),
     // ----- what unpaid orders placed in the shop hold (src/orders/holds.ts) -----
