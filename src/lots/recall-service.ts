@@ -3,13 +3,16 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
+import { canRefund } from '../orders/order-status.js';
 import type { OrdersService } from '../orders/orders-service.js';
+import { ORDER_STATUSES, type OrderStatus } from '../orders/schema.js';
 import type { PaymentsService } from '../payments/payments-service.js';
 import { createLotsQueries, createLotStockQueries, type LotRow, type RecallCaseRow } from './lots-queries.js';
 
-/** Order statuses whose money can be refunded, and whose unshipped units can be replaced. */
-const REFUNDABLE = ['paid', 'shipped', 'completed', 'partially_refunded'];
-const REPLACEABLE = ['pending_payment', 'paid', 'partially_refunded'];
+/** Order statuses whose unshipped units of a recalled lot can be replaced: not yet shipped as a whole, not cancelled or refunded. */
+const REPLACEABLE: readonly string[] = ['pending_payment', 'paid', 'partially_refunded'];
+/** Whether an order's money can be refunded (src/orders/order-status.ts), for a status read as text. */
+const refundable = (status: string) => (ORDER_STATUSES as readonly string[]).includes(status) && canRefund(status as OrderStatus);
 
 /** One order line's units of the recalled lot, with what is still unsettled and what refunding it would return. */
 export interface RecallLine extends RecallCaseRow {
@@ -106,7 +109,7 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
         unsettled,
         stage: stageOf(first.status, lines),
         refundFen,
-        canRefund: REFUNDABLE.includes(first.status) && refundFen > 0,
+        canRefund: refundable(first.status) && refundFen > 0,
         canReplace: REPLACEABLE.includes(first.status) && replaceable > 0 && replaceable <= available,
       };
     });

@@ -1,5 +1,6 @@
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
+import { COLLECTABLE_STATUSES } from '../orders/order-status.js';
 
 export interface OutletRow {
   id: number;
@@ -87,8 +88,8 @@ export function createOutletsQueries(db: Database_) {
     openPickupWithCode: (codeHash: string) =>
       q(
         `SELECT 1 FROM pickups pk JOIN orders o ON o.id = pk.order_id
-         WHERE pk.code_hash = ? AND pk.picked_up_at IS NULL AND o.status IN ('pending_payment','paid','shipped','partially_refunded')`,
-      ).get(codeHash) !== undefined,
+         WHERE pk.code_hash = ? AND pk.picked_up_at IS NULL AND o.status IN (${COLLECTABLE_STATUSES.map(() => '?').join(',')})`,
+      ).get(codeHash, ...COLLECTABLE_STATUSES) !== undefined,
     /** Collected once: false when it already was. */
     markCollected: (orderId: number, userId: number, now: number) =>
       q(`UPDATE pickups SET picked_up_at = ?, checked_by_user_id = ? WHERE order_id = ? AND picked_up_at IS NULL`).run(now, userId, orderId).changes === 1,

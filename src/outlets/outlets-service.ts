@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { CartOwner } from '../orders/cart-service.js';
+import { canConfirmReceipt, canRefund } from '../orders/order-status.js';
 import type { OrderRow } from '../orders/orders-queries.js';
 import { recallHold, type CheckoutContact, type OrdersService, type PlaceOptions, type PlacedOrder } from '../orders/orders-service.js';
 import type { PaymentChannel } from '../payments/schema.js';
@@ -158,7 +159,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         if (!pickup) throw new AppError('not_found', 'pickup_not_found', undefined, { fields: { code: 'pickup_not_found' } });
         const order = orders.orderById(pickup.orderId);
         if (pickup.pickedUpAt !== null) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
-        if (order.paidAt === null || !['paid', 'shipped', 'completed', 'partially_refunded'].includes(order.status)) {
+        if (order.paidAt === null || !canRefund(order.status)) {
           throw new AppError('conflict', 'pickup_not_paid', undefined, { params: { number: order.number }, fields: { code: 'pickup_not_paid' } });
         }
         // Units of a recalled lot are not handed over (a coordinator refunds or replaces them first).
@@ -166,7 +167,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         if (recalled) throw recallHold('pickup_holds_recalled_units', recalled, 'code');
         if (!queries.markCollected(order.id, actor.id, clock())) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
         // Goods that came by parcel and are now in the buyer's hands: the order is complete.
-        if (order.status === 'shipped') orders.complete(order, actor.id);
+        if (canConfirmReceipt(order.status)) orders.complete(order, actor.id);
         audit.record({ userId: actor.id, action: 'pickup.collect', entityType: 'order', entityId: order.number, after: { outletId: here.id }, address });
         return orders.orderById(order.id);
       });
