@@ -123,3 +123,23 @@ export const registrationRequests = sqliteTable(
   },
   (t) => [uniqueIndex('registration_requests_token_uq').on(t.tokenHash), index('registration_requests_email_idx').on(t.email, t.createdAt)],
 );
+
+/**
+ * "Forgot password" links: only the SHA-256 of the secret is stored; a link works once, until
+ * expires_at. Rows also count the requests per address for throttling.
+ */
+export const passwordResets = sqliteTable(
+  'password_resets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** As typed (normalised), whether or not an account has it: the throttle counts requests per address. */
+    email: text('email').notNull(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** Null when no account has the address (nothing was sent). */
+    tokenHash: text('token_hash'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    expiresAt: epochMs('expires_at').notNull(),
+    usedAt: epochMs('used_at'),
+  },
+  (t) => [index('password_resets_email_idx').on(t.email, t.createdAt), uniqueIndex('password_resets_token_uq').on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`)],
+);

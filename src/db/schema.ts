@@ -13,3 +13,4 @@ export * from '../payments/schema.js';
 export * from '../projects/schema.js';
 export * from '../villages/schema.js';
 export * from '../wishes/schema.js';
+export * from '../notifications/schema.js';
