@@ -12,7 +12,13 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
 import adminRoutes from './admin/admin-routes.js';
-import { loggedAccountMail, type AccountMail } from './accounts/account-mail.js';
+import type { AccountMail } from './accounts/account-mail.js';
+import { bothAccountMail, outboxAccountMail } from './notifications/account-notices.js';
+import { createMailPreferences } from './notifications/mail-preferences.js';
+import { smtpTransport } from './notifications/mail-transport.js';
+import { createOutbox } from './notifications/outbox.js';
+import { createOutboxWorker, type OutboxWorker } from './notifications/outbox-worker.js';
+import notificationsRoutes from './notifications/notifications-routes.js';
 import { createAccountsService } from './accounts/accounts-service.js';
 import { createSignInThrottle } from './accounts/sign-in-throttle.js';
 import { createSessionService } from './accounts/session-service.js';
@@ -83,7 +89,7 @@ export interface AppDeps {
   stripe?: Stripe;
   /** The scheduled backups' timer and runner (BACKUP_DIR); tests pass a timer they advance by hand. */
   backups?: { timers?: BackupTimers; run?: RunBackup };
-  /** Where registration e-mails go; by default the server log (there is no outbox yet). Tests read a memory mailbox. */
+  /** A second mailbox for account e-mails besides the outbox (tests read a memory mailbox). */
   accountMail?: AccountMail;
 }
 
@@ -93,6 +99,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The scheduled backups (BACKUP_DIR), started by the server once it serves (src/server.ts); null when not configured. */
     backups: BackupSchedule | null;
+    /** Delivers the outbox (or logs it without SMTP_URL); started by the server once it serves. */
+    outboxWorker: OutboxWorker;
   }
 }
 
@@ -102,11 +110,15 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const audit = createAuditService(deps.db, clock);
   const accountsQueries = createAccountsQueries(deps.db);
   const sessions = createSessionService(accountsQueries, clock);
+  // Messages to people leave through the outbox, written in the transaction of what they report.
+  const outbox = createOutbox(deps.db, { clock });
+  const mailPreferences = createMailPreferences(deps.db, { clock, secret: config.sessionSecret, publicUrl: config.publicUrl });
+  const accountMail = deps.accountMail ? bothAccountMail(outboxAccountMail(outbox), deps.accountMail) : outboxAccountMail(outbox);
   const accounts = createAccountsService(accountsQueries, {
     clock,
     audit,
     throttle: createSignInThrottle(accountsQueries, { clock, log }),
-    mail: deps.accountMail ?? loggedAccountMail(log),
+    mail: accountMail,
     links: {
       confirmRegistration: (token) => `${config.publicUrl}/register/confirm?token=${encodeURIComponent(token)}`,
       signIn: () => `${config.publicUrl}/login`,
@@ -169,8 +181,10 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     (previous, userId) => {
       if (previous) cart.mergeIntoUser(previous, userId);
     },
+    // E-mail about the person is written in the language they last signed in with.
+    (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
   ];
-  return { clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, checkout, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
+  return { outbox, mailPreferences, clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, checkout, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -204,6 +218,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         },
         groupCommit: () => deps.db.commitGrouped.stats,
         backup: () => backups?.status() ?? null,
+        outbox: () => services.outbox.backlog(),
       })
     : null;
 
@@ -281,6 +296,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn, clock: services.clock, secureCookies: config.secureCookies });
+  await app.register(notificationsRoutes, { outbox: services.outbox, preferences: services.mailPreferences, smtpConfigured: config.mail.smtpUrl !== null });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, auditVisibility: services.auditVisibility, catalog: services.catalog });
   await app.register(secretaryRoutes, {
     villages: services.villages,
@@ -342,6 +358,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
   app.decorate('backups', backups);
+  const outboxWorker = createOutboxWorker({
+    outbox: services.outbox,
+    transport: config.mail.smtpUrl ? smtpTransport({ url: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: new URL(config.publicUrl).hostname }) : null,
+    log: app.log,
+  });
+  app.decorate('outboxWorker', outboxWorker);
+  app.addHook('onClose', () => outboxWorker.stop());
   if (backups) app.addHook('onClose', () => backups.stop());
 
   // The day's checkpoint of the ledger (its published anchor): written at start-up and by the

@@ -59,6 +59,10 @@ const envSchema = z
     BANK_ACCOUNT_NUMBER: z.string().min(1).max(40).default('6228 4800 1234 5678 901'),
     /** Bearer token for GET /metrics; unset: no metrics endpoint. */
     METRICS_TOKEN: z.preprocess(blankAsUnset, z.string().min(16, 'must be at least 16 characters').max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional()),
+    /** smtp://user:pass@host:587 or smtps://…:465; unset: e-mail stays in the outbox (/admin/outbox). */
+    SMTP_URL: z.preprocess(blankAsUnset, z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
+    /** The From of every e-mail, e.g. "乡益 Xiangyi <noreply@example.org>"; default noreply@ the PUBLIC_URL's host. */
+    MAIL_FROM: z.preprocess(blankAsUnset, z.string().max(200).regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an e-mail address, optionally with a name: Name <address>').optional()),
     BACKUP_DIR: z.preprocess(blankAsUnset, z.string().min(1).optional()),
     BACKUP_EVERY: z.preprocess(blankAsUnset, duration.optional()),
     BACKUP_KEEP: z.preprocess(blankAsUnset, z.string().regex(/^[0-9]{1,4}$/, 'must be a whole number').default('7').transform(Number).pipe(z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))),
@@ -119,6 +123,8 @@ export interface Config {
   readonly bank: { readonly accountName: string; readonly bankName: string; readonly accountNumber: string };
   /** The bearer token that opens GET /metrics; null: the endpoint does not exist. */
   readonly metricsToken: string | null;
+  /** Where e-mail leaves (null: it stays in the outbox) and who it is from. */
+  readonly mail: { readonly smtpUrl: string | null; readonly from: string };
   /** Verified online backups made by the server itself, or null when not configured. */
   readonly backups: { readonly dir: string; readonly everyMs: number; readonly keep: number } | null;
   /**
@@ -173,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
+    mail: Object.freeze({ smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `"乡益 Xiangyi" <noreply@${new URL(publicUrl).hostname}>` }),
     backups: e.BACKUP_DIR && e.BACKUP_EVERY ? Object.freeze({ dir: e.BACKUP_DIR, everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP }) : null,
     pageCache: Object.freeze({
       maxBytes: e.PAGE_CACHE_MAX_MB * 1024 * 1024,

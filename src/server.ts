@@ -64,6 +64,10 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const ms = Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
   app.log.info(`Xiangyi 乡益 is serving ${config.publicUrl} (started in ${ms} ms)`);
+  // The outbox is delivered (or, without SMTP_URL, logged) from now on; messages written before a
+  // restart are picked up where they were left.
+  app.outboxWorker.start();
+  app.log.info({ smtp: config.mail.smtpUrl !== null }, config.mail.smtpUrl ? 'e-mail: delivering the outbox over SMTP' : 'e-mail: no SMTP_URL, messages stay in the outbox (/admin/outbox) and the log');
   // Scheduled backups start once the shop serves (and any demo data is in): the first is due at once
   // when BACKUP_DIR has none, else one interval after the newest.
   if (app.backups && config.backups) {

@@ -1,11 +1,9 @@
 import type { Locale } from '../i18n/i18n.js';
 
 /**
- * The e-mails registration sends: the seam where the transactional outbox (DESIGN.md, "Beyond one
- * machine") will plug in. `send` is called inside the transaction that records the registration
- * request, so an outbox can write the message with it. Until the outbox exists the message is
- * only written to the server log (loggedAccountMail), link included, so registration can be
- * finished by whoever reads that log; tests read what was sent from a memory mailbox.
+ * The e-mails accounts send. `send` is called inside the transaction that records the request, so
+ * the transactional outbox (src/notifications/account-notices.ts) writes the message with it;
+ * tests also read what was sent from a memory mailbox.
  */
 export type AccountMessage =
   | {
@@ -23,16 +21,18 @@ export type AccountMessage =
       to: string;
       locale: Locale;
       signInLink: string;
+    }
+  | {
+      /** A "forgot password" link (asked for by the owner, or sent by an admin to a staff account). */
+      kind: 'password_reset';
+      to: string;
+      locale: Locale;
+      displayName: string;
+      link: string;
+      expiresAt: number;
+      byAdmin: boolean;
     };
 
 export interface AccountMail {
   send(message: AccountMessage): void;
-}
-
-export function loggedAccountMail(log: { info(details: Record<string, unknown>, message: string): void }): AccountMail {
-  return {
-    send(message) {
-      log.info({ mail: message }, 'account e-mail (not delivered: the outbox does not exist yet)');
-    },
-  };
 }

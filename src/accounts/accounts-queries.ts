@@ -78,6 +78,13 @@ export function createAccountsQueries(db: Database_) {
       q(`UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`).run(passwordHash, now, now, id);
     },
 
+    /** The enabled first secretaries of a village (who ship its parcels). */
+    secretariesOfVillage: (villageId: number) =>
+      q(
+        `SELECT u.id, u.email, u.display_name AS displayName FROM users u JOIN user_villages uv ON uv.user_id = u.id
+         WHERE uv.village_id = ? AND u.role = 'first_secretary' AND u.disabled = 0 ORDER BY u.id`,
+      ).all(villageId) as { id: number; email: string; displayName: string }[],
+
     villageIdsOf: (userId: number) =>
       (q(`SELECT village_id AS id FROM user_villages WHERE user_id = ? ORDER BY village_id`).all(userId) as { id: number }[]).map((r) => r.id),
     projectIdsOf: (userId: number) =>

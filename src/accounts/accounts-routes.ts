@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { errorText, hasMessage, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { errorText, hasMessage, type Locale, type MessageKey, type Translator } from '../i18n/i18n.js';
 import type { Clock } from '../clock.js';
 import type { Role } from './schema.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
@@ -14,7 +14,8 @@ import { currentUser, homeOf, requireUser } from './guards.js';
 import { z } from 'zod';
 
 /** Called after a successful sign-in with the anonymous session it replaced (the cart merges). */
-export type SignInHook = (previousSessionHash: string | null, userId: number, newSessionHash: string) => void;
+/** Run at each sign-in, with the language the person is using. */
+export type SignInHook = (previousSessionHash: string | null, userId: number, newSessionHash: string, locale: Locale) => void;
 
 /** Field codes from service errors (AppError details.fields) in the user's language. */
 export function translateFieldCodes(fields: Record<string, string> | undefined, t: Translator): FieldMessages {
@@ -41,7 +42,7 @@ export default async function accountsRoutes(
   function signInAs(request: FastifyRequest, reply: FastifyReply, user: { id: number; role: Role }): void {
     const previous = request.session?.idHash ?? null;
     const session = reply.startSession(user.id, user.role);
-    for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash);
+    for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash, request.locale);
     rememberDevice(reply, user.id, opts.clock(), opts.secureCookies);
   }
 

@@ -192,6 +192,15 @@ export function createAccountsService(
       queries.deleteSessionsOfUser(userId, keepSessionHash);
     },
 
+    /** The enabled first secretaries of a village: whom its paid parcels are announced to. */
+    secretariesOfVillage: (villageId: number) => queries.secretariesOfVillage(villageId),
+
+    /** An enabled account's address and name (for the e-mail about it), or undefined. */
+    mailRecipient(userId: number): { id: number; email: string; displayName: string } | undefined {
+      const user = queries.userById(userId);
+      return user && !user.disabled ? { id: user.id, email: user.email, displayName: user.displayName } : undefined;
+    },
+
     listUsers() {
       return queries.listUsers().map((u) => ({ ...u, villageIds: queries.villageIdsOf(u.id), projectIds: queries.projectIdsOf(u.id) }));
     },

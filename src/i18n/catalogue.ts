@@ -10,6 +10,7 @@ import { en as ordersEn, zh as ordersZh } from '../orders/messages.js';
 import { en as proofEn, zh as proofZh } from '../coordinator/proof-messages.js';
 import { en as projectsEn, zh as projectsZh } from '../projects/messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
+import { en as notificationsEn, zh as notificationsZh } from '../notifications/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -32,6 +33,7 @@ export const zhCN = {
   ...checkpointZh,
   ...recallZh,
   ...projectsZh,
+  ...notificationsZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -48,6 +50,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...checkpointEn,
   ...recallEn,
   ...projectsEn,
+  ...notificationsEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -12,6 +12,8 @@ export interface MetricsSources {
   totals(): { ordersPlaced: number; ordersPaid: number; ledgerPostings: number };
   groupCommit(): Readonly<GroupCommitStats>;
   backup(): Readonly<BackupStatus> | null;
+  /** E-mail written to the outbox and not yet delivered (or given up on). */
+  outbox(): { pending: number; failed: number; oldestPendingAt: number | null };
 }
 
 /** A counter whose value is a running total read at scrape time. */
@@ -32,9 +34,6 @@ function totalCounter(registry: Registry, name: string, help: string, read: () =
  * Prometheus metrics of one app instance (its own registry, so test apps never share series).
  * Request durations are observed here; page-cache lookups are reported by the page cache through
  * `pageCacheLookup`; everything else is read when /metrics is scraped.
- *
- * TODO(outbox): `xiangyi_outbox_backlog` (messages written but not yet delivered, and the age of the
- * oldest) once the transactional outbox of DESIGN.md exists.
  */
 export function createMetrics(sources: MetricsSources) {
   const registry = new Registry();
@@ -76,6 +75,27 @@ export function createMetrics(sources: MetricsSources) {
     collect() {
       const status = sources.backup();
       if (status && status.ok !== null) this.set(status.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'xiangyi_outbox_backlog',
+    help: 'E-mail in the outbox by state: pending (not yet delivered; all of it without SMTP_URL) and failed (given up after the last retry)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const backlog = sources.outbox();
+      this.set({ state: 'pending' }, backlog.pending);
+      this.set({ state: 'failed' }, backlog.failed);
+    },
+  });
+  new Gauge({
+    name: 'xiangyi_outbox_oldest_pending_timestamp_seconds',
+    help: 'When the oldest undelivered e-mail was written (absent when none waits)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const oldest = sources.outbox().oldestPendingAt;
+      if (oldest !== null) this.set(oldest / 1000);
     },
   });
 

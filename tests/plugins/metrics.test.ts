@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createOutbox } from '../../src/notifications/outbox.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -61,5 +62,16 @@ describe('the metrics endpoint', () => {
     // The process's own series come along (memory, event loop).
     expect(after).toContain('process_resident_memory_bytes');
     expect(after).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('reports the e-mail waiting in the outbox and when the oldest was written', async () => {
+    ctx = await createTestApp({ env: { METRICS_TOKEN: TOKEN } });
+    const before = sample((await scrape()).body, 'xiangyi_outbox_backlog{state="pending"}') ?? 0;
+    const outbox = createOutbox(ctx.db, { clock: () => ctx.clock.now });
+    ctx.db.sqlite.transaction(() => outbox.enqueue({ kind: 'test_notice', to: 'a@example.test', locale: 'en', subject: 's', text: 't', html: '<p>t</p>' }))();
+    const after = (await scrape()).body;
+    expect(sample(after, 'xiangyi_outbox_backlog{state="pending"}')).toBe(before + 1);
+    expect(sample(after, 'xiangyi_outbox_backlog{state="failed"}')).toBe(0);
+    expect(sample(after, 'xiangyi_outbox_oldest_pending_timestamp_seconds')).toBeLessThanOrEqual(ctx.clock.now / 1000);
   });
 });

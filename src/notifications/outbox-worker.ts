@@ -1,0 +1,100 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { MailTransport } from './mail-transport.js';
+import { isPermanentSmtpError } from './mail-transport.js';
+import type { Outbox } from './outbox.js';
+
+/** The timer the worker waits on; tests pass none and call runOnce themselves. */
+export interface WorkerTimers {
+  set(run: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const systemTimers: WorkerTimers = {
+  set: (run, ms) => setTimeout(run, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface RunResult {
+  sent: number;
+  retrying: number;
+  failed: number;
+  /** Written to the log because no SMTP server is configured. */
+  logged: number;
+}
+
+/**
+ * Delivers the outbox. With an SMTP transport: claims due messages (a lease each), sends them one
+ * by one and marks each sent, or schedules it again with exponential backoff. A crash between the
+ * SMTP server's acceptance and the mark leaves the message claimed; when the lease runs out it is
+ * sent again (at least once, never lost). Without a transport nothing leaves: each new message is
+ * written to the log at info, once, and stays readable at /admin/outbox.
+ */
+export function createOutboxWorker(deps: { outbox: Outbox; transport: MailTransport | null; log: FastifyBaseLogger; everyMs?: number; batch?: number; timers?: WorkerTimers }) {
+  const { outbox, transport, log } = deps;
+  const everyMs = deps.everyMs ?? 5_000;
+  const batch = deps.batch ?? 20;
+  const timers = deps.timers ?? systemTimers;
+  let handle: unknown = null;
+  let running: Promise<RunResult> | null = null;
+  let stopped = true;
+
+  async function deliver(): Promise<RunResult> {
+    const result: RunResult = { sent: 0, retrying: 0, failed: 0, logged: 0 };
+    if (!transport) {
+      for (const row of outbox.takeUnlogged(batch)) {
+        log.info({ outboxId: row.id, kind: row.kind, to: row.recipient, subject: row.subject, text: row.textBody }, 'e-mail kept in the outbox (no SMTP_URL): readable at /admin/outbox');
+        result.logged++;
+      }
+      return result;
+    }
+    for (const claimed of outbox.claim(batch)) {
+      try {
+        await transport.send(claimed.row);
+      } catch (error) {
+        const outcome = outbox.markFailed(claimed, error instanceof Error ? error.message : String(error), isPermanentSmtpError(error));
+        log.warn({ outboxId: claimed.row.id, attempts: claimed.row.attempts, outcome, err: error }, 'e-mail not delivered');
+        if (outcome === 'failed') result.failed++;
+        else result.retrying++;
+        continue;
+      }
+      if (outbox.markSent(claimed)) result.sent++;
+    }
+    return result;
+  }
+
+  /** One pass; a pass already running is joined rather than doubled. */
+  function runOnce(): Promise<RunResult> {
+    running ??= deliver().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    handle = timers.set(() => {
+      runOnce()
+        .catch((error: unknown) => log.error({ err: error }, 'outbox worker pass failed'))
+        .finally(schedule);
+    }, everyMs);
+  }
+
+  return {
+    runOnce,
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    /** Stops scheduling and waits for a pass in flight (a message being sent is marked before this resolves). */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (handle !== null) timers.clear(handle);
+      handle = null;
+      await running?.catch(() => undefined);
+      transport?.close();
+    },
+  };
+}
+
+export type OutboxWorker = ReturnType<typeof createOutboxWorker>;

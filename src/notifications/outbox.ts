@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, count, desc, eq, getTableColumns, isNull, lte, min, or, sql } from 'drizzle-orm';
+import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import type { Locale } from '../i18n/i18n.js';
+import { outboxMessages, type OutboxStatus } from './schema.js';
+
+/** One e-mail, rendered, as it is written to the outbox. */
+export interface OutgoingMail {
+  /** What it reports (order_placed, password_reset …): for the admin's list and the tests. */
+  kind: string;
+  to: string;
+  locale: Locale;
+  subject: string;
+  text: string;
+  html: string;
+  /** Extra headers (List-Unsubscribe for mail that is not transactional). */
+  headers?: Record<string, string>;
+  /** False for notices the recipient may turn off. */
+  transactional?: boolean;
+  /** At most one message per key (the event's own key: "order_paid:42:buyer"): a replay writes nothing. */
+  dedupeKey?: string;
+}
+
+export type OutboxRow = typeof outboxMessages.$inferSelect;
+
+/** A message a worker holds for delivery: the lease token proves the hold when it reports back. */
+export interface ClaimedMail {
+  row: OutboxRow;
+  leaseToken: string;
+}
+
+/** How delivery retries: the wait doubles from `baseDelayMs` up to `maxDelayMs`; after `maxAttempts` the message is failed. */
+export const DELIVERY = {
+  baseDelayMs: 30_000,
+  maxDelayMs: 6 * 3600_000,
+  maxAttempts: 10,
+  /** A claim lasts this long; a worker that died holding one loses it then. */
+  leaseMs: 5 * 60_000,
+} as const;
+
+/** The wait before attempt n+1 after n failed attempts (n ≥ 1): 30 s, 1 min, 2 min … at most 6 h. */
+export const retryDelayMs = (attempts: number) => Math.min(DELIVERY.baseDelayMs * 2 ** Math.max(0, attempts - 1), DELIVERY.maxDelayMs);
+
+export const OUTBOX_PAGE_SIZE = 50;
+
+/**
+ * The transactional outbox. `enqueue` writes a message in the transaction that is open on the
+ * connection: the one that makes the change the message reports, so a change that rolls back leaves
+ * no message. Calling it outside a transaction is a programming error and throws. The worker
+ * (outbox-worker.ts) claims due messages with a lease, sends them and marks them sent.
+ */
+export function createOutbox(db: Database_, deps: { clock: Clock }) {
+  const { orm } = db;
+  const { clock } = deps;
+
+  return {
+    enqueue(mail: OutgoingMail): void {
+      if (!db.sqlite.inTransaction) throw new Error('outbox.enqueue must run inside the transaction of the change it reports');
+      const now = clock();
+      orm
+        .insert(outboxMessages)
+        .values({
+          kind: mail.kind,
+          recipient: mail.to.trim().toLowerCase(),
+          locale: mail.locale,
+          subject: mail.subject,
+          textBody: mail.text,
+          htmlBody: mail.html,
+          headers: JSON.stringify(mail.headers ?? {}),
+          transactional: mail.transactional ?? true,
+          dedupeKey: mail.dedupeKey ?? null,
+          nextAttemptAt: now,
+          createdAt: now,
+        })
+        .onConflictDoNothing()
+        .run();
+    },
+
+    /**
+     * Takes up to `limit` due messages for delivery: each gets a fresh lease token and an attempt
+     * counted, in one transaction, so two workers never hold the same message at once.
+     */
+    claim(limit: number): ClaimedMail[] {
+      return db.sqlite.transaction(() => {
+        const now = clock();
+        const due = orm
+          .select()
+          .from(outboxMessages)
+          .where(and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, now), or(isNull(outboxMessages.leaseUntil), lte(outboxMessages.leaseUntil, now))))
+          .orderBy(asc(outboxMessages.nextAttemptAt), asc(outboxMessages.id))
+          .limit(limit)
+          .all();
+        return due.map((row) => {
+          const leaseToken = randomBytes(12).toString('base64url');
+          orm
+            .update(outboxMessages)
+            .set({ leaseUntil: now + DELIVERY.leaseMs, leaseToken, attempts: sql`${outboxMessages.attempts} + 1` })
+            .where(eq(outboxMessages.id, row.id))
+            .run();
+          return { row: { ...row, attempts: row.attempts + 1, leaseToken, leaseUntil: now + DELIVERY.leaseMs }, leaseToken };
+        });
+      }).immediate();
+    },
+
+    /** The SMTP server took the message: it is done. False when the lease was lost (another worker took it). */
+    markSent(claimed: ClaimedMail): boolean {
+      const result = orm
+        .update(outboxMessages)
+        .set({ status: 'sent', sentAt: clock(), leaseUntil: null, leaseToken: null, lastError: null })
+        .where(and(eq(outboxMessages.id, claimed.row.id), eq(outboxMessages.leaseToken, claimed.leaseToken), eq(outboxMessages.status, 'pending')))
+        .run();
+      return result.changes === 1;
+    },
+
+    /** Delivery failed: tried again after the backoff, or failed for good after the last attempt (or at once when `permanent`). */
+    markFailed(claimed: ClaimedMail, error: string, permanent: boolean): 'retry' | 'failed' {
+      const giveUp = permanent || claimed.row.attempts >= DELIVERY.maxAttempts;
+      orm
+        .update(outboxMessages)
+        .set({
+          status: giveUp ? 'failed' : 'pending',
+          nextAttemptAt: clock() + retryDelayMs(claimed.row.attempts),
+          leaseUntil: null,
+          leaseToken: null,
+          lastError: error.slice(0, 500),
+        })
+        .where(and(eq(outboxMessages.id, claimed.row.id), eq(outboxMessages.leaseToken, claimed.leaseToken)))
+        .run();
+      return giveUp ? 'failed' : 'retry';
+    },
+
+    /** Messages not yet written to the log (no SMTP server configured), marked as logged once returned. */
+    takeUnlogged(limit: number): OutboxRow[] {
+      return db.sqlite.transaction(() => {
+        const rows = orm.select().from(outboxMessages).where(and(eq(outboxMessages.status, 'pending'), isNull(outboxMessages.loggedAt))).orderBy(asc(outboxMessages.id)).limit(limit).all();
+        const now = clock();
+        for (const row of rows) orm.update(outboxMessages).set({ loggedAt: now }).where(eq(outboxMessages.id, row.id)).run();
+        return rows;
+      })();
+    },
+
+    /** Messages waiting for delivery and the creation time of the oldest (for the metrics). */
+    backlog(): { pending: number; failed: number; oldestPendingAt: number | null } {
+      const pending = orm.select({ n: count(), oldest: min(outboxMessages.createdAt) }).from(outboxMessages).where(eq(outboxMessages.status, 'pending')).get();
+      const failed = orm.select({ n: count() }).from(outboxMessages).where(eq(outboxMessages.status, 'failed')).get();
+      return { pending: pending?.n ?? 0, failed: failed?.n ?? 0, oldestPendingAt: pending?.oldest ?? null };
+    },
+
+    /** One page of messages, newest first, optionally of one status. */
+    list(page: number, status?: OutboxStatus): { rows: Omit<OutboxRow, 'textBody' | 'htmlBody'>[]; total: number } {
+      const where = status ? eq(outboxMessages.status, status) : undefined;
+      const { textBody: _t, htmlBody: _h, ...columns } = getTableColumns(outboxMessages);
+      const rows = orm
+        .select(columns)
+        .from(outboxMessages)
+        .where(where)
+        .orderBy(desc(outboxMessages.id))
+        .limit(OUTBOX_PAGE_SIZE)
+        .offset((page - 1) * OUTBOX_PAGE_SIZE)
+        .all();
+      const total = orm.select({ n: count() }).from(outboxMessages).where(where).get()?.n ?? 0;
+      return { rows, total };
+    },
+
+    byId(id: number): OutboxRow | undefined {
+      return orm.select().from(outboxMessages).where(eq(outboxMessages.id, id)).get();
+    },
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
