@@ -16,6 +16,7 @@ import type { AccountMail } from './accounts/account-mail.js';
 import { bothAccountMail, outboxAccountMail } from './notifications/account-notices.js';
 import { createMailPreferences } from './notifications/mail-preferences.js';
 import { smtpTransport } from './notifications/mail-transport.js';
+import { createOrderNotices } from './notifications/order-notices.js';
 import { createOutbox } from './notifications/outbox.js';
 import { createOutboxWorker, type OutboxWorker } from './notifications/outbox-worker.js';
 import notificationsRoutes from './notifications/notifications-routes.js';
@@ -133,7 +134,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const checkpoints = createCheckpointsService(deps.db, { clock });
   const ordersQueries = createOrdersQueries(deps.db);
   const cart = createCartService(ordersQueries, { clock });
-  const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry });
+  const orderNotices = createOrderNotices({ outbox, preferences: mailPreferences, people: accounts, villageNames: () => villages.villageNames(), config });
+  const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
   const paymentsQueries = createPaymentsQueries(deps.db);
   const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
   const payments = createPaymentsService(paymentsQueries, { clock, orders, audit, onlineRefund });

@@ -11,7 +11,8 @@ import { priceItems, reviewedFigures, type CartOwner, type CartService } from '.
 import type { RecalledUnitsRow } from '../lots/lots-queries.js';
 import { checkHolds, visitorKey } from './holds.js';
 import { createOrderPlacing, sha256, type PlacedOrder } from './order-placing.js';
-import type { OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
+import type { OrderEvents } from './order-events.js';
+import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
@@ -72,6 +73,8 @@ export function createOrdersService(
     ledger: LedgerService;
     audit: AuditService;
     expiry: { stripeMs: number; offlineMs: number; offlineAnonymousMs: number; wishClaimMs: number };
+    /** Told of each change inside its transaction (the e-mails to buyers and secretaries). */
+    events?: OrderEvents;
   },
 ) {
   const { clock, ledger, audit } = deps;
@@ -101,6 +104,7 @@ export function createOrdersService(
     if (!queries.transition(o.id, statesLeadingTo('cancelled'), 'cancelled', now)) return false;
     release(o, now);
     audit.record({ userId, action: 'order.cancel', entityType: 'order', entityId: o.number, before: { status: o.status }, after: { status: 'cancelled', reason }, address });
+    deps.events?.cancelled(o, reason);
     return true;
   }
 
@@ -280,6 +284,7 @@ export function createOrdersService(
         );
         // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
         if (contact.paymentMethod === 'offline') deps.cart.clear(owner);
+        deps.events?.placed(placed.order, queries.linesOf(placed.order.id), placed.accessToken);
         options.onPlaced?.(placed.order, placed.accessToken);
         return placed;
       });
@@ -379,6 +384,7 @@ export function createOrdersService(
           membersOf: (producerId) => queries.membersOfProducer(producerId),
         });
         ledger.post({ idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
+        deps.events?.paid(queries.orderById(fresh.id)!, queries.shipmentsOf(fresh.id).map((s) => s.villageId));
         return 'paid';
       });
     },
@@ -426,6 +432,7 @@ export function createOrdersService(
         if (!queries.shipShipment(o.id, villageId, carrier, trackingNumber, actor.id, clock())) throw new AppError('conflict', 'already_shipped');
         if (queries.unshippedCount(o.id) === 0 && o.status === 'paid') queries.transition(o.id, ['paid'], 'shipped', clock());
         audit.record({ userId: actor.id, action: 'order.ship', entityType: 'order', entityId: number, after: { villageId, carrier, trackingNumber }, address });
+        deps.events?.shipped(o, villageId, carrier, trackingNumber);
       });
     },
 
@@ -479,6 +486,7 @@ export function createOrdersService(
           createdByUserId: refund.userId,
         });
         audit.record({ userId: refund.userId, action: 'order.refund', entityType: 'order', entityId: fresh.number, before: { status: fresh.status, refundedFen: fresh.refundedFen }, after: { refundedFen: fresh.refundedFen + refund.amountFen, lineId: refund.orderLineId, reason: refund.reason }, address: null });
+        deps.events?.refunded(fresh, refund.amountFen, refund.reason);
         return 'refunded';
       });
     },

@@ -1,0 +1,165 @@
+import type { Config } from '../config.js';
+import { pickText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { formatFen } from '../money.js';
+import type { OrderEvents } from '../orders/order-events.js';
+import type { OrderRow } from '../orders/orders-queries.js';
+import { formatDateTime } from '../time.js';
+import type { MailPreferences } from './mail-preferences.js';
+import { renderMail, type MailContent } from './mail-render.js';
+import type { Outbox } from './outbox.js';
+
+interface Person {
+  id: number;
+  email: string;
+  displayName: string;
+}
+
+/** Where a parcel can be followed: a public tracking page for the number, whatever the carrier. */
+export const trackingLink = (trackingNumber: string) => `https://www.kuaidi100.com/chaxun?nu=${encodeURIComponent(trackingNumber)}`;
+
+/**
+ * The e-mails about orders: to the buyer (an order placed while signed in; guests give no e-mail
+ * address at checkout and get none), in the language of their last sign-in; and to the first
+ * secretaries of each village with a paid parcel to ship (a notice they may turn off).
+ */
+export function createOrderNotices(deps: {
+  outbox: Outbox;
+  preferences: MailPreferences;
+  people: { mailRecipient(userId: number): Person | undefined; secretariesOfVillage(villageId: number): Person[] };
+  villageNames: () => { id: number; nameZh: string; nameEn: string | null }[];
+  config: Pick<Config, 'publicUrl' | 'bank'>;
+}): OrderEvents {
+  const { outbox, preferences, config } = deps;
+  const orderUrl = (o: OrderRow) => `${config.publicUrl}/orders/${encodeURIComponent(o.number)}`;
+  const villageName = (id: number, locale: Locale) => {
+    const v = deps.villageNames().find((x) => x.id === id);
+    return v ? pickText(locale, v.nameZh, v.nameEn) : String(id);
+  };
+
+  /** Writes one message to the buyer of a signed-in order; `build` gets the buyer's translator. */
+  function toBuyer(o: OrderRow, event: string, build: (t: (key: MessageKey, params?: MessageParams) => string, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>): void {
+    if (o.buyerUserId === null) return;
+    const buyer = deps.people.mailRecipient(o.buyerUserId);
+    if (!buyer) return;
+    const locale = preferences.localeOf(buyer.id);
+    const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+    outbox.enqueue(renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${o.refundedFen}`, ...build(t, locale, buyer) }));
+  }
+
+  const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: OrderRow) => t('mail.greeting', { name: o.contactName });
+
+  return {
+    placed(o, lines, accessToken) {
+      toBuyer(o, 'placed', (t, locale) => {
+        const offline = o.paymentMethod === 'offline';
+        return {
+          subject: t('mail.placed.subject', { number: o.number }),
+          greeting: greeting(t, o),
+          paragraphs: [t('mail.placed.body', { number: o.number }), offline ? t('mail.placed.bankIntro', { number: o.number }) : t('mail.placed.online')],
+          lines: lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: `${l.quantity} ${translate(locale, `unit.${l.unit}` as MessageKey)}`, amount: formatFen(l.lineTotalFen) })),
+          facts: [
+            { label: t('mail.order.number'), value: o.number },
+            { label: t('mail.order.total'), value: formatFen(o.totalFen) },
+            ...(offline
+              ? [
+                  { label: t('mail.placed.bankAccountName'), value: config.bank.accountName },
+                  { label: t('mail.placed.bankName'), value: config.bank.bankName },
+                  { label: t('mail.placed.bankAccountNumber'), value: config.bank.accountNumber },
+                  { label: t('mail.placed.bankReference'), value: o.number },
+                ]
+              : []),
+          ],
+          action: { label: t('mail.order.view'), url: `${orderUrl(o)}?token=${encodeURIComponent(accessToken)}` },
+          after: offline ? [t('mail.placed.expires', { at: formatDateTime(o.expiresAt) })] : [],
+        };
+      });
+    },
+
+    paid(o, parcelVillageIds) {
+      toBuyer(o, 'paid', (t) => ({
+        subject: t('mail.paid.subject', { number: o.number }),
+        greeting: greeting(t, o),
+        paragraphs: [t('mail.paid.body', { number: o.number, amount: formatFen(o.totalFen) })],
+        facts: [
+          { label: t('mail.order.number'), value: o.number },
+          { label: t('mail.order.paidTotal'), value: formatFen(o.totalFen) },
+        ],
+        action: { label: t('mail.order.view'), url: orderUrl(o) },
+      }));
+      for (const villageId of new Set(parcelVillageIds)) {
+        for (const secretary of deps.people.secretariesOfVillage(villageId)) {
+          if (preferences.noticesOff(secretary.id)) continue;
+          const locale = preferences.localeOf(secretary.id);
+          const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+          const village = villageName(villageId, locale);
+          outbox.enqueue(
+            renderMail({
+              kind: 'parcel_to_ship',
+              to: secretary.email,
+              locale,
+              dedupeKey: `parcel_to_ship:${o.id}:${villageId}:${secretary.id}`,
+              subject: t('mail.toShip.subject', { number: o.number, village }),
+              greeting: t('mail.greeting', { name: secretary.displayName }),
+              paragraphs: [t('mail.toShip.body', { number: o.number, village })],
+              facts: [{ label: t('mail.order.number'), value: o.number }],
+              action: { label: t('mail.toShip.open'), url: `${config.publicUrl}/secretary/orders` },
+              unsubscribe: preferences.linksFor(secretary.id),
+            }),
+          );
+        }
+      }
+    },
+
+    shipped(o, villageId, carrier, trackingNumber) {
+      if (o.buyerUserId === null) return;
+      const buyer = deps.people.mailRecipient(o.buyerUserId);
+      if (!buyer) return;
+      const locale = preferences.localeOf(buyer.id);
+      const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+      outbox.enqueue(
+        renderMail({
+          kind: 'order_shipped',
+          to: buyer.email,
+          locale,
+          dedupeKey: `order_shipped:${o.id}:${villageId}`,
+          subject: t('mail.shipped.subject', { number: o.number }),
+          greeting: greeting(t, o),
+          paragraphs: [t('mail.shipped.body', { number: o.number, village: villageName(villageId, locale) })],
+          facts: [
+            { label: t('mail.order.number'), value: o.number },
+            { label: t('mail.shipped.carrier'), value: carrier },
+            { label: t('mail.shipped.tracking'), value: trackingNumber },
+          ],
+          action: { label: t('mail.shipped.track'), url: trackingLink(trackingNumber) },
+          after: [`${t('mail.order.view')}: ${orderUrl(o)}`],
+        }),
+      );
+    },
+
+    refunded(o, amountFen, reason) {
+      // `o` is the order before this refund: its refunded amount so far plus this one.
+      const refunded = o.refundedFen + amountFen;
+      toBuyer({ ...o, refundedFen: refunded }, 'refunded', (t) => ({
+        subject: t('mail.refunded.subject', { number: o.number, amount: formatFen(amountFen) }),
+        greeting: greeting(t, o),
+        paragraphs: [t('mail.refunded.body', { number: o.number, amount: formatFen(amountFen), refunded: formatFen(refunded), total: formatFen(o.totalFen) })],
+        facts: [
+          { label: t('mail.order.number'), value: o.number },
+          ...(reason ? [{ label: t('mail.refunded.reason'), value: reason }] : []),
+        ],
+        action: { label: t('mail.order.view'), url: orderUrl(o) },
+      }));
+    },
+
+    cancelled(o, reason) {
+      const expired = reason === 'expired';
+      toBuyer(o, 'cancelled', (t) => ({
+        subject: t(expired ? 'mail.expired.subject' : 'mail.cancelled.subject', { number: o.number }),
+        greeting: greeting(t, o),
+        paragraphs: [t(expired ? 'mail.expired.body' : 'mail.cancelled.body', { number: o.number })],
+        facts: [{ label: t('mail.order.number'), value: o.number }],
+        action: { label: t('mail.order.view'), url: orderUrl(o) },
+      }));
+    },
+  };
+}
