@@ -16,7 +16,9 @@ const SECRETARY = 'secretary.gulou@xiangyi.test';
 const BUYER = 'buyer@xiangyi.test';
 const CSRF_MESSAGE = '页面已过期，请刷新后重试。';
 /** Routes authenticated otherwise (a signature), with `config: { csrf: false }`. */
-const CSRF_EXEMPT = new Set(['/webhooks/stripe']);
+// Stripe signs its webhooks; the one-click unsubscribe of RFC 8058 is posted by mail providers without
+// cookies and carries its own HMAC-signed link (tests/notifications/order-messages.test.ts forges one).
+const CSRF_EXEMPT = new Set(['/webhooks/stripe', '/mail/unsubscribe']);
 /** Well-formed values for path parameters of routes not listed below (a malformed one is a 404 before any check). */
 const PARAM_SAMPLES: Record<string, string> = { number: 'XY-20250101-0001', slug: 'tuyao-tea', code: 'abc123', period: '2026-11' };
 
