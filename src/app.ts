@@ -11,6 +11,8 @@ import { createBackupSchedule, type BackupSchedule, type BackupTimers, type RunB
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
+import { createPasswordResets } from './accounts/password-reset.js';
+import passwordResetRoutes from './accounts/password-reset-routes.js';
 import adminRoutes from './admin/admin-routes.js';
 import type { AccountMail } from './accounts/account-mail.js';
 import { bothAccountMail, outboxAccountMail } from './notifications/account-notices.js';
@@ -125,6 +127,13 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
       signIn: () => `${config.publicUrl}/login`,
     },
   });
+  const passwordResets = createPasswordResets(deps.db, accountsQueries, {
+    clock,
+    audit,
+    mail: accountMail,
+    link: (token) => `${config.publicUrl}/password/reset?token=${encodeURIComponent(token)}`,
+    localeOf: mailPreferences.localeOf,
+  });
   const media = createMediaService(deps.db);
   const villages = createVillagesService(deps.db, { clock, audit });
   const catalog = createCatalogService(deps.db, { clock, householdStories: villages.publicStoriesOfProducer });
@@ -186,7 +195,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     // E-mail about the person is written in the language they last signed in with.
     (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
   ];
-  return { outbox, mailPreferences, clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, checkout, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
+  return { outbox, mailPreferences, passwordResets, clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, checkout, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -298,6 +307,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn, clock: services.clock, secureCookies: config.secureCookies });
+  await app.register(passwordResetRoutes, { resets: services.passwordResets });
   await app.register(notificationsRoutes, { outbox: services.outbox, preferences: services.mailPreferences, smtpConfigured: config.mail.smtpUrl !== null });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, auditVisibility: services.auditVisibility, catalog: services.catalog });
   await app.register(secretaryRoutes, {
@@ -353,6 +363,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     try {
       services.orders.expireDue();
       services.accounts.prune();
+      services.passwordResets.prune();
     } catch (error) {
       app.log.error({ err: error }, 'expiry sweep failed');
     }

@@ -191,7 +191,8 @@ export default async function adminRoutes(
     return reply.code(status).view('admin/user-edit', {
       title: t('admin.form.editTitle', { email: user.email }),
       isAdmin: true,
-      user: { id: user.id, email: user.email },
+      // A staff account can be sent a password reset link (src/accounts/password-reset-routes.ts).
+      user: { id: user.id, email: user.email, isStaff: user.role !== 'buyer' },
       values: form.values,
       fields: form.fields,
       formError: form.formError ?? null,

@@ -89,6 +89,7 @@ export const zh = {
   'reset.adminSend': '发送重设密码链接',
   'reset.adminSent': '重设密码的链接已发往 {email}。',
   'errors.reset_link_invalid': '此重设链接无效、已使用或已过期，请重新申请。',
+  'errors.reset_staff_only': '只能为启用中的工作人员账号发送重设密码链接；买家请在登录页自行重设。',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -181,4 +182,5 @@ export const en: Record<keyof typeof zh, string> = {
   'reset.adminSend': 'Send a password reset link',
   'reset.adminSent': 'A password reset link has been sent to {email}.',
   'errors.reset_link_invalid': 'This reset link is not valid, has been used or has expired. Please ask for a new one.',
+  'errors.reset_staff_only': 'A reset link can be sent only to an enabled staff account; buyers reset their own password from the sign-in page.',
 } as const;
