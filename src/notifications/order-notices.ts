@@ -79,7 +79,8 @@ export function createOrderNotices(deps: {
       toBuyer(o, 'paid', (t) => ({
         subject: t('mail.paid.subject', { number: o.number }),
         greeting: greeting(t, o),
-        paragraphs: [t('mail.paid.body', { number: o.number, amount: formatFen(o.totalFen) })],
+        // A micro-wish donation or a counter sale has no parcel to ship.
+        paragraphs: [t(parcelVillageIds.length > 0 ? 'mail.paid.body' : 'mail.paid.bodyNoParcel', { number: o.number, amount: formatFen(o.totalFen) })],
         facts: [
           { label: t('mail.order.number'), value: o.number },
           { label: t('mail.order.paidTotal'), value: formatFen(o.totalFen) },
