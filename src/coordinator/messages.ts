@@ -5,6 +5,7 @@
 export const zh = {
   'coordp.nav.projects': '项目',
   'coordp.nav.households': '农户结余',
+  'coordp.order.lines': '订单明细',
 
   'coordp.projects.title': '帮扶项目',
   'coordp.projects.caption': '我负责的帮扶项目（共 {count} 个）',
@@ -224,6 +225,7 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'coordp.nav.projects': 'Projects',
   'coordp.nav.households': 'Households',
+  'coordp.order.lines': 'Order lines',
 
   'coordp.projects.title': 'Projects',
   'coordp.projects.caption': 'The projects you coordinate ({count})',

@@ -15,12 +15,20 @@ declare module 'fastify' {
     /** Replaces the session with a new id for `userId` (at login: no session fixation). */
     startSession(userId: number | null, role?: Role): Session;
     endSession(): void;
-    flash(kind: 'success' | 'error', message: string): void;
+    /**
+     * A one-time message for the next page. `at` names the section of that page the person is
+     * sent to (`#stock`, `#photos`): the message is drawn there, where they are, not at the top.
+     */
+    flash(kind: 'success' | 'error', message: string, at?: FlashSection): void;
   }
 }
 
 export const SESSION_COOKIE = 'sid';
 export const FLASH_COOKIE = 'flash';
+/** Sections of a page that draw their own one-time message (views/partials/section-flash.hbs). */
+export const FLASH_SECTIONS = ['stock', 'photos'] as const;
+export type FlashSection = (typeof FLASH_SECTIONS)[number];
+const isFlashSection = (value: unknown): value is FlashSection => FLASH_SECTIONS.includes(value as FlashSection);
 
 export default fp(
   async function sessionPlugin(app: FastifyInstance, opts: { sessions: SessionService; secureCookies: boolean }) {
@@ -58,8 +66,8 @@ export default fp(
 
     // Flash messages live in a short-lived signed cookie, not the session row: showing a message
     // after a redirect costs no database write.
-    app.decorateReply('flash', function (this: FastifyReply, kind: 'success' | 'error', message: string): void {
-      this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message: message.slice(0, 200) }), { ...cookieOptions, signed: true, maxAge: 300 });
+    app.decorateReply('flash', function (this: FastifyReply, kind: 'success' | 'error', message: string, at?: FlashSection): void {
+      this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message: message.slice(0, 200), ...(at ? { at } : {}) }), { ...cookieOptions, signed: true, maxAge: 300 });
     });
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -70,9 +78,9 @@ export default fp(
         reply.clearCookie(FLASH_COOKIE, cookieOptions);
         if (unsigned.valid && unsigned.value) {
           try {
-            const flash = JSON.parse(unsigned.value) as { kind?: unknown; message?: unknown };
+            const flash = JSON.parse(unsigned.value) as { kind?: unknown; message?: unknown; at?: unknown };
             if ((flash.kind === 'success' || flash.kind === 'error') && typeof flash.message === 'string') {
-              setLocal(reply, 'flash', { kind: flash.kind, message: flash.message });
+              setLocal(reply, 'flash', { kind: flash.kind, message: flash.message, ...(isFlashSection(flash.at) ? { at: flash.at } : {}) });
             }
           } catch {
             // A malformed flash cookie is ignored.

@@ -403,7 +403,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     deps.products.product(user, id);
     const form = parseForm(stockAdjustmentSchema, request.body, request.t);
     const fail = (fields: FieldMessages) => {
-      reply.flash('error', Object.values(fields).join(' '));
+      reply.flash('error', Object.values(fields).join(' '), 'stock');
       return reply.redirect(`/secretary/products/${id}#stock`, 303);
     };
     if (!form.ok) return fail(form.fields);
@@ -413,7 +413,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       if (error instanceof AppError && error.details.fields) return fail(translateFieldCodes(error.details.fields, request.t));
       throw error;
     }
-    reply.flash('success', request.t('sec.stock.done'));
+    reply.flash('success', request.t('sec.stock.done'), 'stock');
     return reply.redirect(`/secretary/products/${id}#stock`, 303);
   });
 
@@ -424,11 +424,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
     const form = await readMultipartForm(request, { fileSize: deps.maxUploadBytes, fields: 5 });
     if (form.fileTooLarge) {
-      reply.flash('error', request.t('errors.image_too_large'));
+      reply.flash('error', request.t('errors.image_too_large'), 'photos');
       return reply.redirect(`/secretary/products/${id}#photos`, 303);
     }
     if (!form.file) {
-      reply.flash('error', request.t('sec.photo.missingFile'));
+      reply.flash('error', request.t('sec.photo.missingFile'), 'photos');
       return reply.redirect(`/secretary/products/${id}#photos`, 303);
     }
     const buffer = form.file.bytes;
@@ -436,19 +436,19 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       await deps.products.addPhoto(user, id, buffer, address(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'validation') {
-        reply.flash('error', request.t(`errors.${error.code}` as 'errors.image_unreadable'));
+        reply.flash('error', request.t(`errors.${error.code}` as 'errors.image_unreadable'), 'photos');
         return reply.redirect(`/secretary/products/${id}#photos`, 303);
       }
       throw error;
     }
-    reply.flash('success', request.t('sec.photo.added'));
+    reply.flash('success', request.t('sec.photo.added'), 'photos');
     return reply.redirect(`/secretary/products/${id}#photos`, 303);
   });
 
   app.post('/secretary/products/:id/photos/:photoId/delete', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
     const { id, photoId } = request.params;
     deps.products.removePhoto(currentUser(request), id, photoId, address(request));
-    reply.flash('success', request.t('sec.photo.removed'));
+    reply.flash('success', request.t('sec.photo.removed'), 'photos');
     return reply.redirect(`/secretary/products/${id}#photos`, 303);
   });
 }

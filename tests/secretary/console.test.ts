@@ -29,6 +29,12 @@ const secretaryId = () => get<{ id: number }>(`SELECT id FROM users WHERE email 
 const stockOf = (id: number) => get<{ stock: number }>(`SELECT stock FROM products WHERE id = ?`, id).stock;
 /** The one-time message shown at the top of the page after a redirect. */
 const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)" role="status">([^<]*)<\/div>/.exec(html)?.slice(1, 3) ?? null;
+/** The one-time message drawn inside the page's section `#at` (where the person was sent back to), never at the top. */
+const flashInSection = (html: string, at: string) => {
+  if (flashIn(html)) return ['at the top of the page', ...flashIn(html)!];
+  const section = new RegExp(`<section id="${at}"[\\s\\S]*?</section>`).exec(html)?.[0] ?? '';
+  return new RegExp(`<div class="flash flash-(success|error)" role="status" data-flash-at="${at}">([^<]*)</div>`).exec(section)?.slice(1, 3) ?? null;
+};
 
 interface AuditRow {
   userId: number | null;
@@ -120,7 +126,7 @@ describe('the household register', () => {
     expect(saved.headers.location).toBe('/secretary/households');
     const list = await secretary.get('/secretary/households');
     expect(flashIn(list.body)).toEqual(['success', 'Added.']);
-    expect(list.body).toContain('<th scope="row">韦秀英</th><td>Gulou Village</td>');
+    expect(list.body).toContain('<th scope="row">韦秀英</th><td data-label="Village">Gulou Village</td>');
     expect(count('households')).toBe(before + 1);
     const row = get<Record<string, unknown>>(
       `SELECT village_id AS villageId, real_name AS realName, phone, id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo, members, consent_public AS consentPublic, display_name AS displayName
@@ -197,7 +203,7 @@ describe('producers', () => {
       { householdId: newId, weight: 3 },
     ]);
     const list = await secretary.get('/secretary/producers');
-    expect(list.body).toMatch(/<th scope="row">古楼村百香果合作社<\/th><td>[^<]+<\/td><td>古楼村<\/td><td>2 户<\/td>/);
+    expect(list.body).toMatch(/<th scope="row">古楼村百香果合作社<\/th><td data-label="[^"]+">[^<]+<\/td><td data-label="所在村">古楼村<\/td><td data-label="[^"]+">2 户<\/td>/);
     const form = await secretary.get(`/secretary/producers/${producer.id}`);
     expect(form.body).toContain(`<input id="w-${newId}" name="weight_${newId}" value="3"`);
 
@@ -310,7 +316,7 @@ describe('products', () => {
     expect((await secretary.post(`/secretary/products/${id}/stock`, { delta: '+20', reason: '新一批采收入库' })).statusCode).toBe(303);
     expect(stockOf(id)).toBe(start + 20);
     const afterIn = await secretary.get(`/secretary/products/${id}`);
-    expect(flashIn(afterIn.body)).toEqual(['success', '库存已调整。']);
+    expect(flashInSection(afterIn.body, 'stock')).toEqual(['success', '库存已调整。']);
     expect(afterIn.body).toContain(`<p data-stock>当前库存：${start + 20} 袋</p>`);
 
     const out = await secretary.post(`/secretary/products/${id}/stock`, { delta: '-5', reason: '损耗' });
@@ -322,14 +328,14 @@ describe('products', () => {
     const refused = await secretary.post(`/secretary/products/${id}/stock`, { delta: '-9999', reason: '盘点' });
     expect(refused.statusCode).toBe(303);
     const page = await secretary.get(`/secretary/products/${id}`);
-    expect(flashIn(page.body)).toEqual(['error', '库存不能减到 0 以下。']);
+    expect(flashInSection(page.body, 'stock')).toEqual(['error', '库存不能减到 0 以下。']);
     expect(page.body).toContain(`<p data-stock>当前库存：${start + 15} 袋</p>`);
     expect(stockOf(id)).toBe(start + 15);
     expect(count('stock_adjustments')).toBe(adjustments);
 
     const noReason = await secretary.post(`/secretary/products/${id}/stock`, { delta: '3', reason: ' ' });
     expect(noReason.statusCode).toBe(303);
-    expect(flashIn((await secretary.get(`/secretary/products/${id}`)).body)).toEqual(['error', '这一项必须填写。']);
+    expect(flashInSection((await secretary.get(`/secretary/products/${id}`)).body, 'stock')).toEqual(['error', '这一项必须填写。']);
     expect(stockOf(id)).toBe(start + 15);
 
     expect(all(`SELECT delta, reason, user_id AS userId FROM stock_adjustments WHERE product_id = ? ORDER BY id DESC LIMIT 2`, id)).toEqual([

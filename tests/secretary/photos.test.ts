@@ -25,6 +25,12 @@ const count = (sql: string, ...params: unknown[]) => (ctx.db.sqlite.prepare(sql)
 const mediaCount = () => count(`SELECT count(*) AS n FROM media`);
 const photoCount = () => count(`SELECT count(*) AS n FROM product_photos WHERE product_id = ?`, productId);
 const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)" role="status">([^<]*)<\/div>/.exec(html)?.slice(1, 3) ?? null;
+/** The one-time message drawn inside the page's section `#at` (where the person was sent back to), never at the top. */
+const flashInSection = (html: string, at: string) => {
+  if (flashIn(html)) return ['at the top of the page', ...flashIn(html)!];
+  const section = new RegExp(`<section id="${at}"[\\s\\S]*?</section>`).exec(html)?.[0] ?? '';
+  return new RegExp(`<div class="flash flash-(success|error)" role="status" data-flash-at="${at}">([^<]*)</div>`).exec(section)?.slice(1, 3) ?? null;
+};
 const mediaIdsIn = (html: string) => new Set([...html.matchAll(/<img src="\/media\/(\d+)"/g)].map((m) => Number(m[1])));
 
 /** A multipart/form-data body with one file field, as a browser sends the upload form. */
@@ -95,7 +101,7 @@ describe('uploading a product photo', () => {
     expect(photoCount()).toBe(photos + 1);
 
     const consolePage = await secretary.get(`/secretary/products/${productId}`);
-    expect(flashIn(consolePage.body)).toEqual(['success', '照片已上传，商城中已经可以看到。']);
+    expect(flashInSection(consolePage.body, 'photos')).toEqual(['success', '照片已上传，商城中已经可以看到。']);
     const newInConsole = [...mediaIdsIn(consolePage.body)].filter((id) => !consoleBefore.has(id));
     expect(newInConsole).toHaveLength(1);
     const shopPage = await secretary.get('/products/gulou-shiitake');
@@ -133,7 +139,7 @@ describe('uploading a product photo', () => {
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe(`/secretary/products/${productId}#photos`);
     const page = await secretary.get(`/secretary/products/${productId}`);
-    expect(flashIn(page.body)).toEqual(['error', '只能上传 JPEG、PNG 或 WebP 格式的图片。']);
+    expect(flashInSection(page.body, 'photos')).toEqual(['error', '只能上传 JPEG、PNG 或 WebP 格式的图片。']);
     expect(mediaCount()).toBe(media);
     expect(photoCount()).toBe(photos);
   });
@@ -147,7 +153,7 @@ describe('uploading a product photo', () => {
     const response = await upload({ filename: 'huge.jpg', contentType: 'image/jpeg', data: big });
     expect(response.statusCode).toBe(303);
     const page = await secretary.get(`/secretary/products/${productId}`);
-    expect(flashIn(page.body)).toEqual(['error', '图片太大了，请上传 8 MB 以内的图片。']);
+    expect(flashInSection(page.body, 'photos')).toEqual(['error', '图片太大了，请上传 8 MB 以内的图片。']);
     expect(mediaCount()).toBe(media);
     expect(photoCount()).toBe(photos);
   });
@@ -156,7 +162,7 @@ describe('uploading a product photo', () => {
     const photos = photoCount();
     const response = await upload({ name: 'note', filename: '', contentType: 'text/plain', data: Buffer.from('') });
     expect(response.statusCode).toBe(303);
-    expect(flashIn((await secretary.get(`/secretary/products/${productId}`)).body)).toEqual(['error', '请选择一张照片。']);
+    expect(flashInSection((await secretary.get(`/secretary/products/${productId}`)).body, 'photos')).toEqual(['error', '请选择一张照片。']);
     expect(photoCount()).toBe(photos);
   });
 
@@ -178,7 +184,7 @@ describe('uploading a product photo', () => {
     expect((await secretary.get('/products/gulou-shiitake')).body).toContain(`<img src="/media/${photo.detail}"`);
     const response = await secretary.post(`/secretary/products/${productId}/photos/${photo.id}/delete`, {});
     expect(response.statusCode).toBe(303);
-    expect(flashIn((await secretary.get(`/secretary/products/${productId}`)).body)).toEqual(['success', '照片已删除。']);
+    expect(flashInSection((await secretary.get(`/secretary/products/${productId}`)).body, 'photos')).toEqual(['success', '照片已删除。']);
     expect((await secretary.get('/products/gulou-shiitake')).body).not.toContain(`<img src="/media/${photo.detail}"`);
   });
 });
