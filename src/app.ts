@@ -336,7 +336,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     checkout: services.checkout,
     commitGrouped: deps.db.commitGrouped,
   });
-  await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments });
+  await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments, villages: services.villages, projects: services.projectManagement });
   await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock, ledgerHead: () => services.checkpoints.head() });
   await app.register(proofRoutes, {
     reconciliation: services.reconciliation,

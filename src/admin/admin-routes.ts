@@ -7,6 +7,7 @@ import { normaliseEmail, type AccountsService } from '../accounts/accounts-servi
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { ROLES, type Role } from '../accounts/schema.js';
 import type { AuditService, AuditVisibility } from '../audit/audit-service.js';
+import { auditActionInWords, auditEntityInWords } from '../audit/audit-words.js';
 import type { CurrentUser } from '../accounts/session-service.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -310,7 +311,8 @@ export default async function adminRoutes(
           isoTime: new Date(row.createdAt).toISOString(),
           who: row.userEmail,
           action: row.action,
-          entity: `${row.entityType} #${row.entityId}`,
+          actionText: auditActionInWords(row.action, t),
+          entity: auditEntityInWords(row.entityType, row.entityId, t),
           address: row.address,
           ...presentSummary(row.summary),
         })),

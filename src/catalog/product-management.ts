@@ -9,6 +9,9 @@ import type { VillagesService } from '../villages/villages-service.js';
 import { createCatalogQueries, createProductAdminQueries, type ManagedProductRow, type ProductWrite } from './catalog-queries.js';
 import type { ProductForm } from './catalog-schemas.js';
 
+/** The stored reason of a new product's first stock; pages show it in the reader's language (sec.stock.initial). */
+export const INITIAL_STOCK_REASON = 'initial stock';
+
 /** "Tiger-head shoes (pair)" → "tiger-head-shoes-pair"; empty when nothing ASCII is left. */
 export function slugify(text: string): string {
   return text
@@ -98,7 +101,7 @@ export function createProductManagement(
         const now = clock();
         const id = queries.insertProduct(toWrite(form, slug), form.stock, now);
         queries.replaceTiers(id, form.tiers);
-        if (form.stock > 0) queries.insertStockAdjustment(id, form.stock, 'initial stock', actor.id, now);
+        if (form.stock > 0) queries.insertStockAdjustment(id, form.stock, INITIAL_STOCK_REASON, actor.id, now);
         audit.record({ userId: actor.id, action: 'product.create', entityType: 'product', entityId: id, after: { ...auditView({ ...form, published: form.published ? 1 : 0 }), stock: form.stock, tiers: form.tiers }, address });
         return id;
       });

@@ -14,10 +14,16 @@ import { markPaidSchema, orderNumberParams, refundSchema } from '../orders/order
 import type { OrdersService } from '../orders/orders-service.js';
 import type { PaymentsService } from '../payments/payments-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
+import type { ProjectManagement } from '../projects/project-management.js';
 import { formatDateTime } from '../time.js';
+import type { VillagesService } from '../villages/villages-service.js';
+import { channelInWords, paymentStatusInWords, postingsInWords, refundStatusInWords, type LedgerNames } from './ledger-words.js';
 
 /** The coordinator's console: confirming bank transfers, cancelling, refunding. */
-export default async function coordinatorRoutes(root: FastifyInstance, deps: { orders: OrdersService; payments: PaymentsService }) {
+export default async function coordinatorRoutes(
+  root: FastifyInstance,
+  deps: { orders: OrdersService; payments: PaymentsService; villages: VillagesService; projects: ProjectManagement },
+) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const guard = { preHandler: requireRole('coordinator') };
   const { orders, payments } = deps;
@@ -37,6 +43,16 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
       })),
     });
   });
+
+  /** Names for the ledger's accounts, as this coordinator may see them (they see households' real names). */
+  function ledgerNames(request: FastifyRequest): LedgerNames {
+    const user = currentUser(request);
+    const projectNames = new Map(deps.projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
+    return {
+      household: (id) => deps.villages.householdName(user, id),
+      project: (id) => projectNames.get(id) ?? null,
+    };
+  }
 
   function renderOrder(request: FastifyRequest, reply: FastifyReply, number: string, fields: FieldMessages = {}, status = 200, values: Record<string, string> = {}) {
     const { locale, t } = request;
@@ -70,14 +86,18 @@ export default async function coordinatorRoutes(root: FastifyInstance, deps: { o
         text: t('recall.orderHeld', { units: r.units, unit: t(`unit.${r.unit}` as MessageKey), product: pickText(locale, r.productZh, r.productEn), lot: r.code }),
         url: `/coordinator/recalls/${r.lotId}#order-${order.number}`,
       })),
-      payments: payments.paymentsOf(order.id).map((p) => ({ ...p, amount: formatFen(p.amountFen), fee: formatFen(p.feeFen), when: p.confirmedAt ? formatDateTime(p.confirmedAt) : '' })),
-      refunds: payments.refundsOf(order.id).map((r) => ({ ...r, amount: formatFen(r.amountFen), when: formatDateTime(r.createdAt) })),
-      postings: details.postings.map((p) => ({
-        kind: p.kind,
-        period: p.period,
-        hash: p.hash,
-        entries: p.entries.map((e) => ({ account: e.accountCode, amount: formatFen(e.amountFen) })),
+      payments: payments.paymentsOf(order.id).map((p) => ({
+        text: t('coordp.order.paymentLine', { channel: channelInWords(p.channel, t), status: paymentStatusInWords(p.status, t), amount: formatFen(p.amountFen) }),
+        status: p.status,
+        reference: p.reference,
+        when: p.confirmedAt ? formatDateTime(p.confirmedAt) : '',
       })),
+      refunds: payments.refundsOf(order.id).map((r) => ({
+        text: t('coordp.order.refundLine', { amount: formatFen(r.amountFen), status: refundStatusInWords(r.status, t), reason: r.reason }),
+        status: r.status,
+        when: formatDateTime(r.createdAt),
+      })),
+      postings: postingsInWords(details.postings, t, ledgerNames(request)),
       fields,
       values,
       csrfToken: csrfTokenFor(reply),

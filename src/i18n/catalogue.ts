@@ -1,5 +1,6 @@
 import { en as adminEn, zh as adminZh } from '../admin/messages.js';
 import { en as apiEn, zh as apiZh } from '../api/api-messages.js';
+import { en as auditEn, zh as auditZh } from '../audit/messages.js';
 import { en as institutionEn, zh as institutionZh } from '../institutions/institution-messages.js';
 import { en as outletEn, zh as outletZh } from '../outlets/outlet-messages.js';
 import { en as checkpointEn, zh as checkpointZh } from '../coordinator/checkpoint-messages.js';
@@ -34,6 +35,7 @@ export const zhCN = {
   ...recallZh,
   ...projectsZh,
   ...notificationsZh,
+  ...auditZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -51,6 +53,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...recallEn,
   ...projectsEn,
   ...notificationsEn,
+  ...auditEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -93,6 +93,7 @@ export const zh = {
   'sec.product.published.done': '商品已上架。',
   'sec.product.unpublished.done': '商品已下架。',
 
+  'sec.stock.initial': '初始库存',
   'sec.stock.title': '调整库存',
   'sec.stock.current': '当前库存：{stock} {unit}',
   'sec.stock.delta': '增减数量（正数入库，负数出库）',
@@ -236,6 +237,7 @@ export const en: Record<keyof typeof zh, string> = {
   'sec.product.published.done': 'The product is published.',
   'sec.product.unpublished.done': 'The product is unpublished.',
 
+  'sec.stock.initial': 'Initial stock',
   'sec.stock.title': 'Adjust stock',
   'sec.stock.current': 'Current stock: {stock} {unit}',
   'sec.stock.delta': 'Change (positive adds, negative removes)',

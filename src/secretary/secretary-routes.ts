@@ -6,7 +6,7 @@ import { translateFieldCodes } from '../accounts/accounts-routes.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { productFormSchema, publishSchema, stockAdjustmentSchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
-import type { ProductManagement } from '../catalog/product-management.js';
+import { INITIAL_STOCK_REASON, type ProductManagement } from '../catalog/product-management.js';
 import { CATEGORIES, UNITS } from '../catalog/schema.js';
 import { AppError } from '../errors.js';
 import { readMultipartForm } from '../multipart-form.js';
@@ -281,7 +281,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
         : null,
       photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
       lotPanel: detail && deps.lotPanel ? deps.lotPanel(request, detail.product.id) : null,
-      adjustments: detail?.adjustments.map((a) => ({ ...a, when: formatDateTime(a.createdAt), delta: a.delta > 0 ? `+${a.delta}` : String(a.delta) })) ?? [],
+      adjustments: detail?.adjustments.map((a) => ({ ...a, reason: a.reason === INITIAL_STOCK_REASON ? request.t('sec.stock.initial') : a.reason, when: formatDateTime(a.createdAt), delta: a.delta > 0 ? `+${a.delta}` : String(a.delta) })) ?? [],
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,

@@ -52,6 +52,14 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
     villagesOf: (actor: CurrentUser) => queries.villagesByIds(villageScopeOf(actor)),
     households: (actor: CurrentUser) => queries.householdsIn(villageScopeOf(actor)),
     household,
+    /** A household's names for a staff member who may see it (real name, consented display name), else null. */
+    householdName(actor: CurrentUser, id: number): { realName: string; displayName: string | null } | null {
+      const row = queries.householdById(id);
+      if (!row) return null;
+      const scope = villageScopeOf(actor);
+      if (scope !== 'all' && !scope.includes(row.villageId)) return null;
+      return { realName: row.realName, displayName: row.consentPublic ? row.displayName : null };
+    },
 
     createHousehold(actor: CurrentUser, form: HouseholdForm, address: string | null): number {
       assertVillage(actor, form.villageId, 'village_not_found');

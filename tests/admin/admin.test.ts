@@ -196,10 +196,10 @@ describe('staff accounts', () => {
     expect(summary.after).toMatchObject({ role: 'coordinator', villageIds: [], projectIds: [Number(project)], allProjects: false });
 
     const log = await admin.get('/admin/audit?what=user.update');
-    expect(log.body).toContain('<code>user.update</code>');
+    expect(log.body).toContain('<td data-action="user.update">修改了账号的角色或范围 <code class="hint">user.update</code></td>');
     expect(log.body).toContain('&quot;role&quot;: &quot;first_secretary&quot;');
     expect(log.body).toContain('&quot;role&quot;: &quot;coordinator&quot;');
-    expect(log.body).toContain(`user #${secretary.id}`);
+    expect(log.body).toContain(`账号 #${secretary.id}`);
   });
 });
 
@@ -237,18 +237,18 @@ describe('audit log', () => {
     const log = await scoped.get('/admin/audit');
     expect(log.statusCode).toBe(200);
     expect(log.body).toContain('这里只列出与您负责的项目有关的记录');
-    expect(log.body).toContain(`order #${own.number}`);
-    expect(log.body).toContain(`payout #${ownPayout}`);
+    expect(log.body).toContain(`订单 #${own.number}`);
+    expect(log.body).toContain(`付款 #${ownPayout}`);
     expect(log.body).not.toContain(foreign.number);
-    expect(log.body).not.toContain(`payout #${foreignPayout}`);
-    expect(log.body).not.toContain('user #');
+    expect(log.body).not.toContain(`付款 #${foreignPayout}`);
+    expect(log.body).not.toContain('账号 #');
     const shown = Number(/共 (\d+) 条记录/.exec(log.body)?.[1]);
     const ownEntries = ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM audit_log WHERE (entity_type = 'order' AND entity_id = ?) OR (entity_type = 'payout' AND entity_id = ?)`).get(own.number, String(ownPayout)) as { n: number };
     expect(shown).toBe(ownEntries.n);
     const payouts = await scoped.get('/admin/audit?what=payout');
     expect(payouts.body).toContain('共 1 条记录');
-    expect(payouts.body).toContain(`payout #${ownPayout}`);
-    expect(payouts.body).not.toContain(`payout #${foreignPayout}`);
+    expect(payouts.body).toContain(`付款 #${ownPayout}`);
+    expect(payouts.body).not.toContain(`付款 #${foreignPayout}`);
 
     for (const reader of [coordinator, await signIn(ctx.app, ADMIN)]) {
       const all = await reader.get('/admin/audit?what=payout');
@@ -274,7 +274,7 @@ describe('audit log', () => {
     const march2 = await admin.get('/admin/audit?from=2024-03-02&to=2024-03-02');
     expect(march2.statusCode).toBe(200);
     expect(march2.body).toContain('共 2 条记录');
-    expect(march2.body).toContain(`user #${early.id}`);
+    expect(march2.body).toContain(`账号 #${early.id}`);
     expect(march2.body).not.toContain('late@xiangyi.test');
 
     const creations = await admin.get('/admin/audit?what=user.create&from=2024-03-01');
@@ -303,14 +303,14 @@ describe('audit log', () => {
     const first = await admin.get('/admin/audit?what=stock.');
     expect(first.body).toContain('共 120 条记录');
     expect(first.body.match(/<time /g)).toHaveLength(50);
-    expect(first.body.indexOf('product #120')).toBeGreaterThan(-1);
-    expect(first.body.indexOf('product #120')).toBeLessThan(first.body.indexOf('product #119'));
+    expect(first.body.indexOf('商品 #120')).toBeGreaterThan(-1);
+    expect(first.body.indexOf('商品 #120')).toBeLessThan(first.body.indexOf('商品 #119'));
     expect(first.body).toContain('第 1 页，共 3 页');
     expect(first.body).toContain('href="/admin/audit?what&#x3D;stock.&amp;page&#x3D;2"');
 
     const last = await admin.get('/admin/audit?what=stock.&page=3');
     expect(last.body.match(/<time /g)).toHaveLength(20);
-    expect(last.body).toContain('product #1<');
+    expect(last.body).toContain('商品 #1<');
     expect(last.body).toContain('href="/admin/audit?what&#x3D;stock.&amp;page&#x3D;2"');
   });
 

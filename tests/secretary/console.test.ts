@@ -249,6 +249,10 @@ describe('products', () => {
 
     const form = await secretary.get(`/secretary/products/${id}`);
     expect(flashIn(form.body)).toEqual(['success', '已添加。']);
+    // …shown in the reader's language, with no English in the Chinese page.
+    expect(form.body).toMatch(/<li><time>[^<]+<\/time> <strong>\+30<\/strong> 初始库存 — /);
+    expect(form.body).not.toContain('initial stock');
+    expect((await secretary.get(`/secretary/products/${id}?lang=en`)).body).toMatch(/<strong>\+30<\/strong> Initial stock — /);
     expect(form.body).toMatch(/<input id="f-price" name="price" type="text" value="56.80"/);
     expect(form.body).toMatch(/<input id="f-tierPrice2" name="tierPrice2" type="text" value="45.50"/);
 
