@@ -1,4 +1,5 @@
 import type {} from '@fastify/multipart';
+import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 
@@ -13,10 +14,45 @@ export interface MultipartForm {
 
 /**
  * Reads a multipart form (text fields and at most one file, held in memory) the way the upload
- * forms of the consoles post it: the CSRF token rides in the action URL, so nothing here is trusted
- * before the route's own checks. A file input left empty arrives as a part without a file name.
+ * forms of the consoles post it. Forms on `csrf: 'multipart'` routes had their first field, the CSRF
+ * token, read and checked before the handler; others (still) carry the token in the action URL.
+ * Nothing here is trusted before the route's own checks. A file input left empty arrives as a part
+ * without a file name.
  */
-export async function readMultipartForm(request: FastifyRequest, limits: { fileSize: number; fields: number }): Promise<MultipartForm> {
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The limits of a route's multipart form whose token is its first field (`csrf: 'multipart'`); the token is one more field. */
+    multipartLimits?: { fileSize: number; fields: number };
+  }
+}
+
+type Limits = { fileSize: number; fields: number };
+/** Multipart bodies whose first part (the CSRF field) was read before the handler: the rest of their parts. */
+const opened = new WeakMap<FastifyRequest, AsyncIterator<Multipart>>();
+
+const openParts = (request: FastifyRequest, limits: Limits): AsyncIterator<Multipart> =>
+  request.parts({ limits: { fileSize: limits.fileSize, files: 1, fields: limits.fields + 1, parts: limits.fields + 2 } })[Symbol.asyncIterator]();
+
+/**
+ * The CSRF token of an upload form on a route with `csrf: 'multipart'`: its first field, `_csrf`,
+ * as the page's form sends it (a token in the action URL would end up in logs and browser
+ * history). Only that part is read; readMultipartForm reads the rest. Anything else first: no token.
+ */
+export async function readCsrfField(request: FastifyRequest): Promise<string | undefined> {
+  const limits = request.routeOptions.config?.multipartLimits;
+  if (!limits) throw new Error(`Route ${request.routeOptions.url} has csrf: 'multipart' but no multipartLimits`);
+  const parts = openParts(request, limits);
+  opened.set(request, parts);
+  try {
+    const first = await parts.next();
+    if (first.done || first.value.type !== 'field' || first.value.fieldname !== '_csrf' || typeof first.value.value !== 'string') return undefined;
+    return first.value.value;
+  } catch {
+    return undefined; // a malformed body carries no token: refused as such
+  }
+}
+
+export async function readMultipartForm(request: FastifyRequest, limits: Limits): Promise<MultipartForm> {
   if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
   const form: MultipartForm = { fields: {}, file: null, fileTooLarge: false };
   try {
@@ -27,11 +63,14 @@ export async function readMultipartForm(request: FastifyRequest, limits: { fileS
     if (error instanceof AppError || (typeof status === 'number' && status >= 400 && status < 500)) throw error;
     throw new AppError('bad_request', 'bad_request');
   }
+  delete form.fields._csrf;
   return form;
 }
 
-async function readParts(request: FastifyRequest, limits: { fileSize: number; fields: number }, form: MultipartForm): Promise<void> {
-  const parts = request.parts({ limits: { fileSize: limits.fileSize, files: 1, fields: limits.fields, parts: limits.fields + 1 } });
+async function readParts(request: FastifyRequest, limits: Limits, form: MultipartForm): Promise<void> {
+  // After the CSRF field was read (readCsrfField), the rest of the same body; else the whole body.
+  const iterator = opened.get(request) ?? openParts(request, limits);
+  const parts = { [Symbol.asyncIterator]: () => iterator };
   for await (const part of parts) {
     if (part.type === 'file') {
       if (!part.filename) {

@@ -404,15 +404,16 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.get('/coordinator/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => renderHousehold(request, reply, request.params.id));
 
   // ---------- Payouts ----------
+  const PAYOUT_FORM_LIMITS = { fileSize: MAX_UPLOAD_BYTES, fields: 20 };
   /** Reads a payout form: urlencoded, or multipart with an optional evidence file. */
   async function readPayoutForm(request: FastifyRequest): Promise<{ body: Record<string, unknown>; file: Buffer | null; fileTooLarge: boolean }> {
     if (!request.isMultipart()) return { body: (request.body ?? {}) as Record<string, unknown>, file: null, fileTooLarge: false };
-    const form = await readMultipartForm(request, { fileSize: MAX_UPLOAD_BYTES, fields: 20 });
+    const form = await readMultipartForm(request, PAYOUT_FORM_LIMITS);
     const file = form.file && form.file.bytes.length > 0 ? form.file.bytes : null;
     return { body: form.fields, file, fileTooLarge: form.fileTooLarge };
   }
 
-  app.post('/coordinator/payouts', guard, async (request, reply) => {
+  app.post('/coordinator/payouts', { ...guard, config: { csrf: 'multipart', multipartLimits: PAYOUT_FORM_LIMITS } }, async (request, reply) => {
     const user = currentUser(request);
     const { body, file, fileTooLarge } = await readPayoutForm(request);
     const householdId = idParams.safeParse({ id: body.householdId });
@@ -449,6 +450,35 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     }
     reply.flash('success', request.t('payout.recorded', { amount: formatFen(recorded.amountFen) }));
     return reply.redirect(`/coordinator/households/${id}#payouts`, 303);
+  });
+
+  /** The reversal form's first step: nothing changes; the page says what reversing will do and posts the note to the reversal itself. */
+  app.post('/coordinator/payouts/:id/reverse/confirm', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { t } = request;
+    const user = currentUser(request);
+    const payout = payouts.payout(user, request.params.id);
+    const values = typedValues(request.body);
+    const form = parseForm(reverseFormSchema, request.body, t);
+    if (!form.ok) return renderHousehold(request, reply, payout.householdId, { values, reverseErrors: { [payout.id]: form.fields.note ?? t('payout.v.note') }, status: 422 });
+    const household = visibleHousehold(request, payout.householdId);
+    return reply.view('coordinator/confirm', {
+      title: t('confirm.reverse.title', { id: payout.id }),
+      section: 'households',
+      kind: 'payout-reversal',
+      facts: [
+        { label: t('confirm.reverse.household'), value: household.realName },
+        { label: t('confirm.amount'), value: formatFen(payout.amountFen) },
+        { label: t('payout.paidOn'), value: payout.paidOn },
+        { label: t('payout.method'), value: t(`payout.method.${payout.method}` as MessageKey) },
+        { label: t('confirm.reverse.note'), value: form.data.note },
+      ],
+      consequence: t('confirm.reverse.consequence', { amount: formatFen(payout.amountFen), name: household.realName }),
+      action: `/coordinator/payouts/${payout.id}/reverse`,
+      hidden: [{ name: 'note', value: form.data.note }],
+      confirmLabel: t('confirm.reverse.submit', { id: payout.id }),
+      cancelUrl: `/coordinator/households/${payout.householdId}#payouts`,
+      csrfToken: csrfTokenFor(reply),
+    });
   });
 
   app.post('/coordinator/payouts/:id/reverse', { ...guard, schema: { params: idParams } }, async (request, reply) => {

@@ -137,6 +137,43 @@ export default async function coordinatorRoutes(
     return reply.redirect(`/coordinator/orders/${number}`, 303);
   });
 
+  /**
+   * The refund form's first step: nothing is refunded; the page says what the refund will do and
+   * posts the same fields to the refund itself. A refund cannot be undone, so the console asks
+   * first, without JavaScript (the route contract's POST …/refund still refunds in one request).
+   */
+  app.post('/coordinator/orders/:number/refund/confirm', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { number } = request.params;
+    const { t, locale } = request;
+    const order = orders.orderForCoordinator(currentUser(request), number);
+    const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const form = parseForm(refundSchema, request.body, t);
+    if (!form.ok) return renderOrder(request, reply, number, form.fields, 422, values);
+    const line = form.data.lineId === null ? null : orders.details(order).lines.find((l) => l.id === form.data.lineId);
+    if (form.data.lineId !== null && !line) return renderOrder(request, reply, number, { lineId: t('validation.invalid') }, 422, values);
+    return reply.view('coordinator/confirm', {
+      title: t('confirm.refund.title', { number }),
+      section: 'orders',
+      kind: 'refund',
+      facts: [
+        { label: t('confirm.refund.order'), value: number },
+        { label: t('coord.refundLine'), value: line ? pickText(locale, line.titleZh, line.titleEn) : t('coord.refundWhole') },
+        { label: t('coord.refundAmount'), value: formatFen(form.data.amount) },
+        { label: t('coord.refundReason'), value: form.data.reason },
+      ],
+      consequence: t('confirm.refund.consequence', { amount: formatFen(form.data.amount) }),
+      action: `/coordinator/orders/${encodeURIComponent(number)}/refund`,
+      hidden: [
+        { name: 'lineId', value: form.data.lineId === null ? '' : String(form.data.lineId) },
+        { name: 'amount', value: fenToYuanInput(form.data.amount) },
+        { name: 'reason', value: form.data.reason },
+      ],
+      confirmLabel: t('confirm.refund.submit', { amount: formatFen(form.data.amount) }),
+      cancelUrl: `/coordinator/orders/${encodeURIComponent(number)}`,
+      csrfToken: csrfTokenFor(reply),
+    });
+  });
+
   app.post('/coordinator/orders/:number/refund', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
     orders.orderForCoordinator(currentUser(request), number);

@@ -286,6 +286,31 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     });
   });
 
+  /** Closing a month cannot be undone: the page's button leads here first, to say what closing does (no JavaScript needed). */
+  app.get('/coordinator/periods/:period/close', { ...coordinator, schema: { params: periodParams, querystring: plainQuerySchema } }, async (request, reply) => {
+    const user = allProjectsCoordinator(request);
+    const { period } = request.params;
+    const { t } = request;
+    const report = reconciliation.report(period);
+    if (report.locked || !user.allProjects || period > reconciliation.currentPeriod()) return reply.redirect(`/coordinator/reconciliation?period=${period}`, 303);
+    reply.header('cache-control', 'no-store');
+    return reply.view('coordinator/confirm', {
+      title: t('confirm.close.title', { period }),
+      section: 'reconciliation',
+      kind: 'period-close',
+      facts: [
+        { label: t('confirm.close.period'), value: period },
+        { label: t('confirm.close.contents'), value: t('recon.summary', { payments: report.payments, refunds: report.refunds }) },
+      ],
+      consequence: t('recon.closeHint'),
+      action: `/coordinator/periods/${period}/close`,
+      hidden: [],
+      confirmLabel: t('recon.close', { period }),
+      cancelUrl: `/coordinator/reconciliation?period=${period}`,
+      csrfToken: csrfTokenFor(reply),
+    });
+  });
+
   app.post('/coordinator/periods/:period/close', { ...coordinator, schema: { params: periodParams } }, async (request, reply) => {
     const { period } = request.params;
     try {

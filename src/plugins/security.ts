@@ -2,15 +2,21 @@ import { createHmac, randomFillSync } from 'node:crypto';
 import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { readCsrfField } from '../multipart-form.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * false only for requests authenticated otherwise (the signed Stripe webhook); 'catalogue' for
      * the one form of the public catalogue (add to cart), which also takes the catalogue's token
-     * from a visitor who is not signed in (see catalogueTokenAccepted).
+     * from a visitor who is not signed in (see catalogueTokenAccepted); 'multipart' for the upload
+     * forms, whose token is the first field of the multipart body (never the URL): see readCsrfField.
      */
-    csrf?: boolean | 'catalogue';
+    csrf?: boolean | 'catalogue' | 'multipart';
+  }
+  interface FastifyRequest {
+    /** Set on the view of a multipart request checked by its form field: a token in the URL does not count. */
+    csrfFromFormOnly?: boolean;
   }
   interface FastifyReply {
     /** A CSRF token for this visitor's forms; gives the visitor a secret (cookie) first if they have none. */
@@ -77,13 +83,17 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ANONYMOUS = 'anonymous';
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** The token a request carries: the `_csrf` field, or for multipart forms the query string, or the header for scripts. */
+/**
+ * The token a request carries: the `_csrf` field, or the header for scripts. Multipart forms of
+ * routes not yet on `csrf: 'multipart'` still carry it in the query string; a route on it takes
+ * only its form field (a token in a URL ends up in logs and browser history).
+ */
 function formToken(request: FastifyRequest): string | undefined {
   const body = request.body as Record<string, unknown> | undefined;
   const query = request.query as Record<string, unknown> | undefined;
   const fromBody = body && typeof body === 'object' && typeof body._csrf === 'string' ? body._csrf : undefined;
   const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
-  const fromQuery = multipart && typeof query?._csrf === 'string' ? query._csrf : undefined;
+  const fromQuery = multipart && !request.csrfFromFormOnly && typeof query?._csrf === 'string' ? query._csrf : undefined;
   const header = request.headers['x-csrf-token'];
   return fromBody ?? fromQuery ?? (typeof header === 'string' ? header : undefined);
 }
@@ -189,6 +199,15 @@ export default fp(
       const csrf = request.routeOptions.config?.csrf;
       if (!STATE_CHANGING.has(request.method) || request.routeOptions.url === undefined || csrf === false) return done();
       if (csrf === 'catalogue' && catalogueTokenAccepted(request, formToken(request))) return done();
+      if (csrf === 'multipart' && request.isMultipart()) {
+        // The form's first part is its `_csrf` field: read just that, and check it as any form's token,
+        // before the route runs; the handler reads the rest (readMultipartForm).
+        readCsrfField(request).then(
+          (token) => app.csrfProtection(Object.create(request, { body: { value: { _csrf: token } }, csrfFromFormOnly: { value: true } }) as FastifyRequest, reply, done),
+          (error: Error) => done(error),
+        );
+        return;
+      }
       app.csrfProtection(request, reply, done);
     });
 

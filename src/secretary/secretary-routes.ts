@@ -48,6 +48,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   const app = root.withTypeProvider<ZodTypeProvider>();
   const guard = { preHandler: requireRole('first_secretary') };
   const address = (request: FastifyRequest) => request.ip;
+  const photoFormLimits = { fileSize: deps.maxUploadBytes, fields: 5 };
 
   /** Renders a form page again with messages; service errors carrying field codes become field messages. */
   async function formFailure(request: FastifyRequest, reply: FastifyReply, error: unknown, render: (fields: FieldMessages, status: number) => FastifyReply | Promise<FastifyReply>) {
@@ -417,12 +418,12 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     return reply.redirect(`/secretary/products/${id}#stock`, 303);
   });
 
-  app.post('/secretary/products/:id/photos', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+  app.post('/secretary/products/:id/photos', { ...guard, config: { csrf: 'multipart', multipartLimits: photoFormLimits }, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
     const user = currentUser(request);
     deps.products.product(user, id);
     if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
-    const form = await readMultipartForm(request, { fileSize: deps.maxUploadBytes, fields: 5 });
+    const form = await readMultipartForm(request, photoFormLimits);
     if (form.fileTooLarge) {
       reply.flash('error', request.t('errors.image_too_large'), 'photos');
       return reply.redirect(`/secretary/products/${id}#photos`, 303);

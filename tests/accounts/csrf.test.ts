@@ -138,11 +138,13 @@ function tamper(token: string): string {
   return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
 }
 
-async function photoBody(): Promise<{ payload: Buffer; contentType: string }> {
+/** The upload form's body, its CSRF token (when given) the first field as the page sends it. */
+async function photoBody(token?: string): Promise<{ payload: Buffer; contentType: string }> {
   const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 20, g: 90, b: 160 } } }).png().toBuffer();
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   return {
     payload: Buffer.concat([
+      Buffer.from(token === undefined ? '' : `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n`),
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`),
       png,
       Buffer.from(`\r\n--${boundary}--\r\n`),
@@ -154,9 +156,8 @@ async function photoBody(): Promise<{ payload: Buffer; contentType: string }> {
 /** Posts a route's form as `browser`, with the given token (or none). */
 async function send(route: Pick<PostRoute, 'url' | 'form' | 'multipart'>, browser: TestBrowser, token: string | undefined): Promise<Response> {
   if (route.multipart) {
-    const { payload, contentType } = await photoBody();
-    const query = token === undefined ? '' : `?_csrf=${encodeURIComponent(token)}`;
-    return ctx.app.inject({ method: 'POST', url: `${route.url()}${query}`, headers: { 'content-type': contentType }, payload, cookies: { ...browser.cookies } });
+    const { payload, contentType } = await photoBody(token);
+    return ctx.app.inject({ method: 'POST', url: route.url(), headers: { 'content-type': contentType }, payload, cookies: { ...browser.cookies } });
   }
   return token === undefined ? browser.post(route.url(), route.form(), { withoutCsrf: true }) : browser.post(route.url(), { ...route.form(), _csrf: token });
 }

@@ -47,12 +47,12 @@ function payout(fields: Record<string, string>, browser = coordinator): Promise<
   return browser.post('/coordinator/payouts', { householdId: String(wang), method: 'bank_transfer', reference: 'ICBC-2041', paidOn: today(), ...fields }, { csrfFrom: '/coordinator' });
 }
 
-/** The payout form as the page sends it: multipart, the CSRF token in the action URL. */
+/** The payout form as the page sends it: multipart, the CSRF token its first field. */
 async function payoutWithFile(fields: Record<string, string>, file: { filename: string; contentType: string; data: Buffer } | null, token?: string): Promise<Response> {
   const csrf = token ?? (await coordinator.csrfToken(`/coordinator/households/${wang}`));
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries({ householdId: String(wang), method: 'wechat', reference: '', paidOn: today(), ...fields })) {
+  for (const [name, value] of Object.entries({ _csrf: csrf, householdId: String(wang), method: 'wechat', reference: '', paidOn: today(), ...fields })) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   }
   if (file) {
@@ -61,7 +61,7 @@ async function payoutWithFile(fields: Record<string, string>, file: { filename: 
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return ctx.app.inject({
     method: 'POST',
-    url: `/coordinator/payouts?_csrf=${encodeURIComponent(csrf)}`,
+    url: '/coordinator/payouts',
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
     payload: Buffer.concat(parts),
     cookies: { ...coordinator.cookies },
@@ -101,7 +101,7 @@ describe('recording a payout', () => {
     expect(page.body).toContain('<dd data-paid-out>¥50.00</dd>');
     expect(page.body).toMatch(/<tr data-payout-id="\d+">[\s\S]*?¥50.00[\s\S]*?银行转账[\s\S]*?ICBC-2041/);
     const list = await coordinator.get('/coordinator/households');
-    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-owed><strong>¥79.20</strong></td>`));
+    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-label="[^"]+" data-owed><strong>¥79.20</strong></td>`));
   });
 
   it('refuses more than is owed with 422 and a message by the amount, keeps what was typed, and writes nothing', async () => {
@@ -182,6 +182,29 @@ describe('recording a payout', () => {
     expect(count('payouts')).toBe(0);
   });
 
+  it('keeps the CSRF token out of the address bar: the form posts to /coordinator/payouts with the token as a field, and a token in the URL is refused', async () => {
+    await wangEarns129_20();
+    const page = (await coordinator.get(`/coordinator/households/${wang}`)).body;
+    expect(page).toMatch(/<form method="post" action="\/coordinator\/payouts" enctype="multipart\/form-data"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/);
+    expect(page).not.toContain('?_csrf=');
+    // A refused payout re-renders the household page for the form's own address, which holds no token.
+    const refused = await payoutWithFile({ amount: '999' }, null);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).not.toContain('?_csrf=');
+
+    const token = await coordinator.csrfToken(`/coordinator/households/${wang}`);
+    const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
+    const inUrl = await ctx.app.inject({
+      method: 'POST',
+      url: `/coordinator/payouts?_csrf=${encodeURIComponent(token)}`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="householdId"\r\n\r\n${wang}\r\n--${boundary}\r\nContent-Disposition: form-data; name="amount"\r\n\r\n10\r\n--${boundary}--\r\n`,
+      cookies: { ...coordinator.cookies },
+    });
+    expect(inUrl.statusCode).toBe(403);
+    expect(count('payouts')).toBe(0);
+  });
+
   it('lets only one of two racing payouts through when together they exceed what is owed', async () => {
     await wangEarns129_20();
     const token = await coordinator.csrfToken(`/coordinator/households/${wang}`);
@@ -255,7 +278,7 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     expect(csv).not.toContain('129.20');
     expect(csv).not.toContain('蜂蜜');
     const list = await fupin.get('/coordinator/households');
-    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-owed><strong>¥16.20</strong></td>`));
+    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-label="[^"]+" data-owed><strong>¥16.20</strong></td>`));
 
     // The coordinator of all projects still sees everything.
     expect((await coordinator.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥145.40</dd>');

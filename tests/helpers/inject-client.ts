@@ -56,10 +56,14 @@ export class InjectClient {
     return this.send('POST', url, { payload: encodeForm(fields), contentType: 'application/x-www-form-urlencoded' });
   }
 
-  /** An upload form as its page sends it: the token rides in the action URL. */
+  /**
+   * An upload form as its page sends it: the token is the form's first field. Forms not yet moved
+   * off the old way (the token in the action URL) get it there too; the others ignore the URL's.
+   */
   async postMultipart(url: string, fields: FormFields, file?: FilePart, options: { csrf?: boolean } = {}): Promise<Response> {
-    const { payload, contentType } = multipartBody(fields, file);
-    const query = options.csrf === false ? '' : `${url.includes('?') ? '&' : '?'}_csrf=${encodeURIComponent(await this.csrf())}`;
+    const token = options.csrf === false ? null : await this.csrf();
+    const { payload, contentType } = multipartBody(token === null ? fields : { _csrf: token, ...fields }, file);
+    const query = token === null ? '' : `${url.includes('?') ? '&' : '?'}_csrf=${encodeURIComponent(token)}`;
     return this.send('POST', `${url}${query}`, { payload, contentType });
   }
 

@@ -380,6 +380,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/holds', allow: COORDINATORS, url: () => '/coordinator/holds' },
   // A paid order has no hold to release: "no longer pending", and nothing changes.
   { method: 'POST', pattern: '/coordinator/holds/:number/release', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/holds/${f.paid[side(t)]}/release`, form: () => ({}), ok: [303] },
+  { method: 'POST', pattern: '/coordinator/orders/:number/refund/confirm', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund/confirm`, form: () => yuanForm },
   { method: 'POST', pattern: '/coordinator/orders/:number/refund', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund`, form: () => yuanForm },
   { method: 'GET', pattern: '/coordinator/projects', allow: COORDINATORS, url: () => '/coordinator/projects' },
   { method: 'GET', pattern: '/coordinator/projects/new', allow: COORDINATORS, url: () => '/coordinator/projects/new', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
@@ -394,6 +395,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator/households/:id/statement.csv', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/households/${f.household[side(t)]}/statement.csv` },
   { method: 'GET', pattern: '/coordinator/households/:id/statement.pdf', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/households/${f.household[side(t)]}/statement.pdf` },
   { method: 'POST', pattern: '/coordinator/payouts', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: () => '/coordinator/payouts', form: (t) => ({ householdId: String(f.household[side(t)]), amount: '-1', method: 'cash' }) },
+  { method: 'POST', pattern: '/coordinator/payouts/:id/reverse/confirm', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse/confirm`, form: () => ({ note: '' }) },
   { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse`, form: () => ({ note: '' }) },
   { method: 'GET', pattern: '/coordinator/payouts/:id/evidence', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/evidence` },
   // Reconciling and closing months is for coordinators of all projects.
@@ -423,6 +425,7 @@ const ROUTES: RouteSpec[] = [
   },
   // Publishing a ledger checkpoint is for coordinators of all projects (409 when nothing moved since the last).
   { method: 'POST', pattern: '/coordinator/checkpoints', allow: COORDINATORS, url: () => '/coordinator/checkpoints', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
+  { method: 'GET', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'POST', pattern: '/coordinator/periods/:period/notes', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/notes', form: () => ({ key: 'x', note: '' }), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
   { method: 'GET', pattern: '/coordinator/wishes', allow: COORDINATORS, url: () => '/coordinator/wishes' },

@@ -152,7 +152,8 @@ function encodeRequest(input: FormInput, token: string): { payload: string | Buf
     case 'multipart':
     case 'broken-multipart': {
       const boundary = `----fuzz${randomBytes(6).toString('hex')}`;
-      const chunks: Buffer[] = [];
+      // The token first, as the upload forms send it (forms still on the old way also read it from the URL).
+      const chunks: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n`)];
       for (const [k, v] of pairs) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/"/g, '%22')}"\r\n\r\n${v}\r\n`));
       if (input.file !== 'none') {
         const data = input.file === 'jpeg' ? jpeg : input.file === 'garbage' ? randomBytes(512) : input.file === 'png-header' ? Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(64)]) : Buffer.alloc(0);
@@ -417,18 +418,21 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'POST', pattern: '/coordinator/orders/:number/mark-paid', as: 'coordinator', params: () => ({ number: fx.pendingOrders }), form: () => ({ reference: 'BANK-123' }) },
   { method: 'POST', pattern: '/coordinator/orders/:number/cancel', as: 'coordinator', params: () => ({ number: fx.pendingOrders.slice(2) }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/holds/:number/release', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({}) },
+  { method: 'POST', pattern: '/coordinator/orders/:number/refund/confirm', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({ amount: '0.01', reason: '破损', lineId: '' }) },
   { method: 'POST', pattern: '/coordinator/orders/:number/refund', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({ amount: '0.01', reason: '破损', lineId: '' }) },
   { method: 'POST', pattern: '/coordinator/projects', as: 'coordinator', form: () => ({ ...projectFields, ...split }) },
   { method: 'POST', pattern: '/coordinator/projects/:id', as: 'coordinator', params: () => ({ id: ids(5) }), form: () => ({ ...projectFields, slug: 'qiaoshou-xiuniang' }) },
   { method: 'POST', pattern: '/coordinator/projects/:id/split', as: 'coordinator', params: () => ({ id: ids(5) }), form: () => split },
   { method: 'POST', pattern: '/coordinator/projects/:id/households', as: 'coordinator', params: () => ({ id: ids(5) }), form: () => ({ householdIds: ['5', '6', '7'] }) },
   { method: 'POST', pattern: '/coordinator/payouts', as: 'coordinator', multipart: false, form: () => ({ householdId: '12', amount: '0.01', method: 'cash', reference: 'FZ-1', paidOn: '' }) },
+  { method: 'POST', pattern: '/coordinator/payouts/:id/reverse/confirm', as: 'coordinator', params: () => ({ id: ids(fx.payout) }), form: () => ({ note: '录错了' }) },
   { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', as: 'coordinator', params: () => ({ id: ids(fx.payout) }), form: () => ({ note: '录错了' }) },
   { method: 'POST', pattern: '/coordinator/checkpoints', as: 'coordinator', form: () => ({}) },
   { method: 'GET', pattern: '/coordinator/recalls', as: 'coordinator', query: LANG },
   { method: 'GET', pattern: '/coordinator/recalls/:id', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot, 1) }), query: LANG },
   { method: 'POST', pattern: '/coordinator/recalls/:id/orders/:number/refund', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot), number: fx.paidOrders }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/recalls/:id/orders/:number/replace', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot), number: [...fx.paidOrders, ...fx.pendingOrders] }), form: () => ({}) },
+  { method: 'GET', pattern: '/coordinator/periods/:period/close', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), query: LANG },
   { method: 'POST', pattern: '/coordinator/periods/:period/close', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/periods/:period/notes', as: 'coordinator', params: () => ({ period: ['2020-01', '2020-02'] }), form: () => ({ key: 'order_paid_without_payment:order:XY-20200101-0001', note: '已与银行核实' }) },
   { method: 'POST', pattern: '/coordinator/wishes', as: 'coordinator', multipart: true, form: () => ({ projectId: '1', childName: '小花', childAge: '8', item: '书包', itemEn: '', amount: '60', story: '上学', storyEn: '', photoConsent: 'on' }) },

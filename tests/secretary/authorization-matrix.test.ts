@@ -225,10 +225,12 @@ function loadFixtures(ctx: TestContext): Fixtures {
 }
 
 /** A real little PNG as a multipart/form-data body with one file field named "photo". */
-async function photoUpload(): Promise<{ payload: Buffer; contentType: string }> {
+/** The upload form's body as the page sends it: the CSRF token first, then the photo. */
+async function photoUpload(csrf: string): Promise<{ payload: Buffer; contentType: string }> {
   const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 140, b: 60 } } }).png().toBuffer();
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`),
     png,
     Buffer.from(`\r\n--${boundary}--\r\n`),
@@ -276,10 +278,10 @@ describe('the console authorization matrix', () => {
     const url = route.url(object);
     if (route.method === 'GET') return { response: await browser.get(url), url };
     if (route.multipart) {
-      const { payload, contentType } = await photoUpload();
+      const { payload, contentType } = await photoUpload(csrf);
       const response = await ctx.app.inject({
         method: 'POST',
-        url: `${url}?_csrf=${encodeURIComponent(csrf)}`,
+        url,
         headers: { 'content-type': contentType },
         payload,
         cookies: { ...browser.cookies },

@@ -33,10 +33,11 @@ const flashInSection = (html: string, at: string) => {
 };
 const mediaIdsIn = (html: string) => new Set([...html.matchAll(/<img src="\/media\/(\d+)"/g)].map((m) => Number(m[1])));
 
-/** A multipart/form-data body with one file field, as a browser sends the upload form. */
-function multipart(file: { name?: string; filename: string; contentType: string; data: Buffer }) {
+/** A multipart/form-data body with the form's CSRF field (when given) and one file field, as a browser sends the upload form. */
+function multipart(file: { name?: string; filename: string; contentType: string; data: Buffer }, csrf?: string) {
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   const payload = Buffer.concat([
+    Buffer.from(csrf === undefined ? '' : `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
     Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="${file.name ?? 'photo'}"; filename="${file.filename}"\r\nContent-Type: ${file.contentType}\r\n\r\n`,
     ),
@@ -46,11 +47,11 @@ function multipart(file: { name?: string; filename: string; contentType: string;
   return { payload, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Posts the upload form of the product page: the CSRF token rides in the action URL, as the page's form does. */
-async function upload(file: Parameters<typeof multipart>[0], options: { csrf?: boolean } = {}): Promise<Response> {
+/** Posts the upload form of the product page: the CSRF token is the form's first field, as the page's form sends it (or, to show it is refused, in the URL). */
+async function upload(file: Parameters<typeof multipart>[0], options: { csrf?: boolean | 'in-url' } = {}): Promise<Response> {
   const token = await secretary.csrfToken(`/secretary/products/${productId}`);
-  const { payload, contentType } = multipart(file);
-  const query = options.csrf === false ? '' : `?_csrf=${encodeURIComponent(token)}`;
+  const { payload, contentType } = multipart(file, options.csrf === false || options.csrf === 'in-url' ? undefined : token);
+  const query = options.csrf === 'in-url' ? `?_csrf=${encodeURIComponent(token)}` : '';
   return secretary.send({
     method: 'POST',
     url: `/secretary/products/${productId}/photos${query}`,
@@ -166,14 +167,22 @@ describe('uploading a product photo', () => {
     expect(photoCount()).toBe(photos);
   });
 
-  it('refuses a multipart upload without ?_csrf= in its URL with 403 and stores nothing', async () => {
+  it('refuses an upload without its _csrf field with 403 and stores nothing, even with the token in the URL', async () => {
     const media = mediaCount();
     const photos = photoCount();
-    const response = await upload({ filename: 'IMG_2041.JPG', contentType: 'image/jpeg', data: await jpegWithGps() }, { csrf: false });
-    expect(response.statusCode).toBe(403);
-    expect(response.body).toContain('页面已过期，请刷新后重试。');
+    for (const csrf of [false, 'in-url'] as const) {
+      const response = await upload({ filename: 'IMG_2041.JPG', contentType: 'image/jpeg', data: await jpegWithGps() }, { csrf });
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toContain('页面已过期，请刷新后重试。');
+    }
     expect(mediaCount()).toBe(media);
     expect(photoCount()).toBe(photos);
+  });
+
+  it('puts no token in the upload form’s address: it is a hidden field of the form', async () => {
+    const page = (await secretary.get(`/secretary/products/${productId}`)).body;
+    expect(page).toContain(`<form method="post" action="/secretary/products/${productId}/photos" enctype="multipart/form-data" class="console-form">\n    <input type="hidden" name="_csrf" value="`);
+    expect(page).not.toContain(`/photos?_csrf=`);
   });
 
   it('removes a photo from the product and the shop', async () => {
