@@ -14,9 +14,9 @@ export interface MultipartForm {
 
 /**
  * Reads a multipart form (text fields and at most one file, held in memory) the way the upload
- * forms of the consoles post it. Forms on `csrf: 'multipart'` routes had their first field, the CSRF
- * token, read and checked before the handler; others (still) carry the token in the action URL.
- * Nothing here is trusted before the route's own checks. A file input left empty arrives as a part
+ * forms of the consoles post it. On `csrf: 'multipart'` routes (every upload form) the first field,
+ * the CSRF token, was read and checked before the handler. Nothing here is trusted before the
+ * route's own checks. A file input left empty arrives as a part
  * without a file name.
  */
 declare module 'fastify' {

@@ -123,11 +123,12 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
     renderLotForm(request, reply, request.params.id, { values: { harvestedOn: formatDate(deps.clock()) }, fields: {} }),
   );
 
-  // Multipart: the CSRF token rides in the action URL (so no querystring schema strips it).
-  app.post('/secretary/products/:id/lots', { ...secretary, schema: { params: productIdParams } }, async (request, reply) => {
+  // Multipart: the CSRF token is the form's first field, checked before the route runs (readCsrfField).
+  const lotFormLimits = { fileSize: deps.maxUploadBytes, fields: 220 };
+  app.post('/secretary/products/:id/lots', { ...secretary, config: { csrf: 'multipart', multipartLimits: lotFormLimits }, schema: { params: productIdParams } }, async (request, reply) => {
     const { id } = request.params;
     lots.householdsForProduct(currentUser(request), id); // 404 for products outside the secretary's villages
-    const upload = await readMultipartForm(request, { fileSize: deps.maxUploadBytes, fields: 220 });
+    const upload = await readMultipartForm(request, lotFormLimits);
     const values = typedValues(upload.fields);
     if (upload.fileTooLarge) return renderLotForm(request, reply, id, { values, fields: { certificate: request.t('errors.image_too_large') }, status: 413 });
     const form = parseForm(lotFormSchema, upload.fields, request.t);

@@ -14,10 +14,6 @@ declare module 'fastify' {
      */
     csrf?: boolean | 'catalogue' | 'multipart';
   }
-  interface FastifyRequest {
-    /** Set on the view of a multipart request checked by its form field: a token in the URL does not count. */
-    csrfFromFormOnly?: boolean;
-  }
   interface FastifyReply {
     /** A CSRF token for this visitor's forms; gives the visitor a secret (cookie) first if they have none. */
     mintCsrfToken(): string;
@@ -84,18 +80,14 @@ const ANONYMOUS = 'anonymous';
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * The token a request carries: the `_csrf` field, or the header for scripts. Multipart forms of
- * routes not yet on `csrf: 'multipart'` still carry it in the query string; a route on it takes
- * only its form field (a token in a URL ends up in logs and browser history).
+ * The token a request carries: the `_csrf` field, or the header for scripts; never the URL (it
+ * would end up in logs and browser history). Multipart forms: see readCsrfField.
  */
 function formToken(request: FastifyRequest): string | undefined {
   const body = request.body as Record<string, unknown> | undefined;
-  const query = request.query as Record<string, unknown> | undefined;
   const fromBody = body && typeof body === 'object' && typeof body._csrf === 'string' ? body._csrf : undefined;
-  const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
-  const fromQuery = multipart && !request.csrfFromFormOnly && typeof query?._csrf === 'string' ? query._csrf : undefined;
   const header = request.headers['x-csrf-token'];
-  return fromBody ?? fromQuery ?? (typeof header === 'string' ? header : undefined);
+  return fromBody ?? (typeof header === 'string' ? header : undefined);
 }
 
 /**
@@ -108,7 +100,7 @@ const userInfoOf = (request: FastifyRequest) => (request.user && request.session
 
 /**
  * CSRF on every state-changing request (a `_csrf` form field, or the header for scripts), checked
- * after the body is parsed. Multipart forms carry the token in the action URL's query string.
+ * after the body is parsed. Multipart forms carry it as their first field (route config csrf: 'multipart').
  *
  * Each visitor has a random secret in a cookie; a token is a salted HMAC under the server's key of
  * the secret and whom it is for (see userInfoOf), so it fails with any other visitor's secret or
@@ -203,7 +195,7 @@ export default fp(
         // The form's first part is its `_csrf` field: read just that, and check it as any form's token,
         // before the route runs; the handler reads the rest (readMultipartForm).
         readCsrfField(request).then(
-          (token) => app.csrfProtection(Object.create(request, { body: { value: { _csrf: token } }, csrfFromFormOnly: { value: true } }) as FastifyRequest, reply, done),
+          (token) => app.csrfProtection(Object.create(request, { body: { value: { _csrf: token } } }) as FastifyRequest, reply, done),
           (error: Error) => done(error),
         );
         return;

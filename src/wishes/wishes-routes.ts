@@ -174,9 +174,11 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     return renderWishForm(request, reply, { values: { projectId: first ? String(first.id) : '' }, fields: {} });
   });
 
-  // Multipart: the CSRF token rides in the action URL (so no querystring schema strips it).
-  app.post('/coordinator/wishes', coordinator, async (request, reply) => {
-    const upload = await readMultipartForm(request, { fileSize: deps.maxUploadBytes, fields: 12 });
+  // Multipart: the CSRF token is the form's first field, checked before the route runs (readCsrfField).
+  const wishFormLimits = { fileSize: deps.maxUploadBytes, fields: 12 };
+  const deliveryFormLimits = { fileSize: deps.maxUploadBytes, fields: 4 };
+  app.post('/coordinator/wishes', { ...coordinator, config: { csrf: 'multipart', multipartLimits: wishFormLimits } }, async (request, reply) => {
+    const upload = await readMultipartForm(request, wishFormLimits);
     const values = typedValues(upload.fields);
     if (upload.fileTooLarge) return renderWishForm(request, reply, { values, fields: { photo: request.t('errors.image_too_large') }, status: 413 });
     const form = parseForm(wishFormSchema, upload.fields, request.t);
@@ -221,10 +223,10 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
 
   app.get('/coordinator/wishes/:id', { ...coordinator, schema: { params: wishIdParams, querystring: plainQuerySchema } }, async (request, reply) => renderConsoleWish(request, reply, request.params.id));
 
-  app.post('/coordinator/wishes/:id/deliver', { ...coordinator, schema: { params: wishIdParams } }, async (request, reply) => {
+  app.post('/coordinator/wishes/:id/deliver', { ...coordinator, config: { csrf: 'multipart', multipartLimits: deliveryFormLimits }, schema: { params: wishIdParams } }, async (request, reply) => {
     const { id } = request.params;
     wishes.wishFor(currentUser(request), id); // 404 for wishes outside the coordinator's projects
-    const upload = await readMultipartForm(request, { fileSize: deps.maxUploadBytes, fields: 4 });
+    const upload = await readMultipartForm(request, deliveryFormLimits);
     const values = typedValues(upload.fields);
     if (upload.fileTooLarge) return renderConsoleWish(request, reply, id, { values, fields: { photo: request.t('errors.image_too_large') }, status: 413 });
     const form = parseForm(deliverySchema, upload.fields, request.t);

@@ -56,15 +56,11 @@ export class InjectClient {
     return this.send('POST', url, { payload: encodeForm(fields), contentType: 'application/x-www-form-urlencoded' });
   }
 
-  /**
-   * An upload form as its page sends it: the token is the form's first field. Forms not yet moved
-   * off the old way (the token in the action URL) get it there too; the others ignore the URL's.
-   */
+  /** An upload form as its page sends it: the token is the form's first field. */
   async postMultipart(url: string, fields: FormFields, file?: FilePart, options: { csrf?: boolean } = {}): Promise<Response> {
     const token = options.csrf === false ? null : await this.csrf();
     const { payload, contentType } = multipartBody(token === null ? fields : { _csrf: token, ...fields }, file);
-    const query = token === null ? '' : `${url.includes('?') ? '&' : '?'}_csrf=${encodeURIComponent(token)}`;
-    return this.send('POST', `${url}${query}`, { payload, contentType });
+    return this.send('POST', url, { payload, contentType });
   }
 
   /** Signs in through the real form; throws unless it redirects. */

@@ -28,16 +28,13 @@ export function multipartBody(fields: Record<string, string | string[]>, file?: 
   return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/**
- * Posts an upload form the way its page does: the CSRF token (from `csrfFrom`) is the form's first
- * field. Forms not yet moved off the old way (the token in the action URL) get it there too.
- */
+/** Posts an upload form the way its page does: the CSRF token (from `csrfFrom`) is the form's first field. */
 export async function postMultipart(app: App, browser: TestBrowser, url: string, fields: Record<string, string | string[]>, file?: FilePart, csrfFrom?: string): Promise<Response> {
   const token = await browser.csrfToken(csrfFrom);
   const { payload, contentType } = multipartBody({ _csrf: token, ...fields }, file);
   return app.inject({
     method: 'POST',
-    url: `${url}${url.includes('?') ? '&' : '?'}_csrf=${encodeURIComponent(token)}`,
+    url,
     headers: { 'content-type': contentType },
     payload,
     cookies: { ...browser.cookies },
