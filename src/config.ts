@@ -105,6 +105,8 @@ export interface Config {
   readonly host: string;
   readonly databasePath: string;
   readonly publicUrl: string;
+  /** False when PUBLIC_URL was not set and publicUrl is the localhost default (see publicUrlWarning). */
+  readonly publicUrlSet: boolean;
   /** True when PUBLIC_URL is https: cookies are then marked Secure. */
   readonly secureCookies: boolean;
   readonly sessionSecret: string;
@@ -162,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
     publicUrl,
+    publicUrlSet: e.PUBLIC_URL !== undefined,
     secureCookies: publicUrl.startsWith('https://'),
     sessionSecret: e.SESSION_SECRET,
     stripe:
@@ -188,4 +191,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cdn: e.CDN_MAX_AGE === undefined ? null : Object.freeze({ maxAge: e.CDN_MAX_AGE, staleWhileRevalidate: e.CDN_STALE_WHILE_REVALIDATE }),
     }),
   });
+}
+
+/**
+ * What to tell the operator at start-up when PUBLIC_URL is not set: receipt links and their QR
+ * codes then point at localhost, which a buyer's phone cannot open. Null when it is set.
+ */
+export function publicUrlWarning(config: Pick<Config, 'publicUrl' | 'publicUrlSet' | 'port'>): string | null {
+  if (config.publicUrlSet) return null;
+  return (
+    `PUBLIC_URL is not set, so receipt links, QR codes and e-mails point at ${config.publicUrl}, which no other device can open. ` +
+    `Set PUBLIC_URL to the address buyers use, e.g. PUBLIC_URL=https://shop.example.org (or http://<this machine's LAN address>:${config.port} to try it from a phone on the same network).`
+  );
 }

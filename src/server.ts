@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, publicUrlWarning } from './config.js';
 
 /** The only place that listens. Loads config, opens and migrates the database, seeds demo data, serves. */
 async function main(): Promise<void> {
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
   // restart are picked up where they were left.
   app.outboxWorker.start();
   app.log.info({ smtp: config.mail.smtpUrl !== null }, config.mail.smtpUrl ? 'e-mail: delivering the outbox over SMTP' : 'e-mail: no SMTP_URL, messages stay in the outbox (/admin/outbox) and the log');
+  const publicUrlAdvice = publicUrlWarning(config);
+  if (publicUrlAdvice) app.log.warn(publicUrlAdvice);
   // Scheduled backups start once the shop serves (and any demo data is in): the first is due at once
   // when BACKUP_DIR has none, else one interval after the newest.
   if (app.backups && config.backups) {

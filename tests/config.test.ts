@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_SESSION_SECRET, loadConfig } from '../src/config.js';
+import { ConfigError, DEV_SESSION_SECRET, loadConfig, publicUrlWarning } from '../src/config.js';
 import { formatFen, parseYuanToFen, splitLargestRemainder } from '../src/money.js';
 
 /** Runs loadConfig and returns the ConfigError it throws (failing the test if it does not). */
@@ -32,6 +32,15 @@ describe('loadConfig', () => {
       seedDemoData: true,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('warns at start-up, saying what to set, when PUBLIC_URL is not set (receipt links and QR codes would say localhost)', () => {
+    const warning = publicUrlWarning(loadConfig({ PORT: '8080' }));
+    expect(warning).toContain('PUBLIC_URL is not set');
+    expect(warning).toContain('http://localhost:8080');
+    expect(warning).toContain('PUBLIC_URL=https://');
+    expect(warning).toContain(':8080');
+    expect(publicUrlWarning(loadConfig({ PUBLIC_URL: 'https://shop.example.org' }))).toBeNull();
   });
 
   it('reads only the environment it is given, not process.env', () => {
