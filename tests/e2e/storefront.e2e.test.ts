@@ -64,7 +64,8 @@ describe('a buyer looking for honey', () => {
     await page.getByRole('heading', { name: '生产者的故事' }).waitFor();
     expect(await page.getByRole('button', { name: '加入购物车' }).isVisible()).toBe(true);
 
-    await page.getByRole('link', { name: '切换到英文' }).click();
+    // The switch is named by what it shows (axe: label-content-name-mismatch), in the language it leads to.
+    await page.getByRole('link', { name: 'English', exact: true }).click();
     await page.waitForURL(/lang=en/);
     const addToCart = page.getByRole('button', { name: 'Add to cart' });
     await addToCart.waitFor();
