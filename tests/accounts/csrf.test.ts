@@ -80,7 +80,7 @@ const ROUTES: PostRoute[] = [
     pattern: '/admin/users',
     as: 'admin',
     url: () => '/admin/users',
-    form: () => ({ email: 'secretary.chashan@xiangyi.test', displayName: '黄书记', password: 'a-long-initial-password', role: 'first_secretary', villageIds: [String(ids.chashan)] }),
+    form: () => ({ email: 'secretary.huang@xiangyi.test', displayName: '黄书记', password: 'a-long-initial-password', role: 'first_secretary', villageIds: [String(ids.chashan)] }),
     okStatus: 303,
   },
   { pattern: '/admin/users/:id', as: 'admin', url: () => `/admin/users/${ids.buyerId}`, form: () => ({ displayName: '改名的买家', role: 'buyer' }), okStatus: 303 },

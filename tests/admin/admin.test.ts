@@ -32,7 +32,7 @@ function rowOf(html: string, email: string): string {
 }
 
 const newSecretary = (overrides: Record<string, string | string[]> = {}) => ({
-  email: 'secretary.chashan@xiangyi.test',
+  email: 'secretary.huang@xiangyi.test',
   displayName: '黄书记',
   password: 'a-long-initial-password',
   role: 'first_secretary',
@@ -49,17 +49,17 @@ describe('staff accounts', () => {
 
     const list = await admin.get('/admin/users');
     expect(list.statusCode).toBe(200);
-    expect(list.body).toContain('已创建账号 secretary.chashan@xiangyi.test。');
-    const row = rowOf(list.body, 'secretary.chashan@xiangyi.test');
+    expect(list.body).toContain('已创建账号 secretary.huang@xiangyi.test。');
+    const row = rowOf(list.body, 'secretary.huang@xiangyi.test');
     expect(row).toContain('黄书记');
     expect(row).toContain('驻村第一书记');
     const chashan = ctx.db.sqlite.prepare(`SELECT name_zh AS name FROM villages WHERE slug = 'chashan'`).get() as { name: string };
     expect(row).toContain(`<li>${chashan.name}</li>`);
 
-    const secretary = await signIn(ctx.app, 'secretary.chashan@xiangyi.test', 'a-long-initial-password');
+    const secretary = await signIn(ctx.app, 'secretary.huang@xiangyi.test', 'a-long-initial-password');
     expect(secretary.cookies.sid).toBeTruthy();
     const audit = ctx.db.sqlite.prepare(`SELECT user_id AS userId, entity_id AS entityId FROM audit_log WHERE action = 'user.create'`).all();
-    expect(audit).toEqual([{ userId: userByEmail(ADMIN)!.id, entityId: String(userByEmail('secretary.chashan@xiangyi.test')!.id) }]);
+    expect(audit).toEqual([{ userId: userByEmail(ADMIN)!.id, entityId: String(userByEmail('secretary.huang@xiangyi.test')!.id) }]);
   });
 
   it('shows the village and project names of the seeded staff', async () => {
@@ -110,7 +110,7 @@ describe('staff accounts', () => {
     const response = await admin.post('/admin/users', newSecretary({ villageIds: ['999999'] }));
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('选择的村庄或项目不存在。');
-    expect(userByEmail('secretary.chashan@xiangyi.test')).toBeUndefined();
+    expect(userByEmail('secretary.huang@xiangyi.test')).toBeUndefined();
   });
 
   it('keeps the accounts pages to admins: 403 for a buyer and a secretary, sign-in for a visitor', async () => {
@@ -144,7 +144,7 @@ describe('staff accounts', () => {
     const forged = await admin.post('/admin/users', { ...newSecretary(), _csrf: 'forged-token' });
     expect(forged.statusCode).toBe(403);
     expect(userCount()).toBe(before);
-    expect(userByEmail('secretary.chashan@xiangyi.test')).toBeUndefined();
+    expect(userByEmail('secretary.huang@xiangyi.test')).toBeUndefined();
   });
 
   it('answers 404 for an unknown or malformed account id', async () => {

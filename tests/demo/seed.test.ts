@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
 import { seedDemoData } from '../../src/demo/seed.js';
+import { DEMO_PASSWORD, demoLoginLines } from '../../src/demo/demo-accounts.js';
+import { verifyPassword } from '../../src/accounts/password.js';
 
 let db: Database_;
 let dbPath: string;
@@ -107,5 +109,27 @@ describe('seedDemoData', () => {
       .pluck()
       .get() as number;
     expect(privateCount).toBeGreaterThanOrEqual(3);
+  });
+  it('gives every village with published products a first secretary who can sign in with the demo password', async () => {
+    await seedDemoData(db, {});
+    const unshipped = db.sqlite
+      .prepare(
+        `SELECT DISTINCT v.slug FROM villages v JOIN producers pr ON pr.village_id = v.id JOIN products p ON p.producer_id = pr.id
+         WHERE p.published = 1 AND NOT EXISTS (
+           SELECT 1 FROM user_villages uv JOIN users u ON u.id = uv.user_id WHERE uv.village_id = v.id AND u.role = 'first_secretary')`,
+      )
+      .pluck()
+      .all();
+    expect(unshipped).toEqual([]);
+    const secretaries = db.sqlite
+      .prepare(`SELECT u.email, u.password_hash AS hash FROM users u JOIN user_villages uv ON uv.user_id = u.id JOIN villages v ON v.id = uv.village_id WHERE v.slug = 'mengzhuang'`)
+      .all() as { email: string; hash: string }[];
+    expect(secretaries.map((s) => s.email)).toEqual(['secretary.mengzhuang@xiangyi.test']);
+    expect(await verifyPassword(DEMO_PASSWORD, secretaries[0]!.hash)).toBe(true);
+  });
+
+  it('lists every demo login at start-up, including the secretaries of 孟庄村, 石板滩村 and 岔山村', () => {
+    const lines = demoLoginLines().join('\n');
+    for (const email of ['secretary.mengzhuang@xiangyi.test', 'secretary.shibantan@xiangyi.test', 'secretary.chashan@xiangyi.test']) expect(lines).toContain(email);
   });
 });
