@@ -9,8 +9,8 @@ import { localiseParams, pickText, type MessageKey } from '../i18n/i18n.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { errorMessage } from '../orders/orders-routes.js';
-import { canCancel, canMarkPaid, canRefund } from '../orders/order-status.js';
-import { markPaidSchema, orderNumberParams, refundSchema } from '../orders/orders-schemas.js';
+import { canCancel, canMarkPaid, canRefund, canShip } from '../orders/order-status.js';
+import { markPaidSchema, orderNumberParams, refundSchema, shipSchema } from '../orders/orders-schemas.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import type { PaymentsService } from '../payments/payments-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
@@ -35,6 +35,8 @@ export default async function coordinatorRoutes(
     return reply.view('coordinator/dashboard', {
       title: request.t('coord.title'),
       section: 'orders',
+      // Villages whose buyers' parcels nobody but a coordinator ships, so it cannot go unnoticed.
+      unstaffed: deps.villages.villagesWithoutSecretary().map((v) => request.t('ship.unstaffed.village', { village: pickText(request.locale, v.nameZh, v.nameEn), count: v.publishedProducts })),
       pending: orders.pendingOffline(user).map((o) => ({
         number: o.number,
         total: formatFen(o.totalFen),
@@ -54,10 +56,38 @@ export default async function coordinatorRoutes(
     };
   }
 
-  function renderOrder(request: FastifyRequest, reply: FastifyReply, number: string, fields: FieldMessages = {}, status = 200, values: Record<string, string> = {}) {
+  /** A parcel's shipping form that was refused: which village, what was wrong, what was typed. */
+  interface ParcelFailure {
+    villageId: number;
+    fields: FieldMessages;
+    values: Record<string, string>;
+  }
+
+  function renderOrder(request: FastifyRequest, reply: FastifyReply, number: string, fields: FieldMessages = {}, status = 200, values: Record<string, string> = {}, parcelFailure: ParcelFailure | null = null) {
     const { locale, t } = request;
-    const order = orders.orderForCoordinator(currentUser(request), number);
+    const user = currentUser(request);
+    const order = orders.orderForCoordinator(user, number);
     const details = orders.details(order);
+    const shippable = canShip(order.status);
+    const unstaffed = new Set(deps.villages.villagesWithoutSecretary().map((v) => v.id));
+    const parcels = details.shipments.map((s) => {
+      const village = pickText(locale, s.villageZh, s.villageEn);
+      const pending = s.status === 'pending';
+      // Only a coordinator in scope of a project of this village's lines may ship them.
+      const inScope = user.allProjects || details.lines.some((l) => l.villageId === s.villageId && user.projectIds.includes(l.projectId));
+      const failed = parcelFailure?.villageId === s.villageId ? parcelFailure : null;
+      return {
+        villageId: s.villageId,
+        text: pending
+          ? t('ship.parcel.pending', { village })
+          : t('ship.parcel.shipped', { village, carrier: s.carrier ?? '', trackingNumber: s.trackingNumber ?? '', time: s.shippedAt !== null ? formatDateTime(s.shippedAt) : '' }),
+        noSecretary: pending && unstaffed.has(s.villageId) ? t('ship.parcel.noSecretary', { village }) : null,
+        canShip: pending && shippable && inScope,
+        submit: t('ship.onBehalf.submit', { village }),
+        fields: failed?.fields ?? {},
+        values: failed?.values ?? {},
+      };
+    });
     return reply.code(status).view('coordinator/order', {
       title: t('order.title', { number: order.number }),
       section: 'orders',
@@ -98,6 +128,10 @@ export default async function coordinatorRoutes(
         when: formatDateTime(r.createdAt),
       })),
       postings: postingsInWords(details.postings, t, ledgerNames(request)),
+      parcels,
+      anyToShip: parcels.some((p) => p.canShip),
+      // A refusal for a parcel not on the page (no such village in the order) is shown at the top.
+      parcelError: parcelFailure !== null && !parcels.some((p) => p.villageId === parcelFailure.villageId) ? Object.values(parcelFailure.fields).join(' ') : null,
       fields,
       values,
       csrfToken: csrfTokenFor(reply),
@@ -118,6 +152,27 @@ export default async function coordinatorRoutes(
       throw error;
     }
     reply.flash('success', request.t('coord.markedPaid'));
+    return reply.redirect(`/coordinator/orders/${number}`, 303);
+  });
+
+  // Shipping a village's parcel on its behalf: the same form and checks as the secretary's.
+  app.post('/coordinator/orders/:number/ship', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { number } = request.params;
+    const user = currentUser(request);
+    const order = orders.orderForCoordinator(user, number);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const values = Object.fromEntries(Object.entries(body).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as Record<string, string>;
+    const failure = (fields: FieldMessages): ParcelFailure => ({ villageId: Number(values.villageId), fields, values });
+    const form = parseForm(shipSchema, body, request.t);
+    if (!form.ok) return renderOrder(request, reply, number, {}, 422, {}, failure(form.fields));
+    try {
+      orders.shipOnBehalf(user, number, form.data.villageId, form.data.carrier, form.data.trackingNumber, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'conflict') return renderOrder(request, reply, number, {}, 409, {}, failure({ trackingNumber: errorMessage(request, error) }));
+      throw error;
+    }
+    const shipment = orders.details(order).shipments.find((s) => s.villageId === form.data.villageId);
+    reply.flash('success', request.t('ship.onBehalf.done', { village: shipment ? pickText(request.locale, shipment.villageZh, shipment.villageEn) : '' }));
     return reply.redirect(`/coordinator/orders/${number}`, 303);
   });
 

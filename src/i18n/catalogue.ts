@@ -12,6 +12,7 @@ import { en as proofEn, zh as proofZh } from '../coordinator/proof-messages.js';
 import { en as projectsEn, zh as projectsZh } from '../projects/messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
 import { en as notificationsEn, zh as notificationsZh } from '../notifications/messages.js';
+import { en as shippingEn, zh as shippingZh } from '../orders/shipping-messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -36,6 +37,7 @@ export const zhCN = {
   ...projectsZh,
   ...notificationsZh,
   ...auditZh,
+  ...shippingZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -54,6 +56,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...projectsEn,
   ...notificationsEn,
   ...auditEn,
+  ...shippingEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -123,6 +123,23 @@ export function createOrdersService(
     return row;
   }
 
+  /** Ships one village's parcel of an order (inside a transaction); the audit says who, and for which village when on its behalf. */
+  function shipParcel(actor: CurrentUser, o: OrderRow, villageId: number, carrier: string, trackingNumber: string, address: string | null, onBehalf: boolean): void {
+    const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
+    if (!shipment) throw new AppError('not_found', 'order_not_found');
+    if (!canShip(o.status)) {
+      throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
+    }
+    // Units of a recalled lot never leave: the rest of the order (other villages' parcels) ships as usual.
+    const [recalled] = queries.recalledUnitsHeld(o.id, villageId);
+    if (recalled && shipment.status === 'pending') throw recallHold('parcel_holds_recalled_units', recalled);
+    if (!queries.shipShipment(o.id, villageId, carrier, trackingNumber, actor.id, clock())) throw new AppError('conflict', 'already_shipped');
+    if (queries.unshippedCount(o.id) === 0 && o.status === 'paid') queries.transition(o.id, ['paid'], 'shipped', clock());
+    const after = onBehalf ? { villageId, carrier, trackingNumber, onBehalfOf: shipment.villageZh } : { villageId, carrier, trackingNumber };
+    audit.record({ userId: actor.id, action: 'order.ship', entityType: 'order', entityId: o.number, after, address });
+    deps.events?.shipped(o, villageId, carrier, trackingNumber);
+  }
+
   return {
     order,
     /** Orders ever placed and paid, for the operator's metrics. */
@@ -419,23 +436,22 @@ export function createOrdersService(
     /** The village's secretary ships their parcel of a paid order. */
     ship(actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): void {
       assertVillage(actor, villageId, 'order_not_found');
-      within(() => {
-        const o = order(number);
-        const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
-        if (!shipment) throw new AppError('not_found', 'order_not_found');
-        if (!canShip(o.status)) {
-          throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
-        }
-        // Units of a recalled lot never leave: the rest of the order (other villages' parcels) ships as usual.
-        const [recalled] = queries.recalledUnitsHeld(o.id, villageId);
-        if (recalled && shipment.status === 'pending') throw recallHold('parcel_holds_recalled_units', recalled);
-        if (!queries.shipShipment(o.id, villageId, carrier, trackingNumber, actor.id, clock())) throw new AppError('conflict', 'already_shipped');
-        if (queries.unshippedCount(o.id) === 0 && o.status === 'paid') queries.transition(o.id, ['paid'], 'shipped', clock());
-        audit.record({ userId: actor.id, action: 'order.ship', entityType: 'order', entityId: number, after: { villageId, carrier, trackingNumber }, address });
-        deps.events?.shipped(o, villageId, carrier, trackingNumber);
-      });
+      within(() => shipParcel(actor, order(number), villageId, carrier, trackingNumber, address, false));
     },
 
+    /**
+     * A coordinator ships a village's parcel on its behalf (a village with no secretary, or one
+     * away): only a coordinator in scope of a project of that village's lines in the order, and
+     * audited as done on behalf of the village. Otherwise exactly as the secretary's shipping.
+     */
+    shipOnBehalf(actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): void {
+      const o = orderForCoordinator(actor, number);
+      const villageLines = queries.linesOf(o.id).filter((l) => l.villageId === villageId);
+      if (villageLines.length === 0 || !(actor.allProjects || villageLines.some((l) => actor.projectIds.includes(l.projectId)))) {
+        throw new AppError('not_found', 'order_not_found');
+      }
+      within(() => shipParcel(actor, queries.orderById(o.id)!, villageId, carrier, trackingNumber, address, true));
+    },
     /** Marks a shipped order completed (delivered). */
     complete(o: OrderRow, userId: number | null): void {
       within(() => {

@@ -68,6 +68,17 @@ export function createVillagesQueries(db: Database_) {
         `SELECT id, slug, name_zh AS nameZh, name_en AS nameEn FROM villages ${ids === 'all' ? '' : `WHERE id IN (${inList(ids)})`} ORDER BY id`,
       ).all() as { id: number; slug: string; nameZh: string; nameEn: string | null }[],
 
+    /**
+     * Villages with published products that no enabled first secretary account runs: nobody ships
+     * their parcels but a coordinator. Reads users and products only to count; changes neither.
+     */
+    villagesWithoutSecretary: () =>
+      q(
+        `SELECT v.id, v.name_zh AS nameZh, v.name_en AS nameEn, count(p.id) AS publishedProducts
+         FROM villages v JOIN producers pr ON pr.village_id = v.id JOIN products p ON p.producer_id = pr.id AND p.published = 1
+         WHERE NOT EXISTS (SELECT 1 FROM user_villages uv JOIN users u ON u.id = uv.user_id WHERE uv.village_id = v.id AND u.role = 'first_secretary' AND u.disabled = 0)
+         GROUP BY v.id ORDER BY v.id`,
+      ).all() as { id: number; nameZh: string; nameEn: string | null; publishedProducts: number }[],
     householdById: (id: number) => q(`SELECT ${HOUSEHOLD_COLUMNS} FROM households WHERE id = ?`).get(id) as HouseholdRow | undefined,
     householdsIn: (villageIds: readonly number[] | 'all') =>
       q(

@@ -47,6 +47,8 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
     /** Public view of households: village and the consented display name only. */
     publicHouseholds: (ids: readonly number[]) => queries.publicHouseholds(ids),
     publicStoriesOfProducer: (producerId: number) => queries.publicStoriesOfProducer(producerId),
+    /** Villages with published products but no first secretary to ship them (a warning for staff). */
+    villagesWithoutSecretary: () => queries.villagesWithoutSecretary(),
     villageNames: () => queries.villagesByIds('all'),
 
     villagesOf: (actor: CurrentUser) => queries.villagesByIds(villageScopeOf(actor)),

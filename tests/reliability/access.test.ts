@@ -376,6 +376,15 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/coordinator', allow: COORDINATORS, url: () => '/coordinator' },
   { method: 'GET', pattern: '/coordinator/orders/:number', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}` },
   { method: 'POST', pattern: '/coordinator/orders/:number/mark-paid', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.pending[side(t)]}/mark-paid`, form: () => ({ reference: '' }) },
+  {
+    method: 'POST',
+    pattern: '/coordinator/orders/:number/ship',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/orders/${f.paid[side(t)]}/ship`,
+    form: (t) => ({ carrier: '', trackingNumber: '', villageId: String(f.village[side(t)]) }),
+  },
   { method: 'POST', pattern: '/coordinator/orders/:number/cancel', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/cancel`, form: () => ({}), ok: [303] },
   { method: 'GET', pattern: '/coordinator/holds', allow: COORDINATORS, url: () => '/coordinator/holds' },
   // A paid order has no hold to release: "no longer pending", and nothing changes.

@@ -416,6 +416,7 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/coordinator/invoices.csv', as: 'coordinator', query: { period: '2025-01', lang: 'en' } },
   { method: 'GET', pattern: '/admin/audit', as: 'coordinator', query: { who: 'coordinator@xiangyi.test', what: 'order.', from: '2024-01-01', to: '2031-12-31', page: '1', lang: 'en' } },
   { method: 'POST', pattern: '/coordinator/orders/:number/mark-paid', as: 'coordinator', params: () => ({ number: fx.pendingOrders }), form: () => ({ reference: 'BANK-123' }) },
+  { method: 'POST', pattern: '/coordinator/orders/:number/ship', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({ carrier: '顺丰速运', trackingNumber: 'SF1234567890', villageId: '4' }) },
   { method: 'POST', pattern: '/coordinator/orders/:number/cancel', as: 'coordinator', params: () => ({ number: fx.pendingOrders.slice(2) }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/holds/:number/release', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({}) },
   { method: 'POST', pattern: '/coordinator/orders/:number/refund/confirm', as: 'coordinator', params: () => ({ number: fx.paidOrders }), form: () => ({ amount: '0.01', reason: '破损', lineId: '' }) },
