@@ -120,7 +120,12 @@ const result: CheckoutResult = {
   seconds,
   orders,
   ordersPerSecond: Math.round((orders / seconds) * 10) / 10,
-  checkoutPost: { p50_ms: percentile(checkoutMs, 50), p90_ms: percentile(checkoutMs, 90), p99_ms: percentile(checkoutMs, 99), max_ms: percentile(checkoutMs, 100) },
+  checkoutPost: {
+    p50_ms: percentile(checkoutMs, 50),
+    p90_ms: percentile(checkoutMs, 90),
+    p99_ms: percentile(checkoutMs, 99),
+    max_ms: percentile(checkoutMs, 100),
+  },
   addToCart: { p50_ms: percentile(cartMs, 50), p99_ms: percentile(cartMs, 99) },
   productPage: { p50_ms: percentile(pageMs, 50), p99_ms: percentile(pageMs, 99) },
   loop: { p50_ms: percentile(loopMs, 50), p99_ms: percentile(loopMs, 99) },

@@ -26,7 +26,16 @@ export const FULL_SCALE: Scale = { products: 10_000, orders: 200_000, minEntries
 export const QUICK_SCALE: Scale = { products: 1_000, orders: 20_000, minEntries: 100_000 };
 
 export interface GeneratedData {
-  counts: { products: number; orders: number; orderLines: number; shipments: number; payments: number; ledgerTransactions: number; ledgerEntries: number; payouts: number };
+  counts: {
+    products: number;
+    orders: number;
+    orderLines: number;
+    shipments: number;
+    payments: number;
+    ledgerTransactions: number;
+    ledgerEntries: number;
+    payouts: number;
+  };
   timings: { demoSeedMs: number; bulkMs: number; totalMs: number; verifyMs: number };
   ledgerCheck: { transactions: number; problems: number };
   /** The household whose account has the most entries (the statement benchmark). */
@@ -43,13 +52,66 @@ export interface GeneratedData {
 const DAY_MS = 24 * 3600_000;
 const RECEIPT_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const VARIANTS = ['精选装', '家庭装', '礼盒装', '特级', '一级', '散装', '新季', '组合装', '尝鲜装', '量贩装', '半斤装', '一斤装'];
-const VARIANTS_EN = ['Selected', 'Family pack', 'Gift box', 'Premium', 'Grade one', 'Loose', 'New season', 'Bundle', 'Trial pack', 'Value pack', 'Half jin', 'One jin'];
-const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '晓东', '建华', '海燕', '志强', '雪梅', '俊杰'];
+const VARIANTS_EN = [
+  'Selected',
+  'Family pack',
+  'Gift box',
+  'Premium',
+  'Grade one',
+  'Loose',
+  'New season',
+  'Bundle',
+  'Trial pack',
+  'Value pack',
+  'Half jin',
+  'One jin',
+];
+const SURNAMES = [
+  ...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤',
+];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '晓东',
+  '建华',
+  '海燕',
+  '志强',
+  '雪梅',
+  '俊杰',
+];
 const ADDRESSES: [string, string, string][] = [
-  ['广东省', '深圳市', '福田区'], ['广东省', '深圳市', '南山区'], ['广东省', '深圳市', '罗湖区'], ['广东省', '深圳市', '宝安区'],
-  ['广东省', '广州市', '天河区'], ['北京市', '北京市', '朝阳区'], ['上海市', '上海市', '浦东新区'], ['浙江省', '杭州市', '西湖区'],
-  ['河南省', '郑州市', '金水区'], ['广西壮族自治区', '贺州市', '八步区'], ['湖南省', '常德市', '鼎城区'], ['四川省', '成都市', '武侯区'],
+  ['广东省', '深圳市', '福田区'],
+  ['广东省', '深圳市', '南山区'],
+  ['广东省', '深圳市', '罗湖区'],
+  ['广东省', '深圳市', '宝安区'],
+  ['广东省', '广州市', '天河区'],
+  ['北京市', '北京市', '朝阳区'],
+  ['上海市', '上海市', '浦东新区'],
+  ['浙江省', '杭州市', '西湖区'],
+  ['河南省', '郑州市', '金水区'],
+  ['广西壮族自治区', '贺州市', '八步区'],
+  ['湖南省', '常德市', '鼎城区'],
+  ['四川省', '成都市', '武侯区'],
 ];
 const STREETS = ['深南大道', '华强北路', '科技园南路', '滨海大道', '中山路', '人民路', '解放路', '建设路', '文化路', '花园路'];
 const CARRIERS = ['顺丰速运', '中通快递', '中国邮政EMS', '圆通速递', '韵达快递'];
@@ -120,23 +182,36 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   s.pragma('cache_size = -262144');
 
   const villages = new Map(
-    (s.prepare('SELECT id, shipping_fee_fen AS shippingFeeFen, free_shipping_over_fen AS freeShippingOverFen FROM villages').all() as {
-      id: number; shippingFeeFen: number; freeShippingOverFen: number | null;
-    }[]).map((v) => [v.id, v]),
+    (
+      s.prepare('SELECT id, shipping_fee_fen AS shippingFeeFen, free_shipping_over_fen AS freeShippingOverFen FROM villages').all() as {
+        id: number;
+        shippingFeeFen: number;
+        freeShippingOverFen: number | null;
+      }[]
+    ).map((v) => [v.id, v]),
   );
-  const producerVillage = new Map((s.prepare('SELECT id, village_id AS villageId FROM producers').all() as { id: number; villageId: number }[]).map((p) => [p.id, p.villageId]));
+  const producerVillage = new Map(
+    (s.prepare('SELECT id, village_id AS villageId FROM producers').all() as { id: number; villageId: number }[]).map((p) => [p.id, p.villageId]),
+  );
   const membersOf = new Map<number, { householdId: number; weight: number }[]>();
-  for (const m of s.prepare('SELECT producer_id AS producerId, household_id AS householdId, weight FROM producer_members ORDER BY producer_id, household_id').all() as {
-    producerId: number; householdId: number; weight: number;
+  for (const m of s
+    .prepare('SELECT producer_id AS producerId, household_id AS householdId, weight FROM producer_members ORDER BY producer_id, household_id')
+    .all() as {
+    producerId: number;
+    householdId: number;
+    weight: number;
   }[]) {
     const list = membersOf.get(m.producerId) ?? [];
     list.push({ householdId: m.householdId, weight: m.weight });
     membersOf.set(m.producerId, list);
   }
   const rules = s
-    .prepare('SELECT id, project_id AS projectId, household_bp AS householdBp, project_fund_bp AS projectFundBp, operations_bp AS operationsBp, effective_from AS effectiveFrom FROM project_split_rules ORDER BY effective_from DESC, id DESC')
+    .prepare(
+      'SELECT id, project_id AS projectId, household_bp AS householdBp, project_fund_bp AS projectFundBp, operations_bp AS operationsBp, effective_from AS effectiveFrom FROM project_split_rules ORDER BY effective_from DESC, id DESC',
+    )
     .all() as (SplitRule & { projectId: number; effectiveFrom: number })[];
-  const ruleAt = (projectId: number, at: number): SplitRule => rules.find((r) => r.projectId === projectId && r.effectiveFrom <= at) ?? { id: 0, householdBp: 10000, projectFundBp: 0, operationsBp: 0 };
+  const ruleAt = (projectId: number, at: number): SplitRule =>
+    rules.find((r) => r.projectId === projectId && r.effectiveFrom <= at) ?? { id: 0, householdBp: 10000, projectFundBp: 0, operationsBp: 0 };
   const demoProducts = s
     .prepare(
       `SELECT p.id, p.slug, p.producer_id AS producerId, p.project_id AS projectId, p.category, p.unit, p.title_zh AS titleZh, p.title_en AS titleEn,
@@ -151,7 +226,8 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   const coordinatorId = userId('coordinator@xiangyi.test');
   const buyerId = userId('buyer@xiangyi.test');
   const secretaryOf = new Map<number, number>();
-  for (const r of s.prepare('SELECT user_id AS userId, village_id AS villageId FROM user_villages').all() as { userId: number; villageId: number }[]) secretaryOf.set(r.villageId, r.userId);
+  for (const r of s.prepare('SELECT user_id AS userId, village_id AS villageId FROM user_villages').all() as { userId: number; villageId: number }[])
+    secretaryOf.set(r.villageId, r.userId);
 
   // ----- products (the FTS triggers index each row as it goes in: fast enough at this size) -----
   const insertProduct = s.prepare(
@@ -159,7 +235,9 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
        price_fen, stock, min_order_qty, max_retail_qty, low_stock_threshold, published, featured, sold_count, created_at, updated_at)
      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,NULL,20,?,?,0,?,?)`,
   );
-  const insertPhoto = s.prepare(`INSERT INTO product_photos (product_id, position, list_media_id, detail_media_id, alt_zh, alt_en, created_at) VALUES (?,0,?,?,?,?,?)`);
+  const insertPhoto = s.prepare(
+    `INSERT INTO product_photos (product_id, position, list_media_id, detail_media_id, alt_zh, alt_en, created_at) VALUES (?,0,?,?,?,?,?)`,
+  );
   const insertTier = s.prepare(`INSERT INTO price_tiers (product_id, min_qty, price_fen) VALUES (?,?,?)`);
   const sellable: SellProduct[] = [];
   const checkoutProducts: { id: number; slug: string }[] = [];
@@ -177,7 +255,10 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
     const producerId = Number(insertProducer.run(villageId, size === 1 ? 'household' : 'cooperative', `规模测试生产者 ${n}`, now, now).lastInsertRowid);
     const members: { householdId: number; weight: number }[] = [];
     for (let k = 0; k < size; k++) {
-      const householdId = Number(insertHousehold.run(villageId, `测试户 ${n}-${k + 1}`, random() < 0.8 ? `测试户${n}-${k + 1}` : null, random() < 0.8 ? 1 : 0, between(1, 6), now, now).lastInsertRowid);
+      const householdId = Number(
+        insertHousehold.run(villageId, `测试户 ${n}-${k + 1}`, random() < 0.8 ? `测试户${n}-${k + 1}` : null, random() < 0.8 ? 1 : 0, between(1, 6), now, now)
+          .lastInsertRowid,
+      );
       const weight = between(1, 5);
       insertMember.run(producerId, householdId, weight);
       members.push({ householdId, weight });
@@ -201,9 +282,23 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
       const slug = `${base.slug.slice(0, 60)}-b${i + 1}`;
       const id = Number(
         insertProduct.run(
-          slug, producerId, base.projectId, base.category, base.unit, titleZh, titleEn,
-          `${VARIANTS[v]}。${base.descriptionZh}`, base.descriptionEn, base.storyZh, base.storyEn,
-          priceFen, between(200_000, 1_000_000), published, featured, createdAt, createdAt,
+          slug,
+          producerId,
+          base.projectId,
+          base.category,
+          base.unit,
+          titleZh,
+          titleEn,
+          `${VARIANTS[v]}。${base.descriptionZh}`,
+          base.descriptionEn,
+          base.storyZh,
+          base.storyEn,
+          priceFen,
+          between(200_000, 1_000_000),
+          published,
+          featured,
+          createdAt,
+          createdAt,
         ).lastInsertRowid,
       );
       if (base.listMediaId !== null && base.detailMediaId !== null) insertPhoto.run(id, base.listMediaId, base.detailMediaId, titleZh, titleEn, createdAt);
@@ -225,7 +320,8 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
     let id = accountIds.get(code);
     if (id !== undefined) return id;
     insertAccount.run(
-      code, ref.kind,
+      code,
+      ref.kind,
       ref.kind === 'household_payable' ? ref.householdId : null,
       ref.kind === 'project_fund' ? ref.projectId : null,
       ref.kind === 'clearing' ? ref.channel : ref.kind === 'processor_fees' ? ref.processor : null,
@@ -247,13 +343,41 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   let entryCount = 0;
   const householdEntries = new Map<number, number>();
   const owed = new Map<number, number>();
-  function post(p: { key: string; kind: string; orderId: number | null; payoutId: number | null; splitRuleId: number | null; memo: string; postedAt: number; userId: number | null; entries: PostingEntry[] }): void {
+  function post(p: {
+    key: string;
+    kind: string;
+    orderId: number | null;
+    payoutId: number | null;
+    splitRuleId: number | null;
+    memo: string;
+    postedAt: number;
+    userId: number | null;
+    entries: PostingEntry[];
+  }): void {
     const entries = p.entries.filter((e) => e.amountFen !== 0);
-    const resolved = entries.map((e) => ({ accountId: accountId(e.account), accountCode: accountCode(e.account), amountFen: e.amountFen, orderLineId: e.orderLineId ?? null }));
+    const resolved = entries.map((e) => ({
+      accountId: accountId(e.account),
+      accountCode: accountCode(e.account),
+      amountFen: e.amountFen,
+      orderLineId: e.orderLineId ?? null,
+    }));
     if (resolved.reduce((a, e) => a + e.amountFen, 0) !== 0) throw new Error(`unbalanced generated posting ${p.key}`);
-    const row = { idempotencyKey: p.key, kind: p.kind, orderId: p.orderId, payoutId: p.payoutId, splitRuleId: p.splitRuleId, memo: p.memo, period: periodOf(p.postedAt), postedAt: p.postedAt, prevHash };
+    const row = {
+      idempotencyKey: p.key,
+      kind: p.kind,
+      orderId: p.orderId,
+      payoutId: p.payoutId,
+      splitRuleId: p.splitRuleId,
+      memo: p.memo,
+      period: periodOf(p.postedAt),
+      postedAt: p.postedAt,
+      prevHash,
+    };
     const hash = transactionDigest(row, resolved);
-    const txId = Number(insertTx.run(row.idempotencyKey, row.kind, row.orderId, row.payoutId, row.splitRuleId, row.memo, row.period, row.postedAt, p.userId, prevHash, hash).lastInsertRowid);
+    const txId = Number(
+      insertTx.run(row.idempotencyKey, row.kind, row.orderId, row.payoutId, row.splitRuleId, row.memo, row.period, row.postedAt, p.userId, prevHash, hash)
+        .lastInsertRowid,
+    );
     for (const e of resolved) insertEntry.run(txId, e.accountId, e.amountFen, e.orderLineId);
     for (const e of entries) {
       if (e.account.kind !== 'household_payable') continue;
@@ -272,7 +396,10 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   const earliest = month.from - 60 * DAY_MS;
   const times: number[] = new Array(scale.orders);
   for (let i = 0; i < scale.orders; i++) {
-    times[i] = random() < 0.85 && latest > month.from ? month.from + Math.floor(random() * (latest - month.from)) : earliest + Math.floor(random() * (Math.min(month.from, latest) - earliest));
+    times[i] =
+      random() < 0.85 && latest > month.from
+        ? month.from + Math.floor(random() * (latest - month.from))
+        : earliest + Math.floor(random() * (Math.min(month.from, latest) - earliest));
   }
   times.sort((a, b) => a - b);
 
@@ -314,10 +441,22 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
       if (amount < 10_000) continue;
       const fen = Math.floor((amount * 0.9) / 100) * 100;
       const reference = `PAY-${formatDate(at).replace(/-/g, '')}-${householdId}`;
-      const payoutId = Number(insertPayout.run(householdId, fen, pick(['bank_transfer', 'wechat', 'cash'] as const), reference, formatDate(at), coordinatorId, at).lastInsertRowid);
+      const payoutId = Number(
+        insertPayout.run(householdId, fen, pick(['bank_transfer', 'wechat', 'cash'] as const), reference, formatDate(at), coordinatorId, at).lastInsertRowid,
+      );
       post({
-        key: `payout:${payoutId}`, kind: 'payout', orderId: null, payoutId, splitRuleId: null, memo: `payout ${reference}`, postedAt: at, userId: coordinatorId,
-        entries: [{ account: { kind: 'household_payable', householdId }, amountFen: fen }, { account: { kind: 'cash' }, amountFen: -fen }],
+        key: `payout:${payoutId}`,
+        kind: 'payout',
+        orderId: null,
+        payoutId,
+        splitRuleId: null,
+        memo: `payout ${reference}`,
+        postedAt: at,
+        userId: coordinatorId,
+        entries: [
+          { account: { kind: 'household_payable', householdId }, amountFen: fen },
+          { account: { kind: 'cash' }, amountFen: -fen },
+        ],
       });
       payoutCount++;
     }
@@ -362,28 +501,66 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
         const shippedAt = status === 'paid' ? null : Math.min(latest, paidAt + between(3, 40) * 3600_000);
         const completedAt = status === 'completed' ? Math.min(latest, shippedAt! + between(2, 6) * DAY_MS) : null;
         const [province, city, district] = pick(ADDRESSES);
-        const receipt = Array.from({ length: 10 }, (_, j) => RECEIPT_ALPHABET[j < 4 ? Math.floor(i / RECEIPT_ALPHABET.length ** j) % RECEIPT_ALPHABET.length : Math.floor(random() * RECEIPT_ALPHABET.length)]).join('');
+        const receipt = Array.from(
+          { length: 10 },
+          (_, j) =>
+            RECEIPT_ALPHABET[j < 4 ? Math.floor(i / RECEIPT_ALPHABET.length ** j) % RECEIPT_ALPHABET.length : Math.floor(random() * RECEIPT_ALPHABET.length)],
+        ).join('');
         const orderId = Number(
           insertOrder.run(
-            number, randomBytes(32).toString('hex'), receipt, random() < 0.1 ? buyerId : null,
-            `${pick(SURNAMES)}${pick(GIVEN)}`, `13${between(100_000_000, 999_999_999)}`, province, city, district,
+            number,
+            randomBytes(32).toString('hex'),
+            receipt,
+            random() < 0.1 ? buyerId : null,
+            `${pick(SURNAMES)}${pick(GIVEN)}`,
+            `13${between(100_000_000, 999_999_999)}`,
+            province,
+            city,
+            district,
             `${pick(STREETS)}${between(1, 999)}号${between(1, 30)}栋${between(101, 2808)}室`,
-            status, stripe ? 'stripe' : 'offline', subtotalFen, shippingFen, totalFen,
-            createdAt + (stripe ? 30 * 60_000 : 72 * 3600_000), paidAt, completedAt, createdAt, completedAt ?? shippedAt ?? paidAt,
+            status,
+            stripe ? 'stripe' : 'offline',
+            subtotalFen,
+            shippingFen,
+            totalFen,
+            createdAt + (stripe ? 30 * 60_000 : 72 * 3600_000),
+            paidAt,
+            completedAt,
+            createdAt,
+            completedAt ?? shippedAt ?? paidAt,
           ).lastInsertRowid,
         );
         const lineIds = lines.map((l) => {
           sold.set(l.product.id, (sold.get(l.product.id) ?? 0) + l.quantity);
           lineCount++;
           return Number(
-            insertLine.run(orderId, l.product.id, l.product.villageId, l.product.producerId, l.product.projectId, l.product.titleZh, l.product.titleEn, l.product.unit, l.product.priceFen, l.quantity, l.total)
-              .lastInsertRowid,
+            insertLine.run(
+              orderId,
+              l.product.id,
+              l.product.villageId,
+              l.product.producerId,
+              l.product.projectId,
+              l.product.titleZh,
+              l.product.titleEn,
+              l.product.unit,
+              l.product.priceFen,
+              l.quantity,
+              l.total,
+            ).lastInsertRowid,
           );
         });
         for (const [villageId, fee] of fees) {
           const shipped = shippedAt !== null;
-          insertShipment.run(orderId, villageId, fee, status === 'completed' ? 'delivered' : shipped ? 'shipped' : 'pending', shipped ? pick(CARRIERS) : null,
-            shipped ? `SF${between(1_000_000_000, 9_999_999_999)}` : null, shippedAt, shipped ? (secretaryOf.get(villageId) ?? null) : null);
+          insertShipment.run(
+            orderId,
+            villageId,
+            fee,
+            status === 'completed' ? 'delivered' : shipped ? 'shipped' : 'pending',
+            shipped ? pick(CARRIERS) : null,
+            shipped ? `SF${between(1_000_000_000, 9_999_999_999)}` : null,
+            shippedAt,
+            shipped ? (secretaryOf.get(villageId) ?? null) : null,
+          );
           shipmentCount++;
         }
 
@@ -393,20 +570,60 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
         const session = stripe ? `cs_test_bench_${orderId}` : null;
         const charge = stripe ? `ch_bench_${orderId}` : null;
         const reference = stripe ? null : `BANK${day}${String(seq).padStart(5, '0')}`;
-        insertPayment.run(orderId, channel, totalFen, feeFen, reference, session, stripe ? `pi_bench_${orderId}` : null, charge, stripe ? null : coordinatorId, paidAt, stripe ? createdAt : paidAt);
+        insertPayment.run(
+          orderId,
+          channel,
+          totalFen,
+          feeFen,
+          reference,
+          session,
+          stripe ? `pi_bench_${orderId}` : null,
+          charge,
+          stripe ? null : coordinatorId,
+          paidAt,
+          stripe ? createdAt : paidAt,
+        );
         const entries: PostingEntry[] = [{ account: { kind: 'clearing', channel }, amountFen: totalFen }];
         let splitRuleId: number | null = null;
         lines.forEach((l, j) => {
           const rule = ruleAt(l.product.projectId, paidAt);
           splitRuleId ??= rule.id || null;
-          entries.push(...allocateLine({ orderLineId: lineIds[j]!, projectId: l.product.projectId, amountFen: l.total, rule, members: membersOf.get(l.product.producerId) ?? [] }));
+          entries.push(
+            ...allocateLine({
+              orderLineId: lineIds[j]!,
+              projectId: l.product.projectId,
+              amountFen: l.total,
+              rule,
+              members: membersOf.get(l.product.producerId) ?? [],
+            }),
+          );
         });
         if (shippingFen > 0) entries.push({ account: { kind: 'shipping' }, amountFen: -shippingFen });
-        post({ key: `order-paid:${orderId}`, kind: 'order_payment', orderId, payoutId: null, splitRuleId, memo: stripe ? `stripe ${session}` : `bank transfer ${reference}`, postedAt: paidAt, userId: stripe ? null : coordinatorId, entries });
+        post({
+          key: `order-paid:${orderId}`,
+          kind: 'order_payment',
+          orderId,
+          payoutId: null,
+          splitRuleId,
+          memo: stripe ? `stripe ${session}` : `bank transfer ${reference}`,
+          postedAt: paidAt,
+          userId: stripe ? null : coordinatorId,
+          entries,
+        });
         if (stripe) {
           post({
-            key: `stripe-fee:${charge}`, kind: 'processor_fee', orderId, payoutId: null, splitRuleId: null, memo: `stripe fee ${charge}`, postedAt: paidAt, userId: null,
-            entries: [{ account: { kind: 'processor_fees', processor: 'stripe' }, amountFen: feeFen }, { account: { kind: 'clearing', channel: 'stripe' }, amountFen: -feeFen }],
+            key: `stripe-fee:${charge}`,
+            kind: 'processor_fee',
+            orderId,
+            payoutId: null,
+            splitRuleId: null,
+            memo: `stripe fee ${charge}`,
+            postedAt: paidAt,
+            userId: null,
+            entries: [
+              { account: { kind: 'processor_fees', processor: 'stripe' }, amountFen: feeFen },
+              { account: { kind: 'clearing', channel: 'stripe' }, amountFen: -feeFen },
+            ],
           });
         }
       }
@@ -418,7 +635,9 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
     for (const [id, quantity] of sold) setSold.run(quantity, id);
   })();
   const bulkMs = performance.now() - bulkStarted;
-  log(`orders: ${scale.orders}, lines: ${lineCount}, ledger: ${transactions} transactions / ${entryCount} entries, payouts: ${payoutCount} (bulk ${Math.round(bulkMs)} ms)`);
+  log(
+    `orders: ${scale.orders}, lines: ${lineCount}, ledger: ${transactions} transactions / ${entryCount} entries, payouts: ${payoutCount} (bulk ${Math.round(bulkMs)} ms)`,
+  );
   if (entryCount < scale.minEntries) log(`WARNING: only ${entryCount} ledger entries, fewer than the ${scale.minEntries} asked for`);
 
   // Back to the pragmas the application runs with.
@@ -436,8 +655,14 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   const [busiestId, busiestEntries] = [...householdEntries.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
   return {
     counts: {
-      products: scale.products, orders: scale.orders, orderLines: lineCount, shipments: shipmentCount, payments: scale.orders,
-      ledgerTransactions: transactions, ledgerEntries: entryCount, payouts: payoutCount,
+      products: scale.products,
+      orders: scale.orders,
+      orderLines: lineCount,
+      shipments: shipmentCount,
+      payments: scale.orders,
+      ledgerTransactions: transactions,
+      ledgerEntries: entryCount,
+      payouts: payoutCount,
     },
     timings: { demoSeedMs, bulkMs, totalMs, verifyMs },
     ledgerCheck: { transactions: check.transactions, problems: check.problems.length },

@@ -123,7 +123,12 @@ export async function timeReconciliation(db: Database_, period: string, now: num
 }
 
 /** Opens the database with the application's pragmas and runs both timings. */
-export async function runInProcess(path: string, householdId: number, period: string, now: number): Promise<{ statement: StatementTiming; reconciliation: ReconciliationTiming }> {
+export async function runInProcess(
+  path: string,
+  householdId: number,
+  period: string,
+  now: number,
+): Promise<{ statement: StatementTiming; reconciliation: ReconciliationTiming }> {
   const db = openDatabase(path);
   try {
     const statement = await timeStatement(db, householdId, now);

@@ -47,7 +47,11 @@ export function summariseProfile(file: string, top = 25): { totalMs: number; fun
     const where = shortUrl(url);
     const fn = `${functionName || '(anonymous)'}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
-    const pkg = where.startsWith('@') ? where.split('/').slice(0, 2).join('/') : where.includes('/') && !/^(src|bench|dist)\//.test(where) ? where.split('/')[0]! : where;
+    const pkg = where.startsWith('@')
+      ? where.split('/').slice(0, 2).join('/')
+      : where.includes('/') && !/^(src|bench|dist)\//.test(where)
+        ? where.split('/')[0]!
+        : where;
     const fileKey = functionName === '(garbage collector)' ? '(garbage collector)' : pkg;
     files.set(fileKey, (files.get(fileKey) ?? 0) + us);
   }
@@ -62,7 +66,13 @@ export function summariseProfile(file: string, top = 25): { totalMs: number; fun
 export function printProfile(file: string, top = 25): string {
   const s = summariseProfile(file, top);
   const fmt = (l: ProfileLine) => `${String(l.ms).padStart(7)} ms ${l.percent.toFixed(1).padStart(5)}%  ${l.what}`;
-  return [`${file}: ${s.totalMs} ms of non-idle samples`, 'by file / package (self time):', ...s.files.map(fmt), 'by function (self time):', ...s.functions.map(fmt)].join('\n');
+  return [
+    `${file}: ${s.totalMs} ms of non-idle samples`,
+    'by file / package (self time):',
+    ...s.files.map(fmt),
+    'by function (self time):',
+    ...s.functions.map(fmt),
+  ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -62,7 +62,21 @@ function fill(monthStart: number, count: number, firstId: number): void {
       const ship = i % 3 === 0 ? 800 : 0;
       const total = subtotal + ship;
       const refunded = i % 50 === 7 ? 1000 : 0;
-      insertOrder.run(id, `XY-B-${id}`, `R${String(id).padStart(9, '0')}`, refunded ? 'partially_refunded' : 'paid', online ? 'stripe' : 'offline', subtotal, ship, total, refunded, at + 3 * DAY, at, at - 3600_000, at);
+      insertOrder.run(
+        id,
+        `XY-B-${id}`,
+        `R${String(id).padStart(9, '0')}`,
+        refunded ? 'partially_refunded' : 'paid',
+        online ? 'stripe' : 'offline',
+        subtotal,
+        ship,
+        total,
+        refunded,
+        at + 3 * DAY,
+        at,
+        at - 3600_000,
+        at,
+      );
       const fee = online ? Math.round(total * 0.034) + 180 : 0;
       insertPayment.run(id, online ? 'stripe' : 'bank', total, fee, online ? null : `BANK-${id}`, online ? `ch_${id}` : null, at, at);
       txId++;
@@ -100,25 +114,42 @@ console.log(`filled ${2 * ORDERS} orders in ${((performance.now() - t) / 1000).t
 
 const hash = await hashPassword('bench-password-123');
 sqlite
-  .prepare(`INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at) VALUES (?, ?, '协调员', 'coordinator', 1, ?, ?, ?)`)
+  .prepare(
+    `INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at) VALUES (?, ?, '协调员', 'coordinator', 1, ?, ?, ?)`,
+  )
   .run('bench@xiangyi.test', hash, now, now, now);
 
 const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: path, SEED_DEMO_DATA: 'never' });
 const app = await buildApp(config, { db, logger: false });
 const login = await app.inject({ method: 'GET', url: '/login' });
-const csrf = /name="_csrf" value="([^"]*)"/.exec(login.body)![1]!.replace(/&#x3D;/g, '=').replace(/&#x2F;/g, '/');
+const csrf = /name="_csrf" value="([^"]*)"/
+  .exec(login.body)![1]!
+  .replace(/&#x3D;/g, '=')
+  .replace(/&#x2F;/g, '/');
 const cookies = Object.fromEntries(login.cookies.map((c) => [c.name, c.value]));
-const signed = await app.inject({ method: 'POST', url: '/login', cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@xiangyi.test', password: 'bench-password-123', _csrf: csrf }).toString() });
+const signed = await app.inject({
+  method: 'POST',
+  url: '/login',
+  cookies,
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  payload: new URLSearchParams({ email: 'bench@xiangyi.test', password: 'bench-password-123', _csrf: csrf }).toString(),
+});
 for (const c of signed.cookies) cookies[c.name] = c.value;
 
-for (const url of [`/coordinator/reconciliation?period=${period}`, `/coordinator/reconciliation.csv?period=${period}`, `/coordinator/reconciliation?period=${period}`]) {
+for (const url of [
+  `/coordinator/reconciliation?period=${period}`,
+  `/coordinator/reconciliation.csv?period=${period}`,
+  `/coordinator/reconciliation?period=${period}`,
+]) {
   t = performance.now();
   const cpu = process.cpuUsage();
   const res = await app.inject({ method: 'GET', url, cookies });
   const ms = performance.now() - t;
   const used = process.cpuUsage(cpu);
   const mismatches = /对不上的项目（(\d+)）/.exec(res.body)?.[1];
-  console.log(`${url}: ${res.statusCode}, ${(res.rawPayload.length / 1e6).toFixed(1)} MB, ${ms.toFixed(0)} ms (CPU ${((used.user + used.system) / 1000).toFixed(0)} ms)${mismatches ? `, ${mismatches} mismatches` : ''}`);
+  console.log(
+    `${url}: ${res.statusCode}, ${(res.rawPayload.length / 1e6).toFixed(1)} MB, ${ms.toFixed(0)} ms (CPU ${((used.user + used.system) / 1000).toFixed(0)} ms)${mismatches ? `, ${mismatches} mismatches` : ''}`,
+  );
 }
 await app.close();
 db.close();

@@ -297,7 +297,8 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     say(`npm run build: ${buildNote}`);
   }
   // --no-build runs whatever dist/ holds; without dist/ the server runs from source through tsx.
-  if (existsSync(join(ROOT, 'dist', 'src', 'server.js'))) serverEntry = { argv: [...SERVER_FLAGS, 'dist/src/server.js'], kind: `node ${SERVER_FLAGS.join(' ')} dist/src/server.js` };
+  if (existsSync(join(ROOT, 'dist', 'src', 'server.js')))
+    serverEntry = { argv: [...SERVER_FLAGS, 'dist/src/server.js'], kind: `node ${SERVER_FLAGS.join(' ')} dist/src/server.js` };
 
   // 2. data
   say('generating the scale database…');
@@ -399,7 +400,16 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     { route: '/products/:slug', path: `/products/${data.productSlug}` },
     { route: '/api/v1/products', path: '/api/v1/products' },
     // For comparison only (full runs): the product page for a client that takes no compression.
-    ...(quick ? [] : [{ route: '/products/:slug, uncompressed', path: `/products/${data.productSlug}`, headers: { 'accept-language': BROWSER_HEADERS['accept-language'] }, informational: true }]),
+    ...(quick
+      ? []
+      : [
+          {
+            route: '/products/:slug, uncompressed',
+            path: `/products/${data.productSlug}`,
+            headers: { 'accept-language': BROWSER_HEADERS['accept-language'] },
+            informational: true,
+          },
+        ]),
   ] as { route: string; path: string; headers?: Record<string, string>; informational?: boolean }[];
   // One request at a time first: the unloaded latency of each route (median of 3; once if slow).
   const probe = new Pool(origin, { connections: 1 });
@@ -418,9 +428,14 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   await probe.close();
   say(`unloaded latency: ${routes.map((r) => `${r.route} ${singleMs.get(r.route)} ms`).join(', ')}`);
 
-  const loadSpec = (url: string, headers: Record<string, string>, duration: number, warmup: number): LoadSpec => ({ url, connections: CONNECTIONS, duration, warmup, headers });
+  const loadSpec = (url: string, headers: Record<string, string>, duration: number, warmup: number): LoadSpec => ({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    warmup,
+    headers,
+  });
   const loadTimeout = (settings.routeSeconds + settings.warmupSeconds) * 1000 + 30_000;
-
 
   // Baseline: bare Fastify in another process. Each route's time is split into rounds, each run
   // right after a baseline run of the same length (both alone on the machine); a route's ratio is
@@ -440,7 +455,11 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     for (let round = 0; round < settings.rounds; round++) {
       const warmup = round === 0 ? settings.warmupSeconds : 0;
       rss.enter('baseline (server idle)');
-      const base = await runWorker<LoadResult>('load.ts', loadSpec(`http://127.0.0.1:${basePort}/`, BROWSER_HEADERS, roundSeconds, baseRuns.length === 0 ? warmup : 0), loadTimeout);
+      const base = await runWorker<LoadResult>(
+        'load.ts',
+        loadSpec(`http://127.0.0.1:${basePort}/`, BROWSER_HEADERS, roundSeconds, baseRuns.length === 0 ? warmup : 0),
+        loadTimeout,
+      );
       baseRuns.push(base);
       rss.enter(r.route);
       const route = await runWorker<LoadResult>('load.ts', loadSpec(`${origin}${r.path}`, r.headers ?? BROWSER_HEADERS, roundSeconds, warmup), loadTimeout);
@@ -464,7 +483,18 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     const pass = r.informational ? null : ok && (search ? ratio >= TARGETS.searchRatio : ratio >= TARGETS.pageRatio && result.p99_ms <= TARGETS.pageP99Ms);
     const target = r.informational ? '— (for comparison)' : search ? `≥ ${TARGETS.searchRatio}×` : `≥ ${TARGETS.pageRatio}×, p99 ≤ ${TARGETS.pageP99Ms} ms`;
     const baselineRps = Math.round(median(runs.map((x) => x.base.rps)));
-    rows.push({ route: r.route, ...pickLoad(result), ratio, target, pass, load1Before: before, singleMs: singleMs.get(r.route) ?? null, ...after, baselineRps, rounds: runs.map((x) => ({ rps: x.route.rps, p99_ms: x.route.p99_ms, baselineRps: x.base.rps })) });
+    rows.push({
+      route: r.route,
+      ...pickLoad(result),
+      ratio,
+      target,
+      pass,
+      load1Before: before,
+      singleMs: singleMs.get(r.route) ?? null,
+      ...after,
+      baselineRps,
+      rounds: runs.map((x) => ({ rps: x.route.rps, p99_ms: x.route.p99_ms, baselineRps: x.base.rps })),
+    });
     say(
       `  ${r.route}: ${rps} req/s (rounds ${runs.map((x) => `${x.route.rps} vs ${x.base.rps}`).join(', ')}), ratio ${ratio}, p99 ${result.p99_ms} ms, ${result.bytesPerRequest} bytes/response` +
         (ok ? '' : ` (non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)})`) +
@@ -477,7 +507,11 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   // unique query strings. Each in rounds right after a baseline round, like the routes above.
   const catalogue = ['/', '/products', ...data.checkoutProducts.slice(0, 12).map((p) => `/products/${p.slug}`)];
   const searchTerms = searchTermsOf(dbPath, 400);
-  const mixRounds = async (name: string, paths: string[], during?: (seconds: number) => Promise<unknown>): Promise<{ row: RouteRow; sideResults: unknown[] }> => {
+  const mixRounds = async (
+    name: string,
+    paths: string[],
+    during?: (seconds: number) => Promise<unknown>,
+  ): Promise<{ row: RouteRow; sideResults: unknown[] }> => {
     const before = load1();
     const runs: { route: LoadResult; base: LoadResult }[] = [];
     const sideResults: unknown[] = [];
@@ -488,22 +522,44 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
       baseRuns.push(base);
       rss.enter(name);
       const spec: LoadSpec = { ...loadSpec(`${origin}/`, BROWSER_HEADERS, roundSeconds, warmup), paths };
-      const [route, side] = await Promise.all([runWorker<LoadResult>('load.ts', spec, loadTimeout), during ? during(warmup + roundSeconds) : Promise.resolve(null)]);
+      const [route, side] = await Promise.all([
+        runWorker<LoadResult>('load.ts', spec, loadTimeout),
+        during ? during(warmup + roundSeconds) : Promise.resolve(null),
+      ]);
       runs.push({ route, base });
       if (side) sideResults.push(side);
     }
     const after = await settle(name);
     const ratio = Math.round(median(runs.map((x) => x.route.rps / Math.max(1, x.base.rps))) * 1000) / 1000;
     const worst = runs.reduce((w, x) => (x.route.p99_ms > w.p99_ms ? x.route : w), runs[0]!.route);
-    const result: LoadResult = { ...worst, rps: Math.round(median(runs.map((x) => x.route.rps))), non2xx: runs.reduce((n, x) => n + x.route.non2xx, 0), errors: runs.reduce((n, x) => n + x.route.errors, 0) };
+    const result: LoadResult = {
+      ...worst,
+      rps: Math.round(median(runs.map((x) => x.route.rps))),
+      non2xx: runs.reduce((n, x) => n + x.route.non2xx, 0),
+      errors: runs.reduce((n, x) => n + x.route.errors, 0),
+    };
     const search = name.includes('search');
     const ok = result.non2xx === 0 && result.errors === 0;
-    const pass = ok && (search ? ratio >= TARGETS.searchRatio && result.p99_ms <= TARGETS.searchP99Ms : ratio >= TARGETS.pageRatio && result.p99_ms <= TARGETS.pageP99Ms);
+    const pass =
+      ok && (search ? ratio >= TARGETS.searchRatio && result.p99_ms <= TARGETS.searchP99Ms : ratio >= TARGETS.pageRatio && result.p99_ms <= TARGETS.pageP99Ms);
     const target = search ? `≥ ${TARGETS.searchRatio}×, p99 ≤ ${TARGETS.searchP99Ms} ms` : `≥ ${TARGETS.pageRatio}×, p99 ≤ ${TARGETS.pageP99Ms} ms`;
     const baselineRps = Math.round(median(runs.map((x) => x.base.rps)));
-    const row: RouteRow = { route: name, ...pickLoad(result), ratio, target, pass, load1Before: before, singleMs: null, ...after, baselineRps, rounds: runs.map((x) => ({ rps: x.route.rps, p99_ms: x.route.p99_ms, baselineRps: x.base.rps })) };
+    const row: RouteRow = {
+      route: name,
+      ...pickLoad(result),
+      ratio,
+      target,
+      pass,
+      load1Before: before,
+      singleMs: null,
+      ...after,
+      baselineRps,
+      rounds: runs.map((x) => ({ rps: x.route.rps, p99_ms: x.route.p99_ms, baselineRps: x.base.rps })),
+    };
     rows.push(row);
-    say(`  ${name}: ${result.rps} req/s (rounds ${runs.map((x) => `${x.route.rps} vs ${x.base.rps}`).join(', ')}), ratio ${ratio}, p99 ${result.p99_ms} ms${ok ? '' : ` (non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)})`}`);
+    say(
+      `  ${name}: ${result.rps} req/s (rounds ${runs.map((x) => `${x.route.rps} vs ${x.base.rps}`).join(', ')}), ratio ${ratio}, p99 ${result.p99_ms} ms${ok ? '' : ` (non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)})`}`,
+    );
     return { row, sideResults };
   };
   say(`catalogue mixes: ${catalogue.length} pages in turn; ${searchTerms.length} search terms…`);
@@ -511,13 +567,20 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   const cartMixes: { rate: number; carts: CartsResult[] }[] = [];
   for (const rate of [10, 50]) {
     const carts = (seconds: number) =>
-      runWorker<CartsResult>('carts.ts', { origin, rate, duration: seconds, slugs: data.checkoutProducts.slice(0, 12).map((p) => p.slug) } satisfies CartsSpec, seconds * 1000 + 30_000);
+      runWorker<CartsResult>(
+        'carts.ts',
+        { origin, rate, duration: seconds, slugs: data.checkoutProducts.slice(0, 12).map((p) => p.slug) } satisfies CartsSpec,
+        seconds * 1000 + 30_000,
+      );
     const { sideResults } = await mixRounds(`catalogue mix, new visitors adding to carts ${rate}/s`, catalogue, carts);
     const results = sideResults as CartsResult[];
     cartMixes.push({ rate, carts: results });
     say(`    adds: ${results.map((c) => `${c.ok}/${c.adds} at ${c.rate}/s, p99 ${c.p99_ms} ms ${JSON.stringify(c.statusCodes)}`).join('; ')}`);
   }
-  await mixRounds(`${searchTerms.length} different searches (/products?q=…)`, searchTerms.map((t) => `/products?q=${encodeURIComponent(t)}`));
+  await mixRounds(
+    `${searchTerms.length} different searches (/products?q=…)`,
+    searchTerms.map((t) => `/products?q=${encodeURIComponent(t)}`),
+  );
 
   // The flood: unique query strings on the catalogue for 20 s, with sign-ins timed before and during it.
   const timeSignIns = async (count: number, gapMs: number): Promise<number[]> => {
@@ -540,7 +603,12 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   };
   const quietSignIns = await timeSignIns(4, 200);
   rss.enter('flood of unique URLs');
-  const floodPaths = ['/products?utm_source=[<id>]', '/?ref=[<id>]', ...data.checkoutProducts.slice(0, 4).map((p) => `/products/${p.slug}?fbclid=[<id>]`), '/products?category=tea&x=[<id>]'];
+  const floodPaths = [
+    '/products?utm_source=[<id>]',
+    '/?ref=[<id>]',
+    ...data.checkoutProducts.slice(0, 4).map((p) => `/products/${p.slug}?fbclid=[<id>]`),
+    '/products?category=tea&x=[<id>]',
+  ];
   const floodSpec: LoadSpec = { ...loadSpec(`${origin}/`, BROWSER_HEADERS, FLOOD_SECONDS, 0), paths: floodPaths, idReplacement: true };
   const floodStarted = performance.now();
   const floodRun = runWorker<LoadResult>('load.ts', floodSpec, FLOOD_SECONDS * 1000 + 30_000);
@@ -548,9 +616,20 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   const floodSignIns = await timeSignIns(6, 1500);
   const flood = await floodRun;
   const floodRssMb = mb(rss.phases['flood of unique URLs'] ?? 0);
-  say(`  flood: ${flood.rps} req/s for ${Math.round((performance.now() - floodStarted) / 1000)} s, p99 ${flood.p99_ms} ms; peak RSS ${floodRssMb} MB; sign-ins quiet ${quietSignIns.join(' / ')} ms, during the flood ${floodSignIns.join(' / ')} ms`);
+  say(
+    `  flood: ${flood.rps} req/s for ${Math.round((performance.now() - floodStarted) / 1000)} s, p99 ${flood.p99_ms} ms; peak RSS ${floodRssMb} MB; sign-ins quiet ${quietSignIns.join(' / ')} ms, during the flood ${floodSignIns.join(' / ')} ms`,
+  );
   await settle('flood');
-  const floodFigures = { seconds: FLOOD_SECONDS, load: pickLoad(flood), peakRssMb: floodRssMb, quietSignInMs: median(quietSignIns), floodSignInMs: median(floodSignIns), worstFloodSignInMs: Math.max(...floodSignIns), quietSignIns, floodSignIns };
+  const floodFigures = {
+    seconds: FLOOD_SECONDS,
+    load: pickLoad(flood),
+    peakRssMb: floodRssMb,
+    quietSignInMs: median(quietSignIns),
+    floodSignInMs: median(floodSignIns),
+    worstFloodSignInMs: Math.max(...floodSignIns),
+    quietSignIns,
+    floodSignIns,
+  };
   await stop(baseline);
   const baseRps = baseRuns.map((b) => b.rps);
   const base = { ...baseRuns[0]!, rps: Math.round(median(baseRps)) };
@@ -571,9 +650,17 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
   // 5. orders per second through the HTTP checkout
   rss.enter('checkout');
   say(`checkout: ${settings.buyers} buyers for ${settings.checkoutSeconds} s…`);
-  const checkoutSpec: CheckoutSpec = { origin, buyers: settings.buyers, duration: settings.checkoutSeconds, warmup: settings.warmupSeconds, products: data.checkoutProducts };
+  const checkoutSpec: CheckoutSpec = {
+    origin,
+    buyers: settings.buyers,
+    duration: settings.checkoutSeconds,
+    warmup: settings.warmupSeconds,
+    products: data.checkoutProducts,
+  };
   const checkout = await runWorker<CheckoutResult>('checkout.ts', checkoutSpec, (settings.checkoutSeconds + settings.warmupSeconds) * 1000 + 60_000);
-  say(`  ${checkout.orders} orders, ${checkout.ordersPerSecond}/s; POST /checkout p50 ${checkout.checkoutPost.p50_ms} ms, p99 ${checkout.checkoutPost.p99_ms} ms${Object.keys(checkout.failures).length ? `; failures ${JSON.stringify(checkout.failures)}` : ''}`);
+  say(
+    `  ${checkout.orders} orders, ${checkout.ordersPerSecond}/s; POST /checkout p50 ${checkout.checkoutPost.p50_ms} ms, p99 ${checkout.checkoutPost.p99_ms} ms${Object.keys(checkout.failures).length ? `; failures ${JSON.stringify(checkout.failures)}` : ''}`,
+  );
   if (checkout.sampleFailure) say(`  first failure: ${checkout.sampleFailure}`);
   await settle('checkout');
 
@@ -610,14 +697,20 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
       const runs = [rec.ms];
       // A slow page is timed once (its first, cold run) rather than three more times.
       if (rec.ms < 3000) for (let i = 0; i < 3; i++) runs.push((await browser.get(reconciliationPath)).ms);
-      httpReconciliation = { status: 'ok', median_ms: Math.round(median(runs.slice(runs.length > 1 ? 1 : 0)) * 10) / 10, runs_ms: runs.map((t) => Math.round(t * 10) / 10) };
+      httpReconciliation = {
+        status: 'ok',
+        median_ms: Math.round(median(runs.slice(runs.length > 1 ? 1 : 0)) * 10) / 10,
+        runs_ms: runs.map((t) => Math.round(t * 10) / 10),
+      };
     } else httpReconciliation = { status: 'n/a', note: `GET ${reconciliationPath} answered ${rec.status}` };
   } catch (error) {
     httpStatement = { status: 'error', note: (error as Error).message };
   } finally {
     await coordinator.close();
   }
-  say(`HTTP statement: ${httpStatement.status === 'ok' ? `${httpStatement.median_ms} ms` : `${httpStatement.status} ${httpStatement.note ?? ''}`}; HTTP reconciliation: ${httpReconciliation.status === 'ok' ? `${httpReconciliation.median_ms} ms` : `${httpReconciliation.status} ${httpReconciliation.note ?? ''}`}`);
+  say(
+    `HTTP statement: ${httpStatement.status === 'ok' ? `${httpStatement.median_ms} ms` : `${httpStatement.status} ${httpStatement.note ?? ''}`}; HTTP reconciliation: ${httpReconciliation.status === 'ok' ? `${httpReconciliation.median_ms} ms` : `${httpReconciliation.status} ${httpReconciliation.note ?? ''}`}`,
+  );
 
   // 7. the server's peak memory, then stop it
   const peakRssKb = rss.finish();
@@ -639,7 +732,12 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
 
   // 8. in-process timings
   say('in-process: household statement and reconciliation…');
-  const inProcess: { statement: StatementTiming; reconciliation: ReconciliationTiming } = await runInProcess(dbPath, data.busiestHousehold.id, data.period, Date.now());
+  const inProcess: { statement: StatementTiming; reconciliation: ReconciliationTiming } = await runInProcess(
+    dbPath,
+    data.busiestHousehold.id,
+    data.period,
+    Date.now(),
+  );
 
   // ---------- report ----------
   const rec = inProcess.reconciliation;
@@ -656,7 +754,8 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
         `first page ${inProcess.statement.firstPage.median_ms} ms, last page ${inProcess.statement.lastPage.median_ms} ms of the whole history; ` +
         `current month (${inProcess.statement.month.lines} lines) ${inProcess.statement.month.median_ms} ms; every line at once (CSV/PDF export) ${inProcess.statement.allLines.median_ms} ms`,
       target: `≤ ${TARGETS.statementMs} ms`,
-      pass: Math.max(inProcess.statement.firstPage.median_ms, inProcess.statement.lastPage.median_ms, inProcess.statement.month.median_ms) <= TARGETS.statementMs,
+      pass:
+        Math.max(inProcess.statement.firstPage.median_ms, inProcess.statement.lastPage.median_ms, inProcess.statement.month.median_ms) <= TARGETS.statementMs,
     },
     {
       name: 'household statement over HTTP',
@@ -707,7 +806,12 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
       target: `≤ ${TARGETS.floodSignInFactor}× quiet`,
       pass: floodFigures.floodSignInMs <= TARGETS.floodSignInFactor * floodFigures.quietSignInMs,
     },
-    { name: 'server peak RSS under load (VmHWM)', value: `${mb(peakRssKb)} MB (idle after start ${mb(idleRssKb)} MB)`, target: `≤ ${TARGETS.rssMb} MB`, pass: mb(peakRssKb) <= TARGETS.rssMb },
+    {
+      name: 'server peak RSS under load (VmHWM)',
+      value: `${mb(peakRssKb)} MB (idle after start ${mb(idleRssKb)} MB)`,
+      target: `≤ ${TARGETS.rssMb} MB`,
+      pass: mb(peakRssKb) <= TARGETS.rssMb,
+    },
     {
       name: `scale data generation (${data.counts.products} products, ${data.counts.orders} orders, ${data.counts.ledgerEntries} ledger entries)`,
       value: `${(data.timings.totalMs / 1000).toFixed(1)} s`,
@@ -728,8 +832,24 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
     settings: { ...settings, connections: CONNECTIONS },
     targets: TARGETS,
     build: buildNote,
-    data: { counts: data.counts, timings: data.timings, ledgerCheck: data.ledgerCheck, busiestHousehold: data.busiestHousehold, period: data.period, productSlug: data.productSlug },
-    server: { entry: serverEntry.kind, restartedAfter: restarts, startupMs, startupRunsMs: startups.map(Math.round), buildCheck, idleRssMb: mb(idleRssKb), peakRssMb: mb(peakRssKb), rssByPhaseMb: rssByPhase },
+    data: {
+      counts: data.counts,
+      timings: data.timings,
+      ledgerCheck: data.ledgerCheck,
+      busiestHousehold: data.busiestHousehold,
+      period: data.period,
+      productSlug: data.productSlug,
+    },
+    server: {
+      entry: serverEntry.kind,
+      restartedAfter: restarts,
+      startupMs,
+      startupRunsMs: startups.map(Math.round),
+      buildCheck,
+      idleRssMb: mb(idleRssKb),
+      peakRssMb: mb(peakRssKb),
+      rssByPhaseMb: rssByPhase,
+    },
     routes: rows,
     cartMixes,
     flood: floodFigures,
@@ -755,7 +875,18 @@ async function measure(startedAt: Date, workDir: string): Promise<void> {
 }
 
 function pickLoad(r: LoadResult) {
-  return { url: r.url, rps: r.rps, p50_ms: r.p50_ms, p90_ms: r.p90_ms, p99_ms: r.p99_ms, max_ms: r.max_ms, non2xx: r.non2xx, errors: r.errors, statusCodes: r.statusCodes, bytesPerRequest: r.bytesPerRequest };
+  return {
+    url: r.url,
+    rps: r.rps,
+    p50_ms: r.p50_ms,
+    p90_ms: r.p90_ms,
+    p99_ms: r.p99_ms,
+    max_ms: r.max_ms,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    statusCodes: r.statusCodes,
+    bytesPerRequest: r.bytesPerRequest,
+  };
 }
 
 const verdict = (pass: boolean | null) => (pass === null ? '' : pass ? 'PASS' : 'MISS');
@@ -783,7 +914,11 @@ function renderTable(rows: RouteRow[], figures: Figure[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(cells(h), ...body.map((row) => cells(row[i]!))));
   const right = new Set([1, 2, 3, 4, 5]);
-  const line = (row: string[]) => row.map((c, i) => (right.has(i) ? padStart(c, widths[i]!) : padEnd(c, widths[i]!))).join(' | ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (right.has(i) ? padStart(c, widths[i]!) : padEnd(c, widths[i]!)))
+      .join(' | ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line), ''];
   const nameWidth = Math.max(...figures.map((f) => cells(f.name)));
   for (const f of figures) out.push(`${padEnd(f.name, nameWidth)}  ${f.value}   [target ${f.target}]${f.pass === null ? '' : ` ${verdict(f.pass)}`}`);
@@ -798,7 +933,12 @@ function searchTermsOf(dbPath: string, count: number): string[] {
   const db = new Database(dbPath, { readonly: true });
   try {
     const titles = db.prepare(`SELECT title_zh FROM products WHERE published = 1 ORDER BY id`).pluck().all() as string[];
-    const byLength = new Map<number, string[]>([[1, []], [2, []], [3, []], [4, []]]);
+    const byLength = new Map<number, string[]>([
+      [1, []],
+      [2, []],
+      [3, []],
+      [4, []],
+    ]);
     const seen = new Set<string>();
     for (const title of titles) {
       const chars = [...title.replace(/[\s·()（）]/g, '')];

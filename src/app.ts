@@ -148,16 +148,30 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const paymentsQueries = createPaymentsQueries(deps.db);
   const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
   const payments = createPaymentsService(paymentsQueries, { clock, orders, audit, onlineRefund });
-  const startStripeCheckout = stripe ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
+  const startStripeCheckout = stripe
+    ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs })
+    : null;
   const stripeWebhooks =
-    stripe && config.stripe ? createStripeWebhookHandler({ stripe, webhookSecret: config.stripe.webhookSecret, orders, payments, paymentsQueries, ledger, audit, clock }) : null;
+    stripe && config.stripe
+      ? createStripeWebhookHandler({ stripe, webhookSecret: config.stripe.webhookSecret, orders, payments, paymentsQueries, ledger, audit, clock })
+      : null;
   // The coordinator's money pages: projects and split rules, household balances, payouts.
   const ledgerReports = createLedgerReports(deps.db);
   const projectManagement = createProjectManagement(deps.db, { clock, audit });
-  const payouts = createPayoutsService(deps.db, { clock, ledger, reports: ledgerReports, audit, saveEvidence: media.saveEvidence, assertHousehold: projectManagement.assertHousehold, projectScopeOf });
+  const payouts = createPayoutsService(deps.db, {
+    clock,
+    ledger,
+    reports: ledgerReports,
+    audit,
+    saveEvidence: media.saveEvidence,
+    assertHousehold: projectManagement.assertHousehold,
+    projectScopeOf,
+  });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
   const wishes = createWishesService(deps.db, { clock, audit, media, orders });
-  const startWishCheckout = stripe ? createWishCheckout({ stripe, publicUrl: config.publicUrl, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs }) : null;
+  const startWishCheckout = stripe
+    ? createWishCheckout({ stripe, publicUrl: config.publicUrl, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs })
+    : null;
   const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
@@ -173,7 +187,17 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     orders,
     products,
     codes: createPickupCodes(config.sessionSecret),
-    recordPayment: (p) => paymentsQueries.insertPayment({ orderId: p.orderId, channel: p.channel, status: 'succeeded', amountFen: p.amountFen, reference: null, confirmedByUserId: p.userId, confirmedAt: p.now, now: p.now }),
+    recordPayment: (p) =>
+      paymentsQueries.insertPayment({
+        orderId: p.orderId,
+        channel: p.channel,
+        status: 'succeeded',
+        amountFen: p.amountFen,
+        reference: null,
+        confirmedByUserId: p.userId,
+        confirmedAt: p.now,
+        now: p.now,
+      }),
     userByEmail,
   });
   /**
@@ -186,7 +210,9 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     return { ...projectManagement.auditConditions(scope), organization: institutional.auditCondition(scope) };
   };
   // The buyer's checkout: place, open the payment session, clear the cart; each step with its undo.
-  const checkout = createCheckout(checkoutSteps({ orders, cart, write: (work) => deps.db.uow.write(work), openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }));
+  const checkout = createCheckout(
+    checkoutSteps({ orders, cart, write: (work) => deps.db.uow.write(work), openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }),
+  );
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
     (previous, userId) => {
@@ -195,7 +221,42 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     // E-mail about the person is written in the language they last signed in with.
     (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
   ];
-  return { outbox, mailPreferences, passwordResets, clock, audit, auditVisibility, sessions, accounts, media, catalog, villages, products, orderReports, ledger, checkpoints, cart, orders, checkout, payments, startStripeCheckout, stripeWebhooks, onSignIn, ledgerReports, projectManagement, payouts, wishes, startWishCheckout, lots, recalls, reconciliation, impact, receipts, institutional, outlets };
+  return {
+    outbox,
+    mailPreferences,
+    passwordResets,
+    clock,
+    audit,
+    auditVisibility,
+    sessions,
+    accounts,
+    media,
+    catalog,
+    villages,
+    products,
+    orderReports,
+    ledger,
+    checkpoints,
+    cart,
+    orders,
+    checkout,
+    payments,
+    startStripeCheckout,
+    stripeWebhooks,
+    onSignIn,
+    ledgerReports,
+    projectManagement,
+    payouts,
+    wishes,
+    startWishCheckout,
+    lots,
+    recalls,
+    reconciliation,
+    impact,
+    receipts,
+    institutional,
+    outlets,
+  };
 }
 export type Services = ReturnType<typeof buildServices>;
 
@@ -239,7 +300,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Third-party plugins.
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   // Anonymous catalogue hits are answered here, before the hooks of the plugins after it.
-  await app.register(pageCache, { db: deps.db, secureCookies: config.secureCookies, clock: services.clock, onLookup: metrics?.pageCacheLookup, limits: config.pageCache, cdn: config.pageCache.cdn });
+  await app.register(pageCache, {
+    db: deps.db,
+    secureCookies: config.secureCookies,
+    clock: services.clock,
+    onLookup: metrics?.pageCacheLookup,
+    limits: config.pageCache,
+    cdn: config.pageCache.cdn,
+  });
   // The public API's ETags: after the page cache's (it may have set one), before compression.
   await app.register(apiEtag);
   // Before any route, so the OpenAPI document sees them all.
@@ -283,7 +351,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // The app's own plugins.
   await app.register(requestContext, { secureCookies: config.secureCookies });
-  await app.register(security, { sessionSecret: config.sessionSecret, secureCookies: config.secureCookies, publicUrl: config.publicUrl, clock: services.clock });
+  await app.register(security, {
+    sessionSecret: config.sessionSecret,
+    secureCookies: config.secureCookies,
+    publicUrl: config.publicUrl,
+    clock: services.clock,
+  });
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);
@@ -336,8 +409,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     checkout: services.checkout,
     commitGrouped: deps.db.commitGrouped,
   });
-  await app.register(coordinatorRoutes, { orders: services.orders, payments: services.payments, villages: services.villages, projects: services.projectManagement });
-  await app.register(coordinatorMoneyRoutes, { projects: services.projectManagement, payouts: services.payouts, reports: services.ledgerReports, villages: services.villages, media: services.media, clock: services.clock, ledgerHead: () => services.checkpoints.head() });
+  await app.register(coordinatorRoutes, {
+    orders: services.orders,
+    payments: services.payments,
+    villages: services.villages,
+    projects: services.projectManagement,
+  });
+  await app.register(coordinatorMoneyRoutes, {
+    projects: services.projectManagement,
+    payouts: services.payouts,
+    reports: services.ledgerReports,
+    villages: services.villages,
+    media: services.media,
+    clock: services.clock,
+    ledgerHead: () => services.checkpoints.head(),
+  });
   await app.register(proofRoutes, {
     reconciliation: services.reconciliation,
     impact: services.impact,
@@ -350,7 +436,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     checkpoints: services.checkpoints,
   });
   await app.register(checkpointRoutes, { checkpoints: services.checkpoints, publicUrl: config.publicUrl });
-  await app.register(wishesRoutes, { wishes: services.wishes, catalog: services.catalog, startWishCheckout: services.startWishCheckout, maxUploadBytes: MAX_UPLOAD_BYTES });
+  await app.register(wishesRoutes, {
+    wishes: services.wishes,
+    catalog: services.catalog,
+    startWishCheckout: services.startWishCheckout,
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+  });
   await app.register(lotsRoutes, { lots: services.lots, maxUploadBytes: MAX_UPLOAD_BYTES, clock: services.clock });
   await app.register(recallRoutes, { recalls: services.recalls });
   await app.register(institutionalRoutes, { institutional: services.institutional, catalog: services.catalog, clock: services.clock });
@@ -373,7 +464,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.decorate('backups', backups);
   const outboxWorker = createOutboxWorker({
     outbox: services.outbox,
-    transport: config.mail.smtpUrl ? smtpTransport({ url: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: new URL(config.publicUrl).hostname }) : null,
+    transport: config.mail.smtpUrl
+      ? smtpTransport({ url: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: new URL(config.publicUrl).hostname })
+      : null,
     log: app.log,
   });
   app.decorate('outboxWorker', outboxWorker);

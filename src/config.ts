@@ -32,7 +32,12 @@ const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.preprocess(
       (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-      z.string().regex(/^[0-9]{1,5}$/, 'must be a port number from 0 to 65535').default('3000').transform(Number).pipe(z.number().int().min(0).max(65535, 'must be a port number from 0 to 65535')),
+      z
+        .string()
+        .regex(/^[0-9]{1,5}$/, 'must be a port number from 0 to 65535')
+        .default('3000')
+        .transform(Number)
+        .pipe(z.number().int().min(0).max(65535, 'must be a port number from 0 to 65535')),
     ),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/xiangyi.db'),
@@ -45,27 +50,75 @@ const envSchema = z
     TRUST_PROXY: z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/[0-9]{1,3})?$/, 'must be a comma-separated list of IP addresses or CIDR ranges'))),
     SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
-    ORDER_EXPIRY_STRIPE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-    ORDER_EXPIRY_OFFLINE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    ORDER_EXPIRY_STRIPE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+    ORDER_EXPIRY_OFFLINE_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(72),
     /** A bank-transfer order placed without signing in holds its stock this long (the cheapest hold to make). */
-    ORDER_EXPIRY_OFFLINE_ANONYMOUS_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+    ORDER_EXPIRY_OFFLINE_ANONYMOUS_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(24),
     /** An unpaid bank-transfer claim of a micro-wish is released after this long. */
-    WISH_CLAIM_HOLD_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    WISH_CLAIM_HOLD_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
     BANK_ACCOUNT_NAME: z.string().min(1).max(100).default('乡益公益服务中心'),
     BANK_NAME: z.string().min(1).max(100).default('中国农业银行深圳福田支行'),
     BANK_ACCOUNT_NUMBER: z.string().min(1).max(40).default('6228 4800 1234 5678 901'),
     /** Bearer token for GET /metrics; unset: no metrics endpoint. */
-    METRICS_TOKEN: z.preprocess(blankAsUnset, z.string().min(16, 'must be at least 16 characters').max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional()),
+    METRICS_TOKEN: z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .min(16, 'must be at least 16 characters')
+        .max(200)
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+        .optional(),
+    ),
     /** smtp://user:pass@host:587 or smtps://…:465; unset: e-mail stays in the outbox (/admin/outbox). */
     SMTP_URL: z.preprocess(blankAsUnset, z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
     /** The From of every e-mail, e.g. "乡益 Xiangyi <noreply@example.org>"; default noreply@ the PUBLIC_URL's host. */
-    MAIL_FROM: z.preprocess(blankAsUnset, z.string().max(200).regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an e-mail address, optionally with a name: Name <address>').optional()),
+    MAIL_FROM: z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .max(200)
+        .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an e-mail address, optionally with a name: Name <address>')
+        .optional(),
+    ),
     BACKUP_DIR: z.preprocess(blankAsUnset, z.string().min(1).optional()),
     BACKUP_EVERY: z.preprocess(blankAsUnset, duration.optional()),
-    BACKUP_KEEP: z.preprocess(blankAsUnset, z.string().regex(/^[0-9]{1,4}$/, 'must be a whole number').default('7').transform(Number).pipe(z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))),
+    BACKUP_KEEP: z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .regex(/^[0-9]{1,4}$/, 'must be a whole number')
+        .default('7')
+        .transform(Number)
+        .pipe(z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000')),
+    ),
     CDN_MAX_AGE: z.preprocess(blankAsUnset, wholeNumber(0, 86_400).optional()),
     CDN_STALE_WHILE_REVALIDATE: z.preprocess(blankAsUnset, wholeNumber(0, 86_400).default(0)),
     PAGE_CACHE_MAX_MB: z.preprocess(blankAsUnset, wholeNumber(1, 4096).default(32)),
@@ -152,9 +205,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
   }
   const e = result.data;
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -167,10 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrlSet: e.PUBLIC_URL !== undefined,
     secureCookies: publicUrl.startsWith('https://'),
     sessionSecret: e.SESSION_SECRET,
-    stripe:
-      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
-        ? Object.freeze({ secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET })
-        : null,
+    stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? Object.freeze({ secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }) : null,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY.length ? e.TRUST_PROXY : false,
     seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',

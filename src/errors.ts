@@ -2,15 +2,7 @@
  * One error type for the whole application. `code` is stable and is what code branches on;
  * `type` decides the HTTP status in exactly one place (httpStatusOf).
  */
-export type AppErrorType =
-  | 'bad_request'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'validation'
-  | 'too_many_requests'
-  | 'unavailable';
+export type AppErrorType = 'bad_request' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'validation' | 'too_many_requests' | 'unavailable';
 
 const STATUS: Record<AppErrorType, number> = {
   bad_request: 400,
@@ -49,8 +41,6 @@ export function httpStatusOf(type: AppErrorType): number {
 }
 
 export const notFound = (code = 'not_found') => new AppError('not_found', code);
-export const badRequest = (code: string, params?: Record<string, string | number>) =>
-  new AppError('bad_request', code, undefined, { params });
-export const conflict = (code: string, params?: Record<string, string | number>) =>
-  new AppError('conflict', code, undefined, { params });
+export const badRequest = (code: string, params?: Record<string, string | number>) => new AppError('bad_request', code, undefined, { params });
+export const conflict = (code: string, params?: Record<string, string | number>) => new AppError('conflict', code, undefined, { params });
 export const forbidden = (code = 'forbidden') => new AppError('forbidden', code);

@@ -28,7 +28,10 @@ const YUAN_RE = /^(\d{1,9})(?:\.(\d{1,2}))?$/;
  * Returns null for anything else: negatives, more than two decimals, exponents, empty text.
  */
 export function parseYuanToFen(input: string): number | null {
-  const text = input.trim().replace(/^[¥￥]\s*/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const text = input
+    .trim()
+    .replace(/^[¥￥]\s*/, '')
+    .replace(/,(?=\d{3}(\D|$))/g, '');
   const m = YUAN_RE.exec(text);
   if (!m) return null;
   const yuan = Number(m[1]);

@@ -67,7 +67,10 @@ async function main(): Promise<void> {
   // The outbox is delivered (or, without SMTP_URL, logged) from now on; messages written before a
   // restart are picked up where they were left.
   app.outboxWorker.start();
-  app.log.info({ smtp: config.mail.smtpUrl !== null }, config.mail.smtpUrl ? 'e-mail: delivering the outbox over SMTP' : 'e-mail: no SMTP_URL, messages stay in the outbox (/admin/outbox) and the log');
+  app.log.info(
+    { smtp: config.mail.smtpUrl !== null },
+    config.mail.smtpUrl ? 'e-mail: delivering the outbox over SMTP' : 'e-mail: no SMTP_URL, messages stay in the outbox (/admin/outbox) and the log',
+  );
   const publicUrlAdvice = publicUrlWarning(config);
   if (publicUrlAdvice) app.log.warn(publicUrlAdvice);
   // Scheduled backups start once the shop serves (and any demo data is in): the first is due at once

@@ -144,7 +144,6 @@ describe('loadConfig', () => {
   ])('refuses the backup settings %j, naming %s', (env, name) => {
     expect(configError(env).problems.some((p) => p.startsWith(name))).toBe(true);
   });
-
 });
 
 describe('formatFen', () => {
@@ -211,7 +210,10 @@ describe('splitLargestRemainder', () => {
       const sum = weights.reduce((a, b) => a + b, 0);
       const label = `total ${total}, weights ${weights.join('/')}: ${parts.join('/')}`;
       expect(parts, label).toHaveLength(count);
-      expect(parts.reduce((a, b) => a + b, 0), label).toBe(total);
+      expect(
+        parts.reduce((a, b) => a + b, 0),
+        label,
+      ).toBe(total);
       parts.forEach((part, i) => {
         expect(Number.isSafeInteger(part), label).toBe(true);
         expect(part, label).toBeGreaterThanOrEqual(0);

@@ -154,7 +154,10 @@ describe('the server process', () => {
   it('sends security headers: a CSP without inline scripts, nosniff, no framing', async () => {
     const res = await fetchText(`${base}/`);
     const csp = header(res.headers, 'content-security-policy');
-    const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+    const scriptSrc = csp
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith('script-src'));
     expect(scriptSrc).toBeDefined();
     expect(scriptSrc).not.toContain("'unsafe-inline'");
     expect(scriptSrc).not.toContain("'unsafe-eval'");

@@ -121,28 +121,38 @@ export function createAccountsQueries(db: Database_) {
     deleteSession: (idHash: string) => q(`DELETE FROM sessions WHERE id_hash = ?`).run(idHash),
     deleteSessionsOfUser: (userId: number, exceptHash: string | null) =>
       q(`DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?`).run(userId, exceptHash),
-    deleteExpiredSessions: (now: number, idleBefore: number) =>
-      q(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`).run(now, idleBefore),
+    deleteExpiredSessions: (now: number, idleBefore: number) => q(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`).run(now, idleBefore),
 
     // Sign-in throttling (src/accounts/sign-in-throttle.ts)
     insertAttempt: (a: { email: string; address: string; deviceHash: string | null; kind: SignInAttemptKind; at: number }) =>
-      Number(q(`INSERT INTO login_failures (email, address, device_hash, kind, at) VALUES (?, ?, ?, ?, ?)`).run(a.email, a.address, a.deviceHash, a.kind, a.at).lastInsertRowid),
+      Number(
+        q(`INSERT INTO login_failures (email, address, device_hash, kind, at) VALUES (?, ?, ?, ?, ?)`).run(a.email, a.address, a.deviceHash, a.kind, a.at)
+          .lastInsertRowid,
+      ),
     deleteAttempt: (id: number) => q(`DELETE FROM login_failures WHERE id = ?`).run(id),
     /** Failures of an account from one address, from browsers the account does not know. */
     pairFailures: (email: string, address: string, since: number) =>
-      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND address = ? AND at > ? AND device_hash IS NULL`).get(email, address, since) as FailureStats,
+      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND address = ? AND at > ? AND device_hash IS NULL`).get(
+        email,
+        address,
+        since,
+      ) as FailureStats,
     /** Failures of an account from every address, from browsers the account does not know. */
     accountFailures: (email: string, since: number) =>
       q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND at > ? AND device_hash IS NULL`).get(email, since) as FailureStats,
     /** Failures from one address over every account, from browsers the accounts do not know. */
     addressFailures: (address: string, since: number) =>
-      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE address = ? AND at > ? AND device_hash IS NULL`).get(address, since) as FailureStats,
+      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE address = ? AND at > ? AND device_hash IS NULL`).get(
+        address,
+        since,
+      ) as FailureStats,
     deviceFailures: (deviceHash: string, since: number) =>
       (q(`SELECT count(*) AS n FROM login_failures WHERE device_hash = ? AND at > ?`).get(deviceHash, since) as { n: number }).n,
     /** Wrong current passwords given for an account at or after `from`. */
     passwordChangeFailures: (email: string, from: number) =>
       (q(`SELECT count(*) AS n FROM login_failures WHERE email = ? AND at >= ? AND kind = 'password_change'`).get(email, from) as { n: number }).n,
-    clearPairFailures: (email: string, address: string) => q(`DELETE FROM login_failures WHERE email = ? AND address = ? AND device_hash IS NULL`).run(email, address),
+    clearPairFailures: (email: string, address: string) =>
+      q(`DELETE FROM login_failures WHERE email = ? AND address = ? AND device_hash IS NULL`).run(email, address),
     clearDeviceFailures: (deviceHash: string) => q(`DELETE FROM login_failures WHERE device_hash = ?`).run(deviceHash),
     pruneLoginFailures: (before: number) => q(`DELETE FROM login_failures WHERE at <= ?`).run(before),
     /** Accounts that exist and failed at least `min` times from browsers they do not know. */
@@ -162,7 +172,14 @@ export function createAccountsQueries(db: Database_) {
       ).all(since, min, limit) as { address: string; failures: number; emails: number; lastAt: number }[],
 
     // Registration requests
-    insertRegistrationRequest: (r: { email: string; displayName: string; passwordHash: string | null; tokenHash: string | null; createdAt: number; expiresAt: number }) =>
+    insertRegistrationRequest: (r: {
+      email: string;
+      displayName: string;
+      passwordHash: string | null;
+      tokenHash: string | null;
+      createdAt: number;
+      expiresAt: number;
+    }) =>
       q(`INSERT INTO registration_requests (email, display_name, password_hash, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
         r.email,
         r.displayName,

@@ -60,25 +60,21 @@ export default async function accountsRoutes(
     return renderLogin(request, reply, { next: safeNextPath(request.query.next) ?? '' }, null);
   });
 
-  app.post(
-    '/login',
-    { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } },
-    async (request, reply) => {
-      const form = parseForm(loginSchema, request.body, request.t);
-      const values = typedValues(request.body);
-      if (!form.ok) return renderLogin(request, reply, values, request.t('errors.login_failed'), 422);
-      try {
-        const user = await accounts.authenticate(form.data, clientAddress(request), deviceClaimOf(request));
-        signInAs(request, reply, user);
-        return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
-      } catch (error) {
-        if (error instanceof AppError && (error.code === 'login_failed' || error.code === 'login_throttled')) {
-          return renderLogin(request, reply, values, errorText(request.t, error.code, error.details.params), error.status);
-        }
-        throw error;
+  app.post('/login', { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } }, async (request, reply) => {
+    const form = parseForm(loginSchema, request.body, request.t);
+    const values = typedValues(request.body);
+    if (!form.ok) return renderLogin(request, reply, values, request.t('errors.login_failed'), 422);
+    try {
+      const user = await accounts.authenticate(form.data, clientAddress(request), deviceClaimOf(request));
+      signInAs(request, reply, user);
+      return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
+    } catch (error) {
+      if (error instanceof AppError && (error.code === 'login_failed' || error.code === 'login_throttled')) {
+        return renderLogin(request, reply, values, errorText(request.t, error.code, error.details.params), error.status);
       }
-    },
-  );
+      throw error;
+    }
+  });
 
   app.post('/logout', async (request, reply) => {
     reply.endSession();

@@ -28,7 +28,11 @@ export const registerSchema = z
   .refine((v) => v.password === v.passwordConfirm, { path: ['passwordConfirm'], message: 'validation.password_mismatch' });
 
 export const passwordChangeSchema = z
-  .object({ currentPassword: z.string({ error: 'validation.required' }).min(1, 'validation.required'), newPassword: password, passwordConfirm: z.string({ error: 'validation.required' }) })
+  .object({
+    currentPassword: z.string({ error: 'validation.required' }).min(1, 'validation.required'),
+    newPassword: password,
+    passwordConfirm: z.string({ error: 'validation.required' }),
+  })
   .refine((v) => v.newPassword === v.passwordConfirm, { path: ['passwordConfirm'], message: 'validation.password_mismatch' });
 
 /** Checkbox groups arrive as one string or an array of strings. */
@@ -36,18 +40,36 @@ const idList = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
-  .pipe(z.array(z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number)).max(200, 'validation.invalid'));
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+          .transform(Number),
+      )
+      .max(200, 'validation.invalid'),
+  );
 
 const staffFields = {
   displayName,
   role: z.enum(ROLES, { error: 'validation.invalid' }),
-  allProjects: z.literal('on').optional().transform((v) => v === 'on'),
+  allProjects: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
   villageIds: idList,
   projectIds: idList,
 };
 
 export const createStaffSchema = z.object({ email, password, ...staffFields });
-export const updateStaffSchema = z.object({ ...staffFields, disabled: z.literal('on').optional().transform((v) => v === 'on') });
+export const updateStaffSchema = z.object({
+  ...staffFields,
+  disabled: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
+});
 
 /** Only same-site paths are accepted as the page to return to after sign-in. */
 export function safeNextPath(next: string | undefined): string | null {

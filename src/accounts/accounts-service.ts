@@ -61,8 +61,10 @@ export function createAccountsService(
   function checkScopes(input: Pick<StaffInput, 'villageIds' | 'projectIds'>): void {
     const villages = new Set(queries.allVillageIds());
     const projects = new Set(queries.allProjectIds());
-    if (input.villageIds.some((id) => !villages.has(id))) throw new AppError('validation', 'unknown_scope', undefined, { fields: { villageIds: 'unknown_scope' } });
-    if (input.projectIds.some((id) => !projects.has(id))) throw new AppError('validation', 'unknown_scope', undefined, { fields: { projectIds: 'unknown_scope' } });
+    if (input.villageIds.some((id) => !villages.has(id)))
+      throw new AppError('validation', 'unknown_scope', undefined, { fields: { villageIds: 'unknown_scope' } });
+    if (input.projectIds.some((id) => !projects.has(id)))
+      throw new AppError('validation', 'unknown_scope', undefined, { fields: { projectIds: 'unknown_scope' } });
   }
 
   /** Only the scopes that mean something for the role are kept. */
@@ -90,12 +92,26 @@ export function createAccountsService(
         if (queries.registrationRequestsSince(email, now - REGISTRATION.windowMs) >= REGISTRATION.maxMessagesPerWindow) return;
         const taken = queries.userByEmail(email) !== undefined;
         const expiresAt = now + REGISTRATION.linkMs;
-        queries.insertRegistrationRequest({ email, displayName: input.displayName.trim(), passwordHash: taken ? null : passwordHash, tokenHash: taken ? null : sha256(token), createdAt: now, expiresAt });
+        queries.insertRegistrationRequest({
+          email,
+          displayName: input.displayName.trim(),
+          passwordHash: taken ? null : passwordHash,
+          tokenHash: taken ? null : sha256(token),
+          createdAt: now,
+          expiresAt,
+        });
         // The e-mail leaves with the request (an outbox will write it in this transaction).
         deps.mail.send(
           taken
             ? { kind: 'account_exists', to: email, locale, signInLink: deps.links.signIn() }
-            : { kind: 'confirm_registration', to: email, locale, displayName: input.displayName.trim(), link: deps.links.confirmRegistration(token), expiresAt },
+            : {
+                kind: 'confirm_registration',
+                to: email,
+                locale,
+                displayName: input.displayName.trim(),
+                link: deps.links.confirmRegistration(token),
+                expiresAt,
+              },
         );
       });
     },
@@ -117,7 +133,14 @@ export function createAccountsService(
         const now = clock();
         if (!queries.markRegistrationConfirmed(request.id, now)) throw new AppError('not_found', 'registration_link_invalid');
         if (queries.userByEmail(request.email)) throw new AppError('conflict', 'registration_already_done');
-        const userId = queries.insertUser({ email: request.email, passwordHash: request.passwordHash, displayName: request.displayName, role: 'buyer', allProjects: false, now });
+        const userId = queries.insertUser({
+          email: request.email,
+          passwordHash: request.passwordHash,
+          displayName: request.displayName,
+          role: 'buyer',
+          allProjects: false,
+          now,
+        });
         audit.record({ userId, action: 'user.register', entityType: 'user', entityId: userId, after: { email: request.email, role: 'buyer' }, address });
         return userId;
       });
@@ -164,7 +187,14 @@ export function createAccountsService(
         if (throttle.passwordGuessesSince(user.email, context.sessionStartedAt) >= LOGIN_THROTTLE.passwordChangeGuesses) {
           queries.transaction(() => {
             queries.deleteSessionsOfUser(userId, null);
-            audit.record({ userId, action: 'user.sign_out_everywhere', entityType: 'user', entityId: userId, after: { reason: 'password_change_guesses' }, address: context.address });
+            audit.record({
+              userId,
+              action: 'user.sign_out_everywhere',
+              entityType: 'user',
+              entityId: userId,
+              after: { reason: 'password_change_guesses' },
+              address: context.address,
+            });
           });
           throw new AppError('unauthenticated', 'password_guesses_signed_out');
         }
@@ -225,7 +255,14 @@ export function createAccountsService(
       const scopes = scopesFor(input);
       return queries.transaction(() => {
         if (queries.userByEmail(email)) throw new AppError('conflict', 'email_taken', undefined, { fields: { email: 'email_taken' } });
-        const id = queries.insertUser({ email, passwordHash, displayName: input.displayName.trim(), role: input.role, allProjects: scopes.allProjects, now: clock() });
+        const id = queries.insertUser({
+          email,
+          passwordHash,
+          displayName: input.displayName.trim(),
+          role: input.role,
+          allProjects: scopes.allProjects,
+          now: clock(),
+        });
         queries.replaceScopes(id, scopes.villageIds, scopes.projectIds);
         audit.record({ userId: actorId, action: 'user.create', entityType: 'user', entityId: id, after: { email, role: input.role, ...scopes }, address });
         return id;
@@ -241,7 +278,13 @@ export function createAccountsService(
       checkScopes(input);
       const scopes = scopesFor({ ...input, email: user.email });
       queries.transaction(() => {
-        const before = { role: user.role, allProjects: Boolean(user.allProjects), disabled: Boolean(user.disabled), villageIds: queries.villageIdsOf(id), projectIds: queries.projectIdsOf(id) };
+        const before = {
+          role: user.role,
+          allProjects: Boolean(user.allProjects),
+          disabled: Boolean(user.disabled),
+          villageIds: queries.villageIdsOf(id),
+          projectIds: queries.projectIdsOf(id),
+        };
         queries.updateUserRole(id, input.role, scopes.allProjects, input.displayName.trim(), Boolean(input.disabled), clock());
         queries.replaceScopes(id, scopes.villageIds, scopes.projectIds);
         // A disabled account, or one whose role changed, signs in again (session limits follow the role).
@@ -252,7 +295,13 @@ export function createAccountsService(
           entityType: 'user',
           entityId: id,
           before,
-          after: { role: input.role, allProjects: scopes.allProjects, disabled: Boolean(input.disabled), villageIds: scopes.villageIds, projectIds: scopes.projectIds },
+          after: {
+            role: input.role,
+            allProjects: scopes.allProjects,
+            disabled: Boolean(input.disabled),
+            villageIds: scopes.villageIds,
+            projectIds: scopes.projectIds,
+          },
           address,
         });
       });

@@ -10,12 +10,20 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 import type { PasswordResets } from './password-reset.js';
 
 const forgotSchema = z.object({
-  email: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(254, 'validation.email').pipe(z.email({ error: 'validation.email' })),
+  email: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .max(254, 'validation.email')
+    .pipe(z.email({ error: 'validation.email' })),
 });
 const resetSchema = z
   .object({
     token: z.string().max(100).default(''),
-    password: z.string({ error: 'validation.required' }).min(MIN_PASSWORD_LENGTH, 'validation.password_short').max(MAX_PASSWORD_LENGTH, 'validation.password_long'),
+    password: z
+      .string({ error: 'validation.required' })
+      .min(MIN_PASSWORD_LENGTH, 'validation.password_short')
+      .max(MAX_PASSWORD_LENGTH, 'validation.password_long'),
     passwordConfirm: z.string({ error: 'validation.required' }),
   })
   .refine((v) => v.password === v.passwordConfirm, { path: ['passwordConfirm'], message: 'validation.password_mismatch' });

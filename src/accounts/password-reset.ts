@@ -37,13 +37,23 @@ export function createPasswordResets(
   function issue(user: { id: number; email: string; displayName: string }, locale: Locale, byAdmin: boolean, now: number): void {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = now + PASSWORD_RESET.linkMs;
-    orm.insert(passwordResets).values({ email: user.email, userId: user.id, tokenHash: sha256(token), createdAt: now, expiresAt }).run();
+    orm
+      .insert(passwordResets)
+      .values({ email: user.email, userId: user.id, tokenHash: sha256(token), createdAt: now, expiresAt })
+      .run();
     deps.mail.send({ kind: 'password_reset', to: user.email, locale, displayName: user.displayName, link: deps.link(token), expiresAt, byAdmin });
   }
 
   /** The reset behind a link that still works, or "not found". */
   function open(token: string) {
-    const row = token.length > 0 && token.length <= 100 ? orm.select().from(passwordResets).where(eq(passwordResets.tokenHash, sha256(token))).get() : undefined;
+    const row =
+      token.length > 0 && token.length <= 100
+        ? orm
+            .select()
+            .from(passwordResets)
+            .where(eq(passwordResets.tokenHash, sha256(token)))
+            .get()
+        : undefined;
     if (!row || row.userId === null || row.usedAt !== null || row.expiresAt <= clock()) throw new AppError('not_found', 'reset_link_invalid');
     const user = queries.userById(row.userId);
     if (!user || user.disabled) throw new AppError('not_found', 'reset_link_invalid');
@@ -56,7 +66,12 @@ export function createPasswordResets(
       const address = normaliseEmail(email).slice(0, 254);
       queries.transaction(() => {
         const now = clock();
-        const recent = orm.select({ n: count() }).from(passwordResets).where(and(eq(passwordResets.email, address), gt(passwordResets.createdAt, now - PASSWORD_RESET.windowMs))).get()?.n ?? 0;
+        const recent =
+          orm
+            .select({ n: count() })
+            .from(passwordResets)
+            .where(and(eq(passwordResets.email, address), gt(passwordResets.createdAt, now - PASSWORD_RESET.windowMs)))
+            .get()?.n ?? 0;
         if (recent >= PASSWORD_RESET.maxRequestsPerWindow) return;
         const user = queries.userByEmail(address);
         if (!user || user.disabled) {
@@ -91,9 +106,17 @@ export function createPasswordResets(
       queries.transaction(() => {
         const { row, user } = open(token); // again, after the slow hash: a parallel use may have won
         const now = clock();
-        const used = orm.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.id, row.id), isNull(passwordResets.usedAt))).run();
+        const used = orm
+          .update(passwordResets)
+          .set({ usedAt: now })
+          .where(and(eq(passwordResets.id, row.id), isNull(passwordResets.usedAt)))
+          .run();
         if (used.changes !== 1) throw new AppError('not_found', 'reset_link_invalid');
-        orm.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt))).run();
+        orm
+          .update(passwordResets)
+          .set({ usedAt: now })
+          .where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt)))
+          .run();
         queries.updatePassword(user.id, hash, now);
         queries.deleteSessionsOfUser(user.id, null);
         audit.record({ userId: user.id, action: 'user.password_reset', entityType: 'user', entityId: user.id, address });
@@ -102,7 +125,10 @@ export function createPasswordResets(
 
     /** Housekeeping: forgets requests older than a day (their links expired long ago). */
     prune(): void {
-      orm.delete(passwordResets).where(lt(passwordResets.createdAt, clock() - 24 * 3600_000)).run();
+      orm
+        .delete(passwordResets)
+        .where(lt(passwordResets.createdAt, clock() - 24 * 3600_000))
+        .run();
     },
   };
 }

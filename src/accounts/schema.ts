@@ -35,8 +35,12 @@ export const users = sqliteTable(
 export const userVillages = sqliteTable(
   'user_villages',
   {
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    villageId: integer('village_id').notNull().references(() => villages.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    villageId: integer('village_id')
+      .notNull()
+      .references(() => villages.id),
   },
   (t) => [primaryKey({ columns: [t.userId, t.villageId] })],
 );
@@ -45,8 +49,12 @@ export const userVillages = sqliteTable(
 export const userProjects = sqliteTable(
   'user_projects',
   {
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    projectId: integer('project_id').notNull().references(() => projects.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
   },
   (t) => [primaryKey({ columns: [t.userId, t.projectId] })],
 );
@@ -141,5 +149,8 @@ export const passwordResets = sqliteTable(
     expiresAt: epochMs('expires_at').notNull(),
     usedAt: epochMs('used_at'),
   },
-  (t) => [index('password_resets_email_idx').on(t.email, t.createdAt), uniqueIndex('password_resets_token_uq').on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`)],
+  (t) => [
+    index('password_resets_email_idx').on(t.email, t.createdAt),
+    uniqueIndex('password_resets_token_uq').on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`),
+  ],
 );

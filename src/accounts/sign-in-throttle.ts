@@ -136,7 +136,9 @@ export function createSignInThrottle(queries: AccountsQueries, deps: { clock: Cl
       const now = clock();
       const from = since(now);
       return {
-        accounts: queries.accountsUnderAttack(from, LOGIN_THROTTLE.pair.free, 50).map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.account, now) })),
+        accounts: queries
+          .accountsUnderAttack(from, LOGIN_THROTTLE.pair.free, 50)
+          .map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.account, now) })),
         addresses: queries
           .addressesUnderSuspicion(from, LOGIN_THROTTLE.pair.free * 2, 50)
           .map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.address, now) })),

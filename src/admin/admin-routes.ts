@@ -47,12 +47,23 @@ const isoDate = z
   .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'must be a date written YYYY-MM-DD')
   .refine(isCalendarDate, 'must be a date that exists');
 
-export const userParamsSchema = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const userParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 
 /** GET /admin/audit. Unknown parameters are ignored; known ones must be valid (else 400). */
 export const auditQuerySchema = z
   .object({
-    who: optional(z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email({ error: 'must be an email address' }))),
+    who: optional(
+      z
+        .string()
+        .trim()
+        .max(254, 'must be at most 254 characters')
+        .pipe(z.email({ error: 'must be an email address' })),
+    ),
     what: optional(
       z
         .string()
@@ -95,7 +106,12 @@ function perField(fields: FieldMessages): FieldMessages {
 
 /** Ids ticked in a re-rendered form (typedValues joins a checkbox group with commas). */
 function idsIn(value: string | undefined): Set<number> {
-  return new Set((value ?? '').split(',').filter((v) => /^[1-9][0-9]{0,9}$/.test(v)).map(Number));
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .filter((v) => /^[1-9][0-9]{0,9}$/.test(v))
+      .map(Number),
+  );
 }
 
 function prettyJson(value: unknown): string | null {
@@ -229,22 +245,18 @@ export default async function adminRoutes(
     return reply.redirect('/admin/users', 303);
   });
 
-  app.get(
-    '/admin/users/:id',
-    { preHandler: adminOnly, schema: { params: userParamsSchema, querystring: plainQuerySchema } },
-    async (request, reply) => {
-      const user = accounts.userById(request.params.id);
-      const values: Record<string, string> = {
-        displayName: user.displayName,
-        role: user.role,
-        villageIds: user.villageIds.join(','),
-        projectIds: user.projectIds.join(','),
-      };
-      if (user.allProjects) values.allProjects = 'on';
-      if (user.disabled) values.disabled = 'on';
-      return renderEdit(request, reply, user, { values, fields: {} });
-    },
-  );
+  app.get('/admin/users/:id', { preHandler: adminOnly, schema: { params: userParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
+    const user = accounts.userById(request.params.id);
+    const values: Record<string, string> = {
+      displayName: user.displayName,
+      role: user.role,
+      villageIds: user.villageIds.join(','),
+      projectIds: user.projectIds.join(','),
+    };
+    if (user.allProjects) values.allProjects = 'on';
+    if (user.disabled) values.disabled = 'on';
+    return renderEdit(request, reply, user, { values, fields: {} });
+  });
 
   app.post('/admin/users/:id', { preHandler: adminOnly, schema: { params: userParamsSchema } }, async (request, reply) => {
     const actor = currentUser(request);
@@ -270,62 +282,58 @@ export default async function adminRoutes(
     return reply.redirect('/admin/users', 303);
   });
 
-  app.get(
-    '/admin/audit',
-    { preHandler: requireRole('admin', 'coordinator'), schema: { querystring: auditQuerySchema } },
-    async (request, reply) => {
-      const { t } = request;
-      const query = request.query;
-      const page = query.page ?? 1;
-      const filters = { who: query.who, what: query.what, from: query.from, to: query.to };
-      const visible = opts.auditVisibility(currentUser(request));
+  app.get('/admin/audit', { preHandler: requireRole('admin', 'coordinator'), schema: { querystring: auditQuerySchema } }, async (request, reply) => {
+    const { t } = request;
+    const query = request.query;
+    const page = query.page ?? 1;
+    const filters = { who: query.who, what: query.what, from: query.from, to: query.to };
+    const visible = opts.auditVisibility(currentUser(request));
 
-      // "who" names an account by its email; an email nobody has matches no entries.
-      const who = query.who === undefined ? undefined : accounts.listUsers().find((u) => u.email === normaliseEmail(query.who!));
-      const result =
-        query.who !== undefined && !who
-          ? { rows: [], total: 0 }
-          : audit.list({
-              userId: who?.id,
-              action: query.what,
-              from: query.from ? shanghaiDayStart(query.from) : undefined,
-              // The "to" day is included: entries before the next day's midnight.
-              to: query.to ? shanghaiDayStart(query.to) + DAY_MS : undefined,
-              limit: AUDIT_PAGE_SIZE,
-              offset: (page - 1) * AUDIT_PAGE_SIZE,
-              // A coordinator scoped to some projects reads only the entries about their projects' objects.
-              visible,
-            });
-      const pages = Math.max(1, Math.ceil(result.total / AUDIT_PAGE_SIZE));
+    // "who" names an account by its email; an email nobody has matches no entries.
+    const who = query.who === undefined ? undefined : accounts.listUsers().find((u) => u.email === normaliseEmail(query.who!));
+    const result =
+      query.who !== undefined && !who
+        ? { rows: [], total: 0 }
+        : audit.list({
+            userId: who?.id,
+            action: query.what,
+            from: query.from ? shanghaiDayStart(query.from) : undefined,
+            // The "to" day is included: entries before the next day's midnight.
+            to: query.to ? shanghaiDayStart(query.to) + DAY_MS : undefined,
+            limit: AUDIT_PAGE_SIZE,
+            offset: (page - 1) * AUDIT_PAGE_SIZE,
+            // A coordinator scoped to some projects reads only the entries about their projects' objects.
+            visible,
+          });
+    const pages = Math.max(1, Math.ceil(result.total / AUDIT_PAGE_SIZE));
 
-      return reply.view('admin/audit', {
-        title: t('admin.audit.title'),
-        isAdmin: currentUser(request).role === 'admin',
-        scoped: visible !== 'all',
-        values: filters,
-        fields: {},
-        hasFilters: Boolean(query.who || query.what || query.from || query.to),
-        total: result.total,
-        entries: result.rows.map((row) => ({
-          time: shanghaiTime(row.createdAt),
-          isoTime: new Date(row.createdAt).toISOString(),
-          who: row.userEmail,
-          action: row.action,
-          actionText: auditActionInWords(row.action, t),
-          entity: auditEntityInWords(row.entityType, row.entityId, t),
-          address: row.address,
-          ...presentSummary(row.summary),
-        })),
-        pagination: {
-          show: pages > 1,
-          page,
-          pages,
-          prevUrl: page > 1 ? auditUrl(filters, Math.min(page - 1, pages)) : null,
-          nextUrl: page < pages ? auditUrl(filters, page + 1) : null,
-        },
-      });
-    },
-  );
+    return reply.view('admin/audit', {
+      title: t('admin.audit.title'),
+      isAdmin: currentUser(request).role === 'admin',
+      scoped: visible !== 'all',
+      values: filters,
+      fields: {},
+      hasFilters: Boolean(query.who || query.what || query.from || query.to),
+      total: result.total,
+      entries: result.rows.map((row) => ({
+        time: shanghaiTime(row.createdAt),
+        isoTime: new Date(row.createdAt).toISOString(),
+        who: row.userEmail,
+        action: row.action,
+        actionText: auditActionInWords(row.action, t),
+        entity: auditEntityInWords(row.entityType, row.entityId, t),
+        address: row.address,
+        ...presentSummary(row.summary),
+      })),
+      pagination: {
+        show: pages > 1,
+        page,
+        pages,
+        prevUrl: page > 1 ? auditUrl(filters, Math.min(page - 1, pages)) : null,
+        nextUrl: page < pages ? auditUrl(filters, page + 1) : null,
+      },
+    });
+  });
 
   // Sign-in throttling as it stands: accounts being guessed at, addresses failing often (last 24 hours).
   app.get('/admin/security', { preHandler: adminOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
@@ -335,7 +343,13 @@ export default async function adminRoutes(
     reply.header('cache-control', 'no-store');
     return reply.view('admin/security', {
       title: t('admin.security.title'),
-      accounts: attacked.map((a) => ({ ...a, roleLabel: t(`admin.role.${a.role}`), last: shanghaiTime(a.lastAt), slowedUntil: slowed(a.slowedUntil), editUrl: `/admin/users/${a.id}` })),
+      accounts: attacked.map((a) => ({
+        ...a,
+        roleLabel: t(`admin.role.${a.role}`),
+        last: shanghaiTime(a.lastAt),
+        slowedUntil: slowed(a.slowedUntil),
+        editUrl: `/admin/users/${a.id}`,
+      })),
       addresses: addresses.map((a) => ({ ...a, last: shanghaiTime(a.lastAt), slowedUntil: slowed(a.slowedUntil) })),
     });
   });

@@ -101,7 +101,8 @@ export const en: Record<keyof typeof zh, string> = {
   'admin.nav.security': 'Sign-in security',
 
   'admin.security.title': 'Sign-in security',
-  'admin.security.intro': 'Failed sign-ins over the last 24 hours. For an account being guessed at, browsers that never signed in to it must wait before trying again; browsers its owner signed in with before are not held back.',
+  'admin.security.intro':
+    'Failed sign-ins over the last 24 hours. For an account being guessed at, browsers that never signed in to it must wait before trying again; browsers its owner signed in with before are not held back.',
   'admin.security.accounts': 'Accounts being guessed at',
   'admin.security.noAccounts': 'No account has been guessed at repeatedly in the last 24 hours.',
   'admin.security.account': 'Account',

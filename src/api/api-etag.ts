@@ -22,7 +22,8 @@ export default fp(
   async function apiEtag(app: FastifyInstance) {
     app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
       const route = request.routeOptions.url;
-      if (reply.statusCode !== 200 || (request.method !== 'GET' && request.method !== 'HEAD') || !route?.startsWith(`${API_PREFIX}/`)) return done(null, payload);
+      if (reply.statusCode !== 200 || (request.method !== 'GET' && request.method !== 'HEAD') || !route?.startsWith(`${API_PREFIX}/`))
+        return done(null, payload);
       let etag = reply.getHeader('etag');
       if (etag === undefined) {
         if (typeof payload !== 'string') return done(null, payload);

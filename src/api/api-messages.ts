@@ -17,7 +17,8 @@ export const zh = {
   'api.op.getProject.summary': '一个项目',
   'api.op.getProject.description': '项目的故事、收益分配规则、由账本得出的公开数字、参与的村庄和商品，与项目页面显示的一致。',
   'api.op.getImpact.summary': '公益成效',
-  'api.op.getImpact.description': '全站、每个项目和每个村庄的销售额、记入农户的收益、已发放给农户的金额和受益户数，全部由账本得出；只有同意公开且所在组不少于 3 户的农户才会显示名字。',
+  'api.op.getImpact.description':
+    '全站、每个项目和每个村庄的销售额、记入农户的收益、已发放给农户的金额和受益户数，全部由账本得出；只有同意公开且所在组不少于 3 户的农户才会显示名字。',
   'api.op.getReceipt.summary': '一张受益凭证',
   'api.op.getReceipt.description': '凭订单的凭证码查看这笔购买的去向：记入了哪些村庄和项目的农户、是否已发放，以及它在账本哈希链中的位置。不含任何买家信息。',
   'api.op.listWishes.summary': '微心愿列表',
@@ -69,15 +70,19 @@ export const en: Record<keyof typeof zh, string> = {
   'api.op.listVillages.summary': 'List villages',
   'api.op.listVillages.description': 'Every village and its region, one page at a time.',
   'api.op.getVillage.summary': 'One village',
-  'api.op.getVillage.description': "A village's story, its public figures from the ledger, its producers and its most popular products, as the village page shows them.",
+  'api.op.getVillage.description':
+    "A village's story, its public figures from the ledger, its producers and its most popular products, as the village page shows them.",
   'api.op.listProjects.summary': 'List projects',
   'api.op.listProjects.description': 'Every poverty-alleviation project with its funding source, period and target, one page at a time.',
   'api.op.getProject.summary': 'One project',
-  'api.op.getProject.description': "A project's story, how its proceeds are split, its public figures from the ledger, its villages and its products, as the project page shows them.",
+  'api.op.getProject.description':
+    "A project's story, how its proceeds are split, its public figures from the ledger, its villages and its products, as the project page shows them.",
   'api.op.getImpact.summary': 'Public impact figures',
-  'api.op.getImpact.description': 'Sales, amounts credited and paid out to households, and households reached, for the whole shop, each project and each village, all from the ledger; a household is named only when it agreed and its group has at least 3 households.',
+  'api.op.getImpact.description':
+    'Sales, amounts credited and paid out to households, and households reached, for the whole shop, each project and each village, all from the ledger; a household is named only when it agreed and its group has at least 3 households.',
   'api.op.getReceipt.summary': 'One benefit receipt',
-  'api.op.getReceipt.description': "Where the money of one purchase went, found by the order's receipt code: which villages' and projects' households it credited, whether they have been paid, and where the posting sits in the ledger's hash chain. Nothing about the buyer.",
+  'api.op.getReceipt.description':
+    "Where the money of one purchase went, found by the order's receipt code: which villages' and projects' households it credited, whether they have been paid, and where the posting sits in the ledger's hash chain. Nothing about the buyer.",
   'api.op.listWishes.summary': 'List micro-wishes',
   'api.op.listWishes.description': 'Micro-wishes on the wish board: those waiting for a donor, or those recently claimed, one page at a time.',
   'api.op.getWish.summary': 'One micro-wish',
@@ -97,12 +102,14 @@ export const en: Record<keyof typeof zh, string> = {
   'api.param.id': "The wish's number.",
   'api.param.status': 'open: wishes waiting for a donor; fulfilled: wishes recently claimed.',
   'api.docs.title': 'Public data API',
-  'api.docs.intro': "Xiangyi's products, villages, projects, impact figures, benefit receipts and micro-wishes can be read through this read-only JSON API, with the same figures as the shop's pages.",
+  'api.docs.intro':
+    "Xiangyi's products, villages, projects, impact figures, benefit receipts and micro-wishes can be read through this read-only JSON API, with the same figures as the shop's pages.",
   'api.docs.document': 'A machine-readable description: {url} (OpenAPI 3.1).',
   'api.docs.base': 'Every address starts with {base}; only GET requests are taken, and no sign-in is needed.',
   'api.docs.cors': "Any website may read it from a browser across origins (CORS); requests carry no visitor's cookies.",
   'api.docs.etag': 'Every answer has an ETag; send it back in If-None-Match and an unchanged answer comes as 304 instead of in full.',
-  'api.docs.paging': 'Lists come a page at a time: page is the page number and pageSize the items per page (at most 100); total and pages in the answer give the number of items and of pages.',
+  'api.docs.paging':
+    'Lists come a page at a time: page is the page number and pageSize the items per page (at most 100); total and pages in the answer give the number of items and of pages.',
   'api.docs.errors': 'An error comes with a 4xx status and {"error": {"code", "message"}}, where code is a stable error code.',
   'api.docs.requestId': 'Every answer has an X-Request-Id; please quote it when you report a problem.',
   'api.docs.operations': 'Operations',

@@ -41,7 +41,14 @@ export default async function publicApiRoutes(
   let document: string | null = null;
   api.withTypeProvider<ZodTypeProvider>().get(
     '/openapi.json',
-    { config: { pageCache: true }, schema: { ...operation('getOpenApiDocument', 'meta'), querystring: langQuery, response: { 200: z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 document') } } },
+    {
+      config: { pageCache: true },
+      schema: {
+        ...operation('getOpenApiDocument', 'meta'),
+        querystring: langQuery,
+        response: { 200: z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 document') },
+      },
+    },
     async (_request, reply) => {
       document ??= JSON.stringify(api.swagger());
       // Sent as the JSON text made once (a string body is not serialized again).

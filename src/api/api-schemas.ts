@@ -82,7 +82,9 @@ export const figuresSchema = z.object({
       paidOut: yuanSchema,
     })
     .nullable()
-    .describe('null when publishing them would reveal what fewer than 3 households earned, alone or subtracted from other published figures (README: the disclosure rule)'),
+    .describe(
+      'null when publishing them would reveal what fewer than 3 households earned, alone or subtracted from other published figures (README: the disclosure rule)',
+    ),
   households: z.number().int().describe('Households with money credited (net of refunds)'),
 });
 

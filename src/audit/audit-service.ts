@@ -39,9 +39,7 @@ export function createAuditService(db: Database_, clock: Clock) {
   const q = statementCache(db.sqlite);
   return {
     record(entry: AuditEntry): void {
-      q(
-        `INSERT INTO audit_log (user_id, action, entity_type, entity_id, summary, address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
+      q(`INSERT INTO audit_log (user_id, action, entity_type, entity_id, summary, address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
         entry.userId,
         entry.action,
         entry.entityType,

@@ -39,7 +39,10 @@ const systemTimers: BackupTimers = {
 export const backupInWorker: RunBackup = (sourcePath, target, signal) => {
   const url = new URL(import.meta.url.endsWith('.ts') ? './backup-worker.ts' : './backup-worker.js', import.meta.url);
   const worker = url.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: { sourcePath, target } })
+    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`, {
+        eval: true,
+        workerData: { sourcePath, target },
+      })
     : new Worker(url, { workerData: { sourcePath, target } });
   return new Promise<BackupOutcome>((resolve, reject) => {
     let settled = false;
@@ -92,10 +95,12 @@ export function createBackupSchedule(opts: {
     } catch {
       return [];
     }
-    return names.flatMap((name) => {
-      const at = backupTime(name);
-      return at === null ? [] : [{ name, at }];
-    }).sort((a, b) => a.at - b.at);
+    return names
+      .flatMap((name) => {
+        const at = backupTime(name);
+        return at === null ? [] : [{ name, at }];
+      })
+      .sort((a, b) => a.at - b.at);
   }
 
   function schedule(): void {
@@ -161,7 +166,8 @@ export function createBackupSchedule(opts: {
       stopped = false;
       // Copies left half-made by a process that was stopped during a backup.
       try {
-        for (const name of readdirSync(opts.dir)) if (name.startsWith('xiangyi-') && name.includes(`.db${PARTIAL_SUFFIX}`)) rmSync(join(opts.dir, name), { force: true });
+        for (const name of readdirSync(opts.dir))
+          if (name.startsWith('xiangyi-') && name.includes(`.db${PARTIAL_SUFFIX}`)) rmSync(join(opts.dir, name), { force: true });
       } catch {
         // No directory yet: the first backup makes it.
       }

@@ -77,7 +77,10 @@ export async function verifiedBackup(sourcePath: string, target: string): Promis
     copy.close();
   }
   const ms = Math.round(performance.now() - started);
-  const problems = [...(integrity === 'ok' ? [] : [`integrity_check: ${String(integrity)}`]), ...ledger.problems.map((p) => `ledger transaction ${p.transactionId ?? '-'}: ${p.problem}`)];
+  const problems = [
+    ...(integrity === 'ok' ? [] : [`integrity_check: ${String(integrity)}`]),
+    ...ledger.problems.map((p) => `ledger transaction ${p.transactionId ?? '-'}: ${p.problem}`),
+  ];
   if (problems.length > 0) {
     removeCopy(partial);
     return { file: target, ok: false, ms, transactions: ledger.transactions, problem: problems.slice(0, 5).join('; ') };

@@ -9,7 +9,15 @@ import { mediaUrl, presentCard, presentProject, presentVillage, unitLabel } from
 import type { LedgerFigures } from './catalog-routes.js';
 import { apiListingQuerySchema, slugParamsSchema } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
-import { productCardSchema, productListSchema, productSchema, projectDetailSchema, projectSchema, villageDetailSchema, villageSchema } from './catalog-api-schemas.js';
+import {
+  productCardSchema,
+  productListSchema,
+  productSchema,
+  projectDetailSchema,
+  projectSchema,
+  villageDetailSchema,
+  villageSchema,
+} from './catalog-api-schemas.js';
 
 type ProductCard = z.infer<typeof productCardSchema>;
 
@@ -40,77 +48,157 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
   // Villages' and projects' answers also give the ledger's figures.
   const cached = { config: { pageCache: { scopes: ['catalogue', 'stock', 'figures'] as ('catalogue' | 'stock' | 'figures')[] } } };
 
-  app.get('/products', { ...cached, schema: { ...operation('listProducts', 'catalogue'), querystring: apiListingQuerySchema, response: { 200: productListSchema.describe('One page of published products'), ...commonResponses } } }, async (request) => {
-    const { locale, t } = request;
-    const page = catalog.listProducts(request.query);
-    return { items: page.items.map((r) => apiCard(r, locale, t)), page: page.page, pageSize: page.pageSize, total: page.total, pages: page.pages, sort: page.sort };
-  });
-
-  app.get('/products/:slug', { ...cached, schema: { ...operation('getProduct', 'catalogue'), params: slugParamsSchema, querystring: langQuery, response: { 200: productSchema.describe('The product'), ...commonResponses } } }, async (request) => {
-    const { locale, t } = request;
-    const { product: p, period, photos, tiers, households } = catalog.productPage(request.params.slug);
-    return {
-      slug: p.slug,
-      url: `/products/${p.slug}`,
-      title: pickText(locale, p.titleZh, p.titleEn),
-      titleZh: p.titleZh,
-      titleEn: p.titleEn,
-      description: pickText(locale, p.descriptionZh, p.descriptionEn),
-      story: pickText(locale, p.storyZh, p.storyEn),
-      category: p.category,
-      unit: p.unit,
-      unitLabel: unitLabel(t, p.unit),
-      priceFen: p.priceFen,
-      price: formatFen(p.priceFen),
-      stock: p.stock,
-      onSale: period === 'running',
-      minOrderQty: p.minOrderQty,
-      maxRetailQty: p.maxRetailQty,
-      bulkTiers: tiers.map((tier) => ({ minQty: tier.minQty, priceFen: tier.priceFen, price: formatFen(tier.priceFen) })),
-      producer: {
-        kind: p.producerKind as z.infer<typeof productSchema>['producer']['kind'],
-        name: pickText(locale, p.producerZh, p.producerEn),
-        story: pickText(locale, p.producerStoryZh, p.producerStoryEn),
-        households,
+  app.get(
+    '/products',
+    {
+      ...cached,
+      schema: {
+        ...operation('listProducts', 'catalogue'),
+        querystring: apiListingQuerySchema,
+        response: { 200: productListSchema.describe('One page of published products'), ...commonResponses },
       },
-      village: { slug: p.villageSlug, name: pickText(locale, p.villageZh, p.villageEn) },
-      project: { slug: p.projectSlug, name: pickText(locale, p.projectZh, p.projectEn), startsOn: p.projectStartsOn, endsOn: p.projectEndsOn },
-      photos: photos.map((ph) => ({ list: mediaUrl(ph.listMediaId), detail: mediaUrl(ph.detailMediaId) })),
-    };
-  });
+    },
+    async (request) => {
+      const { locale, t } = request;
+      const page = catalog.listProducts(request.query);
+      return {
+        items: page.items.map((r) => apiCard(r, locale, t)),
+        page: page.page,
+        pageSize: page.pageSize,
+        total: page.total,
+        pages: page.pages,
+        sort: page.sort,
+      };
+    },
+  );
 
-  app.get('/villages', { ...cached, schema: { ...operation('listVillages', 'catalogue'), querystring: pageQuery, response: { 200: pageSchema(villageSchema).describe('One page of villages'), ...commonResponses } } }, async (request) => {
-    const page = pageOf(catalog.villages(), request.query);
-    return { ...page, items: page.items.map((v) => presentVillage(v, request.locale)) };
-  });
+  app.get(
+    '/products/:slug',
+    {
+      ...cached,
+      schema: {
+        ...operation('getProduct', 'catalogue'),
+        params: slugParamsSchema,
+        querystring: langQuery,
+        response: { 200: productSchema.describe('The product'), ...commonResponses },
+      },
+    },
+    async (request) => {
+      const { locale, t } = request;
+      const { product: p, period, photos, tiers, households } = catalog.productPage(request.params.slug);
+      return {
+        slug: p.slug,
+        url: `/products/${p.slug}`,
+        title: pickText(locale, p.titleZh, p.titleEn),
+        titleZh: p.titleZh,
+        titleEn: p.titleEn,
+        description: pickText(locale, p.descriptionZh, p.descriptionEn),
+        story: pickText(locale, p.storyZh, p.storyEn),
+        category: p.category,
+        unit: p.unit,
+        unitLabel: unitLabel(t, p.unit),
+        priceFen: p.priceFen,
+        price: formatFen(p.priceFen),
+        stock: p.stock,
+        onSale: period === 'running',
+        minOrderQty: p.minOrderQty,
+        maxRetailQty: p.maxRetailQty,
+        bulkTiers: tiers.map((tier) => ({ minQty: tier.minQty, priceFen: tier.priceFen, price: formatFen(tier.priceFen) })),
+        producer: {
+          kind: p.producerKind as z.infer<typeof productSchema>['producer']['kind'],
+          name: pickText(locale, p.producerZh, p.producerEn),
+          story: pickText(locale, p.producerStoryZh, p.producerStoryEn),
+          households,
+        },
+        village: { slug: p.villageSlug, name: pickText(locale, p.villageZh, p.villageEn) },
+        project: { slug: p.projectSlug, name: pickText(locale, p.projectZh, p.projectEn), startsOn: p.projectStartsOn, endsOn: p.projectEndsOn },
+        photos: photos.map((ph) => ({ list: mediaUrl(ph.listMediaId), detail: mediaUrl(ph.detailMediaId) })),
+      };
+    },
+  );
 
-  app.get('/villages/:slug', { ...cached, schema: { ...operation('getVillage', 'catalogue'), params: slugParamsSchema, querystring: langQuery, response: { 200: villageDetailSchema.describe('The village'), ...commonResponses } } }, async (request) => {
-    const { locale, t } = request;
-    const page = catalog.villagePage(request.params.slug);
-    return {
-      ...presentVillage(page.village, locale),
-      story: pickText(locale, page.village.storyZh, page.village.storyEn),
-      figures: { ...presentFigures(opts.figures.villageFigures(page.village.id)), producers: page.figures.producers },
-      producers: page.producers.map((pr) => ({ name: pickText(locale, pr.nameZh, pr.nameEn), kind: pr.kind as z.infer<typeof villageDetailSchema>['producers'][number]['kind'], story: pickText(locale, pr.storyZh, pr.storyEn) })),
-      products: page.products.map((r) => apiCard(r, locale, t)),
-    };
-  });
+  app.get(
+    '/villages',
+    {
+      ...cached,
+      schema: {
+        ...operation('listVillages', 'catalogue'),
+        querystring: pageQuery,
+        response: { 200: pageSchema(villageSchema).describe('One page of villages'), ...commonResponses },
+      },
+    },
+    async (request) => {
+      const page = pageOf(catalog.villages(), request.query);
+      return { ...page, items: page.items.map((v) => presentVillage(v, request.locale)) };
+    },
+  );
 
-  app.get('/projects', { ...cached, schema: { ...operation('listProjects', 'catalogue'), querystring: pageQuery, response: { 200: pageSchema(projectSchema).describe('One page of projects'), ...commonResponses } } }, async (request) => {
-    const page = pageOf(catalog.projects(), request.query);
-    return { ...page, items: page.items.map((p) => apiProject(p, request.locale)) };
-  });
+  app.get(
+    '/villages/:slug',
+    {
+      ...cached,
+      schema: {
+        ...operation('getVillage', 'catalogue'),
+        params: slugParamsSchema,
+        querystring: langQuery,
+        response: { 200: villageDetailSchema.describe('The village'), ...commonResponses },
+      },
+    },
+    async (request) => {
+      const { locale, t } = request;
+      const page = catalog.villagePage(request.params.slug);
+      return {
+        ...presentVillage(page.village, locale),
+        story: pickText(locale, page.village.storyZh, page.village.storyEn),
+        figures: { ...presentFigures(opts.figures.villageFigures(page.village.id)), producers: page.figures.producers },
+        producers: page.producers.map((pr) => ({
+          name: pickText(locale, pr.nameZh, pr.nameEn),
+          kind: pr.kind as z.infer<typeof villageDetailSchema>['producers'][number]['kind'],
+          story: pickText(locale, pr.storyZh, pr.storyEn),
+        })),
+        products: page.products.map((r) => apiCard(r, locale, t)),
+      };
+    },
+  );
 
-  app.get('/projects/:slug', { ...cached, schema: { ...operation('getProject', 'catalogue'), params: slugParamsSchema, querystring: langQuery, response: { 200: projectDetailSchema.describe('The project'), ...commonResponses } } }, async (request) => {
-    const { locale, t } = request;
-    const page = catalog.projectPage(request.params.slug);
-    const split = page.splitRule;
-    return {
-      ...apiProject(page.project, locale),
-      split: split ? { householdBp: split.householdBp, projectFundBp: split.projectFundBp, operationsBp: split.operationsBp } : null,
-      figures: { ...presentFigures(opts.figures.projectFigures(page.project.id)), villages: page.figures.villages },
-      villages: page.villages.map((v) => ({ slug: v.slug, name: pickText(locale, v.nameZh, v.nameEn) })),
-      products: page.products.map((r) => apiCard(r, locale, t)),
-    };
-  });
+  app.get(
+    '/projects',
+    {
+      ...cached,
+      schema: {
+        ...operation('listProjects', 'catalogue'),
+        querystring: pageQuery,
+        response: { 200: pageSchema(projectSchema).describe('One page of projects'), ...commonResponses },
+      },
+    },
+    async (request) => {
+      const page = pageOf(catalog.projects(), request.query);
+      return { ...page, items: page.items.map((p) => apiProject(p, request.locale)) };
+    },
+  );
+
+  app.get(
+    '/projects/:slug',
+    {
+      ...cached,
+      schema: {
+        ...operation('getProject', 'catalogue'),
+        params: slugParamsSchema,
+        querystring: langQuery,
+        response: { 200: projectDetailSchema.describe('The project'), ...commonResponses },
+      },
+    },
+    async (request) => {
+      const { locale, t } = request;
+      const page = catalog.projectPage(request.params.slug);
+      const split = page.splitRule;
+      return {
+        ...apiProject(page.project, locale),
+        split: split ? { householdBp: split.householdBp, projectFundBp: split.projectFundBp, operationsBp: split.operationsBp } : null,
+        figures: { ...presentFigures(opts.figures.projectFigures(page.project.id)), villages: page.figures.villages },
+        villages: page.villages.map((v) => ({ slug: v.slug, name: pickText(locale, v.nameZh, v.nameEn) })),
+        products: page.products.map((r) => apiCard(r, locale, t)),
+      };
+    },
+  );
 }

@@ -58,7 +58,10 @@ export const productSchema = z.object({
     households: z.number().int().describe('Households the producer counts (members or employees)'),
   }),
   village: ref,
-  project: ref.extend({ startsOn: z.string().nullable().describe('First day of sale (YYYY-MM-DD, China time)'), endsOn: z.string().nullable().describe('Last day of sale') }),
+  project: ref.extend({
+    startsOn: z.string().nullable().describe('First day of sale (YYYY-MM-DD, China time)'),
+    endsOn: z.string().nullable().describe('Last day of sale'),
+  }),
   photos: z.array(z.object({ list: z.string().nullable(), detail: z.string().nullable() })),
 });
 

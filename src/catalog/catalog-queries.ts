@@ -165,9 +165,9 @@ export function createCatalogQueries(db: Database_) {
     },
 
     featuredProducts(limit: number): ProductCardRow[] {
-      return prepared(
-        `SELECT ${CARD_COLUMNS} ${CARD_FROM} WHERE p.published = 1 ORDER BY p.featured DESC, p.sold_count DESC, p.id DESC LIMIT ?`,
-      ).all(limit) as ProductCardRow[];
+      return prepared(`SELECT ${CARD_COLUMNS} ${CARD_FROM} WHERE p.published = 1 ORDER BY p.featured DESC, p.sold_count DESC, p.id DESC LIMIT ?`).all(
+        limit,
+      ) as ProductCardRow[];
     },
 
     productBySlug(slug: string) {
@@ -193,9 +193,10 @@ export function createCatalogQueries(db: Database_) {
     },
 
     tiersOf(productId: number) {
-      return prepared(`SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty`).all(
-        productId,
-      ) as { minQty: number; priceFen: number }[];
+      return prepared(`SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty`).all(productId) as {
+        minQty: number;
+        priceFen: number;
+      }[];
     },
 
     memberHouseholdCount(producerId: number): number {
@@ -277,9 +278,10 @@ export function createCatalogQueries(db: Database_) {
 
     /** Headline counts for the home page (sales and households reached come from the ledger). */
     shopFigures() {
-      return prepared(
-        `SELECT (SELECT count(*) FROM villages) AS villages, (SELECT count(*) FROM products WHERE published = 1) AS products`,
-      ).get() as { villages: number; products: number };
+      return prepared(`SELECT (SELECT count(*) FROM villages) AS villages, (SELECT count(*) FROM products WHERE published = 1) AS products`).get() as {
+        villages: number;
+        products: number;
+      };
     },
   };
 }
@@ -434,8 +436,26 @@ export function createProductAdminQueries(db: Database_) {
              story_en, price_fen, stock, min_order_qty, max_retail_qty, low_stock_threshold, published, featured, created_at, updated_at)
            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
         ).run(
-          p.slug, p.producerId, p.projectId, p.category, p.unit, p.titleZh, p.titleEn, p.descriptionZh, p.descriptionEn, p.storyZh,
-          p.storyEn, p.priceFen, stock, p.minOrderQty, p.maxRetailQty, p.lowStockThreshold, p.published ? 1 : 0, p.featured ? 1 : 0, now, now,
+          p.slug,
+          p.producerId,
+          p.projectId,
+          p.category,
+          p.unit,
+          p.titleZh,
+          p.titleEn,
+          p.descriptionZh,
+          p.descriptionEn,
+          p.storyZh,
+          p.storyEn,
+          p.priceFen,
+          stock,
+          p.minOrderQty,
+          p.maxRetailQty,
+          p.lowStockThreshold,
+          p.published ? 1 : 0,
+          p.featured ? 1 : 0,
+          now,
+          now,
         ).lastInsertRowid,
       );
     },
@@ -445,8 +465,25 @@ export function createProductAdminQueries(db: Database_) {
            description_en = ?, story_zh = ?, story_en = ?, price_fen = ?, min_order_qty = ?, max_retail_qty = ?, low_stock_threshold = ?,
            published = ?, featured = ?, updated_at = ? WHERE id = ?`,
       ).run(
-        p.slug, p.producerId, p.projectId, p.category, p.unit, p.titleZh, p.titleEn, p.descriptionZh, p.descriptionEn, p.storyZh, p.storyEn,
-        p.priceFen, p.minOrderQty, p.maxRetailQty, p.lowStockThreshold, p.published ? 1 : 0, p.featured ? 1 : 0, now, id,
+        p.slug,
+        p.producerId,
+        p.projectId,
+        p.category,
+        p.unit,
+        p.titleZh,
+        p.titleEn,
+        p.descriptionZh,
+        p.descriptionEn,
+        p.storyZh,
+        p.storyEn,
+        p.priceFen,
+        p.minOrderQty,
+        p.maxRetailQty,
+        p.lowStockThreshold,
+        p.published ? 1 : 0,
+        p.featured ? 1 : 0,
+        now,
+        id,
       );
     },
     setPublished: (id: number, published: boolean, now: number) =>

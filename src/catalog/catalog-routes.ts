@@ -7,15 +7,7 @@ import { presentMoney, type PublicFigures } from './public-figures.js';
 import { CATEGORIES } from './schema.js';
 import { listingPageQuerySchema, plainQuerySchema, slugParamsSchema, SORTS, type ListingQuery } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
-import {
-  listingUrl,
-  mediaUrl,
-  presentCard,
-  presentPagination,
-  presentProject,
-  presentVillage,
-  unitLabel,
-} from './catalog-presenter.js';
+import { listingUrl, mediaUrl, presentCard, presentPagination, presentProject, presentVillage, unitLabel } from './catalog-presenter.js';
 
 /**
  * Ledger-derived public figures: households reached, and sales, credited and paid out to households
@@ -57,15 +49,22 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     const villages = catalog.villages();
     const projects = catalog.projects();
     // A filter the link names but the shop does not know is left out, and the page says so.
-    const known = <T extends string>(value: string | undefined, values: readonly T[]) => (value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined);
+    const known = <T extends string>(value: string | undefined, values: readonly T[]) =>
+      value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined;
     const query: ListingQuery = {
       q: asked.q,
       page: asked.page,
       lang: asked.lang,
       category: known(asked.category, CATEGORIES),
       sort: known(asked.sort, SORTS),
-      village: known(asked.village, villages.map((v) => v.slug)),
-      project: known(asked.project, projects.map((p) => p.slug)),
+      village: known(
+        asked.village,
+        villages.map((v) => v.slug),
+      ),
+      project: known(
+        asked.project,
+        projects.map((p) => p.slug),
+      ),
     };
     const unknownFilter = (['category', 'sort', 'village', 'project'] as const).some((name) => asked[name] !== undefined && query[name] === undefined);
     const page = catalog.listProducts(query);
@@ -87,60 +86,64 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
   });
 
   // A product page shows its own product and the places around it: another product's change leaves it cached.
-  app.get('/products/:slug', { config: { pageCache: { scopes: ['places'] } }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
-    const { locale, t } = request;
-    const { product: p, period, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
-    reply.pageDependsOn(`product:${p.id}`);
-    // Stock as displayed (a product decision, see README): the count only when low, else "in stock";
-    // the triggers of drizzle/0015_cache_versions.sql re-render the page only when this changes.
-    const lowStock = p.stock > 0 && p.stock <= p.lowStockThreshold;
-    const unit = unitLabel(t, p.unit);
-    const title = pickText(locale, p.titleZh, p.titleEn);
-    const project = pickText(locale, p.projectZh, p.projectEn);
-    return reply.view('catalog/product', {
-      householdStories: householdStories.map((h) => ({ name: h.displayName, story: pickText(locale, h.storyZh, h.storyEn) })),
-      title,
-      // The add-to-cart form: the catalogue's token for a visitor without a session (the page stays a shared one).
-      cartToken: new LazyCsrfToken(() => reply.mintCatalogueToken()),
-      product: {
-        id: p.id,
-        slug: p.slug,
+  app.get(
+    '/products/:slug',
+    { config: { pageCache: { scopes: ['places'] } }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } },
+    async (request, reply) => {
+      const { locale, t } = request;
+      const { product: p, period, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
+      reply.pageDependsOn(`product:${p.id}`);
+      // Stock as displayed (a product decision, see README): the count only when low, else "in stock";
+      // the triggers of drizzle/0015_cache_versions.sql re-render the page only when this changes.
+      const lowStock = p.stock > 0 && p.stock <= p.lowStockThreshold;
+      const unit = unitLabel(t, p.unit);
+      const title = pickText(locale, p.titleZh, p.titleEn);
+      const project = pickText(locale, p.projectZh, p.projectEn);
+      return reply.view('catalog/product', {
+        householdStories: householdStories.map((h) => ({ name: h.displayName, story: pickText(locale, h.storyZh, h.storyEn) })),
         title,
-        description: pickText(locale, p.descriptionZh, p.descriptionEn),
-        story: pickText(locale, p.producerStoryZh, p.producerStoryEn),
-        productStory: pickText(locale, p.storyZh, p.storyEn),
-        price: formatFen(p.priceFen),
-        unit,
-        stock: lowStock ? p.stock : null,
-        soldOut: p.stock <= 0,
-        minOrderQty: p.minOrderQty,
-        maxRetailQty: p.maxRetailQty,
-        maxQty: lowStock ? Math.min(p.stock, p.maxRetailQty ?? p.stock) : p.maxRetailQty,
-        category: p.category,
-        producer: pickText(locale, p.producerZh, p.producerEn),
-        producerKind: p.producerKind,
-        village: pickText(locale, p.villageZh, p.villageEn),
-        villageUrl: `/villages/${p.villageSlug}`,
-        project,
-        projectUrl: `/projects/${p.projectSlug}`,
-        households,
-        onSale: period === 'running',
-        // Why it is not sold: its project has ended or not started (checked again at every sale).
-        notOnSale:
-          period === 'ended'
-            ? t('product.projectEnded', { project, date: p.projectEndsOn ?? '' })
-            : period === 'not_started'
-              ? t('product.projectNotStarted', { project, date: p.projectStartsOn ?? '' })
-              : null,
-      },
-      photos: photos.map((ph) => ({
-        listUrl: mediaUrl(ph.listMediaId),
-        detailUrl: mediaUrl(ph.detailMediaId),
-        alt: pickText(locale, ph.altZh, ph.altEn) || t('product.photoOf', { title }),
-      })),
-      tiers: tiers.map((tier) => ({ text: t('product.bulkTier', { min: tier.minQty, unit, price: formatFen(tier.priceFen) }) })),
-    });
-  });
+        // The add-to-cart form: the catalogue's token for a visitor without a session (the page stays a shared one).
+        cartToken: new LazyCsrfToken(() => reply.mintCatalogueToken()),
+        product: {
+          id: p.id,
+          slug: p.slug,
+          title,
+          description: pickText(locale, p.descriptionZh, p.descriptionEn),
+          story: pickText(locale, p.producerStoryZh, p.producerStoryEn),
+          productStory: pickText(locale, p.storyZh, p.storyEn),
+          price: formatFen(p.priceFen),
+          unit,
+          stock: lowStock ? p.stock : null,
+          soldOut: p.stock <= 0,
+          minOrderQty: p.minOrderQty,
+          maxRetailQty: p.maxRetailQty,
+          maxQty: lowStock ? Math.min(p.stock, p.maxRetailQty ?? p.stock) : p.maxRetailQty,
+          category: p.category,
+          producer: pickText(locale, p.producerZh, p.producerEn),
+          producerKind: p.producerKind,
+          village: pickText(locale, p.villageZh, p.villageEn),
+          villageUrl: `/villages/${p.villageSlug}`,
+          project,
+          projectUrl: `/projects/${p.projectSlug}`,
+          households,
+          onSale: period === 'running',
+          // Why it is not sold: its project has ended or not started (checked again at every sale).
+          notOnSale:
+            period === 'ended'
+              ? t('product.projectEnded', { project, date: p.projectEndsOn ?? '' })
+              : period === 'not_started'
+                ? t('product.projectNotStarted', { project, date: p.projectStartsOn ?? '' })
+                : null,
+        },
+        photos: photos.map((ph) => ({
+          listUrl: mediaUrl(ph.listMediaId),
+          detailUrl: mediaUrl(ph.detailMediaId),
+          alt: pickText(locale, ph.altZh, ph.altEn) || t('product.photoOf', { title }),
+        })),
+        tiers: tiers.map((tier) => ({ text: t('product.bulkTier', { min: tier.minQty, unit, price: formatFen(tier.priceFen) }) })),
+      });
+    },
+  );
 
   app.get('/villages/:slug', { config: FIGURES_PAGE, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
@@ -164,7 +167,14 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     const { locale, t } = request;
     const page = catalog.projectPage(request.params.slug);
     const project = presentProject(page.project, locale);
-    const bp = (n: number) => `${(n - (n % 100)) / 100}${n % 100 ? `.${String(n % 100).padStart(2, '0').replace(/0$/, '')}` : ''}`;
+    const bp = (n: number) =>
+      `${(n - (n % 100)) / 100}${
+        n % 100
+          ? `.${String(n % 100)
+              .padStart(2, '0')
+              .replace(/0$/, '')}`
+          : ''
+      }`;
     return reply.view('catalog/project', {
       title: project.name,
       project,

@@ -38,7 +38,13 @@ export type ListingQuery = z.infer<typeof listingQuerySchema> & { pageSize?: num
 
 /** What a filter of the catalogue page reads as when the link names a category or sort that does not exist. */
 export const UNKNOWN_FILTER = '?';
-const knownOr = (values: readonly string[]) => optional(z.string().max(MAX_QUERY_LENGTH).transform((v) => (values.includes(v) ? v : UNKNOWN_FILTER)));
+const knownOr = (values: readonly string[]) =>
+  optional(
+    z
+      .string()
+      .max(MAX_QUERY_LENGTH)
+      .transform((v) => (values.includes(v) ? v : UNKNOWN_FILTER)),
+  );
 /**
  * GET /products, the page: a stale shared link (`?category=zzz`, a village since renamed) shows the
  * catalogue without that filter and a short notice instead of an error; the JSON API stays strict.
@@ -74,7 +80,10 @@ const wholeNumber = (max: number, message: string) =>
     .pipe(z.number().int().max(max, message));
 /** Yuan typed by a person, at most two decimals, into fen (no floating point). */
 const yuan = (message: string) => yuanField(message);
-const id = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+const id = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+  .transform(Number);
 export const MAX_TIERS = 3;
 export const MAX_PRICE_FEN = 100_000_000; // ¥1,000,000 per unit
 export const MAX_STOCK = 1_000_000;
@@ -83,7 +92,15 @@ export const productFormSchema = z
   .object({
     titleZh: text(60).min(1, 'validation.required'),
     titleEn: optionalText(120),
-    slug: z.preprocess(blank, z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,59}$/, 'validation.slug').optional()),
+    slug: z.preprocess(
+      blank,
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[a-z0-9][a-z0-9-]{0,59}$/, 'validation.slug')
+        .optional(),
+    ),
     descriptionZh: z.preprocess((v) => v ?? '', text(4000)),
     descriptionEn: optionalText(4000),
     storyZh: z.preprocess((v) => v ?? '', text(4000)),
@@ -96,16 +113,22 @@ export const productFormSchema = z
     lowStockThreshold: z.preprocess((v) => blank(v) ?? '5', wholeNumber(MAX_STOCK, 'validation.quantity')),
     producerId: z.preprocess(blank, id.optional()).pipe(z.number({ error: 'validation.required' })),
     projectId: z.preprocess(blank, id.optional()).pipe(z.number({ error: 'validation.required' })),
-    published: z.literal('on').optional().transform((v) => v === 'on'),
-    featured: z.literal('on').optional().transform((v) => v === 'on'),
+    published: z
+      .literal('on')
+      .optional()
+      .transform((v) => v === 'on'),
+    featured: z
+      .literal('on')
+      .optional()
+      .transform((v) => v === 'on'),
     /** Only on creation; afterwards stock changes through adjustments with a reason. */
     stock: z.preprocess(blank, wholeNumber(MAX_STOCK, 'validation.stock').optional()),
-    ...Object.fromEntries(
+    ...(Object.fromEntries(
       Array.from({ length: MAX_TIERS }, (_, i) => [
         [`tierQty${i + 1}`, z.preprocess(blank, wholeNumber(MAX_STOCK, 'validation.tier_qty').optional())],
         [`tierPrice${i + 1}`, z.preprocess(blank, yuan('validation.price').optional())],
       ]).flat(),
-    ) as Record<`tierQty${1 | 2 | 3}` | `tierPrice${1 | 2 | 3}`, z.ZodType<number | undefined>>,
+    ) as Record<`tierQty${1 | 2 | 3}` | `tierPrice${1 | 2 | 3}`, z.ZodType<number | undefined>>),
   })
   .superRefine((f, ctx) => {
     if (f.maxRetailQty !== null && f.maxRetailQty < f.minOrderQty) {

@@ -29,9 +29,7 @@ export const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => 
 /** Categories whose Chinese or English name is the term (蜂蜜 → honey, "tea" → tea). */
 export function categoriesNamed(term: string): Category[] {
   const needle = term.toLowerCase();
-  return CATEGORIES.filter((c) =>
-    LOCALES.some((locale) => translate(locale, `category.${c}`).toLowerCase() === needle),
-  );
+  return CATEGORIES.filter((c) => LOCALES.some((locale) => translate(locale, `category.${c}`).toLowerCase() === needle));
 }
 
 /** Categories whose Chinese or English name contains the term (茶 → 茶叶): ranked first, not required. */

@@ -36,10 +36,7 @@ const auditView = (p: Pick<ManagedProductRow, 'titleZh' | 'priceFen' | 'publishe
  * The first secretary's product management: create, edit, publish, stock adjustments and photos.
  * A product belongs to the village of its producer; every call checks it against the actor's scope.
  */
-export function createProductManagement(
-  db: Database_,
-  deps: { clock: Clock; audit: AuditService; media: MediaService; villages: VillagesService },
-) {
+export function createProductManagement(db: Database_, deps: { clock: Clock; audit: AuditService; media: MediaService; villages: VillagesService }) {
   const queries = createProductAdminQueries(db);
   const catalog = createCatalogQueries(db);
   const { clock, audit, media } = deps;
@@ -102,7 +99,14 @@ export function createProductManagement(
         const id = queries.insertProduct(toWrite(form, slug), form.stock, now);
         queries.replaceTiers(id, form.tiers);
         if (form.stock > 0) queries.insertStockAdjustment(id, form.stock, INITIAL_STOCK_REASON, actor.id, now);
-        audit.record({ userId: actor.id, action: 'product.create', entityType: 'product', entityId: id, after: { ...auditView({ ...form, published: form.published ? 1 : 0 }), stock: form.stock, tiers: form.tiers }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'product.create',
+          entityType: 'product',
+          entityId: id,
+          after: { ...auditView({ ...form, published: form.published ? 1 : 0 }), stock: form.stock, tiers: form.tiers },
+          address,
+        });
         return id;
       });
     },
@@ -131,7 +135,15 @@ export function createProductManagement(
       const before = product(actor, id);
       queries.transaction(() => {
         queries.setPublished(id, published, clock());
-        audit.record({ userId: actor.id, action: published ? 'product.publish' : 'product.unpublish', entityType: 'product', entityId: id, before: { published: Boolean(before.published) }, after: { published }, address });
+        audit.record({
+          userId: actor.id,
+          action: published ? 'product.publish' : 'product.unpublish',
+          entityType: 'product',
+          entityId: id,
+          before: { published: Boolean(before.published) },
+          after: { published },
+          address,
+        });
       });
     },
 
@@ -143,7 +155,15 @@ export function createProductManagement(
           throw new AppError('validation', 'stock_below_zero', undefined, { fields: { delta: 'stock_below_zero' } });
         }
         queries.insertStockAdjustment(id, delta, reason, actor.id, now);
-        audit.record({ userId: actor.id, action: 'product.stock_adjust', entityType: 'product', entityId: id, before: { stock: before.stock }, after: { stock: before.stock + delta, delta, reason }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'product.stock_adjust',
+          entityType: 'product',
+          entityId: id,
+          before: { stock: before.stock },
+          after: { stock: before.stock + delta, delta, reason },
+          address,
+        });
       });
     },
 

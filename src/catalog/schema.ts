@@ -19,8 +19,12 @@ export const products = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     slug: text('slug').notNull(),
-    producerId: integer('producer_id').notNull().references(() => producers.id),
-    projectId: integer('project_id').notNull().references(() => projects.id),
+    producerId: integer('producer_id')
+      .notNull()
+      .references(() => producers.id),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
     category: text('category', { enum: CATEGORIES }).notNull(),
     unit: text('unit', { enum: UNITS }).notNull(),
     titleZh: text('title_zh').notNull(),
@@ -69,7 +73,9 @@ export const priceTiers = sqliteTable(
   'price_tiers',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    productId: integer('product_id').notNull().references(() => products.id, { onDelete: 'cascade' }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
     minQty: integer('min_qty').notNull(),
     priceFen: integer('price_fen').notNull(),
   },
@@ -85,10 +91,16 @@ export const productPhotos = sqliteTable(
   'product_photos',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    productId: integer('product_id').notNull().references(() => products.id, { onDelete: 'cascade' }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
     position: integer('position').notNull().default(0),
-    listMediaId: integer('list_media_id').notNull().references(() => media.id),
-    detailMediaId: integer('detail_media_id').notNull().references(() => media.id),
+    listMediaId: integer('list_media_id')
+      .notNull()
+      .references(() => media.id),
+    detailMediaId: integer('detail_media_id')
+      .notNull()
+      .references(() => media.id),
     altZh: text('alt_zh').notNull().default(''),
     altEn: text('alt_en'),
     createdAt: epochMs('created_at').notNull().default(nowMs),
@@ -101,7 +113,9 @@ export const stockAdjustments = sqliteTable(
   'stock_adjustments',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    productId: integer('product_id').notNull().references(() => products.id),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
     /** Units added (positive) or removed (negative). */
     delta: integer('delta').notNull(),
     reason: text('reason').notNull(),

@@ -92,7 +92,10 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         fundingSource: p.fundingSource,
         period:
           p.startsOn || p.endsOn
-            ? request.t('coordp.projects.periodValue', { from: p.startsOn ?? request.t('coordp.projects.open'), to: p.endsOn ?? request.t('coordp.projects.open') })
+            ? request.t('coordp.projects.periodValue', {
+                from: p.startsOn ?? request.t('coordp.projects.open'),
+                to: p.endsOn ?? request.t('coordp.projects.open'),
+              })
             : '',
         sales: projectPeriodLabel(request.t, p, today),
         target: p.targetFen !== null ? formatFen(p.targetFen) : '',
@@ -176,7 +179,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       storyZh: p.storyZh,
       storyEn: p.storyEn ?? '',
     };
-    const splitValues = state.splitValues ?? (inForce ? { householdBp: String(inForce.householdBp), projectFundBp: String(inForce.projectFundBp), operationsBp: String(inForce.operationsBp) } : {});
+    const splitValues =
+      state.splitValues ??
+      (inForce ? { householdBp: String(inForce.householdBp), projectFundBp: String(inForce.projectFundBp), operationsBp: String(inForce.operationsBp) } : {});
     const enrolledNow = projects.enrolledHouseholdIds(user, id);
     const enrolled = new Set(state.enrolled ?? enrolledNow);
     const names = villageNames(request);
@@ -206,7 +211,10 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       // no other real name is shown, not even one a refused form named.
       households: enrolmentList(user, new Set(enrolledNow)).map((h) => ({
         id: h.id,
-        label: request.t('coordp.enrol.household', { name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, village: names.get(h.villageId) ?? '' }),
+        label: request.t('coordp.enrol.household', {
+          name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+          village: names.get(h.villageId) ?? '',
+        }),
         checked: enrolled.has(h.id),
       })),
       csrfToken: csrfTokenFor(reply),
@@ -225,7 +233,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     try {
       projects.update(user, id, { ...form.data, targetFen: form.data.target }, address(request));
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) return renderProject(request, reply, id, { values, fields: fieldMessagesOf(error, request.t), status: error.status });
+      if (error instanceof AppError && error.details.fields)
+        return renderProject(request, reply, id, { values, fields: fieldMessagesOf(error, request.t), status: error.status });
       throw error;
     }
     reply.flash('success', request.t('coordp.saved'));
@@ -313,7 +322,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       section: 'households',
       count: rows.length,
       households: rows,
-      totals: { earned: formatFen(totals.earnedFen), refunded: formatFen(totals.refundedFen), paidOut: formatFen(totals.paidOutFen), owed: formatFen(totals.owedFen) },
+      totals: {
+        earned: formatFen(totals.earnedFen),
+        refunded: formatFen(totals.refundedFen),
+        paidOut: formatFen(totals.paidOutFen),
+        owed: formatFen(totals.owedFen),
+      },
     });
   });
 
@@ -391,7 +405,11 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         reverseError: state.reverseErrors?.[p.id] ?? null,
         reverseNote: state.reverseErrors?.[p.id] ? (state.values?.note ?? '') : '',
       })),
-      methods: PAYOUT_METHODS.map((m) => ({ value: m, label: t(`payout.method.${m}` as MessageKey), selected: (state.values?.method ?? 'bank_transfer') === m })),
+      methods: PAYOUT_METHODS.map((m) => ({
+        value: m,
+        label: t(`payout.method.${m}` as MessageKey),
+        selected: (state.values?.method ?? 'bank_transfer') === m,
+      })),
       values: state.values && !state.reverseErrors ? state.values : { amount: '', reference: '', paidOn: today },
       fields,
       hasErrors: Object.keys(fields).length > 0,
@@ -401,7 +419,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     });
   }
 
-  app.get('/coordinator/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => renderHousehold(request, reply, request.params.id));
+  app.get('/coordinator/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) =>
+    renderHousehold(request, reply, request.params.id),
+  );
 
   // ---------- Payouts ----------
   const PAYOUT_FORM_LIMITS = { fileSize: MAX_UPLOAD_BYTES, fields: 20 };
@@ -443,7 +463,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     }
     let recorded;
     try {
-      recorded = payouts.record(user, { householdId: id, amountFen: form.data.amount, method: form.data.method, reference: form.data.reference, paidOn: form.data.paidOn }, evidence, address(request));
+      recorded = payouts.record(
+        user,
+        { householdId: id, amountFen: form.data.amount, method: form.data.method, reference: form.data.reference, paidOn: form.data.paidOn },
+        evidence,
+        address(request),
+      );
     } catch (error) {
       if (error instanceof AppError && error.details.fields) return fail(fieldMessagesOf(error, request.t), error.status);
       throw error;
@@ -459,7 +484,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const payout = payouts.payout(user, request.params.id);
     const values = typedValues(request.body);
     const form = parseForm(reverseFormSchema, request.body, t);
-    if (!form.ok) return renderHousehold(request, reply, payout.householdId, { values, reverseErrors: { [payout.id]: form.fields.note ?? t('payout.v.note') }, status: 422 });
+    if (!form.ok)
+      return renderHousehold(request, reply, payout.householdId, {
+        values,
+        reverseErrors: { [payout.id]: form.fields.note ?? t('payout.v.note') },
+        status: 422,
+      });
     const household = visibleHousehold(request, payout.householdId);
     return reply.view('coordinator/confirm', {
       title: t('confirm.reverse.title', { id: payout.id }),
@@ -486,12 +516,21 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const payout = payouts.payout(user, request.params.id);
     const values = typedValues(request.body);
     const form = parseForm(reverseFormSchema, request.body, request.t);
-    if (!form.ok) return renderHousehold(request, reply, payout.householdId, { values, reverseErrors: { [payout.id]: form.fields.note ?? request.t('payout.v.note') }, status: 422 });
+    if (!form.ok)
+      return renderHousehold(request, reply, payout.householdId, {
+        values,
+        reverseErrors: { [payout.id]: form.fields.note ?? request.t('payout.v.note') },
+        status: 422,
+      });
     try {
       payouts.reverse(user, payout.id, form.data.note, address(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
-        return renderHousehold(request, reply, payout.householdId, { values, reverseErrors: { [payout.id]: request.t(`errors.${error.code}` as MessageKey) }, status: 409 });
+        return renderHousehold(request, reply, payout.householdId, {
+          values,
+          reverseErrors: { [payout.id]: request.t(`errors.${error.code}` as MessageKey) },
+          status: 409,
+        });
       }
       throw error;
     }
@@ -525,7 +564,14 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const h = visibleHousehold(request, id);
     const period = periodOf(query);
     const page = paged ? { number: query.page ?? 1, size: STATEMENT_PAGE_LINES } : undefined;
-    const statement = buildHouseholdStatement(reports.forProjects(projectScopeOf(currentUser(request))), (ids) => payouts.byIds(ids), id, period.fromMs, period.toMs, page);
+    const statement = buildHouseholdStatement(
+      reports.forProjects(projectScopeOf(currentUser(request))),
+      (ids) => payouts.byIds(ids),
+      id,
+      period.fromMs,
+      period.toMs,
+      page,
+    );
     const pageUrl = (n: number) => `/coordinator/households/${id}/statement?from=${period.from}&to=${period.to}&page=${n}`;
     return presentStatement(statement, { id: h.id, realName: h.realName, village: h.village }, period, clock(), request.locale, request.t, pageUrl);
   }
@@ -570,4 +616,3 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       .send(pdf);
   });
 }
-

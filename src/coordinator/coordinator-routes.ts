@@ -28,23 +28,29 @@ export default async function coordinatorRoutes(
   const guard = { preHandler: requireRole('coordinator') };
   const { orders, payments } = deps;
 
-  app.get('/coordinator', { ...guard, schema: { querystring: z.object({ number: z.string().max(40).optional(), lang: z.string().max(16).optional() }) } }, async (request, reply) => {
-    const user = currentUser(request);
-    const wanted = request.query.number?.trim().toUpperCase();
-    if (wanted) return reply.redirect(`/coordinator/orders/${encodeURIComponent(wanted)}`, 303);
-    return reply.view('coordinator/dashboard', {
-      title: request.t('coord.title'),
-      section: 'orders',
-      // Villages whose buyers' parcels nobody but a coordinator ships, so it cannot go unnoticed.
-      unstaffed: deps.villages.villagesWithoutSecretary().map((v) => request.t('ship.unstaffed.village', { village: pickText(request.locale, v.nameZh, v.nameEn), count: v.publishedProducts })),
-      pending: orders.pendingOffline(user).map((o) => ({
-        number: o.number,
-        total: formatFen(o.totalFen),
-        placedAt: formatDateTime(o.createdAt),
-        contactName: o.contactName,
-      })),
-    });
-  });
+  app.get(
+    '/coordinator',
+    { ...guard, schema: { querystring: z.object({ number: z.string().max(40).optional(), lang: z.string().max(16).optional() }) } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const wanted = request.query.number?.trim().toUpperCase();
+      if (wanted) return reply.redirect(`/coordinator/orders/${encodeURIComponent(wanted)}`, 303);
+      return reply.view('coordinator/dashboard', {
+        title: request.t('coord.title'),
+        section: 'orders',
+        // Villages whose buyers' parcels nobody but a coordinator ships, so it cannot go unnoticed.
+        unstaffed: deps.villages
+          .villagesWithoutSecretary()
+          .map((v) => request.t('ship.unstaffed.village', { village: pickText(request.locale, v.nameZh, v.nameEn), count: v.publishedProducts })),
+        pending: orders.pendingOffline(user).map((o) => ({
+          number: o.number,
+          total: formatFen(o.totalFen),
+          placedAt: formatDateTime(o.createdAt),
+          contactName: o.contactName,
+        })),
+      });
+    },
+  );
 
   /** Names for the ledger's accounts, as this coordinator may see them (they see households' real names). */
   function ledgerNames(request: FastifyRequest): LedgerNames {
@@ -63,7 +69,15 @@ export default async function coordinatorRoutes(
     values: Record<string, string>;
   }
 
-  function renderOrder(request: FastifyRequest, reply: FastifyReply, number: string, fields: FieldMessages = {}, status = 200, values: Record<string, string> = {}, parcelFailure: ParcelFailure | null = null) {
+  function renderOrder(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    number: string,
+    fields: FieldMessages = {},
+    status = 200,
+    values: Record<string, string> = {},
+    parcelFailure: ParcelFailure | null = null,
+  ) {
     const { locale, t } = request;
     const user = currentUser(request);
     const order = orders.orderForCoordinator(user, number);
@@ -80,7 +94,12 @@ export default async function coordinatorRoutes(
         villageId: s.villageId,
         text: pending
           ? t('ship.parcel.pending', { village })
-          : t('ship.parcel.shipped', { village, carrier: s.carrier ?? '', trackingNumber: s.trackingNumber ?? '', time: s.shippedAt !== null ? formatDateTime(s.shippedAt) : '' }),
+          : t('ship.parcel.shipped', {
+              village,
+              carrier: s.carrier ?? '',
+              trackingNumber: s.trackingNumber ?? '',
+              time: s.shippedAt !== null ? formatDateTime(s.shippedAt) : '',
+            }),
         noSecretary: pending && unstaffed.has(s.villageId) ? t('ship.parcel.noSecretary', { village }) : null,
         canShip: pending && shippable && inScope,
         submit: t('ship.onBehalf.submit', { village }),
@@ -113,11 +132,20 @@ export default async function coordinatorRoutes(
       })),
       // Units of recalled lots not yet refunded or replaced (settled on the recall page).
       recalled: orders.recalledUnitsHeld(order.id).map((r) => ({
-        text: t('recall.orderHeld', { units: r.units, unit: t(`unit.${r.unit}` as MessageKey), product: pickText(locale, r.productZh, r.productEn), lot: r.code }),
+        text: t('recall.orderHeld', {
+          units: r.units,
+          unit: t(`unit.${r.unit}` as MessageKey),
+          product: pickText(locale, r.productZh, r.productEn),
+          lot: r.code,
+        }),
         url: `/coordinator/recalls/${r.lotId}#order-${order.number}`,
       })),
       payments: payments.paymentsOf(order.id).map((p) => ({
-        text: t('coordp.order.paymentLine', { channel: channelInWords(p.channel, t), status: paymentStatusInWords(p.status, t), amount: formatFen(p.amountFen) }),
+        text: t('coordp.order.paymentLine', {
+          channel: channelInWords(p.channel, t),
+          status: paymentStatusInWords(p.status, t),
+          amount: formatFen(p.amountFen),
+        }),
         status: p.status,
         reference: p.reference,
         when: p.confirmedAt ? formatDateTime(p.confirmedAt) : '',
@@ -131,14 +159,17 @@ export default async function coordinatorRoutes(
       parcels,
       anyToShip: parcels.some((p) => p.canShip),
       // A refusal for a parcel not on the page (no such village in the order) is shown at the top.
-      parcelError: parcelFailure !== null && !parcels.some((p) => p.villageId === parcelFailure.villageId) ? Object.values(parcelFailure.fields).join(' ') : null,
+      parcelError:
+        parcelFailure !== null && !parcels.some((p) => p.villageId === parcelFailure.villageId) ? Object.values(parcelFailure.fields).join(' ') : null,
       fields,
       values,
       csrfToken: csrfTokenFor(reply),
     });
   }
 
-  app.get('/coordinator/orders/:number', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => renderOrder(request, reply, request.params.number));
+  app.get('/coordinator/orders/:number', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) =>
+    renderOrder(request, reply, request.params.number),
+  );
 
   app.post('/coordinator/orders/:number/mark-paid', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
@@ -168,7 +199,8 @@ export default async function coordinatorRoutes(
     try {
       orders.shipOnBehalf(user, number, form.data.villageId, form.data.carrier, form.data.trackingNumber, request.ip);
     } catch (error) {
-      if (error instanceof AppError && error.type === 'conflict') return renderOrder(request, reply, number, {}, 409, {}, failure({ trackingNumber: errorMessage(request, error) }));
+      if (error instanceof AppError && error.type === 'conflict')
+        return renderOrder(request, reply, number, {}, 409, {}, failure({ trackingNumber: errorMessage(request, error) }));
       throw error;
     }
     const shipment = orders.details(order).shipments.find((s) => s.villageId === form.data.villageId);
@@ -201,7 +233,10 @@ export default async function coordinatorRoutes(
     const { number } = request.params;
     const { t, locale } = request;
     const order = orders.orderForCoordinator(currentUser(request), number);
-    const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
     const form = parseForm(refundSchema, request.body, t);
     if (!form.ok) return renderOrder(request, reply, number, form.fields, 422, values);
     const line = form.data.lineId === null ? null : orders.details(order).lines.find((l) => l.id === form.data.lineId);
@@ -232,14 +267,23 @@ export default async function coordinatorRoutes(
   app.post('/coordinator/orders/:number/refund', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
     orders.orderForCoordinator(currentUser(request), number);
-    const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
     const form = parseForm(refundSchema, request.body, request.t);
     if (!form.ok) return renderOrder(request, reply, number, form.fields, 422, values);
     let result: 'refunded' | 'pending';
     try {
-      result = await payments.refund(currentUser(request), number, { amountFen: form.data.amount, orderLineId: form.data.lineId, reason: form.data.reason }, request.ip);
+      result = await payments.refund(
+        currentUser(request),
+        number,
+        { amountFen: form.data.amount, orderLineId: form.data.lineId, reason: form.data.reason },
+        request.ip,
+      );
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) return renderOrder(request, reply, number, translateFieldCodes(error.details.fields, request.t), error.status, values);
+      if (error instanceof AppError && error.details.fields)
+        return renderOrder(request, reply, number, translateFieldCodes(error.details.fields, request.t), error.status, values);
       if (error instanceof AppError && (error.type === 'conflict' || error.type === 'unavailable')) {
         return renderOrder(request, reply, number, { amount: errorMessage(request, error) }, error.status, values);
       }
@@ -260,7 +304,9 @@ export default async function coordinatorRoutes(
       method: t(order.paymentMethod === 'stripe' ? 'checkout.stripe' : 'checkout.offline'),
       who: `${order.contactName} · ${order.phone} · ${order.buyerUserId === null ? t('coord.holds.anonymous') : t('coord.holds.signedIn')}`,
       address: order.placedFromAddress,
-      holds: wishClaim ? [t('coord.holds.wishClaim', { amount: formatFen(order.totalFen) })] : lines.map((l) => `${pickText(locale, l.titleZh, l.titleEn)} × ${l.quantity} ${t(`unit.${l.unit}` as MessageKey)}`),
+      holds: wishClaim
+        ? [t('coord.holds.wishClaim', { amount: formatFen(order.totalFen) })]
+        : lines.map((l) => `${pickText(locale, l.titleZh, l.titleEn)} × ${l.quantity} ${t(`unit.${l.unit}` as MessageKey)}`),
       signs: signs.map((sign) => t(`coord.holds.sign.${sign.code}`, localiseParams(t, sign.params))),
       releaseLabel: t('coord.holds.releaseLabel', { number: order.number }),
     }));

@@ -26,7 +26,6 @@ import { MIN_NAMED_GROUP as MIN_GROUP } from '../orders/benefit.js';
  * withdrawal closes the exposure is withdrawn (complementary suppression).
  */
 
-
 export interface Cell {
   projectId: number;
   villageId: number;
@@ -82,7 +81,10 @@ function reduce(rows: number[][], width: number): number[] {
 }
 
 function rank(vectors: number[][], width: number): number {
-  return reduce(vectors.map((v) => [...v]), width).length;
+  return reduce(
+    vectors.map((v) => [...v]),
+    width,
+  ).length;
 }
 
 /**
@@ -142,7 +144,14 @@ function exposed(published: readonly ScopeKey[], cells: readonly Cell[], groups:
   const columns = nullSpaceColumns(rows, width);
   const freeCount = columns[0]!.length;
   for (const group of groups) {
-    if (freeCount === 0 || rank(group.map((i) => columns[i]!), freeCount) < group.length) return group;
+    if (
+      freeCount === 0 ||
+      rank(
+        group.map((i) => columns[i]!),
+        freeCount,
+      ) < group.length
+    )
+      return group;
   }
   return null;
 }
@@ -165,7 +174,14 @@ export function decideDisclosure(cells: readonly Cell[], scopes: { projects: rea
   for (let group = exposed(published, withHouseholds, groups); group !== null; group = exposed(published, withHouseholds, groups)) {
     const leak = group;
     const candidates = published.filter((s) => s !== 'platform' && count(s) > 0).sort(bySize);
-    const closes = candidates.find((s) => exposed(published.filter((p) => p !== s), withHouseholds, [leak]) === null);
+    const closes = candidates.find(
+      (s) =>
+        exposed(
+          published.filter((p) => p !== s),
+          withHouseholds,
+          [leak],
+        ) === null,
+    );
     const withdraw = closes ?? candidates[0] ?? (published.includes('platform') ? 'platform' : undefined);
     if (withdraw === undefined) break;
     published = published.filter((p) => p !== withdraw);

@@ -28,7 +28,6 @@ export interface LedgerNames {
 /** Owed-to accounts (liabilities and income): a credit, stored negative, is money they gained. */
 const OWED_TO = new Set(['household', 'project', 'operations', 'shipping']);
 
-
 /** A fen amount with its sign always written: +¥1.00, −¥1.00 (a real minus sign), ¥0.00. */
 export function signedFen(fen: number): string {
   if (fen === 0) return formatFen(0);
@@ -43,7 +42,9 @@ export function accountInWords(code: string, t: Translate, names: LedgerNames): 
     case 'household': {
       const h = names.household(Number(rest));
       if (!h) return t('money.account.householdUnknown', { id: rest });
-      return h.displayName ? t('money.account.householdNamed', { realName: h.realName, displayName: h.displayName }) : t('money.account.household', { realName: h.realName });
+      return h.displayName
+        ? t('money.account.householdNamed', { realName: h.realName, displayName: h.displayName })
+        : t('money.account.household', { realName: h.realName });
     }
     case 'project': {
       const name = names.project(Number(rest));
@@ -81,6 +82,10 @@ export function postingsInWords(
     kind: postingKindInWords(p.kind, t),
     period: p.period,
     hash: p.hash,
-    entries: p.entries.map((e) => ({ account: accountInWords(e.accountCode, t, names), code: e.accountCode, amount: signedFen(partyChangeFen(e.accountCode, e.amountFen)) })),
+    entries: p.entries.map((e) => ({
+      account: accountInWords(e.accountCode, t, names),
+      code: e.accountCode,
+      amount: signedFen(partyChangeFen(e.accountCode, e.amountFen)),
+    })),
   }));
 }

@@ -288,17 +288,20 @@ export const en: Record<keyof typeof zh, string> = {
   'confirm.amount': 'Amount',
   'confirm.refund.title': 'Confirm the refund of order {number}',
   'confirm.refund.order': 'Order',
-  'confirm.refund.consequence': '{amount} goes back to the buyer; what the households, the project fund and operations are owed goes down by the same split. A refund cannot be undone.',
+  'confirm.refund.consequence':
+    '{amount} goes back to the buyer; what the households, the project fund and operations are owed goes down by the same split. A refund cannot be undone.',
   'confirm.refund.submit': 'Refund {amount}',
   'confirm.reverse.title': 'Confirm the reversal of payout #{id}',
   'confirm.reverse.household': 'Household',
   'confirm.reverse.note': 'Why it is reversed',
-  'confirm.reverse.consequence': 'A correcting entry is posted: what {name} is owed goes up by {amount}; the payout stays on record, marked reversed. A reversal cannot be undone.',
+  'confirm.reverse.consequence':
+    'A correcting entry is posted: what {name} is owed goes up by {amount}; the payout stays on record, marked reversed. A reversal cannot be undone.',
   'confirm.reverse.submit': 'Reverse payout #{id}',
   'confirm.close.title': 'Confirm closing {period}',
   'confirm.close.period': 'Month',
   'confirm.close.contents': 'This month holds',
-  'coordp.order.moneyHint': "Amounts are each party’s change: what a household, a project fund, operations or shipping is owed goes up (+) or down (−); a clearing account receives money (+) or pays it out (−).",
+  'coordp.order.moneyHint':
+    'Amounts are each party’s change: what a household, a project fund, operations or shipping is owed goes up (+) or down (−); a clearing account receives money (+) or pays it out (−).',
   'coordp.order.account': 'Account',
   'coordp.order.change': 'Change',
   'coordp.order.postedIn': '{kind} · {period}',
@@ -380,7 +383,8 @@ export const en: Record<keyof typeof zh, string> = {
   'coordp.split.legend': 'How proceeds are split (basis points, 10000 in total)',
   'coordp.split.hint': '10000 basis points = 100%. For example 9000 / 700 / 300 means households 90%, project fund 7%, operations 3%.',
   'coordp.split.title': 'Split rule',
-  'coordp.split.changeHint': 'A new rule applies only to payments confirmed from now on; orders already posted keep their split. Every rule is kept in the history.',
+  'coordp.split.changeHint':
+    'A new rule applies only to payments confirmed from now on; orders already posted keep their split. Every rule is kept in the history.',
   'coordp.split.householdBp': 'Households (basis points)',
   'coordp.split.projectFundBp': 'Project fund (basis points)',
   'coordp.split.operationsBp': 'Operations (basis points)',
@@ -423,7 +427,8 @@ export const en: Record<keyof typeof zh, string> = {
 
   'coordp.household.title': 'Household: {name}',
   'coordp.household.private': 'This page shows the household’s real name and income, for coordinators checking and paying them only.',
-  'coordp.household.scoped': 'The amounts count your projects only: what they credited to this household, refunded and paid it. Other projects’ money is neither shown nor payable here.',
+  'coordp.household.scoped':
+    'The amounts count your projects only: what they credited to this household, refunded and paid it. Other projects’ money is neither shown nor payable here.',
   'coordp.household.summary': 'Balance',
   'coordp.household.byProject': 'By project',
   'coordp.household.byProjectHint': 'Each payout is attributed to the projects in proportion to what each owes the household; the impact page publishes it so.',
@@ -452,7 +457,8 @@ export const en: Record<keyof typeof zh, string> = {
   'payout.partOf': 'of {total}; the rest was paid by projects you do not coordinate',
   'payout.record': 'Record a payout',
   'payout.recordHint': 'A payout cannot exceed what is owed, {owed}. Payouts cannot be edited; reverse a wrong one and record it again.',
-  'payout.heldHint': 'Refunds on this household’s orders are still being processed: {held} is held for them, so at most {available} can be paid out until they are settled.',
+  'payout.heldHint':
+    'Refunds on this household’s orders are still being processed: {held} is held for them, so at most {available} can be paid out until they are settled.',
   'payout.amount': 'Amount paid (yuan)',
   'payout.method': 'Method',
   'payout.method.bank_transfer': 'Bank transfer',
@@ -536,20 +542,23 @@ export const en: Record<keyof typeof zh, string> = {
   'statement.back': 'Back to the household',
   'statement.formula': 'Opening balance + earnings − refunds − payouts = closing balance',
   'statement.clawback': 'To recover',
-  'statement.clawbackHint': 'This household was paid {amount} more than it is due after refunds (a refund came after a payout). No cash is asked back: the amount is netted from the household’s future earnings, and nothing more is paid out until it is.',
+  'statement.clawbackHint':
+    'This household was paid {amount} more than it is due after refunds (a refund came after a payout). No cash is asked back: the amount is netted from the household’s future earnings, and nothing more is paid out until it is.',
   'statement.page': 'Page {page}',
   'statement.private': 'This statement contains personal information, for coordinators and the household only.',
 
   'errors.project_slug_taken': 'Another project already uses this web name.',
   'errors.payout_exceeds_owed': 'The payout is more than the household is owed ({owed}).',
   'errors.payout_exceeds_project_owed': 'The payout is more than the household is owed from your projects ({owed}).',
-  'errors.payout_held_for_refunds': 'Refunds are still being processed, and {held} of what the household is owed is held for them: at most {available} can be paid out now (owed {owed}).',
+  'errors.payout_held_for_refunds':
+    'Refunds are still being processed, and {held} of what the household is owed is held for them: at most {available} can be paid out now (owed {owed}).',
   'errors.payout_amount_invalid': 'The payout must be more than zero.',
   'errors.payout_not_found': 'We could not find that payout.',
   'errors.payout_already_reversed': 'This payout has already been reversed; it cannot be reversed twice.',
   'errors.payout_other_projects': 'Part of this payout was paid by projects you do not coordinate; only a coordinator of all projects can reverse it.',
   'errors.payout_is_reversal': 'This is a reversal; it cannot be reversed.',
   'errors.statement_bad_period': 'The period is wrong: give the start and end dates as 2025-01-31, with the start not after the end.',
-  'errors.statement_font_missing': 'The server has no Chinese font, so the PDF statement cannot be made right now. Install fonts-noto-cjk, or download the CSV instead.',
+  'errors.statement_font_missing':
+    'The server has no Chinese font, so the PDF statement cannot be made right now. Install fonts-noto-cjk, or download the CSV instead.',
   'errors.evidence_too_large': 'The evidence photo is too large; upload an image of at most 8 MB.',
 };

@@ -5,11 +5,19 @@ import { startOfDay } from '../time.js';
 
 /** Schemas of the coordinator's money pages (payouts, statements). Messages are message keys. */
 
-export const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 
 /** POST /coordinator/payouts (urlencoded, or multipart when evidence is attached). */
 export const payoutFormSchema = z.object({
-  householdId: z.string({ error: 'payout.v.household' }).regex(/^[1-9][0-9]{0,9}$/, 'payout.v.household').transform(Number),
+  householdId: z
+    .string({ error: 'payout.v.household' })
+    .regex(/^[1-9][0-9]{0,9}$/, 'payout.v.household')
+    .transform(Number),
   amount: yuanField('payout.v.amount', { minFen: 1, requiredMessage: 'payout.v.amount' }),
   method: z.enum(PAYOUT_METHODS, { error: 'payout.v.method' }),
   reference: z

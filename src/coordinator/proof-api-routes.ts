@@ -34,48 +34,89 @@ export default async function proofApiRoutes(
     return { village: (id: number) => ref(villages.get(id)), project: (id: number) => ref(projects.get(id)) };
   };
 
-  app.get('/impact', { config: { pageCache: { scopes: ['catalogue', 'figures'] } }, schema: { ...operation('getImpact', 'proof'), querystring: langQuery, response: { 200: impactSchema.describe('The public figures'), ...commonResponses } } }, async (request) => {
-    const { locale } = request;
-    const page = deps.impact.impactPage();
-    const scope = (kind: 'projects' | 'villages') =>
-      page[kind].map((s) => ({
-        slug: s.subject.slug,
-        name: pickText(locale, s.subject.nameZh, s.subject.nameEn),
-        url: `/${kind}/${s.subject.slug}`,
-        figures: presentFigures(s.figures),
-        households: presentNamed(s.households),
-      }));
-    return { shop: presentFigures(page.shop), projects: scope('projects'), villages: scope('villages') };
-  });
-
-  app.get('/receipts/:code', { schema: { ...operation('getReceipt', 'proof'), params: receiptParams, querystring: langQuery, response: { 200: receiptSchema.describe('The benefit receipt'), ...commonResponses } } }, async (request, reply) => {
-    const { locale } = request;
-    const { code } = request.params;
-    const r = deps.receipts.receipt(code);
-    const { village, project } = refs(locale);
-    const b = r.benefit ? benefitBreakdown(r.benefit) : null;
-    // The code in the address is the key to the receipt: not for shared caches, referrers or search engines.
-    reply.header('cache-control', 'private, no-cache').header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex');
-    const answer: z.infer<typeof receiptSchema> = {
-      code,
-      url: `/receipts/${code}`,
-      status: r.status,
-      paid: r.paid,
-      placedAt: iso(r.placedAt),
-      paidAt: r.paidAt === null ? null : iso(r.paidAt),
-      totalFen: r.totalFen,
-      total: formatFen(r.totalFen),
-      refundedFen: r.refundedFen,
-      lines: r.lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: l.unit, lineTotalFen: l.lineTotalFen, lineTotal: formatFen(l.lineTotalFen) })),
-      benefit: b && {
-        households: b.households.map((g) => ({ village: village(g.villageId), project: project(g.projectId), amountFen: g.amountFen, amount: formatFen(g.amountFen), count: g.count, names: g.names })),
-        projectFunds: b.funds.map((f) => ({ project: project(f.projectId), amountFen: f.amountFen, amount: formatFen(f.amountFen) })),
-        operationsFen: b.operationsFen,
-        shippingFen: b.shippingFen,
+  app.get(
+    '/impact',
+    {
+      config: { pageCache: { scopes: ['catalogue', 'figures'] } },
+      schema: {
+        ...operation('getImpact', 'proof'),
+        querystring: langQuery,
+        response: { 200: impactSchema.describe('The public figures'), ...commonResponses },
       },
-      payouts: r.groups.map((g) => ({ village: village(g.villageId), project: project(g.projectId), households: g.households, state: g.payout })),
-      posting: r.posting && { id: r.posting.id, hash: r.posting.hash, prevHash: r.posting.prevHash, postedAt: iso(r.posting.postedAt), period: r.posting.period },
-    };
-    return answer;
-  });
+    },
+    async (request) => {
+      const { locale } = request;
+      const page = deps.impact.impactPage();
+      const scope = (kind: 'projects' | 'villages') =>
+        page[kind].map((s) => ({
+          slug: s.subject.slug,
+          name: pickText(locale, s.subject.nameZh, s.subject.nameEn),
+          url: `/${kind}/${s.subject.slug}`,
+          figures: presentFigures(s.figures),
+          households: presentNamed(s.households),
+        }));
+      return { shop: presentFigures(page.shop), projects: scope('projects'), villages: scope('villages') };
+    },
+  );
+
+  app.get(
+    '/receipts/:code',
+    {
+      schema: {
+        ...operation('getReceipt', 'proof'),
+        params: receiptParams,
+        querystring: langQuery,
+        response: { 200: receiptSchema.describe('The benefit receipt'), ...commonResponses },
+      },
+    },
+    async (request, reply) => {
+      const { locale } = request;
+      const { code } = request.params;
+      const r = deps.receipts.receipt(code);
+      const { village, project } = refs(locale);
+      const b = r.benefit ? benefitBreakdown(r.benefit) : null;
+      // The code in the address is the key to the receipt: not for shared caches, referrers or search engines.
+      reply.header('cache-control', 'private, no-cache').header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex');
+      const answer: z.infer<typeof receiptSchema> = {
+        code,
+        url: `/receipts/${code}`,
+        status: r.status,
+        paid: r.paid,
+        placedAt: iso(r.placedAt),
+        paidAt: r.paidAt === null ? null : iso(r.paidAt),
+        totalFen: r.totalFen,
+        total: formatFen(r.totalFen),
+        refundedFen: r.refundedFen,
+        lines: r.lines.map((l) => ({
+          title: pickText(locale, l.titleZh, l.titleEn),
+          quantity: l.quantity,
+          unit: l.unit,
+          lineTotalFen: l.lineTotalFen,
+          lineTotal: formatFen(l.lineTotalFen),
+        })),
+        benefit: b && {
+          households: b.households.map((g) => ({
+            village: village(g.villageId),
+            project: project(g.projectId),
+            amountFen: g.amountFen,
+            amount: formatFen(g.amountFen),
+            count: g.count,
+            names: g.names,
+          })),
+          projectFunds: b.funds.map((f) => ({ project: project(f.projectId), amountFen: f.amountFen, amount: formatFen(f.amountFen) })),
+          operationsFen: b.operationsFen,
+          shippingFen: b.shippingFen,
+        },
+        payouts: r.groups.map((g) => ({ village: village(g.villageId), project: project(g.projectId), households: g.households, state: g.payout })),
+        posting: r.posting && {
+          id: r.posting.id,
+          hash: r.posting.hash,
+          prevHash: r.posting.prevHash,
+          postedAt: iso(r.posting.postedAt),
+          period: r.posting.period,
+        },
+      };
+      return answer;
+    },
+  );
 }

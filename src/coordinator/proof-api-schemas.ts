@@ -52,5 +52,5 @@ export const receiptSchema = z.object({
   posting: z
     .object({ id: z.number().int(), hash: z.string(), prevHash: z.string(), postedAt: instant, period: z.string() })
     .nullable()
-    .describe("The ledger transaction that credited the households, and its place in the hash chain"),
+    .describe('The ledger transaction that credited the households, and its place in the hash chain'),
 });

@@ -120,7 +120,8 @@ export const zh = {
 
   'impact.title': '公益成效',
   'impact.intro': '下面的数字都直接来自公益账本：每一笔付款记账时就写明了钱归哪几户农户、哪个帮扶项目，发放给农户的每一笔钱也都记在账上。',
-  'impact.privacy': '农户的称呼只在本人同意时显示，也从不公布单户的金额。一个数字如果单独看、或与本站其他数字相减，能算出不足 3 户农户的收入，就不公布，只计入更大的合计。',
+  'impact.privacy':
+    '农户的称呼只在本人同意时显示，也从不公布单户的金额。一个数字如果单独看、或与本站其他数字相减，能算出不足 3 户农户的收入，就不公布，只计入更大的合计。',
   'impact.moneyFigures': '金额',
   'impact.withheld': '为保护农户隐私，这里的金额不单独公布，只计入更大的合计。',
   'impact.shop': '全平台',
@@ -158,7 +159,8 @@ export const zh = {
   'receipt.hash': '记账哈希（SHA-256）',
   'receipt.prevHash': '前一笔记录的哈希',
   'receipt.postedAt': '记账时间',
-  'receipt.verify': '公益账本的每一笔记录都包含前一笔记录的哈希，任何一笔被改动，之后的哈希都会对不上。持有这张收据的任何人都可以请协调员或第三方核验这条哈希链，确认这笔记录没有被改动过。',
+  'receipt.verify':
+    '公益账本的每一笔记录都包含前一笔记录的哈希，任何一笔被改动，之后的哈希都会对不上。持有这张收据的任何人都可以请协调员或第三方核验这条哈希链，确认这笔记录没有被改动过。',
   'receipt.qrLabel': '公益收据二维码',
   'receipt.link': '查看这笔订单的公益收据',
   'receipt.linkHint': '扫描二维码或打开链接，可以看到这笔购买让哪些农户得到了多少钱。收据不含你的个人信息，可以转发给任何人。',
@@ -194,7 +196,8 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'recon.nav': 'Reconciliation',
   'recon.title': 'Reconciliation {period}',
-  'recon.intro': 'Every payment received this month should match its order and its ledger posting, and each clearing account should move by what was received, less fees and refunds. Whatever does not match is listed below.',
+  'recon.intro':
+    'Every payment received this month should match its order and its ledger posting, and each clearing account should move by what was received, less fees and refunds. Whatever does not match is listed below.',
   'recon.periodLabel': 'Period (YYYY-MM)',
   'recon.show': 'Show',
   'recon.csv': 'Download the reconciliation as CSV',
@@ -207,7 +210,8 @@ export const en: Record<keyof typeof zh, string> = {
   'recon.closedRow': '{period}: closed by {name} at {time}',
   'recon.noClosed': 'No month has been closed yet.',
   'recon.clawbacks': 'Households to recover from',
-  'recon.clawbacksHint': 'A refund came after these households were paid, so they received more than they are due. The difference is netted from their future earnings and nothing more is paid to them until it is; the impact page does not count it as paid out.',
+  'recon.clawbacksHint':
+    'A refund came after these households were paid, so they received more than they are due. The difference is netted from their future earnings and nothing more is paid to them until it is; the impact page does not count it as paid out.',
   'recon.noClawbacks': 'No household owes anything back.',
   'recon.summary': 'This month has {payments} payments received and {refunds} refund records.',
   'recon.channels': 'Clearing accounts',
@@ -238,21 +242,24 @@ export const en: Record<keyof typeof zh, string> = {
   'recon.item.fee': 'Fee posting',
   'recon.item.clearing': 'Clearing account',
   'recon.problem.payment_without_order': 'This payment belongs to no order.',
-  'recon.problem.payment_order_not_paid': '{payment} was received but the order is not paid ({status}), e.g. it was paid after it expired: refund it or sort it out by hand.',
+  'recon.problem.payment_order_not_paid':
+    '{payment} was received but the order is not paid ({status}), e.g. it was paid after it expired: refund it or sort it out by hand.',
   'recon.problem.payment_duplicate': 'The order was paid more than once; this payment of {payment} is the extra one.',
   'recon.problem.payment_without_posting': '{payment} was received but the ledger has no payment posting for the order.',
   'recon.problem.amount_mismatch': 'The amounts differ: payment {payment}, order total {total}, ledger clearing debit {clearing}.',
   'recon.problem.channel_mismatch': 'The ledger posted to a different clearing account than the payment channel.',
   'recon.problem.fee_not_posted': 'The processor fee of {fee} was not posted to the ledger.',
   'recon.problem.fee_mismatch': 'The fees differ: payment record {fee}, ledger {feePosted}.',
-  'recon.problem.fee_unconverted': 'Stripe charged a fee of {charged} but gave no exchange rate, so it could not be posted in yuan: look the rate up in Stripe and post it by hand.',
+  'recon.problem.fee_unconverted':
+    'Stripe charged a fee of {charged} but gave no exchange rate, so it could not be posted in yuan: look the rate up in Stripe and post it by hand.',
   'recon.problem.posting_without_payment': 'The ledger has a payment posting for this order (clearing debit {clearing}) but no payment was received.',
   'recon.problem.order_paid_without_payment': 'The order is marked paid (total {total}) but has neither a payment nor a ledger posting.',
   'recon.problem.refund_without_posting': 'The refund of {refund} succeeded but the ledger has no refund posting.',
   'recon.problem.refund_amount_mismatch': 'The refund amounts differ: refund record {refund}, ledger clearing credit {clearing}.',
   'recon.problem.posting_without_refund': 'The ledger has a refund posting (clearing {clearing}) but no succeeded refund.',
   'recon.problem.fee_posting_without_payment': 'The ledger has a fee posting of {feePosted} but no payment it belongs to.',
-  'recon.problem.clearing_off': '{channel} should have moved by {expected} this month but moved by {ledger} in the ledger; the difference of {difference} is not explained by the items above.',
+  'recon.problem.clearing_off':
+    '{channel} should have moved by {expected} this month but moved by {ledger} in the ledger; the difference of {difference} is not explained by the items above.',
   'recon.link.order': 'Order {number}',
   'recon.link.posting': 'Ledger posting #{id}',
   'recon.link.stripe': 'View in Stripe',
@@ -299,7 +306,8 @@ export const en: Record<keyof typeof zh, string> = {
   'recon.note.explain': 'Explain this',
   'recon.note.add': 'Add to the explanation',
   'recon.note.label': 'Note: why it does not match and what was done',
-  'recon.note.hint': 'Notes are kept for good and recorded in the audit log; they cannot be changed or removed, but you can add another later. A mismatch with a note counts as explained when the month is closed.',
+  'recon.note.hint':
+    'Notes are kept for good and recorded in the audit log; they cannot be changed or removed, but you can add another later. A mismatch with a note counts as explained when the month is closed.',
   'recon.note.submit': 'Save the note',
   'recon.note.saved': 'The note is saved.',
   'recon.resolvedNotes': 'Notes on items that match now',
@@ -308,8 +316,10 @@ export const en: Record<keyof typeof zh, string> = {
   'recon.v.noteUnknown': 'We could not tell which item the note is about. Please reload the page and try again.',
 
   'impact.title': 'Impact',
-  'impact.intro': 'These figures come straight from the charity ledger: every payment is posted with the households and project its money belongs to, and every payout to a household is posted too.',
-  'impact.privacy': 'Households are named only with their consent, and never with an amount. A figure that, alone or subtracted from others on this site, would show what fewer than 3 households earned is not published; it counts only in larger totals.',
+  'impact.intro':
+    'These figures come straight from the charity ledger: every payment is posted with the households and project its money belongs to, and every payout to a household is posted too.',
+  'impact.privacy':
+    'Households are named only with their consent, and never with an amount. A figure that, alone or subtracted from others on this site, would show what fewer than 3 households earned is not published; it counts only in larger totals.',
   'impact.moneyFigures': 'Money figures',
   'impact.withheld': 'Withheld to protect the households: these amounts count only in larger totals.',
   'impact.shop': 'The whole shop',
@@ -327,7 +337,8 @@ export const en: Record<keyof typeof zh, string> = {
   'impact.more': 'See {name}',
 
   'receipt.title': 'Benefit receipt',
-  'receipt.intro': 'This receipt shows how much one purchase credited to which households and project. It holds no personal details of the buyer, so it is safe to share.',
+  'receipt.intro':
+    'This receipt shows how much one purchase credited to which households and project. It holds no personal details of the buyer, so it is safe to share.',
   'receipt.placedAt': 'Placed',
   'receipt.paidAt': 'Paid',
   'receipt.total': 'Order total',
@@ -347,10 +358,12 @@ export const en: Record<keyof typeof zh, string> = {
   'receipt.hash': 'Posting hash (SHA-256)',
   'receipt.prevHash': 'Hash of the posting before it',
   'receipt.postedAt': 'Posted at',
-  'receipt.verify': 'Every posting in the charity ledger includes the hash of the one before it, so changing any posting breaks every hash after it. Anyone holding this receipt can ask a coordinator or an independent party to verify the chain and confirm this posting has not been altered.',
+  'receipt.verify':
+    'Every posting in the charity ledger includes the hash of the one before it, so changing any posting breaks every hash after it. Anyone holding this receipt can ask a coordinator or an independent party to verify the chain and confirm this posting has not been altered.',
   'receipt.qrLabel': 'QR code of the benefit receipt',
   'receipt.link': 'See the benefit receipt of this order',
-  'receipt.linkHint': 'Scan the code or open the link to see which households this purchase credited and how much. The receipt holds none of your personal details, so you can share it with anyone.',
+  'receipt.linkHint':
+    'Scan the code or open the link to see which households this purchase credited and how much. The receipt holds none of your personal details, so you can share it with anyone.',
 
   'slip.title': 'Packing slip {number}',
   'slip.from': 'Ships from: {village}',
@@ -369,7 +382,8 @@ export const en: Record<keyof typeof zh, string> = {
 
   'errors.invalid_period': 'A period is written YYYY-MM, for example 2026-11.',
   'errors.period_already_closed': '{period} is already closed.',
-  'errors.period_unexplained_mismatches': '{period} cannot be closed while some of its mismatches are neither resolved nor explained ({count} left). Sort each out, or write a note under each, then close the month.',
+  'errors.period_unexplained_mismatches':
+    '{period} cannot be closed while some of its mismatches are neither resolved nor explained ({count} left). Sort each out, or write a note under each, then close the month.',
   'errors.recon_note_unknown_mismatch': 'This item matches now, or is not one of this month’s, so it needs no note. Please reload the page.',
   'errors.recon_note_invalid': 'A note cannot be empty and can be at most 1,000 characters long.',
   'errors.period_in_future': '{period} has not begun yet, so it cannot be closed.',

@@ -51,7 +51,9 @@ function csvText(value: string): string {
 const yuan = (fen: number | null | undefined) => (fen === null || fen === undefined ? '' : fenToYuanInput(fen));
 /** The CSV cells of a fee Stripe charged in another currency: the amount as charged, the currency, the rate (empty for CNY). */
 const settlementCells = (currency: string | null, feeMinor: number | null, rate: string | null) =>
-  currency === null || feeMinor === null ? ['', '', ''] : [minorUnitsToDecimal(feeMinor, currency), currency.toUpperCase().replace(/[^A-Z]/g, ''), (rate ?? '').replace(/[^0-9.eE+-]/g, '')];
+  currency === null || feeMinor === null
+    ? ['', '', '']
+    : [minorUnitsToDecimal(feeMinor, currency), currency.toUpperCase().replace(/[^A-Z]/g, ''), (rate ?? '').replace(/[^0-9.eE+-]/g, '')];
 
 const channelLabel = (t: Translator, channel: string | null) => {
   if (!channel) return '';
@@ -114,7 +116,9 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const links = [
       ...(m.orderNumber ? [{ url: `/coordinator/orders/${m.orderNumber}`, label: t('recon.link.order', { number: m.orderNumber }) }] : []),
       ...(m.txId !== null ? [txLink(m.txId)] : []),
-      ...(m.stripePaymentIntentId ? [{ url: `https://dashboard.stripe.com/payments/${encodeURIComponent(m.stripePaymentIntentId)}`, label: t('recon.link.stripe') }] : []),
+      ...(m.stripePaymentIntentId
+        ? [{ url: `https://dashboard.stripe.com/payments/${encodeURIComponent(m.stripePaymentIntentId)}`, label: t('recon.link.stripe') }]
+        : []),
     ];
     return {
       kind: m.kind,
@@ -123,7 +127,11 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       problems: m.problems.map((code) => problemText(t, m, code)),
       settlement:
         m.settlement && m.settlement.exchangeRate !== null
-          ? t('recon.settlement', { charged: formatMinorUnits(m.settlement.feeMinor, m.settlement.currency), rate: m.settlement.exchangeRate, currency: m.settlement.currency.toUpperCase() })
+          ? t('recon.settlement', {
+              charged: formatMinorUnits(m.settlement.feeMinor, m.settlement.currency),
+              rate: m.settlement.exchangeRate,
+              currency: m.settlement.currency.toUpperCase(),
+            })
           : null,
       links,
       strays: m.strayTxIds.map(txLink),
@@ -153,7 +161,12 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       })),
       foreignFees: report.foreignFees.map((f) => ({
         currency: f.currency,
-        text: t('recon.foreignFeeRow', { currency: f.currency.toUpperCase(), payments: f.payments, charged: formatMinorUnits(f.chargedMinor, f.currency), fees: formatFen(f.feesFen) }),
+        text: t('recon.foreignFeeRow', {
+          currency: f.currency.toUpperCase(),
+          payments: f.payments,
+          charged: formatMinorUnits(f.chargedMinor, f.currency),
+          fees: formatFen(f.feesFen),
+        }),
       })),
       mismatches: report.mismatches.slice(0, MAX_LISTED).map((m) => presentMismatch(t, m, report.period, failed)),
       resolvedNotes: report.resolvedNotes.map((n) => noteText(t, n)),
@@ -168,7 +181,12 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
   // ---------- Reconciliation ----------
 
   /** The reconciliation page of a period; after a refused note or close, with what was typed and why (and its status). */
-  function renderReconciliation(request: FastifyRequest, reply: FastifyReply, period: string, state: { status?: number; note?: NoteFormState; closeError?: string } = {}) {
+  function renderReconciliation(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    period: string,
+    state: { status?: number; note?: NoteFormState; closeError?: string } = {},
+  ) {
     const user = allProjectsCoordinator(request);
     const { t } = request;
     const report = reconciliation.report(period);
@@ -205,17 +223,47 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const { t } = request;
     const period = request.query.period ?? reconciliation.currentPeriod();
     const header = [
-      'recon.csv.item', 'recon.csv.status', 'recon.csv.problems', 'recon.csv.order', 'recon.csv.orderStatus', 'recon.csv.payment', 'recon.csv.channel',
-      'recon.csv.reference', 'recon.csv.confirmedAt', 'recon.csv.amount', 'recon.csv.fee', 'recon.csv.net', 'recon.csv.orderTotal', 'recon.csv.clearing',
-      'recon.csv.transaction', 'recon.csv.hash', 'recon.csv.feeCharged', 'recon.csv.feeCurrency', 'recon.csv.exchangeRate', 'recon.csv.notes',
+      'recon.csv.item',
+      'recon.csv.status',
+      'recon.csv.problems',
+      'recon.csv.order',
+      'recon.csv.orderStatus',
+      'recon.csv.payment',
+      'recon.csv.channel',
+      'recon.csv.reference',
+      'recon.csv.confirmedAt',
+      'recon.csv.amount',
+      'recon.csv.fee',
+      'recon.csv.net',
+      'recon.csv.orderTotal',
+      'recon.csv.clearing',
+      'recon.csv.transaction',
+      'recon.csv.hash',
+      'recon.csv.feeCharged',
+      'recon.csv.feeCurrency',
+      'recon.csv.exchangeRate',
+      'recon.csv.notes',
     ] as const;
     // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open
     // across awaits. Free text (labels, transfer references) is escaped; the other cells are
     // machine values (order numbers, ids, amounts in yuan, hex hashes) written as they are.
     const lines: string[] = [header.map((k) => csvText(t(k))).join(',')];
-    const labels = { payment: csvText(t('recon.item.payment')), posting: csvText(t('recon.item.posting')), ok: csvText(t('recon.status.ok')), mismatch: csvText(t('recon.status.mismatch')) };
+    const labels = {
+      payment: csvText(t('recon.item.payment')),
+      posting: csvText(t('recon.item.posting')),
+      ok: csvText(t('recon.status.ok')),
+      mismatch: csvText(t('recon.status.mismatch')),
+    };
     const raw = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
-    const notesCell = (notes: NoteRow[]) => csvText(notes.map((n) => { const x = noteText(t, n); return `${x.text}（${x.by}）`; }).join(' | '));
+    const notesCell = (notes: NoteRow[]) =>
+      csvText(
+        notes
+          .map((n) => {
+            const x = noteText(t, n);
+            return `${x.text}（${x.by}）`;
+          })
+          .join(' | '),
+      );
     const report = reconciliation.report(period, ({ row: p, problems, notes }) => {
       lines.push(
         [
@@ -272,19 +320,23 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       .send(`\uFEFF${lines.join('\r\n')}\r\n`);
   });
 
-  app.get('/coordinator/reconciliation/transactions/:id', { ...coordinator, schema: { params: transactionParams, querystring: reconciliationQuery } }, async (request, reply) => {
-    allProjectsCoordinator(request);
-    const { t } = request;
-    const tx = reconciliation.transaction(request.params.id);
-    const back = request.query.period ?? tx.period;
-    return reply.view('coordinator/ledger-transaction', {
-      title: t('recon.tx.title', { id: tx.id }),
-      section: 'reconciliation',
-      tx: { ...tx, postedAt: formatDateTime(tx.postedAt), orderUrl: tx.orderNumber ? `/coordinator/orders/${tx.orderNumber}` : null },
-      entries: tx.entries.map((e) => ({ account: e.accountCode, amount: formatFen(e.amountFen), line: e.orderLineId })),
-      back: { url: `/coordinator/reconciliation?period=${back}`, label: t('recon.tx.back', { period: back }) },
-    });
-  });
+  app.get(
+    '/coordinator/reconciliation/transactions/:id',
+    { ...coordinator, schema: { params: transactionParams, querystring: reconciliationQuery } },
+    async (request, reply) => {
+      allProjectsCoordinator(request);
+      const { t } = request;
+      const tx = reconciliation.transaction(request.params.id);
+      const back = request.query.period ?? tx.period;
+      return reply.view('coordinator/ledger-transaction', {
+        title: t('recon.tx.title', { id: tx.id }),
+        section: 'reconciliation',
+        tx: { ...tx, postedAt: formatDateTime(tx.postedAt), orderUrl: tx.orderNumber ? `/coordinator/orders/${tx.orderNumber}` : null },
+        entries: tx.entries.map((e) => ({ account: e.accountCode, amount: formatFen(e.amountFen), line: e.orderLineId })),
+        back: { url: `/coordinator/reconciliation?period=${back}`, label: t('recon.tx.back', { period: back }) },
+      });
+    },
+  );
 
   /** Closing a month cannot be undone: the page's button leads here first, to say what closing does (no JavaScript needed). */
   app.get('/coordinator/periods/:period/close', { ...coordinator, schema: { params: periodParams, querystring: plainQuerySchema } }, async (request, reply) => {
@@ -292,7 +344,8 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const { period } = request.params;
     const { t } = request;
     const report = reconciliation.report(period);
-    if (report.locked || !user.allProjects || period > reconciliation.currentPeriod()) return reply.redirect(`/coordinator/reconciliation?period=${period}`, 303);
+    if (report.locked || !user.allProjects || period > reconciliation.currentPeriod())
+      return reply.redirect(`/coordinator/reconciliation?period=${period}`, 303);
     reply.header('cache-control', 'no-store');
     return reply.view('coordinator/confirm', {
       title: t('confirm.close.title', { period }),
@@ -393,10 +446,19 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       paidAt: r.paidAt !== null ? formatDateTime(r.paidAt) : null,
       total: formatFen(r.totalFen),
       refunded: r.refundedFen > 0 ? formatFen(r.refundedFen) : null,
-      lines: r.lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: unitLabel(t, l.unit), total: formatFen(l.lineTotalFen) })),
+      lines: r.lines.map((l) => ({
+        title: pickText(locale, l.titleZh, l.titleEn),
+        quantity: l.quantity,
+        unit: unitLabel(t, l.unit),
+        total: formatFen(l.lineTotalFen),
+      })),
       benefit,
       payouts: r.groups.map((g) =>
-        t(`receipt.payout.${g.payout}` as MessageKey, { village: villageName.get(g.villageId) ?? '', project: projectName.get(g.projectId) ?? '', count: g.households }),
+        t(`receipt.payout.${g.payout}` as MessageKey, {
+          village: villageName.get(g.villageId) ?? '',
+          project: projectName.get(g.projectId) ?? '',
+          count: g.households,
+        }),
       ),
       posting: r.posting ? { ...r.posting, postedAt: formatDateTime(r.posting.postedAt) } : null,
     });
@@ -404,35 +466,44 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
 
   // ---------- Packing slips ----------
 
-  app.get('/secretary/orders/:number/packing-slip', { ...secretary, schema: { params: orderNumberParams, querystring: packingSlipQuery } }, async (request, reply) => {
-    const { locale, t } = request;
-    const user = currentUser(request);
-    const villageId = request.query.village ?? (user.villageIds.length === 1 ? user.villageIds[0] : undefined);
-    if (villageId === undefined) throw new AppError('bad_request', 'parcel_village_required');
-    // Another village's parcel, or a number that does not exist, is "not found" alike.
-    assertVillage(user, villageId, 'order_not_found');
-    const order = orders.order(request.params.number);
-    const { lines, shipments } = orders.details(order);
-    const shipment = shipments.find((s) => s.villageId === villageId);
-    if (!shipment || !canPrintPackingSlip(order.status)) throw new AppError('not_found', 'order_not_found');
-    reply.header('cache-control', 'no-store');
-    reply.header('referrer-policy', 'no-referrer');
-    return reply.view('secretary/packing-slip', {
-      title: t('slip.title', { number: order.number }),
-      printPage: true,
-      number: order.number,
-      from: t('slip.from', { village: pickText(locale, shipment.villageZh, shipment.villageEn) }),
-      recipient: { name: order.contactName, phone: order.phone, address: `${order.province} ${order.city} ${order.district} ${order.address}`, note: order.note },
-      paidAt: order.paidAt !== null ? formatDateTime(order.paidAt) : '',
-      lines: lines.filter((l) => l.villageId === villageId).map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: unitLabel(t, l.unit) })),
-      receipt: receiptQr(deps.publicUrl, order.receiptCode, t('receipt.qrLabel')),
-    });
-  });
+  app.get(
+    '/secretary/orders/:number/packing-slip',
+    { ...secretary, schema: { params: orderNumberParams, querystring: packingSlipQuery } },
+    async (request, reply) => {
+      const { locale, t } = request;
+      const user = currentUser(request);
+      const villageId = request.query.village ?? (user.villageIds.length === 1 ? user.villageIds[0] : undefined);
+      if (villageId === undefined) throw new AppError('bad_request', 'parcel_village_required');
+      // Another village's parcel, or a number that does not exist, is "not found" alike.
+      assertVillage(user, villageId, 'order_not_found');
+      const order = orders.order(request.params.number);
+      const { lines, shipments } = orders.details(order);
+      const shipment = shipments.find((s) => s.villageId === villageId);
+      if (!shipment || !canPrintPackingSlip(order.status)) throw new AppError('not_found', 'order_not_found');
+      reply.header('cache-control', 'no-store');
+      reply.header('referrer-policy', 'no-referrer');
+      return reply.view('secretary/packing-slip', {
+        title: t('slip.title', { number: order.number }),
+        printPage: true,
+        number: order.number,
+        from: t('slip.from', { village: pickText(locale, shipment.villageZh, shipment.villageEn) }),
+        recipient: {
+          name: order.contactName,
+          phone: order.phone,
+          address: `${order.province} ${order.city} ${order.district} ${order.address}`,
+          note: order.note,
+        },
+        paidAt: order.paidAt !== null ? formatDateTime(order.paidAt) : '',
+        lines: lines
+          .filter((l) => l.villageId === villageId)
+          .map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: unitLabel(t, l.unit) })),
+        receipt: receiptQr(deps.publicUrl, order.receiptCode, t('receipt.qrLabel')),
+      });
+    },
+  );
 }
 
 function unitLabel(t: Translator, unit: string): string {
   const key = `unit.${unit}`;
   return hasMessage(key) ? t(key as MessageKey) : unit;
 }
-
-

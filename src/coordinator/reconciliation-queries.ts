@@ -161,7 +161,11 @@ export function createReconciliationQueries(db: Database_) {
     paymentMatches(period: string, from: number, to: number, options: { suspectOnly?: boolean } = {}): Iterable<PaymentMatchRow> {
       // The clearing and fee accounts are few: their ids go into the SQL, so each sum below is one
       // seek of the (account_id, transaction_id) index rather than a walk over the posting's entries.
-      const accounts = q(`SELECT id, kind, channel FROM ledger_accounts WHERE kind IN ('clearing', 'processor_fees') ORDER BY id`).all() as { id: number; kind: string; channel: string }[];
+      const accounts = q(`SELECT id, kind, channel FROM ledger_accounts WHERE kind IN ('clearing', 'processor_fees') ORDER BY id`).all() as {
+        id: number;
+        kind: string;
+        channel: string;
+      }[];
       const clearing = accounts.filter((a) => a.kind === 'clearing');
       const feeIds = accounts.filter((a) => a.kind === 'processor_fees').map((a) => Number(a.id));
       const accountOf = (channel: string) =>
@@ -245,7 +249,6 @@ export function createReconciliationQueries(db: Database_) {
       ).all({ period, from, to }) as RefundMatchRow[];
     },
 
-
     /**
      * Processor-fee postings of the period that no payment of the period accounts for: a fee posted
      * in another month than its payment, or a fee of no payment at all. Usually none.
@@ -279,7 +282,11 @@ export function createReconciliationQueries(db: Database_) {
 
     /** Net movement of each clearing account in the period's postings, fen. */
     clearingMovements(period: string): { channel: string; movementFen: number }[] {
-      const range = q(`SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM ledger_transactions WHERE period = ?`).get(period) as { lo: number | null; hi: number | null; n: number };
+      const range = q(`SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM ledger_transactions WHERE period = ?`).get(period) as {
+        lo: number | null;
+        hi: number | null;
+        n: number;
+      };
       const accounts = q(`SELECT id, channel FROM ledger_accounts WHERE kind = 'clearing' ORDER BY channel`).all() as { id: number; channel: string }[];
       if (range.lo === null || range.hi === null) return accounts.map((a) => ({ channel: a.channel, movementFen: 0 }));
       // Postings are appended in time order, so a period's ids are one range; when nothing of another
@@ -293,7 +300,8 @@ export function createReconciliationQueries(db: Database_) {
           );
       return accounts.map((a) => ({
         channel: a.channel,
-        movementFen: (sum.get(pure ? { account: a.id, lo: range.lo, hi: range.hi } : { account: a.id, lo: range.lo, hi: range.hi, period }) as { fen: number }).fen,
+        movementFen: (sum.get(pure ? { account: a.id, lo: range.lo, hi: range.hi } : { account: a.id, lo: range.lo, hi: range.hi, period }) as { fen: number })
+          .fen,
       }));
     },
 
@@ -325,7 +333,19 @@ export function createReconciliationQueries(db: Database_) {
                 t.memo, t.period, t.posted_at AS postedAt, t.prev_hash AS prevHash, t.hash
          FROM ledger_transactions t LEFT JOIN orders o ON o.id = t.order_id WHERE t.id = ?`,
       ).get(id) as
-        | { id: number; idempotencyKey: string; kind: string; orderId: number | null; orderNumber: string | null; payoutId: number | null; memo: string; period: string; postedAt: number; prevHash: string; hash: string }
+        | {
+            id: number;
+            idempotencyKey: string;
+            kind: string;
+            orderId: number | null;
+            orderNumber: string | null;
+            payoutId: number | null;
+            memo: string;
+            period: string;
+            postedAt: number;
+            prevHash: string;
+            hash: string;
+          }
         | undefined,
     entriesOf: (transactionId: number) =>
       q(
@@ -341,8 +361,13 @@ export function createReconciliationQueries(db: Database_) {
       ).all(period) as NoteRow[],
     insertNote: (n: { period: string; mismatchKey: string; note: string; userId: number; now: number }) =>
       Number(
-        q(`INSERT INTO reconciliation_notes (period, mismatch_key, note, created_by_user_id, created_at) VALUES (?, ?, ?, ?, ?)`).run(n.period, n.mismatchKey, n.note, n.userId, n.now)
-          .lastInsertRowid,
+        q(`INSERT INTO reconciliation_notes (period, mismatch_key, note, created_by_user_id, created_at) VALUES (?, ?, ?, ?, ?)`).run(
+          n.period,
+          n.mismatchKey,
+          n.note,
+          n.userId,
+          n.now,
+        ).lastInsertRowid,
       ),
 
     // ----- closed periods -----
@@ -354,7 +379,8 @@ export function createReconciliationQueries(db: Database_) {
     isLocked: (period: string) => q(`SELECT 1 FROM period_locks WHERE period = ?`).get(period) !== undefined,
     /** False when the period was already closed. */
     lockPeriod: (period: string, userId: number, now: number) =>
-      q(`INSERT INTO period_locks (period, locked_at, locked_by_user_id) VALUES (?, ?, ?) ON CONFLICT(period) DO NOTHING`).run(period, now, userId).changes === 1,
+      q(`INSERT INTO period_locks (period, locked_at, locked_by_user_id) VALUES (?, ?, ?) ON CONFLICT(period) DO NOTHING`).run(period, now, userId).changes ===
+      1,
   };
 }
 

@@ -157,7 +157,15 @@ export function mismatchKey(m: Pick<Mismatch, 'kind' | 'paymentId' | 'refundId' 
 
 /** The key of a payment row's mismatch as the report builds it (paymentMismatch). */
 const paymentRowKey = (row: PaymentMatchRow, problems: MismatchKind[]) =>
-  mismatchKey({ kind: problems[0]!, paymentId: row.paymentId, refundId: null, txId: row.txId ?? row.feeTxId, orderNumber: row.orderNumber, channel: row.channel, amounts: {} });
+  mismatchKey({
+    kind: problems[0]!,
+    paymentId: row.paymentId,
+    refundId: null,
+    txId: row.txId ?? row.feeTxId,
+    orderNumber: row.orderNumber,
+    channel: row.channel,
+    amounts: {},
+  });
 
 const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const CST_OFFSET_MS = 8 * 3600_000;
@@ -429,7 +437,10 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
         txId: r.row.txId,
         txHash: r.row.txHash,
         reference: r.row.stripeRefundId,
-        amounts: { ...(r.row.amountFen !== null ? { refundFen: r.row.amountFen } : {}), ...(r.row.txId !== null ? { clearingFen: r.row.txClearingFen ?? 0 } : {}) },
+        amounts: {
+          ...(r.row.amountFen !== null ? { refundFen: r.row.amountFen } : {}),
+          ...(r.row.txId !== null ? { clearingFen: r.row.txClearingFen ?? 0 } : {}),
+        },
         effects: minus(r.expected, r.row.txId !== null ? (breakdown.get(r.row.txId) ?? {}) : {}),
       });
     }
@@ -455,7 +466,12 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     }
     // Orders marked paid with nothing behind them (nothing reached a clearing account).
     for (const o of queries.paidOrdersWithoutPayment(from, to)) {
-      mismatches.push({ ...blank(['order_paid_without_payment'], 'order'), orderNumber: o.orderNumber, orderStatus: o.orderStatus, amounts: { orderTotalFen: o.orderTotalFen } });
+      mismatches.push({
+        ...blank(['order_paid_without_payment'], 'order'),
+        orderNumber: o.orderNumber,
+        orderStatus: o.orderStatus,
+        amounts: { orderTotalFen: o.orderTotalFen },
+      });
     }
 
     // 5. The clearing accounts: the ledger's movement against the records', net of what is explained above.
@@ -467,7 +483,14 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       const ledgerMovementFen = movements.find((m) => m.channel === channel)?.movementFen ?? 0;
       const expectedMovementFen = expected[channel] ?? 0;
       const explainedFen = explained[channel] ?? 0;
-      return { channel, ...totalsOf(channel), expectedMovementFen, ledgerMovementFen, explainedFen, unexplainedFen: expectedMovementFen - ledgerMovementFen - explainedFen };
+      return {
+        channel,
+        ...totalsOf(channel),
+        expectedMovementFen,
+        ledgerMovementFen,
+        explainedFen,
+        unexplainedFen: expectedMovementFen - ledgerMovementFen - explainedFen,
+      };
     });
     const offChannels = channelTotals.filter((c) => c.unexplainedFen !== 0);
     if (offChannels.length) {
@@ -481,9 +504,22 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       m.notes = notes.get(m.key) ?? [];
     }
     const listed = new Set(mismatches.map((m) => m.key));
-    const resolvedNotes = [...notes.entries()].filter(([key]) => !listed.has(key)).flatMap(([, n]) => n).sort((a, b) => a.id - b.id);
+    const resolvedNotes = [...notes.entries()]
+      .filter(([key]) => !listed.has(key))
+      .flatMap(([, n]) => n)
+      .sort((a, b) => a.id - b.id);
     const unexplained = mismatches.filter((m) => m.notes.length === 0).length;
-    return { period, locked: queries.isLocked(period), channels: channelTotals, foreignFees, payments, refunds: refundRows.length, mismatches, unexplained, resolvedNotes };
+    return {
+      period,
+      locked: queries.isLocked(period),
+      channels: channelTotals,
+      foreignFees,
+      payments,
+      refunds: refundRows.length,
+      mismatches,
+      unexplained,
+      resolvedNotes,
+    };
   }
 
   function clearingMismatch(c: ChannelTotals, strays: OtherClearingRow[]): Mismatch {
@@ -520,7 +556,14 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
         const { mismatches, unexplained } = report(period);
         if (unexplained > 0) throw new AppError('conflict', 'period_unexplained_mismatches', undefined, { params: { period, count: unexplained } });
         if (!queries.lockPeriod(period, actor.id, clock())) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
-        audit.record({ userId: actor.id, action: 'period.close', entityType: 'period', entityId: period, after: { period, explainedMismatches: mismatches.length }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'period.close',
+          entityType: 'period',
+          entityId: period,
+          after: { period, explainedMismatches: mismatches.length },
+          address,
+        });
       });
     },
 
@@ -533,13 +576,22 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       assertReconciler(actor, 'reconciliation_forbidden');
       bounds(period);
       const text = note.trim();
-      if (text.length === 0 || text.length > MAX_NOTE_LENGTH) throw new AppError('validation', 'recon_note_invalid', undefined, { fields: { note: 'recon_note_invalid' } });
+      if (text.length === 0 || text.length > MAX_NOTE_LENGTH)
+        throw new AppError('validation', 'recon_note_invalid', undefined, { fields: { note: 'recon_note_invalid' } });
       // Read outside the write transaction: a mismatch resolved a moment later keeps a note on its history, which is harmless.
-      if (!report(period).mismatches.some((m) => m.key === key)) throw new AppError('conflict', 'recon_note_unknown_mismatch', undefined, { fields: { note: 'recon_note_unknown_mismatch' } });
+      if (!report(period).mismatches.some((m) => m.key === key))
+        throw new AppError('conflict', 'recon_note_unknown_mismatch', undefined, { fields: { note: 'recon_note_unknown_mismatch' } });
       return queries.transaction(() => {
         const now = clock();
         const id = queries.insertNote({ period, mismatchKey: key, note: text, userId: actor.id, now });
-        audit.record({ userId: actor.id, action: 'reconciliation.note', entityType: 'period', entityId: period, after: { mismatch: key, note: text }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'reconciliation.note',
+          entityType: 'period',
+          entityId: period,
+          after: { mismatch: key, note: text },
+          address,
+        });
         return { id, mismatchKey: key, note: text, createdAt: now, author: actor.displayName };
       });
     },

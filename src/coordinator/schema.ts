@@ -18,7 +18,9 @@ export const reconciliationNotes = sqliteTable(
     /** The mismatch it explains: its kind and the record it is about (reconciliation-service mismatchKey), e.g. 'payment_duplicate:payment:42'. */
     mismatchKey: text('mismatch_key').notNull(),
     note: text('note').notNull(),
-    createdByUserId: integer('created_by_user_id').notNull().references(() => users.id),
+    createdByUserId: integer('created_by_user_id')
+      .notNull()
+      .references(() => users.id),
     createdAt: epochMs('created_at').notNull().default(nowMs),
   },
   (t) => [

@@ -63,7 +63,9 @@ function describe(line: StatementLine, t: Translator): string {
       const p = line.payout;
       if (!p) return line.memo;
       const method = t(`payout.method.${p.method}` as MessageKey);
-      return p.reference ? t('statement.desc.payoutRef', { method, paidOn: p.paidOn, reference: p.reference }) : t('statement.desc.payout', { method, paidOn: p.paidOn });
+      return p.reference
+        ? t('statement.desc.payoutRef', { method, paidOn: p.paidOn, reference: p.reference })
+        : t('statement.desc.payout', { method, paidOn: p.paidOn });
     }
     case 'payout_reversal':
       return line.payout ? t('statement.desc.reversal', { id: line.payout.reversesPayoutId ?? '', note: line.payout.note ?? '' }) : line.memo;
@@ -142,10 +144,22 @@ function csvText(value: string): string {
  * (before it, what the household owes back, when it does).
  */
 export function statementCsv(s: PresentedStatement, t: Translator): string {
-  const header = ['statement.col.date', 'statement.col.type', 'statement.col.order', 'statement.col.product', 'statement.col.description', 'statement.col.amount', 'statement.col.balance'] as const;
+  const header = [
+    'statement.col.date',
+    'statement.col.type',
+    'statement.col.order',
+    'statement.col.product',
+    'statement.col.description',
+    'statement.col.amount',
+    'statement.col.balance',
+  ] as const;
   const rows: string[] = [header.map((k) => csvText(t(k))).join(',')];
   const row = (cells: { text: string[]; amount: string; balance: string }) => rows.push([...cells.text.map(csvText), cells.amount, cells.balance].join(','));
-  row({ text: [s.from, t('statement.type.opening'), '', '', t('statement.period', { from: s.from, to: s.to })], amount: '', balance: fenToYuanInput(s.openingFen) });
+  row({
+    text: [s.from, t('statement.type.opening'), '', '', t('statement.period', { from: s.from, to: s.to })],
+    amount: '',
+    balance: fenToYuanInput(s.openingFen),
+  });
   for (const r of s.rows) {
     row({ text: [r.date, r.typeLabel, r.orderNumber, r.product, r.description], amount: fenToYuanInput(r.amountFen), balance: fenToYuanInput(r.balanceFen) });
   }
@@ -189,10 +203,20 @@ export function loadCjkFont(candidates: readonly CjkFont[] = CJK_FONT_CANDIDATES
  * is the ledger's head when it was made (count and hash), so a printed statement is also a
  * checkpoint of the chain that can be checked later.
  */
-export async function statementPdf(s: PresentedStatement, t: Translator, font: { data: Buffer; family: string }, anchor: string | null = null): Promise<Buffer> {
+export async function statementPdf(
+  s: PresentedStatement,
+  t: Translator,
+  font: { data: Buffer; family: string },
+  anchor: string | null = null,
+): Promise<Buffer> {
   // pdfkit is loaded on the first PDF, not at start-up.
   const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({ size: 'A4', margin: 48, bufferPages: true, info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    bufferPages: true,
+    info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') },
+  });
   doc.registerFont('cjk', font.data, font.family);
   doc.font('cjk');
   const chunks: Buffer[] = [];
@@ -230,7 +254,10 @@ export async function statementPdf(s: PresentedStatement, t: Translator, font: {
     doc.text(label, left, y, { width: 200 });
     doc.text(value, left + 200, y, { width: 120, align: 'right' });
   }
-  doc.fontSize(8).fillColor('#444').text(t('statement.formula'), left, doc.y + 4, { width });
+  doc
+    .fontSize(8)
+    .fillColor('#444')
+    .text(t('statement.formula'), left, doc.y + 4, { width });
   if (s.clawback) doc.text(t('statement.clawbackHint', { amount: s.clawback }), left, doc.y + 2, { width });
   doc.fillColor('#000').moveDown(0.8);
 
@@ -265,7 +292,17 @@ export async function statementPdf(s: PresentedStatement, t: Translator, font: {
     doc.x = left;
     doc.y = y + height;
   };
-  drawRow({ date: t('statement.col.date'), typeLabel: t('statement.col.type'), orderNumber: t('statement.col.order'), detail: columns[3].label, amount: t('statement.col.amount'), balance: t('statement.col.balance') }, true);
+  drawRow(
+    {
+      date: t('statement.col.date'),
+      typeLabel: t('statement.col.type'),
+      orderNumber: t('statement.col.order'),
+      detail: columns[3].label,
+      amount: t('statement.col.amount'),
+      balance: t('statement.col.balance'),
+    },
+    true,
+  );
   drawRow({ date: s.from, typeLabel: t('statement.type.opening'), orderNumber: '', detail: '', amount: '', balance: fenToYuanInput(s.openingFen) });
   for (const r of s.rows) {
     drawRow({
@@ -291,7 +328,11 @@ export async function statementPdf(s: PresentedStatement, t: Translator, font: {
     doc
       .fontSize(8)
       .fillColor('#444')
-      .text(`${s.household.realName} · ${s.from}–${s.to} · ${t('statement.page', { page: i + 1 })}`, left, doc.page.height - 32, { width, align: 'center', lineBreak: false });
+      .text(`${s.household.realName} · ${s.from}–${s.to} · ${t('statement.page', { page: i + 1 })}`, left, doc.page.height - 32, {
+        width,
+        align: 'center',
+        lineBreak: false,
+      });
     doc.page.margins.bottom = margin;
   }
   doc.end();

@@ -45,15 +45,17 @@ export function createGroupCommit(sqlite: Database.Database): GroupCommit {
     stats.batches++;
     stats.transactions += jobs.length;
     try {
-      sqlite.transaction(() => {
-        for (const job of jobs) {
-          try {
-            outcomes.push({ ok: true, value: runAlone(job.work) });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
+      sqlite
+        .transaction(() => {
+          for (const job of jobs) {
+            try {
+              outcomes.push({ ok: true, value: runAlone(job.work) });
+            } catch (error) {
+              outcomes.push({ ok: false, value: error });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (error) {
       stats.seconds += (performance.now() - started) / 1000;
       for (const job of jobs) job.reject(error);

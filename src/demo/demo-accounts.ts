@@ -21,16 +21,45 @@ export interface DemoAccount {
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { email: 'admin@xiangyi.test', displayName: '平台管理员', role: 'admin', purpose: 'admin: staff accounts and scopes' },
   { email: 'coordinator@xiangyi.test', displayName: '陈协调', role: 'coordinator', allProjects: true, purpose: 'coordinator of all projects' },
-  { email: 'secretary.gulou@xiangyi.test', displayName: '覃书记', role: 'first_secretary', villages: ['gulou', 'mingmei'], purpose: 'first secretary of 古楼村 and 明梅村' },
-  { email: 'secretary.meiyaogou@xiangyi.test', displayName: '李书记', role: 'first_secretary', villages: ['meiyaogou'], purpose: 'first secretary of 煤窑沟村' },
+  {
+    email: 'secretary.gulou@xiangyi.test',
+    displayName: '覃书记',
+    role: 'first_secretary',
+    villages: ['gulou', 'mingmei'],
+    purpose: 'first secretary of 古楼村 and 明梅村',
+  },
+  {
+    email: 'secretary.meiyaogou@xiangyi.test',
+    displayName: '李书记',
+    role: 'first_secretary',
+    villages: ['meiyaogou'],
+    purpose: 'first secretary of 煤窑沟村',
+  },
   // Every demo village with products has a secretary who ships its parcels (and reads the buyer's note about them).
-  { email: 'secretary.mengzhuang@xiangyi.test', displayName: '王书记', role: 'first_secretary', villages: ['mengzhuang'], purpose: 'first secretary of 孟庄村' },
-  { email: 'secretary.shibantan@xiangyi.test', displayName: '刘书记', role: 'first_secretary', villages: ['shibantan'], purpose: 'first secretary of 石板滩村' },
+  {
+    email: 'secretary.mengzhuang@xiangyi.test',
+    displayName: '王书记',
+    role: 'first_secretary',
+    villages: ['mengzhuang'],
+    purpose: 'first secretary of 孟庄村',
+  },
+  {
+    email: 'secretary.shibantan@xiangyi.test',
+    displayName: '刘书记',
+    role: 'first_secretary',
+    villages: ['shibantan'],
+    purpose: 'first secretary of 石板滩村',
+  },
   { email: 'secretary.chashan@xiangyi.test', displayName: '何书记', role: 'first_secretary', villages: ['chashan'], purpose: 'first secretary of 岔山村' },
   { email: 'buyer@xiangyi.test', displayName: '深圳买家', role: 'buyer', purpose: 'buyer' },
   // Outlet scope and organisation membership are seeded by src/demo/outlets-orgs-seed.ts.
   { email: 'outlet@xiangyi.test', displayName: '福田门店店员', role: 'outlet_staff', purpose: 'outlet staff of 深圳福田慈善超市 (/outlet)' },
-  { email: 'org@xiangyi.test', displayName: '福田区总工会采购员', role: 'buyer', purpose: 'buyer for 深圳市福田区总工会, a trade union with a yearly quota (/account/organization)' },
+  {
+    email: 'org@xiangyi.test',
+    displayName: '福田区总工会采购员',
+    role: 'buyer',
+    purpose: 'buyer for 深圳市福田区总工会, a trade union with a yearly quota (/account/organization)',
+  },
 ];
 
 /** Hashes are computed before the seed transaction (scrypt is asynchronous). */

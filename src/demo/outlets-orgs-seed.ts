@@ -62,7 +62,8 @@ export function seedOutletsAndOrganizations(db: Database_, ids: SeedIds, now: nu
     }
   }
   const staff = userId('outlet@xiangyi.test');
-  if (staff !== undefined) db.sqlite.prepare(`INSERT OR IGNORE INTO user_outlets (user_id, outlet_id) VALUES (?, ?)`).run(staff, outletIds.get('shenzhen-futian'));
+  if (staff !== undefined)
+    db.sqlite.prepare(`INSERT OR IGNORE INTO user_outlets (user_id, outlet_id) VALUES (?, ?)`).run(staff, outletIds.get('shenzhen-futian'));
 
   const org = ORGANIZATION;
   const orgId = Number(

@@ -205,8 +205,7 @@ export const VILLAGES: SeedVillage[] = [
     regionKey: 'fuchuan',
     nameZh: '岔山村',
     nameEn: 'Chashan Village',
-    storyZh:
-      '岔山村在潇贺古道旁，青石板路走了几百年。村里的老油茶林每年霜降前后开摘，茶籽晒干后用木榨榨油；冬天家家挂起腊肉，山坡上的脐橙也正好成熟。',
+    storyZh: '岔山村在潇贺古道旁，青石板路走了几百年。村里的老油茶林每年霜降前后开摘，茶籽晒干后用木榨榨油；冬天家家挂起腊肉，山坡上的脐橙也正好成熟。',
     storyEn:
       'Chashan stands beside the ancient Xiao–He road, whose flagstones have been walked for centuries. The old camellia groves are picked around the first frost and the dried seeds pressed in a wooden press; in winter every house hangs cured pork, just as the navel oranges ripen on the slopes.',
     shippingFeeFen: 1000,
@@ -237,8 +236,7 @@ export const PROJECTS: SeedProject[] = [
     startsOn: '2024-02-01',
     endsYearsAfterSeed: 4,
     targetFen: 13_000_000,
-    storyZh:
-      '爱心人士和企业共募集善款 13 万元，为鼎城区的困难农户购买鸡苗、疫苗和饲料，请技术员定期上门。农户卖鸡卖蛋的收入全部归农户所有，平台不提成。',
+    storyZh: '爱心人士和企业共募集善款 13 万元，为鼎城区的困难农户购买鸡苗、疫苗和饲料，请技术员定期上门。农户卖鸡卖蛋的收入全部归农户所有，平台不提成。',
     storyEn:
       'Donors and companies raised ¥130,000 to buy chicks, vaccines and feed for struggling farm households in Dingcheng District, with a technician visiting regularly. Every yuan from the chickens and eggs goes to the households; the platform takes nothing.',
     split: { householdBp: 10000, projectFundBp: 0, operationsBp: 0 },
@@ -251,8 +249,7 @@ export const PROJECTS: SeedProject[] = [
     startsOn: '2022-01-01',
     endsYearsAfterSeed: 5,
     targetFen: 200_000_000,
-    storyZh:
-      '深圳与贺州东西部协作项目：深圳的资金建茶厂、菌棚和冷库，深圳的单位食堂、工会和公益超市长期采购贺州的土瑶茶、菌菇、百香果和茶油。',
+    storyZh: '深圳与贺州东西部协作项目：深圳的资金建茶厂、菌棚和冷库，深圳的单位食堂、工会和公益超市长期采购贺州的土瑶茶、菌菇、百香果和茶油。',
     storyEn:
       'The east–west partnership between Shenzhen and Hezhou: Shenzhen funds tea factories, mushroom sheds and cold stores, and Shenzhen canteens, trade unions and charity supermarkets buy Hezhou’s Yao tea, mushrooms, passion fruit and camellia oil year after year.',
     split: { householdBp: 8500, projectFundBp: 1000, operationsBp: 500 },
@@ -265,8 +262,7 @@ export const PROJECTS: SeedProject[] = [
     startsOn: '2023-06-01',
     endsYearsAfterSeed: 4,
     targetFen: 30_000_000,
-    storyZh:
-      '驻村第一书记牵头的产业项目：添置腐竹锅灶和蜂箱，统一包装和冷链，每天把煤窑沟的腐竹、蜂蜜、鸡蛋发往深圳。项目基金用于更换蜂箱和培训。',
+    storyZh: '驻村第一书记牵头的产业项目：添置腐竹锅灶和蜂箱，统一包装和冷链，每天把煤窑沟的腐竹、蜂蜜、鸡蛋发往深圳。项目基金用于更换蜂箱和培训。',
     storyEn:
       'A livelihoods project led by the village first secretary: new yuba vats and beehives, shared packaging and cold chain, and a daily shipment of Meiyaogou yuba, honey and eggs to Shenzhen. The project fund pays for replacement hives and training.',
     split: { householdBp: 9500, projectFundBp: 500, operationsBp: 0 },
@@ -279,8 +275,7 @@ export const PROJECTS: SeedProject[] = [
     startsOn: '2023-09-01',
     endsYearsAfterSeed: 4,
     targetFen: 8_000_000,
-    storyZh:
-      '社工为新郑的绣娘（其中有行动不便的残疾妇女）上门送布料、取成品，统一拍照定价。绣娘在家就能接单，项目基金用于买布料和针线。',
+    storyZh: '社工为新郑的绣娘（其中有行动不便的残疾妇女）上门送布料、取成品，统一拍照定价。绣娘在家就能接单，项目基金用于买布料和针线。',
     storyEn:
       'Social workers bring fabric to the embroiderers of Xinzheng, some of them women with disabilities who cannot easily travel, collect the finished work, and photograph and price it. The women take orders from home; the project fund buys cloth and thread.',
     split: { householdBp: 9000, projectFundBp: 500, operationsBp: 500 },
@@ -353,7 +348,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '刘大姐',
     consentPublic: true,
     publicStoryZh: '刘大姐小时候因病落下腿疾，出门不便，却绣了三十年虎头鞋。社工把她的鞋拍照放到网上，城里的订单一下子多了起来。',
-    publicStoryEn: 'An illness in childhood left Sister Liu with a weak leg and she rarely leaves home, but she has embroidered tiger-head shoes for thirty years. When social workers put photos of her shoes online, orders from the city poured in.',
+    publicStoryEn:
+      'An illness in childhood left Sister Liu with a weak leg and she rarely leaves home, but she has embroidered tiger-head shoes for thirty years. When social workers put photos of her shoes online, orders from the city poured in.',
     phone: '13592617043',
     idCardLast4: '0629',
     povertyRegNo: '4101840033',
@@ -396,7 +392,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '周大哥',
     consentPublic: true,
     publicStoryZh: '周大哥前年做了心脏手术，不能再出去打工，领了三百只鸡苗，现在每天能捡一百多个蛋。',
-    publicStoryEn: 'Brother Zhou had heart surgery two years ago and can no longer work away from home. He took three hundred chicks and now collects over a hundred eggs a day.',
+    publicStoryEn:
+      'Brother Zhou had heart surgery two years ago and can no longer work away from home. He took three hundred chicks and now collects over a hundred eggs a day.',
     phone: '13974223185',
     idCardLast4: '4471',
     povertyRegNo: '4307030019',
@@ -424,7 +421,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '杨大叔',
     consentPublic: true,
     publicStoryZh: '杨大叔家的桃园也在山坡上，鸡在桃树下吃虫，桃子熟了一起上架。',
-    publicStoryEn: 'Uncle Yang’s peach orchard is on the same slope; his chickens eat the insects under the trees, and when the peaches ripen they go on sale too.',
+    publicStoryEn:
+      'Uncle Yang’s peach orchard is on the same slope; his chickens eat the insects under the trees, and when the peaches ripen they go on sale too.',
     phone: '15873608847',
     idCardLast4: '2093',
     povertyRegNo: '4307030046',
@@ -453,7 +451,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '黄大哥',
     consentPublic: true,
     publicStoryZh: '黄大哥在深圳的工地干过八年，回村种了六亩百香果，每天清早摘果、傍晚发货。',
-    publicStoryEn: 'Brother Huang spent eight years on Shenzhen building sites before coming home to plant six mu of passion fruit. He picks at dawn and ships at dusk.',
+    publicStoryEn:
+      'Brother Huang spent eight years on Shenzhen building sites before coming home to plant six mu of passion fruit. He picks at dawn and ships at dusk.',
     phone: '18277412630',
     idCardLast4: '5190',
     povertyRegNo: '4511220007',
@@ -467,7 +466,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '覃阿姨',
     consentPublic: true,
     publicStoryZh: '覃阿姨是合作社的菌棚管理员，香菇什么时候该喷水、什么时候该采，她一看就知道。',
-    publicStoryEn: 'Auntie Qin looks after the cooperative’s mushroom sheds; one glance tells her when the shiitake need misting and when they are ready to pick.',
+    publicStoryEn:
+      'Auntie Qin looks after the cooperative’s mushroom sheds; one glance tells her when the shiitake need misting and when they are ready to pick.',
     phone: '13977448205',
     idCardLast4: '3364',
     povertyRegNo: '4511220015',
@@ -496,7 +496,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '盘大姐',
     consentPublic: true,
     publicStoryZh: '盘大姐是瑶茶厂的采茶能手，一天能采八斤鲜叶，在厂里做工后，女儿第一次读上了高中。',
-    publicStoryEn: 'Sister Pan is the tea factory’s best picker, eight jin of fresh leaf a day. Since she started working there, her daughter has become the first in the family to go to senior high school.',
+    publicStoryEn:
+      'Sister Pan is the tea factory’s best picker, eight jin of fresh leaf a day. Since she started working there, her daughter has become the first in the family to go to senior high school.',
     phone: '18378481127',
     idCardLast4: '0452',
     povertyRegNo: '4511030031',
@@ -510,7 +511,8 @@ export const HOUSEHOLDS: SeedHousehold[] = [
     displayName: '赵大叔',
     consentPublic: true,
     publicStoryZh: '赵大叔负责炒茶，一口大铁锅、一双手，火候全凭经验；农闲时还在山上养了二十箱野蜂。',
-    publicStoryEn: 'Uncle Zhao fires the tea by hand in a great iron wok, judging the heat by experience; between seasons he keeps twenty boxes of wild bees on the mountain.',
+    publicStoryEn:
+      'Uncle Zhao fires the tea by hand in a great iron wok, judging the heat by experience; between seasons he keeps twenty boxes of wild bees on the mountain.',
     phone: '13877445318',
     idCardLast4: '2781',
     povertyRegNo: '4511030046',
@@ -584,7 +586,8 @@ export const PRODUCERS: SeedProducer[] = [
     nameZh: '王阿姨家的土蜂场',
     nameEn: 'Auntie Wang’s Apiary',
     storyZh: '四十二箱中华土蜂，放在村后槐树林和荆条坡上，一年只取两次蜜，不喂糖。',
-    storyEn: 'Forty-two hives of native Chinese bees among the locust trees and vitex slopes behind the village. Honey is taken only twice a year, and the bees are never fed sugar.',
+    storyEn:
+      'Forty-two hives of native Chinese bees among the locust trees and vitex slopes behind the village. Honey is taken only twice a year, and the bees are never fed sugar.',
     members: [{ householdKey: 'wang-honey', weight: 1 }],
   },
   {
@@ -604,7 +607,8 @@ export const PRODUCERS: SeedProducer[] = [
     nameZh: '煤窑沟村种养专业合作社',
     nameEn: 'Meiyaogou Farming Cooperative',
     storyZh: '第一书记牵头成立，社员按投入的鸡、地和工分红；合作社统一收蛋、收杂粮，统一包装发往深圳。',
-    storyEn: 'Founded with the first secretary’s help. Members share profits by the hens, land and work they put in; the cooperative collects eggs and grains, packs them together and ships them to Shenzhen.',
+    storyEn:
+      'Founded with the first secretary’s help. Members share profits by the hens, land and work they put in; the cooperative collects eggs and grains, packs them together and ships them to Shenzhen.',
     members: [
       { householdKey: 'zhang-eggs', weight: 5 },
       { householdKey: 'wang-honey', weight: 2 },
@@ -628,7 +632,8 @@ export const PRODUCERS: SeedProducer[] = [
     nameZh: '孟庄村巧手绣娘合作社',
     nameEn: 'Mengzhuang Embroiderers’ Cooperative',
     storyZh: '十几位绣娘在家接单，社工每周上门送布料、收成品；收入按每人完成的件数分配。',
-    storyEn: 'A dozen embroiderers take orders at home; social workers bring fabric and collect finished pieces each week, and income is shared by the pieces each woman completes.',
+    storyEn:
+      'A dozen embroiderers take orders at home; social workers bring fabric and collect finished pieces each week, and income is shared by the pieces each woman completes.',
     members: [
       { householdKey: 'liu-embroidery', weight: 4 },
       { householdKey: 'sun-embroidery', weight: 3 },
@@ -642,7 +647,8 @@ export const PRODUCERS: SeedProducer[] = [
     nameZh: '石板滩村小鸡快跑养殖合作社',
     nameEn: 'Shibantan Chicks Run Cooperative',
     storyZh: '“小鸡快跑”项目的农户组成的合作社，统一防疫、统一收蛋，按各家出栏的鸡数分配收入。',
-    storyEn: 'The Chicks Run households formed this cooperative to vaccinate and collect eggs together; income is shared by the number of birds each family raises.',
+    storyEn:
+      'The Chicks Run households formed this cooperative to vaccinate and collect eggs together; income is shared by the number of birds each family raises.',
     members: [
       { householdKey: 'zhou-chicken', weight: 6 },
       { householdKey: 'chen-chicken', weight: 2 },
@@ -718,7 +724,8 @@ export const PRODUCERS: SeedProducer[] = [
     nameZh: '岔山村油茶合作社',
     nameEn: 'Chashan Camellia Cooperative',
     storyZh: '老油茶林连片管护，统一用木榨冷榨，也帮社员代卖脐橙和腊肉。',
-    storyEn: 'The old camellia groves are tended together and cold-pressed in a wooden press; the cooperative also sells members’ navel oranges and cured pork.',
+    storyEn:
+      'The old camellia groves are tended together and cold-pressed in a wooden press; the cooperative also sells members’ navel oranges and cured pork.',
     members: [
       { householdKey: 'he-oil', weight: 3 },
       { householdKey: 'mao-oil', weight: 2 },
@@ -738,9 +745,11 @@ export const PRODUCTS: SeedProduct[] = [
     titleZh: '土瑶茶',
     titleEn: 'Tuyao Mountain Tea',
     descriptionZh: '明梅村高山云雾绿茶，一芽两叶手工采摘，大铁锅杀青。按公斤出售，真空分装，每袋 250 克。10 公斤以上享批发价。',
-    descriptionEn: 'High-mountain green tea from Mingmei, hand-picked at one bud and two leaves and fired in an iron wok. Sold by the kilogram, vacuum-packed in 250 g pouches. Wholesale prices from 10 kg.',
+    descriptionEn:
+      'High-mountain green tea from Mingmei, hand-picked at one bud and two leaves and fired in an iron wok. Sold by the kilogram, vacuum-packed in 250 g pouches. Wholesale prices from 10 kg.',
     storyZh: '这就是那位茶商一次买走 150 公斤的茶。茶树长在石缝里，一年只采春茶，汤色清亮，回甘很长。',
-    storyEn: 'This is the tea the merchant bought 150 kg of in one go. The bushes grow between rocks and are picked only in spring; the liquor is bright and the sweet aftertaste lingers.',
+    storyEn:
+      'This is the tea the merchant bought 150 kg of in one go. The bushes grow between rocks and are picked only in spring; the liquor is bright and the sweet aftertaste lingers.',
     priceFen: 56000,
     stock: 180,
     minOrderQty: 1,
@@ -767,7 +776,8 @@ export const PRODUCTS: SeedProduct[] = [
     descriptionZh: '夏秋茶发酵制成的红茶，带蜜香。每盒 250 克，内分 10 小袋。',
     descriptionEn: 'Black tea from the summer and autumn leaf, with a honeyed note. 250 g per box in 10 sachets.',
     storyZh: '春茶之后的叶子过去没人要，瑶茶厂学会做红茶后，四户人家一年多了两季收入。',
-    storyEn: 'The leaves after the spring harvest used to go to waste. Once the factory learned to make black tea, the four families gained two more seasons of income.',
+    storyEn:
+      'The leaves after the spring harvest used to go to waste. Once the factory learned to make black tea, the four families gained two more seasons of income.',
     priceFen: 12800,
     stock: 64,
     minOrderQty: 1,
@@ -1005,9 +1015,11 @@ export const PRODUCTS: SeedProduct[] = [
     titleZh: '手工虎头鞋',
     titleEn: 'Hand-Embroidered Tiger-Head Shoes',
     descriptionZh: '纯棉布面、千层布底，虎头全手工刺绣。适合 6–18 个月宝宝，下单后可备注鞋码（11/12/13 厘米）。',
-    descriptionEn: 'Cotton uppers, layered cloth soles and a fully hand-embroidered tiger face. For babies of 6–18 months; note the size (11, 12 or 13 cm) with your order.',
+    descriptionEn:
+      'Cotton uppers, layered cloth soles and a fully hand-embroidered tiger face. For babies of 6–18 months; note the size (11, 12 or 13 cm) with your order.',
     storyZh: '刘大姐腿脚不便，绣了三十年虎头鞋却只能托人在集上卖。社工把她的鞋带进城，第一个月就接了四十多双订单。',
-    storyEn: 'Sister Liu cannot walk far; for thirty years her tiger-head shoes were sold by neighbours at the market fair. Social workers brought them to the city, and she took over forty orders in the first month.',
+    storyEn:
+      'Sister Liu cannot walk far; for thirty years her tiger-head shoes were sold by neighbours at the market fair. Social workers brought them to the city, and she took over forty orders in the first month.',
     priceFen: 16800,
     stock: 6,
     minOrderQty: 1,
@@ -1053,7 +1065,8 @@ export const PRODUCTS: SeedProduct[] = [
     titleZh: '手绣鞋垫',
     titleEn: 'Hand-Embroidered Insoles',
     descriptionZh: '纯棉十字绣鞋垫，图案有牡丹、石榴、鸳鸯，吸汗透气。两双起售，备注鞋码（35–45）。',
-    descriptionEn: 'Cotton cross-stitch insoles with peony, pomegranate or mandarin-duck patterns; absorbent and breathable. Minimum two pairs; note your shoe size (35–45).',
+    descriptionEn:
+      'Cotton cross-stitch insoles with peony, pomegranate or mandarin-duck patterns; absorbent and breathable. Minimum two pairs; note your shoe size (35–45).',
     storyZh: '孙奶奶说，鞋垫上的石榴是多子多福，牡丹是富贵平安。',
     storyEn: 'Granny Sun says the pomegranate on an insole wishes you many children and the peony wishes you peace and plenty.',
     priceFen: 3500,

@@ -197,7 +197,9 @@ export function productSvg(product: Pick<SeedProduct, 'slug' | 'category' | 'mot
 
 /** Renders the product's SVG to PNG, as if a secretary had uploaded it. */
 export async function renderProductPng(product: Pick<SeedProduct, 'slug' | 'category' | 'motif'>): Promise<Buffer> {
-  return sharp(Buffer.from(productSvg(product))).png({ compressionLevel: 3 }).toBuffer();
+  return sharp(Buffer.from(productSvg(product)))
+    .png({ compressionLevel: 3 })
+    .toBuffer();
 }
 
 /**
@@ -208,8 +210,6 @@ export async function encodeSeedPhotos(
   media: Pick<MediaService, 'encodeProductPhoto'>,
   products: readonly SeedProduct[],
 ): Promise<Map<string, EncodedProductPhoto>> {
-  const encoded = await Promise.all(
-    products.map(async (p) => [p.slug, await media.encodeProductPhoto(await renderProductPng(p))] as const),
-  );
+  const encoded = await Promise.all(products.map(async (p) => [p.slug, await media.encodeProductPhoto(await renderProductPng(p))] as const));
   return new Map(encoded);
 }

@@ -16,7 +16,8 @@ const WISHES = [
     itemEn: 'A new school bag',
     amountFen: 12000,
     story: '小花上二年级，书包是姐姐用过的，拉链坏了，每天用绳子扎着背去学校。她说想要一个能装下画画本的书包。',
-    storyEn: 'Xiaohua is in second grade. Her bag was her sister’s and the zip is broken, so she ties it with string every day. She wants one big enough for her drawing book.',
+    storyEn:
+      'Xiaohua is in second grade. Her bag was her sister’s and the zip is broken, so she ties it with string every day. She wants one big enough for her drawing book.',
     postedDaysAgo: 6,
   },
   {
@@ -27,7 +28,8 @@ const WISHES = [
     itemEn: 'A down jacket',
     amountFen: 28000,
     story: '小军和奶奶住在山上，冬天走四十分钟山路去学校。去年的棉袄已经短了一截，袖口磨破了。',
-    storyEn: 'Xiaojun lives with his grandmother on the mountain and walks forty minutes to school in winter. Last year’s padded coat is too short and worn through at the cuffs.',
+    storyEn:
+      'Xiaojun lives with his grandmother on the mountain and walks forty minutes to school in winter. Last year’s padded coat is too short and worn through at the cuffs.',
     postedDaysAgo: 4,
   },
   {
@@ -49,7 +51,8 @@ const WISHES = [
     itemEn: 'A basketball',
     amountFen: 15000,
     story: '小石头是村小篮球队的队长，球队只有一个漏气的旧球。他说有了新球，就能带低年级的同学一起练。',
-    storyEn: 'Xiaoshitou captains the village school’s basketball team, which has only one old ball that leaks. With a new one he could train the younger pupils too.',
+    storyEn:
+      'Xiaoshitou captains the village school’s basketball team, which has only one old ball that leaks. With a new one he could train the younger pupils too.',
     postedDaysAgo: 2,
   },
   {
@@ -60,7 +63,8 @@ const WISHES = [
     itemEn: 'Picture books and coloured pens',
     amountFen: 9000,
     story: '丫丫刚上一年级，爸爸妈妈在外打工。她最喜欢画鸡和小狗，想要一盒彩笔和几本绘本。',
-    storyEn: 'Yaya has just started first grade; her parents work in the city. She loves drawing chickens and puppies, and wishes for a box of coloured pens and a few picture books.',
+    storyEn:
+      'Yaya has just started first grade; her parents work in the city. She loves drawing chickens and puppies, and wishes for a box of coloured pens and a few picture books.',
     postedDaysAgo: 1,
   },
 ] as const;
@@ -73,14 +77,26 @@ const LOTS = [
   {
     productSlug: 'meiyaogou-honey',
     lots: [
-      { code: 'MYG-HONEY-SPRING', harvestedDaysAgo: 190, share: 20, households: ['wang-honey', 'zhang-eggs', 'meiyaogou-private'], notes: '春季槐花、荆条混合蜜，成熟蜜封盖后取。' },
+      {
+        code: 'MYG-HONEY-SPRING',
+        harvestedDaysAgo: 190,
+        share: 20,
+        households: ['wang-honey', 'zhang-eggs', 'meiyaogou-private'],
+        notes: '春季槐花、荆条混合蜜，成熟蜜封盖后取。',
+      },
       { code: 'MYG-HONEY-AUTUMN', harvestedDaysAgo: 40, share: null, households: ['wang-honey'], notes: '秋季百花蜜，天冷后会自然结晶。' },
     ],
   },
   {
     productSlug: 'tuyao-tea',
     lots: [
-      { code: 'MM-TEA-MINGQIAN', harvestedDaysAgo: 235, share: 100, households: ['pan-tea', 'zhao-tea', 'deng-tea', 'mingmei-private'], notes: '明前春茶，一芽两叶手工采摘，大铁锅杀青。' },
+      {
+        code: 'MM-TEA-MINGQIAN',
+        harvestedDaysAgo: 235,
+        share: 100,
+        households: ['pan-tea', 'zhao-tea', 'deng-tea', 'mingmei-private'],
+        notes: '明前春茶，一芽两叶手工采摘，大铁锅杀青。',
+      },
       { code: 'MM-TEA-YUQIAN', harvestedDaysAgo: 218, share: null, households: ['pan-tea', 'zhao-tea'], notes: '雨前春茶。' },
     ],
   },
@@ -104,9 +120,7 @@ export function seedWishesAndLots(db: Database_, ids: SeedIds, now: number): voi
   }
 
   const stockOf = db.sqlite.prepare(`SELECT stock FROM products WHERE id = ?`).pluck();
-  const insertLot = db.sqlite.prepare(
-    `INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertLot = db.sqlite.prepare(`INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const insertHousehold = db.sqlite.prepare(`INSERT INTO lot_households (lot_id, household_id) VALUES (?, ?)`);
   for (const p of LOTS) {
     const productId = ids.products.get(p.productSlug);

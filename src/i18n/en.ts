@@ -19,7 +19,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'nav.main': 'Main navigation',
   'lang.switch': '中文',
   'lang.switchLabel': 'Switch to Chinese',
-  'footer.about': 'Xiangyi is a charity marketplace: village first secretaries list what households make, city buyers order it, and coordinators trace every yuan to the households and projects it benefits.',
+  'footer.about':
+    'Xiangyi is a charity marketplace: village first secretaries list what households make, city buyers order it, and coordinators trace every yuan to the households and projects it benefits.',
   'footer.privacy': 'We only show the names and stories households have agreed to share.',
 
   'home.title': 'Charity marketplace for rural products',
@@ -148,7 +149,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'accounts.changePassword': 'Change password',
   'accounts.registerSentTitle': 'Check your email',
   'accounts.registerSent': 'We have sent an email to {email}. Open the link in it to finish creating your account; the link works for 24 hours.',
-  'accounts.registerSentHint': 'Nothing arrived? Look in your spam folder, or check the address and register again. If the address already has an account, the email says so and you can simply sign in.',
+  'accounts.registerSentHint':
+    'Nothing arrived? Look in your spam folder, or check the address and register again. If the address already has an account, the email says so and you can simply sign in.',
   'accounts.registerConfirmTitle': 'Finish creating your account',
   'accounts.registerConfirmIntro': 'Create a buyer account for {email}, with the name “{name}”.',
   'accounts.registerConfirmButton': 'Create the account and sign in',
@@ -164,7 +166,8 @@ export const en: Record<keyof typeof zhCN, string> = {
 
   'errors.login_failed': 'Wrong email or password.',
   'errors.login_throttled': 'Too many attempts. Please try again in {minutes} min.',
-  'errors.password_guesses_signed_out': 'The current password was wrong too many times. To be safe, this account has been signed out on every device. Please sign in again.',
+  'errors.password_guesses_signed_out':
+    'The current password was wrong too many times. To be safe, this account has been signed out on every device. Please sign in again.',
   'errors.registration_link_invalid': 'This registration link is not valid or has expired. Please register again.',
   'errors.registration_already_done': 'An account for this email already exists. Please sign in.',
   'errors.sign_in_required': 'Please sign in first.',

@@ -38,7 +38,10 @@ export function translate(locale: Locale, key: MessageKey, params: MessageParams
 
 /** A translator bound to one locale, handed to services that build user-facing text. */
 export type Translator = (key: MessageKey, params?: MessageParams) => string;
-export const translatorFor = (locale: Locale): Translator => (key, params) => translate(locale, key, params);
+export const translatorFor =
+  (locale: Locale): Translator =>
+  (key, params) =>
+    translate(locale, key, params);
 
 /** Picks the zh or en variant of a stored bilingual text (English falls back to Chinese). */
 export function pickText(locale: Locale, zh: string, enText: string | null | undefined): string {

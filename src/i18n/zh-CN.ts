@@ -200,4 +200,3 @@ export const zhCN = {
   'errors.image_unreadable': '无法读取这张图片，请换一张（不超过 4000 万像素）。',
   'errors.csrf': '页面已过期，请刷新后重试。',
 } as const;
-

@@ -2,7 +2,8 @@
 export const zh = {
   'org.nav': '单位采购',
   'org.registerTitle': '登记采购单位',
-  'org.registerIntro': '工会、机关事业单位等按年度预算采购帮扶产品的单位，可以在这里登记。登记后你就是单位的采购员：可以为超过零售上限的数量询价，并为订单开具发票。',
+  'org.registerIntro':
+    '工会、机关事业单位等按年度预算采购帮扶产品的单位，可以在这里登记。登记后你就是单位的采购员：可以为超过零售上限的数量询价，并为订单开具发票。',
   'org.registerNote': '年度采购额度由协调员核定后设置，不能自行填写。已登记过的信用代码不能重复登记，请联系协调员把你加入单位。',
   'org.register': '登记单位',
   'org.registered': '已登记单位：{name}。',
@@ -131,8 +132,10 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'org.nav': 'Organisation buying',
   'org.registerTitle': 'Register your organisation',
-  'org.registerIntro': 'Trade unions, public bodies and other organisations that buy from the villages against a yearly budget can register here. You become the organisation’s buyer: you can ask for a price on quantities above the retail limit and get a 发票 (invoice) for orders.',
-  'org.registerNote': 'The yearly purchase quota is set by a coordinator, not by you. A credit code that is already registered cannot be registered again: ask a coordinator to add you to the organisation.',
+  'org.registerIntro':
+    'Trade unions, public bodies and other organisations that buy from the villages against a yearly budget can register here. You become the organisation’s buyer: you can ask for a price on quantities above the retail limit and get a 发票 (invoice) for orders.',
+  'org.registerNote':
+    'The yearly purchase quota is set by a coordinator, not by you. A credit code that is already registered cannot be registered again: ask a coordinator to add you to the organisation.',
   'org.register': 'Register organisation',
   'org.registered': 'Organisation registered: {name}.',
   'org.title': '{name}',
@@ -152,11 +155,13 @@ export const en: Record<keyof typeof zh, string> = {
   'org.quota.pending': 'Orders awaiting payment',
   'org.quota.progress': '{spent} bought, {percent}% of the {quota} quota',
   'org.quota.over': 'This year’s purchases are above the quota.',
-  'org.quota.explain': 'Counts the paid orders of all your organisation’s buyers in the calendar year (China time); refunds are taken off; a new year starts from zero.',
+  'org.quota.explain':
+    'Counts the paid orders of all your organisation’s buyers in the calendar year (China time); refunds are taken off; a new year starts from zero.',
   'org.quota.none': 'No quota is set for {year}; ask a coordinator.',
   'org.quotes': 'Quotes',
   'org.noQuotes': 'No quotes yet.',
-  'org.quotesHint': 'On a product page, ask for a price on a quantity above the retail limit; the village’s first secretary answers with a unit price and a validity date.',
+  'org.quotesHint':
+    'On a product page, ask for a price on a quantity above the retail limit; the village’s first secretary answers with a unit price and a validity date.',
   'org.invoiceRequests': 'Invoice requests',
   'org.noInvoices': 'No invoice requests yet.',
   'org.invoices.title': 'Invoice requests export',
@@ -174,7 +179,8 @@ export const en: Record<keyof typeof zh, string> = {
   'org.invoices.none': 'No invoice requests in {period}.',
   'org.coordinatorNav': 'Organisations',
   'org.coordinatorTitle': 'Organisations and yearly quotas',
-  'org.coordinatorIntro': 'Trade unions, budget units and other buying organisations are registered by their buyers; coordinators set their yearly quotas and add further buyers here.',
+  'org.coordinatorIntro':
+    'Trade unions, budget units and other buying organisations are registered by their buyers; coordinators set their yearly quotas and add further buyers here.',
   'org.quota.summary': 'Quota {year}: {quota}; bought {spent}; remaining {remaining}.',
   'org.quotaYear': 'Year',
   'org.quotaAmount': 'Quota (yuan)',
@@ -218,7 +224,8 @@ export const en: Record<keyof typeof zh, string> = {
   'quote.acceptLink': 'Accept the offer',
   'quote.acceptTitle': 'Accept offer #{id}',
   'quote.quotaRemaining': 'Your organisation’s remaining quota for {year} (after orders awaiting payment): {amount}.',
-  'quote.quotaWarning': 'This order takes your organisation over its remaining yearly quota ({amount}). If your organisation has approved it, tick the confirmation below and submit.',
+  'quote.quotaWarning':
+    'This order takes your organisation over its remaining yearly quota ({amount}). If your organisation has approved it, tick the confirmation below and submit.',
   'quote.quotaAcknowledge': 'I know this order goes over the yearly quota; my organisation has approved it',
   'quote.invoice': 'Invoice (发票)',
   'quote.invoiceEmail': 'Email for the electronic invoice (optional)',
@@ -228,7 +235,8 @@ export const en: Record<keyof typeof zh, string> = {
   'quote.acceptedOverQuota': 'Ordered at the quoted price: {number}. The order goes over the yearly quota; your confirmation is recorded.',
   'quote.backToOrganization': 'Back to organisation buying',
   'quote.secretaryTitle': 'Quotes',
-  'quote.secretaryIntro': 'Organisations ask for a price on quantities above the retail limit. Offer a unit price and how long it stands; when the buyer accepts in time, the order is placed.',
+  'quote.secretaryIntro':
+    'Organisations ask for a price on quantities above the retail limit. Offer a unit price and how long it stands; when the buyer accepts in time, the order is placed.',
   'quote.unitPriceLabel': 'Unit price (yuan)',
   'quote.answer': 'Offer',
   'quote.decline': 'Decline',
@@ -254,5 +262,6 @@ export const en: Record<keyof typeof zh, string> = {
   'errors.quote_declined': 'This request was declined.',
   'errors.quote_already_accepted': 'This offer has already been accepted; it cannot be ordered again.',
   'errors.quote_expired': 'This offer expired on {date}; please ask again.',
-  'errors.quota_exceeded': 'This order ({total}) is more than your organisation’s remaining yearly quota ({remaining}). If your organisation has approved it, tick the confirmation and submit again.',
+  'errors.quota_exceeded':
+    'This order ({total}) is more than your organisation’s remaining yearly quota ({remaining}). If your organisation has approved it, tick the confirmation and submit again.',
 };

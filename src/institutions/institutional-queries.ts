@@ -97,23 +97,40 @@ export function createInstitutionalQueries(db: Database_) {
     creditCodeTaken: (creditCode: string) => q(`SELECT 1 FROM organizations WHERE credit_code = ?`).get(creditCode) !== undefined,
     insertOrganization: (o: Omit<OrganizationRow, 'id'>) =>
       Number(
-        q(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES (?,?,?,?,?)`).run(o.name, o.creditCode, o.invoiceTitle, o.taxNumber, o.createdAt)
-          .lastInsertRowid,
+        q(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES (?,?,?,?,?)`).run(
+          o.name,
+          o.creditCode,
+          o.invoiceTitle,
+          o.taxNumber,
+          o.createdAt,
+        ).lastInsertRowid,
       ),
-    insertMember: (organizationId: number, userId: number) => q(`INSERT INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(organizationId, userId),
-    memberCount: (organizationId: number) => (q(`SELECT count(*) AS n FROM organization_members WHERE organization_id = ?`).get(organizationId) as { n: number }).n,
+    insertMember: (organizationId: number, userId: number) =>
+      q(`INSERT INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(organizationId, userId),
+    memberCount: (organizationId: number) =>
+      (q(`SELECT count(*) AS n FROM organization_members WHERE organization_id = ?`).get(organizationId) as { n: number }).n,
     concernsProjects: (organizationId: number, projectIds: readonly number[]) =>
       q(`SELECT 1 FROM organizations o WHERE o.id = ? AND ${organizationConcerns('o.id', projectIds)}`).get(organizationId) !== undefined,
     /** Every organisation, or those that concern some projects (organizationConcerns). */
     organizationsFor: (projectIds: readonly number[] | 'all') =>
-      q(`SELECT ${ORG_COLUMNS} FROM organizations o ${projectIds === 'all' ? '' : `WHERE ${organizationConcerns('o.id', projectIds)}`} ORDER BY o.name`).all() as OrganizationRow[],
+      q(
+        `SELECT ${ORG_COLUMNS} FROM organizations o ${projectIds === 'all' ? '' : `WHERE ${organizationConcerns('o.id', projectIds)}`} ORDER BY o.name`,
+      ).all() as OrganizationRow[],
     memberEmails: (organizationId: number) =>
-      (q(`SELECT u.email FROM organization_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = ? ORDER BY u.email`).all(organizationId) as { email: string }[]).map((r) => r.email),
+      (
+        q(`SELECT u.email FROM organization_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = ? ORDER BY u.email`).all(organizationId) as {
+          email: string;
+        }[]
+      ).map((r) => r.email),
 
     // ----- quotas -----
     /** The organisation's quota for a calendar year, fen; undefined when none is set. */
     quotaOf: (organizationId: number, year: number) =>
-      (q(`SELECT quota_fen AS quotaFen FROM organization_quotas WHERE organization_id = ? AND year = ?`).get(organizationId, year) as { quotaFen: number } | undefined)?.quotaFen,
+      (
+        q(`SELECT quota_fen AS quotaFen FROM organization_quotas WHERE organization_id = ? AND year = ?`).get(organizationId, year) as
+          | { quotaFen: number }
+          | undefined
+      )?.quotaFen,
     setQuota: (organizationId: number, year: number, quotaFen: number) =>
       q(
         `INSERT INTO organization_quotas (organization_id, year, quota_fen) VALUES (?, ?, ?)
@@ -145,11 +162,14 @@ export function createInstitutionalQueries(db: Database_) {
         ).lastInsertRowid,
       ),
     quoteById: (id: number) => q(`${QUOTE_SELECT} WHERE q.id = ?`).get(id) as QuoteRow | undefined,
-    quotesOfOrganization: (organizationId: number) => q(`${QUOTE_SELECT} WHERE q.organization_id = ? ORDER BY q.id DESC LIMIT 200`).all(organizationId) as QuoteRow[],
+    quotesOfOrganization: (organizationId: number) =>
+      q(`${QUOTE_SELECT} WHERE q.organization_id = ? ORDER BY q.id DESC LIMIT 200`).all(organizationId) as QuoteRow[],
     quotesForVillages: (villageIds: readonly number[]) =>
       villageIds.length === 0
         ? []
-        : (q(`${QUOTE_SELECT} WHERE v.id IN (${villageIds.map(Number).join(',')}) ORDER BY CASE q.status WHEN 'requested' THEN 0 ELSE 1 END, q.id DESC LIMIT 200`).all() as QuoteRow[]),
+        : (q(
+            `${QUOTE_SELECT} WHERE v.id IN (${villageIds.map(Number).join(',')}) ORDER BY CASE q.status WHEN 'requested' THEN 0 ELSE 1 END, q.id DESC LIMIT 200`,
+          ).all() as QuoteRow[]),
     /** The village's secretary answers a request once; false when it was no longer a request. */
     answerQuote: (id: number, unitPriceFen: number, validUntil: number, userId: number, now: number) =>
       q(
@@ -157,9 +177,11 @@ export function createInstitutionalQueries(db: Database_) {
          WHERE id = ? AND status = 'requested'`,
       ).run(unitPriceFen, validUntil, userId, now, id).changes === 1,
     declineQuote: (id: number, userId: number, now: number) =>
-      q(`UPDATE quotes SET status = 'declined', answered_by_user_id = ?, answered_at = ? WHERE id = ? AND status = 'requested'`).run(userId, now, id).changes === 1,
+      q(`UPDATE quotes SET status = 'declined', answered_by_user_id = ?, answered_at = ? WHERE id = ? AND status = 'requested'`).run(userId, now, id)
+        .changes === 1,
     /** Accepted once: false when it was no longer an open answer. */
-    acceptQuote: (id: number, orderId: number) => q(`UPDATE quotes SET status = 'accepted', order_id = ? WHERE id = ? AND status = 'answered'`).run(orderId, id).changes === 1,
+    acceptQuote: (id: number, orderId: number) =>
+      q(`UPDATE quotes SET status = 'accepted', order_id = ? WHERE id = ? AND status = 'answered'`).run(orderId, id).changes === 1,
 
     // ----- invoice requests -----
     insertInvoiceRequest: (r: { orderId: number; organizationId: number | null; title: string; taxNumber: string; email: string | null; now: number }) =>

@@ -16,7 +16,16 @@ import { projectPeriodRefusal, saleDay } from '../projects/project-period.js';
 import { setLocal } from '../plugins/request-context.js';
 import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '../time.js';
 import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
-import { idParams, invoicesQuerySchema, memberFormSchema, organizationFormSchema, quoteAcceptSchema, quoteAnswerSchema, quotaFormSchema, quoteRequestSchema } from './institutional-schemas.js';
+import {
+  idParams,
+  invoicesQuerySchema,
+  memberFormSchema,
+  organizationFormSchema,
+  quoteAcceptSchema,
+  quoteAnswerSchema,
+  quotaFormSchema,
+  quoteRequestSchema,
+} from './institutional-schemas.js';
 import { csvCell, csvYuan, cstYearOf, type InstitutionalService, type QuoteView } from './institutional-service.js';
 
 const slugParams = z.object({ slug: z.string().min(1).max(120) });
@@ -101,7 +110,10 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
         remaining: quota.remainingFen === null ? null : formatFen(quota.remainingFen),
         percent: quota.percent,
         over: quota.over,
-        progressLabel: quota.quotaFen === null ? '' : t('org.quota.progress', { spent: formatFen(quota.spentFen), quota: formatFen(quota.quotaFen), percent: quota.percent }),
+        progressLabel:
+          quota.quotaFen === null
+            ? ''
+            : t('org.quota.progress', { spent: formatFen(quota.spentFen), quota: formatFen(quota.quotaFen), percent: quota.percent }),
       },
       quotes: overview.quotes.map((q) => presentQuote(request, q)),
       invoices: overview.invoices.map((i) => ({
@@ -119,7 +131,9 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     });
   }
 
-  app.get('/account/organization', { ...buyerOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => renderOrganization(request, reply, { values: {}, fields: {} }));
+  app.get('/account/organization', { ...buyerOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) =>
+    renderOrganization(request, reply, { values: {}, fields: {} }),
+  );
 
   app.post('/account/organization', buyerOnly, async (request, reply) => {
     const values = typedValues(request.body);
@@ -140,7 +154,13 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- Accepting a quote ----------
 
-  function renderAccept(request: FastifyRequest, reply: FastifyReply, id: number, form: { values: Record<string, string>; fields: FieldMessages; error?: string | null }, status = 200) {
+  function renderAccept(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    form: { values: Record<string, string>; fields: FieldMessages; error?: string | null },
+    status = 200,
+  ) {
     const { t } = request;
     const user = currentUser(request);
     const quote = institutional.quoteForBuyer(user, id);
@@ -168,7 +188,10 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   app.get('/account/organization/quotes/:id', { ...buyerOnly, schema: { params: idParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const user = currentUser(request);
     const org = institutional.organizationOf(user);
-    return renderAccept(request, reply, request.params.id, { values: { name: user.displayName, invoiceTitle: org?.invoiceTitle ?? '', taxNumber: org?.taxNumber ?? '' }, fields: {} });
+    return renderAccept(request, reply, request.params.id, {
+      values: { name: user.displayName, invoiceTitle: org?.invoiceTitle ?? '', taxNumber: org?.taxNumber ?? '' },
+      fields: {},
+    });
   });
 
   app.post('/account/organization/quotes/:id/accept', { ...buyerOnly, schema: { params: idParams } }, async (request, reply) => {
@@ -194,7 +217,13 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- Quote requests from the product page ----------
 
-  function renderQuoteRequest(request: FastifyRequest, reply: FastifyReply, slug: string, form: { values: Record<string, string>; fields: FieldMessages }, status = 200) {
+  function renderQuoteRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    slug: string,
+    form: { values: Record<string, string>; fields: FieldMessages },
+    status = 200,
+  ) {
     const { locale, t } = request;
     const { product: p } = deps.catalog.productPage(slug);
     const unit = unitLabel(t, p.unit);
@@ -220,24 +249,30 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.get('/products/:slug/quote', { ...buyerOnly, schema: { params: slugParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { slug } = request.params;
-    if (!institutional.organizationOf(currentUser(request))) return renderQuoteRequest(request, reply, slug, { values: {}, fields: { _form: request.t('errors.organization_required') } }, 403);
+    if (!institutional.organizationOf(currentUser(request)))
+      return renderQuoteRequest(request, reply, slug, { values: {}, fields: { _form: request.t('errors.organization_required') } }, 403);
     const { product } = deps.catalog.productPage(slug);
     // A product whose project is not running takes no requests; the form says why before anything is typed.
     const closed = projectPeriodRefusal(product, saleDay(deps.clock()), '_form');
-    return renderQuoteRequest(request, reply, slug, { values: { quantity: String(product.maxRetailQty === null ? product.minOrderQty : product.maxRetailQty + 1) }, fields: closed ? fieldMessagesOf(request, closed) : {} });
+    return renderQuoteRequest(request, reply, slug, {
+      values: { quantity: String(product.maxRetailQty === null ? product.minOrderQty : product.maxRetailQty + 1) },
+      fields: closed ? fieldMessagesOf(request, closed) : {},
+    });
   });
 
   app.post('/products/:slug/quote', { ...buyerOnly, schema: { params: slugParams } }, async (request, reply) => {
     const { slug } = request.params;
     deps.catalog.productPage(slug); // 404 for a product that is not for sale
     const values = typedValues(request.body);
-    if (!institutional.organizationOf(currentUser(request))) return renderQuoteRequest(request, reply, slug, { values, fields: { _form: request.t('errors.organization_required') } }, 403);
+    if (!institutional.organizationOf(currentUser(request)))
+      return renderQuoteRequest(request, reply, slug, { values, fields: { _form: request.t('errors.organization_required') } }, 403);
     const form = parseForm(quoteRequestSchema, request.body, request.t);
     if (!form.ok) return renderQuoteRequest(request, reply, slug, { values, fields: form.fields }, 422);
     try {
       institutional.requestQuote(currentUser(request), slug, form.data, request.ip);
     } catch (error) {
-      if (isFormError(error) && error.details.fields) return renderQuoteRequest(request, reply, slug, { values, fields: fieldMessagesOf(request, error) }, error.status);
+      if (isFormError(error) && error.details.fields)
+        return renderQuoteRequest(request, reply, slug, { values, fields: fieldMessagesOf(request, error) }, error.status);
       throw error;
     }
     reply.flash('success', request.t('quote.requested'));
@@ -249,7 +284,12 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   const secretaryOnly = { preHandler: requireRole('first_secretary') };
   const coordinatorOnly = { preHandler: requireRole('coordinator') };
 
-  function renderSecretaryQuotes(request: FastifyRequest, reply: FastifyReply, failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null, status = 200) {
+  function renderSecretaryQuotes(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null,
+    status = 200,
+  ) {
     const { t } = request;
     const today = formatDate(deps.clock());
     return reply.code(status).view('channels/secretary-quotes', {
@@ -264,7 +304,9 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     });
   }
 
-  app.get('/secretary/quotes', { ...secretaryOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => renderSecretaryQuotes(request, reply));
+  app.get('/secretary/quotes', { ...secretaryOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) =>
+    renderSecretaryQuotes(request, reply),
+  );
 
   app.post('/secretary/quotes/:id/answer', { ...secretaryOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
@@ -275,7 +317,8 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     try {
       institutional.answerQuote(currentUser(request), id, form.data, request.ip);
     } catch (error) {
-      if (isFormError(error) && error.details.fields) return renderSecretaryQuotes(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
+      if (isFormError(error) && error.details.fields)
+        return renderSecretaryQuotes(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
       throw error;
     }
     reply.flash('success', request.t('quote.answered'));
@@ -299,7 +342,12 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- Organisations, their quotas and buyers (coordinator) ----------
 
-  function renderOrganizations(request: FastifyRequest, reply: FastifyReply, failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null, status = 200) {
+  function renderOrganizations(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null,
+    status = 200,
+  ) {
     const { t } = request;
     const year = cstYearOf(deps.clock());
     return reply.code(status).view('channels/coordinator-organizations', {
@@ -315,7 +363,12 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
           quotaText:
             quota.quotaFen === null
               ? t('org.quota.none', { year: quota.year })
-              : t('org.quota.summary', { year: quota.year, quota: formatFen(quota.quotaFen), spent: formatFen(quota.spentFen), remaining: formatFen(quota.remainingFen ?? 0) }),
+              : t('org.quota.summary', {
+                  year: quota.year,
+                  quota: formatFen(quota.quotaFen),
+                  spent: formatFen(quota.spentFen),
+                  remaining: formatFen(quota.remainingFen ?? 0),
+                }),
           values: mine ? failed!.values : { year: String(year), amount: quota.quotaFen === null ? '' : fenToYuanInput(quota.quotaFen) },
           fields: mine ? failed!.fields : {},
         };
@@ -324,7 +377,9 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     });
   }
 
-  app.get('/coordinator/organizations', { ...coordinatorOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => renderOrganizations(request, reply));
+  app.get('/coordinator/organizations', { ...coordinatorOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) =>
+    renderOrganizations(request, reply),
+  );
 
   app.post('/coordinator/organizations/:id/quota', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
@@ -346,7 +401,8 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     try {
       institutional.addMember(currentUser(request), id, form.data.email, request.ip);
     } catch (error) {
-      if (isFormError(error) && error.details.fields) return renderOrganizations(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
+      if (isFormError(error) && error.details.fields)
+        return renderOrganizations(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
       throw error;
     }
     reply.flash('success', request.t('org.memberAdded', { email: form.data.email }));
@@ -384,12 +440,30 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   app.get('/coordinator/invoices.csv', { ...coordinatorOnly, schema: { querystring: invoicesQuerySchema } }, async (request, reply) => {
     const { t } = request;
     const { period, from, to } = periodRange(request.query.period);
-    const header = [t('org.invoices.number'), t('org.invoices.date'), t('org.invoices.organization'), t('org.invoices.invoiceTitle'), t('org.invoices.taxNumber'), t('org.invoices.amount'), t('org.invoices.status')];
-    const lines = institutional.invoiceRequests(currentUser(request), from, to).map((r) =>
-      [r.orderNumber, formatDate(r.orderCreatedAt), r.organizationName ?? '', r.title, r.taxNumber, csvYuan(r.totalFen - r.refundedFen), t(`order.status.${r.orderStatus}` as MessageKey)]
-        .map(csvCell)
-        .join(','),
-    );
+    const header = [
+      t('org.invoices.number'),
+      t('org.invoices.date'),
+      t('org.invoices.organization'),
+      t('org.invoices.invoiceTitle'),
+      t('org.invoices.taxNumber'),
+      t('org.invoices.amount'),
+      t('org.invoices.status'),
+    ];
+    const lines = institutional
+      .invoiceRequests(currentUser(request), from, to)
+      .map((r) =>
+        [
+          r.orderNumber,
+          formatDate(r.orderCreatedAt),
+          r.organizationName ?? '',
+          r.title,
+          r.taxNumber,
+          csvYuan(r.totalFen - r.refundedFen),
+          t(`order.status.${r.orderStatus}` as MessageKey),
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="invoices-${period}.csv"`);
     reply.header('cache-control', 'no-store');

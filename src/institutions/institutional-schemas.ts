@@ -10,7 +10,12 @@ const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(
 /** Codes are written in capitals; people type them with spaces or in lower case. */
 const code = z.string({ error: 'validation.required' }).transform((v) => v.replace(/\s+/g, '').toUpperCase());
 
-export const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 
 /** POST /account/organization: a buyer registers their organisation. */
 export const organizationFormSchema = z.object({
@@ -55,15 +60,34 @@ export const quoteAcceptSchema = z.object({
   note: optionalText(200),
   invoiceTitle: text(100),
   taxNumber: code.pipe(z.string().min(1, 'validation.required').refine(isTaxNumber, 'errors.tax_number_invalid')),
-  invoiceEmail: z.preprocess(blank, z.string().trim().max(254, 'validation.email').pipe(z.email({ error: 'validation.email' })).optional()).transform((v) => v ?? null),
+  invoiceEmail: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .trim()
+        .max(254, 'validation.email')
+        .pipe(z.email({ error: 'validation.email' }))
+        .optional(),
+    )
+    .transform((v) => v ?? null),
   /** Ticked when the buyer goes ahead although the order takes the organisation over its yearly quota. */
-  quotaAcknowledged: z.literal('on').optional().transform((v) => v === 'on'),
+  quotaAcknowledged: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
 });
 export type QuoteAcceptForm = z.infer<typeof quoteAcceptSchema>;
 
 /** GET /coordinator/invoices(.csv)?period=YYYY-MM */
 export const invoicesQuerySchema = z.object({
-  period: z.preprocess(blank, z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM').optional()),
+  period: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM')
+      .optional(),
+  ),
   lang: z.preprocess(blank, z.string().max(16).optional()),
 });
 
@@ -80,5 +104,10 @@ export const quotaFormSchema = z.object({
 
 /** POST /coordinator/organizations/:id/members */
 export const memberFormSchema = z.object({
-  email: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(254, 'validation.email').pipe(z.email({ error: 'validation.email' })),
+  email: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .max(254, 'validation.email')
+    .pipe(z.email({ error: 'validation.email' })),
 });

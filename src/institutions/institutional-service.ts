@@ -176,7 +176,15 @@ export function createInstitutionalService(
       queries.transaction(() => {
         const before = queries.quotaOf(organizationId, year) ?? null;
         queries.setQuota(organizationId, year, quotaFen);
-        audit.record({ userId: actor.id, action: 'organization.quota', entityType: 'organization', entityId: organizationId, before: { year, quotaFen: before }, after: { year, quotaFen }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'organization.quota',
+          entityType: 'organization',
+          entityId: organizationId,
+          before: { year, quotaFen: before },
+          after: { year, quotaFen },
+          address,
+        });
       });
     },
 
@@ -187,9 +195,17 @@ export function createInstitutionalService(
       if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
       if (user.role !== 'buyer') throw new AppError('validation', 'organization_member_buyer', undefined, { fields: { email: 'organization_member_buyer' } });
       queries.transaction(() => {
-        if (queries.organizationOfUser(user.id)) throw new AppError('conflict', 'organization_member_elsewhere', undefined, { fields: { email: 'organization_member_elsewhere' } });
+        if (queries.organizationOfUser(user.id))
+          throw new AppError('conflict', 'organization_member_elsewhere', undefined, { fields: { email: 'organization_member_elsewhere' } });
         queries.insertMember(organizationId, user.id);
-        audit.record({ userId: actor.id, action: 'organization.member_add', entityType: 'organization', entityId: organizationId, after: { userId: user.id }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'organization.member_add',
+          entityType: 'organization',
+          entityId: organizationId,
+          after: { userId: user.id },
+          address,
+        });
       });
     },
 
@@ -203,17 +219,37 @@ export function createInstitutionalService(
       assertProjectRunning(product, saleDay(clock()), '_form');
       const unit = product.unit;
       if (product.maxRetailQty !== null && form.quantity <= product.maxRetailQty) {
-        throw new AppError('validation', 'quote_within_retail', undefined, { params: { max: product.maxRetailQty, unit }, fields: { quantity: 'quote_within_retail' } });
+        throw new AppError('validation', 'quote_within_retail', undefined, {
+          params: { max: product.maxRetailQty, unit },
+          fields: { quantity: 'quote_within_retail' },
+        });
       }
       if (form.quantity < product.minOrderQty) {
-        throw new AppError('validation', 'below_min_order', undefined, { params: { title: product.titleZh, min: product.minOrderQty, unit }, fields: { quantity: 'below_min_order' } });
+        throw new AppError('validation', 'below_min_order', undefined, {
+          params: { title: product.titleZh, min: product.minOrderQty, unit },
+          fields: { quantity: 'below_min_order' },
+        });
       }
       if (form.quantity > MAX_LINE_QUANTITY) {
         throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh }, fields: { quantity: 'quantity_invalid' } });
       }
       return queries.transaction(() => {
-        const id = queries.insertQuote({ organizationId: org.id, userId: user.id, productId: product.id, quantity: form.quantity, note: form.note, now: clock() });
-        audit.record({ userId: user.id, action: 'quote.request', entityType: 'quote', entityId: id, after: { organizationId: org.id, productId: product.id, quantity: form.quantity }, address });
+        const id = queries.insertQuote({
+          organizationId: org.id,
+          userId: user.id,
+          productId: product.id,
+          quantity: form.quantity,
+          note: form.note,
+          now: clock(),
+        });
+        audit.record({
+          userId: user.id,
+          action: 'quote.request',
+          entityType: 'quote',
+          entityId: id,
+          after: { organizationId: org.id, productId: product.id, quantity: form.quantity },
+          address,
+        });
         return id;
       });
     },
@@ -230,7 +266,14 @@ export function createInstitutionalService(
         if (!queries.answerQuote(quote.id, form.unitPrice, validUntil, actor.id, clock())) {
           throw new AppError('conflict', 'quote_not_open', undefined, { fields: { unitPrice: 'quote_not_open' } });
         }
-        audit.record({ userId: actor.id, action: 'quote.answer', entityType: 'quote', entityId: quote.id, after: { unitPriceFen: form.unitPrice, validUntil: form.validUntil }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'quote.answer',
+          entityType: 'quote',
+          entityId: quote.id,
+          after: { unitPriceFen: form.unitPrice, validUntil: form.validUntil },
+          address,
+        });
       });
     },
 
@@ -261,12 +304,28 @@ export function createInstitutionalService(
           {
             lines: [{ productId: quote.productId, quantity: quote.quantity, unitPriceFen: quote.unitPriceFen }],
             buyerUserId: user.id,
-            contact: { name: form.name, phone: form.phone, province: form.province, city: form.city, district: form.district, address: form.address, note: form.note, paymentMethod: 'offline' },
+            contact: {
+              name: form.name,
+              phone: form.phone,
+              province: form.province,
+              city: form.city,
+              district: form.district,
+              address: form.address,
+              note: form.note,
+              paymentMethod: 'offline',
+            },
             delivery: 'ship',
             stock: 'online',
             onPlaced: (order) => {
               if (!queries.acceptQuote(quote.id, order.id)) throw new AppError('conflict', 'quote_already_accepted');
-              queries.insertInvoiceRequest({ orderId: order.id, organizationId: org.id, title: form.invoiceTitle, taxNumber: form.taxNumber, email: form.invoiceEmail, now: clock() });
+              queries.insertInvoiceRequest({
+                orderId: order.id,
+                organizationId: org.id,
+                title: form.invoiceTitle,
+                taxNumber: form.taxNumber,
+                email: form.invoiceEmail,
+                now: clock(),
+              });
               const quota = quotaStatus(org.id, cstYearOf(clock()));
               // The new order is already among the pending ones.
               if (quota.quotaFen !== null && quota.spentFen + quota.pendingFen > quota.quotaFen) {
@@ -284,7 +343,15 @@ export function createInstitutionalService(
                 action: 'quote.accept',
                 entityType: 'quote',
                 entityId: quote.id,
-                after: { orderNumber: order.number, unitPriceFen: quote.unitPriceFen, quantity: quote.quantity, totalFen: order.totalFen, overQuota, quotaFen: quota.quotaFen, spentFen: quota.spentFen },
+                after: {
+                  orderNumber: order.number,
+                  unitPriceFen: quote.unitPriceFen,
+                  quantity: quote.quantity,
+                  totalFen: order.totalFen,
+                  overQuota,
+                  quotaFen: quota.quotaFen,
+                  spentFen: quota.spentFen,
+                },
                 address,
               });
             },

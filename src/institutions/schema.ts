@@ -26,8 +26,12 @@ export const organizations = sqliteTable(
 export const organizationMembers = sqliteTable(
   'organization_members',
   {
-    organizationId: integer('organization_id').notNull().references(() => organizations.id),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), uniqueIndex('organization_members_user_uq').on(t.userId)],
 );
@@ -36,7 +40,9 @@ export const organizationMembers = sqliteTable(
 export const organizationQuotas = sqliteTable(
   'organization_quotas',
   {
-    organizationId: integer('organization_id').notNull().references(() => organizations.id),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id),
     year: integer('year').notNull(),
     quotaFen: integer('quota_fen').notNull(),
   },
@@ -51,8 +57,12 @@ export const quotes = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     organizationId: integer('organization_id').references(() => organizations.id),
-    requestedByUserId: integer('requested_by_user_id').notNull().references(() => users.id),
-    productId: integer('product_id').notNull().references(() => products.id),
+    requestedByUserId: integer('requested_by_user_id')
+      .notNull()
+      .references(() => users.id),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
     /** Units. */
     quantity: integer('quantity').notNull(),
     note: text('note'),
@@ -75,14 +85,13 @@ export const quotes = sqliteTable(
 );
 
 /** 发票 request captured on an order, exported for the accountant. */
-export const invoiceRequests = sqliteTable(
-  'invoice_requests',
-  {
-    orderId: integer('order_id').primaryKey().references(() => orders.id),
-    organizationId: integer('organization_id').references(() => organizations.id),
-    title: text('title').notNull(),
-    taxNumber: text('tax_number').notNull(),
-    email: text('email'),
-    createdAt: epochMs('created_at').notNull().default(nowMs),
-  },
-);
+export const invoiceRequests = sqliteTable('invoice_requests', {
+  orderId: integer('order_id')
+    .primaryKey()
+    .references(() => orders.id),
+  organizationId: integer('organization_id').references(() => organizations.id),
+  title: text('title').notNull(),
+  taxNumber: text('tax_number').notNull(),
+  email: text('email'),
+  createdAt: epochMs('created_at').notNull().default(nowMs),
+});

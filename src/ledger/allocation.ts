@@ -36,9 +36,13 @@ export function allocateLine(line: AllocatableLine): PostingEntry[] {
       // No member households recorded: their part stays in the project fund rather than vanishing.
       entries.push({ account: { kind: 'project_fund', projectId: line.projectId }, amountFen: -households, orderLineId: line.orderLineId });
     } else {
-      const parts = splitLargestRemainder(households, line.members.map((m) => m.weight));
+      const parts = splitLargestRemainder(
+        households,
+        line.members.map((m) => m.weight),
+      );
       line.members.forEach((m, i) => {
-        if (parts[i]! > 0) entries.push({ account: { kind: 'household_payable', householdId: m.householdId }, amountFen: -parts[i]!, orderLineId: line.orderLineId });
+        if (parts[i]! > 0)
+          entries.push({ account: { kind: 'household_payable', householdId: m.householdId }, amountFen: -parts[i]!, orderLineId: line.orderLineId });
       });
     }
   }
@@ -56,6 +60,9 @@ export function reverseProportionally(original: readonly PostingEntry[], amountF
   const total = credits.reduce((a, e) => a - e.amountFen, 0);
   if (amountFen > total) throw new RangeError(`cannot reverse ${amountFen} of ${total}`);
   if (amountFen === total) return credits.map((e) => ({ ...e, amountFen: -e.amountFen }));
-  const parts = splitLargestRemainder(amountFen, credits.map((e) => -e.amountFen));
+  const parts = splitLargestRemainder(
+    amountFen,
+    credits.map((e) => -e.amountFen),
+  );
   return credits.map((e, i) => ({ ...e, amountFen: parts[i]! })).filter((e) => e.amountFen !== 0);
 }

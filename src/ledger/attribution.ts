@@ -46,7 +46,10 @@ const byBucket = (a: Attribution, b: Attribution) => a.projectId - b.projectId |
 /** Adds `amount` over `weights` by largest remainder (nothing when either is zero). */
 function spread(amount: number, weights: number[]): number[] {
   if (amount <= 0 || weights.every((w) => w <= 0)) return weights.map(() => 0);
-  return splitLargestRemainder(amount, weights.map((w) => Math.max(0, w)));
+  return splitLargestRemainder(
+    amount,
+    weights.map((w) => Math.max(0, w)),
+  );
 }
 
 /**
@@ -61,7 +64,13 @@ export function settle(totals: readonly BucketTotals[], unattributedFen = 0): Se
   let excess = unattributedFen + sorted.reduce((a, b, i) => a + Math.max(0, b.attributedFen) - paid[i]!, 0);
   // A reversal without a bucket (of a payout posted before attribution) takes back from every bucket alike.
   if (excess < 0) {
-    const taken = spread(Math.min(-excess, paid.reduce((a, b) => a + b, 0)), paid);
+    const taken = spread(
+      Math.min(
+        -excess,
+        paid.reduce((a, b) => a + b, 0),
+      ),
+      paid,
+    );
     taken.forEach((fen, i) => (paid[i]! -= fen));
     excess = 0;
   }
@@ -70,7 +79,13 @@ export function settle(totals: readonly BucketTotals[], unattributedFen = 0): Se
   const moved = spread(Math.min(excess, roomFen), room);
   moved.forEach((fen, i) => (paid[i]! += fen));
   return {
-    buckets: sorted.map((b, i) => ({ projectId: b.projectId, villageId: b.villageId, creditedFen: credited[i]!, paidFen: paid[i]!, owedFen: credited[i]! - paid[i]! })),
+    buckets: sorted.map((b, i) => ({
+      projectId: b.projectId,
+      villageId: b.villageId,
+      creditedFen: credited[i]!,
+      paidFen: paid[i]!,
+      owedFen: credited[i]! - paid[i]!,
+    })),
     clawbackFen: Math.max(0, excess - roomFen),
   };
 }
@@ -79,11 +94,18 @@ export function settle(totals: readonly BucketTotals[], unattributedFen = 0): Se
  * The parts of a payout of `amountFen`: over the buckets `may` allows, in proportion to what each
  * is owed. The caller has checked that the amount is at most what those buckets are owed.
  */
-export function attributePayout(settled: SettledHousehold, amountFen: number, may: (b: Attribution) => boolean = () => true): { attribution: Attribution; amountFen: number }[] {
+export function attributePayout(
+  settled: SettledHousehold,
+  amountFen: number,
+  may: (b: Attribution) => boolean = () => true,
+): { attribution: Attribution; amountFen: number }[] {
   const open = settled.buckets.filter((b) => b.owedFen > 0 && may(b));
   const owed = open.reduce((a, b) => a + b.owedFen, 0);
   if (amountFen > owed) throw new RangeError(`cannot attribute ${amountFen} fen of ${owed} owed`);
-  const parts = spread(amountFen, open.map((b) => b.owedFen));
+  const parts = spread(
+    amountFen,
+    open.map((b) => b.owedFen),
+  );
   return open.flatMap((b, i) => (parts[i]! > 0 ? [{ attribution: { projectId: b.projectId, villageId: b.villageId }, amountFen: parts[i]! }] : []));
 }
 

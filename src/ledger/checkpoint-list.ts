@@ -45,7 +45,8 @@ function anchorOf(fields: Record<string, unknown>, where: string): ChainAnchor {
   const count = Number(transactionCount);
   if (!Number.isSafeInteger(count) || count < 1) throw new CheckpointListError(`${where}: the transaction count must be a whole number of at least 1`);
   const id = headTransactionId === undefined || headTransactionId === null ? undefined : Number(headTransactionId);
-  if (id !== undefined && (!Number.isSafeInteger(id) || id < 1)) throw new CheckpointListError(`${where}: the head transaction id must be a whole number of at least 1`);
+  if (id !== undefined && (!Number.isSafeInteger(id) || id < 1))
+    throw new CheckpointListError(`${where}: the head transaction id must be a whole number of at least 1`);
   const day = typeof publishedOn === 'string' && DAY.test(publishedOn) ? publishedOn : null;
   return { label: day ? `${where} (${day})` : where, hash, count, headTransactionId: id };
 }

@@ -40,18 +40,23 @@ export function createCheckpointQueries(db: Database_) {
       return result.changes === 1 ? Number(result.lastInsertRowid) : null;
     },
     latest: () => q(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id DESC LIMIT 1`).get() as CheckpointRow | undefined,
-    dailyOf: (day: string) => q(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints WHERE published_on = ? AND kind = 'daily'`).get(day) as CheckpointRow | undefined,
+    dailyOf: (day: string) =>
+      q(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints WHERE published_on = ? AND kind = 'daily'`).get(day) as CheckpointRow | undefined,
     /** Newest first. */
     list: (limit: number) => q(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id DESC LIMIT ?`).all(limit) as CheckpointRow[],
     /** Oldest first, for files that third parties keep. */
     all: () => q(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id`).all() as CheckpointRow[],
     count: () => q(`SELECT count(*) FROM ledger_checkpoints`).pluck().get() as number,
 
-    head: () => q(`SELECT id, hash, posted_at AS postedAt FROM ledger_transactions ORDER BY id DESC LIMIT 1`).get() as { id: number; hash: string; postedAt: number } | undefined,
+    head: () =>
+      q(`SELECT id, hash, posted_at AS postedAt FROM ledger_transactions ORDER BY id DESC LIMIT 1`).get() as
+        | { id: number; hash: string; postedAt: number }
+        | undefined,
     hashOf: (id: number) => q(`SELECT hash FROM ledger_transactions WHERE id = ?`).pluck().get(id) as string | undefined,
     countAll: () => q(`SELECT count(*) FROM ledger_transactions`).pluck().get() as number,
     /** Transactions with ids in (afterId, throughId]: a checkpoint's position in the chain is a count, not an id. */
-    countBetween: (afterId: number, throughId: number) => q(`SELECT count(*) FROM ledger_transactions WHERE id > ? AND id <= ?`).pluck().get(afterId, throughId) as number,
+    countBetween: (afterId: number, throughId: number) =>
+      q(`SELECT count(*) FROM ledger_transactions WHERE id > ? AND id <= ?`).pluck().get(afterId, throughId) as number,
     transactionsBetween: (afterId: number, throughId: number) =>
       q(`SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE id > ? AND id <= ? ORDER BY id`).iterate(afterId, throughId) as Iterable<TransactionRow>,
     entriesBetween: (afterId: number, throughId: number) =>

@@ -40,7 +40,10 @@ export function createCheckpointsService(db: Database_, deps: { clock: Clock }) 
       const row = queries.head();
       if (!row) return null;
       // (A smaller head than seen before: a replaced database.)
-      known = recount || known.id === 0 || row.id < known.id ? { id: row.id, count: queries.countAll() } : { id: row.id, count: known.count + queries.countBetween(known.id, row.id) };
+      known =
+        recount || known.id === 0 || row.id < known.id
+          ? { id: row.id, count: queries.countAll() }
+          : { id: row.id, count: known.count + queries.countBetween(known.id, row.id) };
       return { transactionCount: known.count, headTransactionId: row.id, headHash: row.hash, postedAt: row.postedAt };
     });
 
@@ -73,7 +76,15 @@ export function createCheckpointsService(db: Database_, deps: { clock: Clock }) 
         throw new AppError('conflict', 'ledger_checkpoint_unchanged', undefined, { params: { id: previous.id } });
       }
       verifiedSince(previous, now);
-      const id = queries.insert({ kind, publishedOn, takenAt, transactionCount: now.transactionCount, headTransactionId: now.headTransactionId, headHash: now.headHash, createdByUserId: userId });
+      const id = queries.insert({
+        kind,
+        publishedOn,
+        takenAt,
+        transactionCount: now.transactionCount,
+        headTransactionId: now.headTransactionId,
+        headHash: now.headHash,
+        createdByUserId: userId,
+      });
       return id === null ? (queries.dailyOf(publishedOn) ?? null) : (queries.latest() ?? null);
     });
   }

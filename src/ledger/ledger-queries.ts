@@ -35,11 +35,17 @@ const TX_COLUMNS = `id, idempotency_key AS idempotencyKey, kind, order_id AS ord
 export function createLedgerQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
-    accountByCode: (code: string) => q(`SELECT id, code, kind FROM ledger_accounts WHERE code = ?`).get(code) as { id: number; code: string; kind: AccountKind } | undefined,
+    accountByCode: (code: string) =>
+      q(`SELECT id, code, kind FROM ledger_accounts WHERE code = ?`).get(code) as { id: number; code: string; kind: AccountKind } | undefined,
     insertAccount(a: { code: string; kind: AccountKind; householdId: number | null; projectId: number | null; channel: string | null; now: number }): number {
       return Number(
         q(`INSERT INTO ledger_accounts (code, kind, household_id, project_id, channel, created_at) VALUES (?,?,?,?,?,?)`).run(
-          a.code, a.kind, a.householdId, a.projectId, a.channel, a.now,
+          a.code,
+          a.kind,
+          a.householdId,
+          a.projectId,
+          a.channel,
+          a.now,
         ).lastInsertRowid,
       );
     },
@@ -51,7 +57,8 @@ export function createLedgerQueries(db: Database_) {
         q(
           `INSERT INTO ledger_transactions (idempotency_key, kind, order_id, payout_id, split_rule_id, memo, period, posted_at, created_by_user_id, prev_hash, hash)
            VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-        ).run(t.idempotencyKey, t.kind, t.orderId, t.payoutId, t.splitRuleId, t.memo, t.period, t.postedAt, t.createdByUserId, t.prevHash, t.hash).lastInsertRowid,
+        ).run(t.idempotencyKey, t.kind, t.orderId, t.payoutId, t.splitRuleId, t.memo, t.period, t.postedAt, t.createdByUserId, t.prevHash, t.hash)
+          .lastInsertRowid,
       );
     },
     insertEntry: (transactionId: number, e: Pick<EntryRow, 'accountId' | 'amountFen' | 'orderLineId' | 'projectId' | 'villageId'>) =>
@@ -71,9 +78,14 @@ export function createLedgerQueries(db: Database_) {
                 e.project_id AS projectId, e.village_id AS villageId
          FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
       ).all(transactionId) as EntryRow[],
-    transactionsOfOrder: (orderId: number) => q(`SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as TransactionRow[],
+    transactionsOfOrder: (orderId: number) =>
+      q(`SELECT ${TX_COLUMNS} FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as TransactionRow[],
     balanceOf: (code: string) =>
-      (q(`SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`).get(code) as { b: number }).b,
+      (
+        q(`SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`).get(code) as {
+          b: number;
+        }
+      ).b,
 
     /** Streams every transaction in order with its entries, for the chain check. */
     *allTransactions(): Generator<TransactionRow> {
@@ -86,7 +98,10 @@ export function createLedgerQueries(db: Database_) {
          FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id ORDER BY e.transaction_id, e.id`,
       ).iterate() as Iterable<EntryRow>,
     unbalancedTransactions: () =>
-      q(`SELECT transaction_id AS id, sum(amount_fen) AS total FROM ledger_entries GROUP BY transaction_id HAVING sum(amount_fen) <> 0`).all() as { id: number; total: number }[],
+      q(`SELECT transaction_id AS id, sum(amount_fen) AS total FROM ledger_entries GROUP BY transaction_id HAVING sum(amount_fen) <> 0`).all() as {
+        id: number;
+        total: number;
+      }[],
     transactionsWithoutEntries: () =>
       q(`SELECT t.id FROM ledger_transactions t WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id)`).all() as { id: number }[],
     totalOfAllEntries: () => (q(`SELECT coalesce(sum(amount_fen), 0) AS total FROM ledger_entries`).get() as { total: number }).total,

@@ -82,12 +82,15 @@ function createHouseholdReports(q: ReturnType<typeof statementCache>, projects: 
 
   return {
     householdBalance(householdId: number, before?: number): HouseholdBalance {
-      const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?${where}`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as HouseholdBalance | undefined;
+      const row = q(`${balanceSql} WHERE a.household_id = ? AND t.posted_at < ?${where}`).get(householdId, before ?? Number.MAX_SAFE_INTEGER) as
+        | HouseholdBalance
+        | undefined;
       return row && row.householdId !== null ? row : { householdId, earnedFen: 0, refundedFen: 0, paidOutFen: 0, owedFen: 0 };
     },
 
     householdBalances(householdIds: readonly number[] | 'all'): HouseholdBalance[] {
-      const filter = householdIds === 'all' ? 'a.household_id IS NOT NULL' : `a.household_id IN (${householdIds.length ? householdIds.map(Number).join(',') : 'NULL'})`;
+      const filter =
+        householdIds === 'all' ? 'a.household_id IS NOT NULL' : `a.household_id IN (${householdIds.length ? householdIds.map(Number).join(',') : 'NULL'})`;
       return q(`${balanceSql} WHERE ${filter}${where} GROUP BY a.household_id`).all() as HouseholdBalance[];
     },
 
@@ -96,29 +99,27 @@ function createHouseholdReports(q: ReturnType<typeof statementCache>, projects: 
      * earned each; with `page`, `limit` of them from the line `start` (see householdPageStart).
      */
     householdEntries(householdId: number, from: number, to: number, page?: { start: StatementKey; limit: number }): HouseholdEntry[] {
-      if (!page) return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id`).all(householdId, from, to) as HouseholdEntry[];
-      return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE ${inPeriod} AND (e.transaction_id, e.id) >= (?, ?) ORDER BY e.transaction_id, e.id LIMIT ?`).all(
-        householdId,
-        from,
-        to,
-        page.start.transactionId,
-        page.start.entryId,
-        page.limit,
-      ) as HouseholdEntry[];
+      if (!page)
+        return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id`).all(householdId, from, to) as HouseholdEntry[];
+      return q(
+        `SELECT ${entryColumns} FROM ${entryJoins} WHERE ${inPeriod} AND (e.transaction_id, e.id) >= (?, ?) ORDER BY e.transaction_id, e.id LIMIT ?`,
+      ).all(householdId, from, to, page.start.transactionId, page.start.entryId, page.limit) as HouseholdEntry[];
     },
 
     /** A household's latest `limit` postings of one kind of transaction, newest first (the household page's recent lines). */
     householdRecent(householdId: number, kind: string, limit: number): HouseholdEntry[] {
-      return q(`SELECT ${entryColumns} FROM ${entryJoins} WHERE a.household_id = ? AND t.kind = ?${where} ORDER BY e.transaction_id DESC, e.id DESC LIMIT ?`).all(
-        householdId,
-        kind,
-        limit,
-      ) as HouseholdEntry[];
+      return q(
+        `SELECT ${entryColumns} FROM ${entryJoins} WHERE a.household_id = ? AND t.kind = ?${where} ORDER BY e.transaction_id DESC, e.id DESC LIMIT ?`,
+      ).all(householdId, kind, limit) as HouseholdEntry[];
     },
 
     /** A household's postings in [from, to) summed per kind of transaction (fen on its account: negative = credited). */
     householdTotals(householdId: number, from: number, to: number): { kind: string; amountFen: number; entries: number }[] {
-      return q(`SELECT t.kind, sum(${amount}) AS amountFen, count(*) AS entries FROM ${householdPostings} WHERE ${inPeriod} GROUP BY t.kind`).all(householdId, from, to) as {
+      return q(`SELECT t.kind, sum(${amount}) AS amountFen, count(*) AS entries FROM ${householdPostings} WHERE ${inPeriod} GROUP BY t.kind`).all(
+        householdId,
+        from,
+        to,
+      ) as {
         kind: string;
         amountFen: number;
         entries: number;
@@ -131,16 +132,11 @@ function createHouseholdReports(q: ReturnType<typeof statementCache>, projects: 
      * account). Both come from the indexes alone; the page's rows are then read from the key.
      */
     householdPageStart(householdId: number, from: number, to: number, offset: number): { start: StatementKey; sumBeforeFen: number } | null {
-      const start = q(`SELECT e.transaction_id AS transactionId, e.id AS entryId FROM ${householdPostings} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id LIMIT 1 OFFSET ?`).get(
-        householdId,
-        from,
-        to,
-        offset,
-      ) as StatementKey | undefined;
+      const start = q(
+        `SELECT e.transaction_id AS transactionId, e.id AS entryId FROM ${householdPostings} WHERE ${inPeriod} ORDER BY e.transaction_id, e.id LIMIT 1 OFFSET ?`,
+      ).get(householdId, from, to, offset) as StatementKey | undefined;
       if (!start) return null;
-      const sumBeforeFen = q(
-        `SELECT coalesce(sum(${amount}), 0) FROM ${householdPostings} WHERE ${inPeriod} AND (e.transaction_id, e.id) < (?, ?)`,
-      )
+      const sumBeforeFen = q(`SELECT coalesce(sum(${amount}), 0) FROM ${householdPostings} WHERE ${inPeriod} AND (e.transaction_id, e.id) < (?, ?)`)
         .pluck()
         .get(householdId, from, to, start.transactionId, start.entryId) as number;
       return { start, sumBeforeFen };

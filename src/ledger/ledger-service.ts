@@ -56,7 +56,9 @@ export function transactionDigest(
     t.period,
     t.postedAt,
     // An attribution is covered when there is one; entries without keep the digest they always had.
-    entries.map((e) => (e.projectId == null ? [e.accountCode, e.amountFen, e.orderLineId] : [e.accountCode, e.amountFen, e.orderLineId, e.projectId, e.villageId])),
+    entries.map((e) =>
+      e.projectId == null ? [e.accountCode, e.amountFen, e.orderLineId] : [e.accountCode, e.amountFen, e.orderLineId, e.projectId, e.villageId],
+    ),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -220,7 +222,12 @@ export function checkLedger(db: Database_, anchors: readonly ChainAnchor[] = [])
 
   const checkpoints = createCheckpointQueries(db);
   const stored: ChainAnchor[] = checkpoints.hasCheckpointTable()
-    ? checkpoints.all().map((c) => ({ label: `stored checkpoint #${c.id} of ${c.publishedOn}`, hash: c.headHash, count: c.transactionCount, headTransactionId: c.headTransactionId }))
+    ? checkpoints.all().map((c) => ({
+        label: `stored checkpoint #${c.id} of ${c.publishedOn}`,
+        hash: c.headHash,
+        count: c.transactionCount,
+        headTransactionId: c.headTransactionId,
+      }))
     : [];
   const wanted = new Map<string, ChainAnchor[]>();
   for (const a of [...stored, ...anchors]) wanted.set(a.hash, [...(wanted.get(a.hash) ?? []), a]);
@@ -241,9 +248,15 @@ export function checkLedger(db: Database_, anchors: readonly ChainAnchor[] = [])
           problem: `${a.label} (${published}) is not in the chain, which now has ${chain.count} transactions: transactions published by it were removed from the ledger (or the ledger was replaced)`,
         });
       } else if (a.count !== undefined && a.count !== at.position) {
-        problems.push({ transactionId: at.id, problem: `${a.label} says its head is transaction number ${a.count} of the chain, but it is number ${at.position}: transactions before it were removed or added` });
+        problems.push({
+          transactionId: at.id,
+          problem: `${a.label} says its head is transaction number ${a.count} of the chain, but it is number ${at.position}: transactions before it were removed or added`,
+        });
       } else if (a.headTransactionId !== undefined && a.headTransactionId !== at.id) {
-        problems.push({ transactionId: at.id, problem: `${a.label} says its head is transaction ${a.headTransactionId}, but that hash is transaction ${at.id}` });
+        problems.push({
+          transactionId: at.id,
+          problem: `${a.label} says its head is transaction ${a.headTransactionId}, but that hash is transaction ${at.id}`,
+        });
       }
     }
   }

@@ -41,7 +41,9 @@ export function paymentEntries(input: PaymentInput): { entries: PostingEntry[]; 
   for (const line of input.lines) {
     const rule = input.ruleOf(line.projectId) ?? ALL_TO_HOUSEHOLDS;
     splitRuleId ??= rule.id || null;
-    entries.push(...allocateLine({ orderLineId: line.id, projectId: line.projectId, amountFen: line.lineTotalFen, rule, members: input.membersOf(line.producerId) }));
+    entries.push(
+      ...allocateLine({ orderLineId: line.id, projectId: line.projectId, amountFen: line.lineTotalFen, rule, members: input.membersOf(line.producerId) }),
+    );
   }
   if (input.wishProjectId !== undefined) entries.push({ account: { kind: 'project_fund', projectId: input.wishProjectId }, amountFen: -input.subtotalFen });
   if (input.shippingFen > 0) entries.push({ account: { kind: 'shipping' }, amountFen: -input.shippingFen });
@@ -68,7 +70,9 @@ export function stillCredited(postings: OrderPostings): PostingEntry[] {
       net.set(key, item);
     }
   }
-  return [...net.values()].filter((e) => e.amountFen < 0).map((e) => ({ account: parseAccountCode(e.code), amountFen: e.amountFen, orderLineId: e.orderLineId }));
+  return [...net.values()]
+    .filter((e) => e.amountFen < 0)
+    .map((e) => ({ account: parseAccountCode(e.code), amountFen: e.amountFen, orderLineId: e.orderLineId }));
 }
 
 /**
@@ -76,12 +80,18 @@ export function stillCredited(postings: OrderPostings): PostingEntry[] {
  * and how much of it each order line gets back, fen. The credits reverse what is still credited in
  * proportion; the clearing account of the channel pays it out.
  */
-export function refundEntries(postings: OrderPostings, refund: { amountFen: number; orderLineId: number | null; channel: string }): { entries: PostingEntry[]; perLine: Map<number, number> } {
+export function refundEntries(
+  postings: OrderPostings,
+  refund: { amountFen: number; orderLineId: number | null; channel: string },
+): { entries: PostingEntry[]; perLine: Map<number, number> } {
   const original = stillCredited(postings);
   const perLine = new Map<number, number>();
   let credits: PostingEntry[];
   if (refund.orderLineId !== null) {
-    credits = reverseProportionally(original.filter((e) => e.orderLineId === refund.orderLineId), refund.amountFen);
+    credits = reverseProportionally(
+      original.filter((e) => e.orderLineId === refund.orderLineId),
+      refund.amountFen,
+    );
     perLine.set(refund.orderLineId, refund.amountFen);
   } else {
     credits = reverseProportionally(original, refund.amountFen);

@@ -53,11 +53,13 @@ export function createPayoutsQueries(db: Database_) {
         q(
           `INSERT INTO payouts (household_id, amount_fen, method, reference, paid_on, evidence_media_id, reverses_payout_id, note, created_by_user_id, created_at)
            VALUES (?,?,?,?,?,?,?,?,?,?)`,
-        ).run(p.householdId, p.amountFen, p.method, p.reference, p.paidOn, p.evidenceMediaId, p.reversesPayoutId, p.note, p.createdByUserId, p.createdAt).lastInsertRowid,
+        ).run(p.householdId, p.amountFen, p.method, p.reference, p.paidOn, p.evidenceMediaId, p.reversesPayoutId, p.note, p.createdByUserId, p.createdAt)
+          .lastInsertRowid,
       );
     },
     byId: (id: number) => q(`SELECT ${PAYOUT_COLUMNS} FROM ${PAYOUT_FROM} WHERE p.id = ?`).get(id) as PayoutRow | undefined,
-    ofHousehold: (householdId: number) => q(`SELECT ${PAYOUT_COLUMNS} FROM ${PAYOUT_FROM} WHERE p.household_id = ? ORDER BY p.id DESC`).all(householdId) as PayoutRow[],
+    ofHousehold: (householdId: number) =>
+      q(`SELECT ${PAYOUT_COLUMNS} FROM ${PAYOUT_FROM} WHERE p.household_id = ? ORDER BY p.id DESC`).all(householdId) as PayoutRow[],
   };
 }
 

@@ -41,7 +41,8 @@ export type PayoutView = PayoutRow & { inScopeFen: number };
 const inScope = (scope: ProjectScope, projectId: number | null) => scope === 'all' || (projectId !== null && scope.includes(projectId));
 
 /** The ledger key of a payout row's posting (a reversal row's is that of the payout it reverses). */
-const postingKey = (row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>) => (row.reversesPayoutId === null ? `payout:${row.id}` : `payout-reversal:${row.reversesPayoutId}`);
+const postingKey = (row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>) =>
+  row.reversesPayoutId === null ? `payout:${row.id}` : `payout-reversal:${row.reversesPayoutId}`;
 
 /**
  * Payouts: money handed to a household, moved in the ledger from its payable account to cash.
@@ -65,7 +66,10 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     return ledger
       .entriesOf(posted.id)
       .filter((e) => householdOfCode(e.accountCode) !== null)
-      .map((e) => ({ attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null, amountFen: e.amountFen }));
+      .map((e) => ({
+        attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null,
+        amountFen: e.amountFen,
+      }));
   }
 
   /** The part of a payout in the scope, fen; null when none of it is (the payout is then not the coordinator's). */
@@ -129,12 +133,16 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
      */
     record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): PayoutRow {
       deps.assertHousehold(actor, input.householdId);
-      if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1) throw new AppError('validation', 'payout_amount_invalid', undefined, { fields: { amount: 'payout_amount_invalid' } });
+      if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1)
+        throw new AppError('validation', 'payout_amount_invalid', undefined, { fields: { amount: 'payout_amount_invalid' } });
       const scope = deps.projectScopeOf(actor);
       return queries.transaction(() => {
         const { owedFen, heldFen, availableFen } = limitFor(scope, input.householdId);
         if (input.amountFen > owedFen) {
-          throw new AppError('validation', 'payout_exceeds_owed', undefined, { params: { owedFen, owed: formatFen(owedFen) }, fields: { amount: 'payout_exceeds_owed' } });
+          throw new AppError('validation', 'payout_exceeds_owed', undefined, {
+            params: { owedFen, owed: formatFen(owedFen) },
+            fields: { amount: 'payout_exceeds_owed' },
+          });
         }
         if (input.amountFen > availableFen) {
           throw new AppError('validation', 'payout_held_for_refunds', undefined, {
@@ -147,7 +155,10 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
         const mayPay = (b: { projectId: number }) => inScope(scope, b.projectId);
         const inScopeFen = owedWithin(settled, mayPay);
         if (input.amountFen > inScopeFen) {
-          throw new AppError('validation', 'payout_exceeds_project_owed', undefined, { params: { owed: formatFen(inScopeFen) }, fields: { amount: 'payout_exceeds_project_owed' } });
+          throw new AppError('validation', 'payout_exceeds_project_owed', undefined, {
+            params: { owed: formatFen(inScopeFen) },
+            fields: { amount: 'payout_exceeds_project_owed' },
+          });
         }
         const parts = attributePayout(settled, input.amountFen, mayPay);
         const now = clock();
@@ -160,7 +171,11 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           memo: `payout ${input.method} ${input.reference}`.trim(),
           createdByUserId: actor.id,
           entries: [
-            ...parts.map((p) => ({ account: { kind: 'household_payable' as const, householdId: input.householdId }, amountFen: p.amountFen, attribution: p.attribution })),
+            ...parts.map((p) => ({
+              account: { kind: 'household_payable' as const, householdId: input.householdId },
+              amountFen: p.amountFen,
+              attribution: p.attribution,
+            })),
             { account: { kind: 'cash' }, amountFen: -input.amountFen },
           ],
         });
@@ -170,7 +185,15 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           entityType: 'payout',
           entityId: id,
           before: { owedFen, heldFen },
-          after: { householdId: input.householdId, amountFen: input.amountFen, method: input.method, reference: input.reference, paidOn: input.paidOn, evidenceMediaId, projects: parts },
+          after: {
+            householdId: input.householdId,
+            amountFen: input.amountFen,
+            method: input.method,
+            reference: input.reference,
+            paidOn: input.paidOn,
+            evidenceMediaId,
+            projects: parts,
+          },
           address,
         });
         return queries.byId(id)!;
@@ -211,11 +234,20 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           memo: `reverses payout ${original.id}: ${note}`,
           createdByUserId: actor.id,
           entries: [
-            ...(parts.length ? parts.map((p) => ({ account: household, amountFen: -p.amountFen, attribution: p.attribution })) : [{ account: household, amountFen: -original.amountFen }]),
+            ...(parts.length
+              ? parts.map((p) => ({ account: household, amountFen: -p.amountFen, attribution: p.attribution }))
+              : [{ account: household, amountFen: -original.amountFen }]),
             { account: { kind: 'cash' }, amountFen: original.amountFen },
           ],
         });
-        audit.record({ userId: actor.id, action: 'payout.reverse', entityType: 'payout', entityId: original.id, after: { reversalId: id, amountFen: original.amountFen, note }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'payout.reverse',
+          entityType: 'payout',
+          entityId: original.id,
+          after: { reversalId: id, amountFen: original.amountFen, note },
+          address,
+        });
         return queries.byId(id)!;
       });
     },

@@ -7,15 +7,7 @@ import { orderLines, orders } from '../orders/schema.js';
 import { projects, projectSplitRules } from '../projects/schema.js';
 import { households } from '../villages/schema.js';
 
-export const ACCOUNT_KINDS = [
-  'clearing',
-  'household_payable',
-  'project_fund',
-  'operations',
-  'shipping',
-  'processor_fees',
-  'cash',
-] as const;
+export const ACCOUNT_KINDS = ['clearing', 'household_payable', 'project_fund', 'operations', 'shipping', 'processor_fees', 'cash'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 /**
@@ -88,8 +80,12 @@ export const ledgerEntries = sqliteTable(
   'ledger_entries',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    transactionId: integer('transaction_id').notNull().references(() => ledgerTransactions.id),
-    accountId: integer('account_id').notNull().references(() => ledgerAccounts.id),
+    transactionId: integer('transaction_id')
+      .notNull()
+      .references(() => ledgerTransactions.id),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => ledgerAccounts.id),
     /** Signed fen: positive debits, negative credits. A transaction's entries sum to zero. */
     amountFen: integer('amount_fen').notNull(),
     /** The order line this part of the posting came from (drill-down of household earnings). */
@@ -119,7 +115,9 @@ export const payouts = sqliteTable(
   'payouts',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    householdId: integer('household_id').notNull().references(() => households.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
     /** Positive for a payout, negative for a reversal, fen. */
     amountFen: integer('amount_fen').notNull(),
     method: text('method', { enum: PAYOUT_METHODS }).notNull(),
@@ -167,7 +165,9 @@ export const ledgerCheckpoints = sqliteTable(
     takenAt: epochMs('taken_at').notNull(),
     /** Transactions in the chain up to and including the head. */
     transactionCount: integer('transaction_count').notNull(),
-    headTransactionId: integer('head_transaction_id').notNull().references(() => ledgerTransactions.id),
+    headTransactionId: integer('head_transaction_id')
+      .notNull()
+      .references(() => ledgerTransactions.id),
     headHash: text('head_hash').notNull(),
     createdByUserId: integer('created_by_user_id').references(() => users.id),
   },

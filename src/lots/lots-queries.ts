@@ -138,11 +138,13 @@ export function createLotsQueries(db: Database_) {
         ).run(l.productId, l.code, l.harvestedOn, l.quantity, l.quantity, l.notes, l.certificateMediaId, l.createdAt).lastInsertRowid,
       );
     },
-    insertLotHousehold: (lotId: number, householdId: number) => q(`INSERT OR IGNORE INTO lot_households (lot_id, household_id) VALUES (?, ?)`).run(lotId, householdId),
+    insertLotHousehold: (lotId: number, householdId: number) =>
+      q(`INSERT OR IGNORE INTO lot_households (lot_id, household_id) VALUES (?, ?)`).run(lotId, householdId),
     codeTaken: (code: string) => q(`SELECT 1 FROM lots WHERE code = ?`).get(code) !== undefined,
     lotById: (id: number) => q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.id = ?`).get(id) as LotRow | undefined,
     lotByCode: (code: string) => q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.code = ?`).get(code) as LotRow | undefined,
-    lotsOfProduct: (productId: number) => q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.product_id = ? ORDER BY l.harvested_on, l.id`).all(productId) as LotRow[],
+    lotsOfProduct: (productId: number) =>
+      q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.product_id = ? ORDER BY l.harvested_on, l.id`).all(productId) as LotRow[],
     /** Households of a lot, private fields included (staff pages filter what they show). */
     householdsOfLot: (lotId: number) =>
       q(
@@ -197,7 +199,16 @@ export function createLotsQueries(db: Database_) {
     /** Takes units for a replacement off the product's sellable stock; false when the shelf has fewer. */
     takeStock: (productId: number, units: number, now: number) =>
       q(`UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?`).run(units, now, productId, units).changes === 1,
-    insertResolution: (r: { lotId: number; orderLineId: number; quantity: number; action: 'refund' | 'replace'; refundId: number | null; replacementLotId: number | null; userId: number; now: number }) =>
+    insertResolution: (r: {
+      lotId: number;
+      orderLineId: number;
+      quantity: number;
+      action: 'refund' | 'replace';
+      refundId: number | null;
+      replacementLotId: number | null;
+      userId: number;
+      now: number;
+    }) =>
       q(
         `INSERT INTO recall_resolutions (lot_id, order_line_id, quantity, action, refund_id, replacement_lot_id, created_by_user_id, created_at) VALUES (?,?,?,?,?,?,?,?)`,
       ).run(r.lotId, r.orderLineId, r.quantity, r.action, r.refundId, r.replacementLotId, r.userId, r.now),
@@ -231,15 +242,16 @@ export function createLotStockQueries(db: Database_) {
      * lots hold are stock without a lot. Returns what was taken from each lot.
      */
     allocateLots(orderLineId: number, productId: number, quantity: number): { lotId: number; quantity: number }[] {
-      const open = q(
-        `SELECT id, remaining FROM lots WHERE product_id = ? AND remaining > 0 AND recalled_at IS NULL ORDER BY harvested_on, id`,
-      ).all(productId) as { id: number; remaining: number }[];
+      const open = q(`SELECT id, remaining FROM lots WHERE product_id = ? AND remaining > 0 AND recalled_at IS NULL ORDER BY harvested_on, id`).all(
+        productId,
+      ) as { id: number; remaining: number }[];
       const takes: { lotId: number; quantity: number }[] = [];
       let left = quantity;
       for (const lot of open) {
         if (left === 0) break;
         const take = Math.min(left, lot.remaining);
-        const taken = q(`UPDATE lots SET remaining = remaining - ? WHERE id = ? AND remaining >= ? AND recalled_at IS NULL`).run(take, lot.id, take).changes === 1;
+        const taken =
+          q(`UPDATE lots SET remaining = remaining - ? WHERE id = ? AND remaining >= ? AND recalled_at IS NULL`).run(take, lot.id, take).changes === 1;
         if (!taken) continue;
         // A line replacing recalled units may already hold units of this lot.
         q(

@@ -15,7 +15,12 @@ import { lotCodeParams, lotFormSchema, lotIdParams, recallSchema } from './lots-
 import type { LotsService, PublicLotHouseholds } from './lots-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 
-const productIdParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+const productIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 
 /** "4 households: 盘大姐、赵大叔、邓阿姨" or, for fewer than 3, only "2 households". */
 export function householdsText(t: Translator, households: PublicLotHouseholds): string {
@@ -60,7 +65,9 @@ export function lotPanelFor(lots: LotsService, clock: () => number) {
         recalled: l.recalledAt !== null,
         households: l.households.map((h) => h.realName).join('、'),
       })),
-      households: lots.householdsForProduct(user, productId).map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: false })),
+      households: lots
+        .householdsForProduct(user, productId)
+        .map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: false })),
       values: { harvestedOn: formatDate(clock()) },
       fields: {},
     };
@@ -103,7 +110,12 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
   });
 
   // ---------- The first secretary's lot records ----------
-  function renderLotForm(request: FastifyRequest, reply: FastifyReply, productId: number, opts: { values: Record<string, string>; fields: FieldMessages; status?: number }) {
+  function renderLotForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    productId: number,
+    opts: { values: Record<string, string>; fields: FieldMessages; status?: number },
+  ) {
     const user = currentUser(request);
     const chosen = new Set((opts.values.householdIds ?? '').split(',').filter(Boolean));
     return reply.code(opts.status ?? 200).view('channels/lot-form', {
@@ -113,7 +125,9 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
-      households: lots.householdsForProduct(user, productId).map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: chosen.has(String(h.id)) })),
+      households: lots
+        .householdsForProduct(user, productId)
+        .map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: chosen.has(String(h.id)) })),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
       csrfToken: csrfTokenFor(reply),
     });
@@ -125,26 +139,36 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
 
   // Multipart: the CSRF token is the form's first field, checked before the route runs (readCsrfField).
   const lotFormLimits = { fileSize: deps.maxUploadBytes, fields: 220 };
-  app.post('/secretary/products/:id/lots', { ...secretary, config: { csrf: 'multipart', multipartLimits: lotFormLimits }, schema: { params: productIdParams } }, async (request, reply) => {
-    const { id } = request.params;
-    lots.householdsForProduct(currentUser(request), id); // 404 for products outside the secretary's villages
-    const upload = await readMultipartForm(request, lotFormLimits);
-    const values = typedValues(upload.fields);
-    if (upload.fileTooLarge) return renderLotForm(request, reply, id, { values, fields: { certificate: request.t('errors.image_too_large') }, status: 413 });
-    const form = parseForm(lotFormSchema, upload.fields, request.t);
-    if (!form.ok) return renderLotForm(request, reply, id, { values, fields: form.fields, status: 422 });
-    let code: string;
-    try {
-      code = (await lots.create(currentUser(request), id, form.data, upload.file?.bytes ?? null, request.ip)).code;
-    } catch (error) {
-      if (error instanceof AppError && error.details.fields) return renderLotForm(request, reply, id, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
-      throw error;
-    }
-    reply.flash('success', request.t('lot.form.created', { code }));
-    return reply.redirect(`/secretary/products/${id}#lots`, 303);
-  });
+  app.post(
+    '/secretary/products/:id/lots',
+    { ...secretary, config: { csrf: 'multipart', multipartLimits: lotFormLimits }, schema: { params: productIdParams } },
+    async (request, reply) => {
+      const { id } = request.params;
+      lots.householdsForProduct(currentUser(request), id); // 404 for products outside the secretary's villages
+      const upload = await readMultipartForm(request, lotFormLimits);
+      const values = typedValues(upload.fields);
+      if (upload.fileTooLarge) return renderLotForm(request, reply, id, { values, fields: { certificate: request.t('errors.image_too_large') }, status: 413 });
+      const form = parseForm(lotFormSchema, upload.fields, request.t);
+      if (!form.ok) return renderLotForm(request, reply, id, { values, fields: form.fields, status: 422 });
+      let code: string;
+      try {
+        code = (await lots.create(currentUser(request), id, form.data, upload.file?.bytes ?? null, request.ip)).code;
+      } catch (error) {
+        if (error instanceof AppError && error.details.fields)
+          return renderLotForm(request, reply, id, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+        throw error;
+      }
+      reply.flash('success', request.t('lot.form.created', { code }));
+      return reply.redirect(`/secretary/products/${id}#lots`, 303);
+    },
+  );
 
-  function renderLot(request: FastifyRequest, reply: FastifyReply, id: number, opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number } = {}) {
+  function renderLot(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number } = {},
+  ) {
     const user = currentUser(request);
     const { locale, t } = request;
     const lot = lots.lot(user, id);
@@ -167,7 +191,10 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
         recalledAt: lot.recalledAt !== null ? formatDateTime(lot.recalledAt) : null,
         recallReason: lot.recallReason,
       },
-      households: lots.householdsOfLot(user, id).map((h) => h.realName).join('、'),
+      households: lots
+        .householdsOfLot(user, id)
+        .map((h) => h.realName)
+        .join('、'),
       orders: lots.ordersOfLot(user, id).map((o) => ({
         number: o.number,
         status: o.status,
@@ -184,7 +211,9 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
     });
   }
 
-  app.get('/secretary/lots/:id', { ...secretary, schema: { params: lotIdParams, querystring: plainQuerySchema } }, async (request, reply) => renderLot(request, reply, request.params.id));
+  app.get('/secretary/lots/:id', { ...secretary, schema: { params: lotIdParams, querystring: plainQuerySchema } }, async (request, reply) =>
+    renderLot(request, reply, request.params.id),
+  );
 
   app.post('/secretary/lots/:id/recall', { ...secretary, schema: { params: lotIdParams } }, async (request, reply) => {
     const { id } = request.params;
@@ -196,7 +225,8 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
     try {
       affected = lots.recall(currentUser(request), id, form.data.reason, request.ip);
     } catch (error) {
-      if (error instanceof AppError && error.type === 'conflict') return renderLot(request, reply, id, { values, fields: { reason: errorMessage(request, error) }, status: 409 });
+      if (error instanceof AppError && error.type === 'conflict')
+        return renderLot(request, reply, id, { values, fields: { reason: errorMessage(request, error) }, status: 409 });
       throw error;
     }
     reply.flash('success', request.t('lot.recall.done', { count: affected.length }));

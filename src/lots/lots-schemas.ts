@@ -5,7 +5,12 @@ const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefi
 
 export const MAX_LOT_UNITS = 1_000_000;
 
-export const lotIdParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const lotIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 export const lotCodeParams = z.object({ code: z.string().regex(/^[A-Za-z0-9-]{3,40}$/) });
 
 /** Checkbox groups arrive as one string or an array of strings. */
@@ -13,7 +18,16 @@ const idList = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
-  .pipe(z.array(z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number)).max(200, 'validation.invalid'));
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+          .transform(Number),
+      )
+      .max(200, 'validation.invalid'),
+  );
 
 /** POST /secretary/products/:id/lots (multipart fields; the certificate is a file part). */
 export const lotFormSchema = z.object({
@@ -44,4 +58,6 @@ export const lotFormSchema = z.object({
 export type LotForm = z.infer<typeof lotFormSchema>;
 
 /** POST /secretary/lots/:id/recall */
-export const recallSchema = z.object({ reason: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(200, 'validation.too_long') });
+export const recallSchema = z.object({
+  reason: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(200, 'validation.too_long'),
+});

@@ -34,7 +34,10 @@ export interface PublicLotHouseholds {
  * Orders take units from lots first-in-first-out (in the orders transaction, see lots-queries);
  * a recall stops a lot being sold and lists every order that holds units of it.
  */
-export function createLotsService(db: Database_, deps: { clock: Clock; audit: AuditService; media: MediaService; products: ProductManagement; villages: VillagesService }) {
+export function createLotsService(
+  db: Database_,
+  deps: { clock: Clock; audit: AuditService; media: MediaService; products: ProductManagement; villages: VillagesService },
+) {
   const queries = createLotsQueries(db);
   const { clock, audit, media, products, villages } = deps;
 
@@ -75,7 +78,12 @@ export function createLotsService(db: Database_, deps: { clock: Clock; audit: Au
       const product = products.product(actor, productId);
       const fields: Record<string, string> = {};
       if ((startOfDay(form.harvestedOn) ?? 0) > clock()) fields.harvestedOn = 'lot_date_in_future';
-      const allowed = new Set(villages.households(actor).filter((h) => h.villageId === product.villageId).map((h) => h.id));
+      const allowed = new Set(
+        villages
+          .households(actor)
+          .filter((h) => h.villageId === product.villageId)
+          .map((h) => h.id),
+      );
       if (form.householdIds.length === 0) fields.householdIds = 'lot_households_required';
       else if (form.householdIds.some((id) => !allowed.has(id))) fields.householdIds = 'lot_household_unknown';
       if (form.code && queries.codeTaken(form.code)) fields.code = 'lot_code_taken';
@@ -85,7 +93,8 @@ export function createLotsService(db: Database_, deps: { clock: Clock; audit: Au
         try {
           encoded = await media.encodeEvidence(certificate);
         } catch (error) {
-          if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { certificate: error.code } });
+          if (error instanceof AppError && error.type === 'validation')
+            throw new AppError('validation', error.code, undefined, { fields: { certificate: error.code } });
           throw error;
         }
       }
@@ -96,10 +105,25 @@ export function createLotsService(db: Database_, deps: { clock: Clock; audit: Au
           code = makeCode(form.harvestedOn);
         }
         const certificateMediaId = encoded ? media.saveEvidence(encoded) : null;
-        const id = queries.insertLot({ productId, code, harvestedOn: form.harvestedOn, quantity: form.quantity, notes: form.notes, certificateMediaId, createdAt: clock() });
+        const id = queries.insertLot({
+          productId,
+          code,
+          harvestedOn: form.harvestedOn,
+          quantity: form.quantity,
+          notes: form.notes,
+          certificateMediaId,
+          createdAt: clock(),
+        });
         for (const householdId of new Set(form.householdIds)) queries.insertLotHousehold(id, householdId);
         products.adjustStock(actor, productId, form.quantity, `lot ${code}`, address);
-        audit.record({ userId: actor.id, action: 'lot.create', entityType: 'lot', entityId: code, after: { productId, harvestedOn: form.harvestedOn, quantity: form.quantity, households: form.householdIds, certificate: certificateMediaId !== null }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'lot.create',
+          entityType: 'lot',
+          entityId: code,
+          after: { productId, harvestedOn: form.harvestedOn, quantity: form.quantity, households: form.householdIds, certificate: certificateMediaId !== null },
+          address,
+        });
         return queries.lotById(id)!;
       });
     },
@@ -117,7 +141,15 @@ export function createLotsService(db: Database_, deps: { clock: Clock; audit: Au
         const off = Math.min(stock, fresh.remaining);
         if (off > 0) products.adjustStock(actor, fresh.productId, -off, `recall lot ${fresh.code}`, address);
         const affected = queries.ordersOfLot(id);
-        audit.record({ userId: actor.id, action: 'lot.recall', entityType: 'lot', entityId: before.code, before: { recalled: false }, after: { reason, stockRemoved: off, orders: affected.map((o) => o.number) }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'lot.recall',
+          entityType: 'lot',
+          entityId: before.code,
+          before: { recalled: false },
+          after: { reason, stockRemoved: off, orders: affected.map((o) => o.number) },
+          address,
+        });
         return affected;
       });
     },

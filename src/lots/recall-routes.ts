@@ -99,7 +99,9 @@ export default async function recallRoutes(root: FastifyInstance, deps: { recall
     });
   }
 
-  app.get('/coordinator/recalls/:id', { ...coordinator, schema: { params: lotIdParams, querystring: plainQuerySchema } }, async (request, reply) => render(request, reply, request.params.id));
+  app.get('/coordinator/recalls/:id', { ...coordinator, schema: { params: lotIdParams, querystring: plainQuerySchema } }, async (request, reply) =>
+    render(request, reply, request.params.id),
+  );
 
   /** Runs a settling action; a conflict (nothing left to do, not enough stock …) re-renders the page with the reason at the order. */
   async function settle(request: FastifyRequest, reply: FastifyReply, params: { id: number; number: string }, action: () => Promise<string> | string) {

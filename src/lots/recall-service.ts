@@ -153,8 +153,24 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
         const settled = await payments.refund(actor, number, { amountFen: l.refundFen, orderLineId: l.orderLineId, reason }, address, (refundId) => {
           const held = stock.recalledUnitsHeld(order.orderId, null).find((h) => h.orderLineId === l.orderLineId && h.lotId === lot.id);
           if (!held || held.units !== l.unsettled) throw new AppError('conflict', 'recall_settled_meanwhile');
-          queries.insertResolution({ lotId: lot.id, orderLineId: l.orderLineId, quantity: l.unsettled, action: 'refund', refundId, replacementLotId: null, userId: actor.id, now: clock() });
-          audit.record({ userId: actor.id, action: 'lot.recall_refund', entityType: 'order', entityId: number, after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId }, address });
+          queries.insertResolution({
+            lotId: lot.id,
+            orderLineId: l.orderLineId,
+            quantity: l.unsettled,
+            action: 'refund',
+            refundId,
+            replacementLotId: null,
+            userId: actor.id,
+            now: clock(),
+          });
+          audit.record({
+            userId: actor.id,
+            action: 'lot.recall_refund',
+            entityType: 'order',
+            entityId: number,
+            after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId },
+            address,
+          });
         });
         if (settled === 'pending') result = 'pending';
       }
@@ -179,15 +195,33 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
         for (const l of lines) {
           const units = l.unsettled;
           const available = queries.replacementStock(l.productId);
-          const noStock = () => new AppError('conflict', 'recall_no_replacement', undefined, { params: { units, unit: l.unit, product: l.productZh, available } });
+          const noStock = () =>
+            new AppError('conflict', 'recall_no_replacement', undefined, { params: { units, unit: l.unit, product: l.productZh, available } });
           if (!queries.takeStock(l.productId, units, now)) throw noStock();
           const takes = stock.allocateLots(l.orderLineId, l.productId, units);
           if (takes.reduce((a, t) => a + t.quantity, 0) !== units) throw noStock();
           queries.takeOffRecalledLot(l.orderLineId, lot.id, units);
-          for (const t of takes) queries.insertResolution({ lotId: lot.id, orderLineId: l.orderLineId, quantity: t.quantity, action: 'replace', refundId: null, replacementLotId: t.lotId, userId: actor.id, now });
+          for (const t of takes)
+            queries.insertResolution({
+              lotId: lot.id,
+              orderLineId: l.orderLineId,
+              quantity: t.quantity,
+              action: 'replace',
+              refundId: null,
+              replacementLotId: t.lotId,
+              userId: actor.id,
+              now,
+            });
           replaced += units;
         }
-        audit.record({ userId: actor.id, action: 'lot.recall_replace', entityType: 'order', entityId: number, after: { lot: lot.code, units: replaced }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'lot.recall_replace',
+          entityType: 'order',
+          entityId: number,
+          after: { lot: lot.code, units: replaced },
+          address,
+        });
         return replaced;
       });
     },

@@ -15,7 +15,9 @@ export const lots = sqliteTable(
   'lots',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    productId: integer('product_id').notNull().references(() => products.id),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
     /** Public code (/lots/:code). */
     code: text('code').notNull(),
     /** ISO date of harvest or production. */
@@ -40,8 +42,12 @@ export const lots = sqliteTable(
 export const lotHouseholds = sqliteTable(
   'lot_households',
   {
-    lotId: integer('lot_id').notNull().references(() => lots.id),
-    householdId: integer('household_id').notNull().references(() => households.id),
+    lotId: integer('lot_id')
+      .notNull()
+      .references(() => lots.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
   },
   (t) => [primaryKey({ columns: [t.lotId, t.householdId] })],
 );
@@ -50,11 +56,19 @@ export const lotHouseholds = sqliteTable(
 export const orderLineLots = sqliteTable(
   'order_line_lots',
   {
-    orderLineId: integer('order_line_id').notNull().references(() => orderLines.id),
-    lotId: integer('lot_id').notNull().references(() => lots.id),
+    orderLineId: integer('order_line_id')
+      .notNull()
+      .references(() => orderLines.id),
+    lotId: integer('lot_id')
+      .notNull()
+      .references(() => lots.id),
     quantity: integer('quantity').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orderLineId, t.lotId] }), index('order_line_lots_lot_idx').on(t.lotId), check('order_line_lots_qty_ck', sql`${t.quantity} > 0`)],
+  (t) => [
+    primaryKey({ columns: [t.orderLineId, t.lotId] }),
+    index('order_line_lots_lot_idx').on(t.lotId),
+    check('order_line_lots_qty_ck', sql`${t.quantity} > 0`),
+  ],
 );
 
 export const RECALL_ACTIONS = ['refund', 'replace'] as const;
@@ -71,8 +85,12 @@ export const recallResolutions = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     /** The recalled lot. */
-    lotId: integer('lot_id').notNull().references(() => lots.id),
-    orderLineId: integer('order_line_id').notNull().references(() => orderLines.id),
+    lotId: integer('lot_id')
+      .notNull()
+      .references(() => lots.id),
+    orderLineId: integer('order_line_id')
+      .notNull()
+      .references(() => orderLines.id),
     /** Units of the recalled lot settled. */
     quantity: integer('quantity').notNull(),
     action: text('action', { enum: RECALL_ACTIONS }).notNull(),

@@ -35,9 +35,7 @@ export function createMediaQueries(db: Database_) {
      ON CONFLICT(sha256) DO NOTHING`,
   );
   const idBySha = db.sqlite.prepare<[string], { id: number }>('SELECT id FROM media WHERE sha256 = ?');
-  const byId = db.sqlite.prepare<[number], MediaRow>(
-    `SELECT id, bytes, content_type AS contentType, sha256, width, height FROM media WHERE id = ?`,
-  );
+  const byId = db.sqlite.prepare<[number], MediaRow>(`SELECT id, bytes, content_type AS contentType, sha256, width, height FROM media WHERE id = ?`);
 
   // Public media: product photos. Private media (payout evidence, certificates) are served by
   // their own domains' routes after an access check, never through /media.

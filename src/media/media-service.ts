@@ -106,7 +106,9 @@ export function createMediaService(db: Database_) {
     if (detectImageType(input) === null) throw new AppError('validation', 'image_type_not_allowed');
     try {
       const sharp = await loadSharp();
-      return await toWebp(sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize(EVIDENCE_MAX, EVIDENCE_MAX, { fit: 'inside', withoutEnlargement: true }));
+      return await toWebp(
+        sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().resize(EVIDENCE_MAX, EVIDENCE_MAX, { fit: 'inside', withoutEnlargement: true }),
+      );
     } catch {
       throw new AppError('validation', 'image_unreadable');
     }

@@ -22,7 +22,11 @@ export function createMailPreferences(db: Database_, deps: { clock: Clock; secre
       .values({ userId, locale: values.locale ?? DEFAULT_LOCALE, noticesOff: values.noticesOff ?? false, updatedAt: now })
       .onConflictDoUpdate({
         target: mailPreferences.userId,
-        set: { ...(values.locale ? { locale: values.locale } : {}), ...(values.noticesOff !== undefined ? { noticesOff: values.noticesOff } : {}), updatedAt: sql`${now}` },
+        set: {
+          ...(values.locale ? { locale: values.locale } : {}),
+          ...(values.noticesOff !== undefined ? { noticesOff: values.noticesOff } : {}),
+          updatedAt: sql`${now}`,
+        },
       })
       .run();
   }

@@ -104,7 +104,8 @@ export const en: Record<keyof typeof zh, string> = {
   'mail.order.view': 'View the order',
   'mail.placed.subject': 'Order {number} placed',
   'mail.placed.body': 'Thank you for your order {number}. What you paid will be traced to the households and project behind each product.',
-  'mail.placed.bankIntro': 'Please pay by bank transfer, with the order number {number} as the transfer reference. We will tell you when the payment has arrived.',
+  'mail.placed.bankIntro':
+    'Please pay by bank transfer, with the order number {number} as the transfer reference. We will tell you when the payment has arrived.',
   'mail.placed.bankAccountName': 'Account name',
   'mail.placed.bankName': 'Bank',
   'mail.placed.bankAccountNumber': 'Account number',
@@ -125,7 +126,8 @@ export const en: Record<keyof typeof zh, string> = {
   'mail.cancelled.subject': 'Order {number} is cancelled',
   'mail.cancelled.body': 'Order {number} has been cancelled and its goods released. If you have already transferred money, please contact us for a refund.',
   'mail.expired.subject': 'Order {number} was cancelled: no payment in time',
-  'mail.expired.body': 'No payment for order {number} arrived in time, so it has been cancelled and its goods released. If you have already transferred money, please contact us for a refund.',
+  'mail.expired.body':
+    'No payment for order {number} arrived in time, so it has been cancelled and its goods released. If you have already transferred money, please contact us for a refund.',
   'mail.toShip.subject': 'Paid order {number} to ship from {village}',
   'mail.toShip.body': 'Order {number} is paid and its parcel from {village} is waiting for you to ship. The delivery address is in the village console.',
   'mail.toShip.open': 'Open the orders to ship',
@@ -134,7 +136,8 @@ export const en: Record<keyof typeof zh, string> = {
   'mail.registration.action': 'Finish registering',
   'mail.registration.ignore': 'If you did not ask for this, ignore this message: no account will be made.',
   'mail.accountExists.subject': 'You already have a Xiangyi account',
-  'mail.accountExists.body': 'Someone asked to register this e-mail address at Xiangyi, but it already has an account. If that was you, just sign in; a forgotten password can be reset from the sign-in page.',
+  'mail.accountExists.body':
+    'Someone asked to register this e-mail address at Xiangyi, but it already has an account. If that was you, just sign in; a forgotten password can be reset from the sign-in page.',
   'mail.accountExists.action': 'Sign in',
   'mail.reset.subject': 'Reset your Xiangyi password',
   'mail.reset.body': 'Press the button below to choose a new password. The link works once, until {at}.',
@@ -176,7 +179,8 @@ export const en: Record<keyof typeof zh, string> = {
   'reset.intro': 'Enter the e-mail address of your account and we will send you a link to choose a new password.',
   'reset.submit': 'Send the link',
   'reset.sentTitle': 'Check your e-mail',
-  'reset.sent': 'If {email} has a Xiangyi account, a link to reset its password is on its way; it works for an hour. If nothing arrives, look in the spam folder.',
+  'reset.sent':
+    'If {email} has a Xiangyi account, a link to reset its password is on its way; it works for an hour. If nothing arrives, look in the spam folder.',
   'reset.newTitle': 'Choose a new password',
   'reset.newSubmit': 'Save the new password',
   'reset.done': 'Your password has been reset. Sign in with the new one.',

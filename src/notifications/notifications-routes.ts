@@ -114,7 +114,9 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
   });
 
   app.post('/mail/preferences', async (request, reply) => {
-    const body = z.object({ u: z.coerce.number().int().min(1).catch(0), sig: z.string().max(100).catch(''), notices: z.enum(['on', 'off']).catch('off') }).parse(request.body ?? {});
+    const body = z
+      .object({ u: z.coerce.number().int().min(1).catch(0), sig: z.string().max(100).catch(''), notices: z.enum(['on', 'off']).catch('off') })
+      .parse(request.body ?? {});
     const userId = checkSigned(body.u, body.sig);
     preferences.setNoticesOff(userId, body.notices === 'off');
     reply.flash('success', request.t('prefs.saved'));

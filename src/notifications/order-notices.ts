@@ -37,13 +37,19 @@ export function createOrderNotices(deps: {
   };
 
   /** Writes one message to the buyer of a signed-in order; `build` gets the buyer's translator. */
-  function toBuyer(o: OrderRow, event: string, build: (t: (key: MessageKey, params?: MessageParams) => string, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>): void {
+  function toBuyer(
+    o: OrderRow,
+    event: string,
+    build: (t: (key: MessageKey, params?: MessageParams) => string, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>,
+  ): void {
     if (o.buyerUserId === null) return;
     const buyer = deps.people.mailRecipient(o.buyerUserId);
     if (!buyer) return;
     const locale = preferences.localeOf(buyer.id);
     const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
-    outbox.enqueue(renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${o.refundedFen}`, ...build(t, locale, buyer) }));
+    outbox.enqueue(
+      renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${o.refundedFen}`, ...build(t, locale, buyer) }),
+    );
   }
 
   const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: OrderRow) => t('mail.greeting', { name: o.contactName });
@@ -56,7 +62,11 @@ export function createOrderNotices(deps: {
           subject: t('mail.placed.subject', { number: o.number }),
           greeting: greeting(t, o),
           paragraphs: [t('mail.placed.body', { number: o.number }), offline ? t('mail.placed.bankIntro', { number: o.number }) : t('mail.placed.online')],
-          lines: lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: `${l.quantity} ${translate(locale, `unit.${l.unit}` as MessageKey)}`, amount: formatFen(l.lineTotalFen) })),
+          lines: lines.map((l) => ({
+            title: pickText(locale, l.titleZh, l.titleEn),
+            quantity: `${l.quantity} ${translate(locale, `unit.${l.unit}` as MessageKey)}`,
+            amount: formatFen(l.lineTotalFen),
+          })),
           facts: [
             { label: t('mail.order.number'), value: o.number },
             { label: t('mail.order.total'), value: formatFen(o.totalFen) },
@@ -144,10 +154,7 @@ export function createOrderNotices(deps: {
         subject: t('mail.refunded.subject', { number: o.number, amount: formatFen(amountFen) }),
         greeting: greeting(t, o),
         paragraphs: [t('mail.refunded.body', { number: o.number, amount: formatFen(amountFen), refunded: formatFen(refunded), total: formatFen(o.totalFen) })],
-        facts: [
-          { label: t('mail.order.number'), value: o.number },
-          ...(reason ? [{ label: t('mail.refunded.reason'), value: reason }] : []),
-        ],
+        facts: [{ label: t('mail.order.number'), value: o.number }, ...(reason ? [{ label: t('mail.refunded.reason'), value: reason }] : [])],
         action: { label: t('mail.order.view'), url: orderUrl(o) },
       }));
     },

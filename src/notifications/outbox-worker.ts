@@ -29,7 +29,14 @@ export interface RunResult {
  * sent again (at least once, never lost). Without a transport nothing leaves: each new message is
  * written to the log at info, once, and stays readable at /admin/outbox.
  */
-export function createOutboxWorker(deps: { outbox: Outbox; transport: MailTransport | null; log: FastifyBaseLogger; everyMs?: number; batch?: number; timers?: WorkerTimers }) {
+export function createOutboxWorker(deps: {
+  outbox: Outbox;
+  transport: MailTransport | null;
+  log: FastifyBaseLogger;
+  everyMs?: number;
+  batch?: number;
+  timers?: WorkerTimers;
+}) {
   const { outbox, transport, log } = deps;
   const everyMs = deps.everyMs ?? 5_000;
   const batch = deps.batch ?? 20;
@@ -42,7 +49,10 @@ export function createOutboxWorker(deps: { outbox: Outbox; transport: MailTransp
     const result: RunResult = { sent: 0, retrying: 0, failed: 0, logged: 0 };
     if (!transport) {
       for (const row of outbox.takeUnlogged(batch)) {
-        log.info({ outboxId: row.id, kind: row.kind, to: row.recipient, subject: row.subject, text: row.textBody }, 'e-mail kept in the outbox (no SMTP_URL): readable at /admin/outbox');
+        log.info(
+          { outboxId: row.id, kind: row.kind, to: row.recipient, subject: row.subject, text: row.textBody },
+          'e-mail kept in the outbox (no SMTP_URL): readable at /admin/outbox',
+        );
         result.logged++;
       }
       return result;

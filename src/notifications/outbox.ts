@@ -82,25 +82,33 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
      * counted, in one transaction, so two workers never hold the same message at once.
      */
     claim(limit: number): ClaimedMail[] {
-      return db.sqlite.transaction(() => {
-        const now = clock();
-        const due = orm
-          .select()
-          .from(outboxMessages)
-          .where(and(eq(outboxMessages.status, 'pending'), lte(outboxMessages.nextAttemptAt, now), or(isNull(outboxMessages.leaseUntil), lte(outboxMessages.leaseUntil, now))))
-          .orderBy(asc(outboxMessages.nextAttemptAt), asc(outboxMessages.id))
-          .limit(limit)
-          .all();
-        return due.map((row) => {
-          const leaseToken = randomBytes(12).toString('base64url');
-          orm
-            .update(outboxMessages)
-            .set({ leaseUntil: now + DELIVERY.leaseMs, leaseToken, attempts: sql`${outboxMessages.attempts} + 1` })
-            .where(eq(outboxMessages.id, row.id))
-            .run();
-          return { row: { ...row, attempts: row.attempts + 1, leaseToken, leaseUntil: now + DELIVERY.leaseMs }, leaseToken };
-        });
-      }).immediate();
+      return db.sqlite
+        .transaction(() => {
+          const now = clock();
+          const due = orm
+            .select()
+            .from(outboxMessages)
+            .where(
+              and(
+                eq(outboxMessages.status, 'pending'),
+                lte(outboxMessages.nextAttemptAt, now),
+                or(isNull(outboxMessages.leaseUntil), lte(outboxMessages.leaseUntil, now)),
+              ),
+            )
+            .orderBy(asc(outboxMessages.nextAttemptAt), asc(outboxMessages.id))
+            .limit(limit)
+            .all();
+          return due.map((row) => {
+            const leaseToken = randomBytes(12).toString('base64url');
+            orm
+              .update(outboxMessages)
+              .set({ leaseUntil: now + DELIVERY.leaseMs, leaseToken, attempts: sql`${outboxMessages.attempts} + 1` })
+              .where(eq(outboxMessages.id, row.id))
+              .run();
+            return { row: { ...row, attempts: row.attempts + 1, leaseToken, leaseUntil: now + DELIVERY.leaseMs }, leaseToken };
+          });
+        })
+        .immediate();
     },
 
     /** The SMTP server took the message: it is done. False when the lease was lost (another worker took it). */
@@ -133,7 +141,13 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
     /** Messages not yet written to the log (no SMTP server configured), marked as logged once returned. */
     takeUnlogged(limit: number): OutboxRow[] {
       return db.sqlite.transaction(() => {
-        const rows = orm.select().from(outboxMessages).where(and(eq(outboxMessages.status, 'pending'), isNull(outboxMessages.loggedAt))).orderBy(asc(outboxMessages.id)).limit(limit).all();
+        const rows = orm
+          .select()
+          .from(outboxMessages)
+          .where(and(eq(outboxMessages.status, 'pending'), isNull(outboxMessages.loggedAt)))
+          .orderBy(asc(outboxMessages.id))
+          .limit(limit)
+          .all();
         const now = clock();
         for (const row of rows) orm.update(outboxMessages).set({ loggedAt: now }).where(eq(outboxMessages.id, row.id)).run();
         return rows;
@@ -142,7 +156,11 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
 
     /** Messages waiting for delivery and the creation time of the oldest (for the metrics). */
     backlog(): { pending: number; failed: number; oldestPendingAt: number | null } {
-      const pending = orm.select({ n: count(), oldest: min(outboxMessages.createdAt) }).from(outboxMessages).where(eq(outboxMessages.status, 'pending')).get();
+      const pending = orm
+        .select({ n: count(), oldest: min(outboxMessages.createdAt) })
+        .from(outboxMessages)
+        .where(eq(outboxMessages.status, 'pending'))
+        .get();
       const failed = orm.select({ n: count() }).from(outboxMessages).where(eq(outboxMessages.status, 'failed')).get();
       return { pending: pending?.n ?? 0, failed: failed?.n ?? 0, oldestPendingAt: pending?.oldest ?? null };
     },

@@ -57,7 +57,9 @@ export const outboxMessages = sqliteTable(
  * them are written in it) and whether they turned off the mail that is not transactional.
  */
 export const mailPreferences = sqliteTable('mail_preferences', {
-  userId: integer('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
   locale: text('locale').notNull().default('zh-CN'),
   noticesOff: flag('notices_off').notNull().default(false),
   updatedAt: epochMs('updated_at').notNull().default(nowMs),

@@ -44,7 +44,10 @@ export interface PricedCart {
 export function reviewedFigures(priced: PricedCart, pickup: boolean): string {
   const shippingFen = pickup ? 0 : priced.shippingFen;
   const lines = priced.lines.map((l) => [l.product.id, l.quantity, l.unitPriceFen, l.lineTotalFen]);
-  const digest = createHash('sha256').update(JSON.stringify([lines, shippingFen])).digest('base64url').slice(0, 22);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([lines, shippingFen]))
+    .digest('base64url')
+    .slice(0, 22);
   return `${priced.subtotalFen + shippingFen}.${digest}`;
 }
 
@@ -58,7 +61,12 @@ export function reviewedTotalFen(reviewed: string): number | null {
  * Prices cart contents from current products: tier prices by quantity, shipping per village. Each
  * line says why it cannot be bought as it is on `today` (YYYY-MM-DD, CST), if it cannot.
  */
-export function priceItems(queries: OrdersQueries, items: readonly { productId: number; quantity: number }[], cartId: number | null, today: string): PricedCart {
+export function priceItems(
+  queries: OrdersQueries,
+  items: readonly { productId: number; quantity: number }[],
+  cartId: number | null,
+  today: string,
+): PricedCart {
   const lines: PricedLine[] = [];
   for (const item of items) {
     const product = queries.sellableProduct(item.productId);
@@ -108,7 +116,10 @@ export function createCartService(queries: OrdersQueries, deps: { clock: Clock }
   function ensureCart(owner: CartOwner): number {
     return (
       cartIdOf(owner) ??
-      queries.createCart({ sessionIdHash: 'sessionIdHash' in owner ? owner.sessionIdHash : null, userId: 'userId' in owner ? owner.userId : null }, deps.clock())
+      queries.createCart(
+        { sessionIdHash: 'sessionIdHash' in owner ? owner.sessionIdHash : null, userId: 'userId' in owner ? owner.userId : null },
+        deps.clock(),
+      )
     );
   }
 

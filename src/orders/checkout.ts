@@ -65,7 +65,10 @@ async function runSteps(steps: Step<unknown>[]): Promise<void> {
 }
 
 class PaymentSetupFailed extends Error {
-  constructor(readonly order: OrderRow, override readonly cause: unknown) {
+  constructor(
+    readonly order: OrderRow,
+    override readonly cause: unknown,
+  ) {
     super('payment setup failed');
   }
 }
@@ -117,7 +120,14 @@ export function checkoutSteps(deps: {
   cart: CartService;
   write: <T>(work: () => T) => Promise<T>;
   openPaymentSession: CheckoutSteps['openPaymentSession'];
-  placePickup?: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null, options?: Pick<PlaceOptions, 'reviewed'>) => PlacedOrder;
+  placePickup?: (
+    owner: CartOwner,
+    buyerUserId: number | null,
+    contact: CheckoutContact,
+    outletId: number,
+    address: string | null,
+    options?: Pick<PlaceOptions, 'reviewed'>,
+  ) => PlacedOrder;
 }): CheckoutSteps {
   return {
     place: (input) =>

@@ -146,7 +146,8 @@ export const zh = {
   'errors.not_enough_stock': '“{title}”只剩 {stock} {unit}。',
   'errors.below_min_order': '“{title}”至少要买 {min} {unit}。',
   'errors.above_retail_limit': '“{title}”零售最多 {max} {unit}，更大数量请询价。',
-  'errors.hold_limit': '还没付款的订单里，“{title}”最多只能留 {max} {unit}（同一个买家、手机号或网络地址合计）。请先为之前的订单付款或取消它们，或者等它们到期释放后再下单。',
+  'errors.hold_limit':
+    '还没付款的订单里，“{title}”最多只能留 {max} {unit}（同一个买家、手机号或网络地址合计）。请先为之前的订单付款或取消它们，或者等它们到期释放后再下单。',
   'errors.prices_changed': '你核对订单之后价格或运费有变动：核对时应付 {before}，现在应付 {after}。请看清下面的新金额，确认后再提交订单。',
   'errors.quantity_invalid': '“{title}”的数量不对。',
   'errors.order_not_payable': '这个订单现在的状态（{status}）不能确认收款。',
@@ -254,7 +255,8 @@ export const en: Record<keyof typeof zh, string> = {
   'coord.nonePending': 'No orders are waiting for confirmation.',
   'coord.holds.nav': 'Unpaid holds',
   'coord.holds.title': 'Stock and wishes held by unpaid orders',
-  'coord.holds.intro': 'An order that is placed but not paid keeps its stock (or wish) until it is paid or expires. Those showing signs of hoarding come first; releasing one cancels the order and puts its stock or wish back on offer at once.',
+  'coord.holds.intro':
+    'An order that is placed but not paid keeps its stock (or wish) until it is paid or expires. Those showing signs of hoarding come first; releasing one cancels the order and puts its stock or wish back on offer at once.',
   'coord.holds.none': 'No order is waiting for payment.',
   'coord.holds.suspicious': 'Signs of hoarding',
   'coord.holds.others': 'Other unpaid orders',
@@ -311,8 +313,10 @@ export const en: Record<keyof typeof zh, string> = {
   'errors.not_enough_stock': 'Only {stock} {unit} of “{title}” left.',
   'errors.below_min_order': '“{title}” is sold from {min} {unit}.',
   'errors.above_retail_limit': '“{title}” retail orders are up to {max} {unit}; ask for a quote for more.',
-  'errors.hold_limit': 'Unpaid orders may keep at most {max} {unit} of “{title}” (per buyer, phone number or network address, all orders together). Please pay for or cancel your earlier orders, or wait until they expire, before ordering more.',
-  'errors.prices_changed': 'Prices or shipping changed after you reviewed your order: the total was {before} and is now {after}. Please look at the new figures below and place the order again if you agree.',
+  'errors.hold_limit':
+    'Unpaid orders may keep at most {max} {unit} of “{title}” (per buyer, phone number or network address, all orders together). Please pay for or cancel your earlier orders, or wait until they expire, before ordering more.',
+  'errors.prices_changed':
+    'Prices or shipping changed after you reviewed your order: the total was {before} and is now {after}. Please look at the new figures below and place the order again if you agree.',
   'errors.quantity_invalid': 'The quantity of “{title}” is not valid.',
   'errors.order_not_payable': 'This order cannot be marked paid in its current state ({status}).',
   'errors.order_already_paid': 'This order has already been marked paid.',

@@ -33,7 +33,16 @@ export interface NewOrderLine {
 /** Everything an order is made of, whichever way it was placed (cart, quote, donation, counter sale). */
 export interface NewOrder {
   buyerUserId: number | null;
-  contact: { name: string; phone: string; province: string; city: string; district: string; address: string; note: string | null; paymentMethod: PaymentMethod };
+  contact: {
+    name: string;
+    phone: string;
+    province: string;
+    city: string;
+    district: string;
+    address: string;
+    note: string | null;
+    paymentMethod: PaymentMethod;
+  };
   delivery: 'ship' | 'pickup';
   lines: NewOrderLine[];
   /** Whether the lines' units come from the shop's stock, so from its harvest lots (not from an outlet's shelf). */
@@ -133,7 +142,14 @@ export function createOrderPlacing(
       if (input.fromLots) queries.allocateLots(lineId, line.product.id, line.quantity);
     }
     for (const parcel of input.parcels) queries.insertShipment(orderId, parcel.villageId, parcel.feeFen);
-    deps.audit.record({ userId: input.buyerUserId, action: 'order.place', entityType: 'order', entityId: number, after: { totalFen, method: contact.paymentMethod, ...input.auditNote }, address });
+    deps.audit.record({
+      userId: input.buyerUserId,
+      action: 'order.place',
+      entityType: 'order',
+      entityId: number,
+      after: { totalFen, method: contact.paymentMethod, ...input.auditNote },
+      address,
+    });
     return { order: queries.orderById(orderId)!, accessToken };
   }
 

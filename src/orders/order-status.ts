@@ -37,8 +37,7 @@ export const canShip = (status: OrderStatus): boolean => SHIPPABLE_STATUSES.incl
 export const canCancel = (status: OrderStatus): boolean => ORDER_TRANSITIONS[status].includes('cancelled');
 export const canPay = (status: OrderStatus): boolean => ORDER_TRANSITIONS[status].includes('paid');
 /** A coordinator confirms a bank transfer only for an unpaid order that was to be paid by one. */
-export const canMarkPaid = (order: { status: OrderStatus; paymentMethod: PaymentMethod }): boolean =>
-  canPay(order.status) && order.paymentMethod === 'offline';
+export const canMarkPaid = (order: { status: OrderStatus; paymentMethod: PaymentMethod }): boolean => canPay(order.status) && order.paymentMethod === 'offline';
 /** Delivered: the buyer (or the outlet handing it over) confirms receipt of a shipped order. */
 export const canConfirmReceipt = (status: OrderStatus): boolean => ORDER_TRANSITIONS[status].includes('completed');
 /** A parcel's packing slip is printed for an order that was paid and is still to be (or was) sent. */

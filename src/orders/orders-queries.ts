@@ -67,9 +67,22 @@ export function createOrdersQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   const orm = db.orm;
   // Prepared once: the order pages and every order's transitions read these.
-  const orderById = orm.select(orderColumns).from(orders).where(eq(orders.id, sql.placeholder('id'))).prepare();
-  const orderByNumber = orm.select(orderColumns).from(orders).where(eq(orders.number, sql.placeholder('number'))).prepare();
-  const linesOf = orm.select().from(orderLines).where(eq(orderLines.orderId, sql.placeholder('orderId'))).orderBy(orderLines.id).prepare();
+  const orderById = orm
+    .select(orderColumns)
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('id')))
+    .prepare();
+  const orderByNumber = orm
+    .select(orderColumns)
+    .from(orders)
+    .where(eq(orders.number, sql.placeholder('number')))
+    .prepare();
+  const linesOf = orm
+    .select()
+    .from(orderLines)
+    .where(eq(orderLines.orderId, sql.placeholder('orderId')))
+    .orderBy(orderLines.id)
+    .prepare();
   const cartItemsOf = orm
     .select({ productId: cartItems.productId, quantity: cartItems.quantity })
     .from(cartItems)
@@ -91,15 +104,22 @@ export function createOrdersQueries(db: Database_) {
     // ----- products as sold -----
     sellableProduct: (id: number) => q(`SELECT ${PRODUCT_COLUMNS} ${PRODUCT_FROM} WHERE p.id = ?`).get(id) as SellableProduct | undefined,
     tiersOf: (productId: number) =>
-      q(`SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty`).all(productId) as { minQty: number; priceFen: number }[],
+      q(`SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty`).all(productId) as {
+        minQty: number;
+        priceFen: number;
+      }[],
     /** Reserves stock: succeeds only if enough is left, so stock never goes below zero. */
     reserveStock: (productId: number, quantity: number, now: number) =>
-      q(`UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND published = 1 AND stock >= ?`).run(quantity, now, productId, quantity).changes === 1,
+      q(`UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND published = 1 AND stock >= ?`).run(quantity, now, productId, quantity)
+        .changes === 1,
     releaseStock: (productId: number, quantity: number, now: number) =>
       q(`UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?`).run(quantity, now, productId),
     addSold: (productId: number, quantity: number) => q(`UPDATE products SET sold_count = max(0, sold_count + ?) WHERE id = ?`).run(quantity, productId),
     membersOfProducer: (producerId: number) =>
-      q(`SELECT household_id AS householdId, weight FROM producer_members WHERE producer_id = ? ORDER BY household_id`).all(producerId) as { householdId: number; weight: number }[],
+      q(`SELECT household_id AS householdId, weight FROM producer_members WHERE producer_id = ? ORDER BY household_id`).all(producerId) as {
+        householdId: number;
+        weight: number;
+      }[],
     splitRuleAt: (projectId: number, at: number) =>
       q(
         `SELECT id, household_bp AS householdBp, project_fund_bp AS projectFundBp, operations_bp AS operationsBp FROM project_split_rules
@@ -113,8 +133,16 @@ export function createOrdersQueries(db: Database_) {
       orm.insert(carts).values({ sessionIdHash: owner.sessionIdHash, userId: owner.userId, updatedAt: now }).returning({ id: carts.id }).get().id,
     cartItems: (cartId: number) => cartItemsOf.all({ cartId }),
     setCartItem: (cartId: number, productId: number, quantity: number, now: number) =>
-      orm.insert(cartItems).values({ cartId, productId, quantity, addedAt: now }).onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity } }).run(),
-    removeCartItem: (cartId: number, productId: number) => orm.delete(cartItems).where(and(eq(cartItems.cartId, cartId), eq(cartItems.productId, productId))).run(),
+      orm
+        .insert(cartItems)
+        .values({ cartId, productId, quantity, addedAt: now })
+        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity } })
+        .run(),
+    removeCartItem: (cartId: number, productId: number) =>
+      orm
+        .delete(cartItems)
+        .where(and(eq(cartItems.cartId, cartId), eq(cartItems.productId, productId)))
+        .run(),
     clearCart: (cartId: number) => orm.delete(cartItems).where(eq(cartItems.cartId, cartId)).run(),
     deleteCart: (cartId: number) => orm.delete(carts).where(eq(carts.id, cartId)).run(),
     touchCart: (cartId: number, now: number) => orm.update(carts).set({ updatedAt: now }).where(eq(carts.id, cartId)).run(),
@@ -124,7 +152,8 @@ export function createOrdersQueries(db: Database_) {
     ordersOnDay: (prefix: string) =>
       (q(`SELECT count(*) AS n FROM orders WHERE number >= ? AND number < ?`).get(prefix, `${prefix.slice(0, -1)}.`) as { n: number }).n,
     /** The day's next order number, or undefined when the day has no counter yet. */
-    bumpDayCounter: (prefix: string) => q(`UPDATE order_day_counters SET last_number = last_number + 1 WHERE prefix = ? RETURNING last_number`).pluck().get(prefix) as number | undefined,
+    bumpDayCounter: (prefix: string) =>
+      q(`UPDATE order_day_counters SET last_number = last_number + 1 WHERE prefix = ? RETURNING last_number`).pluck().get(prefix) as number | undefined,
     startDayCounter: (prefix: string, lastNumber: number) => q(`INSERT INTO order_day_counters (prefix, last_number) VALUES (?, ?)`).run(prefix, lastNumber),
     insertOrder(
       o: Omit<OrderRow, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status'> & {
@@ -136,16 +165,24 @@ export function createOrdersQueries(db: Database_) {
       const { placedBy, ...row } = o;
       return orm
         .insert(orders)
-        .values({ ...row, status: 'pending_payment', placedByVisitor: placedBy?.visitor ?? null, placedFromAddress: placedBy?.address ?? null, updatedAt: o.createdAt })
+        .values({
+          ...row,
+          status: 'pending_payment',
+          placedByVisitor: placedBy?.visitor ?? null,
+          placedFromAddress: placedBy?.address ?? null,
+          updatedAt: o.createdAt,
+        })
         .returning({ id: orders.id })
         .get().id;
     },
-    insertLine: (l: Omit<typeof orderLines.$inferInsert, 'id' | 'refundedFen'>): number => orm.insert(orderLines).values(l).returning({ id: orderLines.id }).get().id,
+    insertLine: (l: Omit<typeof orderLines.$inferInsert, 'id' | 'refundedFen'>): number =>
+      orm.insert(orderLines).values(l).returning({ id: orderLines.id }).get().id,
     insertShipment: (orderId: number, villageId: number, feeFen: number) =>
       q(`INSERT INTO shipments (order_id, village_id, shipping_fee_fen) VALUES (?, ?, ?)`).run(orderId, villageId, feeFen),
     orderByNumber: (number: string): OrderRow | undefined => orderByNumber.get({ number }),
     orderById: (id: number): OrderRow | undefined => orderById.get({ id }),
-    ordersOfBuyer: (userId: number): OrderRow[] => orm.select(orderColumns).from(orders).where(eq(orders.buyerUserId, userId)).orderBy(desc(orders.id)).limit(200).all(),
+    ordersOfBuyer: (userId: number): OrderRow[] =>
+      orm.select(orderColumns).from(orders).where(eq(orders.buyerUserId, userId)).orderBy(desc(orders.id)).limit(200).all(),
     linesOf: (orderId: number): OrderLineRow[] => linesOf.all({ orderId }),
     shipmentsOf: (orderId: number) =>
       q(
@@ -167,13 +204,32 @@ export function createOrdersQueries(db: Database_) {
         .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
         .run().changes === 1,
     addRefunded: (orderId: number, amountFen: number, now: number) =>
-      orm.update(orders).set({ refundedFen: sql`${orders.refundedFen} + ${amountFen}`, updatedAt: now }).where(eq(orders.id, orderId)).run(),
+      orm
+        .update(orders)
+        .set({ refundedFen: sql`${orders.refundedFen} + ${amountFen}`, updatedAt: now })
+        .where(eq(orders.id, orderId))
+        .run(),
     addLineRefunded: (lineId: number, amountFen: number) =>
-      orm.update(orderLines).set({ refundedFen: sql`${orderLines.refundedFen} + ${amountFen}` }).where(eq(orderLines.id, lineId)).run(),
+      orm
+        .update(orderLines)
+        .set({ refundedFen: sql`${orderLines.refundedFen} + ${amountFen}` })
+        .where(eq(orderLines.id, lineId))
+        .run(),
     pendingOffline: (limit: number): OrderRow[] =>
-      orm.select(orderColumns).from(orders).where(and(eq(orders.status, 'pending_payment'), eq(orders.paymentMethod, 'offline'))).orderBy(desc(orders.id)).limit(limit).all(),
+      orm
+        .select(orderColumns)
+        .from(orders)
+        .where(and(eq(orders.status, 'pending_payment'), eq(orders.paymentMethod, 'offline')))
+        .orderBy(desc(orders.id))
+        .limit(limit)
+        .all(),
     projectIdsOfOrder: (orderId: number) =>
-      (q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ? UNION SELECT project_id FROM wishes WHERE order_id = ?`).all(orderId, orderId) as { id: number }[]).map((r) => r.id),
+      (
+        q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ? UNION SELECT project_id FROM wishes WHERE order_id = ?`).all(
+          orderId,
+          orderId,
+        ) as { id: number }[]
+      ).map((r) => r.id),
     // ----- what unpaid orders placed in the shop hold (src/orders/holds.ts) -----
     /** Units of a product held by unpaid orders of a visitor, of a phone number and of an address. */
     unitsHeldBy: (holder: Holder, productId: number, now: number) =>
@@ -194,7 +250,13 @@ export function createOrdersQueries(db: Database_) {
            (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_from_address = o.placed_from_address) AS sameAddress
          FROM orders o WHERE o.status = 'pending_payment' AND o.expires_at > @now AND o.placed_by_visitor IS NOT NULL
          ORDER BY o.id DESC LIMIT @limit`,
-      ).all({ now, limit }) as (OrderRow & { placedByVisitor: string; placedFromAddress: string | null; sameVisitor: number; samePhone: number; sameAddress: number })[],
+      ).all({ now, limit }) as (OrderRow & {
+        placedByVisitor: string;
+        placedFromAddress: string | null;
+        sameVisitor: number;
+        samePhone: number;
+        sameAddress: number;
+      })[],
     duePendingOrders: (now: number, limit: number) =>
       q(`SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit) as { id: number }[],
     shipShipment: (orderId: number, villageId: number, carrier: string, trackingNumber: string, userId: number, now: number) =>
@@ -212,9 +274,23 @@ export function createOrdersQueries(db: Database_) {
            AND o.status IN (${statuses.map(() => '?').join(',')})
          ORDER BY o.paid_at DESC, o.id DESC LIMIT 200`,
       ).all(...statuses) as {
-        id: number; status: string; carrier: string | null; trackingNumber: string | null; shippedAt: number | null; villageId: number; number: string;
-        orderStatus: OrderStatus; contactName: string; phone: string; province: string; city: string; district: string; address: string; note: string | null;
-        paidAt: number | null; orderId: number;
+        id: number;
+        status: string;
+        carrier: string | null;
+        trackingNumber: string | null;
+        shippedAt: number | null;
+        villageId: number;
+        number: string;
+        orderStatus: OrderStatus;
+        contactName: string;
+        phone: string;
+        province: string;
+        city: string;
+        district: string;
+        address: string;
+        note: string | null;
+        paidAt: number | null;
+        orderId: number;
       }[],
   };
 }

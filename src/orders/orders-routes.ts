@@ -146,7 +146,11 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   });
 
   // ---------- Checkout ----------
-  function renderCheckout(request: FastifyRequest, reply: FastifyReply, opts: { values: Record<string, string>; fields: FieldMessages; status?: number; review?: boolean; error?: string | null }) {
+  function renderCheckout(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { values: Record<string, string>; fields: FieldMessages; status?: number; review?: boolean; error?: string | null },
+  ) {
     const priced = viewCart(request);
     if (opts.review) reply.header('cache-control', 'no-store');
     return reply.code(opts.status ?? 200).view(opts.review ? 'orders/review' : 'orders/checkout', {
@@ -181,7 +185,8 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (form.data.paymentMethod === 'stripe' && !deps.startStripeCheckout) {
       return renderCheckout(request, reply, { values, fields: { paymentMethod: request.t('validation.payment_method') }, status: 422 });
     }
-    if (form.data.delivery === 'pickup' && !deps.pickupEnabled) return renderCheckout(request, reply, { values, fields: { delivery: request.t('validation.invalid') }, status: 422 });
+    if (form.data.delivery === 'pickup' && !deps.pickupEnabled)
+      return renderCheckout(request, reply, { values, fields: { delivery: request.t('validation.invalid') }, status: 422 });
     if (form.data.step === 'review') return renderCheckout(request, reply, { values, fields: {}, review: true });
     if (form.data.step === 'edit') return renderCheckout(request, reply, { values, fields: {} });
 
@@ -291,10 +296,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   app.get('/orders/:number', { schema: { params: orderNumberParams, querystring: tokenQuery } }, async (request, reply) => {
     const { number } = request.params;
     const { token } = request.query;
-    const order =
-      request.user && !token
-        ? orders.orderOfBuyer(number, request.user.id)
-        : orders.orderWithToken(number, token);
+    const order = request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token);
     return renderOrder(request, reply, order, token);
   });
 
@@ -330,13 +332,29 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   });
 
   // Stripe returns the buyer here; the order becomes paid only when the verified webhook arrives.
-  app.get('/checkout/success', { schema: { querystring: z.object({ order: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/), token: z.string().max(100), lang: z.string().max(16).optional() }) } }, async (request, reply) => {
-    const order = orders.orderWithToken(request.query.order, request.query.token);
-    return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}&paid=1`, 303);
-  });
+  app.get(
+    '/checkout/success',
+    {
+      schema: {
+        querystring: z.object({ order: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/), token: z.string().max(100), lang: z.string().max(16).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const order = orders.orderWithToken(request.query.order, request.query.token);
+      return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}&paid=1`, 303);
+    },
+  );
 
-  app.get('/checkout/cancel', { schema: { querystring: z.object({ order: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/), token: z.string().max(100), lang: z.string().max(16).optional() }) } }, async (request, reply) => {
-    const order = orders.orderWithToken(request.query.order, request.query.token);
-    return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}`, 303);
-  });
+  app.get(
+    '/checkout/cancel',
+    {
+      schema: {
+        querystring: z.object({ order: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/), token: z.string().max(100), lang: z.string().max(16).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const order = orders.orderWithToken(request.query.order, request.query.token);
+      return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}`, 303);
+    },
+  );
 }

@@ -4,7 +4,10 @@ import { DELIVERY_METHODS, PAYMENT_METHODS } from './schema.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const text = (max: number) => z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(max, 'validation.too_long');
-const id = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+const id = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+  .transform(Number);
 const quantity = z
   .string({ error: 'validation.quantity' })
   .trim()
@@ -15,37 +18,45 @@ const quantity = z
 export const addToCartSchema = z.object({ productId: id, quantity: quantity.pipe(z.number().min(1, 'validation.quantity')) });
 /** POST /cart/items/:productId (0 removes) */
 export const setQuantitySchema = z.object({ quantity });
-export const productIdParams = z.object({ productId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const productIdParams = z.object({
+  productId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 
 /** An address part: required when the parcel is shipped (checked below), not for pick-up at an outlet. */
 const addressPart = (max: number) => z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string().trim().max(max, 'validation.too_long'));
 
 /** POST /checkout: who receives the parcel and how they pay. */
-export const checkoutSchema = z.object({
-  name: text(40),
-  phone: mobilePhoneField,
-  province: addressPart(20),
-  city: addressPart(20),
-  district: addressPart(20),
-  address: addressPart(120),
-  note: z.preprocess(blank, z.string().trim().max(200, 'validation.too_long').optional()).transform((v) => v ?? null),
-  paymentMethod: z.enum(PAYMENT_METHODS, { error: 'validation.payment_method' }),
-  /** ship (default) or pickup at a charity supermarket (outletId; no shipping fee). */
-  delivery: z.enum(DELIVERY_METHODS, { error: 'validation.invalid' }).default('ship'),
-  outletId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
-  /** "review" renders the review step, "edit" the form again; anything else places the order. */
-  step: z.enum(['review', 'edit', 'place']).optional(),
-  /** The figures the review step showed (reviewedFigures); the order is placed only at those. */
-  reviewed: z.preprocess(blank, z.string().max(60, 'validation.invalid').optional()),
-}).superRefine(
-  (v, ctx) => {
-    if (v.delivery !== 'pickup') {
-      for (const key of ['province', 'city', 'district', 'address'] as const) if (v[key] === '') ctx.addIssue({ code: 'custom', path: [key], message: 'validation.required' });
-    } else if (v.outletId === null) ctx.addIssue({ code: 'custom', path: ['outletId'], message: 'errors.outlet_required' });
-  },
-  // Also when another field is invalid, so every missing field is marked at once.
-  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
-);
+export const checkoutSchema = z
+  .object({
+    name: text(40),
+    phone: mobilePhoneField,
+    province: addressPart(20),
+    city: addressPart(20),
+    district: addressPart(20),
+    address: addressPart(120),
+    note: z.preprocess(blank, z.string().trim().max(200, 'validation.too_long').optional()).transform((v) => v ?? null),
+    paymentMethod: z.enum(PAYMENT_METHODS, { error: 'validation.payment_method' }),
+    /** ship (default) or pickup at a charity supermarket (outletId; no shipping fee). */
+    delivery: z.enum(DELIVERY_METHODS, { error: 'validation.invalid' }).default('ship'),
+    outletId: z.preprocess(blank, id.optional()).transform((v) => v ?? null),
+    /** "review" renders the review step, "edit" the form again; anything else places the order. */
+    step: z.enum(['review', 'edit', 'place']).optional(),
+    /** The figures the review step showed (reviewedFigures); the order is placed only at those. */
+    reviewed: z.preprocess(blank, z.string().max(60, 'validation.invalid').optional()),
+  })
+  .superRefine(
+    (v, ctx) => {
+      if (v.delivery !== 'pickup') {
+        for (const key of ['province', 'city', 'district', 'address'] as const)
+          if (v[key] === '') ctx.addIssue({ code: 'custom', path: [key], message: 'validation.required' });
+      } else if (v.outletId === null) ctx.addIssue({ code: 'custom', path: ['outletId'], message: 'errors.outlet_required' });
+    },
+    // Also when another field is invalid, so every missing field is marked at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 export type CheckoutForm = z.infer<typeof checkoutSchema>;
 
 export const orderNumberParams = z.object({ number: z.string().regex(/^XY-[0-9]{8}-[0-9]{4,6}$/) });
@@ -61,6 +72,9 @@ export const refundSchema = z.object({
 
 export const shipSchema = z.object({
   carrier: text(40),
-  trackingNumber: z.string({ error: 'validation.required' }).trim().regex(/^[A-Za-z0-9-]{6,40}$/, 'validation.tracking_number'),
+  trackingNumber: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .regex(/^[A-Za-z0-9-]{6,40}$/, 'validation.tracking_number'),
   villageId: id,
 });

@@ -103,7 +103,15 @@ export function createOrdersService(
     const now = clock();
     if (!queries.transition(o.id, statesLeadingTo('cancelled'), 'cancelled', now)) return false;
     release(o, now);
-    audit.record({ userId, action: 'order.cancel', entityType: 'order', entityId: o.number, before: { status: o.status }, after: { status: 'cancelled', reason }, address });
+    audit.record({
+      userId,
+      action: 'order.cancel',
+      entityType: 'order',
+      entityId: o.number,
+      before: { status: o.status },
+      after: { status: 'cancelled', reason },
+      address,
+    });
     deps.events?.cancelled(o, reason);
     return true;
   }
@@ -124,7 +132,15 @@ export function createOrdersService(
   }
 
   /** Ships one village's parcel of an order (inside a transaction); the audit says who, and for which village when on its behalf. */
-  function shipParcel(actor: CurrentUser, o: OrderRow, villageId: number, carrier: string, trackingNumber: string, address: string | null, onBehalf: boolean): void {
+  function shipParcel(
+    actor: CurrentUser,
+    o: OrderRow,
+    villageId: number,
+    carrier: string,
+    trackingNumber: string,
+    address: string | null,
+    onBehalf: boolean,
+  ): void {
     const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
     if (!shipment) throw new AppError('not_found', 'order_not_found');
     if (!canShip(o.status)) {
@@ -195,7 +211,8 @@ export function createOrdersService(
           if (o.sameAddress > 1) signs.push({ code: 'same_address', params: { count: o.sameAddress } });
           for (const line of lines) {
             const left = queries.sellableProduct(line.productId)?.stock ?? 0;
-            if (line.quantity > 1 && line.quantity >= left) signs.push({ code: 'large_share', params: { title: line.titleZh, quantity: line.quantity, left, unit: line.unit } });
+            if (line.quantity > 1 && line.quantity >= left)
+              signs.push({ code: 'large_share', params: { title: line.titleZh, quantity: line.quantity, left, unit: line.unit } });
           }
           return { order: o, lines, wishClaim: lines.length === 0 && queries.wishProjectOfOrder(o.id) !== undefined, signs };
         });
@@ -216,9 +233,15 @@ export function createOrdersService(
     /** Parcels of the secretary's villages: waiting to ship (with units of recalled lots that hold them back), and recently shipped. */
     shipmentsFor(actor: CurrentUser) {
       const toShip = queries.shipmentsForVillages(actor.villageIds, SHIPPABLE_STATUSES).filter((s) => s.status === 'pending');
-      const shipped = queries.shipmentsForVillages(actor.villageIds, EVER_PAID_STATUSES).filter((s) => s.status !== 'pending').slice(0, 50);
+      const shipped = queries
+        .shipmentsForVillages(actor.villageIds, EVER_PAID_STATUSES)
+        .filter((s) => s.status !== 'pending')
+        .slice(0, 50);
       const linesOf = (orderId: number, villageId: number) => queries.linesOf(orderId).filter((l) => l.villageId === villageId);
-      return { toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId), recalled: queries.recalledUnitsHeld(s.orderId, s.villageId) })), shipped };
+      return {
+        toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId), recalled: queries.recalledUnitsHeld(s.orderId, s.villageId) })),
+        shipped,
+      };
     },
 
     /**
@@ -233,12 +256,27 @@ export function createOrdersService(
      * total is the amount given. Joins the caller's transaction, so the caller links what it pays for
      * in the same commit (or nothing is written).
      */
-    placeDonation(visitor: CartOwner, buyerUserId: number | null, contact: { name: string; phone: string; paymentMethod: PaymentMethod }, amountFen: number, address: string | null): PlacedOrder {
+    placeDonation(
+      visitor: CartOwner,
+      buyerUserId: number | null,
+      contact: { name: string; phone: string; paymentMethod: PaymentMethod },
+      amountFen: number,
+      address: string | null,
+    ): PlacedOrder {
       return within(() =>
         placing.insertOrder(
           {
             buyerUserId,
-            contact: { name: contact.name, phone: contact.phone, province: '', city: '', district: '', address: '', note: null, paymentMethod: contact.paymentMethod },
+            contact: {
+              name: contact.name,
+              phone: contact.phone,
+              province: '',
+              city: '',
+              district: '',
+              address: '',
+              note: null,
+              paymentMethod: contact.paymentMethod,
+            },
             delivery: 'ship',
             lines: [],
             fromLots: false,
@@ -385,7 +423,8 @@ export function createOrdersService(
         }
         const now = clock();
         // Conditional: of two payments of one order at once, the second finds it no longer payable.
-        if (!queries.transition(fresh.id, statesLeadingTo('paid'), 'paid', now)) throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
+        if (!queries.transition(fresh.id, statesLeadingTo('paid'), 'paid', now))
+          throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
         queries.markWishPaid(fresh.id);
         const lines = queries.linesOf(fresh.id);
         for (const line of lines) queries.addSold(line.productId, line.quantity);
@@ -401,7 +440,10 @@ export function createOrdersService(
           membersOf: (producerId) => queries.membersOfProducer(producerId),
         });
         ledger.post({ idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
-        deps.events?.paid(queries.orderById(fresh.id)!, queries.shipmentsOf(fresh.id).map((s) => s.villageId));
+        deps.events?.paid(
+          queries.orderById(fresh.id)!,
+          queries.shipmentsOf(fresh.id).map((s) => s.villageId),
+        );
         return 'paid';
       });
     },
@@ -466,7 +508,10 @@ export function createOrdersService(
      * Posts a refund: the exact reverse of what it refunds (a whole line, part of a line in
      * proportion, or the whole order with shipping). Idempotent per key.
      */
-    postRefund(o: OrderRow, refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string }): 'refunded' | 'already' {
+    postRefund(
+      o: OrderRow,
+      refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string },
+    ): 'refunded' | 'already' {
       return within(() => {
         if (ledger.transactionByKey(refund.idempotencyKey)) return 'already';
         const fresh = queries.orderById(o.id)!;
@@ -478,13 +523,15 @@ export function createOrdersService(
           throw new AppError('validation', 'refund_too_large', undefined, { params: { max: refundable }, fields: { amount: 'refund_too_large' } });
         }
         const postings = ledger.transactionsOfOrder(fresh.id);
-        if (!postings.some((t) => t.kind === 'order_payment')) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
+        if (!postings.some((t) => t.kind === 'order_payment'))
+          throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
         const lines = queries.linesOf(fresh.id);
         if (refund.orderLineId !== null) {
           const line = lines.find((l) => l.id === refund.orderLineId);
           if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
           const lineLeft = line.lineTotalFen - line.refundedFen;
-          if (refund.amountFen > lineLeft) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: lineLeft }, fields: { amount: 'refund_too_large' } });
+          if (refund.amountFen > lineLeft)
+            throw new AppError('validation', 'refund_too_large', undefined, { params: { max: lineLeft }, fields: { amount: 'refund_too_large' } });
         }
         const { entries, perLine } = refundEntries(postings, refund);
         for (const [lineId, amount] of perLine) queries.addLineRefunded(lineId, amount);
@@ -501,7 +548,15 @@ export function createOrdersService(
           memo: refund.reason,
           createdByUserId: refund.userId,
         });
-        audit.record({ userId: refund.userId, action: 'order.refund', entityType: 'order', entityId: fresh.number, before: { status: fresh.status, refundedFen: fresh.refundedFen }, after: { refundedFen: fresh.refundedFen + refund.amountFen, lineId: refund.orderLineId, reason: refund.reason }, address: null });
+        audit.record({
+          userId: refund.userId,
+          action: 'order.refund',
+          entityType: 'order',
+          entityId: fresh.number,
+          before: { status: fresh.status, refundedFen: fresh.refundedFen },
+          after: { refundedFen: fresh.refundedFen + refund.amountFen, lineId: refund.orderLineId, reason: refund.reason },
+          address: null,
+        });
         deps.events?.refunded(fresh, refund.amountFen, refund.reason);
         return 'refunded';
       });
@@ -510,8 +565,15 @@ export function createOrdersService(
 }
 
 /** The refusal while an order holds units of a recalled lot: which product, lot and how many. */
-export function recallHold(code: 'parcel_holds_recalled_units' | 'order_holds_recalled_units' | 'pickup_holds_recalled_units', held: RecalledUnitsRow, field?: string): AppError {
-  return new AppError('conflict', code, undefined, { params: { units: held.units, unit: held.unit, product: held.productZh, lot: held.code }, ...(field ? { fields: { [field]: code } } : {}) });
+export function recallHold(
+  code: 'parcel_holds_recalled_units' | 'order_holds_recalled_units' | 'pickup_holds_recalled_units',
+  held: RecalledUnitsRow,
+  field?: string,
+): AppError {
+  return new AppError('conflict', code, undefined, {
+    params: { units: held.units, unit: held.unit, product: held.productZh, lot: held.code },
+    ...(field ? { fields: { [field]: code } } : {}),
+  });
 }
 
 export type OrdersService = ReturnType<typeof createOrdersService>;

@@ -8,8 +8,7 @@ export function receiptUrl(publicUrl: string, receiptCode: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/receipts/${encodeURIComponent(receiptCode)}`;
 }
 
-const escapeAttribute = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeAttribute = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * The QR code of `text` as inline SVG markup, made on the server (the page's CSP allows no inline

@@ -91,12 +91,20 @@ export function createReceiptService(
         placedAt: order.createdAt,
         totalFen: order.totalFen,
         refundedFen: order.refundedFen,
-        lines: lines.map((l) => ({ titleZh: l.titleZh, titleEn: l.titleEn, unit: l.unit, quantity: l.quantity, lineTotalFen: l.lineTotalFen, refundedFen: l.refundedFen })),
+        lines: lines.map((l) => ({
+          titleZh: l.titleZh,
+          titleEn: l.titleEn,
+          unit: l.unit,
+          quantity: l.quantity,
+          lineTotalFen: l.lineTotalFen,
+          refundedFen: l.refundedFen,
+        })),
         benefit: paid
           ? { lines, entries, households: deps.villages.publicHouseholds(householdIds), villages: deps.villages.villageNames(), projects: deps.projects() }
           : null,
         groups,
-        posting: paid && payment ? { id: payment.id, hash: payment.hash, prevHash: payment.prevHash, postedAt: payment.postedAt, period: payment.period } : null,
+        posting:
+          paid && payment ? { id: payment.id, hash: payment.hash, prevHash: payment.prevHash, postedAt: payment.postedAt, period: payment.period } : null,
       };
     },
   };

@@ -21,8 +21,12 @@ export const carts = sqliteTable(
 export const cartItems = sqliteTable(
   'cart_items',
   {
-    cartId: integer('cart_id').notNull().references(() => carts.id, { onDelete: 'cascade' }),
-    productId: integer('product_id').notNull().references(() => products.id),
+    cartId: integer('cart_id')
+      .notNull()
+      .references(() => carts.id, { onDelete: 'cascade' }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
     /** Units. */
     quantity: integer('quantity').notNull(),
     addedAt: epochMs('added_at').notNull().default(nowMs),
@@ -30,15 +34,7 @@ export const cartItems = sqliteTable(
   (t) => [primaryKey({ columns: [t.cartId, t.productId] }), check('cart_items_qty_ck', sql`${t.quantity} > 0`)],
 );
 
-export const ORDER_STATUSES = [
-  'pending_payment',
-  'paid',
-  'shipped',
-  'completed',
-  'cancelled',
-  'refunded',
-  'partially_refunded',
-] as const;
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'completed', 'cancelled', 'refunded', 'partially_refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_METHODS = ['offline', 'stripe'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -122,11 +118,21 @@ export const orderLines = sqliteTable(
   'order_lines',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orderId: integer('order_id').notNull().references(() => orders.id),
-    productId: integer('product_id').notNull().references(() => products.id),
-    villageId: integer('village_id').notNull().references(() => villages.id),
-    producerId: integer('producer_id').notNull().references(() => producers.id),
-    projectId: integer('project_id').notNull().references(() => projects.id),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
+    villageId: integer('village_id')
+      .notNull()
+      .references(() => villages.id),
+    producerId: integer('producer_id')
+      .notNull()
+      .references(() => producers.id),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
     titleZh: text('title_zh').notNull(),
     titleEn: text('title_en'),
     unit: text('unit').notNull(),
@@ -153,8 +159,12 @@ export const shipments = sqliteTable(
   'shipments',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orderId: integer('order_id').notNull().references(() => orders.id),
-    villageId: integer('village_id').notNull().references(() => villages.id),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    villageId: integer('village_id')
+      .notNull()
+      .references(() => villages.id),
     /** Shipping fee charged for this village's parcel, fen. */
     shippingFeeFen: integer('shipping_fee_fen').notNull().default(0),
     status: text('status', { enum: SHIPMENT_STATUSES }).notNull().default('pending'),

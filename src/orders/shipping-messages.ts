@@ -21,11 +21,13 @@ export const en: Record<keyof typeof zh, string> = {
   'ship.parcel.pending': '{village}: waiting to ship',
   'ship.parcel.shipped': '{village}: shipped · {carrier} {trackingNumber} · {time}',
   'ship.parcel.noSecretary': '{village} has no first secretary account yet: only a coordinator can ship its parcels.',
-  'ship.onBehalf.explain': 'When a village’s secretary is away or has no account, a coordinator may ship for the village. The audit log records that you shipped on its behalf.',
+  'ship.onBehalf.explain':
+    'When a village’s secretary is away or has no account, a coordinator may ship for the village. The audit log records that you shipped on its behalf.',
   'ship.onBehalf.submit': 'Ship for {village}',
   'ship.onBehalf.done': 'Shipment recorded on behalf of {village}.',
 
   'ship.unstaffed.heading': 'Villages nobody ships for',
-  'ship.unstaffed.explain': 'These villages have published products but no first secretary account: nobody ships their buyers’ parcels except a coordinator from the order page. Ask an admin to create a secretary account for each.',
+  'ship.unstaffed.explain':
+    'These villages have published products but no first secretary account: nobody ships their buyers’ parcels except a coordinator from the order page. Ask an admin to create a secretary account for each.',
   'ship.unstaffed.village': '{village} ({count} published products)',
 };

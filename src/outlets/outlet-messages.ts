@@ -102,7 +102,8 @@ export const en: Record<keyof typeof zh, string> = {
   'outlet.recentSales': 'Recent counter sales',
   'outlet.noSales': 'No counter sales yet.',
   'outlet.allocationsTitle': 'Outlet stock',
-  'outlet.allocationsIntro': 'Move units of a product from the online stock to a charity supermarket’s shelf, or back. Each move is in the stock history and the audit log.',
+  'outlet.allocationsIntro':
+    'Move units of a product from the online stock to a charity supermarket’s shelf, or back. Each move is in the stock history and the audit log.',
   'outlet.product': 'Product',
   'outlet.productOption': '{title} ({stock} {unit} online)',
   'outlet.outlet': 'Outlet',
@@ -117,7 +118,8 @@ export const en: Record<keyof typeof zh, string> = {
   'outlet.noShelves': 'No products are on outlet shelves yet.',
   'outlet.adminTitle': 'Outlets and their staff',
   'outlet.adminNav': 'Outlet staff',
-  'outlet.adminIntro': 'Create an “Outlet staff” account under staff accounts, then assign it to an outlet here. Staff see only their own outlets’ till and pick-ups.',
+  'outlet.adminIntro':
+    'Create an “Outlet staff” account under staff accounts, then assign it to an outlet here. Staff see only their own outlets’ till and pick-ups.',
   'outlet.staffEmail': 'Staff account email',
   'outlet.addStaff': 'Assign to this outlet',
   'outlet.removeStaff': 'Unassign',

@@ -21,7 +21,9 @@ export default fp(
         setLocal(
           reply,
           'pickupOutlets',
-          deps.outlets.outlets().map((o) => ({ id: String(o.id), name: pickText(request.locale, o.name, o.nameEn), address: o.address, openingHours: o.openingHours })),
+          deps.outlets
+            .outlets()
+            .map((o) => ({ id: String(o.id), name: pickText(request.locale, o.name, o.nameEn), address: o.address, openingHours: o.openingHours })),
         );
         return;
       }

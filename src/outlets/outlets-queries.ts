@@ -45,14 +45,18 @@ export function createOutletsQueries(db: Database_) {
 
     outlets: () => q(`SELECT ${OUTLET_COLUMNS} FROM outlets ORDER BY id`).all() as OutletRow[],
     outletById: (id: number) => q(`SELECT ${OUTLET_COLUMNS} FROM outlets WHERE id = ?`).get(id) as OutletRow | undefined,
-    outletIdsOfUser: (userId: number) => (q(`SELECT outlet_id AS id FROM user_outlets WHERE user_id = ? ORDER BY outlet_id`).all(userId) as { id: number }[]).map((r) => r.id),
+    outletIdsOfUser: (userId: number) =>
+      (q(`SELECT outlet_id AS id FROM user_outlets WHERE user_id = ? ORDER BY outlet_id`).all(userId) as { id: number }[]).map((r) => r.id),
     staffOf: (outletId: number) =>
-      q(`SELECT u.id, u.email, u.display_name AS displayName FROM user_outlets uo JOIN users u ON u.id = uo.user_id WHERE uo.outlet_id = ? ORDER BY u.email`).all(outletId) as {
+      q(
+        `SELECT u.id, u.email, u.display_name AS displayName FROM user_outlets uo JOIN users u ON u.id = uo.user_id WHERE uo.outlet_id = ? ORDER BY u.email`,
+      ).all(outletId) as {
         id: number;
         email: string;
         displayName: string;
       }[],
-    addStaff: (userId: number, outletId: number) => q(`INSERT OR IGNORE INTO user_outlets (user_id, outlet_id) VALUES (?, ?)`).run(userId, outletId).changes === 1,
+    addStaff: (userId: number, outletId: number) =>
+      q(`INSERT OR IGNORE INTO user_outlets (user_id, outlet_id) VALUES (?, ?)`).run(userId, outletId).changes === 1,
     removeStaff: (userId: number, outletId: number) => q(`DELETE FROM user_outlets WHERE user_id = ? AND outlet_id = ?`).run(userId, outletId).changes === 1,
 
     // ----- shelf stock -----
@@ -60,9 +64,12 @@ export function createOutletsQueries(db: Database_) {
     stockForVillages: (villageIds: readonly number[]) =>
       villageIds.length === 0
         ? []
-        : (q(`${STOCK_SELECT} WHERE pr.village_id IN (${villageIds.map(Number).join(',')}) AND s.quantity > 0 ORDER BY s.outlet_id, p.title_zh`).all() as OutletStockRow[]),
+        : (q(
+            `${STOCK_SELECT} WHERE pr.village_id IN (${villageIds.map(Number).join(',')}) AND s.quantity > 0 ORDER BY s.outlet_id, p.title_zh`,
+          ).all() as OutletStockRow[]),
     shelfQuantity: (outletId: number, productId: number) =>
-      (q(`SELECT quantity FROM outlet_stock WHERE outlet_id = ? AND product_id = ?`).get(outletId, productId) as { quantity: number } | undefined)?.quantity ?? 0,
+      (q(`SELECT quantity FROM outlet_stock WHERE outlet_id = ? AND product_id = ?`).get(outletId, productId) as { quantity: number } | undefined)?.quantity ??
+      0,
     addToShelf: (outletId: number, productId: number, quantity: number) =>
       q(
         `INSERT INTO outlet_stock (outlet_id, product_id, quantity) VALUES (?, ?, ?)
@@ -70,14 +77,16 @@ export function createOutletsQueries(db: Database_) {
       ).run(outletId, productId, quantity),
     /** Takes units off the shelf only if that many are there, so shelf stock never goes below zero. */
     takeFromShelf: (outletId: number, productId: number, quantity: number) =>
-      q(`UPDATE outlet_stock SET quantity = quantity - ? WHERE outlet_id = ? AND product_id = ? AND quantity >= ?`).run(quantity, outletId, productId, quantity).changes === 1,
+      q(`UPDATE outlet_stock SET quantity = quantity - ? WHERE outlet_id = ? AND product_id = ? AND quantity >= ?`).run(quantity, outletId, productId, quantity)
+        .changes === 1,
 
     // ----- pick-ups -----
-    insertPickup: (orderId: number, outletId: number, codeHash: string) => q(`INSERT INTO pickups (order_id, outlet_id, code_hash) VALUES (?, ?, ?)`).run(orderId, outletId, codeHash),
+    insertPickup: (orderId: number, outletId: number, codeHash: string) =>
+      q(`INSERT INTO pickups (order_id, outlet_id, code_hash) VALUES (?, ?, ?)`).run(orderId, outletId, codeHash),
     pickupOfOrder: (orderId: number) =>
-      q(`SELECT order_id AS orderId, outlet_id AS outletId, code_hash AS codeHash, picked_up_at AS pickedUpAt, checked_by_user_id AS checkedByUserId FROM pickups WHERE order_id = ?`).get(
-        orderId,
-      ) as PickupRow | undefined,
+      q(
+        `SELECT order_id AS orderId, outlet_id AS outletId, code_hash AS codeHash, picked_up_at AS pickedUpAt, checked_by_user_id AS checkedByUserId FROM pickups WHERE order_id = ?`,
+      ).get(orderId) as PickupRow | undefined,
     /** Pick-ups at an outlet with this code: those still waiting first, then the latest collected. */
     pickupsWithCode: (outletId: number, codeHash: string) =>
       q(

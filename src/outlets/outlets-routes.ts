@@ -112,25 +112,31 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     return reply.redirect(`/outlet/${outletId}`, 303);
   });
 
-  app.post('/outlet/:outletId/pickups', { ...staffOnly, schema: { params: outletParams }, config: { rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
-    const { outletId } = request.params;
-    const user = currentUser(request);
-    outlets.outletFor(user, outletId); // 404 for another outlet
-    const values = typedValues(request.body);
-    const form = parseForm(pickupCodeSchema, request.body, request.t);
-    if (!form.ok) return renderScreen(request, reply, outletId, { pickup: { values, fields: form.fields } }, 422);
-    let order;
-    try {
-      order = outlets.collectPickup(user, outletId, form.data.code, request.ip);
-    } catch (error) {
-      if (error instanceof AppError && (error.type === 'not_found' || error.type === 'conflict') && error.details.fields) {
-        return renderScreen(request, reply, outletId, { pickup: { values, fields: fieldMessagesOf(request, error) } }, error.status);
+  app.post(
+    '/outlet/:outletId/pickups',
+    { ...staffOnly, schema: { params: outletParams }, config: { rateLimit: { max: 30, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const { outletId } = request.params;
+      const user = currentUser(request);
+      outlets.outletFor(user, outletId); // 404 for another outlet
+      const values = typedValues(request.body);
+      const form = parseForm(pickupCodeSchema, request.body, request.t);
+      if (!form.ok) return renderScreen(request, reply, outletId, { pickup: { values, fields: form.fields } }, 422);
+      let order;
+      try {
+        order = outlets.collectPickup(user, outletId, form.data.code, request.ip);
+      } catch (error) {
+        if (error instanceof AppError && (error.type === 'not_found' || error.type === 'conflict') && error.details.fields) {
+          return renderScreen(request, reply, outletId, { pickup: { values, fields: fieldMessagesOf(request, error) } }, error.status);
+        }
+        throw error;
       }
-      throw error;
-    }
-    const lines = deps.orders.details(order).lines.map((l) => `${pickText(request.locale, l.titleZh, l.titleEn)} × ${l.quantity} ${unitLabel(request.t, l.unit)}`);
-    return renderScreen(request, reply, outletId, { pickup: { values: {}, fields: {}, collected: { number: order.number, lines } } });
-  });
+      const lines = deps.orders
+        .details(order)
+        .lines.map((l) => `${pickText(request.locale, l.titleZh, l.titleEn)} × ${l.quantity} ${unitLabel(request.t, l.unit)}`);
+      return renderScreen(request, reply, outletId, { pickup: { values: {}, fields: {}, collected: { number: order.number, lines } } });
+    },
+  );
 
   // ---------- The first secretary's shelf allocations ----------
 
@@ -150,7 +156,11 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
         selected: String(p.id) === form.values.productId,
       })),
       outlets: all.map((o) => ({ id: o.id, name: names.get(o.id)!, selected: String(o.id) === form.values.outletId })),
-      directions: (['to_outlet', 'to_online'] as const).map((d) => ({ value: d, label: t(`outlet.direction.${d}`), checked: (form.values.direction ?? 'to_outlet') === d })),
+      directions: (['to_outlet', 'to_online'] as const).map((d) => ({
+        value: d,
+        label: t(`outlet.direction.${d}`),
+        checked: (form.values.direction ?? 'to_outlet') === d,
+      })),
       shelves: outlets.allocationsFor(user).map((s) => ({
         outlet: names.get(s.outletId) ?? '',
         title: pickText(locale, s.titleZh, s.titleEn),
@@ -164,7 +174,9 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     });
   }
 
-  app.get('/secretary/outlets', { ...secretaryOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => renderAllocations(request, reply, { values: {}, fields: {} }));
+  app.get('/secretary/outlets', { ...secretaryOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) =>
+    renderAllocations(request, reply, { values: {}, fields: {} }),
+  );
 
   app.post('/secretary/outlets', secretaryOnly, async (request, reply) => {
     const values = typedValues(request.body);
@@ -173,7 +185,8 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     try {
       outlets.moveStock(currentUser(request), form.data, request.ip);
     } catch (error) {
-      if (isFormError(error) && error.details.fields) return renderAllocations(request, reply, { values, fields: fieldMessagesOf(request, error) }, error.status);
+      if (isFormError(error) && error.details.fields)
+        return renderAllocations(request, reply, { values, fields: fieldMessagesOf(request, error) }, error.status);
       throw error;
     }
     reply.flash('success', request.t(form.data.direction === 'to_outlet' ? 'outlet.allocated' : 'outlet.returned', { quantity: form.data.quantity }));
@@ -184,7 +197,12 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
 
   const adminOnly = { preHandler: requireRole('admin') };
 
-  function renderAdmin(request: FastifyRequest, reply: FastifyReply, failed: { outletId: number; values: Record<string, string>; fields: FieldMessages } | null = null, status = 200) {
+  function renderAdmin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    failed: { outletId: number; values: Record<string, string>; fields: FieldMessages } | null = null,
+    status = 200,
+  ) {
     return reply.code(status).view('channels/admin-outlets', {
       title: request.t('outlet.adminTitle'),
       isAdmin: true,
@@ -211,7 +229,8 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     try {
       outlets.assignStaff(currentUser(request), outletId, form.data.email, request.ip);
     } catch (error) {
-      if (isFormError(error) && error.details.fields) return renderAdmin(request, reply, { outletId, values, fields: fieldMessagesOf(request, error) }, error.status);
+      if (isFormError(error) && error.details.fields)
+        return renderAdmin(request, reply, { outletId, values, fields: fieldMessagesOf(request, error) }, error.status);
       throw error;
     }
     reply.flash('success', request.t('outlet.staffAdded', { email: form.data.email }));

@@ -4,12 +4,26 @@ import type { Translator } from '../i18n/i18n.js';
 import type { OutletStockRow } from './outlets-queries.js';
 import { COUNTER_CHANNELS, type CounterChannel } from './outlets-service.js';
 
-const positiveId = z.string({ error: 'validation.required' }).regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+const positiveId = z
+  .string({ error: 'validation.required' })
+  .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+  .transform(Number);
 
-export const outletParams = z.object({ outletId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const outletParams = z.object({
+  outletId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 export const outletStaffParams = z.object({
-  outletId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number),
-  userId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number),
+  outletId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+  userId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
 });
 
 /** POST /secretary/outlets: move units of a product between the online stock and an outlet's shelf. */
@@ -31,12 +45,22 @@ export const pickupCodeSchema = z.object({
   code: z
     .string({ error: 'validation.required' })
     .transform((v) => v.replace(/\s+/g, ''))
-    .pipe(z.string().min(1, 'validation.required').regex(/^[0-9]{6}$/, 'errors.pickup_code_format')),
+    .pipe(
+      z
+        .string()
+        .min(1, 'validation.required')
+        .regex(/^[0-9]{6}$/, 'errors.pickup_code_format'),
+    ),
 });
 
 /** POST /admin/outlets/:outletId/staff */
 export const outletStaffSchema = z.object({
-  email: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(254, 'validation.email').pipe(z.email({ error: 'validation.email' })),
+  email: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .max(254, 'validation.email')
+    .pipe(z.email({ error: 'validation.email' })),
 });
 
 /**

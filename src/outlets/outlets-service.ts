@@ -76,7 +76,11 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
      * transaction: both sides are conditional updates that never go below zero, the product's stock
      * history says where the units went, and the audit log records the move.
      */
-    moveStock(actor: CurrentUser, input: { productId: number; outletId: number; quantity: number; direction: 'to_outlet' | 'to_online' }, address: string | null): void {
+    moveStock(
+      actor: CurrentUser,
+      input: { productId: number; outletId: number; quantity: number; direction: 'to_outlet' | 'to_online' },
+      address: string | null,
+    ): void {
       const product = deps.products.product(actor, input.productId); // 404 for another village's product
       const target = queries.outletById(input.outletId);
       if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
@@ -87,14 +91,20 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
             deps.products.adjustStock(actor, product.id, -input.quantity, `调拨到门店：${target.name}`, address);
           } catch (error) {
             if (error instanceof AppError && error.code === 'stock_below_zero') {
-              throw new AppError('validation', 'outlet_move_exceeds_online', undefined, { params: { stock: product.stock }, fields: { quantity: 'outlet_move_exceeds_online' } });
+              throw new AppError('validation', 'outlet_move_exceeds_online', undefined, {
+                params: { stock: product.stock },
+                fields: { quantity: 'outlet_move_exceeds_online' },
+              });
             }
             throw error;
           }
           queries.addToShelf(target.id, product.id, input.quantity);
         } else {
           if (!queries.takeFromShelf(target.id, product.id, input.quantity)) {
-            throw new AppError('validation', 'outlet_move_exceeds_shelf', undefined, { params: { stock: shelfBefore }, fields: { quantity: 'outlet_move_exceeds_shelf' } });
+            throw new AppError('validation', 'outlet_move_exceeds_shelf', undefined, {
+              params: { stock: shelfBefore },
+              fields: { quantity: 'outlet_move_exceeds_shelf' },
+            });
           }
           deps.products.adjustStock(actor, product.id, input.quantity, `从门店调回：${target.name}`, address);
         }
@@ -118,7 +128,14 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
      * of its code, in the order's own transaction. A code still held by an uncollected order is
      * never given out twice: the order is then placed again with a fresh token.
      */
-    placePickup(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, outletId: number, address: string | null, options: Pick<PlaceOptions, 'reviewed'> = {}): PlacedOrder {
+    placePickup(
+      owner: CartOwner,
+      buyerUserId: number | null,
+      contact: CheckoutContact,
+      outletId: number,
+      address: string | null,
+      options: Pick<PlaceOptions, 'reviewed'> = {},
+    ): PlacedOrder {
       const target = queries.outletById(outletId);
       if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
       const atOutlet: CheckoutContact = { ...contact, province: '', city: '', district: '', address: outletAddress(target) };
@@ -158,14 +175,22 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         const [pickup] = queries.pickupsWithCode(here.id, codes.hashOf(code));
         if (!pickup) throw new AppError('not_found', 'pickup_not_found', undefined, { fields: { code: 'pickup_not_found' } });
         const order = orders.orderById(pickup.orderId);
-        if (pickup.pickedUpAt !== null) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
+        if (pickup.pickedUpAt !== null)
+          throw new AppError('conflict', 'pickup_already_collected', undefined, {
+            params: { number: order.number },
+            fields: { code: 'pickup_already_collected' },
+          });
         if (order.paidAt === null || !canRefund(order.status)) {
           throw new AppError('conflict', 'pickup_not_paid', undefined, { params: { number: order.number }, fields: { code: 'pickup_not_paid' } });
         }
         // Units of a recalled lot are not handed over (a coordinator refunds or replaces them first).
         const [recalled] = orders.recalledUnitsHeld(order.id);
         if (recalled) throw recallHold('pickup_holds_recalled_units', recalled, 'code');
-        if (!queries.markCollected(order.id, actor.id, clock())) throw new AppError('conflict', 'pickup_already_collected', undefined, { params: { number: order.number }, fields: { code: 'pickup_already_collected' } });
+        if (!queries.markCollected(order.id, actor.id, clock()))
+          throw new AppError('conflict', 'pickup_already_collected', undefined, {
+            params: { number: order.number },
+            fields: { code: 'pickup_already_collected' },
+          });
         // Goods that came by parcel and are now in the buyer's hands: the order is complete.
         if (canConfirmReceipt(order.status)) orders.complete(order, actor.id);
         audit.record({ userId: actor.id, action: 'pickup.collect', entityType: 'order', entityId: order.number, after: { outletId: here.id }, address });
@@ -181,7 +206,13 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
      * through the till's channel, posted to the ledger exactly as an online payment of the same
      * lines would be (only the clearing account differs), and recorded as a payment.
      */
-    counterSale(actor: CurrentUser, outletId: number, items: { productId: number; quantity: number }[], channel: CounterChannel, address: string | null): OrderRow {
+    counterSale(
+      actor: CurrentUser,
+      outletId: number,
+      items: { productId: number; quantity: number }[],
+      channel: CounterChannel,
+      address: string | null,
+    ): OrderRow {
       const here = outletFor(actor, outletId);
       if (items.length === 0) throw new AppError('validation', 'counter_sale_empty', undefined, { fields: { _form: 'counter_sale_empty' } });
       return queries.transaction(() => {
@@ -197,7 +228,16 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           {
             lines: items,
             buyerUserId: null,
-            contact: { name: COUNTER_SALE_CONTACT, phone: '', province: '', city: '', district: '', address: outletAddress(here), note: null, paymentMethod: 'offline' },
+            contact: {
+              name: COUNTER_SALE_CONTACT,
+              phone: '',
+              province: '',
+              city: '',
+              district: '',
+              address: outletAddress(here),
+              note: null,
+              paymentMethod: 'offline',
+            },
             delivery: 'pickup',
             stock: 'held',
           },
@@ -207,7 +247,14 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         const now = clock();
         orders.recordPayment(order, { channel, amountFen: order.totalFen, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` });
         deps.recordPayment({ orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
-        audit.record({ userId: actor.id, action: 'outlet.counter_sale', entityType: 'order', entityId: order.number, after: { outletId: here.id, channel, totalFen: order.totalFen, items }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'outlet.counter_sale',
+          entityType: 'order',
+          entityId: order.number,
+          after: { outletId: here.id, channel, totalFen: order.totalFen, items },
+          address,
+        });
         return orders.orderById(order.id);
       });
     },
@@ -222,7 +269,8 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
       const target = outlet(outletId);
       const user = deps.userByEmail(email);
       if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
-      if (user.role !== 'outlet_staff') throw new AppError('validation', 'outlet_staff_role_required', undefined, { fields: { email: 'outlet_staff_role_required' } });
+      if (user.role !== 'outlet_staff')
+        throw new AppError('validation', 'outlet_staff_role_required', undefined, { fields: { email: 'outlet_staff_role_required' } });
       queries.transaction(() => {
         if (queries.addStaff(user.id, target.id)) {
           audit.record({ userId: actor.id, action: 'user.outlet_scope_add', entityType: 'user', entityId: user.id, after: { outletId: target.id }, address });

@@ -26,8 +26,12 @@ export const outlets = sqliteTable(
 export const userOutlets = sqliteTable(
   'user_outlets',
   {
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    outletId: integer('outlet_id')
+      .notNull()
+      .references(() => outlets.id),
   },
   (t) => [primaryKey({ columns: [t.userId, t.outletId] })],
 );
@@ -36,8 +40,12 @@ export const userOutlets = sqliteTable(
 export const outletStock = sqliteTable(
   'outlet_stock',
   {
-    outletId: integer('outlet_id').notNull().references(() => outlets.id),
-    productId: integer('product_id').notNull().references(() => products.id),
+    outletId: integer('outlet_id')
+      .notNull()
+      .references(() => outlets.id),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
     quantity: integer('quantity').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.outletId, t.productId] }), check('outlet_stock_qty_ck', sql`${t.quantity} >= 0`)],
@@ -47,8 +55,12 @@ export const outletStock = sqliteTable(
 export const pickups = sqliteTable(
   'pickups',
   {
-    orderId: integer('order_id').primaryKey().references(() => orders.id),
-    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+    orderId: integer('order_id')
+      .primaryKey()
+      .references(() => orders.id),
+    outletId: integer('outlet_id')
+      .notNull()
+      .references(() => outlets.id),
     /** SHA-256 of the pickup code shown to the buyer. */
     codeHash: text('code_hash').notNull(),
     pickedUpAt: epochMs('picked_up_at'),
@@ -61,10 +73,16 @@ export const pickups = sqliteTable(
 export const counterSales = sqliteTable(
   'counter_sales',
   {
-    orderId: integer('order_id').primaryKey().references(() => orders.id),
-    outletId: integer('outlet_id').notNull().references(() => outlets.id),
+    orderId: integer('order_id')
+      .primaryKey()
+      .references(() => orders.id),
+    outletId: integer('outlet_id')
+      .notNull()
+      .references(() => outlets.id),
     channel: text('channel', { enum: ['cash', 'wechat', 'alipay'] }).notNull(),
-    staffUserId: integer('staff_user_id').notNull().references(() => users.id),
+    staffUserId: integer('staff_user_id')
+      .notNull()
+      .references(() => users.id),
   },
   (t) => [check('counter_sales_channel_ck', sql`${t.channel} IN ('cash','wechat','alipay')`)],
 );

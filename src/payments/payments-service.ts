@@ -33,7 +33,10 @@ export function createPaymentsService(
     orders: OrdersService;
     audit: AuditService;
     /** Refund through the processor (Stripe); absent when Stripe is off. */
-    onlineRefund?: (order: OrderRow, refund: { refundId: number; amountFen: number; reason: string }) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
+    onlineRefund?: (
+      order: OrderRow,
+      refund: { refundId: number; amountFen: number; reason: string },
+    ) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
   },
 ) {
   const { clock, orders, audit } = deps;
@@ -62,8 +65,25 @@ export function createPaymentsService(
         });
         if (result === 'already') throw new AppError('conflict', 'order_already_paid');
         const now = clock();
-        queries.insertPayment({ orderId: order.id, channel: 'bank', status: 'succeeded', amountFen: order.totalFen, reference, confirmedByUserId: actor.id, confirmedAt: now, now });
-        audit.record({ userId: actor.id, action: 'order.mark_paid', entityType: 'order', entityId: number, before: { status: order.status }, after: { status: 'paid', reference, amountFen: order.totalFen }, address });
+        queries.insertPayment({
+          orderId: order.id,
+          channel: 'bank',
+          status: 'succeeded',
+          amountFen: order.totalFen,
+          reference,
+          confirmedByUserId: actor.id,
+          confirmedAt: now,
+          now,
+        });
+        audit.record({
+          userId: actor.id,
+          action: 'order.mark_paid',
+          entityType: 'order',
+          entityId: number,
+          before: { status: order.status },
+          after: { status: 'paid', reference, amountFen: order.totalFen },
+          address,
+        });
       });
     },
 
@@ -85,7 +105,10 @@ export function createPaymentsService(
       const order = orders.orderForCoordinator(actor, number);
       const pending = queries.pendingRefundTotal(order.id);
       if (request.amountFen > order.totalFen - order.refundedFen - pending) {
-        throw new AppError('validation', 'refund_too_large', undefined, { params: { max: order.totalFen - order.refundedFen - pending }, fields: { amount: 'refund_too_large' } });
+        throw new AppError('validation', 'refund_too_large', undefined, {
+          params: { max: order.totalFen - order.refundedFen - pending },
+          fields: { amount: 'refund_too_large' },
+        });
       }
       if (!canRefund(order.status)) {
         throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
@@ -94,9 +117,26 @@ export function createPaymentsService(
       const channel = paymentChannelOf(payment, order);
       if (channel !== 'stripe') {
         queries.transaction(() => {
-          const refundId = queries.insertRefund({ orderId: order.id, paymentId: payment?.id ?? null, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'succeeded', stripeRefundId: null, userId: actor.id, now: clock() });
+          const refundId = queries.insertRefund({
+            orderId: order.id,
+            paymentId: payment?.id ?? null,
+            orderLineId: request.orderLineId,
+            amountFen: request.amountFen,
+            reason: request.reason,
+            status: 'succeeded',
+            stripeRefundId: null,
+            userId: actor.id,
+            now: clock(),
+          });
           onRecorded?.(refundId);
-          orders.postRefund(order, { amountFen: request.amountFen, orderLineId: request.orderLineId, channel, idempotencyKey: refundKey(refundId), userId: actor.id, reason: request.reason });
+          orders.postRefund(order, {
+            amountFen: request.amountFen,
+            orderLineId: request.orderLineId,
+            channel,
+            idempotencyKey: refundKey(refundId),
+            userId: actor.id,
+            reason: request.reason,
+          });
         });
         return 'refunded';
       }
@@ -105,11 +145,25 @@ export function createPaymentsService(
       if (request.orderLineId !== null) {
         const line = orders.details(order).lines.find((l) => l.id === request.orderLineId);
         if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
-        if (request.amountFen > line.lineTotalFen - line.refundedFen) throw new AppError('validation', 'refund_too_large', undefined, { params: { max: line.lineTotalFen - line.refundedFen }, fields: { amount: 'refund_too_large' } });
+        if (request.amountFen > line.lineTotalFen - line.refundedFen)
+          throw new AppError('validation', 'refund_too_large', undefined, {
+            params: { max: line.lineTotalFen - line.refundedFen },
+            fields: { amount: 'refund_too_large' },
+          });
       }
       if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
       const refundId = queries.transaction(() => {
-        const id = queries.insertRefund({ orderId: order.id, paymentId: payment.id, orderLineId: request.orderLineId, amountFen: request.amountFen, reason: request.reason, status: 'pending', stripeRefundId: null, userId: actor.id, now: clock() });
+        const id = queries.insertRefund({
+          orderId: order.id,
+          paymentId: payment.id,
+          orderLineId: request.orderLineId,
+          amountFen: request.amountFen,
+          reason: request.reason,
+          status: 'pending',
+          stripeRefundId: null,
+          userId: actor.id,
+          now: clock(),
+        });
         onRecorded?.(id);
         return id;
       });
@@ -120,7 +174,14 @@ export function createPaymentsService(
         queries.setRefundStatus(refundId, 'failed', null, clock());
         throw error instanceof AppError ? error : new AppError('unavailable', 'stripe_unavailable');
       }
-      audit.record({ userId: actor.id, action: 'order.refund_requested', entityType: 'order', entityId: number, after: { amountFen: request.amountFen, lineId: request.orderLineId, stripeRefundId: result.stripeRefundId }, address });
+      audit.record({
+        userId: actor.id,
+        action: 'order.refund_requested',
+        entityType: 'order',
+        entityId: number,
+        after: { amountFen: request.amountFen, lineId: request.orderLineId, stripeRefundId: result.stripeRefundId },
+        address,
+      });
       return this.settleStripeRefund(result.stripeRefundId, result.status, refundId) === 'refunded' ? 'refunded' : 'pending';
     },
 
@@ -128,17 +189,39 @@ export function createPaymentsService(
      * Applies a Stripe refund's status (from the API answer or a webhook). Succeeded posts the
      * reverse once; failed marks it failed. Refunds made in Stripe's dashboard are recorded too.
      */
-    settleStripeRefund(stripeRefundId: string, status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action', knownRefundId?: number, dashboard?: { orderId: number; paymentId: number | null; amountFen: number }): 'refunded' | 'pending' | 'failed' | 'ignored' {
+    settleStripeRefund(
+      stripeRefundId: string,
+      status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action',
+      knownRefundId?: number,
+      dashboard?: { orderId: number; paymentId: number | null; amountFen: number },
+    ): 'refunded' | 'pending' | 'failed' | 'ignored' {
       return queries.transaction(() => {
         let refund = knownRefundId !== undefined ? queries.refundById(knownRefundId) : queries.refundByStripeId(stripeRefundId);
         if (!refund && dashboard) {
-          const id = queries.insertRefund({ orderId: dashboard.orderId, paymentId: dashboard.paymentId, orderLineId: null, amountFen: dashboard.amountFen, reason: 'Stripe dashboard', status: 'pending', stripeRefundId, userId: null, now: clock() });
+          const id = queries.insertRefund({
+            orderId: dashboard.orderId,
+            paymentId: dashboard.paymentId,
+            orderLineId: null,
+            amountFen: dashboard.amountFen,
+            reason: 'Stripe dashboard',
+            status: 'pending',
+            stripeRefundId,
+            userId: null,
+            now: clock(),
+          });
           refund = queries.refundById(id);
         }
         if (!refund) return 'ignored';
         if (status === 'succeeded') {
           const order = orders.orderById(refund.orderId);
-          orders.postRefund(order, { amountFen: refund.amountFen, orderLineId: refund.orderLineId, channel: 'stripe', idempotencyKey: refundKey(refund.id), userId: null, reason: refund.reason });
+          orders.postRefund(order, {
+            amountFen: refund.amountFen,
+            orderLineId: refund.orderLineId,
+            channel: 'stripe',
+            idempotencyKey: refundKey(refund.id),
+            userId: null,
+            reason: refund.reason,
+          });
           queries.setRefundStatus(refund.id, 'succeeded', stripeRefundId, clock());
           return 'refunded';
         }

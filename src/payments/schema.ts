@@ -12,9 +12,13 @@ export const payments = sqliteTable(
   'payments',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orderId: integer('order_id').notNull().references(() => orders.id),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
     channel: text('channel', { enum: PAYMENT_CHANNELS }).notNull(),
-    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'expired'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'expired'] })
+      .notNull()
+      .default('pending'),
     /** Amount received, fen. */
     amountFen: integer('amount_fen').notNull(),
     /** Processor fee, fen (Stripe balance transaction; converted to fen when Stripe settled in another currency). */
@@ -51,13 +55,17 @@ export const refunds = sqliteTable(
   'refunds',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    orderId: integer('order_id').notNull().references(() => orders.id),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
     paymentId: integer('payment_id').references(() => payments.id),
     /** Order line refunded, or null for a whole-order refund. */
     orderLineId: integer('order_line_id'),
     amountFen: integer('amount_fen').notNull(),
     reason: text('reason').notNull(),
-    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+      .notNull()
+      .default('pending'),
     stripeRefundId: text('stripe_refund_id'),
     createdByUserId: integer('created_by_user_id').references(() => users.id),
     createdAt: epochMs('created_at').notNull().default(nowMs),

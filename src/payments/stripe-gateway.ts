@@ -113,7 +113,15 @@ export async function openCheckoutSession(
     paymentsQueries.transaction(() => {
       // A retried call returns the same session (idempotency key): record it once.
       if (paymentsQueries.paymentBySession(session.id)) return;
-      paymentsQueries.insertPayment({ orderId: order.id, channel: 'stripe', status: 'pending', amountFen: order.totalFen, reference: null, stripeCheckoutSessionId: session.id, now: clock() });
+      paymentsQueries.insertPayment({
+        orderId: order.id,
+        channel: 'stripe',
+        status: 'pending',
+        amountFen: order.totalFen,
+        reference: null,
+        stripeCheckoutSessionId: session.id,
+        now: clock(),
+      });
     });
   } catch (error) {
     // The order is about to be cancelled: close the session so nobody can pay for it (best effort).
@@ -124,7 +132,10 @@ export async function openCheckoutSession(
 }
 
 /** What the payments service needs to refund through Stripe. */
-export type OnlineRefund = (order: OrderRow, refund: { refundId: number; amountFen: number; reason: string }) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
+export type OnlineRefund = (
+  order: OrderRow,
+  refund: { refundId: number; amountFen: number; reason: string },
+) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
 
 /** A Stripe refund's status in the three states our refunds have. */
 export function refundStatusOf(status: string | null | undefined): 'pending' | 'succeeded' | 'failed' {

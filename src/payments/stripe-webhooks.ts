@@ -53,11 +53,29 @@ const idOf = (ref: string | { id: string } | null | undefined): string | null =>
 const idRef = z.union([z.string(), z.object({ id: z.string() }).passthrough(), z.null()]).optional();
 const metadata = z.record(z.string(), z.string()).nullable().optional();
 const sessionShape = z
-  .object({ id: z.string(), client_reference_id: z.string().nullable().optional(), metadata, payment_status: z.string().optional(), amount_total: z.number().int().nullable().optional(), payment_intent: idRef })
+  .object({
+    id: z.string(),
+    client_reference_id: z.string().nullable().optional(),
+    metadata,
+    payment_status: z.string().optional(),
+    amount_total: z.number().int().nullable().optional(),
+    payment_intent: idRef,
+  })
   .passthrough();
-const refundShape = z.object({ id: z.string(), status: z.string().nullable().optional(), amount: z.number().int(), charge: idRef, payment_intent: idRef, metadata }).passthrough();
+const refundShape = z
+  .object({ id: z.string(), status: z.string().nullable().optional(), amount: z.number().int(), charge: idRef, payment_intent: idRef, metadata })
+  .passthrough();
 const chargeShape = z
-  .object({ id: z.string(), payment_intent: idRef, metadata, refunds: z.object({ data: z.array(refundShape), has_more: z.boolean() }).passthrough().nullable().optional() })
+  .object({
+    id: z.string(),
+    payment_intent: idRef,
+    metadata,
+    refunds: z
+      .object({ data: z.array(refundShape), has_more: z.boolean() })
+      .passthrough()
+      .nullable()
+      .optional(),
+  })
   .passthrough();
 
 /** The shape of `data.object` for each event type we act on; a signed event of another shape is refused. */
@@ -74,9 +92,18 @@ const OBJECT_SHAPES: Record<string, z.ZodType> = {
 function isWellFormed(event: unknown): event is Stripe.Event {
   const e = event as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } } | null;
   return (
-    typeof e === 'object' && e !== null && typeof e.id === 'string' && e.id.length > 0 && e.id.length <= 255 &&
-    typeof e.type === 'string' && typeof e.created === 'number' && Number.isFinite(e.created) &&
-    typeof e.data === 'object' && e.data !== null && typeof e.data.object === 'object' && e.data.object !== null &&
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.id === 'string' &&
+    e.id.length > 0 &&
+    e.id.length <= 255 &&
+    typeof e.type === 'string' &&
+    typeof e.created === 'number' &&
+    Number.isFinite(e.created) &&
+    typeof e.data === 'object' &&
+    e.data !== null &&
+    typeof e.data.object === 'object' &&
+    e.data.object !== null &&
     (OBJECT_SHAPES[e.type]?.safeParse(e.data.object).success ?? true)
   );
 }
@@ -134,7 +161,15 @@ export function createStripeWebhookHandler(deps: {
   function paymentOfSession(session: Stripe.Checkout.Session, order: OrderRow): PaymentRow {
     const existing = queries.paymentBySession(session.id);
     if (existing) return existing;
-    queries.insertPayment({ orderId: order.id, channel: 'stripe', status: 'pending', amountFen: session.amount_total ?? order.totalFen, reference: null, stripeCheckoutSessionId: session.id, now: clock() });
+    queries.insertPayment({
+      orderId: order.id,
+      channel: 'stripe',
+      status: 'pending',
+      amountFen: session.amount_total ?? order.totalFen,
+      reference: null,
+      stripeCheckoutSessionId: session.id,
+      now: clock(),
+    });
     return queries.paymentBySession(session.id)!;
   }
 
@@ -144,7 +179,9 @@ export function createStripeWebhookHandler(deps: {
     const intentId = idOf(session.payment_intent);
     let charge: ChargeFacts | null = null;
     if (intentId) {
-      const intent = await fromStripe('retrieve payment intent', () => stripe.paymentIntents.retrieve(intentId, { expand: ['latest_charge.balance_transaction'] }));
+      const intent = await fromStripe('retrieve payment intent', () =>
+        stripe.paymentIntents.retrieve(intentId, { expand: ['latest_charge.balance_transaction'] }),
+      );
       const latest = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
       if (latest) {
         const bt = typeof latest.balance_transaction === 'object' ? latest.balance_transaction : null;
@@ -176,7 +213,15 @@ export function createStripeWebhookHandler(deps: {
       });
       if (orphan) {
         // Money without a payable order: nothing is posted; reconciliation flags it for a refund.
-        if (firstTime) audit.record({ userId: null, action: 'payment.orphan', entityType: 'order', entityId: order.number, before: { status: order.status }, after: { reason: orphan, sessionId: session.id, amountFen, chargeId: charge?.id ?? null } });
+        if (firstTime)
+          audit.record({
+            userId: null,
+            action: 'payment.orphan',
+            entityType: 'order',
+            entityId: order.number,
+            before: { status: order.status },
+            after: { reason: orphan, sessionId: session.id, amountFen, chargeId: charge?.id ?? null },
+          });
         return 'orphan payment recorded';
       }
       if (charge && charge.feeFen > 0) {
@@ -196,7 +241,13 @@ export function createStripeWebhookHandler(deps: {
       }
       if (charge?.settlement && charge.settlement.exchangeRate === null && firstTime) {
         // No exchange rate to convert by: nothing is posted, and reconciliation lists the fee as unconverted.
-        audit.record({ userId: null, action: 'payment.fee_unposted', entityType: 'order', entityId: order.number, after: { chargeId: charge.id, currency: charge.settlement.currency, amount: charge.settlement.feeMinor } });
+        audit.record({
+          userId: null,
+          action: 'payment.fee_unposted',
+          entityType: 'order',
+          entityId: order.number,
+          after: { chargeId: charge.id, currency: charge.settlement.currency, amount: charge.settlement.feeMinor },
+        });
       }
       return 'paid';
     };
@@ -242,7 +293,13 @@ export function createStripeWebhookHandler(deps: {
     } catch (error) {
       // Money went back for an order that cannot take the refund (an orphan payment, or more than was paid).
       if (!(error instanceof AppError) || !order) throw error;
-      audit.record({ userId: null, action: 'refund.unposted', entityType: 'order', entityId: order.number, after: { reason: error.code, stripeRefundId: refund.id, amountFen: refund.amount, status } });
+      audit.record({
+        userId: null,
+        action: 'refund.unposted',
+        entityType: 'order',
+        entityId: order.number,
+        after: { reason: error.code, stripeRefundId: refund.id, amountFen: refund.amount, status },
+      });
       return 'unposted';
     }
   }

@@ -54,9 +54,24 @@ export function createMetrics(sources: MetricsSources) {
   const hits = pageCacheLookups.labels('hit');
   const misses = pageCacheLookups.labels('miss');
   totalCounter(registry, 'xiangyi_orders_placed_total', 'Orders placed (all channels), read from the database', () => sources.totals().ordersPlaced);
-  totalCounter(registry, 'xiangyi_orders_paid_total', 'Orders that have been paid (including those refunded since), read from the database', () => sources.totals().ordersPaid);
-  totalCounter(registry, 'xiangyi_ledger_postings_total', 'Ledger transactions posted (payments, refunds, payouts), read from the database', () => sources.totals().ledgerPostings);
-  totalCounter(registry, 'xiangyi_db_group_commit_seconds_total', 'Time the event loop spent running and committing group-committed write transactions', () => sources.groupCommit().seconds);
+  totalCounter(
+    registry,
+    'xiangyi_orders_paid_total',
+    'Orders that have been paid (including those refunded since), read from the database',
+    () => sources.totals().ordersPaid,
+  );
+  totalCounter(
+    registry,
+    'xiangyi_ledger_postings_total',
+    'Ledger transactions posted (payments, refunds, payouts), read from the database',
+    () => sources.totals().ledgerPostings,
+  );
+  totalCounter(
+    registry,
+    'xiangyi_db_group_commit_seconds_total',
+    'Time the event loop spent running and committing group-committed write transactions',
+    () => sources.groupCommit().seconds,
+  );
   totalCounter(registry, 'xiangyi_db_group_commit_batches_total', 'Group commits (shared transactions, one fsync each)', () => sources.groupCommit().batches);
   totalCounter(registry, 'xiangyi_db_group_commit_transactions_total', 'Write transactions run inside group commits', () => sources.groupCommit().transactions);
   new Gauge({

@@ -74,7 +74,19 @@ const QUICK = { br: brotliAt(4), gzip: { level: 6 } };
 const BEST = { br: brotliAt(constants.BROTLI_MAX_QUALITY), gzip: { level: 9 } };
 
 /** Headers of a rendered response that belong to that one response, never replayed. */
-const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'content-encoding', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'etag', 'x-page-cache', 'cache-control', 'vary']);
+const NOT_REPLAYED = new Set([
+  'set-cookie',
+  'content-length',
+  'content-encoding',
+  'date',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'etag',
+  'x-page-cache',
+  'cache-control',
+  'vary',
+]);
 const OWN_PAGE = 'private, no-cache';
 
 /**
@@ -206,7 +218,14 @@ const requestKeys = new WeakMap<FastifyRequest, { key: string; stamp: string; sc
 export default fp(
   async function pageCache(
     app: FastifyInstance,
-    opts: { db: Database_; secureCookies: boolean; clock: () => number; onLookup?: (hit: boolean) => void; limits?: Partial<PageCacheLimits>; cdn?: CdnCaching | null },
+    opts: {
+      db: Database_;
+      secureCookies: boolean;
+      clock: () => number;
+      onLookup?: (hit: boolean) => void;
+      limits?: Partial<PageCacheLimits>;
+      cdn?: CdnCaching | null;
+    },
   ) {
     const limits: PageCacheLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     const versions = createCacheVersions(opts.db.sqlite);
@@ -239,13 +258,16 @@ export default fp(
 
     const fresh = (entry: Entry, now: number) => now < entry.expiresAt && entry.deps.every(([scope, version]) => versions.get(scope) === version);
 
-    app.decorate('pageCacheStats', (): PageCacheStats => ({
-      entries: cache.size,
-      bytes: cachedBytes,
-      queued: queue.queued,
-      compressing: queue.running,
-      skippedCompressions,
-    }));
+    app.decorate(
+      'pageCacheStats',
+      (): PageCacheStats => ({
+        entries: cache.size,
+        bytes: cachedBytes,
+        queued: queue.queued,
+        compressing: queue.running,
+        skippedCompressions,
+      }),
+    );
     app.decorateReply('pageDependsOn', function (this: FastifyReply, scope: Scope) {
       requestKeys.get(this.request)?.scopes.add(scope);
     });
@@ -313,7 +335,12 @@ export default fp(
         queue.offer(() => compress(entry, QUICK)); // its first compression found the queue full
       }
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
-      reply.headers(entry.headers).header('cache-control', sharedCacheControl(now, 200)).header('vary', vary).header('etag', entry.etag).header('x-page-cache', 'hit');
+      reply
+        .headers(entry.headers)
+        .header('cache-control', sharedCacheControl(now, 200))
+        .header('vary', vary)
+        .header('etag', entry.etag)
+        .header('x-page-cache', 'hit');
       if (matchesEtag(request.headers['if-none-match'], entry.etag)) {
         reply.code(304).send();
         return;

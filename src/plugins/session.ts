@@ -67,7 +67,11 @@ export default fp(
     // Flash messages live in a short-lived signed cookie, not the session row: showing a message
     // after a redirect costs no database write.
     app.decorateReply('flash', function (this: FastifyReply, kind: 'success' | 'error', message: string, at?: FlashSection): void {
-      this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message: message.slice(0, 200), ...(at ? { at } : {}) }), { ...cookieOptions, signed: true, maxAge: 300 });
+      this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message: message.slice(0, 200), ...(at ? { at } : {}) }), {
+        ...cookieOptions,
+        signed: true,
+        maxAge: 300,
+      });
     });
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -116,9 +116,9 @@ export function createProjectManagementQueries(db: Database_) {
       q(`SELECT project_id AS projectId, count(*) AS n FROM project_households GROUP BY project_id`).all() as { projectId: number; n: number }[],
     enrol: (projectId: number, householdId: number, now: number) =>
       q(`INSERT OR IGNORE INTO project_households (project_id, household_id, enrolled_at) VALUES (?,?,?)`).run(projectId, householdId, now),
-    unenrol: (projectId: number, householdId: number) => q(`DELETE FROM project_households WHERE project_id = ? AND household_id = ?`).run(projectId, householdId),
-    existingHouseholdIds: (ids: readonly number[]) =>
-      (q(`SELECT id FROM households WHERE id IN (${inList(ids)})`).all() as { id: number }[]).map((r) => r.id),
+    unenrol: (projectId: number, householdId: number) =>
+      q(`DELETE FROM project_households WHERE project_id = ? AND household_id = ?`).run(projectId, householdId),
+    existingHouseholdIds: (ids: readonly number[]) => (q(`SELECT id FROM households WHERE id IN (${inList(ids)})`).all() as { id: number }[]).map((r) => r.id),
 
     /** Households of the villages some projects sell from (a producer there has a product in one of them). */
     householdIdsOfProjectVillages: (projectIds: readonly number[]) =>
@@ -130,7 +130,11 @@ export function createProjectManagementQueries(db: Database_) {
       ).map((r) => r.id),
 
     /** Project ids each household is enrolled in. */
-    enrolments: () => q(`SELECT household_id AS householdId, project_id AS projectId FROM project_households ORDER BY project_id`).all() as { householdId: number; projectId: number }[],
+    enrolments: () =>
+      q(`SELECT household_id AS householdId, project_id AS projectId FROM project_households ORDER BY project_id`).all() as {
+        householdId: number;
+        projectId: number;
+      }[],
 
     /**
      * Households that concern some projects: enrolled in one, a member of a producer with a line in

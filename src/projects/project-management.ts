@@ -3,13 +3,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
-import {
-  createProjectManagementQueries,
-  type ProjectInput,
-  type ProjectRow,
-  type SplitInput,
-  type SplitRuleRow,
-} from './project-management-queries.js';
+import { createProjectManagementQueries, type ProjectInput, type ProjectRow, type SplitInput, type SplitRuleRow } from './project-management-queries.js';
 
 /** Which projects a coordinator works on: every one, or those listed on their account. */
 export type ProjectScope = 'all' | readonly number[];
@@ -50,7 +44,8 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
 
   function assertSlugFree(slug: string, exceptId?: number) {
     const owner = queries.projectIdBySlug(slug);
-    if (owner !== undefined && owner !== exceptId) throw new AppError('validation', 'project_slug_taken', undefined, { fields: { slug: 'project_slug_taken' } });
+    if (owner !== undefined && owner !== exceptId)
+      throw new AppError('validation', 'project_slug_taken', undefined, { fields: { slug: 'project_slug_taken' } });
   }
 
   /** Households a coordinator may see: all, or those of their projects (see householdIdsOfProjects). */
@@ -99,7 +94,14 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
         const id = queries.insertProject(toInput(form), now);
         const split = { householdBp: form.householdBp, projectFundBp: form.projectFundBp, operationsBp: form.operationsBp };
         const ruleId = queries.insertSplitRule(id, split, now, actor.id, now);
-        audit.record({ userId: actor.id, action: 'project.create', entityType: 'project', entityId: id, after: { ...toInput(form), split: { id: ruleId, ...split } }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'project.create',
+          entityType: 'project',
+          entityId: id,
+          after: { ...toInput(form), split: { id: ruleId, ...split } },
+          address,
+        });
         return id;
       });
     },
@@ -109,7 +111,15 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
         const before = project(actor, id);
         assertSlugFree(form.slug, id);
         queries.updateProject(id, toInput(form), clock());
-        audit.record({ userId: actor.id, action: 'project.update', entityType: 'project', entityId: id, before: toInput(before), after: toInput(form), address });
+        audit.record({
+          userId: actor.id,
+          action: 'project.update',
+          entityType: 'project',
+          entityId: id,
+          before: toInput(before),
+          after: toInput(form),
+          address,
+        });
       });
     },
 
@@ -123,7 +133,15 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
         const now = clock();
         const before = queries.splitRuleAt(id, now) ?? null;
         const ruleId = queries.insertSplitRule(id, split, now, actor.id, now);
-        audit.record({ userId: actor.id, action: 'project.split_rule', entityType: 'project', entityId: id, before, after: { id: ruleId, ...split, effectiveFrom: now }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'project.split_rule',
+          entityType: 'project',
+          entityId: id,
+          before,
+          after: { id: ruleId, ...split, effectiveFrom: now },
+          address,
+        });
         return ruleId;
       });
     },
@@ -161,7 +179,15 @@ export function createProjectManagement(db: Database_, deps: { clock: Clock; aud
         for (const h of added) queries.enrol(id, h, now);
         for (const h of removed) queries.unenrol(id, h);
         if (added.length || removed.length) {
-          audit.record({ userId: actor.id, action: 'project.enrolment', entityType: 'project', entityId: id, before: { householdIds: [...current] }, after: { added, removed }, address });
+          audit.record({
+            userId: actor.id,
+            action: 'project.enrolment',
+            entityType: 'project',
+            entityId: id,
+            before: { householdIds: [...current] },
+            after: { added, removed },
+            address,
+          });
         }
         return { added, removed };
       });

@@ -6,8 +6,7 @@ import { startOfDay } from '../time.js';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const required = (max: number) => z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(max, 'validation.too_long');
-const optional = (max: number) =>
-  z.preprocess(blankToUndefined, z.string().trim().max(max, 'validation.too_long').optional()).transform((v) => v ?? null);
+const optional = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, 'validation.too_long').optional()).transform((v) => v ?? null);
 
 /** An ISO date that exists in the calendar (2025-02-30 does not), or nothing. */
 const optionalDate = z
@@ -45,17 +44,15 @@ const projectFields = {
   fundingSource: optional(60).transform((v) => v ?? ''),
   startsOn: optionalDate,
   endsOn: optionalDate,
-  target: z
-    .preprocess(blankToUndefined, z.string().trim().optional())
-    .transform((v, ctx) => {
-      if (v === undefined) return null;
-      const fen = parseYuanToFen(v);
-      if (fen === null) {
-        ctx.addIssue({ code: 'custom', message: 'coordp.v.amount' });
-        return z.NEVER;
-      }
-      return fen;
-    }),
+  target: z.preprocess(blankToUndefined, z.string().trim().optional()).transform((v, ctx) => {
+    if (v === undefined) return null;
+    const fen = parseYuanToFen(v);
+    if (fen === null) {
+      ctx.addIssue({ code: 'custom', message: 'coordp.v.amount' });
+      return z.NEVER;
+    }
+    return fen;
+  }),
   storyZh: optional(4000).transform((v) => v ?? ''),
   storyEn: optional(4000),
 };
@@ -69,19 +66,20 @@ export const projectFormSchema = z.object(projectFields).superRefine(periodInOrd
 export type ProjectForm = z.infer<typeof projectFormSchema>;
 
 /** POST /coordinator/projects — details and the first split rule. */
-export const newProjectFormSchema = z
-  .object({ ...projectFields, ...splitFields })
-  .superRefine((v, ctx) => {
-    periodInOrder(v, ctx);
-    sumsToWhole(v, ctx);
-  });
+export const newProjectFormSchema = z.object({ ...projectFields, ...splitFields }).superRefine((v, ctx) => {
+  periodInOrder(v, ctx);
+  sumsToWhole(v, ctx);
+});
 export type NewProjectForm = z.infer<typeof newProjectFormSchema>;
 
 /** POST /coordinator/projects/:id/split — a new rule, in force from now on. */
 export const splitFormSchema = z.object(splitFields).superRefine(sumsToWhole);
 export type SplitForm = z.infer<typeof splitFormSchema>;
 
-const id = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+const id = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+  .transform(Number);
 
 /** POST /coordinator/projects/:id/households — the ticked households (none ticked: the field is absent). */
 export const enrolmentFormSchema = z.object({

@@ -39,7 +39,9 @@ export const projectSplitRules = sqliteTable(
   'project_split_rules',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id').notNull().references(() => projects.id),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
     householdBp: integer('household_bp').notNull(),
     projectFundBp: integer('project_fund_bp').notNull(),
     operationsBp: integer('operations_bp').notNull(),
@@ -58,8 +60,12 @@ export const projectSplitRules = sqliteTable(
 export const projectHouseholds = sqliteTable(
   'project_households',
   {
-    projectId: integer('project_id').notNull().references(() => projects.id),
-    householdId: integer('household_id').notNull().references(() => households.id),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
     enrolledAt: epochMs('enrolled_at').notNull().default(nowMs),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.householdId] }), index('project_households_household_idx').on(t.householdId)],

@@ -196,7 +196,8 @@ export const en: Record<keyof typeof zh, string> = {
   'sec.producer.storyZh': 'Public story (Chinese)',
   'sec.producer.storyEn': 'Public story (English, optional)',
   'sec.producer.members': 'Households sharing the proceeds, with weights',
-  'sec.producer.membersHint': 'Household: choose one. Cooperative: choose several with whole-number weights (shares). Enterprise: choose the households it employs.',
+  'sec.producer.membersHint':
+    'Household: choose one. Cooperative: choose several with whole-number weights (shares). Enterprise: choose the households it employs.',
   'sec.producer.weight': 'Weight of {name}',
   'sec.producer.memberCount': '{count} households',
   'sec.producer.none': 'No producers yet.',

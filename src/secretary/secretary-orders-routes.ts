@@ -31,12 +31,19 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
         note: s.note,
         lines: s.lines.map((l) => ({ title: pickText(locale, l.titleZh, l.titleEn), quantity: l.quantity, unit: t(`unit.${l.unit}` as MessageKey) })),
         // Units of a recalled lot hold the parcel back until a coordinator refunds or replaces them.
-        recalled: s.recalled.map((r) => t('recall.parcelHeld', { units: r.units, unit: t(`unit.${r.unit}` as MessageKey), product: pickText(locale, r.productZh, r.productEn), lot: r.code })),
+        recalled: s.recalled.map((r) =>
+          t('recall.parcelHeld', { units: r.units, unit: t(`unit.${r.unit}` as MessageKey), product: pickText(locale, r.productZh, r.productEn), lot: r.code }),
+        ),
         fields: failedNumber === s.number ? fields : {},
       })),
       // A refusal for a parcel not in the list (unpaid, already shipped) is shown at the top.
       pageError: failedNumber !== null && !toShip.some((s) => s.number === failedNumber) ? Object.values(fields).join(' ') : null,
-      shipped: shipped.map((s) => ({ number: s.number, carrier: s.carrier, trackingNumber: s.trackingNumber, shippedAt: s.shippedAt ? formatDateTime(s.shippedAt) : '' })),
+      shipped: shipped.map((s) => ({
+        number: s.number,
+        carrier: s.carrier,
+        trackingNumber: s.trackingNumber,
+        shippedAt: s.shippedAt ? formatDateTime(s.shippedAt) : '',
+      })),
       csrfToken: csrfTokenFor(reply),
     });
   }

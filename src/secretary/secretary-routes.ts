@@ -22,10 +22,21 @@ import { householdFormSchema, producerFormSchema } from '../villages/villages-sc
 import type { VillagesService } from '../villages/villages-service.js';
 import type { HouseholdRow } from '../villages/villages-queries.js';
 
-const idParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 const photoParams = z.object({
-  id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number),
-  photoId: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number),
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+  photoId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
 });
 
 export interface SecretaryDeps {
@@ -51,7 +62,12 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   const photoFormLimits = { fileSize: deps.maxUploadBytes, fields: 5 };
 
   /** Renders a form page again with messages; service errors carrying field codes become field messages. */
-  async function formFailure(request: FastifyRequest, reply: FastifyReply, error: unknown, render: (fields: FieldMessages, status: number) => FastifyReply | Promise<FastifyReply>) {
+  async function formFailure(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    render: (fields: FieldMessages, status: number) => FastifyReply | Promise<FastifyReply>,
+  ) {
     if (error instanceof AppError && error.details.fields) {
       return render(translateFieldCodes(error.details.fields, request.t), error.status);
     }
@@ -97,7 +113,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     povertyRegNo: h.povertyRegNo ?? '',
   });
 
-  function renderHouseholdForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number }) {
+  function renderHouseholdForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
+  ) {
     return reply.code(opts.status ?? 200).view('secretary/household-form', {
       title: opts.id ? request.t('sec.household.editTitle', { name: opts.values.realName ?? '' }) : request.t('sec.household.add'),
       section: 'households',
@@ -159,7 +179,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   // ---------- Producers ----------
-  function renderProducerForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number }) {
+  function renderProducerForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
+  ) {
     const user = currentUser(request);
     const villageId = Number(opts.values.villageId);
     const households = deps.villages.households(user).filter((h) => h.villageId === villageId || !villageId);
@@ -251,7 +275,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   // ---------- Products ----------
-  function renderProductForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number }) {
+  function renderProductForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
+  ) {
     const user = currentUser(request);
     const detail = opts.id ? deps.products.productDetail(user, opts.id) : null;
     const unit = detail ? request.t(`unit.${detail.product.unit}` as 'unit.jin') : '';
@@ -282,19 +310,32 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
         : null,
       photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
       lotPanel: detail && deps.lotPanel ? deps.lotPanel(request, detail.product.id) : null,
-      adjustments: detail?.adjustments.map((a) => ({ ...a, reason: a.reason === INITIAL_STOCK_REASON ? request.t('sec.stock.initial') : a.reason, when: formatDateTime(a.createdAt), delta: a.delta > 0 ? `+${a.delta}` : String(a.delta) })) ?? [],
+      adjustments:
+        detail?.adjustments.map((a) => ({
+          ...a,
+          reason: a.reason === INITIAL_STOCK_REASON ? request.t('sec.stock.initial') : a.reason,
+          when: formatDateTime(a.createdAt),
+          delta: a.delta > 0 ? `+${a.delta}` : String(a.delta),
+        })) ?? [],
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
       categories: CATEGORIES.map((c) => ({ value: c, selected: c === opts.values.category })),
       units: UNITS.map((u) => ({ value: u, selected: u === opts.values.unit })),
-      producers: deps.villages.producers(user).map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.producerId })),
+      producers: deps.villages
+        .producers(user)
+        .map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.producerId })),
       projects: projects.map((p) => {
         const name = pickText(request.locale, p.nameZh, p.nameEn);
         const state = projectPeriodState(p, today);
         return {
           id: p.id,
-          name: state === 'ended' ? request.t('project.period.optionEnded', { name }) : state === 'not_started' ? request.t('project.period.optionNotStarted', { name }) : name,
+          name:
+            state === 'ended'
+              ? request.t('project.period.optionEnded', { name })
+              : state === 'not_started'
+                ? request.t('project.period.optionNotStarted', { name })
+                : name,
           selected: String(p.id) === opts.values.projectId,
         };
       }),
@@ -418,33 +459,37 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     return reply.redirect(`/secretary/products/${id}#stock`, 303);
   });
 
-  app.post('/secretary/products/:id/photos', { ...guard, config: { csrf: 'multipart', multipartLimits: photoFormLimits }, schema: { params: idParams } }, async (request, reply) => {
-    const { id } = request.params;
-    const user = currentUser(request);
-    deps.products.product(user, id);
-    if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
-    const form = await readMultipartForm(request, photoFormLimits);
-    if (form.fileTooLarge) {
-      reply.flash('error', request.t('errors.image_too_large'), 'photos');
-      return reply.redirect(`/secretary/products/${id}#photos`, 303);
-    }
-    if (!form.file) {
-      reply.flash('error', request.t('sec.photo.missingFile'), 'photos');
-      return reply.redirect(`/secretary/products/${id}#photos`, 303);
-    }
-    const buffer = form.file.bytes;
-    try {
-      await deps.products.addPhoto(user, id, buffer, address(request));
-    } catch (error) {
-      if (error instanceof AppError && error.type === 'validation') {
-        reply.flash('error', request.t(`errors.${error.code}` as 'errors.image_unreadable'), 'photos');
+  app.post(
+    '/secretary/products/:id/photos',
+    { ...guard, config: { csrf: 'multipart', multipartLimits: photoFormLimits }, schema: { params: idParams } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const user = currentUser(request);
+      deps.products.product(user, id);
+      if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
+      const form = await readMultipartForm(request, photoFormLimits);
+      if (form.fileTooLarge) {
+        reply.flash('error', request.t('errors.image_too_large'), 'photos');
         return reply.redirect(`/secretary/products/${id}#photos`, 303);
       }
-      throw error;
-    }
-    reply.flash('success', request.t('sec.photo.added'), 'photos');
-    return reply.redirect(`/secretary/products/${id}#photos`, 303);
-  });
+      if (!form.file) {
+        reply.flash('error', request.t('sec.photo.missingFile'), 'photos');
+        return reply.redirect(`/secretary/products/${id}#photos`, 303);
+      }
+      const buffer = form.file.bytes;
+      try {
+        await deps.products.addPhoto(user, id, buffer, address(request));
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'validation') {
+          reply.flash('error', request.t(`errors.${error.code}` as 'errors.image_unreadable'), 'photos');
+          return reply.redirect(`/secretary/products/${id}#photos`, 303);
+        }
+        throw error;
+      }
+      reply.flash('success', request.t('sec.photo.added'), 'photos');
+      return reply.redirect(`/secretary/products/${id}#photos`, 303);
+    },
+  );
 
   app.post('/secretary/products/:id/photos/:photoId/delete', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
     const { id, photoId } = request.params;

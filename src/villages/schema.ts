@@ -19,7 +19,9 @@ export const villages = sqliteTable(
   'villages',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    regionId: integer('region_id').notNull().references(() => regions.id),
+    regionId: integer('region_id')
+      .notNull()
+      .references(() => regions.id),
     slug: text('slug').notNull(),
     nameZh: text('name_zh').notNull(),
     nameEn: text('name_en'),
@@ -48,7 +50,9 @@ export const households = sqliteTable(
   'households',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    villageId: integer('village_id').notNull().references(() => villages.id),
+    villageId: integer('village_id')
+      .notNull()
+      .references(() => villages.id),
     realName: text('real_name').notNull(),
     displayName: text('display_name'),
     publicStoryZh: text('public_story_zh'),
@@ -78,7 +82,9 @@ export const producers = sqliteTable(
   'producers',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    villageId: integer('village_id').notNull().references(() => villages.id),
+    villageId: integer('village_id')
+      .notNull()
+      .references(() => villages.id),
     kind: text('kind', { enum: PRODUCER_KINDS }).notNull(),
     nameZh: text('name_zh').notNull(),
     nameEn: text('name_en'),
@@ -88,10 +94,7 @@ export const producers = sqliteTable(
     createdAt: epochMs('created_at').notNull().default(nowMs),
     updatedAt: epochMs('updated_at').notNull().default(nowMs),
   },
-  (t) => [
-    index('producers_village_idx').on(t.villageId),
-    check('producers_kind_ck', sql`${t.kind} IN ('household','cooperative','enterprise')`),
-  ],
+  (t) => [index('producers_village_idx').on(t.villageId), check('producers_kind_ck', sql`${t.kind} IN ('household','cooperative','enterprise')`)],
 );
 
 /**
@@ -101,8 +104,12 @@ export const producers = sqliteTable(
 export const producerMembers = sqliteTable(
   'producer_members',
   {
-    producerId: integer('producer_id').notNull().references(() => producers.id, { onDelete: 'cascade' }),
-    householdId: integer('household_id').notNull().references(() => households.id),
+    producerId: integer('producer_id')
+      .notNull()
+      .references(() => producers.id, { onDelete: 'cascade' }),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
     weight: integer('weight').notNull().default(1),
   },
   (t) => [

@@ -64,9 +64,12 @@ export function createVillagesQueries(db: Database_) {
     transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn)(),
 
     villagesByIds: (ids: readonly number[] | 'all') =>
-      q(
-        `SELECT id, slug, name_zh AS nameZh, name_en AS nameEn FROM villages ${ids === 'all' ? '' : `WHERE id IN (${inList(ids)})`} ORDER BY id`,
-      ).all() as { id: number; slug: string; nameZh: string; nameEn: string | null }[],
+      q(`SELECT id, slug, name_zh AS nameZh, name_en AS nameEn FROM villages ${ids === 'all' ? '' : `WHERE id IN (${inList(ids)})`} ORDER BY id`).all() as {
+        id: number;
+        slug: string;
+        nameZh: string;
+        nameEn: string | null;
+      }[],
 
     /**
      * Villages with published products that no enabled first secretary account runs: nobody ships
@@ -91,15 +94,40 @@ export function createVillagesQueries(db: Database_) {
         q(
           `INSERT INTO households (village_id, real_name, display_name, public_story_zh, public_story_en, consent_public, phone,
              id_card_last4, poverty_reg_no, members, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-        ).run(h.villageId, h.realName, h.displayName, h.publicStoryZh, h.publicStoryEn, h.consentPublic ? 1 : 0, h.phone, h.idCardLast4, h.povertyRegNo, h.members, now, now)
-          .lastInsertRowid,
+        ).run(
+          h.villageId,
+          h.realName,
+          h.displayName,
+          h.publicStoryZh,
+          h.publicStoryEn,
+          h.consentPublic ? 1 : 0,
+          h.phone,
+          h.idCardLast4,
+          h.povertyRegNo,
+          h.members,
+          now,
+          now,
+        ).lastInsertRowid,
       );
     },
     updateHousehold(id: number, h: HouseholdInput, now: number): void {
       q(
         `UPDATE households SET village_id = ?, real_name = ?, display_name = ?, public_story_zh = ?, public_story_en = ?, consent_public = ?,
            phone = ?, id_card_last4 = ?, poverty_reg_no = ?, members = ?, updated_at = ? WHERE id = ?`,
-      ).run(h.villageId, h.realName, h.displayName, h.publicStoryZh, h.publicStoryEn, h.consentPublic ? 1 : 0, h.phone, h.idCardLast4, h.povertyRegNo, h.members, now, id);
+      ).run(
+        h.villageId,
+        h.realName,
+        h.displayName,
+        h.publicStoryZh,
+        h.publicStoryEn,
+        h.consentPublic ? 1 : 0,
+        h.phone,
+        h.idCardLast4,
+        h.povertyRegNo,
+        h.members,
+        now,
+        id,
+      );
     },
 
     /**
@@ -135,7 +163,14 @@ export function createVillagesQueries(db: Database_) {
     insertProducer(p: ProducerInput, now: number): number {
       const id = Number(
         q(`INSERT INTO producers (village_id, kind, name_zh, name_en, story_zh, story_en, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)`).run(
-          p.villageId, p.kind, p.nameZh, p.nameEn, p.storyZh, p.storyEn, now, now,
+          p.villageId,
+          p.kind,
+          p.nameZh,
+          p.nameEn,
+          p.storyZh,
+          p.storyEn,
+          now,
+          now,
         ).lastInsertRowid,
       );
       for (const m of p.members) q(`INSERT INTO producer_members (producer_id, household_id, weight) VALUES (?,?,?)`).run(id, m.householdId, m.weight);
@@ -143,7 +178,13 @@ export function createVillagesQueries(db: Database_) {
     },
     updateProducer(id: number, p: ProducerInput, now: number): void {
       q(`UPDATE producers SET kind = ?, name_zh = ?, name_en = ?, story_zh = ?, story_en = ?, updated_at = ? WHERE id = ?`).run(
-        p.kind, p.nameZh, p.nameEn, p.storyZh, p.storyEn, now, id,
+        p.kind,
+        p.nameZh,
+        p.nameEn,
+        p.storyZh,
+        p.storyEn,
+        now,
+        id,
       );
       q(`DELETE FROM producer_members WHERE producer_id = ?`).run(id);
       for (const m of p.members) q(`INSERT INTO producer_members (producer_id, household_id, weight) VALUES (?,?,?)`).run(id, m.householdId, m.weight);

@@ -5,10 +5,15 @@ import { PRODUCER_KINDS } from './schema.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const text = (max: number) => z.string().trim().max(max, 'validation.too_long');
-const optionalText = (max: number) =>
-  z.preprocess(blank, text(max).optional()).transform((v) => v ?? null);
-const checkbox = z.literal('on').optional().transform((v) => v === 'on');
-export const idString = z.string().regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid').transform(Number);
+const optionalText = (max: number) => z.preprocess(blank, text(max).optional()).transform((v) => v ?? null);
+const checkbox = z
+  .literal('on')
+  .optional()
+  .transform((v) => v === 'on');
+export const idString = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'validation.invalid')
+  .transform(Number);
 
 export const householdFormSchema = z
   .object({
@@ -24,11 +29,36 @@ export const householdFormSchema = z
       .regex(/^[0-9]{1,2}$/, 'validation.members')
       .transform(Number)
       .pipe(z.number().int().min(1, 'validation.members').max(50, 'validation.members')),
-    phone: z.preprocess(blank, z.string().trim().regex(/^1[0-9]{10}$/, 'validation.phone').optional()).transform((v) => v ?? null),
+    phone: z
+      .preprocess(
+        blank,
+        z
+          .string()
+          .trim()
+          .regex(/^1[0-9]{10}$/, 'validation.phone')
+          .optional(),
+      )
+      .transform((v) => v ?? null),
     idCardLast4: z
-      .preprocess(blank, z.string().trim().regex(/^[0-9]{3}[0-9Xx]$/, 'validation.id_card_last4').optional())
+      .preprocess(
+        blank,
+        z
+          .string()
+          .trim()
+          .regex(/^[0-9]{3}[0-9Xx]$/, 'validation.id_card_last4')
+          .optional(),
+      )
       .transform((v) => (v ? v.toUpperCase() : null)),
-    povertyRegNo: z.preprocess(blank, z.string().trim().regex(/^[0-9A-Za-z-]{4,30}$/, 'validation.poverty_reg_no').optional()).transform((v) => v ?? null),
+    povertyRegNo: z
+      .preprocess(
+        blank,
+        z
+          .string()
+          .trim()
+          .regex(/^[0-9A-Za-z-]{4,30}$/, 'validation.poverty_reg_no')
+          .optional(),
+      )
+      .transform((v) => v ?? null),
   })
   .refine((h) => !h.consentPublic || h.displayName, { path: ['displayName'], message: 'validation.display_name_for_consent' });
 export type HouseholdForm = z.infer<typeof householdFormSchema>;

@@ -102,7 +102,14 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
       checkMembers(actor, form.villageId, form.members);
       return queries.transaction(() => {
         const id = queries.insertProducer(form, clock());
-        audit.record({ userId: actor.id, action: 'producer.create', entityType: 'producer', entityId: id, after: { kind: form.kind, nameZh: form.nameZh, members: form.members }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'producer.create',
+          entityType: 'producer',
+          entityId: id,
+          after: { kind: form.kind, nameZh: form.nameZh, members: form.members },
+          address,
+        });
         return id;
       });
     },

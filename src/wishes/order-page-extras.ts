@@ -42,7 +42,8 @@ export default fp(
           delivered,
           deliveredAt: delivered && wish.deliveredAt ? formatDateTime(wish.deliveredAt) : null,
           deliveryNote: delivered ? wish.deliveryNote : null,
-          deliveryPhotoUrl: delivered && wish.deliveryPhotoMediaId ? `/wishes/${wish.id}/delivery-photo${token ? `?token=${encodeURIComponent(token)}` : ''}` : null,
+          deliveryPhotoUrl:
+            delivered && wish.deliveryPhotoMediaId ? `/wishes/${wish.id}/delivery-photo${token ? `?token=${encodeURIComponent(token)}` : ''}` : null,
         });
       }
       const lots = presentOrderLots(request.locale, request.t, deps.lots.lotsOfOrder(order.id));

@@ -16,7 +16,9 @@ export const wishes = sqliteTable(
   'wishes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    projectId: integer('project_id').notNull().references(() => projects.id),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id),
     villageId: integer('village_id').references(() => villages.id),
     /** Consented first name or a pseudonym; never a full name. */
     childName: text('child_name').notNull(),

@@ -13,7 +13,10 @@ export type StartWishCheckout = (order: OrderRow, accessToken: string, wish: { i
  */
 export function createWishCheckout(deps: CheckoutSessionDeps): StartWishCheckout {
   return async function startWishCheckout(order, accessToken, wish) {
-    const line = { price_data: { currency: 'cny', unit_amount: order.totalFen, product_data: { name: `微心愿：${wish.childName}的${wish.item}` } }, quantity: 1 };
+    const line = {
+      price_data: { currency: 'cny', unit_amount: order.totalFen, product_data: { name: `微心愿：${wish.childName}的${wish.item}` } },
+      quantity: 1,
+    };
     return openCheckoutSession(deps, order, accessToken, [line], { kind: 'wish' });
   };
 }

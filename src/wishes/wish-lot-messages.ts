@@ -18,7 +18,8 @@ export const zh = {
   'wish.breadcrumb': '微心愿导航',
 
   'wish.board.title': '微心愿',
-  'wish.board.intro': '社工走访时记下了孩子们的小小心愿：一个书包、一件羽绒服、一本字典。每个心愿只由一位爱心人士认领；付款后社工去采购并送到孩子手上，再拍照告诉你。',
+  'wish.board.intro':
+    '社工走访时记下了孩子们的小小心愿：一个书包、一件羽绒服、一本字典。每个心愿只由一位爱心人士认领；付款后社工去采购并送到孩子手上，再拍照告诉你。',
   'wish.board.privacy': '为保护孩子，这里只写孩子同意使用的名字或化名和年龄；只有在监护人同意时才展示照片。',
   'wish.board.open': '等待认领的心愿',
   'wish.board.noneOpen': '现在所有的心愿都已被认领，谢谢大家！',
@@ -166,7 +167,8 @@ export const en: Record<keyof typeof zh, string> = {
   'wish.breadcrumb': 'Wishes navigation',
 
   'wish.board.title': 'Micro-wishes',
-  'wish.board.intro': 'On their visits, social workers write down children’s small wishes: a school bag, a down jacket, a dictionary. Each wish is claimed by one donor; once it is paid, a social worker buys the item, hands it to the child and sends you a photo.',
+  'wish.board.intro':
+    'On their visits, social workers write down children’s small wishes: a school bag, a down jacket, a dictionary. Each wish is claimed by one donor; once it is paid, a social worker buys the item, hands it to the child and sends you a photo.',
   'wish.board.privacy': 'To protect the children we show only a first name or pseudonym they agreed to, and their age; a photo only when a guardian agreed.',
   'wish.board.open': 'Wishes waiting for a donor',
   'wish.board.noneOpen': 'Every wish has been claimed. Thank you!',
@@ -184,7 +186,8 @@ export const en: Record<keyof typeof zh, string> = {
   'wish.deliveredNote': 'This wish has come true. Thank you, donor!',
 
   'wish.order.title': 'The micro-wish you claimed',
-  'wish.order.intro': '{name} ({age}) wished for: {item}, {amount}, all of it to the “{project}” programme fund; a social worker buys it and hands it to the child.',
+  'wish.order.intro':
+    '{name} ({age}) wished for: {item}, {amount}, all of it to the “{project}” programme fund; a social worker buys it and hands it to the child.',
   'wish.order.view': 'See the wish',
   'wish.order.next': 'Once the payment is confirmed, a social worker buys the item and sends you a photo when it reaches the child.',
   'wish.delivery.title': 'Wish delivered',
@@ -195,7 +198,8 @@ export const en: Record<keyof typeof zh, string> = {
   'wish.console.new': 'Post a wish',
   'wish.console.none': 'Your programmes have no wishes yet.',
   'wish.console.order': 'Claim order',
-  'wish.console.privacy': 'Enter only a first name or pseudonym the child agreed to (like “Xiaohua”), never a full name, school or address. A photo needs a guardian’s consent; location and camera data are removed on upload.',
+  'wish.console.privacy':
+    'Enter only a first name or pseudonym the child agreed to (like “Xiaohua”), never a full name, school or address. A photo needs a guardian’s consent; location and camera data are removed on upload.',
   'wish.console.childName': 'First name or pseudonym',
   'wish.console.childNameHint': 'For example “小花” or “小军”; never a full name.',
   'wish.console.childAge': 'Age (years)',
@@ -284,7 +288,8 @@ export const en: Record<keyof typeof zh, string> = {
 
   'errors.wish_not_found': 'We could not find that wish.',
   'errors.wish_taken': 'Another donor has just claimed {name}’s wish. Thank you all the same! Have a look at the other wishes.',
-  'errors.wish_claim_limit': 'A wish claimed from this browser, phone number or network address is not paid yet. Please complete that donation, or wait until it is released, before claiming another wish.',
+  'errors.wish_claim_limit':
+    'A wish claimed from this browser, phone number or network address is not paid yet. Please complete that donation, or wait until it is released, before claiming another wish.',
   'errors.wish_not_deliverable': 'This wish cannot be marked delivered in its current state ({status}): its payment must be confirmed first.',
   'errors.wish_photo_without_consent': 'A child’s photo can be uploaded only with the guardian’s consent ticked.',
   'errors.lot_not_found': 'We could not find that lot.',

@@ -51,13 +51,34 @@ export default async function wishesApiRoutes(root: FastifyInstance, deps: { wis
   const app = root.withTypeProvider<ZodTypeProvider>();
   const cached = { config: { pageCache: true } };
 
-  app.get('/wishes', { ...cached, schema: { ...operation('listWishes', 'wishes'), querystring: listQuery, response: { 200: pageSchema(wishSchema).describe('One page of wishes'), ...commonResponses } } }, async (request) => {
-    const all = request.query.status === 'fulfilled' ? deps.wishes.fulfilledWishes() : deps.wishes.openWishes();
-    const page = pageOf(all, request.query);
-    return { ...page, items: page.items.map((w) => apiWish(w, request.locale)) };
-  });
+  app.get(
+    '/wishes',
+    {
+      ...cached,
+      schema: {
+        ...operation('listWishes', 'wishes'),
+        querystring: listQuery,
+        response: { 200: pageSchema(wishSchema).describe('One page of wishes'), ...commonResponses },
+      },
+    },
+    async (request) => {
+      const all = request.query.status === 'fulfilled' ? deps.wishes.fulfilledWishes() : deps.wishes.openWishes();
+      const page = pageOf(all, request.query);
+      return { ...page, items: page.items.map((w) => apiWish(w, request.locale)) };
+    },
+  );
 
-  app.get('/wishes/:id', { ...cached, schema: { ...operation('getWish', 'wishes'), params: wishIdParams, querystring: langQuery, response: { 200: wishSchema.describe('The wish'), ...commonResponses } } }, async (request) =>
-    apiWish(deps.wishes.publicWish(request.params.id), request.locale),
+  app.get(
+    '/wishes/:id',
+    {
+      ...cached,
+      schema: {
+        ...operation('getWish', 'wishes'),
+        params: wishIdParams,
+        querystring: langQuery,
+        response: { 200: wishSchema.describe('The wish'), ...commonResponses },
+      },
+    },
+    async (request) => apiWish(deps.wishes.publicWish(request.params.id), request.locale),
   );
 }

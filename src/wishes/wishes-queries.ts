@@ -69,8 +69,18 @@ export function createWishesQueries(db: Database_) {
              posted_by_user_id, created_at)
            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
         ).run(
-          w.projectId, w.childName, w.childAge, w.item, w.itemEn, w.amountFen, w.story, w.storyEn, w.photoMediaId, w.photoConsent ? 1 : 0,
-          w.postedByUserId, w.createdAt,
+          w.projectId,
+          w.childName,
+          w.childAge,
+          w.item,
+          w.itemEn,
+          w.amountFen,
+          w.story,
+          w.storyEn,
+          w.photoMediaId,
+          w.photoConsent ? 1 : 0,
+          w.postedByUserId,
+          w.createdAt,
         ).lastInsertRowid,
       );
     },
@@ -87,7 +97,8 @@ export function createWishesQueries(db: Database_) {
          ORDER BY CASE w.status WHEN 'paid' THEN 0 WHEN 'claimed' THEN 1 WHEN 'open' THEN 2 ELSE 3 END, w.id DESC LIMIT ?`,
       ).all(limit) as WishRow[],
     /** The one claim of a wish: succeeds only while it is still open. */
-    claim: (id: number, orderId: number) => q(`UPDATE wishes SET status = 'claimed', order_id = ? WHERE id = ? AND status = 'open'`).run(orderId, id).changes === 1,
+    claim: (id: number, orderId: number) =>
+      q(`UPDATE wishes SET status = 'claimed', order_id = ? WHERE id = ? AND status = 'open'`).run(orderId, id).changes === 1,
     deliver: (id: number, photoMediaId: number, note: string | null, now: number) =>
       q(`UPDATE wishes SET status = 'delivered', delivered_at = ?, delivery_photo_media_id = ?, delivery_note = ? WHERE id = ? AND status = 'paid'`).run(
         now,
@@ -118,8 +129,10 @@ export type WishesQueries = ReturnType<typeof createWishesQueries>;
 export function createWishOrderQueries(db: Database_) {
   const q = statementCache(db.sqlite);
   return {
-    wishProjectOfOrder: (orderId: number) => (q(`SELECT project_id AS projectId FROM wishes WHERE order_id = ?`).get(orderId) as { projectId: number } | undefined)?.projectId,
+    wishProjectOfOrder: (orderId: number) =>
+      (q(`SELECT project_id AS projectId FROM wishes WHERE order_id = ?`).get(orderId) as { projectId: number } | undefined)?.projectId,
     markWishPaid: (orderId: number) => q(`UPDATE wishes SET status = 'paid' WHERE order_id = ? AND status = 'claimed'`).run(orderId).changes === 1,
-    reopenWishOf: (orderId: number) => q(`UPDATE wishes SET status = 'open', order_id = NULL WHERE order_id = ? AND status = 'claimed'`).run(orderId).changes === 1,
+    reopenWishOf: (orderId: number) =>
+      q(`UPDATE wishes SET status = 'open', order_id = NULL WHERE order_id = ? AND status = 'claimed'`).run(orderId).changes === 1,
   };
 }

@@ -73,7 +73,12 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     });
   });
 
-  function renderWish(request: FastifyRequest, reply: FastifyReply, id: number, opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number; error?: string | null } = {}) {
+  function renderWish(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number; error?: string | null } = {},
+  ) {
     const wish = wishes.publicWish(id);
     const fields = opts.fields ?? {};
     return reply.code(opts.status ?? 200).view('channels/wish', {
@@ -90,7 +95,9 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     });
   }
 
-  app.get('/wishes/:id', { schema: { params: wishIdParams, querystring: plainQuerySchema } }, async (request, reply) => renderWish(request, reply, request.params.id));
+  app.get('/wishes/:id', { schema: { params: wishIdParams, querystring: plainQuerySchema } }, async (request, reply) =>
+    renderWish(request, reply, request.params.id),
+  );
 
   app.post('/wishes/:id/claim', { schema: { params: wishIdParams }, config: { rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
     const { id } = request.params;
@@ -108,7 +115,8 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
       claimed = wishes.claim(id, form.data, cartOwnerOf(request)!, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
     } catch (error) {
       // Another donor was first: nothing of this claim was written.
-      if (error instanceof AppError && error.type === 'conflict') return renderWish(request, reply, id, { values, status: 409, error: errorMessage(request, error) });
+      if (error instanceof AppError && error.type === 'conflict')
+        return renderWish(request, reply, id, { values, status: 409, error: errorMessage(request, error) });
       throw error;
     }
     const { placed, wish } = claimed;
@@ -187,14 +195,20 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     try {
       id = await wishes.post(currentUser(request), form.data, upload.file?.bytes ?? null, request.ip);
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) return renderWishForm(request, reply, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+      if (error instanceof AppError && error.details.fields)
+        return renderWishForm(request, reply, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
       throw error;
     }
     reply.flash('success', request.t('wish.console.posted'));
     return reply.redirect(`/coordinator/wishes/${id}`, 303);
   });
 
-  function renderConsoleWish(request: FastifyRequest, reply: FastifyReply, id: number, opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number } = {}) {
+  function renderConsoleWish(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number } = {},
+  ) {
     const wish = wishes.wishFor(currentUser(request), id);
     const fields = opts.fields ?? {};
     return reply.code(opts.status ?? 200).view('channels/coordinator-wish', {
@@ -221,25 +235,33 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     });
   }
 
-  app.get('/coordinator/wishes/:id', { ...coordinator, schema: { params: wishIdParams, querystring: plainQuerySchema } }, async (request, reply) => renderConsoleWish(request, reply, request.params.id));
+  app.get('/coordinator/wishes/:id', { ...coordinator, schema: { params: wishIdParams, querystring: plainQuerySchema } }, async (request, reply) =>
+    renderConsoleWish(request, reply, request.params.id),
+  );
 
-  app.post('/coordinator/wishes/:id/deliver', { ...coordinator, config: { csrf: 'multipart', multipartLimits: deliveryFormLimits }, schema: { params: wishIdParams } }, async (request, reply) => {
-    const { id } = request.params;
-    wishes.wishFor(currentUser(request), id); // 404 for wishes outside the coordinator's projects
-    const upload = await readMultipartForm(request, deliveryFormLimits);
-    const values = typedValues(upload.fields);
-    if (upload.fileTooLarge) return renderConsoleWish(request, reply, id, { values, fields: { photo: request.t('errors.image_too_large') }, status: 413 });
-    const form = parseForm(deliverySchema, upload.fields, request.t);
-    if (!form.ok) return renderConsoleWish(request, reply, id, { values, fields: form.fields, status: 422 });
-    if (!upload.file) return renderConsoleWish(request, reply, id, { values, fields: { photo: request.t('wish.validation.deliveryPhoto') }, status: 422 });
-    try {
-      await wishes.deliver(currentUser(request), id, upload.file.bytes, form.data.note, request.ip);
-    } catch (error) {
-      if (error instanceof AppError && error.details.fields) return renderConsoleWish(request, reply, id, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
-      if (error instanceof AppError && error.type === 'conflict') return renderConsoleWish(request, reply, id, { values, fields: { photo: errorMessage(request, error) }, status: 409 });
-      throw error;
-    }
-    reply.flash('success', request.t('wish.console.delivered'));
-    return reply.redirect(`/coordinator/wishes/${id}`, 303);
-  });
+  app.post(
+    '/coordinator/wishes/:id/deliver',
+    { ...coordinator, config: { csrf: 'multipart', multipartLimits: deliveryFormLimits }, schema: { params: wishIdParams } },
+    async (request, reply) => {
+      const { id } = request.params;
+      wishes.wishFor(currentUser(request), id); // 404 for wishes outside the coordinator's projects
+      const upload = await readMultipartForm(request, deliveryFormLimits);
+      const values = typedValues(upload.fields);
+      if (upload.fileTooLarge) return renderConsoleWish(request, reply, id, { values, fields: { photo: request.t('errors.image_too_large') }, status: 413 });
+      const form = parseForm(deliverySchema, upload.fields, request.t);
+      if (!form.ok) return renderConsoleWish(request, reply, id, { values, fields: form.fields, status: 422 });
+      if (!upload.file) return renderConsoleWish(request, reply, id, { values, fields: { photo: request.t('wish.validation.deliveryPhoto') }, status: 422 });
+      try {
+        await wishes.deliver(currentUser(request), id, upload.file.bytes, form.data.note, request.ip);
+      } catch (error) {
+        if (error instanceof AppError && error.details.fields)
+          return renderConsoleWish(request, reply, id, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+        if (error instanceof AppError && error.type === 'conflict')
+          return renderConsoleWish(request, reply, id, { values, fields: { photo: errorMessage(request, error) }, status: 409 });
+        throw error;
+      }
+      reply.flash('success', request.t('wish.console.delivered'));
+      return reply.redirect(`/coordinator/wishes/${id}`, 303);
+    },
+  );
 }

@@ -6,12 +6,20 @@ import { PAYMENT_METHODS } from '../orders/schema.js';
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const text = (max: number) => z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(max, 'validation.too_long');
 const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max, 'validation.too_long').optional()).transform((v) => v ?? null);
-const id = z.string({ error: 'validation.required' }).regex(/^[1-9][0-9]{0,9}$/, 'validation.required').transform(Number);
+const id = z
+  .string({ error: 'validation.required' })
+  .regex(/^[1-9][0-9]{0,9}$/, 'validation.required')
+  .transform(Number);
 
 /** A micro-wish is small by definition: ¥1 to ¥2,000. */
 export const MAX_WISH_FEN = 200_000;
 
-export const wishIdParams = z.object({ id: z.string().regex(/^[1-9][0-9]{0,9}$/).transform(Number) });
+export const wishIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
 
 /** POST /coordinator/wishes (multipart fields; the photo is a file part). */
 export const wishFormSchema = z.object({
@@ -29,7 +37,10 @@ export const wishFormSchema = z.object({
   amount: yuanField('wish.validation.amount', { minFen: 100, maxFen: MAX_WISH_FEN }),
   story: z.preprocess((v) => v ?? '', z.string().trim().max(1000, 'validation.too_long')),
   storyEn: optionalText(2000),
-  photoConsent: z.literal('on').optional().transform((v) => v === 'on'),
+  photoConsent: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
 });
 export type WishForm = z.infer<typeof wishFormSchema>;
 

@@ -70,13 +70,15 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
       if (!inScope(actor, form.projectId) || !queries.projectExists(form.projectId)) {
         throw new AppError('validation', 'project_not_found', undefined, { fields: { projectId: 'project_not_found' } });
       }
-      if (photo && !form.photoConsent) throw new AppError('validation', 'wish_photo_without_consent', undefined, { fields: { photo: 'wish_photo_without_consent' } });
+      if (photo && !form.photoConsent)
+        throw new AppError('validation', 'wish_photo_without_consent', undefined, { fields: { photo: 'wish_photo_without_consent' } });
       let encoded = null;
       if (photo) {
         try {
           encoded = await media.encodeEvidence(photo);
         } catch (error) {
-          if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
+          if (error instanceof AppError && error.type === 'validation')
+            throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
           throw error;
         }
       }
@@ -96,7 +98,14 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
           postedByUserId: actor.id,
           createdAt: clock(),
         });
-        audit.record({ userId: actor.id, action: 'wish.post', entityType: 'wish', entityId: id, after: { projectId: form.projectId, item: form.item, amountFen: form.amount, photo: photoMediaId !== null }, address });
+        audit.record({
+          userId: actor.id,
+          action: 'wish.post',
+          entityType: 'wish',
+          entityId: id,
+          after: { projectId: form.projectId, item: form.item, amountFen: form.amount, photo: photoMediaId !== null },
+          address,
+        });
         return id;
       });
     },
@@ -117,9 +126,23 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
         if (held.visitor >= limits.visitor || held.phone >= limits.phone || held.address >= limits.address) {
           throw new AppError('conflict', 'wish_claim_limit');
         }
-        const placed = orders.placeDonation(visitor, buyerUserId, { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod }, wish.amountFen, address);
+        const placed = orders.placeDonation(
+          visitor,
+          buyerUserId,
+          { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod },
+          wish.amountFen,
+          address,
+        );
         if (!queries.claim(id, placed.order.id)) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
-        audit.record({ userId: buyerUserId, action: 'wish.claim', entityType: 'wish', entityId: id, before: { status: 'open' }, after: { status: 'claimed', order: placed.order.number }, address });
+        audit.record({
+          userId: buyerUserId,
+          action: 'wish.claim',
+          entityType: 'wish',
+          entityId: id,
+          before: { status: 'open' },
+          after: { status: 'claimed', order: placed.order.number },
+          address,
+        });
         return { placed, wish: queries.wishById(id)! };
       });
     },
@@ -137,14 +160,24 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
       try {
         encoded = await media.encodeEvidence(photo);
       } catch (error) {
-        if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
+        if (error instanceof AppError && error.type === 'validation')
+          throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
         throw error;
       }
       queries.transaction(() => {
         wishFor(actor, id); // still ours after the await
         const mediaId = media.saveEvidence(encoded);
-        if (!queries.deliver(id, mediaId, note, clock())) throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: queries.wishById(id)!.status } });
-        audit.record({ userId: actor.id, action: 'wish.deliver', entityType: 'wish', entityId: id, before: { status: 'paid' }, after: { status: 'delivered', note }, address });
+        if (!queries.deliver(id, mediaId, note, clock()))
+          throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: queries.wishById(id)!.status } });
+        audit.record({
+          userId: actor.id,
+          action: 'wish.deliver',
+          entityType: 'wish',
+          entityId: id,
+          before: { status: 'paid' },
+          after: { status: 'delivered', note },
+          address,
+        });
       });
     },
 

@@ -123,7 +123,10 @@ describe('the catalogue’s token on the add-to-cart form', () => {
     const orders = count('orders');
     for (const [url, form] of [
       [`/cart/items/${productId}`, { quantity: '3' }],
-      ['/checkout', { name: '张伟', phone: '13800000000', province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' }],
+      [
+        '/checkout',
+        { name: '张伟', phone: '13800000000', province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' },
+      ],
       ['/login', { email: 'buyer@xiangyi.test', password: 'xiangyi-demo' }],
     ] as const) {
       expectRefused(await shopper.post(url, { ...form, _csrf: token }), url);

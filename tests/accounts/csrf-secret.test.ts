@@ -62,7 +62,10 @@ describe('CSRF tokens belong to the visitor’s secret, which changes with the p
     const second = await visitor.post('/cart/items', { productId: tea.productId, quantity: '2', _csrf: tea.token });
     expect(second.statusCode).toBe(303);
     const cart = await visitor.get('/cart');
-    const titles = ctx.db.sqlite.prepare(`SELECT slug, title_zh AS title FROM products WHERE slug IN ('meiyaogou-honey', 'tuyao-tea')`).all() as { slug: string; title: string }[];
+    const titles = ctx.db.sqlite.prepare(`SELECT slug, title_zh AS title FROM products WHERE slug IN ('meiyaogou-honey', 'tuyao-tea')`).all() as {
+      slug: string;
+      title: string;
+    }[];
     expect(titles).toHaveLength(2);
     for (const { title } of titles) expect(cart.body).toContain(title);
   });
@@ -87,12 +90,16 @@ describe('CSRF tokens belong to the visitor’s secret, which changes with the p
 
   it('gives a new secret when the registration link signs the new buyer in', async () => {
     const person = anonymous(ctx.app);
-    const asked = await person.post('/register', {
-      email: 'secret.renewal@example.test',
-      displayName: '新的买家',
-      password: 'a-strong-passphrase',
-      passwordConfirm: 'a-strong-passphrase',
-    }, { csrfFrom: '/register' });
+    const asked = await person.post(
+      '/register',
+      {
+        email: 'secret.renewal@example.test',
+        displayName: '新的买家',
+        password: 'a-strong-passphrase',
+        passwordConfirm: 'a-strong-passphrase',
+      },
+      { csrfFrom: '/register' },
+    );
     expect(asked.statusCode).toBe(200);
     const link = registrationLinkFor(ctx.mailbox, 'secret.renewal@example.test');
     const token = await person.csrfToken(link);

@@ -80,19 +80,56 @@ const ROUTES: PostRoute[] = [
     pattern: '/admin/users',
     as: 'admin',
     url: () => '/admin/users',
-    form: () => ({ email: 'secretary.huang@xiangyi.test', displayName: '黄书记', password: 'a-long-initial-password', role: 'first_secretary', villageIds: [String(ids.chashan)] }),
+    form: () => ({
+      email: 'secretary.huang@xiangyi.test',
+      displayName: '黄书记',
+      password: 'a-long-initial-password',
+      role: 'first_secretary',
+      villageIds: [String(ids.chashan)],
+    }),
     okStatus: 303,
   },
-  { pattern: '/admin/users/:id', as: 'admin', url: () => `/admin/users/${ids.buyerId}`, form: () => ({ displayName: '改名的买家', role: 'buyer' }), okStatus: 303 },
+  {
+    pattern: '/admin/users/:id',
+    as: 'admin',
+    url: () => `/admin/users/${ids.buyerId}`,
+    form: () => ({ displayName: '改名的买家', role: 'buyer' }),
+    okStatus: 303,
+  },
   { pattern: '/secretary/households', as: 'secretary', url: () => '/secretary/households', form: household, okStatus: 303 },
-  { pattern: '/secretary/households/:id', as: 'secretary', url: () => `/secretary/households/${ids.ownHousehold}`, form: () => ({ ...household(), members: '6' }), okStatus: 303 },
+  {
+    pattern: '/secretary/households/:id',
+    as: 'secretary',
+    url: () => `/secretary/households/${ids.ownHousehold}`,
+    form: () => ({ ...household(), members: '6' }),
+    okStatus: 303,
+  },
   { pattern: '/secretary/producers', as: 'secretary', url: () => '/secretary/producers', form: producer, okStatus: 303 },
   { pattern: '/secretary/producers/:id', as: 'secretary', url: () => `/secretary/producers/${ids.ownProducer}`, form: producer, okStatus: 303 },
   { pattern: '/secretary/products', as: 'secretary', url: () => '/secretary/products', form: product, okStatus: 303 },
   { pattern: '/secretary/products/:id', as: 'secretary', url: () => `/secretary/products/${ids.ownProduct}`, form: product, okStatus: 303 },
-  { pattern: '/secretary/products/:id/publish', as: 'secretary', url: () => `/secretary/products/${ids.ownProduct}/publish`, form: () => ({ published: '0' }), okStatus: 303 },
-  { pattern: '/secretary/products/:id/stock', as: 'secretary', url: () => `/secretary/products/${ids.ownProduct}/stock`, form: () => ({ delta: '-1', reason: '样品' }), okStatus: 303 },
-  { pattern: '/secretary/products/:id/photos', as: 'secretary', url: () => `/secretary/products/${ids.ownProduct}/photos`, form: () => ({}), multipart: true, okStatus: 303 },
+  {
+    pattern: '/secretary/products/:id/publish',
+    as: 'secretary',
+    url: () => `/secretary/products/${ids.ownProduct}/publish`,
+    form: () => ({ published: '0' }),
+    okStatus: 303,
+  },
+  {
+    pattern: '/secretary/products/:id/stock',
+    as: 'secretary',
+    url: () => `/secretary/products/${ids.ownProduct}/stock`,
+    form: () => ({ delta: '-1', reason: '样品' }),
+    okStatus: 303,
+  },
+  {
+    pattern: '/secretary/products/:id/photos',
+    as: 'secretary',
+    url: () => `/secretary/products/${ids.ownProduct}/photos`,
+    form: () => ({}),
+    multipart: true,
+    okStatus: 303,
+  },
   {
     pattern: '/secretary/products/:id/photos/:photoId/delete',
     as: 'secretary',
@@ -122,11 +159,15 @@ function postRoutes(): string[] {
 /** A digest of every row of every table (blobs by their hash): equal digests, unchanged database. */
 function fingerprint(): string {
   const digest = createHash('sha256');
-  const tables = ctx.db.sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[];
+  const tables = ctx.db.sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as {
+    name: string;
+  }[];
   for (const { name } of tables) {
     digest.update(`\u0000${name}\u0000`);
     for (const row of ctx.db.sqlite.prepare(`SELECT * FROM "${name}"`).raw().iterate() as Iterable<unknown[]>) {
-      digest.update(JSON.stringify(row.map((v) => (v instanceof Uint8Array ? createHash('sha1').update(v).digest('hex') : typeof v === 'bigint' ? String(v) : v))));
+      digest.update(
+        JSON.stringify(row.map((v) => (v instanceof Uint8Array ? createHash('sha1').update(v).digest('hex') : typeof v === 'bigint' ? String(v) : v))),
+      );
     }
   }
   return digest.digest('hex');
@@ -140,7 +181,9 @@ function tamper(token: string): string {
 
 /** The upload form's body, its CSRF token (when given) the first field as the page sends it. */
 async function photoBody(token?: string): Promise<{ payload: Buffer; contentType: string }> {
-  const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 20, g: 90, b: 160 } } }).png().toBuffer();
+  const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 20, g: 90, b: 160 } } })
+    .png()
+    .toBuffer();
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   return {
     payload: Buffer.concat([
@@ -182,7 +225,10 @@ beforeAll(async () => {
   ids.ownPhoto = get<{ id: number }>(`SELECT id FROM product_photos WHERE product_id = ? ORDER BY id LIMIT 1`, ids.ownProduct).id;
   ids.projectId = get<{ id: number }>(`SELECT id FROM projects WHERE slug = 'shen-he-xiezuo'`).id;
   ids.buyerId = get<{ id: number }>(`SELECT id FROM users WHERE email = ?`, BUYER).id;
-  for (const [who, email] of [['admin', ADMIN], ['secretary', SECRETARY]] as const) {
+  for (const [who, email] of [
+    ['admin', ADMIN],
+    ['secretary', SECRETARY],
+  ] as const) {
     shared.set(who, { browser: await signIn(ctx.app, email), twin: await signIn(ctx.app, email) });
   }
 });
@@ -230,7 +276,11 @@ describe('CSRF protection on every POST route', () => {
     const foreign = await shared.get('admin')!.twin.csrfToken();
     for (const pattern of others) {
       const route = { url: () => pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => PARAM_SAMPLES[name] ?? '1'), form: () => ({}) };
-      for (const [label, token] of [['no _csrf', undefined], ['a token of another session', foreign], ['a tampered token', tamper(own)]] as const) {
+      for (const [label, token] of [
+        ['no _csrf', undefined],
+        ['a token of another session', foreign],
+        ['a tampered token', tamper(own)],
+      ] as const) {
         const before = fingerprint();
         const response = await send(route, browser, token);
         expect(response.statusCode, `POST ${pattern} with ${label}`).toBe(403);

@@ -92,7 +92,8 @@ const together = <T>(count: number, attempt: (i: number) => Promise<T>) => Promi
 
 /** The message of the sign-in page (its alert), or null. */
 const loginError = (response: Response) => /<p class="flash flash-error" role="alert" id="login-error">([^<]*)<\/p>/.exec(response.body)?.[1] ?? null;
-const failures = (sql: string, ...params: unknown[]) => (ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM login_failures WHERE ${sql}`).get(...params) as { n: number }).n;
+const failures = (sql: string, ...params: unknown[]) =>
+  (ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM login_failures WHERE ${sql}`).get(...params) as { n: number }).n;
 
 /** A browser that has signed in to `email` before (so it carries the account's device cookie), signed out again. */
 async function ownersBrowser(email: string, address: string) {
@@ -256,7 +257,11 @@ describe('the device cookie', () => {
 
     // The buyer changes the password on their phone: device cookies given before no longer count.
     ctx.clock.advance(1);
-    const changed = await phone.post('/account/password', { currentPassword: RIGHT, newPassword: 'a-brand-new-passphrase', passwordConfirm: 'a-brand-new-passphrase' }, { csrfFrom: '/account/password' });
+    const changed = await phone.post(
+      '/account/password',
+      { currentPassword: RIGHT, newPassword: 'a-brand-new-passphrase', passwordConfirm: 'a-brand-new-passphrase' },
+      { csrfFrom: '/account/password' },
+    );
     expect(changed.statusCode).toBe(303);
     expect((await buyersBrowser.signIn(BUYER, 'a-brand-new-passphrase')).statusCode).toBe(429);
   });
@@ -347,7 +352,8 @@ describe('many guessers on real connections from many loopback addresses (127.0.
             const guesser = from(`127.0.0.${10 + g}`);
             const token = await guesser.token('/login');
             const statuses: number[] = [];
-            for (let i = 0; i < PER_GUESSER; i++) statuses.push((await guesser.postWith('/login', { email: COORDINATOR, password: `guess-${g}-${i}` }, token)).status);
+            for (let i = 0; i < PER_GUESSER; i++)
+              statuses.push((await guesser.postWith('/login', { email: COORDINATOR, password: `guess-${g}-${i}` }, token)).status);
             return statuses;
           }),
         )

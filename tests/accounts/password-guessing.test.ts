@@ -23,10 +23,15 @@ afterEach(async () => {
 });
 
 const changePassword = (browser: TestBrowser, currentPassword: string) =>
-  browser.post('/account/password', { currentPassword, newPassword: 'a-brand-new-passphrase', passwordConfirm: 'a-brand-new-passphrase' }, { csrfFrom: '/account/password' });
+  browser.post(
+    '/account/password',
+    { currentPassword, newPassword: 'a-brand-new-passphrase', passwordConfirm: 'a-brand-new-passphrase' },
+    { csrfFrom: '/account/password' },
+  );
 const fieldError = (html: string) => /<p class="field-error" id="e-currentPassword">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
 const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)" role="status">([^<]*)<\/div>/.exec(html)?.slice(1, 3) ?? null;
-const buyerSessions = () => ctx.db.sqlite.prepare(`SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ?`).pluck().get(BUYER) as number;
+const buyerSessions = () =>
+  ctx.db.sqlite.prepare(`SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ?`).pluck().get(BUYER) as number;
 
 /** A browser holding only a copy of another's session (and its CSRF secret): no device cookie. */
 function thiefOf(victim: TestBrowser): TestBrowser {
@@ -65,13 +70,14 @@ describe('guessing the current password on the password-change form', () => {
     const owner = await signIn(ctx.app, BUYER);
     const thief = thiefOf(owner);
     // Guesses at the sign-in form first, from the thief's address (the same here: 127.0.0.1) …
-    for (let i = 0; i < 3; i++) expect((await anonymous(ctx.app).post('/login', { email: BUYER, password: `sign-in-guess-${i}` }, { csrfFrom: '/login' })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await anonymous(ctx.app).post('/login', { email: BUYER, password: `sign-in-guess-${i}` }, { csrfFrom: '/login' })).statusCode).toBe(401);
     // … then on the form, through the owner's session but without the owner's device cookie.
     for (let i = 0; i < LOGIN_THROTTLE.pair.free - 3; i++) expect((await changePassword(thief, `form-guess-${i}`)).statusCode).toBe(422);
     const slowed = await changePassword(thief, RIGHT);
     expect(slowed.statusCode).toBe(429);
     expect(fieldError(slowed.body)).toBe('尝试次数太多，请 1 分钟后再试。');
-    expect((await signIn(ctx.app, BUYER).catch((e: Error) => e.message))).toBe(`Sign-in as ${BUYER} failed with status 429`);
+    expect(await signIn(ctx.app, BUYER).catch((e: Error) => e.message)).toBe(`Sign-in as ${BUYER} failed with status 429`);
     // The owner's own browser is not held back.
     expect((await changePassword(owner, RIGHT)).statusCode).toBe(303);
   });

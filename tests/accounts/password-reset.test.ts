@@ -21,7 +21,11 @@ afterEach(async () => ctx.close());
 
 const resets = (to: string) => ctx.mailbox.filter((m): m is Extract<AccountMessage, { kind: 'password_reset' }> => m.kind === 'password_reset' && m.to === to);
 const outboxRows = (to: string, kind: string) =>
-  ctx.db.sqlite.prepare(`SELECT locale, subject, text_body AS text FROM outbox_messages WHERE recipient = ? AND kind = ? ORDER BY id`).all(to, kind) as { locale: string; subject: string; text: string }[];
+  ctx.db.sqlite.prepare(`SELECT locale, subject, text_body AS text FROM outbox_messages WHERE recipient = ? AND kind = ? ORDER BY id`).all(to, kind) as {
+    locale: string;
+    subject: string;
+    text: string;
+  }[];
 const pathOf = (link: string) => {
   const url = new URL(link);
   return `${url.pathname}${url.search}`;
@@ -132,7 +136,9 @@ describe('forgotten passwords', () => {
     expect(resets(SECRETARY)).toHaveLength(1);
     expect(resets(SECRETARY)[0]!.byAdmin).toBe(true);
     expect(outboxRows(SECRETARY, 'password_reset')[0]!.text).toContain('管理员为您的账号发送了重设密码的链接');
-    expect(ctx.db.sqlite.prepare(`SELECT count(*) FROM audit_log WHERE action = 'user.password_reset_sent' AND entity_id = ?`).pluck().get(String(staffId))).toBe(1);
+    expect(
+      ctx.db.sqlite.prepare(`SELECT count(*) FROM audit_log WHERE action = 'user.password_reset_sent' AND entity_id = ?`).pluck().get(String(staffId)),
+    ).toBe(1);
 
     expect((await admin.post(`/admin/users/${buyerId}/password-reset`, {}, { csrfFrom: `/admin/users/${staffId}` })).statusCode).toBe(409);
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
@@ -145,7 +151,11 @@ describe('forgotten passwords', () => {
 
   it('puts the registration link in the outbox, in the language of the form', async () => {
     const visitor = anonymous(ctx.app);
-    const res = await visitor.post('/register?lang=en', { email: 'new.buyer@example.test', displayName: 'New Buyer', password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD }, { csrfFrom: '/register?lang=en' });
+    const res = await visitor.post(
+      '/register?lang=en',
+      { email: 'new.buyer@example.test', displayName: 'New Buyer', password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD },
+      { csrfFrom: '/register?lang=en' },
+    );
     expect(res.statusCode).toBe(200);
     const [row, ...more] = outboxRows('new.buyer@example.test', 'confirm_registration');
     expect(more).toHaveLength(0);

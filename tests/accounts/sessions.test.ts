@@ -176,7 +176,11 @@ describe('session expiry', () => {
 describe('changing the password', () => {
   it('refuses a wrong current password with a message and changes nothing', async () => {
     const buyer = await signIn(ctx.app, BUYER);
-    const response = await buyer.post('/account/password', { currentPassword: 'not-my-password', newPassword: 'a-brand-new-passphrase', passwordConfirm: 'a-brand-new-passphrase' });
+    const response = await buyer.post('/account/password', {
+      currentPassword: 'not-my-password',
+      newPassword: 'a-brand-new-passphrase',
+      passwordConfirm: 'a-brand-new-passphrase',
+    });
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('<p class="field-error" id="e-currentPassword">当前密码不正确。</p>');
     expect(response.body).not.toContain('a-brand-new-passphrase');
@@ -190,7 +194,11 @@ describe('changing the password', () => {
     const laptopSidBefore = laptop.cookies.sid!;
     const otherUser = await signIn(ctx.app, SECRETARY);
 
-    const response = await laptop.post('/account/password', { currentPassword: 'xiangyi-demo', newPassword: 'a-brand-new-passphrase', passwordConfirm: 'a-brand-new-passphrase' });
+    const response = await laptop.post('/account/password', {
+      currentPassword: 'xiangyi-demo',
+      newPassword: 'a-brand-new-passphrase',
+      passwordConfirm: 'a-brand-new-passphrase',
+    });
     expect(response.statusCode).toBe(303);
     expect(laptop.cookies.sid).not.toBe(laptopSidBefore);
     expect(sessionRow(laptopSidBefore)).toBeUndefined();

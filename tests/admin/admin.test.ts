@@ -226,7 +226,15 @@ describe('audit log', () => {
     const coordinator = await signIn(ctx.app, COORDINATOR);
     const payoutTo = async (realName: string) => {
       const householdId = householdIdOf(ctx.db, realName);
-      expect((await coordinator.post('/coordinator/payouts', { householdId: String(householdId), amount: '0.50', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+      expect(
+        (
+          await coordinator.post(
+            '/coordinator/payouts',
+            { householdId: String(householdId), amount: '0.50', method: 'cash', reference: '' },
+            { csrfFrom: '/coordinator' },
+          )
+        ).statusCode,
+      ).toBe(303);
       return (ctx.db.sqlite.prepare(`SELECT max(id) AS id FROM payouts WHERE household_id = ?`).get(householdId) as { id: number }).id;
     };
     const ownPayout = await payoutTo('黄德明');
@@ -243,7 +251,9 @@ describe('audit log', () => {
     expect(log.body).not.toContain(`付款 #${foreignPayout}`);
     expect(log.body).not.toContain('账号 #');
     const shown = Number(/共 (\d+) 条记录/.exec(log.body)?.[1]);
-    const ownEntries = ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM audit_log WHERE (entity_type = 'order' AND entity_id = ?) OR (entity_type = 'payout' AND entity_id = ?)`).get(own.number, String(ownPayout)) as { n: number };
+    const ownEntries = ctx.db.sqlite
+      .prepare(`SELECT count(*) AS n FROM audit_log WHERE (entity_type = 'order' AND entity_id = ?) OR (entity_type = 'payout' AND entity_id = ?)`)
+      .get(own.number, String(ownPayout)) as { n: number };
     expect(shown).toBe(ownEntries.n);
     const payouts = await scoped.get('/admin/audit?what=payout');
     expect(payouts.body).toContain('共 1 条记录');
@@ -325,18 +335,13 @@ describe('audit log', () => {
     expect(page.body).toContain('系统');
   });
 
-  it.each([
-    ['from=2024-13-01'],
-    ['to=2024-02-30'],
-    ['from=yesterday'],
-    ['from=2024-03-02&to=2024-03-01'],
-    ['who=not-an-email'],
-    ['what=%25'],
-    ['page=0'],
-  ])('answers 400 to a bad filter (%s)', async (query) => {
-    const admin = await signIn(ctx.app, ADMIN);
-    const response = await admin.get(`/admin/audit?${query}`);
-    expect(response.statusCode).toBe(400);
-    expect(response.body).toContain('查询参数有误');
-  });
+  it.each([['from=2024-13-01'], ['to=2024-02-30'], ['from=yesterday'], ['from=2024-03-02&to=2024-03-01'], ['who=not-an-email'], ['what=%25'], ['page=0']])(
+    'answers 400 to a bad filter (%s)',
+    async (query) => {
+      const admin = await signIn(ctx.app, ADMIN);
+      const response = await admin.get(`/admin/audit?${query}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('查询参数有误');
+    },
+  );
 });

@@ -8,7 +8,19 @@ import { createTestApp, type TestContext } from '../helpers/test-app.js';
 interface Document {
   openapi: string;
   servers: { url: string }[];
-  paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[]; parameters?: { name: string; in: string; description?: string; schema: unknown }[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        summary: string;
+        tags: string[];
+        parameters?: { name: string; in: string; description?: string; schema: unknown }[];
+        responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+      }
+    >
+  >;
 }
 
 let ctx: TestContext;
@@ -73,7 +85,10 @@ const described = () => Object.values(doc.paths).flatMap((m) => Object.values(m)
 
 describe('the API docs page', () => {
   it('lists every operation in the visitor language, without any script', async () => {
-    for (const [lang, heading] of [['zh', '商品列表'], ['en', 'List products']] as const) {
+    for (const [lang, heading] of [
+      ['zh', '商品列表'],
+      ['en', 'List products'],
+    ] as const) {
       const res = await ctx.app.inject({ method: 'GET', url: `/api/docs?lang=${lang}` });
       expect(res.statusCode).toBe(200);
       expect(res.body).toContain(heading);

@@ -22,19 +22,34 @@ const json = async <T>(url: string) => {
   expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
   return res.json<T>();
 };
-const one = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).pluck().get(...params) as T;
+const one = <T>(sql: string, ...params: unknown[]) =>
+  ctx.db.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as T;
 
 /** The figures a page shows, by their data-figure names. */
 function shownFigures(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<dd data-figure="([a-z-]+)">([^<]*)<\/dd>/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-interface Figures { money: { sales: string; credited: string; paidOut: string; creditedFen: number } | null; households: number }
+interface Figures {
+  money: { sales: string; credited: string; paidOut: string; creditedFen: number } | null;
+  households: number;
+}
 
 /** The figures as a page would show them: the money, or "withheld". */
 const asShown = (f: Figures) =>
-  f.money ? { sales: f.money.sales, credited: f.money.credited, 'paid-out': f.money.paidOut } : { withheld: '为保护农户隐私，这里的金额不单独公布，只计入更大的合计。' };
-interface Page<T> { items: T[]; page: number; pageSize: number; total: number; pages: number }
+  f.money
+    ? { sales: f.money.sales, credited: f.money.credited, 'paid-out': f.money.paidOut }
+    : { withheld: '为保护农户隐私，这里的金额不单独公布，只计入更大的合计。' };
+interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+  pages: number;
+}
 
 describe('page sizes', () => {
   it('gives the caller the page size asked for, from 1 to 100, and counts the pages by it', async () => {
@@ -78,7 +93,9 @@ describe('villages, projects and impact', () => {
       const page = shownFigures((await get(p.url)).body);
       expect(page).toMatchObject(asShown(api.figures));
     }
-    const xiaoji = await json<{ figures: Figures; split: { householdBp: number; projectFundBp: number; operationsBp: number } | null }>('/api/v1/projects/xiaoji-kuaipao');
+    const xiaoji = await json<{ figures: Figures; split: { householdBp: number; projectFundBp: number; operationsBp: number } | null }>(
+      '/api/v1/projects/xiaoji-kuaipao',
+    );
     expect(xiaoji.figures.money!.creditedFen).toBeGreaterThan(0);
     expect(xiaoji.split!.householdBp + xiaoji.split!.projectFundBp + xiaoji.split!.operationsBp).toBe(10000);
   });
@@ -115,13 +132,27 @@ describe('receipts', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['cache-control']).toBe('private, no-cache');
-    const receipt = res.json<{ paid: boolean; benefit: { households: { village: { slug: string }; amountFen: number; count: number; names: string[] | null }[] }; posting: { hash: string }; payouts: { state: string }[] }>();
+    const receipt = res.json<{
+      paid: boolean;
+      benefit: { households: { village: { slug: string }; amountFen: number; count: number; names: string[] | null }[] };
+      posting: { hash: string };
+      payouts: { state: string }[];
+    }>();
     expect(receipt.paid).toBe(true);
     const credited = -one<number>(
       `SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.order_id = ?`,
       order.orderId,
     );
-    expect(receipt.benefit.households).toEqual([{ village: { slug: 'shibantan', name: '石板滩村' }, project: { slug: 'xiaoji-kuaipao', name: '小鸡快跑' }, amountFen: credited, amount: formatFen(credited), count: 4, names: ['周大哥', '陈阿婆', '杨大叔'] }]);
+    expect(receipt.benefit.households).toEqual([
+      {
+        village: { slug: 'shibantan', name: '石板滩村' },
+        project: { slug: 'xiaoji-kuaipao', name: '小鸡快跑' },
+        amountFen: credited,
+        amount: formatFen(credited),
+        count: 4,
+        names: ['周大哥', '陈阿婆', '杨大叔'],
+      },
+    ]);
     expect(receipt.payouts.map((p) => p.state)).toEqual(['not_yet']);
     expect(receipt.posting.hash).toBe(one<string>(`SELECT hash FROM ledger_transactions WHERE idempotency_key = ?`, `order-paid:${order.orderId}`));
     for (const value of ['林晓', '13800138000', '深南大道', order.number]) expect(res.body).not.toContain(value);

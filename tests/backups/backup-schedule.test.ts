@@ -45,8 +45,15 @@ let ctx: TestContext;
 let dir: string;
 let timers: ManualTimers;
 
-const backupFiles = () => readdirSync(dir).filter((n) => n.endsWith('.db')).sort();
-const health = async () => (await ctx.app.inject({ method: 'GET', url: '/healthz' })).json<{ status: string; backup: { status: string; lastAttemptAt: string | null; problem: string | null; lastGood: { at: string; file: string } | null; nextAt: string | null } }>();
+const backupFiles = () =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.db'))
+    .sort();
+const health = async () =>
+  (await ctx.app.inject({ method: 'GET', url: '/healthz' })).json<{
+    status: string;
+    backup: { status: string; lastAttemptAt: string | null; problem: string | null; lastGood: { at: string; file: string } | null; nextAt: string | null };
+  }>();
 
 async function start(env: Record<string, string> = {}, run?: RunBackup) {
   timers = new ManualTimers();
@@ -140,7 +147,11 @@ describe('scheduled backups', () => {
     const report = await health();
     // The shop still serves: /healthz stays 200 and says what went wrong with the backup.
     expect(report.status).toBe('ok');
-    expect(report.backup).toMatchObject({ status: 'failed', problem: 'ledger transaction 7: hash does not match its content (edited?)', lastGood: { file: good[0] } });
+    expect(report.backup).toMatchObject({
+      status: 'failed',
+      problem: 'ledger transaction 7: hash does not match its content (edited?)',
+      lastGood: { file: good[0] },
+    });
   });
 
   it('reports no backups at all when BACKUP_DIR is not set', async () => {

@@ -109,7 +109,12 @@ describe('what makes a cached page stale: the data it shows, whoever writes it',
   it('keeps one entry for a page whatever parameters the route ignores, and the same values written differently', async () => {
     await warm('/products?category=tea');
     const before = ctx.app.pageCacheStats().entries;
-    for (const url of ['/products?category=tea&utm_source=a', '/products?utm=1&category=tea', '/products?category=tea&page=1', '/products?category=tea&lang=zh&fbclid=x']) {
+    for (const url of [
+      '/products?category=tea&utm_source=a',
+      '/products?utm=1&category=tea',
+      '/products?category=tea&page=1',
+      '/products?category=tea&lang=zh&fbclid=x',
+    ]) {
       expect(isHit(await anonymous(ctx.app).get(url)), url).toBe(true);
     }
     for (let n = 0; n < 50; n++) await anonymous(ctx.app).get(`/products?utm=${n}`);
@@ -155,7 +160,12 @@ describe('the page cache under a flood of different pages', () => {
       await Promise.all([0, 1, 2].map((k) => anonymous(ctx.app).get(`/products?q=${encodeURIComponent(`蜂蜜${n}-${k}`)}`)));
       expect(isHit(await anonymous(ctx.app).get('/')), `/ after ${n}`).toBe(true);
       const s = ctx.app.pageCacheStats();
-      most = { entries: Math.max(most.entries, s.entries), bytes: Math.max(most.bytes, s.bytes), queued: Math.max(most.queued, s.queued), compressing: Math.max(most.compressing, s.compressing) };
+      most = {
+        entries: Math.max(most.entries, s.entries),
+        bytes: Math.max(most.bytes, s.bytes),
+        queued: Math.max(most.queued, s.queued),
+        compressing: Math.max(most.compressing, s.compressing),
+      };
     }
     expect(most.entries).toBeLessThanOrEqual(20);
     expect(most.bytes).toBeLessThanOrEqual(1024 * 1024);
@@ -178,7 +188,9 @@ describe('pages that change with the clock', () => {
     const day = new Date(ctx.clock.now);
     ctx.clock.now = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 15, 30);
     const today = saleDay(ctx.clock.now);
-    ctx.db.sqlite.prepare(`UPDATE projects SET starts_on = NULL, ends_on = ? WHERE id = (SELECT project_id FROM products WHERE slug = 'meiyaogou-honey')`).run(today);
+    ctx.db.sqlite
+      .prepare(`UPDATE projects SET starts_on = NULL, ends_on = ? WHERE id = (SELECT project_id FROM products WHERE slug = 'meiyaogou-honey')`)
+      .run(today);
     await anonymous(ctx.app).get(HONEY);
     const before = await anonymous(ctx.app).get(HONEY);
     expect(isHit(before)).toBe(true);

@@ -93,7 +93,10 @@ describe('how cached pages are served: validators, encodings, tokens, headers an
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   /** A change every page shows (as a trigger would record it): the next visitor gets a fresh rendering. */
   const touchDatabase = () => ctx.db.sqlite.prepare(`UPDATE cache_versions SET version = version + 1 WHERE scope IN ('catalogue', 'places')`).run();
-  const varyOf = (res: Response) => String(res.headers.vary ?? '').split(',').map((v) => v.trim().toLowerCase());
+  const varyOf = (res: Response) =>
+    String(res.headers.vary ?? '')
+      .split(',')
+      .map((v) => v.trim().toLowerCase());
   const setCookie = (res: Response, name: string) => res.cookies.find((c) => c.name === name);
   const decoded = (res: Response): string => {
     const encoding = res.headers['content-encoding'];

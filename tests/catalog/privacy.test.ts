@@ -106,8 +106,7 @@ async function allListingPages(base: string, cookies?: Record<string, string>): 
 beforeAll(async () => {
   ctx = await createTestApp();
   privateValues = loadPrivateValues();
-  const slugs = (table: string, where = '1') =>
-    ctx.db.sqlite.prepare(`SELECT slug FROM ${table} WHERE ${where} ORDER BY id`).pluck().all() as string[];
+  const slugs = (table: string, where = '1') => ctx.db.sqlite.prepare(`SELECT slug FROM ${table} WHERE ${where} ORDER BY id`).pluck().all() as string[];
   const products = slugs('products', 'published = 1');
   pages = [];
   for (const lang of [undefined, 'en']) {

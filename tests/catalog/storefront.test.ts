@@ -92,7 +92,9 @@ function mainOf(html: string): string {
 
 /** Visible text of a fragment: tags removed, entities decoded, whitespace collapsed. */
 function textOf(html: string): string {
-  return decodeEntities(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(html.replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Titles of the product cards shown in the page's main content, in order. */
@@ -144,7 +146,10 @@ function sqlAll<T>(sql: string, ...params: unknown[]): T[] {
 }
 
 function sqlCount(sql: string, ...params: unknown[]): number {
-  return ctx.db.sqlite.prepare(sql).pluck().get(...params) as number;
+  return ctx.db.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 }
 
 const PUBLISHED_FROM = `FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id
@@ -157,9 +162,7 @@ describe('the home page', () => {
     const res = await get('/');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    const featured = sqlAll<{ slug: string; title: string }>(
-      `SELECT slug, title_zh AS title FROM products WHERE published = 1 AND featured = 1 ORDER BY id`,
-    );
+    const featured = sqlAll<{ slug: string; title: string }>(`SELECT slug, title_zh AS title FROM products WHERE published = 1 AND featured = 1 ORDER BY id`);
     expect(featured.length).toBeGreaterThan(0);
     const titles = cardTitles(res.body);
     for (const product of featured.slice(0, 8)) {
@@ -176,7 +179,9 @@ describe('the home page', () => {
     expect(Number(figure(res.body, 'products'))).toBe(sqlCount('SELECT count(*) FROM products WHERE published = 1'));
     const households = Number(figure(res.body, 'households'));
     // Households reached are those the ledger has credited (none before the first sale).
-    expect(households).toBe(sqlCount(`SELECT count(DISTINCT a.household_id) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'household_payable'`));
+    expect(households).toBe(
+      sqlCount(`SELECT count(DISTINCT a.household_id) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'household_payable'`),
+    );
     expect(households).toBeLessThanOrEqual(sqlCount('SELECT count(*) FROM households'));
   });
 
@@ -259,7 +264,10 @@ describe('searching the catalogue', () => {
     for (const q of ['孟庄村', 'Mengzhuang', '孟庄']) {
       const items = await allApiItems({ q });
       expect(items.length, q).toBeGreaterThan(0);
-      expect(items.map((i) => i.slug), q).toContain('tiger-head-shoes');
+      expect(
+        items.map((i) => i.slug),
+        q,
+      ).toContain('tiger-head-shoes');
       for (const item of items) expect(item.villageSlug, q).toBe('mengzhuang');
     }
   });
@@ -409,7 +417,9 @@ describe('sorting the catalogue', () => {
   });
 
   it('orders by popularity (units sold) and by newest listing', async () => {
-    const sold = new Map(sqlAll<{ slug: string; n: number; at: number }>('SELECT slug, sold_count AS n, created_at AS at FROM products').map((r) => [r.slug, r]));
+    const sold = new Map(
+      sqlAll<{ slug: string; n: number; at: number }>('SELECT slug, sold_count AS n, created_at AS at FROM products').map((r) => [r.slug, r]),
+    );
     const popular = (await allApiItems({ sort: 'popular' })).map((i) => sold.get(i.slug)!.n);
     expect(popular).toEqual([...popular].sort((a, b) => b - a));
     const newest = (await allApiItems({ sort: 'newest' })).map((i) => sold.get(i.slug)!.at);
@@ -704,16 +714,19 @@ describe('bad query strings', () => {
   const unknownFilters = new Set(['an unknown category', 'an unknown village', 'an unknown project', 'a malformed village slug', 'an unknown sort']);
   const badForThePage = bad.filter(([what]) => !unknownFilters.has(what));
 
-  it.each(bad.filter(([what]) => unknownFilters.has(what)))('shows the catalogue with a short notice for %s on /products, not an error', async (_what, query) => {
-    const res = await listingPage(query);
-    expect(res.statusCode).toBe(200);
-    expectShopLayout(res.body);
-    const main = mainOf(res.body);
-    expect(main).toContain('data-unknown-filter');
-    expect(textOf(main)).toContain('链接中的筛选条件已不存在，已为你略去。');
-    expect(main).not.toContain('must be one of');
-    expect(cardTitles(res.body).length).toBeGreaterThan(0);
-  });
+  it.each(bad.filter(([what]) => unknownFilters.has(what)))(
+    'shows the catalogue with a short notice for %s on /products, not an error',
+    async (_what, query) => {
+      const res = await listingPage(query);
+      expect(res.statusCode).toBe(200);
+      expectShopLayout(res.body);
+      const main = mainOf(res.body);
+      expect(main).toContain('data-unknown-filter');
+      expect(textOf(main)).toContain('链接中的筛选条件已不存在，已为你略去。');
+      expect(main).not.toContain('must be one of');
+      expect(cardTitles(res.body).length).toBeGreaterThan(0);
+    },
+  );
 
   it('keeps the filters it knows when a link also names one it does not', async () => {
     const res = await listingPage({ category: 'zzz', village: 'meiyaogou' });

@@ -32,7 +32,11 @@ afterEach(async () => {
 
 const owed = () => createLedgerReports(ctx.db).householdBalance(wang).owedFen;
 const payout = (amount: string) =>
-  coordinator.post('/coordinator/payouts', { householdId: String(wang), amount, method: 'bank_transfer', reference: 'ICBC-2041', paidOn: formatDate(ctx.clock.now) }, { csrfFrom: '/coordinator' });
+  coordinator.post(
+    '/coordinator/payouts',
+    { householdId: String(wang), amount, method: 'bank_transfer', reference: 'ICBC-2041', paidOn: formatDate(ctx.clock.now) },
+    { csrfFrom: '/coordinator' },
+  );
 
 describe('a refund after the household was paid', () => {
   it('leaves a clawback shown on the household’s page, statement, the households list and reconciliation, netted from its next earnings', async () => {
@@ -46,14 +50,18 @@ describe('a refund after the household was paid', () => {
     expect(page).toContain('data-clawback');
     expect(page).toContain('这户领到的钱比退款后应得的多 ¥64.60');
     // Paid out as the public counts it: never more than the project credited.
-    expect(page).toMatch(/<tr data-bucket><th scope="row">煤窑沟产业扶贫<\/th><td>煤窑沟村<\/td><td class="num">¥64.60<\/td><td class="num">¥64.60<\/td><td class="num">¥0.00<\/td><\/tr>/);
+    expect(page).toMatch(
+      /<tr data-bucket><th scope="row">煤窑沟产业扶贫<\/th><td>煤窑沟村<\/td><td class="num">¥64.60<\/td><td class="num">¥64.60<\/td><td class="num">¥0.00<\/td><\/tr>/,
+    );
     const statement = (await coordinator.get(`/coordinator/households/${wang}/statement`)).body;
     expect(statement).toContain('<td class="num" data-clawback><strong>¥64.60</strong></td>');
     const csv = (await coordinator.get(`/coordinator/households/${wang}/statement.csv`)).body;
     expect(csv).toContain('待扣回');
     expect((await coordinator.get('/coordinator/households')).body).toContain('<span class="badge badge-warn" data-clawback>待扣回 ¥64.60</span>');
     const recon = (await coordinator.get('/coordinator/reconciliation')).body;
-    expect(recon).toContain(`<li data-clawback-household="${wang}"><a href="/coordinator/households/${wang}">王秀兰</a>（煤窑沟村）：<strong>¥64.60</strong></li>`);
+    expect(recon).toContain(
+      `<li data-clawback-household="${wang}"><a href="/coordinator/households/${wang}">王秀兰</a>（煤窑沟村）：<strong>¥64.60</strong></li>`,
+    );
 
     // Nothing more is paid out until new earnings cover it.
     expect((await payout('0.01')).statusCode).toBe(422);

@@ -35,7 +35,11 @@ describe('confirming irreversible money actions', () => {
     const page = (await coordinator.get(`/coordinator/orders/${number}`)).body;
     expect(page).toContain(`action="/coordinator/orders/${number}/refund/confirm"`);
 
-    const asked = await coordinator.post(`/coordinator/orders/${number}/refund/confirm`, { lineId: '', amount: '12.50', reason: '包装破损' }, { csrfFrom: `/coordinator/orders/${number}` });
+    const asked = await coordinator.post(
+      `/coordinator/orders/${number}/refund/confirm`,
+      { lineId: '', amount: '12.50', reason: '包装破损' },
+      { csrfFrom: `/coordinator/orders/${number}` },
+    );
     expect(asked.statusCode).toBe(200);
     expect(count('SELECT count(*) AS n FROM refunds WHERE order_id = ?', orderId)).toBe(0);
     expect(asked.body).toContain('data-confirm="refund"');
@@ -53,7 +57,11 @@ describe('confirming irreversible money actions', () => {
 
   it('shows the field messages on the order page when the refund form is wrong, and asks nothing', async () => {
     const { number } = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
-    const asked = await coordinator.post(`/coordinator/orders/${number}/refund/confirm`, { lineId: '', amount: 'abc', reason: '' }, { csrfFrom: `/coordinator/orders/${number}` });
+    const asked = await coordinator.post(
+      `/coordinator/orders/${number}/refund/confirm`,
+      { lineId: '', amount: 'abc', reason: '' },
+      { csrfFrom: `/coordinator/orders/${number}` },
+    );
     expect(asked.statusCode).toBe(422);
     expect(asked.body).not.toContain('data-confirm=');
   });
@@ -61,12 +69,19 @@ describe('confirming irreversible money actions', () => {
   it('asks before reversing a payout, in English too, and only the confirmation reverses it', async () => {
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
     const wang = householdIdOf(ctx.db, '王秀兰');
-    expect((await coordinator.post('/coordinator/payouts', { householdId: String(wang), amount: '20', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post('/coordinator/payouts', { householdId: String(wang), amount: '20', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' }))
+        .statusCode,
+    ).toBe(303);
     const id = (ctx.db.sqlite.prepare('SELECT max(id) AS id FROM payouts').get() as { id: number }).id;
     const household = (await coordinator.get(`/coordinator/households/${wang}`)).body;
     expect(household).toContain(`action="/coordinator/payouts/${id}/reverse/confirm"`);
 
-    const asked = await coordinator.post(`/coordinator/payouts/${id}/reverse/confirm?lang=en`, { note: 'wrong amount' }, { csrfFrom: `/coordinator/households/${wang}` });
+    const asked = await coordinator.post(
+      `/coordinator/payouts/${id}/reverse/confirm?lang=en`,
+      { note: 'wrong amount' },
+      { csrfFrom: `/coordinator/households/${wang}` },
+    );
     expect(asked.statusCode).toBe(200);
     expect(count('SELECT count(*) AS n FROM payouts WHERE reverses_payout_id = ?', id)).toBe(0);
     expect(asked.body).toContain('what 王秀兰 is owed goes up by ¥20.00');

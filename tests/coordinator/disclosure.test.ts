@@ -60,7 +60,14 @@ describe('the disclosure rule, against an exact solver of the published sums', (
     // Households belong to one village each and earn in one to three projects there (and now and
     // then through a producer of a neighbouring village).
     const shop = fc.record({
-      households: fc.array(fc.record({ village: fc.integer({ min: 1, max: 4 }), projects: fc.uniqueArray(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), elsewhere: fc.option(fc.integer({ min: 1, max: 4 }), { freq: 5 }) }), { minLength: 1, maxLength: 14 }),
+      households: fc.array(
+        fc.record({
+          village: fc.integer({ min: 1, max: 4 }),
+          projects: fc.uniqueArray(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+          elsewhere: fc.option(fc.integer({ min: 1, max: 4 }), { freq: 5 }),
+        }),
+        { minLength: 1, maxLength: 14 },
+      ),
     });
     fc.assert(
       fc.property(shop, ({ households }) => {

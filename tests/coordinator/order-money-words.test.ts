@@ -34,7 +34,15 @@ function paymentEntries() {
          LEFT JOIN projects p ON p.id = a.project_id
         WHERE t.order_id = ? AND t.kind = 'order_payment'`,
     )
-    .all(order.orderId) as { code: string; amountFen: number; realName: string | null; displayName: string | null; consent: number | null; projectZh: string | null; projectEn: string | null }[];
+    .all(order.orderId) as {
+    code: string;
+    amountFen: number;
+    realName: string | null;
+    displayName: string | null;
+    consent: number | null;
+    projectZh: string | null;
+    projectEn: string | null;
+  }[];
 }
 
 describe("the coordinator's order page", () => {
@@ -58,7 +66,11 @@ describe("the coordinator's order page", () => {
   });
 
   it('says the same in English, and a refund takes money back with a minus sign', async () => {
-    const refunded = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { lineId: '', amount: '10.00', reason: '破损' }, { csrfFrom: `/coordinator/orders/${order.number}` });
+    const refunded = await coordinator.post(
+      `/coordinator/orders/${order.number}/refund`,
+      { lineId: '', amount: '10.00', reason: '破损' },
+      { csrfFrom: `/coordinator/orders/${order.number}` },
+    );
     expect(refunded.statusCode).toBe(303);
     const page = text((await coordinator.get(`/coordinator/orders/${order.number}?lang=en`)).body);
     expect(page).toContain('Payment received');

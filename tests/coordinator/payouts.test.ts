@@ -44,11 +44,19 @@ async function wangEarns129_20() {
 }
 
 function payout(fields: Record<string, string>, browser = coordinator): Promise<Response> {
-  return browser.post('/coordinator/payouts', { householdId: String(wang), method: 'bank_transfer', reference: 'ICBC-2041', paidOn: today(), ...fields }, { csrfFrom: '/coordinator' });
+  return browser.post(
+    '/coordinator/payouts',
+    { householdId: String(wang), method: 'bank_transfer', reference: 'ICBC-2041', paidOn: today(), ...fields },
+    { csrfFrom: '/coordinator' },
+  );
 }
 
 /** The payout form as the page sends it: multipart, the CSRF token its first field. */
-async function payoutWithFile(fields: Record<string, string>, file: { filename: string; contentType: string; data: Buffer } | null, token?: string): Promise<Response> {
+async function payoutWithFile(
+  fields: Record<string, string>,
+  file: { filename: string; contentType: string; data: Buffer } | null,
+  token?: string,
+): Promise<Response> {
   const csrf = token ?? (await coordinator.csrfToken(`/coordinator/households/${wang}`));
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   const parts: Buffer[] = [];
@@ -56,7 +64,11 @@ async function payoutWithFile(fields: Record<string, string>, file: { filename: 
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   }
   if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="${file.filename}"\r\nContent-Type: ${file.contentType}\r\n\r\n`), file.data, Buffer.from('\r\n'));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="${file.filename}"\r\nContent-Type: ${file.contentType}\r\n\r\n`),
+      file.data,
+      Buffer.from('\r\n'),
+    );
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return ctx.app.inject({
@@ -81,12 +93,20 @@ describe('recording a payout', () => {
     expect(response.headers.location).toBe(`/coordinator/households/${wang}#payouts`);
 
     expect(owed()).toBe(7920);
-    const row = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, method, reference, paid_on AS paidOn, reverses_payout_id AS reverses FROM payouts`).get() as Record<string, unknown>;
+    const row = ctx.db.sqlite
+      .prepare(`SELECT id, amount_fen AS amountFen, method, reference, paid_on AS paidOn, reverses_payout_id AS reverses FROM payouts`)
+      .get() as Record<string, unknown>;
     expect(row).toMatchObject({ amountFen: 5000, method: 'bank_transfer', reference: 'ICBC-2041', paidOn: today(), reverses: null });
-    const tx = ctx.db.sqlite.prepare(`SELECT id, kind, payout_id AS payoutId FROM ledger_transactions WHERE idempotency_key = ?`).get(`payout:${row.id}`) as { id: number; kind: string; payoutId: number };
+    const tx = ctx.db.sqlite.prepare(`SELECT id, kind, payout_id AS payoutId FROM ledger_transactions WHERE idempotency_key = ?`).get(`payout:${row.id}`) as {
+      id: number;
+      kind: string;
+      payoutId: number;
+    };
     expect(tx).toMatchObject({ kind: 'payout', payoutId: row.id });
     const entries = ctx.db.sqlite
-      .prepare(`SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`)
+      .prepare(
+        `SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
+      )
       .all(tx.id);
     expect(entries).toEqual([
       { code: `household:${wang}`, amountFen: 5000 },
@@ -101,7 +121,9 @@ describe('recording a payout', () => {
     expect(page.body).toContain('<dd data-paid-out>¥50.00</dd>');
     expect(page.body).toMatch(/<tr data-payout-id="\d+">[\s\S]*?¥50.00[\s\S]*?银行转账[\s\S]*?ICBC-2041/);
     const list = await coordinator.get('/coordinator/households');
-    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-label="[^"]+" data-owed><strong>¥79.20</strong></td>`));
+    expect(list.body).toMatch(
+      new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-label="[^"]+" data-owed><strong>¥79.20</strong></td>`),
+    );
   });
 
   it('refuses more than is owed with 422 and a message by the amount, keeps what was typed, and writes nothing', async () => {
@@ -116,7 +138,11 @@ describe('recording a payout', () => {
     expect(owed()).toBe(12920);
 
     // Paying exactly what is owed is allowed; without a date, it was paid today.
-    const withoutDate = await coordinator.post('/coordinator/payouts', { householdId: String(wang), amount: '0.20', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' });
+    const withoutDate = await coordinator.post(
+      '/coordinator/payouts',
+      { householdId: String(wang), amount: '0.20', method: 'cash', reference: '' },
+      { csrfFrom: '/coordinator' },
+    );
     expect(withoutDate.statusCode).toBe(303);
     expect(ctx.db.sqlite.prepare(`SELECT paid_on AS paidOn FROM payouts ORDER BY id DESC LIMIT 1`).get()).toEqual({ paidOn: today() });
     expect((await payout({ amount: '129.00' })).statusCode).toBe(303);
@@ -160,10 +186,16 @@ describe('recording a payout', () => {
   it('holds nothing back for a refund pending on an order that no longer credits the household (refunded already)', async () => {
     const { orderId } = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
     const order = ctx.db.sqlite.prepare('SELECT number, total_fen AS totalFen FROM orders WHERE id = ?').get(orderId) as { number: string; totalFen: number };
-    const refunded = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: (order.totalFen / 100).toFixed(2), reason: '买家退货' }, { csrfFrom: '/coordinator' });
+    const refunded = await coordinator.post(
+      `/coordinator/orders/${order.number}/refund`,
+      { amount: (order.totalFen / 100).toFixed(2), reason: '买家退货' },
+      { csrfFrom: '/coordinator' },
+    );
     expect(refunded.statusCode).toBe(303);
     await wangEarns129_20();
-    ctx.db.sqlite.prepare(`INSERT INTO refunds (order_id, amount_fen, reason, status, created_at) VALUES (?, 100, '重复申请', 'pending', ?)`).run(orderId, ctx.clock.now);
+    ctx.db.sqlite
+      .prepare(`INSERT INTO refunds (order_id, amount_fen, reason, status, created_at) VALUES (?, 100, '重复申请', 'pending', ?)`)
+      .run(orderId, ctx.clock.now);
     expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
     expect((await payout({ amount: '129.20' })).statusCode).toBe(303);
   });
@@ -185,7 +217,9 @@ describe('recording a payout', () => {
   it('keeps the CSRF token out of the address bar: the form posts to /coordinator/payouts with the token as a field, and a token in the URL is refused', async () => {
     await wangEarns129_20();
     const page = (await coordinator.get(`/coordinator/households/${wang}`)).body;
-    expect(page).toMatch(/<form method="post" action="\/coordinator\/payouts" enctype="multipart\/form-data"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/);
+    expect(page).toMatch(
+      /<form method="post" action="\/coordinator\/payouts" enctype="multipart\/form-data"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/,
+    );
     expect(page).not.toContain('?_csrf=');
     // A refused payout re-renders the household page for the form's own address, which holds no token.
     const refused = await payoutWithFile({ amount: '999' }, null);
@@ -208,7 +242,13 @@ describe('recording a payout', () => {
   it('lets only one of two racing payouts through when together they exceed what is owed', async () => {
     await wangEarns129_20();
     const token = await coordinator.csrfToken(`/coordinator/households/${wang}`);
-    const [photo1, photo2] = [await receiptPhoto(), await sharp(await receiptPhoto()).rotate(90).jpeg().toBuffer()];
+    const [photo1, photo2] = [
+      await receiptPhoto(),
+      await sharp(await receiptPhoto())
+        .rotate(90)
+        .jpeg()
+        .toBuffer(),
+    ];
     // Both carry a photo, so both are past validation and re-encoding before either transaction runs.
     const responses = await Promise.all([
       payoutWithFile({ amount: '100' }, { filename: 'a.jpg', contentType: 'image/jpeg', data: photo1 }, token),
@@ -218,7 +258,11 @@ describe('recording a payout', () => {
     expect(count('payouts')).toBe(1);
     expect(owed()).toBe(2920);
     // The refused one left no evidence behind either.
-    expect(ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM media m WHERE NOT EXISTS (SELECT 1 FROM product_photos p WHERE p.list_media_id = m.id OR p.detail_media_id = m.id)`).get()).toEqual({ n: 1 });
+    expect(
+      ctx.db.sqlite
+        .prepare(`SELECT count(*) AS n FROM media m WHERE NOT EXISTS (SELECT 1 FROM product_photos p WHERE p.list_media_id = m.id OR p.detail_media_id = m.id)`)
+        .get(),
+    ).toEqual({ n: 1 });
   });
 
   it('answers 404 for a household outside a scoped coordinator’s projects and writes nothing', async () => {
@@ -278,7 +322,9 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     expect(csv).not.toContain('129.20');
     expect(csv).not.toContain('蜂蜜');
     const list = await fupin.get('/coordinator/households');
-    expect(list.body).toMatch(new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-label="[^"]+" data-owed><strong>¥16.20</strong></td>`));
+    expect(list.body).toMatch(
+      new RegExp(`<tr data-household-id="${wang}">[\\s\\S]*?<td class="num" data-label="[^"]+" data-owed><strong>¥16.20</strong></td>`),
+    );
 
     // The coordinator of all projects still sees everything.
     expect((await coordinator.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥145.40</dd>');
@@ -321,7 +367,9 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     const page = await fupin.get(`/coordinator/households/${wang}`);
     expect(page.body).toContain('<dd data-paid-out>¥11.14</dd>');
     expect(page.body).toContain('<dd data-owed>¥5.06</dd>');
-    expect(page.body).toMatch(new RegExp(`<tr data-payout-id="${id}">[\\s\\S]*?¥11.14<br><span class="hint" data-part-of>共 ¥100.00，其余由您不负责的项目付出</span>`));
+    expect(page.body).toMatch(
+      new RegExp(`<tr data-payout-id="${id}">[\\s\\S]*?¥11.14<br><span class="hint" data-part-of>共 ¥100.00，其余由您不负责的项目付出</span>`),
+    );
     expect(page.body).not.toContain(`action="/coordinator/payouts/${id}/reverse"`);
     const refused = await fupin.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' });
     expect(refused.statusCode).toBe(409);
@@ -357,15 +405,23 @@ describe('reversing a payout', () => {
     const reversed = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' });
     expect(reversed.statusCode).toBe(303);
     expect(owed()).toBe(12920);
-    const rows = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, reverses_payout_id AS reverses, note FROM payouts ORDER BY id`).all() as { id: number }[];
+    const rows = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, reverses_payout_id AS reverses, note FROM payouts ORDER BY id`).all() as {
+      id: number;
+    }[];
     expect(rows).toEqual([
       { id, amountFen: 5000, reverses: null, note: null },
       { id: rows[1]!.id, amountFen: -5000, reverses: id, note: '金额填错' },
     ]);
-    const tx = ctx.db.sqlite.prepare(`SELECT id, kind, payout_id AS payoutId FROM ledger_transactions WHERE idempotency_key = ?`).get(`payout-reversal:${id}`) as { id: number; kind: string; payoutId: number };
+    const tx = ctx.db.sqlite
+      .prepare(`SELECT id, kind, payout_id AS payoutId FROM ledger_transactions WHERE idempotency_key = ?`)
+      .get(`payout-reversal:${id}`) as { id: number; kind: string; payoutId: number };
     expect(tx).toMatchObject({ kind: 'payout_reversal', payoutId: rows[1]!.id });
     expect(
-      ctx.db.sqlite.prepare(`SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`).all(tx.id),
+      ctx.db.sqlite
+        .prepare(
+          `SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
+        )
+        .all(tx.id),
     ).toEqual([
       { code: `household:${wang}`, amountFen: -5000 },
       { code: 'cash', amountFen: 5000 },
@@ -381,7 +437,10 @@ describe('reversing a payout', () => {
     expect(ofReversal.statusCode).toBe(409);
     expect(count('payouts')).toBe(2);
     expect(owed()).toBe(12920);
-    expect(ctx.db.sqlite.prepare(`SELECT action FROM audit_log WHERE action LIKE 'payout.%' ORDER BY id`).all()).toEqual([{ action: 'payout.create' }, { action: 'payout.reverse' }]);
+    expect(ctx.db.sqlite.prepare(`SELECT action FROM audit_log WHERE action LIKE 'payout.%' ORDER BY id`).all()).toEqual([
+      { action: 'payout.create' },
+      { action: 'payout.reverse' },
+    ]);
   });
 
   it('asks for the reason of a reversal and changes nothing without one', async () => {
@@ -399,7 +458,10 @@ describe('payout evidence', () => {
   it('refuses a text file renamed .jpg and writes nothing', async () => {
     await wangEarns129_20();
     const media = count('media');
-    const response = await payoutWithFile({ amount: '30' }, { filename: 'receipt.jpg', contentType: 'image/jpeg', data: Buffer.from('this is not a photo of a receipt\n'.repeat(20)) });
+    const response = await payoutWithFile(
+      { amount: '30' },
+      { filename: 'receipt.jpg', contentType: 'image/jpeg', data: Buffer.from('this is not a photo of a receipt\n'.repeat(20)) },
+    );
     expect(response.statusCode).toBe(422);
     expect(fieldError(response.body, 'evidence')).toBe('只能上传 JPEG、PNG 或 WebP 格式的图片。');
     expect(response.body).toContain('value="30"');
@@ -410,7 +472,10 @@ describe('payout evidence', () => {
 
   it('re-encodes a receipt photo and serves it only to coordinators who may see the household', async () => {
     await wangEarns129_20();
-    const response = await payoutWithFile({ amount: '30', reference: '收据 007' }, { filename: 'IMG_1024.JPG', contentType: 'image/jpeg', data: await receiptPhoto() });
+    const response = await payoutWithFile(
+      { amount: '30', reference: '收据 007' },
+      { filename: 'IMG_1024.JPG', contentType: 'image/jpeg', data: await receiptPhoto() },
+    );
     expect(response.statusCode).toBe(303);
     const row = ctx.db.sqlite.prepare(`SELECT id, evidence_media_id AS mediaId FROM payouts`).get() as { id: number; mediaId: number };
     expect(row.mediaId).toBeGreaterThan(0);

@@ -59,16 +59,29 @@ describe('creating and editing projects', () => {
     expect(response.statusCode).toBe(303);
     const project = ctx.db.sqlite.prepare(`SELECT * FROM projects WHERE slug = 'xiaoji-kuaipao-2'`).get() as Record<string, unknown>;
     expect(response.headers.location).toBe(`/coordinator/projects/${project.id}`);
-    expect(project).toMatchObject({ name_zh: '小鸡快跑二期', funding_source: '福彩公益金', starts_on: '2026-03-01', ends_on: '2027-02-28', target_fen: 13_000_000 });
-    const rules = ctx.db.sqlite.prepare(`SELECT household_bp AS h, project_fund_bp AS f, operations_bp AS o FROM project_split_rules WHERE project_id = ?`).all(project.id);
+    expect(project).toMatchObject({
+      name_zh: '小鸡快跑二期',
+      funding_source: '福彩公益金',
+      starts_on: '2026-03-01',
+      ends_on: '2027-02-28',
+      target_fen: 13_000_000,
+    });
+    const rules = ctx.db.sqlite
+      .prepare(`SELECT household_bp AS h, project_fund_bp AS f, operations_bp AS o FROM project_split_rules WHERE project_id = ?`)
+      .all(project.id);
     expect(rules).toEqual([{ h: 9000, f: 800, o: 200 }]);
     expect(count('audit_log')).toBe(before + 1);
-    expect(ctx.db.sqlite.prepare(`SELECT action, entity_id AS entityId FROM audit_log ORDER BY id DESC LIMIT 1`).get()).toEqual({ action: 'project.create', entityId: String(project.id) });
+    expect(ctx.db.sqlite.prepare(`SELECT action, entity_id AS entityId FROM audit_log ORDER BY id DESC LIMIT 1`).get()).toEqual({
+      action: 'project.create',
+      entityId: String(project.id),
+    });
 
     const page = await coordinator.get(`/coordinator/projects/${project.id}`);
     expect(flashIn(page.body)).toEqual(['success', '已创建项目“小鸡快跑二期”。']);
     const list = await coordinator.get('/coordinator/projects');
-    expect(list.body).toMatch(/<tr data-project-id="\d+">\s*<th scope="row"><a href="\/projects\/xiaoji-kuaipao-2">小鸡快跑二期<\/a><\/th>\s*<td>福彩公益金<\/td>\s*<td>2026-03-01 至 2027-02-28<\/td>\s*<td>¥130,000.00<\/td>\s*<td>90% \/ 8% \/ 2%<\/td>/);
+    expect(list.body).toMatch(
+      /<tr data-project-id="\d+">\s*<th scope="row"><a href="\/projects\/xiaoji-kuaipao-2">小鸡快跑二期<\/a><\/th>\s*<td>福彩公益金<\/td>\s*<td>2026-03-01 至 2027-02-28<\/td>\s*<td>¥130,000.00<\/td>\s*<td>90% \/ 8% \/ 2%<\/td>/,
+    );
     expect((await coordinator.get('/projects/xiaoji-kuaipao-2')).statusCode).toBe(200);
   });
 
@@ -105,10 +118,19 @@ describe('creating and editing projects', () => {
     const id = projectIdOf(ctx.db, 'xiaoji-kuaipao');
     const page = await coordinator.get(`/coordinator/projects/${id}`);
     expect(page.statusCode).toBe(200);
-    const response = await coordinator.post(`/coordinator/projects/${id}`, { ...chicksRun, slug: 'xiaoji-kuaipao', nameZh: '小鸡快跑', fundingSource: '福彩公益金（2026 年度）', target: '150000.50' }, { csrfFrom: `/coordinator/projects/${id}` });
+    const response = await coordinator.post(
+      `/coordinator/projects/${id}`,
+      { ...chicksRun, slug: 'xiaoji-kuaipao', nameZh: '小鸡快跑', fundingSource: '福彩公益金（2026 年度）', target: '150000.50' },
+      { csrfFrom: `/coordinator/projects/${id}` },
+    );
     expect(response.statusCode).toBe(303);
-    expect(ctx.db.sqlite.prepare(`SELECT funding_source AS f, target_fen AS t FROM projects WHERE id = ?`).get(id)).toEqual({ f: '福彩公益金（2026 年度）', t: 15_000_050 });
-    const audit = ctx.db.sqlite.prepare(`SELECT summary FROM audit_log WHERE action = 'project.update' AND entity_id = ?`).get(String(id)) as { summary: string };
+    expect(ctx.db.sqlite.prepare(`SELECT funding_source AS f, target_fen AS t FROM projects WHERE id = ?`).get(id)).toEqual({
+      f: '福彩公益金（2026 年度）',
+      t: 15_000_050,
+    });
+    const audit = ctx.db.sqlite.prepare(`SELECT summary FROM audit_log WHERE action = 'project.update' AND entity_id = ?`).get(String(id)) as {
+      summary: string;
+    };
     const summary = JSON.parse(audit.summary) as { before: { targetFen: number }; after: { targetFen: number } };
     expect(summary.after.targetFen).toBe(15_000_050);
     expect(summary.before.targetFen).not.toBe(15_000_050);
@@ -128,9 +150,15 @@ describe('split rules', () => {
     ]);
 
     ctx.clock.advance(60_000);
-    const changed = await coordinator.post(`/coordinator/projects/${project}/split`, { householdBp: '8000', projectFundBp: '1500', operationsBp: '500' }, { csrfFrom: `/coordinator/projects/${project}` });
+    const changed = await coordinator.post(
+      `/coordinator/projects/${project}/split`,
+      { householdBp: '8000', projectFundBp: '1500', operationsBp: '500' },
+      { csrfFrom: `/coordinator/projects/${project}` },
+    );
     expect(changed.statusCode).toBe(303);
-    const rules = ctx.db.sqlite.prepare(`SELECT id, household_bp AS h, effective_from AS since FROM project_split_rules WHERE project_id = ? ORDER BY id`).all(project) as { id: number; h: number; since: number }[];
+    const rules = ctx.db.sqlite
+      .prepare(`SELECT id, household_bp AS h, effective_from AS since FROM project_split_rules WHERE project_id = ? ORDER BY id`)
+      .all(project) as { id: number; h: number; since: number }[];
     expect(rules.map((r) => r.h)).toEqual([9500, 8000]);
     expect(rules[1]!.since).toBe(ctx.clock.now);
     expect(ctx.db.sqlite.prepare(`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`).get()).toEqual({ action: 'project.split_rule' });
@@ -172,7 +200,11 @@ describe('split rules', () => {
       expect(response.body).toContain('class="field-error"');
       expect(response.body).toContain(`value="${parts.householdBp}"`);
     }
-    const sum = await coordinator.post(`/coordinator/projects/${project}/split`, { householdBp: '9000', projectFundBp: '500', operationsBp: '0' }, { csrfFrom: `/coordinator/projects/${project}` });
+    const sum = await coordinator.post(
+      `/coordinator/projects/${project}/split`,
+      { householdBp: '9000', projectFundBp: '500', operationsBp: '0' },
+      { csrfFrom: `/coordinator/projects/${project}` },
+    );
     expect(fieldError(sum.body, 'split')).toBe('三项加起来必须正好是 10000 基点（100%）。');
     expect(count('project_split_rules')).toBe(before);
   });
@@ -183,7 +215,10 @@ describe('enrolling households', () => {
     const project = projectIdOf(ctx.db, 'xiaoji-kuaipao');
     const wang = householdIdOf(ctx.db, '王秀兰');
     const zhou = householdIdOf(ctx.db, '周建华');
-    const enrolled = () => (ctx.db.sqlite.prepare(`SELECT household_id AS id FROM project_households WHERE project_id = ? ORDER BY household_id`).all(project) as { id: number }[]).map((r) => r.id);
+    const enrolled = () =>
+      (
+        ctx.db.sqlite.prepare(`SELECT household_id AS id FROM project_households WHERE project_id = ? ORDER BY household_id`).all(project) as { id: number }[]
+      ).map((r) => r.id);
     const projectsOfWang = () => (ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM project_households WHERE household_id = ?`).get(wang) as { n: number }).n;
     const wangBefore = projectsOfWang();
     const others = enrolled().filter((id) => id !== zhou);
@@ -192,15 +227,25 @@ describe('enrolling households', () => {
     expect(page.body).toContain(`<input type="checkbox" id="h-${zhou}" name="householdIds" value="${zhou}" checked>`);
     expect(page.body).toContain(`<input type="checkbox" id="h-${wang}" name="householdIds" value="${wang}">`);
 
-    const response = await coordinator.post(`/coordinator/projects/${project}/households`, { householdIds: [...others, wang].map(String) }, { csrfFrom: `/coordinator/projects/${project}` });
+    const response = await coordinator.post(
+      `/coordinator/projects/${project}/households`,
+      { householdIds: [...others, wang].map(String) },
+      { csrfFrom: `/coordinator/projects/${project}` },
+    );
     expect(response.statusCode).toBe(303);
     expect(enrolled()).toEqual([...others, wang].sort((a, b) => a - b));
     expect(projectsOfWang()).toBe(wangBefore + 1);
-    const audit = JSON.parse((ctx.db.sqlite.prepare(`SELECT summary FROM audit_log WHERE action = 'project.enrolment'`).get() as { summary: string }).summary) as { after: unknown };
+    const audit = JSON.parse(
+      (ctx.db.sqlite.prepare(`SELECT summary FROM audit_log WHERE action = 'project.enrolment'`).get() as { summary: string }).summary,
+    ) as { after: unknown };
     expect(audit.after).toEqual({ added: [wang], removed: [zhou] });
     expect(flashIn((await coordinator.get(`/coordinator/projects/${project}`)).body)).toEqual(['success', '入组名单已保存：新增 1 户，移出 1 户。']);
 
-    const unknown = await coordinator.post(`/coordinator/projects/${project}/households`, { householdIds: [String(wang), '999999'] }, { csrfFrom: `/coordinator/projects/${project}` });
+    const unknown = await coordinator.post(
+      `/coordinator/projects/${project}/households`,
+      { householdIds: [String(wang), '999999'] },
+      { csrfFrom: `/coordinator/projects/${project}` },
+    );
     expect(unknown.statusCode).toBe(422);
     expect(fieldError(unknown.body, 'householdIds')).toBe('没有找到这户农户。');
     expect(enrolled()).toContain(wang);
@@ -209,7 +254,11 @@ describe('enrolling households', () => {
 
 describe('enrolment by a coordinator scoped to some projects', () => {
   const enrolledIn = (slug: string) =>
-    (ctx.db.sqlite.prepare(`SELECT household_id AS id FROM project_households WHERE project_id = ? ORDER BY household_id`).all(projectIdOf(ctx.db, slug)) as { id: number }[]).map((r) => r.id);
+    (
+      ctx.db.sqlite.prepare(`SELECT household_id AS id FROM project_households WHERE project_id = ? ORDER BY household_id`).all(projectIdOf(ctx.db, slug)) as {
+        id: number;
+      }[]
+    ).map((r) => r.id);
 
   it('refuses a household they may not see like one that does not exist, enrols nothing, and lists no other village’s real names', async () => {
     await createScopedCoordinator(ctx.db, 'chicks@xiangyi.test', ['xiaoji-kuaipao']);
@@ -219,7 +268,11 @@ describe('enrolment by a coordinator scoped to some projects', () => {
     const before = enrolledIn('xiaoji-kuaipao');
     const audits = count('audit_log');
 
-    const refused = await chicks.post(`/coordinator/projects/${project}/households`, { householdIds: [...before, wang].map(String) }, { csrfFrom: `/coordinator/projects/${project}` });
+    const refused = await chicks.post(
+      `/coordinator/projects/${project}/households`,
+      { householdIds: [...before, wang].map(String) },
+      { csrfFrom: `/coordinator/projects/${project}` },
+    );
     expect(refused.statusCode).toBe(422);
     expect(fieldError(refused.body, 'householdIds')).toBe('没有找到这户农户。');
     expect(refused.body).not.toContain('王秀兰');
@@ -232,14 +285,21 @@ describe('enrolment by a coordinator scoped to some projects', () => {
 
     const form = await chicks.get(`/coordinator/projects/${project}`);
     const listed = [...form.body.matchAll(/name="householdIds" value="(\d+)"/g)].map((m) => Number(m[1]));
-    const shibantan = (ctx.db.sqlite.prepare(`SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id WHERE v.slug = 'shibantan' ORDER BY h.id`).all() as { id: number }[]).map((r) => r.id);
+    const shibantan = (
+      ctx.db.sqlite.prepare(`SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id WHERE v.slug = 'shibantan' ORDER BY h.id`).all() as {
+        id: number;
+      }[]
+    ).map((r) => r.id);
     expect(listed.sort((a, b) => a - b)).toEqual(shibantan);
     for (const name of ['王秀兰', '赵建民', '刘春梅', '黄德明', '凤志强']) expect(form.body).not.toContain(name);
     expect(form.body).toContain('胡春生');
 
     // Unticking their own households still works.
     const kept = before.filter((id) => id !== householdIdOf(ctx.db, '周建华'));
-    expect((await chicks.post(`/coordinator/projects/${project}/households`, { householdIds: kept.map(String) }, { csrfFrom: `/coordinator/projects/${project}` })).statusCode).toBe(303);
+    expect(
+      (await chicks.post(`/coordinator/projects/${project}/households`, { householdIds: kept.map(String) }, { csrfFrom: `/coordinator/projects/${project}` }))
+        .statusCode,
+    ).toBe(303);
     expect(enrolledIn('xiaoji-kuaipao')).toEqual(kept);
   });
 
@@ -254,7 +314,11 @@ describe('enrolment by a coordinator scoped to some projects', () => {
 
     const form = await scoped.get(`/coordinator/projects/${project}`);
     expect(form.body).toContain(`<input type="checkbox" id="h-${zhao}" name="householdIds" value="${zhao}">`);
-    const enrolled = await scoped.post(`/coordinator/projects/${project}/households`, { householdIds: [...enrolledIn('meiyaogou-chanye'), zhao].map(String) }, { csrfFrom: `/coordinator/projects/${project}` });
+    const enrolled = await scoped.post(
+      `/coordinator/projects/${project}/households`,
+      { householdIds: [...enrolledIn('meiyaogou-chanye'), zhao].map(String) },
+      { csrfFrom: `/coordinator/projects/${project}` },
+    );
     expect(enrolled.statusCode).toBe(303);
     expect(enrolledIn('meiyaogou-chanye')).toContain(zhao);
 
@@ -265,7 +329,11 @@ describe('enrolment by a coordinator scoped to some projects', () => {
     expect(page.body).not.toContain('土鸡蛋');
     expect((await scoped.get(`/coordinator/households/${zhao}/statement.csv`)).body).not.toContain('24.30');
     const payouts = count('payouts');
-    const paid = await scoped.post('/coordinator/payouts', { householdId: String(zhao), amount: '24.30', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' });
+    const paid = await scoped.post(
+      '/coordinator/payouts',
+      { householdId: String(zhao), amount: '24.30', method: 'cash', reference: '' },
+      { csrfFrom: '/coordinator' },
+    );
     expect(paid.statusCode).toBe(422);
     expect(count('payouts')).toBe(payouts);
     expect((await coordinator.get(`/coordinator/households/${zhao}`)).body).toContain('<dd data-owed>¥24.30</dd>');

@@ -52,7 +52,13 @@ type Step =
 const product = fc.integer({ min: 0, max: PRODUCTS.length - 1 });
 const share = fc.integer({ min: 1, max: 100 });
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('order' as const), items: fc.array(fc.record({ product, times: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('order' as const),
+      items: fc.array(fc.record({ product, times: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('counter' as const), product, channel: fc.constantFrom('cash' as const, 'wechat' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wish' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('refund' as const), order: fc.nat(), share }) },
@@ -97,10 +103,17 @@ async function play(c: TestContext, steps: readonly Step[]) {
       }
       // What the shop still has: a sold-out product has no add-to-cart form.
       const wanted = [...items].filter(([slug, quantity]) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock >= quantity);
-      if (wanted.length) await placePaidOrder(c, wanted.map(([slug, quantity]) => ({ slug, quantity })));
+      if (wanted.length)
+        await placePaidOrder(
+          c,
+          wanted.map(([slug, quantity]) => ({ slug, quantity })),
+        );
     } else if (s.kind === 'counter') {
       // The outlet sells from its shelf: only what it holds.
-      const shelf = all<{ productId: number; quantity: number }>(`SELECT product_id AS productId, quantity FROM outlet_stock WHERE outlet_id = ? AND quantity > 0 ORDER BY product_id`, futian);
+      const shelf = all<{ productId: number; quantity: number }>(
+        `SELECT product_id AS productId, quantity FROM outlet_stock WHERE outlet_id = ? AND quantity > 0 ORDER BY product_id`,
+        futian,
+      );
       if (!shelf.length) continue;
       const item = shelf[s.product % shelf.length]!;
       const sold = await staff.post(`/outlet/${futian}/sales`, { channel: s.channel, [`qty_${item.productId}`]: '1' });
@@ -110,7 +123,11 @@ async function play(c: TestContext, steps: readonly Step[]) {
       if (!wish) continue;
       donors++;
       const phone = `1390000${String(donors).padStart(4, '0')}`;
-      const claimed = await anonymous(c.app).post(`/wishes/${wish.id}/claim`, { name: `捐赠人${donors}`, phone, paymentMethod: 'offline' }, { csrfFrom: `/wishes/${wish.id}` });
+      const claimed = await anonymous(c.app).post(
+        `/wishes/${wish.id}/claim`,
+        { name: `捐赠人${donors}`, phone, paymentMethod: 'offline' },
+        { csrfFrom: `/wishes/${wish.id}` },
+      );
       expect(claimed.statusCode, claimed.body.slice(0, 300)).toBe(303);
       const number = get<{ number: string }>(`SELECT o.number FROM wishes w JOIN orders o ON o.id = w.order_id WHERE w.id = ?`, wish.id).number;
       const paid = await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: `WISH-${donors}` }, { csrfFrom: '/coordinator' });
@@ -122,7 +139,11 @@ async function play(c: TestContext, steps: readonly Step[]) {
       if (!orders.length) continue;
       const o = orders[s.order % orders.length]!;
       const fen = Math.max(1, Math.floor((o.left * s.share) / 100));
-      const res = await coordinator.post(`/coordinator/orders/${o.number}/refund`, { amount: (fen / 100).toFixed(2), reason: '部分退款' }, { csrfFrom: '/coordinator' });
+      const res = await coordinator.post(
+        `/coordinator/orders/${o.number}/refund`,
+        { amount: (fen / 100).toFixed(2), reason: '部分退款' },
+        { csrfFrom: '/coordinator' },
+      );
       expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
     } else {
       const owed = all<{ id: number; owed: number }>(
@@ -132,7 +153,11 @@ async function play(c: TestContext, steps: readonly Step[]) {
       if (!owed.length) continue;
       const h = owed[s.household % owed.length]!;
       const fen = Math.max(1, Math.floor((h.owed * s.share) / 100));
-      const res = await coordinator.post('/coordinator/payouts', { householdId: String(h.id), amount: (fen / 100).toFixed(2), method: 'bank_transfer', reference: `P-${h.id}` }, { csrfFrom: '/coordinator' });
+      const res = await coordinator.post(
+        '/coordinator/payouts',
+        { householdId: String(h.id), amount: (fen / 100).toFixed(2), method: 'bank_transfer', reference: `P-${h.id}` },
+        { csrfFrom: '/coordinator' },
+      );
       expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
     }
   }
@@ -149,7 +174,10 @@ async function check(c: TestContext) {
   expectLedgerSound(c.db);
 
   // Reconciliation of the month: a clean history has nothing to explain.
-  const reconciliation = createReconciliationService(createReconciliationQueries(c.db), { clock: () => c.clock.now, audit: { record: () => undefined } as never });
+  const reconciliation = createReconciliationService(createReconciliationQueries(c.db), {
+    clock: () => c.clock.now,
+    audit: { record: () => undefined } as never,
+  });
   const report = reconciliation.report(periodOf(c.clock.now));
   expect(report.mismatches).toEqual([]);
   expect(report.channels.every((ch) => ch.unexplainedFen === 0)).toBe(true);
@@ -175,7 +203,13 @@ async function check(c: TestContext) {
   );
   expect(rows.filter((r) => r.projectId === null)).toEqual([]);
   const byHousehold = new Map<number, BucketTotals[]>();
-  for (const r of rows) (byHousehold.get(r.householdId) ?? byHousehold.set(r.householdId, []).get(r.householdId)!).push({ projectId: r.projectId!, villageId: r.villageId!, creditedFen: r.credited, attributedFen: r.attributed });
+  for (const r of rows)
+    (byHousehold.get(r.householdId) ?? byHousehold.set(r.householdId, []).get(r.householdId)!).push({
+      projectId: r.projectId!,
+      villageId: r.villageId!,
+      creditedFen: r.credited,
+      attributedFen: r.attributed,
+    });
   const unknowns: Unknown[] = [];
   for (const [householdId, buckets] of byHousehold) {
     for (const b of settle(buckets).buckets) {
@@ -205,7 +239,8 @@ async function check(c: TestContext) {
   const perProject = projects.map((p) => sum((x) => x.projectId === p.id));
   const perVillage = villages.map((v) => sum((x) => x.villageId === v.id));
   const money = (m: Money) => ({ sales: m.sales, credited: m.credited, paid: m.paid });
-  const total = (list: Money[]) => list.reduce((a, m) => ({ sales: a.sales + m.sales, credited: a.credited + m.credited, paid: a.paid + m.paid }), { sales: 0, credited: 0, paid: 0 });
+  const total = (list: Money[]) =>
+    list.reduce((a, m) => ({ sales: a.sales + m.sales, credited: a.credited + m.credited, paid: a.paid + m.paid }), { sales: 0, credited: 0, paid: 0 });
   expect(total(perProject)).toEqual(money(platform));
   expect(total(perVillage)).toEqual(money(platform));
   for (const m of [platform, ...perProject, ...perVillage]) expect(m.paid).toBeLessThanOrEqual(m.credited);
@@ -222,14 +257,27 @@ async function check(c: TestContext) {
   const published: PublishedSum[] = [];
   const scopes: [string | null, Money & { households: Set<number> }, PublishedSum][] = [
     [null, platform, () => true],
-    ...projects.map((p, i): [string, Money & { households: Set<number> }, PublishedSum] => [`/projects/${p.slug}`, perProject[i]!, (u) => u.projectId === p.id]),
-    ...villages.map((v, i): [string, Money & { households: Set<number> }, PublishedSum] => [`/villages/${v.slug}`, perVillage[i]!, (u) => u.villageId === v.id]),
+    ...projects.map((p, i): [string, Money & { households: Set<number> }, PublishedSum] => [
+      `/projects/${p.slug}`,
+      perProject[i]!,
+      (u) => u.projectId === p.id,
+    ]),
+    ...villages.map((v, i): [string, Money & { households: Set<number> }, PublishedSum] => [
+      `/villages/${v.slug}`,
+      perVillage[i]!,
+      (u) => u.villageId === v.id,
+    ]),
   ];
   for (const [url, m, within] of scopes) {
     const figures = shown(sectionOf(url));
     expect(figures.households, url ?? 'platform').toBe(String(m.households.size));
     if (figures.withheld !== undefined) continue;
-    expect(figures, url ?? 'platform').toEqual({ sales: formatFen(m.sales), credited: formatFen(m.credited), 'paid-out': formatFen(m.paid), households: String(m.households.size) });
+    expect(figures, url ?? 'platform').toEqual({
+      sales: formatFen(m.sales),
+      credited: formatFen(m.credited),
+      'paid-out': formatFen(m.paid),
+      households: String(m.households.size),
+    });
     published.push(within);
   }
   expect(revealedGroups(unknowns, published)).toEqual([]);

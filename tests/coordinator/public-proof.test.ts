@@ -43,7 +43,9 @@ function ledgerFigures(scope: { projectId?: number; villageId?: number }) {
        JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN order_lines ol ON ol.id = e.order_line_id
        WHERE ${lineFilter} GROUP BY a.household_id, ol.project_id, ol.village_id HAVING -sum(e.amount_fen) > 0)`,
   );
-  const sales = get<{ fen: number }>(`SELECT coalesce(-sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN order_lines ol ON ol.id = e.order_line_id WHERE ${lineFilter}`);
+  const sales = get<{ fen: number }>(
+    `SELECT coalesce(-sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN order_lines ol ON ol.id = e.order_line_id WHERE ${lineFilter}`,
+  );
   const paidOut = get<{ fen: number }>(
     `SELECT coalesce(sum(e.amount_fen), 0) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable'
      WHERE e.order_line_id IS NULL AND ${filter('e.project_id', 'e.village_id')}`,
@@ -65,7 +67,14 @@ function impactSection(html: string, url: string): string {
 
 /** Every household's private details (real name, phone, ID-card digits, 建档立卡 number). */
 function privateValues(): { field: string; value: string }[] {
-  const rows = all<{ realName: string; displayName: string | null; consent: number; phone: string | null; idCardLast4: string | null; povertyRegNo: string | null }>(
+  const rows = all<{
+    realName: string;
+    displayName: string | null;
+    consent: number;
+    phone: string | null;
+    idCardLast4: string | null;
+    povertyRegNo: string | null;
+  }>(
     `SELECT real_name AS realName, display_name AS displayName, consent_public AS consent, phone, id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo FROM households`,
   );
   return rows.flatMap((h) => [
@@ -86,7 +95,11 @@ function expectNoPrivateData(url: string, body: string) {
 }
 
 async function payout(coordinator: TestBrowser, realName: string, yuan: string) {
-  const res = await coordinator.post('/coordinator/payouts', { householdId: String(householdIdOf(ctx.db, realName)), amount: yuan, method: 'bank_transfer', reference: `ICBC-${realName}` }, { csrfFrom: '/coordinator' });
+  const res = await coordinator.post(
+    '/coordinator/payouts',
+    { householdId: String(householdIdOf(ctx.db, realName)), amount: yuan, method: 'bank_transfer', reference: `ICBC-${realName}` },
+    { csrfFrom: '/coordinator' },
+  );
   expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
 }
 
@@ -100,14 +113,22 @@ describe('the impact page', () => {
     const before = await anonymous(ctx.app).get('/impact');
     expect(before.statusCode).toBe(200);
     expect(before.body).toContain('<link rel="stylesheet" href="/static/css/site.css">');
-    expect(shownFigures(impactSection(before.body, '/projects/xiaoji-kuaipao'))).toEqual({ sales: '¥0.00', credited: '¥0.00', 'paid-out': '¥0.00', households: '0' });
+    expect(shownFigures(impactSection(before.body, '/projects/xiaoji-kuaipao'))).toEqual({
+      sales: '¥0.00',
+      credited: '¥0.00',
+      'paid-out': '¥0.00',
+      households: '0',
+    });
 
     await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 3 }]);
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     await payout(coordinator, '周建华', '10');
 
     const after = (await anonymous(ctx.app).get('/impact')).body;
-    for (const [url, scope] of [['/projects/xiaoji-kuaipao', { projectId: xiaoji }], ['/villages/shibantan', { villageId: shibantan }]] as const) {
+    for (const [url, scope] of [
+      ['/projects/xiaoji-kuaipao', { projectId: xiaoji }],
+      ['/villages/shibantan', { villageId: shibantan }],
+    ] as const) {
       const ledger = ledgerFigures(scope);
       expect(ledger.households).toBe(4);
       const section = impactSection(after, url);
@@ -119,7 +140,12 @@ describe('the impact page', () => {
     }
     // The shop's headline is the ledger's too.
     const shop = ledgerFigures({});
-    expect(shownFigures(after.slice(0, after.indexOf('<h2 id="impact-projects">')))).toEqual({ sales: formatFen(shop.sales), credited: formatFen(shop.credited), 'paid-out': '¥10.00', households: String(shop.households) });
+    expect(shownFigures(after.slice(0, after.indexOf('<h2 id="impact-projects">')))).toEqual({
+      sales: formatFen(shop.sales),
+      credited: formatFen(shop.credited),
+      'paid-out': '¥10.00',
+      households: String(shop.households),
+    });
     expectNoPrivateData('/impact', after);
   });
 
@@ -143,7 +169,11 @@ describe('the impact page', () => {
     let html = (await anonymous(ctx.app).get('/impact')).body;
     expect(ledgerFigures({ projectId: idOf('projects', 'meiyaogou-chanye') }).households).toBe(1);
     // One household so far: no money figure anywhere, the platform's included.
-    for (const section of [impactSection(html, '/projects/meiyaogou-chanye'), impactSection(html, '/villages/meiyaogou'), html.slice(0, html.indexOf('<h2 id="impact-projects">'))]) {
+    for (const section of [
+      impactSection(html, '/projects/meiyaogou-chanye'),
+      impactSection(html, '/villages/meiyaogou'),
+      html.slice(0, html.indexOf('<h2 id="impact-projects">')),
+    ]) {
       expect(shownFigures(section)).toEqual({ withheld: '为保护农户隐私，这里的金额不单独公布，只计入更大的合计。', households: '1' });
     }
     expect(impactSection(html, '/projects/meiyaogou-chanye')).toContain('受益农户少于 3 户，不列出称呼。');
@@ -156,7 +186,12 @@ describe('the impact page', () => {
     await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 2 }]);
     html = (await anonymous(ctx.app).get('/impact')).body;
     const shop = ledgerFigures({});
-    expect(shownFigures(html.slice(0, html.indexOf('<h2 id="impact-projects">')))).toEqual({ sales: formatFen(shop.sales), credited: formatFen(shop.credited), 'paid-out': '¥0.00', households: '5' });
+    expect(shownFigures(html.slice(0, html.indexOf('<h2 id="impact-projects">')))).toEqual({
+      sales: formatFen(shop.sales),
+      credited: formatFen(shop.credited),
+      'paid-out': '¥0.00',
+      households: '5',
+    });
     for (const url of ['/projects/xiaoji-kuaipao', '/villages/shibantan', '/projects/meiyaogou-chanye', '/villages/meiyaogou']) {
       expect(shownFigures(impactSection(html, url)).withheld, url).toBeDefined();
     }
@@ -201,13 +236,23 @@ describe('the figures', () => {
         const figures = shown(url);
         expect(figures.households, url ?? 'platform').toBe(String(f.households));
         if (figures.withheld === undefined) {
-          expect(figures, url ?? 'platform').toEqual({ sales: formatFen(f.sales), credited: formatFen(f.credited), 'paid-out': formatFen(f.paidOut), households: String(f.households) });
+          expect(figures, url ?? 'platform').toEqual({
+            sales: formatFen(f.sales),
+            credited: formatFen(f.credited),
+            'paid-out': formatFen(f.paidOut),
+            households: String(f.households),
+          });
         }
         expect(f.paidOut, url ?? 'platform').toBeLessThanOrEqual(f.credited);
       };
       const shop = ledgerFigures({});
       expectScope(null, shop);
-      const sum = (scopes: ReturnType<typeof ledgerFigures>[]) => scopes.reduce((a, f) => ({ sales: a.sales + f.sales, credited: a.credited + f.credited, paidOut: a.paidOut + f.paidOut }), { sales: 0, credited: 0, paidOut: 0 });
+      const sum = (scopes: ReturnType<typeof ledgerFigures>[]) =>
+        scopes.reduce((a, f) => ({ sales: a.sales + f.sales, credited: a.credited + f.credited, paidOut: a.paidOut + f.paidOut }), {
+          sales: 0,
+          credited: 0,
+          paidOut: 0,
+        });
       const perProject = projects.map((p) => ledgerFigures({ projectId: p.id }));
       const perVillage = villages.map((v) => ledgerFigures({ villageId: v.id }));
       projects.forEach((p, i) => expectScope(`/projects/${p.slug}`, perProject[i]!));
@@ -216,11 +261,19 @@ describe('the figures', () => {
       expect(sum(perVillage)).toEqual({ sales: shop.sales, credited: shop.credited, paidOut: shop.paidOut });
     };
     await expectSame();
-    const a = await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 2 }, { slug: 'meiyaogou-honey', quantity: 1 }]);
+    const a = await placePaidOrder(ctx, [
+      { slug: 'xiaoji-eggs-dozen', quantity: 2 },
+      { slug: 'meiyaogou-honey', quantity: 1 },
+    ]);
     await expectSame();
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
-    await placePaidOrder(ctx, [{ slug: 'tuyao-tea', quantity: 1 }, { slug: 'dengfeng-millet', quantity: 3 }]);
-    expect((await coordinator.post(`/coordinator/orders/${a.number}/refund`, { amount: '12.34', reason: '破损' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    await placePaidOrder(ctx, [
+      { slug: 'tuyao-tea', quantity: 1 },
+      { slug: 'dengfeng-millet', quantity: 3 },
+    ]);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${a.number}/refund`, { amount: '12.34', reason: '破损' }, { csrfFrom: '/coordinator' })).statusCode,
+    ).toBe(303);
     await payout(coordinator, '盘桂英', '100');
     await expectSame();
   });
@@ -238,7 +291,12 @@ describe('project, village and home pages', () => {
     for (const [i, url] of pages.entries()) {
       const page = await anonymous(ctx.app).get(url);
       const ledger = ledgerFigures(scopes[i]!);
-      expect(shownFigures(page.body)).toMatchObject({ sales: formatFen(ledger.sales), credited: formatFen(ledger.credited), 'paid-out': '¥1.50', households: '4' });
+      expect(shownFigures(page.body)).toMatchObject({
+        sales: formatFen(ledger.sales),
+        credited: formatFen(ledger.credited),
+        'paid-out': '¥1.50',
+        households: '4',
+      });
       expectNoPrivateData(url, page.body);
     }
     const shop = ledgerFigures({});
@@ -253,12 +311,16 @@ describe('benefit receipts', () => {
     const res = await anonymous(ctx.app).get(url);
     expect(res.statusCode).toBe(200);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
-    const tx = get<{ hash: string; prevHash: string }>(`SELECT hash, prev_hash AS prevHash FROM ledger_transactions WHERE idempotency_key = ?`, `order-paid:${order.orderId}`);
+    const tx = get<{ hash: string; prevHash: string }>(
+      `SELECT hash, prev_hash AS prevHash FROM ledger_transactions WHERE idempotency_key = ?`,
+      `order-paid:${order.orderId}`,
+    );
     expect(res.body).toContain(`<code class="hash" data-hash>${tx.hash}</code>`);
     expect(res.body).toContain(`<code class="hash" data-prev-hash>${tx.prevHash}</code>`);
     expect(res.body).toContain('持有这张收据的任何人都可以请协调员或第三方核验这条哈希链');
     const credited = -get<{ fen: number }>(
-      `SELECT sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.order_id = ?`, order.orderId,
+      `SELECT sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'household_payable' JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.order_id = ?`,
+      order.orderId,
     ).fen;
     expect(res.body).toContain(`<li>${formatFen(credited)} 归 石板滩村 的 4 户农户，通过“小鸡快跑”项目</li>`);
     expect(res.body).toContain('<li>其中：周大哥、陈阿婆、杨大叔</li>');
@@ -273,7 +335,10 @@ describe('benefit receipts', () => {
     await payout(coordinator, '周建华', '1');
     expect((await anonymous(ctx.app).get(url)).body).toContain('石板滩村（“小鸡快跑”项目，4 户）：部分已发放');
     for (const realName of ['周建华', '陈满秀', '杨志勇', '胡春生']) {
-      const owed = -get<{ fen: number }>(`SELECT sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.household_id = ?`, householdIdOf(ctx.db, realName)).fen;
+      const owed = -get<{ fen: number }>(
+        `SELECT sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.household_id = ?`,
+        householdIdOf(ctx.db, realName),
+      ).fen;
       await payout(coordinator, realName, (owed / 100).toFixed(2));
     }
     expect((await anonymous(ctx.app).get(url)).body).toContain('石板滩村（“小鸡快跑”项目，4 户）：已全部发放');
@@ -314,7 +379,10 @@ describe('benefit receipts', () => {
 
 describe('packing slips', () => {
   it('give the village’s secretary a printable slip of their parcel with the recipient and the receipt’s QR code', async () => {
-    const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }, { slug: 'tiger-head-shoes', quantity: 1 }]);
+    const order = await placePaidOrder(ctx, [
+      { slug: 'meiyaogou-honey', quantity: 2 },
+      { slug: 'tiger-head-shoes', quantity: 1 },
+    ]);
     const meiyaogou = idOf('villages', 'meiyaogou');
     const secretary = await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test');
     const list = await secretary.get('/secretary/orders');

@@ -45,7 +45,15 @@ const CONTACT = { name: '林晓', phone: '13800138000', province: '广东省', c
 /** The mismatches a page lists: [kind, the order or posting it links to]. */
 function listedMismatches(html: string): [string, string][] {
   const items = [...html.matchAll(/<li class="console-form" data-mismatch="([a-z_]+)">([\s\S]*?)<\/li>\n\s*(?=<li class="console-form"|<\/ul>)/g)];
-  return items.map((m) => [m[1]!, /href="\/coordinator\/orders\/(XY-[0-9-]+)"/.exec(m[2]!)?.[1] ?? /href="(\/coordinator\/reconciliation\/transactions\/\d+)/.exec(m[2]!)?.[1] ?? ''] as [string, string]).sort();
+  return items
+    .map(
+      (m) =>
+        [
+          m[1]!,
+          /href="\/coordinator\/orders\/(XY-[0-9-]+)"/.exec(m[2]!)?.[1] ?? /href="(\/coordinator\/reconciliation\/transactions\/\d+)/.exec(m[2]!)?.[1] ?? '',
+        ] as [string, string],
+    )
+    .sort();
 }
 
 async function reconciliation(p = period()) {
@@ -61,7 +69,11 @@ async function placeUnpaid(app: App, db: Database_, paymentMethod: 'offline' | '
   expect((await buyer.post('/cart/items', { productId: String(productId), quantity: '2' })).statusCode).toBe(303);
   const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod });
   expect(res.statusCode).toBe(303);
-  const row = db.sqlite.prepare(`SELECT id, number, total_fen AS totalFen FROM orders ORDER BY id DESC LIMIT 1`).get() as { id: number; number: string; totalFen: number };
+  const row = db.sqlite.prepare(`SELECT id, number, total_fen AS totalFen FROM orders ORDER BY id DESC LIMIT 1`).get() as {
+    id: number;
+    number: string;
+    totalFen: number;
+  };
   return row;
 }
 
@@ -69,14 +81,22 @@ async function placeUnpaid(app: App, db: Database_, paymentMethod: 'offline' | '
 async function stripePays(orderId: number) {
   const session = fake.sessionOfOrder(orderId)!;
   const event = fake.event('checkout.session.completed', fake.session(session.id));
-  const res = await ctx.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': event.signature }, payload: event.payload });
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/webhooks/stripe',
+    headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': event.signature },
+    payload: event.payload,
+  });
   expect(res.statusCode).toBe(200);
 }
 
 describe('the reconciliation of a clean month', () => {
   it('matches bank transfers, a Stripe payment with its fee, and a refund, and reports no mismatch', async () => {
     const a = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 3 }, { slug: 'tiger-head-shoes', quantity: 1 }]);
+    await placePaidOrder(ctx, [
+      { slug: 'xiaoji-eggs-dozen', quantity: 3 },
+      { slug: 'tiger-head-shoes', quantity: 1 },
+    ]);
     const online = await placeUnpaid(ctx.app, ctx.db, 'stripe');
     await stripePays(online.id);
     const refund = await coordinator.post(`/coordinator/orders/${a.number}/refund`, { amount: '10', reason: '少发了一罐' }, { csrfFrom: '/coordinator' });
@@ -118,7 +138,13 @@ describe('the reconciliation of a clean month', () => {
 });
 
 /** Outlet staff sell at the 福田 counter, paid through `channel`; returns the order's number, id and total. */
-async function counterSale(channel: 'cash' | 'wechat' | 'alipay', items: [string, number][] = [['meiyaogou-honey', 2], ['meiyaogou-yuba', 3]]) {
+async function counterSale(
+  channel: 'cash' | 'wechat' | 'alipay',
+  items: [string, number][] = [
+    ['meiyaogou-honey', 2],
+    ['meiyaogou-yuba', 3],
+  ],
+) {
   const staff = await signIn(ctx.app, 'outlet@xiangyi.test');
   const futian = get<{ id: number }>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`).id;
   const form: Record<string, string> = { channel };
@@ -147,7 +173,11 @@ describe('counter sales at a charity supermarket', () => {
     expect(channelRow(html, 'cash').slice(0, 2)).toEqual(['1', formatFen(cash.totalFen)]);
 
     // The coordinator refunds part of the WeChat sale: the money leaves clearing:wechat, not the bank's.
-    const refunded = await coordinator.post(`/coordinator/orders/${wechat.number}/refund`, { amount: '30', reason: '一罐蜂蜜结晶' }, { csrfFrom: '/coordinator' });
+    const refunded = await coordinator.post(
+      `/coordinator/orders/${wechat.number}/refund`,
+      { amount: '30', reason: '一罐蜂蜜结晶' },
+      { csrfFrom: '/coordinator' },
+    );
     expect(refunded.statusCode, refunded.body.slice(0, 400)).toBe(303);
     const clearing = ctx.db.sqlite
       .prepare(
@@ -173,7 +203,12 @@ describe('every way money comes in', () => {
     const secretary = await signIn(ctx.app, 'secretary.gulou@xiangyi.test');
     const validUntil = new Date(ctx.clock.now + 7 * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
     expect((await secretary.post(`/secretary/quotes/${id}/answer`, { unitPrice: '480', validUntil })).statusCode).toBe(303);
-    const accepted = await org.post(`/account/organization/quotes/${id}/accept`, { ...CONTACT, name: '工会采购员', invoiceTitle: '深圳市福田区总工会', taxNumber: '81440304MC0A1B2C3J' });
+    const accepted = await org.post(`/account/organization/quotes/${id}/accept`, {
+      ...CONTACT,
+      name: '工会采购员',
+      invoiceTitle: '深圳市福田区总工会',
+      taxNumber: '81440304MC0A1B2C3J',
+    });
     expect(accepted.statusCode, accepted.body.slice(0, 400)).toBe(303);
     return get<{ id: number; number: string }>(`SELECT o.id, o.number FROM quotes q JOIN orders o ON o.id = q.order_id WHERE q.id = ?`, id);
   }
@@ -181,7 +216,11 @@ describe('every way money comes in', () => {
   /** A donor claims the open wish of `child` and pays by Stripe. */
   async function wishDonation(child: string) {
     const wish = get<{ id: number }>(`SELECT id FROM wishes WHERE child_name = ? AND status = 'open'`, child);
-    const claimed = await anonymous(ctx.app).post(`/wishes/${wish.id}/claim`, { name: '林晓', phone: '13800138000', paymentMethod: 'stripe' }, { csrfFrom: `/wishes/${wish.id}` });
+    const claimed = await anonymous(ctx.app).post(
+      `/wishes/${wish.id}/claim`,
+      { name: '林晓', phone: '13800138000', paymentMethod: 'stripe' },
+      { csrfFrom: `/wishes/${wish.id}` },
+    );
     expect(claimed.statusCode, claimed.body.slice(0, 400)).toBe(303);
     const order = get<{ id: number; number: string }>(`SELECT o.id, o.number FROM wishes w JOIN orders o ON o.id = w.order_id WHERE w.id = ?`, wish.id);
     await stripePays(order.id);
@@ -196,21 +235,28 @@ describe('every way money comes in', () => {
     const wechat = await counterSale('wechat');
     const wish = await wishDonation('小花');
     const quote = await quoteOrder();
-    expect((await coordinator.post(`/coordinator/orders/${quote.number}/mark-paid`, { reference: 'BOC-20261201-1' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${quote.number}/mark-paid`, { reference: 'BOC-20261201-1' }, { csrfFrom: '/coordinator' })).statusCode,
+    ).toBe(303);
     for (const number of [online.number, bank.number, cash.number, wechat.number, wish.number, quote.number]) {
       const refunded = await coordinator.post(`/coordinator/orders/${number}/refund`, { amount: '12.34', reason: '部分退款' }, { csrfFrom: '/coordinator' });
       expect(refunded.statusCode, `${number}: ${refunded.body.slice(0, 300)}`).toBe(303);
     }
     expect(get<{ n: number }>(`SELECT count(*) AS n FROM refunds WHERE status = 'succeeded'`).n).toBe(6);
 
-    const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
+    const service = createReconciliationService(createReconciliationQueries(ctx.db), {
+      clock: () => ctx.clock.now,
+      audit: { record: () => undefined } as never,
+    });
     const report = service.report(period());
     expect(report.mismatches).toEqual([]);
     expect(report.payments).toBe(6);
     expect(report.refunds).toBe(6);
     // Each clearing account moved in the ledger by exactly what its payments, fees and refunds say.
-    const fees = fake.feeFor(online.totalFen) + fake.feeFor(get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, wish.id).totalFen);
-    const totalOf = (...ids: number[]) => ids.reduce((sum, id) => sum + get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, id).totalFen, 0);
+    const fees =
+      fake.feeFor(online.totalFen) + fake.feeFor(get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, wish.id).totalFen);
+    const totalOf = (...ids: number[]) =>
+      ids.reduce((sum, id) => sum + get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, id).totalFen, 0);
     const expected: Record<string, { payments: number; movement: number }> = {
       stripe: { payments: 2, movement: totalOf(online.id, wish.id) - fees - 2 * 1234 },
       bank: { payments: 2, movement: totalOf(bank.orderId, quote.id) - 2 * 1234 },
@@ -219,7 +265,13 @@ describe('every way money comes in', () => {
     };
     for (const c of report.channels) {
       const want = expected[c.channel] ?? { payments: 0, movement: 0 };
-      expect(c, c.channel).toMatchObject({ payments: want.payments, expectedMovementFen: want.movement, ledgerMovementFen: want.movement, explainedFen: 0, unexplainedFen: 0 });
+      expect(c, c.channel).toMatchObject({
+        payments: want.payments,
+        expectedMovementFen: want.movement,
+        ledgerMovementFen: want.movement,
+        explainedFen: 0,
+        unexplainedFen: 0,
+      });
     }
     expect(report.channels.map((c) => c.channel).sort()).toEqual(expect.arrayContaining(Object.keys(expected).sort()));
     // The CSV's way (every payment classified as it streams past) says the same.
@@ -245,13 +297,19 @@ describe('Stripe fees charged in another currency', () => {
     expect(html).toContain('<li data-foreign-fee="hkd">HKD：1 笔付款，手续费共 HKD 10.45，折合 ¥9.61。</li>');
 
     const csv = await coordinator.get(`/coordinator/reconciliation.csv?period=${period()}`);
-    const row = csv.body.split('\r\n').find((r) => r.includes(online.number))!.split(',');
+    const row = csv.body
+      .split('\r\n')
+      .find((r) => r.includes(online.number))!
+      .split(',');
     expect(row.slice(0, 3)).toEqual(['付款', '一致', '']);
     expect(row[10]).toBe('9.61');
     expect(row.slice(-4)).toEqual(['10.45', 'HKD', '1.0875', '']);
 
     // Summed in SQL for the page and row by row for the CSV alike.
-    const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
+    const service = createReconciliationService(createReconciliationQueries(ctx.db), {
+      clock: () => ctx.clock.now,
+      audit: { record: () => undefined } as never,
+    });
     expect(service.report(period()).foreignFees).toEqual([{ currency: 'hkd', payments: 1, chargedMinor: 1045, feesFen: 961 }]);
     expect(service.report(period(), () => undefined)).toEqual(service.report(period()));
 
@@ -281,7 +339,10 @@ describe('planted mismatches', () => {
     run(
       `INSERT INTO payments (order_id, channel, status, amount_fen, fee_fen, stripe_payment_intent_id, stripe_charge_id, confirmed_at, created_at)
        VALUES (?, 'stripe', 'succeeded', ?, 251, 'pi_late', 'ch_late', ?, ?)`,
-      late.id, late.totalFen, ctx.clock.now, ctx.clock.now,
+      late.id,
+      late.totalFen,
+      ctx.clock.now,
+      ctx.clock.now,
     );
     // 2. An order marked paid with no payment behind it.
     const unbacked = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
@@ -291,7 +352,14 @@ describe('planted mismatches', () => {
     // 4. The bank clearing account moved by a posting that is no payment, refund or fee.
     const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
     const stray = ctx.db.sqlite.transaction(() =>
-      ledger.post({ idempotencyKey: 'manual:stray-1', kind: 'adjustment', entries: [{ account: { kind: 'clearing', channel: 'bank' }, amountFen: 500 }, { account: { kind: 'operations' }, amountFen: -500 }] }),
+      ledger.post({
+        idempotencyKey: 'manual:stray-1',
+        kind: 'adjustment',
+        entries: [
+          { account: { kind: 'clearing', channel: 'bank' }, amountFen: 500 },
+          { account: { kind: 'operations' }, amountFen: -500 },
+        ],
+      }),
     )().transaction;
 
     const html = await reconciliation();
@@ -312,7 +380,10 @@ describe('planted mismatches', () => {
     expect(/<tr data-channel="stripe">[\s\S]*?<\/tr>/.exec(html)![0]).not.toContain('badge-warn');
 
     // The page (SQL picks the suspect rows) and the CSV (every row classified) agree.
-    const service = createReconciliationService(createReconciliationQueries(ctx.db), { clock: () => ctx.clock.now, audit: { record: () => undefined } as never });
+    const service = createReconciliationService(createReconciliationQueries(ctx.db), {
+      clock: () => ctx.clock.now,
+      audit: { record: () => undefined } as never,
+    });
     const streamed: string[] = [];
     const full = service.report(period(), (line) => streamed.push(line.problems.join(' ')));
     expect(full).toEqual(service.report(period()));
@@ -329,12 +400,20 @@ describe('planted mismatches', () => {
   it('flags a ledger payment posting with no payment row, a payment never posted, and a refund posting without a refund', async () => {
     const noRow = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
     const refunded = await placePaidOrder(ctx, [{ slug: 'meiyaogou-yuba', quantity: 2 }]);
-    expect((await coordinator.post(`/coordinator/orders/${refunded.number}/refund`, { amount: '5', reason: '破损' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${refunded.number}/refund`, { amount: '5', reason: '破损' }, { csrfFrom: '/coordinator' })).statusCode,
+    ).toBe(303);
     run(`DELETE FROM payments WHERE order_id = ?`, noRow.orderId);
     run(`UPDATE refunds SET status = 'failed' WHERE order_id = ?`, refunded.orderId);
     const unposted = await placeUnpaid(ctx.app, ctx.db, 'offline', 'dengfeng-millet');
     run(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`, ctx.clock.now, unposted.id);
-    run(`INSERT INTO payments (order_id, channel, status, amount_fen, reference, confirmed_at, created_at) VALUES (?, 'bank', 'succeeded', ?, 'BANK-X', ?, ?)`, unposted.id, unposted.totalFen, ctx.clock.now, ctx.clock.now);
+    run(
+      `INSERT INTO payments (order_id, channel, status, amount_fen, reference, confirmed_at, created_at) VALUES (?, 'bank', 'succeeded', ?, 'BANK-X', ?, ?)`,
+      unposted.id,
+      unposted.totalFen,
+      ctx.clock.now,
+      ctx.clock.now,
+    );
 
     expect(listedMismatches(await reconciliation())).toEqual(
       [
@@ -365,7 +444,10 @@ describe('the CSV export', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe(`attachment; filename="reconciliation-${period()}.csv"`);
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    const [header, ...rows] = res.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const [header, ...rows] = res.body
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(header).toBe(
       '项目,状态,问题,订单号,订单状态,付款编号,渠道,转账附言 / Stripe 编号,到账时间,付款金额（元）,手续费（元）,净额（元）,订单总额（元）,账本清算金额（元）,账本记录编号,账本记录哈希,手续费原币金额,手续费币种,汇率（1 元人民币兑）,协调员说明',
     );
@@ -374,7 +456,19 @@ describe('the CSV export', () => {
     const total = get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE id = ?`, paid.orderId).totalFen;
     const tx = get<{ id: number; hash: string }>(`SELECT id, hash FROM ledger_transactions WHERE idempotency_key = ?`, `order-paid:${paid.orderId}`);
     expect(payment.slice(0, 8)).toEqual(['付款', '一致', '', paid.number, 'paid', payment[5], 'bank', 'ICBC-20261125-77']);
-    expect(payment.slice(9)).toEqual([(total / 100).toFixed(2), '0.00', (total / 100).toFixed(2), (total / 100).toFixed(2), (total / 100).toFixed(2), String(tx.id), tx.hash, '', '', '', '']);
+    expect(payment.slice(9)).toEqual([
+      (total / 100).toFixed(2),
+      '0.00',
+      (total / 100).toFixed(2),
+      (total / 100).toFixed(2),
+      (total / 100).toFixed(2),
+      String(tx.id),
+      tx.hash,
+      '',
+      '',
+      '',
+      '',
+    ]);
     expect(rows.find((r) => r.includes(unbacked.number))).toMatch(/^订单,不一致,order_paid_without_payment,/);
   });
 });
@@ -392,7 +486,8 @@ describe('closing a month', () => {
     expect(closed.headers.location).toBe(`/coordinator/reconciliation?period=${p}`);
     expect(get<{ n: number }>(`SELECT count(*) AS n FROM period_locks WHERE period = ?`, p).n).toBe(1);
     const audit = get<{ userEmail: string; summary: string }>(
-      `SELECT u.email AS userEmail, a.summary FROM audit_log a JOIN users u ON u.id = a.user_id WHERE a.action = 'period.close' AND a.entity_id = ?`, p,
+      `SELECT u.email AS userEmail, a.summary FROM audit_log a JOIN users u ON u.id = a.user_id WHERE a.action = 'period.close' AND a.entity_id = ?`,
+      p,
     );
     expect(audit.userEmail).toBe('coordinator@xiangyi.test');
 
@@ -402,8 +497,13 @@ describe('closing a month', () => {
     expect(/<ul data-closed-periods><li><a href="\/coordinator\/reconciliation\?period(?:=|&#x3D;)(\d{4}-\d{2})">/.exec(after)?.[1]).toBe(p);
 
     // The clock has not left the month, yet the refund lands in the next one.
-    expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蜂蜜结晶' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
-    const refund = get<{ period: string; postedAt: number }>(`SELECT period, posted_at AS postedAt FROM ledger_transactions WHERE kind = 'refund' AND order_id = ?`, order.orderId);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蜂蜜结晶' }, { csrfFrom: '/coordinator' })).statusCode,
+    ).toBe(303);
+    const refund = get<{ period: string; postedAt: number }>(
+      `SELECT period, posted_at AS postedAt FROM ledger_transactions WHERE kind = 'refund' AND order_id = ?`,
+      order.orderId,
+    );
     expect(periodOf(refund.postedAt)).toBe(p);
     expect(refund.period).toBe(nextPeriod(p));
     expect(listedMismatches(await reconciliation(p))).toEqual([]);
@@ -423,7 +523,9 @@ describe('closing a month', () => {
 describe('closing a month with mismatches', () => {
   /** The key and note form of the listed mismatch about `orderNumber` (the hidden key field of its form). */
   function mismatchKeyOf(html: string, kind: string, orderNumber: string): string {
-    const item = [...html.matchAll(/<li class="console-form" data-mismatch="([a-z_]+)">([\s\S]*?)<\/form>/g)].find((m) => m[1] === kind && m[2]!.includes(orderNumber));
+    const item = [...html.matchAll(/<li class="console-form" data-mismatch="([a-z_]+)">([\s\S]*?)<\/form>/g)].find(
+      (m) => m[1] === kind && m[2]!.includes(orderNumber),
+    );
     expect(item, `${kind} of ${orderNumber} is listed`).toBeDefined();
     return /name="key" value="([^"]+)"/.exec(item![2]!)![1]!.replace(/&#x3A;/g, ':');
   }
@@ -458,7 +560,11 @@ describe('closing a month with mismatches', () => {
     expect(tooLong.statusCode).toBe(422);
     expect(tooLong.body).toContain('说明最多 1000 个字。');
     expect(tooLong.body).toContain('长'.repeat(1001)); // what was typed is kept
-    const unknown = await coordinator.post(`/coordinator/periods/${p}/notes`, { key: 'amount_mismatch:payment:999999', note: '核对过了' }, { csrfFrom: '/coordinator' });
+    const unknown = await coordinator.post(
+      `/coordinator/periods/${p}/notes`,
+      { key: 'amount_mismatch:payment:999999', note: '核对过了' },
+      { csrfFrom: '/coordinator' },
+    );
     expect(unknown.statusCode).toBe(409);
     expect(unknown.body).toContain('这一项现在已经对上了，或者不是这个月的项目');
     const noToken = await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '核对过了' }, { withoutCsrf: true });
@@ -504,7 +610,9 @@ describe('closing a month with mismatches', () => {
     run(`UPDATE payments SET amount_fen = amount_fen - 100 WHERE order_id = ?`, paid.orderId);
     const p = period();
     const key = mismatchKeyOf(await reconciliation(p), 'amount_mismatch', paid.number);
-    expect((await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '录入时少打了一元，正在更正。' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '录入时少打了一元，正在更正。' }, { csrfFrom: '/coordinator' })).statusCode,
+    ).toBe(303);
     // Corrected: nothing is listed any more, the note stays in the record of the month.
     run(`UPDATE payments SET amount_fen = amount_fen + 100 WHERE order_id = ?`, paid.orderId);
     const html = await reconciliation(p);
@@ -516,13 +624,24 @@ describe('closing a month with mismatches', () => {
   it('does not let a note on one unexplained clearing difference explain another', async () => {
     const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
     const stray = (key: string, fen: number) =>
-      ctx.db.sqlite.transaction(() => ledger.post({ idempotencyKey: key, kind: 'adjustment', entries: [{ account: { kind: 'clearing', channel: 'bank' }, amountFen: fen }, { account: { kind: 'operations' }, amountFen: -fen }] }))();
+      ctx.db.sqlite.transaction(() =>
+        ledger.post({
+          idempotencyKey: key,
+          kind: 'adjustment',
+          entries: [
+            { account: { kind: 'clearing', channel: 'bank' }, amountFen: fen },
+            { account: { kind: 'operations' }, amountFen: -fen },
+          ],
+        }),
+      )();
     stray('manual:stray-1', 500);
     const p = period();
     let html = await reconciliation(p);
     const key = /name="key" value="(clearing_off[^"]+)"/.exec(html)![1]!.replace(/&#x3A;/g, ':');
     expect(key).toBe('clearing_off:clearing:bank:-500');
-    expect((await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '柜台备用金，月底冲回。' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect((await coordinator.post(`/coordinator/periods/${p}/notes`, { key, note: '柜台备用金，月底冲回。' }, { csrfFrom: '/coordinator' })).statusCode).toBe(
+      303,
+    );
     // Another ¥3 arrives on the account from nowhere: the difference is not the one explained.
     stray('manual:stray-2', 300);
     html = await reconciliation(p);

@@ -34,7 +34,10 @@ const parcel = (orderId: number, villageId: number) =>
   );
 const userId = (email: string) => get<{ id: number }>(`SELECT id FROM users WHERE email = ?`, email).id;
 const shipAudits = (number: string) =>
-  all<{ userId: number; summary: string }>(`SELECT user_id AS userId, summary FROM audit_log WHERE action = 'order.ship' AND entity_id = ? ORDER BY id`, number);
+  all<{ userId: number; summary: string }>(
+    `SELECT user_id AS userId, summary FROM audit_log WHERE action = 'order.ship' AND entity_id = ? ORDER BY id`,
+    number,
+  );
 
 describe('a coordinator shipping a village’s parcel on its behalf', () => {
   it('ships 孟庄村’s tiger-head shoes from the order page, and the audit log says who did it for which village', async () => {
@@ -46,15 +49,29 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
     expect(page.body).toContain(`action="/coordinator/orders/${order.number}/ship"`);
     expect(page.body).toContain(`代${mengzhuang.name}发货`);
 
-    const shipped = await coordinator.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(mengzhuang.id) }, { csrfFrom: `/coordinator/orders/${order.number}` });
+    const shipped = await coordinator.post(
+      `/coordinator/orders/${order.number}/ship`,
+      { ...SHIP, villageId: String(mengzhuang.id) },
+      { csrfFrom: `/coordinator/orders/${order.number}` },
+    );
     expect(shipped.statusCode).toBe(303);
     expect(shipped.headers.location).toBe(`/coordinator/orders/${order.number}`);
-    expect(parcel(order.orderId, mengzhuang.id)).toEqual({ status: 'shipped', carrier: '顺丰速运', trackingNumber: 'SF1234567890', shippedBy: userId(COORDINATOR) });
+    expect(parcel(order.orderId, mengzhuang.id)).toEqual({
+      status: 'shipped',
+      carrier: '顺丰速运',
+      trackingNumber: 'SF1234567890',
+      shippedBy: userId(COORDINATOR),
+    });
     expect(get<{ status: string }>(`SELECT status FROM orders WHERE id = ?`, order.orderId).status).toBe('shipped');
 
     const [audit] = shipAudits(order.number);
     expect(audit?.userId).toBe(userId(COORDINATOR));
-    expect(JSON.parse(audit!.summary).after).toEqual({ villageId: mengzhuang.id, carrier: '顺丰速运', trackingNumber: 'SF1234567890', onBehalfOf: mengzhuang.name });
+    expect(JSON.parse(audit!.summary).after).toEqual({
+      villageId: mengzhuang.id,
+      carrier: '顺丰速运',
+      trackingNumber: 'SF1234567890',
+      onBehalfOf: mengzhuang.name,
+    });
 
     const after = await coordinator.get(`/coordinator/orders/${order.number}`);
     expect(after.body).toContain(`已代${mengzhuang.name}登记发货。`);
@@ -67,7 +84,11 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
     const mengzhuang = village('mengzhuang');
     const coordinator = await signIn(ctx.app, COORDINATOR);
 
-    const refused = await coordinator.post(`/coordinator/orders/${order.number}/ship`, { carrier: '', trackingNumber: 'no!', villageId: String(mengzhuang.id) });
+    const refused = await coordinator.post(`/coordinator/orders/${order.number}/ship`, {
+      carrier: '',
+      trackingNumber: 'no!',
+      villageId: String(mengzhuang.id),
+    });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toMatch(/aria-invalid="true"/);
     expect(refused.body).toContain('value="no!"');
@@ -81,7 +102,11 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
     const coordinator = await signIn(ctx.app, COORDINATOR);
     expect((await coordinator.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(mengzhuang.id) })).statusCode).toBe(303);
 
-    const again = await coordinator.post(`/coordinator/orders/${order.number}/ship`, { carrier: '中国邮政', trackingNumber: 'EMS1234567', villageId: String(mengzhuang.id) });
+    const again = await coordinator.post(`/coordinator/orders/${order.number}/ship`, {
+      carrier: '中国邮政',
+      trackingNumber: 'EMS1234567',
+      villageId: String(mengzhuang.id),
+    });
     expect(again.statusCode).toBe(409);
     expect(parcel(order.orderId, mengzhuang.id).carrier).toBe('顺丰速运');
 

@@ -93,15 +93,28 @@ async function randomHistory(seed: number, steps: number) {
     advance(rng.int(0, 6) * DAY + rng.int(0, 23) * 3_600_000);
     const action = i < 2 ? 'sale' : rng.pick(['sale', 'sale', 'refund', 'payout', 'payout', 'reverse'] as const);
     if (action === 'sale') {
-      const items = rng.next() < 0.7 ? [{ slug: 'meiyaogou-honey', quantity: rng.int(1, 3) }] : [{ slug: 'meiyaogou-honey', quantity: 1 }, { slug: 'meiyaogou-eggs', quantity: rng.int(1, 2) }];
+      const items =
+        rng.next() < 0.7
+          ? [{ slug: 'meiyaogou-honey', quantity: rng.int(1, 3) }]
+          : [
+              { slug: 'meiyaogou-honey', quantity: 1 },
+              { slug: 'meiyaogou-eggs', quantity: rng.int(1, 2) },
+            ];
       orders.push(await placePaidOrder(ctx, items));
     } else if (action === 'refund') {
       const order = rng.pick(orders);
-      const row = ctx.db.sqlite.prepare(`SELECT total_fen AS total, refunded_fen AS refunded FROM orders WHERE id = ?`).get(order.orderId) as { total: number; refunded: number };
+      const row = ctx.db.sqlite.prepare(`SELECT total_fen AS total, refunded_fen AS refunded FROM orders WHERE id = ?`).get(order.orderId) as {
+        total: number;
+        refunded: number;
+      };
       const left = row.total - row.refunded;
       if (left < 100) continue;
       const amount = rng.int(100, Math.min(left, 4000));
-      const response = await (await coordinator()).post(`/coordinator/orders/${order.number}/refund`, { amount: fenToYuanInput(amount), reason: '包装破损，部分退款' }, { csrfFrom: '/coordinator' });
+      const response = await (await coordinator()).post(
+        `/coordinator/orders/${order.number}/refund`,
+        { amount: fenToYuanInput(amount), reason: '包装破损，部分退款' },
+        { csrfFrom: '/coordinator' },
+      );
       expect(response.statusCode).toBe(303);
     } else if (action === 'payout') {
       const max = owed();
@@ -109,7 +122,13 @@ async function randomHistory(seed: number, steps: number) {
       const amount = rng.int(1, max);
       const response = await (await coordinator()).post(
         '/coordinator/payouts',
-        { householdId: String(wang), amount: fenToYuanInput(amount), method: rng.pick(['bank_transfer', 'wechat', 'cash']), reference: `R-${i}`, paidOn: formatDate(ctx.clock.now) },
+        {
+          householdId: String(wang),
+          amount: fenToYuanInput(amount),
+          method: rng.pick(['bank_transfer', 'wechat', 'cash']),
+          reference: `R-${i}`,
+          paidOn: formatDate(ctx.clock.now),
+        },
         { csrfFrom: '/coordinator' },
       );
       expect(response.statusCode).toBe(303);
@@ -118,7 +137,11 @@ async function randomHistory(seed: number, steps: number) {
         .prepare(`SELECT p.id FROM payouts p WHERE p.reverses_payout_id IS NULL AND NOT EXISTS (SELECT 1 FROM payouts r WHERE r.reverses_payout_id = p.id)`)
         .all() as { id: number }[];
       if (open.length === 0) continue;
-      const response = await (await coordinator()).post(`/coordinator/payouts/${rng.pick(open).id}/reverse`, { note: '付错了，冲销' }, { csrfFrom: '/coordinator' });
+      const response = await (await coordinator()).post(
+        `/coordinator/payouts/${rng.pick(open).id}/reverse`,
+        { note: '付错了，冲销' },
+        { csrfFrom: '/coordinator' },
+      );
       expect(response.statusCode).toBe(303);
     }
   }
@@ -165,7 +188,10 @@ describe('statement arithmetic', () => {
       const s = summaryOf((await browser.get(`/coordinator/households/${wang}/statement?${query}`)).body);
       expect(s.opening + s.earnings - s.refunds - s.payouts).toBe(s.closing);
       expect(s.closing).toBe(reports.householdBalance(wang, b + DAY).owedFen);
-      const csv = (await browser.get(`/coordinator/households/${wang}/statement.csv?${query}`)).body.replace(/^\uFEFF/, '').trim().split('\r\n');
+      const csv = (await browser.get(`/coordinator/households/${wang}/statement.csv?${query}`)).body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
       const rows = csv.slice(1).map((line) => line.split(','));
       const cents = (text: string) => Math.round(Number(text) * 100);
       expect(cents(rows[0]!.at(-1)!)).toBe(s.opening);
@@ -186,7 +212,9 @@ describe('the statement page', () => {
     expect(response.body).toMatch(new RegExp(`结算期间：${month}-01 至 ${month}-(28|29|30|31)`));
     expect(response.body).toContain('户主：王秀兰');
     expect(response.body).toContain('<link rel="stylesheet" href="/static/css/print.css" media="print">');
-    expect(response.body).toMatch(/<tr data-line="earning"><th scope="row">[\d-]+<\/th><td>收入<\/td><td>XY-\d{8}-\d{4}<\/td><td>煤窑沟土蜂蜜<\/td><td>订单收益分成<\/td><td class="num">¥129.20<\/td><td class="num">¥129.20<\/td><\/tr>/);
+    expect(response.body).toMatch(
+      /<tr data-line="earning"><th scope="row">[\d-]+<\/th><td>收入<\/td><td>XY-\d{8}-\d{4}<\/td><td>煤窑沟土蜂蜜<\/td><td>订单收益分成<\/td><td class="num">¥129.20<\/td><td class="num">¥129.20<\/td><\/tr>/,
+    );
     expect(response.body).toContain(`href="/coordinator/households/${wang}/statement.pdf?from&#x3D;${month}-01&amp;to&#x3D;`);
     expect(summaryOf(response.body)).toEqual({ opening: 0, earnings: 12920, refunds: 0, payouts: 0, closing: 12920 });
   });
@@ -215,7 +243,11 @@ describe('the statement CSV', () => {
     const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
     advance(3_600_000);
     const browser = await coordinator();
-    await browser.post('/coordinator/payouts', { householdId: String(wang), amount: '100', method: 'cash', reference: '收据=007, 王秀兰签字', paidOn: formatDate(ctx.clock.now) }, { csrfFrom: '/coordinator' });
+    await browser.post(
+      '/coordinator/payouts',
+      { householdId: String(wang), amount: '100', method: 'cash', reference: '收据=007, 王秀兰签字', paidOn: formatDate(ctx.clock.now) },
+      { csrfFrom: '/coordinator' },
+    );
     const response = await browser.get(`/coordinator/households/${wang}/statement.csv`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -263,13 +295,23 @@ describe('the statement PDF', () => {
     const browser = await coordinator();
     const token = await browser.csrfToken('/coordinator');
     for (let i = 0; i < 70; i++) {
-      const response = await browser.post('/coordinator/payouts', { _csrf: token, householdId: String(wang), amount: '1', method: 'cash', reference: `分批-${i}`, paidOn: formatDate(ctx.clock.now) });
+      const response = await browser.post('/coordinator/payouts', {
+        _csrf: token,
+        householdId: String(wang),
+        amount: '1',
+        method: 'cash',
+        reference: `分批-${i}`,
+        paidOn: formatDate(ctx.clock.now),
+      });
       expect(response.statusCode).toBe(303);
     }
     const response = await browser.get(`/coordinator/households/${wang}/statement.pdf`);
     expect(response.statusCode).toBe(200);
     if (!hasPdftotext) throw new Error('pdftotext (poppler-utils) is needed to read the PDF back: apt-get install -y poppler-utils');
-    const pages = execFileSync('pdftotext', ['-layout', '-', '-'], { input: response.rawPayload }).toString('utf8').split('\f').filter((p) => p.trim());
+    const pages = execFileSync('pdftotext', ['-layout', '-', '-'], { input: response.rawPayload })
+      .toString('utf8')
+      .split('\f')
+      .filter((p) => p.trim());
     expect(pages.length).toBeGreaterThanOrEqual(2);
     pages.forEach((text, i) => expect(text).toMatch(new RegExp(`王秀兰 · [\\d-]+–[\\d-]+ · 第 ${i + 1} 页`)));
     expect(pages.at(-1)).toMatch(/期末结余\s+123\.80/);
@@ -335,7 +377,11 @@ describe('a long statement, page by page', () => {
       broughtForward: rows.find((r) => r.type === 'brought-forward')?.balance ?? null,
       carriedForward: rows.find((r) => r.type === 'carried-forward')?.balance ?? null,
       pageOf: /第 (\d+) 页，共 (\d+) 页/.exec(html)?.slice(1).map(Number) ?? null,
-      next: /<a rel="next" href="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=') ?? null,
+      next:
+        /<a rel="next" href="([^"]+)"/
+          .exec(html)?.[1]
+          ?.replace(/&amp;/g, '&')
+          .replace(/&#x3D;/g, '=') ?? null,
     };
   }
 
@@ -370,7 +416,11 @@ describe('a long statement, page by page', () => {
       url = page.next;
     }
     expect(pages.map((p) => p.lines.length)).toEqual([STATEMENT_PAGE_LINES, STATEMENT_PAGE_LINES, 37]);
-    expect(pages.map((p) => p.pageOf)).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(pages.map((p) => p.pageOf)).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     expect(pages.at(-1)!.carriedForward).toBeNull();
     expect(seen).toEqual(amounts);
     expect(carried).toBe(summary.closing);
@@ -395,15 +445,29 @@ describe('a long statement, page by page', () => {
     const html = (await (await coordinator()).get(`/coordinator/households/${wang}`)).body;
     const earned = [...html.matchAll(/<tr data-earning>.*?<td class="num">([^<]*)<\/td>/g)].map((m) => fenOf(m[1]!));
     const refunded = [...html.matchAll(/<tr data-refund>.*?<td class="num">([^<]*)<\/td>/g)].map((m) => fenOf(m[1]!));
-    expect(earned).toEqual(amounts.filter((a) => a > 0).reverse().slice(0, 50));
-    expect(refunded).toEqual(amounts.filter((a) => a < 0).map((a) => -a).reverse().slice(0, 50));
+    expect(earned).toEqual(
+      amounts
+        .filter((a) => a > 0)
+        .reverse()
+        .slice(0, 50),
+    );
+    expect(refunded).toEqual(
+      amounts
+        .filter((a) => a < 0)
+        .map((a) => -a)
+        .reverse()
+        .slice(0, 50),
+    );
     expect(html).toContain('这里按时间倒序列出最近 50 笔收入和退款。');
     expect(html).toContain(`<a href="/coordinator/households/${wang}/statement">全部明细见结算单</a>`);
   });
 
   it('keeps every line in the CSV', async () => {
     const { amounts, from, to } = postLines(STATEMENT_PAGE_LINES + 5);
-    const csv = (await (await coordinator()).get(`/coordinator/households/${wang}/statement.csv?from=${from}&to=${to}&page=1`)).body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const csv = (await (await coordinator()).get(`/coordinator/households/${wang}/statement.csv?from=${from}&to=${to}&page=1`)).body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     // Header, opening, every line, closing.
     expect(csv).toHaveLength(amounts.length + 3);
   });

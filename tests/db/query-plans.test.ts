@@ -17,11 +17,28 @@ import { freshDatabase, testConfig } from '../helpers/test-app.js';
  */
 
 /** Tables whose size grows with orders and time. */
-const GROWING = ['orders', 'order_lines', 'payments', 'refunds', 'ledger_entries', 'ledger_transactions', 'sessions', 'carts', 'cart_items', 'audit_log', 'payouts', 'stock_adjustments'];
+const GROWING = [
+  'orders',
+  'order_lines',
+  'payments',
+  'refunds',
+  'ledger_entries',
+  'ledger_transactions',
+  'sessions',
+  'carts',
+  'cart_items',
+  'audit_log',
+  'payouts',
+  'stock_adjustments',
+];
 
 /** Full scans that are the point of the query, with why. */
 const MEANT_TO_SCAN: { sql: RegExp; table: string; why: string }[] = [
-  { sql: /FROM ledger_transactions ORDER BY id DESC LIMIT 1$/, table: 'ledger_transactions', why: 'the head of the hash chain: the scan in id order stops at the first row' },
+  {
+    sql: /FROM ledger_transactions ORDER BY id DESC LIMIT 1$/,
+    table: 'ledger_transactions',
+    why: 'the head of the hash chain: the scan in id order stops at the first row',
+  },
 ];
 
 interface Recorded {
@@ -61,12 +78,33 @@ beforeAll(async () => {
 
   // A day of the shop.
   const visitor = anonymous(app);
-  for (const url of ['/', '/products', '/products?q=蜂蜜', '/products?q=茶', '/products?category=tea&sort=price_asc&page=1', '/products/meiyaogou-honey', '/villages/gulou', '/projects/shen-he-xiezuo', '/impact', '/api/v1/products', '/api/v1/products/tuyao-tea', '/wishes', '/outlets']) {
+  for (const url of [
+    '/',
+    '/products',
+    '/products?q=蜂蜜',
+    '/products?q=茶',
+    '/products?category=tea&sort=price_asc&page=1',
+    '/products/meiyaogou-honey',
+    '/villages/gulou',
+    '/projects/shen-he-xiezuo',
+    '/impact',
+    '/api/v1/products',
+    '/api/v1/products/tuyao-tea',
+    '/wishes',
+    '/outlets',
+  ]) {
     expect((await visitor.get(url)).statusCode, url).toBe(200);
   }
-  const paid = await placePaidOrder({ app, db }, [{ slug: 'meiyaogou-honey', quantity: 2 }, { slug: 'tuyao-tea', quantity: 1 }]);
+  const paid = await placePaidOrder({ app, db }, [
+    { slug: 'meiyaogou-honey', quantity: 2 },
+    { slug: 'tuyao-tea', quantity: 1 },
+  ]);
   const buyer = await signIn(app, 'buyer@xiangyi.test');
-  await buyer.post('/cart/items', { productId: String(db.sqlite.prepare(`SELECT id FROM products WHERE slug = 'gulou-shiitake'`).pluck().get()), quantity: '1' }, { csrfFrom: '/products/gulou-shiitake' });
+  await buyer.post(
+    '/cart/items',
+    { productId: String(db.sqlite.prepare(`SELECT id FROM products WHERE slug = 'gulou-shiitake'`).pluck().get()), quantity: '1' },
+    { csrfFrom: '/products/gulou-shiitake' },
+  );
   for (const url of ['/cart', '/checkout', '/account/orders']) expect((await buyer.get(url)).statusCode, url).toBe(200);
   const coordinator = await signIn(app, 'coordinator@xiangyi.test');
   const wang = householdIdOf(db, '王秀兰');
@@ -107,7 +145,13 @@ function fullScans(r: Recorded): string[] {
   }
   return plan
     .map((row) => /^SCAN (\w+)(?: AS \w+)?(.*)$/.exec(row.detail))
-    .filter((m): m is RegExpExecArray => m !== null && GROWING.includes(m[1]!) && !/USING (COVERING )?INDEX .*\(/.test(m[2] ?? '') && !partial.has(/USING (?:COVERING )?INDEX (\w+)$/.exec(m[2] ?? '')?.[1] ?? ''))
+    .filter(
+      (m): m is RegExpExecArray =>
+        m !== null &&
+        GROWING.includes(m[1]!) &&
+        !/USING (COVERING )?INDEX .*\(/.test(m[2] ?? '') &&
+        !partial.has(/USING (?:COVERING )?INDEX (\w+)$/.exec(m[2] ?? '')?.[1] ?? ''),
+    )
     .map((m) => m[1]!);
 }
 

@@ -62,9 +62,12 @@ describe('seedDemoData', () => {
 
   it('sells 土瑶茶 at ¥560 per kilogram with cheaper bulk tiers', async () => {
     await seedDemoData(db, {});
-    const tea = db.sqlite
-      .prepare("SELECT id, price_fen AS priceFen, unit, max_retail_qty AS maxRetailQty FROM products WHERE title_zh = '土瑶茶'")
-      .get() as { id: number; priceFen: number; unit: string; maxRetailQty: number };
+    const tea = db.sqlite.prepare("SELECT id, price_fen AS priceFen, unit, max_retail_qty AS maxRetailQty FROM products WHERE title_zh = '土瑶茶'").get() as {
+      id: number;
+      priceFen: number;
+      unit: string;
+      maxRetailQty: number;
+    };
     expect(tea).toMatchObject({ priceFen: 56000, unit: 'kg', maxRetailQty: 50 });
     const tiers = db.sqlite.prepare('SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty').all(tea.id) as {
       minQty: number;
@@ -76,10 +79,7 @@ describe('seedDemoData', () => {
 
   it('makes 土瑶茶 findable by the Chinese full-text search', async () => {
     await seedDemoData(db, {});
-    const hits = db.sqlite
-      .prepare(`SELECT p.title_zh FROM products_fts f JOIN products p ON p.id = f.rowid WHERE products_fts MATCH '"土瑶茶"'`)
-      .pluck()
-      .all();
+    const hits = db.sqlite.prepare(`SELECT p.title_zh FROM products_fts f JOIN products p ON p.id = f.rowid WHERE products_fts MATCH '"土瑶茶"'`).pluck().all();
     expect(hits).toContain('土瑶茶');
   });
 
@@ -104,10 +104,7 @@ describe('seedDemoData', () => {
 
   it('keeps some households private: no display name and no public consent', async () => {
     await seedDemoData(db, {});
-    const privateCount = db.sqlite
-      .prepare('SELECT count(*) FROM households WHERE consent_public = 0 AND display_name IS NULL')
-      .pluck()
-      .get() as number;
+    const privateCount = db.sqlite.prepare('SELECT count(*) FROM households WHERE consent_public = 0 AND display_name IS NULL').pluck().get() as number;
     expect(privateCount).toBeGreaterThanOrEqual(3);
   });
   it('gives every village with published products a first secretary who can sign in with the demo password', async () => {
@@ -122,7 +119,9 @@ describe('seedDemoData', () => {
       .all();
     expect(unshipped).toEqual([]);
     const secretaries = db.sqlite
-      .prepare(`SELECT u.email, u.password_hash AS hash FROM users u JOIN user_villages uv ON uv.user_id = u.id JOIN villages v ON v.id = uv.village_id WHERE v.slug = 'mengzhuang'`)
+      .prepare(
+        `SELECT u.email, u.password_hash AS hash FROM users u JOIN user_villages uv ON uv.user_id = u.id JOIN villages v ON v.id = uv.village_id WHERE v.slug = 'mengzhuang'`,
+      )
       .all() as { email: string; hash: string }[];
     expect(secretaries.map((s) => s.email)).toEqual(['secretary.mengzhuang@xiangyi.test']);
     expect(await verifyPassword(DEMO_PASSWORD, secretaries[0]!.hash)).toBe(true);
@@ -130,6 +129,7 @@ describe('seedDemoData', () => {
 
   it('lists every demo login at start-up, including the secretaries of 孟庄村, 石板滩村 and 岔山村', () => {
     const lines = demoLoginLines().join('\n');
-    for (const email of ['secretary.mengzhuang@xiangyi.test', 'secretary.shibantan@xiangyi.test', 'secretary.chashan@xiangyi.test']) expect(lines).toContain(email);
+    for (const email of ['secretary.mengzhuang@xiangyi.test', 'secretary.shibantan@xiangyi.test', 'secretary.chashan@xiangyi.test'])
+      expect(lines).toContain(email);
   });
 });

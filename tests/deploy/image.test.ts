@@ -10,7 +10,9 @@ import { REPO_ROOT } from '../helpers/child-server.js';
  */
 
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim());
 const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 describe('the Docker image', () => {

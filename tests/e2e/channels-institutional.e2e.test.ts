@@ -59,7 +59,7 @@ describe('an organisation buys in bulk at a quoted price', () => {
     await buyer.waitForURL(/\/account\/organization/);
     await buyer.getByText('询价已提交，第一书记答复后会显示在这里。').waitFor();
     const row = buyer.locator('[data-quotes] tr[data-quote-id]').first();
-    expect((await row.getAttribute('data-status'))).toBe('requested');
+    expect(await row.getAttribute('data-status')).toBe('requested');
     expect(await row.textContent()).toContain('120 公斤');
 
     const secretary = await signedIn('secretary.gulou@xiangyi.test');
@@ -90,7 +90,10 @@ describe('an organisation buys in bulk at a quoted price', () => {
     await buyer.getByText(`已按报价下单：${number}。`).waitFor();
     expect((await buyer.locator('[data-total]').textContent())?.trim()).toBe('¥57,600.00');
     await buyer.getByText(`请转账 ¥57,600.00 到以下账户，并在附言中填写订单号 ${number}：`).waitFor();
-    const invoice = server.db.sqlite.prepare(`SELECT ir.title FROM invoice_requests ir JOIN orders o ON o.id = ir.order_id WHERE o.number = ?`).pluck().get(number);
+    const invoice = server.db.sqlite
+      .prepare(`SELECT ir.title FROM invoice_requests ir JOIN orders o ON o.id = ir.order_id WHERE o.number = ?`)
+      .pluck()
+      .get(number);
     expect(invoice).toBe('深圳市福田区总工会');
 
     await buyer.goto('/account/organization');

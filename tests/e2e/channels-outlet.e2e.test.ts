@@ -36,7 +36,9 @@ afterEach(async () => {
 
 const shelfHoney = () =>
   server.db.sqlite
-    .prepare(`SELECT s.quantity FROM outlet_stock s JOIN outlets o ON o.id = s.outlet_id JOIN products p ON p.id = s.product_id WHERE o.slug = 'shenzhen-futian' AND p.slug = 'meiyaogou-honey'`)
+    .prepare(
+      `SELECT s.quantity FROM outlet_stock s JOIN outlets o ON o.id = s.outlet_id JOIN products p ON p.id = s.product_id WHERE o.slug = 'shenzhen-futian' AND p.slug = 'meiyaogou-honey'`,
+    )
     .pluck()
     .get() as number;
 
@@ -67,7 +69,9 @@ describe('outlet staff at the till', () => {
     const order = server.db.sqlite.prepare(`SELECT status, total_fen AS totalFen, contact_name AS contactName FROM orders WHERE number = ?`).get(number);
     expect(order).toEqual({ status: 'paid', totalFen: 13_600, contactName: '门店现场销售' });
     const clearing = server.db.sqlite
-      .prepare(`SELECT a.code FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id JOIN ledger_accounts a ON a.id = e.account_id JOIN orders o ON o.id = t.order_id WHERE o.number = ? AND a.kind = 'clearing'`)
+      .prepare(
+        `SELECT a.code FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id JOIN ledger_accounts a ON a.id = e.account_id JOIN orders o ON o.id = t.order_id WHERE o.number = ? AND a.kind = 'clearing'`,
+      )
       .pluck()
       .get(number);
     expect(clearing).toBe('clearing:wechat');

@@ -38,7 +38,10 @@ describe('claiming a micro-wish', () => {
     await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '微心愿' }).click();
     await page.waitForURL(/\/wishes$/);
     await page.getByRole('heading', { level: 1, name: '微心愿' }).waitFor();
-    await page.getByRole('main').getByRole('link', { name: /小军的心愿：羽绒服/ }).click();
+    await page
+      .getByRole('main')
+      .getByRole('link', { name: /小军的心愿：羽绒服/ })
+      .click();
     await page.waitForURL(/\/wishes\/\d+$/);
     await page.getByRole('heading', { level: 1, name: '小军的心愿：羽绒服' }).waitFor();
     expect((await page.locator('[data-price]').textContent())?.trim()).toBe('¥280.00');
@@ -66,7 +69,12 @@ describe('claiming a micro-wish', () => {
 
     // The board no longer offers it.
     await page.goto('/wishes');
-    expect(await page.locator('[data-open-wishes]').getByRole('link', { name: /小军的心愿/ }).count()).toBe(0);
+    expect(
+      await page
+        .locator('[data-open-wishes]')
+        .getByRole('link', { name: /小军的心愿/ })
+        .count(),
+    ).toBe(0);
     expect(server.db.sqlite.prepare(`SELECT status FROM wishes WHERE child_name = '小军'`).pluck().get()).toBe('claimed');
     // The deliberate mistake answered 422 (which Chromium logs); nothing else went wrong.
     expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);

@@ -53,7 +53,10 @@ describe('buying by bank transfer, confirmed by a coordinator', () => {
     await buyer.getByLabel('分类').selectOption('honey');
     await buyer.getByRole('button', { name: '应用筛选' }).click();
     await buyer.waitForURL(/category=honey/);
-    await buyer.getByRole('main').getByRole('link', { name: /煤窑沟土蜂蜜/ }).click();
+    await buyer
+      .getByRole('main')
+      .getByRole('link', { name: /煤窑沟土蜂蜜/ })
+      .click();
     await buyer.waitForURL(/\/products\/meiyaogou-honey$/);
     await buyer.getByLabel(/^数量/).fill('2');
     await buyer.getByRole('button', { name: '加入购物车' }).click();
@@ -65,7 +68,10 @@ describe('buying by bank transfer, confirmed by a coordinator', () => {
     await search.getByLabel('搜索商品、村庄或生产者').fill('虎头鞋');
     await search.getByRole('button', { name: '搜索' }).click();
     await buyer.waitForURL(/\/products\?q=/);
-    await buyer.getByRole('main').getByRole('link', { name: /手工虎头鞋/ }).click();
+    await buyer
+      .getByRole('main')
+      .getByRole('link', { name: /手工虎头鞋/ })
+      .click();
     await buyer.waitForURL(/\/products\/tiger-head-shoes$/);
     await buyer.getByRole('button', { name: '加入购物车' }).click();
     await buyer.waitForURL(/\/cart$/);

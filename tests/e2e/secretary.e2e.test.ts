@@ -28,7 +28,9 @@ let problems: string[];
 beforeAll(async () => {
   photoDir = mkdtempSync(join(tmpdir(), 'xiangyi-e2e-photo-'));
   photoPath = join(photoDir, 'tea-garden.png');
-  await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 70, g: 130, b: 80 } } }).png().toFile(photoPath);
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 70, g: 130, b: 80 } } })
+    .png()
+    .toFile(photoPath);
   [server, browser] = await Promise.all([startLiveServer(), launchBrowser()]);
 });
 
@@ -108,7 +110,9 @@ describe('the first secretary of 古楼村', () => {
       published: number;
     };
     expect(product).toMatchObject({ priceFen: 8800, published: 1 });
-    const photo = server.db.sqlite.prepare(`SELECT list_media_id AS listMediaId FROM product_photos WHERE product_id = ?`).get(product.id) as { listMediaId: number };
+    const photo = server.db.sqlite.prepare(`SELECT list_media_id AS listMediaId FROM product_photos WHERE product_id = ?`).get(product.id) as {
+      listMediaId: number;
+    };
 
     // The shop.
     await page.goto(`/products?q=${encodeURIComponent('高山云雾')}`);
@@ -120,7 +124,10 @@ describe('the first secretary of 古楼村', () => {
     expect(await image.getAttribute('src')).toBe(`/media/${photo.listMediaId}`);
     await image.scrollIntoViewIfNeeded();
     // Loaded and decoded by the browser (the tests compile without the DOM types, hence the shape).
-    await page.waitForFunction((img) => (img as unknown as LoadedImage).complete && (img as unknown as LoadedImage).naturalWidth > 0, await image.elementHandle());
+    await page.waitForFunction(
+      (img) => (img as unknown as LoadedImage).complete && (img as unknown as LoadedImage).naturalWidth > 0,
+      await image.elementHandle(),
+    );
     expect(await image.evaluate((img) => [(img as unknown as LoadedImage).naturalWidth, (img as unknown as LoadedImage).naturalHeight])).toEqual([480, 360]);
 
     await card.click();

@@ -91,10 +91,7 @@ describe('a buyer looking for honey', () => {
     expect(titles.length).toBeGreaterThan(0);
     expect(titles).toContain('槐花蜜');
     expect(titles).not.toContain('土瑶茶');
-    const expected = server.db.sqlite
-      .prepare(`SELECT count(*) FROM products WHERE published = 1 AND category = 'honey'`)
-      .pluck()
-      .get() as number;
+    const expected = server.db.sqlite.prepare(`SELECT count(*) FROM products WHERE published = 1 AND category = 'honey'`).pluck().get() as number;
     expect(titles).toHaveLength(expected);
     expect(problems).toEqual([]);
   });

@@ -74,7 +74,8 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
 
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited during start-up (${child.exitCode ?? child.signalCode}):\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the server exited during start-up (${child.exitCode ?? child.signalCode}):\n${output}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.status === 200) break;

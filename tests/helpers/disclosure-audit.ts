@@ -44,8 +44,7 @@ export function revealedGroups(unknowns: readonly Unknown[], published: readonly
   const rows = published.map((sum) => unknowns.map((u) => (sum(u) ? 1n : 0n))).filter((r) => r.some((x) => x !== 0n));
   const base = rank(rows);
   const households = [...new Set(unknowns.map((u) => u.householdId))].sort((a, b) => a - b);
-  const unitRows = (group: number[]) =>
-    unknowns.flatMap((u, i) => (group.includes(u.householdId) ? [unknowns.map((_, j) => (j === i ? 1n : 0n))] : []));
+  const unitRows = (group: number[]) => unknowns.flatMap((u, i) => (group.includes(u.householdId) ? [unknowns.map((_, j) => (j === i ? 1n : 0n))] : []));
   const revealed: number[][] = [];
   const groups = [...households.map((h) => [h]), ...households.flatMap((a, i) => households.slice(i + 1).map((b) => [a, b]))];
   for (const group of groups) {

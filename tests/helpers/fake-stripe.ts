@@ -166,7 +166,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const items = (params.line_items ?? []) as { price_data: { unit_amount: string }; quantity: string }[];
       const amountFen = items.reduce((a, item) => a + Number(item.price_data.unit_amount) * Number(item.quantity), 0);
       const id = nextId('cs');
-      const session: FakeCheckoutSession = { id, url: `https://checkout.stripe.test/c/pay/${id}`, paymentIntentId: nextId('pi'), chargeId: nextId('ch'), amountFen, params };
+      const session: FakeCheckoutSession = {
+        id,
+        url: `https://checkout.stripe.test/c/pay/${id}`,
+        paymentIntentId: nextId('pi'),
+        chargeId: nextId('ch'),
+        amountFen,
+        params,
+      };
       sessions.set(id, session);
       return remember({ ...fake.session(id, { status: 'open', payment_status: 'unpaid', payment_intent: null }), url: session.url });
     }
@@ -280,7 +287,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     dashboardRefund(chargeId, amountFen, status = 'succeeded') {
       const s = [...sessions.values()].find((x) => x.chargeId === chargeId);
       if (!s) throw new Error(`the fake made no charge ${chargeId}`);
-      const refund: FakeRefund = { id: nextId('re'), object: 'refund', amount: amountFen, charge: chargeId, payment_intent: s.paymentIntentId, currency: 'cny', status, metadata: {}, created: Math.floor(Date.now() / 1000) };
+      const refund: FakeRefund = {
+        id: nextId('re'),
+        object: 'refund',
+        amount: amountFen,
+        charge: chargeId,
+        payment_intent: s.paymentIntentId,
+        currency: 'cny',
+        status,
+        metadata: {},
+        created: Math.floor(Date.now() / 1000),
+      };
       refunds.push(refund);
       return refund;
     },

@@ -21,7 +21,11 @@ export function multipartBody(fields: Record<string, string | string[]>, file?: 
     }
   }
   if (file) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: ${file.contentType}\r\n\r\n`));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: ${file.contentType}\r\n\r\n`,
+      ),
+    );
     chunks.push(file.data, Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -29,7 +33,14 @@ export function multipartBody(fields: Record<string, string | string[]>, file?: 
 }
 
 /** Posts an upload form the way its page does: the CSRF token (from `csrfFrom`) is the form's first field. */
-export async function postMultipart(app: App, browser: TestBrowser, url: string, fields: Record<string, string | string[]>, file?: FilePart, csrfFrom?: string): Promise<Response> {
+export async function postMultipart(
+  app: App,
+  browser: TestBrowser,
+  url: string,
+  fields: Record<string, string | string[]>,
+  file?: FilePart,
+  csrfFrom?: string,
+): Promise<Response> {
   const token = await browser.csrfToken(csrfFrom);
   const { payload, contentType } = multipartBody({ _csrf: token, ...fields }, file);
   return app.inject({
@@ -43,6 +54,8 @@ export async function postMultipart(app: App, browser: TestBrowser, url: string,
 
 /** A small JPEG photo (a coloured rectangle) as a phone would upload it. */
 export async function jpegPhoto(name = 'photo', colour = '#c8553d'): Promise<FilePart> {
-  const data = await sharp({ create: { width: 64, height: 48, channels: 3, background: colour } }).jpeg().toBuffer();
+  const data = await sharp({ create: { width: 64, height: 48, channels: 3, background: colour } })
+    .jpeg()
+    .toBuffer();
   return { name, filename: 'photo.jpg', contentType: 'image/jpeg', data };
 }

@@ -39,7 +39,11 @@ async function productIdOf(buyer: TestBrowser, slug: string): Promise<string> {
  * (POST /coordinator/orders/:number/mark-paid), which posts the proceeds to the ledger.
  * Takes the test context (or live server) because the order's id is only in the database.
  */
-export async function placePaidOrder(target: { app: App; db: Database_ }, items: readonly OrderItem[], options: { reference?: string; note?: string } = {}): Promise<PaidOrder> {
+export async function placePaidOrder(
+  target: { app: App; db: Database_ },
+  items: readonly OrderItem[],
+  options: { reference?: string; note?: string } = {},
+): Promise<PaidOrder> {
   const { app, db } = target;
   const buyer = anonymous(app);
   for (const item of items) {
@@ -49,7 +53,16 @@ export async function placePaidOrder(target: { app: App; db: Database_ }, items:
   }
   const placed = await buyer.post(
     '/checkout',
-    { name: '林晓', phone: '13800138000', province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline', ...(options.note ? { note: options.note } : {}) },
+    {
+      name: '林晓',
+      phone: '13800138000',
+      province: '广东省',
+      city: '深圳市',
+      district: '福田区',
+      address: '深南大道 1 号',
+      paymentMethod: 'offline',
+      ...(options.note ? { note: options.note } : {}),
+    },
     { csrfFrom: '/cart' },
   );
   const number = /^\/orders\/(XY-[0-9]{8}-[0-9]{4,6})\?/.exec(String(placed.headers.location ?? ''))?.[1];

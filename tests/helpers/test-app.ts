@@ -39,7 +39,14 @@ export function freshDatabase(seeded = true): { db: Database_; path: string; dis
   if (seeded) copyFileSync(inject('templateDbPath'), path);
   const db = openDatabase(path);
   migrateDatabase(db);
-  return { db, path, dispose: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    db,
+    path,
+    dispose: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function testConfig(env: Record<string, string> = {}, dbPath = ':memory:'): Config {
@@ -63,7 +70,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
     },
   };
   const mail = memoryAccountMail();
-  const app = await buildApp(config, { db, clock: () => clock.now, logger: options.logger ?? false, stripe: options.stripe, backups: options.backups, accountMail: mail });
+  const app = await buildApp(config, {
+    db,
+    clock: () => clock.now,
+    logger: options.logger ?? false,
+    stripe: options.stripe,
+    backups: options.backups,
+    accountMail: mail,
+  });
   return {
     app,
     db,

@@ -41,7 +41,10 @@ const orderByNumber = (number: string) =>
     number,
   );
 const quoteRow = (id: number) =>
-  get<{ status: string; unitPriceFen: number | null; orderId: number | null }>(`SELECT status, unit_price_fen AS unitPriceFen, order_id AS orderId FROM quotes WHERE id = ?`, id);
+  get<{ status: string; unitPriceFen: number | null; orderId: number | null }>(
+    `SELECT status, unit_price_fen AS unitPriceFen, order_id AS orderId FROM quotes WHERE id = ?`,
+    id,
+  );
 /** YYYY-MM-DD (CST) some days from the test's clock. */
 const dayFromNow = (days: number) => new Date(ctx.clock.now + days * DAY + 8 * 3_600_000).toISOString().slice(0, 10);
 /** The figure shown on the organisation page (data-figure="…"). */
@@ -135,7 +138,12 @@ describe('registering an organisation', () => {
   it('checks the unified social credit code’s check character and keeps what was typed', async () => {
     const buyer = await signIn(ctx.app, BUYER);
     const before = count(`SELECT count(*) AS n FROM organizations`);
-    const res = await buyer.post('/account/organization', { name: '贺州市某中学', creditCode: '12451100MB1234567X', invoiceTitle: '贺州市某中学', taxNumber: '12451100MB1234567X' });
+    const res = await buyer.post('/account/organization', {
+      name: '贺州市某中学',
+      creditCode: '12451100MB1234567X',
+      invoiceTitle: '贺州市某中学',
+      taxNumber: '12451100MB1234567X',
+    });
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('统一社会信用代码应为 18 位数字或大写字母，且校验位正确。');
     expect(res.body).toContain('value="贺州市某中学"');
@@ -144,7 +152,12 @@ describe('registering an organisation', () => {
 
   it('registers a valid organisation with the buyer as its member; the same credit code cannot be claimed again', async () => {
     const buyer = await signIn(ctx.app, BUYER);
-    const res = await buyer.post('/account/organization', { name: '深圳某科技公司工会', creditCode: '91440300ma5f000007', invoiceTitle: '深圳某科技公司工会', taxNumber: '91440300MA5F000007' });
+    const res = await buyer.post('/account/organization', {
+      name: '深圳某科技公司工会',
+      creditCode: '91440300ma5f000007',
+      invoiceTitle: '深圳某科技公司工会',
+      taxNumber: '91440300MA5F000007',
+    });
     expect(res.statusCode).toBe(303);
     const page = await buyer.get('/account/organization');
     expect(page.body).toContain('深圳某科技公司工会');
@@ -153,7 +166,12 @@ describe('registering an organisation', () => {
 
     const other = await signIn(ctx.app, ORG_BUYER);
     run(`DELETE FROM organization_members WHERE user_id = (SELECT id FROM users WHERE email = ?)`, ORG_BUYER);
-    const again = await other.post('/account/organization', { name: '冒名单位', creditCode: '91440300MA5F000007', invoiceTitle: '冒名单位', taxNumber: '91440300MA5F000007' });
+    const again = await other.post('/account/organization', {
+      name: '冒名单位',
+      creditCode: '91440300MA5F000007',
+      invoiceTitle: '冒名单位',
+      taxNumber: '91440300MA5F000007',
+    });
     expect(again.statusCode).toBe(409);
     expect(again.body).toContain('这个统一社会信用代码已经登记过了');
   });
@@ -276,7 +294,10 @@ describe('quotes', () => {
     const order = orderByNumber(number);
     // 120 kg × ¥480; above 明梅村's free-shipping threshold.
     expect(order).toMatchObject({ status: 'pending_payment', totalFen: 5_760_000, shippingFen: 0 });
-    const line = get<{ unitPriceFen: number; quantity: number }>(`SELECT unit_price_fen AS unitPriceFen, quantity FROM order_lines WHERE order_id = ?`, order.id);
+    const line = get<{ unitPriceFen: number; quantity: number }>(
+      `SELECT unit_price_fen AS unitPriceFen, quantity FROM order_lines WHERE order_id = ?`,
+      order.id,
+    );
     expect(line).toEqual({ unitPriceFen: 48_000, quantity: 120 });
     expect(stockOf('tuyao-tea')).toBe(teaStock - 120);
     expect(quoteRow(id)).toMatchObject({ status: 'accepted', orderId: order.id });
@@ -330,7 +351,16 @@ describe('quotes', () => {
     const org = await signIn(ctx.app, ORG_BUYER);
     const id = await answeredQuote(org);
     const buyer = await signIn(ctx.app, BUYER);
-    expect((await buyer.post('/account/organization', { name: '另一家单位', creditCode: '81451100MC0D4E5F61', invoiceTitle: '另一家单位', taxNumber: '81451100MC0D4E5F61' })).statusCode).toBe(303);
+    expect(
+      (
+        await buyer.post('/account/organization', {
+          name: '另一家单位',
+          creditCode: '81451100MC0D4E5F61',
+          invoiceTitle: '另一家单位',
+          taxNumber: '81451100MC0D4E5F61',
+        })
+      ).statusCode,
+    ).toBe(303);
     expect((await buyer.get(`/account/organization/quotes/${id}`)).statusCode).toBe(404);
     const res = await buyer.post(`/account/organization/quotes/${id}/accept`, { ...ADDRESS, invoiceTitle: '另一家单位', taxNumber: '81451100MC0D4E5F61' });
     expect(res.statusCode).toBe(404);
@@ -369,7 +399,11 @@ describe('the accountant’s invoice export', () => {
   it('downloads the month’s 发票 requests as UTF-8 CSV with a BOM and neutralises formula-like cells', async () => {
     const org = await signIn(ctx.app, ORG_BUYER);
     const id = await answeredQuote(org);
-    const accepted = await org.post(`/account/organization/quotes/${id}/accept`, { ...ADDRESS, invoiceTitle: '=HYPERLINK("http://x")', taxNumber: '81440304MC0A1B2C3J' });
+    const accepted = await org.post(`/account/organization/quotes/${id}/accept`, {
+      ...ADDRESS,
+      invoiceTitle: '=HYPERLINK("http://x")',
+      taxNumber: '81440304MC0A1B2C3J',
+    });
     expect(accepted.statusCode).toBe(303);
     const number = numberFrom(accepted.headers.location)!;
     const period = new Date(ctx.clock.now + 8 * 3_600_000).toISOString().slice(0, 7);
@@ -381,13 +415,21 @@ describe('the accountant’s invoice export', () => {
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="invoices-${period}.csv"`);
     expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    const lines = csv.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]).toBe('订单号,下单日期,单位,发票抬头,纳税人识别号,金额（元）,订单状态');
     expect(lines).toContain(`${number},${date},深圳市福田区总工会,"'=HYPERLINK(""http://x"")",81440304MC0A1B2C3J,57600.00,待付款`);
 
     // Another month has none; buyers and secretaries cannot export.
     const empty = await coordinator.get('/coordinator/invoices.csv?period=2001-01');
-    expect(empty.body.replace(/^\uFEFF/, '').trimEnd().split('\r\n')).toHaveLength(1);
+    expect(
+      empty.body
+        .replace(/^\uFEFF/, '')
+        .trimEnd()
+        .split('\r\n'),
+    ).toHaveLength(1);
     expect((await org.get(`/coordinator/invoices.csv?period=${period}`)).statusCode).toBe(403);
     expect((await coordinator.get('/coordinator/invoices.csv?period=2024-13')).statusCode).toBe(400);
     const html = await coordinator.get(`/coordinator/invoices?period=${period}`);

@@ -64,7 +64,13 @@ describe('settling a household’s buckets', () => {
   });
 
   it('takes a reversal of such an old payout back from every project alike', () => {
-    const settled = settle([{ ...A, creditedFen: 6_000, attributedFen: 2_000 }, { ...B, creditedFen: 3_000, attributedFen: 1_000 }], -1_500);
+    const settled = settle(
+      [
+        { ...A, creditedFen: 6_000, attributedFen: 2_000 },
+        { ...B, creditedFen: 3_000, attributedFen: 1_000 },
+      ],
+      -1_500,
+    );
     expect(settled.buckets.map((b) => b.paidFen)).toEqual([1_000, 500]);
   });
 });

@@ -25,10 +25,20 @@ afterEach(async () => {
 });
 
 const chainHead = () =>
-  ctx.db.sqlite.prepare(`SELECT count(*) AS count, max(id) AS id, (SELECT hash FROM ledger_transactions ORDER BY id DESC LIMIT 1) AS hash FROM ledger_transactions`).get() as { count: number; id: number; hash: string };
+  ctx.db.sqlite
+    .prepare(`SELECT count(*) AS count, max(id) AS id, (SELECT hash FROM ledger_transactions ORDER BY id DESC LIMIT 1) AS hash FROM ledger_transactions`)
+    .get() as { count: number; id: number; hash: string };
 const storedCheckpoints = () =>
-  ctx.db.sqlite.prepare(`SELECT kind, published_on AS day, transaction_count AS count, head_transaction_id AS headId, head_hash AS hash FROM ledger_checkpoints ORDER BY id`).all() as {
-    kind: string; day: string; count: number; headId: number; hash: string;
+  ctx.db.sqlite
+    .prepare(
+      `SELECT kind, published_on AS day, transaction_count AS count, head_transaction_id AS headId, head_hash AS hash FROM ledger_checkpoints ORDER BY id`,
+    )
+    .all() as {
+    kind: string;
+    day: string;
+    count: number;
+    headId: number;
+    hash: string;
   }[];
 const today = () => new Date(ctx.clock.now + 8 * 3_600_000).toISOString().slice(0, 10);
 /** The server's periodic work, run as its hourly timer runs it (on this test's database and clock). */
@@ -92,7 +102,9 @@ describe('the daily checkpoint', () => {
     expect(text.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(text.body).toContain(`${stored[1]!.day}\t${stored[1]!.count}\t${stored[1]!.headId}\t${stored[1]!.hash}\t`);
     const json = await visitor.get('/impact/checkpoints.json');
-    expect(json.json().checkpoints.map((c: { headHash: string; transactionCount: number }) => [c.headHash, c.transactionCount])).toEqual(stored.map((c) => [c.hash, c.count]));
+    expect(json.json().checkpoints.map((c: { headHash: string; transactionCount: number }) => [c.headHash, c.transactionCount])).toEqual(
+      stored.map((c) => [c.hash, c.count]),
+    );
     // Both files read back as the same anchors.
     expect(parseCheckpointList(text.body, 'txt').map((a) => [a.hash, a.count, a.headTransactionId])).toEqual(stored.map((c) => [c.hash, c.count, c.headId]));
     expect(parseCheckpointList(json.body, 'json').map((a) => [a.hash, a.count, a.headTransactionId])).toEqual(stored.map((c) => [c.hash, c.count, c.headId]));

@@ -81,7 +81,9 @@ describe('the ledger:check command', { timeout: 120_000 }, () => {
     deleteNewestTransaction();
     const cut = ledgerCheck(ctx.dbPath, '--head', head.hash, '--count', head.count);
     expect(cut.status).toBe(1);
-    expect(cut.out).toContain(`the published head --head ${head.hash.slice(0, 12)}… (${head.count} transactions, head ${head.hash.slice(0, 12)}…) is not in the chain, which now has ${Number(head.count) - 1} transactions`);
+    expect(cut.out).toContain(
+      `the published head --head ${head.hash.slice(0, 12)}… (${head.count} transactions, head ${head.hash.slice(0, 12)}…) is not in the chain, which now has ${Number(head.count) - 1} transactions`,
+    );
     expect(cut.out).toMatch(/removed from the ledger/);
     expect(cut.out).toMatch(/ledger check FAILED: 1 problem/);
   });
@@ -91,7 +93,9 @@ describe('the ledger:check command', { timeout: 120_000 }, () => {
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     const published = await coordinator.post('/coordinator/checkpoints', {}, { csrfFrom: '/impact/checkpoints' });
     expect(published.statusCode).toBe(303);
-    const checkpoint = ctx.db.sqlite.prepare(`SELECT id, published_on AS day, transaction_count AS count FROM ledger_checkpoints ORDER BY id DESC LIMIT 1`).get() as { id: number; day: string; count: number };
+    const checkpoint = ctx.db.sqlite
+      .prepare(`SELECT id, published_on AS day, transaction_count AS count FROM ledger_checkpoints ORDER BY id DESC LIMIT 1`)
+      .get() as { id: number; day: string; count: number };
 
     deleteNewestTransaction();
     const { status, out } = ledgerCheck(ctx.dbPath);

@@ -167,7 +167,13 @@ describe('reversing part of a posting', () => {
   it(`returns exactly the amount asked for, never more from any account than it was credited (${CASES} random cases)`, () => {
     const r = random(3_701_456);
     for (let i = 0; i < CASES; i++) {
-      const line = { orderLineId: 9, projectId: 4, amountFen: r.amount(), rule: r.rule(i), members: r.weights().map((weight, j) => ({ householdId: 200 + j, weight })) };
+      const line = {
+        orderLineId: 9,
+        projectId: 4,
+        amountFen: r.amount(),
+        rule: r.rule(i),
+        members: r.weights().map((weight, j) => ({ householdId: 200 + j, weight })),
+      };
       const original: PostingEntry[] = [...allocateLine(line), { account: { kind: 'clearing', channel: 'bank' }, amountFen: line.amountFen }];
       const credited = line.amountFen;
       const amount = [() => r.int(0, credited), () => credited, () => Math.min(credited, r.int(0, 10))][r.int(0, 2)]!();
@@ -183,9 +189,10 @@ describe('reversing part of a posting', () => {
       }
       expect(reverseProportionally(original, amount), label).toEqual(reversed);
       if (amount === credited) {
-        expect(reversed.map((e) => [accountCode(e.account), e.amountFen]), label).toEqual(
-          original.filter((e) => e.amountFen < 0).map((e) => [accountCode(e.account), -e.amountFen]),
-        );
+        expect(
+          reversed.map((e) => [accountCode(e.account), e.amountFen]),
+          label,
+        ).toEqual(original.filter((e) => e.amountFen < 0).map((e) => [accountCode(e.account), -e.amountFen]));
       }
       expect(() => reverseProportionally(original, credited + 1), label).toThrow(RangeError);
     }
@@ -245,12 +252,18 @@ describe('the ledger in the database', () => {
 
   it('refuses UPDATE and DELETE of entries and transactions (append-only)', () => {
     postThree();
-    const before = JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_entries ORDER BY id`).all()) + JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_transactions ORDER BY id`).all());
-    expect(() => db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 1 WHERE id = (SELECT min(id) FROM ledger_entries)`).run()).toThrow(/append-only/);
+    const before =
+      JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_entries ORDER BY id`).all()) +
+      JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_transactions ORDER BY id`).all());
+    expect(() => db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 1 WHERE id = (SELECT min(id) FROM ledger_entries)`).run()).toThrow(
+      /append-only/,
+    );
     expect(() => db.sqlite.prepare(`DELETE FROM ledger_entries WHERE id = (SELECT max(id) FROM ledger_entries)`).run()).toThrow(/append-only/);
     expect(() => db.sqlite.prepare(`UPDATE ledger_transactions SET memo = 'edited'`).run()).toThrow(/append-only/);
     expect(() => db.sqlite.prepare(`DELETE FROM ledger_transactions`).run()).toThrow(/append-only/);
-    const after = JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_entries ORDER BY id`).all()) + JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_transactions ORDER BY id`).all());
+    const after =
+      JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_entries ORDER BY id`).all()) +
+      JSON.stringify(db.sqlite.prepare(`SELECT * FROM ledger_transactions ORDER BY id`).all());
     expect(after).toBe(before);
     expect(expectLedgerSound(db)).toBe(3);
   });
@@ -267,7 +280,10 @@ describe('the ledger in the database', () => {
   it('names the transaction whose entries were moved between households, even though they still balance', () => {
     const [first] = postThree();
     db.sqlite.exec(`DROP TRIGGER ledger_entries_no_update`);
-    const [a, b] = db.sqlite.prepare(`SELECT id FROM ledger_entries WHERE transaction_id = ? AND amount_fen < 0 ORDER BY id LIMIT 2`).pluck().all(first) as [number, number];
+    const [a, b] = db.sqlite.prepare(`SELECT id FROM ledger_entries WHERE transaction_id = ? AND amount_fen < 0 ORDER BY id LIMIT 2`).pluck().all(first) as [
+      number,
+      number,
+    ];
     db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen - 100 WHERE id = ?`).run(a);
     db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 100 WHERE id = ?`).run(b);
     const { problems } = checkLedger(db);
@@ -277,7 +293,9 @@ describe('the ledger in the database', () => {
   it('reports an entry edited out of balance, and the ledger total', () => {
     const [, second] = postThree();
     db.sqlite.exec(`DROP TRIGGER ledger_entries_no_update`);
-    db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 1 WHERE id = (SELECT min(id) FROM ledger_entries WHERE transaction_id = ?)`).run(second);
+    db.sqlite
+      .prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 1 WHERE id = (SELECT min(id) FROM ledger_entries WHERE transaction_id = ?)`)
+      .run(second);
     const { problems } = checkLedger(db);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -345,7 +363,14 @@ describe('the ledger in the database', () => {
   });
 
   it('refuses fractional fen, empty postings and posting outside a database transaction', () => {
-    const fractional = { idempotencyKey: 'x:1', kind: 'test', entries: [{ account: { kind: 'operations' }, amountFen: 0.5 }, { account: { kind: 'shipping' }, amountFen: -0.5 }] satisfies PostingEntry[] };
+    const fractional = {
+      idempotencyKey: 'x:1',
+      kind: 'test',
+      entries: [
+        { account: { kind: 'operations' }, amountFen: 0.5 },
+        { account: { kind: 'shipping' }, amountFen: -0.5 },
+      ] satisfies PostingEntry[],
+    };
     expect(() => post(fractional)).toThrow(/integer/);
     expect(() => post({ idempotencyKey: 'x:2', kind: 'test', entries: [{ account: { kind: 'operations' }, amountFen: 0 }] })).toThrow();
     expect(() => ledger.post(payment('x:3', 100))).toThrow(/inside a database transaction/);

@@ -31,7 +31,11 @@ const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql)
 const all = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).all(...params) as T[];
 const productId = (slug: string) => get<{ id: number }>(`SELECT id FROM products WHERE slug = ?`, slug).id;
 const stockOf = (slug: string) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock;
-const lot = (code: string) => get<{ id: number; remaining: number; quantity: number; recalledAt: number | null }>(`SELECT id, remaining, quantity, recalled_at AS recalledAt FROM lots WHERE code = ?`, code);
+const lot = (code: string) =>
+  get<{ id: number; remaining: number; quantity: number; recalledAt: number | null }>(
+    `SELECT id, remaining, quantity, recalled_at AS recalledAt FROM lots WHERE code = ?`,
+    code,
+  );
 const lotsOfOrder = (number: string) =>
   all<{ code: string; quantity: number }>(
     `SELECT l.code, oll.quantity FROM order_line_lots oll JOIN lots l ON l.id = oll.lot_id JOIN order_lines ol ON ol.id = oll.order_line_id
@@ -55,7 +59,19 @@ async function placeOrder(items: [slug: string, quantity: number][], name = '林
     const res = await buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
     expect(res.statusCode, res.body.slice(0, 200)).toBe(303);
   }
-  const res = await buyer.post('/checkout', { name, phone: `139123456${String(n).padStart(2, '0')}`, province: '广东省', city: '深圳市', district: '南山区', address: '科技园 1 号', paymentMethod: 'offline' }, { csrfFrom: '/cart' });
+  const res = await buyer.post(
+    '/checkout',
+    {
+      name,
+      phone: `139123456${String(n).padStart(2, '0')}`,
+      province: '广东省',
+      city: '深圳市',
+      district: '南山区',
+      address: '科技园 1 号',
+      paymentMethod: 'offline',
+    },
+    { csrfFrom: '/cart' },
+  );
   expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
   const match = /^\/orders\/(XY-\d{8}-\d{4})\?token=([A-Za-z0-9_-]+)$/.exec(String(res.headers.location))!;
   return { buyer, number: match[1]!, token: decodeURIComponent(match[2]!), url: String(res.headers.location) };
@@ -64,12 +80,20 @@ async function placeOrder(items: [slug: string, quantity: number][], name = '林
 /** The secretary records a lot through the form on the product page (multipart, certificate optional). */
 async function addLot(secretary: TestBrowser, slug: string, fields: Record<string, string | string[]>, withCertificate = false) {
   const id = productId(slug);
-  return postMultipart(ctx.app, secretary, `/secretary/products/${id}/lots`, fields, withCertificate ? await jpegPhoto('certificate', '#ffffff') : undefined, `/secretary/products/${id}`);
+  return postMultipart(
+    ctx.app,
+    secretary,
+    `/secretary/products/${id}/lots`,
+    fields,
+    withCertificate ? await jpegPhoto('certificate', '#ffffff') : undefined,
+    `/secretary/products/${id}`,
+  );
 }
 
 /** An ISO date some days before the test's clock (China Standard Time). */
 const daysAgo = (days: number) => new Date(ctx.clock.now - days * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
-const householdIds = (...displayNames: string[]) => displayNames.map((n) => String(get<{ id: number }>(`SELECT id FROM households WHERE display_name = ?`, n).id));
+const householdIds = (...displayNames: string[]) =>
+  displayNames.map((n) => String(get<{ id: number }>(`SELECT id FROM households WHERE display_name = ?`, n).id));
 
 describe('selling from lots first-in-first-out', () => {
   it('takes an order bigger than what is left of the oldest lot from the next lot', async () => {
@@ -111,7 +135,13 @@ describe('recalling a lot', () => {
   it('lists exactly the orders that received it, with the buyers’ contacts, and never sells from it again', async () => {
     const a = await placeOrder([['meiyaogou-honey', 15]], '甲买家'); // all from SPRING
     const b = await placeOrder([['meiyaogou-honey', 8]], '乙买家'); // 5 SPRING + 3 AUTUMN
-    const c = await placeOrder([['meiyaogou-honey', 2], ['meiyaogou-yuba', 2]], '丙买家'); // 2 AUTUMN
+    const c = await placeOrder(
+      [
+        ['meiyaogou-honey', 2],
+        ['meiyaogou-yuba', 2],
+      ],
+      '丙买家',
+    ); // 2 AUTUMN
     const tea = await placePaidOrder(ctx, [{ slug: 'tuyao-tea', quantity: 2 }]); // another product's lot
     const cancelled = await placeOrder([['meiyaogou-honey', 1]], '丁买家'); // 1 AUTUMN, then cancelled
     await cancelled.buyer.post(`/orders/${cancelled.number}/cancel`, { token: cancelled.token }, { csrfFrom: cancelled.url });
@@ -143,10 +173,18 @@ describe('recalling a lot', () => {
     const remainingInLot = 25 - 3 - 2;
     expect(lot('MYG-HONEY-AUTUMN').remaining).toBe(remainingInLot);
     expect(stockOf('meiyaogou-honey')).toBe(45 - 25 - remainingInLot);
-    expect(get<{ reason: string; delta: number }>(`SELECT reason, delta FROM stock_adjustments ORDER BY id DESC LIMIT 1`)).toEqual({ reason: 'recall lot MYG-HONEY-AUTUMN', delta: -remainingInLot });
+    expect(get<{ reason: string; delta: number }>(`SELECT reason, delta FROM stock_adjustments ORDER BY id DESC LIMIT 1`)).toEqual({
+      reason: 'recall lot MYG-HONEY-AUTUMN',
+      delta: -remainingInLot,
+    });
 
     // New stock comes in a new lot; orders take it from there, never from the recalled one.
-    const added = await addLot(secretary, 'meiyaogou-honey', { harvestedOn: daysAgo(3), quantity: '10', code: 'MYG-HONEY-NEW', householdIds: householdIds('王阿姨') });
+    const added = await addLot(secretary, 'meiyaogou-honey', {
+      harvestedOn: daysAgo(3),
+      quantity: '10',
+      code: 'MYG-HONEY-NEW',
+      householdIds: householdIds('王阿姨'),
+    });
     expect(added.statusCode, added.body.slice(0, 300)).toBe(303);
     const after = await placeOrder([['meiyaogou-honey', 4]], '戊买家');
     expect(lotsOfOrder(after.number)).toEqual([{ code: 'MYG-HONEY-NEW', quantity: 4 }]);
@@ -181,13 +219,21 @@ describe('recording a lot', () => {
     expect(productPage.body).toContain('MYG-HONEY-SPRING');
     expect(productPage.body).toContain('赵建民'); // the secretary sees real names of their own households
 
-    const res = await addLot(secretary, 'meiyaogou-honey', { harvestedOn: daysAgo(10), quantity: '12', code: 'myg-winter', notes: '冬季土蜂蜜', householdIds: householdIds('王阿姨', '张大姐') }, true);
+    const res = await addLot(
+      secretary,
+      'meiyaogou-honey',
+      { harvestedOn: daysAgo(10), quantity: '12', code: 'myg-winter', notes: '冬季土蜂蜜', householdIds: householdIds('王阿姨', '张大姐') },
+      true,
+    );
     expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
     expect(res.headers.location).toBe(`/secretary/products/${productId('meiyaogou-honey')}#lots`);
     const created = lot('MYG-WINTER');
     expect(created).toMatchObject({ quantity: 12, remaining: 12 });
     expect(stockOf('meiyaogou-honey')).toBe(57);
-    expect(get<{ reason: string; delta: number }>(`SELECT reason, delta FROM stock_adjustments ORDER BY id DESC LIMIT 1`)).toEqual({ reason: 'lot MYG-WINTER', delta: 12 });
+    expect(get<{ reason: string; delta: number }>(`SELECT reason, delta FROM stock_adjustments ORDER BY id DESC LIMIT 1`)).toEqual({
+      reason: 'lot MYG-WINTER',
+      delta: 12,
+    });
 
     const publicPage = await anonymous(ctx.app).get('/lots/MYG-WINTER');
     expect(publicPage.statusCode).toBe(200);
@@ -204,7 +250,13 @@ describe('recording a lot', () => {
     const secretary = await signIn(ctx.app, SECRETARY);
     const lotsBefore = get<{ n: number }>(`SELECT count(*) AS n FROM lots`).n;
     const future = daysAgo(-10);
-    const wrong = await addLot(secretary, 'meiyaogou-honey', { harvestedOn: future, quantity: '12', code: 'MYG-LATER', notes: '还没采', householdIds: householdIds('王阿姨') });
+    const wrong = await addLot(secretary, 'meiyaogou-honey', {
+      harvestedOn: future,
+      quantity: '12',
+      code: 'MYG-LATER',
+      notes: '还没采',
+      householdIds: householdIds('王阿姨'),
+    });
     expect(wrong.statusCode).toBe(422);
     expect(fieldError(wrong.body, 'harvestedOn')).toBe('采收日期不能晚于今天。');
     expect(wrong.body).toContain('value="MYG-LATER"');
@@ -218,7 +270,12 @@ describe('recording a lot', () => {
     const zero = await addLot(secretary, 'meiyaogou-honey', { harvestedOn: daysAgo(3), quantity: '0', householdIds: householdIds('王阿姨') });
     expect(zero.statusCode).toBe(422);
     expect(fieldError(zero.body, 'quantity')).not.toBeNull();
-    const taken = await addLot(secretary, 'meiyaogou-honey', { harvestedOn: daysAgo(3), quantity: '5', code: 'MYG-HONEY-SPRING', householdIds: householdIds('王阿姨') });
+    const taken = await addLot(secretary, 'meiyaogou-honey', {
+      harvestedOn: daysAgo(3),
+      quantity: '5',
+      code: 'MYG-HONEY-SPRING',
+      householdIds: householdIds('王阿姨'),
+    });
     expect(taken.statusCode).toBe(422);
     expect(fieldError(taken.body, 'code')).toContain('已经用过了');
 
@@ -248,7 +305,10 @@ describe('the public lot page', () => {
   });
 
   it('is linked from the buyer’s order page, lot by lot, with its households', async () => {
-    const order = await placeOrder([['meiyaogou-honey', 18], ['tuyao-tea', 1]]);
+    const order = await placeOrder([
+      ['meiyaogou-honey', 18],
+      ['tuyao-tea', 1],
+    ]);
     await placeOrder([['meiyaogou-honey', 1]], '王芳');
     const page = await order.buyer.get(order.url);
     expect(page.statusCode).toBe(200);

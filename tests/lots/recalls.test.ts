@@ -27,15 +27,22 @@ afterEach(async () => {
 });
 
 const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).get(...params) as T;
-const value = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).pluck().get(...params) as T;
+const value = <T>(sql: string, ...params: unknown[]) =>
+  ctx.db.sqlite
+    .prepare(sql)
+    .pluck()
+    .get(...params) as T;
 const lotId = (code: string) => value<number>(`SELECT id FROM lots WHERE code = ?`, code);
 const villageId = (slug: string) => value<number>(`SELECT id FROM villages WHERE slug = ?`, slug);
-const orderRow = (number: string) => get<{ id: number; status: string; refundedFen: number }>(`SELECT id, status, refunded_fen AS refundedFen FROM orders WHERE number = ?`, number);
+const orderRow = (number: string) =>
+  get<{ id: number; status: string; refundedFen: number }>(`SELECT id, status, refunded_fen AS refundedFen FROM orders WHERE number = ?`, number);
 const parcelStatus = (number: string, village: string) =>
   value<string>(`SELECT s.status FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.number = ? AND s.village_id = ?`, number, villageId(village));
 const honeyLots = (number: string) =>
   ctx.db.sqlite
-    .prepare(`SELECT l.code, oll.quantity FROM order_line_lots oll JOIN lots l ON l.id = oll.lot_id JOIN order_lines ol ON ol.id = oll.order_line_id JOIN orders o ON o.id = ol.order_id WHERE o.number = ? ORDER BY l.id`)
+    .prepare(
+      `SELECT l.code, oll.quantity FROM order_line_lots oll JOIN lots l ON l.id = oll.lot_id JOIN order_lines ol ON ol.id = oll.order_line_id JOIN orders o ON o.id = ol.order_id WHERE o.number = ? ORDER BY l.id`,
+    )
     .all(number) as { code: string; quantity: number }[];
 
 /** A visitor orders by bank transfer (unpaid) and gets the order number. */
@@ -43,9 +50,19 @@ async function placeUnpaid(buyer: TestBrowser, items: [slug: string, quantity: n
   for (const [slug, quantity] of items) {
     const productId = value<number>(`SELECT id FROM products WHERE slug = ?`, slug);
     const added = await buyer.post('/cart/items', { productId: String(productId), quantity: String(quantity) }, { csrfFrom: `/products/${slug}` });
-    expect(added.statusCode, added.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 2000)).toBe(303);
+    expect(
+      added.statusCode,
+      added.body
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 2000),
+    ).toBe(303);
   }
-  const res = await buyer.post('/checkout', { name, phone: '13912345678', province: '广东省', city: '深圳市', district: '南山区', address: '科技园 1 号', paymentMethod: 'offline' }, { csrfFrom: '/cart' });
+  const res = await buyer.post(
+    '/checkout',
+    { name, phone: '13912345678', province: '广东省', city: '深圳市', district: '南山区', address: '科技园 1 号', paymentMethod: 'offline' },
+    { csrfFrom: '/cart' },
+  );
   expect(res.statusCode, /<p class="field-error"[^>]*>[^<]*/g.exec(res.body)?.[0] ?? res.body.slice(0, 300)).toBe(303);
   return /^\/orders\/(XY-\d{8}-\d{4})/.exec(String(res.headers.location))![1]!;
 }
@@ -57,14 +74,22 @@ async function recall(code: string, reason = '抽检发现含水量偏高') {
 }
 
 const ship = (secretary: TestBrowser, number: string, village: string) =>
-  secretary.post(`/secretary/orders/${number}/ship`, { villageId: String(villageId(village)), carrier: '顺丰', trackingNumber: `SF${number.slice(-4)}` }, { csrfFrom: '/secretary/orders' });
+  secretary.post(
+    `/secretary/orders/${number}/ship`,
+    { villageId: String(villageId(village)), carrier: '顺丰', trackingNumber: `SF${number.slice(-4)}` },
+    { csrfFrom: '/secretary/orders' },
+  );
 
 /** The part of the recall page about one order. */
-const orderSection = (html: string, number: string) => new RegExp(`<section class="console-section" id="order-${number}"[^>]*>(.*?)</section>`, 's').exec(html)?.[1] ?? '';
+const orderSection = (html: string, number: string) =>
+  new RegExp(`<section class="console-section" id="order-${number}"[^>]*>(.*?)</section>`, 's').exec(html)?.[1] ?? '';
 
 describe('shipping after a recall', () => {
   it('refuses the parcel holding units of the recalled lot with a clear message, and ships the other village’s parcel of the same order', async () => {
-    const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 3 }, { slug: 'gulou-shiitake', quantity: 1 }]);
+    const order = await placePaidOrder(ctx, [
+      { slug: 'meiyaogou-honey', quantity: 3 },
+      { slug: 'gulou-shiitake', quantity: 1 },
+    ]);
     await recall('MYG-HONEY-SPRING');
 
     const secretary = await signIn(ctx.app, MEIYAOGOU_SECRETARY);
@@ -91,10 +116,14 @@ describe('an unpaid order holding units of a recalled lot', () => {
 
     const refused = await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-1' }, { csrfFrom: `/coordinator/orders/${number}` });
     expect(refused.statusCode).toBe(409);
-    expect(refused.body).toContain('这个订单有 3 罐「煤窑沟土蜂蜜」来自已召回的批次 MYG-HONEY-SPRING，现在不能确认收款。请先在召回页面把这部分换成其他批次，或者取消订单。');
+    expect(refused.body).toContain(
+      '这个订单有 3 罐「煤窑沟土蜂蜜」来自已召回的批次 MYG-HONEY-SPRING，现在不能确认收款。请先在召回页面把这部分换成其他批次，或者取消订单。',
+    );
     expect(orderRow(number).status).toBe('pending_payment');
     expect(value<number>(`SELECT count(*) FROM ledger_transactions`)).toBe(ledgerBefore);
-    expect((await coordinator.get(`/coordinator/orders/${number}`)).body).toContain(`<a href="/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}#order-${number}">`);
+    expect((await coordinator.get(`/coordinator/orders/${number}`)).body).toContain(
+      `<a href="/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}#order-${number}">`,
+    );
 
     const page = await coordinator.get(`/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}`);
     const section = orderSection(page.body, number);
@@ -104,7 +133,11 @@ describe('an unpaid order holding units of a recalled lot', () => {
     expect(section).not.toContain('/refund"'); // nothing was paid, so nothing to refund
 
     const stockBefore = value<number>(`SELECT stock FROM products WHERE slug = 'meiyaogou-honey'`);
-    const replaced = await coordinator.post(`/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}/orders/${number}/replace`, {}, { csrfFrom: `/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}` });
+    const replaced = await coordinator.post(
+      `/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}/orders/${number}/replace`,
+      {},
+      { csrfFrom: `/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}` },
+    );
     expect(replaced.statusCode).toBe(303);
     // The line is now served from the autumn lot; the recalled jars went back into their lot, not onto the shelf.
     expect(honeyLots(number)).toEqual([{ code: 'MYG-HONEY-AUTUMN', quantity: 3 }]);
@@ -115,7 +148,9 @@ describe('an unpaid order holding units of a recalled lot', () => {
     expect(after).toContain('已处理：已换成其他批次的商品。');
     expect(after).toContain('我们已经换成其他批次的同样商品，您不需要做任何事。');
 
-    expect((await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-1' }, { csrfFrom: `/coordinator/orders/${number}` })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-1' }, { csrfFrom: `/coordinator/orders/${number}` })).statusCode,
+    ).toBe(303);
     expect((await ship(await signIn(ctx.app, MEIYAOGOU_SECRETARY), number, 'meiyaogou')).statusCode).toBe(303);
     expectLedgerSound(ctx.db);
   });
@@ -141,12 +176,21 @@ describe('a pick-up order holding units of a recalled lot', () => {
     const futian = value<number>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`);
     const honey = value<number>(`SELECT id FROM products WHERE slug = 'meiyaogou-honey'`);
     expect((await buyer.post('/cart/items', { productId: String(honey), quantity: '1' })).statusCode).toBe(303);
-    const placed = await buyer.post('/checkout', { name: '林晓', phone: '13800138000', paymentMethod: 'offline', delivery: 'pickup', outletId: String(futian), step: 'place' });
+    const placed = await buyer.post('/checkout', {
+      name: '林晓',
+      phone: '13800138000',
+      paymentMethod: 'offline',
+      delivery: 'pickup',
+      outletId: String(futian),
+      step: 'place',
+    });
     expect(placed.statusCode).toBe(303);
     const number = /^\/orders\/(XY-[0-9-]+)\?/.exec(String(placed.headers.location))![1]!;
     const code = /data-pickup-code>(\d{6})</.exec((await buyer.get(String(placed.headers.location))).body)![1]!;
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
-    expect((await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-7' }, { csrfFrom: `/coordinator/orders/${number}` })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-7' }, { csrfFrom: `/coordinator/orders/${number}` })).statusCode,
+    ).toBe(303);
     await recall('MYG-HONEY-SPRING');
 
     const staff = await signIn(ctx.app, 'outlet@xiangyi.test');
@@ -163,7 +207,10 @@ describe('a pick-up order holding units of a recalled lot', () => {
 
 describe('refunding the recalled units of a paid order', () => {
   it('refunds exactly their price through the order’s refund, after which the parcel ships with the rest', async () => {
-    const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }, { slug: 'meiyaogou-yuba', quantity: 2 }]);
+    const order = await placePaidOrder(ctx, [
+      { slug: 'meiyaogou-honey', quantity: 2 },
+      { slug: 'meiyaogou-yuba', quantity: 2 },
+    ]);
     await recall('MYG-HONEY-SPRING');
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     const url = `/coordinator/recalls/${lotId('MYG-HONEY-SPRING')}`;
@@ -176,7 +223,12 @@ describe('refunding the recalled units of a paid order', () => {
     const refunded = await coordinator.post(`${url}/orders/${order.number}/refund`, {}, { csrfFrom: url });
     expect(refunded.statusCode).toBe(303);
     expect(orderRow(order.number)).toMatchObject({ status: 'partially_refunded', refundedFen: 2 * HONEY_FEN });
-    expect(get<{ amountFen: number; status: string; reason: string }>(`SELECT amount_fen AS amountFen, status, reason FROM refunds WHERE order_id = ?`, order.orderId)).toEqual({
+    expect(
+      get<{ amountFen: number; status: string; reason: string }>(
+        `SELECT amount_fen AS amountFen, status, reason FROM refunds WHERE order_id = ?`,
+        order.orderId,
+      ),
+    ).toEqual({
       amountFen: 2 * HONEY_FEN,
       status: 'succeeded',
       reason: '批次 MYG-HONEY-SPRING 召回',
@@ -232,7 +284,9 @@ describe('the affected buyers of a recall', () => {
     const mine = orderSection(page.body, signedIn);
     expect(mine).toContain('Contact: 周买家, phone: 13912345678');
     expect(mine).toContain('E-mail: buyer@xiangyi.test');
-    expect(mine).toContain(`周买家您好：您在乡益下的订单 ${signedIn} 中有 2 罐「煤窑沟土蜂蜜」来自批次 MYG-HONEY-SPRING，这个批次已被召回（原因：检出农药残留超标）。`);
+    expect(mine).toContain(
+      `周买家您好：您在乡益下的订单 ${signedIn} 中有 2 罐「煤窑沟土蜂蜜」来自批次 MYG-HONEY-SPRING，这个批次已被召回（原因：检出农药残留超标）。`,
+    );
     expect(mine).toContain(`Dear 周买家, your Xiangyi order ${signedIn} includes 2 jar of “`);
     expect(mine).toContain('” from lot MYG-HONEY-SPRING, which has been recalled (reason: 检出农药残留超标).');
     expect(orderSection(page.body, visitor)).not.toContain('E-mail:');

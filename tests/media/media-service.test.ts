@@ -87,7 +87,9 @@ describe('storeProductPhoto', () => {
   });
 
   it('refuses images over 40 megapixels', async () => {
-    const huge = await sharp({ create: { width: 8000, height: 5001, channels: 3, background: '#000' } }).png().toBuffer();
+    const huge = await sharp({ create: { width: 8000, height: 5001, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     expect((await rejection(media.storeProductPhoto(huge))).code).toBe('image_unreadable');
   });
 
@@ -123,7 +125,9 @@ describe('storeProductPhoto', () => {
   });
 
   it('never enlarges a small photo for the detail size', async () => {
-    const small = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#9c6' } }).png().toBuffer();
+    const small = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#9c6' } })
+      .png()
+      .toBuffer();
     const { detailMediaId } = await media.storeProductPhoto(small);
     expect(media.get(detailMediaId)).toMatchObject({ width: 300, height: 200 });
   });

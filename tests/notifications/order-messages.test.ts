@@ -62,7 +62,16 @@ async function englishBuyer(): Promise<TestBrowser> {
   return browser;
 }
 
-const contact = { name: '林小梅', phone: '13800138000', province: '广东省', city: '深圳市', district: '南山区', address: '科技园南路 88 号', note: '', paymentMethod: 'offline' };
+const contact = {
+  name: '林小梅',
+  phone: '13800138000',
+  province: '广东省',
+  city: '深圳市',
+  district: '南山区',
+  address: '科技园南路 88 号',
+  note: '',
+  paymentMethod: 'offline',
+};
 
 async function placeOrder(buyer: TestBrowser, slug = 'meiyaogou-honey', quantity = 2): Promise<{ number: string; token: string }> {
   expect((await buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) })).statusCode).toBe(303);
@@ -121,7 +130,10 @@ describe('e-mail about an order', () => {
     expect(shipped!.text).toContain('Tracking number: SF1234567890');
     expect(shipped!.text).toContain(trackingLink('SF1234567890'));
 
-    expect((await coordinator.post(`/coordinator/orders/${number}/refund`, { amount: '10', reason: 'one jar broke', lineId: '' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${number}/refund`, { amount: '10', reason: 'one jar broke', lineId: '' }, { csrfFrom: '/coordinator' }))
+        .statusCode,
+    ).toBe(303);
     const [refunded, ...moreRefunded] = await deliver();
     expect(moreRefunded).toHaveLength(0);
     expect(to(refunded!)).toBe(BUYER);
@@ -198,9 +210,19 @@ describe('e-mail about an order', () => {
     await coordinator.post(`/coordinator/orders/${first.number}/mark-paid`, { reference: 'ICBC 0002' }, { csrfFrom: '/coordinator' });
     const [notice] = await deliver();
     const unsubscribe = /^<https:\/\/shop\.xiangyi\.test(\/mail\/unsubscribe\?u=(\d+)&sig=[\w-]+)>$/.exec(rawHeader(notice!, 'list-unsubscribe') ?? '')!;
-    const forged = await ctx.app.inject({ method: 'POST', url: `/mail/unsubscribe?u=${unsubscribe[2]}&sig=AAAA`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const forged = await ctx.app.inject({
+      method: 'POST',
+      url: `/mail/unsubscribe?u=${unsubscribe[2]}&sig=AAAA`,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(forged.statusCode).toBe(404);
-    const oneClick = await ctx.app.inject({ method: 'POST', url: unsubscribe[1]!, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const oneClick = await ctx.app.inject({
+      method: 'POST',
+      url: unsubscribe[1]!,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(oneClick.statusCode).toBe(200);
 
     const second = await placeOrder(anonymous(ctx.app));

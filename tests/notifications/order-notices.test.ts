@@ -10,7 +10,11 @@ function notices() {
   const sent: OutgoingMail[] = [];
   const events = createOrderNotices({
     outbox: { enqueue: (mail: OutgoingMail) => void sent.push(mail) } as unknown as Outbox,
-    preferences: { localeOf: () => 'en', noticesOff: () => false, linksFor: () => ({ preferencesUrl: 'https://p', oneClickUrl: 'https://u' }) } as unknown as MailPreferences,
+    preferences: {
+      localeOf: () => 'en',
+      noticesOff: () => false,
+      linksFor: () => ({ preferencesUrl: 'https://p', oneClickUrl: 'https://u' }),
+    } as unknown as MailPreferences,
     people: {
       mailRecipient: (id) => ({ id, email: 'buyer@example.test', displayName: 'Lin' }),
       secretariesOfVillage: (villageId) => [{ id: 100 + villageId, email: `sec${villageId}@example.test`, displayName: 'Sec' }],

@@ -76,7 +76,11 @@ describe('the transactional outbox', () => {
     expect(received!.html).toContain('<p>正文 5</p>');
     expect(received!.from?.text).toContain('noreply@xiangyi.test');
     expect(received!.messageId).toMatch(/^<outbox-\d+-\d+@localhost>$/);
-    const row = ctx.db.sqlite.prepare(`SELECT status, attempts, sent_at FROM outbox_messages WHERE recipient = 'person5@example.test'`).get() as { status: string; attempts: number; sent_at: number };
+    const row = ctx.db.sqlite.prepare(`SELECT status, attempts, sent_at FROM outbox_messages WHERE recipient = 'person5@example.test'`).get() as {
+      status: string;
+      attempts: number;
+      sent_at: number;
+    };
     expect(row).toMatchObject({ status: 'sent', attempts: 3 });
   });
 

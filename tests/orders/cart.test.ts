@@ -208,8 +208,11 @@ describe('prices and totals', () => {
     await add(buyer, 'gulou-passion-fruit', 3); // 3 × ¥39.80 = ¥119.40, free from ¥99 in 古楼村
     await add(buyer, 'fuchuan-navel-oranges', 1); // ¥59.80 from 茶山村, below its ¥159 threshold
     const priced = pricedCartOf(BUYER);
-    for (const n of [priced.subtotalFen, priced.shippingFen, priced.totalFen, ...priced.lines.map((l) => l.lineTotalFen)]) expect(Number.isSafeInteger(n)).toBe(true);
-    const oranges = get<{ fee: number }>(`SELECT shipping_fee_fen AS fee FROM villages v JOIN producers pr ON pr.village_id = v.id JOIN products p ON p.producer_id = pr.id WHERE p.slug = 'fuchuan-navel-oranges'`).fee;
+    for (const n of [priced.subtotalFen, priced.shippingFen, priced.totalFen, ...priced.lines.map((l) => l.lineTotalFen)])
+      expect(Number.isSafeInteger(n)).toBe(true);
+    const oranges = get<{ fee: number }>(
+      `SELECT shipping_fee_fen AS fee FROM villages v JOIN producers pr ON pr.village_id = v.id JOIN products p ON p.producer_id = pr.id WHERE p.slug = 'fuchuan-navel-oranges'`,
+    ).fee;
     expect(priced).toMatchObject({ subtotalFen: 11_940 + 5_980, shippingFen: oranges, totalFen: 11_940 + 5_980 + oranges });
     const page = await buyer.get('/cart');
     expect(totalIn(page.body)).toBe(formatFen(11_940 + 5_980 + oranges));
@@ -274,7 +277,8 @@ describe('bad input', () => {
     expect(draft.statusCode).toBe(404);
     const unknown = await visitor.post('/cart/items', { productId: '999999', quantity: '1' });
     expect(unknown.statusCode).toBe(404);
-    for (const bad of ['abc', '-3', '1.5', '0', '', '99999999999999999999']) expectRefused(await visitor.post('/cart/items', { productId: bad, quantity: '1' }));
+    for (const bad of ['abc', '-3', '1.5', '0', '', '99999999999999999999'])
+      expectRefused(await visitor.post('/cart/items', { productId: bad, quantity: '1' }));
     expect(cartRows()).toBe(0);
   });
 

@@ -99,7 +99,9 @@ describe('the review step', () => {
 /** The fields of the review page's "place order" form, as the browser would send them. */
 function placeForm(reviewHtml: string): FormFields {
   const form = /<form method="post" action="\/checkout">([\s\S]*?)<\/form>/.exec(reviewHtml)![1]!;
-  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')]));
+  return Object.fromEntries(
+    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')]),
+  );
 }
 const errorOn = (html: string) => /<p class="flash flash-error" role="alert" id="checkout-error">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
 
@@ -132,7 +134,9 @@ describe('a price change between the review and placing the order', () => {
     await add(buyer, 'tiger-head-shoes', 1);
     const reviewed = placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body);
 
-    run(`UPDATE villages SET shipping_fee_fen = shipping_fee_fen + 100 WHERE id = (SELECT pr.village_id FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.slug = 'tiger-head-shoes')`);
+    run(
+      `UPDATE villages SET shipping_fee_fen = shipping_fee_fen + 100 WHERE id = (SELECT pr.village_id FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.slug = 'tiger-head-shoes')`,
+    );
     expect((await buyer.post('/checkout', reviewed)).statusCode).toBe(409);
 
     const again = placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body);
@@ -178,7 +182,15 @@ describe('placing an order', () => {
     const order = get<Record<string, unknown>>(
       `SELECT id, status, subtotal_fen AS subtotal, shipping_fen AS shipping, total_fen AS total, payment_method AS method, phone, contact_name AS name, buyer_user_id AS buyer FROM orders`,
     );
-    expect(order).toMatchObject({ status: 'pending_payment', subtotal: 30_400, shipping: 800, total: 31_200, method: 'offline', phone: '13800138000', name: '林小梅' });
+    expect(order).toMatchObject({
+      status: 'pending_payment',
+      subtotal: 30_400,
+      shipping: 800,
+      total: 31_200,
+      method: 'offline',
+      phone: '13800138000',
+      name: '林小梅',
+    });
     expect(order.buyer).toBe(get<{ id: number }>(`SELECT id FROM users WHERE email = ?`, BUYER).id);
     const lines = all<{ productId: number; unitPrice: number; quantity: number; lineTotal: number }>(
       `SELECT product_id AS productId, unit_price_fen AS unitPrice, quantity, line_total_fen AS lineTotal FROM order_lines WHERE order_id = ? ORDER BY id`,
@@ -307,19 +319,22 @@ describe('the delivery form', () => {
     expect(get<{ phone: string }>(`SELECT phone FROM orders`).phone).toBe('13800138000');
   });
 
-  it.each([['12345'], ['23800138000'], ['138001380001'], ['1380013800a'], ['']])('refuses the phone %j next to the field and keeps what was typed', async (phone) => {
-    const buyer = await signIn(ctx.app, BUYER);
-    await fillCart(buyer);
-    const res = await buyer.post('/checkout', contact({ phone }));
-    expect(res.statusCode).toBe(422);
-    expect(fieldError(res.body, 'phone')).toBe('请输入 11 位手机号，以 1 开头。');
-    expect(fieldValue(res.body, 'phone')).toBe(phone);
-    expect(fieldValue(res.body, 'name')).toBe('林小梅');
-    expect(fieldValue(res.body, 'address')).toBe('科技园南路 88 号 3 栋 1201');
-    expect(res.body).toContain('<input type="radio" id="pm-offline" name="paymentMethod" value="offline" checked>');
-    expect(count('orders')).toBe(0);
-    expect((await cartOf(buyer)).size).toBe(2);
-  });
+  it.each([['12345'], ['23800138000'], ['138001380001'], ['1380013800a'], ['']])(
+    'refuses the phone %j next to the field and keeps what was typed',
+    async (phone) => {
+      const buyer = await signIn(ctx.app, BUYER);
+      await fillCart(buyer);
+      const res = await buyer.post('/checkout', contact({ phone }));
+      expect(res.statusCode).toBe(422);
+      expect(fieldError(res.body, 'phone')).toBe('请输入 11 位手机号，以 1 开头。');
+      expect(fieldValue(res.body, 'phone')).toBe(phone);
+      expect(fieldValue(res.body, 'name')).toBe('林小梅');
+      expect(fieldValue(res.body, 'address')).toBe('科技园南路 88 号 3 栋 1201');
+      expect(res.body).toContain('<input type="radio" id="pm-offline" name="paymentMethod" value="offline" checked>');
+      expect(count('orders')).toBe(0);
+      expect((await cartOf(buyer)).size).toBe(2);
+    },
+  );
 
   it('marks every missing field and places nothing', async () => {
     const buyer = await signIn(ctx.app, BUYER);

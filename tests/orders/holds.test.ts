@@ -45,14 +45,24 @@ const newPhone = () => `1370000${String(1000 + ++phones)}`;
 async function order(buyer: TestBrowser, slug: string, quantity: number, phone = newPhone(), paymentMethod = 'offline'): Promise<Response> {
   const added = await buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
   expect(added.statusCode, added.body.slice(0, 300)).toBe(303);
-  return buyer.post('/checkout', { name: '林晓', phone, province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod }, { csrfFrom: '/cart' });
+  return buyer.post(
+    '/checkout',
+    { name: '林晓', phone, province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod },
+    { csrfFrom: '/cart' },
+  );
 }
 const numberOf = (placed: Response) => /^\/orders\/(XY-\d{8}-\d{4})\?/.exec(String(placed.headers.location))![1]!;
 
 function ordersService() {
   const clock = () => ctx.clock.now;
   const queries = createOrdersQueries(ctx.db);
-  return createOrdersService(queries, { clock, cart: createCartService(queries, { clock }), ledger: createLedgerService(ctx.db, { clock }), audit: createAuditService(ctx.db, clock), expiry: ctx.config.orderExpiry });
+  return createOrdersService(queries, {
+    clock,
+    cart: createCartService(queries, { clock }),
+    ledger: createLedgerService(ctx.db, { clock }),
+    audit: createAuditService(ctx.db, clock),
+    expiry: ctx.config.orderExpiry,
+  });
 }
 
 describe('what unpaid orders may hold', () => {
@@ -93,7 +103,10 @@ describe('what unpaid orders may hold', () => {
   });
 
   it(`caps a product without a retail limit at ${HOLD_LIMITS.unitsWithoutRetailLimit} unpaid units per holder`, async () => {
-    const slug = ctx.db.sqlite.prepare(`SELECT slug FROM products WHERE max_retail_qty IS NULL AND published = 1 AND stock > 40 ORDER BY id LIMIT 1`).pluck().get() as string;
+    const slug = ctx.db.sqlite
+      .prepare(`SELECT slug FROM products WHERE max_retail_qty IS NULL AND published = 1 AND stock > 40 ORDER BY id LIMIT 1`)
+      .pluck()
+      .get() as string;
     const buyer = anonymous(ctx.app);
     expect((await order(buyer, slug, HOLD_LIMITS.unitsWithoutRetailLimit)).statusCode).toBe(303);
     expect((await order(buyer, slug, 2)).statusCode).toBe(409);
@@ -105,7 +118,11 @@ describe('what unpaid orders may hold', () => {
     expect((await order(buyer, HONEY, 1)).statusCode).toBe(409);
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     expect((await coordinator.post(`/coordinator/orders/${numberOf(placed)}/mark-paid`, { reference: 'ICBC 0001' })).statusCode).toBe(303);
-    const next = await buyer.post('/checkout', { name: '林晓', phone: newPhone(), province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' }, { csrfFrom: '/cart' });
+    const next = await buyer.post(
+      '/checkout',
+      { name: '林晓', phone: newPhone(), province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' },
+      { csrfFrom: '/cart' },
+    );
     expect(next.statusCode).toBe(303);
 
     ctx.clock.advance(24 * HOUR + 1);

@@ -104,7 +104,10 @@ function expectedPayment(orderId: number): Map<string, number> {
       `SELECT household_id AS householdId, weight FROM producer_members WHERE producer_id = ? ORDER BY household_id`,
       line.producerId,
     );
-    const parts = splitLargestRemainder(toHouseholds, members.map((m) => m.weight));
+    const parts = splitLargestRemainder(
+      toHouseholds,
+      members.map((m) => m.weight),
+    );
     members.forEach((m, i) => credit(`household:${m.householdId}`, line.id, parts[i]!));
     credit(`project:${line.projectId}`, line.id, toFund);
     credit('operations', line.id, toOperations);
@@ -350,23 +353,33 @@ describe('shipping', () => {
     const meiyaogouSecretary = await signIn(ctx.app, SECRETARY_MEIYAOGOU);
 
     // 煤窑沟村's secretary cannot touch 明梅村's parcel.
-    const foreign = await meiyaogouSecretary.post(`/secretary/orders/${order.number}/ship`, { carrier: '顺丰速运', trackingNumber: 'SF0000000001', villageId: String(mingmei.id) });
+    const foreign = await meiyaogouSecretary.post(`/secretary/orders/${order.number}/ship`, {
+      carrier: '顺丰速运',
+      trackingNumber: 'SF0000000001',
+      villageId: String(mingmei.id),
+    });
     expect(foreign.statusCode).toBe(404);
     expect(get<{ status: string }>(`SELECT status FROM shipments WHERE order_id = ? AND village_id = ?`, order.id, mingmei.id).status).toBe('pending');
 
     const list = await gulouSecretary.get('/secretary/orders');
     expect(list.body).toContain(`<h2>${order.number}</h2>`);
-    const first = await gulouSecretary.post(`/secretary/orders/${order.number}/ship`, { carrier: '中国邮政', trackingNumber: 'EMS-9876543210', villageId: String(mingmei.id) });
+    const first = await gulouSecretary.post(`/secretary/orders/${order.number}/ship`, {
+      carrier: '中国邮政',
+      trackingNumber: 'EMS-9876543210',
+      villageId: String(mingmei.id),
+    });
     expect(first.statusCode).toBe(303);
     expect(orderRow(order.number).status).toBe('paid');
 
     const second = await meiyaogouSecretary.post(`/secretary/orders/${order.number}/ship`, { carrier: '顺丰速运', trackingNumber: 'SF1234567890' });
     expect(second.statusCode).toBe(303);
     expect(orderRow(order.number).status).toBe('shipped');
-    expect(all<{ villageId: number; carrier: string; tracking: string }>(
-      `SELECT village_id AS villageId, carrier, tracking_number AS tracking FROM shipments WHERE order_id = ? AND status = 'shipped' ORDER BY village_id`,
-      order.id,
-    )).toEqual(
+    expect(
+      all<{ villageId: number; carrier: string; tracking: string }>(
+        `SELECT village_id AS villageId, carrier, tracking_number AS tracking FROM shipments WHERE order_id = ? AND status = 'shipped' ORDER BY village_id`,
+        order.id,
+      ),
+    ).toEqual(
       [
         { villageId: mingmei.id, carrier: '中国邮政', tracking: 'EMS-9876543210' },
         { villageId: meiyaogou.id, carrier: '顺丰速运', tracking: 'SF1234567890' },
@@ -421,7 +434,10 @@ describe('refunds', () => {
 
     const [payment, refund] = postingsOf(order.id);
     const eggCredits = payment!.entries.filter((e) => e.lineId === eggs.id && e.amountFen < 0);
-    const parts = splitLargestRemainder(2_000, eggCredits.map((e) => -e.amountFen));
+    const parts = splitLargestRemainder(
+      2_000,
+      eggCredits.map((e) => -e.amountFen),
+    );
     const expected = new Map<string, number>([['clearing:bank|', -2_000]]);
     eggCredits.forEach((e, i) => {
       if (parts[i]! > 0) expected.set(`${e.code}|${e.lineId}`, parts[i]!);
@@ -436,7 +452,9 @@ describe('refunds', () => {
     const coordinator = await signIn(ctx.app, COORDINATOR);
     expect((await markPaid(coordinator, order.number)).statusCode).toBe(303);
     const eggs = lineOf(order.id, 'meiyaogou-eggs');
-    expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蛋壳破损', lineId: String(eggs.id) })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蛋壳破损', lineId: String(eggs.id) })).statusCode,
+    ).toBe(303);
     const rest = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '5235.00', reason: '买家取消', lineId: '' });
     expect(rest.statusCode, rest.body.slice(0, 300)).toBe(303);
     expect(orderRow(order.number)).toMatchObject({ status: 'refunded', refundedFen: 525_500 });
@@ -462,7 +480,10 @@ describe('refunds', () => {
 
     const net = new Map<string, number>();
     for (const p of postingsOf(order.id)) for (const e of p.entries) net.set(e.code, (net.get(e.code) ?? 0) + e.amountFen);
-    expect([...net].filter(([, fen]) => fen !== 0), 'accounts not back to zero after refunding everything').toEqual([]);
+    expect(
+      [...net].filter(([, fen]) => fen !== 0),
+      'accounts not back to zero after refunding everything',
+    ).toEqual([]);
   });
 
   it('refuses a refund larger than what is left (of the order or of the line) with 422 and posts nothing', async () => {
@@ -470,14 +491,20 @@ describe('refunds', () => {
     const coordinator = await signIn(ctx.app, COORDINATOR);
     expect((await markPaid(coordinator, order.number)).statusCode).toBe(303);
     const eggs = lineOf(order.id, 'meiyaogou-eggs');
-    expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蛋壳破损', lineId: String(eggs.id) })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '20', reason: '蛋壳破损', lineId: String(eggs.id) })).statusCode,
+    ).toBe(303);
     const before = transactionCount();
 
     const tooMuchForOrder = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '5235.01', reason: '全部', lineId: '' });
     expect(tooMuchForOrder.statusCode).toBe(422);
     expect(tooMuchForOrder.body).toContain('退款金额超过了可退金额。');
     expect(tooMuchForOrder.body).toContain('value="5235.01"');
-    const tooMuchForLine = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '25.01', reason: '蛋壳破损', lineId: String(eggs.id) });
+    const tooMuchForLine = await coordinator.post(`/coordinator/orders/${order.number}/refund`, {
+      amount: '25.01',
+      reason: '蛋壳破损',
+      lineId: String(eggs.id),
+    });
     expect(tooMuchForLine.statusCode).toBe(422);
     const unknownLine = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '1', reason: '蛋壳破损', lineId: '999999' });
     expect(unknownLine.statusCode).toBe(422);
@@ -543,7 +570,9 @@ describe('where the money went', () => {
     const coordinator = await signIn(ctx.app, COORDINATOR);
     expect((await markPaid(coordinator, order.number)).statusCode).toBe(303);
     const eggs = lineOf(order.id, 'meiyaogou-eggs');
-    expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '45', reason: '整盒破损', lineId: String(eggs.id) })).statusCode).toBe(303);
+    expect(
+      (await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '45', reason: '整盒破损', lineId: String(eggs.id) })).statusCode,
+    ).toBe(303);
     const page = await order.buyer.get(order.url);
     expect(statusOn(page.body)).toEqual(['partially_refunded', '部分退款']);
     const benefit = benefitOn(page.body);

@@ -34,14 +34,22 @@ const productId = (slug: string) => get<{ id: number }>(`SELECT id FROM products
 const stockOf = (slug: string) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock;
 /** YYYY-MM-DD (China time) some days from the test's clock. */
 const day = (days: number) => new Date(ctx.clock.now + days * DAY + 8 * 3_600_000).toISOString().slice(0, 10);
-const setPeriod = (slug: string, startsOn: string | null, endsOn: string | null) => run(`UPDATE projects SET starts_on = ?, ends_on = ? WHERE slug = ?`, startsOn, endsOn, slug);
-const cartLines = () => get<{ n: number }>(`SELECT count(*) AS n FROM cart_items ci JOIN carts c ON c.id = ci.cart_id JOIN users u ON u.id = c.user_id WHERE u.email = 'buyer@xiangyi.test'`).n;
+const setPeriod = (slug: string, startsOn: string | null, endsOn: string | null) =>
+  run(`UPDATE projects SET starts_on = ?, ends_on = ? WHERE slug = ?`, startsOn, endsOn, slug);
+const cartLines = () =>
+  get<{ n: number }>(
+    `SELECT count(*) AS n FROM cart_items ci JOIN carts c ON c.id = ci.cart_id JOIN users u ON u.id = c.user_id WHERE u.email = 'buyer@xiangyi.test'`,
+  ).n;
 const addToCart = (slug: string, quantity = 1) => buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
 const endedMessage = (date: string) => `“煤窑沟土蜂蜜”所属的项目“煤窑沟产业扶贫”已于 ${date} 结束，暂停销售；商品转入正在进行的项目后才能再卖。`;
 
 describe('the demo projects', () => {
   it('all run today and for a year at least, whatever day the demo data was loaded', () => {
-    const projects = ctx.db.sqlite.prepare(`SELECT slug, starts_on AS startsOn, ends_on AS endsOn FROM projects ORDER BY id`).all() as { slug: string; startsOn: string; endsOn: string }[];
+    const projects = ctx.db.sqlite.prepare(`SELECT slug, starts_on AS startsOn, ends_on AS endsOn FROM projects ORDER BY id`).all() as {
+      slug: string;
+      startsOn: string;
+      endsOn: string;
+    }[];
     expect(projects).toHaveLength(5);
     for (const p of projects) {
       expect(p.startsOn <= day(0), p.slug).toBe(true);
@@ -124,7 +132,11 @@ describe('a project that has ended', () => {
     expect((await org.get('/products/tuyao-tea/quote')).body).toContain(message);
 
     const orders = count('orders');
-    const accepted = await org.post(`/account/organization/quotes/${quote}/accept`, { ...ADDRESS, invoiceTitle: '深圳市福田区总工会', taxNumber: '81440304MC0A1B2C3J' });
+    const accepted = await org.post(`/account/organization/quotes/${quote}/accept`, {
+      ...ADDRESS,
+      invoiceTitle: '深圳市福田区总工会',
+      taxNumber: '81440304MC0A1B2C3J',
+    });
     expect(accepted.statusCode).toBe(409);
     expect(accepted.body).toContain(message);
     expect(count('orders')).toBe(orders);

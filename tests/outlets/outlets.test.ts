@@ -32,7 +32,8 @@ const outletId = (slug: string) => get<{ id: number }>(`SELECT id FROM outlets W
 const productId = (slug: string) => get<{ id: number }>(`SELECT id FROM products WHERE slug = ?`, slug).id;
 const stockOf = (slug: string) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock;
 const shelfOf = (outlet: string, slug: string) =>
-  get<{ quantity: number } | undefined>(`SELECT quantity FROM outlet_stock WHERE outlet_id = ? AND product_id = ?`, outletId(outlet), productId(slug))?.quantity ?? 0;
+  get<{ quantity: number } | undefined>(`SELECT quantity FROM outlet_stock WHERE outlet_id = ? AND product_id = ?`, outletId(outlet), productId(slug))
+    ?.quantity ?? 0;
 const orderByNumber = (number: string) =>
   get<{ id: number; status: string; totalFen: number; shippingFen: number; deliveryMethod: string; contactName: string; paymentMethod: string }>(
     `SELECT id, status, total_fen AS totalFen, shipping_fen AS shippingFen, delivery_method AS deliveryMethod, contact_name AS contactName, payment_method AS paymentMethod
@@ -46,7 +47,8 @@ const CONTACT = { name: '林晓', phone: '13800138000', paymentMethod: 'offline'
 
 /** A buyer puts the items in the cart and checks out for pick-up at the outlet; returns the order page URL. */
 async function pickupOrder(buyer: TestBrowser, items: [string, number][], outlet = FUTIAN): Promise<{ number: string; url: string }> {
-  for (const [slug, quantity] of items) expect((await buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) })).statusCode).toBe(303);
+  for (const [slug, quantity] of items)
+    expect((await buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) })).statusCode).toBe(303);
   const placed = await buyer.post('/checkout', { ...CONTACT, delivery: 'pickup', outletId: String(outletId(outlet)), step: 'place' });
   expect(placed.statusCode, placed.body.slice(0, 400)).toBe(303);
   const url = String(placed.headers.location);
@@ -70,7 +72,14 @@ describe('pick-up at an outlet', () => {
     const honeyStock = stockOf('meiyaogou-honey');
     expect((await buyer.post('/cart/items', { productId: String(productId('meiyaogou-honey')), quantity: '1' })).statusCode).toBe(303);
     // Shipped, one jar (¥68) pays 煤窑沟村's ¥10 fee; picked up, it does not.
-    const shipReview = await buyer.post('/checkout', { ...CONTACT, province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', step: 'review' });
+    const shipReview = await buyer.post('/checkout', {
+      ...CONTACT,
+      province: '广东省',
+      city: '深圳市',
+      district: '福田区',
+      address: '深南大道 1 号',
+      step: 'review',
+    });
     expect(/data-total>([^<]*)</.exec(shipReview.body)?.[1]).toBe('¥78.00');
     const pickupReview = await buyer.post('/checkout', { ...CONTACT, delivery: 'pickup', outletId: String(outletId(FUTIAN)), step: 'review' });
     expect(pickupReview.statusCode).toBe(200);
@@ -127,7 +136,10 @@ describe('pick-up at an outlet', () => {
     expect(collected.statusCode).toBe(200);
     expect(collected.body).toContain(`订单 ${number} 已付款，已登记取货`);
     expect(collected.body).toContain('手工腐竹 × 4 斤');
-    const pickup = get<{ pickedUpAt: number | null; checkedBy: number }>(`SELECT picked_up_at AS pickedUpAt, checked_by_user_id AS checkedBy FROM pickups WHERE order_id = ?`, orderByNumber(number).id);
+    const pickup = get<{ pickedUpAt: number | null; checkedBy: number }>(
+      `SELECT picked_up_at AS pickedUpAt, checked_by_user_id AS checkedBy FROM pickups WHERE order_id = ?`,
+      orderByNumber(number).id,
+    );
     expect(pickup.pickedUpAt).not.toBeNull();
     expect((await buyer.get(url)).body).toContain('已于');
 
@@ -151,7 +163,9 @@ describe('pick-up at an outlet', () => {
     expect((await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-2' })).statusCode).toBe(303);
     const staff = await signIn(ctx.app, OUTLET_STAFF);
     expect((await staff.post(`/outlet/${outletId(FUTIAN)}/pickups`, { code })).statusCode).toBe(404);
-    expect(get<{ pickedUpAt: number | null }>(`SELECT picked_up_at AS pickedUpAt FROM pickups WHERE order_id = ?`, orderByNumber(number).id).pickedUpAt).toBeNull();
+    expect(
+      get<{ pickedUpAt: number | null }>(`SELECT picked_up_at AS pickedUpAt FROM pickups WHERE order_id = ?`, orderByNumber(number).id).pickedUpAt,
+    ).toBeNull();
   });
 });
 
@@ -191,15 +205,29 @@ describe('counter sales', () => {
     );
     expect(counter.channel).toBe('wechat');
     // 2 × ¥68 + 3 × ¥28, no shipping, paid at once by the walk-in buyer.
-    expect(orderByNumber(counter.number)).toMatchObject({ status: 'paid', totalFen: 22_000, shippingFen: 0, deliveryMethod: 'pickup', contactName: '门店现场销售', paymentMethod: 'offline' });
+    expect(orderByNumber(counter.number)).toMatchObject({
+      status: 'paid',
+      totalFen: 22_000,
+      shippingFen: 0,
+      deliveryMethod: 'pickup',
+      contactName: '门店现场销售',
+      paymentMethod: 'offline',
+    });
     expect(shelfOf(FUTIAN, 'meiyaogou-honey')).toBe(shelfHoney - 2);
     expect(stockOf('meiyaogou-honey')).toBe(onlineHoney);
-    expect(get(`SELECT channel, status, amount_fen AS amountFen FROM payments WHERE order_id = ?`, orderByNumber(counter.number).id)).toEqual({ channel: 'wechat', status: 'succeeded', amountFen: 22_000 });
+    expect(get(`SELECT channel, status, amount_fen AS amountFen FROM payments WHERE order_id = ?`, orderByNumber(counter.number).id)).toEqual({
+      channel: 'wechat',
+      status: 'succeeded',
+      amountFen: 22_000,
+    });
     const page = await staff.get(`/outlet/${futian}`);
     expect(page.body).toContain(`已记录销售 ${counter.number}，收款 ¥220.00`);
 
     // The same lines sold online (free shipping above ¥99) and confirmed by the coordinator.
-    const online = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }, { slug: 'meiyaogou-yuba', quantity: 3 }]);
+    const online = await placePaidOrder(ctx, [
+      { slug: 'meiyaogou-honey', quantity: 2 },
+      { slug: 'meiyaogou-yuba', quantity: 3 },
+    ]);
     expect(orderByNumber(online.number).totalFen).toBe(22_000);
 
     const counterLines = lineEntries(counter.number);
@@ -244,7 +272,9 @@ describe('counter sales', () => {
     const after = await staff.post(`/outlet/${futian}/sales`, { [`qty_${honey}`]: '1', channel: 'cash' });
     expect(after.statusCode).toBe(422);
     expect(shelfOf(FUTIAN, 'meiyaogou-honey')).toBe(0);
-    expect(() => ctx.db.sqlite.prepare(`UPDATE outlet_stock SET quantity = quantity - 1 WHERE outlet_id = ? AND product_id = ?`).run(futian, honey)).toThrow(/CHECK/);
+    expect(() => ctx.db.sqlite.prepare(`UPDATE outlet_stock SET quantity = quantity - 1 WHERE outlet_id = ? AND product_id = ?`).run(futian, honey)).toThrow(
+      /CHECK/,
+    );
     expectLedgerSound(ctx.db);
   });
 
@@ -283,16 +313,28 @@ describe('shelf stock from the first secretary', () => {
     expect(count(`SELECT count(*) AS n FROM stock_adjustments WHERE product_id = ? AND delta = -5 AND reason LIKE '调拨到门店%'`, shiitake)).toBe(1);
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'outlet.stock_allocate' AND entity_id = ?`, String(shiitake))).toBe(1);
 
-    const tooMany = await secretary.post('/secretary/outlets', { productId: String(shiitake), outletId: String(babu), quantity: String(online), direction: 'to_outlet' });
+    const tooMany = await secretary.post('/secretary/outlets', {
+      productId: String(shiitake),
+      outletId: String(babu),
+      quantity: String(online),
+      direction: 'to_outlet',
+    });
     expect(tooMany.statusCode).toBe(422);
     expect(tooMany.body).toContain('网店库存不够');
-    const tooManyBack = await secretary.post('/secretary/outlets', { productId: String(shiitake), outletId: String(babu), quantity: '6', direction: 'to_online' });
+    const tooManyBack = await secretary.post('/secretary/outlets', {
+      productId: String(shiitake),
+      outletId: String(babu),
+      quantity: '6',
+      direction: 'to_online',
+    });
     expect(tooManyBack.statusCode).toBe(422);
     expect(tooManyBack.body).toContain('门店只有 5，不能调回更多。');
     expect(stockOf('gulou-shiitake')).toBe(online - 5);
     expect(shelfOf(BABU, 'gulou-shiitake')).toBe(5);
 
-    expect((await secretary.post('/secretary/outlets', { productId: String(shiitake), outletId: String(babu), quantity: '2', direction: 'to_online' })).statusCode).toBe(303);
+    expect(
+      (await secretary.post('/secretary/outlets', { productId: String(shiitake), outletId: String(babu), quantity: '2', direction: 'to_online' })).statusCode,
+    ).toBe(303);
     expect(stockOf('gulou-shiitake')).toBe(online - 3);
     expect(shelfOf(BABU, 'gulou-shiitake')).toBe(3);
     expect((await secretary.get('/secretary/outlets')).body).toContain('贺州八步慈善超市');
@@ -302,7 +344,12 @@ describe('shelf stock from the first secretary', () => {
     const secretary = await signIn(ctx.app, MEIYAOGOU);
     const shiitake = productId('gulou-shiitake');
     const online = stockOf('gulou-shiitake');
-    const res = await secretary.post('/secretary/outlets', { productId: String(shiitake), outletId: String(outletId(FUTIAN)), quantity: '1', direction: 'to_outlet' });
+    const res = await secretary.post('/secretary/outlets', {
+      productId: String(shiitake),
+      outletId: String(outletId(FUTIAN)),
+      quantity: '1',
+      direction: 'to_outlet',
+    });
     expect(res.statusCode).toBe(404);
     expect(stockOf('gulou-shiitake')).toBe(online);
   });

@@ -52,7 +52,8 @@ describe('a fee charged in another currency, in fen', () => {
       const minor = next() % 1_000_000;
       const rate = `${next() % 30}.${String(next() % 1_000_000).padStart(6, '0')}`;
       if (/^0\.0+$/.test(rate)) continue;
-      for (const currency of ['hkd', 'jpy', 'bhd']) expect(foreignMinorToFen(minor, currency, rate), `${minor} ${currency} @ ${rate}`).toBe(byHand(minor, currencyExponent(currency), rate));
+      for (const currency of ['hkd', 'jpy', 'bhd'])
+        expect(foreignMinorToFen(minor, currency, rate), `${minor} ${currency} @ ${rate}`).toBe(byHand(minor, currencyExponent(currency), rate));
     }
   });
 
@@ -71,11 +72,20 @@ describe('a fee charged in another currency, in fen', () => {
 describe('the fee of a balance transaction', () => {
   it('is the fee itself in CNY, and converted with what was charged kept otherwise', () => {
     expect(feeOfBalanceTransaction({ currency: 'cny', fee: 412, exchange_rate: null })).toEqual({ feeFen: 412, settlement: null });
-    expect(feeOfBalanceTransaction({ currency: 'hkd', fee: 1045, exchange_rate: 1.0875 })).toEqual({ feeFen: 961, settlement: { currency: 'hkd', feeMinor: 1045, exchangeRate: '1.0875' } });
-    expect(feeOfBalanceTransaction({ currency: 'USD', fee: 33, exchange_rate: 0.1392 })).toEqual({ feeFen: 237, settlement: { currency: 'usd', feeMinor: 33, exchangeRate: '0.1392' } });
+    expect(feeOfBalanceTransaction({ currency: 'hkd', fee: 1045, exchange_rate: 1.0875 })).toEqual({
+      feeFen: 961,
+      settlement: { currency: 'hkd', feeMinor: 1045, exchangeRate: '1.0875' },
+    });
+    expect(feeOfBalanceTransaction({ currency: 'USD', fee: 33, exchange_rate: 0.1392 })).toEqual({
+      feeFen: 237,
+      settlement: { currency: 'usd', feeMinor: 33, exchangeRate: '0.1392' },
+    });
   });
 
   it('posts nothing and keeps what was charged when Stripe gives no exchange rate', () => {
-    expect(feeOfBalanceTransaction({ currency: 'hkd', fee: 1045, exchange_rate: null })).toEqual({ feeFen: 0, settlement: { currency: 'hkd', feeMinor: 1045, exchangeRate: null } });
+    expect(feeOfBalanceTransaction({ currency: 'hkd', fee: 1045, exchange_rate: null })).toEqual({
+      feeFen: 0,
+      settlement: { currency: 'hkd', feeMinor: 1045, exchangeRate: null },
+    });
   });
 });

@@ -34,7 +34,11 @@ const productId = (db: Database_, slug: string) => get<{ id: number }>(db, `SELE
 const ledgerTransactions = (db: Database_) => get<{ n: number }>(db, `SELECT count(*) AS n FROM ledger_transactions`).n;
 const stripeEvents = (db: Database_) => get<{ n: number }>(db, `SELECT count(*) AS n FROM stripe_events`).n;
 const balanceOf = (db: Database_, code: string) =>
-  get<{ b: number }>(db, `SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`, code).b;
+  get<{ b: number }>(
+    db,
+    `SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`,
+    code,
+  ).b;
 const orderRow = (db: Database_, id: number) =>
   get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number; refundedFen: number; paidAt: number | null }>(
     db,
@@ -48,10 +52,16 @@ const paymentRow = (db: Database_, orderId: number) =>
     orderId,
   );
 const postingsOf = (db: Database_, orderId: number) =>
-  db.sqlite.prepare(`SELECT id, kind, idempotency_key AS key FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as { id: number; kind: string; key: string }[];
+  db.sqlite.prepare(`SELECT id, kind, idempotency_key AS key FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as {
+    id: number;
+    kind: string;
+    key: string;
+  }[];
 const entriesOf = (db: Database_, transactionId: number) =>
   db.sqlite
-    .prepare(`SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`)
+    .prepare(
+      `SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
+    )
     .all(transactionId) as { code: string; amountFen: number }[];
 const auditActions = (db: Database_, action: string) => get<{ n: number }>(db, `SELECT count(*) AS n FROM audit_log WHERE action = ?`, action).n;
 
@@ -118,7 +128,8 @@ describe('checking out with Stripe', () => {
     expect(lines.every((l) => l.price_data.currency === 'cny')).toBe(true);
     expect(lines[0]).toMatchObject({ price_data: { unit_amount: '6800', product_data: { name: '煤窑沟土蜂蜜' } }, quantity: '2' });
     expect(lines.reduce((a, l) => a + Number(l.price_data.unit_amount) * Number(l.quantity), 0)).toBe(order.totalFen);
-    if (order.shippingFen > 0) expect(lines.at(-1)).toMatchObject({ price_data: { unit_amount: String(order.shippingFen), product_data: { name: '运费' } }, quantity: '1' });
+    if (order.shippingFen > 0)
+      expect(lines.at(-1)).toMatchObject({ price_data: { unit_amount: String(order.shippingFen), product_data: { name: '运费' } }, quantity: '1' });
 
     // The session lasts what Stripe allows (30 min – 24 h) and the request is keyed by the order.
     const expiresAt = Number(p.expires_at) * 1000;
@@ -189,7 +200,14 @@ describe('the Stripe webhook', () => {
     expect(res.json()).toMatchObject({ received: true });
 
     expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
-    expect(paymentRow(ctx.db, placed.orderId)).toEqual({ status: 'succeeded', amountFen: total, feeFen: fee, intent: placed.session.paymentIntentId, charge: placed.session.chargeId, session: placed.session.id });
+    expect(paymentRow(ctx.db, placed.orderId)).toEqual({
+      status: 'succeeded',
+      amountFen: total,
+      feeFen: fee,
+      intent: placed.session.paymentIntentId,
+      charge: placed.session.chargeId,
+      session: placed.session.id,
+    });
     expect(postingsOf(ctx.db, placed.orderId).map((t) => [t.kind, t.key])).toEqual([
       ['order_payment', `order-paid:${placed.orderId}`],
       ['processor_fee', `stripe-fee:${placed.session.chargeId}`],
@@ -209,10 +227,21 @@ describe('the Stripe webhook', () => {
     const hkdTotal = orderRow(ctx.db, hkd.orderId).totalFen;
     await pay(hkd);
     expect(paymentRow(ctx.db, hkd.orderId)).toMatchObject({ status: 'succeeded', amountFen: hkdTotal, feeFen: 961 });
-    expect(get(ctx.db, `SELECT settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`, hkd.orderId)).toEqual({ currency: 'hkd', feeMinor: 1045, rate: '1.0875' });
+    expect(
+      get(
+        ctx.db,
+        `SELECT settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`,
+        hkd.orderId,
+      ),
+    ).toEqual({ currency: 'hkd', feeMinor: 1045, rate: '1.0875' });
     const fee = postingsOf(ctx.db, hkd.orderId).find((t) => t.kind === 'processor_fee')!;
-    expect(entriesOf(ctx.db, fee.id)).toEqual([{ code: 'fees:stripe', amountFen: 961 }, { code: 'clearing:stripe', amountFen: -961 }]);
-    expect(get<{ memo: string }>(ctx.db, `SELECT memo FROM ledger_transactions WHERE id = ?`, fee.id).memo).toBe(`stripe fee ${hkd.session.chargeId}: HKD 10.45 at 1.0875 HKD per CNY`);
+    expect(entriesOf(ctx.db, fee.id)).toEqual([
+      { code: 'fees:stripe', amountFen: 961 },
+      { code: 'clearing:stripe', amountFen: -961 },
+    ]);
+    expect(get<{ memo: string }>(ctx.db, `SELECT memo FROM ledger_transactions WHERE id = ?`, fee.id).memo).toBe(
+      `stripe fee ${hkd.session.chargeId}: HKD 10.45 at 1.0875 HKD per CNY`,
+    );
 
     // Another settles in USD: USD 0.33 at 0.1392 USD per yuan is ¥2.37 (¥2.3707…).
     fake.settlement = { currency: 'usd', exchangeRate: 0.1392, fee: 33 };
@@ -231,7 +260,13 @@ describe('the Stripe webhook', () => {
     await pay(placed);
     expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
     expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment']);
-    expect(get(ctx.db, `SELECT fee_fen AS feeFen, settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`, placed.orderId)).toEqual({ feeFen: 0, currency: 'hkd', feeMinor: 1045, rate: null });
+    expect(
+      get(
+        ctx.db,
+        `SELECT fee_fen AS feeFen, settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`,
+        placed.orderId,
+      ),
+    ).toEqual({ feeFen: 0, currency: 'hkd', feeMinor: 1045, rate: null });
     expect(auditActions(ctx.db, 'payment.fee_unposted')).toBe(1);
   });
 
@@ -284,7 +319,11 @@ describe('the Stripe webhook', () => {
       const event = fake.event('checkout.session.completed', fake.session(placed.session.id));
       const answers = await Promise.all(
         Array.from({ length: 10 }, () =>
-          request(`${live.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': event.signature }, body: event.payload }).then(async (r) => {
+          request(`${live.url}/webhooks/stripe`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'stripe-signature': event.signature },
+            body: event.payload,
+          }).then(async (r) => {
             await r.body.dump();
             return r.statusCode;
           }),
@@ -317,13 +356,19 @@ describe('the Stripe webhook', () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
     expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
 
-    expect((await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' })))).statusCode).toBe(200);
+    expect(
+      (await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' }))))
+        .statusCode,
+    ).toBe(200);
     expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
     expect(paymentRow(ctx.db, placed.orderId).status).toBe('expired');
     expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
 
     // Stripe sends it again (a new event id): the stock is not released twice.
-    expect((await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' })))).statusCode).toBe(200);
+    expect(
+      (await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' }))))
+        .statusCode,
+    ).toBe(200);
     expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
     expect(auditActions(ctx.db, 'order.cancel')).toBe(1);
   });
@@ -344,7 +389,9 @@ describe('the Stripe webhook', () => {
   it('cancels the order and releases its stock when an async payment fails', async () => {
     const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    expect((await deliver(ctx.app, fake.event('checkout.session.async_payment_failed', fake.session(placed.session.id, { payment_status: 'unpaid' })))).statusCode).toBe(200);
+    expect(
+      (await deliver(ctx.app, fake.event('checkout.session.async_payment_failed', fake.session(placed.session.id, { payment_status: 'unpaid' })))).statusCode,
+    ).toBe(200);
 
     expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
     expect(paymentRow(ctx.db, placed.orderId).status).toBe('failed');
@@ -399,9 +446,17 @@ describe('refunds of Stripe orders', () => {
     expect(res.statusCode).toBe(303);
 
     const call = fake.requests.find((r) => r.path === '/v1/refunds' && r.method === 'POST')!;
-    const refund = get<{ id: number; status: string; stripeRefundId: string }>(ctx.db, `SELECT id, status, stripe_refund_id AS stripeRefundId FROM refunds WHERE order_id = ?`, placed.orderId);
+    const refund = get<{ id: number; status: string; stripeRefundId: string }>(
+      ctx.db,
+      `SELECT id, status, stripe_refund_id AS stripeRefundId FROM refunds WHERE order_id = ?`,
+      placed.orderId,
+    );
     expect(call.idempotencyKey).toBe(`refund:${refund.id}`);
-    expect(call.params).toMatchObject({ payment_intent: placed.session.paymentIntentId, amount: String(total), metadata: { refundId: String(refund.id), orderId: String(placed.orderId) } });
+    expect(call.params).toMatchObject({
+      payment_intent: placed.session.paymentIntentId,
+      amount: String(total),
+      metadata: { refundId: String(refund.id), orderId: String(placed.orderId) },
+    });
     expect(refund).toMatchObject({ status: 'succeeded', stripeRefundId: fake.refunds[0]!.id });
     expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
     expectExactReverse(placed.orderId);
@@ -419,7 +474,9 @@ describe('refunds of Stripe orders', () => {
     const total = orderRow(ctx.db, placed.orderId).totalFen;
     fake.refundStatus = 'pending';
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
-    expect((await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: (total / 100).toFixed(2), reason: '买家退货' })).statusCode).toBe(303);
+    expect((await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: (total / 100).toFixed(2), reason: '买家退货' })).statusCode).toBe(
+      303,
+    );
 
     const before = ledgerTransactions(ctx.db);
     expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('pending');
@@ -446,12 +503,19 @@ describe('refunds of Stripe orders', () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db); // 2 jars of honey from the spring lot, and tiger-head shoes
     const spring = get<{ id: number }>(ctx.db, `SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`).id;
     const secretary = await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test');
-    expect((await secretary.post(`/secretary/lots/${spring}/recall`, { reason: '抽检不合格' }, { csrfFrom: `/secretary/lots/${spring}` })).statusCode).toBe(303);
+    expect((await secretary.post(`/secretary/lots/${spring}/recall`, { reason: '抽检不合格' }, { csrfFrom: `/secretary/lots/${spring}` })).statusCode).toBe(
+      303,
+    );
     // The buyer had already paid at Stripe: the payment is recorded, the order is then held like any paid one.
     await pay(placed);
     expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
     const meiyaogou = get<{ id: number }>(ctx.db, `SELECT id FROM villages WHERE slug = 'meiyaogou'`).id;
-    const ship = () => secretary.post(`/secretary/orders/${placed.number}/ship`, { villageId: String(meiyaogou), carrier: '顺丰', trackingNumber: 'SF1234567890' }, { csrfFrom: '/secretary/orders' });
+    const ship = () =>
+      secretary.post(
+        `/secretary/orders/${placed.number}/ship`,
+        { villageId: String(meiyaogou), carrier: '顺丰', trackingNumber: 'SF1234567890' },
+        { csrfFrom: '/secretary/orders' },
+      );
 
     fake.refundStatus = 'pending';
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
@@ -528,7 +592,9 @@ describe('refunds of Stripe orders', () => {
     expectLedgerSound(ctx.db);
 
     function refundRows() {
-      return ctx.db.sqlite.prepare(`SELECT id, status, stripe_refund_id AS stripeRefundId, amount_fen AS amountFen FROM refunds WHERE order_id = ?`).all(placed.orderId);
+      return ctx.db.sqlite
+        .prepare(`SELECT id, status, stripe_refund_id AS stripeRefundId, amount_fen AS amountFen FROM refunds WHERE order_id = ?`)
+        .all(placed.orderId);
     }
   });
 

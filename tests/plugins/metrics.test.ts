@@ -9,7 +9,8 @@ const TOKEN = 'metrics-token-for-tests-0123456789';
 let ctx: TestContext;
 afterEach(async () => ctx?.close());
 
-const scrape = (token: string | null = TOKEN) => ctx.app.inject({ method: 'GET', url: '/metrics', headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+const scrape = (token: string | null = TOKEN) =>
+  ctx.app.inject({ method: 'GET', url: '/metrics', headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 
 /** The value of one series (name plus exact label set) in Prometheus's text format, or undefined. */
 function sample(text: string, series: string): number | undefined {

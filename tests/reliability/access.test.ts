@@ -61,7 +61,9 @@ function anotherSession(actor: Actor): InjectClient {
   const userId = ctx.db.sqlite.prepare(`SELECT id FROM users WHERE email = ?`).pluck().get(EMAILS[actor][0]) as number;
   const sid = randomBytes(32).toString('base64url');
   const now = Date.now();
-  ctx.db.sqlite.prepare(`INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) VALUES (?, ?, '{}', ?, ?, ?)`).run(createHash('sha256').update(sid).digest('hex'), userId, now, now, now + 3600_000);
+  ctx.db.sqlite
+    .prepare(`INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) VALUES (?, ?, '{}', ?, ?, ?)`)
+    .run(createHash('sha256').update(sid).digest('hex'), userId, now, now, now + 3600_000);
   client.jar.sid = sid;
   return client;
 }
@@ -111,7 +113,15 @@ const f = {
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
   const productId = ctx.db.sqlite.prepare(`SELECT id FROM products WHERE slug = ?`).pluck().get(slug) as number;
   expect((await client.post('/cart/items', { productId: String(productId), quantity: '1' })).statusCode).toBe(303);
-  const res = await client.post('/checkout', { name: '林晓', phone: '13800138000', province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' });
+  const res = await client.post('/checkout', {
+    name: '林晓',
+    phone: '13800138000',
+    province: '广东省',
+    city: '深圳市',
+    district: '福田区',
+    address: '深南大道 1 号',
+    paymentMethod: 'offline',
+  });
   const m = /^\/orders\/(XY-[0-9-]+)(?:\?token=(.+))?$/.exec(String(res.headers.location ?? ''));
   if (res.statusCode !== 303 || !m) throw new Error(`checkout failed: ${res.statusCode}`);
   return { number: m[1]!, token: decodeURIComponent(m[2] ?? '') };
@@ -119,31 +129,65 @@ async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number
 
 async function setUpFixtures(): Promise<void> {
   const db = ctx.db.sqlite;
-  const id = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().get(...params) as number;
+  const id = (sql: string, ...params: unknown[]) =>
+    db
+      .prepare(sql)
+      .pluck()
+      .get(...params) as number;
   const now = Date.now();
   const hash = await hashPassword(STAFF_PASSWORD);
   const user = (email: string, role: string) =>
-    Number(db.prepare(`INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`).run(email, hash, '临时账号', role, now, now, now).lastInsertRowid);
+    Number(
+      db
+        .prepare(
+          `INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+        )
+        .run(email, hash, '临时账号', role, now, now, now).lastInsertRowid,
+    );
   // Accounts the admin's forms act on, so the people of the matrix keep their own roles and scopes.
   f.tempStaff = user('temp.staff@xiangyi.test', 'first_secretary');
   f.tempOutletStaff = user('temp.outlet@xiangyi.test', 'outlet_staff');
   db.prepare(`INSERT INTO user_outlets (user_id, outlet_id) VALUES (?, 2)`).run(f.tempOutletStaff);
   // A second organisation with its own buyer: its quote is "foreign" to the org buyer.
-  const org2 = Number(db.prepare(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES ('贺州市八步区总工会', '81451100MC0A9B8C7X', '贺州市八步区总工会', '81451100MC0A9B8C7X', ?)`).run(now).lastInsertRowid);
+  const org2 = Number(
+    db
+      .prepare(
+        `INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES ('贺州市八步区总工会', '81451100MC0A9B8C7X', '贺州市八步区总工会', '81451100MC0A9B8C7X', ?)`,
+      )
+      .run(now).lastInsertRowid,
+  );
   const org2Buyer = user('org2@xiangyi.test', 'buyer');
   db.prepare(`INSERT INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(org2, org2Buyer);
   // An organisation with nothing bought from or asked of 深贺协作: not the scoped coordinator's.
-  f.organization.foreign = Number(db.prepare(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES ('郑州市总工会', '81410100MC0A7D6E5Y', '郑州市总工会', '81410100MC0A7D6E5Y', ?)`).run(now).lastInsertRowid);
+  f.organization.foreign = Number(
+    db
+      .prepare(
+        `INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES ('郑州市总工会', '81410100MC0A7D6E5Y', '郑州市总工会', '81410100MC0A7D6E5Y', ?)`,
+      )
+      .run(now).lastInsertRowid,
+  );
   const orgBuyer = id(`SELECT id FROM users WHERE email = 'org@xiangyi.test'`);
   const quote = (orgId: number, userId: number, slug: string) =>
-    Number(db.prepare(`INSERT INTO quotes (organization_id, requested_by_user_id, product_id, quantity, note, status, created_at) VALUES (?, ?, (SELECT id FROM products WHERE slug = ?), 80, '工会福利', 'requested', ?)`).run(orgId, userId, slug, now).lastInsertRowid);
+    Number(
+      db
+        .prepare(
+          `INSERT INTO quotes (organization_id, requested_by_user_id, product_id, quantity, note, status, created_at) VALUES (?, ?, (SELECT id FROM products WHERE slug = ?), 80, '工会福利', 'requested', ?)`,
+        )
+        .run(orgId, userId, slug, now).lastInsertRowid,
+    );
   f.secretaryQuote = { own: quote(1, orgBuyer, 'tuyao-tea'), foreign: quote(1, orgBuyer, 'meiyaogou-honey') };
   f.orgQuote = { own: quote(1, orgBuyer, 'gulou-shiitake'), foreign: quote(org2, org2Buyer, 'gulou-shiitake') };
 
   f.household = { own: id(`SELECT id FROM households WHERE real_name = '黄德明'`), foreign: id(`SELECT id FROM households WHERE real_name = '王秀兰'`) };
-  f.producer = { own: id(`SELECT id FROM producers WHERE name_zh = '古楼村菌菇专业合作社'`), foreign: id(`SELECT id FROM producers WHERE name_zh = '王阿姨家的土蜂场'`) };
+  f.producer = {
+    own: id(`SELECT id FROM producers WHERE name_zh = '古楼村菌菇专业合作社'`),
+    foreign: id(`SELECT id FROM producers WHERE name_zh = '王阿姨家的土蜂场'`),
+  };
   f.product = { own: id(`SELECT id FROM products WHERE slug = 'gulou-shiitake'`), foreign: id(`SELECT id FROM products WHERE slug = 'meiyaogou-yuba'`) };
-  f.photo = { own: id(`SELECT id FROM product_photos WHERE product_id = ? ORDER BY id LIMIT 1`, f.product.own), foreign: id(`SELECT id FROM product_photos WHERE product_id = ? ORDER BY id LIMIT 1`, f.product.foreign) };
+  f.photo = {
+    own: id(`SELECT id FROM product_photos WHERE product_id = ? ORDER BY id LIMIT 1`, f.product.own),
+    foreign: id(`SELECT id FROM product_photos WHERE product_id = ? ORDER BY id LIMIT 1`, f.product.foreign),
+  };
   f.lot = { own: id(`SELECT id FROM lots WHERE code = 'MM-TEA-MINGQIAN'`), foreign: id(`SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`) };
   f.lotCode = 'MM-TEA-MINGQIAN';
   f.project = { own: id(`SELECT id FROM projects WHERE slug = 'shen-he-xiezuo'`), foreign: id(`SELECT id FROM projects WHERE slug = 'meiyaogou-chanye'`) };
@@ -162,11 +206,18 @@ async function setUpFixtures(): Promise<void> {
   // Payouts with evidence (private media), to a 古楼村 household and a 煤窑沟村 one.
   const coordinator = clients.get('coordinator')!;
   for (const side of ['own', 'foreign'] as const) {
-    const res = await coordinator.postMultipart('/coordinator/payouts', { householdId: String(f.household[side]), amount: '0.01', method: 'cash', reference: `FIX-${side}` }, await jpegPhoto('evidence'));
+    const res = await coordinator.postMultipart(
+      '/coordinator/payouts',
+      { householdId: String(f.household[side]), amount: '0.01', method: 'cash', reference: `FIX-${side}` },
+      await jpegPhoto('evidence'),
+    );
     expect(res.statusCode, `fixture payout (${side})`).toBe(303);
     f.payout[side] = id(`SELECT max(id) FROM payouts WHERE household_id = ?`, f.household[side]);
   }
-  f.media = { own: id(`SELECT list_media_id FROM product_photos WHERE id = ?`, f.photo.own), foreign: id(`SELECT evidence_media_id FROM payouts WHERE id = ?`, f.payout.own) };
+  f.media = {
+    own: id(`SELECT list_media_id FROM product_photos WHERE id = ?`, f.photo.own),
+    foreign: id(`SELECT evidence_media_id FROM payouts WHERE id = ?`, f.payout.own),
+  };
   // A wish of 深贺协作 with a consented photo ("own" for the scoped coordinator); wish 1 is 扶贫先扶志's.
   const wish = await coordinator.postMultipart(
     '/coordinator/wishes',
@@ -178,9 +229,16 @@ async function setUpFixtures(): Promise<void> {
   // Recalls (made here as the secretary's recall would leave them): a shiitake lot that served the
   // "own" paid order, and the honey's spring lot, which served the "foreign" one.
   const shiitakeLot = Number(
-    db.prepare(`INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, recalled_at, recall_reason, created_at) VALUES (?, 'GL-SHIITAKE-MATRIX', '2026-01-05', 5, 4, ?, '矩阵测试', ?)`).run(f.product.own, now, now).lastInsertRowid,
+    db
+      .prepare(
+        `INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, recalled_at, recall_reason, created_at) VALUES (?, 'GL-SHIITAKE-MATRIX', '2026-01-05', 5, 4, ?, '矩阵测试', ?)`,
+      )
+      .run(f.product.own, now, now).lastInsertRowid,
   );
-  db.prepare(`INSERT INTO order_line_lots (order_line_id, lot_id, quantity) VALUES ((SELECT id FROM order_lines WHERE order_id = ?), ?, 1)`).run(ownPaid.orderId, shiitakeLot);
+  db.prepare(`INSERT INTO order_line_lots (order_line_id, lot_id, quantity) VALUES ((SELECT id FROM order_lines WHERE order_id = ?), ?, 1)`).run(
+    ownPaid.orderId,
+    shiitakeLot,
+  );
   db.prepare(`UPDATE lots SET recalled_at = ?, recall_reason = '矩阵测试' WHERE code = 'MYG-HONEY-SPRING'`).run(now);
   f.recalledLot = { own: shiitakeLot, foreign: id(`SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`) };
 }
@@ -225,7 +283,14 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/', allow: 'public', url: () => '/' },
   { method: 'GET', pattern: '/healthz', allow: 'public', url: () => '/healthz' },
   { method: 'GET', pattern: '/static/*', allow: 'public', url: () => '/static/css/site.css' },
-  { method: 'GET', pattern: '/media/:id', allow: 'public', targets: OWN_FOREIGN, url: (t) => `/media/${f.media[side(t)]}`, special: (_a, t) => (t === 'foreign' ? refused(404) : undefined) },
+  {
+    method: 'GET',
+    pattern: '/media/:id',
+    allow: 'public',
+    targets: OWN_FOREIGN,
+    url: (t) => `/media/${f.media[side(t)]}`,
+    special: (_a, t) => (t === 'foreign' ? refused(404) : undefined),
+  },
   { method: 'GET', pattern: '/products', allow: 'public', url: () => '/products?q=茶&page=1' },
   { method: 'GET', pattern: '/products/:slug', allow: 'public', url: () => '/products/gulou-shiitake' },
   { method: 'GET', pattern: '/villages/:slug', allow: 'public', url: () => '/villages/gulou' },
@@ -249,7 +314,14 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/outlets', allow: 'public', url: () => '/outlets' },
   { method: 'GET', pattern: '/wishes', allow: 'public', url: () => '/wishes' },
   { method: 'GET', pattern: '/wishes/:id', allow: 'public', url: () => `/wishes/${f.wish.own}` },
-  { method: 'GET', pattern: '/wishes/:id/photo', allow: 'public', targets: OWN_FOREIGN, url: (t) => `/wishes/${f.wish[side(t)]}/photo`, special: (_a, t) => (t === 'foreign' ? refused(404) : undefined) },
+  {
+    method: 'GET',
+    pattern: '/wishes/:id/photo',
+    allow: 'public',
+    targets: OWN_FOREIGN,
+    url: (t) => `/wishes/${f.wish[side(t)]}/photo`,
+    special: (_a, t) => (t === 'foreign' ? refused(404) : undefined),
+  },
   // Only a delivered wish has a delivery photo; none is delivered here, so it is "not found" for everyone.
   { method: 'GET', pattern: '/wishes/:id/delivery-photo', allow: 'public', url: () => `/wishes/${f.wish.own}/delivery-photo`, ok: [404] },
   { method: 'GET', pattern: '/lots/:code', allow: 'public', url: () => `/lots/${f.lotCode}` },
@@ -258,8 +330,20 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/receipts/:code', allow: 'public', url: () => `/receipts/${f.receiptCode}` },
   { method: 'GET', pattern: '/cart', allow: 'public', url: () => '/cart' },
   { method: 'GET', pattern: '/checkout', allow: 'public', url: () => '/checkout', ok: [200, 303] },
-  { method: 'GET', pattern: '/checkout/success', allow: 'public', url: () => `/checkout/success?order=${f.pending.own}&token=${encodeURIComponent(f.pendingToken)}`, ok: [303] },
-  { method: 'GET', pattern: '/checkout/cancel', allow: 'public', url: () => `/checkout/cancel?order=${f.pending.own}&token=${encodeURIComponent(f.pendingToken)}`, ok: [303] },
+  {
+    method: 'GET',
+    pattern: '/checkout/success',
+    allow: 'public',
+    url: () => `/checkout/success?order=${f.pending.own}&token=${encodeURIComponent(f.pendingToken)}`,
+    ok: [303],
+  },
+  {
+    method: 'GET',
+    pattern: '/checkout/cancel',
+    allow: 'public',
+    url: () => `/checkout/cancel?order=${f.pending.own}&token=${encodeURIComponent(f.pendingToken)}`,
+    ok: [303],
+  },
   {
     method: 'GET',
     pattern: '/orders/:number',
@@ -274,15 +358,36 @@ const ROUTES: RouteSpec[] = [
   // A made-up registration link is "not found" for everyone alike.
   { method: 'GET', pattern: '/register/confirm', allow: 'public', url: () => '/register/confirm?token=made-up', ok: [404] },
   // ----- public forms -----
-  { method: 'POST', pattern: '/cart/items', allow: 'public', url: () => '/cart/items', form: () => ({ productId: String(f.product.own), quantity: '1' }), ok: [303] },
+  {
+    method: 'POST',
+    pattern: '/cart/items',
+    allow: 'public',
+    url: () => '/cart/items',
+    form: () => ({ productId: String(f.product.own), quantity: '1' }),
+    ok: [303],
+  },
   { method: 'POST', pattern: '/cart/items/:productId', allow: 'public', url: () => `/cart/items/${f.product.own}`, form: () => ({ quantity: '0' }), ok: [303] },
   { method: 'POST', pattern: '/checkout', allow: 'public', url: () => '/checkout', form: () => ({ name: '', paymentMethod: 'offline' }), ok: [409, 422] },
   // An incomplete form: the route answers everyone alike (a wrong password is tests/accounts' business, and costs a hash each).
   { method: 'POST', pattern: '/login', allow: 'public', url: () => '/login', form: () => ({ email: 'nobody@example.test', password: '' }), ok: [422] },
   { method: 'POST', pattern: '/logout', allow: 'public', url: () => '/logout', fresh: true, ok: [303] },
-  { method: 'POST', pattern: '/register', allow: 'public', url: () => '/register', form: () => ({ email: 'x@example.test', displayName: 'x', password: 'a-long-password-1', passwordConfirm: 'different-password' }), ok: [422] },
+  {
+    method: 'POST',
+    pattern: '/register',
+    allow: 'public',
+    url: () => '/register',
+    form: () => ({ email: 'x@example.test', displayName: 'x', password: 'a-long-password-1', passwordConfirm: 'different-password' }),
+    ok: [422],
+  },
   { method: 'POST', pattern: '/register/confirm', allow: 'public', url: () => '/register/confirm', form: () => ({ token: 'made-up' }), ok: [404] },
-  { method: 'POST', pattern: '/wishes/:id/claim', allow: 'public', url: () => `/wishes/${f.wish.own}/claim`, form: () => ({ name: '', phone: 'x', paymentMethod: 'offline' }), ok: [422] },
+  {
+    method: 'POST',
+    pattern: '/wishes/:id/claim',
+    allow: 'public',
+    url: () => `/wishes/${f.wish.own}/claim`,
+    form: () => ({ name: '', phone: 'x', paymentMethod: 'offline' }),
+    ok: [422],
+  },
   {
     method: 'POST',
     pattern: '/orders/:number/cancel',
@@ -296,7 +401,14 @@ const ROUTES: RouteSpec[] = [
   // ----- any signed-in person -----
   { method: 'GET', pattern: '/account/orders', allow: SIGNED_IN, url: () => '/account/orders' },
   { method: 'GET', pattern: '/account/password', allow: SIGNED_IN, url: () => '/account/password' },
-  { method: 'POST', pattern: '/account/password', allow: SIGNED_IN, url: () => '/account/password', form: () => ({ currentPassword: 'wrong-password', newPassword: 'short', passwordConfirm: 'short' }), ok: [422] },
+  {
+    method: 'POST',
+    pattern: '/account/password',
+    allow: SIGNED_IN,
+    url: () => '/account/password',
+    form: () => ({ currentPassword: 'wrong-password', newPassword: 'short', passwordConfirm: 'short' }),
+    ok: [422],
+  },
   // ----- buyers and organisation buyers -----
   { method: 'GET', pattern: '/account/organization', allow: BUYERS, url: () => '/account/organization' },
   { method: 'POST', pattern: '/account/organization', allow: BUYERS, url: () => '/account/organization', form: () => ({ name: '' }), ok: [422] },
@@ -319,28 +431,119 @@ const ROUTES: RouteSpec[] = [
     form: () => ({ name: '' }),
     special: (a) => (a === 'buyer' ? refused(404) : undefined),
   },
-  { method: 'GET', pattern: '/products/:slug/quote', allow: BUYERS, url: () => '/products/tuyao-tea/quote', special: (a) => (a === 'buyer' ? refused(403) : undefined) },
-  { method: 'POST', pattern: '/products/:slug/quote', allow: BUYERS, url: () => '/products/tuyao-tea/quote', form: () => ({ quantity: '-1' }), special: (a) => (a === 'buyer' ? refused(403) : undefined) },
+  {
+    method: 'GET',
+    pattern: '/products/:slug/quote',
+    allow: BUYERS,
+    url: () => '/products/tuyao-tea/quote',
+    special: (a) => (a === 'buyer' ? refused(403) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/products/:slug/quote',
+    allow: BUYERS,
+    url: () => '/products/tuyao-tea/quote',
+    form: () => ({ quantity: '-1' }),
+    special: (a) => (a === 'buyer' ? refused(403) : undefined),
+  },
   // ----- the first secretary's console -----
   { method: 'GET', pattern: '/secretary', allow: SECRETARY, url: () => '/secretary' },
   { method: 'GET', pattern: '/secretary/households', allow: SECRETARY, url: () => '/secretary/households' },
   { method: 'GET', pattern: '/secretary/households/new', allow: SECRETARY, url: () => '/secretary/households/new' },
-  { method: 'POST', pattern: '/secretary/households', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: () => '/secretary/households', form: (t) => ({ villageId: String(f.village[side(t)]), realName: '矩阵测试户', members: '2' }) },
-  { method: 'GET', pattern: '/secretary/households/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/households/${f.household[side(t)]}` },
-  { method: 'POST', pattern: '/secretary/households/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/households/${f.household[side(t)]}`, form: () => ({ realName: '' }) },
+  {
+    method: 'POST',
+    pattern: '/secretary/households',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: () => '/secretary/households',
+    form: (t) => ({ villageId: String(f.village[side(t)]), realName: '矩阵测试户', members: '2' }),
+  },
+  {
+    method: 'GET',
+    pattern: '/secretary/households/:id',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/households/${f.household[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/households/:id',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/households/${f.household[side(t)]}`,
+    form: () => ({ realName: '' }),
+  },
   { method: 'GET', pattern: '/secretary/producers', allow: SECRETARY, url: () => '/secretary/producers' },
   { method: 'GET', pattern: '/secretary/producers/new', allow: SECRETARY, url: () => '/secretary/producers/new' },
   { method: 'POST', pattern: '/secretary/producers', allow: SECRETARY, url: () => '/secretary/producers', form: () => ({ nameZh: '' }) },
-  { method: 'GET', pattern: '/secretary/producers/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/producers/${f.producer[side(t)]}` },
-  { method: 'POST', pattern: '/secretary/producers/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/producers/${f.producer[side(t)]}`, form: () => ({ nameZh: '' }) },
+  {
+    method: 'GET',
+    pattern: '/secretary/producers/:id',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/producers/${f.producer[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/producers/:id',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/producers/${f.producer[side(t)]}`,
+    form: () => ({ nameZh: '' }),
+  },
   { method: 'GET', pattern: '/secretary/products', allow: SECRETARY, url: () => '/secretary/products' },
   { method: 'GET', pattern: '/secretary/products/new', allow: SECRETARY, url: () => '/secretary/products/new' },
   { method: 'POST', pattern: '/secretary/products', allow: SECRETARY, url: () => '/secretary/products', form: () => ({ titleZh: '' }) },
-  { method: 'GET', pattern: '/secretary/products/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}` },
-  { method: 'POST', pattern: '/secretary/products/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}`, form: () => ({ titleZh: '' }) },
-  { method: 'POST', pattern: '/secretary/products/:id/publish', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}/publish`, form: () => ({ published: '1' }) },
-  { method: 'POST', pattern: '/secretary/products/:id/stock', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}/stock`, form: () => ({ delta: '0', reason: '' }) },
-  { method: 'POST', pattern: '/secretary/products/:id/photos', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}/photos`, multipart: true, form: () => ({}) },
+  {
+    method: 'GET',
+    pattern: '/secretary/products/:id',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}`,
+    form: () => ({ titleZh: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/publish',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}/publish`,
+    form: () => ({ published: '1' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/stock',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}/stock`,
+    form: () => ({ delta: '0', reason: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/photos',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}/photos`,
+    multipart: true,
+    form: () => ({}),
+  },
   {
     method: 'POST',
     pattern: '/secretary/products/:id/photos/:photoId/delete',
@@ -352,10 +555,34 @@ const ROUTES: RouteSpec[] = [
     form: () => ({}),
     ok: [303],
   },
-  { method: 'GET', pattern: '/secretary/products/:id/lots/new', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}/lots/new` },
-  { method: 'POST', pattern: '/secretary/products/:id/lots', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/products/${f.product[side(t)]}/lots`, multipart: true, form: () => ({ quantity: 'x' }) },
+  {
+    method: 'GET',
+    pattern: '/secretary/products/:id/lots/new',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}/lots/new`,
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/lots',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product[side(t)]}/lots`,
+    multipart: true,
+    form: () => ({ quantity: 'x' }),
+  },
   { method: 'GET', pattern: '/secretary/lots/:id', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/lots/${f.lot[side(t)]}` },
-  { method: 'POST', pattern: '/secretary/lots/:id/recall', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/lots/${f.lot[side(t)]}/recall`, form: () => ({ reason: '' }) },
+  {
+    method: 'POST',
+    pattern: '/secretary/lots/:id/recall',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/lots/${f.lot[side(t)]}/recall`,
+    form: () => ({ reason: '' }),
+  },
   { method: 'GET', pattern: '/secretary/orders', allow: SECRETARY, url: () => '/secretary/orders' },
   {
     method: 'POST',
@@ -366,16 +593,62 @@ const ROUTES: RouteSpec[] = [
     url: (t) => `/secretary/orders/${f.paid[side(t)]}/ship`,
     form: (t) => ({ carrier: '顺丰速运', trackingNumber: 'SF1234567890', villageId: String(f.village[side(t)]) }),
   },
-  { method: 'GET', pattern: '/secretary/orders/:number/packing-slip', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/orders/${f.paid[side(t)]}/packing-slip?village=${f.village[side(t)]}` },
+  {
+    method: 'GET',
+    pattern: '/secretary/orders/:number/packing-slip',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/orders/${f.paid[side(t)]}/packing-slip?village=${f.village[side(t)]}`,
+  },
   { method: 'GET', pattern: '/secretary/outlets', allow: SECRETARY, url: () => '/secretary/outlets' },
-  { method: 'POST', pattern: '/secretary/outlets', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: () => '/secretary/outlets', form: (t) => ({ productId: String(f.product[side(t)]), outletId: '1', quantity: '1', direction: 'to_outlet' }) },
+  {
+    method: 'POST',
+    pattern: '/secretary/outlets',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: () => '/secretary/outlets',
+    form: (t) => ({ productId: String(f.product[side(t)]), outletId: '1', quantity: '1', direction: 'to_outlet' }),
+  },
   { method: 'GET', pattern: '/secretary/quotes', allow: SECRETARY, url: () => '/secretary/quotes' },
-  { method: 'POST', pattern: '/secretary/quotes/:id/answer', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/quotes/${f.secretaryQuote[side(t)]}/answer`, form: () => ({ unitPrice: '', validUntil: '' }) },
-  { method: 'POST', pattern: '/secretary/quotes/:id/decline', allow: SECRETARY, scoped: SECRETARY, targets: OWN_FOREIGN, url: (t) => `/secretary/quotes/${f.secretaryQuote[side(t)]}/decline`, form: () => ({}) },
+  {
+    method: 'POST',
+    pattern: '/secretary/quotes/:id/answer',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/quotes/${f.secretaryQuote[side(t)]}/answer`,
+    form: () => ({ unitPrice: '', validUntil: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/quotes/:id/decline',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/quotes/${f.secretaryQuote[side(t)]}/decline`,
+    form: () => ({}),
+  },
   // ----- the coordinator's console -----
   { method: 'GET', pattern: '/coordinator', allow: COORDINATORS, url: () => '/coordinator' },
-  { method: 'GET', pattern: '/coordinator/orders/:number', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}` },
-  { method: 'POST', pattern: '/coordinator/orders/:number/mark-paid', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.pending[side(t)]}/mark-paid`, form: () => ({ reference: '' }) },
+  {
+    method: 'GET',
+    pattern: '/coordinator/orders/:number',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/orders/${f.paid[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/orders/:number/mark-paid',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/orders/${f.pending[side(t)]}/mark-paid`,
+    form: () => ({ reference: '' }),
+  },
   {
     method: 'POST',
     pattern: '/coordinator/orders/:number/ship',
@@ -385,35 +658,197 @@ const ROUTES: RouteSpec[] = [
     url: (t) => `/coordinator/orders/${f.paid[side(t)]}/ship`,
     form: (t) => ({ carrier: '', trackingNumber: '', villageId: String(f.village[side(t)]) }),
   },
-  { method: 'POST', pattern: '/coordinator/orders/:number/cancel', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/cancel`, form: () => ({}), ok: [303] },
+  {
+    method: 'POST',
+    pattern: '/coordinator/orders/:number/cancel',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/orders/${f.paid[side(t)]}/cancel`,
+    form: () => ({}),
+    ok: [303],
+  },
   { method: 'GET', pattern: '/coordinator/holds', allow: COORDINATORS, url: () => '/coordinator/holds' },
   // A paid order has no hold to release: "no longer pending", and nothing changes.
-  { method: 'POST', pattern: '/coordinator/holds/:number/release', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/holds/${f.paid[side(t)]}/release`, form: () => ({}), ok: [303] },
-  { method: 'POST', pattern: '/coordinator/orders/:number/refund/confirm', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund/confirm`, form: () => yuanForm },
-  { method: 'POST', pattern: '/coordinator/orders/:number/refund', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund`, form: () => yuanForm },
+  {
+    method: 'POST',
+    pattern: '/coordinator/holds/:number/release',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/holds/${f.paid[side(t)]}/release`,
+    form: () => ({}),
+    ok: [303],
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/orders/:number/refund/confirm',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund/confirm`,
+    form: () => yuanForm,
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/orders/:number/refund',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/orders/${f.paid[side(t)]}/refund`,
+    form: () => yuanForm,
+  },
   { method: 'GET', pattern: '/coordinator/projects', allow: COORDINATORS, url: () => '/coordinator/projects' },
-  { method: 'GET', pattern: '/coordinator/projects/new', allow: COORDINATORS, url: () => '/coordinator/projects/new', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'POST', pattern: '/coordinator/projects', allow: COORDINATORS, url: () => '/coordinator/projects', form: () => ({ nameZh: '' }), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'GET', pattern: '/coordinator/projects/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/projects/${f.project[side(t)]}` },
-  { method: 'POST', pattern: '/coordinator/projects/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/projects/${f.project[side(t)]}`, form: () => ({ nameZh: '' }) },
-  { method: 'POST', pattern: '/coordinator/projects/:id/split', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/projects/${f.project[side(t)]}/split`, form: () => ({ householdBp: 'x' }) },
-  { method: 'POST', pattern: '/coordinator/projects/:id/households', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/projects/${f.project[side(t)]}/households`, form: () => ({ householdIds: 'x' }) },
+  {
+    method: 'GET',
+    pattern: '/coordinator/projects/new',
+    allow: COORDINATORS,
+    url: () => '/coordinator/projects/new',
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/projects',
+    allow: COORDINATORS,
+    url: () => '/coordinator/projects',
+    form: () => ({ nameZh: '' }),
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/projects/:id',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/projects/${f.project[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/projects/:id',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/projects/${f.project[side(t)]}`,
+    form: () => ({ nameZh: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/projects/:id/split',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/projects/${f.project[side(t)]}/split`,
+    form: () => ({ householdBp: 'x' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/projects/:id/households',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/projects/${f.project[side(t)]}/households`,
+    form: () => ({ householdIds: 'x' }),
+  },
   { method: 'GET', pattern: '/coordinator/households', allow: COORDINATORS, url: () => '/coordinator/households' },
-  { method: 'GET', pattern: '/coordinator/households/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/households/${f.household[side(t)]}` },
-  { method: 'GET', pattern: '/coordinator/households/:id/statement', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/households/${f.household[side(t)]}/statement` },
-  { method: 'GET', pattern: '/coordinator/households/:id/statement.csv', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/households/${f.household[side(t)]}/statement.csv` },
-  { method: 'GET', pattern: '/coordinator/households/:id/statement.pdf', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/households/${f.household[side(t)]}/statement.pdf` },
-  { method: 'POST', pattern: '/coordinator/payouts', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: () => '/coordinator/payouts', form: (t) => ({ householdId: String(f.household[side(t)]), amount: '-1', method: 'cash' }) },
-  { method: 'POST', pattern: '/coordinator/payouts/:id/reverse/confirm', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse/confirm`, form: () => ({ note: '' }) },
-  { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse`, form: () => ({ note: '' }) },
-  { method: 'GET', pattern: '/coordinator/payouts/:id/evidence', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/evidence` },
+  {
+    method: 'GET',
+    pattern: '/coordinator/households/:id',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/households/${f.household[side(t)]}`,
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/households/:id/statement',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/households/${f.household[side(t)]}/statement`,
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/households/:id/statement.csv',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/households/${f.household[side(t)]}/statement.csv`,
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/households/:id/statement.pdf',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/households/${f.household[side(t)]}/statement.pdf`,
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/payouts',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: () => '/coordinator/payouts',
+    form: (t) => ({ householdId: String(f.household[side(t)]), amount: '-1', method: 'cash' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/payouts/:id/reverse/confirm',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse/confirm`,
+    form: () => ({ note: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/payouts/:id/reverse',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse`,
+    form: () => ({ note: '' }),
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/payouts/:id/evidence',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/evidence`,
+  },
   // Reconciling and closing months is for coordinators of all projects.
-  { method: 'GET', pattern: '/coordinator/reconciliation', allow: COORDINATORS, url: () => '/coordinator/reconciliation', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'GET', pattern: '/coordinator/reconciliation.csv', allow: COORDINATORS, url: () => '/coordinator/reconciliation.csv', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'GET', pattern: '/coordinator/reconciliation/transactions/:id', allow: COORDINATORS, url: () => `/coordinator/reconciliation/transactions/${f.transactionId}`, special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
+  {
+    method: 'GET',
+    pattern: '/coordinator/reconciliation',
+    allow: COORDINATORS,
+    url: () => '/coordinator/reconciliation',
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/reconciliation.csv',
+    allow: COORDINATORS,
+    url: () => '/coordinator/reconciliation.csv',
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/reconciliation/transactions/:id',
+    allow: COORDINATORS,
+    url: () => `/coordinator/reconciliation/transactions/${f.transactionId}`,
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
   // Lot recalls: the coordinators of the lot's project (the settling posts refund, replace, or say why not).
   { method: 'GET', pattern: '/coordinator/recalls', allow: COORDINATORS, url: () => '/coordinator/recalls' },
-  { method: 'GET', pattern: '/coordinator/recalls/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/recalls/${f.recalledLot[side(t)]}` },
+  {
+    method: 'GET',
+    pattern: '/coordinator/recalls/:id',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/recalls/${f.recalledLot[side(t)]}`,
+  },
   {
     method: 'POST',
     pattern: '/coordinator/recalls/:id/orders/:number/refund',
@@ -433,25 +868,107 @@ const ROUTES: RouteSpec[] = [
     form: () => ({}),
   },
   // Publishing a ledger checkpoint is for coordinators of all projects (409 when nothing moved since the last).
-  { method: 'POST', pattern: '/coordinator/checkpoints', allow: COORDINATORS, url: () => '/coordinator/checkpoints', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'GET', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'POST', pattern: '/coordinator/periods/:period/close', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/close', form: () => ({}), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
-  { method: 'POST', pattern: '/coordinator/periods/:period/notes', allow: COORDINATORS, url: () => '/coordinator/periods/2020-01/notes', form: () => ({ key: 'x', note: '' }), special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined) },
+  {
+    method: 'POST',
+    pattern: '/coordinator/checkpoints',
+    allow: COORDINATORS,
+    url: () => '/coordinator/checkpoints',
+    form: () => ({}),
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/periods/:period/close',
+    allow: COORDINATORS,
+    url: () => '/coordinator/periods/2020-01/close',
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/periods/:period/close',
+    allow: COORDINATORS,
+    url: () => '/coordinator/periods/2020-01/close',
+    form: () => ({}),
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/periods/:period/notes',
+    allow: COORDINATORS,
+    url: () => '/coordinator/periods/2020-01/notes',
+    form: () => ({ key: 'x', note: '' }),
+    special: (a) => (a === 'scoped coordinator' ? refused(403) : undefined),
+  },
   { method: 'GET', pattern: '/coordinator/wishes', allow: COORDINATORS, url: () => '/coordinator/wishes' },
   { method: 'GET', pattern: '/coordinator/wishes/new', allow: COORDINATORS, url: () => '/coordinator/wishes/new' },
   { method: 'POST', pattern: '/coordinator/wishes', allow: COORDINATORS, url: () => '/coordinator/wishes', multipart: true, form: () => ({ childName: '' }) },
-  { method: 'GET', pattern: '/coordinator/wishes/:id', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/wishes/${f.wish[side(t)]}` },
-  { method: 'POST', pattern: '/coordinator/wishes/:id/deliver', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/wishes/${f.wish[side(t)]}/deliver`, multipart: true, form: () => ({}) },
+  {
+    method: 'GET',
+    pattern: '/coordinator/wishes/:id',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/wishes/${f.wish[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/wishes/:id/deliver',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/wishes/${f.wish[side(t)]}/deliver`,
+    multipart: true,
+    form: () => ({}),
+  },
   { method: 'GET', pattern: '/coordinator/organizations', allow: COORDINATORS, url: () => '/coordinator/organizations' },
-  { method: 'POST', pattern: '/coordinator/organizations/:id/quota', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/organizations/${f.organization[side(t)]}/quota`, form: () => ({ year: 'x', amount: '' }) },
-  { method: 'POST', pattern: '/coordinator/organizations/:id/members', allow: COORDINATORS, scoped: ['scoped coordinator'], targets: OWN_FOREIGN, url: (t) => `/coordinator/organizations/${f.organization[side(t)]}/members`, form: () => ({ email: 'not-an-email' }) },
+  {
+    method: 'POST',
+    pattern: '/coordinator/organizations/:id/quota',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/organizations/${f.organization[side(t)]}/quota`,
+    form: () => ({ year: 'x', amount: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/organizations/:id/members',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/organizations/${f.organization[side(t)]}/members`,
+    form: () => ({ email: 'not-an-email' }),
+  },
   { method: 'GET', pattern: '/coordinator/invoices', allow: COORDINATORS, url: () => '/coordinator/invoices' },
   { method: 'GET', pattern: '/coordinator/invoices.csv', allow: COORDINATORS, url: () => '/coordinator/invoices.csv' },
   // ----- outlet staff -----
   { method: 'GET', pattern: '/outlet', allow: ['outlet staff'], url: () => '/outlet' },
-  { method: 'GET', pattern: '/outlet/:outletId', allow: ['outlet staff'], scoped: ['outlet staff'], targets: OWN_FOREIGN, url: (t) => `/outlet/${f.outlet[side(t)]}` },
-  { method: 'POST', pattern: '/outlet/:outletId/sales', allow: ['outlet staff'], scoped: ['outlet staff'], targets: OWN_FOREIGN, url: (t) => `/outlet/${f.outlet[side(t)]}/sales`, form: () => ({ channel: 'cash' }) },
-  { method: 'POST', pattern: '/outlet/:outletId/pickups', allow: ['outlet staff'], scoped: ['outlet staff'], targets: OWN_FOREIGN, url: (t) => `/outlet/${f.outlet[side(t)]}/pickups`, form: () => ({ code: 'x' }) },
+  {
+    method: 'GET',
+    pattern: '/outlet/:outletId',
+    allow: ['outlet staff'],
+    scoped: ['outlet staff'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/outlet/${f.outlet[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/outlet/:outletId/sales',
+    allow: ['outlet staff'],
+    scoped: ['outlet staff'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/outlet/${f.outlet[side(t)]}/sales`,
+    form: () => ({ channel: 'cash' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/outlet/:outletId/pickups',
+    allow: ['outlet staff'],
+    scoped: ['outlet staff'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/outlet/${f.outlet[side(t)]}/pickups`,
+    form: () => ({ code: 'x' }),
+  },
   // ----- admin -----
   { method: 'GET', pattern: '/admin/users', allow: ['admin'], url: () => '/admin/users' },
   { method: 'POST', pattern: '/admin/users', allow: ['admin'], url: () => '/admin/users', form: () => ({ email: '' }) },
@@ -465,16 +982,44 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: '/admin/outbox', allow: ['admin'], url: () => '/admin/outbox' },
   { method: 'GET', pattern: '/admin/outbox/:id', allow: ['admin'], url: () => '/admin/outbox/1', ok: [200, 404] },
   { method: 'GET', pattern: '/admin/outbox/:id/html', allow: ['admin'], url: () => '/admin/outbox/1/html', ok: [200, 404] },
-  { method: 'POST', pattern: '/admin/users/:id/password-reset', allow: ['admin'], url: () => `/admin/users/${f.tempStaff}/password-reset`, form: () => ({}), ok: [303, 409] },
+  {
+    method: 'POST',
+    pattern: '/admin/users/:id/password-reset',
+    allow: ['admin'],
+    url: () => `/admin/users/${f.tempStaff}/password-reset`,
+    form: () => ({}),
+    ok: [303, 409],
+  },
   { method: 'GET', pattern: '/mail/preferences', allow: 'public', url: () => '/mail/preferences?u=1&sig=forged', ok: [404] },
-  { method: 'POST', pattern: '/mail/preferences', allow: 'public', url: () => '/mail/preferences', form: () => ({ u: '1', sig: 'forged', notices: 'off' }), ok: [404] },
+  {
+    method: 'POST',
+    pattern: '/mail/preferences',
+    allow: 'public',
+    url: () => '/mail/preferences',
+    form: () => ({ u: '1', sig: 'forged', notices: 'off' }),
+    ok: [404],
+  },
   { method: 'POST', pattern: '/mail/unsubscribe', allow: 'public', url: () => '/mail/unsubscribe?u=1&sig=forged', form: () => ({}), ok: [404] },
   { method: 'GET', pattern: '/password/forgot', allow: 'public', url: () => '/password/forgot' },
   { method: 'POST', pattern: '/password/forgot', allow: 'public', url: () => '/password/forgot', form: () => ({ email: '' }), ok: [422, 429] },
   { method: 'GET', pattern: '/password/reset', allow: 'public', url: () => '/password/reset?token=made-up', ok: [404] },
-  { method: 'POST', pattern: '/password/reset', allow: 'public', url: () => '/password/reset', form: () => ({ token: 'made-up', password: 'a-long-enough-password', passwordConfirm: 'a-long-enough-password' }), ok: [404, 429] },
+  {
+    method: 'POST',
+    pattern: '/password/reset',
+    allow: 'public',
+    url: () => '/password/reset',
+    form: () => ({ token: 'made-up', password: 'a-long-enough-password', passwordConfirm: 'a-long-enough-password' }),
+    ok: [404, 429],
+  },
   { method: 'POST', pattern: '/admin/outlets/:outletId/staff', allow: ['admin'], url: () => '/admin/outlets/2/staff', form: () => ({ email: 'not-an-email' }) },
-  { method: 'POST', pattern: '/admin/outlets/:outletId/staff/:userId/remove', allow: ['admin'], url: () => `/admin/outlets/2/staff/${f.tempOutletStaff}/remove`, form: () => ({}), ok: [303, 404] },
+  {
+    method: 'POST',
+    pattern: '/admin/outlets/:outletId/staff/:userId/remove',
+    allow: ['admin'],
+    url: () => `/admin/outlets/2/staff/${f.tempOutletStaff}/remove`,
+    form: () => ({}),
+    ok: [303, 404],
+  },
 ];
 
 function expectationFor(route: RouteSpec, actor: Actor, target: Target): Expectation {
@@ -482,7 +1027,8 @@ function expectationFor(route: RouteSpec, actor: Actor, target: Target): Expecta
   if (special) return special;
   const ok = () => allowed(...(route.ok ?? (route.method === 'GET' ? [200] : [303, 409, 422])));
   if (route.allow === 'public') return ok();
-  if (actor === 'anonymous') return route.method === 'GET' ? { statuses: [303], refused: true, location: `/login?next=${encodeURIComponent(route.url(target))}` } : refused(401);
+  if (actor === 'anonymous')
+    return route.method === 'GET' ? { statuses: [303], refused: true, location: `/login?next=${encodeURIComponent(route.url(target))}` } : refused(401);
   if (!route.allow.includes(actor)) return refused(403);
   if (target === 'foreign' && route.scoped?.includes(actor)) return refused(404);
   return ok();
@@ -514,8 +1060,14 @@ describe('the authorisation matrix over every route', () => {
   it('has an expectation for every route the app registers, and no stale ones', () => {
     const registered = registeredRoutes(ctx.app).map((r) => `${r.method} ${r.pattern}`);
     const known = ROUTES.map((r) => `${r.method} ${r.pattern}`);
-    expect(registered.filter((r) => !known.includes(r)), 'routes without an expectation in this table').toEqual([]);
-    expect(known.filter((r) => !registered.includes(r)), 'expectations for routes that do not exist').toEqual([]);
+    expect(
+      registered.filter((r) => !known.includes(r)),
+      'routes without an expectation in this table',
+    ).toEqual([]);
+    expect(
+      known.filter((r) => !registered.includes(r)),
+      'expectations for routes that do not exist',
+    ).toEqual([]);
     expect(new Set(known).size, 'routes listed twice').toBe(known.length);
   });
 
@@ -552,7 +1104,8 @@ describe('the authorisation matrix over every route', () => {
           const res = await send(client, route, target);
           const label = `${actor} ${route.method} ${route.url(target)} (${target})`;
           if (!want.statuses.includes(res.statusCode)) wrong.push(`${label}: ${res.statusCode}, expected ${want.statuses.join(' or ')}`);
-          else if (want.location && res.headers.location !== want.location) wrong.push(`${label}: sent to ${String(res.headers.location)}, expected ${want.location}`);
+          else if (want.location && res.headers.location !== want.location)
+            wrong.push(`${label}: sent to ${String(res.headers.location)}, expected ${want.location}`);
           else if (want.refused && writes() !== before) wrong.push(`${label}: refused with ${res.statusCode} but wrote ${writes() - before} row(s)`);
           if (res.statusCode >= 500) wrong.push(`${label}: server error ${res.body.slice(0, 300)}`);
         }
@@ -581,7 +1134,8 @@ describe('CSRF on every POST route, for every person', () => {
 });
 
 describe('session fixation', () => {
-  const sessionExists = (sid: string) => ctx.db.sqlite.prepare(`SELECT count(*) FROM sessions WHERE id_hash = ?`).pluck().get(createHash('sha256').update(sid).digest('hex')) === 1;
+  const sessionExists = (sid: string) =>
+    ctx.db.sqlite.prepare(`SELECT count(*) FROM sessions WHERE id_hash = ?`).pluck().get(createHash('sha256').update(sid).digest('hex')) === 1;
 
   it('gives a new session id at sign-in: a session id planted before sign-in is dead afterwards and cannot act as the user', async () => {
     // The attacker gets a real session id (a visit that puts something in the cart) …
@@ -637,7 +1191,11 @@ describe('session fixation', () => {
 describe("households' private details on every public page", () => {
   it('appear in no public page or JSON answer, crawling every public GET route with every seeded slug and code (zh and en)', async () => {
     const db = ctx.db.sqlite;
-    const households = db.prepare(`SELECT id, real_name AS realName, display_name AS displayName, consent_public AS consent, phone, id_card_last4 AS idCard, poverty_reg_no AS regNo FROM households`).all() as {
+    const households = db
+      .prepare(
+        `SELECT id, real_name AS realName, display_name AS displayName, consent_public AS consent, phone, id_card_last4 AS idCard, poverty_reg_no AS regNo FROM households`,
+      )
+      .all() as {
       id: number;
       realName: string;
       displayName: string | null;
@@ -650,7 +1208,12 @@ describe("households' private details on every public page", () => {
     for (const h of households) {
       // A real name the household agreed to show as its display name is not a secret.
       if (!(h.consent && h.displayName === h.realName)) secrets.push({ household: h.id, field: 'real_name', value: h.realName });
-      for (const [field, value] of [['phone', h.phone], ['id_card_last4', h.idCard], ['poverty_reg_no', h.regNo]] as const) if (value) secrets.push({ household: h.id, field, value });
+      for (const [field, value] of [
+        ['phone', h.phone],
+        ['id_card_last4', h.idCard],
+        ['poverty_reg_no', h.regNo],
+      ] as const)
+        if (value) secrets.push({ household: h.id, field, value });
     }
     expect(secrets.length).toBeGreaterThan(households.length * 3);
 

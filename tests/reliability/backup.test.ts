@@ -48,7 +48,13 @@ function runScript(script: string, args: string[], databasePath: string): Promis
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['--no-install', 'tsx', script, ...args], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR ?? '/tmp', DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        TMPDIR: process.env.TMPDIR ?? '/tmp',
+        DATABASE_PATH: databasePath,
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -92,12 +98,21 @@ describe(`backups while orders are being placed (${scale.name} scale: ${ORDERS} 
           const buyer: HttpBrowser = httpBrowser(server.url, buyerAgents.of(i));
           const product = products[Math.floor(random() * products.length)]!;
           expect((await buyer.post('/cart/items', { productId: String(product), quantity: '1' }, '/login')).status).toBe(303);
-          const contact = { name: `备份${i}`, phone: `138${String(i).padStart(8, '0')}`, province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'offline' };
+          const contact = {
+            name: `备份${i}`,
+            phone: `138${String(i).padStart(8, '0')}`,
+            province: '广东省',
+            city: '深圳市',
+            district: '福田区',
+            address: '深南大道 1 号',
+            paymentMethod: 'offline',
+          };
           const answer = await buyer.post('/checkout', contact, '/checkout');
           expect(answer.status).toBe(303);
           const [, number, token] = /^\/orders\/(XY-[0-9-]+)\?token=(.+)$/.exec(answer.location ?? '') ?? [];
           placed.push({ number: number!, token: decodeURIComponent(token!), committedAt: performance.now() });
-          if (i % 2 === 0) expect((await coordinator.postWith(`/coordinator/orders/${number}/mark-paid`, { reference: `BK-${i}` }, coordinatorToken)).status).toBe(303);
+          if (i % 2 === 0)
+            expect((await coordinator.postWith(`/coordinator/orders/${number}/mark-paid`, { reference: `BK-${i}` }, coordinatorToken)).status).toBe(303);
         }
       };
       const shop = Promise.all(Array.from({ length: IN_FLIGHT }, buyerLoop));
@@ -130,15 +145,26 @@ describe(`backups while orders are being placed (${scale.name} scale: ${ORDERS} 
           expect(copy.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
           expect(checkLedger(copy).problems).toEqual([]);
           inCopy = new Set(copy.sqlite.prepare(`SELECT number FROM orders`).pluck().all() as string[]);
-          expect(before.filter((p) => !inCopy.has(p.number)).map((p) => p.number), `backup ${b}: orders committed before it began but missing`).toEqual([]);
+          expect(
+            before.filter((p) => !inCopy.has(p.number)).map((p) => p.number),
+            `backup ${b}: orders committed before it began but missing`,
+          ).toEqual([]);
           // The copy is a moment of the shop: stock and orders agree in it.
           const held = new Map(
-            (copy.sqlite.prepare(`SELECT l.product_id AS id, sum(l.quantity) AS n FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled' GROUP BY l.product_id`).all() as { id: number; n: number }[]).map((r) => [r.id, r.n]),
+            (
+              copy.sqlite
+                .prepare(
+                  `SELECT l.product_id AS id, sum(l.quantity) AS n FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled' GROUP BY l.product_id`,
+                )
+                .all() as { id: number; n: number }[]
+            ).map((r) => [r.id, r.n]),
           );
           for (const p of copy.sqlite.prepare(`SELECT id, stock FROM products`).all() as { id: number; stock: number }[]) {
             expect(p.stock + (held.get(p.id) ?? 0), `backup ${b}: product ${p.id}'s stock and orders`).toBe(initialStock.get(p.id));
           }
-          expect(copy.sqlite.prepare(`SELECT count(*) FROM orders WHERE paid_at IS NOT NULL`).pluck().get()).toBe(copy.sqlite.prepare(`SELECT count(*) FROM ledger_transactions WHERE kind = 'order_payment'`).pluck().get());
+          expect(copy.sqlite.prepare(`SELECT count(*) FROM orders WHERE paid_at IS NOT NULL`).pluck().get()).toBe(
+            copy.sqlite.prepare(`SELECT count(*) FROM ledger_transactions WHERE kind = 'order_payment'`).pluck().get(),
+          );
         } finally {
           copy.close();
         }
@@ -161,7 +187,9 @@ describe(`backups while orders are being placed (${scale.name} scale: ${ORDERS} 
           await restored.close();
           restoredDb.close();
         }
-        console.info(`[backup] copy ${b}: ${backup.ms} ms while the shop was busy; ${inCopy.size} orders in it, ${before.length} committed before it began (all served after restoring), ${during} committed while it ran`);
+        console.info(
+          `[backup] copy ${b}: ${backup.ms} ms while the shop was busy; ${inCopy.size} orders in it, ${before.length} committed before it began (all served after restoring), ${during} committed while it ran`,
+        );
       }
       console.info(`[backup] ${placed.length} orders placed during ${BACKUPS} backup(s); seed ${SEED}`);
     },

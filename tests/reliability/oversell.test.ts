@@ -54,9 +54,17 @@ describe(`${BUYERS} buyers racing for the last jar of honey, ${ROUNDS} times (${
       const honey = db.prepare(`SELECT id FROM products WHERE slug = ?`).pluck().get(SLUG) as number;
       const stock = () => db.prepare(`SELECT stock FROM products WHERE id = ?`).pluck().get(honey) as number;
       const pendingUnits = () =>
-        db.prepare(`SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.product_id = ? AND o.status = 'pending_payment'`).pluck().get(honey) as number;
+        db
+          .prepare(
+            `SELECT coalesce(sum(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.product_id = ? AND o.status = 'pending_payment'`,
+          )
+          .pluck()
+          .get(honey) as number;
       const cartUnits = (sessionHash: string) =>
-        db.prepare(`SELECT coalesce(sum(i.quantity), 0) FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.session_id_hash = ? AND i.product_id = ?`).pluck().get(sessionHash, honey) as number;
+        db
+          .prepare(`SELECT coalesce(sum(i.quantity), 0) FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.session_id_hash = ? AND i.product_id = ?`)
+          .pluck()
+          .get(sessionHash, honey) as number;
 
       // One jar on the shelf; each round puts exactly one more there.
       db.prepare(`UPDATE products SET stock = 1 WHERE id = ?`).run(honey);
@@ -90,7 +98,10 @@ describe(`${BUYERS} buyers racing for the last jar of honey, ${ROUNDS} times (${
         const statuses = answers.map((a) => a.status);
         const placed = answers.map((a, i) => [a, i] as const).filter(([a]) => a.status === 303);
         expect(placed, `round ${round}: statuses ${JSON.stringify(statuses)}`).toHaveLength(1);
-        expect(statuses.filter((s) => s === 409), `round ${round}: everyone else is told it sold out`).toHaveLength(BUYERS - 1);
+        expect(
+          statuses.filter((s) => s === 409),
+          `round ${round}: everyone else is told it sold out`,
+        ).toHaveLength(BUYERS - 1);
         const [win, winner] = placed[0]!;
         expect(win.location).toMatch(/^\/orders\/XY-\d{8}-\d{4,6}\?token=[A-Za-z0-9_-]+$/);
         winners.push(winner);

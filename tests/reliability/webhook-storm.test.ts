@@ -59,14 +59,25 @@ describe(`a storm of Stripe webhooks: ${ORDERS} orders, each event delivered ${D
       for (let i = 0; i < ORDERS; i++) {
         const buyer = anonymous(server.app, { remoteAddress: `10.${Math.floor(i / 250)}.${i % 250}.1` });
         expect((await buyer.post('/cart/items', { productId: String(product.id), quantity: '1' }, { csrfFrom: '/login' })).statusCode).toBe(303);
-        const contact = { name: '林晓', phone: `138${String(i).padStart(8, '0')}`, province: '广东省', city: '深圳市', district: '福田区', address: '深南大道 1 号', paymentMethod: 'stripe' };
+        const contact = {
+          name: '林晓',
+          phone: `138${String(i).padStart(8, '0')}`,
+          province: '广东省',
+          city: '深圳市',
+          district: '福田区',
+          address: '深南大道 1 号',
+          paymentMethod: 'stripe',
+        };
         const placed = await buyer.post('/checkout', contact, { csrfFrom: '/cart' });
         expect(placed.statusCode).toBe(303);
         expect(String(placed.headers.location)).toMatch(/^https:\/\/checkout\.stripe\.test\//);
       }
       const placingSeconds = (performance.now() - placing) / 1000;
 
-      const orders = db.prepare(`SELECT id, total_fen AS totalFen FROM orders WHERE payment_method = 'stripe' ORDER BY id`).all() as { id: number; totalFen: number }[];
+      const orders = db.prepare(`SELECT id, total_fen AS totalFen FROM orders WHERE payment_method = 'stripe' ORDER BY id`).all() as {
+        id: number;
+        totalFen: number;
+      }[];
       expect(orders).toHaveLength(ORDERS);
       const sessionByOrder = new Map([...fake.sessions.values()].map((s) => [Number(s.params.client_reference_id), s]));
       const events = orders.map((o) => {
@@ -98,13 +109,21 @@ describe(`a storm of Stripe webhooks: ${ORDERS} orders, each event delivered ${D
       );
       const stormSeconds = (performance.now() - storm) / 1000;
 
-      expect(answers.filter((a) => a.status !== 200), 'deliveries not answered 200').toEqual([]);
+      expect(
+        answers.filter((a) => a.status !== 200),
+        'deliveries not answered 200',
+      ).toEqual([]);
       const messages = answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a.message]: (acc[a.message] ?? 0) + 1 }), {});
       expect(messages).toEqual({ paid: ORDERS, duplicate: ORDERS * (DELIVERIES - 1) });
 
       // Each order paid once: one 'order-paid:<id>' posting, one succeeded payment, status paid.
       const postings = new Map(
-        (db.prepare(`SELECT idempotency_key AS k, count(*) AS n FROM ledger_transactions WHERE kind = 'order_payment' GROUP BY idempotency_key`).all() as { k: string; n: number }[]).map((r) => [r.k, r.n]),
+        (
+          db.prepare(`SELECT idempotency_key AS k, count(*) AS n FROM ledger_transactions WHERE kind = 'order_payment' GROUP BY idempotency_key`).all() as {
+            k: string;
+            n: number;
+          }[]
+        ).map((r) => [r.k, r.n]),
       );
       expect(postings.size).toBe(ORDERS);
       for (const o of orders) expect(postings.get(`order-paid:${o.id}`), `order ${o.id}'s payment postings`).toBe(1);
@@ -117,7 +136,10 @@ describe(`a storm of Stripe webhooks: ${ORDERS} orders, each event delivered ${D
 
       // The money: Stripe's clearing account holds what was paid less the fees; the ledger balances.
       const fees = orders.reduce((a, o) => a + fake.feeFor(o.totalFen), 0);
-      const clearing = db.prepare(`SELECT coalesce(sum(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = 'clearing:stripe'`).pluck().get() as number;
+      const clearing = db
+        .prepare(`SELECT coalesce(sum(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = 'clearing:stripe'`)
+        .pluck()
+        .get() as number;
       expect(clearing).toBe(orders.reduce((a, o) => a + o.totalFen, 0) - fees);
       const transactions = expectLedgerSound(server.db);
       expect(transactions).toBe(ORDERS * 2);

@@ -29,9 +29,32 @@ function write(path: string, text = 'x') {
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'xiangyi-build-'));
   compiles = 0;
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'src/server.ts', 'src/db/client.ts', 'scripts/backup.ts', 'views/home.hbs', 'drizzle/0000_init.sql']) write(file);
+  for (const file of [
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package.json',
+    'package-lock.json',
+    'src/server.ts',
+    'src/db/client.ts',
+    'scripts/backup.ts',
+    'views/home.hbs',
+    'drizzle/0000_init.sql',
+  ])
+    write(file);
   // Every source last changed an hour ago, directories included.
-  for (const path of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'src/server.ts', 'src/db/client.ts', 'src/db', 'src', 'scripts/backup.ts', 'scripts']) utimesSync(join(root, path), HOUR_AGO, HOUR_AGO);
+  for (const path of [
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package.json',
+    'package-lock.json',
+    'src/server.ts',
+    'src/db/client.ts',
+    'src/db',
+    'src',
+    'scripts/backup.ts',
+    'scripts',
+  ])
+    utimesSync(join(root, path), HOUR_AGO, HOUR_AGO);
 });
 
 afterEach(() => rmSync(root, { recursive: true, force: true }));

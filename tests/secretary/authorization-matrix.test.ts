@@ -227,7 +227,9 @@ function loadFixtures(ctx: TestContext): Fixtures {
 /** A real little PNG as a multipart/form-data body with one file field named "photo". */
 /** The upload form's body as the page sends it: the CSRF token first, then the photo. */
 async function photoUpload(csrf: string): Promise<{ payload: Buffer; contentType: string }> {
-  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 140, b: 60 } } }).png().toBuffer();
+  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 140, b: 60 } } })
+    .png()
+    .toBuffer();
   const boundary = `----xiangyi${randomBytes(8).toString('hex')}`;
   const payload = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
@@ -383,7 +385,9 @@ describe('hidden-field attacks by the first secretary of 古楼村 and 明梅村
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('<p class="field-error" id="e-producerId">没有找到这个生产者。</p>');
     expect(snapshot(ctx)).toEqual(before);
-    const producerId = ctx.db.sqlite.prepare(`SELECT producer_id AS producerId FROM products WHERE id = ?`).get(fixtures.own.productId) as { producerId: number };
+    const producerId = ctx.db.sqlite.prepare(`SELECT producer_id AS producerId FROM products WHERE id = ?`).get(fixtures.own.productId) as {
+      producerId: number;
+    };
     expect(producerId.producerId).toBe(fixtures.own.producerId);
   });
 

@@ -45,7 +45,10 @@ interface AuditRow {
   address: string | null;
 }
 const auditOf = (action: string) =>
-  all<AuditRow>(`SELECT user_id AS userId, action, entity_type AS entityType, entity_id AS entityId, summary, address FROM audit_log WHERE action = ? ORDER BY id`, action);
+  all<AuditRow>(
+    `SELECT user_id AS userId, action, entity_type AS entityType, entity_id AS entityId, summary, address FROM audit_log WHERE action = ? ORDER BY id`,
+    action,
+  );
 
 const PHONE = '13912345678';
 const ID_LAST4 = '739X';
@@ -146,7 +149,10 @@ describe('the household register', () => {
 
   it('edits a household, shows the new values in its form, and records who did it from where', async () => {
     const id = await addHousehold();
-    const edited = await secretary.post(`/secretary/households/${id}`, newHousehold({ members: '5', phone: '13712345678', villageId: String(villageId('mingmei')) }));
+    const edited = await secretary.post(
+      `/secretary/households/${id}`,
+      newHousehold({ members: '5', phone: '13712345678', villageId: String(villageId('mingmei')) }),
+    );
     expect(edited.statusCode).toBe(303);
     expect(flashIn((await secretary.get('/secretary/households')).body)).toEqual(['success', '已保存。']);
 
@@ -196,14 +202,18 @@ describe('producers', () => {
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/secretary/producers');
 
-    const producer = get<{ id: number; kind: string; villageId: number }>(`SELECT id, kind, village_id AS villageId FROM producers WHERE name_zh = '古楼村百香果合作社'`);
+    const producer = get<{ id: number; kind: string; villageId: number }>(
+      `SELECT id, kind, village_id AS villageId FROM producers WHERE name_zh = '古楼村百香果合作社'`,
+    );
     expect(producer).toMatchObject({ kind: 'cooperative', villageId: villageId('gulou') });
     expect(all(`SELECT household_id AS householdId, weight FROM producer_members WHERE producer_id = ? ORDER BY household_id`, producer.id)).toEqual([
       { householdId: huang, weight: 1 },
       { householdId: newId, weight: 3 },
     ]);
     const list = await secretary.get('/secretary/producers');
-    expect(list.body).toMatch(/<th scope="row">古楼村百香果合作社<\/th><td data-label="[^"]+">[^<]+<\/td><td data-label="所在村">古楼村<\/td><td data-label="[^"]+">2 户<\/td>/);
+    expect(list.body).toMatch(
+      /<th scope="row">古楼村百香果合作社<\/th><td data-label="[^"]+">[^<]+<\/td><td data-label="所在村">古楼村<\/td><td data-label="[^"]+">2 户<\/td>/,
+    );
     const form = await secretary.get(`/secretary/producers/${producer.id}`);
     expect(form.body).toContain(`<input id="w-${newId}" name="weight_${newId}" value="3"`);
 
@@ -265,7 +275,14 @@ describe('products', () => {
 
     const [audit] = auditOf('product.create');
     expect(audit).toMatchObject({ userId: secretaryId(), entityType: 'product', entityId: String(id), address: '127.0.0.1' });
-    expect(JSON.parse(audit!.summary).after).toMatchObject({ priceFen: 5680, stock: 30, tiers: [{ minQty: 10, priceFen: 5000 }, { minQty: 50, priceFen: 4550 }] });
+    expect(JSON.parse(audit!.summary).after).toMatchObject({
+      priceFen: 5680,
+      stock: 30,
+      tiers: [
+        { minQty: 10, priceFen: 5000 },
+        { minQty: 50, priceFen: 4550 },
+      ],
+    });
   });
 
   it('refuses prices such as 1.234, -3, abc and 1e3 with a message next to the price, keeping what was typed and saving nothing', async () => {

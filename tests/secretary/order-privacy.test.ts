@@ -18,10 +18,14 @@ const browsers = new Map<string, TestBrowser>();
 
 beforeAll(async () => {
   ctx = await createTestApp();
-  mixed = await placePaidOrder(ctx, [
-    { slug: 'tiger-head-shoes', quantity: 1 },
-    { slug: 'meiyaogou-honey', quantity: 1 },
-  ], { note: NOTE });
+  mixed = await placePaidOrder(
+    ctx,
+    [
+      { slug: 'tiger-head-shoes', quantity: 1 },
+      { slug: 'meiyaogou-honey', quantity: 1 },
+    ],
+    { note: NOTE },
+  );
   shoesOnly = await placePaidOrder(ctx, [{ slug: 'tiger-head-shoes', quantity: 2 }], { note: '鞋子只要一双红的' });
 });
 afterAll(async () => {

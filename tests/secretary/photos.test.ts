@@ -181,7 +181,9 @@ describe('uploading a product photo', () => {
 
   it('puts no token in the upload form’s address: it is a hidden field of the form', async () => {
     const page = (await secretary.get(`/secretary/products/${productId}`)).body;
-    expect(page).toContain(`<form method="post" action="/secretary/products/${productId}/photos" enctype="multipart/form-data" class="console-form">\n    <input type="hidden" name="_csrf" value="`);
+    expect(page).toContain(
+      `<form method="post" action="/secretary/products/${productId}/photos" enctype="multipart/form-data" class="console-form">\n    <input type="hidden" name="_csrf" value="`,
+    );
     expect(page).not.toContain(`?_csrf=`);
   });
 

@@ -8,7 +8,9 @@ import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 const VIEWS = join(import.meta.dirname, '..', '..', 'views');
 const templates = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? templates(join(dir, e.name)) : e.name.endsWith('.hbs') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? templates(join(dir, e.name)) : e.name.endsWith('.hbs') ? [join(dir, e.name)] : [],
+  );
 
 describe('scrolling table wrappers', () => {
   it('are focusable named regions in every template (a keyboard user can scroll them; axe: scrollable-region-focusable)', () => {

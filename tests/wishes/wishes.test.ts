@@ -47,11 +47,13 @@ interface Wish {
 }
 const wishNamed = (childName: string) =>
   get<Wish>(`SELECT id, status, order_id AS orderId, amount_fen AS amountFen, project_id AS projectId FROM wishes WHERE child_name = ?`, childName);
-const wishById = (id: number) => get<Wish>(`SELECT id, status, order_id AS orderId, amount_fen AS amountFen, project_id AS projectId FROM wishes WHERE id = ?`, id);
-const orderOf = (id: number) => get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number }>(
-  `SELECT id, number, status, total_fen AS totalFen, shipping_fen AS shippingFen FROM orders WHERE id = ?`,
-  id,
-);
+const wishById = (id: number) =>
+  get<Wish>(`SELECT id, status, order_id AS orderId, amount_fen AS amountFen, project_id AS projectId FROM wishes WHERE id = ?`, id);
+const orderOf = (id: number) =>
+  get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number }>(
+    `SELECT id, number, status, total_fen AS totalFen, shipping_fen AS shippingFen FROM orders WHERE id = ?`,
+    id,
+  );
 const entriesOfOrder = (orderId: number) =>
   all<{ code: string; amountFen: number }>(
     `SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
@@ -141,7 +143,14 @@ describe('a social worker posting a wish', () => {
 
   it('posts a wish with a consented photo; it appears on the board with the photo', async () => {
     const coordinator = await signIn(ctx.app, COORDINATOR);
-    const res = await postMultipart(ctx.app, coordinator, '/coordinator/wishes', { ...fields(), photoConsent: 'on' }, await jpegPhoto(), '/coordinator/wishes/new');
+    const res = await postMultipart(
+      ctx.app,
+      coordinator,
+      '/coordinator/wishes',
+      { ...fields(), photoConsent: 'on' },
+      await jpegPhoto(),
+      '/coordinator/wishes/new',
+    );
     expect(res.statusCode, res.body.slice(0, 400)).toBe(303);
     const wish = wishNamed('小雨');
     expect(res.headers.location).toBe(`/coordinator/wishes/${wish.id}`);
@@ -164,7 +173,14 @@ describe('a social worker posting a wish', () => {
     expect(fieldValue(noConsent.body, 'childName')).toBe('小雨');
     expect(fieldValue(noConsent.body, 'amount')).toBe('85.50');
 
-    const badAge = await postMultipart(ctx.app, coordinator, '/coordinator/wishes', fields({ childAge: '40', amount: '9999' }), undefined, '/coordinator/wishes/new');
+    const badAge = await postMultipart(
+      ctx.app,
+      coordinator,
+      '/coordinator/wishes',
+      fields({ childAge: '40', amount: '9999' }),
+      undefined,
+      '/coordinator/wishes/new',
+    );
     expect(badAge.statusCode).toBe(422);
     expect(fieldError(badAge.body, 'childAge')).toBe('请输入 1 到 18 之间的年龄。');
     expect(fieldError(badAge.body, 'amount')).toContain('2000');
@@ -184,9 +200,18 @@ describe('a social worker posting a wish', () => {
     expect(list.body).toContain(`data-wish-id="${own.id}"`);
     expect(list.body).not.toContain(`data-wish-id="${other.id}"`);
     expect((await scoped.get(`/coordinator/wishes/${other.id}`)).statusCode).toBe(404);
-    expect((await postMultipart(ctx.app, scoped, `/coordinator/wishes/${other.id}/deliver`, { note: 'x' }, await jpegPhoto(), '/coordinator/wishes')).statusCode).toBe(404);
+    expect(
+      (await postMultipart(ctx.app, scoped, `/coordinator/wishes/${other.id}/deliver`, { note: 'x' }, await jpegPhoto(), '/coordinator/wishes')).statusCode,
+    ).toBe(404);
     // Posting into a project outside their scope is refused on the form.
-    const res = await postMultipart(ctx.app, scoped, '/coordinator/wishes', fields({ projectId: String(other.projectId) }), undefined, '/coordinator/wishes/new');
+    const res = await postMultipart(
+      ctx.app,
+      scoped,
+      '/coordinator/wishes',
+      fields({ projectId: String(other.projectId) }),
+      undefined,
+      '/coordinator/wishes/new',
+    );
     expect(res.statusCode).toBe(422);
     expect(fieldError(res.body, 'projectId')).not.toBeNull();
     // Other roles are not let in at all.
@@ -205,7 +230,10 @@ describe('claiming a wish', () => {
       const donors = await Promise.all(
         ['林晓', '王芳'].map(async (name) => {
           const page = await request(`${live.url}/wishes/${wishId}`, { dispatcher: agent });
-          const cookies = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+          const cookies = ([] as string[])
+            .concat(page.headers['set-cookie'] ?? [])
+            .map((c) => c.split(';')[0])
+            .join('; ');
           const token = csrfTokenIn(await page.body.text());
           expect(token).not.toBeNull();
           return { name, cookies, token: token! };
@@ -231,7 +259,11 @@ describe('claiming a wish', () => {
       const wish = live.db.sqlite.prepare(`SELECT status, order_id AS orderId FROM wishes WHERE id = ?`).get(wishId) as { status: string; orderId: number };
       expect(wish.status).toBe('claimed');
       // One order for the wish, none left behind by the loser.
-      const orders = live.db.sqlite.prepare(`SELECT id, total_fen AS totalFen, shipping_fen AS shippingFen FROM orders`).all() as { id: number; totalFen: number; shippingFen: number }[];
+      const orders = live.db.sqlite.prepare(`SELECT id, total_fen AS totalFen, shipping_fen AS shippingFen FROM orders`).all() as {
+        id: number;
+        totalFen: number;
+        shippingFen: number;
+      }[];
       expect(orders).toEqual([{ id: wish.orderId, totalFen: 28000, shippingFen: 0 }]);
     } finally {
       await agent.close();
@@ -298,13 +330,17 @@ describe('claiming a wish', () => {
     const open = openIdsOnBoard((await anonymous(ctx.app).get('/wishes')).body);
     expect(open.length).toBeGreaterThanOrEqual(4);
     const HOARDER = '203.0.113.66';
-    const claimAs = (donor: TestBrowser, wishId: number, phone: string) => donor.post(`/wishes/${wishId}/claim`, { ...DONOR, phone }, { csrfFrom: `/wishes/${wishId}` });
+    const claimAs = (donor: TestBrowser, wishId: number, phone: string) =>
+      donor.post(`/wishes/${wishId}/claim`, { ...DONOR, phone }, { csrfFrom: `/wishes/${wishId}` });
     const refusal = '这个浏览器、手机号或网络地址认领的心愿还没有付款。请先完成那笔捐款，或等它到期释放后，再认领新的心愿。';
 
     const hoarder = anonymous(ctx.app, { remoteAddress: HOARDER });
     await claim(hoarder, open[0]!, { ...DONOR, phone: '13700001001' });
     // The same browser with another phone, and the same phone from another browser elsewhere: refused.
-    for (const attempt of [claimAs(hoarder, open[1]!, '13700001002'), claimAs(anonymous(ctx.app, { remoteAddress: '198.51.100.5' }), open[1]!, '13700001001')]) {
+    for (const attempt of [
+      claimAs(hoarder, open[1]!, '13700001002'),
+      claimAs(anonymous(ctx.app, { remoteAddress: '198.51.100.5' }), open[1]!, '13700001001'),
+    ]) {
       const refused = await attempt;
       expect(refused.statusCode).toBe(409);
       expect(refused.body).toContain(refusal);
@@ -343,7 +379,11 @@ describe('claiming a wish', () => {
 
   it('re-renders the claim form with field messages and what was typed; nothing is written', async () => {
     const wish = wishNamed('阿兰');
-    const res = await anonymous(ctx.app).post(`/wishes/${wish.id}/claim`, { name: '林晓', phone: '12345', paymentMethod: 'offline' }, { csrfFrom: `/wishes/${wish.id}` });
+    const res = await anonymous(ctx.app).post(
+      `/wishes/${wish.id}/claim`,
+      { name: '林晓', phone: '12345', paymentMethod: 'offline' },
+      { csrfFrom: `/wishes/${wish.id}` },
+    );
     expect(res.statusCode).toBe(422);
     expect(fieldError(res.body, 'phone')).toBe('请输入 11 位手机号，以 1 开头。');
     expect(fieldValue(res.body, 'name')).toBe('林晓');
@@ -369,17 +409,33 @@ describe('delivering a wish', () => {
     expect(early.statusCode).toBe(409);
     expect(wishById(wish.id).status).toBe('claimed');
 
-    expect((await coordinator.post(`/coordinator/orders/${order.number}/mark-paid`, { reference: 'ABC-1' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect((await coordinator.post(`/coordinator/orders/${order.number}/mark-paid`, { reference: 'ABC-1' }, { csrfFrom: '/coordinator' })).statusCode).toBe(
+      303,
+    );
     const form = await coordinator.get(consolePage);
     expect(form.body).toContain('确认已送到孩子手上');
 
     // A photo is required.
-    const noPhoto = await postMultipart(ctx.app, coordinator, `/coordinator/wishes/${wish.id}/deliver`, { note: '书包已经送到小花手上' }, undefined, consolePage);
+    const noPhoto = await postMultipart(
+      ctx.app,
+      coordinator,
+      `/coordinator/wishes/${wish.id}/deliver`,
+      { note: '书包已经送到小花手上' },
+      undefined,
+      consolePage,
+    );
     expect(noPhoto.statusCode).toBe(422);
     expect(fieldError(noPhoto.body, 'photo')).toBe('请上传一张送达的照片。');
     expect(noPhoto.body).toContain('书包已经送到小花手上');
 
-    const done = await postMultipart(ctx.app, coordinator, `/coordinator/wishes/${wish.id}/deliver`, { note: '书包已经送到小花手上，她说谢谢！' }, await jpegPhoto('photo', '#2f6b3a'), consolePage);
+    const done = await postMultipart(
+      ctx.app,
+      coordinator,
+      `/coordinator/wishes/${wish.id}/deliver`,
+      { note: '书包已经送到小花手上，她说谢谢！' },
+      await jpegPhoto('photo', '#2f6b3a'),
+      consolePage,
+    );
     expect(done.statusCode, done.body.slice(0, 300)).toBe(303);
     expect(wishById(wish.id).status).toBe('delivered');
 
@@ -416,7 +472,12 @@ describe('paying a wish online', () => {
       expect(session.amountFen).toBe(28000);
 
       const event = fake.event('checkout.session.completed', fake.session(session.id));
-      const hook = await stripeCtx.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': event.signature }, payload: event.payload });
+      const hook = await stripeCtx.app.inject({
+        method: 'POST',
+        url: '/webhooks/stripe',
+        headers: { 'content-type': 'application/json', 'stripe-signature': event.signature },
+        payload: event.payload,
+      });
       expect(hook.statusCode).toBe(200);
       const wish = stripeCtx.db.sqlite.prepare(`SELECT status FROM wishes WHERE id = ?`).get(wishId) as { status: string };
       expect(wish.status).toBe('paid');
