@@ -1,6 +1,6 @@
 // A minimal browser for the load workers: a cookie jar and form posts over one undici Pool,
 // with the `_csrf` token read from a page's hidden input as a person's browser would send it.
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 
 export interface Page {
   status: number;

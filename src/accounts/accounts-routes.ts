@@ -76,7 +76,7 @@ export default async function accountsRoutes(
     }
   });
 
-  app.post('/logout', async (request, reply) => {
+  app.post('/logout', async (_request, reply) => {
     reply.endSession();
     return reply.redirect('/', 303);
   });

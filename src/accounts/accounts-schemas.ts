@@ -73,6 +73,6 @@ export const updateStaffSchema = z.object({
 
 /** Only same-site paths are accepted as the page to return to after sign-in. */
 export function safeNextPath(next: string | undefined): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
   return /^[\x21-\x7e]+$/.test(next) ? next : null;
 }

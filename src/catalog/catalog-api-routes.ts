@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { commonResponses, langQuery, operation, pageOf, pageQuery, pageSchema, presentFigures } from '../api/api-schemas.js';
 import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
@@ -10,7 +10,7 @@ import type { LedgerFigures } from './catalog-routes.js';
 import { apiListingQuerySchema, slugParamsSchema } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
 import {
-  productCardSchema,
+  type productCardSchema,
   productListSchema,
   productSchema,
   projectDetailSchema,

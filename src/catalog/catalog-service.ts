@@ -13,12 +13,15 @@ const MAX_TERMS = 8;
 
 /** Splits a query into terms (ASCII and full-width spaces), at most MAX_TERMS. */
 export function searchTerms(q: string): string[] {
-  return q
-    .slice(0, MAX_QUERY_LENGTH)
-    .split(/[\s\u3000,，、\u0000-\u001f\u007f]+/u)
-    .map((t) => t.trim())
-    .filter(Boolean)
-    .slice(0, MAX_TERMS);
+  return (
+    q
+      .slice(0, MAX_QUERY_LENGTH)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters typed or pasted into a search are separators, on purpose
+      .split(/[\s\u3000,，、\u0000-\u001f\u007f]+/u)
+      .map((t) => t.trim())
+      .filter(Boolean)
+      .slice(0, MAX_TERMS)
+  );
 }
 
 /** A term as an FTS5 phrase: quoted, inner quotes doubled, so no query syntax leaks through. */
@@ -99,7 +102,7 @@ export function createCatalogService(
 
   function productPage(slug: string) {
     const product = queries.productBySlug(slug);
-    if (!product || !product.published) throw notFound('product_not_found');
+    if (!product?.published) throw notFound('product_not_found');
     return {
       product,
       /** Whether its project takes sales today (an ended or future project's products are shown but not sold). */

@@ -71,13 +71,17 @@ export function settle(totals: readonly BucketTotals[], unattributedFen = 0): Se
       ),
       paid,
     );
-    taken.forEach((fen, i) => (paid[i]! -= fen));
+    taken.forEach((fen, i) => {
+      paid[i]! -= fen;
+    });
     excess = 0;
   }
   const room = credited.map((c, i) => c - paid[i]!);
   const roomFen = room.reduce((a, b) => a + b, 0);
   const moved = spread(Math.min(excess, roomFen), room);
-  moved.forEach((fen, i) => (paid[i]! += fen));
+  moved.forEach((fen, i) => {
+    paid[i]! += fen;
+  });
   return {
     buckets: sorted.map((b, i) => ({
       projectId: b.projectId,

@@ -59,5 +59,9 @@ export function outboxAccountMail(outbox: Outbox): AccountMail {
 
 /** Sends to each of several mailboxes (the outbox, and a test's memory mailbox). */
 export function bothAccountMail(...mails: AccountMail[]): AccountMail {
-  return { send: (message) => mails.forEach((m) => m.send(message)) };
+  return {
+    send: (message) => {
+      for (const m of mails) m.send(message);
+    },
+  };
 }

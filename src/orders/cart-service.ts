@@ -183,7 +183,7 @@ export function createCartService(queries: OrdersQueries, deps: { clock: Clock }
         const userItems = new Map(queries.cartItems(userCartId).map((i) => [i.productId, i.quantity]));
         for (const item of items) {
           const product = queries.sellableProduct(item.productId);
-          if (!product || !product.published) continue;
+          if (!product?.published) continue;
           const cap = Math.min(product.stock, product.maxRetailQty ?? Number.MAX_SAFE_INTEGER);
           const merged = Math.min((userItems.get(item.productId) ?? 0) + item.quantity, Math.max(cap, 0));
           if (merged >= Math.max(1, product.minOrderQty)) queries.setCartItem(userCartId, item.productId, merged, deps.clock());

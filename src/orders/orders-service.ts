@@ -12,7 +12,7 @@ import type { RecalledUnitsRow } from '../lots/lots-queries.js';
 import { checkHolds, visitorKey } from './holds.js';
 import { createOrderPlacing, sha256, type PlacedOrder } from './order-placing.js';
 import type { OrderEvents } from './order-events.js';
-import type { OrderLineRow, OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
+import type { OrderRow, OrdersQueries } from './orders-queries.js';
 import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
 import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';

@@ -18,7 +18,7 @@ export const MAX_LINE_QUANTITY = 100_000;
  * stock left. Throws an AppError with a stable code.
  */
 export function checkQuantity(product: SellableProduct | undefined, quantity: number, today: string): asserts product is SellableProduct {
-  if (!product || !product.published) throw new AppError('not_found', 'product_not_found');
+  if (!product?.published) throw new AppError('not_found', 'product_not_found');
   assertProjectRunning(product, today);
   const unit = product.unit;
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {

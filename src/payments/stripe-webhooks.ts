@@ -312,7 +312,7 @@ export function createStripeWebhookHandler(deps: {
 
   async function chargeRefunded(charge: Stripe.Charge): Promise<Effect> {
     const payment = paymentOfCharge(charge, idOf(charge.payment_intent));
-    if (!payment || payment.status !== 'succeeded') {
+    if (payment?.status !== 'succeeded') {
       // Ours but the payment's own event is not processed yet: come back later. Not ours: ignore.
       if (charge.metadata?.orderId) throw new RetryLater('charge refunded before its payment was recorded');
       return () => 'ignored: no payment of ours';

@@ -291,10 +291,16 @@ export default fp(
 
     app.addHook('onRequest', onRequest);
     function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-      if (request.method !== 'GET' || !scopesOf(request) || !anonymousVisitor(request)) return done();
+      if (request.method !== 'GET' || !scopesOf(request) || !anonymousVisitor(request)) {
+        done();
+        return;
+      }
       const { locale, remember } = visitorLocale(request);
       const key = canonicalKey(request, locale);
-      if (key === null) return done();
+      if (key === null) {
+        done();
+        return;
+      }
       const now = opts.clock();
       const entry = cache.get(key);
       const hit = entry !== undefined && fresh(entry, now);
@@ -322,7 +328,8 @@ export default fp(
           });
           inflight.set(key, finished);
         }
-        return done();
+        done();
+        return;
       }
       opts.onLookup?.(true);
       // The most recently used last: eviction takes the first.

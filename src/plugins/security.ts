@@ -226,7 +226,8 @@ export class LazyCsrfToken {
     return this.token;
   }
   toString(): string {
-    return (this.token ??= this.mint());
+    this.token ??= this.mint();
+    return this.token;
   }
   valueOf(): string {
     return this.toString();

@@ -34,20 +34,20 @@ function partialsIn(dir: string): Record<string, string> {
 /** The helpers every template can use. All user-visible text goes through `t`. */
 export function createHandlebars(): typeof Handlebars {
   const hbs = Handlebars.create();
-  hbs.registerHelper('t', function (key: unknown, options: HelperOptions) {
+  hbs.registerHelper('t', (key: unknown, options: HelperOptions) => {
     if (typeof key !== 'string' || !hasMessage(key)) throw new Error(`Unknown message key in template: ${String(key)}`);
     return translate(localeOf(options), key, options.hash as MessageParams);
   });
   /** Translates a key built from a prefix and a value: {{tk "category." product.category}}. */
-  hbs.registerHelper('tk', function (prefix: unknown, value: unknown, options: HelperOptions) {
+  hbs.registerHelper('tk', (prefix: unknown, value: unknown, options: HelperOptions) => {
     const key = `${String(prefix)}${String(value)}`;
     if (!hasMessage(key)) throw new Error(`Unknown message key in template: ${key}`);
     return translate(localeOf(options), key, options.hash as MessageParams);
   });
   /** Picks the zh or en text: {{pickText titleZh titleEn}}. */
-  hbs.registerHelper('pickText', function (zh: unknown, enText: unknown, options: HelperOptions) {
-    return pickText(localeOf(options), String(zh ?? ''), typeof enText === 'string' ? enText : null);
-  });
+  hbs.registerHelper('pickText', (zh: unknown, enText: unknown, options: HelperOptions) =>
+    pickText(localeOf(options), String(zh ?? ''), typeof enText === 'string' ? enText : null),
+  );
   hbs.registerHelper('money', (fen: unknown) => (typeof fen === 'number' ? formatFen(fen) : ''));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('not', (a: unknown) => !a);

@@ -64,7 +64,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   /** Renders a form page again with messages; service errors carrying field codes become field messages. */
   async function formFailure(
     request: FastifyRequest,
-    reply: FastifyReply,
+    _reply: FastifyReply,
     error: unknown,
     render: (fields: FieldMessages, status: number) => FastifyReply | Promise<FastifyReply>,
   ) {

@@ -33,7 +33,7 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
     return row!;
   }
 
-  function checkMembers(actor: CurrentUser, villageId: number, members: ProducerForm['members']): void {
+  function checkMembers(_actor: CurrentUser, villageId: number, members: ProducerForm['members']): void {
     for (const m of members) {
       const h = queries.householdById(m.householdId);
       // A household id from another village (or none) in a hidden field is refused the same way.

@@ -192,7 +192,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
     /** The delivery photo: public with consent; otherwise for the donor and the wish's coordinators. */
     deliveryPhoto(id: number, access: { token?: string; user?: CurrentUser | null }): MediaRow {
       const wish = queries.wishById(id);
-      if (!wish || wish.status !== 'delivered' || !wish.deliveryPhotoMediaId) throw new AppError('not_found', 'not_found');
+      if (wish?.status !== 'delivered' || !wish.deliveryPhotoMediaId) throw new AppError('not_found', 'not_found');
       const allowed = Boolean(wish.photoConsent) || (access.user ? inScope(access.user, wish.projectId) : false) || isDonor(wish, access);
       const row = allowed ? media.get(wish.deliveryPhotoMediaId) : null;
       if (!row) throw new AppError('not_found', 'not_found');

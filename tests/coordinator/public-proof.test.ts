@@ -255,8 +255,12 @@ describe('the figures', () => {
         });
       const perProject = projects.map((p) => ledgerFigures({ projectId: p.id }));
       const perVillage = villages.map((v) => ledgerFigures({ villageId: v.id }));
-      projects.forEach((p, i) => expectScope(`/projects/${p.slug}`, perProject[i]!));
-      villages.forEach((v, i) => expectScope(`/villages/${v.slug}`, perVillage[i]!));
+      projects.forEach((p, i) => {
+        expectScope(`/projects/${p.slug}`, perProject[i]!);
+      });
+      villages.forEach((v, i) => {
+        expectScope(`/villages/${v.slug}`, perVillage[i]!);
+      });
       expect(sum(perProject)).toEqual({ sales: shop.sales, credited: shop.credited, paidOut: shop.paidOut });
       expect(sum(perVillage)).toEqual({ sales: shop.sales, credited: shop.credited, paidOut: shop.paidOut });
     };

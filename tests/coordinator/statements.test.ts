@@ -313,7 +313,9 @@ describe('the statement PDF', () => {
       .split('\f')
       .filter((p) => p.trim());
     expect(pages.length).toBeGreaterThanOrEqual(2);
-    pages.forEach((text, i) => expect(text).toMatch(new RegExp(`王秀兰 · [\\d-]+–[\\d-]+ · 第 ${i + 1} 页`)));
+    pages.forEach((text, i) => {
+      expect(text).toMatch(new RegExp(`王秀兰 · [\\d-]+–[\\d-]+ · 第 ${i + 1} 页`));
+    });
     expect(pages.at(-1)).toMatch(/期末结余\s+123\.80/);
   });
 

@@ -22,6 +22,7 @@ describe('the Docker image', () => {
     expect(['22', '24']).toContain(base![1]);
     const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     expect(froms.length).toBeGreaterThanOrEqual(2);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's FROM says ${NODE_IMAGE} literally
     for (const from of froms) expect(from).toBe('${NODE_IMAGE}');
   });
 

@@ -137,7 +137,7 @@ export async function signIn(app: App, email: string, password = 'xiangyi-demo')
 /** The path and query of the link in the last registration e-mail sent to `email`. */
 export function registrationLinkFor(mailbox: readonly AccountMessage[], email: string): string {
   const message = mailbox.filter((m) => m.kind === 'confirm_registration' && m.to === email).at(-1);
-  if (!message || message.kind !== 'confirm_registration') throw new Error(`No registration e-mail to ${email}`);
+  if (message?.kind !== 'confirm_registration') throw new Error(`No registration e-mail to ${email}`);
   const url = new URL(message.link);
   return `${url.pathname}${url.search}`;
 }

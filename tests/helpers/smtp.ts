@@ -52,7 +52,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    refuseNext: (count) => void (refuse = count),
+    refuseNext: (count) => {
+      refuse = count;
+    },
     get refused() {
       return state.refused;
     },

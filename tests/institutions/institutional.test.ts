@@ -18,7 +18,6 @@ const GULOU = 'secretary.gulou@xiangyi.test';
 const MEIYAOGOU = 'secretary.meiyaogou@xiangyi.test';
 const COORDINATOR = 'coordinator@xiangyi.test';
 const DAY = 24 * 3_600_000;
-const QUOTA_FEN = 20_000_000;
 
 let ctx: TestContext;
 

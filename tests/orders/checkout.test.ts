@@ -216,7 +216,7 @@ describe('placing an order', () => {
     const page = await buyer.get(url);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(`订单 ${number}`);
-    expect(page.body).toContain('订单已提交：' + number);
+    expect(page.body).toContain(`订单已提交：${number}`);
     expect(page.body).toContain('<strong data-status="pending_payment">待付款</strong>');
     expect(page.body).toContain('请转账 ¥312.00 到以下账户');
     expect(page.body).toContain(`${village('mengzhuang').name} 发出：待发货`);

@@ -108,7 +108,9 @@ function expectedPayment(orderId: number): Map<string, number> {
       toHouseholds,
       members.map((m) => m.weight),
     );
-    members.forEach((m, i) => credit(`household:${m.householdId}`, line.id, parts[i]!));
+    members.forEach((m, i) => {
+      credit(`household:${m.householdId}`, line.id, parts[i]!);
+    });
     credit(`project:${line.projectId}`, line.id, toFund);
     credit('operations', line.id, toOperations);
   }

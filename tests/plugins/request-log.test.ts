@@ -43,7 +43,7 @@ describe('request ids', () => {
     expect(res.headers['x-request-id']).toBe('edge-7f3a9c21');
     const ofRequest = lines.filter((l) => l.reqId === 'edge-7f3a9c21');
     // The refusal the error handler logs, and the request's own line.
-    expect(ofRequest.map((l) => l.msg)).toEqual(['request refused', 'GET /products/:slug 404 ' + ofRequest[1]!.ms + ' ms']);
+    expect(ofRequest.map((l) => l.msg)).toEqual(['request refused', `GET /products/:slug 404 ${ofRequest[1]!.ms} ms`]);
     expect(lines.filter((l) => l.reqId !== undefined && l.reqId !== 'edge-7f3a9c21')).toEqual([]);
   });
 

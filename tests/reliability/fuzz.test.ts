@@ -62,6 +62,7 @@ const INJECTION = [
   "''",
   '{{7*7}}',
   '{{{body}}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: template syntax is part of the hostile input
   '${7*7}',
   '../../etc/passwd',
   '%00',
@@ -1234,12 +1235,16 @@ function csvCells(text: string): string[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',' || ch === '\n') cells.push(cell.replace(/\r$/, '').replace(/^\uFEFF/, '')), (cell = '');
-    else cell += ch;
+    else if (ch === ',' || ch === '\n') {
+      cells.push(cell.replace(/\r$/, '').replace(/^\uFEFF/, ''));
+      cell = '';
+    } else cell += ch;
   }
   if (cell) cells.push(cell);
   return cells;
@@ -1273,7 +1278,9 @@ describe('after the fuzzing: stored hostile text, and the pages that show it', (
       // 2. The pages that show stored text, public and console, each read by whoever may read it.
       const all = (sql: string) => db.sqlite.prepare(sql).pluck().all() as (string | number)[];
       const pages: [Actor, string][] = [];
-      const add = (actor: Actor, urls: (string | number)[], make: (x: string | number) => string = String) => urls.forEach((u) => pages.push([actor, make(u)]));
+      const add = (actor: Actor, urls: (string | number)[], make: (x: string | number) => string = String) => {
+        for (const u of urls) pages.push([actor, make(u)]);
+      };
       const apiPages = ((await clients.get('visitor')!.get('/api/v1/products')).json() as { pages: number }).pages;
       add('visitor', ['/', '/impact', '/outlets', '/wishes', '/cart', ...Array.from({ length: apiPages }, (_, i) => `/products?page=${i + 1}`)]);
       add('visitor', all(`SELECT slug FROM products WHERE published = 1`), (s) => `/products/${s}`);

@@ -105,7 +105,7 @@ const ROUTES: readonly Route[] = [
     targets: ['own', 'foreign'],
     url: (f) => `/secretary/households/${f.householdId}`,
     // The village in the form is the secretary's own either way: only the id in the path differs.
-    form: (f, all) => ({ ...householdForm(all.own.villageId), realName: '改过名字的户主' }),
+    form: (_f, all) => ({ ...householdForm(all.own.villageId), realName: '改过名字的户主' }),
   },
   { method: 'GET', pattern: '/secretary/producers', targets: ['none'], url: () => '/secretary/producers' },
   { method: 'GET', pattern: '/secretary/producers/new', targets: ['none'], url: () => '/secretary/producers/new' },

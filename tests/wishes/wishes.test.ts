@@ -49,11 +49,6 @@ const wishNamed = (childName: string) =>
   get<Wish>(`SELECT id, status, order_id AS orderId, amount_fen AS amountFen, project_id AS projectId FROM wishes WHERE child_name = ?`, childName);
 const wishById = (id: number) =>
   get<Wish>(`SELECT id, status, order_id AS orderId, amount_fen AS amountFen, project_id AS projectId FROM wishes WHERE id = ?`, id);
-const orderOf = (id: number) =>
-  get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number }>(
-    `SELECT id, number, status, total_fen AS totalFen, shipping_fen AS shippingFen FROM orders WHERE id = ?`,
-    id,
-  );
 const entriesOfOrder = (orderId: number) =>
   all<{ code: string; amountFen: number }>(
     `SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
