@@ -30,19 +30,22 @@ export interface NewOrderLine {
   lineTotalFen: number;
 }
 
+/** Who receives an order, where, and how they pay. */
+export interface CheckoutContact {
+  name: string;
+  phone: string;
+  province: string;
+  city: string;
+  district: string;
+  address: string;
+  note: string | null;
+  paymentMethod: PaymentMethod;
+}
+
 /** Everything an order is made of, whichever way it was placed (cart, quote, donation, counter sale). */
 export interface NewOrder {
   buyerUserId: number | null;
-  contact: {
-    name: string;
-    phone: string;
-    province: string;
-    city: string;
-    district: string;
-    address: string;
-    note: string | null;
-    paymentMethod: PaymentMethod;
-  };
+  contact: CheckoutContact;
   delivery: 'ship' | 'pickup';
   lines: NewOrderLine[];
   /** Whether the lines' units come from the shop's stock, so from its harvest lots (not from an outlet's shelf). */

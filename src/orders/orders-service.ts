@@ -17,16 +17,9 @@ import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from '
 import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
-export interface CheckoutContact {
-  name: string;
-  phone: string;
-  province: string;
-  city: string;
-  district: string;
-  address: string;
-  note: string | null;
-  paymentMethod: PaymentMethod;
-}
+import type { CheckoutContact } from './order-placing.js';
+
+export type { CheckoutContact };
 
 /** How an order reaches the buyer, and a step run inside the placing transaction (its throw undoes the order). */
 export interface PlaceOptions {
