@@ -211,7 +211,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   };
   // The buyer's checkout: place, open the payment session, clear the cart; each step with its undo.
   const checkout = createCheckout(
-    checkoutSteps({ orders, cart, write: (work) => deps.db.uow.write(work), openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }),
+    checkoutSteps({ orders, cart, write: deps.db.commitGrouped, openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }),
   );
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [

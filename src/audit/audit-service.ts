@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { statementCache } from '../db/statements.js';
+import { run, type Query, type Tx } from '../db/unit-of-work.js';
+import { auditLog } from './schema.js';
 
 export interface AuditEntry {
   userId: number | null;
@@ -33,11 +35,28 @@ export interface AuditQuery {
 
 /**
  * The audit log: who did what to money, stock, households and roles, when and from where.
- * record() is synchronous so it runs inside the same transaction as the change it describes.
+ * An entry is written inside the same transaction as the change it describes: `yield* audit.add(tx,
+ * entry)` in a unit of work (src/db/unit-of-work.ts); record() is the same for code not yet
+ * converted to units of work.
  */
 export function createAuditService(db: Database_, clock: Clock) {
   const q = statementCache(db.sqlite);
   return {
+    /** Writes an entry as part of the caller's unit of work. */
+    *add(tx: Tx, entry: AuditEntry): Query<void> {
+      yield* run(
+        tx.insert(auditLog).values({
+          userId: entry.userId,
+          action: entry.action,
+          entityType: entry.entityType,
+          entityId: String(entry.entityId),
+          summary: JSON.stringify({ before: entry.before ?? null, after: entry.after ?? null }),
+          address: entry.address ?? null,
+          createdAt: clock(),
+        }),
+      );
+    },
+
     record(entry: AuditEntry): void {
       q(`INSERT INTO audit_log (user_id, action, entity_type, entity_id, summary, address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
         entry.userId,

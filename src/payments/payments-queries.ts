@@ -58,6 +58,8 @@ export function createPaymentsQueries(db: Database_) {
   return {
     /** The unit of work payments are recorded in (src/db/unit-of-work.ts). */
     unitOfWork: db.uow,
+    /** Transitional: a synchronous write on the group commit (units of work replace it). */
+    commitGrouped: db.commitGrouped,
     /** A write joining the caller's transaction, or one of its own. */
     transaction: <T>(fn: () => T): T => db.uow.within(fn),
 

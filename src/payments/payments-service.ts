@@ -53,7 +53,7 @@ export function createPaymentsService(
     async markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): Promise<void> {
       const order = orders.orderForCoordinator(actor, number);
       if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
-      await queries.unitOfWork.write(() => {
+      await queries.commitGrouped(() => {
         // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
         const [recalled] = canPay(orders.orderById(order.id).status) ? orders.recalledUnitsHeld(order.id) : [];
         if (recalled) throw recallHold('order_holds_recalled_units', recalled);
