@@ -56,6 +56,9 @@ export const products = sqliteTable(
     index('products_project_idx').on(t.projectId),
     index('products_listing_idx').on(t.published, t.createdAt),
     index('products_category_idx').on(t.category, t.published),
+    // What a one- or two-character search term (茶, 蜂蜜) is matched and ranked on, narrow enough to scan
+    // whole: a scan of the table itself reads every description and story (src/catalog/catalog-queries.ts).
+    index('products_search_idx').on(t.titleZh, t.titleEn, t.producerId, t.category, t.featured, t.soldCount, t.published),
     check('products_price_ck', sql`${t.priceFen} >= 0`),
     check('products_stock_ck', sql`${t.stock} >= 0`),
     check('products_min_order_ck', sql`${t.minOrderQty} >= 1`),

@@ -1,0 +1,1 @@
+CREATE INDEX `products_search_idx` ON `products` (`title_zh`,`title_en`,`producer_id`,`category`,`featured`,`sold_count`,`published`);
