@@ -19,6 +19,11 @@ export interface Database_ {
   readonly commitGrouped: GroupCommit;
   /** Transactions as services ask for them, whatever the engine (src/db/unit-of-work.ts). */
   readonly uow: UnitOfWork;
+  /**
+   * Grows with every statement run on this connection that may write: a cheap way to ask "has this
+   * connection written since?" (SQLite's data_version only tells of other connections' commits).
+   */
+  writes(): number;
   close(): void;
 }
 
@@ -38,6 +43,27 @@ export function openDatabase(path: string): Database_ {
   // statement or reconciliation faster and only raised the memory peak.
   sqlite.pragma('cache_size = -16000');
   sqlite.pragma('temp_store = MEMORY');
+  let writes = 0;
+  // Every statement that may write counts, whoever prepared it (drizzle, a query module, a script).
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (!statement.readonly) {
+      for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+        const original = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+        (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          writes++;
+          return original(...args);
+        };
+      }
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
+  const exec = sqlite.exec.bind(sqlite);
+  sqlite.exec = (source: string) => {
+    writes++;
+    return exec(source);
+  };
   const orm = drizzle({ client: sqlite, schema }) as Db;
   const handle: Database_ = {
     orm,
@@ -46,6 +72,7 @@ export function openDatabase(path: string): Database_ {
     get uow() {
       return uow;
     },
+    writes: () => writes,
     close: () => {
       if (sqlite.open) sqlite.close();
     },

@@ -228,7 +228,7 @@ export default fp(
     },
   ) {
     const limits: PageCacheLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-    const versions = createCacheVersions(opts.db.sqlite);
+    const versions = createCacheVersions(opts.db);
     const cache = new Map<string, Entry>();
     let cachedBytes = 0;
     let skippedCompressions = 0;
@@ -303,6 +303,7 @@ export default fp(
       }
       const now = opts.clock();
       const entry = cache.get(key);
+      versions.refresh();
       const hit = entry !== undefined && fresh(entry, now);
       if (!hit) {
         const rendering = inflight.get(key);
@@ -381,6 +382,7 @@ export default fp(
       const etag = `W/"${createHash('sha1').update(page).digest('base64url')}"`;
       reply.header('etag', etag);
       // Written to while it was rendered: it may show some of the change and not the rest.
+      versions.refresh();
       if (versions.stamp() !== pending.stamp) return;
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) {

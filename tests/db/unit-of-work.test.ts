@@ -119,3 +119,25 @@ describe('unit of work on SQLite', () => {
     expect(row).toEqual({ stock: 3 });
   });
 });
+
+/** The connection's count of writing statements (src/db/client.ts), which tells the page cache of this connection's own writes. */
+describe('the count of writes on a connection', () => {
+  it('grows with each statement that may write, whoever prepared it, and not with reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xiangyi-writes-'));
+    const db = openDatabase(join(dir, 'db.sqlite'));
+    try {
+      db.sqlite.exec('CREATE TABLE jars (name TEXT PRIMARY KEY)');
+      const start = db.writes();
+      db.sqlite.prepare('SELECT count(*) FROM jars').get();
+      await db.uow.read(() => all(sql`SELECT name FROM jars`));
+      expect(db.writes()).toBe(start);
+      db.sqlite.prepare('INSERT INTO jars (name) VALUES (?)').run('honey');
+      expect(db.writes()).toBe(start + 1);
+      await db.uow.write(() => one(sql`INSERT INTO jars (name) VALUES ('tea') RETURNING name`));
+      expect(db.writes()).toBeGreaterThan(start + 1);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
