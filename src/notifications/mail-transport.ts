@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { OutboxRow } from './outbox.js';
 
 /** Hands one message to the mail system; rejects when it was not accepted. */
@@ -17,12 +17,20 @@ export function isPermanentSmtpError(error: unknown): boolean {
  * E-mail over SMTP (SMTP_URL, e.g. smtp://user:pass@mail.example.org:587 or smtps://…:465) with
  * nodemailer. Each message carries a Message-ID made from its outbox id, so a message delivered
  * twice (the at-least-once edge, README "Messages") is recognisable as one by mail systems.
+ * nodemailer is loaded with the first message, not at start-up: it is a large module graph that a
+ * shop without SMTP, or one that has sent nothing yet, does not need.
  */
 export function smtpTransport(options: { url: string; from: string; messageIdDomain: string }): MailTransport {
-  const transporter = nodemailer.createTransport(options.url);
+  let transporter: Promise<Transporter> | null = null;
+  let opened: Transporter | null = null;
+  const open = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) => {
+      opened = nodemailer.createTransport(options.url);
+      return opened;
+    }));
   return {
     async send(message) {
-      await transporter.sendMail({
+      await (await open()).sendMail({
         from: options.from,
         to: message.recipient,
         subject: message.subject,
@@ -32,6 +40,6 @@ export function smtpTransport(options: { url: string; from: string; messageIdDom
         messageId: `<outbox-${message.id}-${message.createdAt}@${options.messageIdDomain}>`,
       });
     },
-    close: () => transporter.close(),
+    close: () => opened?.close(),
   };
 }
