@@ -10,7 +10,6 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createBackupSchedule, type BackupSchedule, type BackupTimers, type RunBackup } from './backups/backup-schedule.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createAccountsQueries } from './accounts/accounts-queries.js';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
 import { createPasswordResets } from './accounts/password-reset.js';
 import passwordResetRoutes from './accounts/password-reset-routes.js';
@@ -112,23 +111,22 @@ declare module 'fastify' {
 function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log: FastifyBaseLogger) {
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService(deps.db, clock);
-  const accountsQueries = createAccountsQueries(deps.db);
-  const sessions = createSessionService(accountsQueries, clock);
+  const sessions = createSessionService(deps.db, clock);
   // Messages to people leave through the outbox, written in the transaction of what they report.
   const outbox = createOutbox(deps.db, { clock });
   const mailPreferences = createMailPreferences(deps.db, { clock, secret: config.sessionSecret, publicUrl: config.publicUrl });
   const accountMail = deps.accountMail ? bothAccountMail(outboxAccountMail(outbox), deps.accountMail) : outboxAccountMail(outbox);
-  const accounts = createAccountsService(accountsQueries, {
+  const accounts = createAccountsService(deps.db, {
     clock,
     audit,
-    throttle: createSignInThrottle(accountsQueries, { clock, log }),
+    throttle: createSignInThrottle(deps.db, { clock, log }),
     mail: accountMail,
     links: {
       confirmRegistration: (token) => `${config.publicUrl}/register/confirm?token=${encodeURIComponent(token)}`,
       signIn: () => `${config.publicUrl}/login`,
     },
   });
-  const passwordResets = createPasswordResets(deps.db, accountsQueries, {
+  const passwordResets = createPasswordResets(deps.db, {
     clock,
     audit,
     mail: accountMail,
@@ -144,7 +142,13 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const checkpoints = createCheckpointsService(deps.db, { clock });
   const ordersQueries = createOrdersQueries(deps.db);
   const cart = createCartService(ordersQueries, { clock });
-  const orderNotices = createOrderNotices({ outbox, preferences: mailPreferences, people: accounts, villageNames: () => villages.villageNames(), config });
+  const orderNotices = createOrderNotices(deps.db, {
+    outbox,
+    preferences: mailPreferences,
+    people: accounts,
+    villageNames: () => villages.villageNames(),
+    config,
+  });
   const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
   const paymentsQueries = createPaymentsQueries(deps.db);
   const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
@@ -180,7 +184,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const impact = createImpactService(createImpactQueries(deps.db), { villages, projects: () => catalog.projects() });
   const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
-  const userByEmail = accounts.userByEmail;
+  // Institutions and outlets look accounts up inside their own (synchronous) transactions.
+  const userByEmail = (email: string) => deps.db.uow.now((tx) => accounts.userByEmail(tx, email));
   const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog, userByEmail });
   const outlets = createOutletsService(deps.db, {
     clock,
@@ -471,13 +476,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep);
   // old sign-in failures and expired registration links are forgotten.
   const sweep = setInterval(() => {
-    try {
+    const swept = async () => {
       services.orders.expireDue();
-      services.accounts.prune();
-      services.passwordResets.prune();
-    } catch (error) {
-      app.log.error({ err: error }, 'expiry sweep failed');
-    }
+      await services.accounts.prune();
+      await services.passwordResets.prune();
+    };
+    swept().catch((error: unknown) => app.log.error({ err: error }, 'expiry sweep failed'));
   }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));

@@ -1,7 +1,8 @@
+import type { Query, Tx } from '../db/unit-of-work.js';
 import type { Locale } from '../i18n/i18n.js';
 
 /**
- * The e-mails accounts send. `send` is called inside the transaction that records the request, so
+ * The e-mails accounts send. `send` is a step of the unit of work that records the request, so
  * the transactional outbox (src/notifications/account-notices.ts) writes the message with it;
  * tests also read what was sent from a memory mailbox.
  */
@@ -34,5 +35,5 @@ export type AccountMessage =
     };
 
 export interface AccountMail {
-  send(message: AccountMessage): void;
+  send(tx: Tx, message: AccountMessage): Query<void>;
 }

@@ -1,8 +1,18 @@
-import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
-import type { Role, SIGN_IN_ATTEMPT_KINDS } from './schema.js';
+import { and, asc, count, countDistinct, desc, eq, gt, gte, inArray, isNull, lte, max, sql } from 'drizzle-orm';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { projects } from '../projects/schema.js';
+import { villages } from '../villages/schema.js';
+import { loginFailures, registrationRequests, users, userProjects, userVillages, type Role, type SIGN_IN_ATTEMPT_KINDS } from './schema.js';
+
+/**
+ * The queries of accounts, scopes, sign-in failures and registration requests, as steps of a unit
+ * of work (src/db/unit-of-work.ts). Sessions have theirs in session-queries.ts, password resets in
+ * password-reset.ts.
+ */
 
 export type SignInAttemptKind = (typeof SIGN_IN_ATTEMPT_KINDS)[number];
+export type User = typeof users.$inferSelect;
+export type RegistrationRequest = typeof registrationRequests.$inferSelect;
 
 /** Failures counted for a throttle: how many, and when the last one was (null when none). */
 export interface FailureStats {
@@ -10,195 +20,236 @@ export interface FailureStats {
   lastAt: number | null;
 }
 
-export interface RegistrationRow {
-  id: number;
-  email: string;
-  displayName: string;
-  passwordHash: string | null;
-  expiresAt: number;
-  confirmedAt: number | null;
+// Users
+
+export function* userByEmail(tx: Tx, email: string): Query<User | undefined> {
+  return yield* one(tx.select().from(users).where(eq(users.email, email)));
 }
 
-export interface UserRow {
-  id: number;
-  email: string;
-  passwordHash: string;
-  displayName: string;
-  role: Role;
-  allProjects: number;
-  disabled: number;
-  createdAt: number;
-  /** When the password was last set (epoch ms): device cookies given before it are not trusted. */
-  passwordChangedAt: number;
+export function* userById(tx: Tx, id: number): Query<User | undefined> {
+  return yield* one(tx.select().from(users).where(eq(users.id, id)));
 }
 
-export interface SessionRow {
-  idHash: string;
-  userId: number | null;
-  data: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
+export function* listUsers(tx: Tx): Query<User[]> {
+  return yield* all(tx.select().from(users).orderBy(asc(users.role), asc(users.email)));
 }
 
-const USER_COLUMNS = `id, email, password_hash AS passwordHash, display_name AS displayName, role,
-  all_projects AS allProjects, disabled, created_at AS createdAt, password_changed_at AS passwordChangedAt`;
-
-/** All SQL of accounts, sessions and scopes. */
-export function createAccountsQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  return {
-    /** IMMEDIATE: every one of them writes, and the throttle's check-then-record must hold across app servers too. */
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
-
-    userByEmail: (email: string) => q(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`).get(email) as UserRow | undefined,
-    userById: (id: number) => q(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined,
-    listUsers: () => q(`SELECT ${USER_COLUMNS} FROM users ORDER BY role, email`).all() as UserRow[],
-
-    insertUser(u: { email: string; passwordHash: string; displayName: string; role: Role; allProjects: boolean; now: number }): number {
-      const r = q(
-        `INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(u.email, u.passwordHash, u.displayName, u.role, u.allProjects ? 1 : 0, u.now, u.now, u.now);
-      return Number(r.lastInsertRowid);
-    },
-
-    updateUserRole(id: number, role: Role, allProjects: boolean, displayName: string, disabled: boolean, now: number): void {
-      q(`UPDATE users SET role = ?, all_projects = ?, display_name = ?, disabled = ?, updated_at = ? WHERE id = ?`).run(
-        role,
-        allProjects ? 1 : 0,
-        displayName,
-        disabled ? 1 : 0,
-        now,
-        id,
-      );
-    },
-
-    updatePassword(id: number, passwordHash: string, now: number): void {
-      q(`UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`).run(passwordHash, now, now, id);
-    },
-
-    /** The enabled first secretaries of a village (who ship its parcels). */
-    secretariesOfVillage: (villageId: number) =>
-      q(
-        `SELECT u.id, u.email, u.display_name AS displayName FROM users u JOIN user_villages uv ON uv.user_id = u.id
-         WHERE uv.village_id = ? AND u.role = 'first_secretary' AND u.disabled = 0 ORDER BY u.id`,
-      ).all(villageId) as { id: number; email: string; displayName: string }[],
-
-    villageIdsOf: (userId: number) =>
-      (q(`SELECT village_id AS id FROM user_villages WHERE user_id = ? ORDER BY village_id`).all(userId) as { id: number }[]).map((r) => r.id),
-    projectIdsOf: (userId: number) =>
-      (q(`SELECT project_id AS id FROM user_projects WHERE user_id = ? ORDER BY project_id`).all(userId) as { id: number }[]).map((r) => r.id),
-
-    replaceScopes(userId: number, villageIds: number[], projectIds: number[]): void {
-      q(`DELETE FROM user_villages WHERE user_id = ?`).run(userId);
-      q(`DELETE FROM user_projects WHERE user_id = ?`).run(userId);
-      for (const id of villageIds) q(`INSERT INTO user_villages (user_id, village_id) VALUES (?, ?)`).run(userId, id);
-      for (const id of projectIds) q(`INSERT INTO user_projects (user_id, project_id) VALUES (?, ?)`).run(userId, id);
-    },
-
-    allVillageIds: () => (q(`SELECT id FROM villages`).all() as { id: number }[]).map((r) => r.id),
-    allProjectIds: () => (q(`SELECT id FROM projects`).all() as { id: number }[]).map((r) => r.id),
-
-    // Sessions
-    sessionByHash: (idHash: string) =>
-      q(
-        `SELECT id_hash AS idHash, user_id AS userId, data, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt
-         FROM sessions WHERE id_hash = ?`,
-      ).get(idHash) as SessionRow | undefined,
-    insertSession(s: SessionRow): void {
-      q(`INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
-        s.idHash,
-        s.userId,
-        s.data,
-        s.createdAt,
-        s.lastSeenAt,
-        s.expiresAt,
-      );
-    },
-    touchSession: (idHash: string, now: number) => q(`UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`).run(now, idHash),
-    saveSessionData: (idHash: string, data: string) => q(`UPDATE sessions SET data = ? WHERE id_hash = ?`).run(data, idHash),
-    deleteSession: (idHash: string) => q(`DELETE FROM sessions WHERE id_hash = ?`).run(idHash),
-    deleteSessionsOfUser: (userId: number, exceptHash: string | null) =>
-      q(`DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?`).run(userId, exceptHash),
-    deleteExpiredSessions: (now: number, idleBefore: number) => q(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`).run(now, idleBefore),
-
-    // Sign-in throttling (src/accounts/sign-in-throttle.ts)
-    insertAttempt: (a: { email: string; address: string; deviceHash: string | null; kind: SignInAttemptKind; at: number }) =>
-      Number(
-        q(`INSERT INTO login_failures (email, address, device_hash, kind, at) VALUES (?, ?, ?, ?, ?)`).run(a.email, a.address, a.deviceHash, a.kind, a.at)
-          .lastInsertRowid,
-      ),
-    deleteAttempt: (id: number) => q(`DELETE FROM login_failures WHERE id = ?`).run(id),
-    /** Failures of an account from one address, from browsers the account does not know. */
-    pairFailures: (email: string, address: string, since: number) =>
-      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND address = ? AND at > ? AND device_hash IS NULL`).get(
-        email,
-        address,
-        since,
-      ) as FailureStats,
-    /** Failures of an account from every address, from browsers the account does not know. */
-    accountFailures: (email: string, since: number) =>
-      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE email = ? AND at > ? AND device_hash IS NULL`).get(email, since) as FailureStats,
-    /** Failures from one address over every account, from browsers the accounts do not know. */
-    addressFailures: (address: string, since: number) =>
-      q(`SELECT count(*) AS count, max(at) AS lastAt FROM login_failures WHERE address = ? AND at > ? AND device_hash IS NULL`).get(
-        address,
-        since,
-      ) as FailureStats,
-    deviceFailures: (deviceHash: string, since: number) =>
-      (q(`SELECT count(*) AS n FROM login_failures WHERE device_hash = ? AND at > ?`).get(deviceHash, since) as { n: number }).n,
-    /** Wrong current passwords given for an account at or after `from`. */
-    passwordChangeFailures: (email: string, from: number) =>
-      (q(`SELECT count(*) AS n FROM login_failures WHERE email = ? AND at >= ? AND kind = 'password_change'`).get(email, from) as { n: number }).n,
-    clearPairFailures: (email: string, address: string) =>
-      q(`DELETE FROM login_failures WHERE email = ? AND address = ? AND device_hash IS NULL`).run(email, address),
-    clearDeviceFailures: (deviceHash: string) => q(`DELETE FROM login_failures WHERE device_hash = ?`).run(deviceHash),
-    pruneLoginFailures: (before: number) => q(`DELETE FROM login_failures WHERE at <= ?`).run(before),
-    /** Accounts that exist and failed at least `min` times from browsers they do not know. */
-    accountsUnderAttack: (since: number, min: number, limit: number) =>
-      q(
-        `SELECT u.id, u.email, u.role, count(*) AS failures, count(DISTINCT f.address) AS addresses, max(f.at) AS lastAt
-         FROM login_failures f JOIN users u ON u.email = f.email
-         WHERE f.at > ? AND f.device_hash IS NULL
-         GROUP BY u.id HAVING count(*) >= ? ORDER BY failures DESC, lastAt DESC LIMIT ?`,
-      ).all(since, min, limit) as { id: number; email: string; role: Role; failures: number; addresses: number; lastAt: number }[],
-    /** Addresses with at least `min` failures, and how many different e-mails they tried. */
-    addressesUnderSuspicion: (since: number, min: number, limit: number) =>
-      q(
-        `SELECT address, count(*) AS failures, count(DISTINCT email) AS emails, max(at) AS lastAt
-         FROM login_failures WHERE at > ? AND device_hash IS NULL
-         GROUP BY address HAVING count(*) >= ? ORDER BY failures DESC, lastAt DESC LIMIT ?`,
-      ).all(since, min, limit) as { address: string; failures: number; emails: number; lastAt: number }[],
-
-    // Registration requests
-    insertRegistrationRequest: (r: {
-      email: string;
-      displayName: string;
-      passwordHash: string | null;
-      tokenHash: string | null;
-      createdAt: number;
-      expiresAt: number;
-    }) =>
-      q(`INSERT INTO registration_requests (email, display_name, password_hash, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
-        r.email,
-        r.displayName,
-        r.passwordHash,
-        r.tokenHash,
-        r.createdAt,
-        r.expiresAt,
-      ),
-    registrationRequestsSince: (email: string, since: number) =>
-      (q(`SELECT count(*) AS n FROM registration_requests WHERE email = ? AND created_at > ?`).get(email, since) as { n: number }).n,
-    registrationByToken: (tokenHash: string) =>
-      q(
-        `SELECT id, email, display_name AS displayName, password_hash AS passwordHash, expires_at AS expiresAt, confirmed_at AS confirmedAt
-         FROM registration_requests WHERE token_hash = ?`,
-      ).get(tokenHash) as RegistrationRow | undefined,
-    markRegistrationConfirmed: (id: number, now: number) =>
-      q(`UPDATE registration_requests SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL`).run(now, id).changes === 1,
-    pruneRegistrationRequests: (before: number) => q(`DELETE FROM registration_requests WHERE expires_at <= ?`).run(before),
-  };
+export function* insertUser(
+  tx: Tx,
+  u: { email: string; passwordHash: string; displayName: string; role: Role; allProjects: boolean; now: number },
+): Query<number> {
+  const row = yield* one(
+    tx
+      .insert(users)
+      .values({
+        email: u.email,
+        passwordHash: u.passwordHash,
+        displayName: u.displayName,
+        role: u.role,
+        allProjects: u.allProjects,
+        createdAt: u.now,
+        updatedAt: u.now,
+        passwordChangedAt: u.now,
+      })
+      .returning({ id: users.id }),
+  );
+  return row!.id;
 }
 
-export type AccountsQueries = ReturnType<typeof createAccountsQueries>;
+export function* updateUserRole(tx: Tx, id: number, role: Role, allProjects: boolean, displayName: string, disabled: boolean, now: number): Query<void> {
+  yield* run(tx.update(users).set({ role, allProjects, displayName, disabled, updatedAt: now }).where(eq(users.id, id)));
+}
+
+export function* updatePassword(tx: Tx, id: number, passwordHash: string, now: number): Query<void> {
+  yield* run(tx.update(users).set({ passwordHash, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, id)));
+}
+
+/** The enabled first secretaries of a village (who ship its parcels). */
+export function* secretariesOfVillage(tx: Tx, villageId: number): Query<{ id: number; email: string; displayName: string }[]> {
+  return yield* all(
+    tx
+      .select({ id: users.id, email: users.email, displayName: users.displayName })
+      .from(users)
+      .innerJoin(userVillages, eq(userVillages.userId, users.id))
+      .where(and(eq(userVillages.villageId, villageId), eq(users.role, 'first_secretary'), eq(users.disabled, false)))
+      .orderBy(asc(users.id)),
+  );
+}
+
+// Scopes
+
+export function* villageIdsOf(tx: Tx, userId: number): Query<number[]> {
+  const rows = yield* all(
+    tx.select({ id: userVillages.villageId }).from(userVillages).where(eq(userVillages.userId, userId)).orderBy(asc(userVillages.villageId)),
+  );
+  return rows.map((r) => r.id);
+}
+
+export function* projectIdsOf(tx: Tx, userId: number): Query<number[]> {
+  const rows = yield* all(
+    tx.select({ id: userProjects.projectId }).from(userProjects).where(eq(userProjects.userId, userId)).orderBy(asc(userProjects.projectId)),
+  );
+  return rows.map((r) => r.id);
+}
+
+export function* replaceScopes(tx: Tx, userId: number, villageIds: number[], projectIds: number[]): Query<void> {
+  yield* run(tx.delete(userVillages).where(eq(userVillages.userId, userId)));
+  yield* run(tx.delete(userProjects).where(eq(userProjects.userId, userId)));
+  if (villageIds.length) yield* run(tx.insert(userVillages).values(villageIds.map((villageId) => ({ userId, villageId }))));
+  if (projectIds.length) yield* run(tx.insert(userProjects).values(projectIds.map((projectId) => ({ userId, projectId }))));
+}
+
+/** Which of these villages and projects exist. */
+export function* existingScopes(tx: Tx, villageIds: number[], projectIds: number[]): Query<{ villageIds: Set<number>; projectIds: Set<number> }> {
+  const v = villageIds.length ? yield* all(tx.select({ id: villages.id }).from(villages).where(inArray(villages.id, villageIds))) : [];
+  const p = projectIds.length ? yield* all(tx.select({ id: projects.id }).from(projects).where(inArray(projects.id, projectIds))) : [];
+  return { villageIds: new Set(v.map((r) => r.id)), projectIds: new Set(p.map((r) => r.id)) };
+}
+
+// Sign-in throttling (src/accounts/sign-in-throttle.ts)
+
+export function* insertAttempt(tx: Tx, a: { email: string; address: string; deviceHash: string | null; kind: SignInAttemptKind; at: number }): Query<number> {
+  const row = yield* one(tx.insert(loginFailures).values(a).returning({ id: loginFailures.id }));
+  return row!.id;
+}
+
+export function* deleteAttempt(tx: Tx, id: number): Query<void> {
+  yield* run(tx.delete(loginFailures).where(eq(loginFailures.id, id)));
+}
+
+const untrusted = isNull(loginFailures.deviceHash);
+
+function* failureStats(tx: Tx, ...conditions: ReturnType<typeof eq>[]): Query<FailureStats> {
+  const row = yield* one(
+    tx
+      .select({ count: count(), lastAt: max(loginFailures.at) })
+      .from(loginFailures)
+      .where(and(...conditions, untrusted)),
+  );
+  return { count: row?.count ?? 0, lastAt: row?.lastAt ?? null };
+}
+
+/** Failures of an account from one address, from browsers the account does not know. */
+export const pairFailures = (tx: Tx, email: string, address: string, since: number) =>
+  failureStats(tx, eq(loginFailures.email, email), eq(loginFailures.address, address), gt(loginFailures.at, since));
+
+/** Failures of an account from every address, from browsers the account does not know. */
+export const accountFailures = (tx: Tx, email: string, since: number) => failureStats(tx, eq(loginFailures.email, email), gt(loginFailures.at, since));
+
+/** Failures from one address over every account, from browsers the accounts do not know. */
+export const addressFailures = (tx: Tx, address: string, since: number) => failureStats(tx, eq(loginFailures.address, address), gt(loginFailures.at, since));
+
+export function* deviceFailures(tx: Tx, deviceHash: string, since: number): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ n: count() })
+      .from(loginFailures)
+      .where(and(eq(loginFailures.deviceHash, deviceHash), gt(loginFailures.at, since))),
+  );
+  return row?.n ?? 0;
+}
+
+/** Wrong current passwords given for an account at or after `from`. */
+export function* passwordChangeFailures(tx: Tx, email: string, from: number): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ n: count() })
+      .from(loginFailures)
+      .where(and(eq(loginFailures.email, email), gte(loginFailures.at, from), eq(loginFailures.kind, 'password_change'))),
+  );
+  return row?.n ?? 0;
+}
+
+export function* clearPairFailures(tx: Tx, email: string, address: string): Query<void> {
+  yield* run(tx.delete(loginFailures).where(and(eq(loginFailures.email, email), eq(loginFailures.address, address), untrusted)));
+}
+
+export function* clearDeviceFailures(tx: Tx, deviceHash: string): Query<void> {
+  yield* run(tx.delete(loginFailures).where(eq(loginFailures.deviceHash, deviceHash)));
+}
+
+export function* pruneLoginFailures(tx: Tx, before: number): Query<void> {
+  yield* run(tx.delete(loginFailures).where(lte(loginFailures.at, before)));
+}
+
+/** Accounts that exist and failed at least `min` times from browsers they do not know. */
+export function* accountsUnderAttack(
+  tx: Tx,
+  since: number,
+  min: number,
+  limit: number,
+): Query<{ id: number; email: string; role: Role; failures: number; addresses: number; lastAt: number }[]> {
+  const failures = count();
+  const lastAt = sql<number>`max(${loginFailures.at})`;
+  return yield* all(
+    tx
+      .select({ id: users.id, email: users.email, role: users.role, failures, addresses: countDistinct(loginFailures.address), lastAt })
+      .from(loginFailures)
+      .innerJoin(users, eq(users.email, loginFailures.email))
+      .where(and(gt(loginFailures.at, since), untrusted))
+      .groupBy(users.id)
+      .having(gte(failures, min))
+      .orderBy(desc(failures), desc(lastAt))
+      .limit(limit),
+  );
+}
+
+/** Addresses with at least `min` failures, and how many different e-mails they tried. */
+export function* addressesUnderSuspicion(
+  tx: Tx,
+  since: number,
+  min: number,
+  limit: number,
+): Query<{ address: string; failures: number; emails: number; lastAt: number }[]> {
+  const failures = count();
+  const lastAt = sql<number>`max(${loginFailures.at})`;
+  return yield* all(
+    tx
+      .select({ address: loginFailures.address, failures, emails: countDistinct(loginFailures.email), lastAt })
+      .from(loginFailures)
+      .where(and(gt(loginFailures.at, since), untrusted))
+      .groupBy(loginFailures.address)
+      .having(gte(failures, min))
+      .orderBy(desc(failures), desc(lastAt))
+      .limit(limit),
+  );
+}
+
+// Registration requests
+
+export function* insertRegistrationRequest(
+  tx: Tx,
+  r: { email: string; displayName: string; passwordHash: string | null; tokenHash: string | null; createdAt: number; expiresAt: number },
+): Query<void> {
+  yield* run(tx.insert(registrationRequests).values(r));
+}
+
+export function* registrationRequestsSince(tx: Tx, email: string, since: number): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ n: count() })
+      .from(registrationRequests)
+      .where(and(eq(registrationRequests.email, email), gt(registrationRequests.createdAt, since))),
+  );
+  return row?.n ?? 0;
+}
+
+export function* registrationByToken(tx: Tx, tokenHash: string): Query<RegistrationRequest | undefined> {
+  return yield* one(tx.select().from(registrationRequests).where(eq(registrationRequests.tokenHash, tokenHash)));
+}
+
+/** Marks a request confirmed, once: false when it already was. */
+export function* markRegistrationConfirmed(tx: Tx, id: number, now: number): Query<boolean> {
+  return (
+    (yield* run(
+      tx
+        .update(registrationRequests)
+        .set({ confirmedAt: now })
+        .where(and(eq(registrationRequests.id, id), isNull(registrationRequests.confirmedAt))),
+    )) === 1
+  );
+}
+
+export function* pruneRegistrationRequests(tx: Tx, before: number): Query<void> {
+  yield* run(tx.delete(registrationRequests).where(lte(registrationRequests.expiresAt, before)));
+}

@@ -13,9 +13,8 @@ import { deviceClaimOf, forgetDevice, rememberDevice } from './device-cookie.js'
 import { currentUser, homeOf, requireUser } from './guards.js';
 import { z } from 'zod';
 
-/** Called after a successful sign-in with the anonymous session it replaced (the cart merges). */
-/** Run at each sign-in, with the language the person is using. */
-export type SignInHook = (previousSessionHash: string | null, userId: number, newSessionHash: string, locale: Locale) => void;
+/** Run at each sign-in, with the anonymous session it replaced (the cart merges) and the language the person is using. */
+export type SignInHook = (previousSessionHash: string | null, userId: number, newSessionHash: string, locale: Locale) => void | Promise<void>;
 
 /** Field codes from service errors (AppError details.fields) in the user's language. */
 export function translateFieldCodes(fields: Record<string, string> | undefined, t: Translator): FieldMessages {
@@ -39,10 +38,10 @@ export default async function accountsRoutes(
   const tokenQuery = plainQuerySchema.extend({ token: z.string().max(100).optional() });
 
   /** The person proved who they are: a new session (no fixation), the cart joins, and this browser is remembered for the account. */
-  function signInAs(request: FastifyRequest, reply: FastifyReply, user: { id: number; role: Role }): void {
+  async function signInAs(request: FastifyRequest, reply: FastifyReply, user: { id: number; role: Role }): Promise<void> {
     const previous = request.session?.idHash ?? null;
-    const session = reply.startSession(user.id, user.role);
-    for (const hook of opts.onSignIn) hook(previous, user.id, session.idHash, request.locale);
+    const session = await reply.startSession(user.id, user.role);
+    for (const hook of opts.onSignIn) await hook(previous, user.id, session.idHash, request.locale);
     rememberDevice(reply, user.id, opts.clock(), opts.secureCookies);
   }
 
@@ -66,7 +65,7 @@ export default async function accountsRoutes(
     if (!form.ok) return renderLogin(request, reply, values, request.t('errors.login_failed'), 422);
     try {
       const user = await accounts.authenticate(form.data, clientAddress(request), deviceClaimOf(request));
-      signInAs(request, reply, user);
+      await signInAs(request, reply, user);
       return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
     } catch (error) {
       if (error instanceof AppError && (error.code === 'login_failed' || error.code === 'login_throttled')) {
@@ -77,7 +76,7 @@ export default async function accountsRoutes(
   });
 
   app.post('/logout', async (_request, reply) => {
-    reply.endSession();
+    await reply.endSession();
     return reply.redirect('/', 303);
   });
 
@@ -105,11 +104,11 @@ export default async function accountsRoutes(
     return reply.view('accounts/register-sent', { title: request.t('accounts.registerSentTitle'), email: form.data.email.trim() });
   });
 
-  function renderConfirm(request: FastifyRequest, reply: FastifyReply, token: string, error: string | null = null, status = 200) {
+  async function renderConfirm(request: FastifyRequest, reply: FastifyReply, token: string, error: string | null = null, status = 200) {
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     let registration: { email: string; displayName: string } | null = null;
     try {
-      registration = accounts.registrationFor(token);
+      registration = await accounts.registrationFor(token);
     } catch (failure) {
       if (!(failure instanceof AppError && failure.type === 'not_found')) throw failure;
       error ??= request.t('errors.registration_link_invalid');
@@ -132,7 +131,7 @@ export default async function accountsRoutes(
     const token = typeof body.token === 'string' ? body.token : '';
     let user;
     try {
-      user = accounts.confirmRegistration(token, clientAddress(request));
+      user = await accounts.confirmRegistration(token, clientAddress(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
         reply.flash('error', errorText(request.t, error.code));
@@ -141,7 +140,7 @@ export default async function accountsRoutes(
       if (error instanceof AppError && error.type === 'not_found') return renderConfirm(request, reply, token);
       throw error;
     }
-    signInAs(request, reply, user);
+    await signInAs(request, reply, user);
     reply.flash('success', request.t('accounts.registered'));
     return reply.redirect('/', 303);
   });
@@ -165,7 +164,7 @@ export default async function accountsRoutes(
     } catch (error) {
       if (error instanceof AppError && error.code === 'password_guesses_signed_out') {
         // Every session of the account has ended, this one too; this browser is no longer trusted for it.
-        reply.endSession();
+        await reply.endSession();
         forgetDevice(reply, opts.secureCookies);
         reply.flash('error', request.t('errors.password_guesses_signed_out'));
         return reply.redirect('/login', 303);
@@ -178,8 +177,8 @@ export default async function accountsRoutes(
     }
     // A new session id, and every other session of this user ends; the device cookie is given anew
     // (one given before the change is no longer trusted).
-    const session = reply.startSession(user.id, user.role);
-    accounts.endOtherSessions(user.id, session.idHash);
+    const session = await reply.startSession(user.id, user.role);
+    await accounts.endOtherSessions(user.id, session.idHash);
     rememberDevice(reply, user.id, opts.clock(), opts.secureCookies);
     reply.flash('success', request.t('accounts.passwordChanged'));
     return reply.redirect(homeOf(user.role), 303);

@@ -3,11 +3,32 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Locale } from '../i18n/i18n.js';
+import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import type { AccountMail } from './account-mail.js';
-import type { AccountsQueries, UserRow } from './accounts-queries.js';
+import {
+  existingScopes,
+  insertRegistrationRequest,
+  insertUser,
+  listUsers,
+  markRegistrationConfirmed,
+  projectIdsOf,
+  pruneRegistrationRequests,
+  registrationByToken,
+  registrationRequestsSince,
+  replaceScopes,
+  secretariesOfVillage,
+  updatePassword,
+  updateUserRole,
+  userByEmail,
+  userById,
+  villageIdsOf,
+  type User,
+} from './accounts-queries.js';
 import type { DeviceClaim } from './device-cookie.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import type { Role } from './schema.js';
+import { deleteSessionsOfUser } from './session-queries.js';
 import { LOGIN_THROTTLE, type Attempt, type SignInThrottle } from './sign-in-throttle.js';
 
 export { LOGIN_THROTTLE } from './sign-in-throttle.js';
@@ -39,41 +60,54 @@ export interface AccountLinks {
   signIn(): string;
 }
 
+/** Someone an e-mail can be written to: an enabled account's address and name. */
+export interface MailRecipient {
+  id: number;
+  email: string;
+  displayName: string;
+}
+
+const emailTaken = () => new AppError('conflict', 'email_taken', undefined, { fields: { email: 'email_taken' } });
+
+/** Refuses villages and projects that do not exist. */
+function* checkScopes(tx: Tx, input: Pick<StaffInput, 'villageIds' | 'projectIds'>): Query<void> {
+  const existing = yield* existingScopes(tx, input.villageIds, input.projectIds);
+  if (input.villageIds.some((id) => !existing.villageIds.has(id)))
+    throw new AppError('validation', 'unknown_scope', undefined, { fields: { villageIds: 'unknown_scope' } });
+  if (input.projectIds.some((id) => !existing.projectIds.has(id)))
+    throw new AppError('validation', 'unknown_scope', undefined, { fields: { projectIds: 'unknown_scope' } });
+}
+
+/** Only the scopes that mean something for the role are kept. */
+function scopesFor(input: StaffInput): { villageIds: number[]; projectIds: number[]; allProjects: boolean } {
+  return {
+    villageIds: input.role === 'first_secretary' ? [...new Set(input.villageIds)] : [],
+    projectIds: input.role === 'coordinator' && !input.allProjects ? [...new Set(input.projectIds)] : [],
+    allProjects: input.role === 'coordinator' && input.allProjects,
+  };
+}
+
+function* withScopes(tx: Tx, user: User) {
+  return { ...user, villageIds: yield* villageIdsOf(tx, user.id), projectIds: yield* projectIdsOf(tx, user.id) };
+}
+
 export function createAccountsService(
-  queries: AccountsQueries,
+  db: Database_,
   deps: { clock: Clock; audit: AuditService; throttle: SignInThrottle; mail: AccountMail; links: AccountLinks },
 ) {
   const { clock, audit, throttle } = deps;
 
   /** The device cookie's hash when it is trusted for this account: given to it, since its last password change, not used for guessing since. */
-  function trustedDevice(user: UserRow | undefined, device: DeviceClaim | null): string | null {
+  async function trustedDevice(user: User | undefined, device: DeviceClaim | null): Promise<string | null> {
     if (!device || !user || device.userId !== user.id || device.issuedAt < user.passwordChangedAt) return null;
-    return throttle.deviceTrusted(device.hash) ? device.hash : null;
+    return (await throttle.deviceTrusted(device.hash)) ? device.hash : null;
   }
 
   /** A registration request whose link still works, or "not found". */
-  function openRegistration(token: string) {
-    const row = token.length <= 100 ? queries.registrationByToken(sha256(token)) : undefined;
+  function* openRegistration(tx: Tx, token: string) {
+    const row = token.length <= 100 ? yield* registrationByToken(tx, sha256(token)) : undefined;
     if (!row || row.passwordHash === null || row.confirmedAt !== null || row.expiresAt <= clock()) throw new AppError('not_found', 'registration_link_invalid');
     return { ...row, passwordHash: row.passwordHash };
-  }
-
-  function checkScopes(input: Pick<StaffInput, 'villageIds' | 'projectIds'>): void {
-    const villages = new Set(queries.allVillageIds());
-    const projects = new Set(queries.allProjectIds());
-    if (input.villageIds.some((id) => !villages.has(id)))
-      throw new AppError('validation', 'unknown_scope', undefined, { fields: { villageIds: 'unknown_scope' } });
-    if (input.projectIds.some((id) => !projects.has(id)))
-      throw new AppError('validation', 'unknown_scope', undefined, { fields: { projectIds: 'unknown_scope' } });
-  }
-
-  /** Only the scopes that mean something for the role are kept. */
-  function scopesFor(input: StaffInput): { villageIds: number[]; projectIds: number[]; allProjects: boolean } {
-    return {
-      villageIds: input.role === 'first_secretary' ? [...new Set(input.villageIds)] : [],
-      projectIds: input.role === 'coordinator' && !input.allProjects ? [...new Set(input.projectIds)] : [],
-      allProjects: input.role === 'coordinator' && input.allProjects,
-    };
   }
 
   return {
@@ -87,12 +121,12 @@ export function createAccountsService(
       const email = normaliseEmail(input.email);
       const passwordHash = await hashPassword(input.password);
       const token = randomBytes(32).toString('base64url');
-      queries.transaction(() => {
+      await db.uow.write(function* (tx) {
         const now = clock();
-        if (queries.registrationRequestsSince(email, now - REGISTRATION.windowMs) >= REGISTRATION.maxMessagesPerWindow) return;
-        const taken = queries.userByEmail(email) !== undefined;
+        if ((yield* registrationRequestsSince(tx, email, now - REGISTRATION.windowMs)) >= REGISTRATION.maxMessagesPerWindow) return;
+        const taken = (yield* userByEmail(tx, email)) !== undefined;
         const expiresAt = now + REGISTRATION.linkMs;
-        queries.insertRegistrationRequest({
+        yield* insertRegistrationRequest(tx, {
           email,
           displayName: input.displayName.trim(),
           passwordHash: taken ? null : passwordHash,
@@ -100,8 +134,9 @@ export function createAccountsService(
           createdAt: now,
           expiresAt,
         });
-        // The e-mail leaves with the request (an outbox will write it in this transaction).
-        deps.mail.send(
+        // The e-mail leaves with the request: the outbox writes it in this transaction.
+        yield* deps.mail.send(
+          tx,
           taken
             ? { kind: 'account_exists', to: email, locale, signInLink: deps.links.signIn() }
             : {
@@ -117,23 +152,24 @@ export function createAccountsService(
     },
 
     /** The registration behind a confirmation link (its e-mail and name), or "not found". */
-    registrationFor(token: string): { email: string; displayName: string } {
-      const { email, displayName } = openRegistration(token);
-      return { email, displayName };
-    },
+    registrationFor: (token: string): Promise<{ email: string; displayName: string }> =>
+      db.uow.read(function* (tx) {
+        const { email, displayName } = yield* openRegistration(tx, token);
+        return { email, displayName };
+      }),
 
     /**
      * Follows a confirmation link: the buyer account is created with the name and password of the
      * form, once. If the address got an account meanwhile (another link followed first), nothing
      * is created and the person is told to sign in.
      */
-    confirmRegistration(token: string, address: string | null): UserRow {
-      const id = queries.transaction(() => {
-        const request = openRegistration(token);
+    confirmRegistration: (token: string, address: string | null): Promise<User> =>
+      db.uow.write(function* (tx) {
+        const request = yield* openRegistration(tx, token);
         const now = clock();
-        if (!queries.markRegistrationConfirmed(request.id, now)) throw new AppError('not_found', 'registration_link_invalid');
-        if (queries.userByEmail(request.email)) throw new AppError('conflict', 'registration_already_done');
-        const userId = queries.insertUser({
+        if (!(yield* markRegistrationConfirmed(tx, request.id, now))) throw new AppError('not_found', 'registration_link_invalid');
+        if (yield* userByEmail(tx, request.email)) throw new AppError('conflict', 'registration_already_done');
+        const userId = yield* insertUser(tx, {
           email: request.email,
           passwordHash: request.passwordHash,
           displayName: request.displayName,
@@ -141,28 +177,33 @@ export function createAccountsService(
           allProjects: false,
           now,
         });
-        audit.record({ userId, action: 'user.register', entityType: 'user', entityId: userId, after: { email: request.email, role: 'buyer' }, address });
-        return userId;
-      });
-      return queries.userById(id)!;
-    },
+        yield* audit.add(tx, {
+          userId,
+          action: 'user.register',
+          entityType: 'user',
+          entityId: userId,
+          after: { email: request.email, role: 'buyer' },
+          address,
+        });
+        return (yield* userById(tx, userId))!;
+      }),
 
     /**
      * Checks an email and password. Every failure gives the same generic error; unknown emails
      * cost the same time as wrong passwords. Guessing is slowed by the sign-in throttle, which a
      * browser that signed in to this account before (a trusted device cookie) passes.
      */
-    async authenticate(input: { email: string; password: string }, address: string, device: DeviceClaim | null): Promise<UserRow> {
+    async authenticate(input: { email: string; password: string }, address: string, device: DeviceClaim | null): Promise<User> {
       const email = normaliseEmail(input.email).slice(0, 254);
-      const user = queries.userByEmail(email);
-      const attempt: Attempt = { email, address, deviceHash: trustedDevice(user, device), kind: 'sign_in' };
-      const record = throttle.begin(attempt);
+      const user = await db.uow.read((tx) => userByEmail(tx, email));
+      const attempt: Attempt = { email, address, deviceHash: await trustedDevice(user, device), kind: 'sign_in' };
+      const record = await throttle.begin(attempt);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok || user.disabled) {
-        throttle.failed(attempt, user?.id ?? null);
+        await throttle.failed(attempt, user?.id ?? null);
         throw new AppError('unauthenticated', 'login_failed');
       }
-      throttle.succeeded(record, attempt);
+      await throttle.succeeded(record, attempt);
       return user;
     },
 
@@ -178,16 +219,16 @@ export function createAccountsService(
       next: string,
       context: { address: string; device: DeviceClaim | null; sessionStartedAt: number },
     ): Promise<void> {
-      const user = queries.userById(userId);
+      const user = await db.uow.read((tx) => userById(tx, userId));
       if (!user) throw new AppError('not_found', 'not_found');
-      const attempt: Attempt = { email: user.email, address: context.address, deviceHash: trustedDevice(user, context.device), kind: 'password_change' };
-      const record = throttle.begin(attempt);
+      const attempt: Attempt = { email: user.email, address: context.address, deviceHash: await trustedDevice(user, context.device), kind: 'password_change' };
+      const record = await throttle.begin(attempt);
       if (!(await verifyPassword(current, user.passwordHash))) {
-        throttle.failed(attempt, user.id);
-        if (throttle.passwordGuessesSince(user.email, context.sessionStartedAt) >= LOGIN_THROTTLE.passwordChangeGuesses) {
-          queries.transaction(() => {
-            queries.deleteSessionsOfUser(userId, null);
-            audit.record({
+        await throttle.failed(attempt, user.id);
+        if ((await throttle.passwordGuessesSince(user.email, context.sessionStartedAt)) >= LOGIN_THROTTLE.passwordChangeGuesses) {
+          await db.uow.write(function* (tx) {
+            yield* deleteSessionsOfUser(tx, userId, null);
+            yield* audit.add(tx, {
               userId,
               action: 'user.sign_out_everywhere',
               entityType: 'user',
@@ -200,11 +241,11 @@ export function createAccountsService(
         }
         throw new AppError('validation', 'wrong_current_password', undefined, { fields: { currentPassword: 'wrong_current_password' } });
       }
-      throttle.succeeded(record, attempt);
+      await throttle.succeeded(record, attempt);
       const hash = await hashPassword(next);
-      queries.transaction(() => {
-        queries.updatePassword(userId, hash, clock());
-        audit.record({ userId, action: 'user.password_change', entityType: 'user', entityId: userId, address: context.address });
+      await db.uow.write(function* (tx) {
+        yield* updatePassword(tx, userId, hash, clock());
+        yield* audit.add(tx, { userId, action: 'user.password_change', entityType: 'user', entityId: userId, address: context.address });
       });
     },
 
@@ -212,50 +253,54 @@ export function createAccountsService(
     underAttack: () => throttle.underAttack(),
 
     /** Housekeeping: forgets old sign-in failures and registration requests whose links expired. */
-    prune(): void {
-      throttle.prune();
-      queries.pruneRegistrationRequests(clock());
+    async prune(): Promise<void> {
+      await throttle.prune();
+      await db.uow.write((tx) => pruneRegistrationRequests(tx, clock()));
     },
 
     /** Ends every session of a user but one (after a password change). */
-    endOtherSessions(userId: number, keepSessionHash: string): void {
-      queries.deleteSessionsOfUser(userId, keepSessionHash);
-    },
+    endOtherSessions: (userId: number, keepSessionHash: string): Promise<void> => db.uow.write((tx) => deleteSessionsOfUser(tx, userId, keepSessionHash)),
 
-    /** The enabled first secretaries of a village: whom its paid parcels are announced to. */
-    secretariesOfVillage: (villageId: number) => queries.secretariesOfVillage(villageId),
+    /** The enabled first secretaries of a village: whom its paid parcels are announced to. A step of the caller's unit of work. */
+    secretariesOfVillage: (tx: Tx, villageId: number): Query<MailRecipient[]> => secretariesOfVillage(tx, villageId),
 
-    /** An enabled account's address and name (for the e-mail about it), or undefined. */
-    mailRecipient(userId: number): { id: number; email: string; displayName: string } | undefined {
-      const user = queries.userById(userId);
+    /** An enabled account's address and name (for the e-mail about it), or undefined. A step of the caller's unit of work. */
+    *mailRecipient(tx: Tx, userId: number): Query<MailRecipient | undefined> {
+      const user = yield* userById(tx, userId);
       return user && !user.disabled ? { id: user.id, email: user.email, displayName: user.displayName } : undefined;
     },
 
-    listUsers() {
-      return queries.listUsers().map((u) => ({ ...u, villageIds: queries.villageIdsOf(u.id), projectIds: queries.projectIdsOf(u.id) }));
-    },
-
-    /** The account with this e-mail address (one lookup on the unique index), or undefined. */
-    userByEmail(email: string): { id: number; role: Role } | undefined {
-      const user = queries.userByEmail(normaliseEmail(email));
+    /** The account with this e-mail address (one lookup on the unique index), or undefined. A step of the caller's unit of work. */
+    *userByEmail(tx: Tx, email: string): Query<{ id: number; role: Role } | undefined> {
+      const user = yield* userByEmail(tx, normaliseEmail(email));
       return user && { id: user.id, role: user.role };
     },
 
-    userById(id: number) {
-      const user = queries.userById(id);
-      if (!user) throw new AppError('not_found', 'user_not_found');
-      return { ...user, villageIds: queries.villageIdsOf(id), projectIds: queries.projectIdsOf(id) };
-    },
+    listUsers: () =>
+      db.uow.read(function* (tx) {
+        const users = [];
+        for (const user of yield* listUsers(tx)) users.push(yield* withScopes(tx, user));
+        return users;
+      }),
+
+    userById: (id: number) =>
+      db.uow.read(function* (tx) {
+        const user = yield* userById(tx, id);
+        if (!user) throw new AppError('not_found', 'user_not_found');
+        return yield* withScopes(tx, user);
+      }),
 
     async createStaff(input: StaffInput & { password: string }, actorId: number, address: string | null): Promise<number> {
       const email = normaliseEmail(input.email);
-      checkScopes(input);
-      if (queries.userByEmail(email)) throw new AppError('conflict', 'email_taken', undefined, { fields: { email: 'email_taken' } });
+      await db.uow.read(function* (tx) {
+        yield* checkScopes(tx, input);
+        if (yield* userByEmail(tx, email)) throw emailTaken();
+      });
       const passwordHash = await hashPassword(input.password);
       const scopes = scopesFor(input);
-      return queries.transaction(() => {
-        if (queries.userByEmail(email)) throw new AppError('conflict', 'email_taken', undefined, { fields: { email: 'email_taken' } });
-        const id = queries.insertUser({
+      return db.uow.write(function* (tx) {
+        if (yield* userByEmail(tx, email)) throw emailTaken();
+        const id = yield* insertUser(tx, {
           email,
           passwordHash,
           displayName: input.displayName.trim(),
@@ -263,33 +308,40 @@ export function createAccountsService(
           allProjects: scopes.allProjects,
           now: clock(),
         });
-        queries.replaceScopes(id, scopes.villageIds, scopes.projectIds);
-        audit.record({ userId: actorId, action: 'user.create', entityType: 'user', entityId: id, after: { email, role: input.role, ...scopes }, address });
+        yield* replaceScopes(tx, id, scopes.villageIds, scopes.projectIds);
+        yield* audit.add(tx, {
+          userId: actorId,
+          action: 'user.create',
+          entityType: 'user',
+          entityId: id,
+          after: { email, role: input.role, ...scopes },
+          address,
+        });
         return id;
       });
     },
 
-    updateStaff(id: number, input: Omit<StaffInput, 'email'>, actorId: number, address: string | null): void {
-      const user = queries.userById(id);
-      if (!user) throw new AppError('not_found', 'user_not_found');
-      if (id === actorId && (input.role !== 'admin' || input.disabled)) {
-        throw new AppError('conflict', 'cannot_demote_self');
-      }
-      checkScopes(input);
-      const scopes = scopesFor({ ...input, email: user.email });
-      queries.transaction(() => {
+    updateStaff: (id: number, input: Omit<StaffInput, 'email'>, actorId: number, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const user = yield* userById(tx, id);
+        if (!user) throw new AppError('not_found', 'user_not_found');
+        if (id === actorId && (input.role !== 'admin' || input.disabled)) {
+          throw new AppError('conflict', 'cannot_demote_self');
+        }
+        yield* checkScopes(tx, input);
+        const scopes = scopesFor({ ...input, email: user.email });
         const before = {
           role: user.role,
-          allProjects: Boolean(user.allProjects),
-          disabled: Boolean(user.disabled),
-          villageIds: queries.villageIdsOf(id),
-          projectIds: queries.projectIdsOf(id),
+          allProjects: user.allProjects,
+          disabled: user.disabled,
+          villageIds: yield* villageIdsOf(tx, id),
+          projectIds: yield* projectIdsOf(tx, id),
         };
-        queries.updateUserRole(id, input.role, scopes.allProjects, input.displayName.trim(), Boolean(input.disabled), clock());
-        queries.replaceScopes(id, scopes.villageIds, scopes.projectIds);
+        yield* updateUserRole(tx, id, input.role, scopes.allProjects, input.displayName.trim(), Boolean(input.disabled), clock());
+        yield* replaceScopes(tx, id, scopes.villageIds, scopes.projectIds);
         // A disabled account, or one whose role changed, signs in again (session limits follow the role).
-        if (input.disabled || input.role !== user.role) queries.deleteSessionsOfUser(id, null);
-        audit.record({
+        if (input.disabled || input.role !== user.role) yield* deleteSessionsOfUser(tx, id, null);
+        yield* audit.add(tx, {
           userId: actorId,
           action: 'user.update',
           entityType: 'user',
@@ -304,8 +356,7 @@ export function createAccountsService(
           },
           address,
         });
-      });
-    },
+      }),
   };
 }
 

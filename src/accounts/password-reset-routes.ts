@@ -44,17 +44,17 @@ export default async function passwordResetRoutes(root: FastifyInstance, opts: {
   app.post('/password/forgot', { config: { rateLimit: { max: 5, timeWindow: '1 minute' } } }, async (request, reply) => {
     const form = parseForm(forgotSchema, request.body, request.t);
     if (!form.ok) return renderForgot(request, reply, typedValues(request.body), form.fields, 422);
-    resets.request(form.data.email, request.locale);
+    await resets.request(form.data.email, request.locale);
     reply.header('cache-control', 'no-store');
     return reply.view('accounts/forgot-sent', { title: request.t('reset.sentTitle'), email: form.data.email });
   });
 
-  function renderReset(request: FastifyRequest, reply: FastifyReply, token: string, fields: FieldMessages, status = 200) {
+  async function renderReset(request: FastifyRequest, reply: FastifyReply, token: string, fields: FieldMessages, status = 200) {
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     let email: string | null = null;
     let error: string | null = null;
     try {
-      email = resets.emailFor(token);
+      email = await resets.emailFor(token);
     } catch (failure) {
       if (!(failure instanceof AppError && failure.type === 'not_found')) throw failure;
       error = request.t('errors.reset_link_invalid');
@@ -77,13 +77,13 @@ export default async function passwordResetRoutes(root: FastifyInstance, opts: {
       throw error;
     }
     // Whoever was signed in here (perhaps not the owner) is signed out with every other session.
-    reply.endSession();
+    await reply.endSession();
     reply.flash('success', request.t('reset.done'));
     return reply.redirect('/login', 303);
   });
 
   app.post('/admin/users/:id/password-reset', { preHandler: requireRole('admin'), schema: { params: userParams } }, async (request, reply) => {
-    const email = resets.sendByAdmin(currentUser(request).id, request.params.id, request.ip);
+    const email = await resets.sendByAdmin(currentUser(request).id, request.params.id, request.ip);
     reply.flash('success', request.t('reset.adminSent', { email }));
     return reply.redirect(`/admin/users/${request.params.id}`, 303);
   });

@@ -1,7 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { AccountsQueries, SessionRow } from './accounts-queries.js';
+import type { Database_ } from '../db/client.js';
 import type { Role } from './schema.js';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  deleteSessionsOfUser,
+  insertSession,
+  prepareSessionLookup,
+  saveSessionData,
+  sessionWithUser,
+  touchSession,
+  type SessionRow,
+} from './session-queries.js';
 
 /**
  * Server-side sessions. The cookie carries 256 random bits; the database keeps only their SHA-256,
@@ -41,7 +52,9 @@ export interface Session {
 export const hashSessionId = (id: string) => createHash('sha256').update(id).digest('hex');
 const isStaff = (role: Role | undefined) => role !== undefined && role !== 'buyer';
 
-export function createSessionService(queries: AccountsQueries, clock: Clock) {
+export function createSessionService(db: Database_, clock: Clock) {
+  const lookup = prepareSessionLookup(db);
+
   function parseData(raw: string): SessionData {
     try {
       const value: unknown = JSON.parse(raw);
@@ -58,59 +71,53 @@ export function createSessionService(queries: AccountsQueries, clock: Clock) {
 
   return {
     /** Loads the session behind a cookie value; expired or unknown ids give null (and expired rows are removed). */
-    load(cookieValue: string | undefined): { session: Session; user: CurrentUser | null } | null {
+    async load(cookieValue: string | undefined): Promise<{ session: Session; user: CurrentUser | null } | null> {
       if (!cookieValue || cookieValue.length > 100) return null;
       const idHash = hashSessionId(cookieValue);
-      const row = queries.sessionByHash(idHash);
-      if (!row) return null;
+      const found = await db.uow.read(() => sessionWithUser(lookup, idHash));
+      if (!found) return null;
+      const { session: row, user: userRow } = found;
       const now = clock();
-      const userRow = row.userId === null ? undefined : queries.userById(row.userId);
       if (expired(row, userRow?.role, now) || userRow?.disabled) {
-        queries.deleteSession(idHash);
+        await db.uow.write((tx) => deleteSession(tx, idHash));
         return null;
       }
-      if (now - row.lastSeenAt >= SESSION_POLICY.touchEveryMs) queries.touchSession(idHash, now);
+      if (now - row.lastSeenAt >= SESSION_POLICY.touchEveryMs) await db.uow.write((tx) => touchSession(tx, idHash, now));
       const user: CurrentUser | null = userRow
         ? {
             id: userRow.id,
             email: userRow.email,
             displayName: userRow.displayName,
             role: userRow.role,
-            allProjects: Boolean(userRow.allProjects),
-            villageIds: queries.villageIdsOf(userRow.id),
-            projectIds: queries.projectIdsOf(userRow.id),
+            allProjects: userRow.allProjects,
+            villageIds: found.villageIds,
+            projectIds: found.projectIds,
           }
         : null;
       return { session: { idHash, userId: row.userId, data: parseData(row.data), createdAt: row.createdAt }, user };
     },
 
     /** Creates a session (anonymous when userId is null) and returns the cookie value. */
-    create(userId: number | null, role?: Role): { cookieValue: string; session: Session } {
+    async create(userId: number | null, role?: Role): Promise<{ cookieValue: string; session: Session }> {
       const cookieValue = randomBytes(32).toString('base64url');
       const now = clock();
       const absolute = isStaff(role) ? SESSION_POLICY.staffAbsoluteMs : SESSION_POLICY.absoluteMs;
       const session: Session = { idHash: hashSessionId(cookieValue), userId, data: {}, createdAt: now };
-      queries.insertSession({ idHash: session.idHash, userId, data: '{}', createdAt: now, lastSeenAt: now, expiresAt: now + absolute });
+      await db.uow.write((tx) => insertSession(tx, { idHash: session.idHash, userId, data: '{}', createdAt: now, lastSeenAt: now, expiresAt: now + absolute }));
       return { cookieValue, session };
     },
 
-    save(session: Session): void {
-      queries.saveSessionData(session.idHash, JSON.stringify(session.data));
-    },
+    save: (session: Session): Promise<void> => db.uow.write((tx) => saveSessionData(tx, session.idHash, JSON.stringify(session.data))),
 
-    destroy(idHash: string): void {
-      queries.deleteSession(idHash);
-    },
+    destroy: (idHash: string): Promise<void> => db.uow.write((tx) => deleteSession(tx, idHash)),
 
     /** Ends every other session of a user (after a password change). */
-    destroyOthers(userId: number, keepHash: string | null): void {
-      queries.deleteSessionsOfUser(userId, keepHash);
-    },
+    destroyOthers: (userId: number, keepHash: string | null): Promise<void> => db.uow.write((tx) => deleteSessionsOfUser(tx, userId, keepHash)),
 
     /** Housekeeping: removes sessions past their absolute expiry or idle longer than the longest idle time. */
-    prune(): void {
+    prune(): Promise<void> {
       const now = clock();
-      queries.deleteExpiredSessions(now, now - SESSION_POLICY.idleMs);
+      return db.uow.write((tx) => deleteExpiredSessions(tx, now, now - SESSION_POLICY.idleMs));
     },
   };
 }

@@ -1,6 +1,23 @@
 import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
-import type { AccountsQueries, FailureStats, SignInAttemptKind } from './accounts-queries.js';
+import {
+  accountFailures,
+  accountsUnderAttack,
+  addressesUnderSuspicion,
+  addressFailures,
+  clearDeviceFailures,
+  clearPairFailures,
+  deleteAttempt,
+  deviceFailures,
+  insertAttempt,
+  pairFailures,
+  passwordChangeFailures,
+  pruneLoginFailures,
+  type FailureStats,
+  type SignInAttemptKind,
+} from './accounts-queries.js';
 
 /**
  * Sign-in throttling after OWASP's guidance (Authentication Cheat Sheet; "Slow Down Online
@@ -74,81 +91,83 @@ export interface ThrottleLog {
   warn(details: Record<string, unknown>, message: string): void;
 }
 
-export function createSignInThrottle(queries: AccountsQueries, deps: { clock: Clock; log: ThrottleLog }) {
+export function createSignInThrottle(db: Database_, deps: { clock: Clock; log: ThrottleLog }) {
   const { clock } = deps;
   const since = (now: number) => now - LOGIN_THROTTLE.windowMs;
 
   /** The longest wait the untrusted throttles ask of this attempt, ms. */
-  function waitFor(attempt: Attempt, now: number): number {
+  function* waitFor(tx: Tx, attempt: Attempt, now: number): Query<number> {
     if (attempt.deviceHash !== null) return 0;
     const from = since(now);
     return Math.max(
-      waitUnder(queries.pairFailures(attempt.email, attempt.address, from), LOGIN_THROTTLE.pair, now),
-      waitUnder(queries.accountFailures(attempt.email, from), LOGIN_THROTTLE.account, now),
-      waitUnder(queries.addressFailures(attempt.address, from), LOGIN_THROTTLE.address, now),
+      waitUnder(yield* pairFailures(tx, attempt.email, attempt.address, from), LOGIN_THROTTLE.pair, now),
+      waitUnder(yield* accountFailures(tx, attempt.email, from), LOGIN_THROTTLE.account, now),
+      waitUnder(yield* addressFailures(tx, attempt.address, from), LOGIN_THROTTLE.address, now),
     );
   }
 
   return {
     /** Whether a device cookie's own failures still leave it trusted. */
-    deviceTrusted: (deviceHash: string) => queries.deviceFailures(deviceHash, since(clock())) < LOGIN_THROTTLE.deviceFailures,
+    deviceTrusted: (deviceHash: string): Promise<boolean> =>
+      db.uow.read(function* (tx) {
+        return (yield* deviceFailures(tx, deviceHash, since(clock()))) < LOGIN_THROTTLE.deviceFailures;
+      }),
 
     /**
      * Refuses the attempt (429, with the minutes to wait) while a throttle asks it to wait; otherwise
-     * records it as a failure before the password is checked, in one synchronous transaction, so
-     * guesses arriving at the same moment cannot all pass. Returns the record, removed on success.
+     * records it as a failure before the password is checked, in one write transaction (IMMEDIATE on
+     * SQLite), so guesses arriving at the same moment cannot all pass. Returns the record, removed on success.
      */
-    begin(attempt: Attempt): number {
-      return queries.transaction(() => {
+    begin: (attempt: Attempt): Promise<number> =>
+      db.uow.write(function* (tx) {
         const now = clock();
-        const wait = waitFor(attempt, now);
+        const wait = yield* waitFor(tx, attempt, now);
         if (wait > 0) throw new AppError('too_many_requests', 'login_throttled', undefined, { params: { minutes: Math.ceil(wait / 60_000) } });
-        return queries.insertAttempt({ ...attempt, at: now });
-      });
-    },
+        return yield* insertAttempt(tx, { ...attempt, at: now });
+      }),
 
     /** The password was right: the attempt was no failure, and the pair and the device start afresh. */
-    succeeded(id: number, attempt: Attempt): void {
-      queries.transaction(() => {
-        queries.deleteAttempt(id);
-        if (attempt.deviceHash === null) queries.clearPairFailures(attempt.email, attempt.address);
-        else queries.clearDeviceFailures(attempt.deviceHash);
-      });
-    },
+    succeeded: (id: number, attempt: Attempt): Promise<void> =>
+      db.uow.write(function* (tx) {
+        yield* deleteAttempt(tx, id);
+        if (attempt.deviceHash === null) yield* clearPairFailures(tx, attempt.email, attempt.address);
+        else yield* clearDeviceFailures(tx, attempt.deviceHash);
+      }),
 
     /** The password was wrong (its record stays). Logs when an account or an address starts being slowed. */
-    failed(attempt: Attempt, userId: number | null): void {
+    async failed(attempt: Attempt, userId: number | null): Promise<void> {
       if (attempt.deviceHash !== null) return;
       const from = since(clock());
-      if (userId !== null && queries.accountFailures(attempt.email, from).count === LOGIN_THROTTLE.account.free) {
+      const [account, address] = await db.uow.read(function* (tx) {
+        return [yield* accountFailures(tx, attempt.email, from), yield* addressFailures(tx, attempt.address, from)] as const;
+      });
+      if (userId !== null && account.count === LOGIN_THROTTLE.account.free) {
         deps.log.warn({ userId, failures: LOGIN_THROTTLE.account.free }, 'sign-in: account under attack; browsers it does not know are slowed');
       }
-      if (queries.addressFailures(attempt.address, from).count === LOGIN_THROTTLE.address.free) {
+      if (address.count === LOGIN_THROTTLE.address.free) {
         deps.log.warn({ address: attempt.address, failures: LOGIN_THROTTLE.address.free }, 'sign-in: address failing sign-ins; it is slowed');
       }
     },
 
     /** Wrong current passwords given on the password-change form for an account from `from` on (within the window). */
-    passwordGuessesSince: (email: string, from: number) => queries.passwordChangeFailures(email, Math.max(from, since(clock()) + 1)),
+    passwordGuessesSince: (email: string, from: number): Promise<number> =>
+      db.uow.read((tx) => passwordChangeFailures(tx, email, Math.max(from, since(clock()) + 1))),
 
     /** What the admin's security page shows: accounts being guessed at, and addresses failing often. */
-    underAttack() {
-      const now = clock();
-      const from = since(now);
-      return {
-        accounts: queries
-          .accountsUnderAttack(from, LOGIN_THROTTLE.pair.free, 50)
-          .map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.account, now) })),
-        addresses: queries
-          .addressesUnderSuspicion(from, LOGIN_THROTTLE.pair.free * 2, 50)
-          .map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.address, now) })),
-      };
-    },
+    underAttack: () =>
+      db.uow.read(function* (tx) {
+        const now = clock();
+        const from = since(now);
+        const accounts = yield* accountsUnderAttack(tx, from, LOGIN_THROTTLE.pair.free, 50);
+        const addresses = yield* addressesUnderSuspicion(tx, from, LOGIN_THROTTLE.pair.free * 2, 50);
+        return {
+          accounts: accounts.map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.account, now) })),
+          addresses: addresses.map((a) => ({ ...a, slowedUntil: slowedUntil(a.failures, a.lastAt, LOGIN_THROTTLE.address, now) })),
+        };
+      }),
 
     /** Housekeeping: forgets failures older than the window. */
-    prune(): void {
-      queries.pruneLoginFailures(since(clock()));
-    },
+    prune: (): Promise<void> => db.uow.write((tx) => pruneLoginFailures(tx, since(clock()))),
   };
 }
 

@@ -172,10 +172,10 @@ export default async function adminRoutes(
     return roles.map((role) => ({ value: role, label: t(`admin.role.${role}`), selected: role === selected }));
   }
 
-  function usersTable(locale: Locale, t: Translator) {
+  async function usersTable(locale: Locale, t: Translator) {
     const villageNames = new Map(catalog.villages().map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
     const projectNames = new Map(catalog.projects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
-    return accounts.listUsers().map((u) => ({
+    return (await accounts.listUsers()).map((u) => ({
       id: u.id,
       email: u.email,
       displayName: u.displayName,
@@ -184,16 +184,16 @@ export default async function adminRoutes(
         ...u.villageIds.map((id) => villageNames.get(id) ?? `#${id}`),
         ...(u.allProjects ? [t('admin.users.allProjects')] : u.projectIds.map((id) => projectNames.get(id) ?? `#${id}`)),
       ],
-      disabled: Boolean(u.disabled),
+      disabled: u.disabled,
     }));
   }
 
-  function renderUsers(request: FastifyRequest, reply: FastifyReply, form: StaffFormState, status = 200) {
+  async function renderUsers(request: FastifyRequest, reply: FastifyReply, form: StaffFormState, status = 200) {
     const { locale, t } = request;
     return reply.code(status).view('admin/users', {
       title: t('admin.users.title'),
       isAdmin: true,
-      users: usersTable(locale, t),
+      users: await usersTable(locale, t),
       values: form.values,
       fields: form.fields,
       formError: form.formError ?? null,
@@ -246,7 +246,7 @@ export default async function adminRoutes(
   });
 
   app.get('/admin/users/:id', { preHandler: adminOnly, schema: { params: userParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
-    const user = accounts.userById(request.params.id);
+    const user = await accounts.userById(request.params.id);
     const values: Record<string, string> = {
       displayName: user.displayName,
       role: user.role,
@@ -260,14 +260,14 @@ export default async function adminRoutes(
 
   app.post('/admin/users/:id', { preHandler: adminOnly, schema: { params: userParamsSchema } }, async (request, reply) => {
     const actor = currentUser(request);
-    const user = accounts.userById(request.params.id);
+    const user = await accounts.userById(request.params.id);
     const values = typedValues(request.body);
     const form = parseForm(updateStaffSchema, request.body, request.t);
     if (!form.ok) {
       return renderEdit(request, reply, user, { values, fields: perField(form.fields), formError: request.t('admin.form.invalid') }, 422);
     }
     try {
-      accounts.updateStaff(user.id, form.data, actor.id, request.ip);
+      await accounts.updateStaff(user.id, form.data, actor.id, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.details.fields) {
         const fields = translateFieldCodes(error.details.fields, request.t);
@@ -290,11 +290,11 @@ export default async function adminRoutes(
     const visible = opts.auditVisibility(currentUser(request));
 
     // "who" names an account by its email; an email nobody has matches no entries.
-    const who = query.who === undefined ? undefined : accounts.listUsers().find((u) => u.email === normaliseEmail(query.who!));
+    const who = query.who === undefined ? undefined : (await accounts.listUsers()).find((u) => u.email === normaliseEmail(query.who!));
     const result =
       query.who !== undefined && !who
         ? { rows: [], total: 0 }
-        : audit.list({
+        : await audit.list({
             userId: who?.id,
             action: query.what,
             from: query.from ? shanghaiDayStart(query.from) : undefined,
@@ -338,7 +338,7 @@ export default async function adminRoutes(
   // Sign-in throttling as it stands: accounts being guessed at, addresses failing often (last 24 hours).
   app.get('/admin/security', { preHandler: adminOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { t } = request;
-    const { accounts: attacked, addresses } = accounts.underAttack();
+    const { accounts: attacked, addresses } = await accounts.underAttack();
     const slowed = (until: number | null) => (until === null ? null : shanghaiTime(until));
     reply.header('cache-control', 'no-store');
     return reply.view('admin/security', {

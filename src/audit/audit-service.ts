@@ -1,7 +1,8 @@
+import { and, count, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { users } from '../accounts/schema.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
-import { run, type Query, type Tx } from '../db/unit-of-work.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { auditLog } from './schema.js';
 
 export interface AuditEntry {
@@ -33,6 +34,32 @@ export interface AuditQuery {
   visible?: AuditVisibility;
 }
 
+export type AuditRow = typeof auditLog.$inferSelect;
+
+/** The entry's id column as the visibility conditions name it (they are SQL text of their domains). */
+const ENTITY_ID_COLUMN = '"audit_log"."entity_id"';
+
+/** The WHERE of a filtered list, or undefined for every entry. */
+function listCondition(filter: AuditQuery): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [];
+  if (filter.userId !== undefined) conditions.push(eq(auditLog.userId, filter.userId));
+  if (filter.action) {
+    // A prefix: the action's own %, _ and \ are matched literally.
+    const prefix = `${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql`${auditLog.action} LIKE ${prefix} ESCAPE '\\'`);
+  }
+  if (filter.from !== undefined) conditions.push(gte(auditLog.createdAt, filter.from));
+  if (filter.to !== undefined) conditions.push(lt(auditLog.createdAt, filter.to));
+  if (filter.visible !== undefined && filter.visible !== 'all') {
+    // The conditions come from the domains that own the objects (projects, institutions), as SQL text on the id column.
+    const kinds = Object.entries(filter.visible).map(([entityType, holds]) =>
+      and(eq(auditLog.entityType, entityType), sql.raw(`(${holds(ENTITY_ID_COLUMN)})`)),
+    );
+    conditions.push(kinds.length ? or(...kinds) : sql`0`);
+  }
+  return conditions.length ? and(...conditions) : undefined;
+}
+
 /**
  * The audit log: who did what to money, stock, households and roles, when and from where.
  * An entry is written inside the same transaction as the change it describes: `yield* audit.add(tx,
@@ -40,81 +67,56 @@ export interface AuditQuery {
  * converted to units of work.
  */
 export function createAuditService(db: Database_, clock: Clock) {
-  const q = statementCache(db.sqlite);
+  function* add(tx: Tx, entry: AuditEntry): Query<void> {
+    yield* run(
+      tx.insert(auditLog).values({
+        userId: entry.userId,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: String(entry.entityId),
+        summary: JSON.stringify({ before: entry.before ?? null, after: entry.after ?? null }),
+        address: entry.address ?? null,
+        createdAt: clock(),
+      }),
+    );
+  }
+
   return {
     /** Writes an entry as part of the caller's unit of work. */
-    *add(tx: Tx, entry: AuditEntry): Query<void> {
-      yield* run(
-        tx.insert(auditLog).values({
-          userId: entry.userId,
-          action: entry.action,
-          entityType: entry.entityType,
-          entityId: String(entry.entityId),
-          summary: JSON.stringify({ before: entry.before ?? null, after: entry.after ?? null }),
-          address: entry.address ?? null,
-          createdAt: clock(),
-        }),
-      );
-    },
+    add,
 
+    /** Transitional: `add` for code not yet converted to units of work; joins the transaction open on the connection. */
     record(entry: AuditEntry): void {
-      q(`INSERT INTO audit_log (user_id, action, entity_type, entity_id, summary, address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-        entry.userId,
-        entry.action,
-        entry.entityType,
-        String(entry.entityId),
-        JSON.stringify({ before: entry.before ?? null, after: entry.after ?? null }),
-        entry.address ?? null,
-        clock(),
-      );
+      db.uow.now((tx) => add(tx, entry));
     },
 
-    list(filter: AuditQuery) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (filter.userId !== undefined) {
-        where.push('a.user_id = ?');
-        params.push(filter.userId);
-      }
-      if (filter.action) {
-        where.push('a.action LIKE ?');
-        params.push(`${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      }
-      if (filter.from !== undefined) {
-        where.push('a.created_at >= ?');
-        params.push(filter.from);
-      }
-      if (filter.to !== undefined) {
-        where.push('a.created_at < ?');
-        params.push(filter.to);
-      }
-      if (filter.visible !== undefined && filter.visible !== 'all') {
-        const kinds = Object.entries(filter.visible).map(([entityType, holds]) => {
-          params.push(entityType);
-          return `(a.entity_type = ? AND ${holds('a.entity_id')})`;
-        });
-        where.push(kinds.length ? `(${kinds.join(' OR ')})` : '0');
-      }
-      const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const rows = q(
-        `SELECT a.id, a.user_id AS userId, u.email AS userEmail, a.action, a.entity_type AS entityType, a.entity_id AS entityId,
-                a.summary, a.address, a.created_at AS createdAt
-         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id ${whereSql.replace(/LIKE \?/g, "LIKE ? ESCAPE '\\'")}
-         ORDER BY a.id DESC LIMIT ? OFFSET ?`,
-      ).all(...params, filter.limit, filter.offset) as {
-        id: number;
-        userId: number | null;
-        userEmail: string | null;
-        action: string;
-        entityType: string;
-        entityId: string;
-        summary: string;
-        address: string | null;
-        createdAt: number;
-      }[];
-      const total = (q(`SELECT count(*) AS n FROM audit_log a ${whereSql.replace(/LIKE \?/g, "LIKE ? ESCAPE '\\'")}`).get(...params) as { n: number }).n;
-      return { rows, total };
-    },
+    /** One page of entries, newest first, with the reader's name (e-mail), and how many match. */
+    list: (filter: AuditQuery) =>
+      db.uow.read(function* (tx) {
+        const where = listCondition(filter);
+        const rows = yield* all(
+          tx
+            .select({
+              id: auditLog.id,
+              userId: auditLog.userId,
+              userEmail: users.email,
+              action: auditLog.action,
+              entityType: auditLog.entityType,
+              entityId: auditLog.entityId,
+              summary: auditLog.summary,
+              address: auditLog.address,
+              createdAt: auditLog.createdAt,
+            })
+            .from(auditLog)
+            .leftJoin(users, eq(users.id, auditLog.userId))
+            .where(where)
+            .orderBy(desc(auditLog.id))
+            .limit(filter.limit)
+            .offset(filter.offset),
+        );
+        const total = (yield* one(tx.select({ n: count() }).from(auditLog).where(where)))?.n ?? 0;
+        return { rows, total };
+      }),
   };
 }
 

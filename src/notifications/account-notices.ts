@@ -6,17 +6,18 @@ import type { Outbox } from './outbox.js';
 
 /**
  * Account e-mails (registration links, "you already have an account", password resets) through
- * the outbox: `send` is called inside the transaction that records the request, so the message is
+ * the outbox: `send` is a step of the unit of work that records the request, so the message is
  * written with it.
  */
 export function outboxAccountMail(outbox: Outbox): AccountMail {
   return {
-    send(message) {
+    *send(tx, message) {
       const t = (key: MessageKey, params?: MessageParams) => translate(message.locale, key, params);
       const base = { to: message.to, locale: message.locale };
       switch (message.kind) {
         case 'confirm_registration':
-          outbox.enqueue(
+          yield* outbox.add(
+            tx,
             renderMail({
               ...base,
               kind: message.kind,
@@ -29,7 +30,8 @@ export function outboxAccountMail(outbox: Outbox): AccountMail {
           );
           return;
         case 'account_exists':
-          outbox.enqueue(
+          yield* outbox.add(
+            tx,
             renderMail({
               ...base,
               kind: message.kind,
@@ -40,7 +42,8 @@ export function outboxAccountMail(outbox: Outbox): AccountMail {
           );
           return;
         case 'password_reset':
-          outbox.enqueue(
+          yield* outbox.add(
+            tx,
             renderMail({
               ...base,
               kind: message.kind,
@@ -60,8 +63,8 @@ export function outboxAccountMail(outbox: Outbox): AccountMail {
 /** Sends to each of several mailboxes (the outbox, and a test's memory mailbox). */
 export function bothAccountMail(...mails: AccountMail[]): AccountMail {
   return {
-    send: (message) => {
-      for (const m of mails) m.send(message);
+    *send(tx, message) {
+      for (const m of mails) yield* m.send(tx, message);
     },
   };
 }

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
+import { one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n/i18n.js';
 import { mailPreferences } from './schema.js';
 
@@ -11,37 +12,50 @@ import { mailPreferences } from './schema.js';
  * HMAC of the user id, so the settings page and one-click unsubscribe work without signing in.
  */
 export function createMailPreferences(db: Database_, deps: { clock: Clock; secret: string; publicUrl: string }) {
-  const { orm } = db;
   const sign = (userId: number) => createHmac('sha256', deps.secret).update(`mail-preferences:${userId}`).digest('base64url');
-  const row = (userId: number) => orm.select().from(mailPreferences).where(eq(mailPreferences.userId, userId)).get();
+  const row = (tx: Tx, userId: number) => one(tx.select().from(mailPreferences).where(eq(mailPreferences.userId, userId)));
 
-  function upsert(userId: number, values: { locale?: Locale; noticesOff?: boolean }): void {
+  function* upsert(tx: Tx, userId: number, values: { locale?: Locale; noticesOff?: boolean }): Query<void> {
     const now = deps.clock();
-    orm
-      .insert(mailPreferences)
-      .values({ userId, locale: values.locale ?? DEFAULT_LOCALE, noticesOff: values.noticesOff ?? false, updatedAt: now })
-      .onConflictDoUpdate({
-        target: mailPreferences.userId,
-        set: {
-          ...(values.locale ? { locale: values.locale } : {}),
-          ...(values.noticesOff !== undefined ? { noticesOff: values.noticesOff } : {}),
-          updatedAt: sql`${now}`,
-        },
-      })
-      .run();
+    yield* run(
+      tx
+        .insert(mailPreferences)
+        .values({ userId, locale: values.locale ?? DEFAULT_LOCALE, noticesOff: values.noticesOff ?? false, updatedAt: now })
+        .onConflictDoUpdate({
+          target: mailPreferences.userId,
+          set: {
+            ...(values.locale ? { locale: values.locale } : {}),
+            ...(values.noticesOff !== undefined ? { noticesOff: values.noticesOff } : {}),
+            updatedAt: sql`${now}`,
+          },
+        }),
+    );
+  }
+
+  function* noticesOffIn(tx: Tx, userId: number): Query<boolean> {
+    return (yield* row(tx, userId))?.noticesOff ?? false;
   }
 
   return {
     /** Called at each sign-in: later messages are written in the language the person uses. */
-    recordLocale(userId: number, locale: Locale): void {
-      if (row(userId)?.locale !== locale) upsert(userId, { locale });
-    },
-    localeOf(userId: number): Locale {
-      const locale = row(userId)?.locale;
+    recordLocale: (userId: number, locale: Locale): Promise<void> =>
+      db.uow.write(function* (tx) {
+        if ((yield* row(tx, userId))?.locale !== locale) yield* upsert(tx, userId, { locale });
+      }),
+
+    /** The language messages about the person are written in: a step of the unit of work that writes them. */
+    *localeOf(tx: Tx, userId: number): Query<Locale> {
+      const locale = (yield* row(tx, userId))?.locale;
       return isLocale(locale) ? locale : DEFAULT_LOCALE;
     },
-    noticesOff: (userId: number) => row(userId)?.noticesOff ?? false,
-    setNoticesOff: (userId: number, off: boolean) => upsert(userId, { noticesOff: off }),
+
+    /** Whether the person turned off notices that are not transactional: a step of the unit of work that would write one. */
+    noticesOffIn,
+
+    /** The same, for the settings page. */
+    noticesOff: (userId: number): Promise<boolean> => db.uow.read((tx) => noticesOffIn(tx, userId)),
+
+    setNoticesOff: (userId: number, off: boolean): Promise<void> => db.uow.write((tx) => upsert(tx, userId, { noticesOff: off })),
 
     /** The signed links of a notice: the settings page, and the one-click unsubscribe (RFC 8058). */
     linksFor(userId: number): { preferencesUrl: string; oneClickUrl: string } {

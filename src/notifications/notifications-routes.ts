@@ -30,7 +30,7 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
   app.get('/admin/outbox', { preHandler: adminOnly, schema: { querystring: pageQuery } }, async (request, reply) => {
     const { t } = request;
     const { page, status } = request.query;
-    const result = outbox.list(page, status);
+    const result = await outbox.list(page, status);
     const pages = Math.max(1, Math.ceil(result.total / OUTBOX_PAGE_SIZE));
     const url = (p: number) => `/admin/outbox?page=${p}${status ? `&status=${status}` : ''}`;
     reply.header('cache-control', 'no-store');
@@ -60,7 +60,7 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
 
   app.get('/admin/outbox/:id', { preHandler: adminOnly, schema: { params: idParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { t } = request;
-    const row = outbox.byId(request.params.id);
+    const row = await outbox.byId(request.params.id);
     if (!row) throw new AppError('not_found', 'not_found');
     reply.header('cache-control', 'no-store');
     return reply.view('notifications/outbox-message', {
@@ -87,7 +87,7 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
 
   // The HTML body as the recipient's mail client would show it: sandboxed, no scripts, nothing fetched.
   app.get('/admin/outbox/:id/html', { preHandler: adminOnly, schema: { params: idParams } }, async (request, reply) => {
-    const row = outbox.byId(request.params.id);
+    const row = await outbox.byId(request.params.id);
     if (!row) throw new AppError('not_found', 'not_found');
     return reply
       .header('cache-control', 'no-store')
@@ -108,7 +108,7 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
       title: request.t('prefs.title'),
       u: userId,
       sig: request.query.sig,
-      noticesOff: preferences.noticesOff(userId),
+      noticesOff: await preferences.noticesOff(userId),
       csrfToken: csrfTokenFor(reply),
     });
   });
@@ -118,7 +118,7 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
       .object({ u: z.coerce.number().int().min(1).catch(0), sig: z.string().max(100).catch(''), notices: z.enum(['on', 'off']).catch('off') })
       .parse(request.body ?? {});
     const userId = checkSigned(body.u, body.sig);
-    preferences.setNoticesOff(userId, body.notices === 'off');
+    await preferences.setNoticesOff(userId, body.notices === 'off');
     reply.flash('success', request.t('prefs.saved'));
     return reply.redirect(`/mail/preferences?u=${userId}&sig=${encodeURIComponent(body.sig)}`, 303);
   });
@@ -127,7 +127,7 @@ export default async function notificationsRoutes(root: FastifyInstance, opts: {
   // without cookies; the signed link is the authority, so there is no CSRF token to check.
   app.post('/mail/unsubscribe', { config: { csrf: false }, schema: { querystring: signedQuery } }, async (request, reply) => {
     const userId = checkSigned(request.query.u, request.query.sig);
-    preferences.setNoticesOff(userId, true);
+    await preferences.setNoticesOff(userId, true);
     return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(request.t('prefs.noticesOff'));
   });
 }

@@ -1,4 +1,6 @@
 import type { Config } from '../config.js';
+import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import { pickText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
@@ -17,18 +19,39 @@ interface Person {
 /** Where a parcel can be followed: a public tracking page for the number, whatever the carrier. */
 export const trackingLink = (trackingNumber: string) => `https://www.kuaidi100.com/chaxun?nu=${encodeURIComponent(trackingNumber)}`;
 
+/** The order events as steps of the unit of work that makes the change (each takes its `tx` first). */
+export type OrderNoticeSteps = { [K in keyof OrderEvents]: (tx: Tx, ...args: Parameters<OrderEvents[K]>) => Query<void> };
+
+export interface OrderNoticeDeps {
+  outbox: Outbox;
+  preferences: MailPreferences;
+  /** Steps of the caller's unit of work (the accounts service's). */
+  people: { mailRecipient(tx: Tx, userId: number): Query<Person | undefined>; secretariesOfVillage(tx: Tx, villageId: number): Query<Person[]> };
+  villageNames: () => { id: number; nameZh: string; nameEn: string | null }[];
+  config: Pick<Config, 'publicUrl' | 'bank'>;
+}
+
+/**
+ * The order events for the orders domain while it calls them synchronously, inside its own
+ * transaction: each runs its steps there (transitional, see `db.uow.now`).
+ */
+export function createOrderNotices(db: Database_, deps: OrderNoticeDeps): OrderEvents {
+  const steps = createOrderNoticeSteps(deps);
+  return {
+    placed: (o, lines, accessToken) => db.uow.now((tx) => steps.placed(tx, o, lines, accessToken)),
+    paid: (o, parcelVillageIds) => db.uow.now((tx) => steps.paid(tx, o, parcelVillageIds)),
+    shipped: (o, villageId, carrier, trackingNumber) => db.uow.now((tx) => steps.shipped(tx, o, villageId, carrier, trackingNumber)),
+    refunded: (o, amountFen, reason) => db.uow.now((tx) => steps.refunded(tx, o, amountFen, reason)),
+    cancelled: (o, reason) => db.uow.now((tx) => steps.cancelled(tx, o, reason)),
+  };
+}
+
 /**
  * The e-mails about orders: to the buyer (an order placed while signed in; guests give no e-mail
  * address at checkout and get none), in the language of their last sign-in; and to the first
  * secretaries of each village with a paid parcel to ship (a notice they may turn off).
  */
-export function createOrderNotices(deps: {
-  outbox: Outbox;
-  preferences: MailPreferences;
-  people: { mailRecipient(userId: number): Person | undefined; secretariesOfVillage(villageId: number): Person[] };
-  villageNames: () => { id: number; nameZh: string; nameEn: string | null }[];
-  config: Pick<Config, 'publicUrl' | 'bank'>;
-}): OrderEvents {
+export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps {
   const { outbox, preferences, config } = deps;
   const orderUrl = (o: OrderRow) => `${config.publicUrl}/orders/${encodeURIComponent(o.number)}`;
   const villageName = (id: number, locale: Locale) => {
@@ -37,17 +60,19 @@ export function createOrderNotices(deps: {
   };
 
   /** Writes one message to the buyer of a signed-in order; `build` gets the buyer's translator. */
-  function toBuyer(
+  function* toBuyer(
+    tx: Tx,
     o: OrderRow,
     event: string,
     build: (t: (key: MessageKey, params?: MessageParams) => string, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>,
-  ): void {
+  ): Query<void> {
     if (o.buyerUserId === null) return;
-    const buyer = deps.people.mailRecipient(o.buyerUserId);
+    const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
     if (!buyer) return;
-    const locale = preferences.localeOf(buyer.id);
+    const locale = yield* preferences.localeOf(tx, buyer.id);
     const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
-    outbox.enqueue(
+    yield* outbox.add(
+      tx,
       renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${o.refundedFen}`, ...build(t, locale, buyer) }),
     );
   }
@@ -55,8 +80,8 @@ export function createOrderNotices(deps: {
   const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: OrderRow) => t('mail.greeting', { name: o.contactName });
 
   return {
-    placed(o, lines, accessToken) {
-      toBuyer(o, 'placed', (t, locale) => {
+    *placed(tx, o, lines, accessToken) {
+      yield* toBuyer(tx, o, 'placed', (t, locale) => {
         const offline = o.paymentMethod === 'offline';
         return {
           subject: t('mail.placed.subject', { number: o.number }),
@@ -85,8 +110,8 @@ export function createOrderNotices(deps: {
       });
     },
 
-    paid(o, parcelVillageIds) {
-      toBuyer(o, 'paid', (t) => ({
+    *paid(tx, o, parcelVillageIds) {
+      yield* toBuyer(tx, o, 'paid', (t) => ({
         subject: t('mail.paid.subject', { number: o.number }),
         greeting: greeting(t, o),
         // A micro-wish donation or a counter sale has no parcel to ship.
@@ -98,12 +123,13 @@ export function createOrderNotices(deps: {
         action: { label: t('mail.order.view'), url: orderUrl(o) },
       }));
       for (const villageId of new Set(parcelVillageIds)) {
-        for (const secretary of deps.people.secretariesOfVillage(villageId)) {
-          if (preferences.noticesOff(secretary.id)) continue;
-          const locale = preferences.localeOf(secretary.id);
+        for (const secretary of yield* deps.people.secretariesOfVillage(tx, villageId)) {
+          if (yield* preferences.noticesOffIn(tx, secretary.id)) continue;
+          const locale = yield* preferences.localeOf(tx, secretary.id);
           const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
           const village = villageName(villageId, locale);
-          outbox.enqueue(
+          yield* outbox.add(
+            tx,
             renderMail({
               kind: 'parcel_to_ship',
               to: secretary.email,
@@ -121,13 +147,14 @@ export function createOrderNotices(deps: {
       }
     },
 
-    shipped(o, villageId, carrier, trackingNumber) {
+    *shipped(tx, o, villageId, carrier, trackingNumber) {
       if (o.buyerUserId === null) return;
-      const buyer = deps.people.mailRecipient(o.buyerUserId);
+      const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
       if (!buyer) return;
-      const locale = preferences.localeOf(buyer.id);
+      const locale = yield* preferences.localeOf(tx, buyer.id);
       const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
-      outbox.enqueue(
+      yield* outbox.add(
+        tx,
         renderMail({
           kind: 'order_shipped',
           to: buyer.email,
@@ -147,10 +174,10 @@ export function createOrderNotices(deps: {
       );
     },
 
-    refunded(o, amountFen, reason) {
+    *refunded(tx, o, amountFen, reason) {
       // `o` is the order before this refund: its refunded amount so far plus this one.
       const refunded = o.refundedFen + amountFen;
-      toBuyer({ ...o, refundedFen: refunded }, 'refunded', (t) => ({
+      yield* toBuyer(tx, { ...o, refundedFen: refunded }, 'refunded', (t) => ({
         subject: t('mail.refunded.subject', { number: o.number, amount: formatFen(amountFen) }),
         greeting: greeting(t, o),
         paragraphs: [t('mail.refunded.body', { number: o.number, amount: formatFen(amountFen), refunded: formatFen(refunded), total: formatFen(o.totalFen) })],
@@ -159,9 +186,9 @@ export function createOrderNotices(deps: {
       }));
     },
 
-    cancelled(o, reason) {
+    *cancelled(tx, o, reason) {
       const expired = reason === 'expired';
-      toBuyer(o, 'cancelled', (t) => ({
+      yield* toBuyer(tx, o, 'cancelled', (t) => ({
         subject: t(expired ? 'mail.expired.subject' : 'mail.cancelled.subject', { number: o.number }),
         greeting: greeting(t, o),
         paragraphs: [t(expired ? 'mail.expired.body' : 'mail.cancelled.body', { number: o.number })],

@@ -48,7 +48,7 @@ export function createOutboxWorker(deps: {
   async function deliver(): Promise<RunResult> {
     const result: RunResult = { sent: 0, retrying: 0, failed: 0, logged: 0 };
     if (!transport) {
-      for (const row of outbox.takeUnlogged(batch)) {
+      for (const row of await outbox.takeUnlogged(batch)) {
         log.info(
           { outboxId: row.id, kind: row.kind, to: row.recipient, subject: row.subject, text: row.textBody },
           'e-mail kept in the outbox (no SMTP_URL): readable at /admin/outbox',
@@ -57,17 +57,17 @@ export function createOutboxWorker(deps: {
       }
       return result;
     }
-    for (const claimed of outbox.claim(batch)) {
+    for (const claimed of await outbox.claim(batch)) {
       try {
         await transport.send(claimed.row);
       } catch (error) {
-        const outcome = outbox.markFailed(claimed, error instanceof Error ? error.message : String(error), isPermanentSmtpError(error));
+        const outcome = await outbox.markFailed(claimed, error instanceof Error ? error.message : String(error), isPermanentSmtpError(error));
         log.warn({ outboxId: claimed.row.id, attempts: claimed.row.attempts, outcome, err: error }, 'e-mail not delivered');
         if (outcome === 'failed') result.failed++;
         else result.retrying++;
         continue;
       }
-      if (outbox.markSent(claimed)) result.sent++;
+      if (await outbox.markSent(claimed)) result.sent++;
     }
     return result;
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import type { Locale } from '../i18n/i18n.js';
 import { outboxMessages, type OutboxStatus } from './schema.js';
 
@@ -45,20 +46,19 @@ export const retryDelayMs = (attempts: number) => Math.min(DELIVERY.baseDelayMs 
 export const OUTBOX_PAGE_SIZE = 50;
 
 /**
- * The transactional outbox. `enqueue` writes a message in the transaction that is open on the
- * connection: the one that makes the change the message reports, so a change that rolls back leaves
- * no message. Calling it outside a transaction is a programming error and throws. The worker
- * (outbox-worker.ts) claims due messages with a lease, sends them and marks them sent.
+ * The transactional outbox. `add(tx, mail)` writes a message as a step of the unit of work that
+ * makes the change the message reports, so a change that rolls back leaves no message; `enqueue`
+ * is the same for code not yet converted to units of work, in the transaction open on the
+ * connection (outside one it is a programming error and throws). The worker (outbox-worker.ts)
+ * claims due messages with a lease, sends them and marks them sent.
  */
 export function createOutbox(db: Database_, deps: { clock: Clock }) {
-  const { orm } = db;
   const { clock } = deps;
 
-  return {
-    enqueue(mail: OutgoingMail): void {
-      if (!db.sqlite.inTransaction) throw new Error('outbox.enqueue must run inside the transaction of the change it reports');
-      const now = clock();
-      orm
+  function* add(tx: Tx, mail: OutgoingMail): Query<void> {
+    const now = clock();
+    yield* run(
+      tx
         .insert(outboxMessages)
         .values({
           kind: mail.kind,
@@ -73,19 +73,29 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
           nextAttemptAt: now,
           createdAt: now,
         })
-        .onConflictDoNothing()
-        .run();
+        .onConflictDoNothing(),
+    );
+  }
+
+  return {
+    /** Writes a message as part of the caller's unit of work (one per dedupe key: a replay writes nothing). */
+    add,
+
+    /** Transitional: `add` in the synchronous transaction open on the connection, for code not yet converted to units of work. */
+    enqueue(mail: OutgoingMail): void {
+      if (!db.sqlite.inTransaction) throw new Error('outbox.enqueue must run inside the transaction of the change it reports');
+      db.uow.now((tx) => add(tx, mail));
     },
 
     /**
      * Takes up to `limit` due messages for delivery: each gets a fresh lease token and an attempt
-     * counted, in one transaction, so two workers never hold the same message at once.
+     * counted, in one write transaction, so two workers never hold the same message at once.
      */
-    claim(limit: number): ClaimedMail[] {
-      return db.sqlite
-        .transaction(() => {
-          const now = clock();
-          const due = orm
+    claim: (limit: number): Promise<ClaimedMail[]> =>
+      db.uow.write(function* (tx) {
+        const now = clock();
+        const due = yield* all(
+          tx
             .select()
             .from(outboxMessages)
             .where(
@@ -96,94 +106,114 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
               ),
             )
             .orderBy(asc(outboxMessages.nextAttemptAt), asc(outboxMessages.id))
-            .limit(limit)
-            .all();
-          return due.map((row) => {
-            const leaseToken = randomBytes(12).toString('base64url');
-            orm
+            .limit(limit),
+        );
+        const claimed: ClaimedMail[] = [];
+        for (const row of due) {
+          const leaseToken = randomBytes(12).toString('base64url');
+          const leaseUntil = now + DELIVERY.leaseMs;
+          yield* run(
+            tx
               .update(outboxMessages)
-              .set({ leaseUntil: now + DELIVERY.leaseMs, leaseToken, attempts: sql`${outboxMessages.attempts} + 1` })
-              .where(eq(outboxMessages.id, row.id))
-              .run();
-            return { row: { ...row, attempts: row.attempts + 1, leaseToken, leaseUntil: now + DELIVERY.leaseMs }, leaseToken };
-          });
-        })
-        .immediate();
-    },
+              .set({ leaseUntil, leaseToken, attempts: sql`${outboxMessages.attempts} + 1` })
+              .where(eq(outboxMessages.id, row.id)),
+          );
+          claimed.push({ row: { ...row, attempts: row.attempts + 1, leaseToken, leaseUntil }, leaseToken });
+        }
+        return claimed;
+      }),
 
     /** The SMTP server took the message: it is done. False when the lease was lost (another worker took it). */
-    markSent(claimed: ClaimedMail): boolean {
-      const result = orm
-        .update(outboxMessages)
-        .set({ status: 'sent', sentAt: clock(), leaseUntil: null, leaseToken: null, lastError: null })
-        .where(and(eq(outboxMessages.id, claimed.row.id), eq(outboxMessages.leaseToken, claimed.leaseToken), eq(outboxMessages.status, 'pending')))
-        .run();
-      return result.changes === 1;
-    },
+    markSent: (claimed: ClaimedMail): Promise<boolean> =>
+      db.uow.write(function* (tx) {
+        const changed = yield* run(
+          tx
+            .update(outboxMessages)
+            .set({ status: 'sent', sentAt: clock(), leaseUntil: null, leaseToken: null, lastError: null })
+            .where(and(eq(outboxMessages.id, claimed.row.id), eq(outboxMessages.leaseToken, claimed.leaseToken), eq(outboxMessages.status, 'pending'))),
+        );
+        return changed === 1;
+      }),
 
     /** Delivery failed: tried again after the backoff, or failed for good after the last attempt (or at once when `permanent`). */
-    markFailed(claimed: ClaimedMail, error: string, permanent: boolean): 'retry' | 'failed' {
-      const giveUp = permanent || claimed.row.attempts >= DELIVERY.maxAttempts;
-      orm
-        .update(outboxMessages)
-        .set({
-          status: giveUp ? 'failed' : 'pending',
-          nextAttemptAt: clock() + retryDelayMs(claimed.row.attempts),
-          leaseUntil: null,
-          leaseToken: null,
-          lastError: error.slice(0, 500),
-        })
-        .where(and(eq(outboxMessages.id, claimed.row.id), eq(outboxMessages.leaseToken, claimed.leaseToken)))
-        .run();
-      return giveUp ? 'failed' : 'retry';
-    },
+    markFailed: (claimed: ClaimedMail, error: string, permanent: boolean): Promise<'retry' | 'failed'> =>
+      db.uow.write(function* (tx) {
+        const giveUp = permanent || claimed.row.attempts >= DELIVERY.maxAttempts;
+        yield* run(
+          tx
+            .update(outboxMessages)
+            .set({
+              status: giveUp ? 'failed' : 'pending',
+              nextAttemptAt: clock() + retryDelayMs(claimed.row.attempts),
+              leaseUntil: null,
+              leaseToken: null,
+              lastError: error.slice(0, 500),
+            })
+            .where(and(eq(outboxMessages.id, claimed.row.id), eq(outboxMessages.leaseToken, claimed.leaseToken))),
+        );
+        return giveUp ? 'failed' : 'retry';
+      }),
 
     /** Messages not yet written to the log (no SMTP server configured), marked as logged once returned. */
-    takeUnlogged(limit: number): OutboxRow[] {
-      return db.sqlite.transaction(() => {
-        const rows = orm
-          .select()
-          .from(outboxMessages)
-          .where(and(eq(outboxMessages.status, 'pending'), isNull(outboxMessages.loggedAt)))
-          .orderBy(asc(outboxMessages.id))
-          .limit(limit)
-          .all();
-        const now = clock();
-        for (const row of rows) orm.update(outboxMessages).set({ loggedAt: now }).where(eq(outboxMessages.id, row.id)).run();
+    takeUnlogged: (limit: number): Promise<OutboxRow[]> =>
+      db.uow.write(function* (tx) {
+        const rows = yield* all(
+          tx
+            .select()
+            .from(outboxMessages)
+            .where(and(eq(outboxMessages.status, 'pending'), isNull(outboxMessages.loggedAt)))
+            .orderBy(asc(outboxMessages.id))
+            .limit(limit),
+        );
+        if (rows.length) {
+          const now = clock();
+          yield* run(
+            tx
+              .update(outboxMessages)
+              .set({ loggedAt: now })
+              .where(
+                inArray(
+                  outboxMessages.id,
+                  rows.map((r) => r.id),
+                ),
+              ),
+          );
+        }
         return rows;
-      })();
-    },
+      }),
 
     /** Messages waiting for delivery and the creation time of the oldest (for the metrics). */
-    backlog(): { pending: number; failed: number; oldestPendingAt: number | null } {
-      const pending = orm
-        .select({ n: count(), oldest: min(outboxMessages.createdAt) })
-        .from(outboxMessages)
-        .where(eq(outboxMessages.status, 'pending'))
-        .get();
-      const failed = orm.select({ n: count() }).from(outboxMessages).where(eq(outboxMessages.status, 'failed')).get();
-      return { pending: pending?.n ?? 0, failed: failed?.n ?? 0, oldestPendingAt: pending?.oldest ?? null };
-    },
+    backlog: (): Promise<{ pending: number; failed: number; oldestPendingAt: number | null }> =>
+      db.uow.read(function* (tx) {
+        const pending = yield* one(
+          tx
+            .select({ n: count(), oldest: min(outboxMessages.createdAt) })
+            .from(outboxMessages)
+            .where(eq(outboxMessages.status, 'pending')),
+        );
+        const failed = yield* one(tx.select({ n: count() }).from(outboxMessages).where(eq(outboxMessages.status, 'failed')));
+        return { pending: pending?.n ?? 0, failed: failed?.n ?? 0, oldestPendingAt: pending?.oldest ?? null };
+      }),
 
     /** One page of messages, newest first, optionally of one status. */
-    list(page: number, status?: OutboxStatus): { rows: Omit<OutboxRow, 'textBody' | 'htmlBody'>[]; total: number } {
-      const where = status ? eq(outboxMessages.status, status) : undefined;
-      const { textBody: _t, htmlBody: _h, ...columns } = getTableColumns(outboxMessages);
-      const rows = orm
-        .select(columns)
-        .from(outboxMessages)
-        .where(where)
-        .orderBy(desc(outboxMessages.id))
-        .limit(OUTBOX_PAGE_SIZE)
-        .offset((page - 1) * OUTBOX_PAGE_SIZE)
-        .all();
-      const total = orm.select({ n: count() }).from(outboxMessages).where(where).get()?.n ?? 0;
-      return { rows, total };
-    },
+    list: (page: number, status?: OutboxStatus): Promise<{ rows: Omit<OutboxRow, 'textBody' | 'htmlBody'>[]; total: number }> =>
+      db.uow.read(function* (tx) {
+        const where = status ? eq(outboxMessages.status, status) : undefined;
+        const { textBody: _t, htmlBody: _h, ...columns } = getTableColumns(outboxMessages);
+        const rows = yield* all(
+          tx
+            .select(columns)
+            .from(outboxMessages)
+            .where(where)
+            .orderBy(desc(outboxMessages.id))
+            .limit(OUTBOX_PAGE_SIZE)
+            .offset((page - 1) * OUTBOX_PAGE_SIZE),
+        );
+        const total = (yield* one(tx.select({ n: count() }).from(outboxMessages).where(where)))?.n ?? 0;
+        return { rows, total };
+      }),
 
-    byId(id: number): OutboxRow | undefined {
-      return orm.select().from(outboxMessages).where(eq(outboxMessages.id, id)).get();
-    },
+    byId: (id: number): Promise<OutboxRow | undefined> => db.uow.read((tx) => one(tx.select().from(outboxMessages).where(eq(outboxMessages.id, id)))),
   };
 }
 

@@ -124,10 +124,8 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
     const { productId, quantity } = parsed.data;
     // The session stays even when the product can't be added: the cart page they see uses it.
-    const refused = await deps.commitGrouped(() => {
-      reply.ensureSession();
-      return refusal(() => cart.add(cartOwnerOf(request)!, productId, quantity));
-    });
+    await reply.ensureSession();
+    const refused = await deps.commitGrouped(() => refusal(() => cart.add(cartOwnerOf(request)!, productId, quantity)));
     if (refused) return renderCart(request, reply, errorMessage(request, refused), refused.status);
     const product = cart.view(cartOwnerOf(request)!).lines.find((l) => l.product.id === productId)?.product;
     reply.flash('success', request.t('cart.added', { title: product ? pickText(request.locale, product.titleZh, product.titleEn) : '', quantity }));

@@ -13,7 +13,7 @@ export interface MetricsSources {
   groupCommit(): Readonly<GroupCommitStats>;
   backup(): Readonly<BackupStatus> | null;
   /** E-mail written to the outbox and not yet delivered (or given up on). */
-  outbox(): { pending: number; failed: number; oldestPendingAt: number | null };
+  outbox(): Promise<{ pending: number; failed: number; oldestPendingAt: number | null }>;
 }
 
 /** A counter whose value is a running total read at scrape time. */
@@ -97,8 +97,8 @@ export function createMetrics(sources: MetricsSources) {
     help: 'E-mail in the outbox by state: pending (not yet delivered; all of it without SMTP_URL) and failed (given up after the last retry)',
     labelNames: ['state'] as const,
     registers: [registry],
-    collect() {
-      const backlog = sources.outbox();
+    async collect() {
+      const backlog = await sources.outbox();
       this.set({ state: 'pending' }, backlog.pending);
       this.set({ state: 'failed' }, backlog.failed);
     },
@@ -107,9 +107,9 @@ export function createMetrics(sources: MetricsSources) {
     name: 'xiangyi_outbox_oldest_pending_timestamp_seconds',
     help: 'When the oldest undelivered e-mail was written (absent when none waits)',
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      const oldest = sources.outbox().oldestPendingAt;
+      const { oldestPendingAt: oldest } = await sources.outbox();
       if (oldest !== null) this.set(oldest / 1000);
     },
   });

@@ -11,10 +11,10 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Returns the visitor's session, creating an anonymous one (and its cookie) if needed. */
-    ensureSession(): Session;
+    ensureSession(): Promise<Session>;
     /** Replaces the session with a new id for `userId` (at login: no session fixation). */
-    startSession(userId: number | null, role?: Role): Session;
-    endSession(): void;
+    startSession(userId: number | null, role?: Role): Promise<Session>;
+    endSession(): Promise<void>;
     /**
      * A one-time message for the next page. `at` names the section of that page the person is
      * sent to (`#stock`, `#photos`): the message is drawn there, where they are, not at the top.
@@ -38,16 +38,16 @@ export default fp(
     app.decorateRequest('session', null);
     app.decorateRequest('user', null);
 
-    app.decorateReply('ensureSession', function (this: FastifyReply): Session {
+    app.decorateReply('ensureSession', async function (this: FastifyReply): Promise<Session> {
       const request = this.request;
       if (request.session) return request.session;
       return this.startSession(null);
     });
 
-    app.decorateReply('startSession', function (this: FastifyReply, userId: number | null, role?: Role): Session {
+    app.decorateReply('startSession', async function (this: FastifyReply, userId: number | null, role?: Role): Promise<Session> {
       const request = this.request;
-      if (request.session) sessions.destroy(request.session.idHash);
-      const { cookieValue, session } = sessions.create(userId, role);
+      if (request.session) await sessions.destroy(request.session.idHash);
+      const { cookieValue, session } = await sessions.create(userId, role);
       request.session = session;
       this.setCookie(SESSION_COOKIE, cookieValue, cookieOptions);
       // Someone signed in: forms of the pages from before (and a planted CSRF secret) stop working.
@@ -55,9 +55,9 @@ export default fp(
       return session;
     });
 
-    app.decorateReply('endSession', function (this: FastifyReply): void {
+    app.decorateReply('endSession', async function (this: FastifyReply): Promise<void> {
       const request = this.request;
-      if (request.session) sessions.destroy(request.session.idHash);
+      if (request.session) await sessions.destroy(request.session.idHash);
       request.session = null;
       request.user = null;
       this.clearCookie(SESSION_COOKIE, cookieOptions);
@@ -93,7 +93,7 @@ export default fp(
       }
       const cookie = request.cookies[SESSION_COOKIE];
       if (!cookie) return;
-      const loaded = sessions.load(cookie);
+      const loaded = await sessions.load(cookie);
       if (!loaded) {
         reply.clearCookie(SESSION_COOKIE, cookieOptions);
         return;

@@ -111,7 +111,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     let claimed;
     try {
       // A visitor without a session gets one: their unpaid claims are counted per browser.
-      reply.ensureSession();
+      await reply.ensureSession();
       claimed = wishes.claim(id, form.data, cartOwnerOf(request)!, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
     } catch (error) {
       // Another donor was first: nothing of this claim was written.

@@ -1,6 +1,6 @@
 import type { ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAccountsQueries } from '../../src/accounts/accounts-queries.js';
+import { secretariesOfVillage, userById } from '../../src/accounts/accounts-queries.js';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
 import { formatFen } from '../../src/money.js';
@@ -164,7 +164,6 @@ describe('e-mail about an order', () => {
     await deliver();
     const clock = () => ctx.clock.now;
     const queries = createOrdersQueries(ctx.db);
-    const accountsQueries = createAccountsQueries(ctx.db);
     const outbox = createOutbox(ctx.db, { clock });
     const orders = createOrdersService(queries, {
       clock,
@@ -172,10 +171,10 @@ describe('e-mail about an order', () => {
       ledger: createLedgerService(ctx.db, { clock }),
       audit: createAuditService(ctx.db, clock),
       expiry: ctx.config.orderExpiry,
-      events: createOrderNotices({
+      events: createOrderNotices(ctx.db, {
         outbox,
         preferences: createMailPreferences(ctx.db, { clock, secret: ctx.config.sessionSecret, publicUrl: ctx.config.publicUrl }),
-        people: { mailRecipient: (id) => accountsQueries.userById(id), secretariesOfVillage: accountsQueries.secretariesOfVillage },
+        people: { mailRecipient: (tx, id) => userById(tx, id), secretariesOfVillage },
         villageNames: () => [],
         config: ctx.config,
       }),

@@ -1,27 +1,42 @@
 import { describe, expect, it } from 'vitest';
+import type { Query, Tx } from '../../src/db/unit-of-work.js';
 import type { MailPreferences } from '../../src/notifications/mail-preferences.js';
-import { createOrderNotices } from '../../src/notifications/order-notices.js';
+import { createOrderNoticeSteps } from '../../src/notifications/order-notices.js';
 import type { Outbox, OutgoingMail } from '../../src/notifications/outbox.js';
 import type { OrderRow } from '../../src/orders/orders-queries.js';
 import { testConfig } from '../helpers/test-app.js';
 
+/** A step that asks the database nothing and answers `value`. */
+// biome-ignore lint/correctness/useYield: the fakes have no query to hand to the engine
+function* answer<T>(value: T): Query<T> {
+  return value;
+}
+
+/** Runs steps that ask the database nothing to their end. */
+function runWithoutDatabase(steps: Query<void>): void {
+  const next = steps.next();
+  if (!next.done) throw new Error('a step asked the database');
+}
+
 /** The order messages as written, without a database: who gets what for a paid order with and without parcels. */
 function notices() {
   const sent: OutgoingMail[] = [];
-  const events = createOrderNotices({
-    outbox: { enqueue: (mail: OutgoingMail) => void sent.push(mail) } as unknown as Outbox,
+  const steps = createOrderNoticeSteps({
+    outbox: { add: (_tx: Tx, mail: OutgoingMail) => answer(void sent.push(mail)) } as unknown as Outbox,
     preferences: {
-      localeOf: () => 'en',
-      noticesOff: () => false,
+      localeOf: () => answer('en'),
+      noticesOffIn: () => answer(false),
       linksFor: () => ({ preferencesUrl: 'https://p', oneClickUrl: 'https://u' }),
     } as unknown as MailPreferences,
     people: {
-      mailRecipient: (id) => ({ id, email: 'buyer@example.test', displayName: 'Lin' }),
-      secretariesOfVillage: (villageId) => [{ id: 100 + villageId, email: `sec${villageId}@example.test`, displayName: 'Sec' }],
+      mailRecipient: (_tx, id) => answer({ id, email: 'buyer@example.test', displayName: 'Lin' }),
+      secretariesOfVillage: (_tx, villageId) => answer([{ id: 100 + villageId, email: `sec${villageId}@example.test`, displayName: 'Sec' }]),
     },
     villageNames: () => [{ id: 1, nameZh: '古楼村', nameEn: 'Gulou' }],
     config: testConfig(),
   });
+  const tx = {} as Tx;
+  const events = { paid: (o: OrderRow, villageIds: number[]) => runWithoutDatabase(steps.paid(tx, o, villageIds)) };
   return { sent, events };
 }
 

@@ -96,7 +96,7 @@ describe('the transactional outbox', () => {
     }
     expect(smtp.received).toHaveLength(0);
     expect(count(ctx, `status = 'failed'`)).toBe(1);
-    expect(outbox.backlog()).toMatchObject({ pending: 0, failed: 1 });
+    expect(await outbox.backlog()).toMatchObject({ pending: 0, failed: 1 });
   });
 
   it('a worker that died holding a message does not lose it: another sends it once its lease runs out', async () => {
@@ -105,14 +105,14 @@ describe('the transactional outbox', () => {
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
     ctx.db.sqlite.transaction(() => outbox.enqueue(mail(7)))();
     // The first worker claims the message and dies before sending it (or before marking it sent).
-    const [claimed] = outbox.claim(10);
+    const [claimed] = await outbox.claim(10);
     expect(claimed).toBeDefined();
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ sent: 0 });
     expect(smtp.received).toHaveLength(0);
     ctx.clock.advance(DELIVERY.leaseMs);
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ sent: 1 });
     // The dead worker's late report changes nothing.
-    expect(outbox.markSent(claimed!)).toBe(false);
+    expect(await outbox.markSent(claimed!)).toBe(false);
     ctx.clock.advance(DELIVERY.maxDelayMs);
     await ctx.app.outboxWorker.runOnce();
     expect(smtp.received).toHaveLength(1);
@@ -122,10 +122,10 @@ describe('the transactional outbox', () => {
     ctx = await createTestApp();
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
     ctx.db.sqlite.transaction(() => outbox.enqueue(mail(8, { subject: '订单 XY 已提交', text: '户名 乡益' })))();
-    const pendingBefore = outbox.backlog().pending;
+    const pendingBefore = (await outbox.backlog()).pending;
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ logged: pendingBefore, sent: 0 });
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ logged: 0 });
-    expect(outbox.backlog().pending).toBe(pendingBefore);
+    expect((await outbox.backlog()).pending).toBe(pendingBefore);
 
     const admin = await signIn(ctx.app, 'admin@xiangyi.test');
     const list = await admin.get('/admin/outbox');
@@ -155,8 +155,8 @@ describe('the transactional outbox', () => {
     ctx.db.sqlite.transaction(() => {
       for (let i = 0; i < 51; i++) outbox.enqueue(mail(100 + i));
     })();
-    expect(outbox.list(1).rows).toHaveLength(50);
-    expect(outbox.list(2).rows.map((r) => r.recipient)).toEqual(['person100@example.test']);
-    expect(outbox.list(1).total).toBe(51);
+    expect((await outbox.list(1)).rows).toHaveLength(50);
+    expect((await outbox.list(2)).rows.map((r) => r.recipient)).toEqual(['person100@example.test']);
+    expect((await outbox.list(1)).total).toBe(51);
   });
 });
