@@ -647,7 +647,7 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   const totalMs = performance.now() - started;
 
   const verifyStarted = performance.now();
-  const check = checkLedger(db);
+  const check = await checkLedger(db);
   const verifyMs = performance.now() - verifyStarted;
   if (check.problems.length) throw new Error(`generated ledger fails checkLedger: ${JSON.stringify(check.problems.slice(0, 3))}`);
   db.close();

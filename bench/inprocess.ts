@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAuditService } from '../src/audit/audit-service.js';
 import { openDatabase, type Database_ } from '../src/db/client.js';
-import { buildHouseholdStatement, STATEMENT_PAGE_LINES } from '../src/ledger/household-statements.js';
+import { STATEMENT_PAGE_LINES } from '../src/ledger/household-statements.js';
 import { createLedgerReports } from '../src/ledger/ledger-reports.js';
-import { createPayoutsQueries } from '../src/ledger/payouts-queries.js';
 import { ROOT_DIR } from '../src/paths.js';
 import { monthBounds } from '../src/time.js';
 
@@ -55,10 +54,8 @@ export async function timeIt<T>(fn: () => T | Promise<T>, runs: number): Promise
 
 export async function timeStatement(db: Database_, householdId: number, now: number): Promise<StatementTiming> {
   const reports = createLedgerReports(db);
-  const payouts = createPayoutsQueries(db);
-  const labels = (ids: readonly number[]) => new Map(ids.map((id) => [id, payouts.byId(id)!] as const).filter(([, row]) => row));
   const statement = (from: number, to: number, page?: number) =>
-    buildHouseholdStatement(reports, labels, householdId, from, to, page === undefined ? undefined : { number: page, size: STATEMENT_PAGE_LINES });
+    reports.statement('all', householdId, from, to, page === undefined ? undefined : { number: page, size: STATEMENT_PAGE_LINES });
   const end = now + 24 * 3600_000;
   const firstPage = await timeIt(() => statement(0, end, 1), 5);
   const lastPage = await timeIt(() => statement(0, end, Number.MAX_SAFE_INTEGER), 5);

@@ -61,7 +61,7 @@ if (!existsSync(path)) {
 const db = openDatabase(path);
 try {
   const started = performance.now();
-  const { transactions, problems } = checkLedger(db, anchors);
+  const { transactions, problems } = await checkLedger(db, anchors);
   const ms = Math.round(performance.now() - started);
   if (problems.length === 0) {
     const given = anchors.length > 0 ? `, ${anchors.length} published checkpoint(s) given all found in place` : '';

@@ -166,7 +166,6 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const payouts = createPayoutsService(deps.db, {
     clock,
     ledger,
-    reports: ledgerReports,
     audit,
     saveEvidence: media.saveEvidence,
     assertHousehold: projectManagement.assertHousehold,
@@ -499,15 +498,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // The day's checkpoint of the ledger (its published anchor): written at start-up and by the
   // first hourly run of each day (CST); several servers write it once (a unique daily key).
-  const publishDailyCheckpoint = () => {
+  const publishDailyCheckpoint = async () => {
     try {
-      services.checkpoints.publishDaily();
+      await services.checkpoints.publishDaily();
     } catch (error) {
       app.log.error({ err: error }, 'the daily ledger checkpoint was not written');
     }
   };
-  publishDailyCheckpoint();
-  const anchor = setInterval(publishDailyCheckpoint, 3600_000);
+  await publishDailyCheckpoint();
+  const anchor = setInterval(() => void publishDailyCheckpoint(), 3600_000);
   anchor.unref();
   app.addHook('onClose', async () => clearInterval(anchor));
 

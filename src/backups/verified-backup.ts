@@ -67,10 +67,10 @@ export async function verifiedBackup(sourcePath: string, target: string): Promis
   }
   const copy = openDatabase(partial);
   let integrity: unknown;
-  let ledger: ReturnType<typeof checkLedger>;
+  let ledger: Awaited<ReturnType<typeof checkLedger>>;
   try {
     integrity = copy.sqlite.pragma('integrity_check', { simple: true });
-    ledger = checkLedger(copy);
+    ledger = await checkLedger(copy);
     // One file: the copy's write-ahead log folded in and switched off.
     copy.sqlite.pragma('journal_mode = DELETE');
   } finally {

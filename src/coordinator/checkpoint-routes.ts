@@ -42,16 +42,15 @@ export default async function checkpointRoutes(root: FastifyInstance, deps: { ch
   const { checkpoints } = deps;
   const source = `${deps.publicUrl}/impact/checkpoints`;
 
-  function render(request: FastifyRequest, reply: FastifyReply, error: string | null = null, status = 200) {
+  async function render(request: FastifyRequest, reply: FastifyReply, error: string | null = null, status = 200) {
     const { t } = request;
     const user = request.user;
     const canPublish = user?.role === 'coordinator' && user.allProjects;
-    const rows = checkpoints.recent(LISTED);
-    const total = checkpoints.count();
+    const [rows, total, head, latest] = await Promise.all([checkpoints.recent(LISTED), checkpoints.count(), checkpoints.head(), checkpoints.latest()]);
     reply.header('cache-control', 'no-cache');
     return reply.code(status).view('proof/checkpoints', {
       title: t('anchor.list.title'),
-      anchor: presentAnchor(t, checkpoints.head(), checkpoints.latest()),
+      anchor: presentAnchor(t, head, latest),
       checkpoints: rows.map((c) => ({ ...c, kind: t(`anchor.kind.${c.kind}`), takenAt: formatDateTime(c.takenAt) })),
       recentOnly: total > rows.length ? t('anchor.list.recentOnly', { shown: rows.length, total }) : null,
       canPublish,
@@ -63,15 +62,20 @@ export default async function checkpointRoutes(root: FastifyInstance, deps: { ch
   app.get('/impact/checkpoints', { schema: { querystring: plainQuerySchema } }, async (request, reply) => render(request, reply));
 
   app.get('/impact/checkpoints.txt', async (_request, reply) =>
-    reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(checkpointsText(checkpoints.all(), source)),
+    reply
+      .header('cache-control', 'no-cache')
+      .type('text/plain; charset=utf-8')
+      .send(checkpointsText(await checkpoints.all(), source)),
   );
 
-  app.get('/impact/checkpoints.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send(checkpointsJson(checkpoints.all(), source)));
+  app.get('/impact/checkpoints.json', async (_request, reply) =>
+    reply.header('cache-control', 'no-cache').send(checkpointsJson(await checkpoints.all(), source)),
+  );
 
   app.post('/coordinator/checkpoints', { preHandler: requireRole('coordinator') }, async (request, reply) => {
     let row: CheckpointRow;
     try {
-      row = checkpoints.publishNow(currentUser(request));
+      row = await checkpoints.publishNow(currentUser(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') return render(request, reply, errorMessage(request, error), error.status);
       throw error;

@@ -9,7 +9,7 @@ import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
-import { buildHouseholdStatement, STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
+import { STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
 import type { HouseholdEntry, LedgerReports } from '../ledger/ledger-reports.js';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
 import type { PayoutsService } from '../ledger/payouts-service.js';
@@ -35,7 +35,7 @@ export interface CoordinatorMoneyDeps {
   media: MediaService;
   clock: Clock;
   /** The ledger's head now, printed in each statement PDF (the chain's anchor). */
-  ledgerHead: () => LedgerHead | null;
+  ledgerHead: () => Promise<LedgerHead | null>;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -287,10 +287,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const list = villages.households(user).filter((h) => scope === 'all' || scope.has(h.id));
     // A scoped coordinator's figures count only what their projects credited and paid.
     const balances = new Map(
-      reports
-        .forProjects(projectScopeOf(user))
-        .householdBalances(scope === 'all' ? 'all' : list.map((h) => h.id))
-        .map((b) => [b.householdId, b]),
+      (await reports.forProjects(projectScopeOf(user)).householdBalances(scope === 'all' ? 'all' : list.map((h) => h.id))).map((b) => [b.householdId, b]),
     );
     const names = villageNames(request);
     const projectNames = new Map(projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
@@ -338,19 +335,22 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     status?: number;
   }
 
-  function renderHousehold(request: FastifyRequest, reply: FastifyReply, id: number, state: HouseholdPageState = {}) {
+  async function renderHousehold(request: FastifyRequest, reply: FastifyReply, id: number, state: HouseholdPageState = {}) {
     const { t, locale } = request;
     const user = currentUser(request);
     const h = visibleHousehold(request, id);
     // Every figure and line as this coordinator may see them: a scoped one sees their projects' money only.
     const scope = projectScopeOf(user);
     const seen = reports.forProjects(scope);
-    const balance = seen.householdBalance(id);
-    const { heldFen, availableFen } = payouts.limit(user, id);
-    const earnings = seen.householdRecent(id, 'order_payment', RECENT_LINES + 1);
-    const refunds = seen.householdRecent(id, 'refund', RECENT_LINES + 1);
-    // Per project and village, only those the coordinator works on.
-    const settled = reports.householdSettlement(id);
+    // Per project and village (settled), only those the coordinator works on.
+    const [balance, { heldFen, availableFen }, earnings, refunds, settled, payoutList] = await Promise.all([
+      seen.householdBalance(id),
+      payouts.limit(user, id),
+      seen.householdRecent(id, 'order_payment', RECENT_LINES + 1),
+      seen.householdRecent(id, 'refund', RECENT_LINES + 1),
+      reports.householdSettlement(id),
+      payouts.payoutsOf(user, id),
+    ]);
     const projectName = new Map(projects.allProjects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     const villageName = villageNames(request);
     const lineRow = (e: HouseholdEntry) => ({
@@ -387,7 +387,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       refunds: refunds.slice(0, RECENT_LINES).map(lineRow),
       recentOnly: earnings.length > RECENT_LINES || refunds.length > RECENT_LINES,
       recentLines: RECENT_LINES,
-      payouts: payouts.payoutsOf(user, id).map((p) => ({
+      payouts: payoutList.map((p) => ({
         id: p.id,
         amount: formatFen(p.inScopeFen),
         // A payout shared with projects outside the coordinator's: their projects' part, and the whole.
@@ -463,7 +463,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     }
     let recorded;
     try {
-      recorded = payouts.record(
+      recorded = await payouts.record(
         user,
         { householdId: id, amountFen: form.data.amount, method: form.data.method, reference: form.data.reference, paidOn: form.data.paidOn },
         evidence,
@@ -481,7 +481,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.post('/coordinator/payouts/:id/reverse/confirm', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { t } = request;
     const user = currentUser(request);
-    const payout = payouts.payout(user, request.params.id);
+    const payout = await payouts.payout(user, request.params.id);
     const values = typedValues(request.body);
     const form = parseForm(reverseFormSchema, request.body, t);
     if (!form.ok)
@@ -513,7 +513,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   app.post('/coordinator/payouts/:id/reverse', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const user = currentUser(request);
-    const payout = payouts.payout(user, request.params.id);
+    const payout = await payouts.payout(user, request.params.id);
     const values = typedValues(request.body);
     const form = parseForm(reverseFormSchema, request.body, request.t);
     if (!form.ok)
@@ -523,7 +523,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         status: 422,
       });
     try {
-      payouts.reverse(user, payout.id, form.data.note, address(request));
+      await payouts.reverse(user, payout.id, form.data.note, address(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
         return renderHousehold(request, reply, payout.householdId, {
@@ -540,7 +540,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   /** Evidence is private: served only here, after the same household check as the payout itself. */
   app.get('/coordinator/payouts/:id/evidence', { ...guard, schema: { params: idParams } }, async (request, reply) => {
-    const payout = payouts.payout(currentUser(request), request.params.id);
+    const payout = await payouts.payout(currentUser(request), request.params.id);
     const row = payout.evidenceMediaId !== null ? media.get(payout.evidenceMediaId) : null;
     if (!row) throw new AppError('not_found', 'not_found');
     reply.header('cache-control', 'private, no-store').header('content-disposition', `inline; filename="payout-${payout.id}.webp"`);
@@ -560,18 +560,11 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   }
 
   /** The statement of a period: every line (CSV, PDF), or one page of them (the HTML page). */
-  function statementOf(request: FastifyRequest, id: number, query: { from?: string; to?: string; page?: number }, paged = false) {
+  async function statementOf(request: FastifyRequest, id: number, query: { from?: string; to?: string; page?: number }, paged = false) {
     const h = visibleHousehold(request, id);
     const period = periodOf(query);
     const page = paged ? { number: query.page ?? 1, size: STATEMENT_PAGE_LINES } : undefined;
-    const statement = buildHouseholdStatement(
-      reports.forProjects(projectScopeOf(currentUser(request))),
-      (ids) => payouts.byIds(ids),
-      id,
-      period.fromMs,
-      period.toMs,
-      page,
-    );
+    const statement = await reports.statement(projectScopeOf(currentUser(request)), id, period.fromMs, period.toMs, page);
     const pageUrl = (n: number) => `/coordinator/households/${id}/statement?from=${period.from}&to=${period.to}&page=${n}`;
     return presentStatement(statement, { id: h.id, realName: h.realName, village: h.village }, period, clock(), request.locale, request.t, pageUrl);
   }
@@ -580,7 +573,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   app.get('/coordinator/households/:id/statement', { ...guard, schema: { params: idParams, querystring: statementQuery } }, async (request, reply) => {
     const { id } = request.params;
-    const s = statementOf(request, id, request.query, true);
+    const s = await statementOf(request, id, request.query, true);
     const range = `from=${s.from}&to=${s.to}`;
     reply.header('cache-control', 'no-store');
     return reply.view('coordinator/statement', {
@@ -597,7 +590,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   app.get('/coordinator/households/:id/statement.csv', { ...guard, schema: { params: idParams, querystring: statementQuery } }, async (request, reply) => {
     const { id } = request.params;
-    const s = statementOf(request, id, request.query);
+    const s = await statementOf(request, id, request.query);
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="${fileName(id, s, 'csv')}"`)
@@ -607,8 +600,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   app.get('/coordinator/households/:id/statement.pdf', { ...guard, schema: { params: idParams, querystring: statementQuery } }, async (request, reply) => {
     const { id } = request.params;
-    const s = statementOf(request, id, request.query);
-    const pdf = await statementPdf(s, request.t, loadCjkFont(), anchorLine(request.t, deps.ledgerHead()));
+    const s = await statementOf(request, id, request.query);
+    const pdf = await statementPdf(s, request.t, loadCjkFont(), anchorLine(request.t, await deps.ledgerHead()));
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `inline; filename="${fileName(id, s, 'pdf')}"`)

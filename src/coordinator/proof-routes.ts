@@ -423,7 +423,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       shop: presentFigures(page.shop, t),
       projects: scope('projects'),
       villages: scope('villages'),
-      anchor: { ...presentAnchor(t, deps.checkpoints.head(), deps.checkpoints.latest()), listLink: true },
+      anchor: { ...presentAnchor(t, await deps.checkpoints.head(), await deps.checkpoints.latest()), listLink: true },
     });
   });
 

@@ -1,5 +1,6 @@
+import type { Query, Tx } from '../db/unit-of-work.js';
 import type { HouseholdEntry, HouseholdReports } from './ledger-reports.js';
-import type { PayoutRow } from './payouts-queries.js';
+import { payoutsByIds, type PayoutRow } from './payouts-queries.js';
 
 export type StatementLineType = 'earning' | 'refund' | 'payout' | 'payout_reversal' | 'other';
 
@@ -76,23 +77,23 @@ function typeOf(kind: string): StatementLineType {
 
 /**
  * Builds the statement from ledger entries, as `reports` shows them (every project's money, or a
- * scoped coordinator's projects' only); `payoutsById` labels payout lines (method, reference,
+ * scoped coordinator's projects' only); payout lines carry their payout row (method, reference,
  * date paid). With `page` (1-based number, lines per page) only that page's lines are read: the
  * totals are sums in SQL, so a page costs the same whatever the household's history.
  */
-export function buildHouseholdStatement(
+export function* buildHouseholdStatement(
+  tx: Tx,
   reports: HouseholdReports,
-  payoutsById: (ids: readonly number[]) => Map<number, PayoutRow>,
   householdId: number,
   fromMs: number,
   toMs: number,
   page?: { number: number; size: number },
-): HouseholdStatement {
-  const openingFen = reports.householdBalance(householdId, fromMs).owedFen;
+): Query<HouseholdStatement> {
+  const openingFen = (yield* reports.householdBalance(tx, householdId, fromMs)).owedFen;
   // Entries are signed on the payable account (credit = negative = the household is owed more).
   const totals = { earning: 0, refund: 0, payout: 0, payout_reversal: 0, other: 0 } satisfies Record<StatementLineType, number>;
   let lineCount = 0;
-  for (const row of reports.householdTotals(householdId, fromMs, toMs)) {
+  for (const row of yield* reports.householdTotals(tx, householdId, fromMs, toMs)) {
     totals[typeOf(row.kind)] -= row.amountFen;
     lineCount += row.entries;
   }
@@ -105,14 +106,17 @@ export function buildHouseholdStatement(
     const pages = Math.max(1, Math.ceil(lineCount / page.size));
     const number = Math.min(Math.max(1, page.number), pages);
     const offset = (number - 1) * page.size;
-    const found = reports.householdPageStart(householdId, fromMs, toMs, offset);
-    entries = found ? reports.householdEntries(householdId, fromMs, toMs, { start: found.start, limit: page.size }) : [];
+    const found = yield* reports.householdPageStart(tx, householdId, fromMs, toMs, offset);
+    entries = found ? yield* reports.householdEntries(tx, householdId, fromMs, toMs, { start: found.start, limit: page.size }) : [];
     balance -= found?.sumBeforeFen ?? 0;
     slice = { number, pages, size: page.size, lineCount, offset, broughtForwardFen: balance, carriedForwardFen: 0 };
   } else {
-    entries = reports.householdEntries(householdId, fromMs, toMs);
+    entries = yield* reports.householdEntries(tx, householdId, fromMs, toMs);
   }
-  const payouts = payoutsById(entries.map((e) => e.payoutId).filter((id): id is number => id !== null));
+  const payouts = yield* payoutsByIds(
+    tx,
+    entries.map((e) => e.payoutId).filter((id): id is number => id !== null),
+  );
   const lines = entries.map((e): StatementLine => {
     const amountFen = -e.amountFen;
     balance += amountFen;

@@ -3,8 +3,28 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { periodOf } from '../time.js';
-import { createCheckpointQueries } from './checkpoint-queries.js';
-import { createLedgerQueries, type EntryRow, type TransactionRow } from './ledger-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import { allCheckpoints, hasCheckpointTable } from './checkpoint-queries.js';
+import {
+  accountByCode,
+  balanceOf,
+  entriesBetween,
+  entriesOf,
+  insertAccount,
+  insertEntry,
+  insertTransaction,
+  isPeriodLocked,
+  lastTransaction,
+  totalOfAllEntries,
+  transactionByKey,
+  transactionCount,
+  transactionsBetween,
+  transactionsOfOrder,
+  transactionsWithoutEntries,
+  unbalancedTransactions,
+  type EntryRow,
+  type TransactionRow,
+} from './ledger-queries.js';
 import { accountCode, type AccountRef } from './accounts.js';
 import type { AccountKind } from './schema.js';
 
@@ -65,88 +85,115 @@ export function transactionDigest(
 
 /**
  * The proceeds ledger: double-entry, append-only, integer fen, hash-chained.
- * `post` is synchronous and must run inside the caller's database transaction, so a business
- * change and its posting commit together or not at all.
+ *
+ * A posting is a step of the caller's unit of work: `yield* ledger.postIn(tx, posting)` inside
+ * the unit that makes the business change, so the change and its posting commit together or not
+ * at all. The chain stays one chain whatever the engine: the unique index on prev_hash lets only
+ * one of two writers that read the same head append. `post` is the same posting for code not yet
+ * written as units of work (it must run inside the caller's database transaction).
  */
 export function createLedgerService(db: Database_, deps: { clock: Clock }) {
-  const queries = createLedgerQueries(db);
-
-  function accountId(ref: AccountRef): number {
+  function* accountId(tx: Tx, ref: AccountRef): Query<number> {
     const code = accountCode(ref);
-    const existing = queries.accountByCode(code);
+    const existing = yield* accountByCode(tx, code);
     if (existing) return existing.id;
-    return queries.insertAccount({
+    return yield* insertAccount(tx, {
       code,
       kind: ref.kind as AccountKind,
       householdId: ref.kind === 'household_payable' ? ref.householdId : null,
       projectId: ref.kind === 'project_fund' ? ref.projectId : null,
       channel: ref.kind === 'clearing' ? ref.channel : ref.kind === 'processor_fees' ? ref.processor : null,
-      now: deps.clock(),
+      createdAt: deps.clock(),
     });
   }
 
   /** The first period at or after `period` that is not closed: corrections to a closed month land in the next. */
-  function openPeriodFrom(period: string): string {
+  function* openPeriodFrom(tx: Tx, period: string): Query<string> {
     let p = period;
-    for (let i = 0; i < 1200 && queries.isPeriodLocked(p); i++) {
+    for (let i = 0; i < 1200 && (yield* isPeriodLocked(tx, p)); i++) {
       const [y, m] = p.split('-').map(Number) as [number, number];
       p = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
     }
     return p;
   }
 
-  return {
-    accountCode,
-    /** Transactions posted so far, for the operator's metrics. */
-    transactionCount: () => queries.transactionCount(),
+  /** Posts a balanced transaction once per idempotency key; returns it (the existing one on a replay). */
+  function* postIn(tx: Tx, posting: Posting): Query<{ transaction: TransactionRow; created: boolean }> {
+    const existing = yield* transactionByKey(tx, posting.idempotencyKey);
+    if (existing) return { transaction: existing, created: false };
+    const entries = posting.entries.filter((e) => e.amountFen !== 0);
+    if (entries.length < 2) throw new AppError('conflict', 'ledger_empty_posting');
+    if (entries.some((e) => !Number.isSafeInteger(e.amountFen))) throw new Error('ledger amounts must be integer fen');
+    const sum = entries.reduce((a, e) => a + e.amountFen, 0);
+    if (sum !== 0) throw new Error(`unbalanced posting ${posting.idempotencyKey}: entries sum to ${sum}`);
 
-    /** Posts a balanced transaction once per idempotency key; returns it (the existing one on a replay). */
-    post(posting: Posting): { transaction: TransactionRow; created: boolean } {
-      if (!db.sqlite.inTransaction) throw new Error('ledger.post must run inside a database transaction');
-      const existing = queries.transactionByKey(posting.idempotencyKey);
-      if (existing) return { transaction: existing, created: false };
-      const entries = posting.entries.filter((e) => e.amountFen !== 0);
-      if (entries.length < 2) throw new AppError('conflict', 'ledger_empty_posting');
-      if (entries.some((e) => !Number.isSafeInteger(e.amountFen))) throw new Error('ledger amounts must be integer fen');
-      const sum = entries.reduce((a, e) => a + e.amountFen, 0);
-      if (sum !== 0) throw new Error(`unbalanced posting ${posting.idempotencyKey}: entries sum to ${sum}`);
-
-      const postedAt = deps.clock();
-      const prev = queries.lastTransaction();
-      if (entries.some((e) => e.attribution && (e.account.kind !== 'household_payable' || e.orderLineId != null))) {
-        throw new Error('only a household posting without an order line carries an attribution');
-      }
-      const resolved = entries.map((e) => ({
-        accountId: accountId(e.account),
+    const postedAt = deps.clock();
+    const prev = yield* lastTransaction(tx);
+    if (entries.some((e) => e.attribution && (e.account.kind !== 'household_payable' || e.orderLineId != null))) {
+      throw new Error('only a household posting without an order line carries an attribution');
+    }
+    const resolved: Omit<EntryRow, 'transactionId'>[] = [];
+    for (const e of entries) {
+      resolved.push({
+        accountId: yield* accountId(tx, e.account),
         accountCode: accountCode(e.account),
         amountFen: e.amountFen,
         orderLineId: e.orderLineId ?? null,
         projectId: e.attribution?.projectId ?? null,
         villageId: e.attribution?.villageId ?? null,
-      }));
-      const row: Omit<TransactionRow, 'id'> = {
-        idempotencyKey: posting.idempotencyKey,
-        kind: posting.kind,
-        orderId: posting.orderId ?? null,
-        payoutId: posting.payoutId ?? null,
-        splitRuleId: posting.splitRuleId ?? null,
-        memo: posting.memo ?? '',
-        period: openPeriodFrom(periodOf(postedAt)),
-        postedAt,
-        createdByUserId: posting.createdByUserId ?? null,
-        prevHash: prev?.hash ?? GENESIS_HASH,
-        hash: '',
-      };
-      row.hash = transactionDigest(row, resolved);
-      const id = queries.insertTransaction(row);
-      for (const e of resolved) queries.insertEntry(id, e);
-      return { transaction: { ...row, id }, created: true };
-    },
+      });
+    }
+    const row: Omit<TransactionRow, 'id'> = {
+      idempotencyKey: posting.idempotencyKey,
+      kind: posting.kind,
+      orderId: posting.orderId ?? null,
+      payoutId: posting.payoutId ?? null,
+      splitRuleId: posting.splitRuleId ?? null,
+      memo: posting.memo ?? '',
+      period: yield* openPeriodFrom(tx, periodOf(postedAt)),
+      postedAt,
+      createdByUserId: posting.createdByUserId ?? null,
+      prevHash: prev?.hash ?? GENESIS_HASH,
+      hash: '',
+    };
+    row.hash = transactionDigest(row, resolved);
+    const id = yield* insertTransaction(tx, row);
+    for (const e of resolved) yield* insertEntry(tx, id, e);
+    return { transaction: { ...row, id }, created: true };
+  }
 
-    transactionsOfOrder: (orderId: number) => queries.transactionsOfOrder(orderId).map((t) => ({ ...t, entries: queries.entriesOf(t.id) })),
-    entriesOf: (transactionId: number) => queries.entriesOf(transactionId),
-    transactionByKey: (key: string) => queries.transactionByKey(key),
-    balance: (ref: AccountRef) => queries.balanceOf(accountCode(ref)),
+  /** An order's postings, oldest first, each with its entries. */
+  function* transactionsOfOrderIn(tx: Tx, orderId: number): Query<(TransactionRow & { entries: EntryRow[] })[]> {
+    const list = [];
+    for (const t of yield* transactionsOfOrder(tx, orderId)) list.push({ ...t, entries: yield* entriesOf(tx, t.id) });
+    return list;
+  }
+
+  return {
+    accountCode,
+    /** Transactions posted so far, for the operator's metrics (read synchronously by the metrics' scrape). */
+    transactionCount: () => db.uow.now((tx) => transactionCount(tx)),
+
+    postIn,
+    transactionsOfOrderIn,
+    transactionByKeyIn: transactionByKey,
+    entriesOfIn: entriesOf,
+
+    /**
+     * Transitional, for callers not yet written as units of work: `postIn` run synchronously in
+     * the caller's open transaction.
+     */
+    post(posting: Posting): { transaction: TransactionRow; created: boolean } {
+      if (!db.sqlite.inTransaction) throw new Error('ledger.post must run inside a database transaction');
+      return db.uow.now((tx) => postIn(tx, posting));
+    },
+    /** Transitional (synchronous), for callers not yet written as units of work. */
+    transactionsOfOrder: (orderId: number) => db.uow.now((tx) => transactionsOfOrderIn(tx, orderId)),
+    /** Transitional (synchronous), for callers not yet written as units of work. */
+    transactionByKey: (key: string) => db.uow.now((tx) => transactionByKey(tx, key)),
+
+    entriesOf: (transactionId: number) => db.uow.read((tx) => entriesOf(tx, transactionId)),
+    balance: (ref: AccountRef) => db.uow.read((tx) => balanceOf(tx, accountCode(ref))),
   };
 }
 
@@ -202,6 +249,36 @@ export function verifyChain(
   return { count, lastHash: prevHash, problems };
 }
 
+/** Transactions read at a time when a stretch of the chain is walked: the whole ledger never sits in memory. */
+const CHAIN_BATCH = 5000;
+
+/**
+ * verifyChain over the transactions with ids in (afterId, throughId], read in batches in id order
+ * with their entries.
+ */
+export function* verifyStretch(
+  tx: Tx,
+  afterId: number,
+  throughId: number,
+  start: { hash: string; count: number },
+  visit?: (t: TransactionRow, position: number) => void,
+): Query<{ count: number; lastHash: string; problems: LedgerProblem[] }> {
+  const problems: LedgerProblem[] = [];
+  let position = start;
+  let from = afterId;
+  for (;;) {
+    const batch = yield* transactionsBetween(tx, from, throughId, CHAIN_BATCH);
+    if (batch.length === 0) break;
+    const last = batch[batch.length - 1]!.id;
+    const walked = verifyChain(batch, yield* entriesBetween(tx, from, last), position, visit);
+    problems.push(...walked.problems);
+    position = { hash: walked.lastHash, count: walked.count };
+    if (batch.length < CHAIN_BATCH) break;
+    from = last;
+  }
+  return { count: position.count, lastHash: position.hash, problems };
+}
+
 const short = (hash: string) => `${hash.slice(0, 12)}…`;
 
 /**
@@ -212,17 +289,15 @@ const short = (hash: string) => `${hash.slice(0, 12)}…`;
  * The chain alone proves only what comes before its head; a checkpoint missing from it means
  * transactions were removed from the end (or the ledger was replaced).
  */
-export function checkLedger(db: Database_, anchors: readonly ChainAnchor[] = []): { transactions: number; problems: LedgerProblem[] } {
-  const queries = createLedgerQueries(db);
+export function* ledgerCheck(tx: Tx, anchors: readonly ChainAnchor[] = []): Query<{ transactions: number; problems: LedgerProblem[] }> {
   const problems: LedgerProblem[] = [];
-  for (const u of queries.unbalancedTransactions()) problems.push({ transactionId: u.id, problem: `entries sum to ${u.total}, not 0` });
-  for (const t of queries.transactionsWithoutEntries()) problems.push({ transactionId: t.id, problem: 'has no entries' });
-  const total = queries.totalOfAllEntries();
+  for (const u of yield* unbalancedTransactions(tx)) problems.push({ transactionId: u.id, problem: `entries sum to ${u.total}, not 0` });
+  for (const t of yield* transactionsWithoutEntries(tx)) problems.push({ transactionId: t.id, problem: 'has no entries' });
+  const total = yield* totalOfAllEntries(tx);
   if (total !== 0) problems.push({ transactionId: null, problem: `all entries sum to ${total}, not 0` });
 
-  const checkpoints = createCheckpointQueries(db);
-  const stored: ChainAnchor[] = checkpoints.hasCheckpointTable()
-    ? checkpoints.all().map((c) => ({
+  const stored: ChainAnchor[] = (yield* hasCheckpointTable(tx))
+    ? (yield* allCheckpoints(tx)).map((c) => ({
         label: `stored checkpoint #${c.id} of ${c.publishedOn}`,
         hash: c.headHash,
         count: c.transactionCount,
@@ -233,7 +308,7 @@ export function checkLedger(db: Database_, anchors: readonly ChainAnchor[] = [])
   for (const a of [...stored, ...anchors]) wanted.set(a.hash, [...(wanted.get(a.hash) ?? []), a]);
   const found = new Map<string, { position: number; id: number }>();
 
-  const chain = verifyChain(queries.allTransactions(), queries.allEntriesByTransaction(), { hash: GENESIS_HASH, count: 0 }, (t, position) => {
+  const chain = yield* verifyStretch(tx, 0, Number.MAX_SAFE_INTEGER, { hash: GENESIS_HASH, count: 0 }, (t, position) => {
     if (wanted.has(t.hash)) found.set(t.hash, { position, id: t.id });
   });
   problems.push(...chain.problems);
@@ -262,3 +337,10 @@ export function checkLedger(db: Database_, anchors: readonly ChainAnchor[] = [])
   }
   return { transactions: chain.count, problems };
 }
+
+/** The ledger check (ledgerCheck) on a snapshot of the database. */
+export const checkLedger = (db: Database_, anchors: readonly ChainAnchor[] = []) => db.uow.read((tx) => ledgerCheck(tx, anchors));
+
+/** Transitional: the ledger check run synchronously, for callers not yet awaiting it. */
+export const checkLedgerNow = (db: Database_, anchors: readonly ChainAnchor[] = []) =>
+  db.sqlite.inTransaction ? db.uow.now((tx) => ledgerCheck(tx, anchors)) : db.sqlite.transaction(() => db.uow.now((tx) => ledgerCheck(tx, anchors))).deferred();

@@ -1,66 +1,58 @@
-import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
-import type { PAYOUT_METHODS } from './schema.js';
+import { desc, eq, inArray } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { users } from '../accounts/schema.js';
+import { all, one, type Query, type Tx } from '../db/unit-of-work.js';
+import { payouts, type PAYOUT_METHODS } from './schema.js';
 
 export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
 
-export interface PayoutRow {
-  id: number;
-  householdId: number;
-  /** Fen; positive for a payout, negative for a reversal. */
-  amountFen: number;
-  method: PayoutMethod;
-  reference: string;
-  /** YYYY-MM-DD. */
-  paidOn: string;
-  evidenceMediaId: number | null;
-  reversesPayoutId: number | null;
-  note: string | null;
-  createdByUserId: number | null;
-  createdByName: string | null;
-  createdAt: number;
-  /** The reversal row of this payout, if it was reversed. */
-  reversedById: number | null;
+export type NewPayout = Omit<typeof payouts.$inferInsert, 'id' | 'createdByUserId' | 'createdAt'> & { createdByUserId: number; createdAt: number };
+
+/** The reversal row of a payout, if it was reversed. */
+const reversal = alias(payouts, 'r');
+
+const payoutColumns = {
+  id: payouts.id,
+  householdId: payouts.householdId,
+  amountFen: payouts.amountFen,
+  method: payouts.method,
+  reference: payouts.reference,
+  paidOn: payouts.paidOn,
+  evidenceMediaId: payouts.evidenceMediaId,
+  reversesPayoutId: payouts.reversesPayoutId,
+  note: payouts.note,
+  createdByUserId: payouts.createdByUserId,
+  createdByName: users.displayName,
+  createdAt: payouts.createdAt,
+  reversedById: reversal.id,
+};
+
+const payoutRows = (tx: Tx) =>
+  tx.select(payoutColumns).from(payouts).leftJoin(users, eq(users.id, payouts.createdByUserId)).leftJoin(reversal, eq(reversal.reversesPayoutId, payouts.id));
+
+/** A payout row as the coordinator's pages show it: who recorded it, and its reversal if any. */
+export type PayoutRow = Awaited<ReturnType<ReturnType<typeof payoutRows>['all']>>[number];
+
+/** Queries of the payouts table (append-only: triggers refuse UPDATE and DELETE), as steps of a unit of work. */
+
+export function* insertPayout(tx: Tx, p: NewPayout): Query<number> {
+  const row = yield* one(tx.insert(payouts).values(p).returning({ id: payouts.id }));
+  return row!.id;
 }
 
-export interface NewPayout {
-  householdId: number;
-  amountFen: number;
-  method: PayoutMethod;
-  reference: string;
-  paidOn: string;
-  evidenceMediaId: number | null;
-  reversesPayoutId: number | null;
-  note: string | null;
-  createdByUserId: number;
-  createdAt: number;
+export function* payoutById(tx: Tx, id: number): Query<PayoutRow | undefined> {
+  return yield* one(payoutRows(tx).where(eq(payouts.id, id)));
 }
 
-const PAYOUT_COLUMNS = `p.id, p.household_id AS householdId, p.amount_fen AS amountFen, p.method, p.reference, p.paid_on AS paidOn,
-  p.evidence_media_id AS evidenceMediaId, p.reverses_payout_id AS reversesPayoutId, p.note, p.created_by_user_id AS createdByUserId,
-  u.display_name AS createdByName, p.created_at AS createdAt, r.id AS reversedById`;
-const PAYOUT_FROM = `payouts p LEFT JOIN users u ON u.id = p.created_by_user_id LEFT JOIN payouts r ON r.reverses_payout_id = p.id`;
-
-/** All SQL on the payouts table (append-only: triggers refuse UPDATE and DELETE). */
-export function createPayoutsQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  return {
-    /** IMMEDIATE: the write lock is taken before the balance is read, so two payouts cannot both pass the check. */
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
-
-    insert(p: NewPayout): number {
-      return Number(
-        q(
-          `INSERT INTO payouts (household_id, amount_fen, method, reference, paid_on, evidence_media_id, reverses_payout_id, note, created_by_user_id, created_at)
-           VALUES (?,?,?,?,?,?,?,?,?,?)`,
-        ).run(p.householdId, p.amountFen, p.method, p.reference, p.paidOn, p.evidenceMediaId, p.reversesPayoutId, p.note, p.createdByUserId, p.createdAt)
-          .lastInsertRowid,
-      );
-    },
-    byId: (id: number) => q(`SELECT ${PAYOUT_COLUMNS} FROM ${PAYOUT_FROM} WHERE p.id = ?`).get(id) as PayoutRow | undefined,
-    ofHousehold: (householdId: number) =>
-      q(`SELECT ${PAYOUT_COLUMNS} FROM ${PAYOUT_FROM} WHERE p.household_id = ? ORDER BY p.id DESC`).all(householdId) as PayoutRow[],
-  };
+/** Newest first. */
+export function* payoutsOfHousehold(tx: Tx, householdId: number): Query<PayoutRow[]> {
+  return yield* all(payoutRows(tx).where(eq(payouts.householdId, householdId)).orderBy(desc(payouts.id)));
 }
 
-export type PayoutsQueries = ReturnType<typeof createPayoutsQueries>;
+/** Payout rows by id, for labelling ledger lines. */
+export function* payoutsByIds(tx: Tx, ids: readonly number[]): Query<Map<number, PayoutRow>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = yield* all(payoutRows(tx).where(inArray(payouts.id, unique)));
+  return new Map(rows.map((r) => [r.id, r]));
+}

@@ -8,9 +8,10 @@ import { formatFen } from '../money.js';
 import type { ProjectScope } from '../projects/project-management.js';
 import { householdOfCode } from './accounts.js';
 import { attributePayout, owedWithin } from './attribution.js';
-import type { LedgerReports } from './ledger-reports.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import { householdReports, householdSettlement, payoutLimit } from './ledger-reports.js';
 import type { Attribution, LedgerService } from './ledger-service.js';
-import { createPayoutsQueries, type PayoutMethod, type PayoutRow } from './payouts-queries.js';
+import { insertPayout, payoutById, payoutsOfHousehold, type PayoutMethod, type PayoutRow } from './payouts-queries.js';
 
 export interface PayoutInput {
   householdId: number;
@@ -25,7 +26,6 @@ export interface PayoutInput {
 export interface PayoutsDeps {
   clock: Clock;
   ledger: LedgerService;
-  reports: LedgerReports;
   audit: AuditService;
   /** Stores re-encoded evidence inside the payout's transaction (media service). */
   saveEvidence: (image: EncodedImage) => number;
@@ -37,6 +37,9 @@ export interface PayoutsDeps {
 
 /** A payout as one coordinator sees it: with the part of it that their projects paid (fen, the payout's sign). */
 export type PayoutView = PayoutRow & { inScopeFen: number };
+
+/** Every project's money: what the household is owed in all. */
+const everyProject = householdReports('all');
 
 const inScope = (scope: ProjectScope, projectId: number | null) => scope === 'all' || (projectId !== null && scope.includes(projectId));
 
@@ -56,15 +59,13 @@ const postingKey = (row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>) =>
  * by their projects. Another project's money is never visible to them, nor payable by them.
  */
 export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
-  const queries = createPayoutsQueries(db);
-  const { clock, ledger, reports, audit } = deps;
+  const { clock, ledger, audit } = deps;
 
   /** The parts of a payout row's posting: fen with the row's sign, and the project and village of each (null: posted before attribution). */
-  function partsOf(row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>): { attribution: Attribution | null; amountFen: number }[] {
-    const posted = ledger.transactionByKey(postingKey(row));
+  function* partsOf(tx: Tx, row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>): Query<{ attribution: Attribution | null; amountFen: number }[]> {
+    const posted = yield* ledger.transactionByKeyIn(tx, postingKey(row));
     if (!posted) return [];
-    return ledger
-      .entriesOf(posted.id)
+    return (yield* ledger.entriesOfIn(tx, posted.id))
       .filter((e) => householdOfCode(e.accountCode) !== null)
       .map((e) => ({
         attribution: e.projectId !== null && e.villageId !== null ? { projectId: e.projectId, villageId: e.villageId } : null,
@@ -73,21 +74,21 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
   }
 
   /** The part of a payout in the scope, fen; null when none of it is (the payout is then not the coordinator's). */
-  function partIn(scope: ProjectScope, row: PayoutRow): number | null {
+  function* partIn(tx: Tx, scope: ProjectScope, row: PayoutRow): Query<number | null> {
     if (scope === 'all') return row.amountFen;
-    const parts = partsOf(row).filter((p) => inScope(scope, p.attribution?.projectId ?? null));
+    const parts = (yield* partsOf(tx, row)).filter((p) => inScope(scope, p.attribution?.projectId ?? null));
     return parts.length ? parts.reduce((sum, p) => sum + p.amountFen, 0) : null;
   }
 
-  function payout(actor: CurrentUser, id: number): PayoutView {
-    const row = queries.byId(id);
+  function* payoutIn(tx: Tx, actor: CurrentUser, id: number): Query<PayoutView> {
+    const row = yield* payoutById(tx, id);
     if (!row) throw new AppError('not_found', 'payout_not_found');
     try {
       deps.assertHousehold(actor, row.householdId);
     } catch {
       throw new AppError('not_found', 'payout_not_found');
     }
-    const inScopeFen = partIn(deps.projectScopeOf(actor), row);
+    const inScopeFen = yield* partIn(tx, deps.projectScopeOf(actor), row);
     if (inScopeFen === null) throw new AppError('not_found', 'payout_not_found');
     return { ...row, inScopeFen };
   }
@@ -95,49 +96,53 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
   /**
    * What the actor may pay the household now, fen: owed is what the household is owed (by every
    * project, or by the actor's projects only), available is that less what is held for refunds
-   * still pending (see LedgerReports.payoutLimit), held the difference.
+   * still pending (see payoutLimit in ledger-reports.ts), held the difference.
    */
-  function limitFor(scope: ProjectScope, householdId: number) {
-    const household = reports.householdBalance(householdId).owedFen;
-    const whole = reports.payoutLimit(householdId, household);
+  function* limitFor(tx: Tx, scope: ProjectScope, householdId: number): Query<{ owedFen: number; heldFen: number; availableFen: number }> {
+    const household = (yield* everyProject.householdBalance(tx, householdId)).owedFen;
+    const whole = yield* payoutLimit(tx, householdId, household);
     if (scope === 'all') return { owedFen: household, heldFen: whole.heldFen, availableFen: whole.availableFen };
-    const owedFen = owedWithin(reports.householdSettlement(householdId), (b) => inScope(scope, b.projectId));
+    const owedFen = owedWithin(yield* householdSettlement(tx, householdId), (b) => inScope(scope, b.projectId));
     const availableFen = Math.min(owedFen, whole.availableFen);
     return { owedFen, heldFen: owedFen - availableFen, availableFen };
   }
 
   return {
-    payout,
+    payout: (actor: CurrentUser, id: number) => db.uow.read((tx) => payoutIn(tx, actor, id)),
 
     /** The household's payouts the actor may see (those their projects paid part of), newest first. */
-    payoutsOf(actor: CurrentUser, householdId: number): PayoutView[] {
-      deps.assertHousehold(actor, householdId);
-      const scope = deps.projectScopeOf(actor);
-      return queries.ofHousehold(householdId).flatMap((row) => {
-        const inScopeFen = partIn(scope, row);
-        return inScopeFen === null ? [] : [{ ...row, inScopeFen }];
-      });
-    },
+    payoutsOf: (actor: CurrentUser, householdId: number) =>
+      db.uow.read(function* (tx) {
+        deps.assertHousehold(actor, householdId);
+        const scope = deps.projectScopeOf(actor);
+        const seen: PayoutView[] = [];
+        for (const row of yield* payoutsOfHousehold(tx, householdId)) {
+          const inScopeFen = yield* partIn(tx, scope, row);
+          if (inScopeFen !== null) seen.push({ ...row, inScopeFen });
+        }
+        return seen;
+      }),
 
     /** What the actor may pay the household now (see limitFor): the figures their household page shows. */
-    limit(actor: CurrentUser, householdId: number) {
-      deps.assertHousehold(actor, householdId);
-      return limitFor(deps.projectScopeOf(actor), householdId);
-    },
+    limit: (actor: CurrentUser, householdId: number) =>
+      db.uow.read((tx) => {
+        deps.assertHousehold(actor, householdId);
+        return limitFor(tx, deps.projectScopeOf(actor), householdId);
+      }),
 
     /**
      * Records a payout of at most what the household is owed (by the actor's projects, for a
      * scoped coordinator), less what is held for refunds still pending, attributed to the buckets
-     * that owe it (attributePayout). The balances are read after the write lock is taken
-     * (IMMEDIATE), so two payouts racing cannot together overdraw them.
+     * that owe it (attributePayout). The balances are read inside the write unit, so two payouts
+     * racing cannot together overdraw them.
      */
-    record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): PayoutRow {
+    async record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): Promise<PayoutRow> {
       deps.assertHousehold(actor, input.householdId);
       if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1)
         throw new AppError('validation', 'payout_amount_invalid', undefined, { fields: { amount: 'payout_amount_invalid' } });
       const scope = deps.projectScopeOf(actor);
-      return queries.transaction(() => {
-        const { owedFen, heldFen, availableFen } = limitFor(scope, input.householdId);
+      return db.uow.write(function* (tx) {
+        const { owedFen, heldFen, availableFen } = yield* limitFor(tx, scope, input.householdId);
         if (input.amountFen > owedFen) {
           throw new AppError('validation', 'payout_exceeds_owed', undefined, {
             params: { owedFen, owed: formatFen(owedFen) },
@@ -151,7 +156,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           });
         }
         // What the buckets in scope owe can be less than the balance (a clawback in another project is netted first).
-        const settled = reports.householdSettlement(input.householdId);
+        const settled = yield* householdSettlement(tx, input.householdId);
         const mayPay = (b: { projectId: number }) => inScope(scope, b.projectId);
         const inScopeFen = owedWithin(settled, mayPay);
         if (input.amountFen > inScopeFen) {
@@ -162,9 +167,10 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
         }
         const parts = attributePayout(settled, input.amountFen, mayPay);
         const now = clock();
+        // (media is not yet a unit of work: on SQLite its synchronous write joins this unit's transaction)
         const evidenceMediaId = evidence ? deps.saveEvidence(evidence) : null;
-        const id = queries.insert({ ...input, evidenceMediaId, reversesPayoutId: null, note: null, createdByUserId: actor.id, createdAt: now });
-        ledger.post({
+        const id = yield* insertPayout(tx, { ...input, evidenceMediaId, reversesPayoutId: null, note: null, createdByUserId: actor.id, createdAt: now });
+        yield* ledger.postIn(tx, {
           idempotencyKey: `payout:${id}`,
           kind: 'payout',
           payoutId: id,
@@ -179,7 +185,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
             { account: { kind: 'cash' }, amountFen: -input.amountFen },
           ],
         });
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'payout.create',
           entityType: 'payout',
@@ -196,7 +202,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           },
           address,
         });
-        return queries.byId(id)!;
+        return (yield* payoutById(tx, id))!;
       });
     },
 
@@ -205,16 +211,16 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
      * household is owed it again, by the same projects and villages. A scoped coordinator reverses
      * only a payout paid wholly by their projects (else it would give back another project's money).
      */
-    reverse(actor: CurrentUser, payoutId: number, note: string, address: string | null): PayoutRow {
-      const seen = payout(actor, payoutId);
-      if (seen.inScopeFen !== seen.amountFen) throw new AppError('conflict', 'payout_other_projects');
-      return queries.transaction(() => {
-        const original = queries.byId(payoutId)!;
+    reverse: (actor: CurrentUser, payoutId: number, note: string, address: string | null): Promise<PayoutRow> =>
+      db.uow.write(function* (tx) {
+        const seen = yield* payoutIn(tx, actor, payoutId);
+        if (seen.inScopeFen !== seen.amountFen) throw new AppError('conflict', 'payout_other_projects');
+        const original = (yield* payoutById(tx, payoutId))!;
         if (original.reversesPayoutId !== null) throw new AppError('conflict', 'payout_is_reversal');
         if (original.reversedById !== null) throw new AppError('conflict', 'payout_already_reversed');
-        const parts = partsOf(original);
+        const parts = yield* partsOf(tx, original);
         const now = clock();
-        const id = queries.insert({
+        const id = yield* insertPayout(tx, {
           householdId: original.householdId,
           amountFen: -original.amountFen,
           method: original.method,
@@ -227,7 +233,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           createdAt: now,
         });
         const household = { kind: 'household_payable' as const, householdId: original.householdId };
-        ledger.post({
+        yield* ledger.postIn(tx, {
           idempotencyKey: `payout-reversal:${original.id}`,
           kind: 'payout_reversal',
           payoutId: id,
@@ -240,7 +246,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
             { account: { kind: 'cash' }, amountFen: original.amountFen },
           ],
         });
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'payout.reverse',
           entityType: 'payout',
@@ -248,19 +254,8 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           after: { reversalId: id, amountFen: original.amountFen, note },
           address,
         });
-        return queries.byId(id)!;
-      });
-    },
-
-    /** Payout rows by id, unchecked: for labelling ledger lines the caller already may see. */
-    byIds(ids: readonly number[]): Map<number, PayoutRow> {
-      const map = new Map<number, PayoutRow>();
-      for (const id of new Set(ids)) {
-        const row = queries.byId(id);
-        if (row) map.set(id, row);
-      }
-      return map;
-    },
+        return (yield* payoutById(tx, id))!;
+      }),
   };
 }
 

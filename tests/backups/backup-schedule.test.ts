@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupInWorker, type BackupTimers, type RunBackup } from '../../src/backups/backup-schedule.js';
 import { backupFileName } from '../../src/backups/verified-backup.js';
 import { openDatabase } from '../../src/db/client.js';
-import { checkLedger } from '../../src/ledger/ledger-service.js';
+import { checkLedgerNow } from '../../src/ledger/ledger-service.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -95,7 +95,7 @@ describe('scheduled backups', () => {
       const copy = openDatabase(join(dir, name));
       try {
         expect(copy.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
-        expect(checkLedger(copy).problems).toEqual([]);
+        expect(checkLedgerNow(copy).problems).toEqual([]);
         expect(copy.sqlite.prepare(`SELECT count(*) FROM orders WHERE paid_at IS NOT NULL`).pluck().get()).toBeGreaterThan(0);
       } finally {
         copy.close();

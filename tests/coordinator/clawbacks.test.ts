@@ -26,11 +26,11 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  expect(checkLedger(ctx.db).problems).toEqual([]);
+  expect((await checkLedger(ctx.db)).problems).toEqual([]);
   await ctx.close();
 });
 
-const owed = () => createLedgerReports(ctx.db).householdBalance(wang).owedFen;
+const owed = async () => (await createLedgerReports(ctx.db).householdBalance(wang)).owedFen;
 const payout = (amount: string) =>
   coordinator.post(
     '/coordinator/payouts',
@@ -44,7 +44,7 @@ describe('a refund after the household was paid', () => {
     expect((await payout('129.20')).statusCode).toBe(303);
     const refund = await coordinator.post(`/coordinator/orders/${first.number}/refund`, { amount: '68.00', reason: '破损' }, { csrfFrom: '/coordinator' });
     expect(refund.statusCode).toBe(303);
-    expect(owed()).toBe(-6460);
+    expect(await owed()).toBe(-6460);
 
     const page = (await coordinator.get(`/coordinator/households/${wang}`)).body;
     expect(page).toContain('data-clawback');
@@ -66,11 +66,11 @@ describe('a refund after the household was paid', () => {
     // Nothing more is paid out until new earnings cover it.
     expect((await payout('0.01')).statusCode).toBe(422);
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    expect(owed()).toBe(6460);
+    expect(await owed()).toBe(6460);
     expect((await coordinator.get(`/coordinator/households/${wang}`)).body).not.toContain('data-clawback');
     expect((await coordinator.get('/coordinator/reconciliation')).body).toContain('没有待扣回的农户。');
     expect((await payout('64.61')).statusCode).toBe(422);
     expect((await payout('64.60')).statusCode).toBe(303);
-    expect(owed()).toBe(0);
+    expect(await owed()).toBe(0);
   });
 });

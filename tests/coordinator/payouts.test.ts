@@ -27,12 +27,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  expect(checkLedger(ctx.db).problems).toEqual([]);
+  expect((await checkLedger(ctx.db)).problems).toEqual([]);
   await ctx.close();
 });
 
 const count = (table: string) => (ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-const owed = (householdId = wang) => createLedgerReports(ctx.db).householdBalance(householdId).owedFen;
+const owed = async (householdId = wang) => (await createLedgerReports(ctx.db).householdBalance(householdId)).owedFen;
 const today = () => formatDate(ctx.clock.now);
 const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)" role="status">([^<]*)<\/div>/.exec(html)?.slice(1, 3) ?? null;
 const fieldError = (html: string, field: string) => new RegExp(`<p class="field-error" id="e-${field}">([^<]*)</p>`).exec(html)?.[1] ?? null;
@@ -40,7 +40,7 @@ const fieldError = (html: string, field: string) => new RegExp(`<p class="field-
 /** Two honeys: ¥136.00 of sales, 95% = ¥129.20 owed to 王秀兰. */
 async function wangEarns129_20() {
   await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-  expect(owed()).toBe(12920);
+  expect(await owed()).toBe(12920);
 }
 
 function payout(fields: Record<string, string>, browser = coordinator): Promise<Response> {
@@ -92,7 +92,7 @@ describe('recording a payout', () => {
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe(`/coordinator/households/${wang}#payouts`);
 
-    expect(owed()).toBe(7920);
+    expect(await owed()).toBe(7920);
     const row = ctx.db.sqlite
       .prepare(`SELECT id, amount_fen AS amountFen, method, reference, paid_on AS paidOn, reverses_payout_id AS reverses FROM payouts`)
       .get() as Record<string, unknown>;
@@ -135,7 +135,7 @@ describe('recording a payout', () => {
     expect(response.body).toContain('value="129.21"');
     expect(response.body).toContain('value="转账-0932"');
     expect({ payouts: count('payouts'), tx: count('ledger_transactions'), audit: count('audit_log') }).toEqual(before);
-    expect(owed()).toBe(12920);
+    expect(await owed()).toBe(12920);
 
     // Paying exactly what is owed is allowed; without a date, it was paid today.
     const withoutDate = await coordinator.post(
@@ -146,21 +146,21 @@ describe('recording a payout', () => {
     expect(withoutDate.statusCode).toBe(303);
     expect(ctx.db.sqlite.prepare(`SELECT paid_on AS paidOn FROM payouts ORDER BY id DESC LIMIT 1`).get()).toEqual({ paidOn: today() });
     expect((await payout({ amount: '129.00' })).statusCode).toBe(303);
-    expect(owed()).toBe(0);
+    expect(await owed()).toBe(0);
     expect((await payout({ amount: '0.01' })).statusCode).toBe(422);
   });
 
   it('holds back what refunds still pending at Stripe may take, so a refund settling later cannot leave the household overpaid', async () => {
     await wangEarns129_20();
     const { orderId } = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
-    expect(owed()).toBe(12920 + 6460);
+    expect(await owed()).toBe(12920 + 6460);
     // A refund of that second order asked of Stripe, not yet settled (as a pending Stripe answer leaves it).
     const pending = ctx.db.sqlite
       .prepare(`INSERT INTO refunds (order_id, amount_fen, reason, status, created_at) VALUES (?, 6800, '买家退货', 'pending', ?) RETURNING id`)
       .pluck()
       .get(orderId, ctx.clock.now) as number;
     // Held: the pending ¥68.00, up to what that order credits 王秀兰 (¥64.60).
-    expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(6460);
+    expect(await createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(6460);
     const page = await coordinator.get(`/coordinator/households/${wang}`);
     expect(page.body).toContain('其中 ¥64.60 暂不能付出，退款办结前最多可付 ¥129.20');
 
@@ -172,15 +172,15 @@ describe('recording a payout', () => {
     expect({ payouts: count('payouts'), tx: count('ledger_transactions') }).toEqual(before);
     expect((await payout({ amount: '129.21' })).statusCode).toBe(422);
     expect((await payout({ amount: '129.20' })).statusCode).toBe(303);
-    expect(owed()).toBe(6460);
+    expect(await owed()).toBe(6460);
     expect((await payout({ amount: '0.01' })).statusCode).toBe(422);
 
     // The refund fails at Stripe: nothing is held any more, and the rest can be paid.
     ctx.db.sqlite.prepare(`UPDATE refunds SET status = 'failed' WHERE id = ?`).run(pending);
-    expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
+    expect(await createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
     expect((await coordinator.get(`/coordinator/households/${wang}`)).body).not.toContain('data-held');
     expect((await payout({ amount: '64.60' })).statusCode).toBe(303);
-    expect(owed()).toBe(0);
+    expect(await owed()).toBe(0);
   });
 
   it('holds nothing back for a refund pending on an order that no longer credits the household (refunded already)', async () => {
@@ -196,7 +196,7 @@ describe('recording a payout', () => {
     ctx.db.sqlite
       .prepare(`INSERT INTO refunds (order_id, amount_fen, reason, status, created_at) VALUES (?, 100, '重复申请', 'pending', ?)`)
       .run(orderId, ctx.clock.now);
-    expect(createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
+    expect(await createLedgerReports(ctx.db).heldForRefundsFen(wang)).toBe(0);
     expect((await payout({ amount: '129.20' })).statusCode).toBe(303);
   });
 
@@ -256,7 +256,7 @@ describe('recording a payout', () => {
     ]);
     expect(responses.map((r) => r.statusCode).sort()).toEqual([303, 422]);
     expect(count('payouts')).toBe(1);
-    expect(owed()).toBe(2920);
+    expect(await owed()).toBe(2920);
     // The refused one left no evidence behind either.
     expect(
       ctx.db.sqlite
@@ -285,7 +285,7 @@ describe('a household paid by several projects, seen by a coordinator of one of 
   async function wangEarnsFromTwoProjects() {
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-eggs', quantity: 2 }]);
-    expect(owed()).toBe(14540);
+    expect(await owed()).toBe(14540);
   }
   async function scoped(slug: string, email: string): Promise<TestBrowser> {
     await createScopedCoordinator(ctx.db, email, [slug]);
@@ -341,7 +341,7 @@ describe('a household paid by several projects, seen by a coordinator of one of 
 
     expect((await payout({ amount: '16.20' }, fupin)).statusCode).toBe(303);
     expect(allocations(lastPayout())).toEqual([{ slug: 'fupin-xianfuzhi', amountFen: 1620 }]);
-    expect(owed()).toBe(12920);
+    expect(await owed()).toBe(12920);
     expect((await fupin.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥0.00</dd>');
     expect((await payout({ amount: '0.01' }, fupin)).statusCode).toBe(422);
 
@@ -350,7 +350,7 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     expect((await meiyaogou.get(`/coordinator/households/${wang}`)).body).toContain('<dd data-owed>¥129.20</dd>');
     expect((await payout({ amount: '129.20' }, meiyaogou)).statusCode).toBe(303);
     expect(allocations(lastPayout())).toEqual([{ slug: 'meiyaogou-chanye', amountFen: 12920 }]);
-    expect(owed()).toBe(0);
+    expect(await owed()).toBe(0);
   });
 
   it('attributes a payout of the coordinator of all projects in proportion to what each project owes; a scoped coordinator sees their part and cannot reverse it', async () => {
@@ -392,7 +392,7 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     const id = lastPayout();
     expect((await fupin.post(`/coordinator/payouts/${id}/reverse`, { note: '付错人了' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
     expect(allocations(lastPayout())).toEqual([{ slug: 'fupin-xianfuzhi', amountFen: -1000 }]);
-    expect(owed()).toBe(14540);
+    expect(await owed()).toBe(14540);
   });
 });
 
@@ -404,7 +404,7 @@ describe('reversing a payout', () => {
 
     const reversed = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' });
     expect(reversed.statusCode).toBe(303);
-    expect(owed()).toBe(12920);
+    expect(await owed()).toBe(12920);
     const rows = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, reverses_payout_id AS reverses, note FROM payouts ORDER BY id`).all() as {
       id: number;
     }[];
@@ -436,7 +436,7 @@ describe('reversing a payout', () => {
     const ofReversal = await coordinator.post(`/coordinator/payouts/${rows[1]!.id}/reverse`, { note: '冲销冲销' }, { csrfFrom: '/coordinator' });
     expect(ofReversal.statusCode).toBe(409);
     expect(count('payouts')).toBe(2);
-    expect(owed()).toBe(12920);
+    expect(await owed()).toBe(12920);
     expect(ctx.db.sqlite.prepare(`SELECT action FROM audit_log WHERE action LIKE 'payout.%' ORDER BY id`).all()).toEqual([
       { action: 'payout.create' },
       { action: 'payout.reverse' },
@@ -467,7 +467,7 @@ describe('payout evidence', () => {
     expect(response.body).toContain('value="30"');
     expect(count('media')).toBe(media);
     expect(count('payouts')).toBe(0);
-    expect(owed()).toBe(12920);
+    expect(await owed()).toBe(12920);
   });
 
   it('re-encodes a receipt photo and serves it only to coordinators who may see the household', async () => {

@@ -19,7 +19,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  expect(checkLedger(ctx.db).problems).toEqual([]);
+  expect((await checkLedger(ctx.db)).problems).toEqual([]);
   await ctx.close();
 });
 

@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  expect(checkLedger(ctx.db).problems).toEqual([]);
+  expect((await checkLedger(ctx.db)).problems).toEqual([]);
   await ctx.close();
 });
 
@@ -80,7 +80,7 @@ function random(seed: number) {
   return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 
-const owed = () => createLedgerReports(ctx.db).householdBalance(wang).owedFen;
+const owed = async () => (await createLedgerReports(ctx.db).householdBalance(wang)).owedFen;
 
 /**
  * A history for 王秀兰 over several weeks: honey (hers alone) and eggs (her cooperative's) sold,
@@ -117,7 +117,7 @@ async function randomHistory(seed: number, steps: number) {
       );
       expect(response.statusCode).toBe(303);
     } else if (action === 'payout') {
-      const max = owed();
+      const max = await owed();
       if (max < 1) continue;
       const amount = rng.int(1, max);
       const response = await (await coordinator()).post(
@@ -169,14 +169,14 @@ describe('statement arithmetic', () => {
       const s = summaryOf(response.body);
       expect(s.opening + s.earnings - s.refunds - s.payouts).toBe(s.closing);
       expect(s.opening).toBe(previousClosing);
-      expect(s.opening).toBe(reports.householdBalance(wang, from).owedFen);
-      expect(s.closing).toBe(reports.householdBalance(wang, to).owedFen);
+      expect(s.opening).toBe((await reports.householdBalance(wang, from)).owedFen);
+      expect(s.closing).toBe((await reports.householdBalance(wang, to)).owedFen);
       totals = { earnings: totals.earnings + s.earnings, refunds: totals.refunds + s.refunds, payouts: totals.payouts + s.payouts };
       previousClosing = s.closing;
       from = to;
     }
     // Over all periods: the household's lifetime figures.
-    const balance = reports.householdBalance(wang);
+    const balance = await reports.householdBalance(wang);
     expect(previousClosing).toBe(balance.owedFen);
     expect(totals).toEqual({ earnings: balance.earnedFen, refunds: balance.refundedFen, payouts: balance.paidOutFen });
 
@@ -187,7 +187,7 @@ describe('statement arithmetic', () => {
       const query = `from=${formatDate(a)}&to=${formatDate(b)}`;
       const s = summaryOf((await browser.get(`/coordinator/households/${wang}/statement?${query}`)).body);
       expect(s.opening + s.earnings - s.refunds - s.payouts).toBe(s.closing);
-      expect(s.closing).toBe(reports.householdBalance(wang, b + DAY).owedFen);
+      expect(s.closing).toBe((await reports.householdBalance(wang, b + DAY)).owedFen);
       const csv = (await browser.get(`/coordinator/households/${wang}/statement.csv?${query}`)).body
         .replace(/^\uFEFF/, '')
         .trim()

@@ -38,7 +38,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await context?.close();
-  expect(checkLedger(server.db).problems).toEqual([]);
+  expect((await checkLedger(server.db)).problems).toEqual([]);
 });
 
 describe('a coordinator paying a household', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Database_ } from '../../src/db/client.js';
-import { checkLedger } from '../../src/ledger/ledger-service.js';
+import { checkLedgerNow } from '../../src/ledger/ledger-service.js';
 
 /**
  * The ledger as a coordinator's audit would find it: every transaction balanced and non-empty,
@@ -8,7 +8,7 @@ import { checkLedger } from '../../src/ledger/ledger-service.js';
  * were checked, so a test can also say how many it expects.
  */
 export function expectLedgerSound(db: Database_): number {
-  const { transactions, problems } = checkLedger(db);
+  const { transactions, problems } = checkLedgerNow(db);
   expect(problems, 'the ledger has problems').toEqual([]);
   return transactions;
 }

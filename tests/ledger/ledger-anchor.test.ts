@@ -67,18 +67,18 @@ describe('the ledger head on /impact', () => {
 
 describe('the daily checkpoint', () => {
   it('is written by the periodic work once a day, and at start-up, and listed for anyone to copy', async () => {
-    periodicWork();
+    await periodicWork();
     expect(storedCheckpoints()).toEqual([]); // an empty ledger has nothing to anchor
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
-    periodicWork();
+    await periodicWork();
     expect(storedCheckpoints()).toEqual([{ kind: 'daily', day: today(), count: 1, headId: chainHead().id, hash: chainHead().hash }]);
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
-    periodicWork();
+    await periodicWork();
     expect(storedCheckpoints()).toHaveLength(1); // the same day: nothing new
 
     ctx.clock.advance(DAY);
-    periodicWork();
-    periodicWork();
+    await periodicWork();
+    await periodicWork();
     expect(storedCheckpoints()).toHaveLength(2);
     expect(storedCheckpoints()[1]).toEqual({ kind: 'daily', day: today(), count: 2, headId: chainHead().id, hash: chainHead().hash });
 
@@ -113,7 +113,7 @@ describe('the daily checkpoint', () => {
   it('is not written over a chain whose newest transactions were deleted since the last checkpoint', async () => {
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
-    periodicWork();
+    await periodicWork();
     const anchored = storedCheckpoints().at(-1)!;
     ctx.db.sqlite.pragma('foreign_keys = OFF');
     ctx.db.sqlite.exec('DROP TRIGGER ledger_entries_no_delete; DROP TRIGGER ledger_transactions_no_delete');
@@ -121,7 +121,7 @@ describe('the daily checkpoint', () => {
     ctx.db.sqlite.prepare(`DELETE FROM ledger_transactions WHERE id = ?`).run(anchored.headId);
 
     ctx.clock.advance(DAY);
-    expect(() => periodicWork()).toThrow(expect.objectContaining({ code: 'ledger_checkpoint_chain_broken' }));
+    await expect(periodicWork()).rejects.toThrow(expect.objectContaining({ code: 'ledger_checkpoint_chain_broken' }));
     expect(storedCheckpoints()).toEqual([anchored]);
   });
 });
@@ -133,7 +133,7 @@ describe('publishing a checkpoint on demand', () => {
     expect((await scoped.post('/coordinator/checkpoints', {}, { csrfFrom: '/coordinator' })).statusCode).toBe(403);
     expect((await anonymous(ctx.app).post('/coordinator/checkpoints', {}, { csrfFrom: '/login' })).statusCode).toBe(401);
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
-    periodicWork();
+    await periodicWork();
     expect(storedCheckpoints()).toHaveLength(1);
 
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');

@@ -240,13 +240,13 @@ describe('the ledger in the database', () => {
     return ids as [number, number, number];
   };
 
-  it('posts a balanced transaction and finds the ledger sound', () => {
+  it('posts a balanced transaction and finds the ledger sound', async () => {
     const { transaction, created } = post(payment('order-paid:1', 12_345));
     expect(created).toBe(true);
     expect(transaction.prevHash).toBe('0'.repeat(64));
     expect(transaction.period).toBe('2030-06');
     expect(count('ledger_entries')).toBe(4);
-    expect(ledger.balance({ kind: 'clearing', channel: 'bank' })).toBe(12_345);
+    expect(await ledger.balance({ kind: 'clearing', channel: 'bank' })).toBe(12_345);
     expect(expectLedgerSound(db)).toBe(1);
   });
 
@@ -268,16 +268,16 @@ describe('the ledger in the database', () => {
     expect(expectLedgerSound(db)).toBe(3);
   });
 
-  it('names the transaction whose row was edited behind the triggers’ back', () => {
+  it('names the transaction whose row was edited behind the triggers’ back', async () => {
     const [, second] = postThree();
     db.sqlite.exec(`DROP TRIGGER ledger_transactions_no_update`);
     db.sqlite.prepare(`UPDATE ledger_transactions SET memo = 'bank transfer (edited)' WHERE id = ?`).run(second);
-    const { problems } = checkLedger(db);
+    const { problems } = await checkLedger(db);
     expect(problems.map((p) => p.transactionId)).toEqual([second]);
     expect(problems[0]!.problem).toMatch(/hash/);
   });
 
-  it('names the transaction whose entries were moved between households, even though they still balance', () => {
+  it('names the transaction whose entries were moved between households, even though they still balance', async () => {
     const [first] = postThree();
     db.sqlite.exec(`DROP TRIGGER ledger_entries_no_update`);
     const [a, b] = db.sqlite.prepare(`SELECT id FROM ledger_entries WHERE transaction_id = ? AND amount_fen < 0 ORDER BY id LIMIT 2`).pluck().all(first) as [
@@ -286,17 +286,17 @@ describe('the ledger in the database', () => {
     ];
     db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen - 100 WHERE id = ?`).run(a);
     db.sqlite.prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 100 WHERE id = ?`).run(b);
-    const { problems } = checkLedger(db);
+    const { problems } = await checkLedger(db);
     expect(problems.map((p) => p.transactionId)).toEqual([first]);
   });
 
-  it('reports an entry edited out of balance, and the ledger total', () => {
+  it('reports an entry edited out of balance, and the ledger total', async () => {
     const [, second] = postThree();
     db.sqlite.exec(`DROP TRIGGER ledger_entries_no_update`);
     db.sqlite
       .prepare(`UPDATE ledger_entries SET amount_fen = amount_fen + 1 WHERE id = (SELECT min(id) FROM ledger_entries WHERE transaction_id = ?)`)
       .run(second);
-    const { problems } = checkLedger(db);
+    const { problems } = await checkLedger(db);
     expect(problems).toEqual(
       expect.arrayContaining([
         { transactionId: second, problem: 'entries sum to 1, not 0' },
@@ -306,20 +306,20 @@ describe('the ledger in the database', () => {
     );
   });
 
-  it('breaks the chain at the next transaction when an edit also rewrites its own hash', () => {
+  it('breaks the chain at the next transaction when an edit also rewrites its own hash', async () => {
     const [first, second, third] = postThree();
     db.sqlite.exec(`DROP TRIGGER ledger_transactions_no_update`);
     const row = ledger.transactionByKey('order-paid:2')!;
     const forged = { ...row, memo: 'bank transfer (forged)' };
-    const hash = transactionDigest(forged, ledger.entriesOf(second));
+    const hash = transactionDigest(forged, await ledger.entriesOf(second));
     db.sqlite.prepare(`UPDATE ledger_transactions SET memo = ?, hash = ? WHERE id = ?`).run(forged.memo, hash, second);
-    const { problems } = checkLedger(db);
+    const { problems } = await checkLedger(db);
     expect(problems.map((p) => p.transactionId)).toEqual([third]);
     expect(problems[0]!.problem).toMatch(/previous hash/);
     expect(first).toBeLessThan(second);
   });
 
-  it('posts once per idempotency key: a replay returns the first posting and writes nothing', () => {
+  it('posts once per idempotency key: a replay returns the first posting and writes nothing', async () => {
     const first = post(payment('stripe:evt_1Qx', 6_800));
     const entries = count('ledger_entries');
     const replay = post(payment('stripe:evt_1Qx', 6_800));
@@ -330,11 +330,11 @@ describe('the ledger in the database', () => {
     expect(different.created).toBe(false);
     expect(count('ledger_transactions')).toBe(1);
     expect(count('ledger_entries')).toBe(entries);
-    expect(ledger.balance({ kind: 'clearing', channel: 'bank' })).toBe(6_800);
+    expect(await ledger.balance({ kind: 'clearing', channel: 'bank' })).toBe(6_800);
     expect(expectLedgerSound(db)).toBe(1);
   });
 
-  it('throws on an unbalanced posting and writes nothing, not even what came before it in the same transaction', () => {
+  it('throws on an unbalanced posting and writes nothing, not even what came before it in the same transaction', async () => {
     post(payment('order-paid:1', 1_000));
     const counts = () => ['ledger_transactions', 'ledger_entries', 'ledger_accounts'].map(count);
     const before = counts();
@@ -357,6 +357,14 @@ describe('the ledger in the database', () => {
         })
         .immediate(),
     ).toThrow(/unbalanced/);
+    expect(counts()).toEqual(before);
+    // The same inside a unit of work: the posting is a step of the caller's unit.
+    await expect(
+      db.uow.write(function* (tx) {
+        yield* ledger.postIn(tx, payment('order-paid:3', 500));
+        yield* ledger.postIn(tx, unbalanced);
+      }),
+    ).rejects.toThrow(/unbalanced/);
     expect(counts()).toEqual(before);
     expect(ledger.transactionByKey('order-paid:3')).toBeUndefined();
     expect(expectLedgerSound(db)).toBe(1);

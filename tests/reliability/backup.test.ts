@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
-import { checkLedger } from '../../src/ledger/ledger-service.js';
+import { checkLedgerNow } from '../../src/ledger/ledger-service.js';
 import { REPO_ROOT } from '../helpers/child-server.js';
 import { httpBrowser, loopbackAgents, type HttpBrowser } from '../helpers/http-browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
@@ -143,7 +143,7 @@ describe(`backups while orders are being placed (${scale.name} scale: ${ORDERS} 
         let inCopy: Set<string>;
         try {
           expect(copy.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
-          expect(checkLedger(copy).problems).toEqual([]);
+          expect(checkLedgerNow(copy).problems).toEqual([]);
           inCopy = new Set(copy.sqlite.prepare(`SELECT number FROM orders`).pluck().all() as string[]);
           expect(
             before.filter((p) => !inCopy.has(p.number)).map((p) => p.number),

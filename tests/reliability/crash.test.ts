@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
-import { checkLedger, createLedgerService } from '../../src/ledger/ledger-service.js';
+import { checkLedgerNow, createLedgerService } from '../../src/ledger/ledger-service.js';
 import { fenToYuanInput } from '../../src/money.js';
 import { createCartService } from '../../src/orders/cart-service.js';
 import { createOrdersQueries } from '../../src/orders/orders-queries.js';
@@ -111,7 +111,7 @@ function expectConsistent(label: string): void {
   withDatabase((db) => {
     expect(db.sqlite.pragma('integrity_check', { simple: true }), `${label}: integrity_check`).toBe('ok');
     expect(db.sqlite.pragma('foreign_key_check'), `${label}: foreign_key_check`).toEqual([]);
-    expect(checkLedger(db).problems, `${label}: ledger problems`).toEqual([]);
+    expect(checkLedgerNow(db).problems, `${label}: ledger problems`).toEqual([]);
 
     // Stock and orders agree: what is not on the shelf is in an order that was not cancelled.
     const held = new Map(
@@ -520,7 +520,7 @@ describe(`SIGKILL in the middle of money-moving requests (${scale.name} scale: $
         expect(orders.expireDue(10_000)).toBe(0);
         expect(stockOf()).toEqual(after);
         expect(count(db, `SELECT count(*) FROM ledger_transactions`)).toBe(transactions);
-        expect(checkLedger(db).problems).toEqual([]);
+        expect(checkLedgerNow(db).problems).toEqual([]);
         report.push(`expiry: ${pending} unpaid orders cancelled, ${[...pendingUnits.values()].reduce((a, b) => a + b, 0)} units released`);
       }, copy);
       // The shop itself (not the copy) still agrees with itself after this kill.
