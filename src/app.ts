@@ -68,7 +68,6 @@ import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
 import { createLotsService, createRecallService, lotPanelFor, lotsRoutes, recallRoutes } from './lots/index.js';
 import { createWishCheckout, createWishesService, orderPageExtras, wishesRoutes } from './wishes/index.js';
-import { createImpactQueries } from './coordinator/impact-queries.js';
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationQueries } from './coordinator/reconciliation-queries.js';
@@ -180,7 +179,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(createReconciliationQueries(deps.db), { clock, audit });
-  const impact = createImpactService(createImpactQueries(deps.db), { villages, projects: () => catalog.projects() });
+  const impact = createImpactService(deps.db, { villages, projects: () => catalog.projects() });
   const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own (synchronous) transactions.

@@ -150,7 +150,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
       return {
         ...presentVillage(page.village, locale),
         story: pickText(locale, page.village.storyZh, page.village.storyEn),
-        figures: { ...presentFigures(opts.figures.villageFigures(page.village.id)), producers: page.figures.producers },
+        figures: { ...presentFigures(await opts.figures.villageFigures(page.village.id)), producers: page.figures.producers },
         producers: page.producers.map((pr) => ({
           name: pickText(locale, pr.nameZh, pr.nameEn),
           kind: pr.kind as z.infer<typeof villageDetailSchema>['producers'][number]['kind'],
@@ -195,7 +195,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
       return {
         ...apiProject(page.project, locale),
         split: split ? { householdBp: split.householdBp, projectFundBp: split.projectFundBp, operationsBp: split.operationsBp } : null,
-        figures: { ...presentFigures(opts.figures.projectFigures(page.project.id)), villages: page.figures.villages },
+        figures: { ...presentFigures(await opts.figures.projectFigures(page.project.id)), villages: page.figures.villages },
         villages: page.villages.map((v) => ({ slug: v.slug, name: pickText(locale, v.nameZh, v.nameEn) })),
         products: page.products.map((r) => apiCard(r, locale, t)),
       };

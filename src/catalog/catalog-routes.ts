@@ -14,9 +14,9 @@ import { listingUrl, mediaUrl, presentCard, presentPagination, presentProject, p
  * (fen) — money null where the disclosure rule withholds it (coordinator/disclosure.ts).
  */
 export interface LedgerFigures {
-  shopFigures(): PublicFigures;
-  projectFigures(projectId: number): PublicFigures;
-  villageFigures(villageId: number): PublicFigures;
+  shopFigures(): Promise<PublicFigures>;
+  projectFigures(projectId: number): Promise<PublicFigures>;
+  villageFigures(villageId: number): Promise<PublicFigures>;
 }
 
 /** A page's figures: the catalogue's counts with the ledger's money figures (when published) and households reached. */
@@ -39,7 +39,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
       featured: home.featured.map((r) => presentCard(r, locale, t)),
       projects: home.projects.map((p) => presentProject(p, locale)),
       villages: home.villages.map((v) => presentVillage(v, locale)),
-      figures: presentFigures(home.figures, opts.figures.shopFigures()),
+      figures: presentFigures(home.figures, await opts.figures.shopFigures()),
     });
   });
 
@@ -152,7 +152,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     return reply.view('catalog/village', {
       title: village.name,
       village: { ...village, story: pickText(locale, page.village.storyZh, page.village.storyEn) },
-      figures: presentFigures(page.figures, opts.figures.villageFigures(page.village.id)),
+      figures: presentFigures(page.figures, await opts.figures.villageFigures(page.village.id)),
       producers: page.producers.map((pr) => ({
         name: pickText(locale, pr.nameZh, pr.nameEn),
         kind: pr.kind,
@@ -185,7 +185,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
             ops: bp(page.splitRule.operationsBp),
           })
         : null,
-      figures: presentFigures(page.figures, opts.figures.projectFigures(page.project.id)),
+      figures: presentFigures(page.figures, await opts.figures.projectFigures(page.project.id)),
       villages: page.villages.map((v) => ({ url: `/villages/${v.slug}`, name: pickText(locale, v.nameZh, v.nameEn) })),
       products: page.products.map((r) => presentCard(r, locale, t)),
       productsUrl: listingUrl({}, { project: project.slug }),

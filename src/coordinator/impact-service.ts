@@ -3,7 +3,8 @@ import { settle, type BucketTotals } from '../ledger/attribution.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { MIN_NAMED_GROUP } from '../orders/benefit.js';
 import { decideDisclosure, type Cell, type Disclosure, type ScopeKey } from './disclosure.js';
-import type { ImpactQueries } from './impact-queries.js';
+import type { Database_ } from '../db/client.js';
+import { attributedSince, creditedSince, impactHead, salesSince } from './impact-queries.js';
 
 export type { MoneyFigures, PublicFigures };
 
@@ -48,7 +49,7 @@ const cellKey = (projectId: number, villageId: number) => `${projectId}:${villag
  * every entry ever posted (which at a few hundred thousand orders takes about a second).
  */
 export function createImpactService(
-  queries: ImpactQueries,
+  db: Database_,
   deps: { villages: VillagesService; projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[] },
 ) {
   const { villages } = deps;
@@ -66,24 +67,44 @@ export function createImpactService(
   const householdMap = (outer: Map<number, Map<string, number>>, householdId: number) =>
     outer.get(householdId) ?? outer.set(householdId, new Map()).get(householdId)!;
 
-  function refresh(): Snapshot {
-    const now = queries.head();
-    if (now === head && snapshot) return snapshot;
-    if (now < head) {
-      // Only a replaced database can shrink the ledger: start again.
-      credited.clear();
-      sales.clear();
-      attributed.clear();
-      head = 0;
+  /**
+   * Brings the sums up to the ledger's head. The postings after the last one seen are read in one
+   * unit; they are added only if no other refresh added them meanwhile (an engine that awaits each
+   * step can run two at once), else the sums are looked at again.
+   */
+  async function refresh(): Promise<Snapshot> {
+    for (;;) {
+      const seen = head;
+      const read = await db.uow.read(function* (tx) {
+        const now = yield* impactHead(tx);
+        if (now === seen && snapshot) return null;
+        // Only a replaced database can shrink the ledger: start again.
+        const from = now < seen ? 0 : seen;
+        return {
+          now,
+          from,
+          credited: yield* creditedSince(tx, from, now),
+          sales: yield* salesSince(tx, from, now),
+          attributed: yield* attributedSince(tx, from, now),
+        };
+      });
+      if (read === null && snapshot) return snapshot;
+      if (head !== seen || !read) continue;
+      if (read.from === 0) {
+        credited.clear();
+        sales.clear();
+        attributed.clear();
+      }
+      // (household accounts always name their household: the join is on kind 'household_payable')
+      for (const r of read.credited) addTo(householdMap(credited, r.householdId!), cellKey(r.projectId, r.villageId), r.fen);
+      for (const r of read.sales) addTo(sales, cellKey(r.projectId, r.villageId), r.fen);
+      for (const r of read.attributed) {
+        addTo(householdMap(attributed, r.householdId!), r.projectId === null || r.villageId === null ? '' : cellKey(r.projectId, r.villageId), r.fen);
+      }
+      head = read.now;
+      snapshot = build();
+      return snapshot;
     }
-    for (const r of queries.creditedSince(head, now)) addTo(householdMap(credited, r.householdId), cellKey(r.projectId, r.villageId), r.fen);
-    for (const r of queries.salesSince(head, now)) addTo(sales, cellKey(r.projectId, r.villageId), r.fen);
-    for (const r of queries.attributedSince(head, now)) {
-      addTo(householdMap(attributed, r.householdId), r.projectId === null || r.villageId === null ? '' : cellKey(r.projectId, r.villageId), r.fen);
-    }
-    head = now;
-    snapshot = build();
-    return snapshot;
   }
 
   function build(): Snapshot {
@@ -135,8 +156,7 @@ export function createImpactService(
   const inScope = (scope: Scope) => (c: CellFigures) =>
     (scope.projectId === undefined || c.projectId === scope.projectId) && (scope.villageId === undefined || c.villageId === scope.villageId);
 
-  function figures(scope: Scope): PublicFigures {
-    const { cells, disclosure } = refresh();
+  function figuresOf({ cells, disclosure }: Snapshot, scope: Scope): PublicFigures {
     const households = disclosure.households.get(keyOf(scope)) ?? 0;
     if (!disclosure.published.has(keyOf(scope))) return { households, money: null };
     const money: MoneyFigures = { salesFen: 0, creditedFen: 0, paidOutFen: 0 };
@@ -148,8 +168,7 @@ export function createImpactService(
     return { households, money };
   }
 
-  function namedHouseholds(scope: Scope): NamedHouseholds | null {
-    const { cells } = refresh();
+  function namedHouseholds({ cells }: Snapshot, scope: Scope): NamedHouseholds | null {
     const ids = [...new Set(cells.filter(inScope(scope)).flatMap((c) => [...c.households]))].sort((a, b) => a - b);
     if (ids.length < MIN_NAMED_GROUP) return null;
     const named = villages
@@ -160,22 +179,27 @@ export function createImpactService(
   }
 
   return {
-    shopFigures: () => figures({}),
-    projectFigures: (projectId: number) => figures({ projectId }),
-    villageFigures: (villageId: number) => figures({ villageId }),
+    shopFigures: async () => figuresOf(await refresh(), {}),
+    projectFigures: async (projectId: number) => figuresOf(await refresh(), { projectId }),
+    villageFigures: async (villageId: number) => figuresOf(await refresh(), { villageId }),
 
     /**
      * Households paid more than they were credited (a refund after a payout): what each owes back,
      * netted from its next earnings. Not public: for the coordinators' reconciliation.
      */
-    clawbacks: () => refresh().clawbacks,
+    clawbacks: async () => (await refresh()).clawbacks,
 
     /** Everything /impact shows. */
-    impactPage() {
+    async impactPage() {
+      const now = await refresh();
       return {
-        shop: figures({}),
-        projects: deps.projects().map((p) => ({ subject: p, figures: figures({ projectId: p.id }), households: namedHouseholds({ projectId: p.id }) })),
-        villages: villages.villageNames().map((v) => ({ subject: v, figures: figures({ villageId: v.id }), households: namedHouseholds({ villageId: v.id }) })),
+        shop: figuresOf(now, {}),
+        projects: deps
+          .projects()
+          .map((p) => ({ subject: p, figures: figuresOf(now, { projectId: p.id }), households: namedHouseholds(now, { projectId: p.id }) })),
+        villages: villages
+          .villageNames()
+          .map((v) => ({ subject: v, figures: figuresOf(now, { villageId: v.id }), households: namedHouseholds(now, { villageId: v.id }) })),
       };
     },
   };

@@ -46,7 +46,7 @@ export default async function proofApiRoutes(
     },
     async (request) => {
       const { locale } = request;
-      const page = deps.impact.impactPage();
+      const page = await deps.impact.impactPage();
       const scope = (kind: 'projects' | 'villages') =>
         page[kind].map((s) => ({
           slug: s.subject.slug,

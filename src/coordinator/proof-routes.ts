@@ -181,7 +181,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
   // ---------- Reconciliation ----------
 
   /** The reconciliation page of a period; after a refused note or close, with what was typed and why (and its status). */
-  function renderReconciliation(
+  async function renderReconciliation(
     request: FastifyRequest,
     reply: FastifyReply,
     period: string,
@@ -202,7 +202,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       summary: t('recon.summary', { payments: report.payments, refunds: report.refunds }),
       ...presentReport(request, report, state.note ?? null),
       csvUrl: `/coordinator/reconciliation.csv?period=${period}`,
-      clawbacks: impact.clawbacks().map((c) => {
+      clawbacks: (await impact.clawbacks()).map((c) => {
         const h = deps.villages.household(user, c.householdId);
         return { id: h.id, name: h.realName, village: villageName.get(h.villageId) ?? '', amount: formatFen(c.clawbackFen) };
       }),
@@ -409,7 +409,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
 
   app.get('/impact', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const page = impact.impactPage();
+    const page = await impact.impactPage();
     const scope = (kind: 'projects' | 'villages') =>
       page[kind].map((s) => ({
         name: pickText(locale, s.subject.nameZh, s.subject.nameEn),

@@ -35,7 +35,8 @@ const GROWING = [
 /** Full scans that are the point of the query, with why. */
 const MEANT_TO_SCAN: { sql: RegExp; table: string; why: string }[] = [
   {
-    sql: /FROM ledger_transactions ORDER BY id DESC LIMIT 1$/,
+    // written out or built by drizzle (quoted names, the limit a parameter)
+    sql: /from "?ledger_transactions"? order by ("?ledger_transactions"?\.)?"?id"? desc limit (1|\?)$/i,
     table: 'ledger_transactions',
     why: 'the head of the hash chain: the scan in id order stops at the first row',
   },
