@@ -1,13 +1,10 @@
 // In-process timings against the scale database (no HTTP): a household statement page over the
-// whole ledger, and — once src/coordinator/reconciliation-service.ts exists — a month's reconciliation.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// whole ledger, and a month's reconciliation.
 import { createAuditService } from '../src/audit/audit-service.js';
+import { createReconciliationService } from '../src/coordinator/reconciliation-service.js';
 import { openDatabase, type Database_ } from '../src/db/client.js';
 import { STATEMENT_PAGE_LINES } from '../src/ledger/household-statements.js';
 import { createLedgerReports } from '../src/ledger/ledger-reports.js';
-import { ROOT_DIR } from '../src/paths.js';
 import { monthBounds } from '../src/time.js';
 
 export interface Timing {
@@ -74,45 +71,28 @@ export async function timeStatement(db: Database_, householdId: number, now: num
 }
 
 /**
- * A month's reconciliation as the coordinator's page builds it: createReconciliationService over
- * createReconciliationQueries(db) with { clock, audit }, then .report(period) — the wiring of
- * src/app.ts. Loaded dynamically: the service was written alongside this benchmark and may be
- * absent or change shape; anything unexpected is reported rather than guessed at (the service
- * also has mutating methods such as closePeriod, so nothing else is ever called).
+ * A month's reconciliation as the coordinator's page builds it: createReconciliationService(db,
+ * { clock, audit }), then .report(period) — the wiring of src/app.ts. Only the report is ever
+ * called (the service also has mutating methods such as closePeriod).
  */
 export async function timeReconciliation(db: Database_, period: string, now: number): Promise<ReconciliationTiming> {
-  const serviceFile = join(ROOT_DIR, 'src', 'coordinator', 'reconciliation-service.ts');
-  const queriesFile = join(ROOT_DIR, 'src', 'coordinator', 'reconciliation-queries.ts');
-  if (!existsSync(serviceFile)) return { status: 'n/a', note: 'src/coordinator/reconciliation-service.ts does not exist yet' };
   try {
-    const serviceModule = (await import(pathToFileURL(serviceFile).href)) as Record<string, unknown>;
-    const queriesModule = existsSync(queriesFile) ? ((await import(pathToFileURL(queriesFile).href)) as Record<string, unknown>) : {};
-    const createService = serviceModule.createReconciliationService;
-    const createQueries = queriesModule.createReconciliationQueries;
-    if (typeof createService !== 'function' || typeof createQueries !== 'function') {
-      return { status: 'error', note: 'expected createReconciliationService and createReconciliationQueries exports' };
-    }
     const clock = () => now;
-    const service = (createService as (q: unknown, deps: unknown) => Record<string, unknown>)((createQueries as (d: Database_) => unknown)(db), {
-      clock,
-      audit: createAuditService(db, clock),
-    });
-    const report = service.report;
-    if (typeof report !== 'function') return { status: 'error', note: 'the service has no report(period) method' };
-    const run = () => (report as (p: string) => unknown).call(service, period);
+    const service = createReconciliationService(db, { clock, audit: createAuditService(db, clock) });
+    const run = () => service.report(period);
     const started = performance.now();
-    const first = run() as { payments?: number; mismatches?: unknown[] };
+    const first = await run();
     const firstMs = performance.now() - started;
     // A slow first run is reported as it is rather than repeated.
     const timing = firstMs > 5000 ? { median_ms: round(firstMs), runs_ms: [round(firstMs)] } : await timeIt(run, 3);
     return {
       status: 'ok',
-      call: `createReconciliationService(createReconciliationQueries(db), { clock, audit }).report('${period}')`,
+      call: `createReconciliationService(db, { clock, audit }).report('${period}')`,
       period,
       median_ms: timing.median_ms,
       runs_ms: timing.runs_ms,
-      payments: first.payments ?? null,
-      mismatches: Array.isArray(first.mismatches) ? first.mismatches.length : null,
+      payments: first.payments,
+      mismatches: first.mismatches.length,
     };
   } catch (error) {
     return { status: 'error', note: `reconciliation failed: ${(error as Error).message}` };

@@ -70,7 +70,6 @@ import { createLotsService, createRecallService, lotPanelFor, lotsRoutes, recall
 import { createWishCheckout, createWishesService, orderPageExtras, wishesRoutes } from './wishes/index.js';
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
-import { createReconciliationQueries } from './coordinator/reconciliation-queries.js';
 import { createReconciliationService } from './coordinator/reconciliation-service.js';
 import { createReceiptQueries } from './orders/receipt-queries.js';
 import { receiptQr } from './orders/receipt-qr.js';
@@ -178,7 +177,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
-  const reconciliation = createReconciliationService(createReconciliationQueries(deps.db), { clock, audit });
+  const reconciliation = createReconciliationService(deps.db, { clock, audit });
   const impact = createImpactService(deps.db, { villages, projects: () => catalog.projects() });
   const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).

@@ -189,7 +189,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
   ) {
     const user = allProjectsCoordinator(request);
     const { t } = request;
-    const report = reconciliation.report(period);
+    const [report, closed] = await Promise.all([reconciliation.report(period), reconciliation.closedPeriods()]);
     const villageName = new Map(deps.villageNames().map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
     reply.header('cache-control', 'no-store');
     return reply.code(state.status ?? 200).view('coordinator/reconciliation', {
@@ -206,7 +206,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
         const h = deps.villages.household(user, c.householdId);
         return { id: h.id, name: h.realName, village: villageName.get(h.villageId) ?? '', amount: formatFen(c.clawbackFen) };
       }),
-      closedPeriods: reconciliation.closedPeriods().map((l) => ({
+      closedPeriods: closed.map((l) => ({
         url: `/coordinator/reconciliation?period=${l.period}`,
         text: t('recon.closedRow', { period: l.period, name: l.lockedBy ?? '', time: formatDateTime(l.lockedAt) }),
       })),
@@ -244,8 +244,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       'recon.csv.exchangeRate',
       'recon.csv.notes',
     ] as const;
-    // Built synchronously while the month is read once: a better-sqlite3 cursor must not stay open
-    // across awaits. Free text (labels, transfer references) is escaped; the other cells are
+    // Built as the month's rows go past, read once. Free text (labels, transfer references) is escaped; the other cells are
     // machine values (order numbers, ids, amounts in yuan, hex hashes) written as they are.
     const lines: string[] = [header.map((k) => csvText(t(k))).join(',')];
     const labels = {
@@ -264,7 +263,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
           })
           .join(' | '),
       );
-    const report = reconciliation.report(period, ({ row: p, problems, notes }) => {
+    const report = await reconciliation.report(period, ({ row: p, problems, notes }) => {
       lines.push(
         [
           p.paymentId === null ? labels.posting : labels.payment,
@@ -326,7 +325,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     async (request, reply) => {
       allProjectsCoordinator(request);
       const { t } = request;
-      const tx = reconciliation.transaction(request.params.id);
+      const tx = await reconciliation.transaction(request.params.id);
       const back = request.query.period ?? tx.period;
       return reply.view('coordinator/ledger-transaction', {
         title: t('recon.tx.title', { id: tx.id }),
@@ -343,7 +342,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const user = allProjectsCoordinator(request);
     const { period } = request.params;
     const { t } = request;
-    const report = reconciliation.report(period);
+    const report = await reconciliation.report(period);
     if (report.locked || !user.allProjects || period > reconciliation.currentPeriod())
       return reply.redirect(`/coordinator/reconciliation?period=${period}`, 303);
     reply.header('cache-control', 'no-store');
@@ -367,7 +366,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
   app.post('/coordinator/periods/:period/close', { ...coordinator, schema: { params: periodParams } }, async (request, reply) => {
     const { period } = request.params;
     try {
-      reconciliation.closePeriod(currentUser(request), period, request.ip);
+      await reconciliation.closePeriod(currentUser(request), period, request.ip);
     } catch (error) {
       // Refused (unexplained mismatches, already closed, not begun): the page says why, next to the button.
       if (error instanceof AppError && error.type === 'conflict') {
@@ -388,7 +387,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const form = parseForm(noteForm, request.body, request.t);
     if (!form.ok) return fail(422, form.fields.note ?? form.fields.key ?? request.t('validation.invalid'));
     try {
-      reconciliation.addNote(currentUser(request), period, form.data.key, form.data.note, request.ip);
+      await reconciliation.addNote(currentUser(request), period, form.data.key, form.data.note, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.details.fields?.note) return fail(error.status, errorText(request.t, error.code, error.details.params));
       throw error;

@@ -3,7 +3,29 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { periodOf } from '../time.js';
-import type { NoteRow, OtherClearingRow, PaymentMatchRow, ReconciliationQueries, RefundMatchRow } from './reconciliation-queries.js';
+import type { Database_ } from '../db/client.js';
+import { entriesOf } from '../ledger/ledger-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import {
+  clearingByChannel,
+  clearingMovements,
+  insertNote,
+  isLocked,
+  lockPeriod,
+  notesOf,
+  otherClearingPostings,
+  otherFeePostings,
+  paidOrdersWithoutPayment,
+  paymentMatches,
+  paymentTotals,
+  periodLocksList,
+  refundMatches,
+  transactionById,
+  type NoteRow,
+  type OtherClearingRow,
+  type PaymentMatchRow,
+  type RefundMatchRow,
+} from './reconciliation-queries.js';
 
 /**
  * Reconciliation of one accounting period: every payment received matched to its order and to its
@@ -296,7 +318,7 @@ function blank(problems: MismatchKind[], item: ItemKind): Mismatch {
 /** The longest note a coordinator may write on a mismatch, characters. */
 export const MAX_NOTE_LENGTH = 1000;
 
-export function createReconciliationService(queries: ReconciliationQueries, deps: { clock: Clock; audit: AuditService }) {
+export function createReconciliationService(db: Database_, deps: { clock: Clock; audit: AuditService }) {
   const { clock, audit } = deps;
 
   /** The whole shop's money is reconciled by a coordinator for all projects. */
@@ -341,13 +363,13 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
   }
 
   /**
-   * The report of a period. `onPayment` sees every payment row with its problems as it streams
-   * past (the CSV is written from it), so a month is read once.
+   * The report of a period, read in the caller's unit. `onPayment` sees every payment row with its
+   * problems as it goes past (the CSV is written from it), so a month is read once.
    */
-  function report(period: string, onPayment?: (line: PaymentLine) => void): ReconciliationReport {
+  function* reportIn(tx: Tx, period: string, onPayment?: (line: PaymentLine) => void): Query<ReconciliationReport> {
     const { from, to } = bounds(period);
     const notes = new Map<string, NoteRow[]>();
-    for (const n of queries.notesOf(period)) notes.set(n.mismatchKey, [...(notes.get(n.mismatchKey) ?? []), n]);
+    for (const n of yield* notesOf(tx, period)) notes.set(n.mismatchKey, [...(notes.get(n.mismatchKey) ?? []), n]);
     const expected: Record<string, number> = {};
     const totals = new Map<string, { payments: number; receivedFen: number; feesFen: number; refundsFen: number }>();
     const totalsOf = (c: string) => totals.get(c) ?? totals.set(c, { payments: 0, receivedFen: 0, feesFen: 0, refundsFen: 0 }).get(c)!;
@@ -368,7 +390,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     // over only the rows that may mismatch; for the CSV, every row streams past once.
     const flaggedPayments: { row: PaymentMatchRow; c: PaymentClassification }[] = [];
     const seen = new Set<number>();
-    for (const row of queries.paymentMatches(period, from, to, { suspectOnly: !onPayment })) {
+    for (const row of yield* paymentMatches(tx, period, from, to, { suspectOnly: !onPayment })) {
       const c = classifyPayment(row, period, seen);
       if (onPayment) {
         expect(c.expected);
@@ -384,7 +406,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       if (c.problems.length) flaggedPayments.push({ row, c });
     }
     if (!onPayment) {
-      for (const s of queries.paymentTotals(period, from, to)) {
+      for (const s of yield* paymentTotals(tx, period, from, to)) {
         const t = totalsOf(s.channel);
         t.payments += s.payments;
         t.receivedFen += s.receivedFen;
@@ -396,13 +418,13 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     const payments = [...totals.values()].reduce((n, t) => n + t.payments, 0);
 
     // 2. Refunds and refund postings; fee postings no payment of the period accounts for.
-    const refundRows = queries.refundMatches(period, from, to);
+    const refundRows = yield* refundMatches(tx, period, from, to);
     const refunds = refundRows.map((row) => ({ row, ...classifyRefund(row) }));
     for (const r of refunds) {
       expect(r.expected);
       if (r.succeeded && r.row.channel) totalsOf(r.row.channel).refundsFen += r.row.amountFen ?? 0;
     }
-    const fees = queries.otherFeePostings(period, from, to).map((fee) => {
+    const fees = (yield* otherFeePostings(tx, period, from, to)).map((fee) => {
       const exp: Record<string, number> = {};
       if (fee.paymentChannel !== null) {
         add(exp, fee.paymentChannel, -(fee.paymentFeeFen ?? 0));
@@ -419,9 +441,10 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     for (const r of refunds) if (r.problems.length && r.row.txId !== null) ids.add(r.row.txId);
     for (const f of fees) ids.add(f.fee.txId);
     const breakdown: Breakdown = new Map();
-    for (const e of queries.clearingByChannel([...ids])) {
+    for (const e of yield* clearingByChannel(tx, [...ids])) {
       const entry = breakdown.get(e.txId) ?? {};
-      add(entry, e.channel, e.amountFen);
+      // (a clearing account always names its channel)
+      add(entry, e.channel ?? '', e.amountFen);
       breakdown.set(e.txId, entry);
     }
 
@@ -465,7 +488,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
       });
     }
     // Orders marked paid with nothing behind them (nothing reached a clearing account).
-    for (const o of queries.paidOrdersWithoutPayment(from, to)) {
+    for (const o of yield* paidOrdersWithoutPayment(tx, from, to)) {
       mismatches.push({
         ...blank(['order_paid_without_payment'], 'order'),
         orderNumber: o.orderNumber,
@@ -477,7 +500,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     // 5. The clearing accounts: the ledger's movement against the records', net of what is explained above.
     const explained: Record<string, number> = {};
     for (const m of mismatches) for (const [c, fen] of Object.entries(m.effects)) add(explained, c, fen);
-    const movements = queries.clearingMovements(period);
+    const movements = yield* clearingMovements(tx, period);
     const channels = [...new Set(['bank', 'stripe', ...movements.map((m) => m.channel), ...Object.keys(expected), ...totals.keys()])];
     const channelTotals: ChannelTotals[] = channels.map((channel) => {
       const ledgerMovementFen = movements.find((m) => m.channel === channel)?.movementFen ?? 0;
@@ -494,7 +517,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     });
     const offChannels = channelTotals.filter((c) => c.unexplainedFen !== 0);
     if (offChannels.length) {
-      const strays = queries.otherClearingPostings(period);
+      const strays = yield* otherClearingPostings(tx, period);
       for (const c of offChannels) mismatches.push(clearingMismatch(c, strays));
     }
     const foreignFees = [...foreign.values()].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
@@ -511,7 +534,7 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     const unexplained = mismatches.filter((m) => m.notes.length === 0).length;
     return {
       period,
-      locked: queries.isLocked(period),
+      locked: yield* isLocked(tx, period),
       channels: channelTotals,
       foreignFees,
       payments,
@@ -532,13 +555,14 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
   }
 
   return {
-    report,
+    /** The report of a period (see reportIn), read from one snapshot. */
+    report: (period: string, onPayment?: (line: PaymentLine) => void) => db.uow.read((tx) => reportIn(tx, period, onPayment)),
     bounds,
 
     /** The current accounting period (CST). */
     currentPeriod: () => periodOf(clock()),
 
-    closedPeriods: () => queries.periodLocks(),
+    closedPeriods: () => db.uow.read((tx) => periodLocksList(tx)),
 
     /**
      * Closes a month: nothing more posts into it (the ledger posts later corrections into the next
@@ -547,16 +571,16 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
      * lock are one write transaction, so nothing can post into the month between them (at a month
      * of 170,000 payments that holds other writers back for about a second, once a month).
      */
-    closePeriod(actor: CurrentUser, period: string, address: string | null): void {
+    async closePeriod(actor: CurrentUser, period: string, address: string | null): Promise<void> {
       assertReconciler(actor, 'period_close_forbidden');
       bounds(period);
       if (period > periodOf(clock())) throw new AppError('conflict', 'period_in_future', undefined, { params: { period } });
-      queries.transaction(() => {
-        if (queries.isLocked(period)) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
-        const { mismatches, unexplained } = report(period);
+      await db.uow.write(function* (tx) {
+        if (yield* isLocked(tx, period)) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
+        const { mismatches, unexplained } = yield* reportIn(tx, period);
         if (unexplained > 0) throw new AppError('conflict', 'period_unexplained_mismatches', undefined, { params: { period, count: unexplained } });
-        if (!queries.lockPeriod(period, actor.id, clock())) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
-        audit.record({
+        if (!(yield* lockPeriod(tx, period, actor.id, clock()))) throw new AppError('conflict', 'period_already_closed', undefined, { params: { period } });
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'period.close',
           entityType: 'period',
@@ -572,19 +596,20 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
      * table refuses changes), each audit-logged; the mismatch must be one the period's report lists
      * now (a resolved or unknown one is a conflict). Notes may be added to a closed month too.
      */
-    addNote(actor: CurrentUser, period: string, key: string, note: string, address: string | null): NoteRow {
+    async addNote(actor: CurrentUser, period: string, key: string, note: string, address: string | null): Promise<NoteRow> {
       assertReconciler(actor, 'reconciliation_forbidden');
       bounds(period);
       const text = note.trim();
       if (text.length === 0 || text.length > MAX_NOTE_LENGTH)
         throw new AppError('validation', 'recon_note_invalid', undefined, { fields: { note: 'recon_note_invalid' } });
       // Read outside the write transaction: a mismatch resolved a moment later keeps a note on its history, which is harmless.
-      if (!report(period).mismatches.some((m) => m.key === key))
+      const { mismatches } = await db.uow.read((tx) => reportIn(tx, period));
+      if (!mismatches.some((m) => m.key === key))
         throw new AppError('conflict', 'recon_note_unknown_mismatch', undefined, { fields: { note: 'recon_note_unknown_mismatch' } });
-      return queries.transaction(() => {
+      return db.uow.write(function* (tx) {
         const now = clock();
-        const id = queries.insertNote({ period, mismatchKey: key, note: text, userId: actor.id, now });
-        audit.record({
+        const id = yield* insertNote(tx, { period, mismatchKey: key, note: text, userId: actor.id, now });
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'reconciliation.note',
           entityType: 'period',
@@ -597,11 +622,13 @@ export function createReconciliationService(queries: ReconciliationQueries, deps
     },
 
     /** One posting with its entries, for the links of the report. */
-    transaction(id: number) {
-      const tx = queries.transactionById(id);
-      if (!tx) throw new AppError('not_found', 'transaction_not_found');
-      return { ...tx, entries: queries.entriesOf(id) };
-    },
+    transaction: (id: number) =>
+      db.uow.read(function* (tx) {
+        const posting = yield* transactionById(tx, id);
+        if (!posting) throw new AppError('not_found', 'transaction_not_found');
+        const entries = (yield* entriesOf(tx, id)).map((e) => ({ accountCode: e.accountCode, amountFen: e.amountFen, orderLineId: e.orderLineId }));
+        return { ...posting, entries };
+      }),
   };
 }
 

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createReconciliationQueries } from '../../src/coordinator/reconciliation-queries.js';
 import { createReconciliationService } from '../../src/coordinator/reconciliation-service.js';
 import { settle, type BucketTotals } from '../../src/ledger/attribution.js';
 import { formatFen } from '../../src/money.js';
@@ -174,11 +173,11 @@ async function check(c: TestContext) {
   expectLedgerSound(c.db);
 
   // Reconciliation of the month: a clean history has nothing to explain.
-  const reconciliation = createReconciliationService(createReconciliationQueries(c.db), {
+  const reconciliation = createReconciliationService(c.db, {
     clock: () => c.clock.now,
     audit: { record: () => undefined } as never,
   });
-  const report = reconciliation.report(periodOf(c.clock.now));
+  const report = await reconciliation.report(periodOf(c.clock.now));
   expect(report.mismatches).toEqual([]);
   expect(report.channels.every((ch) => ch.unexplainedFen === 0)).toBe(true);
 

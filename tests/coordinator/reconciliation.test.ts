@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
-import { createReconciliationQueries } from '../../src/coordinator/reconciliation-queries.js';
 import { createReconciliationService } from '../../src/coordinator/reconciliation-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
 import { formatFen } from '../../src/money.js';
@@ -244,11 +243,11 @@ describe('every way money comes in', () => {
     }
     expect(get<{ n: number }>(`SELECT count(*) AS n FROM refunds WHERE status = 'succeeded'`).n).toBe(6);
 
-    const service = createReconciliationService(createReconciliationQueries(ctx.db), {
+    const service = createReconciliationService(ctx.db, {
       clock: () => ctx.clock.now,
       audit: { record: () => undefined } as never,
     });
-    const report = service.report(period());
+    const report = await service.report(period());
     expect(report.mismatches).toEqual([]);
     expect(report.payments).toBe(6);
     expect(report.refunds).toBe(6);
@@ -276,7 +275,7 @@ describe('every way money comes in', () => {
     expect(report.channels.map((c) => c.channel).sort()).toEqual(expect.arrayContaining(Object.keys(expected).sort()));
     // The CSV's way (every payment classified as it streams past) says the same.
     const problems: string[] = [];
-    expect(service.report(period(), (line) => problems.push(...line.problems))).toEqual(report);
+    expect(await service.report(period(), (line) => problems.push(...line.problems))).toEqual(report);
     expect(problems).toEqual([]);
     expectLedgerSound(ctx.db);
   });
@@ -306,12 +305,12 @@ describe('Stripe fees charged in another currency', () => {
     expect(row.slice(-4)).toEqual(['10.45', 'HKD', '1.0875', '']);
 
     // Summed in SQL for the page and row by row for the CSV alike.
-    const service = createReconciliationService(createReconciliationQueries(ctx.db), {
+    const service = createReconciliationService(ctx.db, {
       clock: () => ctx.clock.now,
       audit: { record: () => undefined } as never,
     });
-    expect(service.report(period()).foreignFees).toEqual([{ currency: 'hkd', payments: 1, chargedMinor: 1045, feesFen: 961 }]);
-    expect(service.report(period(), () => undefined)).toEqual(service.report(period()));
+    expect((await service.report(period())).foreignFees).toEqual([{ currency: 'hkd', payments: 1, chargedMinor: 1045, feesFen: 961 }]);
+    expect(await service.report(period(), () => undefined)).toEqual(await service.report(period()));
 
     const english = await coordinator.get(`/coordinator/reconciliation?period=${period()}&lang=en`);
     expect(english.body).toContain('Payments settled in HKD: 1; fees of HKD 10.45 in all, posted as ¥9.61.');
@@ -380,13 +379,13 @@ describe('planted mismatches', () => {
     expect(/<tr data-channel="stripe">[\s\S]*?<\/tr>/.exec(html)![0]).not.toContain('badge-warn');
 
     // The page (SQL picks the suspect rows) and the CSV (every row classified) agree.
-    const service = createReconciliationService(createReconciliationQueries(ctx.db), {
+    const service = createReconciliationService(ctx.db, {
       clock: () => ctx.clock.now,
       audit: { record: () => undefined } as never,
     });
     const streamed: string[] = [];
-    const full = service.report(period(), (line) => streamed.push(line.problems.join(' ')));
-    expect(full).toEqual(service.report(period()));
+    const full = await service.report(period(), (line) => streamed.push(line.problems.join(' ')));
+    expect(full).toEqual(await service.report(period()));
     expect(streamed.filter(Boolean).sort()).toEqual(['amount_mismatch', 'payment_order_not_paid fee_not_posted']);
 
     // The posting's page shows its entries and hash.
