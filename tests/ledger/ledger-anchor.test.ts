@@ -124,6 +124,22 @@ describe('the daily checkpoint', () => {
     await expect(periodicWork()).rejects.toThrow(expect.objectContaining({ code: 'ledger_checkpoint_chain_broken' }));
     expect(storedCheckpoints()).toEqual([anchored]);
   });
+  it('extends the last checkpoint over a payout posted since (its parts carry their project and village in the hash)', async () => {
+    await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    await periodicWork();
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    const paid = await coordinator.post(
+      '/coordinator/payouts',
+      { householdId: String(householdIdOf(ctx.db, '王秀兰')), amount: '10', method: 'bank_transfer', reference: 'ICBC-2041' },
+      { csrfFrom: '/coordinator' },
+    );
+    expect(paid.statusCode).toBe(303);
+
+    ctx.clock.advance(DAY);
+    await periodicWork();
+    expect(storedCheckpoints()).toHaveLength(2);
+    expect(storedCheckpoints()[1]).toEqual({ kind: 'daily', day: today(), count: 2, headId: chainHead().id, hash: chainHead().hash });
+  });
 });
 
 describe('publishing a checkpoint on demand', () => {
