@@ -49,7 +49,7 @@ import { createPayoutsService } from './ledger/payouts-service.js';
 import { createProjectManagement, projectScopeOf } from './projects/project-management.js';
 import secretaryOrdersRoutes from './secretary/secretary-orders-routes.js';
 import secretaryRoutes from './secretary/secretary-routes.js';
-import { createVillagesService } from './villages/villages-service.js';
+import { createVillagesService, villagesNow } from './villages/villages-service.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import catalogRoutes from './catalog/catalog-routes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -133,20 +133,15 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   });
   const media = createMediaService(deps.db);
   const villages = createVillagesService(deps.db, { clock, audit });
-  const catalog = createCatalogService(deps.db, { clock, householdStories: villages.publicStoriesOfProducer });
+  const villagesRead = villagesNow(deps.db, villages);
+  const catalog = createCatalogService(deps.db, { clock, householdStories: villages.readPublicStories });
   const products = createProductManagement(deps.db, { clock, audit, media, villages });
   const orderReports = createOrderReports(deps.db);
   const ledger = createLedgerService(deps.db, { clock });
   const checkpoints = createCheckpointsService(deps.db, { clock });
   const ordersQueries = createOrdersQueries(deps.db);
   const cart = createCartService(ordersQueries, { clock });
-  const orderNotices = createOrderNotices(deps.db, {
-    outbox,
-    preferences: mailPreferences,
-    people: accounts,
-    villageNames: () => villages.villageNames(),
-    config,
-  });
+  const orderNotices = createOrderNotices(deps.db, { outbox, preferences: mailPreferences, people: accounts, villageNames: villagesRead.villageNames, config });
   const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
   const paymentsQueries = createPaymentsQueries(deps.db);
   const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
@@ -178,8 +173,13 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(deps.db, { clock, audit });
-  const impact = createImpactService(deps.db, { villages, projects: () => catalog.projects() });
-  const receipts = createReceiptService(createReceiptQueries(deps.db), { orders, reports: ledgerReports, villages, projects: () => catalog.projects() });
+  const impact = createImpactService(deps.db, { villages: villagesRead, projects: () => catalog.projects() });
+  const receipts = createReceiptService(createReceiptQueries(deps.db), {
+    orders,
+    reports: ledgerReports,
+    villages: villagesRead,
+    projects: () => catalog.projects(),
+  });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own (synchronous) transactions.
   const userByEmail = (email: string) => deps.db.uow.now((tx) => accounts.userByEmail(tx, email));
@@ -398,7 +398,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     receipts: services.receipts,
     wishes: services.wishes,
     villageNames: () => services.villages.villageNames(),
-    projects: () => services.catalog.projects(),
+    projects: async () => services.catalog.projects(),
   });
   await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn, clock: services.clock, secureCookies: config.secureCookies });
@@ -453,7 +453,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     orders: services.orders,
     villageNames: () => services.villages.villageNames(),
     villages: services.villages,
-    projects: () => services.catalog.projects(),
+    projects: async () => services.catalog.projects(),
     publicUrl: config.publicUrl,
     checkpoints: services.checkpoints,
   });

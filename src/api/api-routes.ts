@@ -29,8 +29,8 @@ export default async function publicApiRoutes(
     impact: ImpactService;
     receipts: ReceiptService;
     wishes: WishesService;
-    villageNames: () => Named[];
-    projects: () => Named[];
+    villageNames: () => Promise<Named[]>;
+    projects: () => Promise<Named[]>;
   },
 ) {
   await api.register(fastifyCors, { origin: '*', methods: ['GET', 'HEAD'], exposedHeaders: ['ETag', 'X-Request-Id'], maxAge: 86_400 });

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError, notFound } from '../errors.js';
 import { LOCALES, translate } from '../i18n/i18n.js';
 import { projectPeriodState, saleDay } from '../projects/project-period.js';
@@ -66,7 +67,7 @@ export function createCatalogService(
   deps: {
     clock: Clock;
     /** The consented stories of a producer's households (villages service). */
-    householdStories: (producerId: number) => { displayName: string; storyZh: string; storyEn: string | null }[];
+    householdStories: (tx: Tx, producerId: number) => Query<{ displayName: string; storyZh: string; storyEn: string | null }[]>;
   },
 ) {
   const queries = createCatalogQueries(db);
@@ -110,7 +111,7 @@ export function createCatalogService(
       photos: queries.photosOf(product.id),
       tiers: queries.tiersOf(product.id),
       households: queries.memberHouseholdCount(product.producerId),
-      householdStories: deps.householdStories(product.producerId),
+      householdStories: db.uow.now((tx) => deps.householdStories(tx, product.producerId)),
     };
   }
 

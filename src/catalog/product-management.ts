@@ -51,7 +51,7 @@ export function createProductManagement(db: Database_, deps: { clock: Clock; aud
   function checkReferences(actor: CurrentUser, form: ProductForm): void {
     let villageId: number | undefined;
     try {
-      villageId = deps.villages.producer(actor, form.producerId).villageId;
+      villageId = db.uow.now((tx) => deps.villages.readProducer(tx, actor, form.producerId)).villageId;
     } catch {
       throw new AppError('validation', 'producer_not_found', undefined, { fields: { producerId: 'producer_not_found' } });
     }

@@ -73,7 +73,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   const splitText = (request: FastifyRequest, rule: { householdBp: number; projectFundBp: number; operationsBp: number } | null) =>
     rule ? request.t('coordp.split.value', { household: percent(rule.householdBp), fund: percent(rule.projectFundBp), ops: percent(rule.operationsBp) }) : '';
 
-  const villageNames = (request: FastifyRequest) => new Map(villages.villageNames().map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
+  const villageNames = async (request: FastifyRequest) =>
+    new Map((await villages.villageNames()).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
 
   // ---------- Projects ----------
   app.get('/coordinator/projects', guard, async (request, reply) => {
@@ -157,12 +158,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   }
 
   /** The households a coordinator may tick on a project's enrolment form: those they may enrol, and those enrolled already. */
-  function enrolmentList(user: CurrentUser, enrolled: ReadonlySet<number>) {
+  async function enrolmentList(user: CurrentUser, enrolled: ReadonlySet<number>) {
     const candidates = projects.enrolmentCandidates(user);
-    return villages.households(user).filter((h) => candidates === 'all' || candidates.has(h.id) || enrolled.has(h.id));
+    return (await villages.households(user)).filter((h) => candidates === 'all' || candidates.has(h.id) || enrolled.has(h.id));
   }
 
-  function renderProject(request: FastifyRequest, reply: FastifyReply, id: number, state: ProjectPageState = {}) {
+  async function renderProject(request: FastifyRequest, reply: FastifyReply, id: number, state: ProjectPageState = {}) {
     const user = currentUser(request);
     const p = projects.project(user, id);
     const history = projects.splitHistory(user, id);
@@ -184,7 +185,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       (inForce ? { householdBp: String(inForce.householdBp), projectFundBp: String(inForce.projectFundBp), operationsBp: String(inForce.operationsBp) } : {});
     const enrolledNow = projects.enrolledHouseholdIds(user, id);
     const enrolled = new Set(state.enrolled ?? enrolledNow);
-    const names = villageNames(request);
+    const names = await villageNames(request);
     const fields = state.fields ?? {};
     return reply.code(state.status ?? 200).view('coordinator/project-form', {
       title: request.t('coordp.form.editTitle', { name: pickText(request.locale, p.nameZh, p.nameEn) }),
@@ -209,7 +210,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       })),
       // Only households this coordinator may enrol (ProjectManagement.enrolmentCandidates) or that are enrolled:
       // no other real name is shown, not even one a refused form named.
-      households: enrolmentList(user, new Set(enrolledNow)).map((h) => ({
+      households: (await enrolmentList(user, new Set(enrolledNow))).map((h) => ({
         id: h.id,
         label: request.t('coordp.enrol.household', {
           name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
@@ -274,22 +275,22 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   // ---------- Households ----------
   /** A household the coordinator may see (project scope), with its village's name; otherwise 404. */
-  function visibleHousehold(request: FastifyRequest, id: number) {
+  async function visibleHousehold(request: FastifyRequest, id: number) {
     const user = currentUser(request);
     projects.assertHousehold(user, id);
-    const h = villages.household(user, id);
-    return { ...h, village: villageNames(request).get(h.villageId) ?? '' };
+    const h = await villages.household(user, id);
+    return { ...h, village: (await villageNames(request)).get(h.villageId) ?? '' };
   }
 
   app.get('/coordinator/households', guard, async (request, reply) => {
     const user = currentUser(request);
     const scope = projects.householdScope(user);
-    const list = villages.households(user).filter((h) => scope === 'all' || scope.has(h.id));
+    const list = (await villages.households(user)).filter((h) => scope === 'all' || scope.has(h.id));
     // A scoped coordinator's figures count only what their projects credited and paid.
     const balances = new Map(
       (await reports.forProjects(projectScopeOf(user)).householdBalances(scope === 'all' ? 'all' : list.map((h) => h.id))).map((b) => [b.householdId, b]),
     );
-    const names = villageNames(request);
+    const names = await villageNames(request);
     const projectNames = new Map(projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
     const enrolments = projects.enrolmentsByHousehold();
     const visibleProject = (projectId: number) => user.allProjects || user.projectIds.includes(projectId);
@@ -338,7 +339,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   async function renderHousehold(request: FastifyRequest, reply: FastifyReply, id: number, state: HouseholdPageState = {}) {
     const { t, locale } = request;
     const user = currentUser(request);
-    const h = visibleHousehold(request, id);
+    const h = await visibleHousehold(request, id);
     // Every figure and line as this coordinator may see them: a scoped one sees their projects' money only.
     const scope = projectScopeOf(user);
     const seen = reports.forProjects(scope);
@@ -352,7 +353,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       payouts.payoutsOf(user, id),
     ]);
     const projectName = new Map(projects.allProjects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
-    const villageName = villageNames(request);
+    const villageName = await villageNames(request);
     const lineRow = (e: HouseholdEntry) => ({
       date: formatDate(e.postedAt),
       orderNumber: e.orderNumber ?? '',
@@ -439,7 +440,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const householdId = idParams.safeParse({ id: body.householdId });
     if (!householdId.success) throw new AppError('not_found', 'household_not_found');
     const id = householdId.data.id;
-    visibleHousehold(request, id); // 404 outside the coordinator's scope, before anything is read or written
+    await visibleHousehold(request, id); // 404 outside the coordinator's scope, before anything is read or written
     // The route contract names householdId, amount, method and reference; the date paid defaults to today.
     if (body.paidOn === undefined || (typeof body.paidOn === 'string' && body.paidOn.trim() === '')) body.paidOn = formatDate(clock());
     const values = typedValues(body);
@@ -490,7 +491,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         reverseErrors: { [payout.id]: form.fields.note ?? t('payout.v.note') },
         status: 422,
       });
-    const household = visibleHousehold(request, payout.householdId);
+    const household = await visibleHousehold(request, payout.householdId);
     return reply.view('coordinator/confirm', {
       title: t('confirm.reverse.title', { id: payout.id }),
       section: 'households',
@@ -561,7 +562,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   /** The statement of a period: every line (CSV, PDF), or one page of them (the HTML page). */
   async function statementOf(request: FastifyRequest, id: number, query: { from?: string; to?: string; page?: number }, paged = false) {
-    const h = visibleHousehold(request, id);
+    const h = await visibleHousehold(request, id);
     const period = periodOf(query);
     const page = paged ? { number: query.page ?? 1, size: STATEMENT_PAGE_LINES } : undefined;
     const statement = await reports.statement(projectScopeOf(currentUser(request)), id, period.fromMs, period.toMs, page);

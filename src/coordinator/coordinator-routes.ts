@@ -15,6 +15,7 @@ import type { OrdersService } from '../orders/orders-service.js';
 import type { PaymentsService } from '../payments/payments-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import type { ProjectManagement } from '../projects/project-management.js';
+import { householdOfCode } from '../ledger/accounts.js';
 import { formatDateTime } from '../time.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { channelInWords, paymentStatusInWords, postingsInWords, refundStatusInWords, type LedgerNames } from './ledger-words.js';
@@ -39,9 +40,9 @@ export default async function coordinatorRoutes(
         title: request.t('coord.title'),
         section: 'orders',
         // Villages whose buyers' parcels nobody but a coordinator ships, so it cannot go unnoticed.
-        unstaffed: deps.villages
-          .villagesWithoutSecretary()
-          .map((v) => request.t('ship.unstaffed.village', { village: pickText(request.locale, v.nameZh, v.nameEn), count: v.publishedProducts })),
+        unstaffed: (await deps.villages.villagesWithoutSecretary()).map((v) =>
+          request.t('ship.unstaffed.village', { village: pickText(request.locale, v.nameZh, v.nameEn), count: v.publishedProducts }),
+        ),
         pending: orders.pendingOffline(user).map((o) => ({
           number: o.number,
           total: formatFen(o.totalFen),
@@ -53,11 +54,13 @@ export default async function coordinatorRoutes(
   );
 
   /** Names for the ledger's accounts, as this coordinator may see them (they see households' real names). */
-  function ledgerNames(request: FastifyRequest): LedgerNames {
+  async function ledgerNames(request: FastifyRequest, postings: readonly { entries: readonly { accountCode: string }[] }[]): Promise<LedgerNames> {
     const user = currentUser(request);
+    const householdIds = postings.flatMap((p) => p.entries.map((e) => householdOfCode(e.accountCode))).filter((id) => id !== null);
+    const householdNames = await deps.villages.householdNames(user, householdIds);
     const projectNames = new Map(deps.projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
     return {
-      household: (id) => deps.villages.householdName(user, id),
+      household: (id) => householdNames.get(id) ?? null,
       project: (id) => projectNames.get(id) ?? null,
     };
   }
@@ -69,7 +72,7 @@ export default async function coordinatorRoutes(
     values: Record<string, string>;
   }
 
-  function renderOrder(
+  async function renderOrder(
     request: FastifyRequest,
     reply: FastifyReply,
     number: string,
@@ -83,7 +86,7 @@ export default async function coordinatorRoutes(
     const order = orders.orderForCoordinator(user, number);
     const details = orders.details(order);
     const shippable = canShip(order.status);
-    const unstaffed = new Set(deps.villages.villagesWithoutSecretary().map((v) => v.id));
+    const unstaffed = new Set((await deps.villages.villagesWithoutSecretary()).map((v) => v.id));
     const parcels = details.shipments.map((s) => {
       const village = pickText(locale, s.villageZh, s.villageEn);
       const pending = s.status === 'pending';
@@ -155,7 +158,7 @@ export default async function coordinatorRoutes(
         status: r.status,
         when: formatDateTime(r.createdAt),
       })),
-      postings: postingsInWords(details.postings, t, ledgerNames(request)),
+      postings: postingsInWords(details.postings, t, await ledgerNames(request, details.postings)),
       parcels,
       anyToShip: parcels.some((p) => p.canShip),
       // A refusal for a parcel not on the page (no such village in the order) is shown at the top.

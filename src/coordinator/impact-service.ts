@@ -1,6 +1,6 @@
 import type { MoneyFigures, PublicFigures } from '../catalog/public-figures.js';
 import { settle, type BucketTotals } from '../ledger/attribution.js';
-import type { VillagesService } from '../villages/villages-service.js';
+import type { VillagesNow } from '../villages/villages-service.js';
 import { MIN_NAMED_GROUP } from '../orders/benefit.js';
 import { decideDisclosure, type Cell, type Disclosure, type ScopeKey } from './disclosure.js';
 import type { Database_ } from '../db/client.js';
@@ -50,7 +50,7 @@ const cellKey = (projectId: number, villageId: number) => `${projectId}:${villag
  */
 export function createImpactService(
   db: Database_,
-  deps: { villages: VillagesService; projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[] },
+  deps: { villages: VillagesNow; projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[] },
 ) {
   const { villages } = deps;
   let head = 0;

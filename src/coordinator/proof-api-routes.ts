@@ -23,14 +23,14 @@ const presentNamed = (h: NamedHouseholds | null) => (h === null ? null : { named
  */
 export default async function proofApiRoutes(
   root: FastifyInstance,
-  deps: { impact: ImpactService; receipts: ReceiptService; villageNames: () => Named[]; projects: () => Named[] },
+  deps: { impact: ImpactService; receipts: ReceiptService; villageNames: () => Promise<Named[]>; projects: () => Promise<Named[]> },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
-  const refs = (locale: Locale) => {
+  const refs = async (locale: Locale) => {
     const ref = (s: Named | undefined) => ({ slug: s?.slug ?? '', name: s ? pickText(locale, s.nameZh, s.nameEn) : '' });
-    const villages = new Map(deps.villageNames().map((v) => [v.id, v]));
-    const projects = new Map(deps.projects().map((p) => [p.id, p]));
+    const villages = new Map((await deps.villageNames()).map((v) => [v.id, v]));
+    const projects = new Map((await deps.projects()).map((p) => [p.id, p]));
     return { village: (id: number) => ref(villages.get(id)), project: (id: number) => ref(projects.get(id)) };
   };
 
@@ -73,7 +73,7 @@ export default async function proofApiRoutes(
       const { locale } = request;
       const { code } = request.params;
       const r = deps.receipts.receipt(code);
-      const { village, project } = refs(locale);
+      const { village, project } = await refs(locale);
       const b = r.benefit ? benefitBreakdown(r.benefit) : null;
       // The code in the address is the key to the receipt: not for shared caches, referrers or search engines.
       reply.header('cache-control', 'private, no-cache').header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex');

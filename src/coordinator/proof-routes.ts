@@ -30,10 +30,10 @@ export interface ProofRoutesDeps {
   impact: ImpactService;
   receipts: ReceiptService;
   orders: OrdersService;
-  villageNames: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
+  villageNames: () => Promise<{ id: number; slug: string; nameZh: string; nameEn: string | null }[]>;
   /** Households by id, as the acting coordinator may see them (private fields: coordinators only). */
   villages: Pick<VillagesService, 'household'>;
-  projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[];
+  projects: () => Promise<{ id: number; slug: string; nameZh: string; nameEn: string | null }[]>;
   /** Absolute base of the shop (config.publicUrl), for the receipt's QR code. */
   publicUrl: string;
   /** The ledger's head and checkpoints, published on /impact (the chain's anchor). */
@@ -190,7 +190,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     const user = allProjectsCoordinator(request);
     const { t } = request;
     const [report, closed] = await Promise.all([reconciliation.report(period), reconciliation.closedPeriods()]);
-    const villageName = new Map(deps.villageNames().map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
+    const villageName = new Map((await deps.villageNames()).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
     reply.header('cache-control', 'no-store');
     return reply.code(state.status ?? 200).view('coordinator/reconciliation', {
       title: t('recon.title', { period }),
@@ -202,10 +202,12 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       summary: t('recon.summary', { payments: report.payments, refunds: report.refunds }),
       ...presentReport(request, report, state.note ?? null),
       csvUrl: `/coordinator/reconciliation.csv?period=${period}`,
-      clawbacks: (await impact.clawbacks()).map((c) => {
-        const h = deps.villages.household(user, c.householdId);
-        return { id: h.id, name: h.realName, village: villageName.get(h.villageId) ?? '', amount: formatFen(c.clawbackFen) };
-      }),
+      clawbacks: await Promise.all(
+        (await impact.clawbacks()).map(async (c) => {
+          const h = await deps.villages.household(user, c.householdId);
+          return { id: h.id, name: h.realName, village: villageName.get(h.villageId) ?? '', amount: formatFen(c.clawbackFen) };
+        }),
+      ),
       closedPeriods: closed.map((l) => ({
         url: `/coordinator/reconciliation?period=${l.period}`,
         text: t('recon.closedRow', { period: l.period, name: l.lockedBy ?? '', time: formatDateTime(l.lockedAt) }),
@@ -429,8 +431,8 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
   app.get('/receipts/:code', { schema: { params: receiptParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const r = receipts.receipt(request.params.code);
-    const villageName = new Map(deps.villageNames().map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
-    const projectName = new Map(deps.projects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
+    const villageName = new Map((await deps.villageNames()).map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
+    const projectName = new Map((await deps.projects()).map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     const benefit = r.benefit ? benefitSummary(r.benefit, locale, t) : [];
     // The code in the address is the key to the page: keep it out of referrers and search engines.
     reply.header('referrer-policy', 'no-referrer');

@@ -52,7 +52,7 @@ export function presentOrderLots(locale: Locale, t: Translator, rows: readonly (
  * one); wired into the secretary console's product page by the composition root.
  */
 export function lotPanelFor(lots: LotsService, clock: () => number) {
-  return (request: FastifyRequest, productId: number) => {
+  return async (request: FastifyRequest, productId: number) => {
     const user = currentUser(request);
     return {
       productId,
@@ -65,9 +65,11 @@ export function lotPanelFor(lots: LotsService, clock: () => number) {
         recalled: l.recalledAt !== null,
         households: l.households.map((h) => h.realName).join('、'),
       })),
-      households: lots
-        .householdsForProduct(user, productId)
-        .map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: false })),
+      households: (await lots.householdsForProduct(user, productId)).map((h) => ({
+        id: h.id,
+        name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+        checked: false,
+      })),
       values: { harvestedOn: formatDate(clock()) },
       fields: {},
     };
@@ -110,7 +112,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
   });
 
   // ---------- The first secretary's lot records ----------
-  function renderLotForm(
+  async function renderLotForm(
     request: FastifyRequest,
     reply: FastifyReply,
     productId: number,
@@ -125,9 +127,11 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
-      households: lots
-        .householdsForProduct(user, productId)
-        .map((h) => ({ id: h.id, name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName, checked: chosen.has(String(h.id)) })),
+      households: (await lots.householdsForProduct(user, productId)).map((h) => ({
+        id: h.id,
+        name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+        checked: chosen.has(String(h.id)),
+      })),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
       csrfToken: csrfTokenFor(reply),
     });
@@ -144,7 +148,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
     { ...secretary, config: { csrf: 'multipart', multipartLimits: lotFormLimits }, schema: { params: productIdParams } },
     async (request, reply) => {
       const { id } = request.params;
-      lots.householdsForProduct(currentUser(request), id); // 404 for products outside the secretary's villages
+      await lots.householdsForProduct(currentUser(request), id); // 404 for products outside the secretary's villages
       const upload = await readMultipartForm(request, lotFormLimits);
       const values = typedValues(upload.fields);
       if (upload.fileTooLarge) return renderLotForm(request, reply, id, { values, fields: { certificate: request.t('errors.image_too_large') }, status: 413 });

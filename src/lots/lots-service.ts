@@ -63,9 +63,9 @@ export function createLotsService(
       return queries.lotsOfProduct(productId).map((l) => ({ ...l, households: queries.householdsOfLot(l.id) }));
     },
     /** Households a lot of this product can come from: the product's village (the secretary sees real names). */
-    householdsForProduct(actor: CurrentUser, productId: number) {
+    async householdsForProduct(actor: CurrentUser, productId: number) {
       const product = products.product(actor, productId);
-      return villages.households(actor).filter((h) => h.villageId === product.villageId);
+      return (await villages.households(actor)).filter((h) => h.villageId === product.villageId);
     },
     householdsOfLot: (actor: CurrentUser, id: number) => queries.householdsOfLot(lot(actor, id).id),
     ordersOfLot: (actor: CurrentUser, id: number) => queries.ordersOfLot(lot(actor, id).id),
@@ -78,12 +78,7 @@ export function createLotsService(
       const product = products.product(actor, productId);
       const fields: Record<string, string> = {};
       if ((startOfDay(form.harvestedOn) ?? 0) > clock()) fields.harvestedOn = 'lot_date_in_future';
-      const allowed = new Set(
-        villages
-          .households(actor)
-          .filter((h) => h.villageId === product.villageId)
-          .map((h) => h.id),
-      );
+      const allowed = new Set((await villages.households(actor)).filter((h) => h.villageId === product.villageId).map((h) => h.id));
       if (form.householdIds.length === 0) fields.householdIds = 'lot_households_required';
       else if (form.householdIds.some((id) => !allowed.has(id))) fields.householdIds = 'lot_household_unknown';
       if (form.code && queries.codeTaken(form.code)) fields.code = 'lot_code_taken';

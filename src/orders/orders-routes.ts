@@ -223,7 +223,14 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   });
 
   // ---------- Order pages ----------
-  function renderOrder(request: FastifyRequest, reply: FastifyReply, order: OrderRow, token: string | undefined, status = 200, error: string | null = null) {
+  async function renderOrder(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    order: OrderRow,
+    token: string | undefined,
+    status = 200,
+    error: string | null = null,
+  ) {
     const { locale, t } = request;
     const details = orders.details(order);
     const paid = order.paidAt !== null;
@@ -238,8 +245,8 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
           {
             lines: details.lines,
             entries,
-            households: deps.villages.publicHouseholds([...householdIds]),
-            villages: deps.villages.villageNames(),
+            households: await deps.villages.publicHouseholds([...householdIds]),
+            villages: await deps.villages.villageNames(),
             projects: deps.catalog.projects(),
           },
           locale,

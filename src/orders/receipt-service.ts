@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { householdOfCode } from '../ledger/accounts.js';
 import type { LedgerReports } from '../ledger/ledger-reports.js';
-import type { VillagesService } from '../villages/villages-service.js';
+import type { VillagesNow } from '../villages/villages-service.js';
 import type { BenefitInput } from './benefit.js';
 import type { OrderLineRow } from './orders-queries.js';
 import type { OrdersService } from './orders-service.js';
@@ -43,7 +43,7 @@ export interface Receipt {
  */
 export function createReceiptService(
   queries: ReceiptQueries,
-  deps: { orders: OrdersService; reports: LedgerReports; villages: VillagesService; projects: () => { id: number; nameZh: string; nameEn: string | null }[] },
+  deps: { orders: OrdersService; reports: LedgerReports; villages: VillagesNow; projects: () => { id: number; nameZh: string; nameEn: string | null }[] },
 ) {
   return {
     receipt(code: string): Receipt {

@@ -20,7 +20,7 @@ import { formatDateTime, monthBounds } from '../time.js';
 import { PRODUCER_KINDS } from '../villages/schema.js';
 import { householdFormSchema, producerFormSchema } from '../villages/villages-schemas.js';
 import type { VillagesService } from '../villages/villages-service.js';
-import type { HouseholdRow } from '../villages/villages-queries.js';
+import type { Household } from '../villages/villages-queries.js';
 
 const idParams = z.object({
   id: z
@@ -74,14 +74,18 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     throw error;
   }
 
-  const villageOptions = (request: FastifyRequest, selected?: number) =>
-    deps.villages.villagesOf(currentUser(request)).map((v) => ({ id: v.id, name: pickText(request.locale, v.nameZh, v.nameEn), selected: v.id === selected }));
+  const villageOptions = async (request: FastifyRequest, selected?: number) =>
+    (await deps.villages.villagesOf(currentUser(request))).map((v) => ({
+      id: v.id,
+      name: pickText(request.locale, v.nameZh, v.nameEn),
+      selected: v.id === selected,
+    }));
 
   // ---------- Dashboard ----------
   app.get('/secretary', guard, async (request, reply) => {
     const user = currentUser(request);
     const { from, to } = monthBounds(deps.clock());
-    const villages = deps.villages.villagesOf(user);
+    const villages = await deps.villages.villagesOf(user);
     const sales = deps.reports.villageSales(user.villageIds, from, to);
     return reply.view('secretary/dashboard', {
       title: request.t('sec.title'),
@@ -100,7 +104,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   // ---------- Households ----------
-  const householdValues = (h: HouseholdRow): Record<string, string> => ({
+  const householdValues = (h: Household): Record<string, string> => ({
     villageId: String(h.villageId),
     realName: h.realName,
     displayName: h.displayName ?? '',
@@ -113,7 +117,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     povertyRegNo: h.povertyRegNo ?? '',
   });
 
-  function renderHouseholdForm(
+  async function renderHouseholdForm(
     request: FastifyRequest,
     reply: FastifyReply,
     opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
@@ -125,23 +129,23 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
-      villages: villageOptions(request, Number(opts.values.villageId)),
+      villages: await villageOptions(request, Number(opts.values.villageId)),
       csrfToken: csrfTokenFor(reply),
     });
   }
 
   app.get('/secretary/households', guard, async (request, reply) => {
     const user = currentUser(request);
-    const villages = new Map(deps.villages.villagesOf(user).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
+    const villages = new Map((await deps.villages.villagesOf(user)).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
     return reply.view('secretary/households', {
       title: request.t('sec.household.list'),
       section: 'households',
-      households: deps.villages.households(user).map((h) => ({ ...h, village: villages.get(h.villageId) ?? '' })),
+      households: (await deps.villages.households(user)).map((h) => ({ ...h, village: villages.get(h.villageId) ?? '' })),
     });
   });
 
   app.get('/secretary/households/new', guard, async (request, reply) => {
-    const first = deps.villages.villagesOf(currentUser(request))[0];
+    const first = (await deps.villages.villagesOf(currentUser(request)))[0];
     return renderHouseholdForm(request, reply, { values: { villageId: first ? String(first.id) : '', members: '1' }, fields: {} });
   });
 
@@ -150,7 +154,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     const form = parseForm(householdFormSchema, request.body, request.t);
     if (!form.ok) return renderHouseholdForm(request, reply, { values, fields: form.fields, status: 422 });
     try {
-      deps.villages.createHousehold(currentUser(request), form.data, address(request));
+      await deps.villages.createHousehold(currentUser(request), form.data, address(request));
     } catch (error) {
       return formFailure(request, reply, error, (fields, status) => renderHouseholdForm(request, reply, { values, fields, status }));
     }
@@ -159,18 +163,18 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   app.get('/secretary/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
-    const household = deps.villages.household(currentUser(request), request.params.id);
+    const household = await deps.villages.household(currentUser(request), request.params.id);
     return renderHouseholdForm(request, reply, { id: household.id, values: householdValues(household), fields: {} });
   });
 
   app.post('/secretary/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    deps.villages.household(currentUser(request), id); // 404 before anything else for foreign ids
+    await deps.villages.household(currentUser(request), id); // 404 before anything else for foreign ids
     const values = typedValues(request.body);
     const form = parseForm(householdFormSchema, request.body, request.t);
     if (!form.ok) return renderHouseholdForm(request, reply, { id, values, fields: form.fields, status: 422 });
     try {
-      deps.villages.updateHousehold(currentUser(request), id, form.data, address(request));
+      await deps.villages.updateHousehold(currentUser(request), id, form.data, address(request));
     } catch (error) {
       return formFailure(request, reply, error, (fields, status) => renderHouseholdForm(request, reply, { id, values, fields, status }));
     }
@@ -179,14 +183,14 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   // ---------- Producers ----------
-  function renderProducerForm(
+  async function renderProducerForm(
     request: FastifyRequest,
     reply: FastifyReply,
     opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
   ) {
     const user = currentUser(request);
     const villageId = Number(opts.values.villageId);
-    const households = deps.villages.households(user).filter((h) => h.villageId === villageId || !villageId);
+    const households = (await deps.villages.households(user)).filter((h) => h.villageId === villageId || !villageId);
     return reply.code(opts.status ?? 200).view('secretary/producer-form', {
       title: opts.id ? request.t('sec.producer.editTitle', { name: opts.values.nameZh ?? '' }) : request.t('sec.producer.add'),
       section: 'producers',
@@ -195,7 +199,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
-      villages: villageOptions(request, villageId),
+      villages: await villageOptions(request, villageId),
       kinds: PRODUCER_KINDS.map((k) => ({ value: k, selected: k === opts.values.kind })),
       households: households.map((h) => ({
         id: h.id,
@@ -210,20 +214,22 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.get('/secretary/producers', guard, async (request, reply) => {
     const user = currentUser(request);
-    const villages = new Map(deps.villages.villagesOf(user).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
+    const villages = new Map((await deps.villages.villagesOf(user)).map((v) => [v.id, pickText(request.locale, v.nameZh, v.nameEn)]));
     return reply.view('secretary/producers', {
       title: request.t('sec.producer.list'),
       section: 'producers',
-      producers: deps.villages.producers(user).map((p) => ({
-        ...p,
-        village: villages.get(p.villageId) ?? '',
-        memberCount: deps.villages.producer(user, p.id).members.length,
-      })),
+      producers: await Promise.all(
+        (await deps.villages.producers(user)).map(async (p) => ({
+          ...p,
+          village: villages.get(p.villageId) ?? '',
+          memberCount: (await deps.villages.producer(user, p.id)).members.length,
+        })),
+      ),
     });
   });
 
   app.get('/secretary/producers/new', guard, async (request, reply) => {
-    const first = deps.villages.villagesOf(currentUser(request))[0];
+    const first = (await deps.villages.villagesOf(currentUser(request)))[0];
     return renderProducerForm(request, reply, { values: { villageId: first ? String(first.id) : '', kind: 'household' }, fields: {} });
   });
 
@@ -232,7 +238,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     const form = parseForm(producerFormSchema, request.body, request.t);
     if (!form.ok) return renderProducerForm(request, reply, { values, fields: form.fields, status: 422 });
     try {
-      deps.villages.createProducer(currentUser(request), form.data, address(request));
+      await deps.villages.createProducer(currentUser(request), form.data, address(request));
     } catch (error) {
       return formFailure(request, reply, error, (fields, status) => renderProducerForm(request, reply, { values, fields, status }));
     }
@@ -241,7 +247,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   app.get('/secretary/producers/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
-    const p = deps.villages.producer(currentUser(request), request.params.id);
+    const p = await deps.villages.producer(currentUser(request), request.params.id);
     const values: Record<string, string> = {
       villageId: String(p.villageId),
       kind: p.kind,
@@ -259,14 +265,14 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.post('/secretary/producers/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    const existing = deps.villages.producer(currentUser(request), id);
+    const existing = await deps.villages.producer(currentUser(request), id);
     // The village of a producer is fixed; the form cannot move it.
     const body = { ...(request.body as Record<string, unknown>), villageId: String(existing.villageId) };
     const values = typedValues(body);
     const form = parseForm(producerFormSchema, body, request.t);
     if (!form.ok) return renderProducerForm(request, reply, { id, values, fields: form.fields, status: 422 });
     try {
-      deps.villages.updateProducer(currentUser(request), id, form.data, address(request));
+      await deps.villages.updateProducer(currentUser(request), id, form.data, address(request));
     } catch (error) {
       return formFailure(request, reply, error, (fields, status) => renderProducerForm(request, reply, { id, values, fields, status }));
     }
@@ -275,7 +281,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   // ---------- Products ----------
-  function renderProductForm(
+  async function renderProductForm(
     request: FastifyRequest,
     reply: FastifyReply,
     opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
@@ -309,7 +315,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
           }
         : null,
       photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
-      lotPanel: detail && deps.lotPanel ? deps.lotPanel(request, detail.product.id) : null,
+      lotPanel: detail && deps.lotPanel ? await deps.lotPanel(request, detail.product.id) : null,
       adjustments:
         detail?.adjustments.map((a) => ({
           ...a,
@@ -322,9 +328,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       hasErrors: Object.keys(opts.fields).length > 0,
       categories: CATEGORIES.map((c) => ({ value: c, selected: c === opts.values.category })),
       units: UNITS.map((u) => ({ value: u, selected: u === opts.values.unit })),
-      producers: deps.villages
-        .producers(user)
-        .map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === opts.values.producerId })),
+      producers: (await deps.villages.producers(user)).map((p) => ({
+        id: p.id,
+        name: pickText(request.locale, p.nameZh, p.nameEn),
+        selected: String(p.id) === opts.values.producerId,
+      })),
       projects: projects.map((p) => {
         const name = pickText(request.locale, p.nameZh, p.nameEn);
         const state = projectPeriodState(p, today);

@@ -1,22 +1,10 @@
-import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
-import type { ProducerKind } from './schema.js';
+import { and, asc, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle-orm';
+import { userVillages, users } from '../accounts/schema.js';
+import { products } from '../catalog/schema.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { households, producerMembers, producers, villages, type ProducerKind } from './schema.js';
 
-export interface HouseholdRow {
-  id: number;
-  villageId: number;
-  realName: string;
-  displayName: string | null;
-  publicStoryZh: string | null;
-  publicStoryEn: string | null;
-  consentPublic: number;
-  phone: string | null;
-  idCardLast4: string | null;
-  povertyRegNo: string | null;
-  members: number;
-  createdAt: number;
-  updatedAt: number;
-}
+export type Household = typeof households.$inferSelect;
 
 export interface HouseholdInput {
   villageId: number;
@@ -31,16 +19,6 @@ export interface HouseholdInput {
   members: number;
 }
 
-export interface ProducerRow {
-  id: number;
-  villageId: number;
-  kind: ProducerKind;
-  nameZh: string;
-  nameEn: string | null;
-  storyZh: string;
-  storyEn: string | null;
-}
-
 export interface ProducerInput {
   villageId: number;
   kind: ProducerKind;
@@ -51,145 +29,213 @@ export interface ProducerInput {
   members: { householdId: number; weight: number }[];
 }
 
-const HOUSEHOLD_COLUMNS = `id, village_id AS villageId, real_name AS realName, display_name AS displayName,
-  public_story_zh AS publicStoryZh, public_story_en AS publicStoryEn, consent_public AS consentPublic, phone,
-  id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo, members, created_at AS createdAt, updated_at AS updatedAt`;
-const PRODUCER_COLUMNS = `id, village_id AS villageId, kind, name_zh AS nameZh, name_en AS nameEn, story_zh AS storyZh, story_en AS storyEn`;
+/** A village scope: every village, or these (an empty list matches none). */
+export type VillageIds = readonly number[] | 'all';
 
-/** All SQL of villages, households and producers. */
-export function createVillagesQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  const inList = (ids: readonly number[]) => (ids.length ? ids.map(Number).join(',') : 'NULL');
-  return {
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn)(),
+const householdColumns = {
+  id: households.id,
+  villageId: households.villageId,
+  realName: households.realName,
+  displayName: households.displayName,
+  publicStoryZh: households.publicStoryZh,
+  publicStoryEn: households.publicStoryEn,
+  consentPublic: households.consentPublic,
+  phone: households.phone,
+  idCardLast4: households.idCardLast4,
+  povertyRegNo: households.povertyRegNo,
+  members: households.members,
+  createdAt: households.createdAt,
+  updatedAt: households.updatedAt,
+};
+const producerColumns = {
+  id: producers.id,
+  villageId: producers.villageId,
+  kind: producers.kind,
+  nameZh: producers.nameZh,
+  nameEn: producers.nameEn,
+  storyZh: producers.storyZh,
+  storyEn: producers.storyEn,
+};
+export type Producer = { [K in keyof typeof producerColumns]: (typeof producers.$inferSelect)[K] };
 
-    villagesByIds: (ids: readonly number[] | 'all') =>
-      q(`SELECT id, slug, name_zh AS nameZh, name_en AS nameEn FROM villages ${ids === 'all' ? '' : `WHERE id IN (${inList(ids)})`} ORDER BY id`).all() as {
-        id: number;
-        slug: string;
-        nameZh: string;
-        nameEn: string | null;
-      }[],
-
-    /**
-     * Villages with published products that no enabled first secretary account runs: nobody ships
-     * their parcels but a coordinator. Reads users and products only to count; changes neither.
-     */
-    villagesWithoutSecretary: () =>
-      q(
-        `SELECT v.id, v.name_zh AS nameZh, v.name_en AS nameEn, count(p.id) AS publishedProducts
-         FROM villages v JOIN producers pr ON pr.village_id = v.id JOIN products p ON p.producer_id = pr.id AND p.published = 1
-         WHERE NOT EXISTS (SELECT 1 FROM user_villages uv JOIN users u ON u.id = uv.user_id WHERE uv.village_id = v.id AND u.role = 'first_secretary' AND u.disabled = 0)
-         GROUP BY v.id ORDER BY v.id`,
-      ).all() as { id: number; nameZh: string; nameEn: string | null; publishedProducts: number }[],
-    householdById: (id: number) => q(`SELECT ${HOUSEHOLD_COLUMNS} FROM households WHERE id = ?`).get(id) as HouseholdRow | undefined,
-    householdsIn: (villageIds: readonly number[] | 'all') =>
-      q(
-        `SELECT ${HOUSEHOLD_COLUMNS} FROM households ${villageIds === 'all' ? '' : `WHERE village_id IN (${inList(villageIds)})`}
-         ORDER BY village_id, id`,
-      ).all() as HouseholdRow[],
-
-    insertHousehold(h: HouseholdInput, now: number): number {
-      return Number(
-        q(
-          `INSERT INTO households (village_id, real_name, display_name, public_story_zh, public_story_en, consent_public, phone,
-             id_card_last4, poverty_reg_no, members, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-        ).run(
-          h.villageId,
-          h.realName,
-          h.displayName,
-          h.publicStoryZh,
-          h.publicStoryEn,
-          h.consentPublic ? 1 : 0,
-          h.phone,
-          h.idCardLast4,
-          h.povertyRegNo,
-          h.members,
-          now,
-          now,
-        ).lastInsertRowid,
-      );
-    },
-    updateHousehold(id: number, h: HouseholdInput, now: number): void {
-      q(
-        `UPDATE households SET village_id = ?, real_name = ?, display_name = ?, public_story_zh = ?, public_story_en = ?, consent_public = ?,
-           phone = ?, id_card_last4 = ?, poverty_reg_no = ?, members = ?, updated_at = ? WHERE id = ?`,
-      ).run(
-        h.villageId,
-        h.realName,
-        h.displayName,
-        h.publicStoryZh,
-        h.publicStoryEn,
-        h.consentPublic ? 1 : 0,
-        h.phone,
-        h.idCardLast4,
-        h.povertyRegNo,
-        h.members,
-        now,
-        id,
-      );
-    },
-
-    /**
-     * The consented stories of a producer's households: display name and story, only where the
-     * household agreed to be shown and told one (no private field leaves this query).
-     */
-    publicStoriesOfProducer: (producerId: number) =>
-      q(
-        `SELECT h.display_name AS displayName, h.public_story_zh AS storyZh, h.public_story_en AS storyEn
-         FROM producer_members m JOIN households h ON h.id = m.household_id
-         WHERE m.producer_id = ? AND h.consent_public = 1 AND h.display_name IS NOT NULL AND trim(coalesce(h.public_story_zh, '')) <> ''
-         ORDER BY h.id`,
-      ).all(producerId) as { displayName: string; storyZh: string; storyEn: string | null }[],
-
-    /** Consented public names of households (no private field leaves this query). */
-    publicHouseholds: (ids: readonly number[]) =>
-      q(
-        `SELECT id, village_id AS villageId, CASE WHEN consent_public = 1 THEN display_name END AS displayName
-         FROM households WHERE id IN (${inList(ids)})`,
-      ).all() as { id: number; villageId: number; displayName: string | null }[],
-
-    producerById: (id: number) => q(`SELECT ${PRODUCER_COLUMNS} FROM producers WHERE id = ?`).get(id) as ProducerRow | undefined,
-    producersIn: (villageIds: readonly number[] | 'all') =>
-      q(
-        `SELECT ${PRODUCER_COLUMNS} FROM producers ${villageIds === 'all' ? '' : `WHERE village_id IN (${inList(villageIds)})`} ORDER BY village_id, id`,
-      ).all() as ProducerRow[],
-    membersOf: (producerId: number) =>
-      q(
-        `SELECT pm.household_id AS householdId, pm.weight, h.real_name AS realName, h.display_name AS displayName
-         FROM producer_members pm JOIN households h ON h.id = pm.household_id WHERE pm.producer_id = ? ORDER BY h.id`,
-      ).all(producerId) as { householdId: number; weight: number; realName: string; displayName: string | null }[],
-
-    insertProducer(p: ProducerInput, now: number): number {
-      const id = Number(
-        q(`INSERT INTO producers (village_id, kind, name_zh, name_en, story_zh, story_en, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)`).run(
-          p.villageId,
-          p.kind,
-          p.nameZh,
-          p.nameEn,
-          p.storyZh,
-          p.storyEn,
-          now,
-          now,
-        ).lastInsertRowid,
-      );
-      for (const m of p.members) q(`INSERT INTO producer_members (producer_id, household_id, weight) VALUES (?,?,?)`).run(id, m.householdId, m.weight);
-      return id;
-    },
-    updateProducer(id: number, p: ProducerInput, now: number): void {
-      q(`UPDATE producers SET kind = ?, name_zh = ?, name_en = ?, story_zh = ?, story_en = ?, updated_at = ? WHERE id = ?`).run(
-        p.kind,
-        p.nameZh,
-        p.nameEn,
-        p.storyZh,
-        p.storyEn,
-        now,
-        id,
-      );
-      q(`DELETE FROM producer_members WHERE producer_id = ?`).run(id);
-      for (const m of p.members) q(`INSERT INTO producer_members (producer_id, household_id, weight) VALUES (?,?,?)`).run(id, m.householdId, m.weight);
-    },
-  };
+export function* villagesByIds(tx: Tx, ids: VillageIds) {
+  if (ids !== 'all' && ids.length === 0) return [];
+  return yield* all(
+    tx
+      .select({ id: villages.id, slug: villages.slug, nameZh: villages.nameZh, nameEn: villages.nameEn })
+      .from(villages)
+      .where(ids === 'all' ? undefined : inArray(villages.id, [...ids]))
+      .orderBy(asc(villages.id)),
+  );
 }
 
-export type VillagesQueries = ReturnType<typeof createVillagesQueries>;
+/**
+ * Villages with published products that no enabled first secretary account runs: nobody ships
+ * their parcels but a coordinator. Reads users and products only to count; changes neither.
+ */
+export function* villagesWithoutSecretary(tx: Tx) {
+  const secretary = tx
+    .select({ one: sql`1` })
+    .from(userVillages)
+    .innerJoin(users, eq(users.id, userVillages.userId))
+    .where(and(eq(userVillages.villageId, villages.id), eq(users.role, 'first_secretary'), eq(users.disabled, false)));
+  return yield* all(
+    tx
+      .select({ id: villages.id, nameZh: villages.nameZh, nameEn: villages.nameEn, publishedProducts: count(products.id) })
+      .from(villages)
+      .innerJoin(producers, eq(producers.villageId, villages.id))
+      .innerJoin(products, and(eq(products.producerId, producers.id), eq(products.published, true)))
+      .where(notExists(secretary))
+      .groupBy(villages.id)
+      .orderBy(asc(villages.id)),
+  );
+}
+
+export function* householdById(tx: Tx, id: number): Query<Household | undefined> {
+  return yield* one(tx.select(householdColumns).from(households).where(eq(households.id, id)));
+}
+
+export function* householdsIn(tx: Tx, villageIds: VillageIds): Query<Household[]> {
+  if (villageIds !== 'all' && villageIds.length === 0) return [];
+  return yield* all(
+    tx
+      .select(householdColumns)
+      .from(households)
+      .where(villageIds === 'all' ? undefined : inArray(households.villageId, [...villageIds]))
+      .orderBy(asc(households.villageId), asc(households.id)),
+  );
+}
+
+/** The columns a household form sets. */
+const householdValues = (h: HouseholdInput) => ({
+  villageId: h.villageId,
+  realName: h.realName,
+  displayName: h.displayName,
+  publicStoryZh: h.publicStoryZh,
+  publicStoryEn: h.publicStoryEn,
+  consentPublic: h.consentPublic,
+  phone: h.phone,
+  idCardLast4: h.idCardLast4,
+  povertyRegNo: h.povertyRegNo,
+  members: h.members,
+});
+
+export function* insertHousehold(tx: Tx, h: HouseholdInput, now: number): Query<number> {
+  const row = yield* one(
+    tx
+      .insert(households)
+      .values({ ...householdValues(h), createdAt: now, updatedAt: now })
+      .returning({ id: households.id }),
+  );
+  return row!.id;
+}
+
+export function* updateHousehold(tx: Tx, id: number, h: HouseholdInput, now: number): Query<void> {
+  yield* run(
+    tx
+      .update(households)
+      .set({ ...householdValues(h), updatedAt: now })
+      .where(eq(households.id, id)),
+  );
+}
+
+/**
+ * The consented stories of a producer's households: display name and story, only where the
+ * household agreed to be shown and told one (no private field leaves this query).
+ */
+export function* publicStoriesOfProducer(tx: Tx, producerId: number) {
+  const rows = yield* all(
+    tx
+      .select({ displayName: households.displayName, storyZh: households.publicStoryZh, storyEn: households.publicStoryEn })
+      .from(producerMembers)
+      .innerJoin(households, eq(households.id, producerMembers.householdId))
+      .where(
+        and(
+          eq(producerMembers.producerId, producerId),
+          eq(households.consentPublic, true),
+          isNotNull(households.displayName),
+          sql`trim(coalesce(${households.publicStoryZh}, '')) <> ''`,
+        ),
+      )
+      .orderBy(asc(households.id)),
+  );
+  // The conditions above guarantee both: the types say so.
+  return rows.map((r) => ({ displayName: r.displayName!, storyZh: r.storyZh!, storyEn: r.storyEn }));
+}
+
+/** Consented public names of households (no private field leaves this query). */
+export function* publicHouseholds(tx: Tx, ids: readonly number[]) {
+  if (ids.length === 0) return [];
+  return yield* all(
+    tx
+      .select({
+        id: households.id,
+        villageId: households.villageId,
+        displayName: sql<string | null>`CASE WHEN ${households.consentPublic} = 1 THEN ${households.displayName} END`,
+      })
+      .from(households)
+      .where(inArray(households.id, [...ids])),
+  );
+}
+
+export function* producerById(tx: Tx, id: number): Query<Producer | undefined> {
+  return yield* one(tx.select(producerColumns).from(producers).where(eq(producers.id, id)));
+}
+
+export function* producersIn(tx: Tx, villageIds: VillageIds): Query<Producer[]> {
+  if (villageIds !== 'all' && villageIds.length === 0) return [];
+  return yield* all(
+    tx
+      .select(producerColumns)
+      .from(producers)
+      .where(villageIds === 'all' ? undefined : inArray(producers.villageId, [...villageIds]))
+      .orderBy(asc(producers.villageId), asc(producers.id)),
+  );
+}
+
+export function* membersOf(tx: Tx, producerId: number) {
+  return yield* all(
+    tx
+      .select({ householdId: producerMembers.householdId, weight: producerMembers.weight, realName: households.realName, displayName: households.displayName })
+      .from(producerMembers)
+      .innerJoin(households, eq(households.id, producerMembers.householdId))
+      .where(eq(producerMembers.producerId, producerId))
+      .orderBy(asc(households.id)),
+  );
+}
+
+function* insertMembers(tx: Tx, producerId: number, members: ProducerInput['members']): Query<void> {
+  if (members.length === 0) return;
+  yield* run(tx.insert(producerMembers).values(members.map((m) => ({ producerId, householdId: m.householdId, weight: m.weight }))));
+}
+
+export function* insertProducer(tx: Tx, p: ProducerInput, now: number): Query<number> {
+  const row = yield* one(
+    tx
+      .insert(producers)
+      .values({
+        villageId: p.villageId,
+        kind: p.kind,
+        nameZh: p.nameZh,
+        nameEn: p.nameEn,
+        storyZh: p.storyZh,
+        storyEn: p.storyEn,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning({ id: producers.id }),
+  );
+  yield* insertMembers(tx, row!.id, p.members);
+  return row!.id;
+}
+
+export function* updateProducer(tx: Tx, id: number, p: ProducerInput, now: number): Query<void> {
+  yield* run(
+    tx
+      .update(producers)
+      .set({ kind: p.kind, nameZh: p.nameZh, nameEn: p.nameEn, storyZh: p.storyZh, storyEn: p.storyEn, updatedAt: now })
+      .where(eq(producers.id, id)),
+  );
+  yield* run(tx.delete(producerMembers).where(eq(producerMembers.producerId, id)));
+  yield* insertMembers(tx, id, p.members);
+}

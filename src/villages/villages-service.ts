@@ -2,13 +2,29 @@ import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import { assertVillage, villageScopeOf } from './access.js';
 import type { HouseholdForm, ProducerForm } from './villages-schemas.js';
-import { createVillagesQueries, type HouseholdRow } from './villages-queries.js';
+import {
+  householdById,
+  householdsIn,
+  insertHousehold,
+  insertProducer,
+  membersOf,
+  producerById,
+  producersIn,
+  publicHouseholds,
+  publicStoriesOfProducer,
+  updateHousehold,
+  updateProducer,
+  villagesByIds,
+  villagesWithoutSecretary,
+  type Household,
+} from './villages-queries.js';
 
 /** What the audit log keeps of a household: which fields changed, never the private values. */
-function householdSummary(h: HouseholdRow | HouseholdForm) {
+function householdSummary(h: Household | HouseholdForm) {
   return {
     villageId: h.villageId,
     displayName: h.displayName,
@@ -19,23 +35,31 @@ function householdSummary(h: HouseholdRow | HouseholdForm) {
   };
 }
 
+/** A household's names for staff: the real name, and the display name only where consented. */
+export interface HouseholdName {
+  realName: string;
+  displayName: string | null;
+}
+
 /**
  * The household register and producers of a village. Every function takes the acting user and
  * checks the object's village against their scope: outside it, the object "does not exist".
+ * Functions answer with promises; the ones other domains read inside their own units of work are
+ * offered as generators of `tx` too (`readVillageNames`, `readPublicHouseholds`, `readPublicStories`,
+ * `readProducer`).
  */
 export function createVillagesService(db: Database_, deps: { clock: Clock; audit: AuditService }) {
-  const queries = createVillagesQueries(db);
   const { clock, audit } = deps;
 
-  function household(actor: CurrentUser, id: number): HouseholdRow {
-    const row = queries.householdById(id);
+  function* household(tx: Tx, actor: CurrentUser, id: number): Query<Household> {
+    const row = yield* householdById(tx, id);
     assertVillage(actor, row?.villageId, 'household_not_found');
     return row!;
   }
 
-  function checkMembers(_actor: CurrentUser, villageId: number, members: ProducerForm['members']): void {
+  function* checkMembers(tx: Tx, villageId: number, members: ProducerForm['members']): Query<void> {
     for (const m of members) {
-      const h = queries.householdById(m.householdId);
+      const h = yield* householdById(tx, m.householdId);
       // A household id from another village (or none) in a hidden field is refused the same way.
       if (!h || h.villageId !== villageId) {
         throw new AppError('validation', 'member_not_in_village', undefined, { fields: { members: 'member_not_in_village' } });
@@ -43,41 +67,63 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
     }
   }
 
+  /** A producer the actor manages, with its members; else not found. */
+  function* readProducer(tx: Tx, actor: CurrentUser, id: number) {
+    const row = yield* producerById(tx, id);
+    assertVillage(actor, row?.villageId, 'producer_not_found');
+    return { ...row!, members: yield* membersOf(tx, id) };
+  }
+
+  const readVillageNames = (tx: Tx) => villagesByIds(tx, 'all');
+  const readPublicHouseholds = (tx: Tx, ids: readonly number[]) => publicHouseholds(tx, ids);
+  const readPublicStories = (tx: Tx, producerId: number) => publicStoriesOfProducer(tx, producerId);
+
   return {
+    readVillageNames,
+    readPublicHouseholds,
+    readProducer,
+    readPublicStories,
     /** Public view of households: village and the consented display name only. */
-    publicHouseholds: (ids: readonly number[]) => queries.publicHouseholds(ids),
-    publicStoriesOfProducer: (producerId: number) => queries.publicStoriesOfProducer(producerId),
+    publicHouseholds: (ids: readonly number[]) => db.uow.read((tx) => readPublicHouseholds(tx, ids)),
+    publicStoriesOfProducer: (producerId: number) => db.uow.read((tx) => readPublicStories(tx, producerId)),
     /** Villages with published products but no first secretary to ship them (a warning for staff). */
-    villagesWithoutSecretary: () => queries.villagesWithoutSecretary(),
-    villageNames: () => queries.villagesByIds('all'),
+    villagesWithoutSecretary: () => db.uow.read(villagesWithoutSecretary),
+    villageNames: () => db.uow.read(readVillageNames),
 
-    villagesOf: (actor: CurrentUser) => queries.villagesByIds(villageScopeOf(actor)),
-    households: (actor: CurrentUser) => queries.householdsIn(villageScopeOf(actor)),
-    household,
-    /** A household's names for a staff member who may see it (real name, consented display name), else null. */
-    householdName(actor: CurrentUser, id: number): { realName: string; displayName: string | null } | null {
-      const row = queries.householdById(id);
-      if (!row) return null;
-      const scope = villageScopeOf(actor);
-      if (scope !== 'all' && !scope.includes(row.villageId)) return null;
-      return { realName: row.realName, displayName: row.consentPublic ? row.displayName : null };
-    },
+    villagesOf: (actor: CurrentUser) => db.uow.read((tx) => villagesByIds(tx, villageScopeOf(actor))),
+    households: (actor: CurrentUser) => db.uow.read((tx) => householdsIn(tx, villageScopeOf(actor))),
+    household: (actor: CurrentUser, id: number) => db.uow.read((tx) => household(tx, actor, id)),
 
-    createHousehold(actor: CurrentUser, form: HouseholdForm, address: string | null): number {
-      assertVillage(actor, form.villageId, 'village_not_found');
-      return queries.transaction(() => {
-        const id = queries.insertHousehold(form, clock());
-        audit.record({ userId: actor.id, action: 'household.create', entityType: 'household', entityId: id, after: householdSummary(form), address });
+    /**
+     * The names of these households for a staff member, by id: only those they may see (real
+     * name, consented display name); the others are left out.
+     */
+    householdNames: (actor: CurrentUser, ids: readonly number[]) =>
+      db.uow.read(function* (tx) {
+        const scope = villageScopeOf(actor);
+        const names = new Map<number, HouseholdName>();
+        for (const id of new Set(ids)) {
+          const row = yield* householdById(tx, id);
+          if (!row || (scope !== 'all' && !scope.includes(row.villageId))) continue;
+          names.set(id, { realName: row.realName, displayName: row.consentPublic ? row.displayName : null });
+        }
+        return names;
+      }),
+
+    createHousehold: (actor: CurrentUser, form: HouseholdForm, address: string | null) =>
+      db.uow.write(function* (tx) {
+        assertVillage(actor, form.villageId, 'village_not_found');
+        const id = yield* insertHousehold(tx, form, clock());
+        yield* audit.add(tx, { userId: actor.id, action: 'household.create', entityType: 'household', entityId: id, after: householdSummary(form), address });
         return id;
-      });
-    },
+      }),
 
-    updateHousehold(actor: CurrentUser, id: number, form: HouseholdForm, address: string | null): void {
-      const before = household(actor, id);
-      assertVillage(actor, form.villageId, 'village_not_found');
-      queries.transaction(() => {
-        queries.updateHousehold(id, form, clock());
-        audit.record({
+    updateHousehold: (actor: CurrentUser, id: number, form: HouseholdForm, address: string | null) =>
+      db.uow.write(function* (tx) {
+        const before = yield* household(tx, actor, id);
+        assertVillage(actor, form.villageId, 'village_not_found');
+        yield* updateHousehold(tx, id, form, clock());
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'household.update',
           entityType: 'household',
@@ -86,23 +132,18 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
           after: householdSummary(form),
           address,
         });
-      });
-    },
+      }),
 
-    producers: (actor: CurrentUser) => queries.producersIn(villageScopeOf(actor)),
+    producers: (actor: CurrentUser) => db.uow.read((tx) => producersIn(tx, villageScopeOf(actor))),
 
-    producer(actor: CurrentUser, id: number) {
-      const row = queries.producerById(id);
-      assertVillage(actor, row?.villageId, 'producer_not_found');
-      return { ...row!, members: queries.membersOf(id) };
-    },
+    producer: (actor: CurrentUser, id: number) => db.uow.read((tx) => readProducer(tx, actor, id)),
 
-    createProducer(actor: CurrentUser, form: ProducerForm, address: string | null): number {
-      assertVillage(actor, form.villageId, 'village_not_found');
-      checkMembers(actor, form.villageId, form.members);
-      return queries.transaction(() => {
-        const id = queries.insertProducer(form, clock());
-        audit.record({
+    createProducer: (actor: CurrentUser, form: ProducerForm, address: string | null) =>
+      db.uow.write(function* (tx) {
+        assertVillage(actor, form.villageId, 'village_not_found');
+        yield* checkMembers(tx, form.villageId, form.members);
+        const id = yield* insertProducer(tx, form, clock());
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'producer.create',
           entityType: 'producer',
@@ -111,19 +152,18 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
           address,
         });
         return id;
-      });
-    },
+      }),
 
-    updateProducer(actor: CurrentUser, id: number, form: ProducerForm, address: string | null): void {
-      const before = queries.producerById(id);
-      assertVillage(actor, before?.villageId, 'producer_not_found');
-      // A producer stays in its village; its members must be households of that village.
-      const villageId = before!.villageId;
-      checkMembers(actor, villageId, form.members);
-      queries.transaction(() => {
-        const beforeMembers = queries.membersOf(id).map((m) => ({ householdId: m.householdId, weight: m.weight }));
-        queries.updateProducer(id, { ...form, villageId }, clock());
-        audit.record({
+    updateProducer: (actor: CurrentUser, id: number, form: ProducerForm, address: string | null) =>
+      db.uow.write(function* (tx) {
+        const before = yield* producerById(tx, id);
+        assertVillage(actor, before?.villageId, 'producer_not_found');
+        // A producer stays in its village; its members must be households of that village.
+        const villageId = before!.villageId;
+        yield* checkMembers(tx, villageId, form.members);
+        const beforeMembers = (yield* membersOf(tx, id)).map((m) => ({ householdId: m.householdId, weight: m.weight }));
+        yield* updateProducer(tx, id, { ...form, villageId }, clock());
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'producer.update',
           entityType: 'producer',
@@ -132,9 +172,30 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
           after: { kind: form.kind, nameZh: form.nameZh, members: form.members },
           address,
         });
-      });
-    },
+      }),
   };
 }
 
 export type VillagesService = ReturnType<typeof createVillagesService>;
+
+/** A village's names, as other domains show them. */
+export type VillageName = { id: number; slug: string; nameZh: string; nameEn: string | null };
+/** A household as the public may see it: its village and the consented display name only. */
+export type PublicHousehold = { id: number; villageId: number; displayName: string | null };
+
+/**
+ * Transitional, SQLite only: the villages' public reads for services of other domains not yet
+ * converted to units of work, which still call them synchronously (inside their own transaction
+ * when they have one). Once converted, they compose `readVillageNames`/`readPublicHouseholds`.
+ */
+export interface VillagesNow {
+  villageNames(): VillageName[];
+  publicHouseholds(ids: readonly number[]): PublicHousehold[];
+}
+
+export function villagesNow(db: Database_, villages: VillagesService): VillagesNow {
+  return {
+    villageNames: () => db.uow.now(villages.readVillageNames),
+    publicHouseholds: (ids) => db.uow.now((tx) => villages.readPublicHouseholds(tx, ids)),
+  };
+}
