@@ -161,7 +161,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     ledger,
     audit,
     saveEvidence: media.saveEvidence,
-    assertHousehold: projectManagement.assertHousehold,
+    // Transitional: payouts is not yet a unit of work and checks synchronously (uow.now, SQLite only).
+    assertHousehold: (actor, householdId) => deps.db.uow.now((tx) => projectManagement.checkHousehold(tx, actor, householdId)),
     projectScopeOf,
   });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).

@@ -17,7 +17,7 @@ import type { EncodedImage, MediaService } from '../media/media-service.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { projectScopeOf, type ProjectManagement } from '../projects/project-management.js';
-import type { SplitRuleRow } from '../projects/project-management-queries.js';
+import type { SplitRule } from '../projects/project-management-queries.js';
 import { projectPeriodLabel, saleDay } from '../projects/project-period.js';
 import { enrolmentFormSchema, newProjectFormSchema, projectFormSchema, splitFormSchema } from '../projects/project-schemas.js';
 import { formatDate, formatDateTime, monthBounds, startOfDay } from '../time.js';
@@ -79,7 +79,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   // ---------- Projects ----------
   app.get('/coordinator/projects', guard, async (request, reply) => {
     const user = currentUser(request);
-    const list = projects.projects(user);
+    const list = await projects.projects(user);
     const today = saleDay(clock());
     return reply.view('coordinator/projects', {
       title: request.t('coordp.projects.title'),
@@ -138,7 +138,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     if (!form.ok) return renderNewProject(request, reply, values, form.fields, 422);
     let id: number;
     try {
-      id = projects.create(user, { ...form.data, targetFen: form.data.target }, address(request));
+      id = await projects.create(user, { ...form.data, targetFen: form.data.target }, address(request));
     } catch (error) {
       if (error instanceof AppError && error.details.fields) return renderNewProject(request, reply, values, fieldMessagesOf(error, request.t), error.status);
       throw error;
@@ -159,14 +159,14 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
 
   /** The households a coordinator may tick on a project's enrolment form: those they may enrol, and those enrolled already. */
   async function enrolmentList(user: CurrentUser, enrolled: ReadonlySet<number>) {
-    const candidates = projects.enrolmentCandidates(user);
+    const candidates = await projects.enrolmentCandidates(user);
     return (await villages.households(user)).filter((h) => candidates === 'all' || candidates.has(h.id) || enrolled.has(h.id));
   }
 
   async function renderProject(request: FastifyRequest, reply: FastifyReply, id: number, state: ProjectPageState = {}) {
     const user = currentUser(request);
-    const p = projects.project(user, id);
-    const history = projects.splitHistory(user, id);
+    const p = await projects.project(user, id);
+    const history = await projects.splitHistory(user, id);
     const now = clock();
     const inForce = history.find((r) => r.effectiveFrom <= now) ?? null;
     const values = state.values ?? {
@@ -183,7 +183,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const splitValues =
       state.splitValues ??
       (inForce ? { householdBp: String(inForce.householdBp), projectFundBp: String(inForce.projectFundBp), operationsBp: String(inForce.operationsBp) } : {});
-    const enrolledNow = projects.enrolledHouseholdIds(user, id);
+    const enrolledNow = await projects.enrolledHouseholdIds(user, id);
     const enrolled = new Set(state.enrolled ?? enrolledNow);
     const names = await villageNames(request);
     const fields = state.fields ?? {};
@@ -199,7 +199,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       splitValues,
       splitFields: state.splitFields ?? {},
       enrolFields: state.enrolFields ?? {},
-      history: history.map((r: SplitRuleRow) => ({
+      history: history.map((r: SplitRule) => ({
         effectiveFrom: formatDateTime(r.effectiveFrom),
         value: splitText(request, r),
         householdBp: r.householdBp,
@@ -227,12 +227,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.post('/coordinator/projects/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
     const user = currentUser(request);
-    projects.project(user, id); // 404 before anything else for projects outside the scope
+    await projects.project(user, id); // 404 before anything else for projects outside the scope
     const values = typedValues(request.body);
     const form = parseForm(projectFormSchema, request.body, request.t);
     if (!form.ok) return renderProject(request, reply, id, { values, fields: form.fields, status: 422 });
     try {
-      projects.update(user, id, { ...form.data, targetFen: form.data.target }, address(request));
+      await projects.update(user, id, { ...form.data, targetFen: form.data.target }, address(request));
     } catch (error) {
       if (error instanceof AppError && error.details.fields)
         return renderProject(request, reply, id, { values, fields: fieldMessagesOf(error, request.t), status: error.status });
@@ -245,11 +245,11 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.post('/coordinator/projects/:id/split', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
     const user = currentUser(request);
-    projects.project(user, id);
+    await projects.project(user, id);
     const splitValues = typedValues(request.body);
     const form = parseForm(splitFormSchema, request.body, request.t);
     if (!form.ok) return renderProject(request, reply, id, { splitValues, splitFields: form.fields, status: 422 });
-    projects.changeSplit(user, id, form.data, address(request));
+    await projects.changeSplit(user, id, form.data, address(request));
     reply.flash('success', request.t('coordp.split.saved'));
     return reply.redirect(`/coordinator/projects/${id}#split`, 303);
   });
@@ -257,12 +257,12 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   app.post('/coordinator/projects/:id/households', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
     const user = currentUser(request);
-    projects.project(user, id);
+    await projects.project(user, id);
     const form = parseForm(enrolmentFormSchema, request.body, request.t);
     if (!form.ok) return renderProject(request, reply, id, { enrolFields: form.fields, status: 422 });
     let result: { added: number[]; removed: number[] };
     try {
-      result = projects.setEnrolment(user, id, form.data.householdIds, address(request));
+      result = await projects.setEnrolment(user, id, form.data.householdIds, address(request));
     } catch (error) {
       if (error instanceof AppError && error.details.fields) {
         return renderProject(request, reply, id, { enrolFields: fieldMessagesOf(error, request.t), enrolled: form.data.householdIds, status: error.status });
@@ -277,22 +277,22 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   /** A household the coordinator may see (project scope), with its village's name; otherwise 404. */
   async function visibleHousehold(request: FastifyRequest, id: number) {
     const user = currentUser(request);
-    projects.assertHousehold(user, id);
+    await projects.assertHousehold(user, id);
     const h = await villages.household(user, id);
     return { ...h, village: (await villageNames(request)).get(h.villageId) ?? '' };
   }
 
   app.get('/coordinator/households', guard, async (request, reply) => {
     const user = currentUser(request);
-    const scope = projects.householdScope(user);
+    const scope = await projects.householdScope(user);
     const list = (await villages.households(user)).filter((h) => scope === 'all' || scope.has(h.id));
     // A scoped coordinator's figures count only what their projects credited and paid.
     const balances = new Map(
       (await reports.forProjects(projectScopeOf(user)).householdBalances(scope === 'all' ? 'all' : list.map((h) => h.id))).map((b) => [b.householdId, b]),
     );
     const names = await villageNames(request);
-    const projectNames = new Map(projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
-    const enrolments = projects.enrolmentsByHousehold();
+    const projectNames = new Map((await projects.allProjects()).map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
+    const enrolments = await projects.enrolmentsByHousehold();
     const visibleProject = (projectId: number) => user.allProjects || user.projectIds.includes(projectId);
     const totals = { earnedFen: 0, refundedFen: 0, paidOutFen: 0, owedFen: 0 };
     const rows = list.map((h) => {
@@ -352,7 +352,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       reports.householdSettlement(id),
       payouts.payoutsOf(user, id),
     ]);
-    const projectName = new Map(projects.allProjects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
+    const projectName = new Map((await projects.allProjects()).map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     const villageName = await villageNames(request);
     const lineRow = (e: HouseholdEntry) => ({
       date: formatDate(e.postedAt),

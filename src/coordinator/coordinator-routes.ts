@@ -58,7 +58,7 @@ export default async function coordinatorRoutes(
     const user = currentUser(request);
     const householdIds = postings.flatMap((p) => p.entries.map((e) => householdOfCode(e.accountCode))).filter((id) => id !== null);
     const householdNames = await deps.villages.householdNames(user, householdIds);
-    const projectNames = new Map(deps.projects.allProjects().map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
+    const projectNames = new Map((await deps.projects.allProjects()).map((p) => [p.id, pickText(request.locale, p.nameZh, p.nameEn)]));
     return {
       household: (id) => householdNames.get(id) ?? null,
       project: (id) => projectNames.get(id) ?? null,
