@@ -542,7 +542,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
   /** Evidence is private: served only here, after the same household check as the payout itself. */
   app.get('/coordinator/payouts/:id/evidence', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const payout = await payouts.payout(currentUser(request), request.params.id);
-    const row = payout.evidenceMediaId !== null ? media.get(payout.evidenceMediaId) : null;
+    const row = payout.evidenceMediaId !== null ? await media.get(payout.evidenceMediaId) : null;
     if (!row) throw new AppError('not_found', 'not_found');
     reply.header('cache-control', 'private, no-store').header('content-disposition', `inline; filename="payout-${payout.id}.webp"`);
     return reply.type(row.contentType).send(row.bytes);

@@ -107,7 +107,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
   });
 
   app.get('/lots/:code/certificate', { schema: { params: lotCodeParams } }, async (request, reply) => {
-    const row = lots.certificate(request.params.code);
+    const row = await lots.certificate(request.params.code);
     return reply.header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').type(row.contentType).send(row.bytes);
   });
 

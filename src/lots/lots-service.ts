@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { MediaService } from '../media/media-service.js';
-import type { MediaRow } from '../media/media-queries.js';
+import type { Media } from '../media/media-queries.js';
 import { MIN_NAMED_GROUP } from '../orders/benefit.js';
 import { startOfDay } from '../time.js';
 import { assertVillage } from '../villages/access.js';
@@ -157,9 +157,9 @@ export function createLotsService(
     },
 
     /** A lot's quality certificate: public proof, served with the lot page. */
-    certificate(code: string): MediaRow {
+    async certificate(code: string): Promise<Media> {
       const row = queries.lotByCode(code.toUpperCase());
-      const media_ = row?.certificateMediaId ? media.get(row.certificateMediaId) : null;
+      const media_ = row?.certificateMediaId ? await media.get(row.certificateMediaId) : null;
       if (!media_) throw new AppError('not_found', 'not_found');
       return media_;
     },

@@ -1,18 +1,13 @@
-import type { Database_ } from '../db/client.js';
+import { and, eq, exists, or } from 'drizzle-orm';
+import { productPhotos } from '../catalog/schema.js';
+import { one, type Query, type Tx } from '../db/unit-of-work.js';
+import { media } from './schema.js';
 
 /** Content types the media table accepts (mirrors media_type_ck). */
 export type MediaContentType = 'image/webp' | 'image/jpeg' | 'image/png' | 'application/pdf';
 
-export interface MediaRow {
-  id: number;
-  bytes: Buffer;
-  contentType: MediaContentType;
-  /** Hex SHA-256 of bytes. */
-  sha256: string;
-  /** Pixels; null for non-images. */
-  width: number | null;
-  height: number | null;
-}
+/** A stored file: `sha256` is the hex SHA-256 of bytes; width and height in pixels, null for non-images. */
+export type Media = Omit<typeof media.$inferSelect, 'createdAt'>;
 
 export interface NewMedia {
   bytes: Buffer;
@@ -22,46 +17,49 @@ export interface NewMedia {
   height: number | null;
 }
 
-/**
- * Every SQL statement on the media table. Statements are prepared once, so the table must exist
- * (the database is migrated) before this is called. All functions are synchronous and may run
- * inside a caller's better-sqlite3 transaction.
- */
-export function createMediaQueries(db: Database_) {
+const mediaColumns = {
+  id: media.id,
+  bytes: media.bytes,
+  contentType: media.contentType,
+  sha256: media.sha256,
+  width: media.width,
+  height: media.height,
+};
+
+/** Stores bytes once per SHA-256: the same bytes again return the existing row's id. */
+export function* insertMedia(tx: Tx, m: NewMedia): Query<number> {
   // ON CONFLICT(sha256) rather than INSERT OR IGNORE: OR IGNORE would also swallow CHECK failures.
-  const insertStmt = db.sqlite.prepare<[string, string, Buffer, number | null, number | null]>(
-    `INSERT INTO media (sha256, content_type, bytes, width, height)
-     VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(sha256) DO NOTHING`,
+  const inserted = yield* one(
+    tx
+      .insert(media)
+      .values({ sha256: m.sha256, contentType: m.contentType, bytes: m.bytes, width: m.width, height: m.height })
+      .onConflictDoNothing({ target: media.sha256 })
+      .returning({ id: media.id }),
   );
-  const idBySha = db.sqlite.prepare<[string], { id: number }>('SELECT id FROM media WHERE sha256 = ?');
-  const byId = db.sqlite.prepare<[number], MediaRow>(`SELECT id, bytes, content_type AS contentType, sha256, width, height FROM media WHERE id = ?`);
-
-  // Public media: product photos. Private media (payout evidence, certificates) are served by
-  // their own domains' routes after an access check, never through /media.
-  const publicById = db.sqlite.prepare<[number, number], MediaRow>(
-    `SELECT id, bytes, content_type AS contentType, sha256, width, height FROM media m
-     WHERE m.id = ? AND EXISTS (SELECT 1 FROM product_photos ph WHERE ph.list_media_id = m.id OR ph.detail_media_id = ?)`,
-  );
-
-  return {
-    /** Stores bytes once per SHA-256: the same bytes again return the existing row's id. */
-    insert(media: NewMedia): number {
-      const result = insertStmt.run(media.sha256, media.contentType, media.bytes, media.width, media.height);
-      if (result.changes === 1) return Number(result.lastInsertRowid);
-      const existing = idBySha.get(media.sha256);
-      if (!existing) throw new Error(`media insert neither inserted nor found sha256 ${media.sha256}`);
-      return existing.id;
-    },
-
-    getById(id: number): MediaRow | null {
-      return byId.get(id) ?? null;
-    },
-
-    getPublicById(id: number): MediaRow | null {
-      return publicById.get(id, id) ?? null;
-    },
-  };
+  if (inserted) return inserted.id;
+  const existing = yield* one(tx.select({ id: media.id }).from(media).where(eq(media.sha256, m.sha256)));
+  if (!existing) throw new Error(`media insert neither inserted nor found sha256 ${m.sha256}`);
+  return existing.id;
 }
 
-export type MediaQueries = ReturnType<typeof createMediaQueries>;
+export function* mediaById(tx: Tx, id: number): Query<Media | null> {
+  return (yield* one(tx.select(mediaColumns).from(media).where(eq(media.id, id)))) ?? null;
+}
+
+/**
+ * Public media: product photos. Private media (payout evidence, certificates) are served by
+ * their own domains' routes after an access check, never through /media.
+ */
+export function* publicMediaById(tx: Tx, id: number): Query<Media | null> {
+  const photo = tx
+    .select({ one: productPhotos.id })
+    .from(productPhotos)
+    .where(or(eq(productPhotos.listMediaId, media.id), eq(productPhotos.detailMediaId, id)));
+  const row = yield* one(
+    tx
+      .select(mediaColumns)
+      .from(media)
+      .where(and(eq(media.id, id), exists(photo))),
+  );
+  return row ?? null;
+}

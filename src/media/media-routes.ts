@@ -21,7 +21,7 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 /** GET /media/:id: a stored image, with a strong ETag of its SHA-256. */
 export default async function mediaRoutes(app: FastifyInstance, opts: { media: ReturnType<typeof createMediaService> }) {
   app.withTypeProvider<ZodTypeProvider>().get('/media/:id', { schema: { params: mediaParams } }, async (request, reply) => {
-    const row = opts.media.getPublic(Number(request.params.id));
+    const row = await opts.media.getPublic(Number(request.params.id));
     if (!row) throw notFound();
     const etag = `"${row.sha256}"`;
     reply.header('etag', etag).header('cache-control', IMMUTABLE);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Sharp } from 'sharp';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
-import { createMediaQueries, type MediaRow } from './media-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import { insertMedia, mediaById, publicMediaById } from './media-queries.js';
 
 /** Uploads above this many bytes are refused before decoding. */
 export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
@@ -67,9 +68,11 @@ async function loadSharp(): Promise<typeof import('sharp')['default']> {
   return (await sharpModule).default;
 }
 
+/**
+ * Stored images: checked and re-encoded outside any transaction (async, no database), then stored
+ * as part of the caller's unit of work (`addProductPhoto`, `addEvidence`, generators of `tx`).
+ */
 export function createMediaService(db: Database_) {
-  const queries = createMediaQueries(db);
-
   /**
    * Checks an uploaded photo and re-encodes it to WebP in the list and detail sizes. Only decoded
    * pixels survive: EXIF (GPS, camera serials), comments and anything appended to the file are gone.
@@ -93,12 +96,12 @@ export function createMediaService(db: Database_) {
     }
   }
 
-  /** Stores an encoded photo's two sizes atomically. Synchronous: may join a caller's transaction. */
-  const saveProductPhoto = db.sqlite.transaction((photo: EncodedProductPhoto): StoredProductPhoto => {
-    const listMediaId = queries.insert({ ...photo.list, contentType: 'image/webp' });
-    const detailMediaId = queries.insert({ ...photo.detail, contentType: 'image/webp' });
+  /** Stores an encoded photo's two sizes, as part of the caller's unit of work. */
+  function* addProductPhoto(tx: Tx, photo: EncodedProductPhoto): Query<StoredProductPhoto> {
+    const listMediaId = yield* insertMedia(tx, { ...photo.list, contentType: 'image/webp' });
+    const detailMediaId = yield* insertMedia(tx, { ...photo.detail, contentType: 'image/webp' });
     return { listMediaId, detailMediaId };
-  });
+  }
 
   /** Validates and re-encodes payout evidence (one size, metadata dropped). Touches no database. */
   async function encodeEvidence(input: Buffer): Promise<EncodedImage> {
@@ -113,31 +116,39 @@ export function createMediaService(db: Database_) {
       throw new AppError('validation', 'image_unreadable');
     }
   }
-  /** Stores encoded evidence; private (never served by /media). Synchronous: joins a caller's transaction. */
-  const saveEvidence = (image: EncodedImage): number => queries.insert({ ...image, contentType: 'image/webp' });
+  /** Stores encoded evidence; private (never served by /media). Part of the caller's unit of work. */
+  const addEvidence = (tx: Tx, image: EncodedImage): Query<number> => insertMedia(tx, { ...image, contentType: 'image/webp' });
 
   return {
     encodeProductPhoto,
     encodeEvidence,
-    saveEvidence,
+    addEvidence,
+    addProductPhoto,
+    /**
+     * Transitional, SQLite only: stores encoded evidence synchronously, joining the caller's
+     * transaction, for services not yet converted to units of work (they compose addEvidence).
+     */
+    saveEvidence: (image: EncodedImage): number => db.uow.now((tx) => addEvidence(tx, image)),
+    /** Transitional, SQLite only: addProductPhoto for code not yet converted, atomically (a savepoint inside a caller's transaction). */
+    saveProductPhoto: (photo: EncodedProductPhoto): StoredProductPhoto => db.uow.within(() => db.uow.now((tx) => addProductPhoto(tx, photo))),
     /** Validates, re-encodes and stores payout evidence; returns its media id. */
-    storeEvidence: async (input: Buffer): Promise<number> => saveEvidence(await encodeEvidence(input)),
-    saveProductPhoto: (photo: EncodedProductPhoto): StoredProductPhoto => saveProductPhoto(photo),
+    storeEvidence: async (input: Buffer): Promise<number> => {
+      const encoded = await encodeEvidence(input);
+      return db.uow.write((tx) => addEvidence(tx, encoded));
+    },
 
     /** Validates, re-encodes (before any write) and stores a product photo in both sizes. */
     async storeProductPhoto(input: Buffer): Promise<StoredProductPhoto> {
       const encoded = await encodeProductPhoto(input);
-      return saveProductPhoto(encoded);
+      return db.uow.write((tx) => addProductPhoto(tx, encoded));
     },
 
-    get(id: number): MediaRow | null {
-      return queries.getById(id);
-    },
+    get: (id: number) => db.uow.read((tx) => mediaById(tx, id)),
+    /** A stored file as part of another unit of work. */
+    readMedia: (tx: Tx, id: number) => mediaById(tx, id),
 
     /** Media anyone may see (product photos); null for private or missing media. */
-    getPublic(id: number): MediaRow | null {
-      return queries.getPublicById(id);
-    },
+    getPublic: (id: number) => db.uow.read((tx) => publicMediaById(tx, id)),
   };
 }
 

@@ -8,7 +8,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { pickText, type MessageKey } from '../i18n/i18n.js';
-import type { MediaRow } from '../media/media-queries.js';
+import type { Media } from '../media/media-queries.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { cartOwnerOf, errorMessage } from '../orders/orders-routes.js';
 import { csrfTokenFor } from '../plugins/security.js';
@@ -28,7 +28,7 @@ export interface WishesRoutesDeps {
 }
 
 /** Private images (a child's photo, a delivery photo): never cached by shared caches, never sniffed. */
-function sendImage(reply: FastifyReply, row: MediaRow) {
+function sendImage(reply: FastifyReply, row: Media) {
   return reply.header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').type(row.contentType).send(row.bytes);
 }
 
@@ -136,10 +136,10 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     return reply.redirect(orderUrl, 303);
   });
 
-  app.get('/wishes/:id/photo', { schema: { params: wishIdParams } }, async (request, reply) => sendImage(reply, wishes.photo(request.params.id)));
+  app.get('/wishes/:id/photo', { schema: { params: wishIdParams } }, async (request, reply) => sendImage(reply, await wishes.photo(request.params.id)));
 
   app.get('/wishes/:id/delivery-photo', { schema: { params: wishIdParams, querystring: photoQuery } }, async (request, reply) =>
-    sendImage(reply, wishes.deliveryPhoto(request.params.id, { token: request.query.token, user: request.user })),
+    sendImage(reply, await wishes.deliveryPhoto(request.params.id, { token: request.query.token, user: request.user })),
   );
 
   // ---------- The social worker's console ----------

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { MediaService } from '../media/media-service.js';
-import type { MediaRow } from '../media/media-queries.js';
+import type { Media } from '../media/media-queries.js';
 import type { OrderRow } from '../orders/orders-queries.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import { HOLD_LIMITS, visitorKey } from '../orders/holds.js';
@@ -182,19 +182,19 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
     },
 
     /** The child's photo: only with consent, only while the wish is public. */
-    photo(id: number): MediaRow {
+    async photo(id: number): Promise<Media> {
       const wish = publicWish(id);
-      const row = wish.photoConsent && wish.photoMediaId ? media.get(wish.photoMediaId) : null;
+      const row = wish.photoConsent && wish.photoMediaId ? await media.get(wish.photoMediaId) : null;
       if (!row) throw new AppError('not_found', 'not_found');
       return row;
     },
 
     /** The delivery photo: public with consent; otherwise for the donor and the wish's coordinators. */
-    deliveryPhoto(id: number, access: { token?: string; user?: CurrentUser | null }): MediaRow {
+    async deliveryPhoto(id: number, access: { token?: string; user?: CurrentUser | null }): Promise<Media> {
       const wish = queries.wishById(id);
       if (wish?.status !== 'delivered' || !wish.deliveryPhotoMediaId) throw new AppError('not_found', 'not_found');
       const allowed = Boolean(wish.photoConsent) || (access.user ? inScope(access.user, wish.projectId) : false) || isDonor(wish, access);
-      const row = allowed ? media.get(wish.deliveryPhotoMediaId) : null;
+      const row = allowed ? await media.get(wish.deliveryPhotoMediaId) : null;
       if (!row) throw new AppError('not_found', 'not_found');
       return row;
     },

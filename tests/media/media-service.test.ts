@@ -100,8 +100,8 @@ describe('storeProductPhoto', () => {
     const { listMediaId, detailMediaId } = await media.storeProductPhoto(input);
     expect(listMediaId).not.toBe(detailMediaId);
 
-    const list = media.get(listMediaId);
-    const detail = media.get(detailMediaId);
+    const list = await media.get(listMediaId);
+    const detail = await media.get(detailMediaId);
     expect(list).toMatchObject({ contentType: 'image/webp', width: 480, height: 360 });
     expect(detail).toMatchObject({ contentType: 'image/webp', width: 1200, height: 750 });
     for (const row of [list!, detail!]) {
@@ -121,7 +121,7 @@ describe('storeProductPhoto', () => {
       .withMetadata({ orientation: 6 })
       .toBuffer();
     const { detailMediaId } = await media.storeProductPhoto(input);
-    expect(media.get(detailMediaId)).toMatchObject({ width: 400, height: 800 });
+    expect(await media.get(detailMediaId)).toMatchObject({ width: 400, height: 800 });
   });
 
   it('never enlarges a small photo for the detail size', async () => {
@@ -129,7 +129,7 @@ describe('storeProductPhoto', () => {
       .png()
       .toBuffer();
     const { detailMediaId } = await media.storeProductPhoto(small);
-    expect(media.get(detailMediaId)).toMatchObject({ width: 300, height: 200 });
+    expect(await media.get(detailMediaId)).toMatchObject({ width: 300, height: 200 });
   });
 
   it('stores the same photo once: a second upload returns the same ids', async () => {
@@ -142,7 +142,7 @@ describe('storeProductPhoto', () => {
 });
 
 describe('get', () => {
-  it('returns null for an id that does not exist', () => {
-    expect(media.get(999)).toBeNull();
+  it('returns null for an id that does not exist', async () => {
+    expect(await media.get(999)).toBeNull();
   });
 });
