@@ -20,6 +20,33 @@ export function parseLocale(value: unknown): Locale | null {
   return null;
 }
 
+/** The most entries of an Accept-Language header looked at: browsers send a handful. */
+const MAX_LANGUAGE_RANGES = 16;
+
+/**
+ * The visitor's browser language (RFC 9110 Accept-Language) among the supported ones: the range with
+ * the highest weight that is English or Chinese (any zh-* reads simplified Chinese rather than English),
+ * earlier ranges winning ties; null when it names neither, so the default applies.
+ */
+export function negotiateLocale(header: string | undefined): Locale | null {
+  if (!header) return null;
+  let best: Locale | null = null;
+  let bestWeight = 0;
+  for (const range of header.split(',', MAX_LANGUAGE_RANGES)) {
+    const [tag = '', ...params] = range.split(';');
+    const lang = tag.trim().toLowerCase();
+    const locale = lang === 'en' || lang.startsWith('en-') ? 'en' : lang === 'zh' || lang.startsWith('zh-') ? 'zh-CN' : null;
+    if (locale === null) continue;
+    const q = params.map((p) => /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p)?.[1]).find((v) => v !== undefined);
+    const weight = q === undefined ? 1 : Number(q);
+    if (weight > bestWeight) {
+      best = locale;
+      bestWeight = weight;
+    }
+  }
+  return best;
+}
+
 export function hasMessage(key: string): key is MessageKey {
   return Object.hasOwn(zhCN, key);
 }

@@ -236,7 +236,13 @@ export default fp(
     const withBrotli = encodingChooser(['br', 'gzip', 'identity']);
     const withoutBrotli = encodingChooser(['gzip', 'identity']);
     const cdn = opts.cdn ?? null;
-    const vary = cdn ? 'accept-encoding' : 'accept-encoding, cookie';
+    /**
+     * What a response varies on. Its language comes from ?lang= in the URL, or else from the lang cookie
+     * and Accept-Language (src/plugins/request-context.ts): then a shared cache must key on both, or it
+     * would serve one visitor's language to another. A CDN need not vary on cookies when the URL decides.
+     */
+    const varyOn = (languageFromUrl: boolean) =>
+      !languageFromUrl ? 'accept-encoding, accept-language, cookie' : cdn ? 'accept-encoding' : 'accept-encoding, cookie';
 
     const scopesOf = (request: FastifyRequest): GlobalScope[] | null => {
       const option = request.routeOptions.config?.pageCache;
@@ -295,7 +301,7 @@ export default fp(
         done();
         return;
       }
-      const { locale, remember } = visitorLocale(request);
+      const { locale, remember, fromUrl } = visitorLocale(request);
       const key = canonicalKey(request, locale);
       if (key === null) {
         done();
@@ -346,7 +352,7 @@ export default fp(
       reply
         .headers(entry.headers)
         .header('cache-control', sharedCacheControl(now, 200))
-        .header('vary', vary)
+        .header('vary', varyOn(fromUrl))
         .header('etag', entry.etag)
         .header('x-page-cache', 'hit');
       if (matchesEtag(request.headers['if-none-match'], entry.etag)) {
@@ -373,7 +379,9 @@ export default fp(
       const anonymous = request.session === null && !request.cookies[FLASH_COOKIE];
       const shared = anonymous && !ownToken;
       const now = opts.clock();
-      reply.header('cache-control', shared ? sharedCacheControl(now, reply.statusCode) : OWN_PAGE).header('vary', shared ? vary : 'accept-encoding, cookie');
+      reply
+        .header('cache-control', shared ? sharedCacheControl(now, reply.statusCode) : OWN_PAGE)
+        .header('vary', varyOn(shared && visitorLocale(request).fromUrl));
       const pending = requestKeys.get(request);
       if (!pending || !shared || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return;
       requestKeys.delete(request);

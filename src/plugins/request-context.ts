@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DEFAULT_LOCALE, parseLocale, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
+import { DEFAULT_LOCALE, negotiateLocale, parseLocale, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The visitor's language: ?lang= (remembered in a cookie), else the cookie, else zh-CN. */
+    /** The visitor's language: ?lang= (remembered in a cookie), else the cookie, else the browser's (Accept-Language), else zh-CN. */
     locale: Locale;
     t: Translator;
   }
@@ -29,12 +29,18 @@ export function setLocal(reply: FastifyReply, key: string, value: unknown): void
   reply.locals[key] = value;
 }
 
-/** The visitor's language, and whether it came from ?lang= and differs from the cookie (then it is remembered). */
-export function visitorLocale(request: FastifyRequest): { locale: Locale; remember: boolean } {
+/**
+ * The visitor's language, and whether it came from ?lang= and differs from the cookie (then it is remembered).
+ * `fromUrl` says the URL alone decides it; otherwise the lang cookie and Accept-Language do, and a shared
+ * cache must vary on them (src/plugins/page-cache.ts). A language negotiated from the browser is not
+ * remembered: the next request negotiates it again, and the switch's ?lang= still wins.
+ */
+export function visitorLocale(request: FastifyRequest): { locale: Locale; remember: boolean; fromUrl: boolean } {
   const query = request.query as Record<string, unknown> | undefined;
   const fromQuery = parseLocale(typeof query?.lang === 'string' ? query.lang : undefined);
   const fromCookie = parseLocale(request.cookies[LANG_COOKIE]);
-  return { locale: fromQuery ?? fromCookie ?? DEFAULT_LOCALE, remember: fromQuery !== null && fromQuery !== fromCookie };
+  const locale = fromQuery ?? fromCookie ?? negotiateLocale(request.headers['accept-language']) ?? DEFAULT_LOCALE;
+  return { locale, remember: fromQuery !== null && fromQuery !== fromCookie, fromUrl: fromQuery !== null };
 }
 
 /** Keeps the chosen language in a cookie for a year. */
@@ -49,8 +55,11 @@ export default fp(
     app.decorateReply('locals', undefined);
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      const { locale, remember } = visitorLocale(request);
+      const { locale, remember, fromUrl } = visitorLocale(request);
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
+      // The cookie or the browser chose the language: no cache may give this answer to another visitor's.
+      // (The page cache sets its own Vary on the catalogue's pages.)
+      if (!fromUrl) reply.header('vary', 'accept-language, cookie');
       request.locale = locale;
       request.t = translatorFor(locale);
       reply.locals = {

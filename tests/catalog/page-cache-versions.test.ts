@@ -223,13 +223,20 @@ describe('CDN headers when the operator asks for them', () => {
 
   const cacheControl = (res: { headers: Record<string, unknown> }) => String(res.headers['cache-control']);
 
-  it('lets a shared cache keep an anonymous page for everyone, without varying on cookies, and a signed-in page never', async () => {
+  it('lets a shared cache keep an anonymous page for everyone, without varying on cookies when the URL names the language, and a signed-in page never', async () => {
     // Ten past the hour, China afternoon: far from the clock's boundaries.
     ctx.clock.now = Date.UTC(2026, 11, 5, 6, 10);
-    for (const url of ['/products', HONEY]) {
+    for (const url of ['/products?lang=zh', `${HONEY}?lang=en`]) {
       for (const res of [await anonymous(ctx.app).get(url), await anonymous(ctx.app).get(url)]) {
         expect(cacheControl(res), url).toBe('public, max-age=0, s-maxage=300, stale-while-revalidate=600');
         expect(String(res.headers.vary).toLowerCase(), url).not.toContain('cookie');
+      }
+    }
+    // Without ?lang= the lang cookie or the browser's Accept-Language chose the language: the CDN keeps a copy per both.
+    for (const url of ['/products', HONEY]) {
+      for (const res of [await anonymous(ctx.app).get(url), await anonymous(ctx.app).get(url)]) {
+        expect(cacheControl(res), url).toBe('public, max-age=0, s-maxage=300, stale-while-revalidate=600');
+        expect(String(res.headers.vary).toLowerCase(), url).toBe('accept-encoding, accept-language, cookie');
       }
     }
     const shopper = anonymous(ctx.app);
