@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { hasMessage, pickText, withAside, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
 import type { HouseholdEntry, LedgerReports } from '../ledger/ledger-reports.js';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
@@ -213,7 +213,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       households: (await enrolmentList(user, new Set(enrolledNow))).map((h) => ({
         id: h.id,
         label: request.t('coordp.enrol.household', {
-          name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+          name: h.displayName ? withAside(request.t, h.realName, h.displayName) : h.realName,
           village: names.get(h.villageId) ?? '',
         }),
         checked: enrolled.has(h.id),

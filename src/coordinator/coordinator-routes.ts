@@ -5,7 +5,7 @@ import { translateFieldCodes } from '../accounts/accounts-routes.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { AppError } from '../errors.js';
 import { parseForm, type FieldMessages } from '../forms.js';
-import { localiseParams, pickText, type MessageKey } from '../i18n/i18n.js';
+import { localiseParams, pickText, quantityText, type MessageKey } from '../i18n/i18n.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { errorMessage } from '../orders/orders-routes.js';
@@ -309,7 +309,7 @@ export default async function coordinatorRoutes(
       address: order.placedFromAddress,
       holds: wishClaim
         ? [t('coord.holds.wishClaim', { amount: formatFen(order.totalFen) })]
-        : lines.map((l) => `${pickText(locale, l.titleZh, l.titleEn)} × ${l.quantity} ${t(`unit.${l.unit}` as MessageKey)}`),
+        : lines.map((l) => `${pickText(locale, l.titleZh, l.titleEn)} × ${quantityText(locale, l.quantity, l.unit)}`),
       signs: signs.map((sign) => t(`coord.holds.sign.${sign.code}`, localiseParams(t, sign.params))),
       releaseLabel: t('coord.holds.releaseLabel', { number: order.number }),
     }));

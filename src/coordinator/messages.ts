@@ -412,7 +412,7 @@ export const en: Record<keyof typeof zh, string> = {
   'coordp.v.splitSum': 'The three parts must add up to exactly 10000 basis points (100%).',
 
   'coordp.households.title': 'Household balances',
-  'coordp.households.caption': 'What each household earned, had refunded, was paid and is still owed ({count} households)',
+  'coordp.households.caption': 'What each household earned, had refunded, was paid and is still owed ({count, plural, one {# household} other {# households}})',
   'coordp.households.none': 'No households concern your projects.',
   'coordp.households.name': 'Head of household',
   'coordp.households.village': 'Village',
@@ -440,7 +440,7 @@ export const en: Record<keyof typeof zh, string> = {
   'coordp.households.owesBack': 'owes back {amount}',
   'coordp.household.earnings': 'Earnings from orders',
   'coordp.household.noEarnings': 'No earnings from orders yet.',
-  'coordp.household.recentOnly': 'The latest {count} earnings and refunds, newest first.',
+  'coordp.household.recentOnly': '{count, plural, one {The latest earning or refund.} other {The latest # earnings and refunds, newest first.}}',
   'coordp.household.seeStatement': 'See the statement for every line',
   'coordp.household.refunds': 'Refunds taken back',
   'coordp.household.noRefunds': 'No refunds.',

@@ -4,7 +4,7 @@ import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { presentMoney } from '../catalog/public-figures.js';
 import { AppError } from '../errors.js';
-import { errorText, hasMessage, pickText, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { errorText, hasMessage, pickText, withAside, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
 import { benefitSummary } from '../orders/benefit.js';
 import { accountCode } from '../ledger/accounts.js';
@@ -261,7 +261,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
         notes
           .map((n) => {
             const x = noteText(t, n);
-            return `${x.text}（${x.by}）`;
+            return withAside(t, x.text, x.by);
           })
           .join(' | '),
       );

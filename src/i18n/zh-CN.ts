@@ -16,6 +16,12 @@ export const zhCN = {
   'nav.audit': '审计日志',
   'nav.main': '主导航',
   'lang.switch': 'English',
+  // Punctuation between a label and a value, in a list, around an aside: {{p "colon"}} in templates.
+  'punct.colon': '：',
+  'punct.comma': '，',
+  'punct.list': '、',
+  'punct.open': '（',
+  'punct.close': '）',
   'lang.switchLabel': '切换到英文',
   'footer.about': '乡益是一个公益助农商城：第一书记上架农户的产品，城市买家下单，协调员把每一笔钱追溯到农户与帮扶项目。',
   'footer.privacy': '我们只公开农户本人同意展示的称呼与故事。',

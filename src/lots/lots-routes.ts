@@ -6,7 +6,7 @@ import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { pickText, type Locale, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { pickText, withAside, type Locale, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { errorMessage } from '../orders/orders-routes.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDate, formatDateTime } from '../time.js';
@@ -26,7 +26,7 @@ const productIdParams = z.object({
 export function householdsText(t: Translator, households: PublicLotHouseholds): string {
   if (households.count === 0) return t('lot.households.none');
   if (households.names.length === 0) return t('lot.households.count', { count: households.count });
-  return t('lot.households.named', { count: households.count, names: households.names.join('、') });
+  return t('lot.households.named', { count: households.count, names: households.names.join(t('punct.list')) });
 }
 
 /** The lots of an order's lines, grouped by product, for the order page and the benefit receipt. */
@@ -63,11 +63,11 @@ export function lotPanelFor(lots: LotsService, clock: () => number) {
         quantity: l.quantity,
         remaining: l.remaining,
         recalled: l.recalledAt !== null,
-        households: l.households.map((h) => h.realName).join('、'),
+        households: l.households.map((h) => h.realName).join(request.t('punct.list')),
       })),
       households: (await lots.householdsForProduct(user, productId)).map((h) => ({
         id: h.id,
-        name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+        name: h.displayName ? withAside(request.t, h.realName, h.displayName) : h.realName,
         checked: false,
       })),
       values: { harvestedOn: formatDate(clock()) },
@@ -129,7 +129,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
       hasErrors: Object.keys(opts.fields).length > 0,
       households: (await lots.householdsForProduct(user, productId)).map((h) => ({
         id: h.id,
-        name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+        name: h.displayName ? withAside(request.t, h.realName, h.displayName) : h.realName,
         checked: chosen.has(String(h.id)),
       })),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
@@ -198,7 +198,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
       households: lots
         .householdsOfLot(user, id)
         .map((h) => h.realName)
-        .join('、'),
+        .join(request.t('punct.list')),
       orders: lots.ordersOfLot(user, id).map((o) => ({
         number: o.number,
         status: o.status,

@@ -111,7 +111,7 @@ export const en: Record<keyof typeof zh, string> = {
   'recall.refund.done': 'The recalled units of order {number} have been refunded.',
   'recall.refund.pending': 'Stripe has been asked to refund the recalled units of order {number}; the refund is posted once it succeeds.',
   'recall.replace.button': 'Replace them with another lot',
-  'recall.replace.done': '{units} recalled units of order {number} have been replaced with another lot.',
+  'recall.replace.done': '{units, plural, one {# recalled unit} other {# recalled units}} of order {number} have been replaced with another lot.',
   'recall.cancel.hint': 'If the buyer no longer wants it, cancel this unpaid order on its page; its stock is released.',
   'recall.orderLink': 'Open the order',
   'recall.notice.heading': 'Notice to the buyer (ready to copy and send)',

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { pickText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { pickText, quantityText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
 import type { OrderRow } from '../orders/orders-queries.js';
@@ -89,7 +89,7 @@ export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps 
           paragraphs: [t('mail.placed.body', { number: o.number }), offline ? t('mail.placed.bankIntro', { number: o.number }) : t('mail.placed.online')],
           lines: lines.map((l) => ({
             title: pickText(locale, l.titleZh, l.titleEn),
-            quantity: `${l.quantity} ${translate(locale, `unit.${l.unit}` as MessageKey)}`,
+            quantity: quantityText(locale, l.quantity, l.unit),
             amount: formatFen(l.lineTotalFen),
           })),
           facts: [

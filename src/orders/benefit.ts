@@ -84,7 +84,7 @@ export function benefitSummary(input: BenefitInput, locale: Locale, t: Translato
   const out: string[] = [];
   for (const g of b.households) {
     out.push(t('order.toHouseholds', { amount: formatFen(g.amountFen), count: g.count, village: villageName(g.villageId), project: projectName(g.projectId) }));
-    if (g.names?.length) out.push(t('order.namedHouseholds', { names: g.names.join('、') }));
+    if (g.names?.length) out.push(t('order.namedHouseholds', { names: g.names.join(t('punct.list')) }));
   }
   for (const f of b.funds) out.push(t('order.toFund', { amount: formatFen(f.amountFen), project: projectName(f.projectId) }));
   if (b.operationsFen > 0) out.push(t('order.toOperations', { amount: formatFen(b.operationsFen) }));

@@ -29,5 +29,5 @@ export const en: Record<keyof typeof zh, string> = {
   'ship.unstaffed.heading': 'Villages nobody ships for',
   'ship.unstaffed.explain':
     'These villages have published products but no first secretary account: nobody ships their buyers’ parcels except a coordinator from the order page. Ask an admin to create a secretary account for each.',
-  'ship.unstaffed.village': '{village} ({count} published products)',
+  'ship.unstaffed.village': '{village} ({count, plural, one {# published product} other {# published products}})',
 };

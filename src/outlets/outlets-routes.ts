@@ -5,7 +5,7 @@ import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { unitLabel } from '../catalog/catalog-presenter.js';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { pickText, type MessageKey } from '../i18n/i18n.js';
+import { pickText, quantityText, type MessageKey } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
@@ -133,7 +133,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
       }
       const lines = deps.orders
         .details(order)
-        .lines.map((l) => `${pickText(request.locale, l.titleZh, l.titleEn)} × ${l.quantity} ${unitLabel(request.t, l.unit)}`);
+        .lines.map((l) => `${pickText(request.locale, l.titleZh, l.titleEn)} × ${quantityText(request.locale, l.quantity, l.unit)}`);
       return renderScreen(request, reply, outletId, { pickup: { values: {}, fields: {}, collected: { number: order.number, lines } } });
     },
   );

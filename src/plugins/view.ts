@@ -4,7 +4,7 @@ import fastifyView from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
-import { hasMessage, isLocale, pickText, translate, type Locale, type MessageParams } from '../i18n/i18n.js';
+import { hasMessage, isLocale, pickText, translate, unitFor, type Locale, type MessageParams } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import { VIEWS_DIR } from '../paths.js';
 
@@ -47,6 +47,17 @@ export function createHandlebars(): typeof Handlebars {
   /** Picks the zh or en text: {{pickText titleZh titleEn}}. */
   hbs.registerHelper('pickText', (zh: unknown, enText: unknown, options: HelperOptions) =>
     pickText(localeOf(options), String(zh ?? ''), typeof enText === 'string' ? enText : null),
+  );
+  /** Punctuation in the page's language (punct.*): {{p "colon"}} is "：" in Chinese and ": " in English. */
+  hbs.registerHelper('p', (name: unknown, options: HelperOptions) => {
+    const key = `punct.${String(name)}`;
+    if (!hasMessage(key)) throw new Error(`Unknown punctuation in template: ${key}`);
+    return translate(localeOf(options), key);
+  });
+  /** A quantity with its unit word (already in the page's language), agreeing in English: {{qty quantity unit}} → "3 jars". */
+  hbs.registerHelper(
+    'qty',
+    (quantity: unknown, unit: unknown, options: HelperOptions) => `${String(quantity ?? '')} ${unitFor(localeOf(options), quantity, String(unit ?? ''))}`,
   );
   hbs.registerHelper('money', (fen: unknown) => (typeof fen === 'number' ? formatFen(fen) : ''));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);

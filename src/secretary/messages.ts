@@ -199,7 +199,7 @@ export const en: Record<keyof typeof zh, string> = {
   'sec.producer.membersHint':
     'Household: choose one. Cooperative: choose several with whole-number weights (shares). Enterprise: choose the households it employs.',
   'sec.producer.weight': 'Weight of {name}',
-  'sec.producer.memberCount': '{count} households',
+  'sec.producer.memberCount': '{count, plural, one {# household} other {# households}}',
   'sec.producer.none': 'No producers yet.',
 
   'sec.product.list': 'Products',

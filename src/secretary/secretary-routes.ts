@@ -11,7 +11,7 @@ import { CATEGORIES, UNITS } from '../catalog/schema.js';
 import { AppError } from '../errors.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { pickText } from '../i18n/i18n.js';
+import { pickText, withAside } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import type { OrderReports } from '../orders/order-reports.js';
 import { csrfTokenFor } from '../plugins/security.js';
@@ -90,7 +90,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     return reply.view('secretary/dashboard', {
       title: request.t('sec.title'),
       section: 'dashboard',
-      villageNames: villages.map((v) => pickText(request.locale, v.nameZh, v.nameEn)).join('、'),
+      villageNames: villages.map((v) => pickText(request.locale, v.nameZh, v.nameEn)).join(request.t('punct.list')),
       sales: formatFen(sales.salesFen),
       orders: sales.orders,
       toShip: deps.reports.shipmentsToShip(user.villageIds),
@@ -203,7 +203,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       kinds: PRODUCER_KINDS.map((k) => ({ value: k, selected: k === opts.values.kind })),
       households: households.map((h) => ({
         id: h.id,
-        name: h.displayName ? `${h.realName}（${h.displayName}）` : h.realName,
+        name: h.displayName ? withAside(request.t, h.realName, h.displayName) : h.realName,
         checked: opts.values[`member_${h.id}`] === 'on',
         weight: opts.values[`weight_${h.id}`] ?? '1',
         weightError: opts.fields[`weight_${h.id}`],

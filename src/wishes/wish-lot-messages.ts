@@ -150,7 +150,7 @@ export const zh = {
 
 export const en: Record<keyof typeof zh, string> = {
   'wish.nav': 'Wishes',
-  'wish.age': '{age} years old',
+  'wish.age': '{age, plural, one {# year old} other {# years old}}',
   'wish.headline': '{name}’s wish: {item}',
   'wish.status.open': 'Waiting for a donor',
   'wish.status.claimed': 'Claimed, awaiting payment',
@@ -201,7 +201,7 @@ export const en: Record<keyof typeof zh, string> = {
   'wish.console.privacy':
     'Enter only a first name or pseudonym the child agreed to (like “Xiaohua”), never a full name, school or address. A photo needs a guardian’s consent; location and camera data are removed on upload.',
   'wish.console.childName': 'First name or pseudonym',
-  'wish.console.childNameHint': 'For example “小花” or “小军”; never a full name.',
+  'wish.console.childNameHint': 'For example “Xiaohua” (小花) or “Xiaojun” (小军); never a full name.',
   'wish.console.childAge': 'Age (years)',
   'wish.console.item': 'Wished-for item',
   'wish.console.itemEn': 'Wished-for item (English, optional)',
@@ -238,8 +238,8 @@ export const en: Record<keyof typeof zh, string> = {
   'lot.units': '{quantity} {unit}',
   'lot.households': 'Source households',
   'lot.households.none': 'Not recorded',
-  'lot.households.count': '{count} households',
-  'lot.households.named': '{count} households, including (by their consent): {names}',
+  'lot.households.count': '{count, plural, one {# household} other {# households}}',
+  'lot.households.named': '{count, plural, one {# household} other {# households}}, including (by their consent): {names}',
   'lot.privacy': 'Households are named only as they agreed; groups of fewer than 3 are shown only as a count.',
   'lot.notes': 'Notes',
   'lot.certificate': 'Quality certificate',
@@ -275,7 +275,7 @@ export const en: Record<keyof typeof zh, string> = {
   'lot.recall.explain': 'A recalled lot is no longer sold and its remaining units leave the stock. Contact the buyers of the orders below.',
   'lot.recall.reason': 'Reason for the recall',
   'lot.recall.submit': 'Recall the lot',
-  'lot.recall.done': 'The lot is recalled; {count} orders received it.',
+  'lot.recall.done': 'The lot is recalled; {count, plural, one {# order} other {# orders}} received it.',
   'lot.recall.recalledAt': 'Recalled on {time}: {reason}',
   'lot.recall.orders': 'Orders that received this lot',
   'lot.recall.ordersHint': 'Cancelled orders received nothing and are not listed.',

@@ -287,7 +287,7 @@ describe('the affected buyers of a recall', () => {
     expect(mine).toContain(
       `周买家您好：您在乡益下的订单 ${signedIn} 中有 2 罐「煤窑沟土蜂蜜」来自批次 MYG-HONEY-SPRING，这个批次已被召回（原因：检出农药残留超标）。`,
     );
-    expect(mine).toContain(`Dear 周买家, your Xiangyi order ${signedIn} includes 2 jar of “`);
+    expect(mine).toContain(`Dear 周买家, your Xiangyi order ${signedIn} includes 2 jars of “`);
     expect(mine).toContain('” from lot MYG-HONEY-SPRING, which has been recalled (reason: 检出农药残留超标).');
     expect(orderSection(page.body, visitor)).not.toContain('E-mail:');
 
