@@ -14,6 +14,8 @@ declare module 'fastify' {
 }
 
 export const LANG_COOKIE = 'lang';
+/** The answers written in the visitor's language: pages, the API's JSON, text and CSV downloads. */
+const LANGUAGE_DEPENDENT = /^(text\/html|application\/json|text\/plain|text\/csv)/i;
 const ONE_YEAR_S = 365 * 24 * 3600;
 
 /** The current URL with ?lang= replaced, for the language switch link. */
@@ -54,12 +56,27 @@ export default fp(
     app.decorateRequest('t', null as unknown as Translator);
     app.decorateReply('locals', undefined);
 
+    /**
+     * When the cookie or the browser chose the language, no cache may give a page or an answer to another
+     * visitor's: it varies on both. Images, styles and downloads are the same in every language and say
+     * nothing (a CDN keeps one copy). The page cache sets its own Vary on the catalogue's pages.
+     */
+    const languageFromUrl = new WeakMap<FastifyRequest, boolean>();
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      if (languageFromUrl.get(request) !== false || !LANGUAGE_DEPENDENT.test(String(reply.getHeader('content-type') ?? ''))) return payload;
+      const vary = String(reply.getHeader('vary') ?? '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+      const missing = ['accept-language', 'cookie'].filter((name) => !vary.some((v) => v.toLowerCase() === name));
+      if (missing.length > 0) reply.header('vary', [...vary, ...missing].join(', '));
+      return payload;
+    });
+
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const { locale, remember, fromUrl } = visitorLocale(request);
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
-      // The cookie or the browser chose the language: no cache may give this answer to another visitor's.
-      // (The page cache sets its own Vary on the catalogue's pages.)
-      if (!fromUrl) reply.header('vary', 'accept-language, cookie');
+      languageFromUrl.set(request, fromUrl);
       request.locale = locale;
       request.t = translatorFor(locale);
       reply.locals = {

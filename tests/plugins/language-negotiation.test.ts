@@ -78,6 +78,13 @@ describe('a first visit in the browser’s language', () => {
     }
   });
 
+  it('lets styles and images be cached once for every language', async () => {
+    const css = await anonymous(ctx.app).get('/static/css/site.css', { 'accept-language': 'en-US' });
+    expect(css.statusCode).toBe(200);
+    expect(varyOf(css)).not.toContain('accept-language');
+    expect(varyOf(css)).not.toContain('cookie');
+  });
+
   it('picks a cached page by the negotiated language, and says the page varies on it and on the cookie', async () => {
     const url = '/products?category=honey';
     const en1 = await anonymous(ctx.app).get(url, { 'accept-language': 'en-US' });
