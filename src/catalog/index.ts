@@ -1,0 +1,2 @@
+/** The catalogue's front door. */
+export { recordSold, releaseStock, reserveStock } from './stock.js';

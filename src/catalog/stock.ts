@@ -1,0 +1,42 @@
+import { and, eq, gte, sql } from 'drizzle-orm';
+import { run, type Query, type Tx } from '../db/unit-of-work.js';
+import { products } from './schema.js';
+
+/**
+ * Stock reservation and release, the catalogue's door for whoever sells its products (orders). Each
+ * is a step of the caller's unit of work (src/db/unit-of-work.ts), so the reservation commits or
+ * rolls back with the order that takes it. The invariant is a conditional write, not a single
+ * writer: a reservation changes the row only while enough is left, so stock never goes below zero
+ * however many run at once.
+ */
+
+/** Reserves `quantity` units of a published product; false when fewer are left (nothing changed). */
+export function* reserveStock(tx: Tx, productId: number, quantity: number, now: number): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(products)
+      .set({ stock: sql`${products.stock} - ${quantity}`, updatedAt: now })
+      .where(and(eq(products.id, productId), eq(products.published, true), gte(products.stock, quantity))),
+  );
+  return changed === 1;
+}
+
+/** Puts reserved units back on the shelf (an unpaid order cancelled or expired). */
+export function* releaseStock(tx: Tx, productId: number, quantity: number, now: number): Query<void> {
+  yield* run(
+    tx
+      .update(products)
+      .set({ stock: sql`${products.stock} + ${quantity}`, updatedAt: now })
+      .where(eq(products.id, productId)),
+  );
+}
+
+/** Counts units as sold (paid), or takes them back with a negative `quantity` (refunded); never below zero. */
+export function* recordSold(tx: Tx, productId: number, quantity: number): Query<void> {
+  yield* run(
+    tx
+      .update(products)
+      .set({ soldCount: sql`max(0, ${products.soldCount} + ${quantity})` })
+      .where(eq(products.id, productId)),
+  );
+}
