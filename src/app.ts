@@ -30,13 +30,11 @@ import type { CurrentUser } from './accounts/session-service.js';
 import { createProductManagement } from './catalog/product-management.js';
 import { createOrderReports } from './orders/order-reports.js';
 import { createCartService } from './orders/cart-service.js';
-import { createOrdersQueries } from './orders/orders-queries.js';
 import ordersRoutes from './orders/orders-routes.js';
 import { createOrdersService } from './orders/orders-service.js';
 import { createLedgerService } from './ledger/ledger-service.js';
 import { createCheckpointsService } from './ledger/checkpoints-service.js';
 import checkpointRoutes from './coordinator/checkpoint-routes.js';
-import { createPaymentsQueries } from './payments/payments-queries.js';
 import { createPaymentsService } from './payments/payments-service.js';
 import { createStripeCheckout, createStripeClient, createStripeRefund } from './payments/stripe-gateway.js';
 import stripeRoutes from './payments/stripe-routes.js';
@@ -71,7 +69,6 @@ import { createWishCheckout, createWishesService, orderPageExtras, wishesRoutes 
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationService } from './coordinator/reconciliation-service.js';
-import { createReceiptQueries } from './orders/receipt-queries.js';
 import { receiptQr } from './orders/receipt-qr.js';
 import { createReceiptService } from './orders/receipt-service.js';
 import { createInstitutionalService, institutionalRoutes, organizationBuyerFlag } from './institutions/index.js';
@@ -139,19 +136,17 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const orderReports = createOrderReports(deps.db);
   const ledger = createLedgerService(deps.db, { clock });
   const checkpoints = createCheckpointsService(deps.db, { clock });
-  const ordersQueries = createOrdersQueries(deps.db);
-  const cart = createCartService(ordersQueries, { clock });
+  const cart = createCartService(deps.db, { clock });
   const orderNotices = createOrderNotices(deps.db, { outbox, preferences: mailPreferences, people: accounts, villageNames: villagesRead.villageNames, config });
-  const orders = createOrdersService(ordersQueries, { clock, cart, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
-  const paymentsQueries = createPaymentsQueries(deps.db);
-  const onlineRefund = stripe ? createStripeRefund({ stripe, paymentsQueries }) : undefined;
-  const payments = createPaymentsService(paymentsQueries, { clock, orders, audit, onlineRefund });
+  const orders = createOrdersService(deps.db, { clock, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
+  const onlineRefund = stripe ? createStripeRefund({ stripe, db: deps.db }) : undefined;
+  const payments = createPaymentsService(deps.db, { clock, orders, audit, onlineRefund });
   const startStripeCheckout = stripe
-    ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs })
+    ? createStripeCheckout({ stripe, publicUrl: config.publicUrl, orders, db: deps.db, clock, expiryMs: config.orderExpiry.stripeMs })
     : null;
   const stripeWebhooks =
     stripe && config.stripe
-      ? createStripeWebhookHandler({ stripe, webhookSecret: config.stripe.webhookSecret, orders, payments, paymentsQueries, ledger, audit, clock })
+      ? createStripeWebhookHandler({ stripe, webhookSecret: config.stripe.webhookSecret, orders, payments, db: deps.db, ledger, audit, clock })
       : null;
   // The coordinator's money pages: projects and split rules, household balances, payouts.
   const ledgerReports = createLedgerReports(deps.db);
@@ -168,19 +163,14 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
   const wishes = createWishesService(deps.db, { clock, audit, media, orders });
   const startWishCheckout = stripe
-    ? createWishCheckout({ stripe, publicUrl: config.publicUrl, paymentsQueries, clock, expiryMs: config.orderExpiry.stripeMs })
+    ? createWishCheckout({ stripe, publicUrl: config.publicUrl, db: deps.db, clock, expiryMs: config.orderExpiry.stripeMs })
     : null;
   const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(deps.db, { clock, audit });
   const impact = createImpactService(deps.db, { villages: villagesRead, projects: () => catalog.projects() });
-  const receipts = createReceiptService(createReceiptQueries(deps.db), {
-    orders,
-    reports: ledgerReports,
-    villages: villagesRead,
-    projects: () => catalog.projects(),
-  });
+  const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages: villagesRead, projects: () => catalog.projects() });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own (synchronous) transactions.
   const userByEmail = (email: string) => deps.db.uow.now((tx) => accounts.userByEmail(tx, email));
@@ -191,17 +181,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     orders,
     products,
     codes: createPickupCodes(config.sessionSecret),
-    recordPayment: (p) =>
-      paymentsQueries.insertPayment({
-        orderId: p.orderId,
-        channel: p.channel,
-        status: 'succeeded',
-        amountFen: p.amountFen,
-        reference: null,
-        confirmedByUserId: p.userId,
-        confirmedAt: p.now,
-        now: p.now,
-      }),
+    // The outlets domain is not a unit of work yet: the payment joins its counter sale's transaction.
+    recordPayment: (p) => deps.db.uow.now((tx) => payments.parts.recordSucceeded(tx, p)),
     userByEmail,
   });
   /**
@@ -215,12 +196,12 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   };
   // The buyer's checkout: place, open the payment session, clear the cart; each step with its undo.
   const checkout = createCheckout(
-    checkoutSteps({ orders, cart, write: deps.db.commitGrouped, openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }),
+    checkoutSteps({ orders, cart, write: deps.db.uow.write, openPaymentSession: startStripeCheckout, placePickup: outlets.placePickup }),
   );
   // At sign-in the anonymous cart joins the user's.
   const onSignIn: SignInHook[] = [
-    (previous, userId) => {
-      if (previous) cart.mergeIntoUser(previous, userId);
+    async (previous, userId) => {
+      if (previous) await cart.mergeIntoUser(previous, userId);
     },
     // E-mail about the person is written in the language they last signed in with.
     (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
@@ -308,7 +289,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const metrics = metricsModule
     ? metricsModule.createMetrics({
         totals: () => {
-          const orders = services.orders.totals();
+          const orders = services.orders.totalsNow();
           return { ordersPlaced: orders.placed, ordersPaid: orders.paid, ledgerPostings: services.ledger.transactionCount() };
         },
         groupCommit: () => deps.db.commitGrouped.stats,
@@ -475,7 +456,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // old sign-in failures and expired registration links are forgotten.
   const sweep = setInterval(() => {
     const swept = async () => {
-      services.orders.expireDue();
+      await services.orders.expireDue();
       await services.accounts.prune();
       await services.passwordResets.prune();
     };

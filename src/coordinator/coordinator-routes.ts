@@ -43,7 +43,7 @@ export default async function coordinatorRoutes(
         unstaffed: (await deps.villages.villagesWithoutSecretary()).map((v) =>
           request.t('ship.unstaffed.village', { village: pickText(request.locale, v.nameZh, v.nameEn), count: v.publishedProducts }),
         ),
-        pending: orders.pendingOffline(user).map((o) => ({
+        pending: (await orders.pendingOffline(user)).map((o) => ({
           number: o.number,
           total: formatFen(o.totalFen),
           placedAt: formatDateTime(o.createdAt),
@@ -83,8 +83,8 @@ export default async function coordinatorRoutes(
   ) {
     const { locale, t } = request;
     const user = currentUser(request);
-    const order = orders.orderForCoordinator(user, number);
-    const details = orders.details(order);
+    const order = await orders.orderForCoordinator(user, number);
+    const details = await orders.details(order);
     const shippable = canShip(order.status);
     const unstaffed = new Set((await deps.villages.villagesWithoutSecretary()).map((v) => v.id));
     const parcels = details.shipments.map((s) => {
@@ -134,7 +134,7 @@ export default async function coordinatorRoutes(
         refunded: l.refundedFen > 0 ? formatFen(l.refundedFen) : null,
       })),
       // Units of recalled lots not yet refunded or replaced (settled on the recall page).
-      recalled: orders.recalledUnitsHeld(order.id).map((r) => ({
+      recalled: (await orders.recalledUnitsHeld(order.id)).map((r) => ({
         text: t('recall.orderHeld', {
           units: r.units,
           unit: t(`unit.${r.unit}` as MessageKey),
@@ -143,7 +143,7 @@ export default async function coordinatorRoutes(
         }),
         url: `/coordinator/recalls/${r.lotId}#order-${order.number}`,
       })),
-      payments: payments.paymentsOf(order.id).map((p) => ({
+      payments: (await payments.paymentsOf(order.id)).map((p) => ({
         text: t('coordp.order.paymentLine', {
           channel: channelInWords(p.channel, t),
           status: paymentStatusInWords(p.status, t),
@@ -153,7 +153,7 @@ export default async function coordinatorRoutes(
         reference: p.reference,
         when: p.confirmedAt ? formatDateTime(p.confirmedAt) : '',
       })),
-      refunds: payments.refundsOf(order.id).map((r) => ({
+      refunds: (await payments.refundsOf(order.id)).map((r) => ({
         text: t('coordp.order.refundLine', { amount: formatFen(r.amountFen), status: refundStatusInWords(r.status, t), reason: r.reason }),
         status: r.status,
         when: formatDateTime(r.createdAt),
@@ -176,7 +176,7 @@ export default async function coordinatorRoutes(
 
   app.post('/coordinator/orders/:number/mark-paid', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
-    orders.orderForCoordinator(currentUser(request), number);
+    await orders.orderForCoordinator(currentUser(request), number);
     const form = parseForm(markPaidSchema, request.body, request.t);
     if (!form.ok) return renderOrder(request, reply, number, form.fields, 422);
     try {
@@ -193,29 +193,29 @@ export default async function coordinatorRoutes(
   app.post('/coordinator/orders/:number/ship', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
     const user = currentUser(request);
-    const order = orders.orderForCoordinator(user, number);
+    const order = await orders.orderForCoordinator(user, number);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const values = Object.fromEntries(Object.entries(body).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as Record<string, string>;
     const failure = (fields: FieldMessages): ParcelFailure => ({ villageId: Number(values.villageId), fields, values });
     const form = parseForm(shipSchema, body, request.t);
     if (!form.ok) return renderOrder(request, reply, number, {}, 422, {}, failure(form.fields));
     try {
-      orders.shipOnBehalf(user, number, form.data.villageId, form.data.carrier, form.data.trackingNumber, request.ip);
+      await orders.shipOnBehalf(user, number, form.data.villageId, form.data.carrier, form.data.trackingNumber, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict')
         return renderOrder(request, reply, number, {}, 409, {}, failure({ trackingNumber: errorMessage(request, error) }));
       throw error;
     }
-    const shipment = orders.details(order).shipments.find((s) => s.villageId === form.data.villageId);
+    const shipment = (await orders.details(order)).shipments.find((s) => s.villageId === form.data.villageId);
     reply.flash('success', request.t('ship.onBehalf.done', { village: shipment ? pickText(request.locale, shipment.villageZh, shipment.villageEn) : '' }));
     return reply.redirect(`/coordinator/orders/${number}`, 303);
   });
 
   app.post('/coordinator/orders/:number/cancel', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
-    const order = orders.orderForCoordinator(currentUser(request), number);
+    const order = await orders.orderForCoordinator(currentUser(request), number);
     try {
-      orders.cancel(order, currentUser(request).id, request.ip);
+      await orders.cancel(order, currentUser(request).id, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
         reply.flash('error', errorMessage(request, error));
@@ -235,14 +235,14 @@ export default async function coordinatorRoutes(
   app.post('/coordinator/orders/:number/refund/confirm', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
     const { t, locale } = request;
-    const order = orders.orderForCoordinator(currentUser(request), number);
+    const order = await orders.orderForCoordinator(currentUser(request), number);
     const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<
       string,
       string
     >;
     const form = parseForm(refundSchema, request.body, t);
     if (!form.ok) return renderOrder(request, reply, number, form.fields, 422, values);
-    const line = form.data.lineId === null ? null : orders.details(order).lines.find((l) => l.id === form.data.lineId);
+    const line = form.data.lineId === null ? null : (await orders.details(order)).lines.find((l) => l.id === form.data.lineId);
     if (form.data.lineId !== null && !line) return renderOrder(request, reply, number, { lineId: t('validation.invalid') }, 422, values);
     return reply.view('coordinator/confirm', {
       title: t('confirm.refund.title', { number }),
@@ -269,7 +269,7 @@ export default async function coordinatorRoutes(
 
   app.post('/coordinator/orders/:number/refund', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
-    orders.orderForCoordinator(currentUser(request), number);
+    await orders.orderForCoordinator(currentUser(request), number);
     const values = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<
       string,
       string
@@ -300,7 +300,7 @@ export default async function coordinatorRoutes(
   app.get('/coordinator/holds', { ...guard, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     reply.header('cache-control', 'no-store');
-    const holds = orders.unpaidHolds(currentUser(request)).map(({ order, lines, wishClaim, signs }) => ({
+    const holds = (await orders.unpaidHolds(currentUser(request))).map(({ order, lines, wishClaim, signs }) => ({
       number: order.number,
       placedAt: formatDateTime(order.createdAt),
       expiresAt: formatDateTime(order.expiresAt),
@@ -325,7 +325,7 @@ export default async function coordinatorRoutes(
   app.post('/coordinator/holds/:number/release', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;
     try {
-      orders.releaseHold(currentUser(request), number, request.ip);
+      await orders.releaseHold(currentUser(request), number, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
         reply.flash('error', errorMessage(request, error));

@@ -72,7 +72,7 @@ export default async function proofApiRoutes(
     async (request, reply) => {
       const { locale } = request;
       const { code } = request.params;
-      const r = deps.receipts.receipt(code);
+      const r = await deps.receipts.receipt(code);
       const { village, project } = await refs(locale);
       const b = r.benefit ? benefitBreakdown(r.benefit) : null;
       // The code in the address is the key to the receipt: not for shared caches, referrers or search engines.

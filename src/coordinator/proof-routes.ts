@@ -430,7 +430,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
 
   app.get('/receipts/:code', { schema: { params: receiptParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const r = receipts.receipt(request.params.code);
+    const r = await receipts.receipt(request.params.code);
     const villageName = new Map((await deps.villageNames()).map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
     const projectName = new Map((await deps.projects()).map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     const benefit = r.benefit ? benefitSummary(r.benefit, locale, t) : [];
@@ -477,8 +477,8 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
       if (villageId === undefined) throw new AppError('bad_request', 'parcel_village_required');
       // Another village's parcel, or a number that does not exist, is "not found" alike.
       assertVillage(user, villageId, 'order_not_found');
-      const order = orders.order(request.params.number);
-      const { lines, shipments } = orders.details(order);
+      const order = await orders.order(request.params.number);
+      const { lines, shipments } = await orders.details(order);
       const shipment = shipments.find((s) => s.villageId === villageId);
       if (!shipment || !canPrintPackingSlip(order.status)) throw new AppError('not_found', 'order_not_found');
       reply.header('cache-control', 'no-store');

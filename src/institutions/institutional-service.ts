@@ -300,63 +300,67 @@ export function createInstitutionalService(
         if (quote.status === 'declined') throw new AppError('conflict', 'quote_declined');
         if (quote.status !== 'answered' || quote.unitPriceFen === null) throw new AppError('conflict', 'quote_not_answered');
         if (quote.effectiveStatus === 'expired') throw new AppError('conflict', 'quote_expired', undefined, { params: { date: quote.validUntilDate ?? '' } });
-        return orders.placeDirect(
-          {
-            lines: [{ productId: quote.productId, quantity: quote.quantity, unitPriceFen: quote.unitPriceFen }],
-            buyerUserId: user.id,
-            contact: {
-              name: form.name,
-              phone: form.phone,
-              province: form.province,
-              city: form.city,
-              district: form.district,
-              address: form.address,
-              note: form.note,
-              paymentMethod: 'offline',
-            },
-            delivery: 'ship',
-            stock: 'online',
-            onPlaced: (order) => {
-              if (!queries.acceptQuote(quote.id, order.id)) throw new AppError('conflict', 'quote_already_accepted');
-              queries.insertInvoiceRequest({
-                orderId: order.id,
-                organizationId: org.id,
-                title: form.invoiceTitle,
-                taxNumber: form.taxNumber,
-                email: form.invoiceEmail,
-                now: clock(),
-              });
-              const quota = quotaStatus(org.id, cstYearOf(clock()));
-              // The new order is already among the pending ones.
-              if (quota.quotaFen !== null && quota.spentFen + quota.pendingFen > quota.quotaFen) {
-                if (!form.quotaAcknowledged) {
-                  const before = Math.max(0, quota.quotaFen - quota.spentFen - (quota.pendingFen - order.totalFen));
-                  throw new AppError('conflict', 'quota_exceeded', undefined, {
-                    params: { total: formatFen(order.totalFen), remaining: formatFen(before) },
-                    fields: { quotaAcknowledged: 'quota_exceeded' },
-                  });
+        const unitPriceFen = quote.unitPriceFen;
+        return db.uow.now((tx) =>
+          orders.parts.placeDirect(
+            tx,
+            {
+              lines: [{ productId: quote.productId, quantity: quote.quantity, unitPriceFen }],
+              buyerUserId: user.id,
+              contact: {
+                name: form.name,
+                phone: form.phone,
+                province: form.province,
+                city: form.city,
+                district: form.district,
+                address: form.address,
+                note: form.note,
+                paymentMethod: 'offline',
+              },
+              delivery: 'ship',
+              stock: 'online',
+              onPlaced: (order) => {
+                if (!queries.acceptQuote(quote.id, order.id)) throw new AppError('conflict', 'quote_already_accepted');
+                queries.insertInvoiceRequest({
+                  orderId: order.id,
+                  organizationId: org.id,
+                  title: form.invoiceTitle,
+                  taxNumber: form.taxNumber,
+                  email: form.invoiceEmail,
+                  now: clock(),
+                });
+                const quota = quotaStatus(org.id, cstYearOf(clock()));
+                // The new order is already among the pending ones.
+                if (quota.quotaFen !== null && quota.spentFen + quota.pendingFen > quota.quotaFen) {
+                  if (!form.quotaAcknowledged) {
+                    const before = Math.max(0, quota.quotaFen - quota.spentFen - (quota.pendingFen - order.totalFen));
+                    throw new AppError('conflict', 'quota_exceeded', undefined, {
+                      params: { total: formatFen(order.totalFen), remaining: formatFen(before) },
+                      fields: { quotaAcknowledged: 'quota_exceeded' },
+                    });
+                  }
+                  overQuota = true;
                 }
-                overQuota = true;
-              }
-              audit.record({
-                userId: user.id,
-                action: 'quote.accept',
-                entityType: 'quote',
-                entityId: quote.id,
-                after: {
-                  orderNumber: order.number,
-                  unitPriceFen: quote.unitPriceFen,
-                  quantity: quote.quantity,
-                  totalFen: order.totalFen,
-                  overQuota,
-                  quotaFen: quota.quotaFen,
-                  spentFen: quota.spentFen,
-                },
-                address,
-              });
+                audit.record({
+                  userId: user.id,
+                  action: 'quote.accept',
+                  entityType: 'quote',
+                  entityId: quote.id,
+                  after: {
+                    orderNumber: order.number,
+                    unitPriceFen: quote.unitPriceFen,
+                    quantity: quote.quantity,
+                    totalFen: order.totalFen,
+                    overQuota,
+                    quotaFen: quota.quotaFen,
+                    spentFen: quota.spentFen,
+                  },
+                  address,
+                });
+              },
             },
-          },
-          address,
+            address,
+          ),
         );
       });
       return { ...placed, overQuota };

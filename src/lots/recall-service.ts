@@ -116,7 +116,7 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
   }
 
   function affectedOrder(actor: CurrentUser, lot: LotRow, number: string): RecallOrder {
-    orders.orderForCoordinator(actor, number); // an order the coordinator may not see is "not found"
+    db.uow.now((tx) => orders.parts.orderForCoordinator(tx, actor, number)); // an order the coordinator may not see is "not found"
     const found = affectedOrders(lot).find((o) => o.number === number);
     if (!found) throw new AppError('not_found', 'order_not_found');
     return found;

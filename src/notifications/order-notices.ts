@@ -4,7 +4,7 @@ import type { Query, Tx } from '../db/unit-of-work.js';
 import { pickText, quantityText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import { formatDateTime } from '../time.js';
 import type { MailPreferences } from './mail-preferences.js';
 import { renderMail, type MailContent } from './mail-render.js';
@@ -53,7 +53,7 @@ export function createOrderNotices(db: Database_, deps: OrderNoticeDeps): OrderE
  */
 export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps {
   const { outbox, preferences, config } = deps;
-  const orderUrl = (o: OrderRow) => `${config.publicUrl}/orders/${encodeURIComponent(o.number)}`;
+  const orderUrl = (o: Order) => `${config.publicUrl}/orders/${encodeURIComponent(o.number)}`;
   const villageName = (id: number, locale: Locale) => {
     const v = deps.villageNames().find((x) => x.id === id);
     return v ? pickText(locale, v.nameZh, v.nameEn) : String(id);
@@ -62,7 +62,7 @@ export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps 
   /** Writes one message to the buyer of a signed-in order; `build` gets the buyer's translator. */
   function* toBuyer(
     tx: Tx,
-    o: OrderRow,
+    o: Order,
     event: string,
     build: (t: (key: MessageKey, params?: MessageParams) => string, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>,
   ): Query<void> {
@@ -77,7 +77,7 @@ export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps 
     );
   }
 
-  const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: OrderRow) => t('mail.greeting', { name: o.contactName });
+  const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: Order) => t('mail.greeting', { name: o.contactName });
 
   return {
     *placed(tx, o, lines, accessToken) {

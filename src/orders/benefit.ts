@@ -3,13 +3,13 @@ import { pickText } from '../i18n/i18n.js';
 import { parseAccountCode } from '../ledger/accounts.js';
 import type { EntryRow } from '../ledger/ledger-queries.js';
 import { formatFen } from '../money.js';
-import type { OrderLineRow } from './orders-queries.js';
+import type { OrderLine } from './orders-queries.js';
 
 /** No group of fewer households than this is named, nor has its money figures published (coordinator/disclosure.ts). */
 export const MIN_NAMED_GROUP = 3;
 
 export interface BenefitInput {
-  lines: readonly OrderLineRow[];
+  lines: readonly OrderLine[];
   /** Entries of every posting of the order (payment and refunds). */
   entries: readonly Pick<EntryRow, 'accountCode' | 'amountFen' | 'orderLineId'>[];
   households: readonly { id: number; villageId: number; displayName: string | null }[];

@@ -1,8 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import { saleDay } from '../projects/project-period.js';
-import type { OrdersQueries, SellableProduct } from './orders-queries.js';
+import {
+  cartIdForSession,
+  cartIdForUser,
+  cartItemsOf,
+  clearCart,
+  createCart,
+  deleteCart,
+  removeCartItem,
+  sellableProduct,
+  setCartItem,
+  tiersOf,
+  touchCart,
+  type SellableProduct,
+} from './cart-queries.js';
 import { checkQuantity, shippingFeeFor, unitPriceFor } from './pricing.js';
 
 /** Whose cart: an anonymous session's, or a signed-in user's. */
@@ -61,15 +76,10 @@ export function reviewedTotalFen(reviewed: string): number | null {
  * Prices cart contents from current products: tier prices by quantity, shipping per village. Each
  * line says why it cannot be bought as it is on `today` (YYYY-MM-DD, CST), if it cannot.
  */
-export function priceItems(
-  queries: OrdersQueries,
-  items: readonly { productId: number; quantity: number }[],
-  cartId: number | null,
-  today: string,
-): PricedCart {
+export function* priceItems(tx: Tx, items: readonly { productId: number; quantity: number }[], cartId: number | null, today: string): Query<PricedCart> {
   const lines: PricedLine[] = [];
   for (const item of items) {
-    const product = queries.sellableProduct(item.productId);
+    const product = yield* sellableProduct(tx, item.productId);
     if (!product) continue;
     let problem: PricedLine['problem'] = null;
     try {
@@ -78,7 +88,7 @@ export function priceItems(
       if (!(error instanceof AppError)) throw error;
       problem = { code: error.code, params: error.details.params ?? {} };
     }
-    const unitPriceFen = unitPriceFor(product.priceFen, queries.tiersOf(product.id), item.quantity);
+    const unitPriceFen = unitPriceFor(product.priceFen, yield* tiersOf(tx, product.id), item.quantity);
     lines.push({ product, quantity: item.quantity, unitPriceFen, lineTotalFen: unitPriceFen * item.quantity, problem });
   }
   const parcels = new Map<number, VillageParcel>();
@@ -106,94 +116,97 @@ export function priceItems(
   };
 }
 
+/** The owner's cart, if they have one. */
+function* cartIdOf(tx: Tx, owner: CartOwner): Query<number | undefined> {
+  return 'userId' in owner ? yield* cartIdForUser(tx, owner.userId) : yield* cartIdForSession(tx, owner.sessionIdHash);
+}
+
+function* ensureCart(tx: Tx, owner: CartOwner, now: number): Query<number> {
+  return (
+    (yield* cartIdOf(tx, owner)) ??
+    (yield* createCart(tx, { sessionIdHash: 'sessionIdHash' in owner ? owner.sessionIdHash : null, userId: 'userId' in owner ? owner.userId : null }, now))
+  );
+}
+
+/** The items of the owner's cart (a step of a unit of work: checkout reads them in its own). */
+export function* cartItemsOfOwner(tx: Tx, owner: CartOwner): Query<{ productId: number; quantity: number }[]> {
+  const cartId = yield* cartIdOf(tx, owner);
+  return cartId === undefined ? [] : yield* cartItemsOf(tx, cartId);
+}
+
+/** Empties the owner's cart (a step of a unit of work: an offline order empties it with the order). */
+export function* clearCartOf(tx: Tx, owner: CartOwner): Query<void> {
+  const cartId = yield* cartIdOf(tx, owner);
+  if (cartId !== undefined) yield* clearCart(tx, cartId);
+}
+
 /**
  * The cart lives in the database, keyed by the session (anonymous) or the user. Quantities are
  * checked against stock, minimum order and retail limit when changed; prices are always current.
  */
-export function createCartService(queries: OrdersQueries, deps: { clock: Clock }) {
-  const cartIdOf = (owner: CartOwner) => ('userId' in owner ? queries.cartIdForUser(owner.userId) : queries.cartIdForSession(owner.sessionIdHash));
-
-  function ensureCart(owner: CartOwner): number {
-    return (
-      cartIdOf(owner) ??
-      queries.createCart(
-        { sessionIdHash: 'sessionIdHash' in owner ? owner.sessionIdHash : null, userId: 'userId' in owner ? owner.userId : null },
-        deps.clock(),
-      )
-    );
-  }
-
-  function current(owner: CartOwner) {
-    const cartId = cartIdOf(owner);
-    return cartId === undefined ? [] : queries.cartItems(cartId);
-  }
-
+export function createCartService(db: Database_, deps: { clock: Clock }) {
   return {
-    view(owner: CartOwner): PricedCart {
-      const cartId = cartIdOf(owner) ?? null;
-      return priceItems(queries, cartId === null ? [] : queries.cartItems(cartId), cartId, saleDay(deps.clock()));
-    },
+    view: (owner: CartOwner): Promise<PricedCart> =>
+      db.uow.read(function* (tx) {
+        const cartId = (yield* cartIdOf(tx, owner)) ?? null;
+        return yield* priceItems(tx, cartId === null ? [] : yield* cartItemsOf(tx, cartId), cartId, saleDay(deps.clock()));
+      }),
 
-    itemCount(owner: CartOwner): number {
-      return current(owner).reduce((a, i) => a + i.quantity, 0);
-    },
+    itemCount: (owner: CartOwner): Promise<number> =>
+      db.uow.read(function* (tx) {
+        return (yield* cartItemsOfOwner(tx, owner)).reduce((a, i) => a + i.quantity, 0);
+      }),
 
     /** Adds to what is already in the cart for that product; the total is checked. */
-    add(owner: CartOwner, productId: number, quantity: number): void {
-      queries.transaction(() => {
-        const existing = current(owner).find((i) => i.productId === productId)?.quantity ?? 0;
+    add: (owner: CartOwner, productId: number, quantity: number): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const existing = (yield* cartItemsOfOwner(tx, owner)).find((i) => i.productId === productId)?.quantity ?? 0;
         const total = existing + quantity;
-        checkQuantity(queries.sellableProduct(productId), total, saleDay(deps.clock()));
-        const cartId = ensureCart(owner);
-        queries.setCartItem(cartId, productId, total, deps.clock());
-        queries.touchCart(cartId, deps.clock());
-      });
-    },
+        checkQuantity(yield* sellableProduct(tx, productId), total, saleDay(deps.clock()));
+        const cartId = yield* ensureCart(tx, owner, deps.clock());
+        yield* setCartItem(tx, cartId, productId, total, deps.clock());
+        yield* touchCart(tx, cartId, deps.clock());
+      }),
 
     /** Sets the quantity of a line; 0 removes it. */
-    set(owner: CartOwner, productId: number, quantity: number): void {
-      queries.transaction(() => {
-        const cartId = cartIdOf(owner);
+    set: (owner: CartOwner, productId: number, quantity: number): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const cartId = yield* cartIdOf(tx, owner);
         if (quantity === 0) {
-          if (cartId !== undefined) queries.removeCartItem(cartId, productId);
+          if (cartId !== undefined) yield* removeCartItem(tx, cartId, productId);
           return;
         }
-        checkQuantity(queries.sellableProduct(productId), quantity, saleDay(deps.clock()));
-        const id = cartId ?? ensureCart(owner);
-        queries.setCartItem(id, productId, quantity, deps.clock());
-        queries.touchCart(id, deps.clock());
-      });
-    },
+        checkQuantity(yield* sellableProduct(tx, productId), quantity, saleDay(deps.clock()));
+        const id = cartId ?? (yield* ensureCart(tx, owner, deps.clock()));
+        yield* setCartItem(tx, id, productId, quantity, deps.clock());
+        yield* touchCart(tx, id, deps.clock());
+      }),
 
-    clear(owner: CartOwner): void {
-      const cartId = cartIdOf(owner);
-      if (cartId !== undefined) queries.clearCart(cartId);
-    },
+    clear: (owner: CartOwner): Promise<void> => db.uow.write((tx) => clearCartOf(tx, owner)),
 
     /**
      * At sign-in the anonymous cart joins the user's: quantities of the same product add up,
      * capped at what can still be bought; the anonymous cart is then removed.
      */
-    mergeIntoUser(sessionIdHash: string, userId: number): void {
-      queries.transaction(() => {
-        const anonId = queries.cartIdForSession(sessionIdHash);
+    mergeIntoUser: (sessionIdHash: string, userId: number): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const anonId = yield* cartIdForSession(tx, sessionIdHash);
         if (anonId === undefined) return;
-        const items = queries.cartItems(anonId);
-        const userCartId = ensureCart({ userId });
-        const userItems = new Map(queries.cartItems(userCartId).map((i) => [i.productId, i.quantity]));
+        const items = yield* cartItemsOf(tx, anonId);
+        const userCartId = yield* ensureCart(tx, { userId }, deps.clock());
+        const userItems = new Map((yield* cartItemsOf(tx, userCartId)).map((i) => [i.productId, i.quantity]));
         for (const item of items) {
-          const product = queries.sellableProduct(item.productId);
+          const product = yield* sellableProduct(tx, item.productId);
           if (!product?.published) continue;
           const cap = Math.min(product.stock, product.maxRetailQty ?? Number.MAX_SAFE_INTEGER);
           const merged = Math.min((userItems.get(item.productId) ?? 0) + item.quantity, Math.max(cap, 0));
-          if (merged >= Math.max(1, product.minOrderQty)) queries.setCartItem(userCartId, item.productId, merged, deps.clock());
+          if (merged >= Math.max(1, product.minOrderQty)) yield* setCartItem(tx, userCartId, item.productId, merged, deps.clock());
         }
-        queries.deleteCart(anonId);
-      });
-    },
+        yield* deleteCart(tx, anonId);
+      }),
 
     /** Items of the owner's cart (for checkout). */
-    items: current,
+    items: (owner: CartOwner) => db.uow.read((tx) => cartItemsOfOwner(tx, owner)),
   };
 }
 

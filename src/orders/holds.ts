@@ -1,6 +1,8 @@
 import { AppError } from '../errors.js';
 import type { CartOwner } from './cart-service.js';
-import type { OrdersQueries, SellableProduct } from './orders-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import type { SellableProduct } from './cart-queries.js';
+import { unitsHeldBy } from './orders-queries.js';
 
 /**
  * What unpaid orders may hold (README, "Holds on stock and micro-wishes"). An unpaid order keeps its
@@ -40,9 +42,9 @@ export const unitCap = (product: Pick<SellableProduct, 'minOrderQty' | 'maxRetai
  * Refuses an order (409, nothing written: it runs inside the placing transaction) whose lines would
  * take a holder's unpaid units of a product over the cap.
  */
-export function checkHolds(queries: OrdersQueries, holder: Holder, lines: readonly { product: SellableProduct; quantity: number }[], now: number): void {
+export function* checkHolds(tx: Tx, holder: Holder, lines: readonly { product: SellableProduct; quantity: number }[], now: number): Query<void> {
   for (const { product, quantity } of lines) {
-    const held = queries.unitsHeldBy(holder, product.id, now);
+    const held = yield* unitsHeldBy(tx, holder, product.id, now);
     const cap = unitCap(product);
     if (Math.max(held.visitor, held.phone, held.address) + quantity > cap) {
       throw new AppError('conflict', 'hold_limit', undefined, { params: { title: product.titleZh, max: cap, unit: product.unit } });

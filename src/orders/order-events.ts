@@ -1,4 +1,4 @@
-import type { OrderLineRow, OrderRow } from './orders-queries.js';
+import type { OrderLine, Order } from './orders-queries.js';
 
 /**
  * What the orders domain reports as it happens, for whoever tells people (src/notifications).
@@ -6,12 +6,12 @@ import type { OrderLineRow, OrderRow } from './orders-queries.js';
  * message) commits or rolls back with it; none may do anything outside the database.
  */
 export interface OrderEvents {
-  placed(order: OrderRow, lines: readonly OrderLineRow[], accessToken: string): void;
+  placed(order: Order, lines: readonly OrderLine[], accessToken: string): void;
   /** `parcelVillageIds`: the villages whose parcels of the order now wait to be shipped. */
-  paid(order: OrderRow, parcelVillageIds: readonly number[]): void;
-  shipped(order: OrderRow, villageId: number, carrier: string, trackingNumber: string): void;
+  paid(order: Order, parcelVillageIds: readonly number[]): void;
+  shipped(order: Order, villageId: number, carrier: string, trackingNumber: string): void;
   /** `order` as it was before this refund. */
-  refunded(order: OrderRow, amountFen: number, reason: string): void;
+  refunded(order: Order, amountFen: number, reason: string): void;
   /** `reason` is 'expired' when no payment came in time. */
-  cancelled(order: OrderRow, reason: string): void;
+  cancelled(order: Order, reason: string): void;
 }

@@ -1,6 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditService } from '../audit/audit-service.js';
-import type { OrderRow, OrdersQueries, SellableProduct } from './orders-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import type { createLotStockQueries } from '../lots/lots-queries.js';
+import type { SellableProduct } from './cart-queries.js';
+import {
+  bumpDayCounter,
+  insertLine,
+  insertOrder as insertOrderRow,
+  insertShipment,
+  orderById,
+  ordersOnDay,
+  startDayCounter,
+  type Order,
+} from './orders-queries.js';
 import type { PaymentMethod } from './schema.js';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -63,7 +75,7 @@ export interface NewOrder {
 }
 
 export interface PlacedOrder {
-  order: OrderRow;
+  order: Order;
   /** The secret for the buyer's confirmation link; only its hash is stored. */
   accessToken: string;
 }
@@ -71,11 +83,11 @@ export interface PlacedOrder {
 /**
  * The one path that writes a new order: its number, secret token and receipt code, the order row,
  * its lines (taking shop units from harvest lots first-in-first-out), its parcels and the audit
- * record. Callers check and price first and run this inside their write transaction, so whatever
+ * record. Callers check and price first and compose this into their unit of work, so whatever
  * they checked still holds when it is written, and a throw after it leaves nothing behind.
  */
 export function createOrderPlacing(
-  queries: OrdersQueries,
+  lots: Pick<ReturnType<typeof createLotStockQueries>, 'allocateLots'>,
   deps: { audit: AuditService; expiry: { stripeMs: number; offlineMs: number; offlineAnonymousMs: number; wishClaimMs: number } },
 ) {
   /**
@@ -88,25 +100,25 @@ export function createOrderPlacing(
     return now + (hold === 'wish_claim' ? deps.expiry.wishClaimMs : hold === 'anonymous' ? deps.expiry.offlineAnonymousMs : deps.expiry.offlineMs);
   }
 
-  /** The next human order number of the day (CST); called inside the order's write transaction. */
-  function nextOrderNumber(now: number): string {
+  /** The next human order number of the day (CST); a step of the order's unit of work. */
+  function* nextOrderNumber(tx: Tx, now: number): Query<string> {
     const prefix = numberPrefix(now);
-    let next = queries.bumpDayCounter(prefix);
+    let next = yield* bumpDayCounter(tx, prefix);
     if (next === undefined) {
       // The day's first order (or the first since the counters came): count what the day has once.
-      next = queries.ordersOnDay(prefix) + 1;
-      queries.startDayCounter(prefix, next);
+      next = (yield* ordersOnDay(tx, prefix)) + 1;
+      yield* startDayCounter(tx, prefix, next);
     }
     return `${prefix}${String(next).padStart(4, '0')}`;
   }
 
-  /** Writes the order; must run inside the caller's write transaction. */
-  function insertOrder(input: NewOrder, now: number, address: string | null): PlacedOrder {
+  /** Writes the order: a step of the caller's write unit of work. */
+  function* insertOrder(tx: Tx, input: NewOrder, now: number, address: string | null): Query<PlacedOrder> {
     const accessToken = randomBytes(24).toString('base64url');
-    const number = nextOrderNumber(now);
+    const number = yield* nextOrderNumber(tx, now);
     const { contact } = input;
     const totalFen = input.subtotalFen + input.shippingFen;
-    const orderId = queries.insertOrder({
+    const orderId = yield* insertOrderRow(tx, {
       number,
       accessTokenHash: sha256(accessToken),
       receiptCode: receiptCode(),
@@ -124,11 +136,12 @@ export function createOrderPlacing(
       shippingFen: input.shippingFen,
       totalFen,
       expiresAt: expiresAt(contact.paymentMethod, now, input.hold),
-      placedBy: input.placedBy,
+      placedByVisitor: input.placedBy?.visitor ?? null,
+      placedFromAddress: input.placedBy?.address ?? null,
       createdAt: now,
     });
     for (const line of input.lines) {
-      const lineId = queries.insertLine({
+      const lineId = yield* insertLine(tx, {
         orderId,
         productId: line.product.id,
         villageId: line.product.villageId,
@@ -142,10 +155,10 @@ export function createOrderPlacing(
         lineTotalFen: line.lineTotalFen,
       });
       // Units beyond the product's lots are stock without a lot.
-      if (input.fromLots) queries.allocateLots(lineId, line.product.id, line.quantity);
+      if (input.fromLots) lots.allocateLots(lineId, line.product.id, line.quantity);
     }
-    for (const parcel of input.parcels) queries.insertShipment(orderId, parcel.villageId, parcel.feeFen);
-    deps.audit.record({
+    for (const parcel of input.parcels) yield* insertShipment(tx, orderId, parcel.villageId, parcel.feeFen);
+    yield* deps.audit.add(tx, {
       userId: input.buyerUserId,
       action: 'order.place',
       entityType: 'order',
@@ -153,7 +166,7 @@ export function createOrderPlacing(
       after: { totalFen, method: contact.paymentMethod, ...input.auditNote },
       address,
     });
-    return { order: queries.orderById(orderId)!, accessToken };
+    return { order: (yield* orderById(tx, orderId))!, accessToken };
   }
 
   return { insertOrder };

@@ -1,30 +1,43 @@
+import { and, count, countDistinct, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
+import { one } from '../db/unit-of-work.js';
+import { orderLines, orders, shipments } from './schema.js';
+
+/** Rows of the given villages only ('all': every village; none: no row). */
+const ofVillages = (ids: readonly number[] | 'all', column: typeof orderLines.villageId | typeof shipments.villageId): SQL | undefined =>
+  ids === 'all' ? undefined : ids.length ? inArray(column, [...ids]) : sql`0 = 1`;
 
 /** Read-only figures about orders for consoles (the orders domain owns these tables). */
 export function createOrderReports(db: Database_) {
-  const q = statementCache(db.sqlite);
-  const villageFilter = (ids: readonly number[] | 'all', column: string) =>
-    ids === 'all' ? '1 = 1' : ids.length ? `${column} IN (${ids.map(Number).join(',')})` : '0 = 1';
   return {
     /** Net sales (line totals less refunds, fen) of paid orders in [from, to), for the villages. */
-    villageSales(villageIds: readonly number[] | 'all', from: number, to: number): { salesFen: number; orders: number } {
-      return q(
-        `SELECT coalesce(sum(ol.line_total_fen - ol.refunded_fen), 0) AS salesFen, count(DISTINCT ol.order_id) AS orders
-         FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-         WHERE o.paid_at >= ? AND o.paid_at < ? AND ${villageFilter(villageIds, 'ol.village_id')}`,
-      ).get(from, to) as { salesFen: number; orders: number };
-    },
+    villageSales: (villageIds: readonly number[] | 'all', from: number, to: number): Promise<{ salesFen: number; orders: number }> =>
+      db.uow.read(function* (tx) {
+        const row = yield* one(
+          tx
+            .select({
+              salesFen: sql<number>`coalesce(sum(${orderLines.lineTotalFen} - ${orderLines.refundedFen}), 0)`,
+              orders: countDistinct(orderLines.orderId),
+            })
+            .from(orderLines)
+            .innerJoin(orders, eq(orders.id, orderLines.orderId))
+            .where(and(gte(orders.paidAt, from), lt(orders.paidAt, to), ofVillages(villageIds, orderLines.villageId))),
+        );
+        return row!;
+      }),
 
     /** Paid orders whose parcel from one of the villages has not been shipped yet. */
-    shipmentsToShip(villageIds: readonly number[] | 'all'): number {
-      return (
-        q(
-          `SELECT count(*) AS n FROM shipments s JOIN orders o ON o.id = s.order_id
-           WHERE s.status = 'pending' AND o.status IN ('paid', 'partially_refunded') AND ${villageFilter(villageIds, 's.village_id')}`,
-        ).get() as { n: number }
-      ).n;
-    },
+    shipmentsToShip: (villageIds: readonly number[] | 'all'): Promise<number> =>
+      db.uow.read(function* (tx) {
+        const row = yield* one(
+          tx
+            .select({ n: count() })
+            .from(shipments)
+            .innerJoin(orders, eq(orders.id, shipments.orderId))
+            .where(and(eq(shipments.status, 'pending'), inArray(orders.status, ['paid', 'partially_refunded']), ofVillages(villageIds, shipments.villageId))),
+        );
+        return row!.n;
+      }),
   };
 }
 

@@ -1,298 +1,341 @@
-import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
-import { createLotStockQueries } from '../lots/lots-queries.js';
-import { createWishOrderQueries } from '../wishes/wishes-queries.js';
+import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { producerMembers } from '../villages/schema.js';
+import { projectSplitRules } from '../projects/schema.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { villages } from '../villages/schema.js';
+import { preparedOn } from './cart-queries.js';
 import type { Holder } from './holds.js';
-import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { cartItems, carts, orderLines, orders, type OrderStatus } from './schema.js';
+import { orderDayCounters, orderLines, orders, shipments, type OrderStatus } from './schema.js';
 
-/** What the cart and checkout need to know about a product, read fresh each time. */
-export interface SellableProduct {
-  id: number;
-  slug: string;
-  titleZh: string;
-  titleEn: string | null;
-  unit: string;
-  priceFen: number;
-  stock: number;
-  minOrderQty: number;
-  maxRetailQty: number | null;
-  published: number;
-  producerId: number;
-  projectId: number;
-  projectZh: string;
-  /** The project's period (YYYY-MM-DD, inclusive; null = open): it is sold only within it. */
-  projectStartsOn: string | null;
-  projectEndsOn: string | null;
-  villageId: number;
-  villageZh: string;
-  villageEn: string | null;
-  shippingFeeFen: number;
-  freeShippingOverFen: number | null;
-  photoId: number | null;
-}
+export { preparedOn };
+
+/** The columns of an Order: the orders table's without those only holds and reports read. */
+const { deliveryMethod: _delivery, placedByVisitor: _visitor, placedFromAddress: _address, updatedAt: _updated, ...orderColumns } = getTableColumns(orders);
 
 /** An order as services see it: the orders table's row without the columns only holds and reports read. */
-export type OrderRow = Omit<typeof orders.$inferSelect, 'deliveryMethod' | 'placedByVisitor' | 'placedFromAddress' | 'updatedAt'>;
+export type Order = Omit<typeof orders.$inferSelect, 'deliveryMethod' | 'placedByVisitor' | 'placedFromAddress' | 'updatedAt'>;
+export type OrderLine = typeof orderLines.$inferSelect;
 
-export type OrderLineRow = typeof orderLines.$inferSelect;
-
-export interface ShipmentRow {
-  id: number;
-  orderId: number;
-  villageId: number;
-  villageZh: string;
-  villageEn: string | null;
-  shippingFeeFen: number;
-  status: 'pending' | 'shipped' | 'delivered';
-  carrier: string | null;
-  trackingNumber: string | null;
-  shippedAt: number | null;
-}
-
-const PRODUCT_COLUMNS = `p.id, p.slug, p.title_zh AS titleZh, p.title_en AS titleEn, p.unit, p.price_fen AS priceFen, p.stock,
-  p.min_order_qty AS minOrderQty, p.max_retail_qty AS maxRetailQty, p.published, p.producer_id AS producerId, p.project_id AS projectId,
-  pj.name_zh AS projectZh, pj.starts_on AS projectStartsOn, pj.ends_on AS projectEndsOn, v.id AS villageId, v.name_zh AS villageZh, v.name_en AS villageEn, v.shipping_fee_fen AS shippingFeeFen,
-  v.free_shipping_over_fen AS freeShippingOverFen,
-  (SELECT ph.list_media_id FROM product_photos ph WHERE ph.product_id = p.id ORDER BY ph.position, ph.id LIMIT 1) AS photoId`;
-const PRODUCT_FROM = `FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id JOIN projects pj ON pj.id = p.project_id`;
-/** The columns of an OrderRow, for drizzle's select. */
-const { deliveryMethod: _delivery, placedByVisitor: _visitor, placedFromAddress: _address, updatedAt: _updated, ...orderColumns } = getTableColumns(orders);
-const ORDER_COLUMNS = `id, number, access_token_hash AS accessTokenHash, receipt_code AS receiptCode, buyer_user_id AS buyerUserId,
-  contact_name AS contactName, phone, province, city, district, address, note, status, payment_method AS paymentMethod,
-  subtotal_fen AS subtotalFen, shipping_fen AS shippingFen, total_fen AS totalFen, refunded_fen AS refundedFen, expires_at AS expiresAt,
-  paid_at AS paidAt, cancelled_at AS cancelledAt, completed_at AS completedAt, created_at AS createdAt`;
-/** All SQL of carts, orders, order lines and shipments. */
-export function createOrdersQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  const orm = db.orm;
-  // Prepared once: the order pages and every order's transitions read these.
-  const orderById = orm
+// Prepared once per handle: the order pages and every order's transitions read these.
+const orderByIdStatement = preparedOn((tx) =>
+  tx
     .select(orderColumns)
     .from(orders)
     .where(eq(orders.id, sql.placeholder('id')))
-    .prepare();
-  const orderByNumber = orm
+    .prepare(),
+);
+const orderByNumberStatement = preparedOn((tx) =>
+  tx
     .select(orderColumns)
     .from(orders)
     .where(eq(orders.number, sql.placeholder('number')))
-    .prepare();
-  const linesOf = orm
+    .prepare(),
+);
+const linesOfStatement = preparedOn((tx) =>
+  tx
     .select()
     .from(orderLines)
     .where(eq(orderLines.orderId, sql.placeholder('orderId')))
     .orderBy(orderLines.id)
-    .prepare();
-  const cartItemsOf = orm
-    .select({ productId: cartItems.productId, quantity: cartItems.quantity })
-    .from(cartItems)
-    .where(eq(cartItems.cartId, sql.placeholder('cartId')))
-    .orderBy(cartItems.addedAt, cartItems.productId)
-    .prepare();
-  return {
-    /** The unit of work the order's writes run in (src/db/unit-of-work.ts). */
-    unitOfWork: db.uow,
-    /** A write joining the caller's transaction, or one of its own. */
-    transaction: <T>(fn: () => T): T => db.uow.within(fn),
-    // Harvest lots (FIFO allocation, release) and micro-wish donations, owned by the lots and wishes domains.
-    ...createLotStockQueries(db),
-    ...createWishOrderQueries(db),
+    .prepare(),
+);
 
-    /** Orders ever placed and ever paid (operations metrics; both over orders_paid_idx). */
-    totals: () => q(`SELECT count(*) AS placed, count(paid_at) AS paid FROM orders`).get() as { placed: number; paid: number },
-
-    // ----- products as sold -----
-    sellableProduct: (id: number) => q(`SELECT ${PRODUCT_COLUMNS} ${PRODUCT_FROM} WHERE p.id = ?`).get(id) as SellableProduct | undefined,
-    tiersOf: (productId: number) =>
-      q(`SELECT min_qty AS minQty, price_fen AS priceFen FROM price_tiers WHERE product_id = ? ORDER BY min_qty`).all(productId) as {
-        minQty: number;
-        priceFen: number;
-      }[],
-    /** Reserves stock: succeeds only if enough is left, so stock never goes below zero. */
-    reserveStock: (productId: number, quantity: number, now: number) =>
-      q(`UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND published = 1 AND stock >= ?`).run(quantity, now, productId, quantity)
-        .changes === 1,
-    releaseStock: (productId: number, quantity: number, now: number) =>
-      q(`UPDATE products SET stock = stock + ?, updated_at = ? WHERE id = ?`).run(quantity, now, productId),
-    addSold: (productId: number, quantity: number) => q(`UPDATE products SET sold_count = max(0, sold_count + ?) WHERE id = ?`).run(quantity, productId),
-    membersOfProducer: (producerId: number) =>
-      q(`SELECT household_id AS householdId, weight FROM producer_members WHERE producer_id = ? ORDER BY household_id`).all(producerId) as {
-        householdId: number;
-        weight: number;
-      }[],
-    splitRuleAt: (projectId: number, at: number) =>
-      q(
-        `SELECT id, household_bp AS householdBp, project_fund_bp AS projectFundBp, operations_bp AS operationsBp FROM project_split_rules
-         WHERE project_id = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1`,
-      ).get(projectId, at) as { id: number; householdBp: number; projectFundBp: number; operationsBp: number } | undefined,
-
-    // ----- carts -----
-    cartIdForSession: (sessionIdHash: string) => orm.select({ id: carts.id }).from(carts).where(eq(carts.sessionIdHash, sessionIdHash)).get()?.id,
-    cartIdForUser: (userId: number) => orm.select({ id: carts.id }).from(carts).where(eq(carts.userId, userId)).get()?.id,
-    createCart: (owner: { sessionIdHash: string | null; userId: number | null }, now: number) =>
-      orm.insert(carts).values({ sessionIdHash: owner.sessionIdHash, userId: owner.userId, updatedAt: now }).returning({ id: carts.id }).get().id,
-    cartItems: (cartId: number) => cartItemsOf.all({ cartId }),
-    setCartItem: (cartId: number, productId: number, quantity: number, now: number) =>
-      orm
-        .insert(cartItems)
-        .values({ cartId, productId, quantity, addedAt: now })
-        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity } })
-        .run(),
-    removeCartItem: (cartId: number, productId: number) =>
-      orm
-        .delete(cartItems)
-        .where(and(eq(cartItems.cartId, cartId), eq(cartItems.productId, productId)))
-        .run(),
-    clearCart: (cartId: number) => orm.delete(cartItems).where(eq(cartItems.cartId, cartId)).run(),
-    deleteCart: (cartId: number) => orm.delete(carts).where(eq(carts.id, cartId)).run(),
-    touchCart: (cartId: number, now: number) => orm.update(carts).set({ updatedAt: now }).where(eq(carts.id, cartId)).run(),
-
-    // ----- orders -----
-    /** Orders numbered with this day's prefix; a range on the unique index ('.' sorts right after '-'). */
-    ordersOnDay: (prefix: string) =>
-      (q(`SELECT count(*) AS n FROM orders WHERE number >= ? AND number < ?`).get(prefix, `${prefix.slice(0, -1)}.`) as { n: number }).n,
-    /** The day's next order number, or undefined when the day has no counter yet. */
-    bumpDayCounter: (prefix: string) =>
-      q(`UPDATE order_day_counters SET last_number = last_number + 1 WHERE prefix = ? RETURNING last_number`).pluck().get(prefix) as number | undefined,
-    startDayCounter: (prefix: string, lastNumber: number) => q(`INSERT INTO order_day_counters (prefix, last_number) VALUES (?, ?)`).run(prefix, lastNumber),
-    insertOrder(
-      o: Omit<OrderRow, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status'> & {
-        deliveryMethod: 'ship' | 'pickup';
-        /** Who placed it in the shop (null for staff: accepted quotes, counter sales). */
-        placedBy: { visitor: string; address: string | null } | null;
-      },
-    ): number {
-      const { placedBy, ...row } = o;
-      return orm
-        .insert(orders)
-        .values({
-          ...row,
-          status: 'pending_payment',
-          placedByVisitor: placedBy?.visitor ?? null,
-          placedFromAddress: placedBy?.address ?? null,
-          updatedAt: o.createdAt,
-        })
-        .returning({ id: orders.id })
-        .get().id;
-    },
-    insertLine: (l: Omit<typeof orderLines.$inferInsert, 'id' | 'refundedFen'>): number =>
-      orm.insert(orderLines).values(l).returning({ id: orderLines.id }).get().id,
-    insertShipment: (orderId: number, villageId: number, feeFen: number) =>
-      q(`INSERT INTO shipments (order_id, village_id, shipping_fee_fen) VALUES (?, ?, ?)`).run(orderId, villageId, feeFen),
-    orderByNumber: (number: string): OrderRow | undefined => orderByNumber.get({ number }),
-    orderById: (id: number): OrderRow | undefined => orderById.get({ id }),
-    ordersOfBuyer: (userId: number): OrderRow[] =>
-      orm.select(orderColumns).from(orders).where(eq(orders.buyerUserId, userId)).orderBy(desc(orders.id)).limit(200).all(),
-    linesOf: (orderId: number): OrderLineRow[] => linesOf.all({ orderId }),
-    shipmentsOf: (orderId: number) =>
-      q(
-        `SELECT s.id, s.order_id AS orderId, s.village_id AS villageId, v.name_zh AS villageZh, v.name_en AS villageEn, s.shipping_fee_fen AS shippingFeeFen,
-                s.status, s.carrier, s.tracking_number AS trackingNumber, s.shipped_at AS shippedAt
-         FROM shipments s JOIN villages v ON v.id = s.village_id WHERE s.order_id = ? ORDER BY s.id`,
-      ).all(orderId) as ShipmentRow[],
-    /** Moves an order between states only from the expected state; false when it was not in it. */
-    transition: (id: number, from: readonly OrderStatus[], to: OrderStatus, now: number) =>
-      orm
-        .update(orders)
-        .set({
-          status: to,
-          updatedAt: now,
-          ...(to === 'paid' ? { paidAt: now } : {}),
-          ...(to === 'cancelled' ? { cancelledAt: now } : {}),
-          ...(to === 'completed' ? { completedAt: now } : {}),
-        })
-        .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
-        .run().changes === 1,
-    addRefunded: (orderId: number, amountFen: number, now: number) =>
-      orm
-        .update(orders)
-        .set({ refundedFen: sql`${orders.refundedFen} + ${amountFen}`, updatedAt: now })
-        .where(eq(orders.id, orderId))
-        .run(),
-    addLineRefunded: (lineId: number, amountFen: number) =>
-      orm
-        .update(orderLines)
-        .set({ refundedFen: sql`${orderLines.refundedFen} + ${amountFen}` })
-        .where(eq(orderLines.id, lineId))
-        .run(),
-    pendingOffline: (limit: number): OrderRow[] =>
-      orm
-        .select(orderColumns)
-        .from(orders)
-        .where(and(eq(orders.status, 'pending_payment'), eq(orders.paymentMethod, 'offline')))
-        .orderBy(desc(orders.id))
-        .limit(limit)
-        .all(),
-    projectIdsOfOrder: (orderId: number) =>
-      (
-        q(`SELECT DISTINCT project_id AS id FROM order_lines WHERE order_id = ? UNION SELECT project_id FROM wishes WHERE order_id = ?`).all(
-          orderId,
-          orderId,
-        ) as { id: number }[]
-      ).map((r) => r.id),
-    // ----- what unpaid orders placed in the shop hold (src/orders/holds.ts) -----
-    /** Units of a product held by unpaid orders of a visitor, of a phone number and of an address. */
-    unitsHeldBy: (holder: Holder, productId: number, now: number) =>
-      q(
-        `SELECT coalesce(sum(CASE WHEN o.placed_by_visitor = @visitor THEN l.quantity END), 0) AS visitor,
-                coalesce(sum(CASE WHEN o.phone = @phone THEN l.quantity END), 0) AS phone,
-                coalesce(sum(CASE WHEN o.placed_from_address = @address THEN l.quantity END), 0) AS address
-         FROM orders o JOIN order_lines l ON l.order_id = o.id
-         WHERE o.status = 'pending_payment' AND o.expires_at > @now AND o.placed_by_visitor IS NOT NULL AND l.product_id = @productId
-           AND (o.placed_by_visitor = @visitor OR o.phone = @phone OR o.placed_from_address = @address)`,
-      ).get({ ...holder, productId, now }) as Record<keyof Holder, number>,
-    /** Unpaid orders placed in the shop, newest first, with how many unpaid orders share each of their holders. */
-    unpaidHolds: (now: number, limit: number) =>
-      q(
-        `SELECT ${ORDER_COLUMNS}, placed_by_visitor AS placedByVisitor, placed_from_address AS placedFromAddress,
-           (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_by_visitor = o.placed_by_visitor) AS sameVisitor,
-           (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_by_visitor IS NOT NULL AND x.phone = o.phone) AS samePhone,
-           (SELECT count(*) FROM orders x WHERE x.status = 'pending_payment' AND x.expires_at > @now AND x.placed_from_address = o.placed_from_address) AS sameAddress
-         FROM orders o WHERE o.status = 'pending_payment' AND o.expires_at > @now AND o.placed_by_visitor IS NOT NULL
-         ORDER BY o.id DESC LIMIT @limit`,
-      ).all({ now, limit }) as (OrderRow & {
-        placedByVisitor: string;
-        placedFromAddress: string | null;
-        sameVisitor: number;
-        samePhone: number;
-        sameAddress: number;
-      })[],
-    duePendingOrders: (now: number, limit: number) =>
-      q(`SELECT id FROM orders WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit) as { id: number }[],
-    shipShipment: (orderId: number, villageId: number, carrier: string, trackingNumber: string, userId: number, now: number) =>
-      q(
-        `UPDATE shipments SET status = 'shipped', carrier = ?, tracking_number = ?, shipped_at = ?, shipped_by_user_id = ?
-         WHERE order_id = ? AND village_id = ? AND status = 'pending'`,
-      ).run(carrier, trackingNumber, now, userId, orderId, villageId).changes === 1,
-    unshippedCount: (orderId: number) => (q(`SELECT count(*) AS n FROM shipments WHERE order_id = ? AND status = 'pending'`).get(orderId) as { n: number }).n,
-    shipmentsForVillages: (villageIds: readonly number[], statuses: readonly OrderStatus[]) =>
-      q(
-        `SELECT s.id, s.status, s.carrier, s.tracking_number AS trackingNumber, s.shipped_at AS shippedAt, s.village_id AS villageId,
-                o.number, o.status AS orderStatus, o.contact_name AS contactName, o.phone, o.province, o.city, o.district, o.address, o.note, o.paid_at AS paidAt, o.id AS orderId
-         FROM shipments s JOIN orders o ON o.id = s.order_id
-         WHERE s.village_id IN (${villageIds.length ? villageIds.map(Number).join(',') : 'NULL'})
-           AND o.status IN (${statuses.map(() => '?').join(',')})
-         ORDER BY o.paid_at DESC, o.id DESC LIMIT 200`,
-      ).all(...statuses) as {
-        id: number;
-        status: string;
-        carrier: string | null;
-        trackingNumber: string | null;
-        shippedAt: number | null;
-        villageId: number;
-        number: string;
-        orderStatus: OrderStatus;
-        contactName: string;
-        phone: string;
-        province: string;
-        city: string;
-        district: string;
-        address: string;
-        note: string | null;
-        paidAt: number | null;
-        orderId: number;
-      }[],
-  };
+/** Orders ever placed and ever paid (operations metrics; both over orders_paid_idx). */
+export function* orderTotals(tx: Tx): Query<{ placed: number; paid: number }> {
+  const row = yield* one(tx.select({ placed: count(), paid: count(orders.paidAt) }).from(orders));
+  return row!;
 }
 
-export type OrdersQueries = ReturnType<typeof createOrdersQueries>;
+export function* membersOfProducer(tx: Tx, producerId: number): Query<{ householdId: number; weight: number }[]> {
+  return yield* all(
+    tx
+      .select({ householdId: producerMembers.householdId, weight: producerMembers.weight })
+      .from(producerMembers)
+      .where(eq(producerMembers.producerId, producerId))
+      .orderBy(producerMembers.householdId),
+  );
+}
+
+/** The project's split rule in force at `at`. */
+export function* splitRuleAt(tx: Tx, projectId: number, at: number) {
+  return yield* one(
+    tx
+      .select({
+        id: projectSplitRules.id,
+        householdBp: projectSplitRules.householdBp,
+        projectFundBp: projectSplitRules.projectFundBp,
+        operationsBp: projectSplitRules.operationsBp,
+      })
+      .from(projectSplitRules)
+      .where(and(eq(projectSplitRules.projectId, projectId), lte(projectSplitRules.effectiveFrom, at)))
+      .orderBy(desc(projectSplitRules.effectiveFrom), desc(projectSplitRules.id))
+      .limit(1),
+  );
+}
+
+// ----- order numbers -----
+
+/** Orders numbered with this day's prefix; a range on the unique index ('.' sorts right after '-'). */
+export function* ordersOnDay(tx: Tx, prefix: string): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ n: count() })
+      .from(orders)
+      .where(and(sql`${orders.number} >= ${prefix}`, sql`${orders.number} < ${`${prefix.slice(0, -1)}.`}`)),
+  );
+  return row!.n;
+}
+
+/** The day's next order number, or undefined when the day has no counter yet. */
+export function* bumpDayCounter(tx: Tx, prefix: string): Query<number | undefined> {
+  const row = yield* one(
+    tx
+      .update(orderDayCounters)
+      .set({ lastNumber: sql`${orderDayCounters.lastNumber} + 1` })
+      .where(eq(orderDayCounters.prefix, prefix))
+      .returning({ lastNumber: orderDayCounters.lastNumber }),
+  );
+  return row?.lastNumber;
+}
+
+export function* startDayCounter(tx: Tx, prefix: string, lastNumber: number): Query<void> {
+  yield* run(tx.insert(orderDayCounters).values({ prefix, lastNumber }));
+}
+
+// ----- orders -----
+
+export type NewOrderRow = Omit<typeof orders.$inferInsert, 'id' | 'refundedFen' | 'paidAt' | 'cancelledAt' | 'completedAt' | 'status' | 'updatedAt'> & {
+  createdAt: number;
+};
+
+export function* insertOrder(tx: Tx, o: NewOrderRow): Query<number> {
+  const row = yield* one(
+    tx
+      .insert(orders)
+      .values({ ...o, status: 'pending_payment', updatedAt: o.createdAt })
+      .returning({ id: orders.id }),
+  );
+  return row!.id;
+}
+
+export function* insertLine(tx: Tx, l: Omit<typeof orderLines.$inferInsert, 'id' | 'refundedFen'>): Query<number> {
+  const row = yield* one(tx.insert(orderLines).values(l).returning({ id: orderLines.id }));
+  return row!.id;
+}
+
+export function* insertShipment(tx: Tx, orderId: number, villageId: number, feeFen: number): Query<void> {
+  yield* run(tx.insert(shipments).values({ orderId, villageId, shippingFeeFen: feeFen }));
+}
+
+export function* orderByNumber(tx: Tx, number: string): Query<Order | undefined> {
+  return yield* one(orderByNumberStatement(tx), { number });
+}
+
+export function* orderById(tx: Tx, id: number): Query<Order | undefined> {
+  return yield* one(orderByIdStatement(tx), { id });
+}
+
+export function* ordersOfBuyer(tx: Tx, userId: number): Query<Order[]> {
+  return yield* all(tx.select(orderColumns).from(orders).where(eq(orders.buyerUserId, userId)).orderBy(desc(orders.id)).limit(200));
+}
+
+export function* linesOf(tx: Tx, orderId: number): Query<OrderLine[]> {
+  return yield* all(linesOfStatement(tx), { orderId });
+}
+
+export function* shipmentsOf(tx: Tx, orderId: number) {
+  return yield* all(
+    tx
+      .select({
+        id: shipments.id,
+        orderId: shipments.orderId,
+        villageId: shipments.villageId,
+        villageZh: villages.nameZh,
+        villageEn: villages.nameEn,
+        shippingFeeFen: shipments.shippingFeeFen,
+        status: shipments.status,
+        carrier: shipments.carrier,
+        trackingNumber: shipments.trackingNumber,
+        shippedAt: shipments.shippedAt,
+      })
+      .from(shipments)
+      .innerJoin(villages, eq(villages.id, shipments.villageId))
+      .where(eq(shipments.orderId, orderId))
+      .orderBy(shipments.id),
+  );
+}
+
+export type Shipment = Awaited<ReturnType<typeof shipmentsOf> extends Query<infer T> ? T : never>[number];
+
+/** Moves an order between states only from the expected state; false when it was not in it. */
+export function* transition(tx: Tx, id: number, from: readonly OrderStatus[], to: OrderStatus, now: number): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(orders)
+      .set({
+        status: to,
+        updatedAt: now,
+        ...(to === 'paid' ? { paidAt: now } : {}),
+        ...(to === 'cancelled' ? { cancelledAt: now } : {}),
+        ...(to === 'completed' ? { completedAt: now } : {}),
+      })
+      .where(and(eq(orders.id, id), inArray(orders.status, [...from]))),
+  );
+  return changed === 1;
+}
+
+export function* addRefunded(tx: Tx, orderId: number, amountFen: number, now: number): Query<void> {
+  yield* run(
+    tx
+      .update(orders)
+      .set({ refundedFen: sql`${orders.refundedFen} + ${amountFen}`, updatedAt: now })
+      .where(eq(orders.id, orderId)),
+  );
+}
+
+export function* addLineRefunded(tx: Tx, lineId: number, amountFen: number): Query<void> {
+  yield* run(
+    tx
+      .update(orderLines)
+      .set({ refundedFen: sql`${orderLines.refundedFen} + ${amountFen}` })
+      .where(eq(orderLines.id, lineId)),
+  );
+}
+
+export function* pendingOffline(tx: Tx, limit: number): Query<Order[]> {
+  return yield* all(
+    tx
+      .select(orderColumns)
+      .from(orders)
+      .where(and(eq(orders.status, 'pending_payment'), eq(orders.paymentMethod, 'offline')))
+      .orderBy(desc(orders.id))
+      .limit(limit),
+  );
+}
+
+/** The projects of an order's lines. */
+export function* projectIdsOfLines(tx: Tx, orderId: number): Query<number[]> {
+  const rows = yield* all(tx.selectDistinct({ id: orderLines.projectId }).from(orderLines).where(eq(orderLines.orderId, orderId)));
+  return rows.map((r) => r.id);
+}
+
+// ----- what unpaid orders placed in the shop hold (src/orders/holds.ts) -----
+
+/** Units of a product held by unpaid orders of a visitor, of a phone number and of an address. */
+export function* unitsHeldBy(tx: Tx, holder: Holder, productId: number, now: number): Query<Record<keyof Holder, number>> {
+  const row = yield* one(
+    tx
+      .select({
+        visitor: sql<number>`coalesce(sum(CASE WHEN ${orders.placedByVisitor} = ${holder.visitor} THEN ${orderLines.quantity} END), 0)`,
+        phone: sql<number>`coalesce(sum(CASE WHEN ${orders.phone} = ${holder.phone} THEN ${orderLines.quantity} END), 0)`,
+        address: sql<number>`coalesce(sum(CASE WHEN ${orders.placedFromAddress} = ${holder.address} THEN ${orderLines.quantity} END), 0)`,
+      })
+      .from(orders)
+      .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
+      .where(
+        and(
+          eq(orders.status, 'pending_payment'),
+          gt(orders.expiresAt, now),
+          isNotNull(orders.placedByVisitor),
+          eq(orderLines.productId, productId),
+          sql`(${orders.placedByVisitor} = ${holder.visitor} OR ${orders.phone} = ${holder.phone} OR ${orders.placedFromAddress} = ${holder.address})`,
+        ),
+      ),
+  );
+  return row!;
+}
+
+/** Unpaid orders placed in the shop, newest first, with how many unpaid orders share each of their holders. */
+export function* unpaidHolds(tx: Tx, now: number, limit: number) {
+  // Correlated counts over the other unpaid orders (x) of the same holder; written out, since the
+  // builder leaves the outer row's columns unqualified inside a subquery of a one-table select.
+  const unpaid = sql`x.status = 'pending_payment' AND x.expires_at > ${now}`;
+  return yield* all(
+    tx
+      .select({
+        ...orderColumns,
+        placedByVisitor: sql<string>`${orders.placedByVisitor}`,
+        placedFromAddress: orders.placedFromAddress,
+        sameVisitor: sql<number>`(SELECT count(*) FROM orders x WHERE ${unpaid} AND x.placed_by_visitor = orders.placed_by_visitor)`,
+        samePhone: sql<number>`(SELECT count(*) FROM orders x WHERE ${unpaid} AND x.placed_by_visitor IS NOT NULL AND x.phone = orders.phone)`,
+        sameAddress: sql<number>`(SELECT count(*) FROM orders x WHERE ${unpaid} AND x.placed_from_address = orders.placed_from_address)`,
+      })
+      .from(orders)
+      .where(and(eq(orders.status, 'pending_payment'), gt(orders.expiresAt, now), isNotNull(orders.placedByVisitor)))
+      .orderBy(desc(orders.id))
+      .limit(limit),
+  );
+}
+
+export function* duePendingOrders(tx: Tx, now: number, limit: number): Query<{ id: number }[]> {
+  return yield* all(
+    tx
+      .select({ id: orders.id })
+      .from(orders)
+      .where(and(eq(orders.status, 'pending_payment'), lte(orders.expiresAt, now)))
+      .orderBy(orders.expiresAt)
+      .limit(limit),
+  );
+}
+
+// ----- shipments -----
+
+export function* shipShipment(
+  tx: Tx,
+  orderId: number,
+  villageId: number,
+  carrier: string,
+  trackingNumber: string,
+  userId: number,
+  now: number,
+): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(shipments)
+      .set({ status: 'shipped', carrier, trackingNumber, shippedAt: now, shippedByUserId: userId })
+      .where(and(eq(shipments.orderId, orderId), eq(shipments.villageId, villageId), eq(shipments.status, 'pending'))),
+  );
+  return changed === 1;
+}
+
+export function* unshippedCount(tx: Tx, orderId: number): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ n: count() })
+      .from(shipments)
+      .where(and(eq(shipments.orderId, orderId), eq(shipments.status, 'pending'))),
+  );
+  return row!.n;
+}
+
+/** Parcels of the villages in orders of the given states, newest paid first. */
+export function* shipmentsForVillages(tx: Tx, villageIds: readonly number[], statuses: readonly OrderStatus[]) {
+  if (villageIds.length === 0) return [];
+  return yield* all(
+    tx
+      .select({
+        id: shipments.id,
+        status: shipments.status,
+        carrier: shipments.carrier,
+        trackingNumber: shipments.trackingNumber,
+        shippedAt: shipments.shippedAt,
+        villageId: shipments.villageId,
+        number: orders.number,
+        orderStatus: orders.status,
+        contactName: orders.contactName,
+        phone: orders.phone,
+        province: orders.province,
+        city: orders.city,
+        district: orders.district,
+        address: orders.address,
+        note: orders.note,
+        paidAt: orders.paidAt,
+        orderId: orders.id,
+      })
+      .from(shipments)
+      .innerJoin(orders, eq(orders.id, shipments.orderId))
+      .where(and(inArray(shipments.villageId, [...villageIds]), inArray(orders.status, [...statuses])))
+      .orderBy(desc(orders.paidAt), desc(orders.id))
+      .limit(200),
+  );
+}

@@ -18,7 +18,7 @@ import { benefitSummary } from './benefit.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
 import { householdOfCode } from '../ledger/accounts.js';
 import { canPay } from './order-status.js';
-import type { OrderRow } from './orders-queries.js';
+import type { Order } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
 import type { Checkout } from './checkout.js';
 import type { OrdersService } from './orders-service.js';
@@ -32,7 +32,7 @@ export interface OrdersRoutesDeps {
   catalog: CatalogService;
   bank: { accountName: string; bankName: string; accountNumber: string };
   /** Starts a Stripe Checkout Session for a placed order and returns its URL; null when Stripe is off. */
-  startStripeCheckout: ((order: OrderRow, accessToken: string) => Promise<string>) | null;
+  startStripeCheckout: ((order: Order, accessToken: string) => Promise<string>) | null;
   /** The benefit receipt's absolute address and inline-SVG QR code (src/orders/receipt-qr.ts). */
   receiptQr?: (receiptCode: string, label: string) => { url: string; svg: string };
   /** Whether the cart may be picked up at a charity supermarket (src/outlets/outlets-service.ts). */
@@ -51,9 +51,9 @@ export function cartOwnerOf(request: FastifyRequest): CartOwner | null {
 }
 
 /** Runs `work`; a refusal by the service (an AppError) is returned rather than thrown, anything else is thrown. */
-function refusal(work: () => void): AppError | null {
+async function refusal(work: Promise<unknown>): Promise<AppError | null> {
   try {
-    work();
+    await work;
     return null;
   } catch (error) {
     if (error instanceof AppError) return error;
@@ -99,15 +99,15 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     };
   }
 
-  function viewCart(request: FastifyRequest): PricedCart {
+  function viewCart(request: FastifyRequest): Promise<PricedCart> {
     const owner = cartOwnerOf(request);
     return owner ? cart.view(owner) : cart.view({ sessionIdHash: '' });
   }
 
-  function renderCart(request: FastifyRequest, reply: FastifyReply, error: string | null, status = 200) {
+  async function renderCart(request: FastifyRequest, reply: FastifyReply, error: string | null, status = 200) {
     return reply.code(status).view('orders/cart', {
       title: request.t('cart.title'),
-      cart: presentCart(request, viewCart(request)),
+      cart: presentCart(request, await viewCart(request)),
       error,
       csrfToken: csrfTokenFor(reply),
     });
@@ -124,10 +124,11 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
     const { productId, quantity } = parsed.data;
     // The session stays even when the product can't be added: the cart page they see uses it.
+    // A visitor's first item starts the session (its own commit); the item is then a unit of work.
     await reply.ensureSession();
-    const refused = await deps.commitGrouped(() => refusal(() => cart.add(cartOwnerOf(request)!, productId, quantity)));
+    const refused = await refusal(cart.add(cartOwnerOf(request)!, productId, quantity));
     if (refused) return renderCart(request, reply, errorMessage(request, refused), refused.status);
-    const product = cart.view(cartOwnerOf(request)!).lines.find((l) => l.product.id === productId)?.product;
+    const product = (await cart.view(cartOwnerOf(request)!)).lines.find((l) => l.product.id === productId)?.product;
     reply.flash('success', request.t('cart.added', { title: product ? pickText(request.locale, product.titleZh, product.titleEn) : '', quantity }));
     return reply.redirect('/cart', 303);
   });
@@ -137,19 +138,19 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
     const owner = cartOwnerOf(request);
     if (!owner) return reply.redirect('/cart', 303);
-    const refused = await deps.commitGrouped(() => refusal(() => cart.set(owner, request.params.productId, parsed.data.quantity)));
+    const refused = await refusal(cart.set(owner, request.params.productId, parsed.data.quantity));
     if (refused) return renderCart(request, reply, errorMessage(request, refused), refused.status);
     reply.flash('success', request.t(parsed.data.quantity === 0 ? 'cart.removed' : 'cart.updated'));
     return reply.redirect('/cart', 303);
   });
 
   // ---------- Checkout ----------
-  function renderCheckout(
+  async function renderCheckout(
     request: FastifyRequest,
     reply: FastifyReply,
     opts: { values: Record<string, string>; fields: FieldMessages; status?: number; review?: boolean; error?: string | null },
   ) {
-    const priced = viewCart(request);
+    const priced = await viewCart(request);
     if (opts.review) reply.header('cache-control', 'no-store');
     return reply.code(opts.status ?? 200).view(opts.review ? 'orders/review' : 'orders/checkout', {
       // The review's own figures go back with "place order": the order is placed at them or not at all.
@@ -167,7 +168,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
 
   app.get('/checkout', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const priced = viewCart(request);
+    const priced = await viewCart(request);
     if (priced.lines.length === 0) return reply.redirect('/cart', 303);
     return renderCheckout(request, reply, { values: { paymentMethod: 'offline' }, fields: {} });
   });
@@ -175,7 +176,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   app.post('/checkout', async (request, reply) => {
     const values = typedValues(request.body);
     const owner = cartOwnerOf(request);
-    const priced = viewCart(request);
+    const priced = await viewCart(request);
     if (!owner || priced.lines.length === 0) return renderCart(request, reply, request.t('errors.cart_empty'), 409);
     if (!priced.canCheckout) return renderCart(request, reply, request.t('cart.fixLines'), 409);
     const form = parseForm(checkoutSchema, request.body, request.t);
@@ -202,7 +203,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       // The prices moved since the review: the review again, with the new figures to confirm.
       if (error instanceof AppError && error.code === 'prices_changed') {
         const before = reviewedTotalFen(form.data.reviewed ?? '');
-        const now = viewCart(request);
+        const now = await viewCart(request);
         const after = form.data.delivery === 'pickup' ? now.subtotalFen : now.totalFen;
         const message = request.t('errors.prices_changed', { before: before === null ? '—' : formatFen(before), after: formatFen(after) });
         return renderCheckout(request, reply, { values, fields: {}, review: true, status: error.status, error: message });
@@ -223,16 +224,9 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   });
 
   // ---------- Order pages ----------
-  async function renderOrder(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    order: OrderRow,
-    token: string | undefined,
-    status = 200,
-    error: string | null = null,
-  ) {
+  async function renderOrder(request: FastifyRequest, reply: FastifyReply, order: Order, token: string | undefined, status = 200, error: string | null = null) {
     const { locale, t } = request;
-    const details = orders.details(order);
+    const details = await orders.details(order);
     const paid = order.paidAt !== null;
     const householdIds = new Set<number>();
     const entries = details.postings.flatMap((p) => p.entries);
@@ -301,7 +295,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   app.get('/orders/:number', { schema: { params: orderNumberParams, querystring: tokenQuery } }, async (request, reply) => {
     const { number } = request.params;
     const { token } = request.query;
-    const order = request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token);
+    const order = await (request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token));
     return renderOrder(request, reply, order, token);
   });
 
@@ -309,12 +303,12 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     const body = (request.body ?? {}) as Record<string, unknown>;
     const token = typeof body.token === 'string' && body.token ? body.token : undefined;
     const { number } = request.params;
-    const order = request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token);
+    const order = await (request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token));
     try {
-      orders.cancel(order, request.user?.id ?? null, request.ip);
+      await orders.cancel(order, request.user?.id ?? null, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
-        return renderOrder(request, reply, orders.order(number), token, 409, errorMessage(request, error));
+        return renderOrder(request, reply, await orders.order(number), token, 409, errorMessage(request, error));
       }
       throw error;
     }
@@ -326,7 +320,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     const { t } = request;
     return reply.view('orders/account-orders', {
       title: t('order.mine'),
-      orders: orders.ordersOfBuyer(request.user!.id).map((o) => ({
+      orders: (await orders.ordersOfBuyer(request.user!.id)).map((o) => ({
         number: o.number,
         url: `/orders/${o.number}`,
         status: o.status,
@@ -345,7 +339,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       },
     },
     async (request, reply) => {
-      const order = orders.orderWithToken(request.query.order, request.query.token);
+      const order = await orders.orderWithToken(request.query.order, request.query.token);
       return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}&paid=1`, 303);
     },
   );
@@ -358,7 +352,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       },
     },
     async (request, reply) => {
-      const order = orders.orderWithToken(request.query.order, request.query.token);
+      const order = await orders.orderWithToken(request.query.order, request.query.token);
       return reply.redirect(`/orders/${order.number}?token=${encodeURIComponent(request.query.token)}`, 303);
     },
   );

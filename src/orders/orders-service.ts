@@ -1,49 +1,30 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { CurrentUser } from '../accounts/session-service.js';
-import type { AuditService } from '../audit/audit-service.js';
-import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
-import { orderPaymentKey, paymentEntries, refundEntries } from '../ledger/order-postings.js';
-import type { LedgerService } from '../ledger/ledger-service.js';
-import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { assertVillage } from '../villages/access.js';
-import { priceItems, reviewedFigures, type CartOwner, type CartService } from './cart-service.js';
-import type { RecalledUnitsRow } from '../lots/lots-queries.js';
-import { checkHolds, visitorKey } from './holds.js';
-import { createOrderPlacing, sha256, type PlacedOrder } from './order-placing.js';
-import type { OrderEvents } from './order-events.js';
-import type { OrderRow, OrdersQueries } from './orders-queries.js';
-import { checkQuantity, MAX_LINE_QUANTITY, shippingFeeFor, unitPriceFor } from './pricing.js';
-import { canCancel, canPay, canRefund, canShip, EVER_PAID_STATUSES, REFUNDABLE_STATUSES, SHIPPABLE_STATUSES, statesLeadingTo } from './order-status.js';
+import { sellableProduct } from './cart-queries.js';
+import type { CartOwner } from './cart-service.js';
+import { createOrderChanges, type DirectOrder, type OrdersDeps, type PlaceOptions } from './order-changes.js';
+import { sha256, type CheckoutContact, type PlacedOrder } from './order-placing.js';
+import { canCancel, EVER_PAID_STATUSES, SHIPPABLE_STATUSES } from './order-status.js';
+import {
+  duePendingOrders,
+  linesOf,
+  orderById,
+  orderByNumber,
+  ordersOfBuyer,
+  orderTotals,
+  pendingOffline,
+  shipmentsForVillages,
+  shipmentsOf,
+  unpaidHolds,
+  type Order,
+} from './orders-queries.js';
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
-import type { CheckoutContact } from './order-placing.js';
-
-export type { CheckoutContact };
-
-/** How an order reaches the buyer, and a step run inside the placing transaction (its throw undoes the order). */
-export interface PlaceOptions {
-  /** 'pickup': collected at a charity supermarket; no shipping fee is charged. */
-  delivery?: 'ship' | 'pickup';
-  onPlaced?: (order: OrderRow, accessToken: string) => void;
-  /**
-   * The figures the buyer reviewed (reviewedFigures of the review page). When given, the order is
-   * placed only if the cart still prices the same; otherwise `prices_changed` and nothing is written.
-   */
-  reviewed?: string;
-}
-
-/** An order placed from given lines rather than the cart: an accepted quote, a counter sale. */
-export interface DirectOrder {
-  /** unitPriceFen overrides the catalogue price (a quoted price); otherwise retail with bulk tiers. */
-  lines: { productId: number; quantity: number; unitPriceFen?: number }[];
-  buyerUserId: number | null;
-  contact: CheckoutContact;
-  delivery: 'ship' | 'pickup';
-  /** 'online' reserves the shop's stock like place(); 'held' means the caller takes the units from stock it holds (an outlet's shelf). */
-  stock: 'online' | 'held';
-  onPlaced?: (order: OrderRow, accessToken: string) => void;
-}
+export type { CheckoutContact, DirectOrder, PlaceOptions };
 
 /** Why an unpaid order looks like hoarding (the coordinator's holds page). */
 export interface HoardingSign {
@@ -52,523 +33,224 @@ export interface HoardingSign {
 }
 
 export { channelOf, orderPaymentKey } from '../ledger/order-postings.js';
+export { recallHold } from './order-changes.js';
 
 /**
- * Orders: placing (one transaction that reserves stock and snapshots prices), payment,
+ * Orders: placing (one unit of work that reserves stock and snapshots prices), payment,
  * cancellation and expiry (stock released exactly once), shipping per village, and refunds.
- * Every money movement posts to the ledger inside the same transaction as the state change.
+ * Every money movement posts to the ledger inside the same unit as the state change.
+ *
+ * The service answers with promises (each call its own unit of work); `parts` offers the changes
+ * other domains compose into their own units (a counter sale's order, a wish's donation order).
  */
-export function createOrdersService(
-  queries: OrdersQueries,
-  deps: {
-    clock: Clock;
-    cart: CartService;
-    ledger: LedgerService;
-    audit: AuditService;
-    expiry: { stripeMs: number; offlineMs: number; offlineAnonymousMs: number; wishClaimMs: number };
-    /** Told of each change inside its transaction (the e-mails to buyers and secretaries). */
-    events?: OrderEvents;
-  },
-) {
-  const { clock, ledger, audit } = deps;
+export function createOrdersService(db: Database_, deps: OrdersDeps) {
+  const { clock, ledger } = deps;
+  const { read, write } = db.uow;
+  const changes = createOrderChanges(db, deps);
+  const { lots } = changes;
 
-  // Each write joins the caller's transaction or runs as its own (src/db/unit-of-work.ts).
-  const { within } = queries.unitOfWork;
-  const placing = createOrderPlacing(queries, { audit, expiry: deps.expiry });
-
-  function order(number: string): OrderRow {
-    const row = queries.orderByNumber(number);
+  function* orderOr404ById(tx: Tx, id: number): Query<Order> {
+    const row = yield* orderById(tx, id);
     if (!row) throw new AppError('not_found', 'order_not_found');
     return row;
   }
 
-  function release(o: OrderRow, now: number): void {
-    for (const line of queries.linesOf(o.id)) {
-      queries.releaseStock(line.productId, line.quantity, now);
-      queries.releaseLots(line.id, line.productId, now); // back to the same harvest lots
-    }
-    // An unpaid micro-wish claim that ends opens the wish again for other donors.
-    queries.reopenWishOf(o.id);
-  }
-
-  /** Cancels a pending order and releases its stock; false when it was no longer pending (so it happens once). */
-  function cancelPending(o: OrderRow, reason: string, userId: number | null, address: string | null): boolean {
-    const now = clock();
-    if (!queries.transition(o.id, statesLeadingTo('cancelled'), 'cancelled', now)) return false;
-    release(o, now);
-    audit.record({
-      userId,
-      action: 'order.cancel',
-      entityType: 'order',
-      entityId: o.number,
-      before: { status: o.status },
-      after: { status: 'cancelled', reason },
-      address,
-    });
-    deps.events?.cancelled(o, reason);
-    return true;
-  }
-
-  /** Whether a coordinator's projects reach an order (a coordinator of all projects reaches every one). */
-  function coordinatorSees(actor: CurrentUser, orderId: number): boolean {
-    return actor.allProjects || queries.projectIdsOfOrder(orderId).some((id) => actor.projectIds.includes(id));
-  }
-
-  /**
-   * An order as a coordinator may see it: one scoped to all projects sees every order, one
-   * scoped to projects only orders with a line in them; others get "not found".
-   */
-  function orderForCoordinator(actor: CurrentUser, number: string): OrderRow {
-    const row = queries.orderByNumber(number);
-    if (!row || actor.role !== 'coordinator' || !coordinatorSees(actor, row.id)) throw new AppError('not_found', 'order_not_found');
+  /** The order behind a confirmation link, checked in constant time; a wrong token is "not found". */
+  function* orderWithToken(tx: Tx, number: string, token: string | undefined): Query<Order> {
+    const row = yield* orderByNumber(tx, number);
+    if (!row || !token) throw new AppError('not_found', 'order_not_found');
+    const given = Buffer.from(sha256(token), 'hex');
+    const stored = Buffer.from(row.accessTokenHash, 'hex');
+    if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AppError('not_found', 'order_not_found');
     return row;
   }
 
-  /** Ships one village's parcel of an order (inside a transaction); the audit says who, and for which village when on its behalf. */
-  function shipParcel(
-    actor: CurrentUser,
-    o: OrderRow,
-    villageId: number,
-    carrier: string,
-    trackingNumber: string,
-    address: string | null,
-    onBehalf: boolean,
-  ): void {
-    const shipment = queries.shipmentsOf(o.id).find((s) => s.villageId === villageId);
-    if (!shipment) throw new AppError('not_found', 'order_not_found');
-    if (!canShip(o.status)) {
-      throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
-    }
-    // Units of a recalled lot never leave: the rest of the order (other villages' parcels) ships as usual.
-    const [recalled] = queries.recalledUnitsHeld(o.id, villageId);
-    if (recalled && shipment.status === 'pending') throw recallHold('parcel_holds_recalled_units', recalled);
-    if (!queries.shipShipment(o.id, villageId, carrier, trackingNumber, actor.id, clock())) throw new AppError('conflict', 'already_shipped');
-    if (queries.unshippedCount(o.id) === 0 && o.status === 'paid') queries.transition(o.id, ['paid'], 'shipped', clock());
-    const after = onBehalf ? { villageId, carrier, trackingNumber, onBehalfOf: shipment.villageZh } : { villageId, carrier, trackingNumber };
-    audit.record({ userId: actor.id, action: 'order.ship', entityType: 'order', entityId: o.number, after, address });
-    deps.events?.shipped(o, villageId, carrier, trackingNumber);
+  /** The signed-in buyer's own order, or not found. */
+  function* orderOfBuyer(tx: Tx, number: string, userId: number): Query<Order> {
+    const row = yield* orderByNumber(tx, number);
+    if (!row || row.buyerUserId !== userId) throw new AppError('not_found', 'order_not_found');
+    return row;
+  }
+
+  /** Units of recalled lots an order holds: the lots domain's query, not a unit of work yet (it joins the caller's on SQLite). */
+  // biome-ignore lint/correctness/useYield: a step of a unit of work whose query is still synchronous in the lots domain.
+  function* recalledUnitsHeld(_tx: Tx, orderId: number, villageId: number | null = null): Query<ReturnType<typeof lots.recalledUnitsHeld>> {
+    return lots.recalledUnitsHeld(orderId, villageId);
   }
 
   return {
-    order,
+    order: (number: string): Promise<Order> => read((tx) => changes.orderOr404(tx, number)),
     /** Orders ever placed and paid, for the operator's metrics. */
-    totals: () => queries.totals(),
+    totals: () => read(orderTotals),
+    /** Transitional: the same, synchronously, for the metrics scrape (src/plugins/metrics.ts reads its sources synchronously). */
+    totalsNow: () => db.uow.now(orderTotals),
 
-    orderById(id: number): OrderRow {
-      const row = queries.orderById(id);
-      if (!row) throw new AppError('not_found', 'order_not_found');
-      return row;
-    },
+    orderById: (id: number): Promise<Order> => read((tx) => orderOr404ById(tx, id)),
 
     /** The order behind a confirmation link, checked in constant time; a wrong token is "not found". */
-    orderWithToken(number: string, token: string | undefined): OrderRow {
-      const row = queries.orderByNumber(number);
-      if (!row || !token) throw new AppError('not_found', 'order_not_found');
-      const given = Buffer.from(sha256(token), 'hex');
-      const stored = Buffer.from(row.accessTokenHash, 'hex');
-      if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AppError('not_found', 'order_not_found');
-      return row;
-    },
+    orderWithToken: (number: string, token: string | undefined): Promise<Order> => read((tx) => orderWithToken(tx, number, token)),
 
     /** The signed-in buyer's own order, or not found. */
-    orderOfBuyer(number: string, userId: number): OrderRow {
-      const row = queries.orderByNumber(number);
-      if (!row || row.buyerUserId !== userId) throw new AppError('not_found', 'order_not_found');
-      return row;
-    },
+    orderOfBuyer: (number: string, userId: number): Promise<Order> => read((tx) => orderOfBuyer(tx, number, userId)),
 
-    details(o: OrderRow) {
-      return { lines: queries.linesOf(o.id), shipments: queries.shipmentsOf(o.id), postings: ledger.transactionsOfOrder(o.id) };
-    },
+    details: (o: Order) =>
+      read(function* (tx) {
+        return { lines: yield* linesOf(tx, o.id), shipments: yield* shipmentsOf(tx, o.id), postings: ledger.transactionsOfOrder(o.id) };
+      }),
 
-    ordersOfBuyer: (userId: number) => queries.ordersOfBuyer(userId),
+    ordersOfBuyer: (userId: number): Promise<Order[]> => read((tx) => ordersOfBuyer(tx, userId)),
 
-    orderForCoordinator,
+    orderForCoordinator: (actor: CurrentUser, number: string): Promise<Order> => read((tx) => changes.orderForCoordinator(tx, actor, number)),
 
-    pendingOffline: (actor: CurrentUser): OrderRow[] => queries.pendingOffline(200).filter((o) => coordinatorSees(actor, o.id)),
+    pendingOffline: (actor: CurrentUser): Promise<Order[]> =>
+      read(function* (tx) {
+        const seen: Order[] = [];
+        for (const o of yield* pendingOffline(tx, 200)) if (yield* changes.coordinatorSees(tx, actor, o.id)) seen.push(o);
+        return seen;
+      }),
 
     /**
      * The unpaid orders placed in the shop that a coordinator may see, newest first, each with what
      * it holds and the signs of hoarding: other unpaid orders of the same visitor, phone number or
      * address, or a large share of what is left of a product. Suspicious ones first.
      */
-    unpaidHolds(actor: CurrentUser) {
-      const holds = queries
-        .unpaidHolds(clock(), 500)
-        .filter((o) => coordinatorSees(actor, o.id))
-        .map((o) => {
-          const lines = queries.linesOf(o.id);
+    unpaidHolds: (actor: CurrentUser) =>
+      read(function* (tx) {
+        const holds = [];
+        for (const o of yield* unpaidHolds(tx, clock(), 500)) {
+          if (!(yield* changes.coordinatorSees(tx, actor, o.id))) continue;
+          const lines = yield* linesOf(tx, o.id);
           const signs: HoardingSign[] = [];
           if (o.sameVisitor > 1) signs.push({ code: 'same_visitor', params: { count: o.sameVisitor } });
           if (o.samePhone > 1) signs.push({ code: 'same_phone', params: { count: o.samePhone } });
           if (o.sameAddress > 1) signs.push({ code: 'same_address', params: { count: o.sameAddress } });
           for (const line of lines) {
-            const left = queries.sellableProduct(line.productId)?.stock ?? 0;
+            const left = (yield* sellableProduct(tx, line.productId))?.stock ?? 0;
             if (line.quantity > 1 && line.quantity >= left)
               signs.push({ code: 'large_share', params: { title: line.titleZh, quantity: line.quantity, left, unit: line.unit } });
           }
-          return { order: o, lines, wishClaim: lines.length === 0 && queries.wishProjectOfOrder(o.id) !== undefined, signs };
-        });
-      return [...holds.filter((h) => h.signs.length > 0), ...holds.filter((h) => h.signs.length === 0)];
-    },
+          holds.push({ order: o, lines, wishClaim: lines.length === 0 && changes.wishes.wishProjectOfOrder(o.id) !== undefined, signs });
+        }
+        return [...holds.filter((h) => h.signs.length > 0), ...holds.filter((h) => h.signs.length === 0)];
+      }),
 
     /** A coordinator releases an unpaid order's hold: the order is cancelled, its stock or wish freed. */
-    releaseHold(actor: CurrentUser, number: string, address: string | null): void {
-      const o = orderForCoordinator(actor, number);
-      within(() => {
-        const fresh = queries.orderById(o.id)!;
-        if (!cancelPending(fresh, 'released by staff', actor.id, address)) {
-          throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: fresh.status } });
+    releaseHold: (actor: CurrentUser, number: string, address: string | null): Promise<void> =>
+      write(function* (tx) {
+        const o = yield* changes.orderForCoordinator(tx, actor, number);
+        if (!(yield* changes.cancelPending(tx, o, 'released by staff', actor.id, address))) {
+          throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: o.status } });
         }
-      });
-    },
+      }),
 
     /** Parcels of the secretary's villages: waiting to ship (with units of recalled lots that hold them back), and recently shipped. */
-    shipmentsFor(actor: CurrentUser) {
-      const toShip = queries.shipmentsForVillages(actor.villageIds, SHIPPABLE_STATUSES).filter((s) => s.status === 'pending');
-      const shipped = queries
-        .shipmentsForVillages(actor.villageIds, EVER_PAID_STATUSES)
-        .filter((s) => s.status !== 'pending')
-        .slice(0, 50);
-      const linesOf = (orderId: number, villageId: number) => queries.linesOf(orderId).filter((l) => l.villageId === villageId);
-      return {
-        toShip: toShip.map((s) => ({ ...s, lines: linesOf(s.orderId, s.villageId), recalled: queries.recalledUnitsHeld(s.orderId, s.villageId) })),
-        shipped,
-      };
-    },
+    shipmentsFor: (actor: CurrentUser) =>
+      read(function* (tx) {
+        const toShip = (yield* shipmentsForVillages(tx, actor.villageIds, SHIPPABLE_STATUSES)).filter((s) => s.status === 'pending');
+        const shipped = (yield* shipmentsForVillages(tx, actor.villageIds, EVER_PAID_STATUSES)).filter((s) => s.status !== 'pending').slice(0, 50);
+        const parcels = [];
+        for (const s of toShip) {
+          const lines = (yield* linesOf(tx, s.orderId)).filter((l) => l.villageId === s.villageId);
+          parcels.push({ ...s, lines, recalled: lots.recalledUnitsHeld(s.orderId, s.villageId) });
+        }
+        return { toShip: parcels, shipped };
+      }),
 
     /**
      * Units of recalled lots an order (or one village's parcel of it) holds that no refund or
      * replacement settled yet: while there are any, the parcel is not shipped and an unpaid order is
      * not marked paid.
      */
-    recalledUnitsHeld: (orderId: number, villageId: number | null = null) => queries.recalledUnitsHeld(orderId, villageId),
+    recalledUnitsHeld: (orderId: number, villageId: number | null = null) => read((tx) => recalledUnitsHeld(tx, orderId, villageId)),
 
-    /**
-     * Places an order that buys no product (a micro-wish donation): no lines, stock or shipping; the
-     * total is the amount given. Joins the caller's transaction, so the caller links what it pays for
-     * in the same commit (or nothing is written).
-     */
-    placeDonation(
-      visitor: CartOwner,
-      buyerUserId: number | null,
-      contact: { name: string; phone: string; paymentMethod: PaymentMethod },
-      amountFen: number,
-      address: string | null,
-    ): PlacedOrder {
-      return within(() =>
-        placing.insertOrder(
-          {
-            buyerUserId,
-            contact: {
-              name: contact.name,
-              phone: contact.phone,
-              province: '',
-              city: '',
-              district: '',
-              address: '',
-              note: null,
-              paymentMethod: contact.paymentMethod,
-            },
-            delivery: 'ship',
-            lines: [],
-            fromLots: false,
-            parcels: [],
-            subtotalFen: amountFen,
-            shippingFen: 0,
-            hold: 'wish_claim',
-            placedBy: { visitor: visitorKey(visitor), address },
-            auditNote: { donation: true },
-          },
-          clock(),
-          address,
-        ),
-      );
-    },
+    /** Places the buyer's cart as an order, in one unit of work (see parts.place). */
+    place: (owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null, options: PlaceOptions = {}): Promise<PlacedOrder> =>
+      write((tx) => changes.place(tx, owner, buyerUserId, contact, address, options)),
 
-    /**
-     * Places the order in ONE transaction: every line's stock is reserved by a conditional
-     * decrement (never below zero), prices are snapshotted, the number, token and receipt code are
-     * made. If any line cannot be reserved, nothing is written and the cart stays as it was.
-     */
-    place(owner: CartOwner, buyerUserId: number | null, contact: CheckoutContact, address: string | null, options: PlaceOptions = {}): PlacedOrder {
-      const pickup = options.delivery === 'pickup';
-      return within(() => {
-        const items = deps.cart.items(owner);
-        if (items.length === 0) throw new AppError('conflict', 'cart_empty');
-        const now = clock();
-        const today = saleDay(now);
-        const priced = priceItems(queries, items, null, today);
-        for (const line of priced.lines) checkQuantity(line.product, line.quantity, today);
-        if (priced.lines.length !== items.length) throw new AppError('conflict', 'cart_changed');
-        if (options.reviewed !== undefined && reviewedFigures(priced, pickup) !== options.reviewed) {
-          throw new AppError('conflict', 'prices_changed');
-        }
-        for (const line of priced.lines) {
-          if (!queries.reserveStock(line.product.id, line.quantity, now)) {
-            throw new AppError('conflict', 'sold_out', undefined, { params: { title: line.product.titleZh } });
-          }
-        }
-        // After the stock: what is sold out is said so; a hold past the limit undoes the reservation with the rest.
-        const placedBy = { visitor: visitorKey(owner), address };
-        checkHolds(queries, { ...placedBy, phone: contact.phone }, priced.lines, now);
-        const placed = placing.insertOrder(
-          {
-            buyerUserId,
-            contact,
-            delivery: pickup ? 'pickup' : 'ship',
-            lines: priced.lines,
-            fromLots: true,
-            // A pickup order's parcels still leave the villages, for the outlet, at no charge to the buyer.
-            parcels: priced.parcels.map((p) => ({ villageId: p.villageId, feeFen: pickup ? 0 : p.shippingFeeFen })),
-            subtotalFen: priced.subtotalFen,
-            shippingFen: pickup ? 0 : priced.shippingFen,
-            hold: buyerUserId === null ? 'anonymous' : 'signed_in',
-            placedBy,
-            auditNote: pickup ? { delivery: 'pickup' } : {},
-          },
-          now,
-          address,
-        );
-        // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
-        if (contact.paymentMethod === 'offline') deps.cart.clear(owner);
-        deps.events?.placed(placed.order, queries.linesOf(placed.order.id), placed.accessToken);
-        options.onPlaced?.(placed.order, placed.accessToken);
-        return placed;
-      });
-    },
+    placeDirect: (input: DirectOrder, address: string | null): Promise<PlacedOrder> => write((tx) => changes.placeDirect(tx, input, address)),
 
-    /**
-     * Places an order from given lines in ONE transaction, like place(): a quoted price may
-     * override the catalogue price per line; 'online' stock is reserved by conditional decrement,
-     * 'held' stock is the caller's to take (in the same transaction, through onPlaced or before).
-     * Runs inside the caller's transaction when there is one.
-     */
-    placeDirect(input: DirectOrder, address: string | null): PlacedOrder {
-      return within(() => {
-        if (input.lines.length === 0) throw new AppError('conflict', 'cart_empty');
-        const now = clock();
-        const lines = input.lines.map((item) => {
-          const product = queries.sellableProduct(item.productId);
-          if (!product || (input.stock === 'online' && !product.published)) throw new AppError('not_found', 'product_not_found');
-          // Units already on an outlet's shelf are no exception: the money would go to a project that no longer runs.
-          assertProjectRunning(product, saleDay(now));
-          if (!Number.isSafeInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_LINE_QUANTITY) {
-            throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh } });
-          }
-          if (input.stock === 'online' && !queries.reserveStock(product.id, item.quantity, now)) {
-            throw new AppError('conflict', 'not_enough_stock', undefined, { params: { title: product.titleZh, stock: product.stock, unit: product.unit } });
-          }
-          const unitPriceFen = item.unitPriceFen ?? unitPriceFor(product.priceFen, queries.tiersOf(product.id), item.quantity);
-          return { product, quantity: item.quantity, unitPriceFen, lineTotalFen: unitPriceFen * item.quantity };
-        });
-        const subtotals = new Map<number, { subtotalFen: number; feeFen: number }>();
-        for (const line of lines) {
-          const parcel = subtotals.get(line.product.villageId) ?? { subtotalFen: 0, feeFen: 0 };
-          parcel.subtotalFen += line.lineTotalFen;
-          subtotals.set(line.product.villageId, parcel);
-        }
-        for (const [villageId, parcel] of subtotals) {
-          parcel.feeFen = input.delivery === 'pickup' ? 0 : shippingFeeFor(lines.find((l) => l.product.villageId === villageId)!.product, parcel.subtotalFen);
-        }
-        const subtotalFen = lines.reduce((a, l) => a + l.lineTotalFen, 0);
-        const shippingFen = [...subtotals.values()].reduce((a, p) => a + p.feeFen, 0);
-        const placed = placing.insertOrder(
-          {
-            buyerUserId: input.buyerUserId,
-            contact: input.contact,
-            delivery: input.delivery,
-            lines,
-            // Units already on an outlet's shelf come from no harvest lot and need no parcel from the village.
-            fromLots: input.stock === 'online',
-            parcels: input.stock === 'online' ? [...subtotals].map(([villageId, parcel]) => ({ villageId, feeFen: parcel.feeFen })) : [],
-            subtotalFen,
-            shippingFen,
-            // Placed by staff (an accepted quote, a counter sale): not a hold the shop's limits count.
-            hold: 'signed_in',
-            placedBy: null,
-            auditNote: { delivery: input.delivery, direct: true },
-          },
-          now,
-          address,
-        );
-        input.onPlaced?.(placed.order, placed.accessToken);
-        return placed;
-      });
-    },
-
-    /**
-     * Records a payment and posts the proceeds: the order becomes paid and the ledger says which
-     * households and project the money belongs to. Idempotent per key (a replay changes nothing).
-     * Must run inside a transaction when combined with other effects; opens its own otherwise.
-     */
-    recordPayment(o: OrderRow, payment: { channel: string; amountFen: number; userId: number | null; memo: string }): 'paid' | 'already' {
-      const idempotencyKey = orderPaymentKey(o.id);
-      return within(() => {
-        const fresh = queries.orderById(o.id)!;
-        if (ledger.transactionByKey(idempotencyKey)) return 'already';
-        if (!canPay(fresh.status)) {
-          if (fresh.paidAt !== null) return 'already';
-          throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
-        }
-        if (payment.amountFen !== fresh.totalFen) {
-          throw new AppError('conflict', 'payment_amount_mismatch', undefined, { params: { expected: fresh.totalFen, got: payment.amountFen } });
-        }
-        const now = clock();
-        // Conditional: of two payments of one order at once, the second finds it no longer payable.
-        if (!queries.transition(fresh.id, statesLeadingTo('paid'), 'paid', now))
-          throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
-        queries.markWishPaid(fresh.id);
-        const lines = queries.linesOf(fresh.id);
-        for (const line of lines) queries.addSold(line.productId, line.quantity);
-        const { entries, splitRuleId } = paymentEntries({
-          channel: payment.channel,
-          amountFen: payment.amountFen,
-          lines,
-          subtotalFen: fresh.subtotalFen,
-          shippingFen: fresh.shippingFen,
-          // An order without product lines is a micro-wish donation: all of it goes to the wish's project fund.
-          wishProjectId: lines.length === 0 ? queries.wishProjectOfOrder(fresh.id) : undefined,
-          ruleOf: (projectId) => queries.splitRuleAt(projectId, clock()),
-          membersOf: (producerId) => queries.membersOfProducer(producerId),
-        });
-        ledger.post({ idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
-        deps.events?.paid(
-          queries.orderById(fresh.id)!,
-          queries.shipmentsOf(fresh.id).map((s) => s.villageId),
-        );
-        return 'paid';
-      });
-    },
+    recordPayment: (o: Order, payment: { channel: string; amountFen: number; userId: number | null; memo: string }) =>
+      write((tx) => changes.recordPayment(tx, o, payment)),
 
     /** The buyer (with the order's token) or a coordinator cancels an unpaid order. */
-    cancel(o: OrderRow, userId: number | null, address: string | null): void {
-      within(() => {
-        const fresh = queries.orderById(o.id)!;
-        if (!cancelPending(fresh, 'requested', userId, address)) {
+    cancel: (o: Order, userId: number | null, address: string | null): Promise<void> =>
+      write(function* (tx) {
+        const fresh = (yield* orderById(tx, o.id))!;
+        if (!(yield* changes.cancelPending(tx, fresh, 'requested', userId, address))) {
           throw new AppError('conflict', 'order_not_cancellable', undefined, { params: { status: fresh.status } });
         }
-      });
-    },
+      }),
 
     /** Cancels an unpaid order whose payment failed or whose session expired (webhooks); false if not pending. */
-    cancelUnpaid(o: OrderRow, reason: string): boolean {
-      return within(() => cancelPending(queries.orderById(o.id)!, reason, null, null));
-    },
+    cancelUnpaid: (o: Order, reason: string): Promise<boolean> => write((tx) => changes.cancelUnpaid(tx, o, reason)),
 
-    /** Cancels every unpaid order past its expiry; each releases its stock exactly once. */
-    expireDue(limit = 500): number {
+    /** Cancels every unpaid order past its expiry, each in its own unit; each releases its stock exactly once. */
+    async expireDue(limit = 500): Promise<number> {
       let count = 0;
-      for (const { id } of queries.duePendingOrders(clock(), limit)) {
-        within(() => {
-          const fresh = queries.orderById(id)!;
-          if (canCancel(fresh.status) && fresh.expiresAt <= clock() && cancelPending(fresh, 'expired', null, null)) count++;
+      for (const { id } of await read((tx) => duePendingOrders(tx, clock(), limit))) {
+        const cancelled = await write(function* (tx) {
+          const fresh = (yield* orderById(tx, id))!;
+          return canCancel(fresh.status) && fresh.expiresAt <= clock() && (yield* changes.cancelPending(tx, fresh, 'expired', null, null));
         });
+        if (cancelled) count++;
       }
       return count;
     },
 
     /** The village's secretary ships their parcel of a paid order. */
-    ship(actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): void {
-      assertVillage(actor, villageId, 'order_not_found');
-      within(() => shipParcel(actor, order(number), villageId, carrier, trackingNumber, address, false));
-    },
+    ship: (actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): Promise<void> =>
+      write(function* (tx) {
+        assertVillage(actor, villageId, 'order_not_found');
+        yield* changes.shipParcel(tx, actor, yield* changes.orderOr404(tx, number), villageId, carrier, trackingNumber, address, false);
+      }),
 
     /**
      * A coordinator ships a village's parcel on its behalf (a village with no secretary, or one
      * away): only a coordinator in scope of a project of that village's lines in the order, and
      * audited as done on behalf of the village. Otherwise exactly as the secretary's shipping.
      */
-    shipOnBehalf(actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): void {
-      const o = orderForCoordinator(actor, number);
-      const villageLines = queries.linesOf(o.id).filter((l) => l.villageId === villageId);
-      if (villageLines.length === 0 || !(actor.allProjects || villageLines.some((l) => actor.projectIds.includes(l.projectId)))) {
-        throw new AppError('not_found', 'order_not_found');
-      }
-      within(() => shipParcel(actor, queries.orderById(o.id)!, villageId, carrier, trackingNumber, address, true));
-    },
-    /** Marks a shipped order completed (delivered). */
-    complete(o: OrderRow, userId: number | null): void {
-      within(() => {
-        if (!queries.transition(o.id, statesLeadingTo('completed'), 'completed', clock())) {
-          throw new AppError('conflict', 'order_not_completable', undefined, { params: { status: queries.orderById(o.id)!.status } });
+    shipOnBehalf: (actor: CurrentUser, number: string, villageId: number, carrier: string, trackingNumber: string, address: string | null): Promise<void> =>
+      write(function* (tx) {
+        const o = yield* changes.orderForCoordinator(tx, actor, number);
+        const villageLines = (yield* linesOf(tx, o.id)).filter((l) => l.villageId === villageId);
+        if (villageLines.length === 0 || !(actor.allProjects || villageLines.some((l) => actor.projectIds.includes(l.projectId)))) {
+          throw new AppError('not_found', 'order_not_found');
         }
-        audit.record({ userId, action: 'order.complete', entityType: 'order', entityId: o.number, address: null });
-      });
-    },
+        yield* changes.shipParcel(tx, actor, o, villageId, carrier, trackingNumber, address, true);
+      }),
+
+    /** Marks a shipped order completed (delivered). */
+    complete: (o: Order, userId: number | null): Promise<void> => write((tx) => changes.complete(tx, o, userId)),
+
+    /** Posts a refund (see parts.postRefund). */
+    postRefund: (
+      o: Order,
+      refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string },
+    ) => write((tx) => changes.postRefund(tx, o, refund)),
 
     /**
-     * Posts a refund: the exact reverse of what it refunds (a whole line, part of a line in
-     * proportion, or the whole order with shipping). Idempotent per key.
+     * The order's changes as parts of another unit of work (`yield* orders.parts.placeDirect(tx, …)`):
+     * the caller's own writes commit or roll back with them.
      */
-    postRefund(
-      o: OrderRow,
-      refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string },
-    ): 'refunded' | 'already' {
-      return within(() => {
-        if (ledger.transactionByKey(refund.idempotencyKey)) return 'already';
-        const fresh = queries.orderById(o.id)!;
-        if (!canRefund(fresh.status)) {
-          throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
-        }
-        const refundable = fresh.totalFen - fresh.refundedFen;
-        if (refund.amountFen < 1 || refund.amountFen > refundable) {
-          throw new AppError('validation', 'refund_too_large', undefined, { params: { max: refundable }, fields: { amount: 'refund_too_large' } });
-        }
-        const postings = ledger.transactionsOfOrder(fresh.id);
-        if (!postings.some((t) => t.kind === 'order_payment'))
-          throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
-        const lines = queries.linesOf(fresh.id);
-        if (refund.orderLineId !== null) {
-          const line = lines.find((l) => l.id === refund.orderLineId);
-          if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
-          const lineLeft = line.lineTotalFen - line.refundedFen;
-          if (refund.amountFen > lineLeft)
-            throw new AppError('validation', 'refund_too_large', undefined, { params: { max: lineLeft }, fields: { amount: 'refund_too_large' } });
-        }
-        const { entries, perLine } = refundEntries(postings, refund);
-        for (const [lineId, amount] of perLine) queries.addLineRefunded(lineId, amount);
-        const now = clock();
-        queries.addRefunded(fresh.id, refund.amountFen, now);
-        const fully = fresh.refundedFen + refund.amountFen === fresh.totalFen;
-        queries.transition(fresh.id, REFUNDABLE_STATUSES, fully ? 'refunded' : 'partially_refunded', now);
-        if (fully) for (const line of lines) queries.addSold(line.productId, -line.quantity);
-        ledger.post({
-          idempotencyKey: refund.idempotencyKey,
-          kind: 'refund',
-          orderId: fresh.id,
-          entries,
-          memo: refund.reason,
-          createdByUserId: refund.userId,
-        });
-        audit.record({
-          userId: refund.userId,
-          action: 'order.refund',
-          entityType: 'order',
-          entityId: fresh.number,
-          before: { status: fresh.status, refundedFen: fresh.refundedFen },
-          after: { refundedFen: fresh.refundedFen + refund.amountFen, lineId: refund.orderLineId, reason: refund.reason },
-          address: null,
-        });
-        deps.events?.refunded(fresh, refund.amountFen, refund.reason);
-        return 'refunded';
-      });
+    parts: {
+      order: changes.orderOr404,
+      orderById: orderOr404ById,
+      orderForCoordinator: changes.orderForCoordinator,
+      orderWithToken,
+      orderOfBuyer,
+      lines: linesOf,
+      place: changes.place,
+      placeDirect: changes.placeDirect,
+      placeDonation: changes.placeDonation,
+      recordPayment: changes.recordPayment,
+      cancelUnpaid: changes.cancelUnpaid,
+      complete: changes.complete,
+      postRefund: changes.postRefund,
+      recalledUnitsHeld,
     },
   };
 }
 
-/** The refusal while an order holds units of a recalled lot: which product, lot and how many. */
-export function recallHold(
-  code: 'parcel_holds_recalled_units' | 'order_holds_recalled_units' | 'pickup_holds_recalled_units',
-  held: RecalledUnitsRow,
-  field?: string,
-): AppError {
-  return new AppError('conflict', code, undefined, {
-    params: { units: held.units, unit: held.unit, product: held.productZh, lot: held.code },
-    ...(field ? { fields: { [field]: code } } : {}),
-  });
-}
-
 export type OrdersService = ReturnType<typeof createOrdersService>;
-export type { OrderStatus, PlacedOrder };
+export type { Order, OrderStatus, PaymentMethod, PlacedOrder };
 export { stripeHoldMs } from './order-placing.js';

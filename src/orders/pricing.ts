@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import { assertProjectRunning } from '../projects/project-period.js';
-import type { SellableProduct } from './orders-queries.js';
+import type { SellableProduct } from './cart-queries.js';
 
 /** The unit price for a quantity: the bulk tier with the largest threshold reached, else retail. */
 export function unitPriceFor(priceFen: number, tiers: readonly { minQty: number; priceFen: number }[], quantity: number): number {

@@ -1,12 +1,8 @@
-import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
+import { eq } from 'drizzle-orm';
+import { one, type Query, type Tx } from '../db/unit-of-work.js';
+import { orders } from './schema.js';
 
-/** The SQL of benefit receipts: finding an order by its public receipt code. */
-export function createReceiptQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  return {
-    orderIdByReceiptCode: (code: string) => (q(`SELECT id FROM orders WHERE receipt_code = ?`).get(code) as { id: number } | undefined)?.id,
-  };
+/** Finds an order by its public receipt code. */
+export function* orderIdByReceiptCode(tx: Tx, code: string): Query<number | undefined> {
+  return (yield* one(tx.select({ id: orders.id }).from(orders).where(eq(orders.receiptCode, code))))?.id;
 }
-
-export type ReceiptQueries = ReturnType<typeof createReceiptQueries>;

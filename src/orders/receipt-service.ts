@@ -1,11 +1,12 @@
+import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { householdOfCode } from '../ledger/accounts.js';
 import type { LedgerReports } from '../ledger/ledger-reports.js';
 import type { VillagesNow } from '../villages/villages-service.js';
 import type { BenefitInput } from './benefit.js';
-import type { OrderLineRow } from './orders-queries.js';
+import type { OrderLine } from './orders-queries.js';
 import type { OrdersService } from './orders-service.js';
-import type { ReceiptQueries } from './receipt-queries.js';
+import { orderIdByReceiptCode } from './receipt-queries.js';
 
 /** Receipt codes: 10 characters from an alphabet without look-alikes (no I, L, O, 0, 1). */
 export const RECEIPT_CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/;
@@ -27,7 +28,7 @@ export interface Receipt {
   placedAt: number;
   totalFen: number;
   refundedFen: number;
-  lines: Pick<OrderLineRow, 'titleZh' | 'titleEn' | 'unit' | 'quantity' | 'lineTotalFen' | 'refundedFen'>[];
+  lines: Pick<OrderLine, 'titleZh' | 'titleEn' | 'unit' | 'quantity' | 'lineTotalFen' | 'refundedFen'>[];
   /** What the purchase credited (net of refunds), for benefitSummary; null when unpaid. */
   benefit: BenefitInput | null;
   groups: ReceiptGroup[];
@@ -42,15 +43,15 @@ export interface Receipt {
  * hash chain. Nothing about the buyer leaves this service.
  */
 export function createReceiptService(
-  queries: ReceiptQueries,
+  db: Database_,
   deps: { orders: OrdersService; reports: LedgerReports; villages: VillagesNow; projects: () => { id: number; nameZh: string; nameEn: string | null }[] },
 ) {
   return {
-    receipt(code: string): Receipt {
-      const id = RECEIPT_CODE_RE.test(code) ? queries.orderIdByReceiptCode(code) : undefined;
+    async receipt(code: string): Promise<Receipt> {
+      const id = RECEIPT_CODE_RE.test(code) ? await db.uow.read((tx) => orderIdByReceiptCode(tx, code)) : undefined;
       if (id === undefined) throw new AppError('not_found', 'receipt_not_found');
-      const order = deps.orders.orderById(id);
-      const { lines, postings } = deps.orders.details(order);
+      const order = await deps.orders.orderById(id);
+      const { lines, postings } = await deps.orders.details(order);
       const payment = postings.find((p) => p.kind === 'order_payment') ?? null;
       const paid = order.paidAt !== null && payment !== null;
       const entries = paid ? postings.flatMap((p) => p.entries) : [];

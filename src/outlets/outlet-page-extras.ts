@@ -33,8 +33,8 @@ export default fp(
       if (typeof number !== 'string') return;
       let found;
       try {
-        if (typeof token === 'string' && token) found = { order: deps.orders.orderWithToken(number, token), token };
-        else if (request.user) found = { order: deps.orders.orderOfBuyer(number, request.user.id), token: undefined };
+        if (typeof token === 'string' && token) found = { order: await deps.orders.orderWithToken(number, token), token };
+        else if (request.user) found = { order: await deps.orders.orderOfBuyer(number, request.user.id), token: undefined };
       } catch (error) {
         if (error instanceof AppError && error.type === 'not_found') return; // the route answers 404
         throw error;

@@ -131,9 +131,9 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
         }
         throw error;
       }
-      const lines = deps.orders
-        .details(order)
-        .lines.map((l) => `${pickText(request.locale, l.titleZh, l.titleEn)} × ${quantityText(request.locale, l.quantity, l.unit)}`);
+      const lines = (await deps.orders.details(order)).lines.map(
+        (l) => `${pickText(request.locale, l.titleZh, l.titleEn)} × ${quantityText(request.locale, l.quantity, l.unit)}`,
+      );
       return renderScreen(request, reply, outletId, { pickup: { values: {}, fields: {}, collected: { number: order.number, lines } } });
     },
   );

@@ -4,10 +4,11 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { ProductManagement } from '../catalog/product-management.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
+import { savepoint } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import { canConfirmReceipt, canRefund } from '../orders/order-status.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import { recallHold, type CheckoutContact, type OrdersService, type PlaceOptions, type PlacedOrder } from '../orders/orders-service.js';
 import type { PaymentChannel } from '../payments/schema.js';
 import { createOutletsQueries, type OutletRow, type OutletStockRow } from './outlets-queries.js';
@@ -141,15 +142,20 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
       const atOutlet: CheckoutContact = { ...contact, province: '', city: '', district: '', address: outletAddress(target) };
       for (let attempt = 0; attempt < 8; attempt++) {
         try {
-          return orders.place(owner, buyerUserId, atOutlet, address, {
-            ...options,
-            delivery: 'pickup',
-            onPlaced: (order, accessToken) => {
-              const hash = codes.hashOf(codes.codeFor(accessToken));
-              if (queries.openPickupWithCode(hash)) throw new PickupCodeClash();
-              queries.insertPickup(order.id, target.id, hash);
-            },
-          });
+          // A part of the caller's unit (the checkout's); an attempt whose code clashes undoes only its own order.
+          return db.uow.now((tx) =>
+            savepoint(
+              orders.parts.place(tx, owner, buyerUserId, atOutlet, address, {
+                ...options,
+                delivery: 'pickup',
+                onPlaced: (order, accessToken) => {
+                  const hash = codes.hashOf(codes.codeFor(accessToken));
+                  if (queries.openPickupWithCode(hash)) throw new PickupCodeClash();
+                  queries.insertPickup(order.id, target.id, hash);
+                },
+              }),
+            ),
+          );
         } catch (error) {
           if (!(error instanceof PickupCodeClash)) throw error;
         }
@@ -158,7 +164,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
     },
 
     /** What the order page says about a pick-up; the code only with the order's token. */
-    pickupOf(order: OrderRow, accessToken: string | undefined) {
+    pickupOf(order: Order, accessToken: string | undefined) {
       const pickup = queries.pickupOfOrder(order.id);
       if (!pickup) return null;
       const code = accessToken && codes.matches(accessToken, pickup.codeHash) ? codes.codeFor(accessToken) : null;
@@ -169,12 +175,12 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
      * Outlet staff check a code: the order is found at their outlet, must be paid, and is marked
      * collected exactly once (a second check of the same code is "already picked up").
      */
-    collectPickup(actor: CurrentUser, outletId: number, code: string, address: string | null): OrderRow {
+    collectPickup(actor: CurrentUser, outletId: number, code: string, address: string | null): Order {
       const here = outletFor(actor, outletId);
       return queries.transaction(() => {
         const [pickup] = queries.pickupsWithCode(here.id, codes.hashOf(code));
         if (!pickup) throw new AppError('not_found', 'pickup_not_found', undefined, { fields: { code: 'pickup_not_found' } });
-        const order = orders.orderById(pickup.orderId);
+        const order = db.uow.now((tx) => orders.parts.orderById(tx, pickup.orderId));
         if (pickup.pickedUpAt !== null)
           throw new AppError('conflict', 'pickup_already_collected', undefined, {
             params: { number: order.number },
@@ -184,7 +190,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           throw new AppError('conflict', 'pickup_not_paid', undefined, { params: { number: order.number }, fields: { code: 'pickup_not_paid' } });
         }
         // Units of a recalled lot are not handed over (a coordinator refunds or replaces them first).
-        const [recalled] = orders.recalledUnitsHeld(order.id);
+        const [recalled] = db.uow.now((tx) => orders.parts.recalledUnitsHeld(tx, order.id));
         if (recalled) throw recallHold('pickup_holds_recalled_units', recalled, 'code');
         if (!queries.markCollected(order.id, actor.id, clock()))
           throw new AppError('conflict', 'pickup_already_collected', undefined, {
@@ -192,9 +198,9 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
             fields: { code: 'pickup_already_collected' },
           });
         // Goods that came by parcel and are now in the buyer's hands: the order is complete.
-        if (canConfirmReceipt(order.status)) orders.complete(order, actor.id);
+        if (canConfirmReceipt(order.status)) db.uow.now((tx) => orders.parts.complete(tx, order, actor.id));
         audit.record({ userId: actor.id, action: 'pickup.collect', entityType: 'order', entityId: order.number, after: { outletId: here.id }, address });
-        return orders.orderById(order.id);
+        return db.uow.now((tx) => orders.parts.orderById(tx, order.id));
       });
     },
 
@@ -212,7 +218,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
       items: { productId: number; quantity: number }[],
       channel: CounterChannel,
       address: string | null,
-    ): OrderRow {
+    ): Order {
       const here = outletFor(actor, outletId);
       if (items.length === 0) throw new AppError('validation', 'counter_sale_empty', undefined, { fields: { _form: 'counter_sale_empty' } });
       return queries.transaction(() => {
@@ -224,28 +230,33 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
             });
           }
         }
-        const { order } = orders.placeDirect(
-          {
-            lines: items,
-            buyerUserId: null,
-            contact: {
-              name: COUNTER_SALE_CONTACT,
-              phone: '',
-              province: '',
-              city: '',
-              district: '',
-              address: outletAddress(here),
-              note: null,
-              paymentMethod: 'offline',
+        const { order } = db.uow.now((tx) =>
+          orders.parts.placeDirect(
+            tx,
+            {
+              lines: items,
+              buyerUserId: null,
+              contact: {
+                name: COUNTER_SALE_CONTACT,
+                phone: '',
+                province: '',
+                city: '',
+                district: '',
+                address: outletAddress(here),
+                note: null,
+                paymentMethod: 'offline',
+              },
+              delivery: 'pickup',
+              stock: 'held',
             },
-            delivery: 'pickup',
-            stock: 'held',
-          },
-          address,
+            address,
+          ),
         );
         queries.insertCounterSale(order.id, here.id, channel, actor.id);
         const now = clock();
-        orders.recordPayment(order, { channel, amountFen: order.totalFen, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` });
+        db.uow.now((tx) =>
+          orders.parts.recordPayment(tx, order, { channel, amountFen: order.totalFen, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` }),
+        );
         deps.recordPayment({ orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
         audit.record({
           userId: actor.id,
@@ -255,7 +266,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           after: { outletId: here.id, channel, totalFen: order.totalFen, items },
           address,
         });
-        return orders.orderById(order.id);
+        return db.uow.now((tx) => orders.parts.orderById(tx, order.id));
       });
     },
 

@@ -3,9 +3,21 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { canPay, canRefund } from '../orders/order-status.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import { channelOf, recallHold, type OrdersService } from '../orders/orders-service.js';
-import type { PaymentRow, PaymentsQueries } from './payments-queries.js';
+import type { Database_ } from '../db/client.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import {
+  insertPayment,
+  insertRefund,
+  paymentsOf,
+  pendingRefundTotal,
+  refundById,
+  refundByStripeId,
+  refundsOf,
+  setRefundStatus,
+  type Payment,
+} from './payments-queries.js';
 import type { PaymentChannel } from './schema.js';
 
 /**
@@ -14,7 +26,7 @@ import type { PaymentChannel } from './schema.js';
  * alipay). An order paid without a payment row (older data) falls back on its payment method.
  * Reconciliation (refundMatches) reads a refund's channel by the same rule.
  */
-export function paymentChannelOf(payment: Pick<PaymentRow, 'channel'> | undefined, order: Pick<OrderRow, 'paymentMethod'>): PaymentChannel {
+export function paymentChannelOf(payment: Pick<Payment, 'channel'> | undefined, order: Pick<Order, 'paymentMethod'>): PaymentChannel {
   return payment?.channel ?? channelOf(order.paymentMethod);
 }
 
@@ -24,40 +36,91 @@ export const refundKey = (refundId: number) => `refund:${refundId}`;
 /**
  * Payments for orders. The embedded default is bank transfer confirmed by a coordinator; Stripe
  * (when configured) is added by the Stripe module through `onlineRefund`. Every confirmation and
- * refund posts to the ledger in the same transaction as its records.
+ * refund posts to the ledger in the same unit of work as its records (src/db/unit-of-work.ts).
  */
 export function createPaymentsService(
-  queries: PaymentsQueries,
+  db: Database_,
   deps: {
     clock: Clock;
     orders: OrdersService;
     audit: AuditService;
     /** Refund through the processor (Stripe); absent when Stripe is off. */
     onlineRefund?: (
-      order: OrderRow,
+      order: Order,
       refund: { refundId: number; amountFen: number; reason: string },
     ) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
   },
 ) {
   const { clock, orders, audit } = deps;
+  const { read, write } = db.uow;
+
+  /**
+   * Applies a Stripe refund's status (from the API answer or a webhook). Succeeded posts the
+   * reverse once; failed marks it failed. Refunds made in Stripe's dashboard are recorded too.
+   */
+  function* settleStripeRefund(
+    tx: Tx,
+    stripeRefundId: string,
+    status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action',
+    knownRefundId?: number,
+    dashboard?: { orderId: number; paymentId: number | null; amountFen: number },
+  ): Query<'refunded' | 'pending' | 'failed' | 'ignored'> {
+    let refund = knownRefundId !== undefined ? yield* refundById(tx, knownRefundId) : yield* refundByStripeId(tx, stripeRefundId);
+    if (!refund && dashboard) {
+      const id = yield* insertRefund(tx, {
+        orderId: dashboard.orderId,
+        paymentId: dashboard.paymentId,
+        orderLineId: null,
+        amountFen: dashboard.amountFen,
+        reason: 'Stripe dashboard',
+        status: 'pending',
+        stripeRefundId,
+        userId: null,
+        now: clock(),
+      });
+      refund = yield* refundById(tx, id);
+    }
+    if (!refund) return 'ignored';
+    if (status === 'succeeded') {
+      const order = yield* orders.parts.orderById(tx, refund.orderId);
+      yield* orders.parts.postRefund(tx, order, {
+        amountFen: refund.amountFen,
+        orderLineId: refund.orderLineId,
+        channel: 'stripe',
+        idempotencyKey: refundKey(refund.id),
+        userId: null,
+        reason: refund.reason,
+      });
+      yield* setRefundStatus(tx, refund.id, 'succeeded', stripeRefundId, clock());
+      return 'refunded';
+    }
+    if (status === 'failed' || status === 'canceled') {
+      if (refund.status === 'succeeded') return 'ignored'; // already posted; a later failure is a reconciliation matter
+      yield* setRefundStatus(tx, refund.id, 'failed', stripeRefundId, clock());
+      return 'failed';
+    }
+    if (refund.status === 'succeeded') return 'ignored'; // a late "pending" must not undo a posted refund
+    yield* setRefundStatus(tx, refund.id, 'pending', stripeRefundId, clock());
+    return 'pending';
+  }
 
   return {
-    paymentsOf: (orderId: number) => queries.paymentsOf(orderId),
-    refundsOf: (orderId: number) => queries.refundsOf(orderId),
+    paymentsOf: (orderId: number) => read((tx) => paymentsOf(tx, orderId)),
+    refundsOf: (orderId: number) => read((tx) => refundsOf(tx, orderId)),
 
     /**
      * A coordinator confirms a bank transfer with its reference: the order is paid and the ledger
      * posts, in one unit of work answered once durable. Marking it twice at once pays it once: the
      * order moves from pending only conditionally and its payment posting has a unique key.
      */
-    async markPaidOffline(actor: CurrentUser, number: string, reference: string, address: string | null): Promise<void> {
-      const order = orders.orderForCoordinator(actor, number);
-      if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
-      await queries.commitGrouped(() => {
+    markPaidOffline: (actor: CurrentUser, number: string, reference: string, address: string | null): Promise<void> =>
+      write(function* (tx) {
+        const order = yield* orders.parts.orderForCoordinator(tx, actor, number);
+        if (order.paymentMethod !== 'offline') throw new AppError('conflict', 'not_offline_order');
         // An order holding units of a recalled lot is not taken as it is: replace the units or cancel it first.
-        const [recalled] = canPay(orders.orderById(order.id).status) ? orders.recalledUnitsHeld(order.id) : [];
+        const [recalled] = canPay(order.status) ? yield* orders.parts.recalledUnitsHeld(tx, order.id) : [];
         if (recalled) throw recallHold('order_holds_recalled_units', recalled);
-        const result = orders.recordPayment(order, {
+        const result = yield* orders.parts.recordPayment(tx, order, {
           channel: 'bank',
           amountFen: order.totalFen,
           userId: actor.id,
@@ -65,7 +128,7 @@ export function createPaymentsService(
         });
         if (result === 'already') throw new AppError('conflict', 'order_already_paid');
         const now = clock();
-        queries.insertPayment({
+        yield* insertPayment(tx, {
           orderId: order.id,
           channel: 'bank',
           status: 'succeeded',
@@ -75,7 +138,7 @@ export function createPaymentsService(
           confirmedAt: now,
           now,
         });
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'order.mark_paid',
           entityType: 'order',
@@ -84,8 +147,7 @@ export function createPaymentsService(
           after: { status: 'paid', reference, amountFen: order.totalFen },
           address,
         });
-      });
-    },
+      }),
 
     /**
      * A coordinator refunds all or part of an order (or of one line), back through the channel it
@@ -99,11 +161,16 @@ export function createPaymentsService(
       number: string,
       request: { amountFen: number; orderLineId: number | null; reason: string },
       address: string | null,
-      /** Runs in the transaction that records the refund (a recall settling units by it); its throw records nothing. */
+      /** Runs in the unit that records the refund (a recall settling units by it); its throw records nothing. */
       onRecorded?: (refundId: number) => void,
     ): Promise<'refunded' | 'pending'> {
-      const order = orders.orderForCoordinator(actor, number);
-      const pending = queries.pendingRefundTotal(order.id);
+      const order = await orders.orderForCoordinator(actor, number);
+      const { pending, payment } = await read(function* (tx) {
+        return {
+          pending: yield* pendingRefundTotal(tx, order.id),
+          payment: (yield* paymentsOf(tx, order.id)).find((p) => p.status === 'succeeded'),
+        };
+      });
       if (request.amountFen > order.totalFen - order.refundedFen - pending) {
         throw new AppError('validation', 'refund_too_large', undefined, {
           params: { max: order.totalFen - order.refundedFen - pending },
@@ -113,11 +180,10 @@ export function createPaymentsService(
       if (!canRefund(order.status)) {
         throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
       }
-      const payment = queries.paymentsOf(order.id).find((p) => p.status === 'succeeded');
       const channel = paymentChannelOf(payment, order);
       if (channel !== 'stripe') {
-        queries.transaction(() => {
-          const refundId = queries.insertRefund({
+        await write(function* (tx) {
+          const refundId = yield* insertRefund(tx, {
             orderId: order.id,
             paymentId: payment?.id ?? null,
             orderLineId: request.orderLineId,
@@ -129,7 +195,7 @@ export function createPaymentsService(
             now: clock(),
           });
           onRecorded?.(refundId);
-          orders.postRefund(order, {
+          yield* orders.parts.postRefund(tx, order, {
             amountFen: request.amountFen,
             orderLineId: request.orderLineId,
             channel,
@@ -143,7 +209,7 @@ export function createPaymentsService(
       if (!deps.onlineRefund) throw new AppError('unavailable', 'stripe_unavailable');
       // Validate the line before asking Stripe for anything.
       if (request.orderLineId !== null) {
-        const line = orders.details(order).lines.find((l) => l.id === request.orderLineId);
+        const line = (await orders.details(order)).lines.find((l) => l.id === request.orderLineId);
         if (!line) throw new AppError('validation', 'refund_line_unknown', undefined, { fields: { lineId: 'refund_line_unknown' } });
         if (request.amountFen > line.lineTotalFen - line.refundedFen)
           throw new AppError('validation', 'refund_too_large', undefined, {
@@ -152,8 +218,8 @@ export function createPaymentsService(
           });
       }
       if (!payment) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
-      const refundId = queries.transaction(() => {
-        const id = queries.insertRefund({
+      const refundId = await write(function* (tx) {
+        const id = yield* insertRefund(tx, {
           orderId: order.id,
           paymentId: payment.id,
           orderLineId: request.orderLineId,
@@ -171,69 +237,46 @@ export function createPaymentsService(
       try {
         result = await deps.onlineRefund(order, { refundId, amountFen: request.amountFen, reason: request.reason });
       } catch (error) {
-        queries.setRefundStatus(refundId, 'failed', null, clock());
+        await write((tx) => setRefundStatus(tx, refundId, 'failed', null, clock()));
         throw error instanceof AppError ? error : new AppError('unavailable', 'stripe_unavailable');
       }
-      audit.record({
-        userId: actor.id,
-        action: 'order.refund_requested',
-        entityType: 'order',
-        entityId: number,
-        after: { amountFen: request.amountFen, lineId: request.orderLineId, stripeRefundId: result.stripeRefundId },
-        address,
-      });
-      return this.settleStripeRefund(result.stripeRefundId, result.status, refundId) === 'refunded' ? 'refunded' : 'pending';
+      await write((tx) =>
+        audit.add(tx, {
+          userId: actor.id,
+          action: 'order.refund_requested',
+          entityType: 'order',
+          entityId: number,
+          after: { amountFen: request.amountFen, lineId: request.orderLineId, stripeRefundId: result.stripeRefundId },
+          address,
+        }),
+      );
+      const settled = await write((tx) => settleStripeRefund(tx, result.stripeRefundId, result.status, refundId));
+      return settled === 'refunded' ? 'refunded' : 'pending';
     },
 
-    /**
-     * Applies a Stripe refund's status (from the API answer or a webhook). Succeeded posts the
-     * reverse once; failed marks it failed. Refunds made in Stripe's dashboard are recorded too.
-     */
-    settleStripeRefund(
+    /** Applies a Stripe refund's status in a unit of its own (see parts.settleStripeRefund). */
+    settleStripeRefund: (
       stripeRefundId: string,
       status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action',
       knownRefundId?: number,
       dashboard?: { orderId: number; paymentId: number | null; amountFen: number },
-    ): 'refunded' | 'pending' | 'failed' | 'ignored' {
-      return queries.transaction(() => {
-        let refund = knownRefundId !== undefined ? queries.refundById(knownRefundId) : queries.refundByStripeId(stripeRefundId);
-        if (!refund && dashboard) {
-          const id = queries.insertRefund({
-            orderId: dashboard.orderId,
-            paymentId: dashboard.paymentId,
-            orderLineId: null,
-            amountFen: dashboard.amountFen,
-            reason: 'Stripe dashboard',
-            status: 'pending',
-            stripeRefundId,
-            userId: null,
-            now: clock(),
-          });
-          refund = queries.refundById(id);
-        }
-        if (!refund) return 'ignored';
-        if (status === 'succeeded') {
-          const order = orders.orderById(refund.orderId);
-          orders.postRefund(order, {
-            amountFen: refund.amountFen,
-            orderLineId: refund.orderLineId,
-            channel: 'stripe',
-            idempotencyKey: refundKey(refund.id),
-            userId: null,
-            reason: refund.reason,
-          });
-          queries.setRefundStatus(refund.id, 'succeeded', stripeRefundId, clock());
-          return 'refunded';
-        }
-        if (status === 'failed' || status === 'canceled') {
-          if (refund.status === 'succeeded') return 'ignored'; // already posted; a later failure is a reconciliation matter
-          queries.setRefundStatus(refund.id, 'failed', stripeRefundId, clock());
-          return 'failed';
-        }
-        if (refund.status === 'succeeded') return 'ignored'; // a late "pending" must not undo a posted refund
-        queries.setRefundStatus(refund.id, 'pending', stripeRefundId, clock());
-        return 'pending';
-      });
+    ) => write((tx) => settleStripeRefund(tx, stripeRefundId, status, knownRefundId, dashboard)),
+
+    /** The payments' changes as parts of another unit of work (the webhook's, a counter sale's). */
+    parts: {
+      settleStripeRefund,
+      /** Records a payment that has already succeeded (an outlet's till). */
+      recordSucceeded: (tx: Tx, p: { orderId: number; channel: PaymentChannel; amountFen: number; userId: number; now: number }) =>
+        insertPayment(tx, {
+          orderId: p.orderId,
+          channel: p.channel,
+          status: 'succeeded',
+          amountFen: p.amountFen,
+          reference: null,
+          confirmedByUserId: p.userId,
+          confirmedAt: p.now,
+          now: p.now,
+        }),
     },
   };
 }

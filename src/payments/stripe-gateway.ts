@@ -1,9 +1,10 @@
 import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import type { OrdersService } from '../orders/orders-service.js';
-import type { PaymentsQueries } from './payments-queries.js';
+import type { Database_ } from '../db/client.js';
+import { insertPayment, paymentBySession, paymentsOf } from './payments-queries.js';
 import { refundKey } from './payments-service.js';
 
 /** Stripe accepts a Checkout Session expiry from 30 minutes to 24 hours ahead; keep a margin on both ends. */
@@ -44,15 +45,15 @@ export function createStripeCheckout(deps: {
   stripe: Stripe;
   publicUrl: string;
   orders: OrdersService;
-  paymentsQueries: PaymentsQueries;
+  db: Database_;
   clock: Clock;
   /** How long a Stripe order holds its stock, ms (config.orderExpiry.stripeMs). */
   expiryMs: number;
 }) {
   const { orders } = deps;
 
-  return async function startStripeCheckout(order: OrderRow, accessToken: string): Promise<string> {
-    const lines = orders.details(order).lines;
+  return async function startStripeCheckout(order: Order, accessToken: string): Promise<string> {
+    const { lines } = await orders.details(order);
     const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = lines.map((line) => ({
       price_data: { currency: 'cny', unit_amount: line.unitPriceFen, product_data: { name: line.titleZh } },
       quantity: line.quantity,
@@ -70,7 +71,7 @@ export function createStripeCheckout(deps: {
 export interface CheckoutSessionDeps {
   stripe: Stripe;
   publicUrl: string;
-  paymentsQueries: PaymentsQueries;
+  db: Database_;
   clock: Clock;
   expiryMs: number;
 }
@@ -82,12 +83,12 @@ export interface CheckoutSessionDeps {
  */
 export async function openCheckoutSession(
   deps: CheckoutSessionDeps,
-  order: OrderRow,
+  order: Order,
   accessToken: string,
   lineItems: Stripe.Checkout.SessionCreateParams.LineItem[],
   extraMetadata: Record<string, string>,
 ): Promise<string> {
-  const { stripe, paymentsQueries, clock } = deps;
+  const { stripe, db, clock } = deps;
   const publicUrl = deps.publicUrl.replace(/\/+$/, '');
   const metadata = { orderId: String(order.id), orderNumber: order.number, ...extraMetadata };
   const back = `order=${encodeURIComponent(order.number)}&token=${encodeURIComponent(accessToken)}`;
@@ -110,10 +111,10 @@ export async function openCheckoutSession(
   if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
 
   try {
-    paymentsQueries.transaction(() => {
+    await db.uow.write(function* (tx) {
       // A retried call returns the same session (idempotency key): record it once.
-      if (paymentsQueries.paymentBySession(session.id)) return;
-      paymentsQueries.insertPayment({
+      if (yield* paymentBySession(tx, session.id)) return;
+      yield* insertPayment(tx, {
         orderId: order.id,
         channel: 'stripe',
         status: 'pending',
@@ -133,7 +134,7 @@ export async function openCheckoutSession(
 
 /** What the payments service needs to refund through Stripe. */
 export type OnlineRefund = (
-  order: OrderRow,
+  order: Order,
   refund: { refundId: number; amountFen: number; reason: string },
 ) => Promise<{ stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' }>;
 
@@ -148,9 +149,11 @@ export function refundStatusOf(status: string | null | undefined): 'pending' | '
  * Refunds through Stripe: against the order's succeeded PaymentIntent, keyed by our refund id so
  * a retried request never refunds twice. The metadata lets the webhook match it to our refund row.
  */
-export function createStripeRefund(deps: { stripe: Stripe; paymentsQueries: PaymentsQueries }): OnlineRefund {
+export function createStripeRefund(deps: { stripe: Stripe; db: Database_ }): OnlineRefund {
   return async function onlineRefund(order, refund) {
-    const payment = deps.paymentsQueries.paymentsOf(order.id).find((p) => p.channel === 'stripe' && p.status === 'succeeded' && p.stripePaymentIntentId);
+    const payment = (await deps.db.uow.read((tx) => paymentsOf(tx, order.id))).find(
+      (p) => p.channel === 'stripe' && p.status === 'succeeded' && p.stripePaymentIntentId,
+    );
     if (!payment?.stripePaymentIntentId) throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: order.status } });
     const created = await deps.stripe.refunds.create(
       { payment_intent: payment.stripePaymentIntentId, amount: refund.amountFen, metadata: { refundId: String(refund.refundId), orderId: String(order.id) } },

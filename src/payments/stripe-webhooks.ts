@@ -2,12 +2,27 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
+import type { Database_ } from '../db/client.js';
+import { savepoint, type Query, type Tx, type Work } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { foreignMinorToFen, formatMinorUnits } from '../money.js';
-import { settlementOf, type PaymentRow, type PaymentsQueries, type Settlement } from './payments-queries.js';
+import {
+  insertPayment,
+  paymentByCharge,
+  paymentByIntent,
+  paymentBySession,
+  recordStripeEvent,
+  refundById,
+  setPaymentStatus,
+  settlementOf,
+  settlePayment,
+  stripeEventSeen,
+  type Payment,
+  type Settlement,
+} from './payments-queries.js';
 import type { PaymentsService } from './payments-service.js';
 import { refundStatusOf } from './stripe-gateway.js';
 
@@ -46,7 +61,8 @@ export function feeOfBalanceTransaction(bt: Pick<Stripe.BalanceTransaction, 'cur
 }
 
 /** The event's effects, run inside the transaction that records the event; returns what was done. */
-type Effect = () => string;
+/** What an event does, as a unit of work run with the event's record (a step of its one transaction). */
+type Effect = Work<string>;
 
 const idOf = (ref: string | { id: string } | null | undefined): string | null => (typeof ref === 'string' ? ref : (ref?.id ?? null));
 
@@ -114,6 +130,14 @@ function isStripeError(error: unknown): error is Error {
   return error instanceof Error && typeof type === 'string' && type.startsWith('Stripe');
 }
 
+/** An effect that changes nothing but says why. */
+function ignore(why: string): Effect {
+  // biome-ignore lint/correctness/useYield: an effect without a query is still a unit of work.
+  return function* () {
+    return why;
+  };
+}
+
 function orderIdOf(session: Stripe.Checkout.Session): number | null {
   const raw = session.client_reference_id ?? session.metadata?.orderId ?? null;
   return raw !== null && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null;
@@ -130,12 +154,12 @@ export function createStripeWebhookHandler(deps: {
   webhookSecret: string;
   orders: OrdersService;
   payments: PaymentsService;
-  paymentsQueries: PaymentsQueries;
+  db: Database_;
   ledger: LedgerService;
   audit: AuditService;
   clock: Clock;
 }) {
-  const { stripe, orders, payments, paymentsQueries: queries, ledger, audit, clock } = deps;
+  const { stripe, orders, payments, db, ledger, audit, clock } = deps;
 
   /** Calls Stripe; any failure of Stripe (network, 5xx, rate limit) means "try this event later". */
   async function fromStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -147,10 +171,10 @@ export function createStripeWebhookHandler(deps: {
     }
   }
 
-  function findOrder(id: number | null): OrderRow | null {
+  function* findOrder(tx: Tx, id: number | null): Query<Order | null> {
     if (id === null) return null;
     try {
-      return orders.orderById(id);
+      return yield* orders.parts.orderById(tx, id);
     } catch (error) {
       if (error instanceof AppError && error.code === 'order_not_found') return null;
       throw error;
@@ -158,10 +182,10 @@ export function createStripeWebhookHandler(deps: {
   }
 
   /** The session's payment row; created when the checkout never got to write it. */
-  function paymentOfSession(session: Stripe.Checkout.Session, order: OrderRow): PaymentRow {
-    const existing = queries.paymentBySession(session.id);
+  function* paymentOfSession(tx: Tx, session: Stripe.Checkout.Session, order: Order): Query<Payment> {
+    const existing = yield* paymentBySession(tx, session.id);
     if (existing) return existing;
-    queries.insertPayment({
+    yield* insertPayment(tx, {
       orderId: order.id,
       channel: 'stripe',
       status: 'pending',
@@ -170,7 +194,7 @@ export function createStripeWebhookHandler(deps: {
       stripeCheckoutSessionId: session.id,
       now: clock(),
     });
-    return queries.paymentBySession(session.id)!;
+    return (yield* paymentBySession(tx, session.id))!;
   }
 
   // ---------- Checkout Sessions ----------
@@ -188,21 +212,21 @@ export function createStripeWebhookHandler(deps: {
         charge = { id: latest.id, ...(bt ? feeOfBalanceTransaction(bt) : { feeFen: 0, settlement: null }) };
       }
     }
-    return () => {
-      const order = findOrder(orderIdOf(session));
+    return function* (tx) {
+      const order = yield* findOrder(tx, orderIdOf(session));
       if (!order) return 'ignored: no order of ours';
       const amountFen = session.amount_total ?? 0;
-      const payment = paymentOfSession(session, order);
+      const payment = yield* paymentOfSession(tx, session, order);
       const firstTime = payment.status !== 'succeeded';
       let orphan: string | null = null;
       try {
-        orders.recordPayment(order, { channel: 'stripe', amountFen, userId: null, memo: `stripe ${session.id}` });
+        yield* orders.parts.recordPayment(tx, order, { channel: 'stripe', amountFen, userId: null, memo: `stripe ${session.id}` });
       } catch (error) {
         // The order was cancelled (expired) before the money arrived, or the amount is not the total.
         if (error instanceof AppError && error.type === 'conflict') orphan = error.code;
         else throw error;
       }
-      queries.settlePayment(payment.id, {
+      yield* settlePayment(tx, payment.id, {
         status: 'succeeded',
         amountFen,
         feeFen: charge?.feeFen ?? payment.feeFen,
@@ -214,7 +238,7 @@ export function createStripeWebhookHandler(deps: {
       if (orphan) {
         // Money without a payable order: nothing is posted; reconciliation flags it for a refund.
         if (firstTime)
-          audit.record({
+          yield* audit.add(tx, {
             userId: null,
             action: 'payment.orphan',
             entityType: 'order',
@@ -241,7 +265,7 @@ export function createStripeWebhookHandler(deps: {
       }
       if (charge?.settlement && charge.settlement.exchangeRate === null && firstTime) {
         // No exchange rate to convert by: nothing is posted, and reconciliation lists the fee as unconverted.
-        audit.record({
+        yield* audit.add(tx, {
           userId: null,
           action: 'payment.fee_unposted',
           entityType: 'order',
@@ -254,46 +278,48 @@ export function createStripeWebhookHandler(deps: {
   }
 
   function paymentFailed(session: Stripe.Checkout.Session): Effect {
-    return () => {
-      const order = findOrder(orderIdOf(session));
+    return function* (tx) {
+      const order = yield* findOrder(tx, orderIdOf(session));
       if (!order) return 'ignored: no order of ours';
-      const payment = paymentOfSession(session, order);
-      if (payment.status === 'pending') queries.setPaymentStatus(payment.id, 'failed');
-      return orders.cancelUnpaid(order, 'payment failed') ? 'cancelled' : 'unchanged';
+      const payment = yield* paymentOfSession(tx, session, order);
+      if (payment.status === 'pending') yield* setPaymentStatus(tx, payment.id, 'failed');
+      return (yield* orders.parts.cancelUnpaid(tx, order, 'payment failed')) ? 'cancelled' : 'unchanged';
     };
   }
 
   function sessionExpired(session: Stripe.Checkout.Session): Effect {
-    return () => {
-      const order = findOrder(orderIdOf(session));
+    return function* (tx) {
+      const order = yield* findOrder(tx, orderIdOf(session));
       if (!order) return 'ignored: no order of ours';
-      const payment = paymentOfSession(session, order);
-      if (payment.status === 'pending') queries.setPaymentStatus(payment.id, 'expired');
-      return orders.cancelUnpaid(order, 'checkout expired') ? 'cancelled' : 'unchanged';
+      const payment = yield* paymentOfSession(tx, session, order);
+      if (payment.status === 'pending') yield* setPaymentStatus(tx, payment.id, 'expired');
+      return (yield* orders.parts.cancelUnpaid(tx, order, 'checkout expired')) ? 'cancelled' : 'unchanged';
     };
   }
 
   // ---------- Refunds ----------
 
   /** Our refund row named in the refund's metadata (set by onlineRefund), if it belongs to that order. */
-  function knownRefundId(refund: Stripe.Refund, orderId: number | null): number | undefined {
+  function* knownRefundId(tx: Tx, refund: Stripe.Refund, orderId: number | null): Query<number | undefined> {
     const raw = refund.metadata?.refundId;
     if (!raw || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
-    const row = queries.refundById(Number(raw));
+    const row = yield* refundById(tx, Number(raw));
     return row && (orderId === null || row.orderId === orderId) ? row.id : undefined;
   }
 
   /** Settles a refund of `payment` (our succeeded Stripe payment of `order`, when it is one of ours). */
-  function settleRefund(refund: Stripe.Refund, order: OrderRow | null, payment: PaymentRow | undefined): string {
+  function* settleRefund(tx: Tx, refund: Stripe.Refund, order: Order | null, payment: Payment | undefined): Query<string> {
     if (typeof refund?.id !== 'string' || !Number.isSafeInteger(refund.amount)) return 'ignored: malformed refund';
     const status = refundStatusOf(refund.status);
     try {
       const dashboard = order ? { orderId: order.id, paymentId: payment?.id ?? null, amountFen: refund.amount } : undefined;
-      return payments.settleStripeRefund(refund.id, status, knownRefundId(refund, order?.id ?? null), dashboard);
+      const known = yield* knownRefundId(tx, refund, order?.id ?? null);
+      // Its own savepoint: a refund the order cannot take undoes only its own writes, and is audited instead.
+      return yield* savepoint(payments.parts.settleStripeRefund(tx, refund.id, status, known, dashboard));
     } catch (error) {
       // Money went back for an order that cannot take the refund (an orphan payment, or more than was paid).
       if (!(error instanceof AppError) || !order) throw error;
-      audit.record({
+      yield* audit.add(tx, {
         userId: null,
         action: 'refund.unposted',
         entityType: 'order',
@@ -305,33 +331,35 @@ export function createStripeWebhookHandler(deps: {
   }
 
   /** The payment a charge paid for, by charge or by PaymentIntent. */
-  function paymentOfCharge(charge: Stripe.Charge | string, intent: string | null): PaymentRow | undefined {
+  function* paymentOfCharge(tx: Tx, charge: Stripe.Charge | string, intent: string | null): Query<Payment | undefined> {
     const chargeId = typeof charge === 'string' ? charge : charge.id;
-    return queries.paymentByCharge(chargeId) ?? (intent ? queries.paymentByIntent(intent) : undefined);
+    return (yield* paymentByCharge(tx, chargeId)) ?? (intent ? yield* paymentByIntent(tx, intent) : undefined);
   }
 
   async function chargeRefunded(charge: Stripe.Charge): Promise<Effect> {
-    const payment = paymentOfCharge(charge, idOf(charge.payment_intent));
+    const payment = await db.uow.read((tx) => paymentOfCharge(tx, charge, idOf(charge.payment_intent)));
     if (payment?.status !== 'succeeded') {
       // Ours but the payment's own event is not processed yet: come back later. Not ours: ignore.
       if (charge.metadata?.orderId) throw new RetryLater('charge refunded before its payment was recorded');
-      return () => 'ignored: no payment of ours';
+      return ignore('ignored: no payment of ours');
     }
     const refunds =
       charge.refunds && !charge.refunds.has_more
         ? charge.refunds.data
         : (await fromStripe('list refunds', () => stripe.refunds.list({ charge: charge.id, limit: 100 }))).data;
-    return () => {
-      const order = findOrder(payment.orderId);
-      return refunds.map((refund) => `${refund.id}: ${settleRefund(refund, order, payment)}`).join(', ') || 'no refunds';
+    return function* (tx) {
+      const order = yield* findOrder(tx, payment.orderId);
+      const settled: string[] = [];
+      for (const refund of refunds) settled.push(`${refund.id}: ${yield* settleRefund(tx, refund, order, payment)}`);
+      return settled.join(', ') || 'no refunds';
     };
   }
 
   function refundUpdated(refund: Stripe.Refund): Effect {
-    return () => {
-      const payment = refund.charge ? paymentOfCharge(refund.charge, idOf(refund.payment_intent)) : undefined;
-      const order = payment?.status === 'succeeded' ? findOrder(payment.orderId) : null;
-      return settleRefund(refund, order, payment);
+    return function* (tx) {
+      const payment = refund.charge ? yield* paymentOfCharge(tx, refund.charge, idOf(refund.payment_intent)) : undefined;
+      const order = payment?.status === 'succeeded' ? yield* findOrder(tx, payment.orderId) : null;
+      return yield* settleRefund(tx, refund, order, payment);
     };
   }
 
@@ -339,7 +367,7 @@ export function createStripeWebhookHandler(deps: {
     switch (event.type) {
       case 'checkout.session.completed':
         // Cards, Alipay and WeChat Pay are paid at once; anything still unpaid waits for async_payment_*.
-        if (event.data.object.payment_status !== 'paid') return () => 'awaiting payment';
+        if (event.data.object.payment_status !== 'paid') return ignore('awaiting payment');
         return paymentSucceeded(event.data.object);
       case 'checkout.session.async_payment_succeeded':
         return paymentSucceeded(event.data.object);
@@ -352,7 +380,7 @@ export function createStripeWebhookHandler(deps: {
       case 'charge.refund.updated':
         return refundUpdated(event.data.object);
       default:
-        return () => 'ignored';
+        return ignore('ignored');
     }
   }
 
@@ -367,7 +395,7 @@ export function createStripeWebhookHandler(deps: {
       }
       // Signed is not the same as well-formed: an event without the fields we rely on is refused.
       if (!isWellFormed(event)) return { status: 400, message: 'malformed event' };
-      if (queries.stripeEventSeen(event.id)) return { status: 200, message: 'duplicate' };
+      if (await db.uow.read((tx) => stripeEventSeen(tx, event.id))) return { status: 200, message: 'duplicate' };
       let effect: Effect;
       try {
         effect = await prepare(event);
@@ -376,10 +404,11 @@ export function createStripeWebhookHandler(deps: {
         throw error;
       }
       const seen = event;
-      return queries.transaction((): WebhookResult => {
-        // A parallel delivery of the same event may have committed while we talked to Stripe.
-        if (!queries.recordStripeEvent(seen.id, seen.type, seen.created * 1000, clock())) return { status: 200, message: 'duplicate' };
-        return { status: 200, message: effect() };
+      // One unit of work, answered once durable: the event's record and all of its effects.
+      return db.uow.write(function* (tx): Query<WebhookResult> {
+        // A parallel delivery of the same event may have committed while we talked to Stripe: the unique event id refuses it.
+        if (!(yield* recordStripeEvent(tx, seen.id, seen.type, seen.created * 1000, clock()))) return { status: 200, message: 'duplicate' };
+        return { status: 200, message: yield* effect(tx) };
       });
     },
   };

@@ -15,9 +15,9 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
   const app = root.withTypeProvider<ZodTypeProvider>();
   const guard = { preHandler: requireRole('first_secretary') };
 
-  function render(request: FastifyRequest, reply: FastifyReply, fields: FieldMessages = {}, status = 200, failedNumber: string | null = null) {
+  async function render(request: FastifyRequest, reply: FastifyReply, fields: FieldMessages = {}, status = 200, failedNumber: string | null = null) {
     const { locale, t } = request;
-    const { toShip, shipped } = deps.orders.shipmentsFor(currentUser(request));
+    const { toShip, shipped } = await deps.orders.shipmentsFor(currentUser(request));
     return reply.code(status).view('secretary/orders', {
       title: t('sec.orders.title'),
       section: 'orders',
@@ -58,11 +58,11 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
     const withVillage = body.villageId === undefined && user.villageIds.length === 1 ? { ...body, villageId: String(user.villageIds[0]) } : body;
     const form = parseForm(shipSchema, withVillage, request.t);
     if (!form.ok) {
-      deps.orders.order(number); // unknown numbers are 404, not 422
+      await deps.orders.order(number); // unknown numbers are 404, not 422
       return render(request, reply, form.fields, 422, number);
     }
     try {
-      deps.orders.ship(user, number, form.data.villageId, form.data.carrier, form.data.trackingNumber, request.ip);
+      await deps.orders.ship(user, number, form.data.villageId, form.data.carrier, form.data.trackingNumber, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') return render(request, reply, { trackingNumber: errorMessage(request, error) }, 409, number);
       throw error;

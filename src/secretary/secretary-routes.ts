@@ -86,14 +86,14 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     const user = currentUser(request);
     const { from, to } = monthBounds(deps.clock());
     const villages = await deps.villages.villagesOf(user);
-    const sales = deps.reports.villageSales(user.villageIds, from, to);
+    const sales = await deps.reports.villageSales(user.villageIds, from, to);
     return reply.view('secretary/dashboard', {
       title: request.t('sec.title'),
       section: 'dashboard',
       villageNames: villages.map((v) => pickText(request.locale, v.nameZh, v.nameEn)).join(request.t('punct.list')),
       sales: formatFen(sales.salesFen),
       orders: sales.orders,
-      toShip: deps.reports.shipmentsToShip(user.villageIds),
+      toShip: await deps.reports.shipmentsToShip(user.villageIds),
       lowStock: deps.products.lowStock(user).map((p) => ({
         id: p.id,
         title: pickText(request.locale, p.titleZh, p.titleEn),

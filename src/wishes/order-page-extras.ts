@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { setLocal } from '../plugins/request-context.js';
 import { formatDateTime } from '../time.js';
@@ -19,13 +19,13 @@ import type { WishesService } from './wishes-service.js';
  */
 export default fp(
   async function orderPageExtras(app: FastifyInstance, deps: { orders: OrdersService; wishes: WishesService; lots: LotsService }) {
-    function orderOfPage(request: FastifyRequest): { order: OrderRow; token: string | undefined } | null {
+    async function orderOfPage(request: FastifyRequest): Promise<{ order: Order; token: string | undefined } | null> {
       const number = (request.params as Record<string, unknown>).number;
       const token = (request.query as Record<string, unknown> | undefined)?.token;
       if (typeof number !== 'string') return null;
       try {
-        if (typeof token === 'string' && token) return { order: deps.orders.orderWithToken(number, token), token };
-        if (request.user) return { order: deps.orders.orderOfBuyer(number, request.user.id), token: undefined };
+        if (typeof token === 'string' && token) return { order: await deps.orders.orderWithToken(number, token), token };
+        if (request.user) return { order: await deps.orders.orderOfBuyer(number, request.user.id), token: undefined };
       } catch (error) {
         if (error instanceof AppError && error.type === 'not_found') return null;
         throw error;
@@ -33,7 +33,7 @@ export default fp(
       return null;
     }
 
-    function addOrderExtras(request: FastifyRequest, reply: FastifyReply, order: OrderRow, token: string | undefined) {
+    function addOrderExtras(request: FastifyRequest, reply: FastifyReply, order: Order, token: string | undefined) {
       const wish = deps.wishes.wishOfOrder(order.id);
       if (wish) {
         const delivered = wish.status === 'delivered';
@@ -54,7 +54,7 @@ export default fp(
       if (request.method !== 'GET') return;
       const route = request.routeOptions.url;
       if (route === '/orders/:number') {
-        const found = orderOfPage(request);
+        const found = await orderOfPage(request);
         if (found) addOrderExtras(request, reply, found.order, found.token);
       } else if (route === '/receipts/:code') {
         // The benefit receipt is public proof: the lots (public pages themselves) may be shown on it.

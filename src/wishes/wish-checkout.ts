@@ -1,8 +1,8 @@
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import { openCheckoutSession, type CheckoutSessionDeps } from '../payments/stripe-gateway.js';
 
 /** Starts Stripe Checkout for a wish's donation order and returns the page to send the donor to. */
-export type StartWishCheckout = (order: OrderRow, accessToken: string, wish: { item: string; childName: string }) => Promise<string>;
+export type StartWishCheckout = (order: Order, accessToken: string, wish: { item: string; childName: string }) => Promise<string>;
 
 /**
  * Stripe Checkout for a micro-wish donation. The shop's checkout builds its Session from the

@@ -127,7 +127,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
         url = await deps.startWishCheckout(placed.order, placed.accessToken, { item: wish.item, childName: wish.childName });
       } catch (error) {
         request.log.error({ err: error, order: placed.order.number }, 'stripe checkout session for a wish failed; cancelling the claim');
-        wishes.abandonClaim(placed.order); // the order is cancelled and the wish opens again
+        await wishes.abandonClaim(placed.order); // the order is cancelled and the wish opens again
         return renderWish(request, reply, id, { values, status: 503, error: request.t('checkout.stripeFailed') });
       }
       return reply.redirect(url, 303);

@@ -5,7 +5,7 @@ import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { MediaService } from '../media/media-service.js';
 import type { Media } from '../media/media-queries.js';
-import type { OrderRow } from '../orders/orders-queries.js';
+import type { Order } from '../orders/index.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import { HOLD_LIMITS, visitorKey } from '../orders/holds.js';
 import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
@@ -45,8 +45,10 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
   function isDonor(wish: WishRow, access: { token?: string; user?: CurrentUser | null }): boolean {
     if (!wish.orderNumber) return false;
     try {
-      if (access.token) orders.orderWithToken(wish.orderNumber, access.token);
-      else if (access.user) orders.orderOfBuyer(wish.orderNumber, access.user.id);
+      const number = wish.orderNumber;
+      const { token, user } = access;
+      if (token) db.uow.now((tx) => orders.parts.orderWithToken(tx, number, token));
+      else if (user) db.uow.now((tx) => orders.parts.orderOfBuyer(tx, number, user.id));
       else return false;
       return true;
     } catch (error) {
@@ -126,12 +128,15 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
         if (held.visitor >= limits.visitor || held.phone >= limits.phone || held.address >= limits.address) {
           throw new AppError('conflict', 'wish_claim_limit');
         }
-        const placed = orders.placeDonation(
-          visitor,
-          buyerUserId,
-          { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod },
-          wish.amountFen,
-          address,
+        const placed = db.uow.now((tx) =>
+          orders.parts.placeDonation(
+            tx,
+            visitor,
+            buyerUserId,
+            { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod },
+            wish.amountFen,
+            address,
+          ),
         );
         if (!queries.claim(id, placed.order.id)) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
         audit.record({
@@ -148,8 +153,8 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
     },
 
     /** Undoes a claim whose online payment could not be set up: the order is cancelled and the wish reopens. */
-    abandonClaim(order: OrderRow): void {
-      orders.cancelUnpaid(order, 'payment setup failed');
+    abandonClaim(order: Order): Promise<boolean> {
+      return orders.cancelUnpaid(order, 'payment setup failed');
     },
 
     /** The social worker bought and handed over the item: paid → delivered, with a photo. */

@@ -7,8 +7,6 @@ import { formatFen } from '../../src/money.js';
 import { createMailPreferences } from '../../src/notifications/mail-preferences.js';
 import { createOrderNotices, trackingLink } from '../../src/notifications/order-notices.js';
 import { createOutbox } from '../../src/notifications/outbox.js';
-import { createCartService } from '../../src/orders/cart-service.js';
-import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
@@ -163,11 +161,9 @@ describe('e-mail about an order', () => {
     const { number } = await placeOrder(buyer);
     await deliver();
     const clock = () => ctx.clock.now;
-    const queries = createOrdersQueries(ctx.db);
     const outbox = createOutbox(ctx.db, { clock });
-    const orders = createOrdersService(queries, {
+    const orders = createOrdersService(ctx.db, {
       clock,
-      cart: createCartService(queries, { clock }),
       ledger: createLedgerService(ctx.db, { clock }),
       audit: createAuditService(ctx.db, clock),
       expiry: ctx.config.orderExpiry,
@@ -180,8 +176,8 @@ describe('e-mail about an order', () => {
       }),
     });
     ctx.clock.advance(ctx.config.orderExpiry.offlineMs + 60_000);
-    expect(orders.expireDue()).toBe(1);
-    expect(orders.expireDue()).toBe(0);
+    expect(await orders.expireDue()).toBe(1);
+    expect(await orders.expireDue()).toBe(0);
     const [expired, ...more] = await deliver();
     expect(more).toHaveLength(0);
     expect(to(expired!)).toBe(BUYER);

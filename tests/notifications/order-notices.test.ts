@@ -3,7 +3,7 @@ import type { Query, Tx } from '../../src/db/unit-of-work.js';
 import type { MailPreferences } from '../../src/notifications/mail-preferences.js';
 import { createOrderNoticeSteps } from '../../src/notifications/order-notices.js';
 import type { Outbox, OutgoingMail } from '../../src/notifications/outbox.js';
-import type { OrderRow } from '../../src/orders/orders-queries.js';
+import type { Order } from '../../src/orders/index.js';
 import { testConfig } from '../helpers/test-app.js';
 
 /** A step that asks the database nothing and answers `value`. */
@@ -36,11 +36,11 @@ function notices() {
     config: testConfig(),
   });
   const tx = {} as Tx;
-  const events = { paid: (o: OrderRow, villageIds: number[]) => runWithoutDatabase(steps.paid(tx, o, villageIds)) };
+  const events = { paid: (o: Order, villageIds: number[]) => runWithoutDatabase(steps.paid(tx, o, villageIds)) };
   return { sent, events };
 }
 
-const order = { id: 7, number: 'XY-20261205-0007', buyerUserId: 3, contactName: 'Lin', totalFen: 12_345, refundedFen: 0 } as OrderRow;
+const order = { id: 7, number: 'XY-20261205-0007', buyerUserId: 3, contactName: 'Lin', totalFen: 12_345, refundedFen: 0 } as Order;
 
 describe('order messages', () => {
   it('tell the buyer a parcel will ship, and each village secretary once', () => {

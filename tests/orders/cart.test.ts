@@ -2,7 +2,6 @@ import type { LightMyRequestResponse as Response } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatFen } from '../../src/money.js';
 import { createCartService } from '../../src/orders/cart-service.js';
-import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -45,7 +44,7 @@ const add = (browser: TestBrowser, slug: string, quantity: number | string) =>
   browser.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
 
 /** The same prices in fen, straight from the cart service on the test's database. */
-const pricedCartOf = (email: string) => createCartService(createOrdersQueries(ctx.db), { clock: () => ctx.clock.now }).view({ userId: userId(email) });
+const pricedCartOf = (email: string) => createCartService(ctx.db, { clock: () => ctx.clock.now }).view({ userId: userId(email) });
 
 describe('adding to the cart', () => {
   it('lets a visitor who is not signed in add a product and see it in the cart', async () => {
@@ -186,7 +185,7 @@ describe('prices and totals', () => {
     expect(page.body).toContain('¥560.00');
     expect(page.body).not.toContain('已按批量价计算');
     expect(totalIn(page.body)).toBe('¥5,040.00');
-    let priced = pricedCartOf(BUYER);
+    let priced = await pricedCartOf(BUYER);
     expect(priced.lines[0]!.unitPriceFen).toBe(56_000);
     expect(priced.totalFen).toBe(504_000);
 
@@ -198,7 +197,7 @@ describe('prices and totals', () => {
     // 明梅村 ships free above ¥199.
     expect(shippingIn(page.body, villageName('mingmei'))).toBe('包邮');
     expect(totalIn(page.body)).toBe('¥5,200.00');
-    priced = pricedCartOf(BUYER);
+    priced = await pricedCartOf(BUYER);
     expect(priced.lines[0]!).toMatchObject({ quantity: 10, unitPriceFen: 52_000, lineTotalFen: 520_000 });
     expect(priced).toMatchObject({ subtotalFen: 520_000, shippingFen: 0, totalFen: 520_000 });
   });
@@ -207,7 +206,7 @@ describe('prices and totals', () => {
     const buyer = await signIn(ctx.app, BUYER);
     await add(buyer, 'gulou-passion-fruit', 3); // 3 × ¥39.80 = ¥119.40, free from ¥99 in 古楼村
     await add(buyer, 'fuchuan-navel-oranges', 1); // ¥59.80 from 茶山村, below its ¥159 threshold
-    const priced = pricedCartOf(BUYER);
+    const priced = await pricedCartOf(BUYER);
     for (const n of [priced.subtotalFen, priced.shippingFen, priced.totalFen, ...priced.lines.map((l) => l.lineTotalFen)])
       expect(Number.isSafeInteger(n)).toBe(true);
     const oranges = get<{ fee: number }>(
@@ -238,9 +237,9 @@ describe('shipping per village', () => {
     const buyer = await signIn(ctx.app, BUYER);
     await add(buyer, 'meiyaogou-honey', 2); // ¥136.00
     run(`UPDATE villages SET free_shipping_over_fen = 13600 WHERE slug = 'meiyaogou'`);
-    expect(pricedCartOf(BUYER).shippingFen).toBe(0);
+    expect((await pricedCartOf(BUYER)).shippingFen).toBe(0);
     run(`UPDATE villages SET free_shipping_over_fen = 13601 WHERE slug = 'meiyaogou'`);
-    expect(pricedCartOf(BUYER)).toMatchObject({ shippingFen: 1000, totalFen: 14_600 });
+    expect(await pricedCartOf(BUYER)).toMatchObject({ shippingFen: 1000, totalFen: 14_600 });
   });
 
   it('charges each village its own fee when the cart holds products from two villages', async () => {
@@ -251,7 +250,7 @@ describe('shipping per village', () => {
     expect(shippingIn(page.body, villageName('meiyaogou'))).toBe('¥10.00');
     expect(shippingIn(page.body, villageName('mengzhuang'))).toBe('¥8.00');
     expect(totalIn(page.body)).toBe('¥254.00');
-    expect(pricedCartOf(BUYER)).toMatchObject({ subtotalFen: 23_600, shippingFen: 1_800, totalFen: 25_400 });
+    expect(await pricedCartOf(BUYER)).toMatchObject({ subtotalFen: 23_600, shippingFen: 1_800, totalFen: 25_400 });
   });
 });
 

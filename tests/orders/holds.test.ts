@@ -2,9 +2,7 @@ import type { LightMyRequestResponse as Response } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
-import { createCartService } from '../../src/orders/cart-service.js';
 import { HOLD_LIMITS } from '../../src/orders/holds.js';
-import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
@@ -55,10 +53,8 @@ const numberOf = (placed: Response) => /^\/orders\/(XY-\d{8}-\d{4})\?/.exec(Stri
 
 function ordersService() {
   const clock = () => ctx.clock.now;
-  const queries = createOrdersQueries(ctx.db);
-  return createOrdersService(queries, {
+  return createOrdersService(ctx.db, {
     clock,
-    cart: createCartService(queries, { clock }),
     ledger: createLedgerService(ctx.db, { clock }),
     audit: createAuditService(ctx.db, clock),
     expiry: ctx.config.orderExpiry,
@@ -126,7 +122,7 @@ describe('what unpaid orders may hold', () => {
     expect(next.statusCode).toBe(303);
 
     ctx.clock.advance(24 * HOUR + 1);
-    expect(ordersService().expireDue()).toBe(1);
+    expect(await ordersService().expireDue()).toBe(1);
     expect((await order(buyer, HONEY, 1)).statusCode).toBe(303);
   });
 

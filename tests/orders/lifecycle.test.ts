@@ -2,8 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
 import { formatFen, splitLargestRemainder } from '../../src/money.js';
-import { createCartService } from '../../src/orders/cart-service.js';
-import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
@@ -158,10 +156,8 @@ const markPaid = (coordinator: TestBrowser, number: string, reference = 'ICBC 20
 /** The orders service on the test's database and clock, as the app's expiry sweep uses it. */
 function ordersService() {
   const clock = () => ctx.clock.now;
-  const queries = createOrdersQueries(ctx.db);
-  return createOrdersService(queries, {
+  return createOrdersService(ctx.db, {
     clock,
-    cart: createCartService(queries, { clock }),
     ledger: createLedgerService(ctx.db, { clock }),
     audit: createAuditService(ctx.db, clock),
     expiry: ctx.config.orderExpiry,
@@ -244,13 +240,13 @@ describe('cancelling and expiry', () => {
     const order = await placeOrder([['meiyaogou-honey', 3]]);
     const orders = ordersService();
     ctx.clock.advance(24 * HOUR - 60_000);
-    expect(orders.expireDue()).toBe(0);
+    expect(await orders.expireDue()).toBe(0);
     expect(orderRow(order.number).status).toBe('pending_payment');
     expect(stockOf('meiyaogou-honey')).toBe(42);
 
     ctx.clock.advance(2 * 60_000);
-    expect(orders.expireDue()).toBe(1);
-    expect(orders.expireDue()).toBe(0);
+    expect(await orders.expireDue()).toBe(1);
+    expect(await orders.expireDue()).toBe(0);
     expect(stockOf('meiyaogou-honey')).toBe(45);
     const page = await order.buyer.get(order.url);
     expect(statusOn(page.body)).toEqual(['cancelled', '已取消']);
@@ -268,10 +264,10 @@ describe('cancelling and expiry', () => {
     const order = await placeOrder([['meiyaogou-honey', 3]], await signIn(ctx.app, 'buyer@xiangyi.test'));
     const orders = ordersService();
     ctx.clock.advance(72 * HOUR - 60_000);
-    expect(orders.expireDue()).toBe(0);
+    expect(await orders.expireDue()).toBe(0);
     expect(orderRow(order.number).status).toBe('pending_payment');
     ctx.clock.advance(2 * 60_000);
-    expect(orders.expireDue()).toBe(1);
+    expect(await orders.expireDue()).toBe(1);
     expect(stockOf('meiyaogou-honey')).toBe(45);
   });
 
@@ -279,7 +275,7 @@ describe('cancelling and expiry', () => {
     const order = await placeOrder([['meiyaogou-honey', 3]]);
     expect((await markPaid(await signIn(ctx.app, COORDINATOR), order.number)).statusCode).toBe(303);
     ctx.clock.advance(100 * HOUR);
-    expect(ordersService().expireDue()).toBe(0);
+    expect(await ordersService().expireDue()).toBe(0);
     expect(orderRow(order.number).status).toBe('paid');
     expect(stockOf('meiyaogou-honey')).toBe(42);
     expectLedgerSound(ctx.db);

@@ -7,8 +7,6 @@ import { createAuditService } from '../../src/audit/audit-service.js';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
 import { checkLedgerNow, createLedgerService } from '../../src/ledger/ledger-service.js';
 import { fenToYuanInput } from '../../src/money.js';
-import { createCartService } from '../../src/orders/cart-service.js';
-import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { FAKE_WEBHOOK_SECRET, startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
@@ -62,6 +60,16 @@ function withDatabase<T>(fn: (db: Database_) => T, path = dbPath): T {
   const db = openDatabase(path);
   try {
     return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The same for work that awaits (the services answer with promises): the database closes once it is done. */
+async function withDatabaseAsync<T>(fn: (db: Database_) => Promise<T>, path = dbPath): Promise<T> {
+  const db = openDatabase(path);
+  try {
+    return await fn(db);
   } finally {
     db.close();
   }
@@ -485,13 +493,11 @@ describe(`SIGKILL in the middle of money-moving requests (${scale.name} scale: $
       } finally {
         live.close();
       }
-      withDatabase((db) => {
+      await withDatabaseAsync(async (db) => {
         const clock = { now: Date.now() + 31 * 24 * 3600_000 };
-        const queries = createOrdersQueries(db);
         const ledger = createLedgerService(db, { clock: () => clock.now });
-        const orders = createOrdersService(queries, {
+        const orders = createOrdersService(db, {
           clock: () => clock.now,
-          cart: createCartService(queries, { clock: () => clock.now }),
           ledger,
           audit: createAuditService(db, () => clock.now),
           expiry: { stripeMs: 30 * 60_000, offlineMs: 72 * 3600_000, offlineAnonymousMs: 24 * 3600_000, wishClaimMs: 12 * 3600_000 },
@@ -512,12 +518,12 @@ describe(`SIGKILL in the middle of money-moving requests (${scale.name} scale: $
         const before = stockOf();
         expect(pending, 'orders left unpaid by the kills (to expire)').toBeGreaterThan(0);
 
-        expect(orders.expireDue(10_000), 'orders expired').toBe(pending);
+        expect(await orders.expireDue(10_000), 'orders expired').toBe(pending);
         const after = stockOf();
         for (const [id, stock] of before) expect(after.get(id), `product ${id}: stock released`).toBe(stock + (pendingUnits.get(id) ?? 0));
         expect(count(db, `SELECT count(*) FROM orders WHERE status = 'pending_payment'`)).toBe(0);
         // Exactly once: a second sweep finds nothing and releases nothing; expiry posts nothing to the ledger.
-        expect(orders.expireDue(10_000)).toBe(0);
+        expect(await orders.expireDue(10_000)).toBe(0);
         expect(stockOf()).toEqual(after);
         expect(count(db, `SELECT count(*) FROM ledger_transactions`)).toBe(transactions);
         expect(checkLedgerNow(db).problems).toEqual([]);

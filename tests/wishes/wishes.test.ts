@@ -2,8 +2,6 @@ import { Agent, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
-import { createCartService } from '../../src/orders/cart-service.js';
-import { createOrdersQueries } from '../../src/orders/orders-queries.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, csrfTokenIn, encodeForm, signIn, type FormFields, type TestBrowser } from '../helpers/auth.js';
 import { startFakeStripe } from '../helpers/fake-stripe.js';
@@ -74,10 +72,8 @@ async function claim(donor: TestBrowser, wishId: number, form: FormFields = DONO
 
 function ordersService() {
   const clock = () => ctx.clock.now;
-  const queries = createOrdersQueries(ctx.db);
-  return createOrdersService(queries, {
+  return createOrdersService(ctx.db, {
     clock,
-    cart: createCartService(queries, { clock }),
     ledger: createLedgerService(ctx.db, { clock }),
     audit: createAuditService(ctx.db, clock),
     expiry: ctx.config.orderExpiry,
@@ -309,7 +305,7 @@ describe('claiming a wish', () => {
     const first = await claim(anonymous(ctx.app), wish.id);
     const orders = ordersService();
     ctx.clock.advance(72 * HOUR + 60_000);
-    expect(orders.expireDue()).toBe(1);
+    expect(await orders.expireDue()).toBe(1);
     expect(get<{ status: string }>(`SELECT status FROM orders WHERE number = ?`, first.number).status).toBe('cancelled');
     expect(wishById(wish.id)).toMatchObject({ status: 'open', orderId: null });
     expect(openIdsOnBoard((await anonymous(ctx.app).get('/wishes')).body)).toContain(wish.id);
@@ -355,10 +351,10 @@ describe('claiming a wish', () => {
     const first = await claim(anonymous(ctx.app), wish.id);
     const orders = ordersService();
     ctx.clock.advance(WISH_CLAIM_HOLD_HOURS * HOUR - 60_000);
-    expect(orders.expireDue()).toBe(0);
+    expect(await orders.expireDue()).toBe(0);
     expect(wishById(wish.id).status).toBe('claimed');
     ctx.clock.advance(2 * 60_000);
-    expect(orders.expireDue()).toBe(1);
+    expect(await orders.expireDue()).toBe(1);
     expect(get<{ status: string }>(`SELECT status FROM orders WHERE number = ?`, first.number).status).toBe('cancelled');
     expect(wishById(wish.id)).toMatchObject({ status: 'open', orderId: null });
   });

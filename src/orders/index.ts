@@ -1,0 +1,6 @@
+/** The orders domain's front door: its services and the types other domains see. */
+export type { Order, OrderLine, Shipment } from './orders-queries.js';
+export type { SellableProduct } from './cart-queries.js';
+export type { CartOwner, CartService } from './cart-service.js';
+export type { CheckoutContact, DirectOrder, OrdersService, PlaceOptions, PlacedOrder } from './orders-service.js';
+export type { OrderEvents } from './order-events.js';
