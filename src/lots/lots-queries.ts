@@ -1,36 +1,43 @@
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { users } from '../accounts/schema.js';
+import { products } from '../catalog/schema.js';
 import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { orderLines, orders, shipments } from '../orders/schema.js';
+import { refunds } from '../payments/schema.js';
+import { households, producers, villages } from '../villages/schema.js';
+import { lotHouseholds, lots, orderLineLots, recallResolutions, type RecallAction } from './schema.js';
 
-export interface LotRow {
-  id: number;
-  productId: number;
-  projectId: number;
-  code: string;
-  /** ISO date (YYYY-MM-DD). */
-  harvestedOn: string;
-  /** Units put into the lot. */
-  quantity: number;
-  /** Units not yet sold (or reserved). */
-  remaining: number;
-  notes: string | null;
-  certificateMediaId: number | null;
-  recalledAt: number | null;
-  recallReason: string | null;
-  createdAt: number;
-  productSlug: string;
-  productZh: string;
-  productEn: string | null;
-  unit: string;
-  published: number;
-  villageId: number;
-  villageSlug: string;
-  villageZh: string;
-  villageEn: string | null;
+/** A lot with its product and village, as the pages show it. */
+const lotColumns = {
+  ...getTableColumns(lots),
+  projectId: products.projectId,
+  productSlug: products.slug,
+  productZh: products.titleZh,
+  productEn: products.titleEn,
+  unit: products.unit,
+  published: products.published,
+  villageId: villages.id,
+  villageSlug: villages.slug,
+  villageZh: villages.nameZh,
+  villageEn: villages.nameEn,
+};
+
+function selectLots(tx: Tx) {
+  return tx
+    .select(lotColumns)
+    .from(lots)
+    .innerJoin(products, eq(products.id, lots.productId))
+    .innerJoin(producers, eq(producers.id, products.producerId))
+    .innerJoin(villages, eq(villages.id, producers.villageId));
 }
+
+export type LotView = NonNullable<ReturnType<ReturnType<typeof selectLots>['get']>>;
 
 export interface NewLot {
   productId: number;
   code: string;
+  /** ISO date (YYYY-MM-DD). */
   harvestedOn: string;
   quantity: number;
   notes: string | null;
@@ -38,260 +45,378 @@ export interface NewLot {
   createdAt: number;
 }
 
-/** An order that received units of a lot, with the buyer's contact for a recall. */
-export interface LotOrderRow {
-  orderId: number;
-  number: string;
-  status: string;
-  contactName: string;
-  phone: string;
-  province: string;
-  city: string;
-  district: string;
-  address: string;
-  /** Units of the lot in the order. */
-  quantity: number;
-  createdAt: number;
-  paidAt: number | null;
+/** Units of a line's allocation to a lot settled by refunds that did not fail. */
+const refundedUnits = sql<number>`coalesce((SELECT sum(${recallResolutions.quantity}) FROM ${recallResolutions}
+  JOIN ${refunds} ON ${refunds.id} = ${recallResolutions.refundId}
+  WHERE ${recallResolutions.orderLineId} = ${orderLineLots.orderLineId} AND ${recallResolutions.lotId} = ${orderLineLots.lotId}
+    AND ${recallResolutions.action} = 'refund' AND ${refunds.status} <> 'failed'), 0)`.mapWith(Number);
+
+export function* insertLot(tx: Tx, l: NewLot): Query<number> {
+  const row = yield* one(
+    tx
+      .insert(lots)
+      .values({ ...l, remaining: l.quantity })
+      .returning({ id: lots.id }),
+  );
+  return row!.id;
 }
+
+export function* insertLotHousehold(tx: Tx, lotId: number, householdId: number): Query<void> {
+  yield* run(tx.insert(lotHouseholds).values({ lotId, householdId }).onConflictDoNothing());
+}
+
+export function* codeTaken(tx: Tx, code: string): Query<boolean> {
+  return (yield* one(tx.select({ id: lots.id }).from(lots).where(eq(lots.code, code)))) !== undefined;
+}
+
+export function* lotById(tx: Tx, id: number): Query<LotView | undefined> {
+  return yield* one(selectLots(tx).where(eq(lots.id, id)));
+}
+
+export function* lotByCode(tx: Tx, code: string): Query<LotView | undefined> {
+  return yield* one(selectLots(tx).where(eq(lots.code, code)));
+}
+
+export function* lotsOfProduct(tx: Tx, productId: number): Query<LotView[]> {
+  return yield* all(selectLots(tx).where(eq(lots.productId, productId)).orderBy(lots.harvestedOn, lots.id));
+}
+
+/** Households of a lot, private fields included (staff pages filter what they show). */
+export function* householdsOfLot(tx: Tx, lotId: number) {
+  return yield* all(
+    tx
+      .select({
+        id: households.id,
+        realName: households.realName,
+        publicName: sql<string | null>`CASE WHEN ${households.consentPublic} = 1 THEN ${households.displayName} END`,
+      })
+      .from(lotHouseholds)
+      .innerJoin(households, eq(households.id, lotHouseholds.householdId))
+      .where(eq(lotHouseholds.lotId, lotId))
+      .orderBy(households.id),
+  );
+}
+
+/** Marks a lot recalled once; false when it already was. */
+export function* markRecalled(tx: Tx, id: number, reason: string, now: number): Query<boolean> {
+  return (
+    (yield* run(
+      tx
+        .update(lots)
+        .set({ recalledAt: now, recallReason: reason })
+        .where(and(eq(lots.id, id), isNull(lots.recalledAt))),
+    )) === 1
+  );
+}
+
+/** Every order holding units of the lot, with the buyer's contact (a cancelled order gave its units back, so it is not listed). */
+export function* ordersOfLot(tx: Tx, lotId: number) {
+  return yield* all(
+    tx
+      .select({
+        orderId: orders.id,
+        number: orders.number,
+        status: orders.status,
+        contactName: orders.contactName,
+        phone: orders.phone,
+        province: orders.province,
+        city: orders.city,
+        district: orders.district,
+        address: orders.address,
+        /** Units of the lot in the order. */
+        quantity: sql<number>`sum(${orderLineLots.quantity})`.mapWith(Number),
+        createdAt: orders.createdAt,
+        paidAt: orders.paidAt,
+      })
+      .from(orderLineLots)
+      .innerJoin(orderLines, eq(orderLines.id, orderLineLots.orderLineId))
+      .innerJoin(orders, eq(orders.id, orderLines.orderId))
+      .where(and(eq(orderLineLots.lotId, lotId), ne(orders.status, 'cancelled')))
+      .groupBy(orders.id)
+      .orderBy(orders.id),
+  );
+}
+
+/** Recalled lots, newest recall first, of some projects (null: all). */
+export function* recalledLots(tx: Tx, projectIds: readonly number[] | null): Query<LotView[]> {
+  if (projectIds !== null && projectIds.length === 0) return [];
+  const recalled = isNotNull(lots.recalledAt);
+  return yield* all(
+    selectLots(tx)
+      .where(projectIds === null ? recalled : and(recalled, inArray(products.projectId, [...projectIds])))
+      .orderBy(desc(lots.recalledAt), desc(lots.id)),
+  );
+}
+
+/** Every order line that holds or held units of a recalled lot (cancelled orders gave theirs back), with what was done about them. */
+export function* recallCases(tx: Tx, lotId: number) {
+  const linesOfLot = or(
+    inArray(orderLines.id, tx.select({ id: orderLineLots.orderLineId }).from(orderLineLots).where(eq(orderLineLots.lotId, lotId))),
+    inArray(orderLines.id, tx.select({ id: recallResolutions.orderLineId }).from(recallResolutions).where(eq(recallResolutions.lotId, lotId))),
+  );
+  return yield* all(
+    tx
+      .select({
+        orderLineId: orderLines.id,
+        orderId: orders.id,
+        number: orders.number,
+        status: orders.status,
+        paymentMethod: orders.paymentMethod,
+        contactName: orders.contactName,
+        phone: orders.phone,
+        /** The buyer's account e-mail, when the order was placed signed in. */
+        email: users.email,
+        province: orders.province,
+        city: orders.city,
+        district: orders.district,
+        address: orders.address,
+        productId: orderLines.productId,
+        productZh: orderLines.titleZh,
+        productEn: orderLines.titleEn,
+        unit: orderLines.unit,
+        unitPriceFen: orderLines.unitPriceFen,
+        lineTotalFen: orderLines.lineTotalFen,
+        lineRefundedFen: orderLines.refundedFen,
+        /** Units of the lot the line still holds (replaced units moved to other lots). */
+        held: sql<number>`coalesce(${orderLineLots.quantity}, 0)`.mapWith(Number),
+        /** Of those, units settled by a refund that did not fail. */
+        refunded: sql<number>`CASE WHEN ${orderLineLots.quantity} IS NULL THEN 0 ELSE ${refundedUnits} END`.mapWith(Number),
+        /** Units replaced from other lots. */
+        replaced: sql<number>`coalesce((SELECT sum(${recallResolutions.quantity}) FROM ${recallResolutions}
+          WHERE ${recallResolutions.orderLineId} = ${orderLines.id} AND ${recallResolutions.lotId} = ${lotId} AND ${recallResolutions.action} = 'replace'), 0)`.mapWith(
+          Number,
+        ),
+        /** The line's parcel: pending, shipped or delivered. */
+        parcel: shipments.status,
+      })
+      .from(orderLines)
+      .innerJoin(orders, eq(orders.id, orderLines.orderId))
+      .leftJoin(orderLineLots, and(eq(orderLineLots.orderLineId, orderLines.id), eq(orderLineLots.lotId, lotId)))
+      .leftJoin(users, eq(users.id, orders.buyerUserId))
+      .leftJoin(shipments, and(eq(shipments.orderId, orders.id), eq(shipments.villageId, orderLines.villageId)))
+      .where(and(linesOfLot, ne(orders.status, 'cancelled')))
+      .orderBy(orders.id, orderLines.id),
+  );
+}
+
+export type RecallCase = Awaited<ReturnType<typeof recallCases> extends Query<infer T> ? T : never>[number];
+
+/** Units of other lots of the product that a replacement can take (not recalled, not sold). */
+export function* replacementStock(tx: Tx, productId: number): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ units: sql<number>`coalesce(sum(${lots.remaining}), 0)`.mapWith(Number) })
+      .from(lots)
+      .where(and(eq(lots.productId, productId), isNull(lots.recalledAt))),
+  );
+  return row?.units ?? 0;
+}
+
+/** Moves units of a line off a recalled lot: back into that lot (never onto the shelf). */
+export function* takeOffRecalledLot(tx: Tx, orderLineId: number, lotId: number, units: number): Query<void> {
+  const held = and(eq(orderLineLots.orderLineId, orderLineId), eq(orderLineLots.lotId, lotId));
+  yield* run(tx.delete(orderLineLots).where(and(held, eq(orderLineLots.quantity, units))));
+  yield* run(
+    tx
+      .update(orderLineLots)
+      .set({ quantity: sql`${orderLineLots.quantity} - ${units}` })
+      .where(and(held, gt(orderLineLots.quantity, units))),
+  );
+  yield* run(
+    tx
+      .update(lots)
+      .set({ remaining: sql`${lots.remaining} + ${units}` })
+      .where(eq(lots.id, lotId)),
+  );
+}
+
+/** Takes units for a replacement off the product's sellable stock; false when the shelf has fewer. */
+export function* takeStock(tx: Tx, productId: number, units: number, now: number): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(products)
+      .set({ stock: sql`${products.stock} - ${units}`, updatedAt: now })
+      .where(and(eq(products.id, productId), gte(products.stock, units))),
+  );
+  return changed === 1;
+}
+
+export function* insertResolution(
+  tx: Tx,
+  r: {
+    lotId: number;
+    orderLineId: number;
+    quantity: number;
+    action: RecallAction;
+    refundId: number | null;
+    replacementLotId: number | null;
+    userId: number;
+    now: number;
+  },
+): Query<void> {
+  yield* run(
+    tx.insert(recallResolutions).values({
+      lotId: r.lotId,
+      orderLineId: r.orderLineId,
+      quantity: r.quantity,
+      action: r.action,
+      refundId: r.refundId,
+      replacementLotId: r.replacementLotId,
+      createdByUserId: r.userId,
+      createdAt: r.now,
+    }),
+  );
+}
+
+/** The lots each line of some orders was served from (cancelled orders gave theirs back), in line and harvest order. */
+function* lotsOfLines(tx: Tx, which: ReturnType<typeof eq>) {
+  return yield* all(
+    tx
+      .select({
+        orderLineId: orderLineLots.orderLineId,
+        lotId: lots.id,
+        code: lots.code,
+        harvestedOn: lots.harvestedOn,
+        quantity: orderLineLots.quantity,
+        recalledAt: lots.recalledAt,
+        productZh: orderLines.titleZh,
+        productEn: orderLines.titleEn,
+        unit: orderLines.unit,
+      })
+      .from(orderLineLots)
+      .innerJoin(orderLines, eq(orderLines.id, orderLineLots.orderLineId))
+      .innerJoin(lots, eq(lots.id, orderLineLots.lotId))
+      .innerJoin(orders, eq(orders.id, orderLines.orderId))
+      .where(and(which, ne(orders.status, 'cancelled')))
+      .orderBy(orderLines.id, lots.harvestedOn, lots.id),
+  );
+}
+
+export const lotsOfOrder = (tx: Tx, orderId: number) => lotsOfLines(tx, eq(orderLines.orderId, orderId));
+export const lotsOfReceipt = (tx: Tx, receiptCode: string) => lotsOfLines(tx, eq(orders.receiptCode, receiptCode));
 
 /** A lot an order line was served from. */
-export interface LineLotRow {
-  orderLineId: number;
-  lotId: number;
-  code: string;
-  harvestedOn: string;
-  quantity: number;
-  recalledAt: number | null;
-  productZh: string;
-  productEn: string | null;
-  unit: string;
-}
+export type LineLot = Awaited<ReturnType<typeof lotsOfOrder> extends Query<infer T> ? T : never>[number];
 
-/** Units of a line's allocation to a lot (oll) settled by refunds that did not fail. */
-const REFUNDED_UNITS = `coalesce((SELECT sum(r.quantity) FROM recall_resolutions r JOIN refunds f ON f.id = r.refund_id
-  WHERE r.order_line_id = oll.order_line_id AND r.lot_id = oll.lot_id AND r.action = 'refund' AND f.status <> 'failed'), 0)`;
-
-/** Units of a recalled lot an order line holds that nothing settled yet. */
-export interface RecalledUnitsRow {
-  orderLineId: number;
-  villageId: number;
-  lotId: number;
-  code: string;
-  productZh: string;
-  productEn: string | null;
-  unit: string;
-  units: number;
-}
-
-/** An order line that holds (or held, before a replacement) units of a recalled lot, with what was done about them. */
-export interface RecallCaseRow {
-  orderLineId: number;
-  orderId: number;
-  number: string;
-  status: string;
-  paymentMethod: string;
-  contactName: string;
-  phone: string;
-  /** The buyer's account e-mail, when the order was placed signed in. */
-  email: string | null;
-  province: string;
-  city: string;
-  district: string;
-  address: string;
-  productId: number;
-  productZh: string;
-  productEn: string | null;
-  unit: string;
-  unitPriceFen: number;
-  lineTotalFen: number;
-  lineRefundedFen: number;
-  /** Units of the lot the line still holds (replaced units moved to other lots). */
-  held: number;
-  /** Of those, units settled by a refund that did not fail. */
-  refunded: number;
-  /** Units replaced from other lots. */
-  replaced: number;
-  /** The line's parcel: pending, shipped or delivered. */
-  parcel: string | null;
-}
-
-const LOT_COLUMNS = `l.id, l.product_id AS productId, p.project_id AS projectId, l.code, l.harvested_on AS harvestedOn, l.quantity, l.remaining, l.notes,
-  l.certificate_media_id AS certificateMediaId, l.recalled_at AS recalledAt, l.recall_reason AS recallReason, l.created_at AS createdAt,
-  p.slug AS productSlug, p.title_zh AS productZh, p.title_en AS productEn, p.unit, p.published,
-  v.id AS villageId, v.slug AS villageSlug, v.name_zh AS villageZh, v.name_en AS villageEn`;
-const LOT_FROM = `FROM lots l JOIN products p ON p.id = l.product_id JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id`;
-const LINE_LOT_COLUMNS = `oll.order_line_id AS orderLineId, l.id AS lotId, l.code, l.harvested_on AS harvestedOn, oll.quantity, l.recalled_at AS recalledAt,
-  ol.title_zh AS productZh, ol.title_en AS productEn, ol.unit`;
-
-/** All SQL of harvest lots (the lots domain owns lots, lot_households and order_line_lots). */
-export function createLotsQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  return {
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
-
-    insertLot(l: NewLot): number {
-      return Number(
-        q(
-          `INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, notes, certificate_media_id, created_at)
-           VALUES (?,?,?,?,?,?,?,?)`,
-        ).run(l.productId, l.code, l.harvestedOn, l.quantity, l.quantity, l.notes, l.certificateMediaId, l.createdAt).lastInsertRowid,
-      );
-    },
-    insertLotHousehold: (lotId: number, householdId: number) =>
-      q(`INSERT OR IGNORE INTO lot_households (lot_id, household_id) VALUES (?, ?)`).run(lotId, householdId),
-    codeTaken: (code: string) => q(`SELECT 1 FROM lots WHERE code = ?`).get(code) !== undefined,
-    lotById: (id: number) => q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.id = ?`).get(id) as LotRow | undefined,
-    lotByCode: (code: string) => q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.code = ?`).get(code) as LotRow | undefined,
-    lotsOfProduct: (productId: number) =>
-      q(`SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.product_id = ? ORDER BY l.harvested_on, l.id`).all(productId) as LotRow[],
-    /** Households of a lot, private fields included (staff pages filter what they show). */
-    householdsOfLot: (lotId: number) =>
-      q(
-        `SELECT h.id, h.real_name AS realName, CASE WHEN h.consent_public = 1 THEN h.display_name END AS publicName
-         FROM lot_households lh JOIN households h ON h.id = lh.household_id WHERE lh.lot_id = ? ORDER BY h.id`,
-      ).all(lotId) as { id: number; realName: string; publicName: string | null }[],
-    /** Marks a lot recalled once; false when it already was. */
-    recall: (id: number, reason: string, now: number) =>
-      q(`UPDATE lots SET recalled_at = ?, recall_reason = ? WHERE id = ? AND recalled_at IS NULL`).run(now, reason, id).changes === 1,
-    /** Every order holding units of the lot (a cancelled order gave its units back, so it is not listed). */
-    ordersOfLot: (lotId: number) =>
-      q(
-        `SELECT o.id AS orderId, o.number, o.status, o.contact_name AS contactName, o.phone, o.province, o.city, o.district, o.address,
-                sum(oll.quantity) AS quantity, o.created_at AS createdAt, o.paid_at AS paidAt
-         FROM order_line_lots oll JOIN order_lines ol ON ol.id = oll.order_line_id JOIN orders o ON o.id = ol.order_id
-         WHERE oll.lot_id = ? AND o.status <> 'cancelled'
-         GROUP BY o.id ORDER BY o.id`,
-      ).all(lotId) as LotOrderRow[],
-    /** Recalled lots, newest recall first, of some projects (null: all). */
-    recalledLots: (projectIds: readonly number[] | null) =>
-      q(
-        `SELECT ${LOT_COLUMNS} ${LOT_FROM} WHERE l.recalled_at IS NOT NULL
-           AND (? IS NULL OR p.project_id IN (SELECT value FROM json_each(?))) ORDER BY l.recalled_at DESC, l.id DESC`,
-      ).all(projectIds === null ? null : 1, JSON.stringify(projectIds ?? [])) as LotRow[],
-    /** Every order line that holds or held units of a recalled lot (cancelled orders gave theirs back). */
-    recallCases: (lotId: number) =>
-      q(
-        `SELECT ol.id AS orderLineId, o.id AS orderId, o.number, o.status, o.payment_method AS paymentMethod, o.contact_name AS contactName, o.phone,
-                u.email, o.province, o.city, o.district, o.address, ol.product_id AS productId, ol.title_zh AS productZh, ol.title_en AS productEn, ol.unit,
-                ol.unit_price_fen AS unitPriceFen, ol.line_total_fen AS lineTotalFen, ol.refunded_fen AS lineRefundedFen,
-                coalesce(oll.quantity, 0) AS held,
-                CASE WHEN oll.quantity IS NULL THEN 0 ELSE ${REFUNDED_UNITS} END AS refunded,
-                coalesce((SELECT sum(r.quantity) FROM recall_resolutions r WHERE r.order_line_id = ol.id AND r.lot_id = ? AND r.action = 'replace'), 0) AS replaced,
-                s.status AS parcel
-         FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-         LEFT JOIN order_line_lots oll ON oll.order_line_id = ol.id AND oll.lot_id = ?
-         LEFT JOIN users u ON u.id = o.buyer_user_id
-         LEFT JOIN shipments s ON s.order_id = o.id AND s.village_id = ol.village_id
-         WHERE ol.id IN (SELECT order_line_id FROM order_line_lots WHERE lot_id = ? UNION SELECT order_line_id FROM recall_resolutions WHERE lot_id = ?)
-           AND o.status <> 'cancelled'
-         ORDER BY o.id, ol.id`,
-      ).all(lotId, lotId, lotId, lotId) as RecallCaseRow[],
-    /** Units of other lots of the product that a replacement can take (not recalled, not sold). */
-    replacementStock: (productId: number) =>
-      q(`SELECT coalesce(sum(remaining), 0) FROM lots WHERE product_id = ? AND recalled_at IS NULL`).pluck().get(productId) as number,
-    /** Moves units of a line off a recalled lot: back into that lot (never onto the shelf). */
-    takeOffRecalledLot(orderLineId: number, lotId: number, units: number): void {
-      q(`DELETE FROM order_line_lots WHERE order_line_id = ? AND lot_id = ? AND quantity = ?`).run(orderLineId, lotId, units);
-      q(`UPDATE order_line_lots SET quantity = quantity - ? WHERE order_line_id = ? AND lot_id = ? AND quantity > ?`).run(units, orderLineId, lotId, units);
-      q(`UPDATE lots SET remaining = remaining + ? WHERE id = ?`).run(units, lotId);
-    },
-    /** Takes units for a replacement off the product's sellable stock; false when the shelf has fewer. */
-    takeStock: (productId: number, units: number, now: number) =>
-      q(`UPDATE products SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?`).run(units, now, productId, units).changes === 1,
-    insertResolution: (r: {
-      lotId: number;
-      orderLineId: number;
-      quantity: number;
-      action: 'refund' | 'replace';
-      refundId: number | null;
-      replacementLotId: number | null;
-      userId: number;
-      now: number;
-    }) =>
-      q(
-        `INSERT INTO recall_resolutions (lot_id, order_line_id, quantity, action, refund_id, replacement_lot_id, created_by_user_id, created_at) VALUES (?,?,?,?,?,?,?,?)`,
-      ).run(r.lotId, r.orderLineId, r.quantity, r.action, r.refundId, r.replacementLotId, r.userId, r.now),
-    lotsOfOrder: (orderId: number) =>
-      q(
-        `SELECT ${LINE_LOT_COLUMNS} FROM order_line_lots oll JOIN order_lines ol ON ol.id = oll.order_line_id JOIN lots l ON l.id = oll.lot_id
-         JOIN orders o ON o.id = ol.order_id
-         WHERE ol.order_id = ? AND o.status <> 'cancelled' ORDER BY ol.id, l.harvested_on, l.id`,
-      ).all(orderId) as LineLotRow[],
-    lotsOfReceipt: (receiptCode: string) =>
-      q(
-        `SELECT ${LINE_LOT_COLUMNS} FROM order_line_lots oll JOIN order_lines ol ON ol.id = oll.order_line_id JOIN lots l ON l.id = oll.lot_id
-         JOIN orders o ON o.id = ol.order_id
-         WHERE o.receipt_code = ? AND o.status <> 'cancelled' ORDER BY ol.id, l.harvested_on, l.id`,
-      ).all(receiptCode) as LineLotRow[],
-  };
-}
-
-export type LotsQueries = ReturnType<typeof createLotsQueries>;
+// ---------- Lot stock as the orders domain moves it inside its own transactions ----------
 
 /**
- * Lot stock as the orders domain moves it inside its own transactions: a line's units are taken
- * from the product's lots first-in-first-out, and a released line gives them back to the same lots.
+ * Takes up to `quantity` units for an order line from the product's lots that are not recalled,
+ * oldest harvest first (then oldest lot), each by a conditional decrement. Units beyond what the
+ * lots hold are stock without a lot. Returns what was taken from each lot.
+ */
+export function* allocateLots(tx: Tx, orderLineId: number, productId: number, quantity: number): Query<{ lotId: number; quantity: number }[]> {
+  const open = yield* all(
+    tx
+      .select({ id: lots.id, remaining: lots.remaining })
+      .from(lots)
+      .where(and(eq(lots.productId, productId), gt(lots.remaining, 0), isNull(lots.recalledAt)))
+      .orderBy(asc(lots.harvestedOn), asc(lots.id)),
+  );
+  const takes: { lotId: number; quantity: number }[] = [];
+  let left = quantity;
+  for (const lot of open) {
+    if (left === 0) break;
+    const take = Math.min(left, lot.remaining);
+    const taken = yield* run(
+      tx
+        .update(lots)
+        .set({ remaining: sql`${lots.remaining} - ${take}` })
+        .where(and(eq(lots.id, lot.id), gte(lots.remaining, take), isNull(lots.recalledAt))),
+    );
+    if (taken !== 1) continue;
+    // A line replacing recalled units may already hold units of this lot.
+    yield* run(
+      tx
+        .insert(orderLineLots)
+        .values({ orderLineId, lotId: lot.id, quantity: take })
+        .onConflictDoUpdate({
+          target: [orderLineLots.orderLineId, orderLineLots.lotId],
+          set: { quantity: sql`${orderLineLots.quantity} + excluded.quantity` },
+        }),
+    );
+    takes.push({ lotId: lot.id, quantity: take });
+    left -= take;
+  }
+  return takes;
+}
+
+/**
+ * Units of recalled lots an order still holds that no refund or replacement settled, per line and
+ * lot (of one village's parcel, or of the whole order). A line refunded in full holds nothing: its
+ * units are not sent, and no money is left on it.
+ */
+export function* recalledUnitsHeld(tx: Tx, orderId: number, villageId: number | null) {
+  const rows = yield* all(
+    tx
+      .select({
+        orderLineId: orderLineLots.orderLineId,
+        villageId: orderLines.villageId,
+        lotId: lots.id,
+        code: lots.code,
+        productZh: orderLines.titleZh,
+        productEn: orderLines.titleEn,
+        unit: orderLines.unit,
+        units: sql<number>`${orderLineLots.quantity} - ${refundedUnits}`.mapWith(Number),
+      })
+      .from(orderLineLots)
+      .innerJoin(lots, eq(lots.id, orderLineLots.lotId))
+      .innerJoin(orderLines, eq(orderLines.id, orderLineLots.orderLineId))
+      .where(
+        and(
+          eq(orderLines.orderId, orderId),
+          villageId === null ? undefined : eq(orderLines.villageId, villageId),
+          isNotNull(lots.recalledAt),
+          lt(orderLines.refundedFen, orderLines.lineTotalFen),
+        ),
+      )
+      .orderBy(orderLineLots.orderLineId, lots.id),
+  );
+  return rows.filter((r) => r.units > 0);
+}
+
+/** Units of a recalled lot an order line holds that nothing settled yet. */
+export type RecalledUnits = Awaited<ReturnType<typeof recalledUnitsHeld> extends Query<infer T> ? T : never>[number];
+/** The name the orders domain knows these by. */
+export type RecalledUnitsRow = RecalledUnits;
+
+/**
+ * Gives a released line's units back to the lots they came from. Units of a recalled lot go back
+ * into the lot but not onto the shelf: they are taken out of the product's sellable stock again.
+ */
+export function* releaseLots(tx: Tx, orderLineId: number, productId: number, now: number): Query<void> {
+  const rows = yield* all(
+    tx
+      .select({ lotId: orderLineLots.lotId, quantity: orderLineLots.quantity, recalledAt: lots.recalledAt })
+      .from(orderLineLots)
+      .innerJoin(lots, eq(lots.id, orderLineLots.lotId))
+      .where(eq(orderLineLots.orderLineId, orderLineId)),
+  );
+  for (const row of rows) {
+    yield* run(
+      tx
+        .update(lots)
+        .set({ remaining: sql`${lots.remaining} + ${row.quantity}` })
+        .where(eq(lots.id, row.lotId)),
+    );
+    if (row.recalledAt !== null)
+      yield* run(
+        tx
+          .update(products)
+          .set({ stock: sql`max(0, ${products.stock} - ${row.quantity})`, updatedAt: now })
+          .where(eq(products.id, productId)),
+      );
+  }
+}
+
+/**
+ * The same lot stock moves for orders code not yet converted to units of work: each runs the
+ * generator above synchronously, joining the caller's transaction (src/db/unit-of-work.ts `now`).
  */
 export function createLotStockQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
   return {
-    /**
-     * Takes up to `quantity` units for an order line from the product's lots that are not recalled,
-     * oldest harvest first (then oldest lot), each by a conditional decrement. Units beyond what the
-     * lots hold are stock without a lot. Returns what was taken from each lot.
-     */
-    allocateLots(orderLineId: number, productId: number, quantity: number): { lotId: number; quantity: number }[] {
-      const open = q(`SELECT id, remaining FROM lots WHERE product_id = ? AND remaining > 0 AND recalled_at IS NULL ORDER BY harvested_on, id`).all(
-        productId,
-      ) as { id: number; remaining: number }[];
-      const takes: { lotId: number; quantity: number }[] = [];
-      let left = quantity;
-      for (const lot of open) {
-        if (left === 0) break;
-        const take = Math.min(left, lot.remaining);
-        const taken =
-          q(`UPDATE lots SET remaining = remaining - ? WHERE id = ? AND remaining >= ? AND recalled_at IS NULL`).run(take, lot.id, take).changes === 1;
-        if (!taken) continue;
-        // A line replacing recalled units may already hold units of this lot.
-        q(
-          `INSERT INTO order_line_lots (order_line_id, lot_id, quantity) VALUES (?, ?, ?)
-           ON CONFLICT(order_line_id, lot_id) DO UPDATE SET quantity = quantity + excluded.quantity`,
-        ).run(orderLineId, lot.id, take);
-        takes.push({ lotId: lot.id, quantity: take });
-        left -= take;
-      }
-      return takes;
-    },
-
-    /**
-     * Units of recalled lots an order still holds that no refund or replacement settled, per line and
-     * lot (of one village's parcel, or of the whole order). A line refunded in full holds nothing: its
-     * units are not sent, and no money is left on it.
-     */
-    recalledUnitsHeld: (orderId: number, villageId: number | null) =>
-      q(
-        `SELECT * FROM (
-           SELECT oll.order_line_id AS orderLineId, ol.village_id AS villageId, l.id AS lotId, l.code, ol.title_zh AS productZh, ol.title_en AS productEn, ol.unit,
-                  oll.quantity - ${REFUNDED_UNITS} AS units
-           FROM order_line_lots oll JOIN lots l ON l.id = oll.lot_id JOIN order_lines ol ON ol.id = oll.order_line_id
-           WHERE ol.order_id = ? AND (? IS NULL OR ol.village_id = ?) AND l.recalled_at IS NOT NULL AND ol.refunded_fen < ol.line_total_fen
-         ) WHERE units > 0 ORDER BY orderLineId, lotId`,
-      ).all(orderId, villageId, villageId) as RecalledUnitsRow[],
-
-    /**
-     * Gives a released line's units back to the lots they came from. Units of a recalled lot go back
-     * into the lot but not onto the shelf: they are taken out of the product's sellable stock again.
-     */
-    releaseLots(orderLineId: number, productId: number, now: number): void {
-      const rows = q(
-        `SELECT oll.lot_id AS lotId, oll.quantity, l.recalled_at AS recalledAt FROM order_line_lots oll JOIN lots l ON l.id = oll.lot_id
-         WHERE oll.order_line_id = ?`,
-      ).all(orderLineId) as { lotId: number; quantity: number; recalledAt: number | null }[];
-      for (const row of rows) {
-        q(`UPDATE lots SET remaining = remaining + ? WHERE id = ?`).run(row.quantity, row.lotId);
-        if (row.recalledAt !== null) q(`UPDATE products SET stock = max(0, stock - ?), updated_at = ? WHERE id = ?`).run(row.quantity, now, productId);
-      }
-    },
+    allocateLots: (orderLineId: number, productId: number, quantity: number) => db.uow.now((tx) => allocateLots(tx, orderLineId, productId, quantity)),
+    recalledUnitsHeld: (orderId: number, villageId: number | null) => db.uow.now((tx) => recalledUnitsHeld(tx, orderId, villageId)),
+    releaseLots: (orderLineId: number, productId: number, now: number) => db.uow.now((tx) => releaseLots(tx, orderLineId, productId, now)),
   };
 }

@@ -10,7 +10,7 @@ import { pickText, withAside, type Locale, type MessageKey, type Translator } fr
 import { errorMessage } from '../orders/orders-routes.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDate, formatDateTime } from '../time.js';
-import type { LineLotRow } from './lots-queries.js';
+import type { LineLot } from './lots-queries.js';
 import { lotCodeParams, lotFormSchema, lotIdParams, recallSchema } from './lots-schemas.js';
 import type { LotsService, PublicLotHouseholds } from './lots-service.js';
 import { readMultipartForm } from '../multipart-form.js';
@@ -30,7 +30,7 @@ export function householdsText(t: Translator, households: PublicLotHouseholds): 
 }
 
 /** The lots of an order's lines, grouped by product, for the order page and the benefit receipt. */
-export function presentOrderLots(locale: Locale, t: Translator, rows: readonly (LineLotRow & { households: PublicLotHouseholds })[]) {
+export function presentOrderLots(locale: Locale, t: Translator, rows: readonly (LineLot & { households: PublicLotHouseholds })[]) {
   const byLine = new Map<number, { product: string; lots: unknown[] }>();
   for (const r of rows) {
     const group = byLine.get(r.orderLineId) ?? { product: pickText(locale, r.productZh, r.productEn), lots: [] };
@@ -56,7 +56,7 @@ export function lotPanelFor(lots: LotsService, clock: () => number) {
     const user = currentUser(request);
     return {
       productId,
-      lots: lots.lotsOfProduct(user, productId).map((l) => ({
+      lots: (await lots.lotsOfProduct(user, productId)).map((l) => ({
         id: l.id,
         code: l.code,
         harvestedOn: l.harvestedOn,
@@ -85,7 +85,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
   // ---------- Public proof ----------
   app.get('/lots/:code', { schema: { params: lotCodeParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const { lot, households } = lots.publicLot(request.params.code);
+    const { lot, households } = await lots.publicLot(request.params.code);
     return reply.view('channels/lot', {
       title: t('lot.title', { code: lot.code }),
       lot: {
@@ -167,7 +167,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
     },
   );
 
-  function renderLot(
+  async function renderLot(
     request: FastifyRequest,
     reply: FastifyReply,
     id: number,
@@ -175,7 +175,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
   ) {
     const user = currentUser(request);
     const { locale, t } = request;
-    const lot = lots.lot(user, id);
+    const lot = await lots.lot(user, id);
     const fields = opts.fields ?? {};
     return reply.code(opts.status ?? 200).view('channels/secretary-lot', {
       title: t('lot.title', { code: lot.code }),
@@ -195,11 +195,8 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
         recalledAt: lot.recalledAt !== null ? formatDateTime(lot.recalledAt) : null,
         recallReason: lot.recallReason,
       },
-      households: lots
-        .householdsOfLot(user, id)
-        .map((h) => h.realName)
-        .join(request.t('punct.list')),
-      orders: lots.ordersOfLot(user, id).map((o) => ({
+      households: (await lots.householdsOfLot(user, id)).map((h) => h.realName).join(request.t('punct.list')),
+      orders: (await lots.ordersOfLot(user, id)).map((o) => ({
         number: o.number,
         status: o.status,
         contactName: o.contactName,
@@ -221,13 +218,13 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
 
   app.post('/secretary/lots/:id/recall', { ...secretary, schema: { params: lotIdParams } }, async (request, reply) => {
     const { id } = request.params;
-    lots.lot(currentUser(request), id); // 404 for lots outside the secretary's villages
+    await lots.lot(currentUser(request), id); // 404 for lots outside the secretary's villages
     const values = typedValues(request.body);
     const form = parseForm(recallSchema, request.body, request.t);
     if (!form.ok) return renderLot(request, reply, id, { values, fields: form.fields, status: 422 });
     let affected;
     try {
-      affected = lots.recall(currentUser(request), id, form.data.reason, request.ip);
+      affected = await lots.recall(currentUser(request), id, form.data.reason, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict')
         return renderLot(request, reply, id, { values, fields: { reason: errorMessage(request, error) }, status: 409 });

@@ -11,7 +11,22 @@ import { MIN_NAMED_GROUP } from '../orders/benefit.js';
 import { startOfDay } from '../time.js';
 import { assertVillage } from '../villages/access.js';
 import type { VillagesService } from '../villages/villages-service.js';
-import { createLotsQueries, type LineLotRow, type LotRow } from './lots-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import {
+  codeTaken,
+  householdsOfLot,
+  insertLot,
+  insertLotHousehold,
+  lotByCode,
+  lotById,
+  lotsOfOrder,
+  lotsOfProduct,
+  lotsOfReceipt,
+  markRecalled,
+  ordersOfLot,
+  type LineLot,
+  type LotView,
+} from './lots-queries.js';
 import type { LotForm } from './lots-schemas.js';
 
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -31,57 +46,72 @@ export interface PublicLotHouseholds {
 /**
  * Harvest lots (traceability). The first secretary of the product's village records a lot (date,
  * units, source households, certificate); its units join the product's stock with an adjustment.
- * Orders take units from lots first-in-first-out (in the orders transaction, see lots-queries);
+ * Orders take units from lots first-in-first-out (in the orders transaction: allocateLots in lots-queries);
  * a recall stops a lot being sold and lists every order that holds units of it.
  */
 export function createLotsService(
   db: Database_,
   deps: { clock: Clock; audit: AuditService; media: MediaService; products: ProductManagement; villages: VillagesService },
 ) {
-  const queries = createLotsQueries(db);
   const { clock, audit, media, products, villages } = deps;
 
-  function lot(actor: CurrentUser, id: number): LotRow {
-    const row = queries.lotById(id);
+  /** A lot of the actor's villages; any other is "not found". */
+  function* lotFor(tx: Tx, actor: CurrentUser, id: number): Query<LotView> {
+    const row = yield* lotById(tx, id);
     assertVillage(actor, row?.villageId, 'lot_not_found');
     return row!;
   }
 
-  function publicHouseholds(lotId: number): PublicLotHouseholds {
-    const rows = queries.householdsOfLot(lotId);
+  function* publicHouseholds(tx: Tx, lotId: number): Query<PublicLotHouseholds> {
+    const rows = yield* householdsOfLot(tx, lotId);
     const names = rows.length >= MIN_NAMED_GROUP ? rows.map((h) => h.publicName).filter((n): n is string => Boolean(n)) : [];
     return { count: rows.length, names };
   }
 
-  const withHouseholds = (rows: LineLotRow[]) => rows.map((r) => ({ ...r, households: publicHouseholds(r.lotId) }));
+  function* withHouseholds(tx: Tx, rows: LineLot[]) {
+    const out: (LineLot & { households: PublicLotHouseholds })[] = [];
+    for (const r of rows) out.push({ ...r, households: yield* publicHouseholds(tx, r.lotId) });
+    return out;
+  }
+
+  /** Households a lot of this product can come from: the product's village (the secretary sees real names). */
+  async function householdsForProduct(actor: CurrentUser, productId: number) {
+    const product = products.product(actor, productId);
+    return (await villages.households(actor)).filter((h) => h.villageId === product.villageId);
+  }
 
   return {
-    lot,
-    publicHouseholds,
-    lotsOfProduct(actor: CurrentUser, productId: number) {
-      products.product(actor, productId);
-      return queries.lotsOfProduct(productId).map((l) => ({ ...l, households: queries.householdsOfLot(l.id) }));
-    },
-    /** Households a lot of this product can come from: the product's village (the secretary sees real names). */
-    async householdsForProduct(actor: CurrentUser, productId: number) {
-      const product = products.product(actor, productId);
-      return (await villages.households(actor)).filter((h) => h.villageId === product.villageId);
-    },
-    householdsOfLot: (actor: CurrentUser, id: number) => queries.householdsOfLot(lot(actor, id).id),
-    ordersOfLot: (actor: CurrentUser, id: number) => queries.ordersOfLot(lot(actor, id).id),
+    lot: (actor: CurrentUser, id: number) => db.uow.read((tx) => lotFor(tx, actor, id)),
+    lotsOfProduct: (actor: CurrentUser, productId: number) =>
+      db.uow.read(function* (tx) {
+        products.product(actor, productId);
+        const rows = yield* lotsOfProduct(tx, productId);
+        const out = [];
+        for (const l of rows) out.push({ ...l, households: yield* householdsOfLot(tx, l.id) });
+        return out;
+      }),
+    householdsForProduct: (actor: CurrentUser, productId: number) => householdsForProduct(actor, productId),
+    householdsOfLot: (actor: CurrentUser, id: number) =>
+      db.uow.read(function* (tx) {
+        return yield* householdsOfLot(tx, (yield* lotFor(tx, actor, id)).id);
+      }),
+    ordersOfLot: (actor: CurrentUser, id: number) =>
+      db.uow.read(function* (tx) {
+        return yield* ordersOfLot(tx, (yield* lotFor(tx, actor, id)).id);
+      }),
 
     /**
      * Records a lot: validated and its certificate re-encoded first, then in ONE transaction the lot,
      * its households and the stock adjustment ("lot <code>") that puts its units on sale.
      */
-    async create(actor: CurrentUser, productId: number, form: LotForm, certificate: Buffer | null, address: string | null): Promise<LotRow> {
-      const product = products.product(actor, productId);
+    async create(actor: CurrentUser, productId: number, form: LotForm, certificate: Buffer | null, address: string | null): Promise<LotView> {
       const fields: Record<string, string> = {};
       if ((startOfDay(form.harvestedOn) ?? 0) > clock()) fields.harvestedOn = 'lot_date_in_future';
-      const allowed = new Set((await villages.households(actor)).filter((h) => h.villageId === product.villageId).map((h) => h.id));
+      const allowed = new Set((await householdsForProduct(actor, productId)).map((h) => h.id));
       if (form.householdIds.length === 0) fields.householdIds = 'lot_households_required';
       else if (form.householdIds.some((id) => !allowed.has(id))) fields.householdIds = 'lot_household_unknown';
-      if (form.code && queries.codeTaken(form.code)) fields.code = 'lot_code_taken';
+      const requested = form.code;
+      if (requested && (await db.uow.read((tx) => codeTaken(tx, requested)))) fields.code = 'lot_code_taken';
       if (Object.keys(fields).length) throw new AppError('validation', Object.values(fields)[0]!, undefined, { fields });
       let encoded = null;
       if (certificate) {
@@ -93,14 +123,14 @@ export function createLotsService(
           throw error;
         }
       }
-      return queries.transaction(() => {
+      return db.uow.write(function* (tx) {
         let code = form.code ?? makeCode(form.harvestedOn);
-        if (queries.codeTaken(code)) {
+        if (yield* codeTaken(tx, code)) {
           if (form.code) throw new AppError('validation', 'lot_code_taken', undefined, { fields: { code: 'lot_code_taken' } });
           code = makeCode(form.harvestedOn);
         }
         const certificateMediaId = encoded ? media.saveEvidence(encoded) : null;
-        const id = queries.insertLot({
+        const id = yield* insertLot(tx, {
           productId,
           code,
           harvestedOn: form.harvestedOn,
@@ -109,9 +139,9 @@ export function createLotsService(
           certificateMediaId,
           createdAt: clock(),
         });
-        for (const householdId of new Set(form.householdIds)) queries.insertLotHousehold(id, householdId);
+        for (const householdId of new Set(form.householdIds)) yield* insertLotHousehold(tx, id, householdId);
         products.adjustStock(actor, productId, form.quantity, `lot ${code}`, address);
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'lot.create',
           entityType: 'lot',
@@ -119,7 +149,7 @@ export function createLotsService(
           after: { productId, harvestedOn: form.harvestedOn, quantity: form.quantity, households: form.householdIds, certificate: certificateMediaId !== null },
           address,
         });
-        return queries.lotById(id)!;
+        return (yield* lotById(tx, id))!;
       });
     },
 
@@ -127,16 +157,16 @@ export function createLotsService(
      * Recalls a lot: it is never sold from again, and its unsold units leave the product's sellable
      * stock (an adjustment "recall lot <code>"). Returns the orders holding units of it.
      */
-    recall(actor: CurrentUser, id: number, reason: string, address: string | null) {
-      const before = lot(actor, id);
-      return queries.transaction(() => {
-        if (!queries.recall(id, reason, clock())) throw new AppError('conflict', 'lot_already_recalled');
-        const fresh = queries.lotById(id)!;
+    recall: (actor: CurrentUser, id: number, reason: string, address: string | null) =>
+      db.uow.write(function* (tx) {
+        const before = yield* lotFor(tx, actor, id);
+        if (!(yield* markRecalled(tx, id, reason, clock()))) throw new AppError('conflict', 'lot_already_recalled');
+        const fresh = (yield* lotById(tx, id))!;
         const stock = products.product(actor, fresh.productId).stock;
         const off = Math.min(stock, fresh.remaining);
         if (off > 0) products.adjustStock(actor, fresh.productId, -off, `recall lot ${fresh.code}`, address);
-        const affected = queries.ordersOfLot(id);
-        audit.record({
+        const affected = yield* ordersOfLot(tx, id);
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'lot.recall',
           entityType: 'lot',
@@ -146,27 +176,33 @@ export function createLotsService(
           address,
         });
         return affected;
-      });
-    },
+      }),
 
     /** A lot as the public sees it (the /lots/:code page): no private household data. */
-    publicLot(code: string) {
-      const row = queries.lotByCode(code.toUpperCase());
-      if (!row) throw new AppError('not_found', 'lot_not_found');
-      return { lot: row, households: publicHouseholds(row.id) };
-    },
+    publicLot: (code: string) =>
+      db.uow.read(function* (tx) {
+        const row = yield* lotByCode(tx, code.toUpperCase());
+        if (!row) throw new AppError('not_found', 'lot_not_found');
+        return { lot: row, households: yield* publicHouseholds(tx, row.id) };
+      }),
 
     /** A lot's quality certificate: public proof, served with the lot page. */
     async certificate(code: string): Promise<Media> {
-      const row = queries.lotByCode(code.toUpperCase());
+      const row = await db.uow.read((tx) => lotByCode(tx, code.toUpperCase()));
       const media_ = row?.certificateMediaId ? await media.get(row.certificateMediaId) : null;
       if (!media_) throw new AppError('not_found', 'not_found');
       return media_;
     },
 
     /** Lots each line of an order was served from, with their public households. */
-    lotsOfOrder: (orderId: number) => withHouseholds(queries.lotsOfOrder(orderId)),
-    lotsOfReceipt: (receiptCode: string) => withHouseholds(queries.lotsOfReceipt(receiptCode)),
+    lotsOfOrder: (orderId: number) =>
+      db.uow.read(function* (tx) {
+        return yield* withHouseholds(tx, yield* lotsOfOrder(tx, orderId));
+      }),
+    lotsOfReceipt: (receiptCode: string) =>
+      db.uow.read(function* (tx) {
+        return yield* withHouseholds(tx, yield* lotsOfReceipt(tx, receiptCode));
+      }),
   };
 }
 

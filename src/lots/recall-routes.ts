@@ -9,7 +9,7 @@ import { orderNumberParams } from '../orders/orders-schemas.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { messageOf } from '../form-errors.js';
-import type { LotRow } from './lots-queries.js';
+import type { LotView } from './lots-queries.js';
 import { lotIdParams } from './lots-schemas.js';
 import type { RecallOrder, RecallService } from './recall-service.js';
 
@@ -18,7 +18,7 @@ const recallOrderParams = lotIdParams.extend(orderNumberParams.shape);
 const unitIn = (t: Translator, unit: string) => t(`unit.${unit}` as MessageKey);
 
 /** The notice to one buyer, in one language, filled with the order, product, lot and what to do. */
-function notice(locale: Locale, lot: LotRow, o: RecallOrder): string {
+function notice(locale: Locale, lot: LotView, o: RecallOrder): string {
   const t = translatorFor(locale);
   const first = o.lines[0]!;
   return t(`recall.notice.${o.stage}`, {
@@ -47,7 +47,7 @@ export default async function recallRoutes(root: FastifyInstance, deps: { recall
     return reply.view('channels/coordinator-recalls', {
       title: t('recall.list.title'),
       section: 'recalls',
-      lots: recalls.recalledLots(currentUser(request)).map(({ lot, orders, open }) => ({
+      lots: (await recalls.recalledLots(currentUser(request))).map(({ lot, orders, open }) => ({
         id: lot.id,
         code: lot.code,
         product: pickText(locale, lot.productZh, lot.productEn),
@@ -59,9 +59,9 @@ export default async function recallRoutes(root: FastifyInstance, deps: { recall
     });
   });
 
-  function render(request: FastifyRequest, reply: FastifyReply, id: number, failure: { number: string; message: string; status: number } | null = null) {
+  async function render(request: FastifyRequest, reply: FastifyReply, id: number, failure: { number: string; message: string; status: number } | null = null) {
     const { locale, t } = request;
-    const { lot, orders, replacementStock } = recalls.recall(currentUser(request), id);
+    const { lot, orders, replacementStock } = await recalls.recall(currentUser(request), id);
     const unit = unitIn(t, lot.unit);
     reply.header('cache-control', 'no-store');
     return reply.code(failure?.status ?? 200).view('channels/coordinator-recall', {
@@ -121,7 +121,7 @@ export default async function recallRoutes(root: FastifyInstance, deps: { recall
   app.post('/coordinator/recalls/:id/orders/:number/refund', { ...coordinator, schema: { params: recallOrderParams } }, async (request, reply) => {
     const { id, number } = request.params;
     const user = currentUser(request);
-    const { lot } = recalls.recall(user, id); // 404 outside the coordinator's projects, before anything else
+    const { lot } = await recalls.recall(user, id); // 404 outside the coordinator's projects, before anything else
     return settle(request, reply, request.params, async () => {
       const result = await recalls.refund(user, id, number, request.t('recall.refund.reason', { lot: lot.code }), request.ip);
       return request.t(result === 'refunded' ? 'recall.refund.done' : 'recall.refund.pending', { number });
@@ -131,7 +131,9 @@ export default async function recallRoutes(root: FastifyInstance, deps: { recall
   app.post('/coordinator/recalls/:id/orders/:number/replace', { ...coordinator, schema: { params: recallOrderParams } }, async (request, reply) => {
     const { id, number } = request.params;
     const user = currentUser(request);
-    recalls.recall(user, id);
-    return settle(request, reply, request.params, () => request.t('recall.replace.done', { number, units: recalls.replace(user, id, number, request.ip) }));
+    await recalls.recall(user, id);
+    return settle(request, reply, request.params, async () =>
+      request.t('recall.replace.done', { number, units: await recalls.replace(user, id, number, request.ip) }),
+    );
   });
 }

@@ -7,7 +7,20 @@ import { canRefund } from '../orders/order-status.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/schema.js';
 import type { PaymentsService } from '../payments/payments-service.js';
-import { createLotsQueries, createLotStockQueries, type LotRow, type RecallCaseRow } from './lots-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import {
+  allocateLots,
+  insertResolution,
+  lotById,
+  recallCases,
+  recalledLots,
+  recalledUnitsHeld,
+  replacementStock,
+  takeOffRecalledLot,
+  takeStock,
+  type LotView,
+  type RecallCase,
+} from './lots-queries.js';
 
 /** Order statuses whose unshipped units of a recalled lot can be replaced: not yet shipped as a whole, not cancelled or refunded. */
 const REPLACEABLE: readonly string[] = ['pending_payment', 'paid', 'partially_refunded'];
@@ -15,7 +28,7 @@ const REPLACEABLE: readonly string[] = ['pending_payment', 'paid', 'partially_re
 const refundable = (status: string) => (ORDER_STATUSES as readonly string[]).includes(status) && canRefund(status as OrderStatus);
 
 /** One order line's units of the recalled lot, with what is still unsettled and what refunding it would return. */
-export interface RecallLine extends RecallCaseRow {
+export interface RecallLine extends RecallCase {
   /** Units not yet refunded or replaced (0 once the line was refunded in full). */
   unsettled: number;
   /** What refunding the unsettled units returns: their price, at most what the line still has (fen). */
@@ -56,19 +69,17 @@ export interface RecallOrder {
  * Coordinators of other projects see nothing of it ("not found").
  */
 export function createRecallService(db: Database_, deps: { clock: Clock; audit: AuditService; orders: OrdersService; payments: PaymentsService }) {
-  const queries = createLotsQueries(db);
-  const stock = createLotStockQueries(db);
   const { clock, audit, orders, payments } = deps;
 
   const inScope = (actor: CurrentUser, projectId: number) => actor.role === 'coordinator' && (actor.allProjects || actor.projectIds.includes(projectId));
 
-  function recalledLot(actor: CurrentUser, id: number): LotRow {
-    const lot = queries.lotById(id);
+  function* recalledLot(tx: Tx, actor: CurrentUser, id: number): Query<LotView> {
+    const lot = yield* lotById(tx, id);
     if (!lot || lot.recalledAt === null || !inScope(actor, lot.projectId)) throw new AppError('not_found', 'lot_not_found');
     return lot;
   }
 
-  function line(row: RecallCaseRow): RecallLine {
+  function line(row: RecallCase): RecallLine {
     const unsettled = row.lineRefundedFen >= row.lineTotalFen ? 0 : Math.max(0, row.held - row.refunded);
     return {
       ...row,
@@ -86,10 +97,10 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
   }
 
   /** Every order that received units of the lot, each with its buyer's contact and what can be done. */
-  function affectedOrders(lot: LotRow): RecallOrder[] {
-    const byOrder = new Map<number, RecallCaseRow[]>();
-    for (const row of queries.recallCases(lot.id)) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
-    const available = queries.replacementStock(lot.productId);
+  function* affectedOrders(tx: Tx, lot: LotView): Query<RecallOrder[]> {
+    const byOrder = new Map<number, RecallCase[]>();
+    for (const row of yield* recallCases(tx, lot.id)) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
+    const available = yield* replacementStock(tx, lot.productId);
     return [...byOrder.values()].map((rows) => {
       const first = rows[0]!;
       const lines = rows.map(line);
@@ -115,26 +126,30 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
     });
   }
 
-  function affectedOrder(actor: CurrentUser, lot: LotRow, number: string): RecallOrder {
-    db.uow.now((tx) => orders.parts.orderForCoordinator(tx, actor, number)); // an order the coordinator may not see is "not found"
-    const found = affectedOrders(lot).find((o) => o.number === number);
+  function* affectedOrder(tx: Tx, actor: CurrentUser, lot: LotView, number: string): Query<RecallOrder> {
+    yield* orders.parts.orderForCoordinator(tx, actor, number); // an order the coordinator may not see is "not found"
+    const found = (yield* affectedOrders(tx, lot)).find((o) => o.number === number);
     if (!found) throw new AppError('not_found', 'order_not_found');
     return found;
   }
 
   return {
     /** Recalled lots of the coordinator's projects, each with how many orders still hold unsettled units. */
-    recalledLots(actor: CurrentUser) {
-      return queries.recalledLots(actor.allProjects ? null : actor.projectIds).map((lot) => {
-        const affected = affectedOrders(lot);
-        return { lot, orders: affected.length, open: affected.filter((o) => o.unsettled > 0).length };
-      });
-    },
+    recalledLots: (actor: CurrentUser) =>
+      db.uow.read(function* (tx) {
+        const out = [];
+        for (const lot of yield* recalledLots(tx, actor.allProjects ? null : actor.projectIds)) {
+          const affected = yield* affectedOrders(tx, lot);
+          out.push({ lot, orders: affected.length, open: affected.filter((o) => o.unsettled > 0).length });
+        }
+        return out;
+      }),
 
-    recall(actor: CurrentUser, id: number) {
-      const lot = recalledLot(actor, id);
-      return { lot, orders: affectedOrders(lot), replacementStock: queries.replacementStock(lot.productId) };
-    },
+    recall: (actor: CurrentUser, id: number) =>
+      db.uow.read(function* (tx) {
+        const lot = yield* recalledLot(tx, actor, id);
+        return { lot, orders: yield* affectedOrders(tx, lot), replacementStock: yield* replacementStock(tx, lot.productId) };
+      }),
 
     /**
      * Refunds the order's unsettled units of the lot (each line through the order's refund, so
@@ -142,36 +157,41 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
      * transaction, after checking again that no one settled the units meanwhile.
      */
     async refund(actor: CurrentUser, lotId: number, number: string, reason: string, address: string | null): Promise<'refunded' | 'pending'> {
-      const lot = recalledLot(actor, lotId);
-      const order = affectedOrder(actor, lot, number);
+      const { lot, order } = await db.uow.read(function* (tx) {
+        const lot = yield* recalledLot(tx, actor, lotId);
+        return { lot, order: yield* affectedOrder(tx, actor, lot, number) };
+      });
       if (!order.canRefund) {
         if (order.status === 'pending_payment') throw new AppError('conflict', 'recall_unpaid_not_refundable');
         throw new AppError('conflict', 'recall_nothing_to_refund');
       }
       let result: 'refunded' | 'pending' = 'refunded';
       for (const l of order.lines.filter((x) => x.unsettled > 0 && x.refundFen > 0)) {
-        const settled = await payments.refund(actor, number, { amountFen: l.refundFen, orderLineId: l.orderLineId, reason }, address, (refundId) => {
-          const held = stock.recalledUnitsHeld(order.orderId, null).find((h) => h.orderLineId === l.orderLineId && h.lotId === lot.id);
-          if (!held || held.units !== l.unsettled) throw new AppError('conflict', 'recall_settled_meanwhile');
-          queries.insertResolution({
-            lotId: lot.id,
-            orderLineId: l.orderLineId,
-            quantity: l.unsettled,
-            action: 'refund',
-            refundId,
-            replacementLotId: null,
-            userId: actor.id,
-            now: clock(),
+        // The payments domain runs this inside its refund's transaction, synchronously (not yet a unit of work).
+        const settle = (refundId: number) =>
+          db.uow.now(function* (tx) {
+            const held = (yield* recalledUnitsHeld(tx, order.orderId, null)).find((h) => h.orderLineId === l.orderLineId && h.lotId === lot.id);
+            if (!held || held.units !== l.unsettled) throw new AppError('conflict', 'recall_settled_meanwhile');
+            yield* insertResolution(tx, {
+              lotId: lot.id,
+              orderLineId: l.orderLineId,
+              quantity: l.unsettled,
+              action: 'refund',
+              refundId,
+              replacementLotId: null,
+              userId: actor.id,
+              now: clock(),
+            });
+            yield* audit.add(tx, {
+              userId: actor.id,
+              action: 'lot.recall_refund',
+              entityType: 'order',
+              entityId: number,
+              after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId },
+              address,
+            });
           });
-          audit.record({
-            userId: actor.id,
-            action: 'lot.recall_refund',
-            entityType: 'order',
-            entityId: number,
-            after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId },
-            address,
-          });
-        });
+        const settled = await payments.refund(actor, number, { amountFen: l.refundFen, orderLineId: l.orderLineId, reason }, address, settle);
         if (settled === 'pending') result = 'pending';
       }
       return result;
@@ -183,26 +203,25 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
      * recalled ones go back into their lot (never onto the shelf). Not enough in other lots: nothing
      * changes, and the message says how many there are.
      */
-    replace(actor: CurrentUser, lotId: number, number: string, address: string | null): number {
-      const lot = recalledLot(actor, lotId);
-      affectedOrder(actor, lot, number);
-      return queries.transaction(() => {
-        const order = affectedOrder(actor, lot, number); // read again inside the transaction
+    replace: (actor: CurrentUser, lotId: number, number: string, address: string | null): Promise<number> =>
+      db.uow.write(function* (tx) {
+        const lot = yield* recalledLot(tx, actor, lotId);
+        const order = yield* affectedOrder(tx, actor, lot, number);
         const lines = REPLACEABLE.includes(order.status) ? order.lines.filter((l) => l.unsettled > 0 && !l.shipped) : [];
         if (lines.length === 0) throw new AppError('conflict', 'recall_nothing_to_replace');
         const now = clock();
         let replaced = 0;
         for (const l of lines) {
           const units = l.unsettled;
-          const available = queries.replacementStock(l.productId);
+          const available = yield* replacementStock(tx, l.productId);
           const noStock = () =>
             new AppError('conflict', 'recall_no_replacement', undefined, { params: { units, unit: l.unit, product: l.productZh, available } });
-          if (!queries.takeStock(l.productId, units, now)) throw noStock();
-          const takes = stock.allocateLots(l.orderLineId, l.productId, units);
+          if (!(yield* takeStock(tx, l.productId, units, now))) throw noStock();
+          const takes = yield* allocateLots(tx, l.orderLineId, l.productId, units);
           if (takes.reduce((a, t) => a + t.quantity, 0) !== units) throw noStock();
-          queries.takeOffRecalledLot(l.orderLineId, lot.id, units);
+          yield* takeOffRecalledLot(tx, l.orderLineId, lot.id, units);
           for (const t of takes)
-            queries.insertResolution({
+            yield* insertResolution(tx, {
               lotId: lot.id,
               orderLineId: l.orderLineId,
               quantity: t.quantity,
@@ -214,7 +233,7 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
             });
           replaced += units;
         }
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'lot.recall_replace',
           entityType: 'order',
@@ -223,8 +242,7 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
           address,
         });
         return replaced;
-      });
-    },
+      }),
   };
 }
 

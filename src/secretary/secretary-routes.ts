@@ -47,7 +47,7 @@ export interface SecretaryDeps {
   clock: () => number;
   maxUploadBytes: number;
   /** The harvest-lots section of a product page (lots); absent, the page has none. */
-  lotPanel?: (request: FastifyRequest, productId: number) => unknown;
+  lotPanel?: (request: FastifyRequest, productId: number) => Promise<unknown>;
 }
 
 /**

@@ -33,7 +33,7 @@ export default fp(
       return null;
     }
 
-    function addOrderExtras(request: FastifyRequest, reply: FastifyReply, order: Order, token: string | undefined) {
+    async function addOrderExtras(request: FastifyRequest, reply: FastifyReply, order: Order, token: string | undefined) {
       const wish = deps.wishes.wishOfOrder(order.id);
       if (wish) {
         const delivered = wish.status === 'delivered';
@@ -46,7 +46,7 @@ export default fp(
             delivered && wish.deliveryPhotoMediaId ? `/wishes/${wish.id}/delivery-photo${token ? `?token=${encodeURIComponent(token)}` : ''}` : null,
         });
       }
-      const lots = presentOrderLots(request.locale, request.t, deps.lots.lotsOfOrder(order.id));
+      const lots = presentOrderLots(request.locale, request.t, await deps.lots.lotsOfOrder(order.id));
       if (lots.length) setLocal(reply, 'orderLots', lots);
     }
 
@@ -55,12 +55,12 @@ export default fp(
       const route = request.routeOptions.url;
       if (route === '/orders/:number') {
         const found = await orderOfPage(request);
-        if (found) addOrderExtras(request, reply, found.order, found.token);
+        if (found) await addOrderExtras(request, reply, found.order, found.token);
       } else if (route === '/receipts/:code') {
         // The benefit receipt is public proof: the lots (public pages themselves) may be shown on it.
         const code = (request.params as Record<string, unknown>).code;
         if (typeof code !== 'string') return;
-        const lots = presentOrderLots(request.locale, request.t, deps.lots.lotsOfReceipt(code));
+        const lots = presentOrderLots(request.locale, request.t, await deps.lots.lotsOfReceipt(code));
         if (lots.length) setLocal(reply, 'orderLots', lots);
       }
     });
