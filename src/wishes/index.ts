@@ -1,7 +1,7 @@
 /** Front door of micro-wishes (微心愿): its service, public types and route registrations. */
 export { createWishesService, type WishesService } from './wishes-service.js';
 export { createWishCheckout, type StartWishCheckout } from './wish-checkout.js';
-export type { WishRow, WishStatus } from './wishes-queries.js';
+export type { WishStatus, WishView } from './wishes-queries.js';
 export { default as wishesRoutes, type WishesRoutesDeps } from './wishes-routes.js';
 export { default as wishesApiRoutes } from './wishes-api-routes.js';
 export { default as orderPageExtras } from './order-page-extras.js';

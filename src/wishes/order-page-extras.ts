@@ -34,7 +34,7 @@ export default fp(
     }
 
     async function addOrderExtras(request: FastifyRequest, reply: FastifyReply, order: Order, token: string | undefined) {
-      const wish = deps.wishes.wishOfOrder(order.id);
+      const wish = await deps.wishes.wishOfOrder(order.id);
       if (wish) {
         const delivered = wish.status === 'delivered';
         setLocal(reply, 'orderWish', {

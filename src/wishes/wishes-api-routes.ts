@@ -5,7 +5,7 @@ import { commonResponses, fenSchema, langQuery, operation, pageOf, pageQuery, pa
 import { optionalQuery } from '../catalog/catalog-schemas.js';
 import { pickText, type Locale } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
-import type { WishRow } from './wishes-queries.js';
+import type { WishView } from './wishes-queries.js';
 import { wishIdParams } from './wishes-schemas.js';
 import type { WishesService } from './wishes-service.js';
 
@@ -27,8 +27,8 @@ const wishSchema = z.object({
 const listQuery = pageQuery.extend({ status: optionalQuery(z.enum(['open', 'fulfilled'], { error: 'must be open or fulfilled' })) });
 
 /** A wish as its public page shows it: first name or pseudonym and age, photos only with consent. */
-function apiWish(w: WishRow, locale: Locale): z.infer<typeof wishSchema> {
-  const consented = Boolean(w.photoConsent);
+function apiWish(w: WishView, locale: Locale): z.infer<typeof wishSchema> {
+  const consented = w.photoConsent;
   return {
     id: w.id,
     url: `/wishes/${w.id}`,
@@ -62,7 +62,7 @@ export default async function wishesApiRoutes(root: FastifyInstance, deps: { wis
       },
     },
     async (request) => {
-      const all = request.query.status === 'fulfilled' ? deps.wishes.fulfilledWishes() : deps.wishes.openWishes();
+      const all = await (request.query.status === 'fulfilled' ? deps.wishes.fulfilledWishes() : deps.wishes.openWishes());
       const page = pageOf(all, request.query);
       return { ...page, items: page.items.map((w) => apiWish(w, request.locale)) };
     },
@@ -79,6 +79,6 @@ export default async function wishesApiRoutes(root: FastifyInstance, deps: { wis
         response: { 200: wishSchema.describe('The wish'), ...commonResponses },
       },
     },
-    async (request) => apiWish(deps.wishes.publicWish(request.params.id), request.locale),
+    async (request) => apiWish(await deps.wishes.publicWish(request.params.id), request.locale),
   );
 }

@@ -15,7 +15,7 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { readMultipartForm } from '../multipart-form.js';
 import type { StartWishCheckout } from './wish-checkout.js';
-import type { WishRow } from './wishes-queries.js';
+import type { WishView } from './wishes-queries.js';
 import { claimSchema, deliverySchema, wishFormSchema, wishIdParams } from './wishes-schemas.js';
 import type { WishesService } from './wishes-service.js';
 
@@ -35,7 +35,7 @@ function sendImage(reply: FastifyReply, row: Media) {
 const photoQuery = z.object({ token: z.string().max(100).optional(), lang: z.string().max(16).optional() });
 
 /** The wish as every page shows it: first name or pseudonym and age only; the photo only with consent. */
-export function presentWish(request: FastifyRequest, w: WishRow) {
+export function presentWish(request: FastifyRequest, w: WishView) {
   const { locale, t } = request;
   return {
     id: w.id,
@@ -68,18 +68,18 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
   app.get('/wishes', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     return reply.view('channels/wish-board', {
       title: request.t('wish.board.title'),
-      open: wishes.openWishes().map((w) => presentWish(request, w)),
-      fulfilled: wishes.fulfilledWishes().map((w) => presentWish(request, w)),
+      open: (await wishes.openWishes()).map((w) => presentWish(request, w)),
+      fulfilled: (await wishes.fulfilledWishes()).map((w) => presentWish(request, w)),
     });
   });
 
-  function renderWish(
+  async function renderWish(
     request: FastifyRequest,
     reply: FastifyReply,
     id: number,
     opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number; error?: string | null } = {},
   ) {
-    const wish = wishes.publicWish(id);
+    const wish = await wishes.publicWish(id);
     const fields = opts.fields ?? {};
     return reply.code(opts.status ?? 200).view('channels/wish', {
       title: request.t('wish.headline', { name: wish.childName, item: pickText(request.locale, wish.item, wish.itemEn) }),
@@ -101,7 +101,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
 
   app.post('/wishes/:id/claim', { schema: { params: wishIdParams }, config: { rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
     const { id } = request.params;
-    wishes.publicWish(id); // 404 before anything else
+    await wishes.publicWish(id); // 404 before anything else
     const values = typedValues(request.body);
     const form = parseForm(claimSchema, request.body, request.t);
     if (!form.ok) return renderWish(request, reply, id, { values, fields: form.fields, status: 422 });
@@ -112,7 +112,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     try {
       // A visitor without a session gets one: their unpaid claims are counted per browser.
       await reply.ensureSession();
-      claimed = wishes.claim(id, form.data, cartOwnerOf(request)!, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
+      claimed = await wishes.claim(id, form.data, cartOwnerOf(request)!, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
     } catch (error) {
       // Another donor was first: nothing of this claim was written.
       if (error instanceof AppError && error.type === 'conflict')
@@ -155,7 +155,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     return reply.view('channels/coordinator-wishes', {
       title: request.t('wish.console.title'),
       section: 'wishes',
-      wishes: wishes.wishesFor(currentUser(request)).map((w) => ({
+      wishes: (await wishes.wishesFor(currentUser(request))).map((w) => ({
         ...presentWish(request, w),
         consoleUrl: `/coordinator/wishes/${w.id}`,
         orderNumber: w.orderNumber,
@@ -203,13 +203,13 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     return reply.redirect(`/coordinator/wishes/${id}`, 303);
   });
 
-  function renderConsoleWish(
+  async function renderConsoleWish(
     request: FastifyRequest,
     reply: FastifyReply,
     id: number,
     opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number } = {},
   ) {
-    const wish = wishes.wishFor(currentUser(request), id);
+    const wish = await wishes.wishFor(currentUser(request), id);
     const fields = opts.fields ?? {};
     return reply.code(opts.status ?? 200).view('channels/coordinator-wish', {
       title: request.t('wish.headline', { name: wish.childName, item: pickText(request.locale, wish.item, wish.itemEn) }),
@@ -217,7 +217,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
       wish: {
         ...presentWish(request, wish),
         amountInput: fenToYuanInput(wish.amountFen),
-        photoConsent: Boolean(wish.photoConsent),
+        photoConsent: wish.photoConsent,
         hasPhoto: wish.photoMediaId !== null,
         orderNumber: wish.orderNumber,
         orderStatus: wish.orderStatus,
@@ -244,7 +244,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     { ...coordinator, config: { csrf: 'multipart', multipartLimits: deliveryFormLimits }, schema: { params: wishIdParams } },
     async (request, reply) => {
       const { id } = request.params;
-      wishes.wishFor(currentUser(request), id); // 404 for wishes outside the coordinator's projects
+      await wishes.wishFor(currentUser(request), id); // 404 for wishes outside the coordinator's projects
       const upload = await readMultipartForm(request, deliveryFormLimits);
       const values = typedValues(upload.fields);
       if (upload.fileTooLarge) return renderConsoleWish(request, reply, id, { values, fields: { photo: request.t('errors.image_too_large') }, status: 413 });

@@ -9,7 +9,20 @@ import type { Order } from '../orders/index.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import { HOLD_LIMITS, visitorKey } from '../orders/holds.js';
 import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
-import { createWishesQueries, type WishRow, type WishStatus } from './wishes-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import {
+  claimWish,
+  insertWish,
+  markDelivered,
+  projectExists,
+  unpaidClaimsOf,
+  wishById,
+  wishesInProjects,
+  wishesWithStatus,
+  wishOfOrder,
+  type WishStatus,
+  type WishView,
+} from './wishes-queries.js';
 import type { ClaimForm, WishForm } from './wishes-schemas.js';
 
 /** What the public may see of a wish: never a cancelled one. */
@@ -22,27 +35,26 @@ const PUBLIC_STATUSES: readonly WishStatus[] = ['open', 'claimed', 'paid', 'deli
  * buys the item and confirms delivery with a photo. An unpaid claim that ends opens the wish again.
  */
 export function createWishesService(db: Database_, deps: { clock: Clock; audit: AuditService; media: MediaService; orders: OrdersService }) {
-  const queries = createWishesQueries(db);
   const { clock, audit, media, orders } = deps;
 
   const inScope = (actor: CurrentUser, projectId: number) => actor.role === 'coordinator' && (actor.allProjects || actor.projectIds.includes(projectId));
 
   /** A wish as the public may see it; cancelled or unknown ones are "not found". */
-  function publicWish(id: number): WishRow {
-    const wish = queries.wishById(id);
+  function* publicWish(tx: Tx, id: number): Query<WishView> {
+    const wish = yield* wishById(tx, id);
     if (!wish || !PUBLIC_STATUSES.includes(wish.status)) throw new AppError('not_found', 'wish_not_found');
     return wish;
   }
 
   /** A wish as a coordinator may see it: only in their projects; others are "not found". */
-  function wishFor(actor: CurrentUser, id: number): WishRow {
-    const wish = queries.wishById(id);
+  function* wishFor(tx: Tx, actor: CurrentUser, id: number): Query<WishView> {
+    const wish = yield* wishById(tx, id);
     if (!wish || !inScope(actor, wish.projectId)) throw new AppError('not_found', 'wish_not_found');
     return wish;
   }
 
   /** The donor may see the delivery photo with the order's link, or signed in as its buyer. */
-  function isDonor(wish: WishRow, access: { token?: string; user?: CurrentUser | null }): boolean {
+  function isDonor(wish: WishView, access: { token?: string; user?: CurrentUser | null }): boolean {
     if (!wish.orderNumber) return false;
     try {
       const number = wish.orderNumber;
@@ -58,18 +70,21 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
   }
 
   return {
-    publicWish,
-    wishFor,
+    publicWish: (id: number) => db.uow.read((tx) => publicWish(tx, id)),
+    wishFor: (actor: CurrentUser, id: number) => db.uow.read((tx) => wishFor(tx, actor, id)),
     /** Open wishes for the board, newest first. */
-    openWishes: () => queries.wishesWithStatus(['open'], 200),
+    openWishes: () => db.uow.read((tx) => wishesWithStatus(tx, ['open'], 200)),
     /** Recently fulfilled wishes (claimed, paid or delivered), for the board's "already claimed" list. */
-    fulfilledWishes: () => queries.wishesWithStatus(['claimed', 'paid', 'delivered'], 24),
-    wishesFor: (actor: CurrentUser) => queries.wishesInProjects(actor.allProjects ? 'all' : actor.projectIds, 500),
-    wishOfOrder: (orderId: number) => queries.wishOfOrder(orderId) ?? null,
+    fulfilledWishes: () => db.uow.read((tx) => wishesWithStatus(tx, ['claimed', 'paid', 'delivered'], 24)),
+    wishesFor: (actor: CurrentUser) => db.uow.read((tx) => wishesInProjects(tx, actor.allProjects ? 'all' : actor.projectIds, 500)),
+    wishOfOrder: (orderId: number) =>
+      db.uow.read(function* (tx) {
+        return (yield* wishOfOrder(tx, orderId)) ?? null;
+      }),
 
     /** Posts a wish. The photo (re-encoded, metadata dropped) is kept only with consent. */
     async post(actor: CurrentUser, form: WishForm, photo: Buffer | null, address: string | null): Promise<number> {
-      if (!inScope(actor, form.projectId) || !queries.projectExists(form.projectId)) {
+      if (!inScope(actor, form.projectId) || !(await db.uow.read((tx) => projectExists(tx, form.projectId)))) {
         throw new AppError('validation', 'project_not_found', undefined, { fields: { projectId: 'project_not_found' } });
       }
       if (photo && !form.photoConsent)
@@ -84,9 +99,9 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
           throw error;
         }
       }
-      return queries.transaction(() => {
+      return db.uow.write(function* (tx) {
         const photoMediaId = encoded ? media.saveEvidence(encoded) : null;
-        const id = queries.insertWish({
+        const id = yield* insertWish(tx, {
           projectId: form.projectId,
           childName: form.childName,
           childAge: form.childAge,
@@ -100,7 +115,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
           postedByUserId: actor.id,
           createdAt: clock(),
         });
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'wish.post',
           entityType: 'wish',
@@ -119,11 +134,17 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
      * may each hold only a few unpaid claims at once (HOLD_LIMITS.wishClaims), and an unpaid
      * bank-transfer claim is released after a short time (WISH_CLAIM_HOLD_HOURS).
      */
-    claim(id: number, form: ClaimForm, visitor: CartOwner, buyerUserId: number | null, address: string | null): { placed: PlacedOrder; wish: WishRow } {
-      return queries.transaction(() => {
-        const wish = publicWish(id);
+    claim: (
+      id: number,
+      form: ClaimForm,
+      visitor: CartOwner,
+      buyerUserId: number | null,
+      address: string | null,
+    ): Promise<{ placed: PlacedOrder; wish: WishView }> =>
+      db.uow.write(function* (tx) {
+        const wish = yield* publicWish(tx, id);
         if (wish.status !== 'open') throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
-        const held = queries.unpaidClaimsOf({ visitor: visitorKey(visitor), phone: form.phone, address }, clock());
+        const held = yield* unpaidClaimsOf(tx, { visitor: visitorKey(visitor), phone: form.phone, address }, clock());
         const limits = HOLD_LIMITS.wishClaims;
         if (held.visitor >= limits.visitor || held.phone >= limits.phone || held.address >= limits.address) {
           throw new AppError('conflict', 'wish_claim_limit');
@@ -138,8 +159,8 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
             address,
           ),
         );
-        if (!queries.claim(id, placed.order.id)) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
-        audit.record({
+        if (!(yield* claimWish(tx, id, placed.order.id))) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
+        yield* audit.add(tx, {
           userId: buyerUserId,
           action: 'wish.claim',
           entityType: 'wish',
@@ -148,9 +169,8 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
           after: { status: 'claimed', order: placed.order.number },
           address,
         });
-        return { placed, wish: queries.wishById(id)! };
-      });
-    },
+        return { placed, wish: (yield* wishById(tx, id))! };
+      }),
 
     /** Undoes a claim whose online payment could not be set up: the order is cancelled and the wish reopens. */
     abandonClaim(order: Order): Promise<boolean> {
@@ -159,7 +179,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
 
     /** The social worker bought and handed over the item: paid → delivered, with a photo. */
     async deliver(actor: CurrentUser, id: number, photo: Buffer, note: string | null, address: string | null): Promise<void> {
-      const wish = wishFor(actor, id);
+      const wish = await db.uow.read((tx) => wishFor(tx, actor, id));
       if (wish.status !== 'paid') throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: wish.status } });
       let encoded;
       try {
@@ -169,12 +189,12 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
           throw new AppError('validation', error.code, undefined, { fields: { photo: error.code } });
         throw error;
       }
-      queries.transaction(() => {
-        wishFor(actor, id); // still ours after the await
+      await db.uow.write(function* (tx) {
+        yield* wishFor(tx, actor, id); // still ours after the await
         const mediaId = media.saveEvidence(encoded);
-        if (!queries.deliver(id, mediaId, note, clock()))
-          throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: queries.wishById(id)!.status } });
-        audit.record({
+        if (!(yield* markDelivered(tx, id, mediaId, note, clock())))
+          throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: (yield* wishById(tx, id))!.status } });
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'wish.deliver',
           entityType: 'wish',
@@ -188,7 +208,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
 
     /** The child's photo: only with consent, only while the wish is public. */
     async photo(id: number): Promise<Media> {
-      const wish = publicWish(id);
+      const wish = await db.uow.read((tx) => publicWish(tx, id));
       const row = wish.photoConsent && wish.photoMediaId ? await media.get(wish.photoMediaId) : null;
       if (!row) throw new AppError('not_found', 'not_found');
       return row;
@@ -196,9 +216,9 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
 
     /** The delivery photo: public with consent; otherwise for the donor and the wish's coordinators. */
     async deliveryPhoto(id: number, access: { token?: string; user?: CurrentUser | null }): Promise<Media> {
-      const wish = queries.wishById(id);
+      const wish = await db.uow.read((tx) => wishById(tx, id));
       if (wish?.status !== 'delivered' || !wish.deliveryPhotoMediaId) throw new AppError('not_found', 'not_found');
-      const allowed = Boolean(wish.photoConsent) || (access.user ? inScope(access.user, wish.projectId) : false) || isDonor(wish, access);
+      const allowed = wish.photoConsent || (access.user ? inScope(access.user, wish.projectId) : false) || isDonor(wish, access);
       const row = allowed ? await media.get(wish.deliveryPhotoMediaId) : null;
       if (!row) throw new AppError('not_found', 'not_found');
       return row;
