@@ -1,4 +1,4 @@
-import type { Work } from '../db/unit-of-work.js';
+import type { Query, Tx, Work } from '../db/unit-of-work.js';
 import type { CartOwner, CartService } from './cart-service.js';
 import type { PlacedOrder } from './order-placing.js';
 import type { Order } from './orders-queries.js';
@@ -125,20 +125,21 @@ export function checkoutSteps(deps: {
   write: <T>(work: Work<T>) => Promise<T>;
   openPaymentSession: CheckoutSteps['openPaymentSession'];
   placePickup?: (
+    tx: Tx,
     owner: CartOwner,
     buyerUserId: number | null,
     contact: CheckoutContact,
     outletId: number,
     address: string | null,
     options?: Pick<PlaceOptions, 'reviewed'>,
-  ) => PlacedOrder;
+  ) => Query<PlacedOrder>;
 }): CheckoutSteps {
   return {
     place: (input) =>
       deps.write(function* (tx) {
-        // The outlets domain is not a unit of work yet: on SQLite its synchronous placing joins this unit.
+        // A pick-up at a charity supermarket: the outlets domain places it as a part of this unit.
         if (input.outletId !== null && deps.placePickup)
-          return deps.placePickup(input.owner, input.buyerUserId, input.contact, input.outletId, input.address, { reviewed: input.reviewed });
+          return yield* deps.placePickup(tx, input.owner, input.buyerUserId, input.contact, input.outletId, input.address, { reviewed: input.reviewed });
         return yield* deps.orders.parts.place(tx, input.owner, input.buyerUserId, input.contact, input.address, { reviewed: input.reviewed });
       }),
     openPaymentSession: deps.openPaymentSession,

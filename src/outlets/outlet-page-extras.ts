@@ -21,9 +21,12 @@ export default fp(
         setLocal(
           reply,
           'pickupOutlets',
-          deps.outlets
-            .outlets()
-            .map((o) => ({ id: String(o.id), name: pickText(request.locale, o.name, o.nameEn), address: o.address, openingHours: o.openingHours })),
+          (await deps.outlets.outlets()).map((o) => ({
+            id: String(o.id),
+            name: pickText(request.locale, o.name, o.nameEn),
+            address: o.address,
+            openingHours: o.openingHours,
+          })),
         );
         return;
       }
@@ -40,7 +43,7 @@ export default fp(
         throw error;
       }
       if (!found) return;
-      const pickup = deps.outlets.pickupOf(found.order, found.token);
+      const pickup = await deps.outlets.pickupOf(found.order, found.token);
       if (!pickup) return;
       setLocal(reply, 'orderPickup', {
         outlet: pickText(request.locale, pickup.outlet.name, pickup.outlet.nameEn),

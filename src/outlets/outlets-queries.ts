@@ -1,117 +1,185 @@
-import type { Database_ } from '../db/client.js';
-import { statementCache } from '../db/statements.js';
+import { and, asc, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { users } from '../accounts/schema.js';
+import { products } from '../catalog/schema.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { COLLECTABLE_STATUSES } from '../orders/order-status.js';
+import { orders } from '../orders/schema.js';
+import { producers } from '../villages/schema.js';
+import { counterSales, outletStock, outlets, pickups, userOutlets } from './schema.js';
 
-export interface OutletRow {
-  id: number;
-  slug: string;
-  name: string;
-  nameEn: string | null;
-  address: string;
-  openingHours: string;
+const outletColumns = {
+  id: outlets.id,
+  slug: outlets.slug,
+  name: outlets.name,
+  nameEn: outlets.nameEn,
+  address: outlets.address,
+  openingHours: outlets.openingHours,
+};
+
+export type Outlet = Pick<typeof outlets.$inferSelect, keyof typeof outletColumns>;
+
+export type Pickup = typeof pickups.$inferSelect;
+
+export function* allOutlets(tx: Tx): Query<Outlet[]> {
+  return yield* all(tx.select(outletColumns).from(outlets).orderBy(outlets.id));
 }
 
-export interface OutletStockRow {
-  outletId: number;
-  productId: number;
-  slug: string;
-  titleZh: string;
-  titleEn: string | null;
-  unit: string;
-  priceFen: number;
-  villageId: number;
-  /** Units on the outlet's shelf. */
-  quantity: number;
+export function* outletById(tx: Tx, id: number): Query<Outlet | undefined> {
+  return yield* one(tx.select(outletColumns).from(outlets).where(eq(outlets.id, id)));
 }
 
-export interface PickupRow {
-  orderId: number;
-  outletId: number;
-  codeHash: string;
-  pickedUpAt: number | null;
-  checkedByUserId: number | null;
+export function* outletIdsOfUser(tx: Tx, userId: number): Query<number[]> {
+  const rows = yield* all(tx.select({ id: userOutlets.outletId }).from(userOutlets).where(eq(userOutlets.userId, userId)).orderBy(userOutlets.outletId));
+  return rows.map((r) => r.id);
 }
 
-const OUTLET_COLUMNS = `id, slug, name, name_en AS nameEn, address, opening_hours AS openingHours`;
-const STOCK_SELECT = `SELECT s.outlet_id AS outletId, s.product_id AS productId, p.slug, p.title_zh AS titleZh, p.title_en AS titleEn, p.unit,
-    p.price_fen AS priceFen, pr.village_id AS villageId, s.quantity
-  FROM outlet_stock s JOIN products p ON p.id = s.product_id JOIN producers pr ON pr.id = p.producer_id`;
-
-/** All SQL of charity supermarkets: outlets, their staff, shelf stock, pick-ups and counter sales. */
-export function createOutletsQueries(db: Database_) {
-  const q = statementCache(db.sqlite);
-  return {
-    transaction: <T>(fn: () => T): T => db.sqlite.transaction(fn).immediate(),
-
-    outlets: () => q(`SELECT ${OUTLET_COLUMNS} FROM outlets ORDER BY id`).all() as OutletRow[],
-    outletById: (id: number) => q(`SELECT ${OUTLET_COLUMNS} FROM outlets WHERE id = ?`).get(id) as OutletRow | undefined,
-    outletIdsOfUser: (userId: number) =>
-      (q(`SELECT outlet_id AS id FROM user_outlets WHERE user_id = ? ORDER BY outlet_id`).all(userId) as { id: number }[]).map((r) => r.id),
-    staffOf: (outletId: number) =>
-      q(
-        `SELECT u.id, u.email, u.display_name AS displayName FROM user_outlets uo JOIN users u ON u.id = uo.user_id WHERE uo.outlet_id = ? ORDER BY u.email`,
-      ).all(outletId) as {
-        id: number;
-        email: string;
-        displayName: string;
-      }[],
-    addStaff: (userId: number, outletId: number) =>
-      q(`INSERT OR IGNORE INTO user_outlets (user_id, outlet_id) VALUES (?, ?)`).run(userId, outletId).changes === 1,
-    removeStaff: (userId: number, outletId: number) => q(`DELETE FROM user_outlets WHERE user_id = ? AND outlet_id = ?`).run(userId, outletId).changes === 1,
-
-    // ----- shelf stock -----
-    stockOf: (outletId: number) => q(`${STOCK_SELECT} WHERE s.outlet_id = ? AND s.quantity > 0 ORDER BY p.title_zh`).all(outletId) as OutletStockRow[],
-    stockForVillages: (villageIds: readonly number[]) =>
-      villageIds.length === 0
-        ? []
-        : (q(
-            `${STOCK_SELECT} WHERE pr.village_id IN (${villageIds.map(Number).join(',')}) AND s.quantity > 0 ORDER BY s.outlet_id, p.title_zh`,
-          ).all() as OutletStockRow[]),
-    shelfQuantity: (outletId: number, productId: number) =>
-      (q(`SELECT quantity FROM outlet_stock WHERE outlet_id = ? AND product_id = ?`).get(outletId, productId) as { quantity: number } | undefined)?.quantity ??
-      0,
-    addToShelf: (outletId: number, productId: number, quantity: number) =>
-      q(
-        `INSERT INTO outlet_stock (outlet_id, product_id, quantity) VALUES (?, ?, ?)
-         ON CONFLICT(outlet_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity`,
-      ).run(outletId, productId, quantity),
-    /** Takes units off the shelf only if that many are there, so shelf stock never goes below zero. */
-    takeFromShelf: (outletId: number, productId: number, quantity: number) =>
-      q(`UPDATE outlet_stock SET quantity = quantity - ? WHERE outlet_id = ? AND product_id = ? AND quantity >= ?`).run(quantity, outletId, productId, quantity)
-        .changes === 1,
-
-    // ----- pick-ups -----
-    insertPickup: (orderId: number, outletId: number, codeHash: string) =>
-      q(`INSERT INTO pickups (order_id, outlet_id, code_hash) VALUES (?, ?, ?)`).run(orderId, outletId, codeHash),
-    pickupOfOrder: (orderId: number) =>
-      q(
-        `SELECT order_id AS orderId, outlet_id AS outletId, code_hash AS codeHash, picked_up_at AS pickedUpAt, checked_by_user_id AS checkedByUserId FROM pickups WHERE order_id = ?`,
-      ).get(orderId) as PickupRow | undefined,
-    /** Pick-ups at an outlet with this code: those still waiting first, then the latest collected. */
-    pickupsWithCode: (outletId: number, codeHash: string) =>
-      q(
-        `SELECT order_id AS orderId, outlet_id AS outletId, code_hash AS codeHash, picked_up_at AS pickedUpAt, checked_by_user_id AS checkedByUserId
-         FROM pickups WHERE outlet_id = ? AND code_hash = ? ORDER BY picked_up_at IS NOT NULL, order_id DESC`,
-      ).all(outletId, codeHash) as PickupRow[],
-    /** Is a code already held by an order that is still to be collected (so a new order must get another)? */
-    openPickupWithCode: (codeHash: string) =>
-      q(
-        `SELECT 1 FROM pickups pk JOIN orders o ON o.id = pk.order_id
-         WHERE pk.code_hash = ? AND pk.picked_up_at IS NULL AND o.status IN (${COLLECTABLE_STATUSES.map(() => '?').join(',')})`,
-      ).get(codeHash, ...COLLECTABLE_STATUSES) !== undefined,
-    /** Collected once: false when it already was. */
-    markCollected: (orderId: number, userId: number, now: number) =>
-      q(`UPDATE pickups SET picked_up_at = ?, checked_by_user_id = ? WHERE order_id = ? AND picked_up_at IS NULL`).run(now, userId, orderId).changes === 1,
-
-    // ----- counter sales -----
-    insertCounterSale: (orderId: number, outletId: number, channel: string, staffUserId: number) =>
-      q(`INSERT INTO counter_sales (order_id, outlet_id, channel, staff_user_id) VALUES (?, ?, ?, ?)`).run(orderId, outletId, channel, staffUserId),
-    recentCounterSales: (outletId: number, limit: number) =>
-      q(
-        `SELECT o.number, o.total_fen AS totalFen, o.created_at AS createdAt, cs.channel
-         FROM counter_sales cs JOIN orders o ON o.id = cs.order_id WHERE cs.outlet_id = ? ORDER BY o.id DESC LIMIT ?`,
-      ).all(outletId, limit) as { number: string; totalFen: number; createdAt: number; channel: string }[],
-  };
+export function* staffOf(tx: Tx, outletId: number) {
+  return yield* all(
+    tx
+      .select({ id: users.id, email: users.email, displayName: users.displayName })
+      .from(userOutlets)
+      .innerJoin(users, eq(users.id, userOutlets.userId))
+      .where(eq(userOutlets.outletId, outletId))
+      .orderBy(users.email),
+  );
 }
 
-export type OutletsQueries = ReturnType<typeof createOutletsQueries>;
+export function* addStaff(tx: Tx, userId: number, outletId: number): Query<boolean> {
+  return (yield* run(tx.insert(userOutlets).values({ userId, outletId }).onConflictDoNothing())) === 1;
+}
+
+export function* removeStaff(tx: Tx, userId: number, outletId: number): Query<boolean> {
+  return (yield* run(tx.delete(userOutlets).where(and(eq(userOutlets.userId, userId), eq(userOutlets.outletId, outletId))))) === 1;
+}
+
+// ----- shelf stock -----
+
+function selectStock(tx: Tx) {
+  return tx
+    .select({
+      outletId: outletStock.outletId,
+      productId: outletStock.productId,
+      slug: products.slug,
+      titleZh: products.titleZh,
+      titleEn: products.titleEn,
+      unit: products.unit,
+      priceFen: products.priceFen,
+      villageId: producers.villageId,
+      /** Units on the outlet's shelf. */
+      quantity: outletStock.quantity,
+    })
+    .from(outletStock)
+    .innerJoin(products, eq(products.id, outletStock.productId))
+    .innerJoin(producers, eq(producers.id, products.producerId));
+}
+
+export type OutletStock = NonNullable<ReturnType<ReturnType<typeof selectStock>['get']>>;
+
+export function* stockOf(tx: Tx, outletId: number): Query<OutletStock[]> {
+  return yield* all(
+    selectStock(tx)
+      .where(and(eq(outletStock.outletId, outletId), sql`${outletStock.quantity} > 0`))
+      .orderBy(products.titleZh),
+  );
+}
+
+export function* stockForVillages(tx: Tx, villageIds: readonly number[]): Query<OutletStock[]> {
+  if (villageIds.length === 0) return [];
+  return yield* all(
+    selectStock(tx)
+      .where(and(inArray(producers.villageId, [...villageIds]), sql`${outletStock.quantity} > 0`))
+      .orderBy(outletStock.outletId, products.titleZh),
+  );
+}
+
+export function* shelfQuantity(tx: Tx, outletId: number, productId: number): Query<number> {
+  const row = yield* one(
+    tx
+      .select({ quantity: outletStock.quantity })
+      .from(outletStock)
+      .where(and(eq(outletStock.outletId, outletId), eq(outletStock.productId, productId))),
+  );
+  return row?.quantity ?? 0;
+}
+
+export function* addToShelf(tx: Tx, outletId: number, productId: number, quantity: number): Query<void> {
+  yield* run(
+    tx
+      .insert(outletStock)
+      .values({ outletId, productId, quantity })
+      .onConflictDoUpdate({ target: [outletStock.outletId, outletStock.productId], set: { quantity: sql`${outletStock.quantity} + excluded.quantity` } }),
+  );
+}
+
+/** Takes units off the shelf only if that many are there, so shelf stock never goes below zero. */
+export function* takeFromShelf(tx: Tx, outletId: number, productId: number, quantity: number): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(outletStock)
+      .set({ quantity: sql`${outletStock.quantity} - ${quantity}` })
+      .where(and(eq(outletStock.outletId, outletId), eq(outletStock.productId, productId), gte(outletStock.quantity, quantity))),
+  );
+  return changed === 1;
+}
+
+// ----- pick-ups -----
+
+export function* insertPickup(tx: Tx, orderId: number, outletId: number, codeHash: string): Query<void> {
+  yield* run(tx.insert(pickups).values({ orderId, outletId, codeHash }));
+}
+
+export function* pickupOfOrder(tx: Tx, orderId: number): Query<Pickup | undefined> {
+  return yield* one(tx.select().from(pickups).where(eq(pickups.orderId, orderId)));
+}
+
+/** Pick-ups at an outlet with this code: those still waiting first, then the latest collected. */
+export function* pickupsWithCode(tx: Tx, outletId: number, codeHash: string): Query<Pickup[]> {
+  return yield* all(
+    tx
+      .select()
+      .from(pickups)
+      .where(and(eq(pickups.outletId, outletId), eq(pickups.codeHash, codeHash)))
+      .orderBy(asc(sql`${pickups.pickedUpAt} IS NOT NULL`), desc(pickups.orderId)),
+  );
+}
+
+/** Is a code already held by an order that is still to be collected (so a new order must get another)? */
+export function* openPickupWithCode(tx: Tx, codeHash: string): Query<boolean> {
+  const row = yield* one(
+    tx
+      .select({ orderId: pickups.orderId })
+      .from(pickups)
+      .innerJoin(orders, eq(orders.id, pickups.orderId))
+      .where(and(eq(pickups.codeHash, codeHash), isNull(pickups.pickedUpAt), inArray(orders.status, [...COLLECTABLE_STATUSES]))),
+  );
+  return row !== undefined;
+}
+
+/** Collected once: false when it already was. */
+export function* markCollected(tx: Tx, orderId: number, userId: number, now: number): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(pickups)
+      .set({ pickedUpAt: now, checkedByUserId: userId })
+      .where(and(eq(pickups.orderId, orderId), isNull(pickups.pickedUpAt))),
+  );
+  return changed === 1;
+}
+
+// ----- counter sales -----
+
+export function* insertCounterSale(tx: Tx, sale: typeof counterSales.$inferInsert): Query<void> {
+  yield* run(tx.insert(counterSales).values(sale));
+}
+
+export function* recentCounterSales(tx: Tx, outletId: number, limit: number) {
+  return yield* all(
+    tx
+      .select({ number: orders.number, totalFen: orders.totalFen, createdAt: orders.createdAt, channel: counterSales.channel })
+      .from(counterSales)
+      .innerJoin(orders, eq(orders.id, counterSales.orderId))
+      .where(eq(counterSales.outletId, outletId))
+      .orderBy(desc(orders.id))
+      .limit(limit),
+  );
+}

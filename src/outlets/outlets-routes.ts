@@ -12,7 +12,7 @@ import { csrfTokenFor } from '../plugins/security.js';
 import type { ProductManagement } from '../catalog/product-management.js';
 import { formatDateTime } from '../time.js';
 import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
-import type { OutletRow } from './outlets-queries.js';
+import type { Outlet } from './outlets-queries.js';
 import { outletParams, outletStaffParams, outletStaffSchema, parseCounterSale, pickupCodeSchema, stockMoveSchema } from './outlets-schemas.js';
 import { COUNTER_CHANNELS, type OutletsService } from './outlets-service.js';
 
@@ -25,14 +25,14 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { outlets } = deps;
   const staffOnly = { preHandler: requireRole('outlet_staff') };
-  const outletName = (request: FastifyRequest, o: OutletRow) => pickText(request.locale, o.name, o.nameEn);
+  const outletName = (request: FastifyRequest, o: Outlet) => pickText(request.locale, o.name, o.nameEn);
 
   // ---------- Public list ----------
 
   app.get('/outlets', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     return reply.view('channels/outlets', {
       title: request.t('outlet.listTitle'),
-      outlets: outlets.outlets().map((o) => ({ slug: o.slug, name: outletName(request, o), address: o.address, openingHours: o.openingHours })),
+      outlets: (await outlets.outlets()).map((o) => ({ slug: o.slug, name: outletName(request, o), address: o.address, openingHours: o.openingHours })),
     });
   });
 
@@ -43,22 +43,22 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     pickup?: { values: Record<string, string>; fields: FieldMessages; collected?: { number: string; lines: string[] } | null };
   }
 
-  function renderScreen(request: FastifyRequest, reply: FastifyReply, outletId: number | null, state: ScreenState = {}, status = 200) {
+  async function renderScreen(request: FastifyRequest, reply: FastifyReply, outletId: number | null, state: ScreenState = {}, status = 200) {
     const { locale, t } = request;
     const user = currentUser(request);
-    const mine = outlets.outletsOf(user);
+    const mine = await outlets.outletsOf(user);
     reply.header('cache-control', 'no-store');
     if (outletId === null || mine.length === 0) {
       return reply.code(status).view('channels/outlet', { title: t('outlet.screenTitle'), outlet: null, others: [] });
     }
-    const here = outlets.outletFor(user, outletId);
+    const here = await outlets.outletFor(user, outletId);
     const saleValues = state.sale?.values ?? { channel: 'cash' };
     const saleFields = state.sale?.fields ?? {};
     return reply.code(status).view('channels/outlet', {
       title: t('outlet.screenTitleOf', { name: outletName(request, here) }),
       outlet: { id: here.id, name: outletName(request, here), address: here.address, openingHours: here.openingHours },
       others: mine.filter((o) => o.id !== here.id).map((o) => ({ id: o.id, name: outletName(request, o) })),
-      stock: outlets.stockOf(user, here.id).map((s) => ({
+      stock: (await outlets.stockOf(user, here.id)).map((s) => ({
         productId: s.productId,
         field: `qty_${s.productId}`,
         title: pickText(locale, s.titleZh, s.titleEn),
@@ -72,7 +72,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
       saleFields,
       saleHasErrors: Object.keys(saleFields).length > 0,
       pickup: { values: state.pickup?.values ?? {}, fields: state.pickup?.fields ?? {}, collected: state.pickup?.collected ?? null },
-      recent: outlets.recentSales(user, here.id).map((s) => ({
+      recent: (await outlets.recentSales(user, here.id)).map((s) => ({
         number: s.number,
         total: formatFen(s.totalFen),
         when: formatDateTime(s.createdAt),
@@ -83,7 +83,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
   }
 
   app.get('/outlet', { ...staffOnly, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
-    const [first] = outlets.outletsOf(currentUser(request));
+    const [first] = await outlets.outletsOf(currentUser(request));
     return renderScreen(request, reply, first?.id ?? null);
   });
 
@@ -94,13 +94,13 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
   app.post('/outlet/:outletId/sales', { ...staffOnly, schema: { params: outletParams } }, async (request, reply) => {
     const { outletId } = request.params;
     const user = currentUser(request);
-    const shelf = outlets.stockOf(user, outletId); // 404 for another outlet
+    const shelf = await outlets.stockOf(user, outletId); // 404 for another outlet
     const values = typedValues(request.body);
     const form = parseCounterSale(request.body, shelf, request.t);
     if (!form.ok) return renderScreen(request, reply, outletId, { sale: { values, fields: form.fields } }, 422);
     let order;
     try {
-      order = outlets.counterSale(user, outletId, form.items, form.channel, request.ip);
+      order = await outlets.counterSale(user, outletId, form.items, form.channel, request.ip);
     } catch (error) {
       if (isFormError(error)) {
         const fields = error.details.fields ? fieldMessagesOf(request, error) : { _form: messageOf(request, error) };
@@ -118,13 +118,13 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     async (request, reply) => {
       const { outletId } = request.params;
       const user = currentUser(request);
-      outlets.outletFor(user, outletId); // 404 for another outlet
+      await outlets.outletFor(user, outletId); // 404 for another outlet
       const values = typedValues(request.body);
       const form = parseForm(pickupCodeSchema, request.body, request.t);
       if (!form.ok) return renderScreen(request, reply, outletId, { pickup: { values, fields: form.fields } }, 422);
       let order;
       try {
-        order = outlets.collectPickup(user, outletId, form.data.code, request.ip);
+        order = await outlets.collectPickup(user, outletId, form.data.code, request.ip);
       } catch (error) {
         if (error instanceof AppError && (error.type === 'not_found' || error.type === 'conflict') && error.details.fields) {
           return renderScreen(request, reply, outletId, { pickup: { values, fields: fieldMessagesOf(request, error) } }, error.status);
@@ -142,10 +142,15 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
 
   const secretaryOnly = { preHandler: requireRole('first_secretary') };
 
-  function renderAllocations(request: FastifyRequest, reply: FastifyReply, form: { values: Record<string, string>; fields: FieldMessages }, status = 200) {
+  async function renderAllocations(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: { values: Record<string, string>; fields: FieldMessages },
+    status = 200,
+  ) {
     const { locale, t } = request;
     const user = currentUser(request);
-    const all = outlets.outlets();
+    const all = await outlets.outlets();
     const names = new Map(all.map((o) => [o.id, outletName(request, o)]));
     return reply.code(status).view('channels/secretary-outlets', {
       title: t('outlet.allocationsTitle'),
@@ -161,7 +166,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
         label: t(`outlet.direction.${d}`),
         checked: (form.values.direction ?? 'to_outlet') === d,
       })),
-      shelves: outlets.allocationsFor(user).map((s) => ({
+      shelves: (await outlets.allocationsFor(user)).map((s) => ({
         outlet: names.get(s.outletId) ?? '',
         title: pickText(locale, s.titleZh, s.titleEn),
         quantity: s.quantity,
@@ -183,7 +188,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     const form = parseForm(stockMoveSchema, request.body, request.t);
     if (!form.ok) return renderAllocations(request, reply, { values, fields: form.fields }, 422);
     try {
-      outlets.moveStock(currentUser(request), form.data, request.ip);
+      await outlets.moveStock(currentUser(request), form.data, request.ip);
     } catch (error) {
       if (isFormError(error) && error.details.fields)
         return renderAllocations(request, reply, { values, fields: fieldMessagesOf(request, error) }, error.status);
@@ -197,7 +202,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
 
   const adminOnly = { preHandler: requireRole('admin') };
 
-  function renderAdmin(
+  async function renderAdmin(
     request: FastifyRequest,
     reply: FastifyReply,
     failed: { outletId: number; values: Record<string, string>; fields: FieldMessages } | null = null,
@@ -206,14 +211,16 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     return reply.code(status).view('channels/admin-outlets', {
       title: request.t('outlet.adminTitle'),
       isAdmin: true,
-      outlets: outlets.outlets().map((o) => ({
-        id: o.id,
-        name: outletName(request, o),
-        address: o.address,
-        staff: outlets.staffOf(o.id),
-        values: failed?.outletId === o.id ? failed.values : {},
-        fields: failed?.outletId === o.id ? failed.fields : {},
-      })),
+      outlets: await Promise.all(
+        (await outlets.outlets()).map(async (o) => ({
+          id: o.id,
+          name: outletName(request, o),
+          address: o.address,
+          staff: await outlets.staffOf(o.id),
+          values: failed?.outletId === o.id ? failed.values : {},
+          fields: failed?.outletId === o.id ? failed.fields : {},
+        })),
+      ),
       csrfToken: csrfTokenFor(reply),
     });
   }
@@ -222,12 +229,12 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
 
   app.post('/admin/outlets/:outletId/staff', { ...adminOnly, schema: { params: outletParams } }, async (request, reply) => {
     const { outletId } = request.params;
-    outlets.outlet(outletId);
+    await outlets.outlet(outletId);
     const values = typedValues(request.body);
     const form = parseForm(outletStaffSchema, request.body, request.t);
     if (!form.ok) return renderAdmin(request, reply, { outletId, values, fields: form.fields }, 422);
     try {
-      outlets.assignStaff(currentUser(request), outletId, form.data.email, request.ip);
+      await outlets.assignStaff(currentUser(request), outletId, form.data.email, request.ip);
     } catch (error) {
       if (isFormError(error) && error.details.fields)
         return renderAdmin(request, reply, { outletId, values, fields: fieldMessagesOf(request, error) }, error.status);
@@ -238,7 +245,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
   });
 
   app.post('/admin/outlets/:outletId/staff/:userId/remove', { ...adminOnly, schema: { params: outletStaffParams } }, async (request, reply) => {
-    outlets.removeStaff(currentUser(request), request.params.outletId, request.params.userId, request.ip);
+    await outlets.removeStaff(currentUser(request), request.params.outletId, request.params.userId, request.ip);
     reply.flash('success', request.t('outlet.staffRemoved'));
     return reply.redirect('/admin/outlets', 303);
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FieldMessages } from '../forms.js';
 import type { Translator } from '../i18n/i18n.js';
-import type { OutletStockRow } from './outlets-queries.js';
+import type { OutletStock } from './outlets-queries.js';
 import { COUNTER_CHANNELS, type CounterChannel } from './outlets-service.js';
 
 const positiveId = z
@@ -70,7 +70,7 @@ export const outletStaffSchema = z.object({
  */
 export function parseCounterSale(
   body: unknown,
-  shelf: readonly OutletStockRow[],
+  shelf: readonly OutletStock[],
   t: Translator,
 ): { ok: true; items: { productId: number; quantity: number }[]; channel: CounterChannel } | { ok: false; fields: FieldMessages } {
   const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;

@@ -4,14 +4,35 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { ProductManagement } from '../catalog/product-management.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
-import { savepoint } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import type { CartOwner } from '../orders/cart-service.js';
 import { canConfirmReceipt, canRefund } from '../orders/order-status.js';
 import type { Order } from '../orders/index.js';
 import { recallHold, type CheckoutContact, type OrdersService, type PlaceOptions, type PlacedOrder } from '../orders/orders-service.js';
 import type { PaymentChannel } from '../payments/schema.js';
-import { createOutletsQueries, type OutletRow, type OutletStockRow } from './outlets-queries.js';
+import { savepoint, type Query, type Tx } from '../db/unit-of-work.js';
+import {
+  addStaff,
+  addToShelf,
+  allOutlets,
+  insertCounterSale,
+  insertPickup,
+  markCollected,
+  openPickupWithCode,
+  outletById,
+  outletIdsOfUser,
+  pickupOfOrder,
+  pickupsWithCode,
+  recentCounterSales,
+  removeStaff,
+  shelfQuantity,
+  staffOf,
+  stockForVillages,
+  stockOf,
+  takeFromShelf,
+  type Outlet,
+  type OutletStock,
+} from './outlets-queries.js';
 import type { PickupCodes } from './pickup-code.js';
 
 export const COUNTER_CHANNELS = ['cash', 'wechat', 'alipay'] as const;
@@ -41,52 +62,63 @@ export interface OutletsDeps {
  * counter, which are orders paid at once and posted to the ledger like any online sale.
  */
 export function createOutletsService(db: Database_, deps: OutletsDeps) {
-  const queries = createOutletsQueries(db);
   const { clock, audit, orders, codes } = deps;
 
-  function outlet(id: number): OutletRow {
-    const row = queries.outletById(id);
+  function* outlet(tx: Tx, id: number): Query<Outlet> {
+    const row = yield* outletById(tx, id);
     if (!row) throw new AppError('not_found', 'outlet_not_found');
     return row;
   }
 
   /** An outlet the staff member works at; any other is "not found" (404), like an id that does not exist. */
-  function outletFor(actor: CurrentUser, id: number): OutletRow {
-    if (actor.role !== 'outlet_staff' || !queries.outletIdsOfUser(actor.id).includes(id)) throw new AppError('not_found', 'outlet_not_found');
-    return outlet(id);
+  function* outletFor(tx: Tx, actor: CurrentUser, id: number): Query<Outlet> {
+    if (actor.role !== 'outlet_staff' || !(yield* outletIdsOfUser(tx, actor.id)).includes(id)) throw new AppError('not_found', 'outlet_not_found');
+    return yield* outlet(tx, id);
   }
 
   /** The text stored as an order's address when it goes to (or is sold at) an outlet. */
-  const outletAddress = (o: OutletRow) => `${o.name}（${o.address}）`;
+  const outletAddress = (o: Outlet) => `${o.name}（${o.address}）`;
 
   return {
-    outlets: () => queries.outlets(),
-    outlet,
-    outletFor,
-    outletsOf: (actor: CurrentUser) => (actor.role === 'outlet_staff' ? queries.outletIdsOfUser(actor.id).map(outlet) : []),
-    stockOf: (actor: CurrentUser, outletId: number): OutletStockRow[] => queries.stockOf(outletFor(actor, outletId).id),
-    recentSales: (actor: CurrentUser, outletId: number) => queries.recentCounterSales(outletFor(actor, outletId).id, 20),
+    outlets: () => db.uow.read((tx) => allOutlets(tx)),
+    outlet: (id: number) => db.uow.read((tx) => outlet(tx, id)),
+    outletFor: (actor: CurrentUser, id: number) => db.uow.read((tx) => outletFor(tx, actor, id)),
+    outletsOf: (actor: CurrentUser) =>
+      db.uow.read(function* (tx) {
+        const found: Outlet[] = [];
+        if (actor.role !== 'outlet_staff') return found;
+        for (const id of yield* outletIdsOfUser(tx, actor.id)) found.push(yield* outlet(tx, id));
+        return found;
+      }),
+    stockOf: (actor: CurrentUser, outletId: number): Promise<OutletStock[]> =>
+      db.uow.read(function* (tx) {
+        return yield* stockOf(tx, (yield* outletFor(tx, actor, outletId)).id);
+      }),
+    recentSales: (actor: CurrentUser, outletId: number) =>
+      db.uow.read(function* (tx) {
+        return yield* recentCounterSales(tx, (yield* outletFor(tx, actor, outletId)).id, 20);
+      }),
 
     // ---------- shelf stock (first secretary) ----------
 
     /** Shelf stock of the secretary's products at every outlet. */
-    allocationsFor: (actor: CurrentUser) => (actor.role === 'first_secretary' ? queries.stockForVillages(actor.villageIds) : []),
+    allocationsFor: (actor: CurrentUser) => db.uow.read((tx) => stockForVillages(tx, actor.role === 'first_secretary' ? actor.villageIds : [])),
 
     /**
      * Moves units of the secretary's product between the online stock and an outlet's shelf, in one
      * transaction: both sides are conditional updates that never go below zero, the product's stock
      * history says where the units went, and the audit log records the move.
      */
-    moveStock(
+    moveStock: (
       actor: CurrentUser,
       input: { productId: number; outletId: number; quantity: number; direction: 'to_outlet' | 'to_online' },
       address: string | null,
-    ): void {
-      const product = deps.products.product(actor, input.productId); // 404 for another village's product
-      const target = queries.outletById(input.outletId);
-      if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
-      queries.transaction(() => {
-        const shelfBefore = queries.shelfQuantity(target.id, product.id);
+    ): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const product = deps.products.product(actor, input.productId); // 404 for another village's product
+        const target = yield* outletById(tx, input.outletId);
+        if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
+        const shelfBefore = yield* shelfQuantity(tx, target.id, product.id);
         if (input.direction === 'to_outlet') {
           try {
             deps.products.adjustStock(actor, product.id, -input.quantity, `调拨到门店：${target.name}`, address);
@@ -99,9 +131,9 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
             }
             throw error;
           }
-          queries.addToShelf(target.id, product.id, input.quantity);
+          yield* addToShelf(tx, target.id, product.id, input.quantity);
         } else {
-          if (!queries.takeFromShelf(target.id, product.id, input.quantity)) {
+          if (!(yield* takeFromShelf(tx, target.id, product.id, input.quantity))) {
             throw new AppError('validation', 'outlet_move_exceeds_shelf', undefined, {
               params: { stock: shelfBefore },
               fields: { quantity: 'outlet_move_exceeds_shelf' },
@@ -109,52 +141,48 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           }
           deps.products.adjustStock(actor, product.id, input.quantity, `从门店调回：${target.name}`, address);
         }
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: input.direction === 'to_outlet' ? 'outlet.stock_allocate' : 'outlet.stock_return',
           entityType: 'product',
           entityId: product.id,
           before: { outletId: target.id, shelf: shelfBefore },
-          after: { outletId: target.id, shelf: queries.shelfQuantity(target.id, product.id), quantity: input.quantity },
+          after: { outletId: target.id, shelf: yield* shelfQuantity(tx, target.id, product.id), quantity: input.quantity },
           address,
         });
-      });
-    },
+      }),
 
     // ---------- pick-up of online orders ----------
 
     /**
      * Places the buyer's cart as an order collected at an outlet (no shipping fee; the stock is
      * reserved from the online stock as for any order) and records its pick-up with the keyed hash
-     * of its code, in the order's own transaction. A code still held by an uncollected order is
-     * never given out twice: the order is then placed again with a fresh token.
+     * of its code, as part of the caller's unit of work (the checkout's). A code still held by an
+     * uncollected order is never given out twice: the order is then placed again, in a savepoint
+     * that undid the first one, with a fresh token.
      */
-    placePickup(
+    *placePickup(
+      tx: Tx,
       owner: CartOwner,
       buyerUserId: number | null,
       contact: CheckoutContact,
       outletId: number,
       address: string | null,
       options: Pick<PlaceOptions, 'reviewed'> = {},
-    ): PlacedOrder {
-      const target = queries.outletById(outletId);
+    ): Query<PlacedOrder> {
+      const target = yield* outletById(tx, outletId);
       if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
       const atOutlet: CheckoutContact = { ...contact, province: '', city: '', district: '', address: outletAddress(target) };
       for (let attempt = 0; attempt < 8; attempt++) {
         try {
-          // A part of the caller's unit (the checkout's); an attempt whose code clashes undoes only its own order.
-          return db.uow.now((tx) =>
-            savepoint(
-              orders.parts.place(tx, owner, buyerUserId, atOutlet, address, {
-                ...options,
-                delivery: 'pickup',
-                onPlaced: (order, accessToken) => {
-                  const hash = codes.hashOf(codes.codeFor(accessToken));
-                  if (queries.openPickupWithCode(hash)) throw new PickupCodeClash();
-                  queries.insertPickup(order.id, target.id, hash);
-                },
-              }),
-            ),
+          return yield* savepoint(
+            (function* () {
+              const placed = yield* orders.parts.place(tx, owner, buyerUserId, atOutlet, address, { ...options, delivery: 'pickup' });
+              const hash = codes.hashOf(codes.codeFor(placed.accessToken));
+              if (yield* openPickupWithCode(tx, hash)) throw new PickupCodeClash();
+              yield* insertPickup(tx, placed.order.id, target.id, hash);
+              return placed;
+            })(),
           );
         } catch (error) {
           if (!(error instanceof PickupCodeClash)) throw error;
@@ -164,21 +192,22 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
     },
 
     /** What the order page says about a pick-up; the code only with the order's token. */
-    pickupOf(order: Order, accessToken: string | undefined) {
-      const pickup = queries.pickupOfOrder(order.id);
-      if (!pickup) return null;
-      const code = accessToken && codes.matches(accessToken, pickup.codeHash) ? codes.codeFor(accessToken) : null;
-      return { outlet: outlet(pickup.outletId), code, pickedUpAt: pickup.pickedUpAt };
-    },
+    pickupOf: (order: Order, accessToken: string | undefined) =>
+      db.uow.read(function* (tx) {
+        const pickup = yield* pickupOfOrder(tx, order.id);
+        if (!pickup) return null;
+        const code = accessToken && codes.matches(accessToken, pickup.codeHash) ? codes.codeFor(accessToken) : null;
+        return { outlet: yield* outlet(tx, pickup.outletId), code, pickedUpAt: pickup.pickedUpAt };
+      }),
 
     /**
      * Outlet staff check a code: the order is found at their outlet, must be paid, and is marked
      * collected exactly once (a second check of the same code is "already picked up").
      */
-    collectPickup(actor: CurrentUser, outletId: number, code: string, address: string | null): Order {
-      const here = outletFor(actor, outletId);
-      return queries.transaction(() => {
-        const [pickup] = queries.pickupsWithCode(here.id, codes.hashOf(code));
+    collectPickup: (actor: CurrentUser, outletId: number, code: string, address: string | null): Promise<Order> =>
+      db.uow.write(function* (tx) {
+        const here = yield* outletFor(tx, actor, outletId);
+        const [pickup] = yield* pickupsWithCode(tx, here.id, codes.hashOf(code));
         if (!pickup) throw new AppError('not_found', 'pickup_not_found', undefined, { fields: { code: 'pickup_not_found' } });
         const order = db.uow.now((tx) => orders.parts.orderById(tx, pickup.orderId));
         if (pickup.pickedUpAt !== null)
@@ -192,17 +221,23 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         // Units of a recalled lot are not handed over (a coordinator refunds or replaces them first).
         const [recalled] = db.uow.now((tx) => orders.parts.recalledUnitsHeld(tx, order.id));
         if (recalled) throw recallHold('pickup_holds_recalled_units', recalled, 'code');
-        if (!queries.markCollected(order.id, actor.id, clock()))
+        if (!(yield* markCollected(tx, order.id, actor.id, clock())))
           throw new AppError('conflict', 'pickup_already_collected', undefined, {
             params: { number: order.number },
             fields: { code: 'pickup_already_collected' },
           });
         // Goods that came by parcel and are now in the buyer's hands: the order is complete.
-        if (canConfirmReceipt(order.status)) db.uow.now((tx) => orders.parts.complete(tx, order, actor.id));
-        audit.record({ userId: actor.id, action: 'pickup.collect', entityType: 'order', entityId: order.number, after: { outletId: here.id }, address });
-        return db.uow.now((tx) => orders.parts.orderById(tx, order.id));
-      });
-    },
+        if (canConfirmReceipt(order.status)) yield* orders.parts.complete(tx, order, actor.id);
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'pickup.collect',
+          entityType: 'order',
+          entityId: order.number,
+          after: { outletId: here.id },
+          address,
+        });
+        return (yield* orders.parts.orderById(tx, order.id))!;
+      }),
 
     // ---------- counter sales ----------
 
@@ -212,20 +247,20 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
      * through the till's channel, posted to the ledger exactly as an online payment of the same
      * lines would be (only the clearing account differs), and recorded as a payment.
      */
-    counterSale(
+    counterSale: (
       actor: CurrentUser,
       outletId: number,
       items: { productId: number; quantity: number }[],
       channel: CounterChannel,
       address: string | null,
-    ): Order {
-      const here = outletFor(actor, outletId);
-      if (items.length === 0) throw new AppError('validation', 'counter_sale_empty', undefined, { fields: { _form: 'counter_sale_empty' } });
-      return queries.transaction(() => {
+    ): Promise<Order> =>
+      db.uow.write(function* (tx) {
+        const here = yield* outletFor(tx, actor, outletId);
+        if (items.length === 0) throw new AppError('validation', 'counter_sale_empty', undefined, { fields: { _form: 'counter_sale_empty' } });
         for (const item of items) {
-          if (!queries.takeFromShelf(here.id, item.productId, item.quantity)) {
+          if (!(yield* takeFromShelf(tx, here.id, item.productId, item.quantity))) {
             throw new AppError('validation', 'outlet_shelf_short', undefined, {
-              params: { stock: queries.shelfQuantity(here.id, item.productId) },
+              params: { stock: yield* shelfQuantity(tx, here.id, item.productId) },
               fields: { [`qty_${item.productId}`]: 'outlet_shelf_short' },
             });
           }
@@ -252,13 +287,13 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
             address,
           ),
         );
-        queries.insertCounterSale(order.id, here.id, channel, actor.id);
+        yield* insertCounterSale(tx, { orderId: order.id, outletId: here.id, channel, staffUserId: actor.id });
         const now = clock();
         db.uow.now((tx) =>
           orders.parts.recordPayment(tx, order, { channel, amountFen: order.totalFen, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` }),
         );
         deps.recordPayment({ orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'outlet.counter_sale',
           entityType: 'order',
@@ -266,37 +301,51 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           after: { outletId: here.id, channel, totalFen: order.totalFen, items },
           address,
         });
-        return db.uow.now((tx) => orders.parts.orderById(tx, order.id));
-      });
-    },
+        return (yield* orders.parts.orderById(tx, order.id))!;
+      }),
 
     // ---------- staff scopes (admin) ----------
 
-    staffOf: (outletId: number) => queries.staffOf(outlet(outletId).id),
+    staffOf: (outletId: number) =>
+      db.uow.read(function* (tx) {
+        return yield* staffOf(tx, (yield* outlet(tx, outletId)).id);
+      }),
 
     /** The admin scopes an outlet-staff account (created at /admin/users) to an outlet. */
-    assignStaff(actor: CurrentUser, outletId: number, email: string, address: string | null): void {
-      if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
-      const target = outlet(outletId);
-      const user = deps.userByEmail(email);
-      if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
-      if (user.role !== 'outlet_staff')
-        throw new AppError('validation', 'outlet_staff_role_required', undefined, { fields: { email: 'outlet_staff_role_required' } });
-      queries.transaction(() => {
-        if (queries.addStaff(user.id, target.id)) {
-          audit.record({ userId: actor.id, action: 'user.outlet_scope_add', entityType: 'user', entityId: user.id, after: { outletId: target.id }, address });
+    assignStaff: (actor: CurrentUser, outletId: number, email: string, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
+        const target = yield* outlet(tx, outletId);
+        const user = deps.userByEmail(email);
+        if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
+        if (user.role !== 'outlet_staff')
+          throw new AppError('validation', 'outlet_staff_role_required', undefined, { fields: { email: 'outlet_staff_role_required' } });
+        if (yield* addStaff(tx, user.id, target.id)) {
+          yield* audit.add(tx, {
+            userId: actor.id,
+            action: 'user.outlet_scope_add',
+            entityType: 'user',
+            entityId: user.id,
+            after: { outletId: target.id },
+            address,
+          });
         }
-      });
-    },
+      }),
 
-    removeStaff(actor: CurrentUser, outletId: number, userId: number, address: string | null): void {
-      if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
-      const target = outlet(outletId);
-      queries.transaction(() => {
-        if (!queries.removeStaff(userId, target.id)) throw new AppError('not_found', 'user_not_found');
-        audit.record({ userId: actor.id, action: 'user.outlet_scope_remove', entityType: 'user', entityId: userId, before: { outletId: target.id }, address });
-      });
-    },
+    removeStaff: (actor: CurrentUser, outletId: number, userId: number, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
+        const target = yield* outlet(tx, outletId);
+        if (!(yield* removeStaff(tx, userId, target.id))) throw new AppError('not_found', 'user_not_found');
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'user.outlet_scope_remove',
+          entityType: 'user',
+          entityId: userId,
+          before: { outletId: target.id },
+          address,
+        });
+      }),
   };
 }
 
