@@ -38,7 +38,7 @@ export const organizationBuyerFlag = fp(
   async function organizationBuyerFlag(app: FastifyInstance, opts: { institutional: InstitutionalService }) {
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       if (request.method !== 'GET' || request.user?.role !== 'buyer' || request.routeOptions.url !== '/products/:slug') return;
-      setLocal(reply, 'organizationBuyer', opts.institutional.isOrganizationBuyer(request.user));
+      setLocal(reply, 'organizationBuyer', await opts.institutional.isOrganizationBuyer(request.user));
     });
   },
   { name: 'organization-buyer-flag', dependencies: ['session'] },
@@ -82,9 +82,14 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- The buyer's organisation ----------
 
-  function renderOrganization(request: FastifyRequest, reply: FastifyReply, form: { values: Record<string, string>; fields: FieldMessages }, status = 200) {
+  async function renderOrganization(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: { values: Record<string, string>; fields: FieldMessages },
+    status = 200,
+  ) {
     const { t } = request;
-    const overview = institutional.overview(currentUser(request));
+    const overview = await institutional.overview(currentUser(request));
     reply.header('cache-control', 'no-store');
     if (!overview) {
       return reply.code(status).view('channels/organization', {
@@ -140,7 +145,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     const form = parseForm(organizationFormSchema, request.body, request.t);
     if (!form.ok) return renderOrganization(request, reply, { values, fields: form.fields }, 422);
     try {
-      institutional.registerOrganization(currentUser(request), form.data, request.ip);
+      await institutional.registerOrganization(currentUser(request), form.data, request.ip);
     } catch (error) {
       if (isFormError(error)) {
         const fields = error.details.fields ? fieldMessagesOf(request, error) : { _form: messageOf(request, error) };
@@ -154,7 +159,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- Accepting a quote ----------
 
-  function renderAccept(
+  async function renderAccept(
     request: FastifyRequest,
     reply: FastifyReply,
     id: number,
@@ -163,9 +168,9 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   ) {
     const { t } = request;
     const user = currentUser(request);
-    const quote = institutional.quoteForBuyer(user, id);
-    const org = institutional.organizationOf(user)!;
-    const quota = institutional.quotaStatus(org.id, cstYearOf(deps.clock()));
+    const quote = await institutional.quoteForBuyer(user, id);
+    const org = (await institutional.organizationOf(user))!;
+    const quota = await institutional.quotaStatus(org.id, cstYearOf(deps.clock()));
     const goodsFen = (quote.unitPriceFen ?? 0) * quote.quantity;
     reply.header('cache-control', 'no-store');
     return reply.code(status).view('channels/quote-accept', {
@@ -187,7 +192,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   }
   app.get('/account/organization/quotes/:id', { ...buyerOnly, schema: { params: idParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const user = currentUser(request);
-    const org = institutional.organizationOf(user);
+    const org = await institutional.organizationOf(user);
     return renderAccept(request, reply, request.params.id, {
       values: { name: user.displayName, invoiceTitle: org?.invoiceTitle ?? '', taxNumber: org?.taxNumber ?? '' },
       fields: {},
@@ -196,13 +201,13 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.post('/account/organization/quotes/:id/accept', { ...buyerOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    institutional.quoteForBuyer(currentUser(request), id); // 404 before anything else for another organisation's quote
+    await institutional.quoteForBuyer(currentUser(request), id); // 404 before anything else for another organisation's quote
     const values = typedValues(request.body);
     const form = parseForm(quoteAcceptSchema, request.body, request.t);
     if (!form.ok) return renderAccept(request, reply, id, { values, fields: form.fields }, 422);
     let placed;
     try {
-      placed = institutional.acceptQuote(currentUser(request), id, form.data, request.ip);
+      placed = await institutional.acceptQuote(currentUser(request), id, form.data, request.ip);
     } catch (error) {
       if (isFormError(error)) {
         if (error.details.fields) return renderAccept(request, reply, id, { values, fields: fieldMessagesOf(request, error) }, error.status);
@@ -217,7 +222,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- Quote requests from the product page ----------
 
-  function renderQuoteRequest(
+  async function renderQuoteRequest(
     request: FastifyRequest,
     reply: FastifyReply,
     slug: string,
@@ -227,7 +232,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     const { locale, t } = request;
     const { product: p } = deps.catalog.productPage(slug);
     const unit = unitLabel(t, p.unit);
-    const organization = institutional.organizationOf(currentUser(request));
+    const organization = await institutional.organizationOf(currentUser(request));
     return reply.code(status).view('channels/quote-request', {
       title: t('quote.requestTitle', { title: pickText(locale, p.titleZh, p.titleEn) }),
       product: {
@@ -249,7 +254,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.get('/products/:slug/quote', { ...buyerOnly, schema: { params: slugParams, querystring: plainQuerySchema } }, async (request, reply) => {
     const { slug } = request.params;
-    if (!institutional.organizationOf(currentUser(request)))
+    if (!(await institutional.organizationOf(currentUser(request))))
       return renderQuoteRequest(request, reply, slug, { values: {}, fields: { _form: request.t('errors.organization_required') } }, 403);
     const { product } = deps.catalog.productPage(slug);
     // A product whose project is not running takes no requests; the form says why before anything is typed.
@@ -264,12 +269,12 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     const { slug } = request.params;
     deps.catalog.productPage(slug); // 404 for a product that is not for sale
     const values = typedValues(request.body);
-    if (!institutional.organizationOf(currentUser(request)))
+    if (!(await institutional.organizationOf(currentUser(request))))
       return renderQuoteRequest(request, reply, slug, { values, fields: { _form: request.t('errors.organization_required') } }, 403);
     const form = parseForm(quoteRequestSchema, request.body, request.t);
     if (!form.ok) return renderQuoteRequest(request, reply, slug, { values, fields: form.fields }, 422);
     try {
-      institutional.requestQuote(currentUser(request), slug, form.data, request.ip);
+      await institutional.requestQuote(currentUser(request), slug, form.data, request.ip);
     } catch (error) {
       if (isFormError(error) && error.details.fields)
         return renderQuoteRequest(request, reply, slug, { values, fields: fieldMessagesOf(request, error) }, error.status);
@@ -284,7 +289,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   const secretaryOnly = { preHandler: requireRole('first_secretary') };
   const coordinatorOnly = { preHandler: requireRole('coordinator') };
 
-  function renderSecretaryQuotes(
+  async function renderSecretaryQuotes(
     request: FastifyRequest,
     reply: FastifyReply,
     failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null,
@@ -296,7 +301,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
       title: t('quote.secretaryTitle'),
       section: 'quotes',
       today,
-      quotes: institutional.quotesForSecretary(currentUser(request)).map((q) => {
+      quotes: (await institutional.quotesForSecretary(currentUser(request))).map((q) => {
         const mine = failed?.id === q.id;
         return { ...presentQuote(request, q), values: mine ? failed!.values : {}, fields: mine ? failed!.fields : {} };
       }),
@@ -310,12 +315,12 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.post('/secretary/quotes/:id/answer', { ...secretaryOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    institutional.quoteForSecretary(currentUser(request), id); // 404 for another village's quote
+    await institutional.quoteForSecretary(currentUser(request), id); // 404 for another village's quote
     const values = typedValues(request.body);
     const form = parseForm(quoteAnswerSchema, request.body, request.t);
     if (!form.ok) return renderSecretaryQuotes(request, reply, { id, values, fields: form.fields }, 422);
     try {
-      institutional.answerQuote(currentUser(request), id, form.data, request.ip);
+      await institutional.answerQuote(currentUser(request), id, form.data, request.ip);
     } catch (error) {
       if (isFormError(error) && error.details.fields)
         return renderSecretaryQuotes(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
@@ -328,7 +333,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
   app.post('/secretary/quotes/:id/decline', { ...secretaryOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
     try {
-      institutional.declineQuote(currentUser(request), id, request.ip);
+      await institutional.declineQuote(currentUser(request), id, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
         reply.flash('error', messageOf(request, error));
@@ -342,7 +347,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   // ---------- Organisations, their quotas and buyers (coordinator) ----------
 
-  function renderOrganizations(
+  async function renderOrganizations(
     request: FastifyRequest,
     reply: FastifyReply,
     failed: { id: number; values: Record<string, string>; fields: FieldMessages } | null = null,
@@ -353,7 +358,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     return reply.code(status).view('channels/coordinator-organizations', {
       title: t('org.coordinatorTitle'),
       section: 'organizations',
-      organizations: institutional.organizationsForCoordinator(currentUser(request)).map(({ organization: org, members, quota }) => {
+      organizations: (await institutional.organizationsForCoordinator(currentUser(request))).map(({ organization: org, members, quota }) => {
         const mine = failed?.id === org.id;
         return {
           id: org.id,
@@ -383,23 +388,23 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.post('/coordinator/organizations/:id/quota', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    institutional.organizationForCoordinator(currentUser(request), id); // 404 before anything else outside the coordinator's scope
+    await institutional.organizationForCoordinator(currentUser(request), id); // 404 before anything else outside the coordinator's scope
     const values = typedValues(request.body);
     const form = parseForm(quotaFormSchema, request.body, request.t);
     if (!form.ok) return renderOrganizations(request, reply, { id, values, fields: form.fields }, 422);
-    institutional.setQuota(currentUser(request), id, form.data.year, form.data.amount, request.ip);
+    await institutional.setQuota(currentUser(request), id, form.data.year, form.data.amount, request.ip);
     reply.flash('success', request.t('org.quotaSaved', { year: form.data.year, amount: formatFen(form.data.amount) }));
     return reply.redirect('/coordinator/organizations', 303);
   });
 
   app.post('/coordinator/organizations/:id/members', { ...coordinatorOnly, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    institutional.organizationForCoordinator(currentUser(request), id);
+    await institutional.organizationForCoordinator(currentUser(request), id);
     const values = typedValues(request.body);
     const form = parseForm(memberFormSchema, request.body, request.t);
     if (!form.ok) return renderOrganizations(request, reply, { id, values, fields: form.fields }, 422);
     try {
-      institutional.addMember(currentUser(request), id, form.data.email, request.ip);
+      await institutional.addMember(currentUser(request), id, form.data.email, request.ip);
     } catch (error) {
       if (isFormError(error) && error.details.fields)
         return renderOrganizations(request, reply, { id, values, fields: fieldMessagesOf(request, error) }, error.status);
@@ -424,7 +429,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
       section: 'invoices',
       period,
       csvUrl: `/coordinator/invoices.csv?period=${period}`,
-      rows: institutional.invoiceRequests(currentUser(request), from, to).map((r) => ({
+      rows: (await institutional.invoiceRequests(currentUser(request), from, to)).map((r) => ({
         orderNumber: r.orderNumber,
         orderUrl: `/coordinator/orders/${r.orderNumber}`,
         date: formatDate(r.orderCreatedAt),
@@ -449,21 +454,19 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
       t('org.invoices.amount'),
       t('org.invoices.status'),
     ];
-    const lines = institutional
-      .invoiceRequests(currentUser(request), from, to)
-      .map((r) =>
-        [
-          r.orderNumber,
-          formatDate(r.orderCreatedAt),
-          r.organizationName ?? '',
-          r.title,
-          r.taxNumber,
-          csvYuan(r.totalFen - r.refundedFen),
-          t(`order.status.${r.orderStatus}` as MessageKey),
-        ]
-          .map(csvCell)
-          .join(','),
-      );
+    const lines = (await institutional.invoiceRequests(currentUser(request), from, to)).map((r) =>
+      [
+        r.orderNumber,
+        formatDate(r.orderCreatedAt),
+        r.organizationName ?? '',
+        r.title,
+        r.taxNumber,
+        csvYuan(r.totalFen - r.refundedFen),
+        t(`order.status.${r.orderStatus}` as MessageKey),
+      ]
+        .map(csvCell)
+        .join(','),
+    );
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="invoices-${period}.csv"`);
     reply.header('cache-control', 'no-store');

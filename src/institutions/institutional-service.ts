@@ -10,7 +10,34 @@ import type { OrdersService, PlacedOrder } from '../orders/orders-service.js';
 import { MAX_LINE_QUANTITY } from '../orders/pricing.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { formatDate, startOfDay } from '../time.js';
-import { createInstitutionalQueries, organizationConcerns, type OrganizationRow, type QuoteRow } from './institutional-queries.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import {
+  acceptQuote,
+  answerQuote,
+  creditCodeTaken,
+  declineQuote,
+  insertInvoiceRequest,
+  insertMember,
+  insertOrganization,
+  insertQuote,
+  invoiceRequestsBetween,
+  invoiceRequestsOfOrganization,
+  memberCount,
+  memberEmails,
+  organizationById,
+  organizationConcerns,
+  organizationConcernsProjects,
+  organizationOfUser,
+  organizationsFor,
+  quotaOf,
+  quoteById,
+  quotesForVillages,
+  quotesOfOrganization,
+  setQuota,
+  usageOf,
+  type Organization,
+  type Quote,
+} from './institutional-queries.js';
 import type { OrganizationForm, QuoteAcceptForm, QuoteAnswerForm, QuoteRequestForm } from './institutional-schemas.js';
 
 const CST_OFFSET_MS = 8 * 3600_000;
@@ -40,7 +67,7 @@ export interface QuotaStatus {
 }
 
 /** A quote as its reader sees it: "expired" once an answer's validity has passed. */
-export type QuoteView = QuoteRow & { effectiveStatus: QuoteRow['status']; validUntilDate: string | null };
+export type QuoteView = Quote & { effectiveStatus: Quote['status']; validUntilDate: string | null };
 
 /**
  * Bulk and institutional buying: organisations (trade unions, budget units) whose member buyers
@@ -59,124 +86,126 @@ export function createInstitutionalService(
     userByEmail: (email: string) => { id: number; role: Role } | undefined;
   },
 ) {
-  const queries = createInstitutionalQueries(db);
   const { clock, audit, orders } = deps;
 
-  function organizationOf(user: CurrentUser): OrganizationRow | null {
+  function* organizationOf(tx: Tx, user: CurrentUser): Query<Organization | null> {
     if (user.role !== 'buyer') return null;
-    return queries.organizationOfUser(user.id) ?? null;
+    return (yield* organizationOfUser(tx, user.id)) ?? null;
   }
 
   /** The actor's organisation, or 403: only organisation buyers request and accept quotes. */
-  function requireOrganization(user: CurrentUser): OrganizationRow {
-    const org = organizationOf(user);
+  function* requireOrganization(tx: Tx, user: CurrentUser): Query<Organization> {
+    const org = yield* organizationOf(tx, user);
     if (!org) throw new AppError('forbidden', 'organization_required');
     return org;
   }
 
-  function quotaStatus(organizationId: number, year: number): QuotaStatus {
+  function* quotaStatus(tx: Tx, organizationId: number, year: number): Query<QuotaStatus> {
     const { from, to } = cstYearBounds(year);
-    const quotaFen = queries.quotaOf(organizationId, year) ?? null;
-    const { spentFen, pendingFen } = queries.usageOf(organizationId, from, to);
+    const quotaFen = (yield* quotaOf(tx, organizationId, year)) ?? null;
+    const { spentFen, pendingFen } = yield* usageOf(tx, organizationId, from, to);
     const remainingFen = quotaFen === null ? null : Math.max(0, quotaFen - spentFen);
     const percent = quotaFen === null || quotaFen === 0 ? (spentFen > 0 ? 100 : 0) : Math.min(100, Math.floor((spentFen * 100) / quotaFen));
     return { year, quotaFen, spentFen, pendingFen, remainingFen, percent, over: quotaFen !== null && spentFen > quotaFen };
   }
 
-  function view(row: QuoteRow): QuoteView {
+  function view(row: Quote): QuoteView {
     const expired = row.status === 'answered' && row.validUntil !== null && row.validUntil <= clock();
     return { ...row, effectiveStatus: expired ? 'expired' : row.status, validUntilDate: row.validUntil === null ? null : formatDate(row.validUntil - 1) };
   }
 
   /** The quote of the buyer's organisation, or 404 (another organisation's quote does not exist for them). */
-  function quoteForBuyer(user: CurrentUser, id: number): QuoteView {
-    const org = organizationOf(user);
-    const row = queries.quoteById(id);
+  function* quoteForBuyer(tx: Tx, user: CurrentUser, id: number): Query<QuoteView> {
+    const org = yield* organizationOf(tx, user);
+    const row = yield* quoteById(tx, id);
     if (!org || !row || row.organizationId !== org.id) throw new AppError('not_found', 'quote_not_found');
     return view(row);
   }
 
   /** An organisation a coordinator may see and manage (see organizationsForCoordinator), or 404. */
-  function organizationForCoordinator(actor: CurrentUser, organizationId: number): OrganizationRow {
+  function* organizationForCoordinator(tx: Tx, actor: CurrentUser, organizationId: number): Query<Organization> {
     if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
-    const org = queries.organizationById(organizationId);
-    if (!org || (!actor.allProjects && !queries.concernsProjects(organizationId, actor.projectIds))) {
+    const org = yield* organizationById(tx, organizationId);
+    if (!org || (!actor.allProjects && !(yield* organizationConcernsProjects(tx, organizationId, actor.projectIds)))) {
       throw new AppError('not_found', 'organization_not_found');
     }
     return org;
   }
 
   /** The quote of a product in one of the secretary's villages, or 404. */
-  function quoteForSecretary(actor: CurrentUser, id: number): QuoteRow {
-    const row = queries.quoteById(id);
+  function* quoteForSecretary(tx: Tx, actor: CurrentUser, id: number): Query<Quote> {
+    const row = yield* quoteById(tx, id);
     if (!row || actor.role !== 'first_secretary' || !actor.villageIds.includes(row.villageId)) throw new AppError('not_found', 'quote_not_found');
     return row;
   }
 
   return {
-    organizationOf,
-    quotaStatus,
-    quoteForBuyer,
+    organizationOf: (user: CurrentUser) => db.uow.read((tx) => organizationOf(tx, user)),
+    quotaStatus: (organizationId: number, year: number) => db.uow.read((tx) => quotaStatus(tx, organizationId, year)),
+    quoteForBuyer: (user: CurrentUser, id: number) => db.uow.read((tx) => quoteForBuyer(tx, user, id)),
 
     /** Is this signed-in user a buyer acting for an organisation (the product page shows them a quote form)? */
-    isOrganizationBuyer: (user: CurrentUser | null) => Boolean(user && organizationOf(user)),
+    isOrganizationBuyer: async (user: CurrentUser | null) => Boolean(user && (await db.uow.read((tx) => organizationOf(tx, user)))),
 
     /** The buyer's organisation page: the organisation, this year's quota, its quotes and invoice requests. */
-    overview(user: CurrentUser) {
-      const org = organizationOf(user);
-      if (!org) return null;
-      return {
-        organization: org,
-        members: queries.memberCount(org.id),
-        quota: quotaStatus(org.id, cstYearOf(clock())),
-        quotes: queries.quotesOfOrganization(org.id).map(view),
-        invoices: queries.invoiceRequestsOfOrganization(org.id),
-      };
-    },
+    overview: (user: CurrentUser) =>
+      db.uow.read(function* (tx) {
+        const org = yield* organizationOf(tx, user);
+        if (!org) return null;
+        return {
+          organization: org,
+          members: yield* memberCount(tx, org.id),
+          quota: yield* quotaStatus(tx, org.id, cstYearOf(clock())),
+          quotes: (yield* quotesOfOrganization(tx, org.id)).map(view),
+          invoices: yield* invoiceRequestsOfOrganization(tx, org.id),
+        };
+      }),
 
     /**
      * A buyer without an organisation registers one and becomes its first member. A credit code
      * already registered cannot be claimed again (a coordinator adds further buyers); the yearly
      * quota is set by coordinators, never by the buyer.
      */
-    registerOrganization(user: CurrentUser, form: OrganizationForm, address: string | null): number {
-      if (user.role !== 'buyer') throw new AppError('forbidden', 'forbidden');
-      return queries.transaction(() => {
-        if (queries.organizationOfUser(user.id)) throw new AppError('conflict', 'organization_already_member');
-        if (queries.creditCodeTaken(form.creditCode)) {
+    registerOrganization: (user: CurrentUser, form: OrganizationForm, address: string | null): Promise<number> =>
+      db.uow.write(function* (tx) {
+        if (user.role !== 'buyer') throw new AppError('forbidden', 'forbidden');
+        if (yield* organizationOfUser(tx, user.id)) throw new AppError('conflict', 'organization_already_member');
+        if (yield* creditCodeTaken(tx, form.creditCode)) {
           throw new AppError('conflict', 'credit_code_taken', undefined, { fields: { creditCode: 'credit_code_taken' } });
         }
-        const id = queries.insertOrganization({ ...form, createdAt: clock() });
-        queries.insertMember(id, user.id);
-        audit.record({ userId: user.id, action: 'organization.register', entityType: 'organization', entityId: id, after: { ...form }, address });
+        const id = yield* insertOrganization(tx, { ...form, createdAt: clock() });
+        yield* insertMember(tx, id, user.id);
+        yield* audit.add(tx, { userId: user.id, action: 'organization.register', entityType: 'organization', entityId: id, after: { ...form }, address });
         return id;
-      });
-    },
+      }),
 
     /**
      * The organisations a coordinator may see, with their members and this year's quota: every one
      * for a coordinator of all projects; for a scoped one, those that concern their projects.
      */
-    organizationsForCoordinator(actor: CurrentUser) {
-      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
-      const year = cstYearOf(clock());
-      return queries
-        .organizationsFor(actor.allProjects ? 'all' : actor.projectIds)
-        .map((org) => ({ organization: org, members: queries.memberEmails(org.id), quota: quotaStatus(org.id, year) }));
-    },
+    organizationsForCoordinator: (actor: CurrentUser) =>
+      db.uow.read(function* (tx) {
+        if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
+        const year = cstYearOf(clock());
+        const out = [];
+        for (const org of yield* organizationsFor(tx, actor.allProjects ? 'all' : actor.projectIds)) {
+          out.push({ organization: org, members: yield* memberEmails(tx, org.id), quota: yield* quotaStatus(tx, org.id, year) });
+        }
+        return out;
+      }),
 
-    organizationForCoordinator,
+    organizationForCoordinator: (actor: CurrentUser, organizationId: number) => db.uow.read((tx) => organizationForCoordinator(tx, actor, organizationId)),
 
     /** For the audit log: the organisations a coordinator of these projects sees, as an SQL condition on an entity id (text). */
     auditCondition: (projectIds: readonly number[]) => (entityId: string) => organizationConcerns(`CAST(${entityId} AS INTEGER)`, projectIds),
 
     /** A coordinator sets an organisation's quota for a year, fen. */
-    setQuota(actor: CurrentUser, organizationId: number, year: number, quotaFen: number, address: string | null): void {
-      organizationForCoordinator(actor, organizationId);
-      queries.transaction(() => {
-        const before = queries.quotaOf(organizationId, year) ?? null;
-        queries.setQuota(organizationId, year, quotaFen);
-        audit.record({
+    setQuota: (actor: CurrentUser, organizationId: number, year: number, quotaFen: number, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        yield* organizationForCoordinator(tx, actor, organizationId);
+        const before = (yield* quotaOf(tx, organizationId, year)) ?? null;
+        yield* setQuota(tx, organizationId, year, quotaFen);
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'organization.quota',
           entityType: 'organization',
@@ -185,20 +214,19 @@ export function createInstitutionalService(
           after: { year, quotaFen },
           address,
         });
-      });
-    },
+      }),
 
     /** A coordinator adds a buyer account (one not acting for another organisation) to an organisation. */
-    addMember(actor: CurrentUser, organizationId: number, email: string, address: string | null): void {
-      organizationForCoordinator(actor, organizationId);
-      const user = deps.userByEmail(email);
-      if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
-      if (user.role !== 'buyer') throw new AppError('validation', 'organization_member_buyer', undefined, { fields: { email: 'organization_member_buyer' } });
-      queries.transaction(() => {
-        if (queries.organizationOfUser(user.id))
+    addMember: (actor: CurrentUser, organizationId: number, email: string, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        yield* organizationForCoordinator(tx, actor, organizationId);
+        const user = deps.userByEmail(email);
+        if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
+        if (user.role !== 'buyer') throw new AppError('validation', 'organization_member_buyer', undefined, { fields: { email: 'organization_member_buyer' } });
+        if (yield* organizationOfUser(tx, user.id))
           throw new AppError('conflict', 'organization_member_elsewhere', undefined, { fields: { email: 'organization_member_elsewhere' } });
-        queries.insertMember(organizationId, user.id);
-        audit.record({
+        yield* insertMember(tx, organizationId, user.id);
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'organization.member_add',
           entityType: 'organization',
@@ -206,35 +234,34 @@ export function createInstitutionalService(
           after: { userId: user.id },
           address,
         });
-      });
-    },
+      }),
 
     /**
      * An organisation buyer asks the village for a price: above the product's retail limit, or at
      * least its minimum order when it has no limit.
      */
-    requestQuote(user: CurrentUser, slug: string, form: QuoteRequestForm, address: string | null): number {
-      const org = requireOrganization(user);
-      const product = deps.catalog.productPage(slug).product;
-      assertProjectRunning(product, saleDay(clock()), '_form');
-      const unit = product.unit;
-      if (product.maxRetailQty !== null && form.quantity <= product.maxRetailQty) {
-        throw new AppError('validation', 'quote_within_retail', undefined, {
-          params: { max: product.maxRetailQty, unit },
-          fields: { quantity: 'quote_within_retail' },
-        });
-      }
-      if (form.quantity < product.minOrderQty) {
-        throw new AppError('validation', 'below_min_order', undefined, {
-          params: { title: product.titleZh, min: product.minOrderQty, unit },
-          fields: { quantity: 'below_min_order' },
-        });
-      }
-      if (form.quantity > MAX_LINE_QUANTITY) {
-        throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh }, fields: { quantity: 'quantity_invalid' } });
-      }
-      return queries.transaction(() => {
-        const id = queries.insertQuote({
+    requestQuote: (user: CurrentUser, slug: string, form: QuoteRequestForm, address: string | null): Promise<number> =>
+      db.uow.write(function* (tx) {
+        const org = yield* requireOrganization(tx, user);
+        const product = deps.catalog.productPage(slug).product;
+        assertProjectRunning(product, saleDay(clock()), '_form');
+        const unit = product.unit;
+        if (product.maxRetailQty !== null && form.quantity <= product.maxRetailQty) {
+          throw new AppError('validation', 'quote_within_retail', undefined, {
+            params: { max: product.maxRetailQty, unit },
+            fields: { quantity: 'quote_within_retail' },
+          });
+        }
+        if (form.quantity < product.minOrderQty) {
+          throw new AppError('validation', 'below_min_order', undefined, {
+            params: { title: product.titleZh, min: product.minOrderQty, unit },
+            fields: { quantity: 'below_min_order' },
+          });
+        }
+        if (form.quantity > MAX_LINE_QUANTITY) {
+          throw new AppError('validation', 'quantity_invalid', undefined, { params: { title: product.titleZh }, fields: { quantity: 'quantity_invalid' } });
+        }
+        const id = yield* insertQuote(tx, {
           organizationId: org.id,
           userId: user.id,
           productId: product.id,
@@ -242,7 +269,7 @@ export function createInstitutionalService(
           note: form.note,
           now: clock(),
         });
-        audit.record({
+        yield* audit.add(tx, {
           userId: user.id,
           action: 'quote.request',
           entityType: 'quote',
@@ -251,22 +278,27 @@ export function createInstitutionalService(
           address,
         });
         return id;
-      });
-    },
+      }),
 
-    quotesForSecretary: (actor: CurrentUser) => (actor.role === 'first_secretary' ? queries.quotesForVillages(actor.villageIds).map(view) : []),
-    quoteForSecretary: (actor: CurrentUser, id: number) => view(quoteForSecretary(actor, id)),
+    quotesForSecretary: (actor: CurrentUser) =>
+      db.uow.read(function* (tx) {
+        return actor.role === 'first_secretary' ? (yield* quotesForVillages(tx, actor.villageIds)).map(view) : [];
+      }),
+    quoteForSecretary: (actor: CurrentUser, id: number) =>
+      db.uow.read(function* (tx) {
+        return view(yield* quoteForSecretary(tx, actor, id));
+      }),
 
     /** The village's first secretary offers a unit price, valid to the end of the given day (CST). */
-    answerQuote(actor: CurrentUser, id: number, form: QuoteAnswerForm, address: string | null): void {
-      const quote = quoteForSecretary(actor, id);
-      const validUntil = startOfDay(form.validUntil)! + DAY_MS;
-      if (validUntil <= clock()) throw new AppError('validation', 'quote_valid_until_past', undefined, { fields: { validUntil: 'quote_valid_until_past' } });
-      queries.transaction(() => {
-        if (!queries.answerQuote(quote.id, form.unitPrice, validUntil, actor.id, clock())) {
+    answerQuote: (actor: CurrentUser, id: number, form: QuoteAnswerForm, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const quote = yield* quoteForSecretary(tx, actor, id);
+        const validUntil = startOfDay(form.validUntil)! + DAY_MS;
+        if (validUntil <= clock()) throw new AppError('validation', 'quote_valid_until_past', undefined, { fields: { validUntil: 'quote_valid_until_past' } });
+        if (!(yield* answerQuote(tx, quote.id, form.unitPrice, validUntil, actor.id, clock()))) {
           throw new AppError('conflict', 'quote_not_open', undefined, { fields: { unitPrice: 'quote_not_open' } });
         }
-        audit.record({
+        yield* audit.add(tx, {
           userId: actor.id,
           action: 'quote.answer',
           entityType: 'quote',
@@ -274,106 +306,101 @@ export function createInstitutionalService(
           after: { unitPriceFen: form.unitPrice, validUntil: form.validUntil },
           address,
         });
-      });
-    },
+      }),
 
-    declineQuote(actor: CurrentUser, id: number, address: string | null): void {
-      const quote = quoteForSecretary(actor, id);
-      queries.transaction(() => {
-        if (!queries.declineQuote(quote.id, actor.id, clock())) throw new AppError('conflict', 'quote_not_open');
-        audit.record({ userId: actor.id, action: 'quote.decline', entityType: 'quote', entityId: quote.id, address });
-      });
-    },
+    declineQuote: (actor: CurrentUser, id: number, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        const quote = yield* quoteForSecretary(tx, actor, id);
+        if (!(yield* declineQuote(tx, quote.id, actor.id, clock()))) throw new AppError('conflict', 'quote_not_open');
+        yield* audit.add(tx, { userId: actor.id, action: 'quote.decline', entityType: 'quote', entityId: quote.id, address });
+      }),
 
     /**
      * The organisation accepts an answered quote before it expires: ONE transaction places the
      * order at the quoted price (stock reserved like any order), records the 发票 request, marks the
      * quote accepted (once), and checks the yearly quota: an order that takes the organisation
-     * over it goes through only when the buyer has acknowledged the warning.
+     * over it goes through only when the buyer has acknowledged the warning (a refusal undoes the
+     * whole unit, the order with it).
      */
-    acceptQuote(user: CurrentUser, id: number, form: QuoteAcceptForm, address: string | null): PlacedOrder & { overQuota: boolean } {
-      const org = requireOrganization(user);
-      let overQuota = false;
-      const placed = queries.transaction(() => {
-        const quote = quoteForBuyer(user, id);
+    acceptQuote: (user: CurrentUser, id: number, form: QuoteAcceptForm, address: string | null): Promise<PlacedOrder & { overQuota: boolean }> =>
+      db.uow.write(function* (tx) {
+        const org = yield* requireOrganization(tx, user);
+        const quote = yield* quoteForBuyer(tx, user, id);
         if (quote.status === 'accepted') throw new AppError('conflict', 'quote_already_accepted');
         if (quote.status === 'declined') throw new AppError('conflict', 'quote_declined');
         if (quote.status !== 'answered' || quote.unitPriceFen === null) throw new AppError('conflict', 'quote_not_answered');
         if (quote.effectiveStatus === 'expired') throw new AppError('conflict', 'quote_expired', undefined, { params: { date: quote.validUntilDate ?? '' } });
-        const unitPriceFen = quote.unitPriceFen;
-        return db.uow.now((tx) =>
-          orders.parts.placeDirect(
-            tx,
-            {
-              lines: [{ productId: quote.productId, quantity: quote.quantity, unitPriceFen }],
-              buyerUserId: user.id,
-              contact: {
-                name: form.name,
-                phone: form.phone,
-                province: form.province,
-                city: form.city,
-                district: form.district,
-                address: form.address,
-                note: form.note,
-                paymentMethod: 'offline',
-              },
-              delivery: 'ship',
-              stock: 'online',
-              onPlaced: (order) => {
-                if (!queries.acceptQuote(quote.id, order.id)) throw new AppError('conflict', 'quote_already_accepted');
-                queries.insertInvoiceRequest({
-                  orderId: order.id,
-                  organizationId: org.id,
-                  title: form.invoiceTitle,
-                  taxNumber: form.taxNumber,
-                  email: form.invoiceEmail,
-                  now: clock(),
-                });
-                const quota = quotaStatus(org.id, cstYearOf(clock()));
-                // The new order is already among the pending ones.
-                if (quota.quotaFen !== null && quota.spentFen + quota.pendingFen > quota.quotaFen) {
-                  if (!form.quotaAcknowledged) {
-                    const before = Math.max(0, quota.quotaFen - quota.spentFen - (quota.pendingFen - order.totalFen));
-                    throw new AppError('conflict', 'quota_exceeded', undefined, {
-                      params: { total: formatFen(order.totalFen), remaining: formatFen(before) },
-                      fields: { quotaAcknowledged: 'quota_exceeded' },
-                    });
-                  }
-                  overQuota = true;
-                }
-                audit.record({
-                  userId: user.id,
-                  action: 'quote.accept',
-                  entityType: 'quote',
-                  entityId: quote.id,
-                  after: {
-                    orderNumber: order.number,
-                    unitPriceFen: quote.unitPriceFen,
-                    quantity: quote.quantity,
-                    totalFen: order.totalFen,
-                    overQuota,
-                    quotaFen: quota.quotaFen,
-                    spentFen: quota.spentFen,
-                  },
-                  address,
-                });
-              },
+        const placed = yield* orders.parts.placeDirect(
+          tx,
+          {
+            lines: [{ productId: quote.productId, quantity: quote.quantity, unitPriceFen: quote.unitPriceFen }],
+            buyerUserId: user.id,
+            contact: {
+              name: form.name,
+              phone: form.phone,
+              province: form.province,
+              city: form.city,
+              district: form.district,
+              address: form.address,
+              note: form.note,
+              paymentMethod: 'offline',
             },
-            address,
-          ),
+            delivery: 'ship',
+            stock: 'online',
+          },
+          address,
         );
-      });
-      return { ...placed, overQuota };
-    },
+        const { order } = placed;
+        if (!(yield* acceptQuote(tx, quote.id, order.id))) throw new AppError('conflict', 'quote_already_accepted');
+        yield* insertInvoiceRequest(tx, {
+          orderId: order.id,
+          organizationId: org.id,
+          title: form.invoiceTitle,
+          taxNumber: form.taxNumber,
+          email: form.invoiceEmail,
+          now: clock(),
+        });
+        const quota = yield* quotaStatus(tx, org.id, cstYearOf(clock()));
+        let overQuota = false;
+        // The new order is already among the pending ones.
+        if (quota.quotaFen !== null && quota.spentFen + quota.pendingFen > quota.quotaFen) {
+          if (!form.quotaAcknowledged) {
+            const before = Math.max(0, quota.quotaFen - quota.spentFen - (quota.pendingFen - order.totalFen));
+            throw new AppError('conflict', 'quota_exceeded', undefined, {
+              params: { total: formatFen(order.totalFen), remaining: formatFen(before) },
+              fields: { quotaAcknowledged: 'quota_exceeded' },
+            });
+          }
+          overQuota = true;
+        }
+        yield* audit.add(tx, {
+          userId: user.id,
+          action: 'quote.accept',
+          entityType: 'quote',
+          entityId: quote.id,
+          after: {
+            orderNumber: order.number,
+            unitPriceFen: quote.unitPriceFen,
+            quantity: quote.quantity,
+            totalFen: order.totalFen,
+            overQuota,
+            quotaFen: quota.quotaFen,
+            spentFen: quota.spentFen,
+          },
+          address,
+        });
+        return { ...placed, overQuota };
+      }),
 
     /**
      * The 发票 requests of orders placed in a month (CST), for the accountant: UTF-8 with a BOM so
      * spreadsheet programs read the Chinese; cells that could start a formula are neutralised.
      */
-    invoiceRequests(actor: CurrentUser, from: number, to: number) {
-      if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
-      return queries.invoiceRequestsBetween(from, to, actor.allProjects ? 'all' : actor.projectIds);
-    },
+    invoiceRequests: (actor: CurrentUser, from: number, to: number) =>
+      db.uow.read(function* (tx) {
+        if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
+        return yield* invoiceRequestsBetween(tx, from, to, actor.allProjects ? 'all' : actor.projectIds);
+      }),
   };
 }
 
