@@ -9,6 +9,7 @@ import type { SplitRule } from '../ledger/allocation.js';
 import { orderPaymentKey, paymentEntries, refundEntries } from '../ledger/order-postings.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
 import { createLotStockQueries, type RecalledUnitsRow } from '../lots/lots-queries.js';
+import { splitRuleAt } from '../projects/index.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { createWishOrderQueries } from '../wishes/wishes-queries.js';
 import { sellableProduct, tiersOf } from './cart-queries.js';
@@ -27,7 +28,6 @@ import {
   projectIdsOfLines,
   shipmentsOf,
   shipShipment,
-  splitRuleAt,
   transition,
   unshippedCount,
   type Order,

@@ -1,6 +1,5 @@
 import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { producerMembers } from '../villages/schema.js';
-import { projectSplitRules } from '../projects/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { villages } from '../villages/schema.js';
 import { preparedOn } from './cart-queries.js';
@@ -53,23 +52,6 @@ export function* membersOfProducer(tx: Tx, producerId: number): Query<{ househol
       .from(producerMembers)
       .where(eq(producerMembers.producerId, producerId))
       .orderBy(producerMembers.householdId),
-  );
-}
-
-/** The project's split rule in force at `at`. */
-export function* splitRuleAt(tx: Tx, projectId: number, at: number) {
-  return yield* one(
-    tx
-      .select({
-        id: projectSplitRules.id,
-        householdBp: projectSplitRules.householdBp,
-        projectFundBp: projectSplitRules.projectFundBp,
-        operationsBp: projectSplitRules.operationsBp,
-      })
-      .from(projectSplitRules)
-      .where(and(eq(projectSplitRules.projectId, projectId), lte(projectSplitRules.effectiveFrom, at)))
-      .orderBy(desc(projectSplitRules.effectiveFrom), desc(projectSplitRules.id))
-      .limit(1),
   );
 }
 

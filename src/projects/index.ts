@@ -1,0 +1,2 @@
+// The projects domain's front door: what other domains may use of it.
+export { splitRuleAt, type SplitRule } from './project-management-queries.js';
