@@ -1,4 +1,4 @@
-import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, lte, type SQL, sql } from 'drizzle-orm';
 import { producerMembers } from '../villages/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { villages } from '../villages/schema.js';
@@ -203,28 +203,37 @@ export function* projectIdsOfLines(tx: Tx, orderId: number): Query<number[]> {
 
 // ----- what unpaid orders placed in the shop hold (src/orders/holds.ts) -----
 
-/** Units of a product held by unpaid orders of a visitor, of a phone number and of an address. */
+/**
+ * Units of a product each holder's unpaid shop orders hold. One lookup per holder, each on its own
+ * partial index (orders_pending_*_idx) by equality: a single query with `visitor = ? OR phone = ?
+ * OR address = ?` was planned as a scan of every unpaid order (about 1.5 ms with 4,000 of them,
+ * a quarter of a checkout's server time).
+ */
 export function* unitsHeldBy(tx: Tx, holder: Holder, productId: number, now: number): Query<Record<keyof Holder, number>> {
-  const row = yield* one(
-    tx
-      .select({
-        visitor: sql<number>`coalesce(sum(CASE WHEN ${orders.placedByVisitor} = ${holder.visitor} THEN ${orderLines.quantity} END), 0)`,
-        phone: sql<number>`coalesce(sum(CASE WHEN ${orders.phone} = ${holder.phone} THEN ${orderLines.quantity} END), 0)`,
-        address: sql<number>`coalesce(sum(CASE WHEN ${orders.placedFromAddress} = ${holder.address} THEN ${orderLines.quantity} END), 0)`,
-      })
-      .from(orders)
-      .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
-      .where(
-        and(
-          eq(orders.status, 'pending_payment'),
-          gt(orders.expiresAt, now),
-          isNotNull(orders.placedByVisitor),
-          eq(orderLines.productId, productId),
-          sql`(${orders.placedByVisitor} = ${holder.visitor} OR ${orders.phone} = ${holder.phone} OR ${orders.placedFromAddress} = ${holder.address})`,
+  const heldWhere = function* (holderIs: SQL | undefined) {
+    const row = yield* one(
+      tx
+        .select({ units: sql<number>`coalesce(sum(${orderLines.quantity}), 0)` })
+        .from(orders)
+        .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
+        .where(
+          and(
+            eq(orders.status, 'pending_payment'),
+            holderIs,
+            gt(orders.expiresAt, now),
+            // Said so that no index is chosen for it: the holder's own index is the narrow one.
+            sql`coalesce(${orders.placedByVisitor}, '') <> ''`,
+            eq(orderLines.productId, productId),
+          ),
         ),
-      ),
-  );
-  return row!;
+    );
+    return row?.units ?? 0;
+  };
+  return {
+    visitor: yield* heldWhere(eq(orders.placedByVisitor, holder.visitor)),
+    phone: yield* heldWhere(eq(orders.phone, holder.phone)),
+    address: holder.address === null ? 0 : yield* heldWhere(eq(orders.placedFromAddress, holder.address)),
+  };
 }
 
 /** Unpaid orders placed in the shop, newest first, with how many unpaid orders share each of their holders. */
