@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
+import type { Work } from '../db/unit-of-work.js';
 import type { Role } from './schema.js';
 import {
   deleteExpiredSessions,
@@ -69,6 +70,20 @@ export function createSessionService(db: Database_, clock: Clock) {
     return row.expiresAt <= now || row.lastSeenAt + idle <= now;
   }
 
+  /**
+   * A new session (anonymous when userId is null), its cookie value and the step that stores it,
+   * for a write that starts it (a visitor's first add to cart: one commit for both).
+   */
+  function prepare(userId: number | null, role?: Role): { cookieValue: string; session: Session; store: Work<void> } {
+    const cookieValue = randomBytes(32).toString('base64url');
+    const now = clock();
+    const absolute = isStaff(role) ? SESSION_POLICY.staffAbsoluteMs : SESSION_POLICY.absoluteMs;
+    const session: Session = { idHash: hashSessionId(cookieValue), userId, data: {}, createdAt: now };
+    const store: Work<void> = (tx) =>
+      insertSession(tx, { idHash: session.idHash, userId, data: '{}', createdAt: now, lastSeenAt: now, expiresAt: now + absolute });
+    return { cookieValue, session, store };
+  }
+
   return {
     /** Loads the session behind a cookie value; expired or unknown ids give null (and expired rows are removed). */
     async load(cookieValue: string | undefined): Promise<{ session: Session; user: CurrentUser | null } | null> {
@@ -97,13 +112,15 @@ export function createSessionService(db: Database_, clock: Clock) {
       return { session: { idHash, userId: row.userId, data: parseData(row.data), createdAt: row.createdAt }, user };
     },
 
+    prepare,
+
+    /** Stores a prepared session on its own. */
+    store: (work: Work<void>): Promise<void> => db.uow.write(work),
+
     /** Creates a session (anonymous when userId is null) and returns the cookie value. */
     async create(userId: number | null, role?: Role): Promise<{ cookieValue: string; session: Session }> {
-      const cookieValue = randomBytes(32).toString('base64url');
-      const now = clock();
-      const absolute = isStaff(role) ? SESSION_POLICY.staffAbsoluteMs : SESSION_POLICY.absoluteMs;
-      const session: Session = { idHash: hashSessionId(cookieValue), userId, data: {}, createdAt: now };
-      await db.uow.write((tx) => insertSession(tx, { idHash: session.idHash, userId, data: '{}', createdAt: now, lastSeenAt: now, expiresAt: now + absolute }));
+      const { cookieValue, session, store } = prepare(userId, role);
+      await db.uow.write(store);
       return { cookieValue, session };
     },
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
-import type { Query, Tx } from '../db/unit-of-work.js';
+import type { Query, Tx, Work } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import { saleDay } from '../projects/project-period.js';
 import {
@@ -157,9 +157,13 @@ export function createCartService(db: Database_, deps: { clock: Clock }) {
         return (yield* cartItemsOfOwner(tx, owner)).reduce((a, i) => a + i.quantity, 0);
       }),
 
-    /** Adds to what is already in the cart for that product; the total is checked. */
-    add: (owner: CartOwner, productId: number, quantity: number): Promise<void> =>
+    /**
+     * Adds to what is already in the cart for that product; the total is checked. `startSession`
+     * stores a visitor's new session in the same write (src/plugins/session.ts, `sessionStep`).
+     */
+    add: (owner: CartOwner, productId: number, quantity: number, startSession?: Work<void> | null): Promise<void> =>
       db.uow.write(function* (tx) {
+        if (startSession) yield* startSession(tx);
         const existing = (yield* cartItemsOfOwner(tx, owner)).find((i) => i.productId === productId)?.quantity ?? 0;
         const total = existing + quantity;
         checkQuantity(yield* sellableProduct(tx, productId), total, saleDay(deps.clock()));

@@ -2,16 +2,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CurrentUser, Session, SessionService } from '../accounts/session-service.js';
 import type { Role } from '../accounts/schema.js';
+import type { Work } from '../db/unit-of-work.js';
 import { setLocal } from './request-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     session: Session | null;
     user: CurrentUser | null;
+    /** The step that stores a session started by `sessionStep()` and not yet written. */
+    unstoredSession: Work<void> | null;
   }
   interface FastifyReply {
     /** Returns the visitor's session, creating an anonymous one (and its cookie) if needed. */
     ensureSession(): Promise<Session>;
+    /**
+     * For a write that may be a visitor's first: when they have no session yet, starts one (its
+     * cookie is set) and answers the step that stores it, to run inside that write, so one commit
+     * saves both; null when the session is already stored. If the write fails, `ensureSession()`
+     * stores the session on its own.
+     */
+    sessionStep(): Work<void> | null;
+    /** Says the write that ran `sessionStep()`'s step has committed. */
+    sessionStored(): void;
     /** Replaces the session with a new id for `userId` (at login: no session fixation). */
     startSession(userId: number | null, role?: Role): Promise<Session>;
     endSession(): Promise<void>;
@@ -38,10 +50,31 @@ export default fp(
     app.decorateRequest('session', null);
     app.decorateRequest('user', null);
 
+    app.decorateRequest('unstoredSession', null);
+
     app.decorateReply('ensureSession', async function (this: FastifyReply): Promise<Session> {
       const request = this.request;
-      if (request.session) return request.session;
-      return this.startSession(null);
+      if (!request.session) return this.startSession(null);
+      const unstored = request.unstoredSession;
+      if (unstored) {
+        request.unstoredSession = null;
+        await sessions.store(unstored);
+      }
+      return request.session;
+    });
+
+    app.decorateReply('sessionStep', function (this: FastifyReply): Work<void> | null {
+      const request = this.request;
+      if (request.session) return request.unstoredSession;
+      const { cookieValue, session, store } = sessions.prepare(null);
+      request.session = session;
+      request.unstoredSession = store;
+      this.setCookie(SESSION_COOKIE, cookieValue, cookieOptions);
+      return store;
+    });
+
+    app.decorateReply('sessionStored', function (this: FastifyReply): void {
+      this.request.unstoredSession = null;
     });
 
     app.decorateReply('startSession', async function (this: FastifyReply, userId: number | null, role?: Role): Promise<Session> {

@@ -141,6 +141,16 @@ describe('quantities the village can sell', () => {
     expect(await cartOf(visitor)).toEqual(new Map([[productId('meiyaogou-yuba'), 2]]));
   });
 
+  it("stores a new visitor's session and their first item in one commit", async () => {
+    const visitor = anonymous(ctx.app);
+    const before = ctx.db.commitGrouped.stats.batches;
+    const added = await add(visitor, 'meiyaogou-yuba', 2);
+    expect(added.statusCode).toBe(303);
+    expect(ctx.db.commitGrouped.stats.batches - before).toBe(1);
+    expect(visitor.cookies.sid).toBeDefined();
+    expect(await cartOf(visitor)).toEqual(new Map([[productId('meiyaogou-yuba'), 2]]));
+  });
+
   it('refuses more than the retail limit and points to a quote, without changing the cart', async () => {
     const buyer = await signIn(ctx.app, BUYER);
     await add(buyer, 'meiyaogou-honey', 20);
