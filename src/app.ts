@@ -169,8 +169,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(deps.db, { clock, audit });
-  const impact = createImpactService(deps.db, { villages: villagesRead, projects: () => catalog.projects() });
-  const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages: villagesRead, projects: () => catalog.projects() });
+  const impact = createImpactService(deps.db, { villages: villagesRead, projects: catalog.projects });
+  const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages: villagesRead, projects: catalog.projects });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own (synchronous) transactions.
   const userByEmail = (email: string) => deps.db.uow.now((tx) => accounts.userByEmail(tx, email));

@@ -158,12 +158,12 @@ export default async function adminRoutes(
   const { accounts, audit, catalog } = opts;
   const adminOnly = requireRole('admin');
 
-  function scopeChoices(locale: Locale, values: Record<string, string>) {
+  async function scopeChoices(locale: Locale, values: Record<string, string>) {
     const villageIds = idsIn(values.villageIds);
     const projectIds = idsIn(values.projectIds);
     return {
-      villages: catalog.villages().map((v) => ({ id: v.id, name: pickText(locale, v.nameZh, v.nameEn), checked: villageIds.has(v.id) })),
-      projects: catalog.projects().map((p) => ({ id: p.id, name: pickText(locale, p.nameZh, p.nameEn), checked: projectIds.has(p.id) })),
+      villages: (await catalog.villages()).map((v) => ({ id: v.id, name: pickText(locale, v.nameZh, v.nameEn), checked: villageIds.has(v.id) })),
+      projects: (await catalog.projects()).map((p) => ({ id: p.id, name: pickText(locale, p.nameZh, p.nameEn), checked: projectIds.has(p.id) })),
       allProjects: values.allProjects === 'on',
     };
   }
@@ -173,8 +173,8 @@ export default async function adminRoutes(
   }
 
   async function usersTable(locale: Locale, t: Translator) {
-    const villageNames = new Map(catalog.villages().map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
-    const projectNames = new Map(catalog.projects().map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
+    const villageNames = new Map((await catalog.villages()).map((v) => [v.id, pickText(locale, v.nameZh, v.nameEn)]));
+    const projectNames = new Map((await catalog.projects()).map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     return (await accounts.listUsers()).map((u) => ({
       id: u.id,
       email: u.email,
@@ -198,12 +198,12 @@ export default async function adminRoutes(
       fields: form.fields,
       formError: form.formError ?? null,
       roles: roleChoices(t, STAFF_ROLES, form.values.role ?? 'first_secretary'),
-      ...scopeChoices(locale, form.values),
+      ...(await scopeChoices(locale, form.values)),
       csrfToken: csrfTokenFor(reply),
     });
   }
 
-  function renderEdit(request: FastifyRequest, reply: FastifyReply, user: { id: number; email: string; role: Role }, form: StaffFormState, status = 200) {
+  async function renderEdit(request: FastifyRequest, reply: FastifyReply, user: { id: number; email: string; role: Role }, form: StaffFormState, status = 200) {
     const { locale, t } = request;
     return reply.code(status).view('admin/user-edit', {
       title: t('admin.form.editTitle', { email: user.email }),
@@ -216,7 +216,7 @@ export default async function adminRoutes(
       // A buyer's account keeps "buyer" on offer, so saving it unchanged is possible.
       roles: roleChoices(t, ROLES, form.values.role ?? user.role),
       disabled: form.values.disabled === 'on',
-      ...scopeChoices(locale, form.values),
+      ...(await scopeChoices(locale, form.values)),
       csrfToken: csrfTokenFor(reply),
     });
   }

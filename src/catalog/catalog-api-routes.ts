@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import { commonResponses, langQuery, operation, pageOf, pageQuery, pageSchema, presentFigures } from '../api/api-schemas.js';
 import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
-import type { ProductCardRow, ProjectRow } from './catalog-queries.js';
+import type { Project } from './catalog-queries.js';
+import type { ProductCard } from './listing-queries.js';
 import { mediaUrl, presentCard, presentProject, presentVillage, unitLabel } from './catalog-presenter.js';
 import type { LedgerFigures } from './catalog-routes.js';
 import { apiListingQuerySchema, slugParamsSchema } from './catalog-schemas.js';
@@ -19,9 +20,9 @@ import {
   villageSchema,
 } from './catalog-api-schemas.js';
 
-type ProductCard = z.infer<typeof productCardSchema>;
+type ApiProductCard = z.infer<typeof productCardSchema>;
 
-function apiCard(row: ProductCardRow, locale: Locale, t: Translator): ProductCard {
+function apiCard(row: ProductCard, locale: Locale, t: Translator): ApiProductCard {
   return {
     ...presentCard(row, locale, t),
     titleZh: row.titleZh,
@@ -31,7 +32,7 @@ function apiCard(row: ProductCardRow, locale: Locale, t: Translator): ProductCar
   };
 }
 
-function apiProject(p: ProjectRow, locale: Locale): z.infer<typeof projectSchema> {
+function apiProject(p: Project, locale: Locale): z.infer<typeof projectSchema> {
   const { period: _period, ...shown } = presentProject(p, locale);
   return { ...shown, startsOn: p.startsOn, endsOn: p.endsOn, targetFen: p.targetFen };
 }
@@ -60,7 +61,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
     },
     async (request) => {
       const { locale, t } = request;
-      const page = catalog.listProducts(request.query);
+      const page = await catalog.listProducts(request.query);
       return {
         items: page.items.map((r) => apiCard(r, locale, t)),
         page: page.page,
@@ -85,7 +86,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
     },
     async (request) => {
       const { locale, t } = request;
-      const { product: p, period, photos, tiers, households } = catalog.productPage(request.params.slug);
+      const { product: p, period, photos, tiers, households } = await catalog.productPage(request.params.slug);
       return {
         slug: p.slug,
         url: `/products/${p.slug}`,
@@ -128,7 +129,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
       },
     },
     async (request) => {
-      const page = pageOf(catalog.villages(), request.query);
+      const page = pageOf(await catalog.villages(), request.query);
       return { ...page, items: page.items.map((v) => presentVillage(v, request.locale)) };
     },
   );
@@ -146,7 +147,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
     },
     async (request) => {
       const { locale, t } = request;
-      const page = catalog.villagePage(request.params.slug);
+      const page = await catalog.villagePage(request.params.slug);
       return {
         ...presentVillage(page.village, locale),
         story: pickText(locale, page.village.storyZh, page.village.storyEn),
@@ -172,7 +173,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
       },
     },
     async (request) => {
-      const page = pageOf(catalog.projects(), request.query);
+      const page = pageOf(await catalog.projects(), request.query);
       return { ...page, items: page.items.map((p) => apiProject(p, request.locale)) };
     },
   );
@@ -190,7 +191,7 @@ export default async function catalogApiRoutes(root: FastifyInstance, opts: { ca
     },
     async (request) => {
       const { locale, t } = request;
-      const page = catalog.projectPage(request.params.slug);
+      const page = await catalog.projectPage(request.params.slug);
       const split = page.splitRule;
       return {
         ...apiProject(page.project, locale),

@@ -1,6 +1,7 @@
 import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
-import type { ProductCardRow, ProjectRow, VillageRow } from './catalog-queries.js';
+import type { Project, Village } from './catalog-queries.js';
+import type { ProductCard } from './listing-queries.js';
 import type { ListingPage } from './catalog-service.js';
 import type { ListingQuery } from './catalog-schemas.js';
 
@@ -12,7 +13,7 @@ export function unitLabel(t: Translator, unit: string): string {
   return t(`unit.${unit}` as Parameters<Translator>[0]);
 }
 
-export function presentCard(row: ProductCardRow, locale: Locale, t: Translator) {
+export function presentCard(row: ProductCard, locale: Locale, t: Translator) {
   return {
     slug: row.slug,
     url: `/products/${row.slug}`,
@@ -29,7 +30,7 @@ export function presentCard(row: ProductCardRow, locale: Locale, t: Translator) 
   };
 }
 
-export function presentVillage(v: VillageRow, locale: Locale) {
+export function presentVillage(v: Village, locale: Locale) {
   return {
     slug: v.slug,
     url: `/villages/${v.slug}`,
@@ -38,7 +39,7 @@ export function presentVillage(v: VillageRow, locale: Locale) {
   };
 }
 
-export function presentProject(p: ProjectRow, locale: Locale) {
+export function presentProject(p: Project, locale: Locale) {
   return {
     slug: p.slug,
     url: `/projects/${p.slug}`,

@@ -5,7 +5,7 @@ import { LazyCsrfToken } from '../plugins/security.js';
 import { formatFen } from '../money.js';
 import { presentMoney, type PublicFigures } from './public-figures.js';
 import { CATEGORIES } from './schema.js';
-import { listingPageQuerySchema, plainQuerySchema, slugParamsSchema, SORTS, type ListingQuery } from './catalog-schemas.js';
+import { listingPageQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
 import { listingUrl, mediaUrl, presentCard, presentPagination, presentProject, presentVillage, unitLabel } from './catalog-presenter.js';
 
@@ -33,7 +33,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
 
   app.get('/', { config: FIGURES_PAGE, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const home = catalog.homePage();
+    const home = await catalog.homePage();
     return reply.view('catalog/home', {
       title: t('home.title'),
       featured: home.featured.map((r) => presentCard(r, locale, t)),
@@ -46,12 +46,10 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
   app.get('/products', { config: { pageCache: true }, schema: { querystring: listingPageQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
     const asked = request.query;
-    const villages = catalog.villages();
-    const projects = catalog.projects();
     // A filter the link names but the shop does not know is left out, and the page says so.
     const known = <T extends string>(value: string | undefined, values: readonly T[]) =>
       value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined;
-    const query: ListingQuery = {
+    const { villages, projects, page } = await catalog.listingPage((choices) => ({
       q: asked.q,
       page: asked.page,
       lang: asked.lang,
@@ -59,15 +57,15 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
       sort: known(asked.sort, SORTS),
       village: known(
         asked.village,
-        villages.map((v) => v.slug),
+        choices.villages.map((v) => v.slug),
       ),
       project: known(
         asked.project,
-        projects.map((p) => p.slug),
+        choices.projects.map((p) => p.slug),
       ),
-    };
+    }));
+    const { query } = page;
     const unknownFilter = (['category', 'sort', 'village', 'project'] as const).some((name) => asked[name] !== undefined && query[name] === undefined);
-    const page = catalog.listProducts(query);
     const selected = (value: string | undefined) => (option: string) => ({ value: option, selected: option === value });
     return reply.view('catalog/listing', {
       title: query.q ? t('catalog.searchTitle', { q: query.q }) : t('catalog.title'),
@@ -91,7 +89,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
     { config: { pageCache: { scopes: ['places'] } }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } },
     async (request, reply) => {
       const { locale, t } = request;
-      const { product: p, period, photos, tiers, households, householdStories } = catalog.productPage(request.params.slug);
+      const { product: p, period, photos, tiers, households, householdStories } = await catalog.productPage(request.params.slug);
       reply.pageDependsOn(`product:${p.id}`);
       // Stock as displayed (a product decision, see README): the count only when low, else "in stock";
       // the triggers of drizzle/0015_cache_versions.sql re-render the page only when this changes.
@@ -147,7 +145,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
 
   app.get('/villages/:slug', { config: FIGURES_PAGE, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const page = catalog.villagePage(request.params.slug);
+    const page = await catalog.villagePage(request.params.slug);
     const village = presentVillage(page.village, locale);
     return reply.view('catalog/village', {
       title: village.name,
@@ -165,7 +163,7 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
 
   app.get('/projects/:slug', { config: FIGURES_PAGE, schema: { params: slugParamsSchema, querystring: plainQuerySchema } }, async (request, reply) => {
     const { locale, t } = request;
-    const page = catalog.projectPage(request.params.slug);
+    const page = await catalog.projectPage(request.params.slug);
     const project = presentProject(page.project, locale);
     const bp = (n: number) =>
       `${(n - (n % 100)) / 100}${

@@ -3,8 +3,28 @@ import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError, notFound } from '../errors.js';
 import { LOCALES, translate } from '../i18n/i18n.js';
+import { splitRuleAt } from '../projects/index.js';
 import { projectPeriodState, saleDay } from '../projects/project-period.js';
-import { createCatalogQueries, type ListingFilter, type ProductCardRow, type SearchTerm, type SortKey } from './catalog-queries.js';
+import {
+  allProjects,
+  allVillages,
+  memberHouseholdCount,
+  photosOf,
+  productBySlug,
+  projectBySlug,
+  projectFigures,
+  projectSlugExists,
+  projectVillages,
+  shopFigures,
+  tiersOf,
+  villageBySlug,
+  villageFigures,
+  villageProducers,
+  villageSlugExists,
+  type Project,
+  type Village,
+} from './catalog-queries.js';
+import { countProducts, featuredProducts, listProducts, type ListingFilter, type ProductCard, type SearchTerm, type SortKey } from './listing-queries.js';
 import { CATEGORIES, type Category } from './schema.js';
 import { MAX_QUERY_LENGTH, PAGE_SIZE, type ListingQuery } from './catalog-schemas.js';
 
@@ -53,7 +73,7 @@ export function searchFilter(q: string | undefined): SearchTerm[] {
 }
 
 export interface ListingPage {
-  items: ProductCardRow[];
+  items: ProductCard[];
   total: number;
   page: number;
   pages: number;
@@ -62,6 +82,7 @@ export interface ListingPage {
   query: ListingQuery;
 }
 
+/** The storefront: each page's data read in one unit of work (a consistent snapshot). */
 export function createCatalogService(
   db: Database_,
   deps: {
@@ -70,13 +91,11 @@ export function createCatalogService(
     householdStories: (tx: Tx, producerId: number) => Query<{ displayName: string; storyZh: string; storyEn: string | null }[]>;
   },
 ) {
-  const queries = createCatalogQueries(db);
-
-  function listProducts(query: ListingQuery): ListingPage {
-    if (query.village && !queries.villageSlugExists(query.village)) {
+  function* readListing(tx: Tx, query: ListingQuery): Query<ListingPage> {
+    if (query.village && !(yield* villageSlugExists(tx, query.village))) {
       throw new AppError('bad_request', 'unknown_village', undefined, { params: { village: query.village } });
     }
-    if (query.project && !queries.projectSlugExists(query.project)) {
+    if (query.project && !(yield* projectSlugExists(tx, query.project))) {
       throw new AppError('bad_request', 'unknown_project', undefined, { params: { project: query.project } });
     }
     const terms = searchFilter(query.q);
@@ -94,64 +113,73 @@ export function createCatalogService(
       limit: pageSize,
       offset: (page - 1) * pageSize,
     };
-    const total = queries.countProducts(filter);
+    const total = yield* countProducts(tx, filter);
     const pages = Math.max(1, Math.ceil(total / pageSize));
     if (page > pages) throw new AppError('not_found', 'page_out_of_range', undefined, { params: { pages } });
-    const items = queries.listProducts(filter);
+    const items = yield* listProducts(tx, filter);
     return { items, total, page, pages, pageSize, sort, query };
   }
 
-  function productPage(slug: string) {
-    const product = queries.productBySlug(slug);
+  function* readProductPage(tx: Tx, slug: string) {
+    const product = yield* productBySlug(tx, slug);
     if (!product?.published) throw notFound('product_not_found');
     return {
       product,
       /** Whether its project takes sales today (an ended or future project's products are shown but not sold). */
       period: projectPeriodState({ startsOn: product.projectStartsOn, endsOn: product.projectEndsOn }, saleDay(deps.clock())),
-      photos: queries.photosOf(product.id),
-      tiers: queries.tiersOf(product.id),
-      households: queries.memberHouseholdCount(product.producerId),
-      householdStories: db.uow.now((tx) => deps.householdStories(tx, product.producerId)),
+      photos: yield* photosOf(tx, product.id),
+      tiers: yield* tiersOf(tx, product.id),
+      households: yield* memberHouseholdCount(tx, product.producerId),
+      householdStories: yield* deps.householdStories(tx, product.producerId),
     };
   }
 
-  function villagePage(slug: string) {
-    const village = queries.villageBySlug(slug);
+  function* readVillagePage(tx: Tx, slug: string) {
+    const village = yield* villageBySlug(tx, slug);
     if (!village) throw notFound('village_not_found');
-    const products = queries.listProducts({ villageSlug: slug, sort: 'popular', limit: 48, offset: 0 });
-    return { village, products, figures: queries.villageFigures(village.id), producers: queries.villageProducers(village.id) };
+    const products = yield* listProducts(tx, { villageSlug: slug, sort: 'popular', limit: 48, offset: 0 });
+    return { village, products, figures: yield* villageFigures(tx, village.id), producers: yield* villageProducers(tx, village.id) };
   }
 
-  function projectPage(slug: string) {
-    const project = queries.projectBySlug(slug);
+  function* readProjectPage(tx: Tx, slug: string) {
+    const project = yield* projectBySlug(tx, slug);
     if (!project) throw notFound('project_not_found');
-    const products = queries.listProducts({ projectSlug: slug, sort: 'popular', limit: 48, offset: 0 });
+    const products = yield* listProducts(tx, { projectSlug: slug, sort: 'popular', limit: 48, offset: 0 });
     return {
       project,
       products,
-      splitRule: queries.splitRuleAt(project.id, deps.clock()) ?? null,
-      figures: queries.projectFigures(project.id),
-      villages: queries.projectVillages(project.id),
+      splitRule: (yield* splitRuleAt(tx, project.id, deps.clock())) ?? null,
+      figures: yield* projectFigures(tx, project.id),
+      villages: yield* projectVillages(tx, project.id),
     };
   }
 
-  function homePage() {
+  function* readHomePage(tx: Tx) {
     return {
-      featured: queries.featuredProducts(8),
-      projects: queries.projects(),
-      villages: queries.villages(),
-      figures: queries.shopFigures(),
+      featured: yield* featuredProducts(tx, 8),
+      projects: yield* allProjects(tx),
+      villages: yield* allVillages(tx),
+      figures: yield* shopFigures(tx),
     };
   }
 
   return {
-    listProducts,
-    productPage,
-    villagePage,
-    projectPage,
-    homePage,
-    villages: () => queries.villages(),
-    projects: () => queries.projects(),
+    /** The product page's data as part of another unit of work (an institution's quote request). */
+    readProductPage,
+    listProducts: (query: ListingQuery) => db.uow.read((tx) => readListing(tx, query)),
+    /** The listing with the villages and projects its filters offer, in one snapshot. */
+    listingPage: (query: (choices: { villages: Village[]; projects: Project[] }) => ListingQuery) =>
+      db.uow.read(function* (tx) {
+        const villages = yield* allVillages(tx);
+        const projects = yield* allProjects(tx);
+        return { villages, projects, page: yield* readListing(tx, query({ villages, projects })) };
+      }),
+    productPage: (slug: string) => db.uow.read((tx) => readProductPage(tx, slug)),
+    villagePage: (slug: string) => db.uow.read((tx) => readVillagePage(tx, slug)),
+    projectPage: (slug: string) => db.uow.read((tx) => readProjectPage(tx, slug)),
+    homePage: () => db.uow.read(readHomePage),
+    villages: () => db.uow.read(allVillages),
+    projects: () => db.uow.read(allProjects),
   };
 }
 

@@ -1,2 +1,3 @@
 /** The catalogue's front door. */
+export { tiersOf } from './catalog-queries.js';
 export { recordSold, releaseStock, reserveStock } from './stock.js';

@@ -50,7 +50,7 @@ const cellKey = (projectId: number, villageId: number) => `${projectId}:${villag
  */
 export function createImpactService(
   db: Database_,
-  deps: { villages: VillagesNow; projects: () => { id: number; slug: string; nameZh: string; nameEn: string | null }[] },
+  deps: { villages: VillagesNow; projects: () => Promise<{ id: number; slug: string; nameZh: string; nameEn: string | null }[]> },
 ) {
   const { villages } = deps;
   let head = 0;
@@ -89,6 +89,8 @@ export function createImpactService(
         };
       });
       if (read === null && snapshot) return snapshot;
+      // The projects the figures are disclosed for, read before the check below: no await comes after it.
+      const projectIds = (await deps.projects()).map((p) => p.id);
       if (head !== seen || !read) continue;
       if (read.from === 0) {
         credited.clear();
@@ -102,12 +104,12 @@ export function createImpactService(
         addTo(householdMap(attributed, r.householdId!), r.projectId === null || r.villageId === null ? '' : cellKey(r.projectId, r.villageId), r.fen);
       }
       head = read.now;
-      snapshot = build();
+      snapshot = build(projectIds);
       return snapshot;
     }
   }
 
-  function build(): Snapshot {
+  function build(projectIds: number[]): Snapshot {
     const cells = new Map<string, CellFigures>();
     const cellOf = (key: string) => {
       let cell = cells.get(key);
@@ -143,7 +145,7 @@ export function createImpactService(
     const disclosureCells: Cell[] = list
       .filter((c) => c.households.size > 0)
       .map((c) => ({ projectId: c.projectId, villageId: c.villageId, households: [...c.households].sort((a, b) => a - b) }));
-    const scopes = { projects: deps.projects().map((p) => p.id), villages: villages.villageNames().map((v) => v.id) };
+    const scopes = { projects: projectIds, villages: villages.villageNames().map((v) => v.id) };
     const input = JSON.stringify([disclosureCells.map((c) => [c.projectId, c.villageId, c.households]), scopes]);
     const disclosure = input === disclosureInput && snapshot ? snapshot.disclosure : decideDisclosure(disclosureCells, scopes);
     disclosureInput = input;
@@ -194,9 +196,11 @@ export function createImpactService(
       const now = await refresh();
       return {
         shop: figuresOf(now, {}),
-        projects: deps
-          .projects()
-          .map((p) => ({ subject: p, figures: figuresOf(now, { projectId: p.id }), households: namedHouseholds(now, { projectId: p.id }) })),
+        projects: (await deps.projects()).map((p) => ({
+          subject: p,
+          figures: figuresOf(now, { projectId: p.id }),
+          households: namedHouseholds(now, { projectId: p.id }),
+        })),
         villages: villages
           .villageNames()
           .map((v) => ({ subject: v, figures: figuresOf(now, { villageId: v.id }), households: namedHouseholds(now, { villageId: v.id }) })),

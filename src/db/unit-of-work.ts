@@ -140,3 +140,40 @@ export function sqliteUnitOfWork(db: Database_): UnitOfWork {
     within: (work) => db.sqlite.transaction(() => work(db.orm)).immediate(),
   };
 }
+
+/**
+ * A prepared statement built once per database handle: a hot read skips building its query each
+ * time and is run with `one(prepared, params)` / `all(prepared, params)`.
+ */
+export function preparedOn<T>(build: (tx: Tx) => T): (tx: Tx) => T {
+  const cache = new WeakMap<Tx, T>();
+  return (tx) => {
+    let prepared = cache.get(tx);
+    if (prepared === undefined) {
+      prepared = build(tx);
+      cache.set(tx, prepared);
+    }
+    return prepared;
+  };
+}
+
+/**
+ * Prepared statements of one query whose shape varies (which filters a listing has), one per shape
+ * and database handle: `key` names the shape, and `build` prepares it on first use.
+ */
+export function preparedByShape<T>(): (tx: Tx, key: string, build: () => T) => T {
+  const cache = new WeakMap<Tx, Map<string, T>>();
+  return (tx, key, build) => {
+    let shapes = cache.get(tx);
+    if (!shapes) {
+      shapes = new Map();
+      cache.set(tx, shapes);
+    }
+    let prepared = shapes.get(key);
+    if (prepared === undefined) {
+      prepared = build();
+      shapes.set(key, prepared);
+    }
+    return prepared;
+  };
+}

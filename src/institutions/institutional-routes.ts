@@ -230,7 +230,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     status = 200,
   ) {
     const { locale, t } = request;
-    const { product: p } = deps.catalog.productPage(slug);
+    const { product: p } = await deps.catalog.productPage(slug);
     const unit = unitLabel(t, p.unit);
     const organization = await institutional.organizationOf(currentUser(request));
     return reply.code(status).view('channels/quote-request', {
@@ -256,7 +256,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
     const { slug } = request.params;
     if (!(await institutional.organizationOf(currentUser(request))))
       return renderQuoteRequest(request, reply, slug, { values: {}, fields: { _form: request.t('errors.organization_required') } }, 403);
-    const { product } = deps.catalog.productPage(slug);
+    const { product } = await deps.catalog.productPage(slug);
     // A product whose project is not running takes no requests; the form says why before anything is typed.
     const closed = projectPeriodRefusal(product, saleDay(deps.clock()), '_form');
     return renderQuoteRequest(request, reply, slug, {
@@ -267,7 +267,7 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
 
   app.post('/products/:slug/quote', { ...buyerOnly, schema: { params: slugParams } }, async (request, reply) => {
     const { slug } = request.params;
-    deps.catalog.productPage(slug); // 404 for a product that is not for sale
+    await deps.catalog.productPage(slug); // 404 for a product that is not for sale
     const values = typedValues(request.body);
     if (!(await institutional.organizationOf(currentUser(request))))
       return renderQuoteRequest(request, reply, slug, { values, fields: { _form: request.t('errors.organization_required') } }, 403);

@@ -243,7 +243,7 @@ export function createInstitutionalService(
     requestQuote: (user: CurrentUser, slug: string, form: QuoteRequestForm, address: string | null): Promise<number> =>
       db.uow.write(function* (tx) {
         const org = yield* requireOrganization(tx, user);
-        const product = deps.catalog.productPage(slug).product;
+        const product = (yield* deps.catalog.readProductPage(tx, slug)).product;
         assertProjectRunning(product, saleDay(clock()), '_form');
         const unit = product.unit;
         if (product.maxRetailQty !== null && form.quantity <= product.maxRetailQty) {

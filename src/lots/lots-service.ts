@@ -76,7 +76,7 @@ export function createLotsService(
 
   /** Households a lot of this product can come from: the product's village (the secretary sees real names). */
   async function householdsForProduct(actor: CurrentUser, productId: number) {
-    const product = products.product(actor, productId);
+    const product = await products.product(actor, productId);
     return (await villages.households(actor)).filter((h) => h.villageId === product.villageId);
   }
 
@@ -84,7 +84,7 @@ export function createLotsService(
     lot: (actor: CurrentUser, id: number) => db.uow.read((tx) => lotFor(tx, actor, id)),
     lotsOfProduct: (actor: CurrentUser, productId: number) =>
       db.uow.read(function* (tx) {
-        products.product(actor, productId);
+        yield* products.readProduct(tx, actor, productId);
         const rows = yield* lotsOfProduct(tx, productId);
         const out = [];
         for (const l of rows) out.push({ ...l, households: yield* householdsOfLot(tx, l.id) });
@@ -140,7 +140,7 @@ export function createLotsService(
           createdAt: clock(),
         });
         for (const householdId of new Set(form.householdIds)) yield* insertLotHousehold(tx, id, householdId);
-        products.adjustStock(actor, productId, form.quantity, `lot ${code}`, address);
+        yield* products.writeStockAdjustment(tx, actor, productId, form.quantity, `lot ${code}`, address);
         yield* audit.add(tx, {
           userId: actor.id,
           action: 'lot.create',
@@ -162,9 +162,9 @@ export function createLotsService(
         const before = yield* lotFor(tx, actor, id);
         if (!(yield* markRecalled(tx, id, reason, clock()))) throw new AppError('conflict', 'lot_already_recalled');
         const fresh = (yield* lotById(tx, id))!;
-        const stock = products.product(actor, fresh.productId).stock;
+        const stock = (yield* products.readProduct(tx, actor, fresh.productId)).stock;
         const off = Math.min(stock, fresh.remaining);
-        if (off > 0) products.adjustStock(actor, fresh.productId, -off, `recall lot ${fresh.code}`, address);
+        if (off > 0) yield* products.writeStockAdjustment(tx, actor, fresh.productId, -off, `recall lot ${fresh.code}`, address);
         const affected = yield* ordersOfLot(tx, id);
         yield* audit.add(tx, {
           userId: actor.id,

@@ -1,26 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { productPhotos, products, priceTiers } from '../catalog/schema.js';
-import type { Db } from '../db/client.js';
-import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { productPhotos, products } from '../catalog/schema.js';
+import { all, one, preparedOn, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { projects } from '../projects/schema.js';
 import { producers, villages } from '../villages/schema.js';
 import { cartItems, carts } from './schema.js';
 
-/**
- * A prepared statement built once per database handle: the hot reads (cart, order page, checkout)
- * skip building their query each time.
- */
-export function preparedOn<T>(build: (tx: Tx) => T): (tx: Tx) => T {
-  const cache = new WeakMap<Db, T>();
-  return (tx) => {
-    let prepared = cache.get(tx);
-    if (prepared === undefined) {
-      prepared = build(tx);
-      cache.set(tx, prepared);
-    }
-    return prepared;
-  };
-}
+export { preparedOn };
 
 const sellableColumns = {
   id: products.id,
@@ -64,20 +49,6 @@ export type SellableProduct = NonNullable<ReturnType<ReturnType<typeof sellableB
 
 export function* sellableProduct(tx: Tx, id: number): Query<SellableProduct | undefined> {
   return yield* one(sellableById(tx), { id });
-}
-
-const tiersOfProduct = preparedOn((tx) =>
-  tx
-    .select({ minQty: priceTiers.minQty, priceFen: priceTiers.priceFen })
-    .from(priceTiers)
-    .where(eq(priceTiers.productId, sql.placeholder('productId')))
-    .orderBy(priceTiers.minQty)
-    .prepare(),
-);
-
-/** The product's bulk price tiers, smallest quantity first. */
-export function* tiersOf(tx: Tx, productId: number): Query<{ minQty: number; priceFen: number }[]> {
-  return yield* all(tiersOfProduct(tx), { productId });
 }
 
 // ----- carts -----

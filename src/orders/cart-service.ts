@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tiersOf } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import type { Query, Tx, Work } from '../db/unit-of-work.js';
@@ -14,7 +15,6 @@ import {
   removeCartItem,
   sellableProduct,
   setCartItem,
-  tiersOf,
   touchCart,
   type SellableProduct,
 } from './cart-queries.js';

@@ -1,6 +1,6 @@
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
-import { recordSold, releaseStock, reserveStock } from '../catalog/index.js';
+import { recordSold, releaseStock, reserveStock, tiersOf } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
@@ -12,7 +12,7 @@ import { createLotStockQueries, type RecalledUnitsRow } from '../lots/lots-queri
 import { splitRuleAt } from '../projects/index.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
 import { createWishOrderQueries } from '../wishes/wishes-queries.js';
-import { sellableProduct, tiersOf } from './cart-queries.js';
+import { sellableProduct } from './cart-queries.js';
 import { cartItemsOfOwner, clearCartOf, priceItems, reviewedFigures, type CartOwner } from './cart-service.js';
 import { checkHolds, visitorKey } from './holds.js';
 import type { OrderEvents } from './order-events.js';

@@ -245,7 +245,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
             entries,
             households: await deps.villages.publicHouseholds([...householdIds]),
             villages: await deps.villages.villageNames(),
-            projects: deps.catalog.projects(),
+            projects: await deps.catalog.projects(),
           },
           locale,
           t,

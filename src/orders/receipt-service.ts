@@ -44,7 +44,12 @@ export interface Receipt {
  */
 export function createReceiptService(
   db: Database_,
-  deps: { orders: OrdersService; reports: LedgerReports; villages: VillagesNow; projects: () => { id: number; nameZh: string; nameEn: string | null }[] },
+  deps: {
+    orders: OrdersService;
+    reports: LedgerReports;
+    villages: VillagesNow;
+    projects: () => Promise<{ id: number; nameZh: string; nameEn: string | null }[]>;
+  },
 ) {
   return {
     async receipt(code: string): Promise<Receipt> {
@@ -101,7 +106,13 @@ export function createReceiptService(
           refundedFen: l.refundedFen,
         })),
         benefit: paid
-          ? { lines, entries, households: deps.villages.publicHouseholds(householdIds), villages: deps.villages.villageNames(), projects: deps.projects() }
+          ? {
+              lines,
+              entries,
+              households: deps.villages.publicHouseholds(householdIds),
+              villages: deps.villages.villageNames(),
+              projects: await deps.projects(),
+            }
           : null,
         groups,
         posting:

@@ -155,7 +155,7 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
     return reply.code(status).view('channels/secretary-outlets', {
       title: t('outlet.allocationsTitle'),
       section: 'outlets',
-      products: deps.products.products(user).map((p) => ({
+      products: (await deps.products.products(user)).map((p) => ({
         id: p.id,
         name: t('outlet.productOption', { title: pickText(locale, p.titleZh, p.titleEn), stock: p.stock, unit: unitLabel(t, p.unit) }),
         selected: String(p.id) === form.values.productId,

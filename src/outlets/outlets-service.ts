@@ -115,13 +115,13 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
       address: string | null,
     ): Promise<void> =>
       db.uow.write(function* (tx) {
-        const product = deps.products.product(actor, input.productId); // 404 for another village's product
+        const product = yield* deps.products.readProduct(tx, actor, input.productId); // 404 for another village's product
         const target = yield* outletById(tx, input.outletId);
         if (!target) throw new AppError('validation', 'outlet_not_found', undefined, { fields: { outletId: 'outlet_not_found' } });
         const shelfBefore = yield* shelfQuantity(tx, target.id, product.id);
         if (input.direction === 'to_outlet') {
           try {
-            deps.products.adjustStock(actor, product.id, -input.quantity, `调拨到门店：${target.name}`, address);
+            yield* deps.products.writeStockAdjustment(tx, actor, product.id, -input.quantity, `调拨到门店：${target.name}`, address);
           } catch (error) {
             if (error instanceof AppError && error.code === 'stock_below_zero') {
               throw new AppError('validation', 'outlet_move_exceeds_online', undefined, {
@@ -139,7 +139,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
               fields: { quantity: 'outlet_move_exceeds_shelf' },
             });
           }
-          deps.products.adjustStock(actor, product.id, input.quantity, `从门店调回：${target.name}`, address);
+          yield* deps.products.writeStockAdjustment(tx, actor, product.id, input.quantity, `从门店调回：${target.name}`, address);
         }
         yield* audit.add(tx, {
           userId: actor.id,

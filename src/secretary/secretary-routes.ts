@@ -94,7 +94,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       sales: formatFen(sales.salesFen),
       orders: sales.orders,
       toShip: await deps.reports.shipmentsToShip(user.villageIds),
-      lowStock: deps.products.lowStock(user).map((p) => ({
+      lowStock: (await deps.products.lowStock(user)).map((p) => ({
         id: p.id,
         title: pickText(request.locale, p.titleZh, p.titleEn),
         stock: p.stock,
@@ -287,10 +287,10 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
   ) {
     const user = currentUser(request);
-    const detail = opts.id ? deps.products.productDetail(user, opts.id) : null;
+    const detail = opts.id ? await deps.products.productDetail(user, opts.id) : null;
     const unit = detail ? request.t(`unit.${detail.product.unit}` as 'unit.jin') : '';
     const today = saleDay(deps.clock());
-    const projects = deps.catalog.projects();
+    const projects = await deps.catalog.projects();
     // Why a product is not sold even when published: its project has ended or not started.
     const ownProject = detail ? projects.find((p) => p.id === detail.product.projectId) : undefined;
     const ownState = ownProject ? projectPeriodState(ownProject, today) : 'running';
@@ -356,11 +356,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   app.get('/secretary/products', guard, async (request, reply) => {
     const user = currentUser(request);
     const today = saleDay(deps.clock());
-    const periods = new Map(deps.catalog.projects().map((p) => [p.id, projectPeriodLabel(request.t, p, today)]));
+    const periods = new Map((await deps.catalog.projects()).map((p) => [p.id, projectPeriodLabel(request.t, p, today)]));
     return reply.view('secretary/products', {
       title: request.t('sec.product.list'),
       section: 'products',
-      products: deps.products.products(user).map((p) => ({
+      products: (await deps.products.products(user)).map((p) => ({
         id: p.id,
         slug: p.slug,
         title: pickText(request.locale, p.titleZh, p.titleEn),
@@ -386,7 +386,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     if (!form.ok) return renderProductForm(request, reply, { values, fields: form.fields, status: 422 });
     let id: number;
     try {
-      id = deps.products.create(currentUser(request), form.data, address(request));
+      id = await deps.products.create(currentUser(request), form.data, address(request));
     } catch (error) {
       return formFailure(request, reply, error, (fields, status) => renderProductForm(request, reply, { values, fields, status }));
     }
@@ -395,7 +395,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   });
 
   app.get('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
-    const { product: p, tiers } = deps.products.productDetail(currentUser(request), request.params.id);
+    const { product: p, tiers } = await deps.products.productDetail(currentUser(request), request.params.id);
     const values: Record<string, string> = {
       titleZh: p.titleZh,
       titleEn: p.titleEn ?? '',
@@ -424,12 +424,12 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.post('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    deps.products.product(currentUser(request), id);
+    await deps.products.product(currentUser(request), id);
     const values = typedValues(request.body);
     const form = parseForm(productFormSchema, request.body, request.t);
     if (!form.ok) return renderProductForm(request, reply, { id, values, fields: form.fields, status: 422 });
     try {
-      deps.products.update(currentUser(request), id, form.data, address(request));
+      await deps.products.update(currentUser(request), id, form.data, address(request));
     } catch (error) {
       return formFailure(request, reply, error, (fields, status) => renderProductForm(request, reply, { id, values, fields, status }));
     }
@@ -439,10 +439,10 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.post('/secretary/products/:id/publish', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
-    deps.products.product(currentUser(request), id);
+    await deps.products.product(currentUser(request), id);
     const form = publishSchema.safeParse(request.body);
     if (!form.success) throw new AppError('bad_request', 'bad_request');
-    deps.products.setPublished(currentUser(request), id, form.data.published, address(request));
+    await deps.products.setPublished(currentUser(request), id, form.data.published, address(request));
     reply.flash('success', request.t(form.data.published ? 'sec.product.published.done' : 'sec.product.unpublished.done'));
     return reply.redirect(`/secretary/products/${id}`, 303);
   });
@@ -450,7 +450,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   app.post('/secretary/products/:id/stock', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const { id } = request.params;
     const user = currentUser(request);
-    deps.products.product(user, id);
+    await deps.products.product(user, id);
     const form = parseForm(stockAdjustmentSchema, request.body, request.t);
     const fail = (fields: FieldMessages) => {
       reply.flash('error', Object.values(fields).join(' '), 'stock');
@@ -458,7 +458,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     };
     if (!form.ok) return fail(form.fields);
     try {
-      deps.products.adjustStock(user, id, form.data.delta, form.data.reason, address(request));
+      await deps.products.adjustStock(user, id, form.data.delta, form.data.reason, address(request));
     } catch (error) {
       if (error instanceof AppError && error.details.fields) return fail(translateFieldCodes(error.details.fields, request.t));
       throw error;
@@ -473,7 +473,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     async (request, reply) => {
       const { id } = request.params;
       const user = currentUser(request);
-      deps.products.product(user, id);
+      await deps.products.product(user, id);
       if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
       const form = await readMultipartForm(request, photoFormLimits);
       if (form.fileTooLarge) {
@@ -501,7 +501,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.post('/secretary/products/:id/photos/:photoId/delete', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
     const { id, photoId } = request.params;
-    deps.products.removePhoto(currentUser(request), id, photoId, address(request));
+    await deps.products.removePhoto(currentUser(request), id, photoId, address(request));
     reply.flash('success', request.t('sec.photo.removed'), 'photos');
     return reply.redirect(`/secretary/products/${id}#photos`, 303);
   });

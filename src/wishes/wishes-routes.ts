@@ -143,10 +143,9 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
   );
 
   // ---------- The social worker's console ----------
-  function projectOptions(request: FastifyRequest, selected: string | undefined) {
+  async function projectOptions(request: FastifyRequest, selected: string | undefined) {
     const user = currentUser(request);
-    return deps.catalog
-      .projects()
+    return (await deps.catalog.projects())
       .filter((p) => user.allProjects || user.projectIds.includes(p.id))
       .map((p) => ({ id: p.id, name: pickText(request.locale, p.nameZh, p.nameEn), selected: String(p.id) === selected }));
   }
@@ -164,21 +163,25 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     });
   });
 
-  function renderWishForm(request: FastifyRequest, reply: FastifyReply, opts: { values: Record<string, string>; fields: FieldMessages; status?: number }) {
+  async function renderWishForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { values: Record<string, string>; fields: FieldMessages; status?: number },
+  ) {
     return reply.code(opts.status ?? 200).view('channels/coordinator-wish-form', {
       title: request.t('wish.console.new'),
       section: 'wishes',
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
-      projects: projectOptions(request, opts.values.projectId),
+      projects: await projectOptions(request, opts.values.projectId),
       maxUploadMb: Math.floor(deps.maxUploadBytes / (1024 * 1024)),
       csrfToken: csrfTokenFor(reply),
     });
   }
 
   app.get('/coordinator/wishes/new', { ...coordinator, schema: { querystring: plainQuerySchema } }, async (request, reply) => {
-    const first = projectOptions(request, undefined)[0];
+    const first = (await projectOptions(request, undefined))[0];
     return renderWishForm(request, reply, { values: { projectId: first ? String(first.id) : '' }, fields: {} });
   });
 
