@@ -1,6 +1,6 @@
 import { asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { all, one, preparedByShape, preparedOn, type Query, type Tx } from '../db/unit-of-work.js';
+import { all, one, preparedByShape, preparedOn, prepareSql, type Query, type Tx } from '../db/unit-of-work.js';
 import { projects } from '../projects/schema.js';
 import { producers, villages } from '../villages/schema.js';
 import { productPhotos, products, type Category } from './schema.js';
@@ -104,66 +104,49 @@ const shortTermMatch = (like: unknown) =>
 /** A title that has the term. */
 const titleHas = (like: unknown) => sql`(${products.titleZh} LIKE ${like} ESCAPE '\\' OR coalesce(${products.titleEn}, '') LIKE ${like} ESCAPE '\\')`;
 
-/**
- * Where a filter's values go: a placeholder of a prepared statement (its value kept in `params`), or
- * the value itself in a query built for one run.
- */
-interface Binder {
-  bind(name: string, value: unknown): unknown;
-  readonly params: Record<string, unknown>;
-}
-
-const placeholders = (): Binder => {
-  const params: Record<string, unknown> = {};
-  return {
-    params,
-    bind: (name, value) => {
-      params[name] = value;
-      return sql.placeholder(name);
-    },
-  };
-};
-
-const values = (): Binder => ({ params: {}, bind: (_name, value) => value });
-
-const listOf = (b: Binder, name: string, items: readonly unknown[]) =>
+/** A filter's value in a prepared listing, named after the part of the filter it comes from (listingParams). */
+const ph = (name: string) => sql.placeholder(name);
+const placeholderList = (name: string, n: number) =>
   sql.join(
-    items.map((item, i) => sql`${b.bind(`${name}${i}`, item)}`),
+    Array.from({ length: n }, (_, i) => sql`${ph(`${name}${i}`)}`),
     sql`, `,
   );
 
-function listingWhere(f: ListingFilter, b: Binder): SQL {
+/** The categories a relevance order puts first: those the terms name or whose names contain one. */
+const rankCategoriesOf = (f: ListingFilter) => [...new Set((f.terms ?? []).flatMap((t) => [...t.categories, ...(t.rankCategories ?? [])]))];
+/** The LIKE patterns over titles a relevance order puts first. */
+const rankTitlesOf = (f: ListingFilter) => (f.terms ?? []).flatMap((t) => (t.title ? [t.title] : t.like ? [t.like] : []));
+/** The FTS phrases of a filter, all of them ranked at once. */
+const phrasesOf = (f: ListingFilter) => (f.terms ?? []).flatMap((t) => (t.match ? [t.match] : []));
+
+function listingWhere(f: ListingFilter): SQL {
   // With a short term, "+" keeps the planner off the listing index on published, so it scans the
   // narrow search index instead of the table.
   const where = [(f.terms ?? []).some((t) => t.like) ? sql`+${products.published} = 1` : sql`${products.published} = 1`];
   (f.terms ?? []).forEach((term, i) => {
     const any: SQL[] = [];
-    if (term.match) any.push(sql`${products.id} IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${b.bind(`match${i}`, term.match)})`);
-    if (term.like) any.push(shortTermMatch(b.bind(`like${i}`, term.like)));
-    if (term.categories.length) any.push(sql`${products.category} IN (${listOf(b, `categories${i}_`, term.categories)})`);
+    if (term.match) any.push(sql`${products.id} IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${ph(`match${i}`)})`);
+    if (term.like) any.push(shortTermMatch(ph(`like${i}`)));
+    if (term.categories.length) any.push(sql`${products.category} IN (${placeholderList(`categories${i}_`, term.categories.length)})`);
     where.push(sql`(${sql.join(any, sql` OR `)})`);
   });
-  if (f.category) where.push(sql`${products.category} = ${b.bind('category', f.category)}`);
-  if (f.villageSlug) where.push(sql`${villages.slug} = ${b.bind('village', f.villageSlug)}`);
-  if (f.projectSlug) where.push(sql`${projects.slug} = ${b.bind('project', f.projectSlug)}`);
+  if (f.category) where.push(sql`${products.category} = ${ph('category')}`);
+  if (f.villageSlug) where.push(sql`${villages.slug} = ${ph('village')}`);
+  if (f.projectSlug) where.push(sql`${projects.slug} = ${ph('project')}`);
   return sql.join(where, sql` AND `);
 }
 
-/** The FTS phrases of a filter, all of them ranked at once. */
-const phrasesOf = (f: ListingFilter) => (f.terms ?? []).flatMap((t) => (t.match ? [t.match] : []));
-
 /** Relevance: bm25 over the FTS terms (title weighted most), then titles containing a short term, then popularity. */
-function listingOrder(f: ListingFilter, b: Binder): SQL[] {
+function listingOrder(f: ListingFilter): SQL[] {
   switch (f.sort) {
     case 'relevance': {
       // Products in a category a term names (蜂蜜 → honey, 茶 → 茶叶) come first, then those with the
       // term in their title, then the rest by relevance: a title or category says what a product is,
       // a story or a producer's name only mentions it.
-      const categories = [...new Set((f.terms ?? []).flatMap((t) => [...t.categories, ...(t.rankCategories ?? [])]))];
-      const titles = (f.terms ?? []).flatMap((t) => (t.title ? [t.title] : t.like ? [t.like] : []));
+      const categories = rankCategoriesOf(f);
       return [
-        ...(categories.length ? [sql`${products.category} IN (${listOf(b, 'rankCategory', categories)}) DESC`] : []),
-        ...titles.map((title, i) => sql`${titleHas(b.bind(`title${i}`, title))} DESC`),
+        ...(categories.length ? [sql`${products.category} IN (${placeholderList('rankCategory', categories.length)}) DESC`] : []),
+        ...rankTitlesOf(f).map((_, i) => sql`${titleHas(ph(`title${i}`))} DESC`),
         ...(phrasesOf(f).length ? [sql`coalesce(fts.rank, 0) ASC`] : []),
         desc(products.featured),
         desc(products.soldCount),
@@ -181,27 +164,71 @@ function listingOrder(f: ListingFilter, b: Binder): SQL[] {
   }
 }
 
+/** The values of a listing's placeholders, by the names listingWhere and listingOrder give them. */
+function listingParams(f: ListingFilter, ordered: boolean): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  (f.terms ?? []).forEach((term, i) => {
+    if (term.match) params[`match${i}`] = term.match;
+    if (term.like) params[`like${i}`] = term.like;
+    term.categories.forEach((c, j) => {
+      params[`categories${i}_${j}`] = c;
+    });
+  });
+  if (f.category) params.category = f.category;
+  if (f.villageSlug) params.village = f.villageSlug;
+  if (f.projectSlug) params.project = f.projectSlug;
+  if (ordered && f.sort === 'relevance') {
+    rankCategoriesOf(f).forEach((c, i) => {
+      params[`rankCategory${i}`] = c;
+    });
+    rankTitlesOf(f).forEach((t, i) => {
+      params[`title${i}`] = t;
+    });
+    const phrases = phrasesOf(f);
+    if (phrases.length) params.phrases = phrases.join(' OR ');
+  }
+  if (ordered) Object.assign(params, { limit: f.limit, offset: f.offset });
+  return params;
+}
+
 /** The shape of a listing's query: which filters it has, not their values. */
 function listingShape(f: ListingFilter): string {
-  const terms = (f.terms ?? []).map((t) => `${t.match ? 'm' : ''}${t.like ? 'l' : ''}${t.categories.length}:${t.title ? 't' : ''}`).join(',');
-  const ranked = f.sort === 'relevance' ? new Set((f.terms ?? []).flatMap((t) => [...t.categories, ...(t.rankCategories ?? [])])).size : 0;
+  const terms = (f.terms ?? []).map((t) => `${t.match ? 'm' : ''}${t.like ? 'l' : ''}${t.categories.length}${t.title ? 't' : ''}`).join(',');
+  const ranked = f.sort === 'relevance' ? rankCategoriesOf(f).length : 0;
   return `${f.sort}|${f.category ? 'c' : ''}${f.villageSlug ? 'v' : ''}${f.projectSlug ? 'p' : ''}|${terms}|${ranked}`;
 }
 
-const listingStatements = preparedByShape<ReturnType<typeof prepareListing>>();
-const countStatements = preparedByShape<ReturnType<typeof prepareCount>>();
-
-function prepareListing(tx: Tx, f: ListingFilter, b: Binder) {
-  return cards(tx)
-    .where(listingWhere(f, b))
-    .orderBy(...listingOrder(f, b))
-    .limit(sql.placeholder('limit'))
-    .offset(sql.placeholder('offset'))
+const prepareListing = (tx: Tx, f: ListingFilter) =>
+  cards(tx)
+    .where(listingWhere(f))
+    .orderBy(...listingOrder(f))
+    .limit(ph('limit'))
+    .offset(ph('offset'))
     .prepare();
-}
 
-function prepareCount(tx: Tx, f: ListingFilter, b: Binder) {
-  const where = listingWhere(f, b);
+/**
+ * Ranked by FTS (a search with a term of three or more characters): the ranks are computed once,
+ * materialised, then joined — joined as a subquery, SQLite ran the MATCH again for every candidate
+ * row, some 100 times slower on 10,000 products. The builder cannot say MATERIALIZED, so this one
+ * is written out; its card columns are the builder's, named as the card's fields.
+ */
+const prepareRankedListing = (tx: Tx, f: ListingFilter) =>
+  prepareSql(
+    tx,
+    sql<ProductCard>`WITH fts AS MATERIALIZED (SELECT rowid AS id, bm25(products_fts, 10.0, 1.0, 4.0, 4.0) AS rank FROM products_fts WHERE products_fts MATCH ${ph('phrases')})
+    SELECT ${sql.join(
+      Object.entries(cardColumns).map(([name, column]) => sql`${column} AS ${sql.identifier(name)}`),
+      sql`, `,
+    )} FROM ${products}
+    JOIN ${producers} ON ${producers.id} = ${products.producerId}
+    JOIN ${villages} ON ${villages.id} = ${producers.villageId}
+    JOIN ${projects} ON ${projects.id} = ${products.projectId}
+    LEFT JOIN fts ON fts.id = ${products.id}
+    WHERE ${listingWhere(f)} ORDER BY ${sql.join(listingOrder(f), sql`, `)} LIMIT ${ph('limit')} OFFSET ${ph('offset')}`,
+  );
+
+function prepareCount(tx: Tx, f: ListingFilter) {
+  const where = listingWhere(f);
   // Only a village or project filter needs the joins; search terms are matched on products alone.
   if (!(f.villageSlug || f.projectSlug)) return tx.select({ n: count() }).from(products).where(where).prepare();
   return tx
@@ -214,44 +241,24 @@ function prepareCount(tx: Tx, f: ListingFilter, b: Binder) {
     .prepare();
 }
 
-/**
- * Ranked by FTS (a search with a term of three or more characters): the ranks are computed once,
- * materialised, then joined — joined as a subquery, SQLite ran the MATCH again for every candidate
- * row, some 100 times slower on 10,000 products. The builder cannot say MATERIALIZED, so this one
- * is written out; its card columns are the builder's, named as the card's fields.
- */
-function rankedListing(f: ListingFilter): SQL<ProductCard> {
-  const b = values();
-  const columns = sql.join(
-    Object.entries(cardColumns).map(([name, column]) => sql`${column} AS ${sql.identifier(name)}`),
-    sql`, `,
-  );
-  return sql<ProductCard>`WITH fts AS MATERIALIZED (SELECT rowid AS id, bm25(products_fts, 10.0, 1.0, 4.0, 4.0) AS rank FROM products_fts WHERE products_fts MATCH ${phrasesOf(f).join(' OR ')})
-    SELECT ${columns} FROM ${products}
-    JOIN ${producers} ON ${producers.id} = ${products.producerId}
-    JOIN ${villages} ON ${villages.id} = ${producers.villageId}
-    JOIN ${projects} ON ${projects.id} = ${products.projectId}
-    LEFT JOIN fts ON fts.id = ${products.id}
-    WHERE ${listingWhere(f, b)} ORDER BY ${sql.join(listingOrder(f, b), sql`, `)} LIMIT ${f.limit} OFFSET ${f.offset}`;
-}
+const listingStatements = preparedByShape<ReturnType<typeof prepareListing>>();
+const rankedStatements = preparedByShape<ReturnType<typeof prepareRankedListing>>();
+const countStatements = preparedByShape<ReturnType<typeof prepareCount>>();
 
 /** One page of published products matching the filter, in its order. */
 export function* listProducts(tx: Tx, f: ListingFilter): Query<ProductCard[]> {
-  if (f.sort === 'relevance' && phrasesOf(f).length) return yield* all<ProductCard>(rankedListing(f));
-  const b = placeholders();
-  const prepared = listingStatements(tx, listingShape(f), () => prepareListing(tx, f, placeholders()));
-  // The statement's placeholders are named after the filter's parts: binding them again gives the values.
-  listingWhere(f, b);
-  listingOrder(f, b);
-  return yield* all(prepared, { ...b.params, limit: f.limit, offset: f.offset });
+  const shape = listingShape(f);
+  const prepared =
+    f.sort === 'relevance' && phrasesOf(f).length
+      ? rankedStatements(tx, shape, () => prepareRankedListing(tx, f))
+      : listingStatements(tx, shape, () => prepareListing(tx, f));
+  return yield* all(prepared, listingParams(f, true));
 }
 
 /** How many published products match the filter. */
 export function* countProducts(tx: Tx, f: ListingFilter): Query<number> {
-  const b = placeholders();
-  const prepared = countStatements(tx, listingShape({ ...f, sort: 'newest' }), () => prepareCount(tx, f, placeholders()));
-  listingWhere(f, b);
-  return (yield* one(prepared, b.params))?.n ?? 0;
+  const prepared = countStatements(tx, listingShape({ ...f, sort: 'newest' }), () => prepareCount(tx, f));
+  return (yield* one(prepared, listingParams(f, false)))?.n ?? 0;
 }
 
 /** The home page's products: featured first, then the best-selling. */

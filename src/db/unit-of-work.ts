@@ -1,4 +1,5 @@
-import { is, SQL } from 'drizzle-orm';
+import { fillPlaceholders, is, SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { Database_, Db } from './client.js';
 
 /**
@@ -175,5 +176,24 @@ export function preparedByShape<T>(): (tx: Tx, key: string, build: () => T) => T
       shapes.set(key, prepared);
     }
     return prepared;
+  };
+}
+
+const sqliteDialect = new SQLiteSyncDialect();
+
+/**
+ * Prepares a query the builder cannot say (FTS5 with a materialised CTE), written as `sql<R>` with
+ * `sql.placeholder(...)` for its values and its columns named with AS: a hot one is prepared once
+ * (with preparedOn or preparedByShape) instead of per run, like the builder's `.prepare()`. Its rows
+ * are the statement's, by the AS names: nothing is mapped from the driver.
+ */
+export function prepareSql<R>(tx: Tx, query: SQL<R>): Runnable<R> {
+  const { sql: text, params } = sqliteDialect.sqlToQuery(query);
+  const statement = tx.$client.prepare(text);
+  const values = (placeholders?: Record<string, unknown>) => fillPlaceholders(params, placeholders ?? {});
+  return {
+    all: (placeholders) => statement.all(...values(placeholders)) as R[],
+    get: (placeholders) => statement.get(...values(placeholders)) as R | undefined,
+    run: (placeholders) => ({ changes: statement.run(...values(placeholders)).changes }),
   };
 }
