@@ -32,6 +32,7 @@ import { createOrderReports } from './orders/order-reports.js';
 import { createCartService } from './orders/cart-service.js';
 import ordersRoutes from './orders/orders-routes.js';
 import { createOrdersService } from './orders/orders-service.js';
+import { benefitSection } from './orders/benefit.js';
 import { createLedgerService } from './ledger/ledger-service.js';
 import { createCheckpointsService } from './ledger/checkpoints-service.js';
 import checkpointRoutes from './coordinator/checkpoint-routes.js';
@@ -64,15 +65,15 @@ import pageCache from './plugins/page-cache.js';
 import requestLog, { requestIdFor } from './plugins/request-log.js';
 import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
-import { createLotsService, createRecallService, lotPanelFor, lotsRoutes, recallRoutes } from './lots/index.js';
-import { createWishCheckout, createWishesService, orderPageExtras, wishesRoutes } from './wishes/index.js';
+import { createLotsService, createRecallService, lotPanelFor, lotsRoutes, orderLotsSection, recallRoutes } from './lots/index.js';
+import { createWishCheckout, createWishesService, orderWishSection, wishesRoutes } from './wishes/index.js';
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationService } from './coordinator/reconciliation-service.js';
 import { receiptQr } from './orders/receipt-qr.js';
 import { createReceiptService } from './orders/receipt-service.js';
 import { createInstitutionalService, institutionalRoutes, organizationBuyerFlag } from './institutions/index.js';
-import { createOutletsService, createPickupCodes, outletPageExtras, outletsRoutes } from './outlets/index.js';
+import { createOutletsService, createPickupCodes, orderPickupSection, outletsRoutes, pickupOutletChoices } from './outlets/index.js';
 import apiEtag from './api/api-etag.js';
 import publicApiRoutes, { apiDocsRoutes } from './api/api-routes.js';
 import { API_PREFIX } from './api/api-schemas.js';
@@ -364,9 +365,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);
-  // View locals institutions and outlets add to other domains' pages (product page quote form, checkout pick-up, order pick-up code).
+  // The view local institutions add to the catalogue's product page (the quote form).
   await app.register(organizationBuyerFlag, { institutional: services.institutional });
-  await app.register(outletPageExtras, { orders: services.orders, outlets: services.outlets });
 
   // Routes, domain by domain.
   await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null });
@@ -397,15 +397,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     lotPanel: lotPanelFor(services.lots, services.clock),
   });
   await app.register(secretaryOrdersRoutes, { orders: services.orders });
-  // The wish and the lots an order page shows (view locals), before the routes that render it.
-  await app.register(orderPageExtras, { orders: services.orders, wishes: services.wishes, lots: services.lots });
   await app.register(ordersRoutes, {
     cart: services.cart,
     orders: services.orders,
     payments: services.payments,
-    ledger: services.ledger,
-    villages: services.villages,
-    catalog: services.catalog,
+    // What the order page shows besides the order, each asked by its own domain.
+    sections: [
+      orderWishSection(services.wishes),
+      orderPickupSection(services.outlets),
+      orderLotsSection(services.lots),
+      benefitSection({
+        publicHouseholds: services.villages.publicHouseholds,
+        villageNames: services.villages.villageNames,
+        projects: () => services.catalog.projects(),
+      }),
+    ],
+    pickupOutlets: pickupOutletChoices(services.outlets),
     bank: config.bank,
     startStripeCheckout: services.startStripeCheckout,
     receiptQr: (code, label) => receiptQr(config.publicUrl, code, label),

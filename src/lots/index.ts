@@ -2,4 +2,5 @@
 export { createLotsService, type LotsService, type PublicLotHouseholds } from './lots-service.js';
 export { createRecallService, type RecallLine, type RecallOrder, type RecallService, type RecallStage } from './recall-service.js';
 export { default as lotsRoutes, lotPanelFor } from './lots-routes.js';
+export { orderLotsSection } from './order-lots-section.js';
 export { default as recallRoutes } from './recall-routes.js';

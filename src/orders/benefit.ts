@@ -1,8 +1,9 @@
 import type { Locale, Translator } from '../i18n/i18n.js';
 import { pickText } from '../i18n/i18n.js';
-import { parseAccountCode } from '../ledger/accounts.js';
+import { householdOfCode, parseAccountCode } from '../ledger/accounts.js';
 import type { EntryRow } from '../ledger/ledger-queries.js';
 import { formatFen } from '../money.js';
+import type { OrderPageSection } from './order-page.js';
 import type { OrderLine } from './orders-queries.js';
 
 /** No group of fewer households than this is named, nor has its money figures published (coordinator/disclosure.ts). */
@@ -90,4 +91,38 @@ export function benefitSummary(input: BenefitInput, locale: Locale, t: Translato
   if (b.operationsFen > 0) out.push(t('order.toOperations', { amount: formatFen(b.operationsFen) }));
   if (b.shippingFen > 0) out.push(t('order.toShipping', { amount: formatFen(b.shippingFen) }));
   return out;
+}
+
+/**
+ * The order page's "where the money went": once the order is paid, the benefit summary of its
+ * postings, with the households' public names, the villages and the projects.
+ */
+export function benefitSection(deps: {
+  publicHouseholds: (ids: readonly number[]) => Promise<BenefitInput['households']>;
+  villageNames: () => Promise<BenefitInput['villages']>;
+  projects: () => Promise<BenefitInput['projects']>;
+}): OrderPageSection {
+  return {
+    name: 'benefit',
+    async load({ order, details }, { locale, t }) {
+      if (order.paidAt === null) return [];
+      const entries = details.postings.flatMap((p) => p.entries);
+      const householdIds = new Set<number>();
+      for (const e of entries) {
+        const householdId = householdOfCode(e.accountCode);
+        if (householdId !== null) householdIds.add(householdId);
+      }
+      return benefitSummary(
+        {
+          lines: details.lines,
+          entries,
+          households: await deps.publicHouseholds([...householdIds]),
+          villages: await deps.villageNames(),
+          projects: await deps.projects(),
+        },
+        locale,
+        t,
+      );
+    },
+  };
 }

@@ -4,3 +4,5 @@ export type { SellableProduct } from './cart-queries.js';
 export type { CartOwner, CartService } from './cart-service.js';
 export type { CheckoutContact, DirectOrder, OrdersService, PlaceOptions, PlacedOrder } from './orders-service.js';
 export type { OrderEvents } from './order-events.js';
+export type { OrderPageSection, OrderViewer, PickupOutletChoice, ShownOrder } from './order-page.js';
+export { benefitSection } from './benefit.js';

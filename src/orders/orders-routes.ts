@@ -3,33 +3,30 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
-import type { CatalogService } from '../catalog/catalog-service.js';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { errorText, pickText, type MessageKey } from '../i18n/i18n.js';
-import type { LedgerService } from '../ledger/ledger-service.js';
+import { errorText, pickText, type Locale, type MessageKey } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { PaymentsService } from '../payments/payments-service.js';
 import type { GroupCommit } from '../db/group-commit.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
-import type { VillagesService } from '../villages/villages-service.js';
-import { benefitSummary } from './benefit.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
-import { householdOfCode } from '../ledger/accounts.js';
 import { canPay } from './order-status.js';
 import type { Order } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
 import type { Checkout } from './checkout.js';
+import { loadSections, type OrderPageSection, type PickupOutletChoice } from './order-page.js';
 import type { OrdersService } from './orders-service.js';
 
 export interface OrdersRoutesDeps {
   cart: CartService;
   orders: OrdersService;
   payments: PaymentsService;
-  ledger: LedgerService;
-  villages: VillagesService;
-  catalog: CatalogService;
+  /** The sections the order page shows besides the order itself (pickup, wish, lots, benefit), in this order. */
+  sections: readonly OrderPageSection[];
+  /** The charity supermarkets a buyer may pick the order up at, for the checkout and its review. */
+  pickupOutlets: (locale: Locale) => Promise<PickupOutletChoice[]>;
   bank: { accountName: string; bankName: string; accountNumber: string };
   /** Starts a Stripe Checkout Session for a placed order and returns its URL; null when Stripe is off. */
   startStripeCheckout: ((order: Order, accessToken: string) => Promise<string>) | null;
@@ -166,6 +163,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       hasErrors: Object.keys(opts.fields).length > 0,
       error: opts.error ?? null,
       stripeEnabled: deps.startStripeCheckout !== null,
+      pickupOutlets: await deps.pickupOutlets(request.locale),
       csrfToken: csrfTokenFor(reply),
     });
   }
@@ -232,28 +230,11 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     const { locale, t } = request;
     const details = await orders.details(order);
     const paid = order.paidAt !== null;
-    const householdIds = new Set<number>();
-    const entries = details.postings.flatMap((p) => p.entries);
-    for (const e of entries) {
-      const householdId = householdOfCode(e.accountCode);
-      if (householdId !== null) householdIds.add(householdId);
-    }
-    const benefit = paid
-      ? benefitSummary(
-          {
-            lines: details.lines,
-            entries,
-            households: await deps.villages.publicHouseholds([...householdIds]),
-            villages: await deps.villages.villageNames(),
-            projects: await deps.catalog.projects(),
-          },
-          locale,
-          t,
-        )
-      : [];
+    const sections = await loadSections(deps.sections, { order, details }, { locale, t, token });
     reply.header('cache-control', 'no-store');
     reply.header('referrer-policy', 'no-referrer');
     return reply.code(status).view('orders/order', {
+      ...sections,
       title: t('order.title', { number: order.number }),
       order: {
         number: order.number,
@@ -286,7 +267,6 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
               ? t('order.shipment.shipped', { carrier: s.carrier ?? '', tracking: s.trackingNumber ?? '' })
               : t('order.shipment.delivered'),
       })),
-      benefit,
       receipt: deps.receiptQr ? deps.receiptQr(order.receiptCode, t('receipt.qrLabel')) : null,
       bank: deps.bank,
       payIntro: t('order.payIntro', { amount: formatFen(order.totalFen), number: order.number }),

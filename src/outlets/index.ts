@@ -2,4 +2,4 @@
 export { COUNTER_CHANNELS, createOutletsService, type CounterChannel, type OutletsDeps, type OutletsService } from './outlets-service.js';
 export { createPickupCodes, type PickupCodes } from './pickup-code.js';
 export { default as outletsRoutes } from './outlets-routes.js';
-export { default as outletPageExtras } from './outlet-page-extras.js';
+export { orderPickupSection, pickupOutletChoices } from './order-pickup-section.js';

@@ -4,4 +4,4 @@ export { createWishCheckout, type StartWishCheckout } from './wish-checkout.js';
 export type { WishStatus, WishView } from './wishes-queries.js';
 export { default as wishesRoutes, type WishesRoutesDeps } from './wishes-routes.js';
 export { default as wishesApiRoutes } from './wishes-api-routes.js';
-export { default as orderPageExtras } from './order-page-extras.js';
+export { orderWishSection } from './order-wish-section.js';

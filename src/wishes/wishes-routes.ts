@@ -35,7 +35,7 @@ function sendImage(reply: FastifyReply, row: Media) {
 const photoQuery = z.object({ token: z.string().max(100).optional(), lang: z.string().max(16).optional() });
 
 /** The wish as every page shows it: first name or pseudonym and age only; the photo only with consent. */
-export function presentWish(request: FastifyRequest, w: WishView) {
+export function presentWish(request: Pick<FastifyRequest, 'locale' | 't'>, w: WishView) {
   const { locale, t } = request;
   return {
     id: w.id,
