@@ -138,7 +138,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const ledger = createLedgerService(deps.db, { clock });
   const checkpoints = createCheckpointsService(deps.db, { clock });
   const cart = createCartService(deps.db, { clock });
-  const orderNotices = createOrderNotices(deps.db, { outbox, preferences: mailPreferences, people: accounts, villageNames: villagesRead.villageNames, config });
+  const orderNotices = createOrderNotices({ outbox, preferences: mailPreferences, people: accounts, villageNames: villages.readVillageNames, config });
   const orders = createOrdersService(deps.db, { clock, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
   const onlineRefund = stripe ? createStripeRefund({ stripe, db: deps.db }) : undefined;
   const payments = createPaymentsService(deps.db, { clock, orders, audit, onlineRefund });

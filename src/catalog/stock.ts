@@ -31,12 +31,39 @@ export function* releaseStock(tx: Tx, productId: number, quantity: number, now: 
   );
 }
 
+/**
+ * Takes units off a product's sellable stock whether or not it is published (a replacement for
+ * recalled units the buyer already holds an order for); false when fewer are left (nothing changed).
+ */
+export function* takeStock(tx: Tx, productId: number, quantity: number, now: number): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(products)
+      .set({ stock: sql`${products.stock} - ${quantity}`, updatedAt: now })
+      .where(and(eq(products.id, productId), gte(products.stock, quantity))),
+  );
+  return changed === 1;
+}
+
+/**
+ * Takes units out of sellable stock that must not be sold (units of a recalled lot that came back
+ * from a released order), as many as there are: never below zero.
+ */
+export function* withdrawStock(tx: Tx, productId: number, quantity: number, now: number): Query<void> {
+  yield* run(
+    tx
+      .update(products)
+      .set({ stock: sql`CASE WHEN ${products.stock} > ${quantity} THEN ${products.stock} - ${quantity} ELSE 0 END`, updatedAt: now })
+      .where(eq(products.id, productId)),
+  );
+}
+
 /** Counts units as sold (paid), or takes them back with a negative `quantity` (refunded); never below zero. */
 export function* recordSold(tx: Tx, productId: number, quantity: number): Query<void> {
   yield* run(
     tx
       .update(products)
-      .set({ soldCount: sql`max(0, ${products.soldCount} + ${quantity})` })
+      .set({ soldCount: sql`CASE WHEN ${products.soldCount} + ${quantity} > 0 THEN ${products.soldCount} + ${quantity} ELSE 0 END` })
       .where(eq(products.id, productId)),
   );
 }

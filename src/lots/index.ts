@@ -3,4 +3,6 @@ export { createLotsService, type LotsService, type PublicLotHouseholds } from '.
 export { createRecallService, type RecallLine, type RecallOrder, type RecallService, type RecallStage } from './recall-service.js';
 export { default as lotsRoutes, lotPanelFor } from './lots-routes.js';
 export { orderLotsSection } from './order-lots-section.js';
+/** Lot stock as an order moves it: steps of the orders domain's units of work. */
+export { allocateLots, recalledUnitsHeld, releaseLots, type RecalledUnits } from './lots-queries.js';
 export { default as recallRoutes } from './recall-routes.js';

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { users } from '../accounts/schema.js';
+import { withdrawStock } from '../catalog/index.js';
 import { products } from '../catalog/schema.js';
-import type { Database_ } from '../db/client.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { orderLines, orders, shipments } from '../orders/schema.js';
 import { refunds } from '../payments/schema.js';
@@ -230,17 +230,6 @@ export function* takeOffRecalledLot(tx: Tx, orderLineId: number, lotId: number, 
   );
 }
 
-/** Takes units for a replacement off the product's sellable stock; false when the shelf has fewer. */
-export function* takeStock(tx: Tx, productId: number, units: number, now: number): Query<boolean> {
-  const changed = yield* run(
-    tx
-      .update(products)
-      .set({ stock: sql`${products.stock} - ${units}`, updatedAt: now })
-      .where(and(eq(products.id, productId), gte(products.stock, units))),
-  );
-  return changed === 1;
-}
-
 export function* insertResolution(
   tx: Tx,
   r: {
@@ -298,7 +287,7 @@ export const lotsOfReceipt = (tx: Tx, receiptCode: string) => lotsOfLines(tx, eq
 /** A lot an order line was served from. */
 export type LineLot = Awaited<ReturnType<typeof lotsOfOrder> extends Query<infer T> ? T : never>[number];
 
-// ---------- Lot stock as the orders domain moves it inside its own transactions ----------
+// ---------- Lot stock as the orders domain moves it: steps of its units of work (src/lots/index.ts) ----------
 
 /**
  * Takes up to `quantity` units for an order line from the product's lots that are not recalled,
@@ -399,24 +388,6 @@ export function* releaseLots(tx: Tx, orderLineId: number, productId: number, now
         .set({ remaining: sql`${lots.remaining} + ${row.quantity}` })
         .where(eq(lots.id, row.lotId)),
     );
-    if (row.recalledAt !== null)
-      yield* run(
-        tx
-          .update(products)
-          .set({ stock: sql`max(0, ${products.stock} - ${row.quantity})`, updatedAt: now })
-          .where(eq(products.id, productId)),
-      );
+    if (row.recalledAt !== null) yield* withdrawStock(tx, productId, row.quantity, now);
   }
-}
-
-/**
- * The same lot stock moves for orders code not yet converted to units of work: each runs the
- * generator above synchronously, joining the caller's transaction (src/db/unit-of-work.ts `now`).
- */
-export function createLotStockQueries(db: Database_) {
-  return {
-    allocateLots: (orderLineId: number, productId: number, quantity: number) => db.uow.now((tx) => allocateLots(tx, orderLineId, productId, quantity)),
-    recalledUnitsHeld: (orderId: number, villageId: number | null) => db.uow.now((tx) => recalledUnitsHeld(tx, orderId, villageId)),
-    releaseLots: (orderLineId: number, productId: number, now: number) => db.uow.now((tx) => releaseLots(tx, orderLineId, productId, now)),
-  };
 }

@@ -1,5 +1,6 @@
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
+import { takeStock } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
@@ -17,7 +18,6 @@ import {
   recalledUnitsHeld,
   replacementStock,
   takeOffRecalledLot,
-  takeStock,
   type LotView,
   type RecallCase,
 } from './lots-queries.js';
@@ -167,30 +167,29 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
       }
       let result: 'refunded' | 'pending' = 'refunded';
       for (const l of order.lines.filter((x) => x.unsettled > 0 && x.refundFen > 0)) {
-        // The payments domain runs this inside its refund's transaction, synchronously (not yet a unit of work).
-        const settle = (refundId: number) =>
-          db.uow.now(function* (tx) {
-            const held = (yield* recalledUnitsHeld(tx, order.orderId, null)).find((h) => h.orderLineId === l.orderLineId && h.lotId === lot.id);
-            if (!held || held.units !== l.unsettled) throw new AppError('conflict', 'recall_settled_meanwhile');
-            yield* insertResolution(tx, {
-              lotId: lot.id,
-              orderLineId: l.orderLineId,
-              quantity: l.unsettled,
-              action: 'refund',
-              refundId,
-              replacementLotId: null,
-              userId: actor.id,
-              now: clock(),
-            });
-            yield* audit.add(tx, {
-              userId: actor.id,
-              action: 'lot.recall_refund',
-              entityType: 'order',
-              entityId: number,
-              after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId },
-              address,
-            });
+        // A step of the payments domain's unit that records the refund: its throw records nothing.
+        const settle = function* (tx: Tx, refundId: number): Query<void> {
+          const held = (yield* recalledUnitsHeld(tx, order.orderId, null)).find((h) => h.orderLineId === l.orderLineId && h.lotId === lot.id);
+          if (!held || held.units !== l.unsettled) throw new AppError('conflict', 'recall_settled_meanwhile');
+          yield* insertResolution(tx, {
+            lotId: lot.id,
+            orderLineId: l.orderLineId,
+            quantity: l.unsettled,
+            action: 'refund',
+            refundId,
+            replacementLotId: null,
+            userId: actor.id,
+            now: clock(),
           });
+          yield* audit.add(tx, {
+            userId: actor.id,
+            action: 'lot.recall_refund',
+            entityType: 'order',
+            entityId: number,
+            after: { lot: lot.code, lineId: l.orderLineId, units: l.unsettled, amountFen: l.refundFen, refundId },
+            address,
+          });
+        };
         const settled = await payments.refund(actor, number, { amountFen: l.refundFen, orderLineId: l.orderLineId, reason }, address, settle);
         if (settled === 'pending') result = 'pending';
       }

@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { pickText, quantityText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
@@ -19,31 +18,14 @@ interface Person {
 /** Where a parcel can be followed: a public tracking page for the number, whatever the carrier. */
 export const trackingLink = (trackingNumber: string) => `https://www.kuaidi100.com/chaxun?nu=${encodeURIComponent(trackingNumber)}`;
 
-/** The order events as steps of the unit of work that makes the change (each takes its `tx` first). */
-export type OrderNoticeSteps = { [K in keyof OrderEvents]: (tx: Tx, ...args: Parameters<OrderEvents[K]>) => Query<void> };
-
 export interface OrderNoticeDeps {
   outbox: Outbox;
   preferences: MailPreferences;
   /** Steps of the caller's unit of work (the accounts service's). */
   people: { mailRecipient(tx: Tx, userId: number): Query<Person | undefined>; secretariesOfVillage(tx: Tx, villageId: number): Query<Person[]> };
-  villageNames: () => { id: number; nameZh: string; nameEn: string | null }[];
+  /** A step of the caller's unit of work (the villages service's). */
+  villageNames: (tx: Tx) => Query<{ id: number; nameZh: string; nameEn: string | null }[]>;
   config: Pick<Config, 'publicUrl' | 'bank'>;
-}
-
-/**
- * The order events for the orders domain while it calls them synchronously, inside its own
- * transaction: each runs its steps there (transitional, see `db.uow.now`).
- */
-export function createOrderNotices(db: Database_, deps: OrderNoticeDeps): OrderEvents {
-  const steps = createOrderNoticeSteps(deps);
-  return {
-    placed: (o, lines, accessToken) => db.uow.now((tx) => steps.placed(tx, o, lines, accessToken)),
-    paid: (o, parcelVillageIds) => db.uow.now((tx) => steps.paid(tx, o, parcelVillageIds)),
-    shipped: (o, villageId, carrier, trackingNumber) => db.uow.now((tx) => steps.shipped(tx, o, villageId, carrier, trackingNumber)),
-    refunded: (o, amountFen, reason) => db.uow.now((tx) => steps.refunded(tx, o, amountFen, reason)),
-    cancelled: (o, reason) => db.uow.now((tx) => steps.cancelled(tx, o, reason)),
-  };
 }
 
 /**
@@ -51,13 +33,13 @@ export function createOrderNotices(db: Database_, deps: OrderNoticeDeps): OrderE
  * address at checkout and get none), in the language of their last sign-in; and to the first
  * secretaries of each village with a paid parcel to ship (a notice they may turn off).
  */
-export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps {
+export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
   const { outbox, preferences, config } = deps;
   const orderUrl = (o: Order) => `${config.publicUrl}/orders/${encodeURIComponent(o.number)}`;
-  const villageName = (id: number, locale: Locale) => {
-    const v = deps.villageNames().find((x) => x.id === id);
+  function* villageName(tx: Tx, id: number, locale: Locale): Query<string> {
+    const v = (yield* deps.villageNames(tx)).find((x) => x.id === id);
     return v ? pickText(locale, v.nameZh, v.nameEn) : String(id);
-  };
+  }
 
   /** Writes one message to the buyer of a signed-in order; `build` gets the buyer's translator. */
   function* toBuyer(
@@ -127,7 +109,7 @@ export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps 
           if (yield* preferences.noticesOffIn(tx, secretary.id)) continue;
           const locale = yield* preferences.localeOf(tx, secretary.id);
           const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
-          const village = villageName(villageId, locale);
+          const village = yield* villageName(tx, villageId, locale);
           yield* outbox.add(
             tx,
             renderMail({
@@ -153,6 +135,7 @@ export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps 
       if (!buyer) return;
       const locale = yield* preferences.localeOf(tx, buyer.id);
       const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+      const village = yield* villageName(tx, villageId, locale);
       yield* outbox.add(
         tx,
         renderMail({
@@ -162,7 +145,7 @@ export function createOrderNoticeSteps(deps: OrderNoticeDeps): OrderNoticeSteps 
           dedupeKey: `order_shipped:${o.id}:${villageId}`,
           subject: t('mail.shipped.subject', { number: o.number }),
           greeting: greeting(t, o),
-          paragraphs: [t('mail.shipped.body', { number: o.number, village: villageName(villageId, locale) })],
+          paragraphs: [t('mail.shipped.body', { number: o.number, village })],
           facts: [
             { label: t('mail.order.number'), value: o.number },
             { label: t('mail.shipped.carrier'), value: carrier },

@@ -2,16 +2,15 @@ import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import { recordSold, releaseStock, reserveStock, tiersOf } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
-import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import type { SplitRule } from '../ledger/allocation.js';
 import { orderPaymentKey, paymentEntries, refundEntries } from '../ledger/order-postings.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
-import { createLotStockQueries, type RecalledUnitsRow } from '../lots/lots-queries.js';
+import { recalledUnitsHeld, releaseLots, type RecalledUnits } from '../lots/index.js';
 import { splitRuleAt } from '../projects/index.js';
 import { assertProjectRunning, saleDay } from '../projects/project-period.js';
-import { createWishOrderQueries } from '../wishes/wishes-queries.js';
+import { markWishPaid, reopenWishOf, wishProjectOfOrder } from '../wishes/index.js';
 import { sellableProduct } from './cart-queries.js';
 import { cartItemsOfOwner, clearCartOf, priceItems, reviewedFigures, type CartOwner } from './cart-service.js';
 import { checkHolds, visitorKey } from './holds.js';
@@ -75,12 +74,9 @@ export interface OrdersDeps {
  * a reservation takes stock only while enough is left, a transition happens only from the
  * expected state, a posting only once per idempotency key.
  */
-export function createOrderChanges(db: Database_, deps: OrdersDeps) {
+export function createOrderChanges(deps: OrdersDeps) {
   const { clock, ledger, audit } = deps;
-  // Harvest lots and micro-wishes: other domains' steps of an order's life, run inside its units.
-  const lots = createLotStockQueries(db);
-  const wishes = createWishOrderQueries(db);
-  const placing = createOrderPlacing(lots, { audit, expiry: deps.expiry });
+  const placing = createOrderPlacing({ audit, expiry: deps.expiry });
 
   function* orderOr404(tx: Tx, number: string): Query<Order> {
     const row = yield* orderByNumber(tx, number);
@@ -91,10 +87,10 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
   function* release(tx: Tx, o: Order, now: number): Query<void> {
     for (const line of yield* linesOf(tx, o.id)) {
       yield* releaseStock(tx, line.productId, line.quantity, now);
-      lots.releaseLots(line.id, line.productId, now); // back to the same harvest lots
+      yield* releaseLots(tx, line.id, line.productId, now); // back to the same harvest lots
     }
     // An unpaid micro-wish claim that ends opens the wish again for other donors.
-    wishes.reopenWishOf(o.id);
+    yield* reopenWishOf(tx, o.id);
   }
 
   /** Cancels a pending order and releases its stock; false when it was no longer pending (so it happens once). */
@@ -111,7 +107,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
       after: { status: 'cancelled', reason },
       address,
     });
-    deps.events?.cancelled(o, reason);
+    if (deps.events) yield* deps.events.cancelled(tx, o, reason);
     return true;
   }
 
@@ -119,7 +115,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
   function* coordinatorSees(tx: Tx, actor: CurrentUser, orderId: number): Query<boolean> {
     if (actor.allProjects) return true;
     const projectIds = yield* projectIdsOfLines(tx, orderId);
-    const wishProject = wishes.wishProjectOfOrder(orderId);
+    const wishProject = yield* wishProjectOfOrder(tx, orderId);
     if (wishProject !== undefined) projectIds.push(wishProject);
     return projectIds.some((id) => actor.projectIds.includes(id));
   }
@@ -151,13 +147,13 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
       throw new AppError('conflict', 'order_not_shippable', undefined, { params: { status: o.status } });
     }
     // Units of a recalled lot never leave: the rest of the order (other villages' parcels) ships as usual.
-    const [recalled] = lots.recalledUnitsHeld(o.id, villageId);
+    const [recalled] = yield* recalledUnitsHeld(tx, o.id, villageId);
     if (recalled && shipment.status === 'pending') throw recallHold('parcel_holds_recalled_units', recalled);
     if (!(yield* shipShipment(tx, o.id, villageId, carrier, trackingNumber, actor.id, clock()))) throw new AppError('conflict', 'already_shipped');
     if ((yield* unshippedCount(tx, o.id)) === 0 && o.status === 'paid') yield* transition(tx, o.id, ['paid'], 'shipped', clock());
     const after = onBehalf ? { villageId, carrier, trackingNumber, onBehalfOf: shipment.villageZh } : { villageId, carrier, trackingNumber };
     yield* audit.add(tx, { userId: actor.id, action: 'order.ship', entityType: 'order', entityId: o.number, after, address });
-    deps.events?.shipped(o, villageId, carrier, trackingNumber);
+    if (deps.events) yield* deps.events.shipped(tx, o, villageId, carrier, trackingNumber);
   }
 
   /**
@@ -213,7 +209,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
     );
     // Offline orders empty the cart now; a Stripe order empties it once the Checkout Session exists.
     if (contact.paymentMethod === 'offline') yield* clearCartOf(tx, owner);
-    deps.events?.placed(placed.order, yield* linesOf(tx, placed.order.id), placed.accessToken);
+    if (deps.events) yield* deps.events.placed(tx, placed.order, yield* linesOf(tx, placed.order.id), placed.accessToken);
     options.onPlaced?.(placed.order, placed.accessToken);
     return placed;
   }
@@ -325,7 +321,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
   function* recordPayment(tx: Tx, o: Order, payment: { channel: string; amountFen: number; userId: number | null; memo: string }): Query<'paid' | 'already'> {
     const idempotencyKey = orderPaymentKey(o.id);
     const fresh = (yield* orderById(tx, o.id))!;
-    if (ledger.transactionByKey(idempotencyKey)) return 'already';
+    if (yield* ledger.transactionByKeyIn(tx, idempotencyKey)) return 'already';
     if (!canPay(fresh.status)) {
       if (fresh.paidAt !== null) return 'already';
       throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
@@ -337,7 +333,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
     // Conditional: of two payments of one order at once, the second finds it no longer payable.
     if (!(yield* transition(tx, fresh.id, statesLeadingTo('paid'), 'paid', now)))
       throw new AppError('conflict', 'order_not_payable', undefined, { params: { status: fresh.status } });
-    wishes.markWishPaid(fresh.id);
+    yield* markWishPaid(tx, fresh.id);
     const lines = yield* linesOf(tx, fresh.id);
     for (const line of lines) yield* recordSold(tx, line.productId, line.quantity);
     // The split rules and members the posting divides by, read in this unit before it posts.
@@ -347,7 +343,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
       if (!rules.has(line.projectId)) rules.set(line.projectId, yield* splitRuleAt(tx, line.projectId, clock()));
       if (!members.has(line.producerId)) members.set(line.producerId, yield* membersOfProducer(tx, line.producerId));
     }
-    const wishProjectId = lines.length === 0 ? wishes.wishProjectOfOrder(fresh.id) : undefined;
+    const wishProjectId = lines.length === 0 ? yield* wishProjectOfOrder(tx, fresh.id) : undefined;
     if (wishProjectId !== undefined && !rules.has(wishProjectId)) rules.set(wishProjectId, yield* splitRuleAt(tx, wishProjectId, clock()));
     const { entries, splitRuleId } = paymentEntries({
       channel: payment.channel,
@@ -360,11 +356,21 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
       ruleOf: (projectId) => rules.get(projectId),
       membersOf: (producerId) => members.get(producerId) ?? [],
     });
-    ledger.post({ idempotencyKey, kind: 'order_payment', orderId: fresh.id, entries, splitRuleId, memo: payment.memo, createdByUserId: payment.userId });
-    deps.events?.paid(
-      (yield* orderById(tx, fresh.id))!,
-      (yield* shipmentsOf(tx, fresh.id)).map((s) => s.villageId),
-    );
+    yield* ledger.postIn(tx, {
+      idempotencyKey,
+      kind: 'order_payment',
+      orderId: fresh.id,
+      entries,
+      splitRuleId,
+      memo: payment.memo,
+      createdByUserId: payment.userId,
+    });
+    if (deps.events)
+      yield* deps.events.paid(
+        tx,
+        (yield* orderById(tx, fresh.id))!,
+        (yield* shipmentsOf(tx, fresh.id)).map((s) => s.villageId),
+      );
     return 'paid';
   }
 
@@ -390,7 +396,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
     o: Order,
     refund: { amountFen: number; orderLineId: number | null; channel: string; idempotencyKey: string; userId: number | null; reason: string },
   ): Query<'refunded' | 'already'> {
-    if (ledger.transactionByKey(refund.idempotencyKey)) return 'already';
+    if (yield* ledger.transactionByKeyIn(tx, refund.idempotencyKey)) return 'already';
     const fresh = (yield* orderById(tx, o.id))!;
     if (!canRefund(fresh.status)) {
       throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
@@ -399,7 +405,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
     if (refund.amountFen < 1 || refund.amountFen > refundable) {
       throw new AppError('validation', 'refund_too_large', undefined, { params: { max: refundable }, fields: { amount: 'refund_too_large' } });
     }
-    const postings = ledger.transactionsOfOrder(fresh.id);
+    const postings = yield* ledger.transactionsOfOrderIn(tx, fresh.id);
     if (!postings.some((t) => t.kind === 'order_payment'))
       throw new AppError('conflict', 'order_not_refundable', undefined, { params: { status: fresh.status } });
     const lines = yield* linesOf(tx, fresh.id);
@@ -417,7 +423,14 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
     const fully = fresh.refundedFen + refund.amountFen === fresh.totalFen;
     yield* transition(tx, fresh.id, REFUNDABLE_STATUSES, fully ? 'refunded' : 'partially_refunded', now);
     if (fully) for (const line of lines) yield* recordSold(tx, line.productId, -line.quantity);
-    ledger.post({ idempotencyKey: refund.idempotencyKey, kind: 'refund', orderId: fresh.id, entries, memo: refund.reason, createdByUserId: refund.userId });
+    yield* ledger.postIn(tx, {
+      idempotencyKey: refund.idempotencyKey,
+      kind: 'refund',
+      orderId: fresh.id,
+      entries,
+      memo: refund.reason,
+      createdByUserId: refund.userId,
+    });
     yield* audit.add(tx, {
       userId: refund.userId,
       action: 'order.refund',
@@ -427,13 +440,11 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
       after: { refundedFen: fresh.refundedFen + refund.amountFen, lineId: refund.orderLineId, reason: refund.reason },
       address: null,
     });
-    deps.events?.refunded(fresh, refund.amountFen, refund.reason);
+    if (deps.events) yield* deps.events.refunded(tx, fresh, refund.amountFen, refund.reason);
     return 'refunded';
   }
 
   return {
-    lots,
-    wishes,
     orderOr404,
     cancelPending,
     coordinatorSees,
@@ -452,7 +463,7 @@ export function createOrderChanges(db: Database_, deps: OrdersDeps) {
 /** The refusal while an order holds units of a recalled lot: which product, lot and how many. */
 export function recallHold(
   code: 'parcel_holds_recalled_units' | 'order_holds_recalled_units' | 'pickup_holds_recalled_units',
-  held: RecalledUnitsRow,
+  held: RecalledUnits,
   field?: string,
 ): AppError {
   return new AppError('conflict', code, undefined, {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import type { createLotStockQueries } from '../lots/lots-queries.js';
+import { allocateLots } from '../lots/index.js';
 import type { SellableProduct } from './cart-queries.js';
 import {
   bumpDayCounter,
@@ -86,10 +86,10 @@ export interface PlacedOrder {
  * record. Callers check and price first and compose this into their unit of work, so whatever
  * they checked still holds when it is written, and a throw after it leaves nothing behind.
  */
-export function createOrderPlacing(
-  lots: Pick<ReturnType<typeof createLotStockQueries>, 'allocateLots'>,
-  deps: { audit: AuditService; expiry: { stripeMs: number; offlineMs: number; offlineAnonymousMs: number; wishClaimMs: number } },
-) {
+export function createOrderPlacing(deps: {
+  audit: AuditService;
+  expiry: { stripeMs: number; offlineMs: number; offlineAnonymousMs: number; wishClaimMs: number };
+}) {
   /**
    * When an unpaid order releases what it holds: a Stripe order when its Checkout Session can no
    * longer be paid; a bank-transfer order later, and sooner when placed without signing in (the
@@ -155,7 +155,7 @@ export function createOrderPlacing(
         lineTotalFen: line.lineTotalFen,
       });
       // Units beyond the product's lots are stock without a lot.
-      if (input.fromLots) lots.allocateLots(lineId, line.product.id, line.quantity);
+      if (input.fromLots) yield* allocateLots(tx, lineId, line.product.id, line.quantity);
     }
     for (const parcel of input.parcels) yield* insertShipment(tx, orderId, parcel.villageId, parcel.feeFen);
     yield* deps.audit.add(tx, {

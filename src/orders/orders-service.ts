@@ -3,6 +3,8 @@ import type { CurrentUser } from '../accounts/session-service.js';
 import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
+import { recalledUnitsHeld as recalledUnitsOf, type RecalledUnits } from '../lots/index.js';
+import { wishProjectOfOrder } from '../wishes/index.js';
 import { assertVillage } from '../villages/access.js';
 import { sellableProduct } from './cart-queries.js';
 import type { CartOwner } from './cart-service.js';
@@ -46,8 +48,7 @@ export { recallHold } from './order-changes.js';
 export function createOrdersService(db: Database_, deps: OrdersDeps) {
   const { clock, ledger } = deps;
   const { read, write } = db.uow;
-  const changes = createOrderChanges(db, deps);
-  const { lots } = changes;
+  const changes = createOrderChanges(deps);
 
   function* orderOr404ById(tx: Tx, id: number): Query<Order> {
     const row = yield* orderById(tx, id);
@@ -72,10 +73,9 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
     return row;
   }
 
-  /** Units of recalled lots an order holds: the lots domain's query, not a unit of work yet (it joins the caller's on SQLite). */
-  // biome-ignore lint/correctness/useYield: a step of a unit of work whose query is still synchronous in the lots domain.
-  function* recalledUnitsHeld(_tx: Tx, orderId: number, villageId: number | null = null): Query<ReturnType<typeof lots.recalledUnitsHeld>> {
-    return lots.recalledUnitsHeld(orderId, villageId);
+  /** Units of recalled lots an order (or one village's parcel of it) holds: the lots domain's step. */
+  function* recalledUnitsHeld(tx: Tx, orderId: number, villageId: number | null = null): Query<RecalledUnits[]> {
+    return yield* recalledUnitsOf(tx, orderId, villageId);
   }
 
   return {
@@ -95,7 +95,7 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
 
     details: (o: Order) =>
       read(function* (tx) {
-        return { lines: yield* linesOf(tx, o.id), shipments: yield* shipmentsOf(tx, o.id), postings: ledger.transactionsOfOrder(o.id) };
+        return { lines: yield* linesOf(tx, o.id), shipments: yield* shipmentsOf(tx, o.id), postings: yield* ledger.transactionsOfOrderIn(tx, o.id) };
       }),
 
     ordersOfBuyer: (userId: number): Promise<Order[]> => read((tx) => ordersOfBuyer(tx, userId)),
@@ -129,7 +129,7 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
             if (line.quantity > 1 && line.quantity >= left)
               signs.push({ code: 'large_share', params: { title: line.titleZh, quantity: line.quantity, left, unit: line.unit } });
           }
-          holds.push({ order: o, lines, wishClaim: lines.length === 0 && changes.wishes.wishProjectOfOrder(o.id) !== undefined, signs });
+          holds.push({ order: o, lines, wishClaim: lines.length === 0 && (yield* wishProjectOfOrder(tx, o.id)) !== undefined, signs });
         }
         return [...holds.filter((h) => h.signs.length > 0), ...holds.filter((h) => h.signs.length === 0)];
       }),
@@ -151,7 +151,7 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
         const parcels = [];
         for (const s of toShip) {
           const lines = (yield* linesOf(tx, s.orderId)).filter((l) => l.villageId === s.villageId);
-          parcels.push({ ...s, lines, recalled: lots.recalledUnitsHeld(s.orderId, s.villageId) });
+          parcels.push({ ...s, lines, recalled: yield* recalledUnitsHeld(tx, s.orderId, s.villageId) });
         }
         return { toShip: parcels, shipped };
       }),

@@ -162,7 +162,7 @@ export function createPaymentsService(
       request: { amountFen: number; orderLineId: number | null; reason: string },
       address: string | null,
       /** Runs in the unit that records the refund (a recall settling units by it); its throw records nothing. */
-      onRecorded?: (refundId: number) => void,
+      onRecorded?: (tx: Tx, refundId: number) => Query<void>,
     ): Promise<'refunded' | 'pending'> {
       const order = await orders.orderForCoordinator(actor, number);
       const { pending, payment } = await read(function* (tx) {
@@ -194,7 +194,7 @@ export function createPaymentsService(
             userId: actor.id,
             now: clock(),
           });
-          onRecorded?.(refundId);
+          if (onRecorded) yield* onRecorded(tx, refundId);
           yield* orders.parts.postRefund(tx, order, {
             amountFen: request.amountFen,
             orderLineId: request.orderLineId,
@@ -230,7 +230,7 @@ export function createPaymentsService(
           userId: actor.id,
           now: clock(),
         });
-        onRecorded?.(id);
+        if (onRecorded) yield* onRecorded(tx, id);
         return id;
       });
       let result: { stripeRefundId: string; status: 'pending' | 'succeeded' | 'failed' };

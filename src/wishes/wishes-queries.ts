@@ -1,5 +1,4 @@
 import { and, desc, eq, getTableColumns, gt, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Database_ } from '../db/client.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import type { Holder } from '../orders/holds.js';
 import { orders } from '../orders/schema.js';
@@ -146,16 +145,4 @@ export function* reopenWishOf(tx: Tx, orderId: number): Query<boolean> {
         .where(and(eq(wishes.orderId, orderId), eq(wishes.status, 'claimed'))),
     )) === 1
   );
-}
-
-/**
- * The same wish moves for orders code not yet converted to units of work: each runs the generator
- * above synchronously, joining the caller's transaction (src/db/unit-of-work.ts `now`).
- */
-export function createWishOrderQueries(db: Database_) {
-  return {
-    wishProjectOfOrder: (orderId: number) => db.uow.now((tx) => wishProjectOfOrder(tx, orderId)),
-    markWishPaid: (orderId: number) => db.uow.now((tx) => markWishPaid(tx, orderId)),
-    reopenWishOf: (orderId: number) => db.uow.now((tx) => reopenWishOf(tx, orderId)),
-  };
 }

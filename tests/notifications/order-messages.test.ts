@@ -8,6 +8,7 @@ import { createMailPreferences } from '../../src/notifications/mail-preferences.
 import { createOrderNotices, trackingLink } from '../../src/notifications/order-notices.js';
 import { createOutbox } from '../../src/notifications/outbox.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
+import { villagesByIds } from '../../src/villages/villages-queries.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
@@ -167,11 +168,11 @@ describe('e-mail about an order', () => {
       ledger: createLedgerService(ctx.db, { clock }),
       audit: createAuditService(ctx.db, clock),
       expiry: ctx.config.orderExpiry,
-      events: createOrderNotices(ctx.db, {
+      events: createOrderNotices({
         outbox,
         preferences: createMailPreferences(ctx.db, { clock, secret: ctx.config.sessionSecret, publicUrl: ctx.config.publicUrl }),
         people: { mailRecipient: (tx, id) => userById(tx, id), secretariesOfVillage },
-        villageNames: () => [],
+        villageNames: (tx) => villagesByIds(tx, 'all'),
         config: ctx.config,
       }),
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Query, Tx } from '../../src/db/unit-of-work.js';
 import type { MailPreferences } from '../../src/notifications/mail-preferences.js';
-import { createOrderNoticeSteps } from '../../src/notifications/order-notices.js';
+import { createOrderNotices } from '../../src/notifications/order-notices.js';
 import type { Outbox, OutgoingMail } from '../../src/notifications/outbox.js';
 import type { Order } from '../../src/orders/index.js';
 import { testConfig } from '../helpers/test-app.js';
@@ -21,7 +21,7 @@ function runWithoutDatabase(steps: Query<void>): void {
 /** The order messages as written, without a database: who gets what for a paid order with and without parcels. */
 function notices() {
   const sent: OutgoingMail[] = [];
-  const steps = createOrderNoticeSteps({
+  const steps = createOrderNotices({
     outbox: { add: (_tx: Tx, mail: OutgoingMail) => answer(void sent.push(mail)) } as unknown as Outbox,
     preferences: {
       localeOf: () => answer('en'),
@@ -32,7 +32,7 @@ function notices() {
       mailRecipient: (_tx, id) => answer({ id, email: 'buyer@example.test', displayName: 'Lin' }),
       secretariesOfVillage: (_tx, villageId) => answer([{ id: 100 + villageId, email: `sec${villageId}@example.test`, displayName: 'Sec' }]),
     },
-    villageNames: () => [{ id: 1, nameZh: '古楼村', nameEn: 'Gulou' }],
+    villageNames: () => answer([{ id: 1, nameZh: '古楼村', nameEn: 'Gulou' }]),
     config: testConfig(),
   });
   const tx = {} as Tx;
