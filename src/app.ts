@@ -173,8 +173,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const impact = createImpactService(deps.db, { villages: villagesRead, projects: catalog.projects });
   const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages: villagesRead, projects: catalog.projects });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
-  // Institutions and outlets look accounts up inside their own (synchronous) transactions.
-  const userByEmail = (email: string) => deps.db.uow.now((tx) => accounts.userByEmail(tx, email));
+  // Institutions and outlets look accounts up inside their own units of work.
+  const userByEmail = accounts.userByEmail;
   const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog, userByEmail });
   const outlets = createOutletsService(deps.db, {
     clock,
@@ -182,8 +182,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     orders,
     products,
     codes: createPickupCodes(config.sessionSecret),
-    // The outlets domain is not a unit of work yet: the payment joins its counter sale's transaction.
-    recordPayment: (p) => deps.db.uow.now((tx) => payments.parts.recordSucceeded(tx, p)),
+    // The payment is a step of its counter sale's unit of work.
+    recordPayment: payments.parts.recordSucceeded,
     userByEmail,
   });
   /**

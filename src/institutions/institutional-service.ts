@@ -83,7 +83,8 @@ export function createInstitutionalService(
     orders: OrdersService;
     catalog: CatalogService;
     /** Finds an account by email, for adding buyers to an organisation. */
-    userByEmail: (email: string) => { id: number; role: Role } | undefined;
+    /** A step of the caller's unit of work (the accounts service's). */
+    userByEmail: (tx: Tx, email: string) => Query<{ id: number; role: Role } | undefined>;
   },
 ) {
   const { clock, audit, orders } = deps;
@@ -220,7 +221,7 @@ export function createInstitutionalService(
     addMember: (actor: CurrentUser, organizationId: number, email: string, address: string | null): Promise<void> =>
       db.uow.write(function* (tx) {
         yield* organizationForCoordinator(tx, actor, organizationId);
-        const user = deps.userByEmail(email);
+        const user = yield* deps.userByEmail(tx, email);
         if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
         if (user.role !== 'buyer') throw new AppError('validation', 'organization_member_buyer', undefined, { fields: { email: 'organization_member_buyer' } });
         if (yield* organizationOfUser(tx, user.id))

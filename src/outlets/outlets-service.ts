@@ -51,9 +51,11 @@ export interface OutletsDeps {
   products: ProductManagement;
   codes: PickupCodes;
   /** Records the money taken at the till as a payment of the order (the payments domain's table). */
-  recordPayment: (p: { orderId: number; channel: PaymentChannel; amountFen: number; userId: number; now: number }) => void;
+  /** A step of the counter sale's unit of work (the payments domain's). */
+  recordPayment: (tx: Tx, p: { orderId: number; channel: PaymentChannel; amountFen: number; userId: number; now: number }) => Query<unknown>;
   /** Finds an account by email, for scoping outlet staff. */
-  userByEmail: (email: string) => { id: number; role: Role } | undefined;
+  /** A step of the caller's unit of work (the accounts service's). */
+  userByEmail: (tx: Tx, email: string) => Query<{ id: number; role: Role } | undefined>;
 }
 
 /**
@@ -209,7 +211,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
         const here = yield* outletFor(tx, actor, outletId);
         const [pickup] = yield* pickupsWithCode(tx, here.id, codes.hashOf(code));
         if (!pickup) throw new AppError('not_found', 'pickup_not_found', undefined, { fields: { code: 'pickup_not_found' } });
-        const order = db.uow.now((tx) => orders.parts.orderById(tx, pickup.orderId));
+        const order = (yield* orders.parts.orderById(tx, pickup.orderId))!;
         if (pickup.pickedUpAt !== null)
           throw new AppError('conflict', 'pickup_already_collected', undefined, {
             params: { number: order.number },
@@ -219,7 +221,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           throw new AppError('conflict', 'pickup_not_paid', undefined, { params: { number: order.number }, fields: { code: 'pickup_not_paid' } });
         }
         // Units of a recalled lot are not handed over (a coordinator refunds or replaces them first).
-        const [recalled] = db.uow.now((tx) => orders.parts.recalledUnitsHeld(tx, order.id));
+        const [recalled] = yield* orders.parts.recalledUnitsHeld(tx, order.id);
         if (recalled) throw recallHold('pickup_holds_recalled_units', recalled, 'code');
         if (!(yield* markCollected(tx, order.id, actor.id, clock())))
           throw new AppError('conflict', 'pickup_already_collected', undefined, {
@@ -265,34 +267,35 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
             });
           }
         }
-        const { order } = db.uow.now((tx) =>
-          orders.parts.placeDirect(
-            tx,
-            {
-              lines: items,
-              buyerUserId: null,
-              contact: {
-                name: COUNTER_SALE_CONTACT,
-                phone: '',
-                province: '',
-                city: '',
-                district: '',
-                address: outletAddress(here),
-                note: null,
-                paymentMethod: 'offline',
-              },
-              delivery: 'pickup',
-              stock: 'held',
+        const { order } = yield* orders.parts.placeDirect(
+          tx,
+          {
+            lines: items,
+            buyerUserId: null,
+            contact: {
+              name: COUNTER_SALE_CONTACT,
+              phone: '',
+              province: '',
+              city: '',
+              district: '',
+              address: outletAddress(here),
+              note: null,
+              paymentMethod: 'offline',
             },
-            address,
-          ),
+            delivery: 'pickup',
+            stock: 'held',
+          },
+          address,
         );
         yield* insertCounterSale(tx, { orderId: order.id, outletId: here.id, channel, staffUserId: actor.id });
         const now = clock();
-        db.uow.now((tx) =>
-          orders.parts.recordPayment(tx, order, { channel, amountFen: order.totalFen, userId: actor.id, memo: `counter sale at ${here.slug} (${channel})` }),
-        );
-        deps.recordPayment({ orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
+        yield* orders.parts.recordPayment(tx, order, {
+          channel,
+          amountFen: order.totalFen,
+          userId: actor.id,
+          memo: `counter sale at ${here.slug} (${channel})`,
+        });
+        yield* deps.recordPayment(tx, { orderId: order.id, channel, amountFen: order.totalFen, userId: actor.id, now });
         yield* audit.add(tx, {
           userId: actor.id,
           action: 'outlet.counter_sale',
@@ -316,7 +319,7 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
       db.uow.write(function* (tx) {
         if (actor.role !== 'admin') throw new AppError('forbidden', 'forbidden');
         const target = yield* outlet(tx, outletId);
-        const user = deps.userByEmail(email);
+        const user = yield* deps.userByEmail(tx, email);
         if (!user) throw new AppError('validation', 'user_not_found', undefined, { fields: { email: 'user_not_found' } });
         if (user.role !== 'outlet_staff')
           throw new AppError('validation', 'outlet_staff_role_required', undefined, { fields: { email: 'outlet_staff_role_required' } });

@@ -249,7 +249,7 @@ export function createStripeWebhookHandler(deps: {
         return 'orphan payment recorded';
       }
       if (charge && charge.feeFen > 0) {
-        ledger.post({
+        yield* ledger.postIn(tx, {
           idempotencyKey: `stripe-fee:${charge.id}`,
           kind: 'processor_fee',
           orderId: order.id,

@@ -54,13 +54,13 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
   }
 
   /** The donor may see the delivery photo with the order's link, or signed in as its buyer. */
-  function isDonor(wish: WishView, access: { token?: string; user?: CurrentUser | null }): boolean {
+  async function isDonor(wish: WishView, access: { token?: string; user?: CurrentUser | null }): Promise<boolean> {
     if (!wish.orderNumber) return false;
     try {
       const number = wish.orderNumber;
       const { token, user } = access;
-      if (token) db.uow.now((tx) => orders.parts.orderWithToken(tx, number, token));
-      else if (user) db.uow.now((tx) => orders.parts.orderOfBuyer(tx, number, user.id));
+      if (token) await db.uow.read((tx) => orders.parts.orderWithToken(tx, number, token));
+      else if (user) await db.uow.read((tx) => orders.parts.orderOfBuyer(tx, number, user.id));
       else return false;
       return true;
     } catch (error) {
@@ -149,15 +149,13 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
         if (held.visitor >= limits.visitor || held.phone >= limits.phone || held.address >= limits.address) {
           throw new AppError('conflict', 'wish_claim_limit');
         }
-        const placed = db.uow.now((tx) =>
-          orders.parts.placeDonation(
-            tx,
-            visitor,
-            buyerUserId,
-            { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod },
-            wish.amountFen,
-            address,
-          ),
+        const placed = yield* orders.parts.placeDonation(
+          tx,
+          visitor,
+          buyerUserId,
+          { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod },
+          wish.amountFen,
+          address,
         );
         if (!(yield* claimWish(tx, id, placed.order.id))) throw new AppError('conflict', 'wish_taken', undefined, { params: { name: wish.childName } });
         yield* audit.add(tx, {
@@ -218,7 +216,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
     async deliveryPhoto(id: number, access: { token?: string; user?: CurrentUser | null }): Promise<Media> {
       const wish = await db.uow.read((tx) => wishById(tx, id));
       if (wish?.status !== 'delivered' || !wish.deliveryPhotoMediaId) throw new AppError('not_found', 'not_found');
-      const allowed = wish.photoConsent || (access.user ? inScope(access.user, wish.projectId) : false) || isDonor(wish, access);
+      const allowed = wish.photoConsent || (access.user ? inScope(access.user, wish.projectId) : false) || (await isDonor(wish, access));
       const row = allowed ? await media.get(wish.deliveryPhotoMediaId) : null;
       if (!row) throw new AppError('not_found', 'not_found');
       return row;
