@@ -156,9 +156,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     clock,
     ledger,
     audit,
-    saveEvidence: media.saveEvidence,
-    // Transitional: payouts is not yet a unit of work and checks synchronously (uow.now, SQLite only).
-    assertHousehold: (actor, householdId) => deps.db.uow.now((tx) => projectManagement.checkHousehold(tx, actor, householdId)),
+    addEvidence: media.addEvidence,
+    assertHousehold: projectManagement.checkHousehold,
     projectScopeOf,
   });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).

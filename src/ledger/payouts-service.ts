@@ -28,9 +28,11 @@ export interface PayoutsDeps {
   ledger: LedgerService;
   audit: AuditService;
   /** Stores re-encoded evidence inside the payout's transaction (media service). */
-  saveEvidence: (image: EncodedImage) => number;
+  /** Stores the evidence: a step of the payout's unit of work (the media service's). */
+  addEvidence: (tx: Tx, image: EncodedImage) => Query<number>;
   /** The coordinator's household check (project scope); throws "not found" outside it. */
-  assertHousehold: (actor: CurrentUser, householdId: number) => void;
+  /** Refuses a household outside the actor's reach: a step of the caller's unit of work (project management's). */
+  assertHousehold: (tx: Tx, actor: CurrentUser, householdId: number) => Query<unknown>;
   /** The projects whose money the coordinator may see and pay out. */
   projectScopeOf: (actor: CurrentUser) => ProjectScope;
 }
@@ -84,7 +86,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     const row = yield* payoutById(tx, id);
     if (!row) throw new AppError('not_found', 'payout_not_found');
     try {
-      deps.assertHousehold(actor, row.householdId);
+      yield* deps.assertHousehold(tx, actor, row.householdId);
     } catch {
       throw new AppError('not_found', 'payout_not_found');
     }
@@ -113,7 +115,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     /** The household's payouts the actor may see (those their projects paid part of), newest first. */
     payoutsOf: (actor: CurrentUser, householdId: number) =>
       db.uow.read(function* (tx) {
-        deps.assertHousehold(actor, householdId);
+        yield* deps.assertHousehold(tx, actor, householdId);
         const scope = deps.projectScopeOf(actor);
         const seen: PayoutView[] = [];
         for (const row of yield* payoutsOfHousehold(tx, householdId)) {
@@ -125,9 +127,9 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
 
     /** What the actor may pay the household now (see limitFor): the figures their household page shows. */
     limit: (actor: CurrentUser, householdId: number) =>
-      db.uow.read((tx) => {
-        deps.assertHousehold(actor, householdId);
-        return limitFor(tx, deps.projectScopeOf(actor), householdId);
+      db.uow.read(function* (tx) {
+        yield* deps.assertHousehold(tx, actor, householdId);
+        return yield* limitFor(tx, deps.projectScopeOf(actor), householdId);
       }),
 
     /**
@@ -137,7 +139,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
      * racing cannot together overdraw them.
      */
     async record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): Promise<PayoutRow> {
-      deps.assertHousehold(actor, input.householdId);
+      await db.uow.read((tx) => deps.assertHousehold(tx, actor, input.householdId));
       if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1)
         throw new AppError('validation', 'payout_amount_invalid', undefined, { fields: { amount: 'payout_amount_invalid' } });
       const scope = deps.projectScopeOf(actor);
@@ -167,8 +169,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
         }
         const parts = attributePayout(settled, input.amountFen, mayPay);
         const now = clock();
-        // (media is not yet a unit of work: on SQLite its synchronous write joins this unit's transaction)
-        const evidenceMediaId = evidence ? deps.saveEvidence(evidence) : null;
+        const evidenceMediaId = evidence ? yield* deps.addEvidence(tx, evidence) : null;
         const id = yield* insertPayout(tx, { ...input, evidenceMediaId, reversesPayoutId: null, note: null, createdByUserId: actor.id, createdAt: now });
         yield* ledger.postIn(tx, {
           idempotencyKey: `payout:${id}`,

@@ -129,7 +129,7 @@ export function createLotsService(
           if (form.code) throw new AppError('validation', 'lot_code_taken', undefined, { fields: { code: 'lot_code_taken' } });
           code = makeCode(form.harvestedOn);
         }
-        const certificateMediaId = encoded ? media.saveEvidence(encoded) : null;
+        const certificateMediaId = encoded ? yield* media.addEvidence(tx, encoded) : null;
         const id = yield* insertLot(tx, {
           productId,
           code,

@@ -124,11 +124,6 @@ export function createMediaService(db: Database_) {
     encodeEvidence,
     addEvidence,
     addProductPhoto,
-    /**
-     * Transitional, SQLite only: stores encoded evidence synchronously, joining the caller's
-     * transaction, for services not yet converted to units of work (they compose addEvidence).
-     */
-    saveEvidence: (image: EncodedImage): number => db.uow.now((tx) => addEvidence(tx, image)),
     /** Transitional, SQLite only: addProductPhoto for code not yet converted, atomically (a savepoint inside a caller's transaction). */
     saveProductPhoto: (photo: EncodedProductPhoto): StoredProductPhoto => db.uow.within(() => db.uow.now((tx) => addProductPhoto(tx, photo))),
     /** Validates, re-encodes and stores payout evidence; returns its media id. */

@@ -100,7 +100,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
         }
       }
       return db.uow.write(function* (tx) {
-        const photoMediaId = encoded ? media.saveEvidence(encoded) : null;
+        const photoMediaId = encoded ? yield* media.addEvidence(tx, encoded) : null;
         const id = yield* insertWish(tx, {
           projectId: form.projectId,
           childName: form.childName,
@@ -189,7 +189,7 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
       }
       await db.uow.write(function* (tx) {
         yield* wishFor(tx, actor, id); // still ours after the await
-        const mediaId = media.saveEvidence(encoded);
+        const mediaId = yield* media.addEvidence(tx, encoded);
         if (!(yield* markDelivered(tx, id, mediaId, note, clock())))
           throw new AppError('conflict', 'wish_not_deliverable', undefined, { params: { status: (yield* wishById(tx, id))!.status } });
         yield* audit.add(tx, {
