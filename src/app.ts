@@ -170,7 +170,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(deps.db, { clock, audit });
   const impact = createImpactService(deps.db, { villages: villagesRead, projects: catalog.projects });
-  const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages: villagesRead, projects: catalog.projects });
+  const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages, projects: catalog.projects });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own units of work.
   const userByEmail = accounts.userByEmail;

@@ -238,12 +238,6 @@ function readable(db: Database_, reports: HouseholdReports) {
 export function createLedgerReports(db: Database_) {
   return {
     ...readable(db, everyProject),
-    /**
-     * Transitional (synchronous), for the receipt page not yet written as a unit of work; a unit
-     * uses `householdBalancesIn`.
-     */
-    householdBalances: (householdIds: readonly number[] | 'all') => db.uow.now((tx) => everyProject.householdBalances(tx, householdIds)),
-    householdBalancesIn: (tx: Tx, householdIds: readonly number[] | 'all') => everyProject.householdBalances(tx, householdIds),
 
     /** A household's money per project and village, settled as public figures count it (attribution.ts). */
     householdSettlement: (householdId: number) => db.uow.read((tx) => householdSettlement(tx, householdId)),

@@ -2,7 +2,7 @@ import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { householdOfCode } from '../ledger/accounts.js';
 import type { LedgerReports } from '../ledger/ledger-reports.js';
-import type { VillagesNow } from '../villages/villages-service.js';
+import type { VillagesService } from '../villages/villages-service.js';
 import type { BenefitInput } from './benefit.js';
 import type { OrderLine } from './orders-queries.js';
 import type { OrdersService } from './orders-service.js';
@@ -47,7 +47,7 @@ export function createReceiptService(
   deps: {
     orders: OrdersService;
     reports: LedgerReports;
-    villages: VillagesNow;
+    villages: Pick<VillagesService, 'publicHouseholds' | 'villageNames'>;
     projects: () => Promise<{ id: number; nameZh: string; nameEn: string | null }[]>;
   },
 ) {
@@ -77,7 +77,7 @@ export function createReceiptService(
       const householdIds = [...new Set([...perGroup.values()].flatMap((g) => [...g.credited].filter(([, fen]) => fen > 0).map(([h]) => h)))];
       // From each household's payable balance: back to zero, it has been paid everything; below what
       // this order credited it, at least part of this order's money has reached it.
-      const owed = new Map(deps.reports.householdBalances(householdIds).map((b) => [b.householdId, b.owedFen]));
+      const owed = new Map((await deps.reports.householdBalances(householdIds)).map((b) => [b.householdId, b.owedFen]));
       const groups: ReceiptGroup[] = [];
       for (const g of perGroup.values()) {
         const credited = [...g.credited].filter(([, fen]) => fen > 0);
@@ -109,8 +109,8 @@ export function createReceiptService(
           ? {
               lines,
               entries,
-              households: deps.villages.publicHouseholds(householdIds),
-              villages: deps.villages.villageNames(),
+              households: await deps.villages.publicHouseholds(householdIds),
+              villages: await deps.villages.villageNames(),
               projects: await deps.projects(),
             }
           : null,
