@@ -41,6 +41,11 @@ const envSchema = z
     ),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_PATH: z.string().min(1).default('./data/xiangyi.db'),
+    /** postgres://user:password@host:5432/name: the shop runs on PostgreSQL, and DATABASE_PATH is ignored. */
+    DATABASE_URL: z.preprocess(
+      blankAsUnset,
+      z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// (or postgresql://) URL; SQLite is chosen with DATABASE_PATH' }).optional(),
+    ),
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SESSION_SECRET),
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
@@ -140,7 +145,14 @@ const envSchema = z
         message: 'BACKUP_DIR and BACKUP_EVERY must be set together',
       });
     }
-    if (env.BACKUP_DIR && env.DATABASE_PATH === ':memory:') {
+    if (env.BACKUP_DIR && env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BACKUP_DIR'],
+        message: 'scheduled backups copy the SQLite file; with DATABASE_URL, back PostgreSQL up with its own tools (pg_dump, replicas)',
+      });
+    }
+    if (env.BACKUP_DIR && !env.DATABASE_URL && env.DATABASE_PATH === ':memory:') {
       ctx.addIssue({ code: 'custom', path: ['BACKUP_DIR'], message: 'an in-memory database (DATABASE_PATH=:memory:) cannot be backed up' });
     }
     if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
@@ -157,6 +169,11 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databasePath: string;
+  /**
+   * The engine: PostgreSQL at `url` when DATABASE_URL is set (it wins over DATABASE_PATH, which the
+   * Docker image sets), else the SQLite file at databasePath.
+   */
+  readonly database: { readonly engine: 'sqlite'; readonly path: string } | { readonly engine: 'postgresql'; readonly url: string };
   readonly publicUrl: string;
   /** False when PUBLIC_URL was not set and publicUrl is the localhost default (see publicUrlWarning). */
   readonly publicUrlSet: boolean;
@@ -214,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
+    database: Object.freeze(e.DATABASE_URL ? { engine: 'postgresql' as const, url: e.DATABASE_URL } : { engine: 'sqlite' as const, path: e.DATABASE_PATH }),
     publicUrl,
     publicUrlSet: e.PUBLIC_URL !== undefined,
     secureCookies: publicUrl.startsWith('https://'),

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { BackupStatus } from './backups/backup-schedule.js';
+import { sql } from 'drizzle-orm';
 import type { Database_ } from './db/client.js';
+import { one } from './db/unit-of-work.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -16,20 +18,31 @@ function presentBackup(s: Readonly<BackupStatus>) {
 }
 
 /**
- * GET /healthz: 200 when the database answers, 503 when it does not. With BACKUP_DIR it also
+ * GET /healthz: 200 when the database answers, 503 when it does not; says which engine answers
+ * (sqlite or postgresql). With BACKUP_DIR it also
  * reports the scheduled backups (a failed backup is reported, not made a 503: the server still
  * serves; alerts watch the backup fields or the metrics).
  */
 export default async function healthRoutes(app: FastifyInstance, opts: { db: Database_; backup: (() => Readonly<BackupStatus>) | null }) {
-  const ping = opts.db.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations');
+  const { db } = opts;
+  // How many migrations are applied: drizzle keeps them in __drizzle_migrations (on PostgreSQL in its own schema).
+  const migrations = sql<{
+    n: number;
+  }>`SELECT count(*) AS n FROM ${sql.raw(db.engine === 'postgresql' ? 'drizzle.__drizzle_migrations' : '__drizzle_migrations')}`;
   app.get('/healthz', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {
-      const row = ping.get() as { n: number };
-      return { status: 'ok', database: 'ok', migrations: row.n, ...(opts.backup ? { backup: presentBackup(opts.backup()) } : {}) };
+      const row = await db.uow.read(() => one<{ n: number }>(migrations));
+      return {
+        status: 'ok',
+        database: 'ok',
+        engine: db.engine,
+        migrations: row?.n ?? 0,
+        ...(opts.backup ? { backup: presentBackup(opts.backup()) } : {}),
+      };
     } catch (error) {
       request.log.error({ err: error }, 'health check failed');
-      return reply.code(503).send({ status: 'unavailable', database: 'error' });
+      return reply.code(503).send({ status: 'unavailable', database: 'error', engine: db.engine });
     }
   });
 }

@@ -17,3 +17,5 @@ export const ROOT_DIR = findRoot();
 export const VIEWS_DIR = join(ROOT_DIR, 'views');
 export const STATIC_DIR = join(ROOT_DIR, 'static');
 export const MIGRATIONS_DIR = join(ROOT_DIR, 'drizzle');
+/** PostgreSQL's migrations, generated from the same schema (src/db/pg-schema.ts). */
+export const PG_MIGRATIONS_DIR = join(ROOT_DIR, 'drizzle-pg');

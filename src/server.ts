@@ -20,11 +20,20 @@ async function main(): Promise<void> {
     import('./db/client.js'),
     import('./demo/demo-accounts.js'),
   ]);
-  const db = openDatabase(config.databasePath);
-  migrateDatabase(db);
-  optimizeDatabase(db);
-  // The data keeps growing: the planner's statistics are refreshed every few hours too.
-  setInterval(() => optimizeDatabase(db), 6 * 3600_000).unref();
+  let db: import('./db/client.js').Database_;
+  if (config.database.engine === 'postgresql') {
+    // PostgreSQL (DATABASE_URL): created if missing and migrated; several servers take turns.
+    const { migratePgDatabase, openPgDatabase } = await import('./db/pg-client.js');
+    const pgDb = openPgDatabase(config.database.url);
+    await migratePgDatabase(pgDb, config.database.url);
+    db = pgDb;
+  } else {
+    db = openDatabase(config.databasePath);
+    migrateDatabase(db);
+    optimizeDatabase(db);
+    // The data keeps growing: the planner's statistics are refreshed every few hours too.
+    setInterval(() => optimizeDatabase(db), 6 * 3600_000).unref();
+  }
   const app = await buildApp(config, { db });
   if (config.seedDemoData) {
     // Imported only when needed: the seed pulls in image rendering, which a production start never uses.
@@ -49,10 +58,8 @@ async function main(): Promise<void> {
     force.unref();
     app
       .close()
-      .then(() => {
-        db.close();
-        process.exit(0);
-      })
+      .then(() => db.close())
+      .then(() => process.exit(0))
       .catch((error: unknown) => {
         app.log.error({ err: error }, 'error while closing');
         process.exit(1);

@@ -115,6 +115,19 @@ describe('loadConfig', () => {
     expect(error.message).toContain('LOG_LEVEL');
   });
 
+  it('runs on the SQLite file unless DATABASE_URL names a PostgreSQL server, which wins over DATABASE_PATH', () => {
+    expect(loadConfig({}).database).toEqual({ engine: 'sqlite', path: './data/xiangyi.db' });
+    expect(loadConfig({ DATABASE_PATH: '/data/shop.db', DATABASE_URL: '' }).database).toEqual({ engine: 'sqlite', path: '/data/shop.db' });
+    const url = 'postgres://shop:secret@db.internal:5432/xiangyi';
+    expect(loadConfig({ DATABASE_PATH: '/data/shop.db', DATABASE_URL: url }).database).toEqual({ engine: 'postgresql', url });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/xiangyi' }).database.engine).toBe('postgresql');
+  });
+
+  it('refuses a DATABASE_URL that is not PostgreSQL, and scheduled file backups on PostgreSQL', () => {
+    expect(configError({ DATABASE_URL: 'mysql://db/xiangyi' }).problems.some((p) => p.startsWith('DATABASE_URL') && p.includes('postgres://'))).toBe(true);
+    expect(configError({ DATABASE_URL: 'postgres://db/x', BACKUP_DIR: '/b', BACKUP_EVERY: '6h' }).problems.some((p) => p.startsWith('BACKUP_DIR'))).toBe(true);
+  });
+
   it('has no metrics endpoint and no scheduled backups unless they are configured', () => {
     expect(loadConfig({})).toMatchObject({ metricsToken: null, backups: null });
   });

@@ -11,9 +11,14 @@ import * as schema from './schema.js';
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export interface Database_ {
-  /** Drizzle over the connection, for typed queries. */
+  /** Which engine answers: the embedded SQLite file, or a PostgreSQL server (DATABASE_URL). */
+  readonly engine: 'sqlite' | 'postgresql';
+  /**
+   * Drizzle over the connection, for typed queries. On PostgreSQL its builders render PostgreSQL's
+   * SQL and run only as steps of a unit of work (src/db/pg-engine.ts).
+   */
   readonly orm: Db;
-  /** The raw better-sqlite3 connection, for prepared statements and transactions. */
+  /** The raw better-sqlite3 connection, for prepared statements and transactions (SQLite only: on PostgreSQL it throws). */
   readonly sqlite: Database.Database;
   /** A write transaction committed together with the others of the same moment (src/db/group-commit.ts). */
   readonly commitGrouped: GroupCommit;
@@ -24,7 +29,8 @@ export interface Database_ {
    * connection written since?" (SQLite's data_version only tells of other connections' commits).
    */
   writes(): number;
-  close(): void;
+  /** Closes the connection (SQLite, at once) or ends the pool (PostgreSQL, once its clients are released). */
+  close(): void | Promise<void>;
 }
 
 /**
@@ -66,6 +72,7 @@ export function openDatabase(path: string): Database_ {
   };
   const orm = drizzle({ client: sqlite, schema }) as Db;
   const handle: Database_ = {
+    engine: 'sqlite',
     orm,
     sqlite,
     commitGrouped: createGroupCommit(sqlite),
@@ -89,6 +96,7 @@ export function appliedMigrations(db: Database_): number {
 
 /** Applies the committed drizzle-kit migrations in drizzle/. */
 export function migrateDatabase(db: Database_): void {
+  if (db.engine !== 'sqlite') throw new Error('migrateDatabase is for SQLite; PostgreSQL migrates with migratePgDatabase (src/db/pg-client.ts)');
   migrate(db.orm, { migrationsFolder: MIGRATIONS_DIR });
 }
 
@@ -99,6 +107,8 @@ export function migrateDatabase(db: Database_): void {
  * through the wide transaction rows instead of the narrow covering index.
  */
 export function optimizeDatabase(db: Database_): void {
+  // PostgreSQL's autovacuum keeps its statistics.
+  if (db.engine !== 'sqlite') return;
   db.sqlite.pragma('analysis_limit = 400');
   db.sqlite.pragma('optimize = 0x10002');
 }

@@ -808,7 +808,7 @@ describe('the health check', () => {
   it('says the shop and its database are ok', async () => {
     const res = await get('/healthz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    expect(res.json()).toMatchObject({ status: 'ok', database: 'ok', engine: 'sqlite' });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 });

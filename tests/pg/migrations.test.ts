@@ -40,7 +40,8 @@ describe('PostgreSQL migrations', () => {
   it('apply to an empty database with every table, key and check of the SQLite schema', async () => {
     await migrate(drizzle({ client: pool }), { migrationsFolder: PG_MIGRATIONS });
     const { rows } = await pool.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`);
-    expect(rows.map((r) => r.name).sort()).toEqual(Object.keys(pgTables).sort());
+    // Every table of the schema, and the two the custom migrations add (drizzle-pg/0001, 0002).
+    expect(rows.map((r) => r.name).sort()).toEqual([...Object.keys(pgTables), 'cache_versions', 'products_search'].sort());
     // A check translated from SQLite's GLOB: a slug must be lower-case letters and digits.
     const ck = await pool.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'products_slug_ck'`);
     expect(ck.rows[0]?.def).toContain("~ '^[a-z0-9].*$'");
@@ -54,5 +55,34 @@ describe('PostgreSQL migrations', () => {
     await expect(pool.query(`INSERT INTO users (email, display_name, role, password_hash) VALUES ('Not-Lower@x.test', 'x', 'buyer', 'x')`)).rejects.toThrow(
       /users_email_ck/,
     );
+  });
+
+  it('keep the ledger append-only, the cache versions and the search index as SQLite’s triggers do', async () => {
+    await expect(pool.query(`TRUNCATE ledger_entries`)).rejects.toThrow(/ledger_entries are append-only/);
+    await expect(pool.query(`TRUNCATE payouts CASCADE`)).rejects.toThrow(/append-only|never deleted/);
+    const version = async (scope: string) => Number((await pool.query(`SELECT version FROM cache_versions WHERE scope = $1`, [scope])).rows[0]?.version ?? 0);
+    const catalogue = await version('catalogue');
+    const region = await pool.query(`INSERT INTO regions (province, city, county, township) VALUES ('广西', '桂林', '恭城', '莲花') RETURNING id`);
+    const village = await pool.query(`INSERT INTO villages (region_id, slug, name_zh) VALUES ($1, 'hongyan', '红岩村') RETURNING id`, [region.rows[0].id]);
+    const producer = await pool.query(`INSERT INTO producers (village_id, kind, name_zh) VALUES ($1, 'household', '王阿姨') RETURNING id`, [
+      village.rows[0].id,
+    ]);
+    const project = await pool.query(`INSERT INTO projects (slug, name_zh) VALUES ('chicks', '小鸡快跑') RETURNING id`);
+    const product = await pool.query(
+      `INSERT INTO products (slug, producer_id, project_id, category, unit, title_zh, story_zh, price_fen, stock) VALUES ('tea', $1, $2, 'tea', 'box', '土瑶高山茶', '瑶山云雾里的老茶树', 5600, 20) RETURNING id`,
+      [producer.rows[0].id, project.rows[0].id],
+    );
+    const id = Number(product.rows[0].id);
+    expect(await version('catalogue')).toBeGreaterThan(catalogue);
+    expect(await version(`product:${id}`)).toBe(1);
+    // A stock change that the page shows the same ("in stock") bumps only `stock`.
+    const stock = await version('stock');
+    await pool.query(`UPDATE products SET stock = 19 WHERE id = $1`, [id]);
+    expect(await version(`product:${id}`)).toBe(1);
+    expect(await version('stock')).toBe(stock + 1);
+    // The search rows follow the product, its producer and its village; Chinese substrings match.
+    await pool.query(`UPDATE villages SET name_zh = '红岩新村' WHERE id = $1`, [village.rows[0].id]);
+    const found = await pool.query(`SELECT id, village FROM products_search WHERE title LIKE '%' || $1 || '%' OR story LIKE '%' || $1 || '%'`, ['云雾']);
+    expect(found.rows.map((r) => [Number(r.id), String(r.village).trim()])).toEqual([[id, '红岩新村']]);
   });
 });
