@@ -16,7 +16,7 @@ if (config.database.engine === 'postgresql') {
     where.password = '';
     console.log(`${where.host}${where.pathname} (PostgreSQL): ${applied} migration(s) applied, ${total} in all`);
   } finally {
-    await db.close();
+    await db.end();
   }
 } else {
   const db = openDatabase(config.databasePath);

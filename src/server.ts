@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     force.unref();
     app
       .close()
-      .then(() => db.close())
+      .then(() => (db.engine === 'postgresql' ? (db as import('./db/pg-client.js').PgDatabase).end() : db.close()))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         app.log.error({ err: error }, 'error while closing');

@@ -29,8 +29,8 @@ export interface Database_ {
    * connection written since?" (SQLite's data_version only tells of other connections' commits).
    */
   writes(): number;
-  /** Closes the connection (SQLite, at once) or ends the pool (PostgreSQL, once its clients are released). */
-  close(): void | Promise<void>;
+  /** Closes the connection (on PostgreSQL starts ending the pool; `end()` answers when it has). */
+  close(): void;
 }
 
 /**

@@ -14,7 +14,8 @@ import { createPgPool, pgQueryBuilder, pgUnitOfWork } from './pg-engine.js';
 export interface PgDatabase extends Database_ {
   readonly engine: 'postgresql';
   readonly pool: pg.Pool;
-  close(): Promise<void>;
+  /** Ends the pool once its clients are released. */
+  end(): Promise<void>;
 }
 
 const sqliteOnly = (what: string): never => {
@@ -48,9 +49,13 @@ export function openPgDatabase(url: string, options: { maxConnections?: number }
       },
     },
     writes: () => writes,
-    close: () => {
+    end: () => {
       closed ??= pool.end();
       return closed;
+    },
+    close: () => {
+      closed ??= pool.end();
+      closed.catch(() => {});
     },
   };
 }
