@@ -25,8 +25,6 @@ const sqliteOnly = (what: string): never => {
 /** Opens a pool on the PostgreSQL server at `url` (nothing is connected until the first unit). */
 export function openPgDatabase(url: string, options: { maxConnections?: number } = {}): PgDatabase {
   const pool = createPgPool(url, { max: options.maxConnections ?? 10 });
-  // An idle client's error (the server restarted) must not crash the process; the pool drops it.
-  pool.on('error', () => {});
   const orm = pgQueryBuilder();
   const uow = pgUnitOfWork(pool, orm);
   let writes = 0;

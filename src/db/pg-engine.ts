@@ -27,11 +27,19 @@ import type { Query, Step, UnitOfWork, Work } from './unit-of-work.js';
  * - a failed statement aborts the PostgreSQL transaction: a unit that wants to carry on after a
  *   failing step wraps that step in `savepoint`.
  * - a write transaction is READ COMMITTED: invariants are conditional writes and unique keys, and
- *   a serialisation failure or a deadlock reruns the whole unit (a few times at most).
+ *   a serialisation failure, a deadlock or a unique key taken by a concurrent unit reruns the whole
+ *   unit (a few times at most).
  */
 
-/** SQLSTATEs after which the whole unit is run again: serialization_failure, deadlock_detected. */
-const RETRYABLE = new Set(['40001', '40P01']);
+/**
+ * SQLSTATEs after which the whole unit is run again: serialization_failure, deadlock_detected, and
+ * unique_violation. The last is how a unit that read, then wrote, learns that another unit wrote
+ * first (two postings on the same ledger head, the same idempotency key or account from two
+ * servers): run again, it reads the winner's row and answers as SQLite's single writer would (the
+ * next link of the chain, the existing posting). A real duplicate fails the same way each time and
+ * reaches the caller after the last attempt.
+ */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
 /** How many times a unit runs at most before its serialisation failure is the caller's. */
 const MAX_ATTEMPTS = 4;
 
@@ -174,7 +182,9 @@ async function runOnClient<T>(client: pg.PoolClient, work: Query<T>): Promise<T>
     const step: Step = next.value;
     let answer: unknown;
     try {
-      answer = step.op === 'savepoint' ? await runSavepoint(client, step.work) : await executeStep(client, step.op, step.query, step.params);
+      if (step.op === 'savepoint') answer = await runSavepoint(client, step.work);
+      else if (step.op === 'serialize') answer = void (await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [step.key]));
+      else answer = await executeStep(client, step.op, step.query, step.params);
     } catch (error) {
       next = work.throw(error);
       continue;
@@ -267,5 +277,8 @@ const types = {
 
 /** A pool on the server at `url` whose bigint and numeric values arrive as JS numbers. */
 export function createPgPool(url: string, options: { max?: number } = {}): pg.Pool {
-  return new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
+  // An idle client's error (the server restarted or ended it) must not crash the process; the pool drops that client.
+  pool.on('error', () => {});
+  return pool;
 }

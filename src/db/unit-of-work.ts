@@ -58,7 +58,8 @@ export type Tx = Db;
 /** One query handed to the engine. */
 export type Step =
   | { readonly op: 'all' | 'get' | 'run'; readonly query: unknown; readonly params: Record<string, unknown> | undefined }
-  | { readonly op: 'savepoint'; readonly work: Query<unknown> };
+  | { readonly op: 'savepoint'; readonly work: Query<unknown> }
+  | { readonly op: 'serialize'; readonly key: string };
 
 /** A unit of work in progress: it yields steps and returns T. */
 export type Query<T> = Generator<Step, T, unknown>;
@@ -94,6 +95,16 @@ export function* savepoint<T>(work: Query<T>): Query<T> {
 }
 
 /**
+ * Makes the rest of this unit wait for any other unit that serialised on the same key until that one
+ * commits or rolls back: for an invariant no row lock can hold, such as the ledger's single head.
+ * On SQLite, where one writer runs at a time, it does nothing; on PostgreSQL it is a transaction-level
+ * advisory lock.
+ */
+export function* serialize(key: string): Query<void> {
+  yield { op: 'serialize', key };
+}
+
+/**
  * Runs a unit to its end on better-sqlite3, synchronously: each step is executed when yielded and
  * its answer handed back; a step's throw is thrown into the unit, which may catch it.
  */
@@ -117,6 +128,8 @@ function executeOnSqlite(db: Database_, step: Step): unknown {
     // Inside a transaction better-sqlite3 makes this a savepoint: its throw undoes only its own writes.
     return db.sqlite.transaction(() => runOnSqlite(db, step.work))();
   }
+  // One writer at a time already.
+  if (step.op === 'serialize') return undefined;
   const { op, query, params } = step;
   if (is(query, SQL)) {
     if (op === 'all') return db.orm.all(query);

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { periodOf } from '../time.js';
-import type { Query, Tx } from '../db/unit-of-work.js';
+import { type Query, serialize, type Tx } from '../db/unit-of-work.js';
 import { allCheckpoints, hasCheckpointTable } from './checkpoint-queries.js';
 import {
   accountByCode,
@@ -92,6 +92,9 @@ export function transactionDigest(
  * one of two writers that read the same head append. `post` is the same posting for code not yet
  * written as units of work (it must run inside the caller's database transaction).
  */
+/** The key postings serialise on (src/db/unit-of-work.ts serialize). */
+const LEDGER_HEAD = 'ledger:head';
+
 export function createLedgerService(db: Database_, deps: { clock: Clock }) {
   function* accountId(tx: Tx, ref: AccountRef): Query<number> {
     const code = accountCode(ref);
@@ -119,6 +122,8 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
 
   /** Posts a balanced transaction once per idempotency key; returns it (the existing one on a replay). */
   function* postIn(tx: Tx, posting: Posting): Query<{ transaction: TransactionRow; created: boolean }> {
+    // One posting at a time extends the chain: on an engine with several writers the next reads the head this one leaves.
+    yield* serialize(LEDGER_HEAD);
     const existing = yield* transactionByKey(tx, posting.idempotencyKey);
     if (existing) return { transaction: existing, created: false };
     const entries = posting.entries.filter((e) => e.amountFen !== 0);

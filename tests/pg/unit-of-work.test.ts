@@ -217,7 +217,8 @@ describe('PostgreSQL unit of work', () => {
         );
       });
     await Promise.all([crossing(a!, b!, 'A'), crossing(b!, a!, 'B')]);
-    expect(retried).toEqual(['40P01']);
+    expect(retried.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(retried)).toEqual(new Set(['40P01']));
     const rows = await uow.read((t) => all(t.select({ entityId: auditLog.entityId }).from(auditLog).orderBy(auditLog.id)));
     // Both units committed in full, once each.
     for (const row of rows) expect(row.entityId.split('').sort().join('')).toBe('0AB');
