@@ -63,7 +63,8 @@ export function* recordSold(tx: Tx, productId: number, quantity: number): Query<
   yield* run(
     tx
       .update(products)
-      .set({ soldCount: sql`CASE WHEN ${products.soldCount} + ${quantity} > 0 THEN ${products.soldCount} + ${quantity} ELSE 0 END` })
+      // CASE rather than SQLite's scalar max(a, b), which PostgreSQL does not have.
+      .set({ soldCount: sql`CASE WHEN ${products.soldCount} + ${quantity} < 0 THEN 0 ELSE ${products.soldCount} + ${quantity} END` })
       .where(eq(products.id, productId)),
   );
 }

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/audit/schema.js';
 import { products } from '../../src/catalog/schema.js';
-import { reserveStock } from '../../src/catalog/stock.js';
+import { recordSold, reserveStock } from '../../src/catalog/stock.js';
 import { createPgPool, pgQueryBuilder, pgUnitOfWork } from '../../src/db/pg-engine.js';
 import { all, one, run, savepoint } from '../../src/db/unit-of-work.js';
 import { ROOT_DIR } from '../../src/paths.js';
@@ -245,6 +245,15 @@ describe('PostgreSQL unit of work', () => {
       ),
     );
     expect(left).toEqual({ stock: 0 });
+  });
+
+  it('counts units sold and taken back, never below zero, with engine-neutral SQL', async () => {
+    const uow = pgUnitOfWork(pool, tx);
+    const sold = () => uow.read((t) => one(t.select({ n: products.soldCount }).from(products).where(eq(products.id, productId))));
+    await uow.write((t) => recordSold(t, productId, 3));
+    expect(await sold()).toEqual({ n: 3 });
+    await uow.write((t) => recordSold(t, productId, -5));
+    expect(await sold()).toEqual({ n: 0 });
   });
 
   it('refuses what only SQLite can do, with a message saying so', async () => {
