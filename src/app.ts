@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { createBackupSchedule, type BackupSchedule, type BackupTimers, type RunBackup } from './backups/backup-schedule.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
+import { addressRoutes, chinaDivisions, createAddressBook } from './addresses/index.js';
 import { createPasswordResets } from './accounts/password-reset.js';
 import passwordResetRoutes from './accounts/password-reset-routes.js';
 import adminRoutes from './admin/admin-routes.js';
@@ -129,6 +130,9 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     link: (token) => `${config.publicUrl}/password/reset?token=${encodeURIComponent(token)}`,
     localeOf: mailPreferences.localeOf,
   });
+  // The buyer's address book, its places from China's official administrative divisions.
+  const divisions = chinaDivisions();
+  const addressBook = createAddressBook(deps.db, { clock, divisions });
   const media = createMediaService(deps.db);
   const villages = createVillagesService(deps.db, { clock, audit });
   const villagesRead = villagesNow(deps.db, villages);
@@ -207,6 +211,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
   ];
   return {
+    divisions,
+    addressBook,
     outbox,
     mailPreferences,
     passwordResets,
@@ -384,6 +390,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(apiDocsRoutes);
   await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn, clock: services.clock, secureCookies: config.secureCookies });
   await app.register(passwordResetRoutes, { resets: services.passwordResets });
+  await app.register(addressRoutes, { addressBook: services.addressBook, divisions: services.divisions });
   await app.register(notificationsRoutes, { outbox: services.outbox, preferences: services.mailPreferences, smtpConfigured: config.mail.smtpUrl !== null });
   await app.register(adminRoutes, { accounts: services.accounts, audit: services.audit, auditVisibility: services.auditVisibility, catalog: services.catalog });
   await app.register(secretaryRoutes, {
@@ -418,6 +425,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     pickupEnabled: true,
     checkout: services.checkout,
     commitGrouped: deps.db.commitGrouped,
+    addressBook: services.addressBook,
+    divisions: services.divisions,
   });
   await app.register(coordinatorRoutes, {
     orders: services.orders,

@@ -14,3 +14,4 @@ export * from '../projects/schema.js';
 export * from '../villages/schema.js';
 export * from '../wishes/schema.js';
 export * from '../notifications/schema.js';
+export * from '../addresses/schema.js';

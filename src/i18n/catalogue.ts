@@ -13,6 +13,8 @@ import { en as projectsEn, zh as projectsZh } from '../projects/messages.js';
 import { en as secretaryEn, zh as secretaryZh } from '../secretary/messages.js';
 import { en as notificationsEn, zh as notificationsZh } from '../notifications/messages.js';
 import { en as shippingEn, zh as shippingZh } from '../orders/shipping-messages.js';
+import { en as addressEn, zh as addressZh } from '../addresses/messages.js';
+import { en as lookupEn, zh as lookupZh } from '../orders/lookup-messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -38,6 +40,8 @@ export const zhCN = {
   ...notificationsZh,
   ...auditZh,
   ...shippingZh,
+  ...addressZh,
+  ...lookupZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -57,6 +61,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...notificationsEn,
   ...auditEn,
   ...shippingEn,
+  ...addressEn,
+  ...lookupEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -18,6 +18,7 @@ import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, se
 import type { Checkout } from './checkout.js';
 import { loadSections, type OrderPageSection, type PickupOutletChoice } from './order-page.js';
 import type { OrdersService } from './orders-service.js';
+import type { AddressBook, BuyerAddress, Divisions } from '../addresses/index.js';
 
 export interface OrdersRoutesDeps {
   cart: CartService;
@@ -38,7 +39,24 @@ export interface OrdersRoutesDeps {
   checkout: Checkout;
   /** The buyer's writes (cart, order) are committed with the others of the same moment. */
   commitGrouped: GroupCommit;
+  /** A signed-in buyer's saved addresses, offered and prefilled at checkout (src/addresses). */
+  addressBook: AddressBook;
+  /** China's administrative divisions: the checkout's suggestions, and the check before an address is saved. */
+  divisions: Divisions;
 }
+
+/** A saved address as the checkout form's fields. */
+const checkoutValuesOf = (a: BuyerAddress): Record<string, string> => ({
+  name: a.recipientName,
+  phone: a.phone,
+  province: a.province,
+  city: a.city,
+  district: a.district,
+  address: a.street,
+});
+
+/** GET /checkout?address=<id>: the saved address to prefill (else the default). */
+const checkoutQuery = plainQuerySchema.extend({ address: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) });
 
 /** The cart's owner for this request: the signed-in user, else the anonymous session (if any). */
 export function cartOwnerOf(request: FastifyRequest): CartOwner | null {
@@ -153,7 +171,28 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   ) {
     const priced = await viewCart(request);
     if (opts.review) reply.header('cache-control', 'no-store');
+    const buyer = request.user?.role === 'buyer' ? request.user : null;
+    const saved = buyer && !opts.review ? await deps.addressBook.list(buyer.id) : [];
+    const { divisions } = deps;
+    const province = opts.values.province?.trim() ?? '';
+    const city = opts.values.city?.trim() ?? '';
     return reply.code(opts.status ?? 200).view(opts.review ? 'orders/review' : 'orders/checkout', {
+      // A signed-in buyer picks one of their addresses (a link that prefills the form) or saves the one typed.
+      savedAddresses: saved.map((a) => ({
+        ...a,
+        isDefault: a.isDefault === 1,
+        inUse: Object.entries(checkoutValuesOf(a)).every(([k, v]) => (opts.values[k] ?? '').trim() === v),
+      })),
+      canSaveAddress: buyer !== null,
+      saveAddress: opts.values.saveAddress === 'on',
+      // Suggestions from the official divisions, narrowed to the province and city typed (free text stays possible).
+      suggest: opts.review
+        ? null
+        : {
+            provinces: divisions.provinces().map((d) => d.name),
+            cities: divisions.cities(province).map((d) => d.name),
+            districts: divisions.districts(province, city).map((d) => d.name),
+          },
       // The review's own figures go back with "place order": the order is placed at them or not at all.
       reviewed: opts.review ? reviewedFigures(priced, opts.values.delivery === 'pickup') : null,
       title: request.t(opts.review ? 'checkout.reviewTitle' : 'checkout.title'),
@@ -168,11 +207,24 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     });
   }
 
-  app.get('/checkout', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/checkout', { schema: { querystring: checkoutQuery } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const priced = await viewCart(request);
     if (priced.lines.length === 0) return reply.redirect('/cart', 303);
-    return renderCheckout(request, reply, { values: { paymentMethod: 'offline' }, fields: {} });
+    let prefill: Record<string, string> = {};
+    if (request.user?.role === 'buyer') {
+      const { address } = request.query;
+      // Only the buyer's own address prefills the form; another id is ignored like no id.
+      const chosen =
+        address === undefined
+          ? await deps.addressBook.defaultOf(request.user.id)
+          : await deps.addressBook.get(request.user.id, address).catch((error: unknown) => {
+              if (error instanceof AppError && error.type === 'not_found') return undefined;
+              throw error;
+            });
+      if (chosen) prefill = checkoutValuesOf(chosen);
+    }
+    return renderCheckout(request, reply, { values: { ...prefill, paymentMethod: 'offline' }, fields: {} });
   });
 
   app.post('/checkout', async (request, reply) => {
@@ -188,6 +240,12 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     }
     if (form.data.delivery === 'pickup' && !deps.pickupEnabled)
       return renderCheckout(request, reply, { values, fields: { delivery: request.t('validation.invalid') }, status: 422 });
+    // An address to keep must name real places: checked before the order is placed, so the form can say which.
+    const saveAddress = values.saveAddress === 'on' && request.user?.role === 'buyer' && form.data.delivery !== 'pickup';
+    if (saveAddress) {
+      const problem = deps.divisions.problem(form.data.province, form.data.city, form.data.district);
+      if (problem) return renderCheckout(request, reply, { values, fields: { [problem.field]: request.t('validation.division_save') }, status: 422 });
+    }
     if (form.data.step === 'review') return renderCheckout(request, reply, { values, fields: {}, review: true });
     if (form.data.step === 'edit') return renderCheckout(request, reply, { values, fields: {} });
 
@@ -218,6 +276,13 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       // The order was cancelled and its stock released; the cart was never emptied.
       request.log.error({ err: outcome.cause, order: outcome.order.number }, 'stripe checkout session failed; cancelling the order');
       return renderCheckout(request, reply, { values, fields: {}, status: 503, error: request.t('checkout.stripeFailed') });
+    }
+    if (saveAddress && request.user) {
+      const { name, phone, province, city, district, address } = form.data;
+      // The order stands whatever happens here; a failure to keep the address is only logged.
+      await deps.addressBook
+        .saveFromCheckout(request.user.id, { recipientName: name, phone, province, city, district, street: address })
+        .catch((error: unknown) => request.log.warn({ err: error }, 'the address typed at checkout was not saved'));
     }
     if (outcome.kind === 'pay_online') return reply.redirect(outcome.paymentUrl, 303);
     const { placed } = outcome;

@@ -108,6 +108,8 @@ const f = {
   organization: { own: 1, foreign: 0 } as Pair, // the trade union (quotes for 深贺协作 products) / one that never bought from 深贺协作
   tempStaff: 0,
   tempOutletStaff: 0,
+  address: { own: 0, foreign: 0 } as Pair, // the buyer's saved address / the org buyer's
+  spareAddress: { own: 0, foreign: 0 } as Pair, // the same again, for the delete route
 };
 
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
@@ -201,6 +203,16 @@ async function setUpFixtures(): Promise<void> {
   const ownPending = await placeUnpaid(visitor, 'gulou-shiitake');
   f.pending = { own: ownPending.number, foreign: (await placeUnpaid(visitor, 'meiyaogou-honey')).number };
   f.pendingToken = ownPending.token;
+  const savedAddress = (email: string) =>
+    Number(
+      db
+        .prepare(
+          `INSERT INTO buyer_addresses (user_id, recipient_name, phone, province, city, district, street, created_at, updated_at) VALUES ((SELECT id FROM users WHERE email = ?), '林晓', '13800138000', '广东省', '深圳市', '福田区', '深南大道 1 号', ?, ?)`,
+        )
+        .run(email, now, now).lastInsertRowid,
+    );
+  f.address = { own: savedAddress('buyer@xiangyi.test'), foreign: savedAddress('org@xiangyi.test') };
+  f.spareAddress = { own: savedAddress('buyer@xiangyi.test'), foreign: savedAddress('org@xiangyi.test') };
   f.buyerOrder = { own: (await placeUnpaid(clients.get('buyer')!, 'gulou-black-fungus')).number, foreign: ownPending.number };
 
   // Payouts with evidence (private media), to a 古楼村 household and a 煤窑沟村 one.
@@ -445,6 +457,45 @@ const ROUTES: RouteSpec[] = [
     url: () => '/products/tuyao-tea/quote',
     form: () => ({ quantity: '-1' }),
     special: (a) => (a === 'buyer' ? refused(403) : undefined),
+  },
+  // ----- a buyer's address book: "own" is the demo buyer's address, "foreign" the org buyer's -----
+  { method: 'GET', pattern: '/divisions', allow: 'public', url: () => `/divisions?province=${encodeURIComponent('河南省')}` },
+  { method: 'GET', pattern: '/account/addresses', allow: BUYERS, url: () => '/account/addresses' },
+  { method: 'GET', pattern: '/account/addresses/new', allow: BUYERS, url: () => '/account/addresses/new' },
+  { method: 'POST', pattern: '/account/addresses', allow: BUYERS, url: () => '/account/addresses', form: () => ({ recipientName: '' }), ok: [422] },
+  {
+    method: 'GET',
+    pattern: '/account/addresses/:id/edit',
+    allow: BUYERS,
+    targets: OWN_FOREIGN,
+    url: (t) => `/account/addresses/${f.address[side(t)]}/edit`,
+    special: (a, t) => (a === 'buyer' || a === 'org buyer' ? (t === (a === 'buyer' ? 'own' : 'foreign') ? allowed(200) : refused(404)) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/account/addresses/:id',
+    allow: BUYERS,
+    targets: OWN_FOREIGN,
+    url: (t) => `/account/addresses/${f.address[side(t)]}`,
+    form: () => ({ recipientName: '' }),
+    special: (a, t) => (a === 'buyer' || a === 'org buyer' ? (t === (a === 'buyer' ? 'own' : 'foreign') ? allowed(422) : refused(404)) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/account/addresses/:id/default',
+    allow: BUYERS,
+    targets: OWN_FOREIGN,
+    url: (t) => `/account/addresses/${f.address[side(t)]}/default`,
+    special: (a, t) => (a === 'buyer' || a === 'org buyer' ? (t === (a === 'buyer' ? 'own' : 'foreign') ? allowed(303) : refused(404)) : undefined),
+  },
+  {
+    method: 'POST',
+    pattern: '/account/addresses/:id/delete',
+    allow: BUYERS,
+    targets: OWN_FOREIGN,
+    url: (t) => `/account/addresses/${f.spareAddress[side(t)]}/delete`,
+    // Deleted by its owner the first time; "not found" after that.
+    special: (a, t) => (a === 'buyer' || a === 'org buyer' ? (t === (a === 'buyer' ? 'own' : 'foreign') ? allowed(303, 404) : refused(404)) : undefined),
   },
   // ----- the first secretary's console -----
   { method: 'GET', pattern: '/secretary', allow: SECRETARY, url: () => '/secretary' },

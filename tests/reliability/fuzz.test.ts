@@ -342,6 +342,7 @@ const fx = {
   tempOutletStaff: 0,
   photoId: 0,
   recalledLot: 0,
+  address: 0,
 };
 
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
@@ -396,6 +397,13 @@ beforeAll(async () => {
         .run(orgBuyer, status, status === 'answered' ? 50_000 : null, status === 'answered' ? now + 30 * 86_400_000 : null, now).lastInsertRowid,
     );
   fx.answeredQuote = quote('answered');
+  fx.address = Number(
+    db.sqlite
+      .prepare(
+        `INSERT INTO buyer_addresses (user_id, recipient_name, phone, province, city, district, street, is_default, created_at, updated_at) VALUES ((SELECT id FROM users WHERE email = 'buyer@xiangyi.test'), '林晓', '13800138000', '广东省', '深圳市', '福田区', '深南大道 1 号', 1, ?, ?)`,
+      )
+      .run(now, now).lastInsertRowid,
+  );
   fx.requestedQuote = quote('requested');
   const target = { app, db };
   for (let i = 0; i < 4; i++) fx.paidOrders.push((await placePaidOrder(target, [{ slug: i % 2 ? 'tuyao-tea' : 'gulou-shiitake', quantity: 2 }])).number);
@@ -455,6 +463,7 @@ const contact = {
   outletId: '',
   step: 'place',
 };
+const savedAddress = { recipientName: '林晓', phone: '13800138000', province: '河南省', city: '郑州市', district: '登封市', street: '中岳大街 1 号' };
 const ids = (...values: (string | number)[]) => values.map(String);
 const product = {
   titleZh: '模糊测试木耳',
@@ -563,6 +572,10 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/register/confirm', as: 'visitor', query: { token: 'made-up', lang: 'en' } },
   { method: 'GET', pattern: '/account/orders', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/password', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/account/addresses', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/account/addresses/new', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/account/addresses/:id/edit', as: 'buyer', params: () => ({ id: ids(fx.address) }), query: LANG },
+  { method: 'GET', pattern: '/divisions', as: 'visitor', query: { province: '河南省', city: '郑州市' } },
   { method: 'GET', pattern: '/account/organization', as: 'org buyer', query: LANG },
   { method: 'GET', pattern: '/account/organization/quotes/:id', as: 'org buyer', params: () => ({ id: ids(fx.answeredQuote) }), query: LANG },
   { method: 'GET', pattern: '/products/:slug/quote', as: 'org buyer', params: () => ({ slug: ['tuyao-tea'] }), query: LANG },
@@ -615,6 +628,16 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     as: 'buyer',
     form: () => ({ currentPassword: 'wrong-current', newPassword: 'short', passwordConfirm: 'short' }),
   },
+  { method: 'POST', pattern: '/account/addresses', as: 'buyer', form: () => ({ ...savedAddress, isDefault: 'on', step: 'save' }) },
+  {
+    method: 'POST',
+    pattern: '/account/addresses/:id',
+    as: 'buyer',
+    params: () => ({ id: ids(fx.address) }),
+    form: () => ({ ...savedAddress, step: 'narrow' }),
+  },
+  { method: 'POST', pattern: '/account/addresses/:id/default', as: 'buyer', params: () => ({ id: ids(fx.address) }), form: () => ({}) },
+  { method: 'POST', pattern: '/account/addresses/:id/delete', as: 'buyer', params: () => ({ id: ids(fx.address) }), form: () => ({}) },
   {
     method: 'POST',
     pattern: '/account/organization',
@@ -1330,7 +1353,7 @@ describe('after the fuzzing: stored hostile text, and the pages that show it', (
       add('admin', all(`SELECT id FROM users ORDER BY id DESC LIMIT 100`), (id) => `/admin/users/${id}`);
       add('outlet staff', ['/outlet/1', '/outlet/2']);
       add('org buyer', ['/account/organization', `/account/organization/quotes/${fx.answeredQuote}`, '/products/tuyao-tea/quote']);
-      add('buyer', ['/account/orders', '/account/organization']);
+      add('buyer', ['/account/orders', '/account/organization', '/account/addresses', `/account/addresses/${fx.address}/edit`]);
 
       const problems: string[] = [];
       let html = 0;
