@@ -32,6 +32,9 @@ import { createProductManagement } from './catalog/product-management.js';
 import { createOrderReports } from './orders/order-reports.js';
 import { createCartService } from './orders/cart-service.js';
 import ordersRoutes from './orders/orders-routes.js';
+import orderLookupRoutes from './orders/order-lookup-routes.js';
+import { createOrderLookup } from './orders/index.js';
+import { outboxOrderLinks } from './notifications/order-link-notice.js';
 import { createOrdersService } from './orders/orders-service.js';
 import { benefitSection } from './orders/benefit.js';
 import { createLedgerService } from './ledger/ledger-service.js';
@@ -144,6 +147,15 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const cart = createCartService(deps.db, { clock });
   const orderNotices = createOrderNotices({ outbox, preferences: mailPreferences, people: accounts, villageNames: villages.readVillageNames, config });
   const orders = createOrdersService(deps.db, { clock, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
+  // "Find my order": a fresh link to the order's own e-mail address (or phone), through the outbox.
+  const orderLookup = createOrderLookup(deps.db, {
+    clock,
+    messenger: outboxOrderLinks(outbox),
+    *buyerEmail(tx, userId) {
+      return (yield* accounts.mailRecipient(tx, userId))?.email;
+    },
+    link: (number, token) => `${config.publicUrl}/orders/${encodeURIComponent(number)}?token=${encodeURIComponent(token)}`,
+  });
   const onlineRefund = stripe ? createStripeRefund({ stripe, db: deps.db }) : undefined;
   const payments = createPaymentsService(deps.db, { clock, orders, audit, onlineRefund });
   const startStripeCheckout = stripe
@@ -211,6 +223,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
   ];
   return {
+    orderLookup,
     divisions,
     addressBook,
     outbox,
@@ -403,6 +416,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     lotPanel: lotPanelFor(services.lots, services.clock),
   });
   await app.register(secretaryOrdersRoutes, { orders: services.orders });
+  await app.register(orderLookupRoutes, { lookup: services.orderLookup });
   await app.register(ordersRoutes, {
     cart: services.cart,
     orders: services.orders,
@@ -468,12 +482,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep);
-  // old sign-in failures and expired registration links are forgotten.
+  // old sign-in failures, expired registration links and order look-ups are forgotten.
   const sweep = setInterval(() => {
     const swept = async () => {
       await services.orders.expireDue();
       await services.accounts.prune();
       await services.passwordResets.prune();
+      await services.orderLookup.prune();
     };
     swept().catch((error: unknown) => app.log.error({ err: error }, 'expiry sweep failed'));
   }, 60_000);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, lte, min, notLike, or, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
@@ -44,6 +44,12 @@ export const DELIVERY = {
 export const retryDelayMs = (attempts: number) => Math.min(DELIVERY.baseDelayMs * 2 ** Math.max(0, attempts - 1), DELIVERY.maxDelayMs);
 
 export const OUTBOX_PAGE_SIZE = 50;
+
+/**
+ * Kinds of text messages (to a mobile number): the e-mail worker never claims them. There is no
+ * SMS provider yet, so they stay pending in the outbox, readable at /admin/outbox.
+ */
+export const SMS_KIND_PREFIX = 'sms:';
 
 /**
  * The transactional outbox. `add(tx, mail)` writes a message as a step of the unit of work that
@@ -101,6 +107,7 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
             .where(
               and(
                 eq(outboxMessages.status, 'pending'),
+                notLike(outboxMessages.kind, `${SMS_KIND_PREFIX}%`),
                 lte(outboxMessages.nextAttemptAt, now),
                 or(isNull(outboxMessages.leaseUntil), lte(outboxMessages.leaseUntil, now)),
               ),

@@ -6,3 +6,4 @@ export type { CheckoutContact, DirectOrder, OrdersService, PlaceOptions, PlacedO
 export type { OrderEvents } from './order-events.js';
 export type { OrderPageSection, OrderViewer, PickupOutletChoice, ShownOrder } from './order-page.js';
 export { benefitSection } from './benefit.js';
+export { createOrderLookup, ORDER_LOOKUP, type OrderLinkMessage, type OrderLinkMessenger, type OrderLookup } from './order-lookup.js';

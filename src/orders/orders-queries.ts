@@ -117,8 +117,19 @@ export function* orderById(tx: Tx, id: number): Query<Order | undefined> {
   return yield* one(orderByIdStatement(tx), { id });
 }
 
-export function* ordersOfBuyer(tx: Tx, userId: number): Query<Order[]> {
-  return yield* all(tx.select(orderColumns).from(orders).where(eq(orders.buyerUserId, userId)).orderBy(desc(orders.id)).limit(200));
+/** One page of a signed-in buyer's orders, newest first, and how many they have in all (orders_buyer_idx). */
+export function* ordersOfBuyer(tx: Tx, userId: number, page: number, pageSize: number): Query<{ rows: Order[]; total: number }> {
+  const rows = yield* all(
+    tx
+      .select(orderColumns)
+      .from(orders)
+      .where(eq(orders.buyerUserId, userId))
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+  );
+  const total = (yield* one(tx.select({ n: count() }).from(orders).where(eq(orders.buyerUserId, userId))))?.n ?? 0;
+  return { rows, total };
 }
 
 export function* linesOf(tx: Tx, orderId: number): Query<OrderLine[]> {

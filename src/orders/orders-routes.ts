@@ -17,7 +17,7 @@ import type { Order } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
 import type { Checkout } from './checkout.js';
 import { loadSections, type OrderPageSection, type PickupOutletChoice } from './order-page.js';
-import type { OrdersService } from './orders-service.js';
+import { BUYER_ORDERS_PAGE_SIZE, type OrdersService } from './orders-service.js';
 import type { AddressBook, BuyerAddress, Divisions } from '../addresses/index.js';
 
 export interface OrdersRoutesDeps {
@@ -54,6 +54,9 @@ const checkoutValuesOf = (a: BuyerAddress): Record<string, string> => ({
   district: a.district,
   address: a.street,
 });
+
+/** GET /account/orders?page= */
+const accountOrdersQuery = plainQuerySchema.extend({ page: z.coerce.number().int().min(1).max(100_000).optional() });
 
 /** GET /checkout?address=<id>: the saved address to prefill (else the default). */
 const checkoutQuery = plainQuerySchema.extend({ address: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) });
@@ -365,17 +368,32 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     return reply.redirect(`/orders/${number}${token ? `?token=${encodeURIComponent(token)}` : ''}`, 303);
   });
 
-  app.get('/account/orders', { preHandler: requireRole(), schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+  app.get('/account/orders', { preHandler: requireRole(), schema: { querystring: accountOrdersQuery } }, async (request, reply) => {
     const { t } = request;
+    const page = request.query.page ?? 1;
+    const { rows, total } = await orders.ordersOfBuyer(request.user!.id, page);
+    const pages = Math.max(1, Math.ceil(total / BUYER_ORDERS_PAGE_SIZE));
+    if (page > pages) throw new AppError('not_found', 'not_found');
+    reply.header('cache-control', 'no-store');
     return reply.view('orders/account-orders', {
       title: t('order.mine'),
-      orders: (await orders.ordersOfBuyer(request.user!.id)).map((o) => ({
+      isBuyer: request.user!.role === 'buyer',
+      orders: rows.map((o) => ({
         number: o.number,
         url: `/orders/${o.number}`,
         status: o.status,
         placedAt: formatDateTime(o.createdAt),
         total: formatFen(o.totalFen),
+        shipTo: o.province ? `${o.province} ${o.city} ${o.district}` : null,
       })),
+      pager:
+        pages > 1
+          ? {
+              text: t('order.pageOf', { page, pages, count: total }),
+              prev: page > 1 ? `/account/orders${page - 1 > 1 ? `?page=${page - 1}` : ''}` : null,
+              next: page < pages ? `/account/orders?page=${page + 1}` : null,
+            }
+          : null,
     });
   });
 

@@ -10,6 +10,7 @@ import { sellableProduct } from './cart-queries.js';
 import type { CartOwner } from './cart-service.js';
 import { createOrderChanges, type DirectOrder, type OrdersDeps, type PlaceOptions } from './order-changes.js';
 import { sha256, type CheckoutContact, type PlacedOrder } from './order-placing.js';
+import { lookupLinkOpens } from './order-lookup.js';
 import { canCancel, EVER_PAID_STATUSES, SHIPPABLE_STATUSES } from './order-status.js';
 import {
   duePendingOrders,
@@ -27,6 +28,9 @@ import {
 import type { OrderStatus, PaymentMethod } from './schema.js';
 
 export type { CheckoutContact, DirectOrder, PlaceOptions };
+
+/** Orders on one page of /account/orders. */
+export const BUYER_ORDERS_PAGE_SIZE = 20;
 
 /** Why an unpaid order looks like hoarding (the coordinator's holds page). */
 export interface HoardingSign {
@@ -59,11 +63,13 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
   /** The order behind a confirmation link, checked in constant time; a wrong token is "not found". */
   function* orderWithToken(tx: Tx, number: string, token: string | undefined): Query<Order> {
     const row = yield* orderByNumber(tx, number);
-    if (!row || !token) throw new AppError('not_found', 'order_not_found');
+    if (!row || !token || token.length > 100) throw new AppError('not_found', 'order_not_found');
     const given = Buffer.from(sha256(token), 'hex');
     const stored = Buffer.from(row.accessTokenHash, 'hex');
-    if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AppError('not_found', 'order_not_found');
-    return row;
+    if (given.length === stored.length && timingSafeEqual(given, stored)) return row;
+    // A fresh link from "find my order" (looked up by the secret's hash, so no comparison leaks it).
+    if (yield* lookupLinkOpens(tx, row.id, token, clock())) return row;
+    throw new AppError('not_found', 'order_not_found');
   }
 
   /** The signed-in buyer's own order, or not found. */
@@ -98,7 +104,9 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
         return { lines: yield* linesOf(tx, o.id), shipments: yield* shipmentsOf(tx, o.id), postings: yield* ledger.transactionsOfOrderIn(tx, o.id) };
       }),
 
-    ordersOfBuyer: (userId: number): Promise<Order[]> => read((tx) => ordersOfBuyer(tx, userId)),
+    /** One page of the signed-in buyer's orders (every one they placed while signed in), newest first. */
+    ordersOfBuyer: (userId: number, page = 1, pageSize = BUYER_ORDERS_PAGE_SIZE): Promise<{ rows: Order[]; total: number }> =>
+      read((tx) => ordersOfBuyer(tx, userId, page, pageSize)),
 
     orderForCoordinator: (actor: CurrentUser, number: string): Promise<Order> => read((tx) => changes.orderForCoordinator(tx, actor, number)),
 

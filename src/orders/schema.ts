@@ -180,3 +180,31 @@ export const shipments = sqliteTable(
     check('shipments_status_ck', sql`${t.status} IN ('pending','shipped','delivered')`),
   ],
 );
+
+/**
+ * "Find my order": each request for a fresh link (src/orders/order-lookup.ts). A row is written
+ * whether or not the order number and contact matched (the throttle counts them); a match also
+ * has its order and the SHA-256 of the link's secret, which opens the order page until it expires.
+ */
+export const orderLookups = sqliteTable(
+  'order_lookups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of the phone number or e-mail address typed (normalised): throttled per contact without keeping it. */
+    contactHash: text('contact_hash').notNull(),
+    /** The client address it came from (TRUST_PROXY decides which). */
+    clientAddress: text('client_address').notNull(),
+    /** The order the number and contact matched; null when they did not. */
+    orderId: integer('order_id').references(() => orders.id),
+    /** SHA-256 of the secret in the link sent; null when nothing was sent. */
+    tokenHash: text('token_hash'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    /** The link works until then. */
+    expiresAt: epochMs('expires_at').notNull(),
+  },
+  (t) => [
+    index('order_lookups_contact_idx').on(t.contactHash, t.createdAt),
+    index('order_lookups_client_idx').on(t.clientAddress, t.createdAt),
+    uniqueIndex('order_lookups_token_uq').on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`),
+  ],
+);

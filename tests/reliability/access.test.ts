@@ -459,6 +459,8 @@ const ROUTES: RouteSpec[] = [
     special: (a) => (a === 'buyer' ? refused(403) : undefined),
   },
   // ----- a buyer's address book: "own" is the demo buyer's address, "foreign" the org buyer's -----
+  { method: 'GET', pattern: '/orders/find', allow: 'public', url: () => '/orders/find' },
+  { method: 'POST', pattern: '/orders/find', allow: 'public', url: () => '/orders/find', form: () => ({ number: '', contact: '' }), ok: [422, 429] },
   { method: 'GET', pattern: '/divisions', allow: 'public', url: () => `/divisions?province=${encodeURIComponent('河南省')}` },
   { method: 'GET', pattern: '/account/addresses', allow: BUYERS, url: () => '/account/addresses' },
   { method: 'GET', pattern: '/account/addresses/new', allow: BUYERS, url: () => '/account/addresses/new' },

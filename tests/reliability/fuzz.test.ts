@@ -575,6 +575,8 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/account/addresses', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/addresses/new', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/addresses/:id/edit', as: 'buyer', params: () => ({ id: ids(fx.address) }), query: LANG },
+  { method: 'GET', pattern: '/orders/find', as: 'visitor', query: LANG },
+  { method: 'POST', pattern: '/orders/find', as: 'visitor', form: () => ({ number: fx.pendingOrders[0]!, contact: '13800138000' }) },
   { method: 'GET', pattern: '/divisions', as: 'visitor', query: { province: '河南省', city: '郑州市' } },
   { method: 'GET', pattern: '/account/organization', as: 'org buyer', query: LANG },
   { method: 'GET', pattern: '/account/organization/quotes/:id', as: 'org buyer', params: () => ({ id: ids(fx.answeredQuote) }), query: LANG },
