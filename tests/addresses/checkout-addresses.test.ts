@@ -25,7 +25,7 @@ async function fillCart(browser: TestBrowser) {
   expect((await browser.post('/cart/items', { productId: String(productId), quantity: '1' }, { csrfFrom: '/products/gulou-shiitake' })).statusCode).toBe(303);
 }
 
-const valueOf = (html: string, name: string) => new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1];
+const fieldValue = (html: string, name: string) => new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1];
 
 const checkoutForm = (overrides: FormFields = {}): FormFields => ({
   name: '林晓',
@@ -47,13 +47,13 @@ describe('saved addresses at checkout', () => {
 
     const page = await buyer.get('/checkout');
     expect(page.statusCode).toBe(200);
-    expect(valueOf(page.body, 'address')).toBe(HOME.street);
-    expect(valueOf(page.body, 'district')).toBe(HOME.district);
+    expect(fieldValue(page.body, 'address')).toBe(HOME.street);
+    expect(fieldValue(page.body, 'district')).toBe(HOME.district);
     expect(page.body).toContain(`href="/checkout?address=${office!.id}"`);
 
     const picked = await buyer.get(`/checkout?address=${office!.id}`);
-    expect(valueOf(picked.body, 'address')).toBe(OFFICE.street);
-    expect(valueOf(picked.body, 'phone')).toBe(OFFICE.phone);
+    expect(fieldValue(picked.body, 'address')).toBe(OFFICE.street);
+    expect(fieldValue(picked.body, 'phone')).toBe(OFFICE.phone);
     // Suggestions narrowed to the chosen province and city.
     expect(picked.body).toContain('<option value="登封市">');
   });
@@ -66,7 +66,7 @@ describe('saved addresses at checkout', () => {
     const page = await other.get(`/checkout?address=${mine!.id}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).not.toContain(HOME.street);
-    expect(valueOf(page.body, 'address')).toBe('');
+    expect(fieldValue(page.body, 'address')).toBe('');
     expect((await other.get('/checkout?address=abc')).statusCode).toBe(200);
   });
 
