@@ -129,6 +129,7 @@ const envSchema = z
     PAGE_CACHE_MAX_MB: z.preprocess(blankAsUnset, wholeNumber(1, 4096).default(32)),
     PAGE_CACHE_MAX_ENTRIES: z.preprocess(blankAsUnset, wholeNumber(1, 1_000_000).default(5000)),
     PAGE_CACHE_COMPRESSION_QUEUE: z.preprocess(blankAsUnset, wholeNumber(0, 10_000).default(64)),
+    PAGE_CACHE_BEST_MS_PER_S: z.preprocess(blankAsUnset, wholeNumber(0, 1000).default(50)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.SESSION_SECRET === DEV_SESSION_SECRET) {
@@ -207,6 +208,7 @@ export interface Config {
     readonly maxBytes: number;
     readonly maxEntries: number;
     readonly maxQueued: number;
+    readonly bestMsPerSecond: number;
     readonly cdn: { readonly maxAge: number; readonly staleWhileRevalidate: number } | null;
   };
 }
@@ -254,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBytes: e.PAGE_CACHE_MAX_MB * 1024 * 1024,
       maxEntries: e.PAGE_CACHE_MAX_ENTRIES,
       maxQueued: e.PAGE_CACHE_COMPRESSION_QUEUE,
+      bestMsPerSecond: e.PAGE_CACHE_BEST_MS_PER_S,
       cdn: e.CDN_MAX_AGE === undefined ? null : Object.freeze({ maxAge: e.CDN_MAX_AGE, staleWhileRevalidate: e.CDN_STALE_WHILE_REVALIDATE }),
     }),
   });

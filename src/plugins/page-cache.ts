@@ -36,6 +36,8 @@ export interface PageCacheStats {
   compressing: number;
   /** Renderings kept without compressed forms because the queue was full. */
   skippedCompressions: number;
+  /** Compressions made: quick (a new rendering) and at best quality (a page served often). */
+  compressions: { quick: number; best: number };
 }
 
 export interface PageCacheLimits {
@@ -44,6 +46,11 @@ export interface PageCacheLimits {
   maxBytes: number;
   /** Compressions that may wait; a rendering beyond them is kept and sent uncompressed until asked for again. */
   maxQueued: number;
+  /**
+   * Milliseconds per second that best-quality compression may take (brotli 11: 10–20 ms a page),
+   * so a long tail of popular pages (hundreds of searches) cannot keep a core busy recompressing.
+   */
+  bestMsPerSecond: number;
 }
 
 /** The operator's CDN settings (seconds), or null: pages then say `no-cache` and vary on cookies. */
@@ -52,7 +59,7 @@ export interface CdnCaching {
   staleWhileRevalidate: number;
 }
 
-export const DEFAULT_LIMITS: PageCacheLimits = { maxEntries: 5000, maxBytes: 32 * 1024 * 1024, maxQueued: 64 };
+export const DEFAULT_LIMITS: PageCacheLimits = { maxEntries: 5000, maxBytes: 32 * 1024 * 1024, maxQueued: 64, bestMsPerSecond: 50 };
 /**
  * The longest a rendering is reused. What no trigger follows is at most this old: the popularity order
  * of listings (products' sold counts, which change with every paid order).
@@ -114,6 +121,8 @@ interface Entry {
   br: Buffer | null;
   /** Compressed at brotli's best quality yet, or queued for it. */
   best: boolean;
+  /** Its quick compression is queued or done (not refused by a full queue). */
+  quick: boolean;
   hits: number;
   bytes: number;
 }
@@ -196,6 +205,25 @@ function compressionQueue(maxQueued: number) {
   };
 }
 
+/** At most `msPerSecond` of work per second of real time (a CPU budget, not the shop's clock). */
+function timeBudget(msPerSecond: number) {
+  let windowStart = 0;
+  let spent = 0;
+  return {
+    allows(): boolean {
+      const now = performance.now();
+      if (now - windowStart >= 1000) {
+        windowStart = now;
+        spent = 0;
+      }
+      return spent < msPerSecond;
+    },
+    spend(ms: number): void {
+      spent += ms;
+    },
+  };
+}
+
 const requestKeys = new WeakMap<FastifyRequest, { key: string; stamp: string; scopes: Set<Scope> }>();
 
 /**
@@ -232,7 +260,9 @@ export default fp(
     const cache = new Map<string, Entry>();
     let cachedBytes = 0;
     let skippedCompressions = 0;
+    const compressions = { quick: 0, best: 0 };
     const queue = compressionQueue(limits.maxQueued);
+    const bestBudget = timeBudget(limits.bestMsPerSecond);
     const withBrotli = encodingChooser(['br', 'gzip', 'identity']);
     const withoutBrotli = encodingChooser(['gzip', 'identity']);
     const cdn = opts.cdn ?? null;
@@ -272,6 +302,7 @@ export default fp(
         queued: queue.queued,
         compressing: queue.running,
         skippedCompressions,
+        compressions: { ...compressions },
       }),
     );
     app.decorateReply('pageDependsOn', function (this: FastifyReply, scope: Scope) {
@@ -342,11 +373,11 @@ export default fp(
       // The most recently used last: eviction takes the first.
       cache.delete(key);
       cache.set(key, entry);
-      if (++entry.hits >= HOT_HITS && !entry.best) {
+      if (++entry.hits >= HOT_HITS && !entry.best && bestBudget.allows()) {
         entry.best = true;
         if (!queue.offer(() => compress(entry, BEST))) entry.best = false;
-      } else if (entry.br === null && entry.hits % 8 === 0) {
-        queue.offer(() => compress(entry, QUICK)); // its first compression found the queue full
+      } else if (!entry.quick && entry.hits % 8 === 0) {
+        entry.quick = queue.offer(() => compress(entry, QUICK)); // its first compression found the queue full
       }
       if (remember) rememberLocale(reply, locale, opts.secureCookies);
       reply
@@ -407,11 +438,22 @@ export default fp(
         gzip: null,
         br: null,
         best: false,
+        quick: false,
         hits: 0,
         bytes: page.length + pending.key.length,
       };
+      // The same bytes as the rendering it replaces (its minute is up, or a version moved that changed
+      // nothing shown): its compressed forms still fit, and compressing again would be wasted work.
+      const previous = cache.get(entry.key);
+      if (previous?.etag === etag && previous.br && previous.gzip) {
+        Object.assign(entry, { br: previous.br, gzip: previous.gzip, best: previous.best, quick: true, hits: previous.hits });
+        entry.bytes += previous.br.length + previous.gzip.length;
+        store(entry);
+        return;
+      }
       store(entry);
-      if (!queue.offer(() => compress(entry, QUICK))) skippedCompressions++;
+      entry.quick = queue.offer(() => compress(entry, QUICK));
+      if (!entry.quick) skippedCompressions++;
     }
 
     function store(entry: Entry): void {
@@ -434,22 +476,36 @@ export default fp(
       }
     }
 
-    /** Adds compressed forms once they are made, if the entry is still the one cached. */
+    /** The entry cached for `entry`'s page with the same bytes (itself, or a rendering that replaced it unchanged). */
+    const holding = (entry: Entry) => {
+      const current = cache.get(entry.key);
+      return current?.etag === entry.etag ? current : undefined;
+    };
+
+    /** Adds compressed forms once they are made, if the page is still cached with the same bytes. */
     async function compress(entry: Entry, settings: typeof QUICK): Promise<void> {
-      if (cache.get(entry.key) !== entry) return; // evicted or replaced while it waited
+      if (!holding(entry)) return; // evicted or changed while it waited
+      const best = settings === BEST;
       try {
+        const started = performance.now();
         const br = await brotliAsync(entry.page, settings.br);
         const gzip = await gzipAsync(entry.page, settings.gzip);
-        if (cache.get(entry.key) !== entry) return;
+        if (best) bestBudget.spend(performance.now() - started);
+        compressions[best ? 'best' : 'quick']++;
+        const target = holding(entry);
+        // Gone, or a quick form arriving after the best one (for a rendering since replaced unchanged).
+        if (!target || (!best && target.best && target.br)) return;
         // OS "unknown" (RFC 1952): the same bytes wherever the shop runs, and told apart from the gzip made per response.
         gzip[9] = 0xff;
-        const added = br.length + gzip.length - (entry.br?.length ?? 0) - (entry.gzip?.length ?? 0);
-        entry.br = br;
-        entry.gzip = gzip;
-        entry.bytes += added;
+        const added = br.length + gzip.length - (target.br?.length ?? 0) - (target.gzip?.length ?? 0);
+        target.br = br;
+        target.gzip = gzip;
+        if (best) target.best = true;
+        target.bytes += added;
         cachedBytes += added;
         evict();
       } catch (error) {
+        if (!best) entry.quick = false; // tried again as it is served
         app.log.warn({ err: error }, 'page cache: compression failed; the page is served uncompressed');
       }
     }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { saleDay } from '../../src/projects/project-period.js';
 import { anonymous, csrfTokenIn } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
@@ -171,6 +171,49 @@ describe('the page cache under a flood of different pages', () => {
     expect(most.bytes).toBeLessThanOrEqual(1024 * 1024);
     expect(most.queued).toBeLessThanOrEqual(2);
     expect(most.compressing).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the work compression takes', () => {
+  const idle = (ctx: TestContext) =>
+    vi.waitFor(() => {
+      const s = ctx.app.pageCacheStats();
+      expect(s.queued + s.compressing).toBe(0);
+    });
+
+  it('compresses a page rendered again with the same bytes no more: its compressed forms are kept', async () => {
+    const ctx = await createTestApp();
+    try {
+      await anonymous(ctx.app).get('/');
+      await idle(ctx);
+      expect(ctx.app.pageCacheStats().compressions.quick).toBe(1);
+      ctx.clock.advance(61_000); // its minute is up: rendered again, unchanged
+      expect(isHit(await anonymous(ctx.app).get('/'))).toBe(false);
+      await idle(ctx);
+      expect(ctx.app.pageCacheStats().compressions.quick).toBe(1);
+      const hit = await anonymous(ctx.app).get('/', { 'accept-encoding': 'br' });
+      expect(isHit(hit)).toBe(true);
+      expect(hit.headers['content-encoding']).toBe('br');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('compresses a popular page at best quality once, and not at all when the operator gives it no time', async () => {
+    for (const [budget, best] of [
+      ['50', 1],
+      ['0', 0],
+    ] as const) {
+      const ctx = await createTestApp({ env: { PAGE_CACHE_BEST_MS_PER_S: budget } });
+      try {
+        await anonymous(ctx.app).get('/products');
+        for (let n = 0; n < 40; n++) expect(isHit(await anonymous(ctx.app).get('/products'))).toBe(true);
+        await idle(ctx);
+        expect(ctx.app.pageCacheStats().compressions, `budget ${budget}`).toEqual({ quick: 1, best });
+      } finally {
+        await ctx.close();
+      }
+    }
   });
 });
 
