@@ -63,8 +63,7 @@ function listCondition(filter: AuditQuery): SQL | undefined {
 /**
  * The audit log: who did what to money, stock, households and roles, when and from where.
  * An entry is written inside the same transaction as the change it describes: `yield* audit.add(tx,
- * entry)` in a unit of work (src/db/unit-of-work.ts); record() is the same for code not yet
- * converted to units of work.
+ * entry)` in a unit of work (src/db/unit-of-work.ts).
  */
 export function createAuditService(db: Database_, clock: Clock) {
   function* add(tx: Tx, entry: AuditEntry): Query<void> {
@@ -84,11 +83,6 @@ export function createAuditService(db: Database_, clock: Clock) {
   return {
     /** Writes an entry as part of the caller's unit of work. */
     add,
-
-    /** Transitional: `add` for code not yet converted to units of work; joins the transaction open on the connection. */
-    record(entry: AuditEntry): void {
-      db.uow.now((tx) => add(tx, entry));
-    },
 
     /** One page of entries, newest first, with the reader's name (e-mail), and how many match. */
     list: (filter: AuditQuery) =>
