@@ -53,9 +53,8 @@ export const SMS_KIND_PREFIX = 'sms:';
 
 /**
  * The transactional outbox. `add(tx, mail)` writes a message as a step of the unit of work that
- * makes the change the message reports, so a change that rolls back leaves no message; `enqueue`
- * is the same for code not yet converted to units of work, in the transaction open on the
- * connection (outside one it is a programming error and throws). The worker (outbox-worker.ts)
+ * makes the change the message reports, so a change that rolls back leaves no message (there is
+ * no way to write one outside a unit of work). The worker (outbox-worker.ts)
  * claims due messages with a lease, sends them and marks them sent.
  */
 export function createOutbox(db: Database_, deps: { clock: Clock }) {
@@ -86,12 +85,6 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
   return {
     /** Writes a message as part of the caller's unit of work (one per dedupe key: a replay writes nothing). */
     add,
-
-    /** Transitional: `add` in the synchronous transaction open on the connection, for code not yet converted to units of work. */
-    enqueue(mail: OutgoingMail): void {
-      if (!db.sqlite.inTransaction) throw new Error('outbox.enqueue must run inside the transaction of the change it reports');
-      db.uow.now((tx) => add(tx, mail));
-    },
 
     /**
      * Takes up to `limit` due messages for delivery: each gets a fresh lease token and an attempt

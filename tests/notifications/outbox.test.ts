@@ -16,6 +16,9 @@ const mail = (n: number, extra: Partial<OutgoingMail> = {}): OutgoingMail => ({
 
 const count = (ctx: TestContext, where = '1') => ctx.db.sqlite.prepare(`SELECT count(*) FROM outbox_messages WHERE ${where}`).pluck().get() as number;
 
+/** Writes a message in a unit of work of its own (as the change it reports would, with its own writes). */
+const enqueue = (ctx: TestContext, outbox: ReturnType<typeof createOutbox>, message: OutgoingMail) => ctx.db.uow.write((tx) => outbox.add(tx, message));
+
 describe('the transactional outbox', () => {
   let ctx: TestContext | undefined;
   let smtp: TestSmtpServer | undefined;
@@ -30,22 +33,21 @@ describe('the transactional outbox', () => {
     ctx = await createTestApp();
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
     const before = count(ctx);
-    expect(() => outbox.enqueue(mail(1))).toThrow(/inside the transaction/);
-    expect(() =>
-      ctx!.db.sqlite.transaction(() => {
-        outbox.enqueue(mail(2));
+    await expect(
+      ctx.db.uow.write(function* (tx) {
+        yield* outbox.add(tx, mail(2));
         throw new Error('the change failed');
-      })(),
-    ).toThrow('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
     expect(count(ctx)).toBe(before);
-    ctx.db.sqlite.transaction(() => outbox.enqueue(mail(3)))();
+    await enqueue(ctx, outbox, mail(3));
     expect(count(ctx)).toBe(before + 1);
   });
 
   it('writes one message per event key, however often the event is replayed', async () => {
     ctx = await createTestApp();
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
-    for (let i = 0; i < 3; i++) ctx.db.sqlite.transaction(() => outbox.enqueue(mail(4, { dedupeKey: 'event:4' })))();
+    for (let i = 0; i < 3; i++) await enqueue(ctx, outbox, mail(4, { dedupeKey: 'event:4' }));
     expect(count(ctx, `dedupe_key = 'event:4'`)).toBe(1);
   });
 
@@ -53,7 +55,7 @@ describe('the transactional outbox', () => {
     smtp = await startSmtpServer();
     ctx = await createTestApp({ env: { SMTP_URL: smtp.url, MAIL_FROM: '乡益 <noreply@xiangyi.test>' } });
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
-    ctx.db.sqlite.transaction(() => outbox.enqueue(mail(5)))();
+    await enqueue(ctx, outbox, mail(5));
     smtp.refuseNext(2);
 
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ sent: 0, retrying: 1 });
@@ -88,7 +90,7 @@ describe('the transactional outbox', () => {
     smtp = await startSmtpServer();
     ctx = await createTestApp({ env: { SMTP_URL: smtp.url } });
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
-    ctx.db.sqlite.transaction(() => outbox.enqueue(mail(6)))();
+    await enqueue(ctx, outbox, mail(6));
     smtp.refuseNext(DELIVERY.maxAttempts);
     for (let i = 0; i < DELIVERY.maxAttempts; i++) {
       await ctx.app.outboxWorker.runOnce();
@@ -103,7 +105,7 @@ describe('the transactional outbox', () => {
     smtp = await startSmtpServer();
     ctx = await createTestApp({ env: { SMTP_URL: smtp.url } });
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
-    ctx.db.sqlite.transaction(() => outbox.enqueue(mail(7)))();
+    await enqueue(ctx, outbox, mail(7));
     // The first worker claims the message and dies before sending it (or before marking it sent).
     const [claimed] = await outbox.claim(10);
     expect(claimed).toBeDefined();
@@ -121,7 +123,7 @@ describe('the transactional outbox', () => {
   it('without SMTP_URL keeps every message in the outbox, logs it once, and shows it to admins only', async () => {
     ctx = await createTestApp();
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
-    ctx.db.sqlite.transaction(() => outbox.enqueue(mail(8, { subject: '订单 XY 已提交', text: '户名 乡益' })))();
+    await enqueue(ctx, outbox, mail(8, { subject: '订单 XY 已提交', text: '户名 乡益' }));
     const pendingBefore = (await outbox.backlog()).pending;
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ logged: pendingBefore, sent: 0 });
     expect(await ctx.app.outboxWorker.runOnce()).toMatchObject({ logged: 0 });
@@ -152,9 +154,9 @@ describe('the transactional outbox', () => {
   it('pages the outbox list, fifty to a page', async () => {
     ctx = await createTestApp({ seeded: false });
     const outbox = createOutbox(ctx.db, { clock: () => ctx!.clock.now });
-    ctx.db.sqlite.transaction(() => {
-      for (let i = 0; i < 51; i++) outbox.enqueue(mail(100 + i));
-    })();
+    await ctx.db.uow.write(function* (tx) {
+      for (let i = 0; i < 51; i++) yield* outbox.add(tx, mail(100 + i));
+    });
     expect((await outbox.list(1)).rows).toHaveLength(50);
     expect((await outbox.list(2)).rows.map((r) => r.recipient)).toEqual(['person100@example.test']);
     expect((await outbox.list(1)).total).toBe(51);

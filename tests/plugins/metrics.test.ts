@@ -69,7 +69,7 @@ describe('the metrics endpoint', () => {
     ctx = await createTestApp({ env: { METRICS_TOKEN: TOKEN } });
     const before = sample((await scrape()).body, 'xiangyi_outbox_backlog{state="pending"}') ?? 0;
     const outbox = createOutbox(ctx.db, { clock: () => ctx.clock.now });
-    ctx.db.sqlite.transaction(() => outbox.enqueue({ kind: 'test_notice', to: 'a@example.test', locale: 'en', subject: 's', text: 't', html: '<p>t</p>' }))();
+    await ctx.db.uow.write((tx) => outbox.add(tx, { kind: 'test_notice', to: 'a@example.test', locale: 'en', subject: 's', text: 't', html: '<p>t</p>' }));
     const after = (await scrape()).body;
     expect(sample(after, 'xiangyi_outbox_backlog{state="pending"}')).toBe(before + 1);
     expect(sample(after, 'xiangyi_outbox_backlog{state="failed"}')).toBe(0);
