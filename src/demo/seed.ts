@@ -221,7 +221,7 @@ export function seedProducts(db: Database_, ids: Pick<SeedIds, 'producers' | 'pr
 /** Stores each product's already-encoded photo and links it as the product's first photo. */
 export function seedPhotos(
   db: Database_,
-  media: Pick<MediaService, 'saveProductPhoto'>,
+  media: Pick<MediaService, 'addProductPhoto'>,
   productIds: Map<string, number>,
   photos: Map<string, EncodedProductPhoto>,
 ): number {
@@ -229,7 +229,8 @@ export function seedPhotos(
   for (const p of PRODUCTS) {
     const photo = photos.get(p.slug);
     if (!photo) continue;
-    const { listMediaId, detailMediaId } = media.saveProductPhoto(photo);
+    // The seed is one synchronous SQLite transaction (for now): the photo's unit joins it.
+    const { listMediaId, detailMediaId } = db.uow.now((tx) => media.addProductPhoto(tx, photo));
     db.orm
       .insert(productPhotos)
       .values({

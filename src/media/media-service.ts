@@ -124,8 +124,6 @@ export function createMediaService(db: Database_) {
     encodeEvidence,
     addEvidence,
     addProductPhoto,
-    /** Transitional, SQLite only: addProductPhoto for code not yet converted, atomically (a savepoint inside a caller's transaction). */
-    saveProductPhoto: (photo: EncodedProductPhoto): StoredProductPhoto => db.uow.within(() => db.uow.now((tx) => addProductPhoto(tx, photo))),
     /** Validates, re-encodes and stores payout evidence; returns its media id. */
     storeEvidence: async (input: Buffer): Promise<number> => {
       const encoded = await encodeEvidence(input);
