@@ -307,11 +307,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const metricsModule = config.metricsToken ? await import('./plugins/metrics.js') : null;
   const metrics = metricsModule
     ? metricsModule.createMetrics({
-        totals: () => {
-          const orders = services.orders.totalsNow();
-          return { ordersPlaced: orders.placed, ordersPaid: orders.paid, ledgerPostings: services.ledger.transactionCount() };
+        totals: async () => {
+          const [orders, ledgerPostings] = await Promise.all([services.orders.totals(), services.ledger.transactionCount()]);
+          return { ordersPlaced: orders.placed, ordersPaid: orders.paid, ledgerPostings };
         },
-        groupCommit: () => deps.db.commitGrouped.stats,
+        groupCommit: () => (deps.db.engine === 'sqlite' ? deps.db.commitGrouped.stats : null),
         backup: () => backups?.status() ?? null,
         outbox: () => services.outbox.backlog(),
       })

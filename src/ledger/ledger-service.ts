@@ -176,26 +176,18 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
 
   return {
     accountCode,
-    /** Transactions posted so far, for the operator's metrics (read synchronously by the metrics' scrape). */
-    transactionCount: () => db.uow.now((tx) => transactionCount(tx)),
+    /** Transactions posted so far, for the operator's metrics. */
+    transactionCount: () => db.uow.read((tx) => transactionCount(tx)),
 
     postIn,
     transactionsOfOrderIn,
     transactionByKeyIn: transactionByKey,
     entriesOfIn: entriesOf,
 
-    /**
-     * Transitional, for callers not yet written as units of work: `postIn` run synchronously in
-     * the caller's open transaction.
-     */
-    post(posting: Posting): { transaction: TransactionRow; created: boolean } {
-      if (!db.sqlite.inTransaction) throw new Error('ledger.post must run inside a database transaction');
-      return db.uow.now((tx) => postIn(tx, posting));
-    },
-    /** Transitional (synchronous), for callers not yet written as units of work. */
-    transactionsOfOrder: (orderId: number) => db.uow.now((tx) => transactionsOfOrderIn(tx, orderId)),
-    /** Transitional (synchronous), for callers not yet written as units of work. */
-    transactionByKey: (key: string) => db.uow.now((tx) => transactionByKey(tx, key)),
+    /** A posting in a unit of work of its own (a change that posts composes `postIn` into its unit instead). */
+    post: (posting: Posting): Promise<{ transaction: TransactionRow; created: boolean }> => db.uow.write((tx) => postIn(tx, posting)),
+    transactionsOfOrder: (orderId: number) => db.uow.read((tx) => transactionsOfOrderIn(tx, orderId)),
+    transactionByKey: (key: string) => db.uow.read((tx) => transactionByKey(tx, key)),
 
     entriesOf: (transactionId: number) => db.uow.read((tx) => entriesOf(tx, transactionId)),
     balance: (ref: AccountRef) => db.uow.read((tx) => balanceOf(tx, accountCode(ref))),
@@ -345,7 +337,3 @@ export function* ledgerCheck(tx: Tx, anchors: readonly ChainAnchor[] = []): Quer
 
 /** The ledger check (ledgerCheck) on a snapshot of the database. */
 export const checkLedger = (db: Database_, anchors: readonly ChainAnchor[] = []) => db.uow.read((tx) => ledgerCheck(tx, anchors));
-
-/** Transitional: the ledger check run synchronously, for callers not yet awaiting it. */
-export const checkLedgerNow = (db: Database_, anchors: readonly ChainAnchor[] = []) =>
-  db.sqlite.inTransaction ? db.uow.now((tx) => ledgerCheck(tx, anchors)) : db.sqlite.transaction(() => db.uow.now((tx) => ledgerCheck(tx, anchors))).deferred();

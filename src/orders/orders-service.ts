@@ -88,8 +88,6 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
     order: (number: string): Promise<Order> => read((tx) => changes.orderOr404(tx, number)),
     /** Orders ever placed and paid, for the operator's metrics. */
     totals: () => read(orderTotals),
-    /** Transitional: the same, synchronously, for the metrics scrape (src/plugins/metrics.ts reads its sources synchronously). */
-    totalsNow: () => db.uow.now(orderTotals),
 
     orderById: (id: number): Promise<Order> => read((tx) => orderOr404ById(tx, id)),
 

@@ -9,23 +9,27 @@ import { routeOf } from './request-log.js';
 /** What the metrics read when they are scraped: shop-wide totals from the database, the write path's timings. */
 export interface MetricsSources {
   /** Orders placed and paid, ledger transactions posted: totals from the database (the same on every server). */
-  totals(): { ordersPlaced: number; ordersPaid: number; ledgerPostings: number };
-  groupCommit(): Readonly<GroupCommitStats>;
+  totals(): Promise<{ ordersPlaced: number; ordersPaid: number; ledgerPostings: number }>;
+  /** The embedded engine's group commit; null on an engine without one (PostgreSQL). */
+  groupCommit(): Readonly<GroupCommitStats> | null;
   backup(): Readonly<BackupStatus> | null;
   /** E-mail written to the outbox and not yet delivered (or given up on). */
   outbox(): Promise<{ pending: number; failed: number; oldestPendingAt: number | null }>;
 }
 
-/** A counter whose value is a running total read at scrape time. */
-function totalCounter(registry: Registry, name: string, help: string, read: () => number) {
+/**
+ * A counter whose value is a running total read at scrape time (from the database, awaited: the
+ * scrape waits for every collect). A total read as null (nothing to count on this engine) stays 0.
+ */
+function totalCounter(registry: Registry, name: string, help: string, read: () => number | null | Promise<number | null>) {
   return new Counter({
     name,
     help,
     registers: [registry],
-    collect() {
+    async collect() {
+      const value = await read();
       this.reset();
-      const value = read();
-      if (value > 0) this.inc(value);
+      if (value !== null && value > 0) this.inc(value);
     },
   });
 }
@@ -53,27 +57,42 @@ export function createMetrics(sources: MetricsSources) {
   });
   const hits = pageCacheLookups.labels('hit');
   const misses = pageCacheLookups.labels('miss');
-  totalCounter(registry, 'xiangyi_orders_placed_total', 'Orders placed (all channels), read from the database', () => sources.totals().ordersPlaced);
+  totalCounter(
+    registry,
+    'xiangyi_orders_placed_total',
+    'Orders placed (all channels), read from the database',
+    async () => (await sources.totals()).ordersPlaced,
+  );
   totalCounter(
     registry,
     'xiangyi_orders_paid_total',
     'Orders that have been paid (including those refunded since), read from the database',
-    () => sources.totals().ordersPaid,
+    async () => (await sources.totals()).ordersPaid,
   );
   totalCounter(
     registry,
     'xiangyi_ledger_postings_total',
     'Ledger transactions posted (payments, refunds, payouts), read from the database',
-    () => sources.totals().ledgerPostings,
+    async () => (await sources.totals()).ledgerPostings,
   );
   totalCounter(
     registry,
     'xiangyi_db_group_commit_seconds_total',
     'Time the event loop spent running and committing group-committed write transactions',
-    () => sources.groupCommit().seconds,
+    () => sources.groupCommit()?.seconds ?? null,
   );
-  totalCounter(registry, 'xiangyi_db_group_commit_batches_total', 'Group commits (shared transactions, one fsync each)', () => sources.groupCommit().batches);
-  totalCounter(registry, 'xiangyi_db_group_commit_transactions_total', 'Write transactions run inside group commits', () => sources.groupCommit().transactions);
+  totalCounter(
+    registry,
+    'xiangyi_db_group_commit_batches_total',
+    'Group commits (shared transactions, one fsync each)',
+    () => sources.groupCommit()?.batches ?? null,
+  );
+  totalCounter(
+    registry,
+    'xiangyi_db_group_commit_transactions_total',
+    'Write transactions run inside group commits',
+    () => sources.groupCommit()?.transactions ?? null,
+  );
   new Gauge({
     name: 'xiangyi_backup_last_success_timestamp_seconds',
     help: 'When the newest verified backup in BACKUP_DIR was taken (0: none yet); absent without BACKUP_DIR',

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupInWorker, type BackupTimers, type RunBackup } from '../../src/backups/backup-schedule.js';
 import { backupFileName } from '../../src/backups/verified-backup.js';
 import { openDatabase } from '../../src/db/client.js';
-import { checkLedgerNow } from '../../src/ledger/ledger-service.js';
+import { checkLedgerNow } from '../helpers/ledger.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 

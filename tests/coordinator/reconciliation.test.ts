@@ -350,16 +350,16 @@ describe('planted mismatches', () => {
     run(`UPDATE payments SET amount_fen = amount_fen - 100 WHERE order_id = ?`, shortPaid.orderId);
     // 4. The bank clearing account moved by a posting that is no payment, refund or fee.
     const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
-    const stray = ctx.db.sqlite.transaction(() =>
-      ledger.post({
+    const stray = (
+      await ledger.post({
         idempotencyKey: 'manual:stray-1',
         kind: 'adjustment',
         entries: [
           { account: { kind: 'clearing', channel: 'bank' }, amountFen: 500 },
           { account: { kind: 'operations' }, amountFen: -500 },
         ],
-      }),
-    )().transaction;
+      })
+    ).transaction;
 
     const html = await reconciliation();
     expect(listedMismatches(html)).toEqual(
@@ -623,17 +623,15 @@ describe('closing a month with mismatches', () => {
   it('does not let a note on one unexplained clearing difference explain another', async () => {
     const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
     const stray = (key: string, fen: number) =>
-      ctx.db.sqlite.transaction(() =>
-        ledger.post({
-          idempotencyKey: key,
-          kind: 'adjustment',
-          entries: [
-            { account: { kind: 'clearing', channel: 'bank' }, amountFen: fen },
-            { account: { kind: 'operations' }, amountFen: -fen },
-          ],
-        }),
-      )();
-    stray('manual:stray-1', 500);
+      ledger.post({
+        idempotencyKey: key,
+        kind: 'adjustment',
+        entries: [
+          { account: { kind: 'clearing', channel: 'bank' }, amountFen: fen },
+          { account: { kind: 'operations' }, amountFen: -fen },
+        ],
+      });
+    await stray('manual:stray-1', 500);
     const p = period();
     let html = await reconciliation(p);
     const key = /name="key" value="(clearing_off[^"]+)"/.exec(html)![1]!.replace(/&#x3A;/g, ':');
@@ -642,7 +640,7 @@ describe('closing a month with mismatches', () => {
       303,
     );
     // Another ¥3 arrives on the account from nowhere: the difference is not the one explained.
-    stray('manual:stray-2', 300);
+    await stray('manual:stray-2', 300);
     html = await reconciliation(p);
     expect(html).not.toContain('data-explained');
     expect((await coordinator.post(`/coordinator/periods/${p}/close`, {}, { csrfFrom: '/coordinator' })).statusCode).toBe(409);

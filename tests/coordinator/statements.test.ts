@@ -345,23 +345,21 @@ describe('the statement PDF', () => {
 
 describe('a long statement, page by page', () => {
   /** Posts `n` earnings (and every seventh a refund) to 王秀兰's account, a minute apart. */
-  function postLines(n: number): { amounts: number[]; from: string; to: string } {
+  async function postLines(n: number): Promise<{ amounts: number[]; from: string; to: string }> {
     const ledger = createLedgerService(ctx.db, { clock: () => ctx.clock.now });
     const from = formatDate(ctx.clock.now);
     const amounts: number[] = [];
     for (let i = 0; i < n; i++) {
       const refund = i % 7 === 6;
       const fen = 100 + ((i * 37) % 900);
-      ctx.db.sqlite.transaction(() =>
-        ledger.post({
-          idempotencyKey: `test:long-statement:${i}`,
-          kind: refund ? 'refund' : 'order_payment',
-          entries: [
-            { account: { kind: 'clearing', channel: 'bank' }, amountFen: refund ? -fen : fen },
-            { account: { kind: 'household_payable', householdId: wang }, amountFen: refund ? fen : -fen },
-          ],
-        }),
-      )();
+      await ledger.post({
+        idempotencyKey: `test:long-statement:${i}`,
+        kind: refund ? 'refund' : 'order_payment',
+        entries: [
+          { account: { kind: 'clearing', channel: 'bank' }, amountFen: refund ? -fen : fen },
+          { account: { kind: 'household_payable', householdId: wang }, amountFen: refund ? fen : -fen },
+        ],
+      });
       amounts.push(refund ? -fen : fen);
       advance(60_000);
     }
@@ -388,7 +386,7 @@ describe('a long statement, page by page', () => {
   }
 
   it('shows 200 lines a page, each page carrying its balance forward to the next, and the closing balance on the last', async () => {
-    const { amounts, from, to } = postLines(2 * STATEMENT_PAGE_LINES + 37);
+    const { amounts, from, to } = await postLines(2 * STATEMENT_PAGE_LINES + 37);
     const browser = await coordinator();
     const base = `/coordinator/households/${wang}/statement?from=${from}&to=${to}`;
     const first = (await browser.get(base)).body;
@@ -433,7 +431,7 @@ describe('a long statement, page by page', () => {
   });
 
   it('shows the last page for a page past the end, and answers 400 to a page that is not a whole number from 1', async () => {
-    const { from, to } = postLines(STATEMENT_PAGE_LINES + 1);
+    const { from, to } = await postLines(STATEMENT_PAGE_LINES + 1);
     const browser = await coordinator();
     const base = `/coordinator/households/${wang}/statement?from=${from}&to=${to}`;
     const past = pageOf((await browser.get(`${base}&page=99`)).body);
@@ -443,7 +441,7 @@ describe('a long statement, page by page', () => {
   });
 
   it('lists only the latest 50 earnings and refunds on the household page, newest first, pointing to the statement for the rest', async () => {
-    const { amounts } = postLines(120);
+    const { amounts } = await postLines(120);
     const html = (await (await coordinator()).get(`/coordinator/households/${wang}`)).body;
     const earned = [...html.matchAll(/<tr data-earning>.*?<td class="num">([^<]*)<\/td>/g)].map((m) => fenOf(m[1]!));
     const refunded = [...html.matchAll(/<tr data-refund>.*?<td class="num">([^<]*)<\/td>/g)].map((m) => fenOf(m[1]!));
@@ -465,7 +463,7 @@ describe('a long statement, page by page', () => {
   });
 
   it('keeps every line in the CSV', async () => {
-    const { amounts, from, to } = postLines(STATEMENT_PAGE_LINES + 5);
+    const { amounts, from, to } = await postLines(STATEMENT_PAGE_LINES + 5);
     const csv = (await (await coordinator()).get(`/coordinator/households/${wang}/statement.csv?from=${from}&to=${to}&page=1`)).body
       .replace(/^\uFEFF/, '')
       .trim()

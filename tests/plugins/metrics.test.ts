@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOutbox } from '../../src/notifications/outbox.js';
+import { createMetrics } from '../../src/plugins/metrics.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -63,6 +64,29 @@ describe('the metrics endpoint', () => {
     // The process's own series come along (memory, event loop).
     expect(after).toContain('process_resident_memory_bytes');
     expect(after).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('awaits the database totals at each scrape, and counts no group commits where the engine has none', async () => {
+    let totals = { ordersPlaced: 7, ordersPaid: 5, ledgerPostings: 6 };
+    const metrics = createMetrics({
+      totals: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return totals;
+      },
+      groupCommit: () => null,
+      backup: () => null,
+      outbox: async () => ({ pending: 0, failed: 0, oldestPendingAt: null }),
+    });
+    let text = await metrics.registry.metrics();
+    expect(sample(text, 'xiangyi_orders_placed_total')).toBe(7);
+    expect(sample(text, 'xiangyi_orders_paid_total')).toBe(5);
+    expect(sample(text, 'xiangyi_ledger_postings_total')).toBe(6);
+    expect(sample(text, 'xiangyi_db_group_commit_batches_total')).toBe(0);
+    totals = { ordersPlaced: 8, ordersPaid: 6, ledgerPostings: 7 };
+    text = await metrics.registry.metrics();
+    expect([sample(text, 'xiangyi_orders_placed_total'), sample(text, 'xiangyi_orders_paid_total'), sample(text, 'xiangyi_ledger_postings_total')]).toEqual([
+      8, 6, 7,
+    ]);
   });
 
   it('reports the e-mail waiting in the outbox and when the oldest was written', async () => {

@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
-import { checkLedgerNow } from '../../src/ledger/ledger-service.js';
+import { checkLedgerNow } from '../helpers/ledger.js';
 import { REPO_ROOT } from '../helpers/child-server.js';
 import { httpBrowser, loopbackAgents, type HttpBrowser } from '../helpers/http-browser.js';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
