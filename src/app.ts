@@ -52,7 +52,7 @@ import { createPayoutsService } from './ledger/payouts-service.js';
 import { createProjectManagement, projectScopeOf } from './projects/project-management.js';
 import secretaryOrdersRoutes from './secretary/secretary-orders-routes.js';
 import secretaryRoutes from './secretary/secretary-routes.js';
-import { createVillagesService, villagesNow } from './villages/villages-service.js';
+import { createVillagesService } from './villages/villages-service.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import catalogRoutes from './catalog/catalog-routes.js';
 import { systemClock, type Clock } from './clock.js';
@@ -138,7 +138,6 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const addressBook = createAddressBook(deps.db, { clock, divisions });
   const media = createMediaService(deps.db);
   const villages = createVillagesService(deps.db, { clock, audit });
-  const villagesRead = villagesNow(deps.db, villages);
   const catalog = createCatalogService(deps.db, { clock, householdStories: villages.readPublicStories });
   const products = createProductManagement(deps.db, { clock, audit, media, villages });
   const orderReports = createOrderReports(deps.db);
@@ -185,7 +184,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(deps.db, { clock, audit });
-  const impact = createImpactService(deps.db, { villages: villagesRead, projects: catalog.projects });
+  const impact = createImpactService(deps.db, { villages, projects: catalog.projects });
   const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages, projects: catalog.projects });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own units of work.

@@ -1,6 +1,7 @@
 import type { MoneyFigures, PublicFigures } from '../catalog/public-figures.js';
 import { settle, type BucketTotals } from '../ledger/attribution.js';
-import type { VillagesNow } from '../villages/villages-service.js';
+import type { Query, Tx } from '../db/unit-of-work.js';
+import type { PublicHousehold, VillageName } from '../villages/villages-service.js';
 import { MIN_NAMED_GROUP } from '../orders/benefit.js';
 import { decideDisclosure, type Cell, type Disclosure, type ScopeKey } from './disclosure.js';
 import type { Database_ } from '../db/client.js';
@@ -50,7 +51,15 @@ const cellKey = (projectId: number, villageId: number) => `${projectId}:${villag
  */
 export function createImpactService(
   db: Database_,
-  deps: { villages: VillagesNow; projects: () => Promise<{ id: number; slug: string; nameZh: string; nameEn: string | null }[]> },
+  deps: {
+    /** The villages' public reads (src/villages): names as a step of the refresh's unit, and as a service. */
+    villages: {
+      readVillageNames(tx: Tx): Query<VillageName[]>;
+      villageNames(): Promise<VillageName[]>;
+      publicHouseholds(ids: readonly number[]): Promise<PublicHousehold[]>;
+    };
+    projects: () => Promise<{ id: number; slug: string; nameZh: string; nameEn: string | null }[]>;
+  },
 ) {
   const { villages } = deps;
   let head = 0;
@@ -86,6 +95,8 @@ export function createImpactService(
           credited: yield* creditedSince(tx, from, now),
           sales: yield* salesSince(tx, from, now),
           attributed: yield* attributedSince(tx, from, now),
+          // The villages the figures are disclosed for, in the same snapshot.
+          villageIds: (yield* villages.readVillageNames(tx)).map((v) => v.id),
         };
       });
       if (read === null && snapshot) return snapshot;
@@ -104,12 +115,12 @@ export function createImpactService(
         addTo(householdMap(attributed, r.householdId!), r.projectId === null || r.villageId === null ? '' : cellKey(r.projectId, r.villageId), r.fen);
       }
       head = read.now;
-      snapshot = build(projectIds);
+      snapshot = build(projectIds, read.villageIds);
       return snapshot;
     }
   }
 
-  function build(projectIds: number[]): Snapshot {
+  function build(projectIds: number[], villageIds: number[]): Snapshot {
     const cells = new Map<string, CellFigures>();
     const cellOf = (key: string) => {
       let cell = cells.get(key);
@@ -145,7 +156,7 @@ export function createImpactService(
     const disclosureCells: Cell[] = list
       .filter((c) => c.households.size > 0)
       .map((c) => ({ projectId: c.projectId, villageId: c.villageId, households: [...c.households].sort((a, b) => a - b) }));
-    const scopes = { projects: projectIds, villages: villages.villageNames().map((v) => v.id) };
+    const scopes = { projects: projectIds, villages: villageIds };
     const input = JSON.stringify([disclosureCells.map((c) => [c.projectId, c.villageId, c.households]), scopes]);
     const disclosure = input === disclosureInput && snapshot ? snapshot.disclosure : decideDisclosure(disclosureCells, scopes);
     disclosureInput = input;
@@ -170,13 +181,10 @@ export function createImpactService(
     return { households, money };
   }
 
-  function namedHouseholds({ cells }: Snapshot, scope: Scope): NamedHouseholds | null {
+  async function namedHouseholds({ cells }: Snapshot, scope: Scope): Promise<NamedHouseholds | null> {
     const ids = [...new Set(cells.filter(inScope(scope)).flatMap((c) => [...c.households]))].sort((a, b) => a - b);
     if (ids.length < MIN_NAMED_GROUP) return null;
-    const named = villages
-      .publicHouseholds(ids)
-      .flatMap((h) => (h.displayName ? [h.displayName] : []))
-      .sort((a, b) => a.localeCompare(b, 'zh-CN'));
+    const named = (await villages.publicHouseholds(ids)).flatMap((h) => (h.displayName ? [h.displayName] : [])).sort((a, b) => a.localeCompare(b, 'zh-CN'));
     return { named, unnamed: ids.length - named.length };
   }
 
@@ -193,17 +201,25 @@ export function createImpactService(
 
     /** Everything /impact shows. */
     async impactPage() {
+      // Everything below reads this one snapshot of the sums, whatever refreshes meanwhile.
       const now = await refresh();
+      const [projectList, villageList] = await Promise.all([deps.projects(), villages.villageNames()]);
       return {
         shop: figuresOf(now, {}),
-        projects: (await deps.projects()).map((p) => ({
-          subject: p,
-          figures: figuresOf(now, { projectId: p.id }),
-          households: namedHouseholds(now, { projectId: p.id }),
-        })),
-        villages: villages
-          .villageNames()
-          .map((v) => ({ subject: v, figures: figuresOf(now, { villageId: v.id }), households: namedHouseholds(now, { villageId: v.id }) })),
+        projects: await Promise.all(
+          projectList.map(async (p) => ({
+            subject: p,
+            figures: figuresOf(now, { projectId: p.id }),
+            households: await namedHouseholds(now, { projectId: p.id }),
+          })),
+        ),
+        villages: await Promise.all(
+          villageList.map(async (v) => ({
+            subject: v,
+            figures: figuresOf(now, { villageId: v.id }),
+            households: await namedHouseholds(now, { villageId: v.id }),
+          })),
+        ),
       };
     },
   };

@@ -182,20 +182,3 @@ export type VillagesService = ReturnType<typeof createVillagesService>;
 export type VillageName = { id: number; slug: string; nameZh: string; nameEn: string | null };
 /** A household as the public may see it: its village and the consented display name only. */
 export type PublicHousehold = { id: number; villageId: number; displayName: string | null };
-
-/**
- * Transitional, SQLite only: the villages' public reads for services of other domains not yet
- * converted to units of work, which still call them synchronously (inside their own transaction
- * when they have one). Once converted, they compose `readVillageNames`/`readPublicHouseholds`.
- */
-export interface VillagesNow {
-  villageNames(): VillageName[];
-  publicHouseholds(ids: readonly number[]): PublicHousehold[];
-}
-
-export function villagesNow(db: Database_, villages: VillagesService): VillagesNow {
-  return {
-    villageNames: () => db.uow.now(villages.readVillageNames),
-    publicHouseholds: (ids) => db.uow.now((tx) => villages.readPublicHouseholds(tx, ids)),
-  };
-}

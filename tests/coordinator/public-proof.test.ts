@@ -202,6 +202,27 @@ describe('the impact page', () => {
     }
   });
 
+  it('lists the villages as they are now after a write: a renamed village, and one added with its own section', async () => {
+    const visitor = anonymous(ctx.app);
+    expect((await visitor.get('/impact')).body).toContain('<h3><a href="/villages/shibantan">');
+    // Written on another connection, as another server would: the page follows.
+    ctx.db.sqlite.prepare(`UPDATE villages SET name_zh = '石板滩新村' WHERE slug = 'shibantan'`).run();
+    ctx.db.sqlite
+      .prepare(
+        `INSERT INTO villages (region_id, slug, name_zh, name_en, story_zh, created_at) SELECT region_id, 'xincun', '新村', 'Xincun', '', created_at FROM villages WHERE slug = 'shibantan'`,
+      )
+      .run();
+    const after = (await visitor.get('/impact')).body;
+    expect(impactSection(after, '/villages/shibantan')).toContain('石板滩新村');
+    expect(impactSection(after, '/villages/xincun')).toContain('新村');
+    // A village no money reached yet shows no households, named or not.
+    expect(shownFigures(impactSection(after, '/villages/xincun')).households).toBe('0');
+    // And once an order pays there, its households appear on the next page.
+    await placePaidOrder(ctx, [{ slug: 'xiaoji-eggs-dozen', quantity: 3 }]);
+    const paid = (await visitor.get('/impact')).body;
+    expect(shownFigures(impactSection(paid, '/villages/shibantan')).households).toBe('4');
+  });
+
   it('is in the public header', async () => {
     const home = await anonymous(ctx.app).get('/');
     expect(home.body).toContain('<li><a href="/impact">公益成效</a></li>');
