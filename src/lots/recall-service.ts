@@ -4,7 +4,7 @@ import { takeStock } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
-import { canRefund } from '../orders/order-status.js';
+import { canRefund, REPLACEABLE_STATUSES } from '../orders/order-status.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/schema.js';
 import type { PaymentsService } from '../payments/payments-service.js';
@@ -22,8 +22,8 @@ import {
   type RecallCase,
 } from './lots-queries.js';
 
-/** Order statuses whose unshipped units of a recalled lot can be replaced: not yet shipped as a whole, not cancelled or refunded. */
-const REPLACEABLE: readonly string[] = ['pending_payment', 'paid', 'partially_refunded'];
+/** Whether an order's unshipped units of a recalled lot may be replaced (src/orders/order-status.ts), for a status read as text. */
+const replaceableStatus = (status: string) => (REPLACEABLE_STATUSES as readonly string[]).includes(status);
 /** Whether an order's money can be refunded (src/orders/order-status.ts), for a status read as text. */
 const refundable = (status: string) => (ORDER_STATUSES as readonly string[]).includes(status) && canRefund(status as OrderStatus);
 
@@ -121,7 +121,7 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
         stage: stageOf(first.status, lines),
         refundFen,
         canRefund: refundable(first.status) && refundFen > 0,
-        canReplace: REPLACEABLE.includes(first.status) && replaceable > 0 && replaceable <= available,
+        canReplace: replaceableStatus(first.status) && replaceable > 0 && replaceable <= available,
       };
     });
   }
@@ -206,7 +206,7 @@ export function createRecallService(db: Database_, deps: { clock: Clock; audit: 
       db.uow.write(function* (tx) {
         const lot = yield* recalledLot(tx, actor, lotId);
         const order = yield* affectedOrder(tx, actor, lot, number);
-        const lines = REPLACEABLE.includes(order.status) ? order.lines.filter((l) => l.unsettled > 0 && !l.shipped) : [];
+        const lines = replaceableStatus(order.status) ? order.lines.filter((l) => l.unsettled > 0 && !l.shipped) : [];
         if (lines.length === 0) throw new AppError('conflict', 'recall_nothing_to_replace');
         const now = clock();
         let replaced = 0;

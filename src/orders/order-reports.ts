@@ -1,6 +1,7 @@
 import { and, count, countDistinct, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database_ } from '../db/client.js';
 import { one } from '../db/unit-of-work.js';
+import { AWAITING_SHIPMENT_STATUSES } from './order-status.js';
 import { orderLines, orders, shipments } from './schema.js';
 
 /** Rows of the given villages only ('all': every village; none: no row). */
@@ -34,7 +35,7 @@ export function createOrderReports(db: Database_) {
             .select({ n: count() })
             .from(shipments)
             .innerJoin(orders, eq(orders.id, shipments.orderId))
-            .where(and(eq(shipments.status, 'pending'), inArray(orders.status, ['paid', 'partially_refunded']), ofVillages(villageIds, shipments.villageId))),
+            .where(and(eq(shipments.status, 'pending'), inArray(orders.status, [...AWAITING_SHIPMENT_STATUSES]), ofVillages(villageIds, shipments.villageId))),
         );
         return row!.n;
       }),

@@ -27,6 +27,17 @@ export const statesLeadingTo = (to: OrderStatus): OrderStatus[] =>
 export const REFUNDABLE_STATUSES: readonly OrderStatus[] = statesLeadingTo('refunded');
 /** Paid and with parcels that may still leave the villages (a part refund does not stop the rest). */
 export const SHIPPABLE_STATUSES: readonly OrderStatus[] = ['paid', 'shipped', 'partially_refunded'];
+/**
+ * Paid, and parcels may still wait to leave the villages: 'shipped' is not among them, since an order
+ * becomes shipped only once every parcel has left (a part refund keeps the rest of an order to send).
+ * What the secretary's console counts as orders to ship.
+ */
+export const AWAITING_SHIPMENT_STATUSES: readonly OrderStatus[] = ['paid', 'partially_refunded'];
+/**
+ * Not yet shipped as a whole, cancelled or wholly refunded: the unshipped units of a recalled lot an
+ * order holds may be swapped for units of the product's other lots (src/lots/recall-service.ts).
+ */
+export const REPLACEABLE_STATUSES: readonly OrderStatus[] = ['pending_payment', 'paid', 'partially_refunded'];
 /** Paid at some time, whatever happened after: its parcels are shown to the secretaries. */
 export const EVER_PAID_STATUSES: readonly OrderStatus[] = ['paid', 'shipped', 'completed', 'partially_refunded', 'refunded'];
 /** Not cancelled and not wholly refunded: a pickup code still collects it. */
