@@ -76,7 +76,7 @@ import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationService } from './coordinator/reconciliation-service.js';
 import { receiptQr } from './orders/receipt-qr.js';
 import { createReceiptService } from './orders/receipt-service.js';
-import { createInstitutionalService, institutionalRoutes, organizationBuyerFlag } from './institutions/index.js';
+import { createInstitutionalService, institutionalRoutes, organizationBuyerSection } from './institutions/index.js';
 import { createOutletsService, createPickupCodes, orderPickupSection, outletsRoutes, pickupOutletChoices } from './outlets/index.js';
 import apiEtag from './api/api-etag.js';
 import publicApiRoutes, { apiDocsRoutes } from './api/api-routes.js';
@@ -382,13 +382,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
   await app.register(viewPlugin);
   await app.register(errorHandler);
-  // The view local institutions add to the catalogue's product page (the quote form).
-  await app.register(organizationBuyerFlag, { institutional: services.institutional });
 
   // Routes, domain by domain.
   await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null });
   await app.register(mediaRoutes, { media: services.media });
-  await app.register(catalogRoutes, { catalog: services.catalog, figures: services.impact });
+  await app.register(catalogRoutes, {
+    catalog: services.catalog,
+    figures: services.impact,
+    // What the product page shows besides the product, each asked of its own domain.
+    productSections: [organizationBuyerSection(services.institutional)],
+  });
   await app.register(publicApiRoutes, {
     prefix: API_PREFIX,
     catalog: services.catalog,

@@ -8,6 +8,7 @@ import { CATEGORIES } from './schema.js';
 import { listingPageQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
 import { listingUrl, mediaUrl, presentCard, presentPagination, presentProject, presentVillage, unitLabel } from './catalog-presenter.js';
+import { loadProductSections, type ProductPageSection } from './product-page.js';
 
 /**
  * Ledger-derived public figures: households reached, and sales, credited and paid out to households
@@ -27,7 +28,15 @@ function presentFigures<T extends object>(counts: T, ledger: PublicFigures) {
 /** Pages that show the ledger's figures: rendered again after each posting too. */
 const FIGURES_PAGE = { pageCache: { scopes: ['catalogue', 'figures'] as ('catalogue' | 'figures')[] } };
 
-export default async function catalogRoutes(root: FastifyInstance, opts: { catalog: CatalogService; figures: LedgerFigures }) {
+export default async function catalogRoutes(
+  root: FastifyInstance,
+  opts: {
+    catalog: CatalogService;
+    figures: LedgerFigures;
+    /** What the product page shows besides the product, each asked of its own domain (the organisation's quote form). */
+    productSections: readonly ProductPageSection[];
+  },
+) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { catalog } = opts;
 
@@ -97,7 +106,9 @@ export default async function catalogRoutes(root: FastifyInstance, opts: { catal
       const unit = unitLabel(t, p.unit);
       const title = pickText(locale, p.titleZh, p.titleEn);
       const project = pickText(locale, p.projectZh, p.projectEn);
+      const sections = await loadProductSections(opts.productSections, p, { user: request.user });
       return reply.view('catalog/product', {
+        ...sections,
         householdStories: householdStories.map((h) => ({ name: h.displayName, story: pickText(locale, h.storyZh, h.storyEn) })),
         title,
         // The add-to-cart form: the catalogue's token for a visitor without a session (the page stays a shared one).

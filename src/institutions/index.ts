@@ -7,4 +7,5 @@ export {
   type QuotaStatus,
   type QuoteView,
 } from './institutional-service.js';
-export { default as institutionalRoutes, organizationBuyerFlag } from './institutional-routes.js';
+export { default as institutionalRoutes } from './institutional-routes.js';
+export { organizationBuyerSection } from './product-quote-section.js';

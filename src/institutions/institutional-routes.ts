@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
@@ -13,7 +12,6 @@ import { fenToYuanInput, formatFen } from '../money.js';
 import type { Clock } from '../clock.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { projectPeriodRefusal, saleDay } from '../projects/project-period.js';
-import { setLocal } from '../plugins/request-context.js';
 import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '../time.js';
 import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
 import {
@@ -29,20 +27,6 @@ import {
 import { csvCell, csvYuan, cstYearOf, type InstitutionalService, type QuoteView } from './institutional-service.js';
 
 const slugParams = z.object({ slug: z.string().min(1).max(120) });
-
-/**
- * Sets `organizationBuyer` for the product pages of a buyer acting for an organisation, so the
- * page can offer them the quote form (the catalogue itself knows nothing of organisations).
- */
-export const organizationBuyerFlag = fp(
-  async function organizationBuyerFlag(app: FastifyInstance, opts: { institutional: InstitutionalService }) {
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.method !== 'GET' || request.user?.role !== 'buyer' || request.routeOptions.url !== '/products/:slug') return;
-      setLocal(reply, 'organizationBuyer', await opts.institutional.isOrganizationBuyer(request.user));
-    });
-  },
-  { name: 'organization-buyer-flag', dependencies: ['session'] },
-);
 
 /**
  * Bulk and institutional buying: the organisation page of a buyer (quota, quotes, invoice

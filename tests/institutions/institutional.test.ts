@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cstYearBounds, cstYearOf } from '../../src/institutions/index.js';
-import { signIn, type TestBrowser } from '../helpers/auth.js';
+import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
@@ -247,6 +247,12 @@ describe('quotes', () => {
     expect(org.body).toContain('action="/products/tuyao-tea/quote"');
     const buyer = await (await signIn(ctx.app, BUYER)).get('/products/tuyao-tea');
     expect(buyer.body).not.toContain('action="/products/tuyao-tea/quote"');
+    // A visitor's page has no form, and stays the shared, cached one after the organisation buyer's visit.
+    const visitor = anonymous(ctx.app);
+    expect((await visitor.get('/products/tuyao-tea')).body).not.toContain('action="/products/tuyao-tea/quote"');
+    const again = await visitor.get('/products/tuyao-tea');
+    expect(again.headers['x-page-cache']).toBe('hit');
+    expect(again.body).not.toContain('action="/products/tuyao-tea/quote"');
   });
 
   it('takes requests above the retail limit only, and only from organisation buyers', async () => {
