@@ -1,5 +1,5 @@
 import * as drizzleOrm from 'drizzle-orm';
-import { fillPlaceholders, is, Param, type Query as RenderedQuery, SQL, sql } from 'drizzle-orm';
+import { Column, fillPlaceholders, is, Param, type Query as RenderedQuery, SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { BaseSQLiteDatabase, type SQLiteColumn, SQLiteSession, SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm';
@@ -101,8 +101,20 @@ class SqliteBuiltPgRenderedDialect extends SQLiteSyncDialect {
       }
       return filled;
     });
-    return super.buildInsertQuery({ ...config, values } as typeof config);
+    const onConflict = config.onConflict?.map(unqualifiedConflictTarget);
+    return super.buildInsertQuery({ ...config, values, onConflict } as typeof config);
   }
+}
+
+/**
+ * SQLite's builder names an ON CONFLICT target's columns with their table ("media"."sha256"), which
+ * SQLite accepts and PostgreSQL refuses: there they are the bare column names of a unique index.
+ */
+function unqualifiedConflictTarget(clause: SQL): SQL {
+  const [head, target, ...rest] = clause.queryChunks;
+  if (!is(target, SQL)) return clause;
+  const columns = target.queryChunks.map((chunk) => (Array.isArray(chunk) ? chunk.map((c: unknown) => (is(c, Column) ? sql.identifier(c.name) : c)) : chunk));
+  return new SQL([head, new SQL(columns), ...rest] as SQL['queryChunks']);
 }
 
 /** What an insert needs to know of a column (shouldDisableInsert is internal to drizzle's typings). */

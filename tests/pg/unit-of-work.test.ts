@@ -256,6 +256,26 @@ describe('PostgreSQL unit of work', () => {
     expect(await sold()).toEqual({ n: 0 });
   });
 
+  it('names an ON CONFLICT target by its bare columns, as PostgreSQL asks', async () => {
+    const uow = pgUnitOfWork(pool, tx);
+    const insertOnce = (slug: string) =>
+      uow.write((t) =>
+        one(t.insert(projects).values({ slug, nameZh: '深贺协作' }).onConflictDoNothing({ target: projects.slug }).returning({ id: projects.id })),
+      );
+    expect(await insertOnce('shenhe')).toMatchObject({ id: expect.any(Number) });
+    expect(await insertOnce('shenhe')).toBeUndefined();
+    const updated = await uow.write((t) =>
+      one(
+        t
+          .insert(projects)
+          .values({ slug: 'shenhe', nameZh: '深贺协作' })
+          .onConflictDoUpdate({ target: [projects.slug], set: { nameZh: '深圳贺州协作' } })
+          .returning({ nameZh: projects.nameZh }),
+      ),
+    );
+    expect(updated).toEqual({ nameZh: '深圳贺州协作' });
+  });
+
   it('refuses what only SQLite can do, with a message saying so', async () => {
     const uow = pgUnitOfWork(pool, tx);
     expect(() => uow.now(function* () {})).toThrow(/SQLite only/);
