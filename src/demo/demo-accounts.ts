@@ -1,6 +1,6 @@
-import type { Database_ } from '../db/client.js';
+import { one, type Query, run, type Tx } from '../db/unit-of-work.js';
 import { hashPassword } from '../accounts/password.js';
-import type { Role } from '../accounts/schema.js';
+import { type Role, userProjects, users, userVillages } from '../accounts/schema.js';
 
 /** Demo data only; never created when NODE_ENV=production (config.seedDemoData is false there). */
 export const DEMO_PASSWORD = 'xiangyi-demo';
@@ -67,29 +67,37 @@ export async function hashDemoPasswords(): Promise<string[]> {
   return Promise.all(DEMO_ACCOUNTS.map(() => hashPassword(DEMO_PASSWORD)));
 }
 
-/** Inserts the demo accounts and their scopes (inside the seed transaction). */
-export function seedDemoAccounts(db: Database_, villageIds: Map<string, number>, projectIds: Map<string, number>, hashes: string[], now: number): void {
-  const insertUser = db.sqlite.prepare(
-    `INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING`,
-  );
-  const insertVillage = db.sqlite.prepare(`INSERT OR IGNORE INTO user_villages (user_id, village_id) VALUES (?, ?)`);
-  const insertProject = db.sqlite.prepare(`INSERT OR IGNORE INTO user_projects (user_id, project_id) VALUES (?, ?)`);
-  DEMO_ACCOUNTS.forEach((account, i) => {
-    const result = insertUser.run(account.email, hashes[i], account.displayName, account.role, account.allProjects ? 1 : 0, now, now, now);
-    if (result.changes !== 1) return;
-    const userId = Number(result.lastInsertRowid);
+/** Inserts the demo accounts and their scopes (a step of the seed's unit of work). */
+export function* seedDemoAccounts(tx: Tx, villageIds: Map<string, number>, projectIds: Map<string, number>, hashes: string[], now: number): Query<void> {
+  for (const [i, account] of DEMO_ACCOUNTS.entries()) {
+    const user = yield* one(
+      tx
+        .insert(users)
+        .values({
+          email: account.email,
+          passwordHash: hashes[i]!,
+          displayName: account.displayName,
+          role: account.role,
+          allProjects: account.allProjects === true,
+          createdAt: now,
+          updatedAt: now,
+          passwordChangedAt: now,
+        })
+        .onConflictDoNothing({ target: users.email })
+        .returning({ id: users.id }),
+    );
+    if (!user) continue;
     for (const slug of account.villages ?? []) {
-      const id = villageIds.get(slug);
-      if (id === undefined) throw new Error(`demo account ${account.email}: unknown village ${slug}`);
-      insertVillage.run(userId, id);
+      const villageId = villageIds.get(slug);
+      if (villageId === undefined) throw new Error(`demo account ${account.email}: unknown village ${slug}`);
+      yield* run(tx.insert(userVillages).values({ userId: user.id, villageId }).onConflictDoNothing());
     }
     for (const slug of account.projects ?? []) {
-      const id = projectIds.get(slug);
-      if (id === undefined) throw new Error(`demo account ${account.email}: unknown project ${slug}`);
-      insertProject.run(userId, id);
+      const projectId = projectIds.get(slug);
+      if (projectId === undefined) throw new Error(`demo account ${account.email}: unknown project ${slug}`);
+      yield* run(tx.insert(userProjects).values({ userId: user.id, projectId }).onConflictDoNothing());
     }
-  });
+  }
 }
 
 /** The lines printed at start-up and in the README. */

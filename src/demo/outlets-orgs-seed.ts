@@ -1,4 +1,8 @@
-import type { Database_ } from '../db/client.js';
+import { eq } from 'drizzle-orm';
+import { users } from '../accounts/schema.js';
+import { one, type Query, run, type Tx } from '../db/unit-of-work.js';
+import { organizationMembers, organizationQuotas, organizations } from '../institutions/schema.js';
+import { outletStock, outlets, userOutlets } from '../outlets/schema.js';
 import type { SeedIds } from './seed.js';
 import { cstYearOf } from '../institutions/index.js';
 
@@ -47,34 +51,45 @@ const ORGANIZATION = {
  * Seeds the outlets with shelf stock, the outlet staff account's scope, and the organisation with
  * its quotas and member account (inside the demo seed's transaction; the accounts exist already).
  */
-export function seedOutletsAndOrganizations(db: Database_, ids: SeedIds, now: number): void {
-  const userId = (email: string) => (db.sqlite.prepare(`SELECT id FROM users WHERE email = ?`).get(email) as { id: number } | undefined)?.id;
-  const insertOutlet = db.sqlite.prepare(`INSERT INTO outlets (slug, name, name_en, address, opening_hours, created_at) VALUES (?, ?, ?, ?, ?, ?)`);
-  const insertShelf = db.sqlite.prepare(`INSERT INTO outlet_stock (outlet_id, product_id, quantity) VALUES (?, ?, ?)`);
+export function* seedOutletsAndOrganizations(tx: Tx, ids: SeedIds, now: number): Query<void> {
+  function* userId(email: string): Query<number | undefined> {
+    return (yield* one(tx.select({ id: users.id }).from(users).where(eq(users.email, email))))?.id;
+  }
   const outletIds = new Map<string, number>();
   for (const o of OUTLETS) {
-    const id = Number(insertOutlet.run(o.slug, o.name, o.nameEn, o.address, o.openingHours, now).lastInsertRowid);
-    outletIds.set(o.slug, id);
+    const outlet = yield* one(
+      tx
+        .insert(outlets)
+        .values({ slug: o.slug, name: o.name, nameEn: o.nameEn, address: o.address, openingHours: o.openingHours, createdAt: now })
+        .returning({ id: outlets.id }),
+    );
+    if (!outlet) throw new Error(`outlet seed: ${o.slug} was not inserted`);
+    outletIds.set(o.slug, outlet.id);
     for (const [slug, quantity] of o.shelf) {
       const productId = ids.products.get(slug);
       if (productId === undefined) throw new Error(`outlet seed: unknown product ${slug}`);
-      insertShelf.run(id, productId, quantity);
+      yield* run(tx.insert(outletStock).values({ outletId: outlet.id, productId, quantity }));
     }
   }
-  const staff = userId('outlet@xiangyi.test');
-  if (staff !== undefined)
-    db.sqlite.prepare(`INSERT OR IGNORE INTO user_outlets (user_id, outlet_id) VALUES (?, ?)`).run(staff, outletIds.get('shenzhen-futian'));
+  const staff = yield* userId('outlet@xiangyi.test');
+  const futian = outletIds.get('shenzhen-futian');
+  if (staff !== undefined && futian !== undefined) yield* run(tx.insert(userOutlets).values({ userId: staff, outletId: futian }).onConflictDoNothing());
 
   const org = ORGANIZATION;
-  const orgId = Number(
-    db.sqlite
-      .prepare(`INSERT INTO organizations (name, credit_code, invoice_title, tax_number, created_at) VALUES (?, ?, ?, ?, ?)`)
-      .run(org.name, org.creditCode, org.invoiceTitle, org.taxNumber, now).lastInsertRowid,
+  const organization = yield* one(
+    tx
+      .insert(organizations)
+      .values({ name: org.name, creditCode: org.creditCode, invoiceTitle: org.invoiceTitle, taxNumber: org.taxNumber, createdAt: now })
+      .returning({ id: organizations.id }),
   );
+  if (!organization) throw new Error('organisation seed: not inserted');
   const year = cstYearOf(now);
-  const insertQuota = db.sqlite.prepare(`INSERT INTO organization_quotas (organization_id, year, quota_fen) VALUES (?, ?, ?)`);
-  insertQuota.run(orgId, year, org.quotaFen);
-  insertQuota.run(orgId, year - 1, org.lastYearQuotaFen);
-  const member = userId('org@xiangyi.test');
-  if (member !== undefined) db.sqlite.prepare(`INSERT OR IGNORE INTO organization_members (organization_id, user_id) VALUES (?, ?)`).run(orgId, member);
+  yield* run(
+    tx.insert(organizationQuotas).values([
+      { organizationId: organization.id, year, quotaFen: org.quotaFen },
+      { organizationId: organization.id, year: year - 1, quotaFen: org.lastYearQuotaFen },
+    ]),
+  );
+  const member = yield* userId('org@xiangyi.test');
+  if (member !== undefined) yield* run(tx.insert(organizationMembers).values({ organizationId: organization.id, userId: member }).onConflictDoNothing());
 }

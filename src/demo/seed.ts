@@ -6,6 +6,7 @@ import { createMediaService, type EncodedProductPhoto, type MediaService } from 
 import { projectHouseholds, projects, projectSplitRules } from '../projects/schema.js';
 import { households, producerMembers, producers, regions, villages } from '../villages/schema.js';
 import type { Database_ } from '../db/client.js';
+import { one, type Query, run, serialize, type Tx } from '../db/unit-of-work.js';
 import { HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
 import { encodeSeedPhotos } from './seed-images.js';
 import { formatDate } from '../time.js';
@@ -22,10 +23,10 @@ export interface SeedIds {
 }
 
 /**
- * An extra synchronous step run inside the seed transaction after the catalogue, e.g. demo
- * accounts scoped to the seeded villages and projects. Must not await.
+ * An extra step of the seed's unit of work, run after the catalogue, e.g. demo accounts scoped to
+ * the seeded villages and projects.
  */
-export type SeedStep = (db: Database_, ids: SeedIds, now: number) => void;
+export type SeedStep = (tx: Tx, ids: SeedIds, now: number) => Query<void>;
 
 export interface SeedOptions {
   log?: (msg: string) => void;
@@ -43,222 +44,223 @@ function startOfDayCst(isoDate: string): number {
   return Date.parse(`${isoDate}T00:00:00+08:00`);
 }
 
+/** The row an insert … returning answered (it always answers one). */
+function* inserted<R>(query: Parameters<typeof one<R>>[0]): Query<R> {
+  const row = yield* one<R>(query);
+  if (row === undefined) throw new Error('seed: an insert returned no row');
+  return row;
+}
+
 function required(map: Map<string, number>, key: string, what: string): number {
   const id = map.get(key);
   if (id === undefined) throw new Error(`seed data refers to unknown ${what} "${key}"`);
   return id;
 }
 
-export function seedRegionsAndVillages(db: Database_, now: number): Map<string, number> {
+export function* seedRegionsAndVillages(tx: Tx, now: number): Query<Map<string, number>> {
   const regionIds = new Map<string, number>();
   for (const r of REGIONS) {
-    const row = db.orm
-      .insert(regions)
-      .values({ province: r.province, city: r.city, county: r.county, township: r.township })
-      .returning({ id: regions.id })
-      .get();
+    const row = yield* inserted(
+      tx.insert(regions).values({ province: r.province, city: r.city, county: r.county, township: r.township }).returning({ id: regions.id }),
+    );
     regionIds.set(r.key, row.id);
   }
   const villageIds = new Map<string, number>();
-  VILLAGES.forEach((v, i) => {
-    const row = db.orm
-      .insert(villages)
-      .values({
-        regionId: required(regionIds, v.regionKey, 'region'),
-        slug: v.slug,
-        nameZh: v.nameZh,
-        nameEn: v.nameEn,
-        storyZh: v.storyZh,
-        storyEn: v.storyEn,
-        shippingFeeFen: v.shippingFeeFen,
-        freeShippingOverFen: v.freeShippingOverFen,
-        createdAt: now - (240 - i) * DAY_MS,
-      })
-      .returning({ id: villages.id })
-      .get();
+  for (const [i, v] of VILLAGES.entries()) {
+    const row = yield* inserted(
+      tx
+        .insert(villages)
+        .values({
+          regionId: required(regionIds, v.regionKey, 'region'),
+          slug: v.slug,
+          nameZh: v.nameZh,
+          nameEn: v.nameEn,
+          storyZh: v.storyZh,
+          storyEn: v.storyEn,
+          shippingFeeFen: v.shippingFeeFen,
+          freeShippingOverFen: v.freeShippingOverFen,
+          createdAt: now - (240 - i) * DAY_MS,
+        })
+        .returning({ id: villages.id }),
+    );
     villageIds.set(v.slug, row.id);
-  });
+  }
   return villageIds;
 }
 
 /** Projects and their first split rule, effective from the project's start date. */
-export function seedProjects(db: Database_, now: number): Map<string, number> {
+export function* seedProjects(tx: Tx, now: number): Query<Map<string, number>> {
   const projectIds = new Map<string, number>();
   for (const p of PROJECTS) {
     const startsAt = startOfDayCst(p.startsOn);
     const createdAt = Math.min(startsAt, now);
-    const row = db.orm
-      .insert(projects)
-      .values({
-        slug: p.slug,
-        nameZh: p.nameZh,
-        nameEn: p.nameEn,
-        fundingSource: p.fundingSource,
-        startsOn: p.startsOn,
-        endsOn: `${cstYearOf(now) + p.endsYearsAfterSeed}-12-31`,
-        targetFen: p.targetFen,
-        storyZh: p.storyZh,
-        storyEn: p.storyEn,
-        createdAt,
-        updatedAt: createdAt,
-      })
-      .returning({ id: projects.id })
-      .get();
-    db.orm
-      .insert(projectSplitRules)
-      .values({ projectId: row.id, ...p.split, effectiveFrom: createdAt, createdAt })
-      .run();
+    const row = yield* inserted(
+      tx
+        .insert(projects)
+        .values({
+          slug: p.slug,
+          nameZh: p.nameZh,
+          nameEn: p.nameEn,
+          fundingSource: p.fundingSource,
+          startsOn: p.startsOn,
+          endsOn: `${cstYearOf(now) + p.endsYearsAfterSeed}-12-31`,
+          targetFen: p.targetFen,
+          storyZh: p.storyZh,
+          storyEn: p.storyEn,
+          createdAt,
+          updatedAt: createdAt,
+        })
+        .returning({ id: projects.id }),
+    );
+    yield* run(tx.insert(projectSplitRules).values({ projectId: row.id, ...p.split, effectiveFrom: createdAt, createdAt }));
     projectIds.set(p.slug, row.id);
   }
   return projectIds;
 }
 
 /** Households (enrolled in their projects), then producers with their member households. */
-export function seedHouseholdsAndProducers(
-  db: Database_,
+export function* seedHouseholdsAndProducers(
+  tx: Tx,
   ids: Pick<SeedIds, 'villages' | 'projects'>,
   now: number,
-): { households: Map<string, number>; producers: Map<string, number> } {
+): Query<{ households: Map<string, number>; producers: Map<string, number> }> {
   const householdIds = new Map<string, number>();
-  HOUSEHOLDS.forEach((h, i) => {
+  for (const [i, h] of HOUSEHOLDS.entries()) {
     const createdAt = now - (200 - i) * DAY_MS;
-    const row = db.orm
-      .insert(households)
-      .values({
-        villageId: required(ids.villages, h.villageSlug, 'village'),
-        realName: h.realName,
-        displayName: h.displayName,
-        publicStoryZh: h.publicStoryZh,
-        publicStoryEn: h.publicStoryEn,
-        consentPublic: h.consentPublic,
-        phone: h.phone,
-        idCardLast4: h.idCardLast4,
-        povertyRegNo: h.povertyRegNo,
-        members: h.members,
-        createdAt,
-        updatedAt: createdAt,
-      })
-      .returning({ id: households.id })
-      .get();
+    const row = yield* inserted(
+      tx
+        .insert(households)
+        .values({
+          villageId: required(ids.villages, h.villageSlug, 'village'),
+          realName: h.realName,
+          displayName: h.displayName,
+          publicStoryZh: h.publicStoryZh,
+          publicStoryEn: h.publicStoryEn,
+          consentPublic: h.consentPublic,
+          phone: h.phone,
+          idCardLast4: h.idCardLast4,
+          povertyRegNo: h.povertyRegNo,
+          members: h.members,
+          createdAt,
+          updatedAt: createdAt,
+        })
+        .returning({ id: households.id }),
+    );
     householdIds.set(h.key, row.id);
     for (const projectSlug of h.projectSlugs) {
-      db.orm
-        .insert(projectHouseholds)
-        .values({ projectId: required(ids.projects, projectSlug, 'project'), householdId: row.id, enrolledAt: createdAt })
-        .run();
+      yield* run(
+        tx.insert(projectHouseholds).values({ projectId: required(ids.projects, projectSlug, 'project'), householdId: row.id, enrolledAt: createdAt }),
+      );
     }
-  });
+  }
 
   const producerIds = new Map<string, number>();
-  PRODUCERS.forEach((p, i) => {
+  for (const [i, p] of PRODUCERS.entries()) {
     const createdAt = now - (190 - i) * DAY_MS;
-    const row = db.orm
-      .insert(producers)
-      .values({
-        villageId: required(ids.villages, p.villageSlug, 'village'),
-        kind: p.kind,
-        nameZh: p.nameZh,
-        nameEn: p.nameEn,
-        storyZh: p.storyZh,
-        storyEn: p.storyEn,
-        createdAt,
-        updatedAt: createdAt,
-      })
-      .returning({ id: producers.id })
-      .get();
+    const row = yield* inserted(
+      tx
+        .insert(producers)
+        .values({
+          villageId: required(ids.villages, p.villageSlug, 'village'),
+          kind: p.kind,
+          nameZh: p.nameZh,
+          nameEn: p.nameEn,
+          storyZh: p.storyZh,
+          storyEn: p.storyEn,
+          createdAt,
+          updatedAt: createdAt,
+        })
+        .returning({ id: producers.id }),
+    );
     producerIds.set(p.key, row.id);
     for (const m of p.members) {
-      db.orm
-        .insert(producerMembers)
-        .values({ producerId: row.id, householdId: required(householdIds, m.householdKey, 'household'), weight: m.weight })
-        .run();
+      yield* run(tx.insert(producerMembers).values({ producerId: row.id, householdId: required(householdIds, m.householdKey, 'household'), weight: m.weight }));
     }
-  });
+  }
   return { households: householdIds, producers: producerIds };
 }
 
 /** Products with their bulk price tiers. The FTS triggers index them as they are inserted. */
-export function seedProducts(db: Database_, ids: Pick<SeedIds, 'producers' | 'projects'>, now: number): Map<string, number> {
+export function* seedProducts(tx: Tx, ids: Pick<SeedIds, 'producers' | 'projects'>, now: number): Query<Map<string, number>> {
   const productIds = new Map<string, number>();
-  PRODUCTS.forEach((p, i) => {
+  for (const [i, p] of PRODUCTS.entries()) {
     // A few hours' offset per product keeps listing times distinct even on the same day.
     const createdAt = now - p.listedDaysAgo * DAY_MS - (i + 1) * 37 * 60 * 1000;
-    const row = db.orm
-      .insert(products)
-      .values({
-        slug: p.slug,
-        producerId: required(ids.producers, p.producerKey, 'producer'),
-        projectId: required(ids.projects, p.projectSlug, 'project'),
-        category: p.category,
-        unit: p.unit,
-        titleZh: p.titleZh,
-        titleEn: p.titleEn,
-        descriptionZh: p.descriptionZh,
-        descriptionEn: p.descriptionEn,
-        storyZh: p.storyZh,
-        storyEn: p.storyEn,
-        priceFen: p.priceFen,
-        stock: p.stock,
-        minOrderQty: p.minOrderQty,
-        maxRetailQty: p.maxRetailQty,
-        lowStockThreshold: p.lowStockThreshold,
-        published: p.published,
-        featured: p.featured,
-        soldCount: p.soldCount,
-        createdAt,
-        updatedAt: createdAt,
-      })
-      .returning({ id: products.id })
-      .get();
+    const row = yield* inserted(
+      tx
+        .insert(products)
+        .values({
+          slug: p.slug,
+          producerId: required(ids.producers, p.producerKey, 'producer'),
+          projectId: required(ids.projects, p.projectSlug, 'project'),
+          category: p.category,
+          unit: p.unit,
+          titleZh: p.titleZh,
+          titleEn: p.titleEn,
+          descriptionZh: p.descriptionZh,
+          descriptionEn: p.descriptionEn,
+          storyZh: p.storyZh,
+          storyEn: p.storyEn,
+          priceFen: p.priceFen,
+          stock: p.stock,
+          minOrderQty: p.minOrderQty,
+          maxRetailQty: p.maxRetailQty,
+          lowStockThreshold: p.lowStockThreshold,
+          published: p.published,
+          featured: p.featured,
+          soldCount: p.soldCount,
+          createdAt,
+          updatedAt: createdAt,
+        })
+        .returning({ id: products.id }),
+    );
     productIds.set(p.slug, row.id);
     for (const tier of p.tiers) {
-      db.orm.insert(priceTiers).values({ productId: row.id, minQty: tier.minQty, priceFen: tier.priceFen }).run();
+      yield* run(tx.insert(priceTiers).values({ productId: row.id, minQty: tier.minQty, priceFen: tier.priceFen }));
     }
-  });
+  }
   return productIds;
 }
 
 /** Stores each product's already-encoded photo and links it as the product's first photo. */
-export function seedPhotos(
-  db: Database_,
+export function* seedPhotos(
+  tx: Tx,
   media: Pick<MediaService, 'addProductPhoto'>,
   productIds: Map<string, number>,
   photos: Map<string, EncodedProductPhoto>,
-): number {
+): Query<number> {
   let count = 0;
   for (const p of PRODUCTS) {
     const photo = photos.get(p.slug);
     if (!photo) continue;
-    // The seed is one synchronous SQLite transaction (for now): the photo's unit joins it.
-    const { listMediaId, detailMediaId } = db.uow.now((tx) => media.addProductPhoto(tx, photo));
-    db.orm
-      .insert(productPhotos)
-      .values({
+    const { listMediaId, detailMediaId } = yield* media.addProductPhoto(tx, photo);
+    yield* run(
+      tx.insert(productPhotos).values({
         productId: required(productIds, p.slug, 'product'),
         position: 0,
         listMediaId,
         detailMediaId,
         altZh: p.titleZh,
         altEn: p.titleEn,
-      })
-      .run();
+      }),
+    );
     count += 1;
   }
   return count;
 }
 
-function hasVillages(db: Database_): boolean {
-  return db.sqlite.prepare('SELECT EXISTS (SELECT 1 FROM villages) AS present').pluck().get() === 1;
+function* hasVillages(tx: Tx): Query<boolean> {
+  return (yield* one(tx.select({ id: villages.id }).from(villages).limit(1))) !== undefined;
 }
 
 /**
  * Loads the demo villages, projects, households, producers and products into an empty database.
  * Does nothing when any village exists. Photos are rendered and re-encoded first (sharp is async);
- * everything else, media rows included, is written in one synchronous transaction.
+ * everything else, media rows included, is written in one unit of work, on either engine.
  */
 export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promise<{ seeded: boolean }> {
   const log = opts.log ?? (() => {});
-  if (hasVillages(db)) {
+  if (await db.uow.read(hasVillages)) {
     log('demo data: villages already present, nothing seeded');
     return { seeded: false };
   }
@@ -267,14 +269,16 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
   const photos = await encodeSeedPhotos(media, PRODUCTS);
   const passwordHashes = await hashDemoPasswords();
 
-  const run = db.sqlite.transaction((): { seeded: boolean; photoCount: number; ids?: SeedIds } => {
-    // Another process may have seeded while the photos were rendering.
-    if (hasVillages(db)) return { seeded: false, photoCount: 0 };
-    const villageIds = seedRegionsAndVillages(db, now);
-    const projectIds = seedProjects(db, now);
-    const people = seedHouseholdsAndProducers(db, { villages: villageIds, projects: projectIds }, now);
-    const productIds = seedProducts(db, { producers: people.producers, projects: projectIds }, now);
-    const photoCount = seedPhotos(db, media, productIds, photos);
+  const result = await db.uow.write(function* (tx): Query<{ seeded: boolean; photoCount: number; ids?: SeedIds }> {
+    // Another process may have seeded while the photos were rendering; on PostgreSQL two servers
+    // starting together take turns here (the second then finds the villages).
+    yield* serialize('demo-seed');
+    if (yield* hasVillages(tx)) return { seeded: false, photoCount: 0 };
+    const villageIds = yield* seedRegionsAndVillages(tx, now);
+    const projectIds = yield* seedProjects(tx, now);
+    const people = yield* seedHouseholdsAndProducers(tx, { villages: villageIds, projects: projectIds }, now);
+    const productIds = yield* seedProducts(tx, { producers: people.producers, projects: projectIds }, now);
+    const photoCount = yield* seedPhotos(tx, media, productIds, photos);
     const ids: SeedIds = {
       villages: villageIds,
       projects: projectIds,
@@ -282,13 +286,12 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
       producers: people.producers,
       products: productIds,
     };
-    seedDemoAccounts(db, villageIds, projectIds, passwordHashes, now);
-    seedWishesAndLots(db, ids, now); // micro-wishes and harvest lots
-    seedOutletsAndOrganizations(db, ids, now); // charity supermarkets, outlet staff scope, a trade union with its quota
-    for (const step of opts.extraSteps ?? []) step(db, ids, now);
+    yield* seedDemoAccounts(tx, villageIds, projectIds, passwordHashes, now);
+    yield* seedWishesAndLots(tx, ids, now); // micro-wishes and harvest lots
+    yield* seedOutletsAndOrganizations(tx, ids, now); // charity supermarkets, outlet staff scope, a trade union with its quota
+    for (const step of opts.extraSteps ?? []) yield* step(tx, ids, now);
     return { seeded: true, photoCount, ids };
   });
-  const result = run.immediate();
   if (!result.seeded || !result.ids) {
     log('demo data: seeded concurrently by another process, nothing seeded');
     return { seeded: false };

@@ -1,4 +1,9 @@
-import type { Database_ } from '../db/client.js';
+import { eq } from 'drizzle-orm';
+import { users } from '../accounts/schema.js';
+import { products } from '../catalog/schema.js';
+import { one, type Query, run, type Tx } from '../db/unit-of-work.js';
+import { lotHouseholds, lots } from '../lots/schema.js';
+import { wishes } from '../wishes/schema.js';
 import type { SeedIds } from './seed.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -107,36 +112,59 @@ const LOTS = [
  * transaction after the catalogue and the demo accounts; lot units equal the stock already seeded,
  * so no stock changes.
  */
-export function seedWishesAndLots(db: Database_, ids: SeedIds, now: number): void {
-  const coordinatorId = (db.sqlite.prepare(`SELECT id FROM users WHERE email = 'coordinator@xiangyi.test'`).get() as { id: number } | undefined)?.id ?? null;
-  const insertWish = db.sqlite.prepare(
-    `INSERT INTO wishes (project_id, child_name, child_age, item, item_en, amount_fen, story, story_en, photo_consent, status, posted_by_user_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'open', ?, ?)`,
-  );
+export function* seedWishesAndLots(tx: Tx, ids: SeedIds, now: number): Query<void> {
+  const coordinator = yield* one(tx.select({ id: users.id }).from(users).where(eq(users.email, 'coordinator@xiangyi.test')));
   for (const w of WISHES) {
     const projectId = ids.projects.get(w.projectSlug);
     if (projectId === undefined) throw new Error(`demo wish refers to unknown project ${w.projectSlug}`);
-    insertWish.run(projectId, w.childName, w.childAge, w.item, w.itemEn, w.amountFen, w.story, w.storyEn, coordinatorId, now - w.postedDaysAgo * DAY_MS);
+    yield* run(
+      tx.insert(wishes).values({
+        projectId,
+        childName: w.childName,
+        childAge: w.childAge,
+        item: w.item,
+        itemEn: w.itemEn,
+        amountFen: w.amountFen,
+        story: w.story,
+        storyEn: w.storyEn,
+        photoConsent: false,
+        status: 'open',
+        postedByUserId: coordinator?.id ?? null,
+        createdAt: now - w.postedDaysAgo * DAY_MS,
+      }),
+    );
   }
 
-  const stockOf = db.sqlite.prepare(`SELECT stock FROM products WHERE id = ?`).pluck();
-  const insertLot = db.sqlite.prepare(`INSERT INTO lots (product_id, code, harvested_on, quantity, remaining, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const insertHousehold = db.sqlite.prepare(`INSERT INTO lot_households (lot_id, household_id) VALUES (?, ?)`);
   for (const p of LOTS) {
     const productId = ids.products.get(p.productSlug);
     if (productId === undefined) throw new Error(`demo lot refers to unknown product ${p.productSlug}`);
-    let left = stockOf.get(productId) as number;
+    const product = yield* one(tx.select({ stock: products.stock }).from(products).where(eq(products.id, productId)));
+    let left = product?.stock ?? 0;
     for (const lot of p.lots) {
       // The last lot holds whatever the earlier ones leave of the stock.
       const units = lot.share === null ? left : Math.min(lot.share, left);
       if (units <= 0) continue;
       left -= units;
       const harvestedAt = now - lot.harvestedDaysAgo * DAY_MS;
-      const lotId = Number(insertLot.run(productId, lot.code, isoDay(harvestedAt), units, units, lot.notes, harvestedAt + 3 * DAY_MS).lastInsertRowid);
+      const row = yield* one(
+        tx
+          .insert(lots)
+          .values({
+            productId,
+            code: lot.code,
+            harvestedOn: isoDay(harvestedAt),
+            quantity: units,
+            remaining: units,
+            notes: lot.notes,
+            createdAt: harvestedAt + 3 * DAY_MS,
+          })
+          .returning({ id: lots.id }),
+      );
+      if (!row) throw new Error(`demo lot ${lot.code} was not inserted`);
       for (const key of lot.households) {
         const householdId = ids.households.get(key);
         if (householdId === undefined) throw new Error(`demo lot refers to unknown household ${key}`);
-        insertHousehold.run(lotId, householdId);
+        yield* run(tx.insert(lotHouseholds).values({ lotId: row.id, householdId }));
       }
     }
   }
