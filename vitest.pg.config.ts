@@ -1,10 +1,18 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// The tests that need a PostgreSQL server (TEST_DATABASE_URL, an account that may create
-// databases): `npm run test:pg`, run by .ci/run after `npm test`.
+/**
+ * The tests that need a PostgreSQL server (TEST_DATABASE_URL, an account that may create
+ * databases): `npm run test:pg`, run by .ci/run after `npm test`. tests/pg/ holds the engine's own
+ * tests; the HTTP test files listed below run again here, each test app on its own copy of a seeded
+ * template database (tests/pg/global-setup.ts, tests/helpers/test-app.ts).
+ */
+export const HTTP_FILES_ON_POSTGRES: string[] = [];
+
 export default defineConfig({
   test: {
-    include: ['tests/pg/**/*.test.ts'],
+    include: ['tests/pg/**/*.test.ts', ...HTTP_FILES_ON_POSTGRES],
+    exclude: [...configDefaults.exclude],
+    globalSetup: ['tests/pg/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -7,11 +7,14 @@ import type { AccountMail, AccountMessage } from '../../src/accounts/account-mai
 import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/client.js';
+import { openPgDatabase } from '../../src/db/pg-client.js';
+import { scratchDatabase } from '../pg/helpers.js';
 
 export interface TestContext {
   app: App;
   db: Database_;
   config: Config;
+  /** The SQLite file, or on PostgreSQL (npm run test:pg) the scratch database's URL. */
   dbPath: string;
   /** Moves the injected clock (ms). */
   clock: { now: number; advance(ms: number): void };
@@ -50,7 +53,33 @@ export function freshDatabase(seeded = true): { db: Database_; path: string; dis
 }
 
 export function testConfig(env: Record<string, string> = {}, dbPath = ':memory:'): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...env });
+  const database = dbPath.startsWith('postgres://') ? { DATABASE_URL: dbPath } : { DATABASE_PATH: dbPath };
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...database, ...env });
+}
+
+/** True when the run is PostgreSQL's (npm run test:pg, tests/pg/global-setup.ts): test apps are built on it. */
+export const onPostgres = (): boolean => inject('pgTemplate') !== undefined;
+
+/**
+ * A fresh database for one test app, whatever the run's engine: a copy of the seeded (or empty)
+ * template, as a SQLite file or, on PostgreSQL, a scratch database of its own on the test server.
+ */
+export async function freshTestDatabase(seeded = true): Promise<{ db: Database_; path: string; dispose(): Promise<void> }> {
+  const template = seeded ? inject('pgTemplate') : inject('pgEmptyTemplate');
+  if (template === undefined) {
+    const fresh = freshDatabase(seeded);
+    return { ...fresh, dispose: async () => fresh.dispose() };
+  }
+  const scratch = await scratchDatabase(template, inject('pgRun'));
+  const db = openPgDatabase(scratch.url, { maxConnections: 4 });
+  return {
+    db,
+    path: scratch.url,
+    dispose: async () => {
+      await db.end();
+      await scratch.drop();
+    },
+  };
 }
 
 /** A mailbox in memory: the app's account e-mails land in `sent`. */
@@ -68,7 +97,7 @@ export function memoryAccountMail(): AccountMail & { sent: AccountMessage[] } {
 
 /** Builds the app (not listening) on a fresh database, with a clock the test controls. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestContext> {
-  const { db, path, dispose } = freshDatabase(options.seeded ?? true);
+  const { db, path, dispose } = await freshTestDatabase(options.seeded ?? true);
   const config = testConfig(options.env, path);
   const clock = {
     now: Date.now(),
@@ -94,7 +123,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestC
     mailbox: mail.sent,
     async close() {
       await app.close();
-      dispose();
+      await dispose();
     },
   };
 }

@@ -8,23 +8,34 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
-/** A new, empty database on the test server, and how to drop it. */
-export async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new URL(testDatabaseUrl());
-  const name = `xiangyi_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin.toString());
+/** The URL of database `name` on the test server. */
+export function databaseUrl(name: string): string {
+  const url = new URL(testDatabaseUrl());
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin.toString() });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return url.toString();
+}
+
+/** Runs statements on the test server's maintenance database (CREATE/DROP DATABASE cannot run in a transaction). */
+export async function onServer(...statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every scratch database's name starts so: a run's teardown drops what a crashed worker left. */
+export const SCRATCH_PREFIX = 'xiangyi_test_';
+
+/**
+ * A new database on the test server, and how to drop it: empty, or a copy of `template` (a seeded
+ * template database: CREATE DATABASE … TEMPLATE copies it block by block, in well under a second).
+ * `run` marks it as this run's, for the run's teardown.
+ */
+export async function scratchDatabase(template?: string, run?: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `${SCRATCH_PREFIX}${run ? `${run}_` : ''}${randomBytes(6).toString('hex')}`;
+  await onServer(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
+  return { name, url: databaseUrl(name), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
