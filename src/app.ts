@@ -440,7 +440,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     receiptQr: (code, label) => receiptQr(config.publicUrl, code, label),
     pickupEnabled: true,
     checkout: services.checkout,
-    commitGrouped: deps.db.commitGrouped,
     addressBook: services.addressBook,
     divisions: services.divisions,
   });

@@ -8,7 +8,6 @@ import { parseForm, typedValues, type FieldMessages } from '../forms.js';
 import { errorText, pickText, type Locale, type MessageKey } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { PaymentsService } from '../payments/payments-service.js';
-import type { GroupCommit } from '../db/group-commit.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
@@ -37,8 +36,6 @@ export interface OrdersRoutesDeps {
   pickupEnabled: boolean;
   /** The checkout's steps with their undo (src/orders/checkout.ts). */
   checkout: Checkout;
-  /** The buyer's writes (cart, order) are committed with the others of the same moment. */
-  commitGrouped: GroupCommit;
   /** A signed-in buyer's saved addresses, offered and prefilled at checkout (src/addresses). */
   addressBook: AddressBook;
   /** China's administrative divisions: the checkout's suggestions, and the check before an address is saved. */
