@@ -1,4 +1,4 @@
-import { and, asc, count, countDistinct, eq, sql } from 'drizzle-orm';
+import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm';
 import { all, one, preparedOn, type Query, type Tx } from '../db/unit-of-work.js';
 import { projects } from '../projects/schema.js';
 import { producerMembers, producers, regions, villages } from '../villages/schema.js';
@@ -244,14 +244,18 @@ export function* projectFigures(tx: Tx, projectId: number): Query<{ villages: nu
   return { villages: row?.villages ?? 0 };
 }
 
+/** The villages with published products in a project, oldest first (each once: not DISTINCT, which PostgreSQL will not order by an unselected id). */
 export function* projectVillages(tx: Tx, projectId: number) {
+  const withProducts = tx
+    .select({ villageId: producers.villageId })
+    .from(products)
+    .innerJoin(producers, eq(producers.id, products.producerId))
+    .where(and(eq(products.projectId, projectId), eq(products.published, true)));
   return yield* all(
     tx
-      .selectDistinct({ slug: villages.slug, nameZh: villages.nameZh, nameEn: villages.nameEn })
-      .from(products)
-      .innerJoin(producers, eq(producers.id, products.producerId))
-      .innerJoin(villages, eq(villages.id, producers.villageId))
-      .where(and(eq(products.projectId, projectId), eq(products.published, true)))
+      .select({ slug: villages.slug, nameZh: villages.nameZh, nameEn: villages.nameEn })
+      .from(villages)
+      .where(inArray(villages.id, withProducts))
       .orderBy(asc(villages.id)),
   );
 }

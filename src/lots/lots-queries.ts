@@ -88,7 +88,7 @@ export function* householdsOfLot(tx: Tx, lotId: number) {
       .select({
         id: households.id,
         realName: households.realName,
-        publicName: sql<string | null>`CASE WHEN ${households.consentPublic} = 1 THEN ${households.displayName} END`,
+        publicName: sql<string | null>`CASE WHEN ${households.consentPublic} THEN ${households.displayName} END`,
       })
       .from(lotHouseholds)
       .innerJoin(households, eq(households.id, lotHouseholds.householdId))

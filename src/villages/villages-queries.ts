@@ -171,7 +171,7 @@ export function* publicHouseholds(tx: Tx, ids: readonly number[]) {
       .select({
         id: households.id,
         villageId: households.villageId,
-        displayName: sql<string | null>`CASE WHEN ${households.consentPublic} = 1 THEN ${households.displayName} END`,
+        displayName: sql<string | null>`CASE WHEN ${households.consentPublic} THEN ${households.displayName} END`,
       })
       .from(households)
       .where(inArray(households.id, [...ids])),
