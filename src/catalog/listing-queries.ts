@@ -1,6 +1,6 @@
 import { asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { all, one, preparedByShape, preparedOn, prepareSql, type Query, type Tx } from '../db/unit-of-work.js';
+import { all, one, onPostgres, preparedByShape, preparedOn, prepareSql, type Query, type Tx } from '../db/unit-of-work.js';
 import { projects } from '../projects/schema.js';
 import { producers, villages } from '../villages/schema.js';
 import { productPhotos, products, type Category } from './schema.js';
@@ -9,6 +9,12 @@ import { productPhotos, products, type Category } from './schema.js';
  * The product listings and search, as steps of a unit of work (src/db/unit-of-work.ts). The pages
  * that read them are the shop's hottest (home, listing, search, the JSON API): each query is
  * prepared once per database handle, with placeholders, and a listing once per shape of its filter.
+ *
+ * Search is the one part said differently per engine. SQLite matches a term of 3+ characters with
+ * FTS5's trigram index (products_fts) and ranks with bm25; PostgreSQL matches the same four texts
+ * (title, story, village, producer) in products_search with ILIKE through pg_trgm's trigram indexes
+ * (drizzle-pg/0001) and ranks with the same column weights. Shorter terms are looked for in titles and
+ * names on both. SQLite's LIKE ignores ASCII case; on PostgreSQL that is ILIKE.
  */
 
 export type SortKey = 'relevance' | 'newest' | 'price_asc' | 'price_desc' | 'popular';
@@ -73,9 +79,13 @@ const cards = (tx: Tx) =>
     .innerJoin(villages, eq(villages.id, producers.villageId))
     .innerJoin(projects, eq(projects.id, products.projectId));
 
+/** Published products only; on SQLite `+` keeps the planner off the index on published (a short term's scan). */
+const publishedOnly = (pg: boolean, offIndex = false) =>
+  pg ? eq(products.published, true) : offIndex ? sql`+${products.published} = 1` : sql`${products.published} = 1`;
+
 const featuredStatement = preparedOn((tx) =>
   cards(tx)
-    .where(sql`${products.published} = 1`)
+    .where(publishedOnly(onPostgres(tx)))
     .orderBy(desc(products.featured), desc(products.soldCount), desc(products.id))
     .limit(sql.placeholder('limit'))
     .prepare(),
@@ -96,13 +106,57 @@ const searchVillages = alias(villages, 'sv');
  * Titles are read from the narrow products_search_idx (migration 0019) and the few hundred producers
  * and villages apart, so the scan a short term needs never reads a product's description or story.
  */
-const shortTermMatch = (like: unknown) =>
-  sql`(${products.titleZh} LIKE ${like} ESCAPE '\\' OR ${products.titleEn} LIKE ${like} ESCAPE '\\' OR ${products.producerId} IN (
+const shortTermMatch = (like: unknown, pg: boolean) => {
+  // On PostgreSQL the same texts are products_search's title, village and producer (one row per product).
+  if (pg)
+    return sql`${products.id} IN (SELECT id FROM products_search WHERE title ILIKE ${like} ESCAPE '\\' OR village ILIKE ${like} ESCAPE '\\' OR producer ILIKE ${like} ESCAPE '\\')`;
+  return sql`(${products.titleZh} LIKE ${like} ESCAPE '\\' OR ${products.titleEn} LIKE ${like} ESCAPE '\\' OR ${products.producerId} IN (
   SELECT ${searchProducers.id} FROM ${producers} spr JOIN ${villages} sv ON ${searchVillages.id} = ${searchProducers.villageId}
   WHERE ${searchProducers.nameZh} LIKE ${like} ESCAPE '\\' OR ${searchProducers.nameEn} LIKE ${like} ESCAPE '\\'
     OR ${searchVillages.nameZh} LIKE ${like} ESCAPE '\\' OR ${searchVillages.nameEn} LIKE ${like} ESCAPE '\\'))`;
+};
 /** A title that has the term. */
-const titleHas = (like: unknown) => sql`(${products.titleZh} LIKE ${like} ESCAPE '\\' OR coalesce(${products.titleEn}, '') LIKE ${like} ESCAPE '\\')`;
+const titleHas = (like: unknown, pg: boolean) => {
+  const op = sql.raw(pg ? 'ILIKE' : 'LIKE');
+  return sql`(${products.titleZh} ${op} ${like} ESCAPE '\\' OR coalesce(${products.titleEn}, '') ${op} ${like} ESCAPE '\\')`;
+};
+
+/**
+ * PostgreSQL's match of a term of 3+ characters (SQLite's FTS5 phrase): any of the four texts has it,
+ * found through the trigram indexes.
+ */
+const trigramMatch = (like: unknown) =>
+  sql`${products.id} IN (SELECT id FROM products_search WHERE title ILIKE ${like} ESCAPE '\\' OR story ILIKE ${like} ESCAPE '\\'
+    OR village ILIKE ${like} ESCAPE '\\' OR producer ILIKE ${like} ESCAPE '\\')`;
+
+/** bm25's column weights in SQLite's ranking (bm25(products_fts, 10.0, 1.0, 4.0, 4.0)), by products_search's column. */
+const BM25_WEIGHTS = [
+  ['title', 10],
+  ['story', 1],
+  ['village', 4],
+  ['producer', 4],
+] as const;
+
+/**
+ * PostgreSQL's counterpart of SQLite's bm25 ranking: for each term and each of the four texts, BM25's
+ * saturating term frequency (k1 = 1.2, b = 0.75) with the text's length against its column's average,
+ * weighted as SQLite weighs the columns. `term` is the term in lower case. Higher is better.
+ */
+const trigramRank = (terms: unknown[]) =>
+  sql`coalesce((SELECT ${sql.join(
+    terms.flatMap((term) =>
+      BM25_WEIGHTS.map(([column, weight]) => {
+        const text = sql.raw(`products_search.${column}`);
+        const tf = sql`((char_length(${text}) - char_length(replace(lower(${text}), ${term}, ''))) / greatest(char_length(${term}), 1))::float8`;
+        const average = sql`(SELECT greatest(avg(char_length(${sql.raw(column)})), 1) FROM products_search)`;
+        return sql`${sql.raw(String(weight))} * ${tf} * 2.2 / (${tf} + 1.2 * (0.25 + 0.75 * char_length(${text}) / ${average}))`;
+      }),
+    ),
+    sql` + `,
+  )} FROM products_search WHERE products_search.id = ${products.id}), 0)`;
+
+/** The term an FTS5 phrase quotes ("土瑶茶" → 土瑶茶). */
+const ftsPhraseTerm = (phrase: string) => phrase.slice(1, -1).replaceAll('""', '"');
 
 /** A filter's value in a prepared listing, named after the part of the filter it comes from (listingParams). */
 const ph = (name: string) => sql.placeholder(name);
@@ -119,14 +173,20 @@ const rankTitlesOf = (f: ListingFilter) => (f.terms ?? []).flatMap((t) => (t.tit
 /** The FTS phrases of a filter, all of them ranked at once. */
 const phrasesOf = (f: ListingFilter) => (f.terms ?? []).flatMap((t) => (t.match ? [t.match] : []));
 
-function listingWhere(f: ListingFilter): SQL {
-  // With a short term, "+" keeps the planner off the listing index on published, so it scans the
+function listingWhere(f: ListingFilter, pg: boolean): SQL {
+  // With a short term, "+" keeps SQLite's planner off the listing index on published, so it scans the
   // narrow search index instead of the table.
-  const where = [(f.terms ?? []).some((t) => t.like) ? sql`+${products.published} = 1` : sql`${products.published} = 1`];
+  const where = [
+    publishedOnly(
+      pg,
+      (f.terms ?? []).some((t) => t.like),
+    ),
+  ];
   (f.terms ?? []).forEach((term, i) => {
     const any: SQL[] = [];
-    if (term.match) any.push(sql`${products.id} IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${ph(`match${i}`)})`);
-    if (term.like) any.push(shortTermMatch(ph(`like${i}`)));
+    if (term.match)
+      any.push(pg ? trigramMatch(ph(`match${i}`)) : sql`${products.id} IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${ph(`match${i}`)})`);
+    if (term.like) any.push(shortTermMatch(ph(`like${i}`), pg));
     if (term.categories.length) any.push(sql`${products.category} IN (${placeholderList(`categories${i}_`, term.categories.length)})`);
     where.push(sql`(${sql.join(any, sql` OR `)})`);
   });
@@ -137,7 +197,7 @@ function listingWhere(f: ListingFilter): SQL {
 }
 
 /** Relevance: bm25 over the FTS terms (title weighted most), then titles containing a short term, then popularity. */
-function listingOrder(f: ListingFilter): SQL[] {
+function listingOrder(f: ListingFilter, pg: boolean): SQL[] {
   switch (f.sort) {
     case 'relevance': {
       // Products in a category a term names (蜂蜜 → honey, 茶 → 茶叶) come first, then those with the
@@ -146,8 +206,8 @@ function listingOrder(f: ListingFilter): SQL[] {
       const categories = rankCategoriesOf(f);
       return [
         ...(categories.length ? [sql`${products.category} IN (${placeholderList('rankCategory', categories.length)}) DESC`] : []),
-        ...rankTitlesOf(f).map((_, i) => sql`${titleHas(ph(`title${i}`))} DESC`),
-        ...(phrasesOf(f).length ? [sql`coalesce(fts.rank, 0) ASC`] : []),
+        ...rankTitlesOf(f).map((_, i) => sql`${titleHas(ph(`title${i}`), pg)} DESC`),
+        ...(phrasesOf(f).length ? [pg ? sql`${trigramRank(phrasesOf(f).map((_, j) => ph(`phrase${j}`)))} DESC` : sql`coalesce(fts.rank, 0) ASC`] : []),
         desc(products.featured),
         desc(products.soldCount),
         desc(products.id),
@@ -165,10 +225,11 @@ function listingOrder(f: ListingFilter): SQL[] {
 }
 
 /** The values of a listing's placeholders, by the names listingWhere and listingOrder give them. */
-function listingParams(f: ListingFilter, ordered: boolean): Record<string, unknown> {
+function listingParams(f: ListingFilter, ordered: boolean, pg: boolean): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   (f.terms ?? []).forEach((term, i) => {
-    if (term.match) params[`match${i}`] = term.match;
+    // PostgreSQL matches a long term as a pattern (ILIKE), SQLite as an FTS5 phrase.
+    if (term.match) params[`match${i}`] = pg ? term.title : term.match;
     if (term.like) params[`like${i}`] = term.like;
     term.categories.forEach((c, j) => {
       params[`categories${i}_${j}`] = c;
@@ -185,7 +246,13 @@ function listingParams(f: ListingFilter, ordered: boolean): Record<string, unkno
       params[`title${i}`] = t;
     });
     const phrases = phrasesOf(f);
-    if (phrases.length) params.phrases = phrases.join(' OR ');
+    if (phrases.length && !pg) params.phrases = phrases.join(' OR ');
+    if (pg)
+      (f.terms ?? [])
+        .filter((t) => t.match)
+        .forEach((t, j) => {
+          params[`phrase${j}`] = ftsPhraseTerm(t.match!).toLowerCase();
+        });
   }
   if (ordered) Object.assign(params, { limit: f.limit, offset: f.offset });
   return params;
@@ -200,8 +267,8 @@ function listingShape(f: ListingFilter): string {
 
 const prepareListing = (tx: Tx, f: ListingFilter) =>
   cards(tx)
-    .where(listingWhere(f))
-    .orderBy(...listingOrder(f))
+    .where(listingWhere(f, onPostgres(tx)))
+    .orderBy(...listingOrder(f, onPostgres(tx)))
     .limit(ph('limit'))
     .offset(ph('offset'))
     .prepare();
@@ -224,11 +291,11 @@ const prepareRankedListing = (tx: Tx, f: ListingFilter) =>
     JOIN ${villages} ON ${villages.id} = ${producers.villageId}
     JOIN ${projects} ON ${projects.id} = ${products.projectId}
     LEFT JOIN fts ON fts.id = ${products.id}
-    WHERE ${listingWhere(f)} ORDER BY ${sql.join(listingOrder(f), sql`, `)} LIMIT ${ph('limit')} OFFSET ${ph('offset')}`,
+    WHERE ${listingWhere(f, false)} ORDER BY ${sql.join(listingOrder(f, false), sql`, `)} LIMIT ${ph('limit')} OFFSET ${ph('offset')}`,
   );
 
 function prepareCount(tx: Tx, f: ListingFilter) {
-  const where = listingWhere(f);
+  const where = listingWhere(f, onPostgres(tx));
   // Only a village or project filter needs the joins; search terms are matched on products alone.
   if (!(f.villageSlug || f.projectSlug)) return tx.select({ n: count() }).from(products).where(where).prepare();
   return tx
@@ -249,16 +316,16 @@ const countStatements = preparedByShape<ReturnType<typeof prepareCount>>();
 export function* listProducts(tx: Tx, f: ListingFilter): Query<ProductCard[]> {
   const shape = listingShape(f);
   const prepared =
-    f.sort === 'relevance' && phrasesOf(f).length
+    f.sort === 'relevance' && phrasesOf(f).length && !onPostgres(tx)
       ? rankedStatements(tx, shape, () => prepareRankedListing(tx, f))
       : listingStatements(tx, shape, () => prepareListing(tx, f));
-  return yield* all(prepared, listingParams(f, true));
+  return yield* all(prepared, listingParams(f, true, onPostgres(tx)));
 }
 
 /** How many published products match the filter. */
 export function* countProducts(tx: Tx, f: ListingFilter): Query<number> {
   const prepared = countStatements(tx, listingShape({ ...f, sort: 'newest' }), () => prepareCount(tx, f));
-  return (yield* one(prepared, listingParams(f, false)))?.n ?? 0;
+  return (yield* one(prepared, listingParams(f, false, onPostgres(tx))))?.n ?? 0;
 }
 
 /** The home page's products: featured first, then the best-selling. */

@@ -6,7 +6,7 @@ import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'driz
 import pg from 'pg';
 import type { Db } from './client.js';
 import * as schema from './schema.js';
-import type { Query, Step, UnitOfWork, Work } from './unit-of-work.js';
+import { POSTGRES_HANDLE, type Query, type Step, type UnitOfWork, type Work } from './unit-of-work.js';
 
 /**
  * The unit of work on PostgreSQL (src/db/unit-of-work.ts).
@@ -149,7 +149,9 @@ export function pgQueryBuilder(): Db {
   const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
   const relational = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
   const session = new CapturingSession(dialect as never);
-  return new BaseSQLiteDatabase('sync', dialect as never, session as never, relational as never) as unknown as Db;
+  const handle = new BaseSQLiteDatabase('sync', dialect as never, session as never, relational as never) as unknown as Db;
+  Object.defineProperty(handle, POSTGRES_HANDLE, { value: true });
+  return handle;
 }
 
 /** The statement a step stands for: a builder prepared on the PostgreSQL handle, a prepared statement, or `sql`. */

@@ -55,6 +55,15 @@ export interface UnitOfWork {
 /** The handle a unit of work builds its queries on. */
 export type Tx = Db;
 
+/** Marks the handle a unit builds its queries on when the engine is PostgreSQL (src/db/pg-engine.ts). */
+export const POSTGRES_HANDLE = Symbol.for('xiangyi.postgresHandle');
+
+/**
+ * Whether the unit's queries run on PostgreSQL: for the few queries the builder cannot say the same
+ * way on both engines (full-text search: FTS5 on SQLite, pg_trgm on PostgreSQL).
+ */
+export const onPostgres = (tx: Tx): boolean => (tx as unknown as Record<symbol, unknown>)[POSTGRES_HANDLE] === true;
+
 /** One query handed to the engine. */
 export type Step =
   | { readonly op: 'all' | 'get' | 'run'; readonly query: unknown; readonly params: Record<string, unknown> | undefined }
