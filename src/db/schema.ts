@@ -15,3 +15,4 @@ export * from '../villages/schema.js';
 export * from '../wishes/schema.js';
 export * from '../notifications/schema.js';
 export * from '../addresses/schema.js';
+export * from '../cluster/schema.js';
