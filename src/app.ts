@@ -56,6 +56,7 @@ import { createVillagesService } from './villages/villages-service.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import catalogRoutes from './catalog/catalog-routes.js';
 import { systemClock, type Clock } from './clock.js';
+import { databaseRateLimitStore } from './cluster/index.js';
 import type { Config } from './config.js';
 import type { Database_ } from './db/client.js';
 import { createMediaService, MAX_UPLOAD_BYTES } from './media/media-service.js';
@@ -362,8 +363,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   // Text responses are compressed for clients that accept it (cached pages are compressed once, by the page cache).
   await app.register(fastifyCompress, { encodings: ['br', 'gzip'], globalDecompression: false });
-  // Limits are per route (sign-in, registration); nothing is limited globally.
-  await app.register(fastifyRateLimit, { global: false });
+  // Limits are per route (sign-in, registration); nothing is limited globally. Counted in the
+  // database, so every app server on it shares them (src/cluster/rate-limit-store.ts). A request
+  // is counted once it passed the CSRF check and the route's own guard (route preHandlers run
+  // after the app's): one refused before it writes nothing, and costs nothing worth limiting.
+  await app.register(fastifyRateLimit, { global: false, hook: 'preHandler', store: databaseRateLimitStore(deps.db) });
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
     prefix: '/static/',

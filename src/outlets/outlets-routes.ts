@@ -114,11 +114,21 @@ export default async function outletsRoutes(root: FastifyInstance, deps: { outle
 
   app.post(
     '/outlet/:outletId/pickups',
-    { ...staffOnly, schema: { params: outletParams }, config: { rateLimit: { max: 30, timeWindow: '1 minute' } } },
+    {
+      // Staff of this outlet only (404 for another's), checked before the request limit counts the
+      // request: a refused request writes nothing, not even its count (src/cluster/rate-limit-store.ts).
+      preHandler: [
+        requireRole('outlet_staff'),
+        async (request) => {
+          await outlets.outletFor(currentUser(request), request.params.outletId);
+        },
+      ],
+      schema: { params: outletParams },
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+    },
     async (request, reply) => {
       const { outletId } = request.params;
       const user = currentUser(request);
-      await outlets.outletFor(user, outletId); // 404 for another outlet
       const values = typedValues(request.body);
       const form = parseForm(pickupCodeSchema, request.body, request.t);
       if (!form.ok) return renderScreen(request, reply, outletId, { pickup: { values, fields: form.fields } }, 422);
