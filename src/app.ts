@@ -56,7 +56,15 @@ import { createVillagesService } from './villages/villages-service.js';
 import { createCatalogService } from './catalog/catalog-service.js';
 import catalogRoutes from './catalog/catalog-routes.js';
 import { systemClock, type Clock } from './clock.js';
-import { databaseRateLimitStore } from './cluster/index.js';
+import {
+  createLeaderLease,
+  createPeriodicWork,
+  databaseRateLimitStore,
+  LEASE_MS,
+  pruneRateLimitCounters,
+  type PeriodicTimers,
+  type PeriodicWork,
+} from './cluster/index.js';
 import type { Config } from './config.js';
 import type { Database_ } from './db/client.js';
 import { createMediaService, MAX_UPLOAD_BYTES } from './media/media-service.js';
@@ -95,6 +103,8 @@ export interface AppDeps {
   backups?: { timers?: BackupTimers; run?: RunBackup };
   /** A second mailbox for account e-mails besides the outbox (tests read a memory mailbox). */
   accountMail?: AccountMail;
+  /** The periodic work's timer and this server's name in the leases table; tests pass a timer they advance by hand. */
+  periodic?: { timers?: PeriodicTimers; holder?: string };
 }
 
 export type App = FastifyInstance;
@@ -105,6 +115,12 @@ declare module 'fastify' {
     backups: BackupSchedule | null;
     /** Delivers the outbox (or logs it without SMTP_URL); started by the server once it serves. */
     outboxWorker: OutboxWorker;
+    /**
+     * The cluster's timers (expiry sweep, housekeeping, the hourly ledger checkpoint), run by the one
+     * server holding the lease; the outbox worker and scheduled backups ask it too. Started by the
+     * server once it serves (src/server.ts).
+     */
+    periodicWork: PeriodicWork;
   }
 }
 
@@ -301,7 +317,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const stripe = config.stripe ? (deps.stripe ?? (await createStripeClient(config.stripe.secretKey))) : null;
   const services = buildServices(config, deps, stripe, app.log);
   const backups: BackupSchedule | null = config.backups
-    ? createBackupSchedule({ sourcePath: config.databasePath, ...config.backups, clock: services.clock, ...deps.backups, log: app.log })
+    ? createBackupSchedule({
+        sourcePath: config.databasePath,
+        ...config.backups,
+        clock: services.clock,
+        ...deps.backups,
+        log: app.log,
+        // Several servers on one database file back it up once: the server running the periodic work.
+        mayRun: () => app.periodicWork.mayRun(),
+      })
     : null;
   // prom-client is loaded only when metrics are on: it costs as much start-up time as Fastify itself.
   const metricsModule = config.metricsToken ? await import('./plugins/metrics.js') : null;
@@ -486,19 +510,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(outletsRoutes, { outlets: services.outlets, orders: services.orders, products: services.products });
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 
+  // The cluster's timers run on one server at a time: the one holding the lease (src/cluster/).
+  const periodicWork = createPeriodicWork({
+    lease: createLeaderLease(deps.db, { clock: services.clock, name: 'periodic-work', ttlMs: LEASE_MS, holder: deps.periodic?.holder }),
+    log: app.log,
+    timers: deps.periodic?.timers,
+  });
+  app.decorate('periodicWork', periodicWork);
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep);
-  // old sign-in failures, expired registration links and order look-ups are forgotten.
-  const sweep = setInterval(() => {
-    const swept = async () => {
-      await services.orders.expireDue();
-      await services.accounts.prune();
-      await services.passwordResets.prune();
-      await services.orderLookup.prune();
-    };
-    swept().catch((error: unknown) => app.log.error({ err: error }, 'expiry sweep failed'));
-  }, 60_000);
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
+  // old sign-in failures, expired registration links, order look-ups and request counts are forgotten.
+  periodicWork.every('expiry-sweep', 60_000, async () => {
+    await services.orders.expireDue();
+    await services.accounts.prune();
+    await services.passwordResets.prune();
+    await services.orderLookup.prune();
+    await pruneRateLimitCounters(deps.db);
+  });
   app.decorate('backups', backups);
   const outboxWorker = createOutboxWorker({
     outbox: services.outbox,
@@ -506,6 +533,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       ? smtpTransport({ url: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: new URL(config.publicUrl).hostname })
       : null,
     log: app.log,
+    mayRun: periodicWork.mayRun,
   });
   app.decorate('outboxWorker', outboxWorker);
   app.addHook('onClose', () => outboxWorker.stop());
@@ -521,9 +549,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }
   };
   await publishDailyCheckpoint();
-  const anchor = setInterval(() => void publishDailyCheckpoint(), 3600_000);
-  anchor.unref();
-  app.addHook('onClose', async () => clearInterval(anchor));
+  periodicWork.every('ledger-checkpoint', 3600_000, publishDailyCheckpoint);
+  // Last of the onClose hooks to stop the work: the lease is given up once the runs in flight end.
+  app.addHook('onClose', () => periodicWork.stop());
 
   await app.ready();
   return app;

@@ -71,6 +71,10 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const ms = Number((process.hrtime.bigint() - startedAt) / 1_000_000n);
   app.log.info(`Xiangyi 乡益 is serving ${config.publicUrl} (started in ${ms} ms)`);
+  // The cluster's periodic work (expiry, housekeeping, the outbox, backups): this server runs it
+  // when it holds the lease, else another server on the same database does (src/cluster/).
+  await app.periodicWork.start();
+  app.log.info(app.periodicWork.status(), app.periodicWork.leading() ? 'periodic work runs on this server' : 'periodic work runs on another server');
   // The outbox is delivered (or, without SMTP_URL, logged) from now on; messages written before a
   // restart are picked up where they were left.
   app.outboxWorker.start();

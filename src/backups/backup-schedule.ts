@@ -26,6 +26,9 @@ export interface BackupStatus {
   running: boolean;
 }
 
+/** While another server takes the backups, how often this one looks again whether it should. */
+const NOT_MINE_RECHECK_MS = 60_000;
+
 const systemTimers: BackupTimers = {
   set: (run, ms) => setTimeout(run, ms).unref(),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -78,6 +81,8 @@ export function createBackupSchedule(opts: {
   run?: RunBackup;
   timers?: BackupTimers;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Whether this server takes the backups now (several servers on one file: the one running the periodic work); default always. */
+  mayRun?: () => boolean;
 }) {
   const run = opts.run ?? backupInWorker;
   const timers = opts.timers ?? systemTimers;
@@ -111,7 +116,20 @@ export function createBackupSchedule(opts: {
     // Due one interval after the newest backup; a failed attempt waits an interval too (no tight retry loop).
     const from = Math.max(newest?.at ?? -Infinity, status.ok === false && status.lastAt !== null ? status.lastAt : -Infinity);
     status.nextAt = Number.isFinite(from) ? Math.max(now, from + opts.everyMs) : now;
-    timer = timers.set(() => void runNow(), status.nextAt - now);
+    timer = timers.set(due, status.nextAt - now);
+  }
+
+  /** A backup is due: taken here, or, while another server takes them, asked again a little later. */
+  function due(): void {
+    if (!opts.mayRun || opts.mayRun()) {
+      void runNow();
+      return;
+    }
+    status.nextAt = opts.clock() + NOT_MINE_RECHECK_MS;
+    timer = timers.set(() => {
+      timer = null;
+      if (!stopped) schedule();
+    }, NOT_MINE_RECHECK_MS);
   }
 
   function prune(): void {

@@ -36,11 +36,14 @@ export function createOutboxWorker(deps: {
   everyMs?: number;
   batch?: number;
   timers?: WorkerTimers;
+  /** Whether this server delivers now (several servers: the one running the periodic work); default always. */
+  mayRun?: () => boolean;
 }) {
   const { outbox, transport, log } = deps;
   const everyMs = deps.everyMs ?? 5_000;
   const batch = deps.batch ?? 20;
   const timers = deps.timers ?? systemTimers;
+  const mayRun = deps.mayRun ?? (() => true);
   let handle: unknown = null;
   let running: Promise<RunResult> | null = null;
   let stopped = true;
@@ -83,9 +86,8 @@ export function createOutboxWorker(deps: {
   function schedule(): void {
     if (stopped) return;
     handle = timers.set(() => {
-      runOnce()
-        .catch((error: unknown) => log.error({ err: error }, 'outbox worker pass failed'))
-        .finally(schedule);
+      // Claims keep two servers from sending one message twice; one server delivering keeps them from racing for every batch.
+      (mayRun() ? runOnce() : Promise.resolve()).catch((error: unknown) => log.error({ err: error }, 'outbox worker pass failed')).finally(schedule);
     }, everyMs);
   }
 
