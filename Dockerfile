@@ -49,6 +49,8 @@ COPY --from=build /app/dist ./dist
 # `npm run migrate|backup|ledger:check` check the build first; without the TypeScript they run dist/ as it is.
 COPY scripts/ensure-build.mjs ./scripts/ensure-build.mjs
 COPY drizzle ./drizzle
+# PostgreSQL's migrations (DATABASE_URL), applied at start-up or by `npm run migrate`.
+COPY drizzle-pg ./drizzle-pg
 COPY views ./views
 COPY static ./static
 USER xiangyi
