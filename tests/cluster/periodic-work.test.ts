@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBackupSchedule } from '../../src/backups/backup-schedule.js';
 import { LEASE_MS, RENEW_EVERY_MS, type PeriodicTimers } from '../../src/cluster/index.js';
+import { createOutboxWorker } from '../../src/notifications/outbox-worker.js';
+import type { Outbox } from '../../src/notifications/outbox.js';
 import { createTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 
 /**
@@ -124,5 +130,66 @@ describe('the periodic work on two servers over one database', () => {
     expect(db.prepare('SELECT count(*) FROM rate_limit_counters').pluck().get()).toBe(2);
     await hands[0]!.fire();
     expect(db.prepare('SELECT key FROM rate_limit_counters').pluck().all()).toEqual(['POST /login|192.0.2.2']);
+  });
+});
+
+describe('work with its own timer, on a server that does not run the periodic work', () => {
+  const quiet = { info() {}, error() {}, warn() {} };
+
+  it('takes no scheduled backup while another server runs the work, looks again a minute later, and takes it once it runs the work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xiangyi-backups-'));
+    try {
+      const hand = handTimers();
+      let mine = false;
+      const taken: string[] = [];
+      const schedule = createBackupSchedule({
+        sourcePath: cluster.dbPath,
+        dir,
+        everyMs: 6 * 3600_000,
+        keep: 2,
+        clock: () => cluster.clock.now,
+        timers: hand.timers,
+        log: quiet,
+        mayRun: () => mine,
+        run: async (_source, target) => {
+          taken.push(target);
+          return { ok: false, problem: 'not a real backup', file: target, ms: 0, transactions: 0 };
+        },
+      });
+      schedule.start();
+      await hand.fire();
+      expect(taken).toEqual([]);
+      expect(schedule.status().nextAt).toBe(cluster.clock.now + 60_000);
+      mine = true;
+      await hand.fire();
+      await hand.fire(0);
+      expect(taken).toHaveLength(1);
+      await schedule.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('delivers no outbox pass while another server runs the work; asked directly, it still does', async () => {
+    const hand = handTimers();
+    let mine = false;
+    let passes = 0;
+    const outbox = {
+      takeUnlogged: async () => {
+        passes++;
+        return [];
+      },
+    } as unknown as Outbox;
+    const worker = createOutboxWorker({ outbox, transport: null, log: quiet as never, timers: hand.timers, mayRun: () => mine });
+    worker.start();
+    await hand.fire();
+    await hand.fire();
+    expect(passes).toBe(0);
+    mine = true;
+    await hand.fire();
+    expect(passes).toBe(1);
+    await worker.runOnce();
+    expect(passes).toBe(2);
+    await worker.stop();
   });
 });
