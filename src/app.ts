@@ -412,7 +412,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(errorHandler);
 
   // Routes, domain by domain.
-  await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null });
+  await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null, periodicWork: () => app.periodicWork.status().role });
   await app.register(mediaRoutes, { media: services.media });
   await app.register(catalogRoutes, {
     catalog: services.catalog,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { BackupStatus } from './backups/backup-schedule.js';
+import type { PeriodicStatus } from './cluster/index.js';
 import { sql } from 'drizzle-orm';
 import type { Database_ } from './db/client.js';
 import { one } from './db/unit-of-work.js';
@@ -19,11 +20,15 @@ function presentBackup(s: Readonly<BackupStatus>) {
 
 /**
  * GET /healthz: 200 when the database answers, 503 when it does not; says which engine answers
- * (sqlite or postgresql). With BACKUP_DIR it also
+ * (sqlite or postgresql), and whether this server runs the cluster's periodic work (leader),
+ * another one does (standby), or it has not started it (off). With BACKUP_DIR it also
  * reports the scheduled backups (a failed backup is reported, not made a 503: the server still
  * serves; alerts watch the backup fields or the metrics).
  */
-export default async function healthRoutes(app: FastifyInstance, opts: { db: Database_; backup: (() => Readonly<BackupStatus>) | null }) {
+export default async function healthRoutes(
+  app: FastifyInstance,
+  opts: { db: Database_; backup: (() => Readonly<BackupStatus>) | null; periodicWork: () => PeriodicStatus['role'] },
+) {
   const { db } = opts;
   // How many migrations are applied: drizzle keeps them in __drizzle_migrations (on PostgreSQL in its own schema).
   const migrations = sql<{
@@ -38,6 +43,8 @@ export default async function healthRoutes(app: FastifyInstance, opts: { db: Dat
         database: 'ok',
         engine: db.engine,
         migrations: row?.n ?? 0,
+        // Which of several servers runs the periodic work (expiry, housekeeping, the outbox, backups).
+        periodicWork: opts.periodicWork(),
         ...(opts.backup ? { backup: presentBackup(opts.backup()) } : {}),
       };
     } catch (error) {

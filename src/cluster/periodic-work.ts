@@ -23,6 +23,8 @@ export const RENEW_EVERY_MS = 10_000;
 export interface PeriodicStatus {
   /** Whether this server holds the lease and so runs the work. */
   leader: boolean;
+  /** leader: runs the work; standby: another server does; off: this process never started it (a test, a script) or stopped. */
+  role: 'leader' | 'standby' | 'off';
   holder: string;
   /** Runs of each job on this server since start-up. */
   runs: Record<string, number>;
@@ -128,6 +130,7 @@ export function createPeriodicWork(deps: { lease: LeaderLease; log: PeriodicLog;
     },
     status: (): PeriodicStatus => ({
       leader: state === 'running' && lease.holding(),
+      role: state !== 'running' ? 'off' : lease.holding() ? 'leader' : 'standby',
       holder: lease.holder,
       runs: Object.fromEntries(jobs.map((job) => [job.name, job.runs])),
     }),

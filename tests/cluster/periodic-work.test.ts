@@ -76,6 +76,9 @@ describe('the periodic work on two servers over one database', () => {
     // Work with its own timer asks too: the outbox and backups run on the leader only.
     expect(work(0).mayRun()).toBe(true);
     expect(work(1).mayRun()).toBe(false);
+    // Each says so in its health check, for the operator.
+    const roles = await Promise.all(cluster.servers.map(async (s) => (await s.app.inject({ method: 'GET', url: '/healthz' })).json().periodicWork));
+    expect(roles).toEqual(['leader', 'standby']);
   });
 
   it('lets the other server take over once the lease of a leader that stopped renewing has expired, not before', async () => {
