@@ -3,12 +3,14 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countHit, pruneRateLimits } from '../../src/cluster/cluster-queries.js';
-import { createLeaderLease } from '../../src/cluster/index.js';
+import { createLeaderLease, databaseRateLimitStore } from '../../src/cluster/index.js';
 import { createHash } from 'node:crypto';
 import { openPgDatabase, type PgDatabase } from '../../src/db/pg-client.js';
 import { insertMedia, mediaById } from '../../src/media/media-queries.js';
 import { ROOT_DIR } from '../../src/paths.js';
 import { scratchDatabase } from './helpers.js';
+
+type Store = { incr(key: string, answer: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void };
 
 /**
  * What app servers share through PostgreSQL alone (src/cluster/): request counts, counted atomically
@@ -36,6 +38,20 @@ describe('the cluster’s shared state on PostgreSQL', () => {
     );
     expect(counts.map((c) => c.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect(new Set(counts.map((c) => c.resetAt))).toEqual(new Set([now + 60_000]));
+  });
+
+  it('gives @fastify/rate-limit one count per route and address across two servers’ stores', async () => {
+    const route = { routeInfo: { method: 'POST', url: '/orders/find' } };
+    const stores = servers.map((db) => new (databaseRateLimitStore(db) as unknown as new (options: unknown) => { child(o: unknown): Store })({}).child(route));
+    const incr = (store: Store, key: string) =>
+      new Promise<{ current: number; ttl: number }>((resolve, reject) =>
+        store.incr(key, (error, result) => (error ? reject(error) : resolve(result!)), 60_000, 10),
+      );
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await incr(stores[i % 2]!, '192.0.2.9'));
+    expect(answers.map((a) => a.current)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(answers.every((a) => a.ttl > 0 && a.ttl <= 60_000)).toBe(true);
+    expect((await incr(stores[1]!, '192.0.2.10')).current).toBe(1);
   });
 
   it('starts a new window for the first request after the last ended, and forgets ended counts', async () => {
