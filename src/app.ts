@@ -20,6 +20,8 @@ import { bothAccountMail, outboxAccountMail } from './notifications/account-noti
 import { createMailPreferences } from './notifications/mail-preferences.js';
 import { smtpTransport } from './notifications/mail-transport.js';
 import { createOrderNotices } from './notifications/order-notices.js';
+import { createCoordinatorDigest } from './notifications/coordinator-digest.js';
+import { createRecallNotices, createWishNotices } from './notifications/recall-notices.js';
 import { createOutbox } from './notifications/outbox.js';
 import { createOutboxWorker, type OutboxWorker } from './notifications/outbox-worker.js';
 import notificationsRoutes from './notifications/notifications-routes.js';
@@ -193,14 +195,29 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     projectScopeOf,
   });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
-  const wishes = createWishesService(deps.db, { clock, audit, media, orders });
+  const buyerNotices = { outbox, preferences: mailPreferences, people: accounts, config };
+  const wishes = createWishesService(deps.db, { clock, audit, media, orders, events: createWishNotices(buyerNotices) });
   const startWishCheckout = stripe
     ? createWishCheckout({ stripe, publicUrl: config.publicUrl, db: deps.db, clock, expiryMs: config.orderExpiry.stripeMs })
     : null;
-  const lots = createLotsService(deps.db, { clock, audit, media, products, villages });
+  const lots = createLotsService(deps.db, { clock, audit, media, products, villages, events: createRecallNotices(buyerNotices) });
   const recalls = createRecallService(deps.db, { clock, audit, orders, payments });
   // Proof: each month reconciled, public figures from the ledger, benefit receipts.
   const reconciliation = createReconciliationService(deps.db, { clock, audit });
+  // The coordinators' daily digest of transfers to confirm and mismatches, written by the sweep once a day.
+  const coordinatorDigest = createCoordinatorDigest({
+    db: deps.db,
+    clock,
+    outbox,
+    preferences: mailPreferences,
+    publicUrl: config.publicUrl,
+    coordinators: accounts.coordinators,
+    pendingTransfers: orders.pendingOffline,
+    async mismatches(period) {
+      const report = await reconciliation.report(period);
+      return { count: report.mismatches.length, unexplained: report.unexplained };
+    },
+  });
   const impact = createImpactService(deps.db, { villages, projects: catalog.projects });
   const receipts = createReceiptService(deps.db, { orders, reports: ledgerReports, villages, projects: catalog.projects });
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
@@ -272,6 +289,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     lots,
     recalls,
     reconciliation,
+    coordinatorDigest,
     impact,
     receipts,
     institutional,
@@ -518,13 +536,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   app.decorate('periodicWork', periodicWork);
   // Unpaid orders past their expiry release their stock (also checked on every run of this sweep);
-  // old sign-in failures, expired registration links, order look-ups and request counts are forgotten.
+  // old sign-in failures, expired registration links, order look-ups and request counts are forgotten;
+  // the coordinators' daily digest is written once a day.
   periodicWork.every('expiry-sweep', 60_000, async () => {
     await services.orders.expireDue();
     await services.accounts.prune();
     await services.passwordResets.prune();
     await services.orderLookup.prune();
     await pruneRateLimitCounters(deps.db);
+    await services.coordinatorDigest.runDue();
   });
   app.decorate('backups', backups);
   const outboxWorker = createOutboxWorker({

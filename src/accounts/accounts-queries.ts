@@ -76,6 +76,20 @@ export function* secretariesOfVillage(tx: Tx, villageId: number): Query<{ id: nu
   );
 }
 
+/** The enabled coordinators, each with the projects they see (all, or a list). */
+export function* activeCoordinators(tx: Tx): Query<{ id: number; email: string; displayName: string; allProjects: boolean; projectIds: number[] }[]> {
+  const rows = yield* all(
+    tx
+      .select({ id: users.id, email: users.email, displayName: users.displayName, allProjects: users.allProjects })
+      .from(users)
+      .where(and(eq(users.role, 'coordinator'), eq(users.disabled, false)))
+      .orderBy(asc(users.id)),
+  );
+  const out = [];
+  for (const row of rows) out.push({ ...row, projectIds: row.allProjects ? [] : yield* projectIdsOf(tx, row.id) });
+  return out;
+}
+
 // Scopes
 
 export function* villageIdsOf(tx: Tx, userId: number): Query<number[]> {

@@ -18,6 +18,7 @@ import {
   registrationRequestsSince,
   replaceScopes,
   secretariesOfVillage,
+  activeCoordinators,
   updatePassword,
   updateUserRole,
   userByEmail,
@@ -263,6 +264,9 @@ export function createAccountsService(
 
     /** The enabled first secretaries of a village: whom its paid parcels are announced to. A step of the caller's unit of work. */
     secretariesOfVillage: (tx: Tx, villageId: number): Query<MailRecipient[]> => secretariesOfVillage(tx, villageId),
+
+    /** The enabled coordinators and their projects: whom the daily digest goes to. */
+    coordinators: () => db.uow.read((tx) => activeCoordinators(tx)),
 
     /** An enabled account's address and name (for the e-mail about it), or undefined. A step of the caller's unit of work. */
     *mailRecipient(tx: Tx, userId: number): Query<MailRecipient | undefined> {

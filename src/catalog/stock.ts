@@ -1,5 +1,5 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
-import { run, type Query, type Tx } from '../db/unit-of-work.js';
+import { one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { products } from './schema.js';
 
 /**
@@ -67,4 +67,16 @@ export function* recordSold(tx: Tx, productId: number, quantity: number): Query<
       .set({ soldCount: sql`CASE WHEN ${products.soldCount} + ${quantity} < 0 THEN 0 ELSE ${products.soldCount} + ${quantity} END` })
       .where(eq(products.id, productId)),
   );
+}
+
+/**
+ * Whether the reservation of `quantity` units just made took the product's stock across its
+ * low-stock threshold (above it before, at or below it now): the moment the village is told, once
+ * per crossing rather than at every sale. Read in the reservation's unit, so two sales at once
+ * cannot both see the crossing (the second finds the stock already at or below the threshold).
+ */
+export function* lowStockCrossedBy(tx: Tx, productId: number, quantity: number): Query<{ stock: number; threshold: number } | null> {
+  const row = yield* one(tx.select({ stock: products.stock, threshold: products.lowStockThreshold }).from(products).where(eq(products.id, productId)));
+  if (!row) return null;
+  return row.stock <= row.threshold && row.stock + quantity > row.threshold ? row : null;
 }

@@ -105,6 +105,10 @@ export function createPeriodicWork(deps: { lease: LeaderLease; log: PeriodicLog;
       scheduleRenewal();
       for (const job of jobs) scheduleJob(job);
     },
+    /** Runs every job once, now, on this server whatever the lease (tests; an operator's script). */
+    async runOnce(): Promise<void> {
+      for (const job of jobs) await job.run();
+    },
     /** Whether this server runs the periodic work now. */
     leading: (): boolean => state === 'running' && lease.holding(),
     /**

@@ -1,5 +1,5 @@
 /** Front door of harvest lots (traceability) and their recalls: services, public types and route registrations. */
-export { createLotsService, type LotsService, type PublicLotHouseholds } from './lots-service.js';
+export { createLotsService, type LotEvents, type LotsService, type PublicLotHouseholds, type RecalledOrder } from './lots-service.js';
 export { createRecallService, type RecallLine, type RecallOrder, type RecallService, type RecallStage } from './recall-service.js';
 export { default as lotsRoutes, lotPanelFor } from './lots-routes.js';
 export { orderLotsSection } from './order-lots-section.js';

@@ -166,6 +166,7 @@ export function* recallCases(tx: Tx, lotId: number) {
         phone: orders.phone,
         /** The buyer's account e-mail, when the order was placed signed in. */
         email: users.email,
+        buyerUserId: orders.buyerUserId,
         province: orders.province,
         city: orders.city,
         district: orders.district,

@@ -24,10 +24,58 @@ import {
   lotsOfReceipt,
   markRecalled,
   ordersOfLot,
+  recallCases,
   type LineLot,
   type LotView,
 } from './lots-queries.js';
 import type { LotForm } from './lots-schemas.js';
+
+/** An order holding units of a lot as it is recalled: what its buyer is told, by the stage it is at. */
+export interface RecalledOrder {
+  orderId: number;
+  number: string;
+  buyerUserId: number | null;
+  contactName: string;
+  productZh: string;
+  productEn: string | null;
+  unit: string;
+  /** Units of the lot the order holds. */
+  units: number;
+  /** Not paid yet; paid with the units not sent; or the units already sent. */
+  stage: 'unpaid' | 'unshipped' | 'shipped';
+}
+
+/** What lots report as it happens (the buyers' recall notices): a step of the recall's unit of work. */
+export interface LotEvents {
+  recalled(tx: Tx, lot: { code: string; reason: string }, orders: readonly RecalledOrder[]): Query<void>;
+}
+
+/** The orders of a lot being recalled, one per order, with the units each still holds. */
+function* recalledOrders(tx: Tx, lotId: number): Query<RecalledOrder[]> {
+  const byOrder = new Map<number, RecalledOrder>();
+  for (const c of yield* recallCases(tx, lotId)) {
+    if (c.held === 0 || c.lineRefundedFen >= c.lineTotalFen) continue;
+    const stage = c.status === 'pending_payment' ? 'unpaid' : c.parcel === null || c.parcel === 'pending' ? 'unshipped' : 'shipped';
+    const seen = byOrder.get(c.orderId);
+    if (seen) {
+      seen.units += c.held;
+      if (stage === 'shipped') seen.stage = 'shipped';
+      continue;
+    }
+    byOrder.set(c.orderId, {
+      orderId: c.orderId,
+      number: c.number,
+      buyerUserId: c.buyerUserId,
+      contactName: c.contactName,
+      productZh: c.productZh,
+      productEn: c.productEn,
+      unit: c.unit,
+      units: c.held,
+      stage,
+    });
+  }
+  return [...byOrder.values()];
+}
 
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
@@ -51,7 +99,7 @@ export interface PublicLotHouseholds {
  */
 export function createLotsService(
   db: Database_,
-  deps: { clock: Clock; audit: AuditService; media: MediaService; products: ProductManagement; villages: VillagesService },
+  deps: { clock: Clock; audit: AuditService; media: MediaService; products: ProductManagement; villages: VillagesService; events?: LotEvents },
 ) {
   const { clock, audit, media, products, villages } = deps;
 
@@ -175,6 +223,8 @@ export function createLotsService(
           after: { reason, stockRemoved: off, orders: affected.map((o) => o.number) },
           address,
         });
+        // Each buyer holding units of the lot is told in the same commit as the recall.
+        if (deps.events) yield* deps.events.recalled(tx, { code: fresh.code, reason }, yield* recalledOrders(tx, id));
         return affected;
       }),
 

@@ -179,5 +179,42 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
         action: { label: t('mail.order.view'), url: orderUrl(o) },
       }));
     },
+
+    *delivered(tx, o) {
+      yield* toBuyer(tx, o, 'delivered', (t) => ({
+        subject: t('mail.delivered.subject', { number: o.number }),
+        greeting: greeting(t, o),
+        paragraphs: [t('mail.delivered.body', { number: o.number })],
+        facts: [{ label: t('mail.order.number'), value: o.number }],
+        action: { label: t('mail.delivered.receipt'), url: orderUrl(o) },
+      }));
+    },
+
+    *stockLow(tx, product) {
+      for (const secretary of yield* deps.people.secretariesOfVillage(tx, product.villageId)) {
+        if (yield* preferences.noticesOffIn(tx, secretary.id)) continue;
+        const locale = yield* preferences.localeOf(tx, secretary.id);
+        const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+        const title = pickText(locale, product.titleZh, product.titleEn);
+        const left = quantityText(locale, product.stock, product.unit);
+        yield* outbox.add(
+          tx,
+          renderMail({
+            kind: 'low_stock',
+            to: secretary.email,
+            locale,
+            subject: t('mail.lowStock.subject', { title, left }),
+            greeting: t('mail.greeting', { name: secretary.displayName }),
+            paragraphs: [t('mail.lowStock.body', { title, left, threshold: quantityText(locale, product.threshold, product.unit) })],
+            facts: [
+              { label: t('mail.lowStock.product'), value: title },
+              { label: t('mail.lowStock.left'), value: left },
+            ],
+            action: { label: t('mail.lowStock.open'), url: `${config.publicUrl}/secretary/products/${product.id}` },
+            unsubscribe: preferences.linksFor(secretary.id),
+          }),
+        );
+      }
+    },
   };
 }

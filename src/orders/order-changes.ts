@@ -1,6 +1,6 @@
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
-import { recordSold, releaseStock, reserveStock, tiersOf } from '../catalog/index.js';
+import { lowStockCrossedBy, recordSold, releaseStock, reserveStock, tiersOf } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
@@ -15,6 +15,7 @@ import { sellableProduct } from './cart-queries.js';
 import { cartItemsOfOwner, clearCartOf, priceItems, reviewedFigures, type CartOwner } from './cart-service.js';
 import { checkHolds, visitorKey } from './holds.js';
 import type { OrderEvents } from './order-events.js';
+import type { SellableProduct } from './cart-queries.js';
 import { createOrderPlacing, type CheckoutContact, type PlacedOrder } from './order-placing.js';
 import { canPay, canRefund, canShip, REFUNDABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import {
@@ -82,6 +83,22 @@ export function createOrderChanges(deps: OrdersDeps) {
     const row = yield* orderByNumber(tx, number);
     if (!row) throw new AppError('not_found', 'order_not_found');
     return row;
+  }
+
+  /** Tells the village when this reservation took the product's stock across its low-stock threshold. */
+  function* reportLowStock(tx: Tx, product: SellableProduct, quantity: number): Query<void> {
+    if (!deps.events) return;
+    const crossed = yield* lowStockCrossedBy(tx, product.id, quantity);
+    if (!crossed) return;
+    yield* deps.events.stockLow(tx, {
+      id: product.id,
+      titleZh: product.titleZh,
+      titleEn: product.titleEn,
+      unit: product.unit,
+      villageId: product.villageId,
+      stock: crossed.stock,
+      threshold: crossed.threshold,
+    });
   }
 
   function* release(tx: Tx, o: Order, now: number): Query<void> {
@@ -184,6 +201,7 @@ export function createOrderChanges(deps: OrdersDeps) {
       if (!(yield* reserveStock(tx, line.product.id, line.quantity, now))) {
         throw new AppError('conflict', 'sold_out', undefined, { params: { title: line.product.titleZh } });
       }
+      yield* reportLowStock(tx, line.product, line.quantity);
     }
     // After the stock: what is sold out is said so; a hold past the limit undoes the reservation with the rest.
     const placedBy = { visitor: visitorKey(owner), address };
@@ -234,6 +252,7 @@ export function createOrderChanges(deps: OrdersDeps) {
       if (input.stock === 'online' && !(yield* reserveStock(tx, product.id, item.quantity, now))) {
         throw new AppError('conflict', 'not_enough_stock', undefined, { params: { title: product.titleZh, stock: product.stock, unit: product.unit } });
       }
+      if (input.stock === 'online') yield* reportLowStock(tx, product, item.quantity);
       const unitPriceFen = item.unitPriceFen ?? unitPriceFor(product.priceFen, yield* tiersOf(tx, product.id), item.quantity);
       lines.push({ product, quantity: item.quantity, unitPriceFen, lineTotalFen: unitPriceFen * item.quantity });
     }
@@ -385,6 +404,7 @@ export function createOrderChanges(deps: OrdersDeps) {
       throw new AppError('conflict', 'order_not_completable', undefined, { params: { status: (yield* orderById(tx, o.id))!.status } });
     }
     yield* audit.add(tx, { userId, action: 'order.complete', entityType: 'order', entityId: o.number, address: null });
+    if (deps.events) yield* deps.events.delivered(tx, (yield* orderById(tx, o.id))!);
   }
 
   /**

@@ -15,4 +15,20 @@ export interface OrderEvents {
   refunded(tx: Tx, order: Order, amountFen: number, reason: string): Query<void>;
   /** `reason` is 'expired' when no payment came in time. */
   cancelled(tx: Tx, order: Order, reason: string): Query<void>;
+  /** The order reached the buyer (shipped → completed). */
+  delivered(tx: Tx, order: Order): Query<void>;
+  /** A sale took a product's stock to or below its low-stock threshold (once per crossing, not per sale). */
+  stockLow(tx: Tx, product: LowStockProduct): Query<void>;
+}
+
+/** A product whose stock just fell to its low-stock threshold, and the village that restocks it. */
+export interface LowStockProduct {
+  id: number;
+  titleZh: string;
+  titleEn: string | null;
+  unit: string;
+  villageId: number;
+  /** Units left after the sale. */
+  stock: number;
+  threshold: number;
 }

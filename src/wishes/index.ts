@@ -1,5 +1,5 @@
 /** Front door of micro-wishes (微心愿): its service, public types and route registrations. */
-export { createWishesService, type WishesService } from './wishes-service.js';
+export { createWishesService, type WishEvents, type WishesService } from './wishes-service.js';
 export { createWishCheckout, type StartWishCheckout } from './wish-checkout.js';
 export type { WishStatus, WishView } from './wishes-queries.js';
 /** A wish as its donation order moves it: steps of the orders domain's units of work. */

@@ -34,7 +34,16 @@ const PUBLIC_STATUSES: readonly WishStatus[] = ['open', 'claimed', 'paid', 'deli
  * is paid the money is in the project's fund (posted by the orders domain) and the social worker
  * buys the item and confirms delivery with a photo. An unpaid claim that ends opens the wish again.
  */
-export function createWishesService(db: Database_, deps: { clock: Clock; audit: AuditService; media: MediaService; orders: OrdersService }) {
+/** What wishes report as they happen (the donor's thanks): a step of the unit of work that makes the change. */
+export interface WishEvents {
+  /** The social worker handed the item over; `order` is the donation that paid for it. */
+  delivered(tx: Tx, wish: WishView, order: Order): Query<void>;
+}
+
+export function createWishesService(
+  db: Database_,
+  deps: { clock: Clock; audit: AuditService; media: MediaService; orders: OrdersService; events?: WishEvents },
+) {
   const { clock, audit, media, orders } = deps;
 
   const inScope = (actor: CurrentUser, projectId: number) => actor.role === 'coordinator' && (actor.allProjects || actor.projectIds.includes(projectId));
@@ -201,6 +210,8 @@ export function createWishesService(db: Database_, deps: { clock: Clock; audit: 
           after: { status: 'delivered', note },
           address,
         });
+        const delivered = (yield* wishById(tx, id))!;
+        if (deps.events && delivered.orderId !== null) yield* deps.events.delivered(tx, delivered, yield* orders.parts.orderById(tx, delivered.orderId));
       });
     },
 
