@@ -22,6 +22,8 @@ import { smtpTransport } from './notifications/mail-transport.js';
 import { createOrderNotices } from './notifications/order-notices.js';
 import { createCoordinatorDigest } from './notifications/coordinator-digest.js';
 import { createRecallNotices, createWishNotices } from './notifications/recall-notices.js';
+import { createPickupNotices } from './notifications/pickup-notices.js';
+import { httpSmsProvider } from './notifications/sms-provider.js';
 import { createOutbox } from './notifications/outbox.js';
 import { createOutboxWorker, type OutboxWorker } from './notifications/outbox-worker.js';
 import notificationsRoutes from './notifications/notifications-routes.js';
@@ -233,6 +235,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     // The payment is a step of its counter sale's unit of work.
     recordPayment: payments.parts.recordSucceeded,
     userByEmail,
+    events: createPickupNotices(outbox),
   });
   /**
    * What of the audit log a reader sees: an admin and a coordinator of all projects everything; a
@@ -552,6 +555,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     transport: config.mail.smtpUrl
       ? smtpTransport({ url: config.mail.smtpUrl, from: config.mail.from, messageIdDomain: new URL(config.publicUrl).hostname })
       : null,
+    // Text messages (order placed with bank details, shipped, pick-up code) when SMS_API_URL is set.
+    sms: config.sms ? httpSmsProvider(config.sms) : null,
     log: app.log,
     mayRun: periodicWork.mayRun,
   });

@@ -113,6 +113,20 @@ const envSchema = z
         .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an e-mail address, optionally with a name: Name <address>')
         .optional(),
     ),
+    /** The SMS provider's send endpoint (README "Text messages"); unset: text messages stay in the outbox. */
+    SMS_API_URL: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+    /** The provider's API key, sent as a bearer token. */
+    SMS_API_KEY: z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .min(8)
+        .max(500)
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+        .optional(),
+    ),
+    /** The registered signature (签名) the provider puts before each text, e.g. 乡益. */
+    SMS_SIGN_NAME: z.preprocess(blankAsUnset, z.string().min(2).max(12).optional()),
     BACKUP_DIR: z.preprocess(blankAsUnset, z.string().min(1).optional()),
     BACKUP_EVERY: z.preprocess(blankAsUnset, duration.optional()),
     BACKUP_KEEP: z.preprocess(
@@ -137,6 +151,14 @@ const envSchema = z
         code: 'custom',
         path: ['SESSION_SECRET'],
         message: 'the development default is refused when NODE_ENV=production; set a random secret',
+      });
+    }
+    const sms = [env.SMS_API_URL, env.SMS_API_KEY, env.SMS_SIGN_NAME];
+    if (sms.some(Boolean) && !sms.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [!env.SMS_API_URL ? 'SMS_API_URL' : !env.SMS_API_KEY ? 'SMS_API_KEY' : 'SMS_SIGN_NAME'],
+        message: 'SMS_API_URL, SMS_API_KEY and SMS_SIGN_NAME must be set together',
       });
     }
     if (Boolean(env.BACKUP_DIR) !== Boolean(env.BACKUP_EVERY)) {
@@ -198,6 +220,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Where e-mail leaves (null: it stays in the outbox) and who it is from. */
   readonly mail: { readonly smtpUrl: string | null; readonly from: string };
+  /** Text messages to Chinese mobile numbers through the HTTP provider, or null (off: they stay in the outbox). */
+  readonly sms: { readonly url: string; readonly apiKey: string; readonly signName: string } | null;
   /** Verified online backups made by the server itself, or null when not configured. */
   readonly backups: { readonly dir: string; readonly everyMs: number; readonly keep: number } | null;
   /**
@@ -251,6 +275,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
     mail: Object.freeze({ smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `"乡益 Xiangyi" <noreply@${new URL(publicUrl).hostname}>` }),
+    sms: e.SMS_API_URL && e.SMS_API_KEY && e.SMS_SIGN_NAME ? Object.freeze({ url: e.SMS_API_URL, apiKey: e.SMS_API_KEY, signName: e.SMS_SIGN_NAME }) : null,
     backups: e.BACKUP_DIR && e.BACKUP_EVERY ? Object.freeze({ dir: e.BACKUP_DIR, everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP }) : null,
     pageCache: Object.freeze({
       maxBytes: e.PAGE_CACHE_MAX_MB * 1024 * 1024,

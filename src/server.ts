@@ -82,6 +82,10 @@ async function main(): Promise<void> {
     { smtp: config.mail.smtpUrl !== null },
     config.mail.smtpUrl ? 'e-mail: delivering the outbox over SMTP' : 'e-mail: no SMTP_URL, messages stay in the outbox (/admin/outbox) and the log',
   );
+  app.log.info(
+    { sms: config.sms !== null },
+    config.sms ? `text messages: delivering through ${new URL(config.sms.url).host}` : 'text messages: no SMS_API_URL, they stay in the outbox (/admin/outbox)',
+  );
   const publicUrlAdvice = publicUrlWarning(config);
   if (publicUrlAdvice) app.log.warn(publicUrlAdvice);
   // Scheduled backups start once the shop serves (and any demo data is in): the first is due at once

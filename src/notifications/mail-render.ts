@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import { VIEWS_DIR } from '../paths.js';
-import type { OutgoingMail } from './outbox.js';
+import { SMS_KIND_PREFIX, type OutgoingMail } from './outbox.js';
 
 /**
  * What an e-mail says, in the recipient's language, before it takes the shop's look: the HTML
@@ -56,5 +56,24 @@ export function renderMail(content: MailContent): OutgoingMail {
     transactional: !content.unsubscribe,
     headers: content.unsubscribe ? { 'List-Unsubscribe': `<${content.unsubscribe.oneClickUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {},
     ...(content.dedupeKey ? { dedupeKey: content.dedupeKey } : {}),
+  };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * A text message as the outbox keeps it: kind "sms:<kind>", the mobile number (E.164) as the
+ * recipient, the text as the body (the HTML body is the same text, for the admin's outbox page).
+ * The provider puts the registered signature (SMS_SIGN_NAME) before it.
+ */
+export function renderSms(m: { kind: string; to: string; locale: Locale; subject: string; text: string; dedupeKey?: string }): OutgoingMail {
+  return {
+    kind: `${SMS_KIND_PREFIX}${m.kind}`,
+    to: m.to,
+    locale: m.locale,
+    subject: m.subject,
+    text: m.text,
+    html: `<p>${escapeHtml(m.text)}</p>`,
+    ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}),
   };
 }

@@ -62,6 +62,11 @@ export const zh = {
   'mail.digest.noMismatches': '{period} 的对账没有不符之处。',
   'mail.digest.openTransfers': '打开待确认的转账',
   'mail.digest.reconciliation': '对账：{url}',
+  'sms.placed.bank':
+    '订单 {number} 已提交，应付 {amount}。请转账至 户名：{accountName}，开户行：{bankName}，账号：{accountNumber}，附言填写 {number}，请在 {at} 前付款。订单：{link}',
+  'sms.shipped': '订单 {number} 的包裹已发出：{carrier} {tracking}。查询物流：{link}',
+  'sms.pickup': '订单 {number} 的取货码是 {code}。付款且到货后请到 {outlet}（{address}，{hours}）凭码取货。',
+  'sms.pickup.subject': '订单 {number} 的取货码',
   'mail.registration.subject': '确认注册乡益账号',
   'mail.registration.body': '请点击下面的按钮完成注册。链接在 {at} 之前有效，只能使用一次。',
   'mail.registration.action': '完成注册',
@@ -190,6 +195,11 @@ export const en: Record<keyof typeof zh, string> = {
   'mail.digest.noMismatches': 'The reconciliation of {period} has no mismatches.',
   'mail.digest.openTransfers': 'Open the transfers to confirm',
   'mail.digest.reconciliation': 'Reconciliation: {url}',
+  'sms.placed.bank':
+    'Order {number} placed, {amount} due. Please transfer to account name {accountName}, bank {bankName}, account number {accountNumber}, reference {number}, before {at}. Order: {link}',
+  'sms.shipped': 'The parcel of order {number} has shipped: {carrier} {tracking}. Track it: {link}',
+  'sms.pickup': 'The pick-up code of order {number} is {code}. Once it is paid and has arrived, collect it at {outlet} ({address}, {hours}) with this code.',
+  'sms.pickup.subject': 'Pick-up code of order {number}',
   'mail.registration.subject': 'Confirm your Xiangyi account',
   'mail.registration.body': 'Press the button below to finish registering. The link works once, until {at}.',
   'mail.registration.action': 'Finish registering',

@@ -1,12 +1,13 @@
 import type { Config } from '../config.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { pickText, quantityText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { DEFAULT_LOCALE, pickText, quantityText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
 import type { Order } from '../orders/index.js';
 import { formatDateTime } from '../time.js';
 import type { MailPreferences } from './mail-preferences.js';
-import { renderMail, type MailContent } from './mail-render.js';
+import { renderMail, renderSms, type MailContent } from './mail-render.js';
+import { chineseMobile } from './sms-provider.js';
 import type { Outbox } from './outbox.js';
 
 interface Person {
@@ -61,8 +62,41 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
 
   const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: Order) => t('mail.greeting', { name: o.contactName });
 
+  /**
+   * A text message to the buyer of an order placed without an account (no e-mail address), at a
+   * Chinese mobile number; in Chinese, the language of the numbers it goes to.
+   */
+  function* toGuestPhone(
+    tx: Tx,
+    o: Order,
+    kind: string,
+    dedupeKey: string,
+    build: (t: (key: MessageKey, params?: MessageParams) => string) => { subject: string; text: string },
+  ): Query<void> {
+    if (o.buyerUserId !== null) return;
+    const to = chineseMobile(o.phone);
+    if (!to) return;
+    const locale = DEFAULT_LOCALE;
+    const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+    yield* outbox.add(tx, renderSms({ kind, to, locale, dedupeKey, ...build(t) }));
+  }
+
   return {
     *placed(tx, o, lines, accessToken) {
+      if (o.paymentMethod === 'offline' && o.totalFen > 0) {
+        yield* toGuestPhone(tx, o, 'order_placed', `sms:order_placed:${o.id}`, (t) => ({
+          subject: t('mail.placed.subject', { number: o.number }),
+          text: t('sms.placed.bank', {
+            number: o.number,
+            amount: formatFen(o.totalFen),
+            accountName: config.bank.accountName,
+            bankName: config.bank.bankName,
+            accountNumber: config.bank.accountNumber,
+            at: formatDateTime(o.expiresAt),
+            link: `${orderUrl(o)}?token=${encodeURIComponent(accessToken)}`,
+          }),
+        }));
+      }
       yield* toBuyer(tx, o, 'placed', (t, locale) => {
         const offline = o.paymentMethod === 'offline';
         return {
@@ -130,6 +164,10 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
     },
 
     *shipped(tx, o, villageId, carrier, trackingNumber) {
+      yield* toGuestPhone(tx, o, 'order_shipped', `sms:order_shipped:${o.id}:${villageId}`, (t) => ({
+        subject: t('mail.shipped.subject', { number: o.number }),
+        text: t('sms.shipped', { number: o.number, carrier, tracking: trackingNumber, link: trackingLink(trackingNumber) }),
+      }));
       if (o.buyerUserId === null) return;
       const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
       if (!buyer) return;

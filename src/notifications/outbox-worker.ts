@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { MailTransport } from './mail-transport.js';
 import { isPermanentSmtpError } from './mail-transport.js';
-import type { Outbox } from './outbox.js';
+import type { ClaimedMail, Outbox, OutboxChannel } from './outbox.js';
+import { isPermanentSmsError, type SmsProvider } from './sms-provider.js';
 
 /** The timer the worker waits on; tests pass none and call runOnce themselves. */
 export interface WorkerTimers {
@@ -32,6 +33,8 @@ export interface RunResult {
 export function createOutboxWorker(deps: {
   outbox: Outbox;
   transport: MailTransport | null;
+  /** Text messages (kinds sms:…) go through it with the same leases and retries; null: they stay in the outbox. */
+  sms?: SmsProvider | null;
   log: FastifyBaseLogger;
   everyMs?: number;
   batch?: number;
@@ -48,6 +51,30 @@ export function createOutboxWorker(deps: {
   let running: Promise<RunResult> | null = null;
   let stopped = true;
 
+  /** Sends the due messages of one channel: each claimed with a lease, marked sent, or retried with backoff. */
+  async function deliverChannel(
+    channel: OutboxChannel,
+    send: (row: ClaimedMail['row']) => Promise<void>,
+    permanent: (error: unknown) => boolean,
+    result: RunResult,
+  ): Promise<void> {
+    for (const claimed of await outbox.claim(batch, channel)) {
+      try {
+        await send(claimed.row);
+      } catch (error) {
+        const outcome = await outbox.markFailed(claimed, error instanceof Error ? error.message : String(error), permanent(error));
+        log.warn(
+          { outboxId: claimed.row.id, channel, attempts: claimed.row.attempts, outcome, err: error },
+          `${channel === 'sms' ? 'text message' : 'e-mail'} not delivered`,
+        );
+        if (outcome === 'failed') result.failed++;
+        else result.retrying++;
+        continue;
+      }
+      if (await outbox.markSent(claimed)) result.sent++;
+    }
+  }
+
   async function deliver(): Promise<RunResult> {
     const result: RunResult = { sent: 0, retrying: 0, failed: 0, logged: 0 };
     if (!transport) {
@@ -58,20 +85,10 @@ export function createOutboxWorker(deps: {
         );
         result.logged++;
       }
-      return result;
+    } else {
+      await deliverChannel('email', (row) => transport.send(row), isPermanentSmtpError, result);
     }
-    for (const claimed of await outbox.claim(batch)) {
-      try {
-        await transport.send(claimed.row);
-      } catch (error) {
-        const outcome = await outbox.markFailed(claimed, error instanceof Error ? error.message : String(error), isPermanentSmtpError(error));
-        log.warn({ outboxId: claimed.row.id, attempts: claimed.row.attempts, outcome, err: error }, 'e-mail not delivered');
-        if (outcome === 'failed') result.failed++;
-        else result.retrying++;
-        continue;
-      }
-      if (await outbox.markSent(claimed)) result.sent++;
-    }
+    if (deps.sms) await deliverChannel('sms', (row) => deps.sms!.send(row), isPermanentSmsError, result);
     return result;
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, lte, min, notLike, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNull, like, lte, min, notLike, or, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
@@ -46,10 +46,14 @@ export const retryDelayMs = (attempts: number) => Math.min(DELIVERY.baseDelayMs 
 export const OUTBOX_PAGE_SIZE = 50;
 
 /**
- * Kinds of text messages (to a mobile number): the e-mail worker never claims them. There is no
- * SMS provider yet, so they stay pending in the outbox, readable at /admin/outbox.
+ * Kinds of text messages (to a mobile number): claimed only for the SMS provider (sms-provider.ts),
+ * never for SMTP. Without a provider (SMS_API_URL unset) they stay pending in the outbox, readable
+ * at /admin/outbox.
  */
 export const SMS_KIND_PREFIX = 'sms:';
+
+/** Which messages a claim takes: e-mail for the SMTP transport, text messages for the SMS provider. */
+export type OutboxChannel = 'email' | 'sms';
 
 /**
  * The transactional outbox. `add(tx, mail)` writes a message as a step of the unit of work that
@@ -90,7 +94,7 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
      * Takes up to `limit` due messages for delivery: each gets a fresh lease token and an attempt
      * counted, in one write transaction, so two workers never hold the same message at once.
      */
-    claim: (limit: number): Promise<ClaimedMail[]> =>
+    claim: (limit: number, channel: OutboxChannel = 'email'): Promise<ClaimedMail[]> =>
       db.uow.write(function* (tx) {
         const now = clock();
         const due = yield* all(
@@ -100,7 +104,7 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
             .where(
               and(
                 eq(outboxMessages.status, 'pending'),
-                notLike(outboxMessages.kind, `${SMS_KIND_PREFIX}%`),
+                channel === 'sms' ? like(outboxMessages.kind, `${SMS_KIND_PREFIX}%`) : notLike(outboxMessages.kind, `${SMS_KIND_PREFIX}%`),
                 lte(outboxMessages.nextAttemptAt, now),
                 or(isNull(outboxMessages.leaseUntil), lte(outboxMessages.leaseUntil, now)),
               ),
@@ -123,7 +127,7 @@ export function createOutbox(db: Database_, deps: { clock: Clock }) {
         return claimed;
       }),
 
-    /** The SMTP server took the message: it is done. False when the lease was lost (another worker took it). */
+    /** The SMTP server (or SMS provider) took the message: it is done. False when the lease was lost (another worker took it). */
     markSent: (claimed: ClaimedMail): Promise<boolean> =>
       db.uow.write(function* (tx) {
         const changed = yield* run(

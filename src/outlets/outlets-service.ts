@@ -56,6 +56,14 @@ export interface OutletsDeps {
   /** Finds an account by email, for scoping outlet staff. */
   /** A step of the caller's unit of work (the accounts service's). */
   userByEmail: (tx: Tx, email: string) => Query<{ id: number; role: Role } | undefined>;
+  /** Told of each pick-up order as it is placed, in its unit of work (the buyer's text message with the code). */
+  events?: PickupEvents;
+}
+
+/** What outlets report as it happens: a step of the unit of work that makes the change. */
+export interface PickupEvents {
+  /** A pick-up order was placed at `outlet`; `code` is its 6-digit pick-up code. */
+  pickupPlaced(tx: Tx, order: Order, outlet: { name: string; address: string; openingHours: string }, code: string): Query<void>;
 }
 
 /**
@@ -180,9 +188,11 @@ export function createOutletsService(db: Database_, deps: OutletsDeps) {
           return yield* savepoint(
             (function* () {
               const placed = yield* orders.parts.place(tx, owner, buyerUserId, atOutlet, address, { ...options, delivery: 'pickup' });
-              const hash = codes.hashOf(codes.codeFor(placed.accessToken));
+              const code = codes.codeFor(placed.accessToken);
+              const hash = codes.hashOf(code);
               if (yield* openPickupWithCode(tx, hash)) throw new PickupCodeClash();
               yield* insertPickup(tx, placed.order.id, target.id, hash);
+              if (deps.events) yield* deps.events.pickupPlaced(tx, placed.order, target, code);
               return placed;
             })(),
           );
