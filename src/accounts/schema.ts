@@ -154,3 +154,39 @@ export const passwordResets = sqliteTable(
     uniqueIndex('password_resets_token_uq').on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`),
   ],
 );
+
+/**
+ * A staff account's TOTP two-factor secret (RFC 6238, 30-second steps, 6 digits). Written
+ * unconfirmed when enrolment starts; from `confirmedAt` on, sign-in asks a code after the password.
+ * The secret is sealed (AES-256-GCM, a key derived from SESSION_SECRET), never stored in clear.
+ */
+export const staffTotp = sqliteTable('staff_totp', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** iv.tag.ciphertext, base64url. */
+  sealedSecret: text('sealed_secret').notNull(),
+  /** Null while enrolment waits for its first code. */
+  confirmedAt: epochMs('confirmed_at'),
+  /** The 30-second step of the last accepted code: a code is accepted once (no replay). */
+  lastTimeStep: integer('last_time_step'),
+  /** Wrong codes since the last right one, and until when (epoch ms) no code is checked after too many. */
+  failures: integer('failures').notNull().default(0),
+  lockedUntil: epochMs('locked_until'),
+  createdAt: epochMs('created_at').notNull().default(nowMs),
+});
+
+/** One-time recovery codes of a staff account's two-factor sign-in; only their SHA-256 is kept. */
+export const staffRecoveryCodes = sqliteTable(
+  'staff_recovery_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: epochMs('used_at'),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+  },
+  (t) => [uniqueIndex('staff_recovery_codes_uq').on(t.userId, t.codeHash)],
+);
