@@ -14,6 +14,8 @@ import accountsRoutes, { type SignInHook } from './accounts/accounts-routes.js';
 import { addressRoutes, chinaDivisions, createAddressBook } from './addresses/index.js';
 import { createPasswordResets } from './accounts/password-reset.js';
 import passwordResetRoutes from './accounts/password-reset-routes.js';
+import { createTwoFactor } from './accounts/two-factor.js';
+import twoFactorRoutes, { twoFactorGate } from './accounts/two-factor-routes.js';
 import adminRoutes from './admin/admin-routes.js';
 import type { AccountMail } from './accounts/account-mail.js';
 import { bothAccountMail, outboxAccountMail } from './notifications/account-notices.js';
@@ -154,6 +156,8 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     link: (token) => `${config.publicUrl}/password/reset?token=${encodeURIComponent(token)}`,
     localeOf: mailPreferences.localeOf,
   });
+  // Staff two-factor sign-in (TOTP), required of admins and coordinators when TWO_FACTOR_REQUIRED=true.
+  const twoFactor = createTwoFactor(deps.db, { clock, secret: config.sessionSecret, audit, issuer: '乡益 Xiangyi', required: config.twoFactorRequired });
   // The buyer's address book, its places from China's official administrative divisions.
   const divisions = chinaDivisions();
   const addressBook = createAddressBook(deps.db, { clock, divisions });
@@ -265,6 +269,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     outbox,
     mailPreferences,
     passwordResets,
+    twoFactor,
     clock,
     audit,
     auditVisibility,
@@ -429,6 +434,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock: services.clock,
   });
   await app.register(sessionPlugin, { sessions: services.sessions, secureCookies: config.secureCookies });
+  // Admins and coordinators without two-factor sign-in, while it is required, go to enrolment first.
+  app.addHook('preHandler', twoFactorGate(services.twoFactor));
   await app.register(viewPlugin);
   await app.register(errorHandler);
 
@@ -452,7 +459,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     projects: async () => services.catalog.projects(),
   });
   await app.register(apiDocsRoutes);
-  await app.register(accountsRoutes, { accounts: services.accounts, onSignIn: services.onSignIn, clock: services.clock, secureCookies: config.secureCookies });
+  await app.register(accountsRoutes, {
+    accounts: services.accounts,
+    onSignIn: services.onSignIn,
+    clock: services.clock,
+    secureCookies: config.secureCookies,
+    twoFactor: services.twoFactor,
+  });
+  await app.register(twoFactorRoutes, { twoFactor: services.twoFactor });
   await app.register(passwordResetRoutes, { resets: services.passwordResets });
   await app.register(addressRoutes, { addressBook: services.addressBook, divisions: services.divisions });
   await app.register(notificationsRoutes, { outbox: services.outbox, preferences: services.mailPreferences, smtpConfigured: config.mail.smtpUrl !== null });

@@ -113,6 +113,8 @@ const envSchema = z
         .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an e-mail address, optionally with a name: Name <address>')
         .optional(),
     ),
+    /** true: admins and coordinators must turn on TOTP two-factor sign-in (they are sent to enrolment until they do). */
+    TWO_FACTOR_REQUIRED: z.preprocess(blankAsUnset, z.enum(['true', 'false'], { error: 'must be true or false' }).default('false')),
     /** The SMS provider's send endpoint (README "Text messages"); unset: text messages stay in the outbox. */
     SMS_API_URL: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
     /** The provider's API key, sent as a bearer token. */
@@ -220,6 +222,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Where e-mail leaves (null: it stays in the outbox) and who it is from. */
   readonly mail: { readonly smtpUrl: string | null; readonly from: string };
+  /** Whether admins and coordinators must use two-factor sign-in (TWO_FACTOR_REQUIRED). */
+  readonly twoFactorRequired: boolean;
   /** Text messages to Chinese mobile numbers through the HTTP provider, or null (off: they stay in the outbox). */
   readonly sms: { readonly url: string; readonly apiKey: string; readonly signName: string } | null;
   /** Verified online backups made by the server itself, or null when not configured. */
@@ -275,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
     mail: Object.freeze({ smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `"乡益 Xiangyi" <noreply@${new URL(publicUrl).hostname}>` }),
+    twoFactorRequired: e.TWO_FACTOR_REQUIRED === 'true',
     sms: e.SMS_API_URL && e.SMS_API_KEY && e.SMS_SIGN_NAME ? Object.freeze({ url: e.SMS_API_URL, apiKey: e.SMS_API_KEY, signName: e.SMS_SIGN_NAME }) : null,
     backups: e.BACKUP_DIR && e.BACKUP_EVERY ? Object.freeze({ dir: e.BACKUP_DIR, everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP }) : null,
     pageCache: Object.freeze({

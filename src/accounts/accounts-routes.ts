@@ -7,10 +7,11 @@ import type { Clock } from '../clock.js';
 import type { Role } from './schema.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { csrfTokenFor } from '../plugins/security.js';
-import { loginSchema, passwordChangeSchema, registerSchema, safeNextPath } from './accounts-schemas.js';
+import { loginSchema, passwordChangeSchema, registerSchema, safeNextPath, twoFactorCodeSchema } from './accounts-schemas.js';
 import type { AccountsService } from './accounts-service.js';
 import { deviceClaimOf, forgetDevice, rememberDevice } from './device-cookie.js';
 import { currentUser, homeOf, requireUser } from './guards.js';
+import { TWO_FACTOR, TWO_FACTOR_ROLES, type TwoFactor } from './two-factor.js';
 import { z } from 'zod';
 
 /** Run at each sign-in, with the anonymous session it replaced (the cart merges) and the language the person is using. */
@@ -30,7 +31,7 @@ const clientAddress = (request: FastifyRequest) => request.ip;
 
 export default async function accountsRoutes(
   root: FastifyInstance,
-  opts: { accounts: AccountsService; onSignIn: SignInHook[]; clock: Clock; secureCookies: boolean },
+  opts: { accounts: AccountsService; onSignIn: SignInHook[]; clock: Clock; secureCookies: boolean; twoFactor: TwoFactor },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { accounts } = opts;
@@ -43,6 +44,35 @@ export default async function accountsRoutes(
     const session = await reply.startSession(user.id, user.role);
     for (const hook of opts.onSignIn) await hook(previous, user.id, session.idHash, request.locale);
     rememberDevice(reply, user.id, opts.clock(), opts.secureCookies);
+  }
+
+  /**
+   * Between a correct password and its code: a signed cookie, for the sign-in pages only, naming
+   * the account and until when the code may come (TWO_FACTOR.pendingMs). No session exists yet.
+   */
+  const PENDING_COOKIE = 'tfa';
+  const pendingOptions = { path: '/login', httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies, signed: true };
+  type Pending = { u: number; r: Role; exp: number; next: string };
+  function pendingOf(request: FastifyRequest): Pending | null {
+    const raw = request.cookies[PENDING_COOKIE];
+    if (!raw) return null;
+    const unsigned = request.unsignCookie(raw);
+    if (!unsigned.valid || !unsigned.value) return null;
+    try {
+      const p = JSON.parse(unsigned.value) as Pending;
+      return typeof p.u === 'number' && typeof p.exp === 'number' && p.exp > opts.clock() ? p : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function renderTwoFactor(request: FastifyRequest, reply: FastifyReply, fields: FieldMessages, status = 200) {
+    return reply.code(status).view('accounts/two-factor-login', {
+      title: request.t('twofactor.loginTitle'),
+      fields,
+      values: {},
+      csrfToken: csrfTokenFor(reply),
+    });
   }
 
   function renderLogin(request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, error: string | null, status = 200) {
@@ -65,6 +95,12 @@ export default async function accountsRoutes(
     if (!form.ok) return renderLogin(request, reply, values, request.t('errors.login_failed'), 422);
     try {
       const user = await accounts.authenticate(form.data, clientAddress(request), deviceClaimOf(request));
+      if (TWO_FACTOR_ROLES.includes(user.role) && (await opts.twoFactor.status(user.id)) === 'on') {
+        // The password was right; the session starts only once the code is too.
+        const pending: Pending = { u: user.id, r: user.role, exp: opts.clock() + TWO_FACTOR.pendingMs, next: safeNextPath(form.data.next) ?? '' };
+        reply.setCookie(PENDING_COOKIE, JSON.stringify(pending), { ...pendingOptions, maxAge: TWO_FACTOR.pendingMs / 1000 });
+        return reply.redirect('/login/two-factor', 303);
+      }
       await signInAs(request, reply, user);
       return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
     } catch (error) {
@@ -73,6 +109,32 @@ export default async function accountsRoutes(
       }
       throw error;
     }
+  });
+
+  app.get('/login/two-factor', { schema: { querystring: plainQuerySchema } }, async (request, reply) => {
+    if (!pendingOf(request)) return reply.redirect('/login', 303);
+    return renderTwoFactor(request, reply, {});
+  });
+
+  app.post('/login/two-factor', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+    const pending = pendingOf(request);
+    if (!pending) {
+      reply.flash('error', request.t('errors.two_factor_expired'));
+      return reply.redirect('/login', 303);
+    }
+    const form = parseForm(twoFactorCodeSchema, request.body, request.t);
+    if (!form.ok) return renderTwoFactor(request, reply, form.fields, 422);
+    try {
+      await opts.twoFactor.verifySignIn(pending.u, form.data, clientAddress(request));
+    } catch (error) {
+      if (error instanceof AppError && (error.code === 'two_factor_wrong_code' || error.code === 'two_factor_locked')) {
+        return renderTwoFactor(request, reply, translateFieldCodes(error.details.fields, request.t), error.status);
+      }
+      throw error;
+    }
+    reply.clearCookie(PENDING_COOKIE, pendingOptions);
+    await signInAs(request, reply, { id: pending.u, role: pending.r });
+    return reply.redirect(safeNextPath(pending.next) ?? homeOf(pending.r), 303);
   });
 
   app.post('/logout', async (_request, reply) => {

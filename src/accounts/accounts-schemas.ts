@@ -76,3 +76,16 @@ export function safeNextPath(next: string | undefined): string | null {
   if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
   return /^[\x21-\x7e]+$/.test(next) ? next : null;
 }
+
+/** The code after the password: the app's 6 digits, or a recovery code instead. */
+export const twoFactorCodeSchema = z
+  .object({
+    code: z.string().trim().max(20, 'validation.too_long').default(''),
+    recoveryCode: z.string().trim().max(40, 'validation.too_long').default(''),
+  })
+  .refine((v) => v.code !== '' || v.recoveryCode !== '', { path: ['code'], message: 'validation.required' });
+
+/** A code from the app (enrolment, turning off). */
+export const totpCodeSchema = z.object({
+  code: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(20, 'validation.too_long'),
+});

@@ -15,6 +15,7 @@ import { en as notificationsEn, zh as notificationsZh } from '../notifications/m
 import { en as shippingEn, zh as shippingZh } from '../orders/shipping-messages.js';
 import { en as addressEn, zh as addressZh } from '../addresses/messages.js';
 import { en as lookupEn, zh as lookupZh } from '../orders/lookup-messages.js';
+import { en as twoFactorEn, zh as twoFactorZh } from '../accounts/two-factor-messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -42,6 +43,7 @@ export const zhCN = {
   ...shippingZh,
   ...addressZh,
   ...lookupZh,
+  ...twoFactorZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -63,6 +65,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...shippingEn,
   ...addressEn,
   ...lookupEn,
+  ...twoFactorEn,
 };
 
 export type MessageKey = keyof typeof zhCN;
