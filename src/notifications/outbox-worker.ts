@@ -24,11 +24,12 @@ export interface RunResult {
 }
 
 /**
- * Delivers the outbox. With an SMTP transport: claims due messages (a lease each), sends them one
- * by one and marks each sent, or schedules it again with exponential backoff. A crash between the
- * SMTP server's acceptance and the mark leaves the message claimed; when the lease runs out it is
- * sent again (at least once, never lost). Without a transport nothing leaves: each new message is
- * written to the log at info, once, and stays readable at /admin/outbox.
+ * Delivers the outbox. With an SMTP transport: claims due e-mail (a lease each), sends them one
+ * by one and marks each sent, or schedules it again with exponential backoff; text messages (kinds
+ * sms:…) go the same way through the SMS provider when there is one. A crash between acceptance
+ * and the mark leaves the message claimed; when the lease runs out it is sent again (at least once,
+ * never lost). Without a transport no e-mail leaves: each new message is written to the log at
+ * info, once, and stays readable at /admin/outbox.
  */
 export function createOutboxWorker(deps: {
   outbox: Outbox;
