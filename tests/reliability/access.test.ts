@@ -31,6 +31,7 @@ const SIGNED_IN = ACTORS.filter((a) => a !== 'anonymous');
 const SECRETARY: Actor[] = ['secretary'];
 const COORDINATORS: Actor[] = ['coordinator', 'scoped coordinator'];
 const BUYERS: Actor[] = ['buyer', 'org buyer'];
+const STAFF: Actor[] = ['secretary', 'coordinator', 'scoped coordinator', 'outlet staff', 'admin'];
 const SCOPED_EMAIL = 'coordinator.scoped@xiangyi.test';
 const EMAILS: Record<Exclude<Actor, 'anonymous'>, [string, string]> = {
   buyer: ['buyer@xiangyi.test', 'xiangyi-demo'],
@@ -421,6 +422,12 @@ const ROUTES: RouteSpec[] = [
     form: () => ({ currentPassword: 'wrong-password', newPassword: 'short', passwordConfirm: 'short' }),
     ok: [422],
   },
+  // ----- staff: two-factor sign-in (between password and code, a signed cookie; without it, back to /login) -----
+  { method: 'GET', pattern: '/login/two-factor', allow: 'public', url: () => '/login/two-factor', ok: [303] },
+  { method: 'POST', pattern: '/login/two-factor', allow: 'public', url: () => '/login/two-factor', form: () => ({ code: '123456' }), ok: [303] },
+  { method: 'GET', pattern: '/account/two-factor', allow: STAFF, url: () => '/account/two-factor' },
+  { method: 'POST', pattern: '/account/two-factor', allow: STAFF, url: () => '/account/two-factor', form: () => ({ code: '' }), ok: [422] },
+  { method: 'POST', pattern: '/account/two-factor/off', allow: STAFF, url: () => '/account/two-factor/off', form: () => ({ code: '' }), ok: [422] },
   // ----- buyers and organisation buyers -----
   { method: 'GET', pattern: '/account/organization', allow: BUYERS, url: () => '/account/organization' },
   { method: 'POST', pattern: '/account/organization', allow: BUYERS, url: () => '/account/organization', form: () => ({ name: '' }), ok: [422] },

@@ -572,6 +572,8 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/register/confirm', as: 'visitor', query: { token: 'made-up', lang: 'en' } },
   { method: 'GET', pattern: '/account/orders', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/password', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/login/two-factor', as: 'visitor', query: LANG },
+  { method: 'GET', pattern: '/account/two-factor', as: 'secretary', query: LANG },
   { method: 'GET', pattern: '/account/addresses', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/addresses/new', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/addresses/:id/edit', as: 'buyer', params: () => ({ id: ids(fx.address) }), query: LANG },
@@ -624,6 +626,9 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     form: () => ({ token: fx.pendingTokens[0]! }),
   },
   { method: 'POST', pattern: '/webhooks/stripe', as: 'visitor' }, // its own generator: signed and unsigned events (below)
+  { method: 'POST', pattern: '/login/two-factor', as: 'visitor', form: () => ({ code: '123456', recoveryCode: '' }) },
+  { method: 'POST', pattern: '/account/two-factor', as: 'secretary', form: () => ({ code: '123456' }) },
+  { method: 'POST', pattern: '/account/two-factor/off', as: 'secretary', form: () => ({ code: '123456' }) },
   {
     method: 'POST',
     pattern: '/account/password',
