@@ -37,6 +37,7 @@ import type { CurrentUser } from './accounts/session-service.js';
 import { createProductManagement } from './catalog/product-management.js';
 import { createOrderReports } from './orders/order-reports.js';
 import { createCartService } from './orders/cart-service.js';
+import { cartCountInHeader } from './orders/cart-count.js';
 import ordersRoutes from './orders/orders-routes.js';
 import orderLookupRoutes from './orders/order-lookup-routes.js';
 import { createOrderLookup } from './orders/index.js';
@@ -438,6 +439,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.addHook('preHandler', twoFactorGate(services.twoFactor));
   await app.register(viewPlugin);
   await app.register(errorHandler);
+  // The header's cart count on every page of a visitor with a cart.
+  await app.register(cartCountInHeader, { cart: services.cart });
 
   // Routes, domain by domain.
   await app.register(healthRoutes, { db: deps.db, backup: backups ? () => backups.status() : null, periodicWork: () => app.periodicWork.status().role });

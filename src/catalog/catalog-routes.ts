@@ -87,6 +87,9 @@ export default async function catalogRoutes(
       unknownFilter,
       sorts: SORTS.filter((s) => s !== 'relevance' || query.q).map((s) => ({ value: s, selected: s === page.sort })),
       hasFilters: Boolean(query.q || query.category || query.village || query.project || query.sort),
+      // The filters fold away on a phone; those in use keep the disclosure open, so the buyer sees them.
+      activeFilters: [query.category, query.village, query.project].filter(Boolean).length,
+      filtersOpen: Boolean(query.category || query.village || query.project || query.sort),
       pagination: presentPagination(page),
       clearUrl: listingUrl({}, {}),
     });
@@ -136,6 +139,8 @@ export default async function catalogRoutes(
           projectUrl: `/projects/${p.projectSlug}`,
           households,
           onSale: period === 'running',
+          // The buy bar: only while it can be bought.
+          buyable: period === 'running' && p.stock > 0,
           // Why it is not sold: its project has ended or not started (checked again at every sale).
           notOnSale:
             period === 'ended'

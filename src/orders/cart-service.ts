@@ -160,11 +160,12 @@ export function createCartService(db: Database_, deps: { clock: Clock }) {
     /**
      * Adds to what is already in the cart for that product; the total is checked. `startSession`
      * stores a visitor's new session in the same write (src/plugins/session.ts, `sessionStep`).
+     * `replace` (the product page's "buy now"): the line becomes that quantity, whatever was there.
      */
-    add: (owner: CartOwner, productId: number, quantity: number, startSession?: Work<void> | null): Promise<void> =>
+    add: (owner: CartOwner, productId: number, quantity: number, startSession?: Work<void> | null, replace = false): Promise<void> =>
       db.uow.write(function* (tx) {
         if (startSession) yield* startSession(tx);
-        const existing = (yield* cartItemsOfOwner(tx, owner)).find((i) => i.productId === productId)?.quantity ?? 0;
+        const existing = replace ? 0 : ((yield* cartItemsOfOwner(tx, owner)).find((i) => i.productId === productId)?.quantity ?? 0);
         const total = existing + quantity;
         checkQuantity(yield* sellableProduct(tx, productId), total, saleDay(deps.clock()));
         const cartId = yield* ensureCart(tx, owner, deps.clock());

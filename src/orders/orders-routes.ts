@@ -137,16 +137,17 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   app.post('/cart/items', { config: { csrf: 'catalogue' } }, async (request, reply) => {
     const parsed = addToCartSchema.safeParse(request.body);
     if (!parsed.success) return renderCart(request, reply, request.t('validation.quantity'), 422);
-    const { productId, quantity } = parsed.data;
+    const { productId, quantity, buyNow } = parsed.data;
     // A visitor's first item starts their session in the same write: one commit for both.
     const startSession = reply.sessionStep();
-    const refused = await refusal(cart.add(cartOwnerOf(request)!, productId, quantity, startSession));
+    const refused = await refusal(cart.add(cartOwnerOf(request)!, productId, quantity, startSession, buyNow !== undefined));
     if (refused) {
       // The session stays even when the product can't be added: the cart page they see uses it.
       await reply.ensureSession();
       return renderCart(request, reply, errorMessage(request, refused), refused.status);
     }
     reply.sessionStored();
+    if (buyNow) return reply.redirect('/checkout', 303);
     const product = (await cart.view(cartOwnerOf(request)!)).lines.find((l) => l.product.id === productId)?.product;
     reply.flash('success', request.t('cart.added', { title: product ? pickText(request.locale, product.titleZh, product.titleEn) : '', quantity }));
     return reply.redirect('/cart', 303);

@@ -15,7 +15,12 @@ const quantity = z
   .transform(Number);
 
 /** POST /cart/items */
-export const addToCartSchema = z.object({ productId: id, quantity: quantity.pipe(z.number().min(1, 'validation.quantity')) });
+export const addToCartSchema = z.object({
+  productId: id,
+  quantity: quantity.pipe(z.number().min(1, 'validation.quantity')),
+  /** The product page's "buy now": the cart holds that quantity of it, and the buyer goes on to the checkout. */
+  buyNow: z.literal('1').optional(),
+});
 /** POST /cart/items/:productId (0 removes) */
 export const setQuantitySchema = z.object({ quantity });
 export const productIdParams = z.object({

@@ -50,6 +50,8 @@ describe('buying by bank transfer, confirmed by a coordinator', () => {
     await buyer.goto('/');
     await buyer.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '全部商品' }).click();
     await buyer.waitForURL(/\/products$/);
+    // The filters are folded into a disclosure: open it first.
+    await buyer.getByText('筛选与排序').click();
     await buyer.getByLabel('分类').selectOption('honey');
     await buyer.getByRole('button', { name: '应用筛选' }).click();
     await buyer.waitForURL(/category=honey/);

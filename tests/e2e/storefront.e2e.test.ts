@@ -84,6 +84,8 @@ describe('a buyer looking for honey', () => {
 
   it('narrows the listing with the category filter and sees only honey', async () => {
     await page.goto('/products');
+    // The filters are folded into a disclosure: open it first.
+    await page.getByText('筛选与排序').click();
     await page.getByLabel('分类').selectOption('honey');
     await page.getByRole('button', { name: '应用筛选' }).click();
     await page.waitForURL(/category=honey/);
