@@ -43,7 +43,7 @@ import orderLookupRoutes from './orders/order-lookup-routes.js';
 import { createOrderLookup } from './orders/index.js';
 import { outboxOrderLinks } from './notifications/order-link-notice.js';
 import { createOrdersService } from './orders/orders-service.js';
-import { benefitSection } from './orders/benefit.js';
+import { benefitSection, purchaseBenefit } from './orders/benefit.js';
 import { createLedgerService } from './ledger/ledger-service.js';
 import { createCheckpointsService } from './ledger/checkpoints-service.js';
 import checkpointRoutes from './coordinator/checkpoint-routes.js';
@@ -450,6 +450,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     figures: services.impact,
     // What the product page shows besides the product, each asked of its own domain.
     productSections: [organizationBuyerSection(services.institutional)],
+    // The product page's "where the money goes": the receipt's sentences for a purchase of it alone.
+    purchaseBenefit: purchaseBenefit({
+      publicHouseholds: services.villages.publicHouseholds,
+      villageNames: services.villages.villageNames,
+      projects: () => services.catalog.projects(),
+    }),
   });
   await app.register(publicApiRoutes, {
     prefix: API_PREFIX,

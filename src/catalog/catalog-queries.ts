@@ -45,6 +45,12 @@ const productBySlugStatement = preparedOn((tx) =>
       villageSlug: villages.slug,
       villageZh: villages.nameZh,
       villageEn: villages.nameEn,
+      /** Where the parcel ships from, and what it costs (fen; free at or above the threshold, null = never). */
+      province: regions.province,
+      city: regions.city,
+      county: regions.county,
+      shippingFeeFen: villages.shippingFeeFen,
+      freeShippingOverFen: villages.freeShippingOverFen,
       projectId: projects.id,
       projectSlug: projects.slug,
       projectZh: projects.nameZh,
@@ -56,6 +62,7 @@ const productBySlugStatement = preparedOn((tx) =>
     .from(products)
     .innerJoin(producers, eq(producers.id, products.producerId))
     .innerJoin(villages, eq(villages.id, producers.villageId))
+    .innerJoin(regions, eq(regions.id, villages.regionId))
     .innerJoin(projects, eq(projects.id, products.projectId))
     .where(eq(products.slug, sql.placeholder('slug')))
     .prepare(),
@@ -113,6 +120,21 @@ const membersStatement = preparedOn((tx) =>
 /** How many households make a producer's products. */
 export function* memberHouseholdCount(tx: Tx, producerId: number): Query<number> {
   return (yield* one(membersStatement(tx), { producerId }))?.n ?? 0;
+}
+
+const sharesStatement = preparedOn((tx) =>
+  tx
+    .select({ householdId: producerMembers.householdId, weight: producerMembers.weight })
+    .from(producerMembers)
+    .where(eq(producerMembers.producerId, sql.placeholder('producerId')))
+    // The order a payment divides the households' part in (orders' membersOfProducer): the same remainders.
+    .orderBy(asc(producerMembers.householdId))
+    .prepare(),
+);
+
+/** A producer's households and their integer weights: how its households' part of a sale divides. */
+export function* producerShares(tx: Tx, producerId: number): Query<{ householdId: number; weight: number }[]> {
+  return yield* all(sharesStatement(tx), { producerId });
 }
 
 // ---------- villages and projects ----------

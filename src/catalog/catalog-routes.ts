@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { pickText } from '../i18n/i18n.js';
+import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
+import type { PurchaseBenefit, PurchaseOffer } from '../orders/index.js';
 import { LazyCsrfToken } from '../plugins/security.js';
 import { formatFen } from '../money.js';
 import { presentMoney, type PublicFigures } from './public-figures.js';
@@ -28,6 +29,9 @@ function presentFigures<T extends object>(counts: T, ledger: PublicFigures) {
 /** Pages that show the ledger's figures: rendered again after each posting too. */
 const FIGURES_PAGE = { pageCache: { scopes: ['catalogue', 'figures'] as ('catalogue' | 'figures')[] } };
 
+/** Where the money of buying a product alone would go, in the receipt's sentences (orders' purchaseBenefit). */
+export type PurchaseBenefitOf = (offer: PurchaseOffer, locale: Locale, t: Translator) => Promise<PurchaseBenefit>;
+
 export default async function catalogRoutes(
   root: FastifyInstance,
   opts: {
@@ -35,6 +39,7 @@ export default async function catalogRoutes(
     figures: LedgerFigures;
     /** What the product page shows besides the product, each asked of its own domain (the organisation's quote form). */
     productSections: readonly ProductPageSection[];
+    purchaseBenefit: PurchaseBenefitOf;
   },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -101,7 +106,7 @@ export default async function catalogRoutes(
     { config: { pageCache: { scopes: ['places'] } }, schema: { params: slugParamsSchema, querystring: plainQuerySchema } },
     async (request, reply) => {
       const { locale, t } = request;
-      const { product: p, period, photos, tiers, households, householdStories } = await catalog.productPage(request.params.slug);
+      const { product: p, period, photos, tiers, households, householdStories, splitRule, shares } = await catalog.productPage(request.params.slug);
       reply.pageDependsOn(`product:${p.id}`);
       // Stock as displayed (a product decision, see README): the count only when low, else "in stock";
       // the triggers of drizzle/0015_cache_versions.sql re-render the page only when this changes.
@@ -109,9 +114,36 @@ export default async function catalogRoutes(
       const unit = unitLabel(t, p.unit);
       const title = pickText(locale, p.titleZh, p.titleEn);
       const project = pickText(locale, p.projectZh, p.projectEn);
+      const benefit = await opts.purchaseBenefit(
+        {
+          productId: p.id,
+          villageId: p.villageId,
+          projectId: p.projectId,
+          producerId: p.producerId,
+          priceFen: p.priceFen,
+          tiers,
+          quantity: p.minOrderQty,
+          village: { shippingFeeFen: p.shippingFeeFen, freeShippingOverFen: p.freeShippingOverFen },
+          rule: splitRule,
+          members: shares,
+        },
+        locale,
+        t,
+      );
       const sections = await loadProductSections(opts.productSections, p, { user: request.user });
       return reply.view('catalog/product', {
         ...sections,
+        moneyGoes: {
+          basis: t('product.moneyBasis', {
+            quantity: benefit.quantity,
+            unit,
+            total: formatFen(benefit.totalFen),
+            shipping: benefit.shippingFen > 0 ? formatFen(benefit.shippingFen) : t('product.freeShipping'),
+          }),
+          sentences: benefit.sentences,
+          // The households that agreed to tell their story, by the name they agreed to (their stories follow).
+          storyNames: householdStories.map((h) => h.displayName).join(t('punct.list')),
+        },
         householdStories: householdStories.map((h) => ({ name: h.displayName, story: pickText(locale, h.storyZh, h.storyEn) })),
         title,
         // The add-to-cart form: the catalogue's token for a visitor without a session (the page stays a shared one).

@@ -10,6 +10,7 @@ import {
   allVillages,
   memberHouseholdCount,
   photosOf,
+  producerShares,
   productBySlug,
   projectBySlug,
   projectFigures,
@@ -131,6 +132,9 @@ export function createCatalogService(
       tiers: yield* tiersOf(tx, product.id),
       households: yield* memberHouseholdCount(tx, product.producerId),
       householdStories: yield* deps.householdStories(tx, product.producerId),
+      /** How a sale of it divides (the project's rule today, the producer's households): its page shows it. */
+      splitRule: (yield* splitRuleAt(tx, product.projectId, deps.clock())) ?? null,
+      shares: yield* producerShares(tx, product.producerId),
     };
   }
 

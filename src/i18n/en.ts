@@ -94,6 +94,13 @@ export const en: Record<keyof typeof zhCN, string> = {
   'product.village': 'Village',
   'product.project': 'Project',
   'product.households': 'The proceeds of this product go to {count, plural, one {# household} other {# households}}',
+  'product.moneyGoes': 'Where the money goes',
+  'product.moneyBasis': 'Buy {quantity} {unit} on its own and pay {total} (shipping: {shipping}); the money divides like this:',
+  'product.moneyRule':
+    'Worked out by the same bookkeeping as the benefit receipt, under the split rule of the {project} project; once you pay, your order gets a receipt that traces every fen.',
+  'product.moneyRuleLink': 'See the project',
+  'product.freeShipping': 'free',
+  'product.householdStoriesBelow': 'In their own words: {names}',
   'product.photoOf': 'Photo of {title}',
   'product.breadcrumb': 'Breadcrumb',
 

@@ -92,6 +92,12 @@ export const zhCN = {
   'product.village': '产地',
   'product.project': '所属帮扶项目',
   'product.households': '这件商品的收入归属 {count} 户农户',
+  'product.moneyGoes': '买它的钱去了哪里',
+  'product.moneyBasis': '单独买 {quantity} {unit}，付 {total}（运费：{shipping}），这笔钱这样分：',
+  'product.moneyRule': '按“{project}”项目的分配规则，用和公益收据相同的记账方法算出；付款后，你的订单会有一张记下每一分钱去向的公益收据。',
+  'product.moneyRuleLink': '看这个项目',
+  'product.freeShipping': '包邮',
+  'product.householdStoriesBelow': '读读{names}的故事',
   'product.photoOf': '{title} 的照片',
   'product.breadcrumb': '位置',
 

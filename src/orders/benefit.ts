@@ -1,16 +1,19 @@
 import type { Locale, Translator } from '../i18n/i18n.js';
 import { pickText } from '../i18n/i18n.js';
-import { householdOfCode, parseAccountCode } from '../ledger/accounts.js';
+import { accountCode, householdOfCode, parseAccountCode } from '../ledger/accounts.js';
+import type { SplitRule } from '../ledger/allocation.js';
+import { paymentEntries } from '../ledger/order-postings.js';
 import type { EntryRow } from '../ledger/ledger-queries.js';
 import { formatFen } from '../money.js';
 import type { OrderPageSection } from './order-page.js';
 import type { OrderLine } from './orders-queries.js';
+import { shippingFeeFor, unitPriceFor } from './pricing.js';
 
 /** No group of fewer households than this is named, nor has its money figures published (coordinator/disclosure.ts). */
 export const MIN_NAMED_GROUP = 3;
 
 export interface BenefitInput {
-  lines: readonly OrderLine[];
+  lines: readonly Pick<OrderLine, 'id' | 'villageId' | 'projectId'>[];
   /** Entries of every posting of the order (payment and refunds). */
   entries: readonly Pick<EntryRow, 'accountCode' | 'amountFen' | 'orderLineId'>[];
   households: readonly { id: number; villageId: number; displayName: string | null }[];
@@ -124,5 +127,72 @@ export function benefitSection(deps: {
         t,
       );
     },
+  };
+}
+
+/** A product as its page offers it: what buying it alone would cost and credit. */
+export interface PurchaseOffer {
+  productId: number;
+  villageId: number;
+  projectId: number;
+  producerId: number;
+  priceFen: number;
+  tiers: readonly { minQty: number; priceFen: number }[];
+  /** The smallest order: the purchase shown. */
+  quantity: number;
+  village: { shippingFeeFen: number; freeShippingOverFen: number | null };
+  /** The project's split rule today (none: everything to the households). */
+  rule: SplitRule | null;
+  /** The producer's households and their weights. */
+  members: readonly { householdId: number; weight: number }[];
+}
+
+/** Where the money of one purchase would go, in the receipt's sentences, with what it costs. */
+export interface PurchaseBenefit {
+  quantity: number;
+  lineTotalFen: number;
+  shippingFen: number;
+  totalFen: number;
+  sentences: string[];
+}
+
+/**
+ * The product page's "where the money goes": a purchase of the product alone, priced as the cart
+ * prices it (tiers, the village's shipping), divided by the ledger's own payment entries (as a paid
+ * order posts them) and told by benefitSummary, the receipt's sentences: households by count, and
+ * by their consented names only under the receipt's group rule.
+ */
+export function purchaseBenefit(deps: {
+  publicHouseholds: (ids: readonly number[]) => Promise<BenefitInput['households']>;
+  villageNames: () => Promise<BenefitInput['villages']>;
+  projects: () => Promise<BenefitInput['projects']>;
+}) {
+  return async (offer: PurchaseOffer, locale: Locale, t: Translator): Promise<PurchaseBenefit> => {
+    const lineTotalFen = unitPriceFor(offer.priceFen, offer.tiers, offer.quantity) * offer.quantity;
+    const shippingFen = shippingFeeFor(offer.village, lineTotalFen);
+    // The would-be order line: one line, no id yet.
+    const line = { id: 1, villageId: offer.villageId, projectId: offer.projectId, producerId: offer.producerId, lineTotalFen };
+    const { entries } = paymentEntries({
+      channel: 'bank',
+      amountFen: lineTotalFen + shippingFen,
+      lines: [line],
+      subtotalFen: lineTotalFen,
+      shippingFen,
+      ruleOf: () => offer.rule ?? undefined,
+      membersOf: () => [...offer.members],
+    });
+    const credits = entries.map((e) => ({ accountCode: accountCode(e.account), amountFen: e.amountFen, orderLineId: e.orderLineId ?? null }));
+    const sentences = benefitSummary(
+      {
+        lines: [line],
+        entries: credits,
+        households: await deps.publicHouseholds(offer.members.map((m) => m.householdId)),
+        villages: await deps.villageNames(),
+        projects: await deps.projects(),
+      },
+      locale,
+      t,
+    );
+    return { quantity: offer.quantity, lineTotalFen, shippingFen, totalFen: lineTotalFen + shippingFen, sentences };
   };
 }

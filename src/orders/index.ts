@@ -5,5 +5,5 @@ export type { CartOwner, CartService } from './cart-service.js';
 export type { CheckoutContact, DirectOrder, OrdersService, PlaceOptions, PlacedOrder } from './orders-service.js';
 export type { LowStockProduct, OrderEvents } from './order-events.js';
 export type { OrderPageSection, OrderViewer, PickupOutletChoice, ShownOrder } from './order-page.js';
-export { benefitSection } from './benefit.js';
+export { benefitSection, purchaseBenefit, type PurchaseBenefit, type PurchaseOffer } from './benefit.js';
 export { createOrderLookup, ORDER_LOOKUP, type OrderLinkMessage, type OrderLinkMessenger, type OrderLookup } from './order-lookup.js';
