@@ -170,6 +170,21 @@ export default async function catalogRoutes(
           project,
           projectUrl: `/projects/${p.projectSlug}`,
           households,
+          // Shipping, as the cart will charge it: the village's flat fee per parcel, free from its threshold.
+          shippingFee:
+            p.shippingFeeFen === 0
+              ? t('product.shipsFree')
+              : p.freeShippingOverFen === null
+                ? t('product.shippingFee', { fee: formatFen(p.shippingFeeFen) })
+                : t('product.shippingFeeUntil', {
+                    fee: formatFen(p.shippingFeeFen),
+                    over: formatFen(p.freeShippingOverFen),
+                    village: pickText(locale, p.villageZh, p.villageEn),
+                  }),
+          shipsFrom: t('product.shipsFromValue', {
+            village: pickText(locale, p.villageZh, p.villageEn),
+            region: [p.province, p.city, p.county].filter(Boolean).join(' · '),
+          }),
           onSale: period === 'running',
           // The buy bar: only while it can be bought.
           buyable: period === 'running' && p.stock > 0,

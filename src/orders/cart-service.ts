@@ -38,6 +38,8 @@ export interface VillageParcel {
   villageEn: string | null;
   subtotalFen: number;
   shippingFeeFen: number;
+  /** The village's free-shipping threshold (fen; null = never free). */
+  freeShippingOverFen: number | null;
 }
 
 export interface PricedCart {
@@ -94,7 +96,14 @@ export function* priceItems(tx: Tx, items: readonly { productId: number; quantit
   const parcels = new Map<number, VillageParcel>();
   for (const line of lines) {
     const p = line.product;
-    const parcel = parcels.get(p.villageId) ?? { villageId: p.villageId, villageZh: p.villageZh, villageEn: p.villageEn, subtotalFen: 0, shippingFeeFen: 0 };
+    const parcel = parcels.get(p.villageId) ?? {
+      villageId: p.villageId,
+      villageZh: p.villageZh,
+      villageEn: p.villageEn,
+      subtotalFen: 0,
+      shippingFeeFen: 0,
+      freeShippingOverFen: p.freeShippingOverFen,
+    };
     parcel.subtotalFen += line.lineTotalFen;
     parcels.set(p.villageId, parcel);
   }

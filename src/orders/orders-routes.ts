@@ -12,6 +12,7 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
 import { canPay } from './order-status.js';
+import { leftForFreeShipping } from './pricing.js';
 import type { Order } from './orders-queries.js';
 import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
 import type { Checkout } from './checkout.js';
@@ -76,6 +77,11 @@ async function refusal(work: Promise<unknown>): Promise<AppError | null> {
   }
 }
 
+/** A shipping fee as the cart, the review and the order page all say it: 包邮 when it is nothing. */
+export function shippingFeeText(t: FastifyRequest['t'], feeFen: number): string {
+  return feeFen === 0 ? t('cart.free') : formatFen(feeFen);
+}
+
 /** A service error as a sentence in the user's language. */
 export function errorMessage(request: FastifyRequest, error: AppError): string {
   return errorText(request.t, error.code, error.details.params);
@@ -102,10 +108,15 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
         problem: l.problem ? errorText(t, l.problem.code, l.problem.params) : null,
         min: l.product.minOrderQty,
       })),
-      parcels: priced.parcels.map((p) => ({
-        label: t('cart.shippingFrom', { village: pickText(locale, p.villageZh, p.villageEn) }),
-        fee: p.shippingFeeFen === 0 ? t('cart.free') : formatFen(p.shippingFeeFen),
-      })),
+      parcels: priced.parcels.map((p) => {
+        const village = pickText(locale, p.villageZh, p.villageEn);
+        const left = leftForFreeShipping(p, p.subtotalFen);
+        return {
+          label: t('cart.shippingFrom', { village }),
+          fee: shippingFeeText(t, p.shippingFeeFen),
+          freeShippingHint: left !== null && left > 0 ? t('cart.freeShippingHint', { amount: formatFen(left), village }) : null,
+        };
+      }),
       subtotal: formatFen(priced.subtotalFen),
       shipping: formatFen(priced.shippingFen),
       total: formatFen(priced.totalFen),
@@ -310,7 +321,14 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
         placedAt: formatDateTime(order.createdAt),
         expiresAt: formatDateTime(order.expiresAt),
         subtotal: formatFen(order.subtotalFen),
-        shipping: formatFen(order.shippingFen),
+        // Said as the cart said it: a parcel per village, 包邮 when its fee is nothing.
+        shippingRows:
+          details.shipments.length > 0
+            ? details.shipments.map((s) => ({
+                label: t('cart.shippingFrom', { village: pickText(locale, s.villageZh, s.villageEn) }),
+                fee: shippingFeeText(t, s.shippingFeeFen),
+              }))
+            : [{ label: t('cart.shipping'), fee: shippingFeeText(t, order.shippingFen) }],
         total: formatFen(order.totalFen),
         refunded: order.refundedFen > 0 ? formatFen(order.refundedFen) : null,
         contactName: order.contactName,

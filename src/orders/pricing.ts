@@ -41,3 +41,12 @@ export function shippingFeeFor(village: { shippingFeeFen: number; freeShippingOv
   if (village.freeShippingOverFen !== null && subtotalFen >= village.freeShippingOverFen) return 0;
   return village.shippingFeeFen;
 }
+
+/**
+ * What is left to buy from a village for its parcel to ship free (fen), or null when it already does
+ * or never will.
+ */
+export function leftForFreeShipping(village: { shippingFeeFen: number; freeShippingOverFen: number | null }, subtotalFen: number): number | null {
+  if (village.freeShippingOverFen === null || shippingFeeFor(village, subtotalFen) === 0) return null;
+  return village.freeShippingOverFen - subtotalFen;
+}
