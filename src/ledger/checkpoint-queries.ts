@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, lte, sql } from 'drizzle-orm';
-import { all, one, type Query, type Tx } from '../db/unit-of-work.js';
+import { all, one, onPostgres, type Query, type Tx } from '../db/unit-of-work.js';
 import { ledgerCheckpoints, ledgerTransactions } from './schema.js';
 
 export type CheckpointRow = Omit<typeof ledgerCheckpoints.$inferSelect, 'createdByUserId'>;
@@ -19,8 +19,11 @@ const checkpointColumns = {
 /** Queries of the chain's published checkpoints, and the counts a checkpoint states, as steps of a unit of work. */
 
 /** False on a database from before checkpoints (ledger:check may be run on an old file). */
-export function* hasCheckpointTable(_tx: Tx): Query<boolean> {
-  return (yield* one(sql`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'ledger_checkpoints'`)) !== undefined;
+export function* hasCheckpointTable(tx: Tx): Query<boolean> {
+  const found = onPostgres(tx)
+    ? sql`SELECT 1 AS found WHERE to_regclass('ledger_checkpoints') IS NOT NULL`
+    : sql`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'ledger_checkpoints'`;
+  return (yield* one(found)) !== undefined;
 }
 
 /** Writes a checkpoint; null when it is a second daily one of the same day (another server was first), which changes nothing. */
