@@ -4,6 +4,9 @@
 //
 //   npm run ledger:check -- [database] [--head <hash> [--count <n>]] [--checkpoints <file>]
 //
+// database: a SQLite file or a postgres:// URL; without it, the configured database (DATABASE_URL,
+// else DATABASE_PATH).
+//
 // --head: a head published earlier (on /impact, in a statement PDF); --count: how many
 // transactions it said the ledger had. --checkpoints: a copy of /impact/checkpoints.txt or .json.
 // Both may be repeated. Exits 1 and names each problem when anything is wrong, 2 on bad arguments.
@@ -11,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { openPgDatabase, type PgDatabase } from '../src/db/pg-client.js';
 import { CheckpointListError, parseCheckpointList } from '../src/ledger/checkpoint-list.js';
 import { checkLedger, type ChainAnchor } from '../src/ledger/ledger-service.js';
 
@@ -53,24 +57,30 @@ for (const file of values.checkpoints ?? []) {
   }
 }
 
-const path = positionals[0] ?? loadConfig().databasePath;
-if (!existsSync(path)) {
-  console.error(`no database at ${path}`);
+// The database: a file or postgres:// URL given, else the configured one (DATABASE_URL wins over DATABASE_PATH).
+const configured = positionals[0] === undefined ? loadConfig().database : null;
+const target = positionals[0] ?? (configured?.engine === 'postgresql' ? configured.url : (configured?.path ?? ''));
+const onPostgres = /^postgres(ql)?:\/\//.test(target);
+/** The database named in messages, without a password. */
+const where = onPostgres ? Object.assign(new URL(target), { password: '' }).toString() : target;
+if (!onPostgres && !existsSync(target)) {
+  console.error(`no database at ${target}`);
   process.exit(1);
 }
-const db = openDatabase(path);
+const db = onPostgres ? openPgDatabase(target, { maxConnections: 1 }) : openDatabase(target);
 try {
   const started = performance.now();
   const { transactions, problems } = await checkLedger(db, anchors);
   const ms = Math.round(performance.now() - started);
   if (problems.length === 0) {
     const given = anchors.length > 0 ? `, ${anchors.length} published checkpoint(s) given all found in place` : '';
-    console.log(`ledger ok: ${transactions} transactions checked in ${ms} ms${given} (${path})`);
+    console.log(`ledger ok: ${transactions} transactions checked in ${ms} ms${given} (${where})`);
   } else {
     for (const p of problems) console.error(`${p.transactionId === null ? 'ledger' : `transaction ${p.transactionId}`}: ${p.problem}`);
-    console.error(`ledger check FAILED: ${problems.length} problem(s) in ${transactions} transactions (${path})`);
+    console.error(`ledger check FAILED: ${problems.length} problem(s) in ${transactions} transactions (${where})`);
     process.exitCode = 1;
   }
 } finally {
-  db.close();
+  if (onPostgres) await (db as PgDatabase).end();
+  else db.close();
 }
