@@ -179,3 +179,90 @@ export const ledgerCheckpoints = sqliteTable(
     check('ledger_checkpoints_day_ck', sql`${t.publishedOn} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`),
   ],
 );
+
+export const PAYOUT_REQUEST_KINDS = ['payout', 'reversal'] as const;
+export type PayoutRequestKind = (typeof PAYOUT_REQUEST_KINDS)[number];
+export const PAYOUT_REQUEST_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type PayoutRequestStatus = (typeof PAYOUT_REQUEST_STATUSES)[number];
+
+/**
+ * A payout above the approval threshold, or any reversal, asked by one coordinator and waiting for
+ * a second to approve (which posts it: a payouts row and its ledger transaction) or reject (which
+ * posts nothing). A pending payout request holds back its amount from what may be paid, so two
+ * requests cannot together pay more than is owed. The decision is a conditional write on
+ * status = 'pending': of two approvals racing, one posts and the other is refused.
+ */
+export const payoutRequests = sqliteTable(
+  'payout_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: PAYOUT_REQUEST_KINDS }).notNull(),
+    status: text('status', { enum: PAYOUT_REQUEST_STATUSES }).notNull().default('pending'),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    /** Fen, positive: what the payout pays, or what the reversal gives back to the household's payable. */
+    amountFen: integer('amount_fen').notNull(),
+    method: text('method', { enum: PAYOUT_METHODS }).notNull(),
+    reference: text('reference').notNull().default(''),
+    /** Date paid (YYYY-MM-DD) of the payout asked for, or of the payout reversed. */
+    paidOn: text('paid_on').notNull(),
+    evidenceMediaId: integer('evidence_media_id').references(() => media.id),
+    /** A reversal request: the payout it would reverse. */
+    reversesPayoutId: integer('reverses_payout_id').references(() => payouts.id),
+    /** A reversal's reason, as the requester gave it. */
+    note: text('note'),
+    /**
+     * The projects whose money the requester may pay (project ids, comma-separated), or null for
+     * every project: an approved payout is attributed as the requester would have paid it.
+     */
+    projectIds: text('project_ids'),
+    requestedByUserId: integer('requested_by_user_id')
+      .notNull()
+      .references(() => users.id),
+    requestedAt: epochMs('requested_at').notNull(),
+    decidedByUserId: integer('decided_by_user_id').references(() => users.id),
+    decidedAt: epochMs('decided_at'),
+    /** Why it was rejected (required then), or a note on the approval. */
+    decisionNote: text('decision_note'),
+    /** The payouts row the approval posted (a reversal row for a reversal). */
+    payoutId: integer('payout_id').references(() => payouts.id),
+  },
+  (t) => [
+    index('payout_requests_status_idx').on(t.status, t.householdId),
+    uniqueIndex('payout_requests_payout_uq').on(t.payoutId),
+    // One reversal of a payout waits at a time.
+    uniqueIndex('payout_requests_pending_reversal_uq').on(t.reversesPayoutId).where(sql`${t.status} = 'pending'`),
+    check('payout_requests_kind_ck', sql`${t.kind} IN ('payout','reversal')`),
+    check('payout_requests_status_ck', sql`${t.status} IN ('pending','approved','rejected')`),
+    check('payout_requests_method_ck', sql`${t.method} IN ('bank_transfer','wechat','cash')`),
+    check('payout_requests_amount_ck', sql`${t.amountFen} > 0`),
+    check('payout_requests_reversal_ck', sql`(${t.kind} = 'reversal') = (${t.reversesPayoutId} IS NOT NULL)`),
+    check('payout_requests_decided_ck', sql`(${t.status} = 'pending') = (${t.decidedByUserId} IS NULL)`),
+    // Nobody approves or rejects their own request.
+    check('payout_requests_second_person_ck', sql`${t.decidedByUserId} IS NULL OR ${t.decidedByUserId} <> ${t.requestedByUserId}`),
+  ],
+);
+
+/**
+ * A bank-transfer payout the bank confirmed as paid, from its returned statement of a 批量代发
+ * batch (matched by the batch reference). Append-only: a payout is confirmed once.
+ */
+export const payoutBankConfirmations = sqliteTable(
+  'payout_bank_confirmations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    payoutId: integer('payout_id')
+      .notNull()
+      .references(() => payouts.id),
+    /** What the bank's statement says it paid, fen (equal to the payout's amount). */
+    amountFen: integer('amount_fen').notNull(),
+    /** The returned statement's file name, as uploaded. */
+    statementName: text('statement_name').notNull().default(''),
+    confirmedByUserId: integer('confirmed_by_user_id')
+      .notNull()
+      .references(() => users.id),
+    confirmedAt: epochMs('confirmed_at').notNull(),
+  },
+  (t) => [uniqueIndex('payout_bank_confirmations_payout_uq').on(t.payoutId), check('payout_bank_confirmations_amount_ck', sql`${t.amountFen} > 0`)],
+);

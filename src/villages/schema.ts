@@ -64,6 +64,12 @@ export const households = sqliteTable(
     povertyRegNo: text('poverty_reg_no'),
     /** Number of people in the household. */
     members: integer('members').notNull().default(1),
+    /** Private, for bank-transfer payouts (批量代发): the account holder's name as the bank knows it. */
+    bankAccountName: text('bank_account_name'),
+    /** Private: the household's bank card or account number (digits; the form checks them: SQLite adds no check to a table without rebuilding it). */
+    bankAccountNo: text('bank_account_no'),
+    /** Private: the bank and branch, e.g. 中国农业银行登封支行. */
+    bankName: text('bank_name'),
     createdAt: epochMs('created_at').notNull().default(nowMs),
     updatedAt: epochMs('updated_at').notNull().default(nowMs),
   },

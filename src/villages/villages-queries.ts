@@ -44,6 +44,9 @@ const householdColumns = {
   idCardLast4: households.idCardLast4,
   povertyRegNo: households.povertyRegNo,
   members: households.members,
+  bankAccountName: households.bankAccountName,
+  bankAccountNo: households.bankAccountNo,
+  bankName: households.bankName,
   createdAt: households.createdAt,
   updatedAt: households.updatedAt,
 };
