@@ -54,6 +54,7 @@ import { createStripeWebhookHandler } from './payments/stripe-webhooks.js';
 import type Stripe from 'stripe';
 import coordinatorRoutes from './coordinator/coordinator-routes.js';
 import coordinatorMoneyRoutes from './coordinator/coordinator-money-routes.js';
+import payoutRequestRoutes from './coordinator/payout-request-routes.js';
 import { createLedgerReports } from './ledger/ledger-reports.js';
 import { createPayoutsService } from './ledger/payouts-service.js';
 import { createProjectManagement, projectScopeOf } from './projects/project-management.js';
@@ -200,6 +201,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     addEvidence: media.addEvidence,
     assertHousehold: projectManagement.checkHousehold,
     projectScopeOf,
+    approvalThresholdFen: config.payoutApprovalThresholdFen,
   });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
   const buyerNotices = { outbox, preferences: mailPreferences, people: accounts, config };
@@ -528,7 +530,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     villages: services.villages,
     media: services.media,
     clock: services.clock,
+    approvalThresholdFen: config.payoutApprovalThresholdFen,
     ledgerHead: () => services.checkpoints.head(),
+  });
+  await app.register(payoutRequestRoutes, {
+    payouts: services.payouts,
+    villages: services.villages,
+    approvalThresholdFen: config.payoutApprovalThresholdFen,
   });
   await app.register(proofRoutes, {
     reconciliation: services.reconciliation,

@@ -89,6 +89,8 @@ const envSchema = z
       .min(1)
       .max(24 * 30)
       .default(12),
+    /** A payout above this many yuan (whole yuan) waits for a second coordinator's approval before it posts. */
+    PAYOUT_APPROVAL_THRESHOLD_YUAN: z.coerce.number().int().min(0).max(100_000_000).default(1000),
     BANK_ACCOUNT_NAME: z.string().min(1).max(100).default('乡益公益服务中心'),
     BANK_NAME: z.string().min(1).max(100).default('中国农业银行深圳福田支行'),
     BANK_ACCOUNT_NUMBER: z.string().min(1).max(40).default('6228 4800 1234 5678 901'),
@@ -216,6 +218,8 @@ export interface Config {
    * bank transfer without signing in; and how long an unpaid bank-transfer wish claim holds the wish.
    */
   readonly orderExpiry: { readonly stripeMs: number; readonly offlineMs: number; readonly offlineAnonymousMs: number; readonly wishClaimMs: number };
+  /** A payout above this (fen) waits for a second coordinator's approval; every reversal does. */
+  readonly payoutApprovalThresholdFen: number;
   /** Where buyers send bank transfers (offline payment). */
   readonly bank: { readonly accountName: string; readonly bankName: string; readonly accountNumber: string };
   /** The bearer token that opens GET /metrics; null: the endpoint does not exist. */
@@ -276,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       offlineAnonymousMs: e.ORDER_EXPIRY_OFFLINE_ANONYMOUS_HOURS * 3_600_000,
       wishClaimMs: e.WISH_CLAIM_HOLD_HOURS * 3_600_000,
     }),
+    payoutApprovalThresholdFen: e.PAYOUT_APPROVAL_THRESHOLD_YUAN * 100,
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
     mail: Object.freeze({ smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `"乡益 Xiangyi" <noreply@${new URL(publicUrl).hostname}>` }),

@@ -34,6 +34,8 @@ export interface CoordinatorMoneyDeps {
   villages: VillagesService;
   media: MediaService;
   clock: Clock;
+  /** A payout above this (fen) waits for a second coordinator's approval (said by the payout form). */
+  approvalThresholdFen: number;
   /** The ledger's head now, printed in each statement PDF (the chain's anchor). */
   ledgerHead: () => Promise<LedgerHead | null>;
 }
@@ -344,14 +346,17 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     const scope = projectScopeOf(user);
     const seen = reports.forProjects(scope);
     // Per project and village (settled), only those the coordinator works on.
-    const [balance, { heldFen, availableFen }, earnings, refunds, settled, payoutList] = await Promise.all([
+    const [balance, { heldFen, pendingFen, availableFen }, earnings, refunds, settled, payoutList, requests] = await Promise.all([
       seen.householdBalance(id),
       payouts.limit(user, id),
       seen.householdRecent(id, 'order_payment', RECENT_LINES + 1),
       seen.householdRecent(id, 'refund', RECENT_LINES + 1),
       reports.householdSettlement(id),
       payouts.payoutsOf(user, id),
+      payouts.pendingFor(user, id),
     ]);
+    const pendingRequests = [...requests.waiting, ...requests.mine].sort((a, b) => a.id - b.id);
+    const reversalAsked = new Set(pendingRequests.flatMap((r) => (r.reversesPayoutId !== null ? [r.reversesPayoutId] : [])));
     const projectName = new Map((await projects.allProjects()).map((p) => [p.id, pickText(locale, p.nameZh, p.nameEn)]));
     const villageName = await villageNames(request);
     const lineRow = (e: HouseholdEntry) => ({
@@ -373,7 +378,18 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         paidOut: formatFen(balance.paidOutFen),
         owed: formatFen(balance.owedFen),
       },
-      held: heldFen > 0 ? { amount: formatFen(heldFen), available: formatFen(availableFen) } : null,
+      held: heldFen > 0 ? { amount: formatFen(heldFen), available: formatFen(availableFen + pendingFen) } : null,
+      pending: pendingFen > 0 ? { amount: formatFen(pendingFen), available: formatFen(availableFen) } : null,
+      requests: pendingRequests.map((r) => ({
+        id: r.id,
+        kind: t(`payreq.kind.${r.kind}`),
+        amount: formatFen(r.amountFen),
+        by: r.requestedByName,
+        at: formatDateTime(r.requestedAt),
+        mine: r.mine,
+        url: `/coordinator/payout-requests/${r.id}`,
+      })),
+      approvalThreshold: formatFen(deps.approvalThresholdFen),
       byProject: settled.buckets
         .filter((b) => scope === 'all' || scope.includes(b.projectId))
         .map((b) => ({
@@ -402,7 +418,8 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         isReversal: p.reversesPayoutId !== null,
         reversesId: p.reversesPayoutId,
         reversed: p.reversedById !== null,
-        canReverse: p.reversesPayoutId === null && p.reversedById === null && p.inScopeFen === p.amountFen,
+        reversalAsked: reversalAsked.has(p.id),
+        canReverse: p.reversesPayoutId === null && p.reversedById === null && p.inScopeFen === p.amountFen && !reversalAsked.has(p.id),
         reverseError: state.reverseErrors?.[p.id] ?? null,
         reverseNote: state.reverseErrors?.[p.id] ? (state.values?.note ?? '') : '',
       })),
@@ -474,7 +491,11 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       if (error instanceof AppError && error.details.fields) return fail(fieldMessagesOf(error, request.t), error.status);
       throw error;
     }
-    reply.flash('success', request.t('payout.recorded', { amount: formatFen(recorded.amountFen) }));
+    if (recorded.requested) {
+      reply.flash('success', request.t('payreq.requested', { amount: formatFen(recorded.requested.amountFen), id: recorded.requested.id }));
+      return reply.redirect(`/coordinator/households/${id}#payout-requests`, 303);
+    }
+    reply.flash('success', request.t('payout.recorded', { amount: formatFen(recorded.posted.amountFen) }));
     return reply.redirect(`/coordinator/households/${id}#payouts`, 303);
   });
 
@@ -523,8 +544,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         reverseErrors: { [payout.id]: form.fields.note ?? request.t('payout.v.note') },
         status: 422,
       });
+    let asked;
     try {
-      await payouts.reverse(user, payout.id, form.data.note, address(request));
+      asked = await payouts.requestReversal(user, payout.id, form.data.note, address(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
         return renderHousehold(request, reply, payout.householdId, {
@@ -535,8 +557,9 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       }
       throw error;
     }
-    reply.flash('success', request.t('payout.reversedDone', { id: payout.id }));
-    return reply.redirect(`/coordinator/households/${payout.householdId}#payouts`, 303);
+    // Every reversal waits for a second coordinator (payout-request-routes.ts).
+    reply.flash('success', request.t('payreq.reversalRequested', { id: payout.id, request: asked.id }));
+    return reply.redirect(`/coordinator/households/${payout.householdId}#payout-requests`, 303);
   });
 
   /** Evidence is private: served only here, after the same household check as the payout itself. */

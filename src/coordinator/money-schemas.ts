@@ -51,3 +51,8 @@ export const statementQuery = z.object({
     .optional(),
   lang: z.string().max(16).optional(),
 });
+
+/** Rejecting a payout request: why, in a sentence. */
+export const rejectFormSchema = z.object({
+  reason: z.string({ error: 'payreq.v.reason' }).trim().min(1, 'payreq.v.reason').max(200, 'validation.too_long'),
+});

@@ -1,8 +1,8 @@
-import { desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { users } from '../accounts/schema.js';
-import { all, one, type Query, type Tx } from '../db/unit-of-work.js';
-import { payouts, type PAYOUT_METHODS } from './schema.js';
+import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { payoutRequests, payouts, type PAYOUT_METHODS, type PayoutRequestStatus } from './schema.js';
 
 export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
 
@@ -55,4 +55,99 @@ export function* payoutsByIds(tx: Tx, ids: readonly number[]): Query<Map<number,
   if (unique.length === 0) return new Map();
   const rows = yield* all(payoutRows(tx).where(inArray(payouts.id, unique)));
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+// ---------- Payout requests (two-person payouts) ----------
+
+export type NewPayoutRequest = Omit<typeof payoutRequests.$inferInsert, 'id' | 'status' | 'decidedByUserId' | 'decidedAt' | 'decisionNote' | 'payoutId'> & {
+  requestedByUserId: number;
+  requestedAt: number;
+};
+
+const requester = alias(users, 'requester');
+const decider = alias(users, 'decider');
+
+const requestColumns = {
+  id: payoutRequests.id,
+  kind: payoutRequests.kind,
+  status: payoutRequests.status,
+  householdId: payoutRequests.householdId,
+  amountFen: payoutRequests.amountFen,
+  method: payoutRequests.method,
+  reference: payoutRequests.reference,
+  paidOn: payoutRequests.paidOn,
+  evidenceMediaId: payoutRequests.evidenceMediaId,
+  reversesPayoutId: payoutRequests.reversesPayoutId,
+  note: payoutRequests.note,
+  projectIds: payoutRequests.projectIds,
+  requestedByUserId: payoutRequests.requestedByUserId,
+  requestedByName: requester.displayName,
+  requestedAt: payoutRequests.requestedAt,
+  decidedByUserId: payoutRequests.decidedByUserId,
+  decidedByName: decider.displayName,
+  decidedAt: payoutRequests.decidedAt,
+  decisionNote: payoutRequests.decisionNote,
+  payoutId: payoutRequests.payoutId,
+};
+
+const requestRows = (tx: Tx) =>
+  tx
+    .select(requestColumns)
+    .from(payoutRequests)
+    .innerJoin(requester, eq(requester.id, payoutRequests.requestedByUserId))
+    .leftJoin(decider, eq(decider.id, payoutRequests.decidedByUserId));
+
+/** A payout request with the names of who asked and who decided. */
+export type PayoutRequestRow = Awaited<ReturnType<ReturnType<typeof requestRows>['all']>>[number];
+
+export function* insertPayoutRequest(tx: Tx, r: NewPayoutRequest): Query<number> {
+  const row = yield* one(tx.insert(payoutRequests).values(r).returning({ id: payoutRequests.id }));
+  return row!.id;
+}
+
+export function* payoutRequestById(tx: Tx, id: number): Query<PayoutRequestRow | undefined> {
+  return yield* one(requestRows(tx).where(eq(payoutRequests.id, id)));
+}
+
+/** Requests still waiting for a second coordinator, oldest first (of one household, or all). */
+export function* pendingPayoutRequests(tx: Tx, householdId?: number): Query<PayoutRequestRow[]> {
+  const pending = eq(payoutRequests.status, 'pending');
+  return yield* all(
+    requestRows(tx)
+      .where(householdId === undefined ? pending : and(pending, eq(payoutRequests.householdId, householdId)))
+      .orderBy(asc(payoutRequests.id)),
+  );
+}
+
+/** Requests decided lately, newest first. */
+export function* decidedPayoutRequests(tx: Tx, limit: number): Query<PayoutRequestRow[]> {
+  return yield* all(requestRows(tx).where(ne(payoutRequests.status, 'pending')).orderBy(desc(payoutRequests.decidedAt), desc(payoutRequests.id)).limit(limit));
+}
+
+/**
+ * Decides a pending request: a conditional write, so of two deciders racing only one changes it
+ * (on PostgreSQL the second waits on the row's lock, then finds it decided). Answers whether it did.
+ */
+export function* decidePayoutRequest(
+  tx: Tx,
+  id: number,
+  decision: { status: Exclude<PayoutRequestStatus, 'pending'>; decidedByUserId: number; decidedAt: number; decisionNote: string | null },
+): Query<boolean> {
+  const changed = yield* run(
+    tx
+      .update(payoutRequests)
+      .set(decision)
+      .where(and(eq(payoutRequests.id, id), eq(payoutRequests.status, 'pending'), ne(payoutRequests.requestedByUserId, decision.decidedByUserId))),
+  );
+  return changed === 1;
+}
+
+/** Links an approved request to the payouts row its approval posted. */
+export function* linkPayoutRequest(tx: Tx, id: number, payoutId: number): Query<void> {
+  yield* run(
+    tx
+      .update(payoutRequests)
+      .set({ payoutId })
+      .where(and(eq(payoutRequests.id, id), isNull(payoutRequests.payoutId))),
+  );
 }

@@ -11,7 +11,20 @@ import { attributePayout, owedWithin } from './attribution.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { householdReports, householdSettlement, payoutLimit } from './ledger-reports.js';
 import type { Attribution, LedgerService } from './ledger-service.js';
-import { insertPayout, payoutById, payoutsOfHousehold, type PayoutMethod, type PayoutRow } from './payouts-queries.js';
+import {
+  decidePayoutRequest,
+  decidedPayoutRequests,
+  insertPayout,
+  insertPayoutRequest,
+  linkPayoutRequest,
+  payoutById,
+  payoutRequestById,
+  payoutsOfHousehold,
+  pendingPayoutRequests,
+  type PayoutMethod,
+  type PayoutRequestRow,
+  type PayoutRow,
+} from './payouts-queries.js';
 
 export interface PayoutInput {
   householdId: number;
@@ -35,7 +48,15 @@ export interface PayoutsDeps {
   assertHousehold: (tx: Tx, actor: CurrentUser, householdId: number) => Query<unknown>;
   /** The projects whose money the coordinator may see and pay out. */
   projectScopeOf: (actor: CurrentUser) => ProjectScope;
+  /** A payout above this (fen) waits for a second coordinator's approval; every reversal does. */
+  approvalThresholdFen: number;
 }
+
+/** What recording a payout did: posted it, or asked a second coordinator to approve it. */
+export type RecordedPayout = { posted: PayoutRow; requested?: never } | { requested: PayoutRequestRow; posted?: never };
+
+/** A request as one coordinator sees it: may they decide it (not their own, wholly in their projects)? */
+export type PayoutRequestView = PayoutRequestRow & { mine: boolean };
 
 /** A payout as one coordinator sees it: with the part of it that their projects paid (fen, the payout's sign). */
 export type PayoutView = PayoutRow & { inScopeFen: number };
@@ -44,6 +65,14 @@ export type PayoutView = PayoutRow & { inScopeFen: number };
 const everyProject = householdReports('all');
 
 const inScope = (scope: ProjectScope, projectId: number | null) => scope === 'all' || (projectId !== null && scope.includes(projectId));
+
+/** The projects a request's requester could pay from, as stored with it (null: every project). */
+const scopeOfRequest = (r: Pick<PayoutRequestRow, 'projectIds'>): ProjectScope =>
+  r.projectIds === null ? 'all' : r.projectIds.split(',').filter(Boolean).map(Number);
+const scopeText = (scope: ProjectScope) => (scope === 'all' ? null : scope.join(','));
+/** Whether two scopes share a project: a pending request of one may pay money the other also may. */
+const overlaps = (a: ProjectScope, b: ProjectScope) => a === 'all' || b === 'all' || a.some((id) => b.includes(id));
+const sumFen = (rows: readonly { amountFen: number }[]) => rows.reduce((sum, r) => sum + r.amountFen, 0);
 
 /** The ledger key of a payout row's posting (a reversal row's is that of the payout it reverses). */
 const postingKey = (row: Pick<PayoutRow, 'id' | 'reversesPayoutId'>) =>
@@ -97,16 +126,216 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
 
   /**
    * What the actor may pay the household now, fen: owed is what the household is owed (by every
-   * project, or by the actor's projects only), available is that less what is held for refunds
-   * still pending (see payoutLimit in ledger-reports.ts), held the difference.
+   * project, or by the actor's projects only); held is what refunds still pending may take back
+   * (see payoutLimit in ledger-reports.ts); pending is what payout requests waiting for a second
+   * coordinator hold back (every pending payout of the household from the whole, and those whose
+   * requester's projects share one with the actor's from what their projects owe), so that two
+   * requests cannot together pay more than is owed; available is what is left.
+   * `exceptRequestId`: the request being approved, which does not hold back against itself.
    */
-  function* limitFor(tx: Tx, scope: ProjectScope, householdId: number): Query<{ owedFen: number; heldFen: number; availableFen: number }> {
+  function* limitFor(
+    tx: Tx,
+    scope: ProjectScope,
+    householdId: number,
+    exceptRequestId: number | null = null,
+  ): Query<{ owedFen: number; heldFen: number; pendingFen: number; availableFen: number }> {
     const household = (yield* everyProject.householdBalance(tx, householdId)).owedFen;
     const whole = yield* payoutLimit(tx, householdId, household);
-    if (scope === 'all') return { owedFen: household, heldFen: whole.heldFen, availableFen: whole.availableFen };
+    const pending = (yield* pendingPayoutRequests(tx, householdId)).filter((r) => r.kind === 'payout' && r.id !== exceptRequestId);
+    const wholeAvailable = Math.max(0, whole.availableFen - sumFen(pending));
+    if (scope === 'all') return { owedFen: household, heldFen: whole.heldFen, pendingFen: whole.availableFen - wholeAvailable, availableFen: wholeAvailable };
     const owedFen = owedWithin(yield* householdSettlement(tx, householdId), (b) => inScope(scope, b.projectId));
-    const availableFen = Math.min(owedFen, whole.availableFen);
-    return { owedFen, heldFen: owedFen - availableFen, availableFen };
+    const unheld = Math.min(owedFen, whole.availableFen);
+    const pendingHere = sumFen(pending.filter((r) => overlaps(scope, scopeOfRequest(r))));
+    const availableFen = Math.max(0, Math.min(unheld - pendingHere, wholeAvailable));
+    return { owedFen, heldFen: owedFen - unheld, pendingFen: unheld - availableFen, availableFen };
+  }
+
+  /**
+   * Refuses an amount the scope may not pay the household now (see limitFor), with the message by
+   * the amount field; answers the figures and the buckets the payout would be attributed to.
+   */
+  function* checkAmount(tx: Tx, scope: ProjectScope, householdId: number, amountFen: number, exceptRequestId: number | null = null) {
+    const { owedFen, heldFen, pendingFen, availableFen } = yield* limitFor(tx, scope, householdId, exceptRequestId);
+    if (amountFen > owedFen) {
+      throw new AppError('validation', 'payout_exceeds_owed', undefined, {
+        params: { owedFen, owed: formatFen(owedFen) },
+        fields: { amount: 'payout_exceeds_owed' },
+      });
+    }
+    if (amountFen > owedFen - heldFen) {
+      const unheld = owedFen - heldFen;
+      throw new AppError('validation', 'payout_held_for_refunds', undefined, {
+        params: { owedFen, heldFen, availableFen: unheld, owed: formatFen(owedFen), held: formatFen(heldFen), available: formatFen(unheld) },
+        fields: { amount: 'payout_held_for_refunds' },
+      });
+    }
+    if (amountFen > availableFen) {
+      throw new AppError('validation', 'payout_reserved_by_requests', undefined, {
+        params: { pendingFen, availableFen, pending: formatFen(pendingFen), available: formatFen(availableFen) },
+        fields: { amount: 'payout_reserved_by_requests' },
+      });
+    }
+    // What the buckets in scope owe can be less than the balance (a clawback in another project is netted first).
+    const settled = yield* householdSettlement(tx, householdId);
+    const mayPay = (b: { projectId: number }) => inScope(scope, b.projectId);
+    const inScopeFen = owedWithin(settled, mayPay);
+    if (amountFen > inScopeFen) {
+      throw new AppError('validation', 'payout_exceeds_project_owed', undefined, {
+        params: { owed: formatFen(inScopeFen) },
+        fields: { amount: 'payout_exceeds_project_owed' },
+      });
+    }
+    return { owedFen, heldFen, parts: attributePayout(settled, amountFen, mayPay) };
+  }
+
+  /**
+   * Posts a payout the scope may pay: the payouts row, its ledger transaction (one household entry
+   * per bucket it pays) and the audit entry, as steps of the caller's unit.
+   */
+  function* postPayout(
+    tx: Tx,
+    who: { recordedBy: number; postedBy: number; requestId: number | null },
+    scope: ProjectScope,
+    input: PayoutInput,
+    evidenceMediaId: number | null,
+    address: string | null,
+  ): Query<number> {
+    const { owedFen, heldFen, parts } = yield* checkAmount(tx, scope, input.householdId, input.amountFen, who.requestId);
+    const now = clock();
+    const id = yield* insertPayout(tx, { ...input, evidenceMediaId, reversesPayoutId: null, note: null, createdByUserId: who.recordedBy, createdAt: now });
+    yield* ledger.postIn(tx, {
+      idempotencyKey: `payout:${id}`,
+      kind: 'payout',
+      payoutId: id,
+      memo: `payout ${input.method} ${input.reference}`.trim(),
+      createdByUserId: who.postedBy,
+      entries: [
+        ...parts.map((p) => ({
+          account: { kind: 'household_payable' as const, householdId: input.householdId },
+          amountFen: p.amountFen,
+          attribution: p.attribution,
+        })),
+        { account: { kind: 'cash' }, amountFen: -input.amountFen },
+      ],
+    });
+    yield* audit.add(tx, {
+      userId: who.postedBy,
+      action: 'payout.create',
+      entityType: 'payout',
+      entityId: id,
+      before: { owedFen, heldFen },
+      after: {
+        householdId: input.householdId,
+        amountFen: input.amountFen,
+        method: input.method,
+        reference: input.reference,
+        paidOn: input.paidOn,
+        evidenceMediaId,
+        projects: parts,
+        ...(who.requestId !== null ? { requestId: who.requestId, requestedByUserId: who.recordedBy, approvedByUserId: who.postedBy } : {}),
+      },
+      address,
+    });
+    return id;
+  }
+
+  /** The payout a reversal would reverse, refused as `reverse` refuses it: not the actor's wholly, a reversal, reversed already. */
+  function* reversible(tx: Tx, actor: CurrentUser, payoutId: number): Query<PayoutRow> {
+    const seen = yield* payoutIn(tx, actor, payoutId);
+    if (seen.inScopeFen !== seen.amountFen) throw new AppError('conflict', 'payout_other_projects');
+    const original = (yield* payoutById(tx, payoutId))!;
+    if (original.reversesPayoutId !== null) throw new AppError('conflict', 'payout_is_reversal');
+    if (original.reversedById !== null) throw new AppError('conflict', 'payout_already_reversed');
+    return original;
+  }
+
+  /** Posts the reversal of a payout (checked by `reversible`): the negative row, the opposite posting part by part, the audit entry. */
+  function* postReversal(
+    tx: Tx,
+    who: { recordedBy: number; postedBy: number; requestId: number | null },
+    original: PayoutRow,
+    note: string,
+    address: string | null,
+  ) {
+    const parts = yield* partsOf(tx, original);
+    const now = clock();
+    const id = yield* insertPayout(tx, {
+      householdId: original.householdId,
+      amountFen: -original.amountFen,
+      method: original.method,
+      reference: original.reference,
+      paidOn: original.paidOn,
+      evidenceMediaId: null,
+      reversesPayoutId: original.id,
+      note,
+      createdByUserId: who.recordedBy,
+      createdAt: now,
+    });
+    const household = { kind: 'household_payable' as const, householdId: original.householdId };
+    yield* ledger.postIn(tx, {
+      idempotencyKey: `payout-reversal:${original.id}`,
+      kind: 'payout_reversal',
+      payoutId: id,
+      memo: `reverses payout ${original.id}: ${note}`,
+      createdByUserId: who.postedBy,
+      entries: [
+        ...(parts.length
+          ? parts.map((p) => ({ account: household, amountFen: -p.amountFen, attribution: p.attribution }))
+          : [{ account: household, amountFen: -original.amountFen }]),
+        { account: { kind: 'cash' }, amountFen: original.amountFen },
+      ],
+    });
+    yield* audit.add(tx, {
+      userId: who.postedBy,
+      action: 'payout.reverse',
+      entityType: 'payout',
+      entityId: original.id,
+      after: {
+        reversalId: id,
+        amountFen: original.amountFen,
+        note,
+        ...(who.requestId !== null ? { requestId: who.requestId, requestedByUserId: who.recordedBy, approvedByUserId: who.postedBy } : {}),
+      },
+      address,
+    });
+    return id;
+  }
+
+  /**
+   * A request the actor may see: its household is theirs to see, and its money is some of their
+   * projects' (its requester's projects share one with theirs); otherwise "not found".
+   */
+  function* requestIn(tx: Tx, actor: CurrentUser, id: number): Query<PayoutRequestView> {
+    const row = yield* payoutRequestById(tx, id);
+    if (!row) throw new AppError('not_found', 'payout_request_not_found');
+    try {
+      yield* deps.assertHousehold(tx, actor, row.householdId);
+    } catch {
+      throw new AppError('not_found', 'payout_request_not_found');
+    }
+    if (!overlaps(deps.projectScopeOf(actor), scopeOfRequest(row))) throw new AppError('not_found', 'payout_request_not_found');
+    return { ...row, mine: row.requestedByUserId === actor.id };
+  }
+
+  /** Refuses a decision the actor may not make on a pending request: their own, decided already, or money outside their projects. */
+  function* checkDecider(tx: Tx, actor: CurrentUser, request: PayoutRequestView): Query<void> {
+    if (request.status !== 'pending') throw new AppError('conflict', 'payout_request_decided');
+    if (request.mine) throw new AppError('forbidden', 'payout_request_own');
+    const scope = deps.projectScopeOf(actor);
+    if (scope === 'all') return;
+    // The decider answers for every fen of it: the projects it would pay from (or, for a reversal, paid from) must all be theirs.
+    let projectIds: (number | null)[];
+    if (request.kind === 'reversal') {
+      projectIds = (yield* partsOf(tx, { id: request.reversesPayoutId!, reversesPayoutId: null })).map((p) => p.attribution?.projectId ?? null);
+    } else {
+      // The buckets it would be attributed to now, within its requester's projects.
+      const mayPay = (b: { projectId: number }) => inScope(scopeOfRequest(request), b.projectId);
+      const settled = yield* householdSettlement(tx, request.householdId);
+      const payable = Math.min(request.amountFen, Math.max(0, owedWithin(settled, mayPay)));
+      projectIds = attributePayout(settled, payable, mayPay).map((p) => p.attribution?.projectId ?? null);
+    }
+    if (projectIds.some((p) => !inScope(scope, p))) throw new AppError('forbidden', 'payout_request_out_of_scope');
   }
 
   return {
@@ -134,128 +363,197 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
 
     /**
      * Records a payout of at most what the household is owed (by the actor's projects, for a
-     * scoped coordinator), less what is held for refunds still pending, attributed to the buckets
-     * that owe it (attributePayout). The balances are read inside the write unit, so two payouts
-     * racing cannot together overdraw them.
+     * scoped coordinator), less what is held for refunds still pending and for payout requests
+     * waiting, attributed to the buckets that owe it (attributePayout). The balances are read inside
+     * the write unit, so two payouts racing cannot together overdraw them. A payout above the
+     * approval threshold posts nothing yet: it becomes a request for a second coordinator, holding
+     * its amount back meanwhile.
      */
-    async record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): Promise<PayoutRow> {
+    async record(actor: CurrentUser, input: PayoutInput, evidence: EncodedImage | null, address: string | null): Promise<RecordedPayout> {
       await db.uow.read((tx) => deps.assertHousehold(tx, actor, input.householdId));
       if (!Number.isSafeInteger(input.amountFen) || input.amountFen < 1)
         throw new AppError('validation', 'payout_amount_invalid', undefined, { fields: { amount: 'payout_amount_invalid' } });
       const scope = deps.projectScopeOf(actor);
+      if (input.amountFen <= deps.approvalThresholdFen) {
+        return db.uow.write(function* (tx) {
+          const evidenceMediaId = evidence ? yield* deps.addEvidence(tx, evidence) : null;
+          const id = yield* postPayout(tx, { recordedBy: actor.id, postedBy: actor.id, requestId: null }, scope, input, evidenceMediaId, address);
+          return { posted: (yield* payoutById(tx, id))! };
+        });
+      }
       return db.uow.write(function* (tx) {
-        const { owedFen, heldFen, availableFen } = yield* limitFor(tx, scope, input.householdId);
-        if (input.amountFen > owedFen) {
-          throw new AppError('validation', 'payout_exceeds_owed', undefined, {
-            params: { owedFen, owed: formatFen(owedFen) },
-            fields: { amount: 'payout_exceeds_owed' },
-          });
-        }
-        if (input.amountFen > availableFen) {
-          throw new AppError('validation', 'payout_held_for_refunds', undefined, {
-            params: { owedFen, heldFen, availableFen, owed: formatFen(owedFen), held: formatFen(heldFen), available: formatFen(availableFen) },
-            fields: { amount: 'payout_held_for_refunds' },
-          });
-        }
-        // What the buckets in scope owe can be less than the balance (a clawback in another project is netted first).
-        const settled = yield* householdSettlement(tx, input.householdId);
-        const mayPay = (b: { projectId: number }) => inScope(scope, b.projectId);
-        const inScopeFen = owedWithin(settled, mayPay);
-        if (input.amountFen > inScopeFen) {
-          throw new AppError('validation', 'payout_exceeds_project_owed', undefined, {
-            params: { owed: formatFen(inScopeFen) },
-            fields: { amount: 'payout_exceeds_project_owed' },
-          });
-        }
-        const parts = attributePayout(settled, input.amountFen, mayPay);
-        const now = clock();
+        const { owedFen, heldFen } = yield* checkAmount(tx, scope, input.householdId, input.amountFen);
         const evidenceMediaId = evidence ? yield* deps.addEvidence(tx, evidence) : null;
-        const id = yield* insertPayout(tx, { ...input, evidenceMediaId, reversesPayoutId: null, note: null, createdByUserId: actor.id, createdAt: now });
-        yield* ledger.postIn(tx, {
-          idempotencyKey: `payout:${id}`,
+        const id = yield* insertPayoutRequest(tx, {
           kind: 'payout',
-          payoutId: id,
-          memo: `payout ${input.method} ${input.reference}`.trim(),
-          createdByUserId: actor.id,
-          entries: [
-            ...parts.map((p) => ({
-              account: { kind: 'household_payable' as const, householdId: input.householdId },
-              amountFen: p.amountFen,
-              attribution: p.attribution,
-            })),
-            { account: { kind: 'cash' }, amountFen: -input.amountFen },
-          ],
+          ...input,
+          evidenceMediaId,
+          reversesPayoutId: null,
+          note: null,
+          projectIds: scopeText(scope),
+          requestedByUserId: actor.id,
+          requestedAt: clock(),
         });
         yield* audit.add(tx, {
           userId: actor.id,
-          action: 'payout.create',
-          entityType: 'payout',
+          action: 'payout_request.create',
+          entityType: 'payout_request',
           entityId: id,
           before: { owedFen, heldFen },
-          after: {
-            householdId: input.householdId,
-            amountFen: input.amountFen,
-            method: input.method,
-            reference: input.reference,
-            paidOn: input.paidOn,
-            evidenceMediaId,
-            projects: parts,
-          },
+          after: { kind: 'payout', ...input, evidenceMediaId, requestedByUserId: actor.id, thresholdFen: deps.approvalThresholdFen },
           address,
         });
-        return (yield* payoutById(tx, id))!;
+        return { requested: (yield* payoutRequestById(tx, id))! };
       });
     },
 
     /**
-     * Reverses a payout once: a negative payout row and the opposite posting, part by part; the
-     * household is owed it again, by the same projects and villages. A scoped coordinator reverses
-     * only a payout paid wholly by their projects (else it would give back another project's money).
+     * Asks for a payout's reversal: every reversal waits for a second coordinator. Refused as the
+     * reversal itself would be (see `reversible`), and while another reversal of it is waiting.
+     * A scoped coordinator asks only for a payout paid wholly by their projects.
      */
-    reverse: (actor: CurrentUser, payoutId: number, note: string, address: string | null): Promise<PayoutRow> =>
+    requestReversal: (actor: CurrentUser, payoutId: number, note: string, address: string | null): Promise<PayoutRequestRow> =>
       db.uow.write(function* (tx) {
-        const seen = yield* payoutIn(tx, actor, payoutId);
-        if (seen.inScopeFen !== seen.amountFen) throw new AppError('conflict', 'payout_other_projects');
-        const original = (yield* payoutById(tx, payoutId))!;
-        if (original.reversesPayoutId !== null) throw new AppError('conflict', 'payout_is_reversal');
-        if (original.reversedById !== null) throw new AppError('conflict', 'payout_already_reversed');
-        const parts = yield* partsOf(tx, original);
-        const now = clock();
-        const id = yield* insertPayout(tx, {
+        const original = yield* reversible(tx, actor, payoutId);
+        if ((yield* pendingPayoutRequests(tx, original.householdId)).some((r) => r.reversesPayoutId === original.id)) {
+          throw new AppError('conflict', 'payout_reversal_pending');
+        }
+        const id = yield* insertPayoutRequest(tx, {
+          kind: 'reversal',
           householdId: original.householdId,
-          amountFen: -original.amountFen,
+          amountFen: original.amountFen,
           method: original.method,
           reference: original.reference,
           paidOn: original.paidOn,
           evidenceMediaId: null,
           reversesPayoutId: original.id,
           note,
-          createdByUserId: actor.id,
-          createdAt: now,
-        });
-        const household = { kind: 'household_payable' as const, householdId: original.householdId };
-        yield* ledger.postIn(tx, {
-          idempotencyKey: `payout-reversal:${original.id}`,
-          kind: 'payout_reversal',
-          payoutId: id,
-          memo: `reverses payout ${original.id}: ${note}`,
-          createdByUserId: actor.id,
-          entries: [
-            ...(parts.length
-              ? parts.map((p) => ({ account: household, amountFen: -p.amountFen, attribution: p.attribution }))
-              : [{ account: household, amountFen: -original.amountFen }]),
-            { account: { kind: 'cash' }, amountFen: original.amountFen },
-          ],
+          projectIds: scopeText(deps.projectScopeOf(actor)),
+          requestedByUserId: actor.id,
+          requestedAt: clock(),
         });
         yield* audit.add(tx, {
           userId: actor.id,
-          action: 'payout.reverse',
-          entityType: 'payout',
-          entityId: original.id,
-          after: { reversalId: id, amountFen: original.amountFen, note },
+          action: 'payout_request.create',
+          entityType: 'payout_request',
+          entityId: id,
+          after: { kind: 'reversal', payoutId: original.id, amountFen: original.amountFen, note, requestedByUserId: actor.id },
           address,
         });
-        return (yield* payoutById(tx, id))!;
+        return (yield* payoutRequestById(tx, id))!;
+      }),
+
+    /** One request, if the actor may see it (see requestIn). */
+    request: (actor: CurrentUser, id: number) => db.uow.read((tx) => requestIn(tx, actor, id)),
+
+    /**
+     * The pending requests the actor may see, oldest first: `waiting` those they may decide (not
+     * their own), `mine` those they asked for, waiting for someone else.
+     */
+    pendingFor: (actor: CurrentUser, householdId?: number) =>
+      db.uow.read(function* (tx) {
+        const seen: PayoutRequestView[] = [];
+        for (const row of yield* pendingPayoutRequests(tx, householdId)) {
+          try {
+            seen.push(yield* requestIn(tx, actor, row.id));
+          } catch (error) {
+            if (!(error instanceof AppError && error.type === 'not_found')) throw error;
+          }
+        }
+        return { waiting: seen.filter((r) => !r.mine), mine: seen.filter((r) => r.mine) };
+      }),
+
+    /** Requests decided lately that the actor may see, newest first. */
+    decidedFor: (actor: CurrentUser, limit = 20) =>
+      db.uow.read(function* (tx) {
+        const seen: PayoutRequestView[] = [];
+        for (const row of yield* decidedPayoutRequests(tx, limit * 4)) {
+          if (seen.length >= limit) break;
+          try {
+            seen.push(yield* requestIn(tx, actor, row.id));
+          } catch (error) {
+            if (!(error instanceof AppError && error.type === 'not_found')) throw error;
+          }
+        }
+        return seen;
+      }),
+
+    /**
+     * A second coordinator approves a request: it posts as its requester asked (a payout checked
+     * again against what is owed now, attributed within the requester's projects; or the
+     * reversal), in the same unit as the decision. Refused for one's own request (403), for money
+     * outside the approver's projects (403), and once decided (409): the decision is a conditional
+     * write, so two approvals racing post once.
+     */
+    approve: (actor: CurrentUser, id: number, address: string | null): Promise<{ request: PayoutRequestRow; payout: PayoutRow }> =>
+      db.uow.write(function* (tx) {
+        const request = yield* requestIn(tx, actor, id);
+        yield* checkDecider(tx, actor, request);
+        const now = clock();
+        if (!(yield* decidePayoutRequest(tx, id, { status: 'approved', decidedByUserId: actor.id, decidedAt: now, decisionNote: null }))) {
+          throw new AppError('conflict', 'payout_request_decided');
+        }
+        const who = { recordedBy: request.requestedByUserId, postedBy: actor.id, requestId: id };
+        let payoutId: number;
+        if (request.kind === 'reversal') {
+          const original = (yield* payoutById(tx, request.reversesPayoutId!))!;
+          if (original.reversedById !== null) throw new AppError('conflict', 'payout_already_reversed');
+          payoutId = yield* postReversal(tx, who, original, request.note ?? '', address);
+        } else {
+          payoutId = yield* postPayout(
+            tx,
+            who,
+            scopeOfRequest(request),
+            { householdId: request.householdId, amountFen: request.amountFen, method: request.method, reference: request.reference, paidOn: request.paidOn },
+            request.evidenceMediaId,
+            address,
+          );
+        }
+        yield* linkPayoutRequest(tx, id, payoutId);
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'payout_request.approve',
+          entityType: 'payout_request',
+          entityId: id,
+          before: { status: 'pending' },
+          after: {
+            status: 'approved',
+            kind: request.kind,
+            amountFen: request.amountFen,
+            payoutId,
+            requestedByUserId: request.requestedByUserId,
+            approvedByUserId: actor.id,
+          },
+          address,
+        });
+        return { request: (yield* payoutRequestById(tx, id))!, payout: (yield* payoutById(tx, payoutId))! };
+      }),
+
+    /** A second coordinator rejects a request, saying why: nothing posts, and what it held back is free again. Refused as `approve` is. */
+    reject: (actor: CurrentUser, id: number, reason: string, address: string | null): Promise<PayoutRequestRow> =>
+      db.uow.write(function* (tx) {
+        const request = yield* requestIn(tx, actor, id);
+        yield* checkDecider(tx, actor, request);
+        if (!(yield* decidePayoutRequest(tx, id, { status: 'rejected', decidedByUserId: actor.id, decidedAt: clock(), decisionNote: reason }))) {
+          throw new AppError('conflict', 'payout_request_decided');
+        }
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'payout_request.reject',
+          entityType: 'payout_request',
+          entityId: id,
+          before: { status: 'pending' },
+          after: {
+            status: 'rejected',
+            kind: request.kind,
+            amountFen: request.amountFen,
+            reason,
+            requestedByUserId: request.requestedByUserId,
+            rejectedByUserId: actor.id,
+          },
+          address,
+        });
+        return (yield* payoutRequestById(tx, id))!;
       }),
   };
 }

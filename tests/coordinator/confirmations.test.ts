@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfTokenIn, signIn, type TestBrowser } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
+import { approveNewestPayoutRequest } from '../helpers/payout-approvals.js';
 import { householdIdOf } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -88,6 +89,9 @@ describe('confirming irreversible money actions', () => {
     const form = confirmForm(asked.body)!;
     expect(form.action).toBe(`/coordinator/payouts/${id}/reverse`);
     expect((await coordinator.post(form.action, form.fields)).statusCode).toBe(303);
+    // The confirmation asks for the reversal; a second coordinator's approval posts it.
+    expect(count("SELECT count(*) AS n FROM payout_requests WHERE reverses_payout_id = ? AND status = 'pending'", id)).toBe(1);
+    expect((await approveNewestPayoutRequest(ctx)).statusCode).toBe(303);
     expect(count('SELECT count(*) AS n FROM payouts WHERE reverses_payout_id = ?', id)).toBe(1);
   });
 

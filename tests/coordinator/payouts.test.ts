@@ -7,12 +7,14 @@ import { checkLedger } from '../../src/ledger/ledger-service.js';
 import { formatDate } from '../../src/time.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
+import { approveNewestPayoutRequest } from '../helpers/payout-approvals.js';
 import { createScopedCoordinator, householdIdOf, STAFF_PASSWORD } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /**
  * Payouts to households: at most what is owed (also when two race), posted to the ledger in the
- * same transaction, reversed once by a correcting entry, with private evidence photos.
+ * same transaction, reversed once by a correcting entry (asked by one coordinator, approved by a
+ * second: tests/coordinator/payout-approvals.test.ts), with private evidence photos.
  * 王秀兰 (Auntie Wang) alone produces 煤窑沟土蜂蜜 (¥68.00, project 煤窑沟产业扶贫, 95% to households).
  */
 
@@ -376,8 +378,9 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     expect(refused.body).toContain('这笔付款有一部分属于您不负责的项目，只能由负责全部项目的协调员冲销。');
     expect(count('payouts')).toBe(1);
 
-    // Reversed by the coordinator of all projects, each project is owed its part again.
+    // Reversed by the coordinator of all projects (and approved by a second), each project is owed its part again.
     expect((await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect((await approveNewestPayoutRequest(ctx)).statusCode).toBe(303);
     expect(allocations(lastPayout())).toEqual([
       { slug: 'fupin-xianfuzhi', amountFen: -1114 },
       { slug: 'meiyaogou-chanye', amountFen: -8886 },
@@ -391,6 +394,7 @@ describe('a household paid by several projects, seen by a coordinator of one of 
     expect((await payout({ amount: '10' }, fupin)).statusCode).toBe(303);
     const id = lastPayout();
     expect((await fupin.post(`/coordinator/payouts/${id}/reverse`, { note: '付错人了' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    expect((await approveNewestPayoutRequest(ctx)).statusCode).toBe(303);
     expect(allocations(lastPayout())).toEqual([{ slug: 'fupin-xianfuzhi', amountFen: -1000 }]);
     expect(await owed()).toBe(14540);
   });
@@ -404,6 +408,12 @@ describe('reversing a payout', () => {
 
     const reversed = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '金额填错' }, { csrfFrom: '/coordinator' });
     expect(reversed.statusCode).toBe(303);
+    // Asked for: nothing posts until a second coordinator approves.
+    expect(await owed()).toBe(7920);
+    expect(flashIn((await coordinator.get(`/coordinator/households/${wang}`)).body)?.[1]).toMatch(
+      new RegExp(`^已提交冲销付款 #${id} 的申请 #\\d+，另一位协调员批准后才记账。$`),
+    );
+    expect((await approveNewestPayoutRequest(ctx)).statusCode).toBe(303);
     expect(await owed()).toBe(12920);
     const rows = ctx.db.sqlite.prepare(`SELECT id, amount_fen AS amountFen, reverses_payout_id AS reverses, note FROM payouts ORDER BY id`).all() as {
       id: number;
@@ -427,7 +437,6 @@ describe('reversing a payout', () => {
       { code: 'cash', amountFen: 5000 },
     ]);
     const page = await coordinator.get(`/coordinator/households/${wang}`);
-    expect(flashIn(page.body)).toEqual(['success', `付款 #${id} 已冲销，待付金额已恢复。`]);
     expect(page.body).toContain('<dd data-paid-out>¥0.00</dd>');
 
     const again = await coordinator.post(`/coordinator/payouts/${id}/reverse`, { note: '再冲一次' }, { csrfFrom: '/coordinator' });

@@ -35,3 +35,10 @@ export async function createScopedCoordinator(db: Database_, email: string, proj
   for (const slug of projectSlugs) db.sqlite.prepare(`INSERT INTO user_projects (user_id, project_id) VALUES (?, ?)`).run(userId, projectIdOf(db, slug));
   return userId;
 }
+
+/** A second coordinator of every project (as the admin would create one), signing in with STAFF_PASSWORD. */
+export async function createCoordinatorOfAllProjects(db: Database_, email: string): Promise<number> {
+  const userId = await createScopedCoordinator(db, email, []);
+  db.sqlite.prepare(`UPDATE users SET all_projects = 1, display_name = '第二协调员' WHERE id = ?`).run(userId);
+  return userId;
+}

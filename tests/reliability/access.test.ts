@@ -98,6 +98,7 @@ const f = {
   buyerOrder: { own: '', foreign: '' } as Pair<string>, // the buyer's own order / an anonymous visitor's
   project: { own: 0, foreign: 0 } as Pair,
   payout: { own: 0, foreign: 0 } as Pair,
+  payoutRequest: { own: 0, foreign: 0 } as Pair, // a reversal of each payout, asked by a third coordinator
   wish: { own: 0, foreign: 0 } as Pair,
   outlet: { own: 1, foreign: 2 } as Pair,
   media: { own: 0, foreign: 0 } as Pair, // a public product photo / a payout's private evidence
@@ -226,6 +227,19 @@ async function setUpFixtures(): Promise<void> {
     );
     expect(res.statusCode, `fixture payout (${side})`).toBe(303);
     f.payout[side] = id(`SELECT max(id) FROM payouts WHERE household_id = ?`, f.household[side]);
+  }
+  // Reversals of both payouts asked by a third coordinator (of every project), waiting for a second one.
+  const requester = user('requester@xiangyi.test', 'coordinator');
+  db.prepare('UPDATE users SET all_projects = 1 WHERE id = ?').run(requester);
+  for (const side of ['own', 'foreign'] as const) {
+    f.payoutRequest[side] = Number(
+      db
+        .prepare(
+          `INSERT INTO payout_requests (kind, household_id, amount_fen, method, reference, paid_on, reverses_payout_id, note, requested_by_user_id, requested_at)
+           SELECT 'reversal', household_id, amount_fen, method, reference, paid_on, id, '录错了', ?, ? FROM payouts WHERE id = ?`,
+        )
+        .run(requester, Date.now(), f.payout[side]).lastInsertRowid,
+    );
   }
   f.media = {
     own: id(`SELECT list_media_id FROM product_photos WHERE id = ?`, f.photo.own),
@@ -868,6 +882,32 @@ const ROUTES: RouteSpec[] = [
     targets: OWN_FOREIGN,
     url: (t) => `/coordinator/payouts/${f.payout[side(t)]}/reverse`,
     form: () => ({ note: '' }),
+  },
+  { method: 'GET', pattern: '/coordinator/payout-requests', allow: COORDINATORS, url: () => '/coordinator/payout-requests' },
+  {
+    method: 'GET',
+    pattern: '/coordinator/payout-requests/:id',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/payout-requests/${f.payoutRequest[side(t)]}`,
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/payout-requests/:id/reject',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/payout-requests/${f.payoutRequest[side(t)]}/reject`,
+    form: () => ({ reason: '' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/payout-requests/:id/approve',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/payout-requests/${f.payoutRequest[side(t)]}/approve`,
   },
   {
     method: 'GET',

@@ -337,6 +337,7 @@ const fx = {
   answeredQuote: 0,
   requestedQuote: 0,
   payout: 0,
+  payoutRequest: 0,
   wishOpen: 0,
   tempStaff: 0,
   tempOutletStaff: 0,
@@ -416,6 +417,9 @@ beforeAll(async () => {
   const coordinator = clients.get('coordinator')!;
   expect((await coordinator.post('/coordinator/payouts', { householdId: '12', amount: '0.01', method: 'cash', reference: 'FUZZ' })).statusCode).toBe(303);
   fx.payout = db.sqlite.prepare(`SELECT max(id) FROM payouts`).pluck().get() as number;
+  // The coordinator's own request to reverse it: waiting for a second coordinator.
+  expect((await coordinator.post(`/coordinator/payouts/${fx.payout}/reverse`, { note: 'FUZZ' })).statusCode).toBe(303);
+  fx.payoutRequest = db.sqlite.prepare(`SELECT max(id) FROM payout_requests`).pluck().get() as number;
   fx.wishOpen = db.sqlite.prepare(`SELECT min(id) FROM wishes WHERE status = 'open'`).pluck().get() as number;
   fx.photoId = db.sqlite.prepare(`SELECT id FROM product_photos WHERE product_id = 21 ORDER BY id LIMIT 1`).pluck().get() as number;
   // The tea lot the paid tea orders came from, recalled (as the secretary's recall leaves it).
@@ -846,6 +850,16 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     form: () => ({ note: '录错了' }),
   },
   { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', as: 'coordinator', params: () => ({ id: ids(fx.payout) }), form: () => ({ note: '录错了' }) },
+  { method: 'GET', pattern: '/coordinator/payout-requests', as: 'coordinator', query: LANG },
+  { method: 'GET', pattern: '/coordinator/payout-requests/:id', as: 'coordinator', params: () => ({ id: ids(fx.payoutRequest) }), query: LANG },
+  { method: 'POST', pattern: '/coordinator/payout-requests/:id/approve', as: 'coordinator', params: () => ({ id: ids(fx.payoutRequest) }), form: () => ({}) },
+  {
+    method: 'POST',
+    pattern: '/coordinator/payout-requests/:id/reject',
+    as: 'coordinator',
+    params: () => ({ id: ids(fx.payoutRequest) }),
+    form: () => ({ reason: '不对' }),
+  },
   { method: 'POST', pattern: '/coordinator/checkpoints', as: 'coordinator', form: () => ({}) },
   { method: 'GET', pattern: '/coordinator/recalls', as: 'coordinator', query: LANG },
   { method: 'GET', pattern: '/coordinator/recalls/:id', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot, 1) }), query: LANG },
