@@ -202,6 +202,7 @@ function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log
     assertHousehold: projectManagement.checkHousehold,
     projectScopeOf,
     approvalThresholdFen: config.payoutApprovalThresholdFen,
+    bankAccountOf: villages.bankAccountOf,
   });
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
   const buyerNotices = { outbox, preferences: mailPreferences, people: accounts, config };

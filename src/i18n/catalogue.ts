@@ -16,6 +16,7 @@ import { en as shippingEn, zh as shippingZh } from '../orders/shipping-messages.
 import { en as addressEn, zh as addressZh } from '../addresses/messages.js';
 import { en as lookupEn, zh as lookupZh } from '../orders/lookup-messages.js';
 import { en as twoFactorEn, zh as twoFactorZh } from '../accounts/two-factor-messages.js';
+import { en as bankAccountEn, zh as bankAccountZh } from '../villages/bank-account-messages.js';
 import { en as payoutRequestEn, zh as payoutRequestZh } from '../coordinator/payout-request-messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
@@ -46,6 +47,7 @@ export const zhCN = {
   ...lookupZh,
   ...twoFactorZh,
   ...payoutRequestZh,
+  ...bankAccountZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -69,6 +71,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...lookupEn,
   ...twoFactorEn,
   ...payoutRequestEn,
+  ...bankAccountEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { users } from '../accounts/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
-import { payoutRequests, payouts, type PAYOUT_METHODS, type PayoutRequestStatus } from './schema.js';
+import { payoutBankConfirmations, payoutRequests, payouts, type PAYOUT_METHODS, type PayoutRequestStatus } from './schema.js';
 
 export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
 
@@ -150,4 +150,27 @@ export function* linkPayoutRequest(tx: Tx, id: number, payoutId: number): Query<
       .set({ payoutId })
       .where(and(eq(payoutRequests.id, id), isNull(payoutRequests.payoutId))),
   );
+}
+
+// ---------- Bank batches (批量代发) ----------
+
+/**
+ * Bank-transfer payouts paid on a day (YYYY-MM-DD) that the bank has not confirmed yet, neither
+ * reversals nor reversed: what a batch file of that day sends. Oldest first.
+ */
+export function* unconfirmedBankPayoutsOn(tx: Tx, day: string): Query<PayoutRow[]> {
+  const confirmed = tx.select({ one: sql`1` }).from(payoutBankConfirmations).where(eq(payoutBankConfirmations.payoutId, payouts.id));
+  return yield* all(
+    payoutRows(tx)
+      .where(and(eq(payouts.method, 'bank_transfer'), eq(payouts.paidOn, day), isNull(payouts.reversesPayoutId), isNull(reversal.id), notExists(confirmed)))
+      .orderBy(asc(payouts.id)),
+  );
+}
+
+export function* bankConfirmationOf(tx: Tx, payoutId: number) {
+  return yield* one(tx.select().from(payoutBankConfirmations).where(eq(payoutBankConfirmations.payoutId, payoutId)));
+}
+
+export function* insertBankConfirmation(tx: Tx, c: Omit<typeof payoutBankConfirmations.$inferInsert, 'id'>): Query<void> {
+  yield* run(tx.insert(payoutBankConfirmations).values(c));
 }

@@ -11,8 +11,13 @@ import { attributePayout, owedWithin } from './attribution.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { householdReports, householdSettlement, payoutLimit } from './ledger-reports.js';
 import type { Attribution, LedgerService } from './ledger-service.js';
+import type { BankAccount } from '../villages/villages-service.js';
+import { type BatchLine, payoutIdOfReference, type StatementLine } from './bank-batch-file.js';
 import {
+  bankConfirmationOf,
   decidePayoutRequest,
+  insertBankConfirmation,
+  unconfirmedBankPayoutsOn,
   decidedPayoutRequests,
   insertPayout,
   insertPayoutRequest,
@@ -50,7 +55,25 @@ export interface PayoutsDeps {
   projectScopeOf: (actor: CurrentUser) => ProjectScope;
   /** A payout above this (fen) waits for a second coordinator's approval; every reversal does. */
   approvalThresholdFen: number;
+  /** A household's bank account (private): a step of the caller's unit (the villages service's). */
+  bankAccountOf: (tx: Tx, householdId: number) => Query<BankAccount | null>;
 }
+
+/** A payout of a bank batch: its line of the file, or why it cannot be in it (no account recorded). */
+export interface BatchEntry {
+  payout: PayoutRow;
+  account: BankAccount;
+  /** The line of the batch file; null when the household has no bank account recorded. */
+  line: BatchLine | null;
+}
+
+/** Why a line of a returned statement cannot be applied. */
+export type StatementMismatch = {
+  line: number;
+  reference: string;
+  code: 'unknown_reference' | 'duplicate_reference' | 'amount_differs' | 'transfer_failed' | 'already_confirmed' | 'not_in_batch';
+  params: Record<string, string | number>;
+};
 
 /** What recording a payout did: posted it, or asked a second coordinator to approve it. */
 export type RecordedPayout = { posted: PayoutRow; requested?: never } | { requested: PayoutRequestRow; posted?: never };
@@ -338,6 +361,43 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
     if (projectIds.some((p) => !inScope(scope, p))) throw new AppError('forbidden', 'payout_request_out_of_scope');
   }
 
+  /**
+   * The bank batch of a day as the actor may send it: bank-transfer payouts of that day not yet
+   * confirmed by the bank, of households they may see and paid wholly by their projects (another
+   * project's money, or a household they do not see, is not theirs to send).
+   */
+  function* batchOf(tx: Tx, actor: CurrentUser, day: string, purpose: (p: PayoutRow) => string): Query<BatchEntry[]> {
+    const entries: BatchEntry[] = [];
+    for (const row of yield* unconfirmedBankPayoutsOn(tx, day)) {
+      let seen: PayoutView;
+      try {
+        seen = yield* payoutIn(tx, actor, row.id);
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'not_found') continue;
+        throw error;
+      }
+      if (seen.inScopeFen !== seen.amountFen) continue;
+      const account = yield* deps.bankAccountOf(tx, row.householdId);
+      if (!account) continue;
+      entries.push({
+        payout: row,
+        account,
+        line:
+          account.accountNo !== null
+            ? {
+                payoutId: row.id,
+                payee: account.accountName,
+                accountNo: account.accountNo,
+                bankName: account.bankName ?? '',
+                amountFen: row.amountFen,
+                purpose: purpose(row),
+              }
+            : null,
+      });
+    }
+    return entries;
+  }
+
   return {
     payout: (actor: CurrentUser, id: number) => db.uow.read((tx) => payoutIn(tx, actor, id)),
 
@@ -554,6 +614,99 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
           address,
         });
         return (yield* payoutRequestById(tx, id))!;
+      }),
+
+    /** The bank batch of a day (see batchOf), to look at before sending; nothing is written. */
+    bankBatch: (actor: CurrentUser, day: string, purpose: (p: PayoutRow) => string) => db.uow.read((tx) => batchOf(tx, actor, day, purpose)),
+
+    /**
+     * The batch file's lines of a day, for the bank. Account numbers are private household fields,
+     * so the export itself is audited: who, when, from where, which payouts and how much.
+     */
+    exportBankBatch: (actor: CurrentUser, day: string, purpose: (p: PayoutRow) => string, address: string | null): Promise<BatchLine[]> =>
+      db.uow.write(function* (tx) {
+        const lines = (yield* batchOf(tx, actor, day, purpose)).flatMap((e) => (e.line ? [e.line] : []));
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'payout.bank_batch_export',
+          entityType: 'payout_batch',
+          entityId: day,
+          after: { day, payoutIds: lines.map((l) => l.payoutId), count: lines.length, totalFen: sumFen(lines) },
+          address,
+        });
+        return lines;
+      }),
+
+    /**
+     * Applies the bank's returned statement: each line matched by its batch reference to a payout the
+     * actor could send, marked paid by the bank. All or nothing: when any line is a mismatch (an
+     * unknown or repeated reference, an amount that differs, a failed transfer, a payout confirmed
+     * already), nothing is applied and the mismatches are answered, each with its line.
+     */
+    applyBankStatement: (
+      actor: CurrentUser,
+      lines: readonly StatementLine[],
+      statementName: string,
+      address: string | null,
+    ): Promise<{ applied: number[]; mismatches: StatementMismatch[] }> =>
+      db.uow.write(function* (tx) {
+        const mismatches: StatementMismatch[] = [];
+        const matched: { payoutId: number; amountFen: number }[] = [];
+        const seenRefs = new Set<string>();
+        for (const l of lines) {
+          const miss = (code: StatementMismatch['code'], params: Record<string, string | number> = {}) =>
+            mismatches.push({ line: l.line, reference: l.reference, code, params: { line: l.line, reference: l.reference, ...params } });
+          const payoutId = payoutIdOfReference(l.reference);
+          if (seenRefs.has(l.reference.toUpperCase())) {
+            miss('duplicate_reference');
+            continue;
+          }
+          seenRefs.add(l.reference.toUpperCase());
+          let seen: PayoutView | null = null;
+          if (payoutId !== null) {
+            try {
+              seen = yield* payoutIn(tx, actor, payoutId);
+            } catch (error) {
+              if (!(error instanceof AppError && error.type === 'not_found')) throw error;
+            }
+          }
+          // A payout the actor may not see is as unknown as one that does not exist.
+          if (!seen || seen.inScopeFen !== seen.amountFen) {
+            miss('unknown_reference');
+            continue;
+          }
+          if (yield* bankConfirmationOf(tx, seen.id)) {
+            miss('already_confirmed');
+            continue;
+          }
+          if (seen.method !== 'bank_transfer' || seen.reversesPayoutId !== null || seen.reversedById !== null) {
+            miss('not_in_batch');
+            continue;
+          }
+          if (l.amountFen !== seen.amountFen) {
+            miss('amount_differs', { expected: formatFen(seen.amountFen), got: l.amountFen === null ? '?' : formatFen(l.amountFen) });
+            continue;
+          }
+          if (!l.succeeded) {
+            miss('transfer_failed', { status: l.status });
+            continue;
+          }
+          matched.push({ payoutId: seen.id, amountFen: seen.amountFen });
+        }
+        if (mismatches.length > 0 || matched.length === 0) return { applied: [], mismatches };
+        const now = clock();
+        for (const m of matched) {
+          yield* insertBankConfirmation(tx, { payoutId: m.payoutId, amountFen: m.amountFen, statementName, confirmedByUserId: actor.id, confirmedAt: now });
+        }
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'payout.bank_confirm',
+          entityType: 'payout_batch',
+          entityId: statementName || 'statement',
+          after: { statementName, payoutIds: matched.map((m) => m.payoutId), count: matched.length, totalFen: sumFen(matched) },
+          address,
+        });
+        return { applied: matched.map((m) => m.payoutId), mismatches };
       }),
   };
 }

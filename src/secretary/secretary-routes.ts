@@ -115,6 +115,9 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     phone: h.phone ?? '',
     idCardLast4: h.idCardLast4 ?? '',
     povertyRegNo: h.povertyRegNo ?? '',
+    bankAccountName: h.bankAccountName ?? '',
+    bankAccountNo: h.bankAccountNo ?? '',
+    bankName: h.bankName ?? '',
   });
 
   async function renderHouseholdForm(

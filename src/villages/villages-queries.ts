@@ -17,6 +17,9 @@ export interface HouseholdInput {
   idCardLast4: string | null;
   povertyRegNo: string | null;
   members: number;
+  bankAccountName: string | null;
+  bankAccountNo: string | null;
+  bankName: string | null;
 }
 
 export interface ProducerInput {
@@ -121,6 +124,9 @@ const householdValues = (h: HouseholdInput) => ({
   idCardLast4: h.idCardLast4,
   povertyRegNo: h.povertyRegNo,
   members: h.members,
+  bankAccountName: h.bankAccountName,
+  bankAccountNo: h.bankAccountNo,
+  bankName: h.bankName,
 });
 
 export function* insertHousehold(tx: Tx, h: HouseholdInput, now: number): Query<number> {

@@ -59,6 +59,18 @@ export const householdFormSchema = z
           .optional(),
       )
       .transform((v) => v ?? null),
+    // For bank-transfer payouts (批量代发): private like the fields above.
+    bankAccountName: optionalText(40),
+    bankAccountNo: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? blank(v.replace(/[\s-]/g, '')) : v),
+        z
+          .string()
+          .regex(/^[0-9]{8,30}$/, 'validation.bank_account_no')
+          .optional(),
+      )
+      .transform((v) => v ?? null),
+    bankName: optionalText(60),
   })
   .refine((h) => !h.consentPublic || h.displayName, { path: ['displayName'], message: 'validation.display_name_for_consent' });
 export type HouseholdForm = z.infer<typeof householdFormSchema>;

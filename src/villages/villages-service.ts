@@ -32,7 +32,18 @@ function householdSummary(h: Household | HouseholdForm) {
     hasPhone: Boolean(h.phone),
     hasIdCardLast4: Boolean(h.idCardLast4),
     hasPovertyRegNo: Boolean(h.povertyRegNo),
+    hasBankAccount: Boolean(h.bankAccountNo),
   };
+}
+
+/** Where a household is paid by bank transfer; the account number is null until the secretary records it. */
+export interface BankAccount {
+  householdId: number;
+  realName: string;
+  /** The payee as the bank knows them (the real name unless recorded otherwise). */
+  accountName: string;
+  accountNo: string | null;
+  bankName: string | null;
 }
 
 /** A household's names for staff: the real name, and the display name only where consented. */
@@ -93,6 +104,16 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
     villagesOf: (actor: CurrentUser) => db.uow.read((tx) => villagesByIds(tx, villageScopeOf(actor))),
     households: (actor: CurrentUser) => db.uow.read((tx) => householdsIn(tx, villageScopeOf(actor))),
     household: (actor: CurrentUser, id: number) => db.uow.read((tx) => household(tx, actor, id)),
+
+    /**
+     * A household's bank account (private) for a payout batch file, as a step of the caller's unit;
+     * the caller has checked that the coordinator may pay the household.
+     */
+    *bankAccountOf(tx: Tx, householdId: number): Query<BankAccount | null> {
+      const h = yield* householdById(tx, householdId);
+      if (!h) return null;
+      return { householdId: h.id, realName: h.realName, accountName: h.bankAccountName ?? h.realName, accountNo: h.bankAccountNo, bankName: h.bankName };
+    },
 
     /**
      * The names of these households for a staff member, by id: only those they may see (real
