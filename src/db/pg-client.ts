@@ -41,10 +41,12 @@ export function openPgDatabase(url: string, options: { maxConnections?: number }
     },
     uow: {
       ...uow,
-      write: (work) => {
-        writes++;
-        return uow.write(work);
-      },
+      // Counted once it has ended (committed or not): the page cache reads the versions again after
+      // it, and a page rendered while it ran is not kept (src/plugins/cache-versions.ts).
+      write: (work) =>
+        uow.write(work).finally(() => {
+          writes++;
+        }),
     },
     writes: () => writes,
     end: () => {

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { Database_ } from '../db/client.js';
+import { all } from '../db/unit-of-work.js';
 
 /** Versions cached pages depend on (drizzle/0015_cache_versions.sql and 0016 say what bumps each). */
 export const GLOBAL_SCOPES = ['catalogue', 'places', 'stock', 'figures'] as const;
@@ -13,6 +15,8 @@ export interface CacheVersions {
   get(scope: Scope): number;
   /** The global versions as one string: equal strings, no write in between that a page shows. */
   stamp(): string;
+  /** Stops reading them (PostgreSQL reads them on a timer). */
+  close(): void;
 }
 
 /**
@@ -24,6 +28,7 @@ export interface CacheVersions {
  * server, `npm run seed` or a script invalidates too.
  */
 export function createCacheVersions(db: Database_): CacheVersions {
+  if (db.engine === 'postgresql') return polledCacheVersions(db);
   const dataVersion = db.sqlite.prepare('PRAGMA data_version').pluck();
   const globals = db.sqlite.prepare(`SELECT scope, version FROM cache_versions WHERE scope IN (${GLOBAL_SCOPES.map(() => '?').join(',')})`);
   const one = db.sqlite.prepare('SELECT version FROM cache_versions WHERE scope = ?').pluck();
@@ -53,5 +58,81 @@ export function createCacheVersions(db: Database_): CacheVersions {
       return version;
     },
     stamp: () => stamp,
+    close: () => {},
+  };
+}
+
+/** How long another server's write may take to reach this server's cached pages on PostgreSQL. */
+export const VERSION_POLL_MS = 250;
+/** Product scopes followed at most (the pages cached name far fewer); beyond it the set starts again. */
+const MAX_FOLLOWED_PRODUCTS = 10_000;
+
+/**
+ * The versions on PostgreSQL, where a query cannot be answered synchronously: read in the background
+ * every VERSION_POLL_MS, and at once after this server's own write. Until the read that
+ * follows its own write has come back, nothing is fresh (a miss, rendered from the database) and
+ * nothing is kept (each stamp is new), so a server never serves a page older than its own writes;
+ * another server's write reaches it within VERSION_POLL_MS. A product's version not read yet is -1:
+ * a page that depends on it is rendered, and kept from the next read on.
+ */
+function polledCacheVersions(db: Database_, pollMs = VERSION_POLL_MS): CacheVersions {
+  let current = new Map<string, number>();
+  let stamp = '';
+  let seenWrites = -1;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading: Promise<void> | null = null;
+  let pending = 0;
+  const followed = new Set<string>();
+
+  const read = () => {
+    if (reading) return;
+    const writesBefore = db.writes();
+    const scopes = [...GLOBAL_SCOPES, ...followed];
+    reading = db.uow
+      .read(() =>
+        all<{ scope: string; version: string | number }>(
+          sql`SELECT scope, version FROM cache_versions WHERE scope IN (${sql.join(
+            scopes.map((scope) => sql`${scope}`),
+            sql`, `,
+          )})`,
+        ),
+      )
+      .then((rows) => {
+        const next = new Map<string, number>();
+        for (const scope of scopes) next.set(scope, 0);
+        for (const row of rows) next.set(row.scope, Number(row.version));
+        current = next;
+        stamp = GLOBAL_SCOPES.map((s) => next.get(s) ?? 0).join('.');
+        seenWrites = writesBefore;
+        readAt = performance.now();
+      })
+      .catch(() => {
+        // Read again at the next request; meanwhile pages are rendered, not served stale.
+        seenWrites = -1;
+      })
+      .finally(() => {
+        reading = null;
+      });
+  };
+  const upToDate = () => seenWrites === db.writes();
+  const timer = setInterval(read, pollMs);
+  timer.unref();
+  read();
+
+  return {
+    refresh() {
+      if (!upToDate() || performance.now() - readAt >= pollMs) read();
+    },
+    get(scope) {
+      if (!upToDate()) return -1;
+      const version = current.get(scope);
+      if (version !== undefined) return version;
+      if (followed.size >= MAX_FOLLOWED_PRODUCTS) followed.clear();
+      followed.add(scope);
+      read();
+      return -1;
+    },
+    stamp: () => (upToDate() ? stamp : `pending:${pending++}`),
+    close: () => clearInterval(timer),
   };
 }

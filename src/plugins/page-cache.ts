@@ -257,6 +257,10 @@ export default fp(
   ) {
     const limits: PageCacheLimits = { ...DEFAULT_LIMITS, ...opts.limits };
     const versions = createCacheVersions(opts.db);
+    app.addHook('onClose', (_app, done) => {
+      versions.close();
+      done();
+    });
     const cache = new Map<string, Entry>();
     let cachedBytes = 0;
     let skippedCompressions = 0;
