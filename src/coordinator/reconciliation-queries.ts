@@ -226,8 +226,8 @@ export function* paymentMatches(tx: Tx, period: string, from: number, to: number
 export function* paymentTotals(_tx: Tx, period: string, from: number, to: number): Query<PaymentTotalsRow[]> {
   const here = sql`CASE WHEN ft.id IS NULL OR ft.period = ${period} THEN 1 ELSE 0 END`;
   return yield* all<PaymentTotalsRow>(
-    sql`SELECT channel, settlementCurrency, count(*) AS payments, sum(amountFen) AS receivedFen, sum(feesFen) AS feesFen, coalesce(sum(chargedMinor), 0) AS chargedMinor FROM (
-           SELECT p.channel, p.settlement_currency AS settlementCurrency, p.amount_fen AS amountFen, ${here} * p.fee_fen AS feesFen, ${here} * p.settlement_fee_minor AS chargedMinor
+    sql`SELECT channel, "settlementCurrency", count(*) AS payments, sum("amountFen") AS "receivedFen", sum("feesFen") AS "feesFen", coalesce(sum("chargedMinor"), 0) AS "chargedMinor" FROM (
+           SELECT p.channel, p.settlement_currency AS "settlementCurrency", p.amount_fen AS "amountFen", ${here} * p.fee_fen AS "feesFen", ${here} * p.settlement_fee_minor AS "chargedMinor"
            FROM ledger_transactions t
            JOIN payments p ON p.order_id = t.order_id AND p.status = 'succeeded'
            LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
@@ -237,8 +237,8 @@ export function* paymentTotals(_tx: Tx, period: string, from: number, to: number
            FROM payments p
            LEFT JOIN ledger_transactions ft ON ft.idempotency_key = 'stripe-fee:' || p.stripe_charge_id
            WHERE p.confirmed_at >= ${from} AND p.confirmed_at < ${to} AND p.status = 'succeeded'
-             AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE ${ORDER_PAYMENT('t2', 'p.order_id')}))
-         GROUP BY channel, settlementCurrency ORDER BY channel, settlementCurrency`,
+             AND NOT EXISTS (SELECT 1 FROM ledger_transactions t2 WHERE ${ORDER_PAYMENT('t2', 'p.order_id')})) AS m
+         GROUP BY channel, "settlementCurrency" ORDER BY channel, "settlementCurrency"`,
   );
 }
 
