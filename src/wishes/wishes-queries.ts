@@ -92,7 +92,7 @@ export function* projectExists(tx: Tx, id: number): Query<boolean> {
 
 /** Unpaid claims of a visitor, of a phone number and of an address (src/orders/holds.ts). */
 export function* unpaidClaimsOf(tx: Tx, holder: Holder, now: number): Query<Record<keyof Holder, number>> {
-  const count = (matches: SQL) => sql<number>`coalesce(sum(${matches}), 0)`.mapWith(Number);
+  const count = (matches: SQL) => sql<number>`coalesce(sum(CASE WHEN ${matches} THEN 1 ELSE 0 END), 0)`.mapWith(Number);
   // `= NULL` on purpose: an order placed from no known address matches no other by address.
   const sameAddress = sql`${orders.placedFromAddress} = ${holder.address}`;
   const row = yield* one(
