@@ -6,7 +6,16 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * tests; the HTTP test files listed below run again here, each test app on its own copy of a seeded
  * template database (tests/pg/global-setup.ts, tests/helpers/test-app.ts).
  */
-export const HTTP_FILES_ON_POSTGRES: string[] = [];
+export const HTTP_FILES_ON_POSTGRES: string[] = [
+  'tests/accounts/sign-in-throttle-figures.test.ts',
+  'tests/catalog/phone-first.test.ts',
+  'tests/coordinator/disclosure.test.ts',
+  'tests/ledger/attribution.test.ts',
+  'tests/notifications/order-notices.test.ts',
+  'tests/payments/settlement-fee.test.ts',
+  'tests/plugins/language-negotiation.test.ts',
+  'tests/views/console-tables.test.ts',
+];
 
 export default defineConfig({
   test: {
