@@ -70,6 +70,9 @@ export const zh = {
   'audit.action.payout_request.approve': '批准了付款或冲销申请（已记账）',
   'audit.action.payout_request.reject': '驳回了付款或冲销申请',
   'audit.entity.payout_request': '付款申请 #{id}',
+  'audit.action.payout.bank_batch_export': '导出了银行批量代发文件（含农户账号）',
+  'audit.action.payout.bank_confirm': '按银行回单确认了付款已到账',
+  'audit.entity.payout_batch': '批量代发 {id}',
 };
 
 export const en: Record<keyof typeof zh, string> = {
@@ -143,4 +146,7 @@ export const en: Record<keyof typeof zh, string> = {
   'audit.action.payout_request.approve': 'Approved a payout or reversal request (posted)',
   'audit.action.payout_request.reject': 'Rejected a payout or reversal request',
   'audit.entity.payout_request': 'payout request #{id}',
+  'audit.action.payout.bank_batch_export': 'Exported a bank batch file (with households’ account numbers)',
+  'audit.action.payout.bank_confirm': 'Confirmed payouts as paid from the bank’s statement',
+  'audit.entity.payout_batch': 'bank batch {id}',
 };
