@@ -123,10 +123,10 @@ export type PeriodLockRow = Pick<typeof periodLocks.$inferSelect, 'period' | 'lo
 
 /** Sums over one posting's entries (through the posting's index), for the short lists: refunds, odd fees. */
 const CLEARING_SUM = (tx: SQL, channel?: SQL) =>
-  sql`(SELECT sum(e.amount_fen) FROM ledger_entries e CROSS JOIN ledger_accounts a ON a.id = e.account_id
+  sql`(SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
      WHERE e.transaction_id = ${tx} AND a.kind = 'clearing'${channel ? sql` AND a.channel = ${channel}` : sql``})`;
 const FEE_SUM = (tx: SQL) =>
-  sql`(SELECT sum(e.amount_fen) FROM ledger_entries e CROSS JOIN ledger_accounts a ON a.id = e.account_id
+  sql`(SELECT sum(e.amount_fen) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
      WHERE e.transaction_id = ${tx} AND a.kind = 'processor_fees')`;
 
 /**
@@ -192,17 +192,17 @@ export function* paymentMatches(tx: Tx, period: string, from: number, to: number
         })`,
   );
   const feeClearing = onAccounts('ft', sql`= (${accountOf(channel)})`);
-  const payment = sql`p.id AS paymentId, p.channel, p.amount_fen AS amountFen, p.fee_fen AS feeFen,
-        p.settlement_currency AS settlementCurrency, p.settlement_fee_minor AS settlementFeeMinor, p.settlement_exchange_rate AS settlementExchangeRate, p.reference,
-        p.stripe_charge_id AS stripeChargeId, p.stripe_payment_intent_id AS stripePaymentIntentId, p.confirmed_at AS confirmedAt,
-        o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS orderPaidAt,
-        ft.id AS feeTxId, ft.period AS feeTxPeriod, ${feePosted} AS feePostedFen, ${feeClearing} AS feeClearingFen`;
+  const payment = sql`p.id AS "paymentId", p.channel, p.amount_fen AS "amountFen", p.fee_fen AS "feeFen",
+        p.settlement_currency AS "settlementCurrency", p.settlement_fee_minor AS "settlementFeeMinor", p.settlement_exchange_rate AS "settlementExchangeRate", p.reference,
+        p.stripe_charge_id AS "stripeChargeId", p.stripe_payment_intent_id AS "stripePaymentIntentId", p.confirmed_at AS "confirmedAt",
+        o.id AS "orderId", o.number AS "orderNumber", o.status AS "orderStatus", o.total_fen AS "orderTotalFen", o.paid_at AS "orderPaidAt",
+        ft.id AS "feeTxId", ft.period AS "feeTxPeriod", ${feePosted} AS "feePostedFen", ${feeClearing} AS "feeClearingFen"`;
   const suspect = sql`AND (p.id IS NULL OR o.id IS NULL OR o.paid_at IS NULL OR p.amount_fen <> o.total_fen OR ${txClearing} <> p.amount_fen
            OR (p.fee_fen > 0 AND ft.id IS NULL) OR (ft.id IS NOT NULL AND (${feePosted} <> p.fee_fen OR ${feeClearing} <> -${feePosted}))
            OR (p.settlement_currency IS NOT NULL AND p.settlement_exchange_rate IS NULL)
            OR EXISTS (SELECT 1 FROM payments p2 WHERE p2.order_id = t.order_id AND p2.status = 'succeeded' AND p2.id <> p.id))`;
   return yield* all<PaymentMatchRow>(
-    sql`SELECT t.id AS txId, t.hash AS txHash, t.period AS txPeriod, ${txClearing} AS txClearingFen, ${payment}
+    sql`SELECT t.id AS "txId", t.hash AS "txHash", t.period AS "txPeriod", ${txClearing} AS "txClearingFen", ${payment}
          FROM ledger_transactions t
          LEFT JOIN payments p ON p.order_id = t.order_id AND p.status = 'succeeded'
          LEFT JOIN orders o ON o.id = t.order_id
@@ -247,10 +247,10 @@ export function* refundMatches(_tx: Tx, period: string, from: number, to: number
   // The channel the refund goes back through, by payments' paymentChannelOf: its payment's channel, else the order's method.
   const channel = sql.raw(`coalesce(pp.channel, CASE o.payment_method WHEN 'offline' THEN 'bank' ELSE o.payment_method END)`);
   return yield* all<RefundMatchRow>(
-    sql`SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey,
-                ${CLEARING_SUM(sql.raw('t.id'))} AS txClearingFen, ${CLEARING_SUM(sql.raw('t.id'), channel)} AS txClearingOwnFen,
-                r.id AS refundId, r.status AS refundStatus, r.amount_fen AS amountFen, r.settled_at AS settledAt, r.stripe_refund_id AS stripeRefundId,
-                ${channel} AS channel, o.id AS orderId, o.number AS orderNumber
+    sql`SELECT t.id AS "txId", t.hash AS "txHash", t.idempotency_key AS "txKey",
+                ${CLEARING_SUM(sql.raw('t.id'))} AS "txClearingFen", ${CLEARING_SUM(sql.raw('t.id'), channel)} AS "txClearingOwnFen",
+                r.id AS "refundId", r.status AS "refundStatus", r.amount_fen AS "amountFen", r.settled_at AS "settledAt", r.stripe_refund_id AS "stripeRefundId",
+                ${channel} AS channel, o.id AS "orderId", o.number AS "orderNumber"
          FROM ledger_transactions t
          LEFT JOIN refunds r ON t.idempotency_key = 'refund:' || r.id AND r.id = CAST(substr(t.idempotency_key, 8) AS INTEGER)
          LEFT JOIN orders o ON o.id = coalesce(r.order_id, t.order_id)
@@ -272,10 +272,10 @@ export function* refundMatches(_tx: Tx, period: string, from: number, to: number
  */
 export function* otherFeePostings(_tx: Tx, period: string, from: number, to: number): Query<FeePostingRow[]> {
   return yield* all<FeePostingRow>(
-    sql`SELECT ft.id AS txId, ft.hash AS txHash, ft.idempotency_key AS txKey, ft.order_id AS orderId, o.number AS orderNumber,
-                coalesce(${FEE_SUM(sql.raw('ft.id'))}, 0) AS feePostedFen, coalesce(${CLEARING_SUM(sql.raw('ft.id'))}, 0) AS clearingFen,
-                p.channel AS paymentChannel, p.fee_fen AS paymentFeeFen,
-                p.settlement_currency AS paymentSettlementCurrency, p.settlement_fee_minor AS paymentSettlementFeeMinor
+    sql`SELECT ft.id AS "txId", ft.hash AS "txHash", ft.idempotency_key AS "txKey", ft.order_id AS "orderId", o.number AS "orderNumber",
+                coalesce(${FEE_SUM(sql.raw('ft.id'))}, 0) AS "feePostedFen", coalesce(${CLEARING_SUM(sql.raw('ft.id'))}, 0) AS "clearingFen",
+                p.channel AS "paymentChannel", p.fee_fen AS "paymentFeeFen",
+                p.settlement_currency AS "paymentSettlementCurrency", p.settlement_fee_minor AS "paymentSettlementFeeMinor"
          FROM ledger_transactions ft
          LEFT JOIN orders o ON o.id = ft.order_id
          LEFT JOIN payments p ON p.order_id = ft.order_id AND p.status = 'succeeded' AND 'stripe-fee:' || p.stripe_charge_id = ft.idempotency_key
@@ -286,8 +286,8 @@ export function* otherFeePostings(_tx: Tx, period: string, from: number, to: num
 /** Clearing entries of the period's postings that are no payment, refund or processor fee. */
 export function* otherClearingPostings(_tx: Tx, period: string): Query<OtherClearingRow[]> {
   return yield* all<OtherClearingRow>(
-    sql`SELECT t.id AS txId, t.hash AS txHash, t.idempotency_key AS txKey, t.kind, a.channel, t.order_id AS orderId, o.number AS orderNumber,
-                sum(e.amount_fen) AS amountFen
+    sql`SELECT t.id AS "txId", t.hash AS "txHash", t.idempotency_key AS "txKey", t.kind, a.channel, t.order_id AS "orderId", o.number AS "orderNumber",
+                sum(e.amount_fen) AS "amountFen"
          FROM ledger_transactions t
          JOIN ledger_entries e ON e.transaction_id = t.id
          JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'clearing'
@@ -357,7 +357,7 @@ export function* clearingByChannel(tx: Tx, txIds: readonly number[]): Query<{ tx
 /** Orders marked paid in the period with neither a succeeded payment nor an order-payment posting. */
 export function* paidOrdersWithoutPayment(_tx: Tx, from: number, to: number): Query<PaidOrderWithoutPaymentRow[]> {
   return yield* all<PaidOrderWithoutPaymentRow>(
-    sql`SELECT o.id AS orderId, o.number AS orderNumber, o.status AS orderStatus, o.total_fen AS orderTotalFen, o.paid_at AS paidAt
+    sql`SELECT o.id AS "orderId", o.number AS "orderNumber", o.status AS "orderStatus", o.total_fen AS "orderTotalFen", o.paid_at AS "paidAt"
          FROM orders o
          WHERE o.paid_at >= ${from} AND o.paid_at < ${to}
            AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded')
