@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openPgDatabase } from '../../src/db/pg-client.js';
 import { run } from '../../src/db/unit-of-work.js';
-import { anonymous } from '../helpers/auth.js';
+import { anonymous, signIn } from '../helpers/auth.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** The shop itself on PostgreSQL: its public pages, and the page cache following writes from anywhere. */
@@ -58,5 +58,12 @@ describe('the shop on PostgreSQL', () => {
     const after = await anonymous(ctx.app).get('/products/meiyaogou-honey');
     expect(isHit(after)).toBe(false);
     expect(after.body).toContain('¥555.00');
+  });
+
+  it('serves the coordinator’s console, reconciliation included', async () => {
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    for (const url of ['/coordinator', '/coordinator/reconciliation', '/coordinator/households', '/coordinator/payout-requests', '/admin/audit']) {
+      expect((await coordinator.get(url)).statusCode, url).toBe(200);
+    }
   });
 });
