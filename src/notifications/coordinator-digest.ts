@@ -1,7 +1,7 @@
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
-import { translate, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { translatorFor } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { Order } from '../orders/index.js';
 import { formatDate, formatDateTime, periodOf } from '../time.js';
@@ -62,7 +62,7 @@ export function createCoordinatorDigest(deps: CoordinatorDigestDeps) {
       const wrote = await deps.db.uow.write(function* (tx) {
         if (yield* preferences.noticesOffIn(tx, c.id)) return false;
         const locale = yield* preferences.localeOf(tx, c.id);
-        const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+        const t = translatorFor(locale);
         const totalFen = transfers.reduce((a, o) => a + o.totalFen, 0);
         const paragraphs = [
           transfers.length ? t('mail.digest.transfers', { count: transfers.length, amount: formatFen(totalFen) }) : t('mail.digest.noTransfers'),

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { DEFAULT_LOCALE, pickText, quantityText, translate, type Locale, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { DEFAULT_LOCALE, pickText, quantityText, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
 import type { Order } from '../orders/index.js';
@@ -47,37 +47,31 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
     tx: Tx,
     o: Order,
     event: string,
-    build: (t: (key: MessageKey, params?: MessageParams) => string, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>,
+    build: (t: Translator, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>,
   ): Query<void> {
     if (o.buyerUserId === null) return;
     const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
     if (!buyer) return;
     const locale = yield* preferences.localeOf(tx, buyer.id);
-    const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+    const t = translatorFor(locale);
     yield* outbox.add(
       tx,
       renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${o.refundedFen}`, ...build(t, locale, buyer) }),
     );
   }
 
-  const greeting = (t: (key: MessageKey, params?: MessageParams) => string, o: Order) => t('mail.greeting', { name: o.contactName });
+  const greeting = (t: Translator, o: Order) => t('mail.greeting', { name: o.contactName });
 
   /**
    * A text message to the buyer of an order placed without an account (no e-mail address), at a
    * Chinese mobile number; in Chinese, the language of the numbers it goes to.
    */
-  function* toGuestPhone(
-    tx: Tx,
-    o: Order,
-    kind: string,
-    dedupeKey: string,
-    build: (t: (key: MessageKey, params?: MessageParams) => string) => { subject: string; text: string },
-  ): Query<void> {
+  function* toGuestPhone(tx: Tx, o: Order, kind: string, dedupeKey: string, build: (t: Translator) => { subject: string; text: string }): Query<void> {
     if (o.buyerUserId !== null) return;
     const to = chineseMobile(o.phone);
     if (!to) return;
     const locale = DEFAULT_LOCALE;
-    const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+    const t = translatorFor(locale);
     yield* outbox.add(tx, renderSms({ kind, to, locale, dedupeKey, ...build(t) }));
   }
 
@@ -142,7 +136,7 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
         for (const secretary of yield* deps.people.secretariesOfVillage(tx, villageId)) {
           if (yield* preferences.noticesOffIn(tx, secretary.id)) continue;
           const locale = yield* preferences.localeOf(tx, secretary.id);
-          const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+          const t = translatorFor(locale);
           const village = yield* villageName(tx, villageId, locale);
           yield* outbox.add(
             tx,
@@ -172,7 +166,7 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
       const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
       if (!buyer) return;
       const locale = yield* preferences.localeOf(tx, buyer.id);
-      const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+      const t = translatorFor(locale);
       const village = yield* villageName(tx, villageId, locale);
       yield* outbox.add(
         tx,
@@ -232,7 +226,7 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
       for (const secretary of yield* deps.people.secretariesOfVillage(tx, product.villageId)) {
         if (yield* preferences.noticesOffIn(tx, secretary.id)) continue;
         const locale = yield* preferences.localeOf(tx, secretary.id);
-        const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+        const t = translatorFor(locale);
         const title = pickText(locale, product.titleZh, product.titleEn);
         const left = quantityText(locale, product.stock, product.unit);
         yield* outbox.add(

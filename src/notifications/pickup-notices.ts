@@ -1,4 +1,4 @@
-import { DEFAULT_LOCALE, translate, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { DEFAULT_LOCALE, translatorFor } from '../i18n/i18n.js';
 import type { PickupEvents } from '../outlets/index.js';
 import { renderSms } from './mail-render.js';
 import type { Outbox } from './outbox.js';
@@ -15,7 +15,7 @@ export function createPickupNotices(outbox: Outbox): PickupEvents {
       const to = chineseMobile(order.phone);
       if (!to) return;
       const locale = DEFAULT_LOCALE;
-      const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+      const t = translatorFor(locale);
       yield* outbox.add(
         tx,
         renderSms({

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { pickText, quantityText, translate, type MessageKey, type MessageParams } from '../i18n/i18n.js';
+import { pickText, quantityText, translatorFor } from '../i18n/i18n.js';
 import type { LotEvents } from '../lots/index.js';
 import type { Order } from '../orders/index.js';
 import type { WishEvents } from '../wishes/index.js';
@@ -38,7 +38,7 @@ export function createRecallNotices(deps: BuyerNoticeDeps): LotEvents {
         const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
         if (!buyer) continue;
         const locale = yield* preferences.localeOf(tx, buyer.id);
-        const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+        const t = translatorFor(locale);
         const product = pickText(locale, o.productZh, o.productEn);
         const quantity = quantityText(locale, o.units, o.unit);
         yield* outbox.add(
@@ -76,7 +76,7 @@ export function createWishNotices(deps: BuyerNoticeDeps): WishEvents {
       const donor = yield* deps.people.mailRecipient(tx, order.buyerUserId);
       if (!donor) return;
       const locale = yield* preferences.localeOf(tx, donor.id);
-      const t = (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
+      const t = translatorFor(locale);
       const item = pickText(locale, wish.item, wish.itemEn);
       const note = wish.deliveryNote?.trim();
       yield* outbox.add(
