@@ -65,11 +65,11 @@ function postingsOf(projects: ProjectFilter): SQL {
  * with every value a parameter.
  */
 const balanceSql = sql`
-    SELECT a.household_id AS householdId,
-      coalesce(-sum(CASE WHEN t.kind = 'order_payment' THEN e.amount_fen END), 0) AS earnedFen,
-      coalesce(sum(CASE WHEN t.kind = 'refund' THEN e.amount_fen END), 0) AS refundedFen,
-      coalesce(sum(CASE WHEN t.kind IN ('payout', 'payout_reversal') THEN e.amount_fen END), 0) AS paidOutFen,
-      coalesce(-sum(e.amount_fen), 0) AS owedFen
+    SELECT a.household_id AS "householdId",
+      coalesce(-sum(CASE WHEN t.kind = 'order_payment' THEN e.amount_fen END), 0) AS "earnedFen",
+      coalesce(sum(CASE WHEN t.kind = 'refund' THEN e.amount_fen END), 0) AS "refundedFen",
+      coalesce(sum(CASE WHEN t.kind IN ('payout', 'payout_reversal') THEN e.amount_fen END), 0) AS "paidOutFen",
+      coalesce(-sum(e.amount_fen), 0) AS "owedFen"
     FROM ledger_accounts a
     JOIN ledger_entries e ON e.account_id = a.id
     JOIN ledger_transactions t ON t.id = e.transaction_id`;
@@ -78,8 +78,8 @@ const householdPostings = sql`ledger_entries e
          JOIN ledger_accounts a ON a.id = e.account_id
          JOIN ledger_transactions t ON t.id = e.transaction_id`;
 /** A statement line: the posting, its transaction, and the order (line) that earned it. */
-const entryColumns = sql`t.id AS transactionId, t.kind, t.posted_at AS postedAt, t.period, t.memo, e.amount_fen AS amountFen,
-    o.number AS orderNumber, e.order_line_id AS orderLineId, ol.title_zh AS lineTitleZh, ol.title_en AS lineTitleEn, t.payout_id AS payoutId, t.hash`;
+const entryColumns = sql`t.id AS "transactionId", t.kind, t.posted_at AS "postedAt", t.period, t.memo, e.amount_fen AS "amountFen",
+    o.number AS "orderNumber", e.order_line_id AS "orderLineId", ol.title_zh AS "lineTitleZh", ol.title_en AS "lineTitleEn", t.payout_id AS "payoutId", t.hash`;
 const entryJoins = sql`${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
 
 /**
@@ -96,7 +96,7 @@ export function householdReports(projects: ProjectFilter) {
   return {
     *householdBalance(_tx: Tx, householdId: number, before?: number): Query<HouseholdBalance> {
       const row = yield* one<HouseholdBalance>(
-        sql`${balanceSql} WHERE a.household_id = ${householdId} AND t.posted_at < ${before ?? Number.MAX_SAFE_INTEGER}${where}`,
+        sql`${balanceSql} WHERE a.household_id = ${householdId} AND t.posted_at < ${before ?? Number.MAX_SAFE_INTEGER}${where} GROUP BY a.household_id`,
       );
       return row && row.householdId !== null ? row : { householdId, earnedFen: 0, refundedFen: 0, paidOutFen: 0, owedFen: 0 };
     },
@@ -138,7 +138,7 @@ export function householdReports(projects: ProjectFilter) {
     /** A household's postings in [from, to) summed per kind of transaction (fen on its account: negative = credited). */
     *householdTotals(_tx: Tx, householdId: number, from: number, to: number): Query<{ kind: string; amountFen: number; entries: number }[]> {
       return yield* all<{ kind: string; amountFen: number; entries: number }>(
-        sql`SELECT t.kind, sum(e.amount_fen) AS amountFen, count(*) AS entries FROM ${householdPostings} WHERE ${inPeriod(householdId, from, to)} GROUP BY t.kind`,
+        sql`SELECT t.kind, sum(e.amount_fen) AS "amountFen", count(*) AS entries FROM ${householdPostings} WHERE ${inPeriod(householdId, from, to)} GROUP BY t.kind`,
       );
     },
 
@@ -149,7 +149,7 @@ export function householdReports(projects: ProjectFilter) {
      */
     *householdPageStart(_tx: Tx, householdId: number, from: number, to: number, offset: number): Query<{ start: StatementKey; sumBeforeFen: number } | null> {
       const start = yield* one<StatementKey>(
-        sql`SELECT e.transaction_id AS transactionId, e.id AS entryId FROM ${householdPostings} WHERE ${inPeriod(householdId, from, to)} ORDER BY e.transaction_id, e.id LIMIT 1 OFFSET ${offset}`,
+        sql`SELECT e.transaction_id AS "transactionId", e.id AS "entryId" FROM ${householdPostings} WHERE ${inPeriod(householdId, from, to)} ORDER BY e.transaction_id, e.id LIMIT 1 OFFSET ${offset}`,
       );
       if (!start) return null;
       const before = yield* one<{ sum: number }>(
@@ -173,7 +173,7 @@ const everyProject = householdReports('all');
  */
 export function* heldForRefundsFen(_tx: Tx, householdId: number): Query<number> {
   const row = yield* one<{ held: number }>(
-    sql`SELECT coalesce(sum(min(p.pending, c.credited)), 0) AS held
+    sql`SELECT coalesce(sum(CASE WHEN p.pending < c.credited THEN p.pending ELSE c.credited END), 0) AS held
        FROM (SELECT order_id, sum(amount_fen) AS pending FROM refunds WHERE status = 'pending' GROUP BY order_id) p
        JOIN (SELECT t.order_id, -sum(e.amount_fen) AS credited
              FROM ledger_transactions t
@@ -192,9 +192,9 @@ export function* heldForRefundsFen(_tx: Tx, householdId: number): Query<number> 
  */
 function* householdBuckets(_tx: Tx, householdId: number): Query<{ buckets: BucketTotals[]; unattributedFen: number }> {
   const rows = yield* all<{ projectId: number | null; villageId: number | null; creditedFen: number; attributedFen: number }>(
-    sql`SELECT coalesce(e.project_id, ol.project_id) AS projectId, coalesce(e.village_id, ol.village_id) AS villageId,
-              coalesce(-sum(CASE WHEN e.order_line_id IS NOT NULL THEN e.amount_fen END), 0) AS creditedFen,
-              coalesce(sum(CASE WHEN e.order_line_id IS NULL THEN e.amount_fen END), 0) AS attributedFen
+    sql`SELECT coalesce(e.project_id, ol.project_id) AS "projectId", coalesce(e.village_id, ol.village_id) AS "villageId",
+              coalesce(-sum(CASE WHEN e.order_line_id IS NOT NULL THEN e.amount_fen END), 0) AS "creditedFen",
+              coalesce(sum(CASE WHEN e.order_line_id IS NULL THEN e.amount_fen END), 0) AS "attributedFen"
        FROM ledger_accounts a
        JOIN ledger_entries e ON e.account_id = a.id
        LEFT JOIN order_lines ol ON ol.id = e.order_line_id
