@@ -133,7 +133,7 @@ declare module 'fastify' {
 }
 
 /** Builds every service once (the composition root). Nothing is wired on first request. */
-function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log: FastifyBaseLogger) {
+export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | null, log: FastifyBaseLogger) {
   const clock = deps.clock ?? systemClock;
   const audit = createAuditService(deps.db, clock);
   const sessions = createSessionService(deps.db, clock);

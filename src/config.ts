@@ -62,7 +62,7 @@ const envSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/[0-9]{1,3})?$/, 'must be a comma-separated list of IP addresses or CIDR ranges'))),
-    SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
+    SEED_DEMO_DATA: z.enum(['auto', 'catalogue', 'never']).default('auto'),
     ORDER_EXPIRY_STRIPE_MINUTES: z.coerce
       .number()
       .int()
@@ -213,6 +213,8 @@ export interface Config {
   readonly trustProxy: string[] | false;
   /** Demo data is loaded into an empty database unless this is false (never in production). */
   readonly seedDemoData: boolean;
+  /** With the demo catalogue, a few months of orders, payouts and closed months (SEED_DEMO_DATA=auto; not with =catalogue). */
+  readonly seedDemoHistory: boolean;
   /**
    * How long an unpaid order holds its stock, ms: paid online, by bank transfer when signed in, by
    * bank transfer without signing in; and how long an unpaid bank-transfer wish claim holds the wish.
@@ -273,7 +275,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? Object.freeze({ secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET }) : null,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY.length ? e.TRUST_PROXY : false,
-    seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',
+    seedDemoData: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA !== 'never',
+    seedDemoHistory: e.NODE_ENV !== 'production' && e.SEED_DEMO_DATA === 'auto',
     orderExpiry: Object.freeze({
       stripeMs: e.ORDER_EXPIRY_STRIPE_MINUTES * 60_000,
       offlineMs: e.ORDER_EXPIRY_OFFLINE_HOURS * 3_600_000,

@@ -38,7 +38,14 @@ async function main(): Promise<void> {
   if (config.seedDemoData) {
     // Imported only when needed: the seed pulls in image rendering, which a production start never uses.
     const { seedDemoData } = await import('./demo/seed.js');
-    const result = await seedDemoData(db, { log: (msg) => app.log.info(msg) });
+    const now = Date.now();
+    const result = await seedDemoData(db, { log: (msg) => app.log.info(msg), now });
+    if (result.seeded && config.seedDemoHistory) {
+      // The demo's past: orders, payments, shipments, refunds, payouts and closed months, through the services.
+      const { seedDemoHistory } = await import('./demo/history.js');
+      const story = await seedDemoHistory(config, db, result.ids, { now });
+      app.log.info(story, 'demo history: %d orders over %d days, months closed: %s', story.orders, story.days, story.closedMonths.join(', ') || 'none');
+    }
     if (result.seeded) app.log.info('Demo data loaded into the empty database.');
   }
   if (config.seedDemoData) {

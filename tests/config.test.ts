@@ -84,6 +84,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ SEED_DEMO_DATA: 'never' }).seedDemoData).toBe(false);
   });
 
+  it('seeds the demo catalogue with its months of history by default, the catalogue alone when asked', () => {
+    expect(loadConfig({})).toMatchObject({ seedDemoData: true, seedDemoHistory: true });
+    expect(loadConfig({ SEED_DEMO_DATA: 'catalogue' })).toMatchObject({ seedDemoData: true, seedDemoHistory: false });
+    expect(loadConfig({ SEED_DEMO_DATA: 'never' })).toMatchObject({ seedDemoData: false, seedDemoHistory: false });
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: GOOD_SECRET })).toMatchObject({ seedDemoData: false, seedDemoHistory: false });
+    expect(configError({ SEED_DEMO_DATA: 'always' }).message).toContain('SEED_DEMO_DATA');
+  });
+
   it('refuses half a Stripe set-up: one STRIPE_ variable without the other', () => {
     expect(configError({ STRIPE_SECRET_KEY: 'sk_test_123' }).message).toContain('STRIPE_WEBHOOK_SECRET');
     expect(configError({ STRIPE_WEBHOOK_SECRET: 'whsec_123' }).message).toContain('STRIPE_SECRET_KEY');

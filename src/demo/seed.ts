@@ -258,7 +258,7 @@ function* hasVillages(tx: Tx): Query<boolean> {
  * Does nothing when any village exists. Photos are rendered and re-encoded first (sharp is async);
  * everything else, media rows included, is written in one unit of work, on either engine.
  */
-export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promise<{ seeded: boolean }> {
+export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promise<{ seeded: false } | { seeded: true; ids: SeedIds }> {
   const log = opts.log ?? (() => {});
   if (await db.uow.read(hasVillages)) {
     log('demo data: villages already present, nothing seeded');
@@ -301,5 +301,5 @@ export async function seedDemoData(db: Database_, opts: SeedOptions = {}): Promi
     `demo data: ${ids.villages.size} villages, ${ids.projects.size} projects, ${ids.households.size} households, ` +
       `${ids.producers.size} producers, ${ids.products.size} products, ${result.photoCount} photos`,
   );
-  return { seeded: true };
+  return { seeded: true, ids };
 }

@@ -47,7 +47,7 @@ function counts(): Record<string, number> {
 
 describe('seedDemoData', () => {
   it('fills a fresh database with villages, projects, households and products, each with a photo', async () => {
-    expect(await seedDemoData(db, {})).toEqual({ seeded: true });
+    expect(await seedDemoData(db, {})).toMatchObject({ seeded: true });
 
     expect(count('villages')).toBeGreaterThanOrEqual(5);
     expect(count('projects')).toBeGreaterThanOrEqual(5);

@@ -56,7 +56,8 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_PATH: options.databasePath,
-    SEED_DEMO_DATA: 'auto',
+    // The demo catalogue without its months of history: a journey starts from a shop with no orders, quickly.
+    SEED_DEMO_DATA: 'catalogue',
     LOG_LEVEL: 'warn',
     ...(options.fakeStripePort ? { XIANGYI_FAKE_STRIPE_PORT: String(options.fakeStripePort) } : {}),
     ...options.env,
