@@ -26,6 +26,7 @@ import {
   orderById,
   orderByNumber,
   projectIdsOfLines,
+  deliveryOf,
   shipmentsOf,
   shipShipment,
   transition,
@@ -439,6 +440,19 @@ export function createOrderChanges(deps: OrdersDeps) {
     const { entries, perLine } = refundEntries(postings, refund);
     for (const [lineId, amount] of perLine) yield* addLineRefunded(tx, lineId, amount);
     const now = clock();
+    // Units never shipped go back on sale (and to their harvest lots) once their line is wholly
+    // refunded. Shipped units are with the buyer: what comes back is counted in by the village's
+    // stock adjustment when it arrives. A part refund of a line is money only.
+    if ((yield* deliveryOf(tx, fresh.id)) === 'ship') {
+      const shipped = new Set((yield* shipmentsOf(tx, fresh.id)).filter((s) => s.status !== 'pending').map((s) => s.villageId));
+      for (const line of lines) {
+        const refundedNow = perLine.get(line.id) ?? 0;
+        if (refundedNow > 0 && line.refundedFen + refundedNow === line.lineTotalFen && !shipped.has(line.villageId)) {
+          yield* releaseStock(tx, line.productId, line.quantity, now);
+          yield* releaseLots(tx, line.id, line.productId, now);
+        }
+      }
+    }
     yield* addRefunded(tx, fresh.id, refund.amountFen, now);
     const fully = fresh.refundedFen + refund.amountFen === fresh.totalFen;
     yield* transition(tx, fresh.id, REFUNDABLE_STATUSES, fully ? 'refunded' : 'partially_refunded', now);

@@ -136,6 +136,11 @@ export function* linesOf(tx: Tx, orderId: number): Query<OrderLine[]> {
   return yield* all(linesOfStatement(tx), { orderId });
 }
 
+/** How the order reaches the buyer: shipped by the villages, or picked up at an outlet. */
+export function* deliveryOf(tx: Tx, orderId: number): Query<'ship' | 'pickup' | undefined> {
+  return (yield* one(tx.select({ delivery: orders.deliveryMethod }).from(orders).where(eq(orders.id, orderId))))?.delivery;
+}
+
 export function* shipmentsOf(tx: Tx, orderId: number) {
   return yield* all(
     tx

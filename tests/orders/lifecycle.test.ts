@@ -484,6 +484,45 @@ describe('refunds', () => {
     ).toEqual([]);
   });
 
+  it('puts a wholly refunded line back in stock while its parcel has not shipped, but not a part refund or shipped units', async () => {
+    const order = await placeOrder([
+      ['tuyao-tea', 2],
+      ['meiyaogou-honey', 2],
+    ]);
+    const coordinator = await signIn(ctx.app, COORDINATOR);
+    expect((await markPaid(coordinator, order.number)).statusCode).toBe(303);
+    const [teaBefore, honeyBefore] = [stockOf('tuyao-tea'), stockOf('meiyaogou-honey')];
+    const tea = lineOf(order.id, 'tuyao-tea');
+    const honey = lineOf(order.id, 'meiyaogou-honey');
+
+    // A part of the tea line back is money only.
+    const part = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '1.00', reason: '包装破损', lineId: String(tea.id) });
+    expect(part.statusCode, part.body.slice(0, 300)).toBe(303);
+    expect(stockOf('tuyao-tea')).toBe(teaBefore);
+
+    // 煤窑沟村's honey ships; then the honey line is refunded whole: the jars are with the buyer.
+    const meiyaogouSecretary = await signIn(ctx.app, SECRETARY_MEIYAOGOU);
+    const shipped = await meiyaogouSecretary.post(`/secretary/orders/${order.number}/ship`, { carrier: '顺丰速运', trackingNumber: 'SF1234567899' });
+    expect(shipped.statusCode, shipped.body.slice(0, 300)).toBe(303);
+    const honeyBack = await coordinator.post(`/coordinator/orders/${order.number}/refund`, {
+      amount: (honey.lineTotalFen / 100).toFixed(2),
+      reason: '买家退货',
+      lineId: String(honey.id),
+    });
+    expect(honeyBack.statusCode, honeyBack.body.slice(0, 300)).toBe(303);
+    expect(stockOf('meiyaogou-honey')).toBe(honeyBefore);
+
+    // The rest of the tea line, never shipped: its two units are on sale again, once.
+    const rest = await coordinator.post(`/coordinator/orders/${order.number}/refund`, {
+      amount: ((tea.lineTotalFen - 100) / 100).toFixed(2),
+      reason: '买家取消',
+      lineId: String(tea.id),
+    });
+    expect(rest.statusCode, rest.body.slice(0, 300)).toBe(303);
+    expect(stockOf('tuyao-tea')).toBe(teaBefore + 2);
+    expectLedgerSound(ctx.db);
+  });
+
   it('refuses a refund larger than what is left (of the order or of the line) with 422 and posts nothing', async () => {
     const order = await placeOrder(TEA_AND_EGGS);
     const coordinator = await signIn(ctx.app, COORDINATOR);
