@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fieldMessagesOf, messageOf } from '../form-errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { errorText, hasMessage, type Locale, type MessageKey, type Translator } from '../i18n/i18n.js';
+import type { Locale } from '../i18n/i18n.js';
 import type { Clock } from '../clock.js';
 import type { Role } from './schema.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
@@ -16,16 +17,6 @@ import { z } from 'zod';
 
 /** Run at each sign-in, with the anonymous session it replaced (the cart merges) and the language the person is using. */
 export type SignInHook = (previousSessionHash: string | null, userId: number, newSessionHash: string, locale: Locale) => void | Promise<void>;
-
-/** Field codes from service errors (AppError details.fields) in the user's language. */
-export function translateFieldCodes(fields: Record<string, string> | undefined, t: Translator): FieldMessages {
-  const out: FieldMessages = {};
-  for (const [field, code] of Object.entries(fields ?? {})) {
-    const key = `errors.${code}`;
-    out[field] = hasMessage(key) ? t(key as MessageKey) : t('validation.invalid');
-  }
-  return out;
-}
 
 const clientAddress = (request: FastifyRequest) => request.ip;
 
@@ -105,7 +96,7 @@ export default async function accountsRoutes(
       return reply.redirect(safeNextPath(form.data.next) ?? homeOf(user.role), 303);
     } catch (error) {
       if (error instanceof AppError && (error.code === 'login_failed' || error.code === 'login_throttled')) {
-        return renderLogin(request, reply, values, errorText(request.t, error.code, error.details.params), error.status);
+        return renderLogin(request, reply, values, messageOf(request, error), error.status);
       }
       throw error;
     }
@@ -128,7 +119,7 @@ export default async function accountsRoutes(
       await opts.twoFactor.verifySignIn(pending.u, form.data, clientAddress(request));
     } catch (error) {
       if (error instanceof AppError && (error.code === 'two_factor_wrong_code' || error.code === 'two_factor_locked')) {
-        return renderTwoFactor(request, reply, translateFieldCodes(error.details.fields, request.t), error.status);
+        return renderTwoFactor(request, reply, fieldMessagesOf(request, error), error.status);
       }
       throw error;
     }
@@ -196,7 +187,7 @@ export default async function accountsRoutes(
       user = await accounts.confirmRegistration(token, clientAddress(request));
     } catch (error) {
       if (error instanceof AppError && error.type === 'conflict') {
-        reply.flash('error', errorText(request.t, error.code));
+        reply.flash('error', messageOf(request, error));
         return reply.redirect('/login', 303);
       }
       if (error instanceof AppError && error.type === 'not_found') return renderConfirm(request, reply, token);
@@ -232,9 +223,9 @@ export default async function accountsRoutes(
         return reply.redirect('/login', 303);
       }
       if (error instanceof AppError && error.code === 'login_throttled') {
-        return render({ currentPassword: errorText(request.t, error.code, error.details.params) }, error.status);
+        return render({ currentPassword: messageOf(request, error) }, error.status);
       }
-      if (error instanceof AppError && error.details.fields) return render(translateFieldCodes(error.details.fields, request.t), error.status);
+      if (error instanceof AppError && error.details.fields) return render(fieldMessagesOf(request, error), error.status);
       throw error;
     }
     // A new session id, and every other session of this user ends; the device cookie is given anew

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { parseForm, type FieldMessages } from '../forms.js';
 import { qrSvg } from '../orders/receipt-qr.js';
 import { csrfTokenFor } from '../plugins/security.js';
-import { translateFieldCodes } from './accounts-routes.js';
+import { fieldMessagesOf } from '../form-errors.js';
 import { totpCodeSchema } from './accounts-schemas.js';
 import { currentUser, requireRole } from './guards.js';
 import { TWO_FACTOR_REQUIRED_ROLES, TWO_FACTOR_ROLES, type TwoFactor } from './two-factor.js';
@@ -60,7 +60,7 @@ export default async function twoFactorRoutes(root: FastifyInstance, opts: { two
       const codes = await twoFactor.confirmEnrolment(currentUser(request), form.data.code, request.ip);
       return reply.view('accounts/two-factor-codes', { title: request.t('twofactor.codesTitle'), codes });
     } catch (error) {
-      if (isCodeError(error)) return renderPage(request, reply, translateFieldCodes(error.details.fields, request.t), error.status);
+      if (isCodeError(error)) return renderPage(request, reply, fieldMessagesOf(request, error), error.status);
       throw error;
     }
   });
@@ -71,7 +71,7 @@ export default async function twoFactorRoutes(root: FastifyInstance, opts: { two
     try {
       await twoFactor.turnOff(currentUser(request), form.data.code, request.ip);
     } catch (error) {
-      if (isCodeError(error)) return renderPage(request, reply, translateFieldCodes(error.details.fields, request.t), error.status);
+      if (isCodeError(error)) return renderPage(request, reply, fieldMessagesOf(request, error), error.status);
       throw error;
     }
     reply.flash('success', request.t('twofactor.turnedOff'));

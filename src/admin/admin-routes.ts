@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { fieldMessagesOf } from '../form-errors.js';
 import { createStaffSchema, updateStaffSchema } from '../accounts/accounts-schemas.js';
 import { normaliseEmail, type AccountsService } from '../accounts/accounts-service.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
@@ -236,7 +236,7 @@ export default async function adminRoutes(
       await accounts.createStaff(form.data, actor.id, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.details.fields) {
-        const fields = translateFieldCodes(error.details.fields, request.t);
+        const fields = fieldMessagesOf(request, error);
         return renderUsers(request, reply, { values, fields, formError: request.t('admin.form.invalid') }, error.status);
       }
       throw error;
@@ -270,7 +270,7 @@ export default async function adminRoutes(
       await accounts.updateStaff(user.id, form.data, actor.id, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.details.fields) {
-        const fields = translateFieldCodes(error.details.fields, request.t);
+        const fields = fieldMessagesOf(request, error);
         return renderEdit(request, reply, user, { values, fields, formError: request.t('admin.form.invalid') }, error.status);
       }
       if (error instanceof AppError && error.code === 'cannot_demote_self') {

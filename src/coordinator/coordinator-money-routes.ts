@@ -1,4 +1,5 @@
 import type {} from '@fastify/multipart';
+import { fieldMessagesOf, messageOf } from '../form-errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
@@ -8,7 +9,7 @@ import { AppError } from '../errors.js';
 import { MAX_UPLOAD_BYTES } from '../media/media-service.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { parseForm, typedValues, type FieldMessages } from '../forms.js';
-import { hasMessage, pickText, withAside, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { pickText, withAside, type MessageKey } from '../i18n/i18n.js';
 import { STATEMENT_PAGE_LINES } from '../ledger/household-statements.js';
 import type { HouseholdEntry, LedgerReports } from '../ledger/ledger-reports.js';
 import { PAYOUT_METHODS } from '../ledger/schema.js';
@@ -49,16 +50,6 @@ function percent(bp: number): string {
   const whole = Math.floor(bp / 100);
   const rest = bp % 100;
   return rest === 0 ? String(whole) : `${whole}.${String(rest).padStart(2, '0').replace(/0$/, '')}`;
-}
-
-/** Field codes of a service error as messages, with the error's parameters (e.g. what is owed). */
-function fieldMessagesOf(error: AppError, t: Translator): FieldMessages {
-  const out: FieldMessages = {};
-  for (const [field, code] of Object.entries(error.details.fields ?? {})) {
-    const key = `errors.${code}`;
-    out[field] = hasMessage(key) ? t(key, error.details.params) : t('validation.invalid');
-  }
-  return out;
 }
 
 /**
@@ -142,7 +133,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
     try {
       id = await projects.create(user, { ...form.data, targetFen: form.data.target }, address(request));
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) return renderNewProject(request, reply, values, fieldMessagesOf(error, request.t), error.status);
+      if (error instanceof AppError && error.details.fields) return renderNewProject(request, reply, values, fieldMessagesOf(request, error), error.status);
       throw error;
     }
     reply.flash('success', request.t('coordp.created', { name: form.data.nameZh }));
@@ -237,7 +228,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       await projects.update(user, id, { ...form.data, targetFen: form.data.target }, address(request));
     } catch (error) {
       if (error instanceof AppError && error.details.fields)
-        return renderProject(request, reply, id, { values, fields: fieldMessagesOf(error, request.t), status: error.status });
+        return renderProject(request, reply, id, { values, fields: fieldMessagesOf(request, error), status: error.status });
       throw error;
     }
     reply.flash('success', request.t('coordp.saved'));
@@ -267,7 +258,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       result = await projects.setEnrolment(user, id, form.data.householdIds, address(request));
     } catch (error) {
       if (error instanceof AppError && error.details.fields) {
-        return renderProject(request, reply, id, { enrolFields: fieldMessagesOf(error, request.t), enrolled: form.data.householdIds, status: error.status });
+        return renderProject(request, reply, id, { enrolFields: fieldMessagesOf(request, error), enrolled: form.data.householdIds, status: error.status });
       }
       throw error;
     }
@@ -475,7 +466,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       try {
         evidence = await media.encodeEvidence(file);
       } catch (error) {
-        if (error instanceof AppError && error.type === 'validation') return fail({ evidence: request.t(`errors.${error.code}` as MessageKey) });
+        if (error instanceof AppError && error.type === 'validation') return fail({ evidence: messageOf(request, error) });
         throw error;
       }
     }
@@ -488,7 +479,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         address(request),
       );
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) return fail(fieldMessagesOf(error, request.t), error.status);
+      if (error instanceof AppError && error.details.fields) return fail(fieldMessagesOf(request, error), error.status);
       throw error;
     }
     if (recorded.requested) {
@@ -551,7 +542,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       if (error instanceof AppError && error.type === 'conflict') {
         return renderHousehold(request, reply, payout.householdId, {
           values,
-          reverseErrors: { [payout.id]: request.t(`errors.${error.code}` as MessageKey) },
+          reverseErrors: { [payout.id]: messageOf(request, error) },
           status: 409,
         });
       }

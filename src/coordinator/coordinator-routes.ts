@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { fieldMessagesOf } from '../form-errors.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { AppError } from '../errors.js';
 import { parseForm, type FieldMessages } from '../forms.js';
@@ -285,8 +285,7 @@ export default async function coordinatorRoutes(
         request.ip,
       );
     } catch (error) {
-      if (error instanceof AppError && error.details.fields)
-        return renderOrder(request, reply, number, translateFieldCodes(error.details.fields, request.t), error.status, values);
+      if (error instanceof AppError && error.details.fields) return renderOrder(request, reply, number, fieldMessagesOf(request, error), error.status, values);
       if (error instanceof AppError && (error.type === 'conflict' || error.type === 'unavailable')) {
         return renderOrder(request, reply, number, { amount: errorMessage(request, error) }, error.status, values);
       }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { messageOf } from '../form-errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { AppError } from '../errors.js';
@@ -121,7 +122,7 @@ export default async function payoutRequestRoutes(root: FastifyInstance, deps: P
   /** A refusal the page can say (decided already, or a payout no longer payable): the review page again, with the message and its status. */
   async function refused(request: FastifyRequest, reply: FastifyReply, id: number, error: unknown) {
     if (error instanceof AppError && (error.type === 'conflict' || (error.type === 'validation' && error.details.fields))) {
-      return renderRequest(request, reply, id, { error: request.t(`errors.${error.code}` as MessageKey, error.details.params), status: error.status });
+      return renderRequest(request, reply, id, { error: messageOf(request, error), status: error.status });
     }
     throw error;
   }

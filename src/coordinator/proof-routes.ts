@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { messageOf } from '../form-errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { presentMoney } from '../catalog/public-figures.js';
 import { AppError } from '../errors.js';
-import { errorText, hasMessage, pickText, withAside, type MessageKey, type Translator } from '../i18n/i18n.js';
+import { hasMessage, pickText, withAside, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen, formatMinorUnits, minorUnitsToDecimal } from '../money.js';
 import { benefitSummary } from '../orders/benefit.js';
 import { accountCode } from '../ledger/accounts.js';
@@ -372,7 +373,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     } catch (error) {
       // Refused (unexplained mismatches, already closed, not begun): the page says why, next to the button.
       if (error instanceof AppError && error.type === 'conflict') {
-        return renderReconciliation(request, reply, period, { status: error.status, closeError: errorText(request.t, error.code, error.details.params) });
+        return renderReconciliation(request, reply, period, { status: error.status, closeError: messageOf(request, error) });
       }
       throw error;
     }
@@ -391,7 +392,7 @@ export default async function proofRoutes(root: FastifyInstance, deps: ProofRout
     try {
       await reconciliation.addNote(currentUser(request), period, form.data.key, form.data.note, request.ip);
     } catch (error) {
-      if (error instanceof AppError && error.details.fields?.note) return fail(error.status, errorText(request.t, error.code, error.details.params));
+      if (error instanceof AppError && error.details.fields?.note) return fail(error.status, messageOf(request, error));
       throw error;
     }
     reply.flash('success', request.t('recon.note.saved'));

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { fieldMessagesOf } from '../form-errors.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { AppError } from '../errors.js';
@@ -159,7 +159,7 @@ export default async function lotsRoutes(root: FastifyInstance, deps: { lots: Lo
         code = (await lots.create(currentUser(request), id, form.data, upload.file?.bytes ?? null, request.ip)).code;
       } catch (error) {
         if (error instanceof AppError && error.details.fields)
-          return renderLotForm(request, reply, id, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+          return renderLotForm(request, reply, id, { values, fields: fieldMessagesOf(request, error), status: error.status });
         throw error;
       }
       reply.flash('success', request.t('lot.form.created', { code }));

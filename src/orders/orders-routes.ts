@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { messageOf } from '../form-errors.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireRole } from '../accounts/guards.js';
@@ -84,7 +85,7 @@ export function shippingFeeText(t: FastifyRequest['t'], feeFen: number): string 
 
 /** A service error as a sentence in the user's language. */
 export function errorMessage(request: FastifyRequest, error: AppError): string {
-  return errorText(request.t, error.code, error.details.params);
+  return messageOf(request, error);
 }
 
 export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRoutesDeps) {

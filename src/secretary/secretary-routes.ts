@@ -2,7 +2,7 @@ import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { fieldMessagesOf, messageOf } from '../form-errors.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { productFormSchema, publishSchema, stockAdjustmentSchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -69,7 +69,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     render: (fields: FieldMessages, status: number) => FastifyReply | Promise<FastifyReply>,
   ) {
     if (error instanceof AppError && error.details.fields) {
-      return render(translateFieldCodes(error.details.fields, request.t), error.status);
+      return render(fieldMessagesOf(request, error), error.status);
     }
     throw error;
   }
@@ -463,7 +463,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     try {
       await deps.products.adjustStock(user, id, form.data.delta, form.data.reason, address(request));
     } catch (error) {
-      if (error instanceof AppError && error.details.fields) return fail(translateFieldCodes(error.details.fields, request.t));
+      if (error instanceof AppError && error.details.fields) return fail(fieldMessagesOf(request, error));
       throw error;
     }
     reply.flash('success', request.t('sec.stock.done'), 'stock');
@@ -492,7 +492,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
         await deps.products.addPhoto(user, id, buffer, address(request));
       } catch (error) {
         if (error instanceof AppError && error.type === 'validation') {
-          reply.flash('error', request.t(`errors.${error.code}` as 'errors.image_unreadable'), 'photos');
+          reply.flash('error', messageOf(request, error), 'photos');
           return reply.redirect(`/secretary/products/${id}#photos`, 303);
         }
         throw error;

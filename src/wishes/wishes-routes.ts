@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { translateFieldCodes } from '../accounts/accounts-routes.js';
+import { fieldMessagesOf } from '../form-errors.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
 import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -199,7 +199,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
       id = await wishes.post(currentUser(request), form.data, upload.file?.bytes ?? null, request.ip);
     } catch (error) {
       if (error instanceof AppError && error.details.fields)
-        return renderWishForm(request, reply, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+        return renderWishForm(request, reply, { values, fields: fieldMessagesOf(request, error), status: error.status });
       throw error;
     }
     reply.flash('success', request.t('wish.console.posted'));
@@ -258,7 +258,7 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
         await wishes.deliver(currentUser(request), id, upload.file.bytes, form.data.note, request.ip);
       } catch (error) {
         if (error instanceof AppError && error.details.fields)
-          return renderConsoleWish(request, reply, id, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+          return renderConsoleWish(request, reply, id, { values, fields: fieldMessagesOf(request, error), status: error.status });
         if (error instanceof AppError && error.type === 'conflict')
           return renderConsoleWish(request, reply, id, { values, fields: { photo: errorMessage(request, error) }, status: 409 });
         throw error;
