@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { brotliCompress, constants, gzip as gzipCompress } from 'node:zlib';
-import { promisify } from 'node:util';
-import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Database_ } from '../db/client.js';
 import { createCacheVersions, type GlobalScope, type Scope } from './cache-versions.js';
+import { canonicalKey, clockBoundary, matchesEtag } from './page-identity.js';
+import { BEST, brotliAsync, compressionQueue, encodingChooser, gzipAsync, QUICK, timeBudget } from './page-compression.js';
 import { rememberLocale, visitorLocale } from './request-context.js';
-import { CATALOGUE_TOKEN_MS, mintedCsrfToken } from './security.js';
+import { mintedCsrfToken } from './security.js';
 import { FLASH_COOKIE, SESSION_COOKIE } from './session.js';
 
 /** Which versions a cached page depends on (src/plugins/cache-versions.ts); `true`: the whole catalogue. */
@@ -71,14 +70,6 @@ const HOT_HITS = 32;
 const COALESCE_MS = 2000;
 /** How long a CDN may keep a 404 of a catalogue route (a removed product): briefly. */
 const CDN_NOT_FOUND_S = 10;
-const CST_OFFSET_MS = 8 * 3600_000;
-const DAY_MS = 24 * 3600_000;
-
-const brotliAsync = promisify(brotliCompress);
-const gzipAsync = promisify(gzipCompress);
-const brotliAt = (quality: number) => ({ params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } });
-const QUICK = { br: brotliAt(4), gzip: { level: 6 } };
-const BEST = { br: brotliAt(constants.BROTLI_MAX_QUALITY), gzip: { level: 9 } };
 
 /** Headers of a rendered response that belong to that one response, never replayed. */
 const NOT_REPLAYED = new Set([
@@ -95,16 +86,6 @@ const NOT_REPLAYED = new Set([
   'vary',
 ]);
 const OWN_PAGE = 'private, no-cache';
-
-/**
- * When what a page shows changes with the clock alone: the catalogue token's hour (src/plugins/security.ts)
- * and midnight in China (a project's period, "today"). No rendering, in this cache or a CDN, outlives it.
- */
-export function clockBoundary(now: number): number {
-  const nextHour = (Math.floor(now / CATALOGUE_TOKEN_MS) + 1) * CATALOGUE_TOKEN_MS;
-  const nextMidnight = (Math.floor((now + CST_OFFSET_MS) / DAY_MS) + 1) * DAY_MS - CST_OFFSET_MS;
-  return Math.min(nextHour, nextMidnight);
-}
 
 interface Entry {
   key: string;
@@ -125,103 +106,6 @@ interface Entry {
   quick: boolean;
   hits: number;
   bytes: number;
-}
-
-/** If-None-Match against a weak ETag (weak comparison, RFC 9110 §13.1.2). */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const opaque = etag.slice(2);
-  return header.split(',').some((t) => {
-    const tag = t.trim();
-    return tag === '*' || tag === etag || tag === opaque;
-  });
-}
-
-/** The best of `supported` that an Accept-Encoding value allows; remembered for a few values (the header is the client's to choose). */
-function encodingChooser<K extends string>(supported: K[]): (header: string) => K | null {
-  const memo = new Map<string, K | null>();
-  return (header) => {
-    let chosen = memo.get(header);
-    if (chosen === undefined) {
-      chosen = negotiate(header, supported);
-      if (memo.size >= 64) memo.clear();
-      memo.set(header, chosen);
-    }
-    return chosen;
-  };
-}
-
-interface ZodLike {
-  safeParse(value: unknown): { success: boolean; data?: unknown };
-}
-
-/**
- * The cache key of a request: its language, route and path parameters, and the query as the
- * route's own schema reads it — parameters the route ignores dropped, values as validated (trimmed,
- * page 1 the same as no page), keys sorted. Null when the query is invalid: such a page is not kept.
- */
-function canonicalKey(request: FastifyRequest, locale: string): string | null {
-  const schema = request.routeOptions.schema?.querystring as ZodLike | undefined;
-  let query: Record<string, unknown> = {};
-  if (schema && typeof schema.safeParse === 'function') {
-    const parsed = schema.safeParse(request.query ?? {});
-    if (!parsed.success) return null;
-    query = (parsed.data ?? {}) as Record<string, unknown>;
-  }
-  const parts: string[] = [];
-  for (const name of Object.keys(query).sort()) {
-    const value = query[name];
-    if (value === undefined || name === 'lang' || (name === 'page' && value === 1)) continue;
-    parts.push(`${name}=${JSON.stringify(value)}`);
-  }
-  return `${locale}\u0001${request.routeOptions.url ?? ''}\u0001${JSON.stringify(request.params ?? {})}\u0001${parts.join('&')}`;
-}
-
-/** Runs compressions one at a time, off the event loop; refuses work beyond `maxQueued` waiting. */
-function compressionQueue(maxQueued: number) {
-  const waiting: (() => Promise<void>)[] = [];
-  let running = 0;
-  const run = (task: () => Promise<void>): void => {
-    running++;
-    void task().finally(() => {
-      running--;
-      const next = waiting.shift();
-      if (next) run(next);
-    });
-  };
-  return {
-    offer(task: () => Promise<void>): boolean {
-      if (running === 0) run(task);
-      else if (waiting.length < maxQueued) waiting.push(task);
-      else return false;
-      return true;
-    },
-    get queued() {
-      return waiting.length;
-    },
-    get running() {
-      return running;
-    },
-  };
-}
-
-/** At most `msPerSecond` of work per second of real time (a CPU budget, not the shop's clock). */
-function timeBudget(msPerSecond: number) {
-  let windowStart = 0;
-  let spent = 0;
-  return {
-    allows(): boolean {
-      const now = performance.now();
-      if (now - windowStart >= 1000) {
-        windowStart = now;
-        spent = 0;
-      }
-      return spent < msPerSecond;
-    },
-    spend(ms: number): void {
-      spent += ms;
-    },
-  };
 }
 
 const requestKeys = new WeakMap<FastifyRequest, { key: string; stamp: string; scopes: Set<Scope> }>();
