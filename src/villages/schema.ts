@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { users } from '../accounts/schema.js';
 import { epochMs, flag, nowMs } from '../db/columns.js';
+import { media } from '../media/schema.js';
 
 /** Administrative region above a village: province → city → county → township. */
 export const regions = sqliteTable(
@@ -44,7 +46,7 @@ export const villages = sqliteTable(
 /**
  * A beneficiary family. Private fields (real name, phone, ID-card last 4, 建档立卡 number,
  * members) are for the village's first secretaries and coordinators only. Public pages use
- * displayName / publicStory and only when consentPublic is true.
+ * displayName / publicStory only as far as the household's latest consent record allows.
  */
 export const households = sqliteTable(
   'households',
@@ -57,7 +59,6 @@ export const households = sqliteTable(
     displayName: text('display_name'),
     publicStoryZh: text('public_story_zh'),
     publicStoryEn: text('public_story_en'),
-    consentPublic: flag('consent_public').notNull().default(false),
     phone: text('phone'),
     idCardLast4: text('id_card_last4'),
     /** 建档立卡 registered-poor-household number. */
@@ -77,6 +78,54 @@ export const households = sqliteTable(
     index('households_village_idx').on(t.villageId),
     check('households_members_ck', sql`${t.members} BETWEEN 1 AND 50`),
     check('households_idcard_ck', sql`${t.idCardLast4} IS NULL OR (length(${t.idCardLast4}) = 4 AND ${t.idCardLast4} GLOB '[0-9][0-9][0-9][0-9Xx]')`),
+  ],
+);
+
+/** How a household gave (or withdrew) consent; `carried_over` is the yes/no kept before consent records existed. */
+export const CONSENT_METHODS = ['paper_form', 'verbal', 'carried_over'] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+/**
+ * What a household agreed to show publicly, one record per agreement or withdrawal, never changed
+ * or removed (append-only: triggers in the migrations). Public pages follow the latest record of
+ * each household; a household without one shows nothing. A withdrawal takes back everything.
+ */
+export const householdConsents = sqliteTable(
+  'household_consents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    householdId: integer('household_id')
+      .notNull()
+      .references(() => households.id),
+    /** The household takes back everything it agreed to (every item below is false). */
+    withdrawn: flag('withdrawn').notNull().default(false),
+    /** The display name may be shown publicly. */
+    namePublic: flag('name_public').notNull(),
+    /** The public story may be shown publicly (under the display name). */
+    storyPublic: flag('story_public').notNull(),
+    /** Photos of the household may be shown publicly. */
+    photoPublic: flag('photo_public').notNull(),
+    method: text('method', { enum: CONSENT_METHODS }).notNull(),
+    /** The scan of the signed paper form (private media, never served by /media). */
+    formMediaId: integer('form_media_id').references(() => media.id),
+    /** Who witnessed a verbal consent or withdrawal. */
+    witnessName: text('witness_name'),
+    /** The day the household agreed or withdrew, YYYY-MM-DD (China time). */
+    givenOn: text('given_on').notNull(),
+    /** The staff member who recorded it; null for records carried over by the migration. */
+    recordedByUserId: integer('recorded_by_user_id').references(() => users.id),
+    recordedAt: epochMs('recorded_at').notNull().default(nowMs),
+  },
+  (t) => [
+    index('household_consents_household_idx').on(t.householdId, t.id),
+    check('household_consents_method_ck', sql`${t.method} IN ('paper_form','verbal','carried_over')`),
+    check(
+      'household_consents_withdrawn_ck',
+      sql`${t.withdrawn} = false OR (${t.namePublic} = false AND ${t.storyPublic} = false AND ${t.photoPublic} = false)`,
+    ),
+    check('household_consents_form_ck', sql`${t.method} <> 'paper_form' OR ${t.formMediaId} IS NOT NULL`),
+    check('household_consents_witness_ck', sql`${t.method} <> 'verbal' OR ${t.witnessName} IS NOT NULL`),
+    check('household_consents_given_on_ck', sql`${t.givenOn} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`),
   ],
 );
 
