@@ -244,8 +244,10 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   // A shop of this size serves thousands of households, not the demo's twenty: every five generated
   // products get a new producer (a household, or a cooperative of two or three) in the base
   // product's village, so entries spread over households as they would in real data.
-  const insertHousehold = s.prepare(
-    `INSERT INTO households (village_id, real_name, display_name, consent_public, members, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
+  const insertHousehold = s.prepare(`INSERT INTO households (village_id, real_name, display_name, members, created_at, updated_at) VALUES (?,?,?,?,?,?)`);
+  // What a household agreed to show is its latest consent record (name and story, agreed aloud).
+  const insertConsent = s.prepare(
+    `INSERT INTO household_consents (household_id, name_public, story_public, photo_public, method, witness_name, given_on, recorded_at) VALUES (?,1,1,0,'verbal','村委会文书',?,?)`,
   );
   const insertProducer = s.prepare(`INSERT INTO producers (village_id, kind, name_zh, story_zh, created_at, updated_at) VALUES (?,?,?,'',?,?)`);
   const insertMember = s.prepare(`INSERT INTO producer_members (producer_id, household_id, weight) VALUES (?,?,?)`);
@@ -255,10 +257,11 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
     const producerId = Number(insertProducer.run(villageId, size === 1 ? 'household' : 'cooperative', `规模测试生产者 ${n}`, now, now).lastInsertRowid);
     const members: { householdId: number; weight: number }[] = [];
     for (let k = 0; k < size; k++) {
-      const householdId = Number(
-        insertHousehold.run(villageId, `测试户 ${n}-${k + 1}`, random() < 0.8 ? `测试户${n}-${k + 1}` : null, random() < 0.8 ? 1 : 0, between(1, 6), now, now)
-          .lastInsertRowid,
-      );
+      // The random draws in the same order as before consent records: display name, consent, members.
+      const displayName = random() < 0.8 ? `测试户${n}-${k + 1}` : null;
+      const consented = random() < 0.8;
+      const householdId = Number(insertHousehold.run(villageId, `测试户 ${n}-${k + 1}`, displayName, between(1, 6), now, now).lastInsertRowid);
+      if (consented) insertConsent.run(householdId, new Date(now + 8 * 3600_000).toISOString().slice(0, 10), now);
       const weight = between(1, 5);
       insertMember.run(producerId, householdId, weight);
       members.push({ householdId, weight });

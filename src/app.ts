@@ -164,7 +164,7 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
   const divisions = chinaDivisions();
   const addressBook = createAddressBook(deps.db, { clock, divisions });
   const media = createMediaService(deps.db);
-  const villages = createVillagesService(deps.db, { clock, audit });
+  const villages = createVillagesService(deps.db, { clock, audit, media });
   const catalog = createCatalogService(deps.db, { clock, householdStories: villages.readPublicStories });
   const products = createProductManagement(deps.db, { clock, audit, media, villages });
   const orderReports = createOrderReports(deps.db);
@@ -490,6 +490,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     reports: services.orderReports,
     clock: services.clock,
     maxUploadBytes: MAX_UPLOAD_BYTES,
+    readMedia: services.media.get,
     lotPanel: lotPanelFor(services.lots, services.clock),
   });
   await app.register(secretaryOrdersRoutes, { orders: services.orders });

@@ -6,6 +6,8 @@
 export const zh = {
   'audit.action.household.create': '登记了农户',
   'audit.action.household.update': '修改了农户信息',
+  'audit.action.household.consent_record': '记录了农户的公开同意',
+  'audit.action.household.consent_withdraw': '记录了农户撤回全部公开同意',
   'audit.action.producer.create': '添加了生产者',
   'audit.action.producer.update': '修改了生产者',
   'audit.action.product.create': '添加了商品',
@@ -81,6 +83,8 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'audit.action.household.create': 'Registered a household',
   'audit.action.household.update': 'Changed a household’s details',
+  'audit.action.household.consent_record': 'Recorded what a household consents to show publicly',
+  'audit.action.household.consent_withdraw': 'Recorded that a household withdrew all consent to be shown',
   'audit.action.producer.create': 'Added a producer',
   'audit.action.producer.update': 'Changed a producer',
   'audit.action.product.create': 'Added a product',

@@ -4,7 +4,7 @@ import { seedWishesAndLots } from './wishes-lots-seed.js';
 import { seedOutletsAndOrganizations } from './outlets-orgs-seed.js';
 import { createMediaService, type EncodedProductPhoto, type MediaService } from '../media/media-service.js';
 import { projectHouseholds, projects, projectSplitRules } from '../projects/schema.js';
-import { households, producerMembers, producers, regions, villages } from '../villages/schema.js';
+import { householdConsents, households, producerMembers, producers, regions, villages } from '../villages/schema.js';
 import type { Database_ } from '../db/client.js';
 import { one, type Query, run, serialize, type Tx } from '../db/unit-of-work.js';
 import { HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
@@ -136,7 +136,6 @@ export function* seedHouseholdsAndProducers(
           displayName: h.displayName,
           publicStoryZh: h.publicStoryZh,
           publicStoryEn: h.publicStoryEn,
-          consentPublic: h.consentPublic,
           phone: h.phone,
           idCardLast4: h.idCardLast4,
           povertyRegNo: h.povertyRegNo,
@@ -147,6 +146,21 @@ export function* seedHouseholdsAndProducers(
         .returning({ id: households.id }),
     );
     householdIds.set(h.key, row.id);
+    if (h.consentPublic) {
+      // Agreed aloud at the village committee when the household was registered, before a witness.
+      yield* run(
+        tx.insert(householdConsents).values({
+          householdId: row.id,
+          namePublic: true,
+          storyPublic: true,
+          photoPublic: false,
+          method: 'verbal',
+          witnessName: '村委会文书',
+          givenOn: formatDate(createdAt),
+          recordedAt: createdAt,
+        }),
+      );
+    }
     for (const projectSlug of h.projectSlugs) {
       yield* run(
         tx.insert(projectHouseholds).values({ projectId: required(ids.projects, projectSlug, 'project'), householdId: row.id, enrolledAt: createdAt }),

@@ -5,6 +5,7 @@ import { products } from '../catalog/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { orderLines, orders, shipments } from '../orders/schema.js';
 import { refunds } from '../payments/schema.js';
+import { publicDisplayName } from '../villages/consent-queries.js';
 import { households, producers, villages } from '../villages/schema.js';
 import { lotHouseholds, lots, orderLineLots, recallResolutions, type RecallAction } from './schema.js';
 
@@ -88,7 +89,7 @@ export function* householdsOfLot(tx: Tx, lotId: number) {
       .select({
         id: households.id,
         realName: households.realName,
-        publicName: sql<string | null>`CASE WHEN ${households.consentPublic} THEN ${households.displayName} END`,
+        publicName: publicDisplayName(),
       })
       .from(lotHouseholds)
       .innerJoin(households, eq(households.id, lotHouseholds.householdId))

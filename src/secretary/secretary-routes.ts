@@ -18,12 +18,22 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { projectPeriodLabel, projectPeriodState, saleDay } from '../projects/project-period.js';
 import { formatDateTime, monthBounds } from '../time.js';
 import { PRODUCER_KINDS } from '../villages/schema.js';
-import { householdFormSchema, producerFormSchema } from '../villages/villages-schemas.js';
-import type { VillagesService } from '../villages/villages-service.js';
+import { consentFormSchema, householdFormSchema, producerFormSchema, withdrawalFormSchema } from '../villages/villages-schemas.js';
+import type { ConsentState, VillagesService } from '../villages/villages-service.js';
 import type { Household } from '../villages/villages-queries.js';
 
 const idParams = z.object({
   id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+});
+const consentScanParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
+  consentId: z
     .string()
     .regex(/^[1-9][0-9]{0,9}$/)
     .transform(Number),
@@ -46,6 +56,8 @@ export interface SecretaryDeps {
   reports: OrderReports;
   clock: () => number;
   maxUploadBytes: number;
+  /** A stored file (a consent form's scan) by id, after the service has checked who may see it. */
+  readMedia: (id: number) => Promise<{ bytes: Buffer; contentType: string } | null>;
   /** The harvest-lots section of a product page (lots); absent, the page has none. */
   lotPanel?: (request: FastifyRequest, productId: number) => Promise<unknown>;
 }
@@ -60,6 +72,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   const guard = { preHandler: requireRole('first_secretary') };
   const address = (request: FastifyRequest) => request.ip;
   const photoFormLimits = { fileSize: deps.maxUploadBytes, fields: 5 };
+  const consentFormLimits = { fileSize: deps.maxUploadBytes, fields: 8 };
 
   /** Renders a form page again with messages; service errors carrying field codes become field messages. */
   async function formFailure(
@@ -108,7 +121,6 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     villageId: String(h.villageId),
     realName: h.realName,
     displayName: h.displayName ?? '',
-    consentPublic: h.consentPublic ? 'on' : '',
     publicStoryZh: h.publicStoryZh ?? '',
     publicStoryEn: h.publicStoryEn ?? '',
     members: String(h.members),
@@ -123,9 +135,20 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   async function renderHouseholdForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number; consent?: boolean },
   ) {
+    const consentSection = async (id: number) => {
+      const { current, history } = await deps.villages.consentOf(currentUser(request), id);
+      return {
+        now: consentNow(request, current),
+        canWithdraw: current.recorded && !current.withdrawn,
+        recordUrl: `/secretary/households/${id}/consent`,
+        withdrawUrl: `/secretary/households/${id}/consent/withdraw`,
+        history: consentRows(request, id, history),
+      };
+    };
     return reply.code(opts.status ?? 200).view('secretary/household-form', {
+      consent: opts.id && opts.consent ? await consentSection(opts.id) : null,
       title: opts.id ? request.t('sec.household.editTitle', { name: opts.values.realName ?? '' }) : request.t('sec.household.add'),
       section: 'households',
       action: opts.id ? `/secretary/households/${opts.id}` : '/secretary/households',
@@ -167,7 +190,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
 
   app.get('/secretary/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
     const household = await deps.villages.household(currentUser(request), request.params.id);
-    return renderHouseholdForm(request, reply, { id: household.id, values: householdValues(household), fields: {} });
+    return renderHouseholdForm(request, reply, { id: household.id, values: householdValues(household), fields: {}, consent: true });
   });
 
   app.post('/secretary/households/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
@@ -183,6 +206,96 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     }
     reply.flash('success', request.t('sec.saved'));
     return reply.redirect('/secretary/households', 303);
+  });
+
+  // ---------- Consent ----------
+  const CONSENT_ITEMS = ['namePublic', 'storyPublic', 'photoPublic'] as const;
+
+  /** What the public sees of a household now, in a sentence. */
+  function consentNow(request: FastifyRequest, c: ConsentState): string {
+    if (!c.recorded) return request.t('sec.consent.none');
+    const items = CONSENT_ITEMS.filter((item) => c[item]).map((item) => request.t(`sec.consent.${item}`));
+    return items.length ? request.t('sec.consent.now', { items: items.join(request.t('punct.list')) }) : request.t('sec.consent.nothing');
+  }
+
+  type ConsentHistory = Awaited<ReturnType<VillagesService['consentOf']>>['history'];
+  const consentRows = (request: FastifyRequest, householdId: number, history: ConsentHistory) =>
+    history.map((c) => ({
+      kind: c.withdrawn ? 'withdrawn' : 'agreed',
+      givenOn: c.givenOn,
+      what: c.withdrawn
+        ? request.t('sec.consent.whatWithdrawn')
+        : CONSENT_ITEMS.filter((item) => c[item])
+            .map((item) => request.t(`sec.consent.${item}`))
+            .join(request.t('punct.list')),
+      how: request.t(c.withdrawn && c.method !== 'carried_over' ? `sec.consent.withdrawMethod.${c.method}` : `sec.consent.method.${c.method}`),
+      witness: c.witnessName ? request.t('sec.consent.witnessed', { name: c.witnessName }) : null,
+      scanUrl: c.formMediaId ? `/secretary/households/${householdId}/consent/${c.id}/scan` : null,
+      by: c.recordedBy ?? request.t('sec.consent.byMigration'),
+      recordedAt: formatDateTime(c.recordedAt),
+    }));
+
+  async function renderConsentForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { id: number; withdraw: boolean; values: Record<string, string>; fields: FieldMessages; status?: number },
+  ) {
+    const { household, current, history } = await deps.villages.consentOf(currentUser(request), opts.id);
+    return reply.code(opts.status ?? 200).view('secretary/household-consent', {
+      title: request.t(opts.withdraw ? 'sec.consent.withdrawTitle' : 'sec.consent.recordTitle', { name: household.realName }),
+      section: 'households',
+      withdraw: opts.withdraw,
+      action: `/secretary/households/${opts.id}/consent${opts.withdraw ? '/withdraw' : ''}`,
+      backUrl: `/secretary/households/${opts.id}#consent`,
+      now: consentNow(request, current),
+      values: opts.values,
+      fields: opts.fields,
+      hasErrors: Object.keys(opts.fields).length > 0,
+      methods: (['paper_form', 'verbal'] as const).map((m) => ({
+        value: m,
+        label: request.t(opts.withdraw ? `sec.consent.withdrawMethod.${m}` : `sec.consent.method.${m}`),
+        checked: opts.values.method === m,
+      })),
+      scanHint: request.t('sec.consent.scanHint', { mb: Math.floor(deps.maxUploadBytes / (1024 * 1024)) }),
+      history: consentRows(request, opts.id, history),
+      csrfToken: csrfTokenFor(reply),
+    });
+  }
+
+  const today = () => new Date(deps.clock() + 8 * 3600_000).toISOString().slice(0, 10);
+
+  for (const withdraw of [false, true]) {
+    const path = `/secretary/households/:id/consent${withdraw ? '/withdraw' : ''}`;
+    app.get(path, { ...guard, schema: { params: idParams } }, async (request, reply) =>
+      renderConsentForm(request, reply, { id: request.params.id, withdraw, values: { givenOn: today() }, fields: {} }),
+    );
+
+    app.post(path, { ...guard, config: { csrf: 'multipart', multipartLimits: consentFormLimits }, schema: { params: idParams } }, async (request, reply) => {
+      const { id } = request.params;
+      const user = currentUser(request);
+      await deps.villages.consentOf(user, id); // 404 for no such household, 403 for another village's, before reading the upload
+      const form = await readMultipartForm(request, consentFormLimits);
+      const values = typedValues(form.fields);
+      const render = (fields: FieldMessages, status: number) => renderConsentForm(request, reply, { id, withdraw, values, fields, status });
+      if (form.fileTooLarge) return render({ scan: request.t('errors.image_too_large') }, 422);
+      const parsed = withdraw ? parseForm(withdrawalFormSchema, form.fields, request.t) : parseForm(consentFormSchema, form.fields, request.t);
+      if (!parsed.ok) return render(parsed.fields, 422);
+      try {
+        if (withdraw) await deps.villages.withdrawConsent(user, id, parsed.data, form.file?.bytes ?? null, address(request));
+        else await deps.villages.recordConsent(user, id, parsed.data as z.infer<typeof consentFormSchema>, form.file?.bytes ?? null, address(request));
+      } catch (error) {
+        return formFailure(request, reply, error, render);
+      }
+      reply.flash('success', request.t(withdraw ? 'sec.consent.withdrawn' : 'sec.consent.recorded'));
+      return reply.redirect(`/secretary/households/${id}#consent`, 303);
+    });
+  }
+
+  app.get('/secretary/households/:id/consent/:consentId/scan', { ...guard, schema: { params: consentScanParams } }, async (request, reply) => {
+    const mediaId = await deps.villages.consentScan(currentUser(request), request.params.id, request.params.consentId);
+    const file = mediaId ? await deps.readMedia(mediaId) : null;
+    if (!file) throw new AppError('not_found', 'not_found');
+    return reply.header('cache-control', 'private, no-store').type(file.contentType).send(file.bytes);
   });
 
   // ---------- Producers ----------

@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle
 import { userVillages, users } from '../accounts/schema.js';
 import { products } from '../catalog/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
+import { consentAllows, publicDisplayName } from './consent-queries.js';
 import { households, producerMembers, producers, villages, type ProducerKind } from './schema.js';
 
 export type Household = typeof households.$inferSelect;
@@ -12,7 +13,6 @@ export interface HouseholdInput {
   displayName: string | null;
   publicStoryZh: string | null;
   publicStoryEn: string | null;
-  consentPublic: boolean;
   phone: string | null;
   idCardLast4: string | null;
   povertyRegNo: string | null;
@@ -42,7 +42,6 @@ const householdColumns = {
   displayName: households.displayName,
   publicStoryZh: households.publicStoryZh,
   publicStoryEn: households.publicStoryEn,
-  consentPublic: households.consentPublic,
   phone: households.phone,
   idCardLast4: households.idCardLast4,
   povertyRegNo: households.povertyRegNo,
@@ -101,11 +100,17 @@ export function* householdById(tx: Tx, id: number): Query<Household | undefined>
   return yield* one(tx.select(householdColumns).from(households).where(eq(households.id, id)));
 }
 
-export function* householdsIn(tx: Tx, villageIds: VillageIds): Query<Household[]> {
+/** The households of these villages, each with what its latest consent record lets the public see. */
+export function* householdsIn(tx: Tx, villageIds: VillageIds): Query<(Household & { namePublic: boolean; storyPublic: boolean; photoPublic: boolean })[]> {
   if (villageIds !== 'all' && villageIds.length === 0) return [];
   return yield* all(
     tx
-      .select(householdColumns)
+      .select({
+        ...householdColumns,
+        namePublic: consentAllows('namePublic'),
+        storyPublic: consentAllows('storyPublic'),
+        photoPublic: consentAllows('photoPublic'),
+      })
       .from(households)
       .where(villageIds === 'all' ? undefined : inArray(households.villageId, [...villageIds]))
       .orderBy(asc(households.villageId), asc(households.id)),
@@ -119,7 +124,6 @@ const householdValues = (h: HouseholdInput) => ({
   displayName: h.displayName,
   publicStoryZh: h.publicStoryZh,
   publicStoryEn: h.publicStoryEn,
-  consentPublic: h.consentPublic,
   phone: h.phone,
   idCardLast4: h.idCardLast4,
   povertyRegNo: h.povertyRegNo,
@@ -150,7 +154,8 @@ export function* updateHousehold(tx: Tx, id: number, h: HouseholdInput, now: num
 
 /**
  * The consented stories of a producer's households: display name and story, only where the
- * household agreed to be shown and told one (no private field leaves this query).
+ * household's latest consent record shows both its name and its story and it told one (no
+ * private field leaves this query).
  */
 export function* publicStoriesOfProducer(tx: Tx, producerId: number) {
   const rows = yield* all(
@@ -161,7 +166,8 @@ export function* publicStoriesOfProducer(tx: Tx, producerId: number) {
       .where(
         and(
           eq(producerMembers.producerId, producerId),
-          eq(households.consentPublic, true),
+          consentAllows('namePublic'),
+          consentAllows('storyPublic'),
           isNotNull(households.displayName),
           sql`trim(coalesce(${households.publicStoryZh}, '')) <> ''`,
         ),
@@ -172,7 +178,7 @@ export function* publicStoriesOfProducer(tx: Tx, producerId: number) {
   return rows.map((r) => ({ displayName: r.displayName!, storyZh: r.storyZh!, storyEn: r.storyEn }));
 }
 
-/** Consented public names of households (no private field leaves this query). */
+/** Consented public names of households, by their latest consent record (no private field leaves this query). */
 export function* publicHouseholds(tx: Tx, ids: readonly number[]) {
   if (ids.length === 0) return [];
   return yield* all(
@@ -180,7 +186,7 @@ export function* publicHouseholds(tx: Tx, ids: readonly number[]) {
       .select({
         id: households.id,
         villageId: households.villageId,
-        displayName: sql<string | null>`CASE WHEN ${households.consentPublic} THEN ${households.displayName} END`,
+        displayName: publicDisplayName(),
       })
       .from(households)
       .where(inArray(households.id, [...ids])),

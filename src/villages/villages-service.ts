@@ -3,9 +3,12 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { AppError } from '../errors.js';
-import { assertVillage, villageScopeOf } from './access.js';
-import type { HouseholdForm, ProducerForm } from './villages-schemas.js';
+import { AppError, forbidden, notFound } from '../errors.js';
+import type { EncodedImage } from '../media/media-service.js';
+import { formatDate } from '../time.js';
+import { assertVillage, canManageVillage, villageScopeOf } from './access.js';
+import { consentHistory, insertConsent, latestConsent, type ConsentItem, type ConsentRecord } from './consent-queries.js';
+import type { ConsentForm, HouseholdForm, ProducerForm, WithdrawalForm } from './villages-schemas.js';
 import {
   householdById,
   householdsIn,
@@ -28,7 +31,6 @@ function householdSummary(h: Household | HouseholdForm) {
   return {
     villageId: h.villageId,
     displayName: h.displayName,
-    consentPublic: Boolean(h.consentPublic),
     hasPhone: Boolean(h.phone),
     hasIdCardLast4: Boolean(h.idCardLast4),
     hasPovertyRegNo: Boolean(h.povertyRegNo),
@@ -59,8 +61,67 @@ export interface HouseholdName {
  * offered as generators of `tx` too (`readVillageNames`, `readPublicHouseholds`, `readPublicStories`,
  * `readProducer`).
  */
-export function createVillagesService(db: Database_, deps: { clock: Clock; audit: AuditService }) {
+/** What a consent record lets the public see, item by item; nothing without a record. */
+export type ConsentState = Record<ConsentItem, boolean> & { withdrawn: boolean; recorded: boolean };
+
+const consentState = (c: Pick<ConsentRecord, 'withdrawn' | ConsentItem> | undefined): ConsentState => ({
+  recorded: Boolean(c),
+  withdrawn: Boolean(c?.withdrawn),
+  namePublic: Boolean(c?.namePublic),
+  storyPublic: Boolean(c?.storyPublic),
+  photoPublic: Boolean(c?.photoPublic),
+});
+
+/** What the audit log keeps of a consent record: what was agreed and how, never the scan or the witness's name. */
+const consentSummary = (c: Pick<ConsentRecord, 'withdrawn' | 'namePublic' | 'storyPublic' | 'photoPublic' | 'method' | 'givenOn'>) => ({
+  withdrawn: Boolean(c.withdrawn),
+  namePublic: Boolean(c.namePublic),
+  storyPublic: Boolean(c.storyPublic),
+  photoPublic: Boolean(c.photoPublic),
+  method: c.method,
+  givenOn: c.givenOn,
+});
+
+export interface VillagesDeps {
+  clock: Clock;
+  audit: AuditService;
+  /** The scan of a signed consent form: checked and re-encoded outside the transaction, stored (private) inside it. */
+  media: { encodeEvidence(input: Buffer): Promise<EncodedImage>; addEvidence(tx: Tx, image: EncodedImage): Query<number> };
+}
+
+export function createVillagesService(db: Database_, deps: VillagesDeps) {
   const { clock, audit } = deps;
+
+  /**
+   * A household whose consent the actor may record: one of their own villages. Consent is asked
+   * for by household id from the household's page; another village's household is refused (403).
+   */
+  function* consentHousehold(tx: Tx, actor: CurrentUser, id: number): Query<Household> {
+    const row = yield* householdById(tx, id);
+    if (!row) throw notFound('household_not_found');
+    if (!canManageVillage(actor, row.villageId)) throw forbidden('household_not_in_your_villages');
+    return row;
+  }
+
+  /** The day a consent was given: a real date, not after today (China time). */
+  function checkGivenOn(givenOn: string) {
+    if (Number.isNaN(Date.parse(`${givenOn}T00:00:00+08:00`)) || new Date(`${givenOn}T00:00:00Z`).toISOString().slice(0, 10) !== givenOn) {
+      throw new AppError('validation', 'consent_date', undefined, { fields: { givenOn: 'consent_date' } });
+    }
+    if (givenOn > formatDate(clock())) throw new AppError('validation', 'consent_future', undefined, { fields: { givenOn: 'consent_future' } });
+  }
+
+  /** A paper form comes with its scan; the scan is re-encoded (metadata dropped) before any write. */
+  async function encodeScan(method: 'paper_form' | 'verbal', scan: Buffer | null): Promise<EncodedImage | null> {
+    if (method !== 'paper_form') return null;
+    if (!scan) throw new AppError('validation', 'consent_scan_missing', undefined, { fields: { scan: 'consent_scan_missing' } });
+    try {
+      return await deps.media.encodeEvidence(scan);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { scan: error.code } });
+      throw error;
+    }
+  }
 
   function* household(tx: Tx, actor: CurrentUser, id: number): Query<Household> {
     const row = yield* householdById(tx, id);
@@ -126,7 +187,8 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
         for (const id of new Set(ids)) {
           const row = yield* householdById(tx, id);
           if (!row || (scope !== 'all' && !scope.includes(row.villageId))) continue;
-          names.set(id, { realName: row.realName, displayName: row.consentPublic ? row.displayName : null });
+          const consent = yield* latestConsent(tx, id);
+          names.set(id, { realName: row.realName, displayName: consent?.namePublic ? row.displayName : null });
         }
         return names;
       }),
@@ -154,6 +216,101 @@ export function createVillagesService(db: Database_, deps: { clock: Clock; audit
           address,
         });
       }),
+
+    /** A household of the actor's villages for its consent pages (another village's: 403), with its consent now and its history, newest first. */
+    consentOf: (actor: CurrentUser, id: number) =>
+      db.uow.read(function* (tx) {
+        const household = yield* consentHousehold(tx, actor, id);
+        const history = yield* consentHistory(tx, id);
+        return { household, current: consentState(history[0]), history };
+      }),
+
+    /** The scan of one of a household's signed consent forms, for its secretary; null when the record has none. */
+    consentScan: (actor: CurrentUser, householdId: number, consentId: number) =>
+      db.uow.read(function* (tx) {
+        yield* consentHousehold(tx, actor, householdId);
+        const record = (yield* consentHistory(tx, householdId)).find((c) => c.id === consentId);
+        return record?.formMediaId ?? null;
+      }),
+
+    /**
+     * Records what a household agreed to show (a new record; earlier ones stay as history). Public
+     * pages follow it at once: they read the latest record, and its insert bumps the page cache.
+     */
+    async recordConsent(actor: CurrentUser, id: number, form: ConsentForm, scan: Buffer | null, address: string | null): Promise<number> {
+      checkGivenOn(form.givenOn);
+      const encoded = await encodeScan(form.method, scan);
+      return db.uow.write(function* (tx) {
+        const household = yield* consentHousehold(tx, actor, id);
+        if (form.namePublic && !household.displayName) {
+          throw new AppError('validation', 'consent_needs_display_name', undefined, { fields: { namePublic: 'consent_needs_display_name' } });
+        }
+        if (form.storyPublic && !household.publicStoryZh?.trim()) {
+          throw new AppError('validation', 'consent_needs_story', undefined, { fields: { storyPublic: 'consent_needs_story' } });
+        }
+        const formMediaId = encoded ? yield* deps.media.addEvidence(tx, encoded) : null;
+        const record = {
+          householdId: id,
+          withdrawn: false,
+          namePublic: form.namePublic,
+          storyPublic: form.storyPublic,
+          photoPublic: form.photoPublic,
+          method: form.method,
+          formMediaId,
+          witnessName: form.method === 'verbal' ? form.witnessName : null,
+          givenOn: form.givenOn,
+          recordedByUserId: actor.id,
+          recordedAt: clock(),
+        };
+        const before = yield* latestConsent(tx, id);
+        const consentId = yield* insertConsent(tx, record);
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'household.consent_record',
+          entityType: 'household',
+          entityId: id,
+          before: before ? consentSummary(before) : null,
+          after: consentSummary(record),
+          address,
+        });
+        return consentId;
+      });
+    },
+
+    /** Records that a household withdrew all its consent: name, story and photos leave every public page at once. */
+    async withdrawConsent(actor: CurrentUser, id: number, form: WithdrawalForm, scan: Buffer | null, address: string | null): Promise<number> {
+      checkGivenOn(form.givenOn);
+      const encoded = await encodeScan(form.method, scan);
+      return db.uow.write(function* (tx) {
+        yield* consentHousehold(tx, actor, id);
+        const formMediaId = encoded ? yield* deps.media.addEvidence(tx, encoded) : null;
+        const record = {
+          householdId: id,
+          withdrawn: true,
+          namePublic: false,
+          storyPublic: false,
+          photoPublic: false,
+          method: form.method,
+          formMediaId,
+          witnessName: form.method === 'verbal' ? form.witnessName : null,
+          givenOn: form.givenOn,
+          recordedByUserId: actor.id,
+          recordedAt: clock(),
+        };
+        const before = yield* latestConsent(tx, id);
+        const consentId = yield* insertConsent(tx, record);
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'household.consent_withdraw',
+          entityType: 'household',
+          entityId: id,
+          before: before ? consentSummary(before) : null,
+          after: consentSummary(record),
+          address,
+        });
+        return consentId;
+      });
+    },
 
     producers: (actor: CurrentUser) => db.uow.read((tx) => producersIn(tx, villageScopeOf(actor))),
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { anonymous } from '../helpers/auth.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { withdrawConsentWhere } from '../helpers/consent.js';
 
 /** A household's own story on the product pages of what it makes — only when it agreed. */
 
@@ -26,7 +27,7 @@ describe('the product page', () => {
   it('never tells the story of a household that did not agree, or that has withdrawn its consent', async () => {
     // 郭丽娜 did not agree to be shown; give her a story all the same, and take 刘大姐's consent away.
     run(`UPDATE households SET public_story_zh = '郭家的秘密故事' WHERE real_name = '郭丽娜'`);
-    run(`UPDATE households SET consent_public = 0 WHERE real_name = '刘春梅'`);
+    withdrawConsentWhere(ctx.db, `real_name = '刘春梅'`);
     const html = (await anonymous(ctx.app).get('/products/embroidered-insoles')).body;
     expect(html).not.toContain('郭家的秘密故事');
     expect(html).not.toContain('刘大姐小时候');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { namePublicSql } from '../helpers/consent.js';
 
 /**
  * The product page's "where the money goes": what buying it alone would credit, in the receipt's own
@@ -70,7 +71,7 @@ describe('where the money of a product goes', () => {
     const hidden = sqlAll<{ realName: string; displayName: string | null; slug: string }>(
       `SELECT h.real_name AS realName, h.display_name AS displayName, p.slug
          FROM households h JOIN producer_members m ON m.household_id = h.id JOIN products p ON p.producer_id = m.producer_id
-        WHERE h.consent_public = 0 AND p.published = 1`,
+        WHERE ${namePublicSql('h')} = 0 AND p.published = 1`,
     );
     expect(hidden.length).toBeGreaterThan(0);
     for (const h of hidden) {

@@ -4,6 +4,7 @@ import { saleDay } from '../../src/projects/project-period.js';
 import { anonymous, csrfTokenIn } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { namePublicSql, withdrawConsentWhere } from '../helpers/consent.js';
 
 const HONEY = '/products/meiyaogou-honey';
 const TEA = '/products/tuyao-tea';
@@ -91,7 +92,7 @@ describe('what makes a cached page stale: the data it shows, whoever writes it',
       .prepare(
         `SELECT h.id, p.slug FROM households h
          JOIN producer_members m ON m.household_id = h.id JOIN products p ON p.producer_id = m.producer_id
-         WHERE h.consent_public = 1 AND h.display_name IS NOT NULL AND trim(coalesce(h.public_story_zh, '')) <> '' AND p.published = 1
+         WHERE ${namePublicSql('h')} = 1 AND h.display_name IS NOT NULL AND trim(coalesce(h.public_story_zh, '')) <> '' AND p.published = 1
          LIMIT 1`,
       )
       .get() as { id: number; slug: string };
@@ -100,7 +101,7 @@ describe('what makes a cached page stale: the data it shows, whoever writes it',
     ctx.db.sqlite.prepare(`UPDATE households SET display_name = ? WHERE id = ?`).run(name, row.id);
     await warm(url);
     expect((await anonymous(ctx.app).get(url)).body).toContain(name);
-    ctx.db.sqlite.prepare(`UPDATE households SET consent_public = 0 WHERE id = ?`).run(row.id);
+    withdrawConsentWhere(ctx.db, 'id = ?', row.id);
     const after = await anonymous(ctx.app).get(url);
     expect(isHit(after)).toBe(false);
     expect(after.body).not.toContain(name);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { namePublicSql } from '../helpers/consent.js';
 
 /**
  * A household's real name, phone, ID-card digits and 建档立卡 number are for the village's first
@@ -27,7 +28,7 @@ function publicText(): string {
   const rows = ctx.db.sqlite
     .prepare(
       `SELECT coalesce(display_name, '') || ' ' || coalesce(public_story_zh, '') || ' ' || coalesce(public_story_en, '') AS t
-       FROM households WHERE consent_public = 1
+       FROM households WHERE ${namePublicSql('households')} = 1
        UNION ALL SELECT title_zh || ' ' || coalesce(title_en, '') || ' ' || description_zh || ' ' || coalesce(description_en, '') || ' ' || story_zh || ' ' || coalesce(story_en, '') FROM products
        UNION ALL SELECT name_zh || ' ' || coalesce(name_en, '') || ' ' || story_zh || ' ' || coalesce(story_en, '') FROM producers
        UNION ALL SELECT name_zh || ' ' || coalesce(name_en, '') || ' ' || story_zh || ' ' || coalesce(story_en, '') FROM villages
@@ -41,7 +42,7 @@ function publicText(): string {
 function loadPrivateValues(): PrivateValue[] {
   const households = ctx.db.sqlite
     .prepare(
-      `SELECT id, real_name AS realName, display_name AS displayName, consent_public AS consent, phone,
+      `SELECT id, real_name AS realName, display_name AS displayName, ${namePublicSql('households')} AS consent, phone,
               id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo FROM households`,
     )
     .all() as {

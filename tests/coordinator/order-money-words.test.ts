@@ -3,6 +3,7 @@ import { formatFen } from '../../src/money.js';
 import { signIn, type TestBrowser } from '../helpers/auth.js';
 import { placePaidOrder, type PaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { namePublicSql } from '../helpers/consent.js';
 
 /**
  * The coordinator's order page tells where the money went in words: households by name, the
@@ -28,7 +29,7 @@ afterAll(async () => {
 function paymentEntries() {
   return ctx.db.sqlite
     .prepare(
-      `SELECT a.code, e.amount_fen AS amountFen, h.real_name AS realName, h.display_name AS displayName, h.consent_public AS consent, p.name_zh AS projectZh, p.name_en AS projectEn
+      `SELECT a.code, e.amount_fen AS amountFen, h.real_name AS realName, h.display_name AS displayName, ${namePublicSql('h')} AS consent, p.name_zh AS projectZh, p.name_en AS projectEn
          FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id
          LEFT JOIN households h ON h.id = a.household_id
          LEFT JOIN projects p ON p.id = a.project_id

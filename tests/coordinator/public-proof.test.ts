@@ -4,6 +4,7 @@ import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { householdIdOf } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { namePublicSql } from '../helpers/consent.js';
 
 /**
  * Public proof of benefit: the impact page, the project and village pages and each order's benefit
@@ -75,7 +76,7 @@ function privateValues(): { field: string; value: string }[] {
     idCardLast4: string | null;
     povertyRegNo: string | null;
   }>(
-    `SELECT real_name AS realName, display_name AS displayName, consent_public AS consent, phone, id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo FROM households`,
+    `SELECT real_name AS realName, display_name AS displayName, ${namePublicSql('households')} AS consent, phone, id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo FROM households`,
   );
   return rows.flatMap((h) => [
     ...(h.consent && h.displayName === h.realName ? [] : [{ field: 'real_name', value: h.realName }]),

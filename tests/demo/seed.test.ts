@@ -7,6 +7,7 @@ import { migrateDatabase, openDatabase, type Database_ } from '../../src/db/clie
 import { seedDemoData } from '../../src/demo/seed.js';
 import { DEMO_PASSWORD, demoLoginLines } from '../../src/demo/demo-accounts.js';
 import { verifyPassword } from '../../src/accounts/password.js';
+import { namePublicSql } from '../helpers/consent.js';
 
 let db: Database_;
 let dbPath: string;
@@ -104,7 +105,10 @@ describe('seedDemoData', () => {
 
   it('keeps some households private: no display name and no public consent', async () => {
     await seedDemoData(db, {});
-    const privateCount = db.sqlite.prepare('SELECT count(*) FROM households WHERE consent_public = 0 AND display_name IS NULL').pluck().get() as number;
+    const privateCount = db.sqlite
+      .prepare(`SELECT count(*) FROM households WHERE ${namePublicSql('households')} = 0 AND display_name IS NULL`)
+      .pluck()
+      .get() as number;
     expect(privateCount).toBeGreaterThanOrEqual(3);
   });
   it('gives every village with published products a first secretary who can sign in with the demo password', async () => {

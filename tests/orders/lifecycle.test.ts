@@ -6,6 +6,7 @@ import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { withdrawConsentWhere } from '../helpers/consent.js';
 
 /**
  * An order's life after checkout: a coordinator confirms the bank transfer and the ledger says
@@ -29,7 +30,6 @@ afterEach(async () => {
 
 const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).get(...params) as T;
 const all = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).all(...params) as T[];
-const run = (sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).run(...params);
 const productId = (slug: string) => get<{ id: number }>(`SELECT id FROM products WHERE slug = ?`, slug).id;
 const stockOf = (slug: string) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock;
 const villageOf = (slug: string) => get<{ id: number; name: string }>(`SELECT id, name_zh AS name FROM villages WHERE slug = ?`, slug);
@@ -561,7 +561,7 @@ describe('where the money went', () => {
   it('shows the buyer, once paid, the household amounts per village and project with consented names only and no private field', async () => {
     const order = await placeOrder(TEA_AND_EGGS);
     // 邓阿姨 has withdrawn her consent to be named.
-    run(`UPDATE households SET consent_public = 0 WHERE display_name = '邓阿姨'`);
+    withdrawConsentWhere(ctx.db, `display_name = '邓阿姨'`);
 
     const before = await order.buyer.get(order.url);
     expect(benefitOn(before.body)).toContain('付款确认后，这里会显示每一元归属哪些农户和项目。');

@@ -10,6 +10,7 @@ import { placePaidOrder } from '../helpers/orders.js';
 import { registeredRoutes } from '../helpers/routes.js';
 import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { namePublicSql } from '../helpers/consent.js';
 
 /**
  * Who may do what, over EVERY route the app registers: each route × each kind of person × an object
@@ -1293,7 +1294,7 @@ describe("households' private details on every public page", () => {
     const db = ctx.db.sqlite;
     const households = db
       .prepare(
-        `SELECT id, real_name AS realName, display_name AS displayName, consent_public AS consent, phone, id_card_last4 AS idCard, poverty_reg_no AS regNo FROM households`,
+        `SELECT id, real_name AS realName, display_name AS displayName, ${namePublicSql('households')} AS consent, phone, id_card_last4 AS idCard, poverty_reg_no AS regNo FROM households`,
       )
       .all() as {
       id: number;

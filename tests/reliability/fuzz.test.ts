@@ -494,7 +494,6 @@ const household = {
   villageId: '4',
   realName: '模糊测试户',
   displayName: '测试户',
-  consentPublic: 'on',
   publicStoryZh: '种香菇',
   publicStoryEn: '',
   members: '3',

@@ -61,7 +61,6 @@ const newHousehold = (overrides: FormFields = {}): FormFields => ({
   phone: PHONE,
   idCardLast4: ID_LAST4,
   povertyRegNo: POVERTY_NO,
-  consentPublic: 'on',
   displayName: '韦大姐',
   ...overrides,
 });
@@ -113,7 +112,7 @@ describe('the household register', () => {
     expect(invalid.body).toMatch(/<input id="f-phone" name="phone" type="tel" value="12345"/);
     expect(invalid.body).toMatch(/<input id="f-realName" name="realName" type="text" value="韦秀英"/);
     expect(invalid.body).toMatch(/<input id="f-povertyRegNo" name="povertyRegNo" type="text" value="HZ-4521-0087"/);
-    expect(invalid.body).toMatch(/id="f-consentPublic" name="consentPublic" type="checkbox" value="on" checked/);
+    expect(invalid.body).toMatch(/<input id="f-displayName" name="displayName" type="text" value="韦大姐"/);
 
     // The language choice is remembered in a cookie, re-rendered forms included.
     await secretary.get('/secretary/households/new?lang=en');
@@ -132,7 +131,7 @@ describe('the household register', () => {
     expect(list.body).toContain('<th scope="row">韦秀英</th><td data-label="Village">Gulou Village</td>');
     expect(count('households')).toBe(before + 1);
     const row = get<Record<string, unknown>>(
-      `SELECT village_id AS villageId, real_name AS realName, phone, id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo, members, consent_public AS consentPublic, display_name AS displayName
+      `SELECT village_id AS villageId, real_name AS realName, phone, id_card_last4 AS idCardLast4, poverty_reg_no AS povertyRegNo, members, display_name AS displayName
        FROM households ORDER BY id DESC LIMIT 1`,
     );
     expect(row).toEqual({
@@ -142,7 +141,6 @@ describe('the household register', () => {
       idCardLast4: ID_LAST4,
       povertyRegNo: POVERTY_NO,
       members: 4,
-      consentPublic: 1,
       displayName: '韦大姐',
     });
   });
