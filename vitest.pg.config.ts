@@ -14,6 +14,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/notifications/order-notices.test.ts',
   'tests/payments/settlement-fee.test.ts',
   'tests/plugins/language-negotiation.test.ts',
+  'tests/secretary/consent.test.ts',
   'tests/views/console-tables.test.ts',
 ];
 

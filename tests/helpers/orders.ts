@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import type { App } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
 import { anonymous, signIn, type TestBrowser } from './auth.js';
+import { rowOf } from './db-query.js';
 
 export interface OrderItem {
   /** Product slug, e.g. 'meiyaogou-honey'. */
@@ -76,7 +78,7 @@ export async function placePaidOrder(
     paid = await (await coordinatorOf(app)).post(`/coordinator/orders/${number}/mark-paid`, { reference }, { csrfFrom: '/coordinator' });
   }
   if (paid.statusCode !== 303) throw new Error(`Marking ${number} paid failed with status ${paid.statusCode}`);
-  const row = db.sqlite.prepare(`SELECT id FROM orders WHERE number = ?`).get(number) as { id: number } | undefined;
+  const row = await rowOf<{ id: number }>(db, sql`SELECT id FROM orders WHERE number = ${number}`);
   if (!row) throw new Error(`Order ${number} is not in the database`);
   return { number, orderId: row.id };
 }

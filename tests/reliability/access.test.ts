@@ -551,6 +551,36 @@ const ROUTES: RouteSpec[] = [
     url: (t) => `/secretary/households/${f.household[side(t)]}`,
     form: () => ({ realName: '' }),
   },
+  // Consent pages: another village's household is refused outright (403), as the consent rules ask.
+  ...(['/consent', '/consent/withdraw'] as const).flatMap((path): RouteSpec[] => [
+    {
+      method: 'GET',
+      pattern: `/secretary/households/:id${path}`,
+      allow: SECRETARY,
+      targets: OWN_FOREIGN,
+      url: (t) => `/secretary/households/${f.household[side(t)]}${path}`,
+      special: (a, t) => (a === 'secretary' && t === 'foreign' ? refused(403) : undefined),
+    },
+    {
+      method: 'POST',
+      pattern: `/secretary/households/:id${path}`,
+      allow: SECRETARY,
+      targets: OWN_FOREIGN,
+      url: (t) => `/secretary/households/${f.household[side(t)]}${path}`,
+      multipart: true,
+      form: () => ({}),
+      special: (a, t) => (a === 'secretary' && t === 'foreign' ? refused(403) : undefined),
+    },
+  ]),
+  {
+    method: 'GET',
+    pattern: '/secretary/households/:id/consent/:consentId/scan',
+    allow: SECRETARY,
+    targets: OWN_FOREIGN,
+    // The seeded consent records were given aloud, without a scan: "not found" for their own secretary.
+    url: (t) => `/secretary/households/${f.household[side(t)]}/consent/1/scan`,
+    special: (a, t) => (a === 'secretary' ? refused(t === 'foreign' ? 403 : 404) : undefined),
+  },
   { method: 'GET', pattern: '/secretary/producers', allow: SECRETARY, url: () => '/secretary/producers' },
   { method: 'GET', pattern: '/secretary/producers/new', allow: SECRETARY, url: () => '/secretary/producers/new' },
   { method: 'POST', pattern: '/secretary/producers', allow: SECRETARY, url: () => '/secretary/producers', form: () => ({ nameZh: '' }) },
