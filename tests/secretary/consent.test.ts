@@ -3,7 +3,7 @@ import type { LightMyRequestResponse as Response } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { rowOf, rowsOf, writeOf } from '../helpers/db-query.js';
-import { jpegPhoto, postMultipart } from '../helpers/multipart.js';
+import { type FilePart, jpegPhoto, multipartBody } from '../helpers/multipart.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -62,6 +62,12 @@ const publicPages = async () => {
   };
 };
 
+/** Posts a consent form as its page does (multipart, the CSRF token of `csrfFrom` first), keeping the answer's cookies (its flash). */
+async function postForm(browser: TestBrowser, url: string, fields: Record<string, string>, file?: FilePart, csrfFrom = url): Promise<Response> {
+  const { payload, contentType } = multipartBody({ _csrf: await browser.csrfToken(csrfFrom), ...fields }, file);
+  return browser.send({ method: 'POST', url, headers: { 'content-type': contentType }, payload });
+}
+
 const verbal = (overrides: Record<string, string> = {}) => ({ method: 'verbal', witnessName: '村委会覃主任', givenOn: '2026-12-01', ...overrides });
 
 beforeAll(async () => {
@@ -89,8 +95,7 @@ describe('consent records', () => {
   it('re-render with field messages that keep what was typed, in Chinese and in English, and record nothing', async () => {
     const before = await consentCount(pan);
     const url = `/secretary/households/${pan}/consent`;
-    const noWitness = await postMultipart(
-      ctx.app,
+    const noWitness = await postForm(
       secretary,
       url,
       { namePublic: 'on', photoPublic: 'on', method: 'verbal', witnessName: '', givenOn: '2026-11-30' },
@@ -105,16 +110,16 @@ describe('consent records', () => {
     expect(noWitness.body).toMatch(/id="f-method-verbal" name="method" value="verbal" checked/);
     expect(noWitness.body).toContain('value="2026-11-30"');
 
-    const noScan = await postMultipart(ctx.app, secretary, url, { namePublic: 'on', method: 'paper_form', givenOn: '2026-11-30' }, undefined, url);
+    const noScan = await postForm(secretary, url, { namePublic: 'on', method: 'paper_form', givenOn: '2026-11-30' }, undefined, url);
     expect(noScan.statusCode).toBe(422);
     expect(fieldError(noScan, 'scan')).toBe('签署纸质表格时请上传扫描件或照片。');
 
-    const storyWithoutName = await postMultipart(ctx.app, secretary, url, { storyPublic: 'on', ...verbal() }, undefined, url);
+    const storyWithoutName = await postForm(secretary, url, { storyPublic: 'on', ...verbal() }, undefined, url);
     expect(storyWithoutName.statusCode).toBe(422);
     expect(fieldError(storyWithoutName, 'storyPublic')).toBe('故事和公开称呼一起展示：同意公开故事时也请勾选公开称呼。');
 
     await secretary.get(`${url}?lang=en`);
-    const future = await postMultipart(ctx.app, secretary, url, { namePublic: 'on', ...verbal({ givenOn: '2999-01-01' }) }, undefined, url);
+    const future = await postForm(secretary, url, { namePublic: 'on', ...verbal({ givenOn: '2999-01-01' }) }, undefined, url);
     expect(future.statusCode).toBe(422);
     expect(fieldError(future, 'givenOn')).toBe('The date cannot be later than today.');
     expect(future.body).toContain('value="村委会覃主任"');
@@ -127,14 +132,14 @@ describe('consent records', () => {
     const url = `/secretary/households/${wang}/consent`;
     expect((await secretary.get(url)).statusCode).toBe(403);
     const own = `/secretary/households/${pan}/consent`;
-    const refused = await postMultipart(ctx.app, secretary, url, { namePublic: 'on', ...verbal() }, undefined, own);
+    const refused = await postForm(secretary, url, { namePublic: 'on', ...verbal() }, undefined, own);
     expect(refused.statusCode).toBe(403);
-    expect((await postMultipart(ctx.app, secretary, `${url}/withdraw`, verbal(), undefined, own)).statusCode).toBe(403);
+    expect((await postForm(secretary, `${url}/withdraw`, verbal(), undefined, own)).statusCode).toBe(403);
     expect(await consentCount(wang)).toBe(before);
 
     const meiyaogou = await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test');
     const theirs = `/secretary/households/${wang}/consent`;
-    expect((await postMultipart(ctx.app, meiyaogou, `/secretary/households/${pan}/consent/withdraw`, verbal(), undefined, theirs)).statusCode).toBe(403);
+    expect((await postForm(meiyaogou, `/secretary/households/${pan}/consent/withdraw`, verbal(), undefined, theirs)).statusCode).toBe(403);
 
     const withoutToken = await ctx.app.inject({
       method: 'POST',
@@ -149,7 +154,7 @@ describe('consent records', () => {
 
   it('with the name only, show the name where the money goes but not the story', async () => {
     const url = `/secretary/households/${pan}/consent`;
-    const recorded = await postMultipart(ctx.app, secretary, url, { namePublic: 'on', ...verbal() }, undefined, url);
+    const recorded = await postForm(secretary, url, { namePublic: 'on', ...verbal() }, undefined, url);
     expect(recorded.statusCode).toBe(303);
     expect(recorded.headers.location).toBe(`/secretary/households/${pan}#consent`);
     const { product } = await publicPages();
@@ -160,8 +165,7 @@ describe('consent records', () => {
 
   it('with a signed paper form, keep its scan for the secretary only and show the story again', async () => {
     const url = `/secretary/households/${pan}/consent`;
-    const recorded = await postMultipart(
-      ctx.app,
+    const recorded = await postForm(
       secretary,
       url,
       { namePublic: 'on', storyPublic: 'on', method: 'paper_form', givenOn: '2026-12-02' },
@@ -194,7 +198,7 @@ describe('consent records', () => {
     const url = `/secretary/households/${pan}/consent/withdraw`;
     const form = await secretary.get(url);
     expect(form.body).toContain('撤回后，这户的称呼、故事和照片会立即从所有公开页面和受益回执上消失');
-    const withdrawn = await postMultipart(ctx.app, secretary, url, verbal({ witnessName: '村委会凤委员' }), undefined, url);
+    const withdrawn = await postForm(secretary, url, verbal({ witnessName: '村委会凤委员' }), undefined, url);
     expect(withdrawn.statusCode).toBe(303);
 
     const after = await publicPages();
@@ -212,6 +216,7 @@ describe('consent records', () => {
     expect(figuresOf(after.impact.body)).toEqual(figuresOf(before.impact.body));
 
     const page = await secretary.get(`/secretary/households/${pan}`);
+    expect(page.body).toContain('已记录撤回，公开页面不再展示这户。');
     expect(page.body).toContain('<p data-consent-now>现在不公开任何内容。</p>');
     expect(page.body).toMatch(/<tr data-consent="withdrawn">[\s\S]*?口头撤回，有见证人<br>见证人：村委会凤委员/);
     expect([...page.body.matchAll(/<tr data-consent="/g)]).toHaveLength(4);
