@@ -35,7 +35,7 @@ describe('a household withdrawing its consent', () => {
     try {
       const shop = await visitor.newPage();
       await shop.goto('/products/tuyao-tea');
-      expect(await shop.locator('main').innerText()).toContain('盘大姐');
+      expect(await shop.locator('main').textContent()).toContain('盘大姐');
 
       await page.goto('/login');
       const form = page.getByRole('main');
@@ -59,7 +59,7 @@ describe('a household withdrawing its consent', () => {
       await page.getByRole('button', { name: '撤回全部同意' }).click();
       await page.waitForURL(/\/secretary\/households\/\d+#consent$/);
       await page.getByRole('status').filter({ hasText: '已记录撤回，公开页面不再展示这户。' }).waitFor();
-      expect(await page.locator('[data-consent-now]').innerText()).toBe('现在不公开任何内容。');
+      expect(await page.locator('[data-consent-now]').textContent()).toBe('现在不公开任何内容。');
       // Nothing on the page is wider than the phone.
       const overflow = await page.evaluate(() => {
         const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
@@ -68,7 +68,7 @@ describe('a household withdrawing its consent', () => {
       expect(overflow).toBe(0);
 
       await shop.goto('/products/tuyao-tea');
-      const text = await shop.locator('main').innerText();
+      const text = (await shop.locator('main').textContent()) ?? '';
       expect(text).not.toContain('盘大姐');
       expect(text).toMatch(/明梅村 的 4 户农户/);
     } finally {
