@@ -1,16 +1,15 @@
 import { translate, type MessageKey, type MessageParams } from '../i18n/i18n.js';
 import type { OrderLinkMessenger } from '../orders/index.js';
 import { formatDateTime } from '../time.js';
-import { renderMail } from './mail-render.js';
-import { SMS_KIND_PREFIX, type Outbox } from './outbox.js';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { renderMail, renderSms } from './mail-render.js';
+import type { Outbox } from './outbox.js';
+import { chineseMobile } from './sms-provider.js';
 
 /**
  * The fresh link of "find my order", through the outbox: an e-mail to the account that placed the
  * order, or, for an order placed without an account (no e-mail address), a text message to its
- * phone number. There is no SMS provider yet: a text message stays in the outbox (kind
- * "sms:order_link", readable at /admin/outbox) and the e-mail worker never takes it.
+ * phone number (kind "sms:order_link": the SMS provider sends it, or without one it stays in the
+ * outbox, readable at /admin/outbox; the e-mail worker never takes it).
  */
 export function outboxOrderLinks(outbox: Outbox): OrderLinkMessenger {
   return {
@@ -34,15 +33,20 @@ export function outboxOrderLinks(outbox: Outbox): OrderLinkMessenger {
         );
         return;
       }
-      const text = t('sms.lookup.body', { number: m.number, link: m.link, at });
-      yield* outbox.add(tx, {
-        kind: `${SMS_KIND_PREFIX}order_link`,
-        to: m.to,
-        locale: m.locale,
-        subject: t('mail.lookup.subject', { number: m.number }),
-        text,
-        html: `<p>${escapeHtml(text)}</p>`,
-      });
+      // To the number in E.164, as every text message is kept (checkout takes only mobile numbers).
+      const to = chineseMobile(m.to);
+      if (!to) return;
+      // The registered signature (【乡益】) is the provider's to add (SMS_SIGN_NAME): the text carries none.
+      yield* outbox.add(
+        tx,
+        renderSms({
+          kind: 'order_link',
+          to,
+          locale: m.locale,
+          subject: t('mail.lookup.subject', { number: m.number }),
+          text: t('sms.lookup.body', { number: m.number, link: m.link, at }),
+        }),
+      );
     },
   };
 }

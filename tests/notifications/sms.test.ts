@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { en, zhCN } from '../../src/i18n/catalogue.js';
 import { retryDelayMs } from '../../src/notifications/outbox.js';
 import { chineseMobile } from '../../src/notifications/sms-provider.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
@@ -183,6 +184,29 @@ describe('text messages to a guest', () => {
     expect((await guest.post('/checkout', contact)).statusCode).toBe(409);
     expect(await deliver()).toHaveLength(0);
     expect(smsRows()).toEqual([]);
+  });
+});
+
+describe('the signature', () => {
+  it('is in no text of a message: the provider adds it (SMS_SIGN_NAME), so it never appears twice', () => {
+    const texts = [zhCN, en].flatMap((catalogue) => Object.entries(catalogue).filter(([key]) => key.startsWith('sms.')));
+    expect(texts.length).toBeGreaterThan(6);
+    for (const [key, text] of texts) {
+      expect(text, key).not.toMatch(/【|】|\[Xiangyi\]|^\s*乡益|^\s*Xiangyi/);
+    }
+  });
+
+  it('reaches the guest once with a fresh order link: in the provider’s sign field, not in the text', async () => {
+    const { number } = await placeOrder(anonymous(ctx.app), 'meiyaogou-honey', 1);
+    await deliver();
+    const visitor = anonymous(ctx.app);
+    expect((await visitor.post('/orders/find', { number, contact: GUEST_PHONE }, { csrfFrom: '/orders/find' })).statusCode).toBe(200);
+    const [link, ...more] = await deliver();
+    expect(more).toHaveLength(0);
+    expect(link!.body.to).toBe('+8613800138000');
+    expect(link!.body.sign).toBe('乡益');
+    expect(link!.body.text).toMatch(new RegExp(`^订单 ${number} 的查看链接：https://shop\\.xiangyi\\.test/orders/${number}\\?token=`));
+    expect(link!.body.text).not.toContain('乡益');
   });
 });
 

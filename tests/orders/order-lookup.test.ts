@@ -64,7 +64,7 @@ describe('finding an order again', () => {
 
     const sent = messages('sms:order_link');
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.recipient).toBe(PHONE);
+    expect(sent[0]!.recipient).toBe(`+86${PHONE}`);
     expect(sent[0]!.text).toContain(guest.number);
     const link = linkIn(sent[0]!.text);
     expect(link).not.toContain(encodeURIComponent(guest.token));
@@ -111,7 +111,7 @@ describe('finding an order again', () => {
     }
     expect(noOrder.statusCode).toBe(200);
     expect(noOrder.body.replaceAll('XY-20200101-0001', guest.number)).toBe(matched.body);
-    expect(messages('sms:order_link').map((m) => m.recipient)).toEqual([PHONE]);
+    expect(messages('sms:order_link').map((m) => m.recipient)).toEqual([`+86${PHONE}`]);
     expect(messages('order_link')).toHaveLength(0);
     expect(other.number).not.toBe(guest.number);
   });
