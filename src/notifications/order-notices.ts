@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { DEFAULT_LOCALE, pickText, quantityText, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
+import { pickText, quantityText, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
 import type { Order } from '../orders/index.js';
@@ -31,7 +31,8 @@ export interface OrderNoticeDeps {
 
 /**
  * The e-mails about orders: to the buyer (an order placed while signed in; guests give no e-mail
- * address at checkout and get none), in the language of their last sign-in; and to the first
+ * address at checkout and get none), in the language of their last sign-in; text messages to a
+ * guest's mobile number, in the language they ordered in; and to the first
  * secretaries of each village with a paid parcel to ship (a notice they may turn off).
  */
 export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
@@ -64,13 +65,13 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
 
   /**
    * A text message to the buyer of an order placed without an account (no e-mail address), at a
-   * Chinese mobile number; in Chinese, the language of the numbers it goes to.
+   * Chinese mobile number, in the language they ordered in (kept on the order).
    */
   function* toGuestPhone(tx: Tx, o: Order, kind: string, dedupeKey: string, build: (t: Translator) => { subject: string; text: string }): Query<void> {
     if (o.buyerUserId !== null) return;
     const to = chineseMobile(o.phone);
     if (!to) return;
-    const locale = DEFAULT_LOCALE;
+    const locale = o.locale;
     const t = translatorFor(locale);
     yield* outbox.add(tx, renderSms({ kind, to, locale, dedupeKey, ...build(t) }));
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_LOCALE, translatorFor } from '../i18n/i18n.js';
+import { translatorFor } from '../i18n/i18n.js';
 import type { PickupEvents } from '../outlets/index.js';
 import { renderSms } from './mail-render.js';
 import type { Outbox } from './outbox.js';
@@ -14,7 +14,8 @@ export function createPickupNotices(outbox: Outbox): PickupEvents {
       if (order.buyerUserId !== null) return;
       const to = chineseMobile(order.phone);
       if (!to) return;
-      const locale = DEFAULT_LOCALE;
+      // A guest has no language of their own: the one they ordered in.
+      const locale = order.locale;
       const t = translatorFor(locale);
       yield* outbox.add(
         tx,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/i18n.js';
 import { allocateLots } from '../lots/index.js';
 import type { SellableProduct } from './cart-queries.js';
 import {
@@ -52,6 +53,8 @@ export interface CheckoutContact {
   address: string;
   note: string | null;
   paymentMethod: PaymentMethod;
+  /** The language the buyer used the shop in: a guest's messages about the order are written in it (default zh-CN). */
+  locale?: Locale;
 }
 
 /** Everything an order is made of, whichever way it was placed (cart, quote, donation, counter sale). */
@@ -130,6 +133,7 @@ export function createOrderPlacing(deps: {
       district: contact.district,
       address: contact.address,
       note: contact.note,
+      locale: contact.locale ?? DEFAULT_LOCALE,
       paymentMethod: contact.paymentMethod,
       deliveryMethod: input.delivery,
       subtotalFen: input.subtotalFen,

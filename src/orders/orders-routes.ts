@@ -267,7 +267,8 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
       outcome = await deps.checkout.run({
         owner,
         buyerUserId: request.user?.id ?? null,
-        contact: form.data,
+        // Guests' messages about the order (text messages) are in the language they ordered in.
+        contact: { ...form.data, locale: request.locale },
         outletId: form.data.delivery === 'pickup' ? (form.data.outletId ?? 0) : null,
         address: request.ip,
         reviewed: form.data.reviewed,

@@ -73,7 +73,9 @@ export const orders = sqliteTable(
      * order to a guest (no account, so no language of their own) is written in it.
      */
     // A text column without a CHECK: SQLite adds it in place (a check would rebuild the table and drop its triggers).
-    locale: text('locale', { enum: ['zh-CN', 'en'] }).notNull().default('zh-CN'),
+    locale: text('locale', { enum: ['zh-CN', 'en'] })
+      .notNull()
+      .default('zh-CN'),
     status: text('status', { enum: ORDER_STATUSES }).notNull().default('pending_payment'),
     paymentMethod: text('payment_method', { enum: PAYMENT_METHODS }).notNull(),
     deliveryMethod: text('delivery_method', { enum: DELIVERY_METHODS }).notNull().default('ship'),

@@ -145,6 +145,18 @@ describe('e-mail about an order', () => {
     expect(await deliver()).toHaveLength(0);
   });
 
+  it('writes to a signed-in buyer in their account’s language, whatever language the order was placed in', async () => {
+    const buyer = await signIn(ctx.app, BUYER); // signed in in Chinese: the account's language
+    expect((await buyer.get('/?lang=en')).statusCode).toBe(200);
+    const { number } = await placeOrder(buyer);
+    expect(get<{ locale: string }>(`SELECT locale FROM orders WHERE number = ?`, number).locale).toBe('en');
+    const [placed, ...more] = await deliver();
+    expect(more).toHaveLength(0);
+    expect(to(placed!)).toBe(BUYER);
+    expect(placed!.subject).toBe(`订单 ${number} 已提交`);
+    expect(placed!.text).toContain(`账号: ${ctx.config.bank.accountNumber}`);
+  });
+
   it('tells a Chinese-speaking buyer their order was cancelled, once', async () => {
     const buyer = await signIn(ctx.app, BUYER);
     const { number } = await placeOrder(buyer);

@@ -187,6 +187,52 @@ describe('text messages to a guest', () => {
   });
 });
 
+describe('the language of a guest’s text messages', () => {
+  it('is the one they used the shop in, kept on the order: English bank details and shipping news for a guest browsing in English', async () => {
+    const guest = anonymous(ctx.app);
+    expect((await guest.get('/?lang=en')).statusCode).toBe(200);
+    const { number } = await placeOrder(guest, 'meiyaogou-honey', 1);
+    const total = get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE number = ?`, number).totalFen;
+    expect(get<{ locale: string }>(`SELECT locale FROM orders WHERE number = ?`, number).locale).toBe('en');
+    const [placed, ...more] = await deliver();
+    expect(more).toHaveLength(0);
+    expect(placed!.body.text).toMatch(new RegExp(`^Order ${number} placed, ¥${(total / 100).toFixed(2)} due\\. Please transfer to account name `));
+    expect(placed!.body.text).toContain(`account number ${ctx.config.bank.accountNumber}, reference ${number}`);
+    expect(placed!.body.text).not.toMatch(/[应付转账]/);
+
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    expect((await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'ICBC 2' }, { csrfFrom: '/coordinator' })).statusCode).toBe(303);
+    const secretary = await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test');
+    expect((await secretary.post(`/secretary/orders/${number}/ship`, { carrier: 'SF Express', trackingNumber: 'SF9876543210' })).statusCode).toBe(303);
+    const [shipped, ...moreShipped] = await deliver();
+    expect(moreShipped).toHaveLength(0);
+    expect(shipped!.body.text).toBe(
+      `The parcel of order ${number} has shipped: SF Express SF9876543210. Track it: https://www.kuaidi100.com/chaxun?nu=SF9876543210`,
+    );
+  });
+
+  it('is Chinese for a guest browsing in Chinese, and so is the pick-up code', async () => {
+    const outletId = get<{ id: number }>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`).id;
+    const guest = anonymous(ctx.app);
+    expect((await guest.get('/?lang=zh')).statusCode).toBe(200);
+    const { number } = await placeOrder(guest, 'meiyaogou-honey', 1, { delivery: 'pickup', outletId: String(outletId), step: 'place' });
+    expect(get<{ locale: string }>(`SELECT locale FROM orders WHERE number = ?`, number).locale).toBe('zh-CN');
+    const texts = (await deliver()).map((r) => r.body.text);
+    expect(texts).toHaveLength(2);
+    expect(texts.some((text) => text.startsWith(`订单 ${number} 已提交`))).toBe(true);
+    expect(texts.some((text) => text.startsWith(`订单 ${number} 的取货码是`))).toBe(true);
+  });
+
+  it('is English for the pick-up code of a guest browsing in English', async () => {
+    const outletId = get<{ id: number }>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`).id;
+    const guest = anonymous(ctx.app);
+    await guest.get('/?lang=en');
+    const { number } = await placeOrder(guest, 'meiyaogou-honey', 1, { delivery: 'pickup', outletId: String(outletId), step: 'place' });
+    const pickup = (await deliver()).find((r) => r.body.text.includes('pick-up code'))!;
+    expect(pickup.body.text).toMatch(new RegExp(`^The pick-up code of order ${number} is \\d{6}\\.`));
+  });
+});
+
 describe('the signature', () => {
   it('is in no text of a message: the provider adds it (SMS_SIGN_NAME), so it never appears twice', () => {
     const texts = [zhCN, en].flatMap((catalogue) => Object.entries(catalogue).filter(([key]) => key.startsWith('sms.')));
