@@ -10,6 +10,7 @@ export const zh = {
   'mail.order.view': '查看订单',
   'mail.placed.subject': '订单 {number} 已提交',
   'mail.placed.body': '感谢您的购买！您的订单 {number} 已提交，货款将追溯到生产它的农户和帮扶项目。',
+  'mail.placed.bodyDonation': '谢谢您认领心愿！订单 {number} 已提交，付款后心愿将由社工送到孩子手中，我们会告诉您。',
   'mail.placed.bankIntro': '请通过银行转账支付，并在附言中填写订单号 {number}。到账确认后我们会通知您。',
   'mail.placed.bankAccountName': '户名',
   'mail.placed.bankName': '开户行',
@@ -136,6 +137,8 @@ export const en: Record<keyof typeof zh, string> = {
   'mail.order.view': 'View the order',
   'mail.placed.subject': 'Order {number} placed',
   'mail.placed.body': 'Thank you for your order {number}. What you paid will be traced to the households and project behind each product.',
+  'mail.placed.bodyDonation':
+    'Thank you for fulfilling a wish! Order {number} is placed; once it is paid, a social worker hands the gift to the child, and we will tell you.',
   'mail.placed.bankIntro':
     'Please pay by bank transfer, with the order number {number} as the transfer reference. We will tell you when the payment has arrived.',
   'mail.placed.bankAccountName': 'Account name',

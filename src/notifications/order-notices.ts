@@ -97,7 +97,11 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
         return {
           subject: t('mail.placed.subject', { number: o.number }),
           greeting: greeting(t, o),
-          paragraphs: [t('mail.placed.body', { number: o.number }), offline ? t('mail.placed.bankIntro', { number: o.number }) : t('mail.placed.online')],
+          // A micro-wish donation buys no product: no lines, and nothing to trace to a producer.
+          paragraphs: [
+            t(lines.length === 0 ? 'mail.placed.bodyDonation' : 'mail.placed.body', { number: o.number }),
+            offline ? t('mail.placed.bankIntro', { number: o.number }) : t('mail.placed.online'),
+          ],
           lines: lines.map((l) => ({
             title: pickText(locale, l.titleZh, l.titleEn),
             quantity: quantityText(locale, l.quantity, l.unit),

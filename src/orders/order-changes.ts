@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/i18n.js';
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import { lowStockCrossedBy, recordSold, releaseStock, reserveStock, tiersOf } from '../catalog/index.js';
@@ -301,11 +302,11 @@ export function createOrderChanges(deps: OrdersDeps) {
     tx: Tx,
     visitor: CartOwner,
     buyerUserId: number | null,
-    contact: { name: string; phone: string; paymentMethod: PaymentMethod },
+    contact: { name: string; phone: string; paymentMethod: PaymentMethod; locale?: Locale | undefined },
     amountFen: number,
     address: string | null,
   ): Query<PlacedOrder> {
-    return yield* placing.insertOrder(
+    const placed = yield* placing.insertOrder(
       tx,
       {
         buyerUserId,
@@ -318,6 +319,7 @@ export function createOrderChanges(deps: OrdersDeps) {
           address: '',
           note: null,
           paymentMethod: contact.paymentMethod,
+          locale: contact.locale,
         },
         delivery: 'ship',
         lines: [],
@@ -332,6 +334,9 @@ export function createOrderChanges(deps: OrdersDeps) {
       clock(),
       address,
     );
+    // The donor is told how to pay (the bank details of a transfer) like any buyer; no lines to list.
+    if (deps.events) yield* deps.events.placed(tx, placed.order, [], placed.accessToken);
+    return placed;
   }
 
   /**

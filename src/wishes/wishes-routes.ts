@@ -112,7 +112,13 @@ export default async function wishesRoutes(root: FastifyInstance, deps: WishesRo
     try {
       // A visitor without a session gets one: their unpaid claims are counted per browser.
       await reply.ensureSession();
-      claimed = await wishes.claim(id, form.data, cartOwnerOf(request)!, request.user?.role === 'buyer' ? request.user.id : null, request.ip);
+      claimed = await wishes.claim(
+        id,
+        { ...form.data, locale: request.locale },
+        cartOwnerOf(request)!,
+        request.user?.role === 'buyer' ? request.user.id : null,
+        request.ip,
+      );
     } catch (error) {
       // Another donor was first: nothing of this claim was written.
       if (error instanceof AppError && error.type === 'conflict')

@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/i18n.js';
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
@@ -145,7 +146,8 @@ export function createWishesService(
      */
     claim: (
       id: number,
-      form: ClaimForm,
+      /** With the language the donor used the shop in (their messages about the claim are written in it). */
+      form: ClaimForm & { locale?: Locale },
       visitor: CartOwner,
       buyerUserId: number | null,
       address: string | null,
@@ -162,7 +164,7 @@ export function createWishesService(
           tx,
           visitor,
           buyerUserId,
-          { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod },
+          { name: form.name, phone: form.phone, paymentMethod: form.paymentMethod, locale: form.locale },
           wish.amountFen,
           address,
         );

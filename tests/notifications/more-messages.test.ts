@@ -7,6 +7,7 @@ import { createOrderNotices } from '../../src/notifications/order-notices.js';
 import { createOutbox } from '../../src/notifications/outbox.js';
 import { createRecallNotices, createWishNotices } from '../../src/notifications/recall-notices.js';
 import { orderById } from '../../src/orders/orders-queries.js';
+import { formatFen } from '../../src/money.js';
 import { villagesByIds } from '../../src/villages/villages-queries.js';
 import { wishById } from '../../src/wishes/wishes-queries.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
@@ -229,6 +230,31 @@ describe('buyers holding units of a recalled lot are told', () => {
         },
       ]),
     );
+  });
+});
+
+describe('the donor of a micro-wish is told how to pay', () => {
+  it('once, by e-mail with the bank details, in their language, without promising goods', async () => {
+    const wishId = get<{ id: number }>(`SELECT id FROM wishes WHERE child_name = '小花'`).id;
+    const donor = await englishBuyer();
+    const claimed = await donor.post(
+      `/wishes/${wishId}/claim`,
+      { name: '林晓', phone: '13800138000', paymentMethod: 'offline' },
+      { csrfFrom: `/wishes/${wishId}` },
+    );
+    expect(claimed.statusCode, claimed.body.slice(0, 300)).toBe(303);
+    const number = /^\/orders\/(XY-\d{8}-\d{4})/.exec(String(claimed.headers.location))![1]!;
+    const total = get<{ totalFen: number }>(`SELECT total_fen AS totalFen FROM orders WHERE number = ?`, number).totalFen;
+    const [placed, ...more] = await deliver();
+    expect(more).toHaveLength(0);
+    expect(to(placed!)).toBe(BUYER);
+    expect(placed!.subject).toBe(`Order ${number} placed`);
+    expect(placed!.text).toContain('Thank you for fulfilling a wish!');
+    expect(placed!.text).not.toContain('traced to the households and project behind each product');
+    expect(placed!.text).toContain(`Amount due: ${formatFen(total)}`);
+    expect(placed!.text).toContain(`Reference: ${number}`);
+    expect(placed!.text).toContain(`${PUBLIC_URL}/orders/${number}?token=`);
+    expect(await deliver()).toHaveLength(0);
   });
 });
 

@@ -223,6 +223,24 @@ describe('the language of a guest’s text messages', () => {
     expect(texts.some((text) => text.startsWith(`订单 ${number} 的取货码是`))).toBe(true);
   });
 
+  it('is English for the bank details of a micro-wish a guest claimed browsing in English', async () => {
+    const wishId = get<{ id: number }>(`SELECT id FROM wishes WHERE child_name = '小花'`).id;
+    const guest = anonymous(ctx.app);
+    await guest.get('/?lang=en');
+    const claimed = await guest.post(
+      `/wishes/${wishId}/claim`,
+      { name: 'Lin', phone: GUEST_PHONE, paymentMethod: 'offline' },
+      { csrfFrom: `/wishes/${wishId}` },
+    );
+    expect(claimed.statusCode, claimed.body.slice(0, 300)).toBe(303);
+    const number = /^\/orders\/(XY-\d{8}-\d{4})/.exec(String(claimed.headers.location))![1]!;
+    const [placed, ...more] = await deliver();
+    expect(more).toHaveLength(0);
+    expect(placed!.body.to).toBe('+8613800138000');
+    expect(placed!.body.text).toMatch(new RegExp(`^Order ${number} placed, ¥[\\d.]+ due\\.`));
+    expect(placed!.body.text).toContain(`account number ${ctx.config.bank.accountNumber}, reference ${number}`);
+  });
+
   it('is English for the pick-up code of a guest browsing in English', async () => {
     const outletId = get<{ id: number }>(`SELECT id FROM outlets WHERE slug = 'shenzhen-futian'`).id;
     const guest = anonymous(ctx.app);
