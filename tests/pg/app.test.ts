@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { openPgDatabase } from '../../src/db/pg-client.js';
 import { run } from '../../src/db/unit-of-work.js';
 import { anonymous, signIn } from '../helpers/auth.js';
+import { rowOf } from '../helpers/db-query.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** The shop itself on PostgreSQL: its public pages, and the page cache following writes from anywhere. */
@@ -58,6 +59,28 @@ describe('the shop on PostgreSQL', () => {
     const after = await anonymous(ctx.app).get('/products/meiyaogou-honey');
     expect(isHit(after)).toBe(false);
     expect(after.body).toContain('¥555.00');
+  });
+
+  it('keeps the language a guest ordered in, and writes their text message in it', async () => {
+    const guest = anonymous(ctx.app);
+    await guest.get('/?lang=en');
+    const product = await rowOf<{ id: number }>(ctx.db, sql`SELECT id FROM products WHERE slug = 'meiyaogou-honey'`);
+    expect((await guest.post('/cart/items', { productId: String(product!.id), quantity: '1' })).statusCode).toBe(303);
+    const placed = await guest.post('/checkout', {
+      name: 'Lin',
+      phone: '13800138000',
+      province: '广东省',
+      city: '深圳市',
+      district: '南山区',
+      address: '科技园南路 88 号',
+      paymentMethod: 'offline',
+    });
+    expect(placed.statusCode, placed.body.slice(0, 300)).toBe(303);
+    const number = /^\/orders\/(XY-\d{8}-\d{4})/.exec(String(placed.headers.location))![1]!;
+    const order = await rowOf<{ id: number; locale: string }>(ctx.db, sql`SELECT id, locale FROM orders WHERE number = ${number}`);
+    expect(order!.locale).toBe('en');
+    const text = await rowOf<{ text_body: string }>(ctx.db, sql`SELECT text_body FROM outbox_messages WHERE dedupe_key = ${`sms:order_placed:${order!.id}`}`);
+    expect(text!.text_body).toMatch(new RegExp(`^Order ${number} placed, ¥`));
   });
 
   it('serves the coordinator’s console, reconciliation included', async () => {
