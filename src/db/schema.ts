@@ -16,3 +16,4 @@ export * from '../wishes/schema.js';
 export * from '../notifications/schema.js';
 export * from '../addresses/schema.js';
 export * from '../cluster/schema.js';
+export * from '../donations/schema.js';

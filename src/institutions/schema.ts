@@ -3,6 +3,7 @@ import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } fro
 import { users } from '../accounts/schema.js';
 import { products } from '../catalog/schema.js';
 import { epochMs, nowMs } from '../db/columns.js';
+import { media } from '../media/schema.js';
 import { orders } from '../orders/schema.js';
 
 // ---------- Bulk and institutional buying ----------
@@ -94,4 +95,13 @@ export const invoiceRequests = sqliteTable('invoice_requests', {
   taxNumber: text('tax_number').notNull(),
   email: text('email'),
   createdAt: epochMs('created_at').notNull().default(nowMs),
+  /** The issued invoice's number (发票号码), once the accountant has issued it. */
+  invoiceNumber: text('invoice_number'),
+  /** The date printed on the issued invoice (midnight CST, epoch ms). */
+  invoiceDate: epochMs('invoice_date'),
+  /** The issued invoice as a file (PDF as uploaded, or a photo re-encoded); private. */
+  invoiceMediaId: integer('invoice_media_id').references(() => media.id),
+  issuedByUserId: integer('issued_by_user_id').references(() => users.id),
+  /** When the issued invoice was recorded here. */
+  issuedAt: epochMs('issued_at'),
 });
