@@ -88,6 +88,7 @@ import { STATIC_DIR } from './paths.js';
 import healthRoutes from './health-routes.js';
 import { createLotsService, createRecallService, lotPanelFor, lotsRoutes, orderLotsSection, recallRoutes } from './lots/index.js';
 import { createWishCheckout, createWishesService, orderWishSection, wishesRoutes } from './wishes/index.js';
+import { createDonationReceipts, donationReceiptRoutes, donationReceiptSection } from './donations/index.js';
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationService } from './coordinator/reconciliation-service.js';
@@ -207,6 +208,8 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
   // Micro-wishes (donation orders into a project fund) and harvest lots (traceability).
   const buyerNotices = { outbox, preferences: mailPreferences, people: accounts, config };
   const wishes = createWishesService(deps.db, { clock, audit, media, orders, events: createWishNotices(buyerNotices) });
+  // Donation receipts (捐赠票据): issued by the orders domain when a donation is paid; read by donors and coordinators.
+  const donationReceipts = createDonationReceipts(deps.db, { clock, audit, donors: orders.parts });
   const startWishCheckout = stripe
     ? createWishCheckout({ stripe, publicUrl: config.publicUrl, db: deps.db, clock, expiryMs: config.orderExpiry.stripeMs })
     : null;
@@ -297,6 +300,7 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
     projectManagement,
     payouts,
     wishes,
+    donationReceipts,
     startWishCheckout,
     lots,
     recalls,
@@ -502,6 +506,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // What the order page shows besides the order, each asked by its own domain.
     sections: [
       orderWishSection(services.wishes),
+      donationReceiptSection(services.donationReceipts),
       orderPickupSection(services.outlets),
       orderLotsSection(services.lots),
       benefitSection({
@@ -552,6 +557,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     checkpoints: services.checkpoints,
   });
   await app.register(checkpointRoutes, { checkpoints: services.checkpoints, publicUrl: config.publicUrl });
+  await app.register(donationReceiptRoutes, { receipts: services.donationReceipts, clock: services.clock });
   await app.register(wishesRoutes, {
     wishes: services.wishes,
     catalog: services.catalog,

@@ -34,3 +34,25 @@ export function formatDateTime(ms: number): string {
 export function formatDate(ms: number): string {
   return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
+
+/**
+ * A chosen period of whole CST days, `from` and `to` inclusive (YYYY-MM-DD), by default the month
+ * of `now`; null when a date is not real or the period runs backwards. `toMs` is exclusive.
+ */
+export function dayPeriod(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: number,
+): { from: string; to: string; fromMs: number; toMs: number } | null {
+  const month = monthBounds(now);
+  const from = query.from?.trim() || formatDate(month.from);
+  const to = query.to?.trim() || formatDate(month.to - 1);
+  const fromMs = startOfDay(from);
+  const toStart = startOfDay(to);
+  if (fromMs === null || toStart === null || toStart < fromMs) return null;
+  return { from, to, fromMs, toMs: toStart + 24 * 3600_000 };
+}
+
+/** The calendar year (CST) of an instant. */
+export function yearOf(ms: number): number {
+  return new Date(ms + CST_OFFSET_MS).getUTCFullYear();
+}

@@ -18,6 +18,7 @@ import { en as lookupEn, zh as lookupZh } from '../orders/lookup-messages.js';
 import { en as twoFactorEn, zh as twoFactorZh } from '../accounts/two-factor-messages.js';
 import { en as bankAccountEn, zh as bankAccountZh } from '../villages/bank-account-messages.js';
 import { en as payoutRequestEn, zh as payoutRequestZh } from '../coordinator/payout-request-messages.js';
+import { en as donationEn, zh as donationZh } from '../donations/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -48,6 +49,7 @@ export const zhCN = {
   ...twoFactorZh,
   ...payoutRequestZh,
   ...bankAccountZh,
+  ...donationZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -72,6 +74,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...twoFactorEn,
   ...payoutRequestEn,
   ...bankAccountEn,
+  ...donationEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

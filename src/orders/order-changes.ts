@@ -4,6 +4,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import { lowStockCrossedBy, recordSold, releaseStock, reserveStock, tiersOf } from '../catalog/index.js';
 import type { Clock } from '../clock.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
+import { issueDonationReceipt } from '../donations/index.js';
 import { AppError } from '../errors.js';
 import type { SplitRule } from '../ledger/allocation.js';
 import { orderPaymentKey, paymentEntries, refundEntries } from '../ledger/order-postings.js';
@@ -390,6 +391,9 @@ export function createOrderChanges(deps: OrdersDeps) {
       memo: payment.memo,
       createdByUserId: payment.userId,
     });
+    // A donation (no product lines) gets its numbered donation receipt in the same commit; a purchase gets none.
+    if (wishProjectId !== undefined)
+      yield* issueDonationReceipt(tx, { orderId: fresh.id, projectId: wishProjectId, donorName: fresh.contactName, amountFen: fresh.totalFen, paidAt: now });
     if (deps.events)
       yield* deps.events.paid(
         tx,

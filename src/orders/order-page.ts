@@ -24,7 +24,7 @@ export interface OrderViewer {
  * domains behind them. The viewer has already been let in (the order's token, or its signed-in buyer).
  */
 export interface OrderPageSection {
-  readonly name: 'orderPickup' | 'orderWish' | 'orderLots' | 'benefit';
+  readonly name: 'orderPickup' | 'orderWish' | 'orderLots' | 'benefit' | 'donationReceipt';
   load(shown: ShownOrder, viewer: OrderViewer): Promise<unknown>;
 }
 
