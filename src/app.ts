@@ -236,7 +236,7 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
   // Institutional buying (organisations, quotas, quotes, 发票) and charity supermarkets (outlets, pick-ups, counter sales).
   // Institutions and outlets look accounts up inside their own units of work.
   const userByEmail = accounts.userByEmail;
-  const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog, userByEmail });
+  const institutional = createInstitutionalService(deps.db, { clock, audit, orders, catalog, userByEmail, media });
   const outlets = createOutletsService(deps.db, {
     clock,
     audit,
@@ -566,7 +566,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   await app.register(lotsRoutes, { lots: services.lots, maxUploadBytes: MAX_UPLOAD_BYTES, clock: services.clock });
   await app.register(recallRoutes, { recalls: services.recalls });
-  await app.register(institutionalRoutes, { institutional: services.institutional, catalog: services.catalog, clock: services.clock });
+  await app.register(institutionalRoutes, {
+    institutional: services.institutional,
+    catalog: services.catalog,
+    clock: services.clock,
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+  });
   await app.register(outletsRoutes, { outlets: services.outlets, orders: services.orders, products: services.products });
   if (services.stripeWebhooks) await app.register(stripeRoutes, { webhooks: services.stripeWebhooks });
 

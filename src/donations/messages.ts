@@ -26,6 +26,8 @@ export const zh = {
   'donation.order.download': '下载捐赠票据（PDF）',
   'donation.notDonation': '购买商品不是捐赠，不开具捐赠票据；货款按规则分给农户和项目。如需捐赠票据，请认领微心愿。',
   'errors.donation_receipt_not_found': '找不到这张捐赠票据，或您无权查看。',
+  'audit.action.donation_receipt.export': '导出了捐赠票据清单（含捐赠人姓名）',
+  'audit.entity.donation_receipts': '捐赠票据 {id}',
   'errors.period_invalid': '期间有误：请按 2025-01-31 的格式填写开始和结束日期，且开始不晚于结束。',
 };
 
@@ -54,5 +56,7 @@ export const en: Record<keyof typeof zh, string> = {
   'donation.notDonation':
     'Buying goods is not a donation and gets no donation receipt; the money is shared between households and the project by the rules. For a donation receipt, fulfil a micro-wish.',
   'errors.donation_receipt_not_found': 'This donation receipt does not exist, or you may not see it.',
+  'audit.action.donation_receipt.export': 'Exported the list of donation receipts (with donors’ names)',
+  'audit.entity.donation_receipts': 'donation receipts {id}',
   'errors.period_invalid': 'The period is wrong: give the start and end dates as 2025-01-31, with the start not after the end.',
 };

@@ -306,6 +306,11 @@ function selectInvoiceRequests(tx: Tx) {
       title: invoiceRequests.title,
       taxNumber: invoiceRequests.taxNumber,
       email: invoiceRequests.email,
+      organizationId: invoiceRequests.organizationId,
+      invoiceNumber: invoiceRequests.invoiceNumber,
+      invoiceDate: invoiceRequests.invoiceDate,
+      invoiceMediaId: invoiceRequests.invoiceMediaId,
+      issuedAt: invoiceRequests.issuedAt,
     })
     .from(invoiceRequests)
     .innerJoin(orders, eq(orders.id, invoiceRequests.orderId))
@@ -336,4 +341,34 @@ export function* invoiceRequestsBetween(tx: Tx, from: number, to: number, projec
       .where(and(gte(orders.createdAt, from), lt(orders.createdAt, to), inProjects))
       .orderBy(orders.createdAt, orders.id),
   );
+}
+
+/** Whether an order has a line in one of the projects (a coordinator's scope); every order for 'all'. */
+function orderInProjects(tx: Tx, projectIds: readonly number[] | 'all') {
+  if (projectIds === 'all') return undefined;
+  return exists(
+    tx
+      .select({ one: sql`1` })
+      .from(orderLines)
+      .where(and(eq(orderLines.orderId, orders.id), inArray(orderLines.projectId, [...projectIds]))),
+  );
+}
+
+/** The invoice request of an order, when the order reaches the given projects. */
+export function* invoiceRequestOfOrder(tx: Tx, orderNumber: string, projectIds: readonly number[] | 'all'): Query<InvoiceRequest | undefined> {
+  return yield* one(selectInvoiceRequests(tx).where(and(eq(orders.number, orderNumber), orderInProjects(tx, projectIds))));
+}
+
+/** The invoice request of an order placed for an organisation (what its buyers may see). */
+export function* invoiceRequestOfOrganization(tx: Tx, orderNumber: string, organizationId: number): Query<InvoiceRequest | undefined> {
+  return yield* one(selectInvoiceRequests(tx).where(and(eq(orders.number, orderNumber), eq(invoiceRequests.organizationId, organizationId))));
+}
+
+/** Records (or corrects) the issued invoice of a request. */
+export function* recordIssuedInvoice(
+  tx: Tx,
+  orderId: number,
+  issued: { invoiceNumber: string; invoiceDate: number; invoiceMediaId: number; issuedByUserId: number; issuedAt: number },
+): Query<void> {
+  yield* run(tx.update(invoiceRequests).set(issued).where(eq(invoiceRequests.orderId, orderId)));
 }

@@ -14,9 +14,14 @@ import { csrfTokenFor } from '../plugins/security.js';
 import { projectPeriodRefusal, saleDay } from '../projects/project-period.js';
 import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '../time.js';
 import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
+import type { Media } from '../media/media-queries.js';
+import { readMultipartForm } from '../multipart-form.js';
+import { translateFieldCodes } from '../accounts/accounts-routes.js';
 import {
   idParams,
   invoicesQuerySchema,
+  issuedInvoiceSchema,
+  orderNumberParams,
   memberFormSchema,
   organizationFormSchema,
   quoteAcceptSchema,
@@ -33,7 +38,28 @@ const slugParams = z.object({ slug: z.string().min(1).max(120) });
  * requests), quote requests from the product page, the secretary's answers, and the accountant's
  * invoice export. Handlers validate, call one service function, render or redirect.
  */
-export default async function institutionalRoutes(root: FastifyInstance, deps: { institutional: InstitutionalService; catalog: CatalogService; clock: Clock }) {
+/** How an invoice request stands, for both its organisation and the coordinator. */
+function invoiceStatus(t: FastifyRequest['t'], r: { invoiceNumber: string | null; invoiceDate: number | null }) {
+  return r.invoiceNumber
+    ? { issued: true, invoiceStatus: t('org.invoices.issuedAs', { number: r.invoiceNumber, date: formatDate(r.invoiceDate ?? 0) }) }
+    : { issued: false, invoiceStatus: t('org.invoices.pending') };
+}
+
+/** An issued invoice's file: always a private download, never rendered inline nor sniffed. */
+function sendInvoiceFile(reply: FastifyReply, orderNumber: string, file: Media) {
+  const ext = file.contentType === 'application/pdf' ? 'pdf' : 'webp';
+  return reply
+    .header('cache-control', 'private, no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-disposition', `attachment; filename="invoice-${orderNumber}.${ext}"`)
+    .type(file.contentType)
+    .send(file.bytes);
+}
+
+export default async function institutionalRoutes(
+  root: FastifyInstance,
+  deps: { institutional: InstitutionalService; catalog: CatalogService; clock: Clock; maxUploadBytes: number },
+) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { institutional } = deps;
   const buyerOnly = { preHandler: requireRole('buyer') };
@@ -113,6 +139,8 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
         amount: formatFen(i.totalFen - i.refundedFen),
         status: t(`order.status.${i.orderStatus}` as MessageKey),
         date: formatDate(i.orderCreatedAt),
+        ...invoiceStatus(t, i),
+        fileUrl: i.invoiceMediaId !== null ? `/account/organization/invoices/${encodeURIComponent(i.orderNumber)}/file` : null,
       })),
       values: {},
       fields: {},
@@ -422,8 +450,86 @@ export default async function institutionalRoutes(root: FastifyInstance, deps: {
         taxNumber: r.taxNumber,
         amount: formatFen(r.totalFen - r.refundedFen),
         status: t(`order.status.${r.orderStatus}` as MessageKey),
+        ...invoiceStatus(t, r),
+        invoiceUrl: `/coordinator/invoices/${encodeURIComponent(r.orderNumber)}`,
       })),
     });
+  });
+
+  // ---------- Issued invoices: recorded by a coordinator, downloaded by the organisation ----------
+
+  async function renderInvoice(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    number: string,
+    opts: { values?: Record<string, string>; fields?: FieldMessages; status?: number } = {},
+  ) {
+    const { t } = request;
+    const r = await institutional.invoiceRequestFor(currentUser(request), number);
+    return reply.code(opts.status ?? 200).view('channels/coordinator-invoice', {
+      title: t('org.invoices.recordTitle', { number: r.orderNumber }),
+      section: 'invoices',
+      request: {
+        orderNumber: r.orderNumber,
+        orderUrl: `/coordinator/orders/${r.orderNumber}`,
+        organization: r.organizationName ?? '',
+        title: r.title,
+        taxNumber: r.taxNumber,
+        email: r.email ?? '',
+        amount: formatFen(r.totalFen - r.refundedFen),
+        date: formatDate(r.orderCreatedAt),
+        ...invoiceStatus(t, r),
+        fileUrl: r.invoiceMediaId !== null ? `/coordinator/invoices/${encodeURIComponent(r.orderNumber)}/file` : null,
+      },
+      action: `/coordinator/invoices/${encodeURIComponent(r.orderNumber)}`,
+      values: opts.values ?? {
+        invoiceNumber: r.invoiceNumber ?? '',
+        invoiceDate: r.invoiceDate !== null ? formatDate(r.invoiceDate) : formatDate(deps.clock()),
+      },
+      fields: opts.fields ?? {},
+      csrfToken: csrfTokenFor(reply),
+    });
+  }
+
+  app.get(
+    '/coordinator/invoices/:number',
+    { ...coordinatorOnly, schema: { params: orderNumberParams, querystring: plainQuerySchema } },
+    async (request, reply) => renderInvoice(request, reply, request.params.number),
+  );
+
+  // Multipart: the CSRF token is the form's first field, checked before the route runs (readCsrfField).
+  const invoiceFormLimits = { fileSize: deps.maxUploadBytes, fields: 4 };
+  app.post(
+    '/coordinator/invoices/:number',
+    { ...coordinatorOnly, schema: { params: orderNumberParams }, config: { csrf: 'multipart', multipartLimits: invoiceFormLimits } },
+    async (request, reply) => {
+      const { number } = request.params;
+      await institutional.invoiceRequestFor(currentUser(request), number);
+      const upload = await readMultipartForm(request, invoiceFormLimits);
+      const values = typedValues(upload.fields);
+      if (upload.fileTooLarge) return renderInvoice(request, reply, number, { values, fields: { file: request.t('errors.document_too_large') }, status: 413 });
+      const form = parseForm(issuedInvoiceSchema, upload.fields, request.t);
+      if (!form.ok) return renderInvoice(request, reply, number, { values, fields: form.fields, status: 422 });
+      try {
+        await institutional.recordIssuedInvoice(currentUser(request), number, form.data, upload.file?.bytes ?? null, request.ip);
+      } catch (error) {
+        if (error instanceof AppError && error.details.fields)
+          return renderInvoice(request, reply, number, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+        throw error;
+      }
+      reply.flash('success', request.t('org.invoices.recorded', { number: form.data.invoiceNumber, order: number }));
+      return reply.redirect(`/coordinator/invoices/${encodeURIComponent(number)}`, 303);
+    },
+  );
+
+  app.get('/coordinator/invoices/:number/file', { ...coordinatorOnly, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { request: r, file } = await institutional.invoiceFileForCoordinator(currentUser(request), request.params.number);
+    return sendInvoiceFile(reply, r.orderNumber, file);
+  });
+
+  app.get('/account/organization/invoices/:number/file', { ...buyerOnly, schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { request: r, file } = await institutional.invoiceFileForBuyer(currentUser(request), request.params.number);
+    return sendInvoiceFile(reply, r.orderNumber, file);
   });
 
   app.get('/coordinator/invoices.csv', { ...coordinatorOnly, schema: { querystring: invoicesQuerySchema } }, async (request, reply) => {

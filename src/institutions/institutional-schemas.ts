@@ -111,3 +111,23 @@ export const memberFormSchema = z.object({
     .max(254, 'validation.email')
     .pipe(z.email({ error: 'validation.email' })),
 });
+
+/** GET|POST /coordinator/invoices/:number: the order whose invoice request it is. */
+export const orderNumberParams = z.object({ number: z.string().min(1).max(40) });
+
+/** POST /coordinator/invoices/:number (multipart, with the invoice file): the issued invoice. */
+export const issuedInvoiceSchema = z.object({
+  invoiceNumber: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .max(40, 'validation.too_long')
+    .regex(/^[0-9A-Za-z-]+$/, 'errors.invoice_number_invalid'),
+  invoiceDate: z
+    .string({ error: 'validation.required' })
+    .trim()
+    .min(1, 'validation.required')
+    .refine((v) => startOfDay(v) !== null, 'errors.invoice_date_invalid')
+    .transform((v) => startOfDay(v)!),
+});
+export type IssuedInvoiceForm = z.infer<typeof issuedInvoiceSchema>;

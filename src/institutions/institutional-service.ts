@@ -17,6 +17,9 @@ import {
   creditCodeTaken,
   declineQuote,
   insertInvoiceRequest,
+  invoiceRequestOfOrder,
+  invoiceRequestOfOrganization,
+  recordIssuedInvoice,
   insertMember,
   insertOrganization,
   insertQuote,
@@ -35,10 +38,13 @@ import {
   quotesOfOrganization,
   setQuota,
   usageOf,
+  type InvoiceRequest,
   type Organization,
   type Quote,
 } from './institutional-queries.js';
-import type { OrganizationForm, QuoteAcceptForm, QuoteAnswerForm, QuoteRequestForm } from './institutional-schemas.js';
+import type { Media } from '../media/media-queries.js';
+import type { MediaService } from '../media/media-service.js';
+import type { IssuedInvoiceForm, OrganizationForm, QuoteAcceptForm, QuoteAnswerForm, QuoteRequestForm } from './institutional-schemas.js';
 
 const CST_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
@@ -85,9 +91,24 @@ export function createInstitutionalService(
     /** Finds an account by email, for adding buyers to an organisation. */
     /** A step of the caller's unit of work (the accounts service's). */
     userByEmail: (tx: Tx, email: string) => Query<{ id: number; role: Role } | undefined>;
+    /** Where issued invoices' files are kept (private uploads). */
+    media: Pick<MediaService, 'encodeDocument' | 'addDocument' | 'readMedia'>;
   },
 ) {
   const { clock, audit, orders } = deps;
+
+  function* invoiceRequestFor(tx: Tx, actor: CurrentUser, orderNumber: string): Query<InvoiceRequest> {
+    if (actor.role !== 'coordinator') throw new AppError('not_found', 'invoice_not_found');
+    const request = yield* invoiceRequestOfOrder(tx, orderNumber, actor.allProjects ? 'all' : actor.projectIds);
+    if (!request) throw new AppError('not_found', 'invoice_not_found');
+    return request;
+  }
+
+  function* issuedFile(tx: Tx, request: InvoiceRequest): Query<Media> {
+    const file = request.invoiceMediaId !== null ? yield* deps.media.readMedia(tx, request.invoiceMediaId) : undefined;
+    if (!file) throw new AppError('not_found', 'invoice_not_issued');
+    return file;
+  }
 
   function* organizationOf(tx: Tx, user: CurrentUser): Query<Organization | null> {
     if (user.role !== 'buyer') return null;
@@ -401,6 +422,61 @@ export function createInstitutionalService(
       db.uow.read(function* (tx) {
         if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
         return yield* invoiceRequestsBetween(tx, from, to, actor.allProjects ? 'all' : actor.projectIds);
+      }),
+
+    /** One invoice request as a coordinator may see it: only of orders in their projects; others are "not found". */
+    invoiceRequestFor: (actor: CurrentUser, orderNumber: string) => db.uow.read((tx) => invoiceRequestFor(tx, actor, orderNumber)),
+
+    /**
+     * Records the invoice the accountant issued for a request: its number, date and file (a PDF as
+     * uploaded, or a photo re-encoded). Recording again corrects it; the audit keeps what it was.
+     */
+    async recordIssuedInvoice(actor: CurrentUser, orderNumber: string, form: IssuedInvoiceForm, file: Buffer | null, address: string | null): Promise<void> {
+      await db.uow.read((tx) => invoiceRequestFor(tx, actor, orderNumber));
+      if (!file) throw new AppError('validation', 'invoice_file_required', undefined, { fields: { file: 'invoice_file_required' } });
+      let encoded;
+      try {
+        encoded = await deps.media.encodeDocument(file);
+      } catch (error) {
+        if (error instanceof AppError && error.type === 'validation') throw new AppError('validation', error.code, undefined, { fields: { file: error.code } });
+        throw error;
+      }
+      await db.uow.write(function* (tx) {
+        const request = yield* invoiceRequestFor(tx, actor, orderNumber); // still in scope after the await
+        const mediaId = yield* deps.media.addDocument(tx, encoded);
+        yield* recordIssuedInvoice(tx, request.orderId, {
+          invoiceNumber: form.invoiceNumber,
+          invoiceDate: form.invoiceDate,
+          invoiceMediaId: mediaId,
+          issuedByUserId: actor.id,
+          issuedAt: clock(),
+        });
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'invoice.issue',
+          entityType: 'order',
+          entityId: orderNumber,
+          before: request.invoiceNumber ? { invoiceNumber: request.invoiceNumber, invoiceDate: formatDate(request.invoiceDate ?? 0) } : null,
+          after: { invoiceNumber: form.invoiceNumber, invoiceDate: formatDate(form.invoiceDate), file: encoded.contentType },
+          address,
+        });
+      });
+    },
+
+    /** The issued invoice's file for a coordinator in scope. */
+    invoiceFileForCoordinator: (actor: CurrentUser, orderNumber: string): Promise<{ request: InvoiceRequest; file: Media }> =>
+      db.uow.read(function* (tx) {
+        const request = yield* invoiceRequestFor(tx, actor, orderNumber);
+        return { request, file: yield* issuedFile(tx, request) };
+      }),
+
+    /** The issued invoice's file for a buyer of the organisation it was issued to; anyone else gets "not found". */
+    invoiceFileForBuyer: (user: CurrentUser, orderNumber: string): Promise<{ request: InvoiceRequest; file: Media }> =>
+      db.uow.read(function* (tx) {
+        const org = yield* organizationOf(tx, user);
+        const request = org ? yield* invoiceRequestOfOrganization(tx, orderNumber, org.id) : undefined;
+        if (!request) throw new AppError('not_found', 'invoice_not_found');
+        return { request, file: yield* issuedFile(tx, request) };
       }),
   };
 }

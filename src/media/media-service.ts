@@ -3,7 +3,7 @@ import type { Sharp } from 'sharp';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
-import { insertMedia, mediaById, publicMediaById } from './media-queries.js';
+import { insertMedia, mediaById, publicMediaById, type NewMedia } from './media-queries.js';
 
 /** Uploads above this many bytes are refused before decoding. */
 export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
@@ -116,6 +116,23 @@ export function createMediaService(db: Database_) {
       throw new AppError('validation', 'image_unreadable');
     }
   }
+  /**
+   * Validates a document (an issued invoice): a PDF is kept byte for byte (it cannot be re-encoded;
+   * it is only ever served as an attachment, never rendered inline); a photo or scan is re-encoded
+   * like evidence. Touches no database.
+   */
+  async function encodeDocument(input: Buffer): Promise<NewMedia> {
+    if (input.length > MAX_UPLOAD_BYTES) throw new AppError('validation', 'document_too_large');
+    if (input.subarray(0, 5).toString('latin1') === '%PDF-') {
+      return { bytes: input, sha256: sha256Hex(input), contentType: 'application/pdf', width: null, height: null };
+    }
+    if (detectImageType(input) === null) throw new AppError('validation', 'document_type_not_allowed');
+    const image = await encodeEvidence(input);
+    return { ...image, contentType: 'image/webp' };
+  }
+  /** Stores an encoded document; private (never served by /media). Part of the caller's unit of work. */
+  const addDocument = (tx: Tx, document: NewMedia): Query<number> => insertMedia(tx, document);
+
   /** Stores encoded evidence; private (never served by /media). Part of the caller's unit of work. */
   const addEvidence = (tx: Tx, image: EncodedImage): Query<number> => insertMedia(tx, { ...image, contentType: 'image/webp' });
 
@@ -123,6 +140,8 @@ export function createMediaService(db: Database_) {
     encodeProductPhoto,
     encodeEvidence,
     addEvidence,
+    encodeDocument,
+    addDocument,
     addProductPhoto,
     /** Validates, re-encodes and stores payout evidence; returns its media id. */
     storeEvidence: async (input: Buffer): Promise<number> => {
