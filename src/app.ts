@@ -89,6 +89,7 @@ import healthRoutes from './health-routes.js';
 import { createLotsService, createRecallService, lotPanelFor, lotsRoutes, orderLotsSection, recallRoutes } from './lots/index.js';
 import { createWishCheckout, createWishesService, orderWishSection, wishesRoutes } from './wishes/index.js';
 import { createDonationReceipts, donationReceiptRoutes, donationReceiptSection } from './donations/index.js';
+import { createExports, exportsRoutes } from './exports/index.js';
 import { createImpactService } from './coordinator/impact-service.js';
 import proofRoutes from './coordinator/proof-routes.js';
 import { createReconciliationService } from './coordinator/reconciliation-service.js';
@@ -210,6 +211,8 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
   const wishes = createWishesService(deps.db, { clock, audit, media, orders, events: createWishNotices(buyerNotices) });
   // Donation receipts (捐赠票据): issued by the orders domain when a donation is paid; read by donors and coordinators.
   const donationReceipts = createDonationReceipts(deps.db, { clock, audit, donors: orders.parts });
+  // The auditors' exports, limited to each coordinator's projects (and their households).
+  const exports = createExports(deps.db, { audit, householdScope: projectManagement.householdScope });
   const startWishCheckout = stripe
     ? createWishCheckout({ stripe, publicUrl: config.publicUrl, db: deps.db, clock, expiryMs: config.orderExpiry.stripeMs })
     : null;
@@ -301,6 +304,7 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
     payouts,
     wishes,
     donationReceipts,
+    exports,
     startWishCheckout,
     lots,
     recalls,
@@ -557,6 +561,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     checkpoints: services.checkpoints,
   });
   await app.register(checkpointRoutes, { checkpoints: services.checkpoints, publicUrl: config.publicUrl });
+  await app.register(exportsRoutes, { exports: services.exports, clock: services.clock });
   await app.register(donationReceiptRoutes, { receipts: services.donationReceipts, clock: services.clock });
   await app.register(wishesRoutes, {
     wishes: services.wishes,

@@ -5,7 +5,7 @@ import { loadCjkFont } from '../coordinator/statement-export.js';
 import type { Database_ } from '../db/client.js';
 import type { Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
-import { csvDocument } from '../exports/csv.js';
+import { csvDocument } from '../exports/index.js';
 import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import type { Order } from '../orders/index.js';

@@ -19,6 +19,7 @@ import { en as twoFactorEn, zh as twoFactorZh } from '../accounts/two-factor-mes
 import { en as bankAccountEn, zh as bankAccountZh } from '../villages/bank-account-messages.js';
 import { en as payoutRequestEn, zh as payoutRequestZh } from '../coordinator/payout-request-messages.js';
 import { en as donationEn, zh as donationZh } from '../donations/messages.js';
+import { en as exportEn, zh as exportZh } from '../exports/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -50,6 +51,7 @@ export const zhCN = {
   ...payoutRequestZh,
   ...bankAccountZh,
   ...donationZh,
+  ...exportZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -75,6 +77,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...payoutRequestEn,
   ...bankAccountEn,
   ...donationEn,
+  ...exportEn,
 };
 
 export type MessageKey = keyof typeof zhCN;
