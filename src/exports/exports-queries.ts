@@ -118,10 +118,22 @@ export function* householdsUpTo(tx: Tx, to: number, ids: 'all' | readonly number
   );
 }
 
-/** Payouts paid on the days from..to (inclusive, YYYY-MM-DD), of every household or those listed. */
-export function* payoutsBetween(tx: Tx, fromDay: string, toDay: string, ids: 'all' | readonly number[]) {
-  if (ids !== 'all' && ids.length === 0) return [];
-  return yield* all(
+/**
+ * Payouts paid on the days from..to (inclusive, YYYY-MM-DD). A coordinator of some projects gets
+ * only the payouts their projects paid part of, and only that part (as the payout pages show it):
+ * the household entries of the payout's posting attributed to their projects.
+ */
+export function* payoutsBetween(tx: Tx, fromDay: string, toDay: string, scope: Projects) {
+  if (scope !== 'all' && scope.length === 0) return [];
+  const part =
+    scope === 'all'
+      ? sql<number>`${payouts.amountFen}`
+      : sql<number | null>`(SELECT sum(${ledgerEntries.amountFen}) FROM ${ledgerEntries}
+          JOIN ${ledgerTransactions} ON ${ledgerTransactions.id} = ${ledgerEntries.transactionId}
+          JOIN ${ledgerAccounts} ON ${ledgerAccounts.id} = ${ledgerEntries.accountId}
+          WHERE ${ledgerTransactions.payoutId} = ${payouts.id} AND ${ledgerAccounts.householdId} IS NOT NULL
+            AND ${inArray(ledgerEntries.projectId, [...scope])})`;
+  const rows = yield* all(
     tx
       .select({
         id: payouts.id,
@@ -132,6 +144,7 @@ export function* payoutsBetween(tx: Tx, fromDay: string, toDay: string, ids: 'al
         displayName: households.displayName,
         consentPublic: households.consentPublic,
         amountFen: payouts.amountFen,
+        partFen: part.mapWith(Number),
         method: payouts.method,
         reference: payouts.reference,
         reversesPayoutId: payouts.reversesPayoutId,
@@ -139,9 +152,10 @@ export function* payoutsBetween(tx: Tx, fromDay: string, toDay: string, ids: 'al
       })
       .from(payouts)
       .innerJoin(households, eq(households.id, payouts.householdId))
-      .where(and(gte(payouts.paidOn, fromDay), lte(payouts.paidOn, toDay), ids === 'all' ? undefined : inArray(payouts.householdId, [...ids])))
+      .where(and(gte(payouts.paidOn, fromDay), lte(payouts.paidOn, toDay)))
       .orderBy(asc(payouts.paidOn), asc(payouts.id)),
   );
+  return rows.filter((r) => r.partFen !== null && !Number.isNaN(r.partFen) && r.partFen !== 0);
 }
 
 /**

@@ -26,7 +26,8 @@ export interface ExportPeriod {
  * (each with its transaction's hash) as CSV, limited to the coordinator's projects. Households'
  * private fields (real name, phone, ID-card last 4, 建档立卡 number, bank account) are left out
  * unless asked for, and then filled only where the coordinator may see them (villages/access.ts,
- * the same rule as the household register). Every export is audited, in the same unit that reads it.
+ * the same rule as the household register). A payout shared between projects counts, for a
+ * coordinator of some of them, only the part their projects paid. Every export is audited, in the same unit that reads it.
  */
 export function createExports(db: Database_, deps: { audit: AuditService; householdScope: (actor: CurrentUser) => Promise<'all' | Set<number>> }) {
   const { audit } = deps;
@@ -42,7 +43,7 @@ export function createExports(db: Database_, deps: { audit: AuditService; househ
   ): Promise<{ csv: string; rows: number }> {
     if (actor.role !== 'coordinator') throw new AppError('forbidden', 'forbidden');
     const projects = actor.allProjects ? 'all' : actor.projectIds;
-    const householdIds = kind === 'households' || kind === 'payouts' ? await deps.householdScope(actor) : 'all';
+    const householdIds = kind === 'households' ? await deps.householdScope(actor) : 'all';
     const households = householdIds === 'all' ? 'all' : [...householdIds];
     const seesPrivate = (villageId: number) => options.privateFields && canManageVillage(actor, villageId);
     const col = (key: string) => t(`export.col.${key}` as MessageKey);
@@ -114,14 +115,14 @@ export function createExports(db: Database_, deps: { audit: AuditService; househ
           break;
         }
         case 'payouts': {
-          const found = yield* payoutsBetween(tx, period.from, period.to, households);
+          const found = yield* payoutsBetween(tx, period.from, period.to, projects);
           header = ['payout', 'paidOn', 'householdId', 'household', 'amount', 'method', 'reference', 'reverses', 'recordedAt'].map(col);
           rows = found.map((p) => [
             p.id,
             p.paidOn,
             p.householdId,
             seesPrivate(p.villageId) ? p.realName : p.consentPublic ? p.displayName : '',
-            yuan(p.amountFen),
+            yuan(p.partFen),
             t(`export.method.${p.method}` as MessageKey),
             p.reference,
             p.reversesPayoutId,

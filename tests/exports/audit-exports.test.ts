@@ -105,6 +105,28 @@ describe('audit exports', () => {
     ).map((h) => h.id);
     for (const id of teaHouseholds.filter((h) => !visible.includes(h))) expect(ids).not.toContain(id);
     expect(teaHouseholds.length).toBeGreaterThan(0);
+
+    // Payouts: the honey household's payout (paid from the honey project) is theirs; the tea household's is not.
+    const coordinator = await signIn(ctx.app, COORDINATOR);
+    const teaOnly = teaHouseholds.find((h) => !visible.includes(h))!;
+    for (const [householdId, reference] of [
+      [visible[0]!, 'HONEY-PAYOUT'],
+      [teaOnly, 'TEA-PAYOUT'],
+    ] as const) {
+      const paid = await coordinator.post(
+        '/coordinator/payouts',
+        { householdId: String(householdId), amount: '1.00', method: 'cash', reference, paidOn: today() },
+        { csrfFrom: '/coordinator' },
+      );
+      expect(paid.statusCode, paid.body.slice(0, 300)).toBe(303);
+    }
+    const everyPayout = (await coordinator.get(download('payouts'))).body;
+    expect(everyPayout).toContain('HONEY-PAYOUT');
+    expect(everyPayout).toContain('TEA-PAYOUT');
+    const theirPayouts = linesOf((await scoped.get(download('payouts'))).body);
+    expect(theirPayouts).toHaveLength(2);
+    expect(theirPayouts[1]).toContain('HONEY-PAYOUT');
+    expect(theirPayouts[1]).toContain(',1.00,');
   });
 
   it('leaves households’ private fields out unless asked for, and audits whether they were', async () => {
