@@ -6,7 +6,7 @@ import type { Database_ } from '../db/client.js';
 import type { Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
 import { csvDocument } from '../exports/index.js';
-import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
+import { pickText, type Locale, type MessageKey, type Translator } from '../i18n/i18n.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import type { Order } from '../orders/index.js';
 import type { Query } from '../db/unit-of-work.js';
@@ -104,6 +104,7 @@ export function createDonationReceipts(db: Database_, deps: { clock: Clock; audi
           t('donation.col.amount'),
           t('donation.col.project'),
           t('donation.col.order'),
+          t('donation.col.status'),
         ],
         rows.map((r) => [
           r.number,
@@ -112,11 +113,13 @@ export function createDonationReceipts(db: Database_, deps: { clock: Clock; audi
           fenToYuanInput(r.amountFen),
           pickText(locale, r.projectNameZh, r.projectNameEn),
           r.orderNumber,
+          // A donation refunded later keeps its receipt and number; the order's status says so.
+          t(`order.status.${r.orderStatus}` as MessageKey),
         ]),
       );
     },
 
-    /** The receipt as an A4 PDF with an embedded CJK font (a 503 with a clear message when the server has none). */
+    /** The receipt as an A5 (landscape) PDF with an embedded CJK font (a 503 with a clear message when the server has none). */
     pdf: (receipt: DonationReceipt, t: Translator, locale: Locale) => receiptPdf(presentReceipt(receipt, locale), t),
   };
 }

@@ -170,10 +170,11 @@ describe('donation receipts', () => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    expect(lines[0]).toBe('票据编号,捐赠日期,捐赠人,金额（元）,受赠项目,订单号');
+    expect(lines[0]).toBe('票据编号,捐赠日期,捐赠人,金额（元）,受赠项目,订单号,订单状态');
     expect(lines).toHaveLength(3);
     expect(csv.body).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(csv.body).toContain(`王芳,${(b.amountFen / 100).toFixed(2)}`);
+    expect(lines.every((l, i) => i === 0 || l.endsWith(',已付款'))).toBe(true);
     expect((await rowOf<{ n: number }>(ctx.db, sql`SELECT count(*) AS n FROM audit_log WHERE action = 'donation_receipt.export'`))!.n).toBe(1);
 
     await createScopedCoordinator(ctx.db, 'scoped.coordinator@xiangyi.test', [await projectSlugOf(b.projectId)]);

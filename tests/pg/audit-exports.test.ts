@@ -33,7 +33,7 @@ describe('coordinator exports on PostgreSQL', () => {
     const households = await coordinator.get('/coordinator/exports/download?kind=households&from=2000-01-01&to=2030-12-31&private=1');
     const someone = (await rowOf<{ realName: string }>(ctx.db, sql`SELECT real_name AS "realName" FROM households ORDER BY id LIMIT 1`))!;
     expect(households.body).toContain(someone.realName);
-    expect(firstLine((await coordinator.get('/coordinator/donation-receipts.csv')).body)).toBe('票据编号,捐赠日期,捐赠人,金额（元）,受赠项目,订单号');
+    expect(firstLine((await coordinator.get('/coordinator/donation-receipts.csv')).body)).toBe('票据编号,捐赠日期,捐赠人,金额（元）,受赠项目,订单号,订单状态');
     expect((await coordinator.get('/coordinator/invoices')).statusCode).toBe(200);
   });
 
