@@ -1,4 +1,5 @@
 import { and, asc, eq, exists, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { consentAllows } from '../villages/consent-queries.js';
 import { all, type Tx } from '../db/unit-of-work.js';
 import { ledgerAccounts, ledgerEntries, ledgerTransactions, payouts } from '../ledger/schema.js';
 import { orderLines, orders } from '../orders/schema.js';
@@ -100,7 +101,7 @@ export function* householdsUpTo(tx: Tx, to: number, ids: 'all' | readonly number
         villageZh: villages.nameZh,
         villageEn: villages.nameEn,
         displayName: households.displayName,
-        consentPublic: households.consentPublic,
+        consentPublic: consentAllows('namePublic'),
         members: households.members,
         createdAt: households.createdAt,
         realName: households.realName,
@@ -142,7 +143,7 @@ export function* payoutsBetween(tx: Tx, fromDay: string, toDay: string, scope: P
         villageId: households.villageId,
         realName: households.realName,
         displayName: households.displayName,
-        consentPublic: households.consentPublic,
+        consentPublic: consentAllows('namePublic'),
         amountFen: payouts.amountFen,
         partFen: part.mapWith(Number),
         method: payouts.method,

@@ -16,7 +16,6 @@ import { formatDate, formatDateTime, monthBounds, periodOf, startOfDay } from '.
 import { fieldMessagesOf, isFormError, messageOf } from '../form-errors.js';
 import type { Media } from '../media/media-queries.js';
 import { readMultipartForm } from '../multipart-form.js';
-import { translateFieldCodes } from '../accounts/accounts-routes.js';
 import {
   idParams,
   invoicesQuerySchema,
@@ -514,7 +513,7 @@ export default async function institutionalRoutes(
         await institutional.recordIssuedInvoice(currentUser(request), number, form.data, upload.file?.bytes ?? null, request.ip);
       } catch (error) {
         if (error instanceof AppError && error.details.fields)
-          return renderInvoice(request, reply, number, { values, fields: translateFieldCodes(error.details.fields, request.t), status: error.status });
+          return renderInvoice(request, reply, number, { values, fields: fieldMessagesOf(request, error), status: error.status });
         throw error;
       }
       reply.flash('success', request.t('org.invoices.recorded', { number: form.data.invoiceNumber, order: number }));
