@@ -180,6 +180,8 @@ export const shipments = sqliteTable(
     trackingNumber: text('tracking_number'),
     shippedAt: epochMs('shipped_at'),
     shippedByUserId: integer('shipped_by_user_id').references(() => users.id),
+    /** When the buyer confirmed receipt (确认收货), or the order was confirmed automatically. */
+    deliveredAt: epochMs('delivered_at'),
   },
   (t) => [
     uniqueIndex('shipments_order_village_uq').on(t.orderId, t.villageId),
@@ -214,5 +216,46 @@ export const orderLookups = sqliteTable(
     index('order_lookups_contact_idx').on(t.contactHash, t.createdAt),
     index('order_lookups_client_idx').on(t.clientAddress, t.createdAt),
     uniqueIndex('order_lookups_token_uq').on(t.tokenHash).where(sql`${t.tokenHash} IS NOT NULL`),
+  ],
+);
+
+export const ORDER_REQUEST_KINDS = ['refund', 'problem'] as const;
+export const ORDER_REQUEST_REASONS = ['not_received', 'damaged', 'wrong_item', 'missing_item', 'quality', 'changed_mind', 'other'] as const;
+export const ORDER_REQUEST_STATUSES = ['open', 'accepted', 'declined'] as const;
+
+/**
+ * A buyer's after-sale request (申请退款 / 问题反馈) about a paid order: seen only by the buyer and the
+ * coordinators in scope of the order, who accept it (and then refund through the usual refund) or
+ * decline it with a reply. At most one is open per order (the partial unique index).
+ */
+export const orderRequests = sqliteTable(
+  'order_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    kind: text('kind', { enum: ORDER_REQUEST_KINDS }).notNull(),
+    reason: text('reason', { enum: ORDER_REQUEST_REASONS }).notNull(),
+    /** What the buyer wrote. */
+    note: text('note').notNull(),
+    /** The refund the buyer asks for, fen; null when they name no amount. */
+    amountFen: integer('amount_fen'),
+    status: text('status', { enum: ORDER_REQUEST_STATUSES }).notNull().default('open'),
+    /** The signed-in buyer who asked; null for a guest who came by the order's private link. */
+    openedByUserId: integer('opened_by_user_id').references(() => users.id),
+    createdAt: epochMs('created_at').notNull().default(nowMs),
+    /** The coordinator's answer, shown to the buyer. */
+    reply: text('reply'),
+    answeredByUserId: integer('answered_by_user_id').references(() => users.id),
+    answeredAt: epochMs('answered_at'),
+  },
+  (t) => [
+    index('order_requests_order_idx').on(t.orderId, t.createdAt),
+    index('order_requests_status_idx').on(t.status, t.createdAt),
+    uniqueIndex('order_requests_one_open_uq').on(t.orderId).where(sql`${t.status} = 'open'`),
+    check('order_requests_kind_ck', sql`${t.kind} IN ('refund','problem')`),
+    check('order_requests_status_ck', sql`${t.status} IN ('open','accepted','declined')`),
+    check('order_requests_amount_ck', sql`${t.amountFen} IS NULL OR ${t.amountFen} > 0`),
   ],
 );
