@@ -40,7 +40,7 @@ import { createCartService } from './orders/cart-service.js';
 import { cartCountInHeader } from './orders/cart-count.js';
 import ordersRoutes from './orders/orders-routes.js';
 import orderLookupRoutes from './orders/order-lookup-routes.js';
-import { createOrderLookup } from './orders/index.js';
+import { createOrderLookup, createOrderRequests } from './orders/index.js';
 import { outboxOrderLinks } from './notifications/order-link-notice.js';
 import { createOrdersService } from './orders/orders-service.js';
 import { benefitSection, purchaseBenefit } from './orders/benefit.js';
@@ -175,6 +175,8 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
   const cart = createCartService(deps.db, { clock });
   const orderNotices = createOrderNotices({ outbox, preferences: mailPreferences, people: accounts, villageNames: villages.readVillageNames, config });
   const orders = createOrdersService(deps.db, { clock, ledger, audit, expiry: config.orderExpiry, events: orderNotices });
+  // The buyer's refund and problem requests, answered by the coordinators in scope of the order.
+  const orderRequests = createOrderRequests(deps.db, { clock, audit, orders, events: orderNotices });
   // "Find my order": a fresh link to the order's own e-mail address (or phone), through the outbox.
   const orderLookup = createOrderLookup(deps.db, {
     clock,
@@ -294,6 +296,7 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
     checkpoints,
     cart,
     orders,
+    orderRequests,
     checkout,
     payments,
     startStripeCheckout,
@@ -527,9 +530,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     checkout: services.checkout,
     addressBook: services.addressBook,
     divisions: services.divisions,
+    requests: services.orderRequests,
+    receiptAutoConfirmMs: config.receiptAutoConfirmMs,
   });
   await app.register(coordinatorRoutes, {
     orders: services.orders,
+    requests: services.orderRequests,
     payments: services.payments,
     villages: services.villages,
     projects: services.projectManagement,
@@ -592,6 +598,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // the coordinators' daily digest is written once a day.
   periodicWork.every('expiry-sweep', 60_000, async () => {
     await services.orders.expireDue();
+    // Shipped orders nobody confirmed as received within RECEIPT_AUTO_CONFIRM_DAYS are confirmed.
+    await services.orders.autoConfirmDue(config.receiptAutoConfirmMs);
     await services.accounts.prune();
     await services.passwordResets.prune();
     await services.orderLookup.prune();

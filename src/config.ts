@@ -89,6 +89,8 @@ const envSchema = z
       .min(1)
       .max(24 * 30)
       .default(12),
+    /** A shipped order whose receipt the buyer has not confirmed is confirmed automatically this many days after its last parcel left (Taobao's 10). */
+    RECEIPT_AUTO_CONFIRM_DAYS: z.coerce.number().int().min(1).max(90).default(10),
     /** A payout above this many yuan (whole yuan) waits for a second coordinator's approval before it posts. */
     PAYOUT_APPROVAL_THRESHOLD_YUAN: z.coerce.number().int().min(0).max(100_000_000).default(1000),
     BANK_ACCOUNT_NAME: z.string().min(1).max(100).default('乡益公益服务中心'),
@@ -222,6 +224,8 @@ export interface Config {
   readonly orderExpiry: { readonly stripeMs: number; readonly offlineMs: number; readonly offlineAnonymousMs: number; readonly wishClaimMs: number };
   /** A payout above this (fen) waits for a second coordinator's approval; every reversal does. */
   readonly payoutApprovalThresholdFen: number;
+  /** How long after its last parcel left a shipped order is confirmed received without the buyer, ms. */
+  readonly receiptAutoConfirmMs: number;
   /** Where buyers send bank transfers (offline payment). */
   readonly bank: { readonly accountName: string; readonly bankName: string; readonly accountNumber: string };
   /** The bearer token that opens GET /metrics; null: the endpoint does not exist. */
@@ -284,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       wishClaimMs: e.WISH_CLAIM_HOLD_HOURS * 3_600_000,
     }),
     payoutApprovalThresholdFen: e.PAYOUT_APPROVAL_THRESHOLD_YUAN * 100,
+    receiptAutoConfirmMs: e.RECEIPT_AUTO_CONFIRM_DAYS * 86_400_000,
     bank: Object.freeze({ accountName: e.BANK_ACCOUNT_NAME, bankName: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER }),
     metricsToken: e.METRICS_TOKEN ?? null,
     mail: Object.freeze({ smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `"乡益 Xiangyi" <noreply@${new URL(publicUrl).hostname}>` }),

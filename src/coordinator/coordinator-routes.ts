@@ -10,7 +10,9 @@ import { plainQuerySchema } from '../catalog/catalog-schemas.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { errorMessage } from '../orders/orders-routes.js';
 import { canCancel, canMarkPaid, canRefund, canShip } from '../orders/order-status.js';
-import { markPaidSchema, orderNumberParams, refundSchema, shipSchema } from '../orders/orders-schemas.js';
+import { answerRequestSchema, markPaidSchema, orderNumberParams, refundSchema, requestIdParams, shipSchema } from '../orders/orders-schemas.js';
+import { carrierChoices, type OrderRequests } from '../orders/index.js';
+import { requestText } from '../orders/orders-routes.js';
 import type { OrdersService } from '../orders/orders-service.js';
 import type { PaymentsService } from '../payments/payments-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
@@ -23,7 +25,7 @@ import { channelInWords, paymentStatusInWords, postingsInWords, refundStatusInWo
 /** The coordinator's console: confirming bank transfers, cancelling, refunding. */
 export default async function coordinatorRoutes(
   root: FastifyInstance,
-  deps: { orders: OrdersService; payments: PaymentsService; villages: VillagesService; projects: ProjectManagement },
+  deps: { orders: OrdersService; requests: OrderRequests; payments: PaymentsService; villages: VillagesService; projects: ProjectManagement },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const guard = { preHandler: requireRole('coordinator') };
@@ -86,6 +88,7 @@ export default async function coordinatorRoutes(
     const order = await orders.orderForCoordinator(user, number);
     const details = await orders.details(order);
     const shippable = canShip(order.status);
+    const requests = await deps.requests.ofOrder(order);
     const unstaffed = new Set((await deps.villages.villagesWithoutSecretary()).map((v) => v.id));
     const parcels = details.shipments.map((s) => {
       const village = pickText(locale, s.villageZh, s.villageEn);
@@ -159,8 +162,16 @@ export default async function coordinatorRoutes(
         when: formatDateTime(r.createdAt),
       })),
       postings: postingsInWords(details.postings, t, await ledgerNames(request, details.postings)),
+      requests: requests.map((r) => ({
+        id: r.id,
+        open: r.status === 'open',
+        text: `${formatDateTime(r.createdAt)} · ${requestText(t, r)} · ${t(`request.status.${r.status}`)}`,
+        note: r.note,
+        reply: r.reply,
+      })),
       parcels,
       anyToShip: parcels.some((p) => p.canShip),
+      carriers: carrierChoices(locale),
       // A refusal for a parcel not on the page (no such village in the order) is shown at the top.
       parcelError:
         parcelFailure !== null && !parcels.some((p) => p.villageId === parcelFailure.villageId) ? Object.values(parcelFailure.fields).join(' ') : null,
@@ -170,9 +181,108 @@ export default async function coordinatorRoutes(
     });
   }
 
-  app.get('/coordinator/orders/:number', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) =>
-    renderOrder(request, reply, request.params.number),
+  app.get(
+    '/coordinator/orders/:number',
+    {
+      ...guard,
+      schema: {
+        params: orderNumberParams,
+        querystring: plainQuerySchema.extend({
+          request: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(2 ** 31)
+            .optional()
+            .catch(undefined),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { number } = request.params;
+      // Coming from an accepted buyer request: the refund form is filled in from it (nothing is refunded yet).
+      if (request.query.request !== undefined) {
+        const found = await deps.requests.forCoordinator(currentUser(request), request.query.request).catch((error: unknown) => {
+          if (error instanceof AppError && error.type === 'not_found') return null;
+          throw error;
+        });
+        if (found && found.order.number === number && found.request.status === 'accepted') {
+          const { request: asked, order } = found;
+          const amountFen = Math.min(asked.amountFen ?? order.totalFen - order.refundedFen, order.totalFen - order.refundedFen);
+          return renderOrder(request, reply, number, {}, 200, {
+            amount: fenToYuanInput(amountFen),
+            reason: request.t('coordreq.refundReason', { id: asked.id, reason: request.t(`request.reason.${asked.reason}`) }),
+          });
+        }
+      }
+      return renderOrder(request, reply, number);
+    },
   );
+
+  // ---------- Buyers' refund and problem requests: the queue, and each answer ----------
+  /** The queue of open requests; a refused answer is shown again on its own request, with what was typed. */
+  async function renderRequests(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    failure: { id: number; fields: FieldMessages; reply: string } | null = null,
+    error: string | null = null,
+  ) {
+    const { t } = request;
+    reply.header('cache-control', 'no-store');
+    const rows = await deps.requests.queue(currentUser(request));
+    return reply.code(status).view('coordinator/requests', {
+      title: t('coordreq.title'),
+      section: 'requests',
+      error,
+      requests: rows.map(({ request: r, order }) => ({
+        id: r.id,
+        number: order.number,
+        orderLabel: t('coordreq.order', { number: order.number }),
+        facts: t('coordreq.orderFacts', {
+          contact: order.contactName,
+          total: formatFen(order.totalFen),
+          refunded: formatFen(order.refundedFen),
+          status: t(`order.status.${order.status}`),
+        }),
+        what: `${t(`request.kind.${r.kind}`)} · ${t(`request.reason.${r.reason}`)}`,
+        asked: r.amountFen === null ? t('coordreq.noAmount') : t('coordreq.asked', { amount: formatFen(r.amountFen) }),
+        note: r.note,
+        when: formatDateTime(r.createdAt),
+        fields: failure?.id === r.id ? failure.fields : {},
+        values: { reply: failure?.id === r.id ? failure.reply : '' },
+      })),
+      csrfToken: csrfTokenFor(reply),
+    });
+  }
+
+  app.get('/coordinator/requests', { ...guard, schema: { querystring: plainQuerySchema } }, async (request, reply) => renderRequests(request, reply));
+
+  app.post('/coordinator/requests/:id/answer', { ...guard, schema: { params: requestIdParams } }, async (request, reply) => {
+    const user = currentUser(request);
+    const { id } = request.params;
+    // Out of scope or unknown: "not found" before the form is even read.
+    await deps.requests.forCoordinator(user, id);
+    const typed =
+      typeof (request.body as Record<string, unknown> | undefined)?.reply === 'string' ? String((request.body as Record<string, unknown>).reply) : '';
+    const form = parseForm(answerRequestSchema, request.body, request.t);
+    if (!form.ok) return renderRequests(request, reply, 422, { id, fields: form.fields, reply: typed });
+    let answered;
+    try {
+      answered = await deps.requests.answer(user, id, form.data.decision, form.data.reply, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'validation')
+        return renderRequests(request, reply, 422, { id, fields: { reply: errorMessage(request, error) }, reply: typed });
+      if (error instanceof AppError && error.type === 'conflict') return renderRequests(request, reply, 409, null, errorMessage(request, error));
+      throw error;
+    }
+    if (form.data.decision === 'decline') {
+      reply.flash('success', request.t('coordreq.declined'));
+      return reply.redirect('/coordinator/requests', 303);
+    }
+    reply.flash('success', request.t('coordreq.accepted'));
+    return reply.redirect(`/coordinator/orders/${encodeURIComponent(answered.order.number)}?request=${id}#refund-heading`, 303);
+  });
 
   app.post('/coordinator/orders/:number/mark-paid', { ...guard, schema: { params: orderNumberParams } }, async (request, reply) => {
     const { number } = request.params;

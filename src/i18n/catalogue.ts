@@ -20,6 +20,7 @@ import { en as bankAccountEn, zh as bankAccountZh } from '../villages/bank-accou
 import { en as payoutRequestEn, zh as payoutRequestZh } from '../coordinator/payout-request-messages.js';
 import { en as donationEn, zh as donationZh } from '../donations/messages.js';
 import { en as exportEn, zh as exportZh } from '../exports/messages.js';
+import { en as afterSaleEn, zh as afterSaleZh } from '../orders/after-sale-messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -52,6 +53,7 @@ export const zhCN = {
   ...bankAccountZh,
   ...donationZh,
   ...exportZh,
+  ...afterSaleZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -78,6 +80,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...bankAccountEn,
   ...donationEn,
   ...exportEn,
+  ...afterSaleEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

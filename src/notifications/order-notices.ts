@@ -3,7 +3,7 @@ import type { Query, Tx } from '../db/unit-of-work.js';
 import { pickText, quantityText, translatorFor, type Locale, type Translator } from '../i18n/i18n.js';
 import { formatFen } from '../money.js';
 import type { OrderEvents } from '../orders/order-events.js';
-import type { Order } from '../orders/index.js';
+import { carrierName, trackingUrlOf, type Order, type OrderRequest } from '../orders/index.js';
 import { formatDateTime } from '../time.js';
 import type { MailPreferences } from './mail-preferences.js';
 import { renderMail, renderSms, type MailContent } from './mail-render.js';
@@ -16,8 +16,11 @@ interface Person {
   displayName: string;
 }
 
-/** Where a parcel can be followed: a public tracking page for the number, whatever the carrier. */
-export const trackingLink = (trackingNumber: string) => `https://www.kuaidi100.com/chaxun?nu=${encodeURIComponent(trackingNumber)}`;
+/**
+ * Where a parcel can be followed: the carrier's own public tracking page for the number
+ * (src/orders/carriers.ts); null for a carrier not in the table, whose number is given as plain text.
+ */
+export const trackingLink = (carrier: string, trackingNumber: string): string | null => trackingUrlOf(carrier, trackingNumber);
 
 export interface OrderNoticeDeps {
   outbox: Outbox;
@@ -27,6 +30,12 @@ export interface OrderNoticeDeps {
   /** A step of the caller's unit of work (the villages service's). */
   villageNames: (tx: Tx) => Query<{ id: number; nameZh: string; nameEn: string | null }[]>;
   config: Pick<Config, 'publicUrl' | 'bank'>;
+}
+
+/** A request as one line: its kind and reason, and the amount asked when there is one. */
+function requestSummary(t: Translator, request: OrderRequest): string {
+  const what = `${t(`request.kind.${request.kind}`)} · ${t(`request.reason.${request.reason}`)}`;
+  return request.amountFen === null ? what : `${what} · ${formatFen(request.amountFen)}`;
 }
 
 /**
@@ -49,6 +58,8 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
     o: Order,
     event: string,
     build: (t: Translator, locale: Locale, buyer: Person) => Omit<MailContent, 'kind' | 'to' | 'locale' | 'dedupeKey'>,
+    /** What makes this message one of its kind for the order (default: the amount refunded so far). */
+    occasion: string = String(o.refundedFen),
   ): Query<void> {
     if (o.buyerUserId === null) return;
     const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
@@ -57,7 +68,7 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
     const t = translatorFor(locale);
     yield* outbox.add(
       tx,
-      renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${o.refundedFen}`, ...build(t, locale, buyer) }),
+      renderMail({ kind: `order_${event}`, to: buyer.email, locale, dedupeKey: `order_${event}:${o.id}:${occasion}`, ...build(t, locale, buyer) }),
     );
   }
 
@@ -163,9 +174,12 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
     },
 
     *shipped(tx, o, villageId, carrier, trackingNumber) {
+      const link = trackingLink(carrier, trackingNumber);
       yield* toGuestPhone(tx, o, 'order_shipped', `sms:order_shipped:${o.id}:${villageId}`, (t) => ({
         subject: t('mail.shipped.subject', { number: o.number }),
-        text: t('sms.shipped', { number: o.number, carrier, tracking: trackingNumber, link: trackingLink(trackingNumber) }),
+        text: link
+          ? t('sms.shipped', { number: o.number, carrier: carrierName(carrier, DEFAULT_LOCALE), tracking: trackingNumber, link })
+          : t('sms.shippedNoLink', { number: o.number, carrier, tracking: trackingNumber }),
       }));
       if (o.buyerUserId === null) return;
       const buyer = yield* deps.people.mailRecipient(tx, o.buyerUserId);
@@ -185,11 +199,12 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
           paragraphs: [t('mail.shipped.body', { number: o.number, village })],
           facts: [
             { label: t('mail.order.number'), value: o.number },
-            { label: t('mail.shipped.carrier'), value: carrier },
+            { label: t('mail.shipped.carrier'), value: carrierName(carrier, locale) },
             { label: t('mail.shipped.tracking'), value: trackingNumber },
           ],
-          action: { label: t('mail.shipped.track'), url: trackingLink(trackingNumber) },
-          after: [`${t('mail.order.view')}: ${orderUrl(o)}`],
+          // A carrier not in the table has no tracking page to link: the buyer's order page instead.
+          action: link ? { label: t('mail.shipped.track'), url: link } : { label: t('mail.order.view'), url: orderUrl(o) },
+          after: [link ? `${t('mail.order.view')}: ${orderUrl(o)}` : t('mail.shipped.askCarrier'), t('mail.shipped.confirmHint')],
         }),
       );
     },
@@ -225,6 +240,31 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
         facts: [{ label: t('mail.order.number'), value: o.number }],
         action: { label: t('mail.delivered.receipt'), url: orderUrl(o) },
       }));
+    },
+
+    *requestAnswered(tx, o, request) {
+      const accepted = request.status === 'accepted';
+      yield* toBuyer(
+        tx,
+        o,
+        accepted ? 'request_accepted' : 'request_declined',
+        (t) => ({
+          subject: t(accepted ? 'mail.request.acceptedSubject' : 'mail.request.declinedSubject', { number: o.number }),
+          greeting: greeting(t, o),
+          paragraphs: [
+            t(accepted ? (request.kind === 'refund' ? 'mail.request.acceptedRefund' : 'mail.request.acceptedProblem') : 'mail.request.declined', {
+              number: o.number,
+            }),
+          ],
+          facts: [
+            { label: t('mail.order.number'), value: o.number },
+            { label: t('mail.request.asked'), value: requestSummary(t, request) },
+            ...(request.reply ? [{ label: t('mail.request.reply'), value: request.reply }] : []),
+          ],
+          action: { label: t('mail.order.view'), url: orderUrl(o) },
+        }),
+        `request:${request.id}`,
+      );
     },
 
     *stockLow(tx, product) {

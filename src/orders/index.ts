@@ -7,3 +7,5 @@ export type { LowStockProduct, OrderEvents } from './order-events.js';
 export type { OrderPageSection, OrderViewer, PickupOutletChoice, ShownOrder } from './order-page.js';
 export { benefitSection, purchaseBenefit, type PurchaseBenefit, type PurchaseOffer } from './benefit.js';
 export { createOrderLookup, ORDER_LOOKUP, type OrderLinkMessage, type OrderLinkMessenger, type OrderLookup } from './order-lookup.js';
+export { carrierChoices, carrierName, carrierNamed, CARRIERS, trackingUrlOf, type Carrier } from './carriers.js';
+export { createOrderRequests, type OrderRequest, type OrderRequests, type RequestInput } from './order-requests.js';

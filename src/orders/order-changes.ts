@@ -19,10 +19,12 @@ import { checkHolds, visitorKey } from './holds.js';
 import type { OrderEvents } from './order-events.js';
 import type { SellableProduct } from './cart-queries.js';
 import { createOrderPlacing, type CheckoutContact, type PlacedOrder } from './order-placing.js';
-import { canPay, canRefund, canShip, REFUNDABLE_STATUSES, statesLeadingTo } from './order-status.js';
+import { canConfirmReceipt, canPay, canRefund, canShip, REFUNDABLE_STATUSES, statesLeadingTo } from './order-status.js';
 import {
   addLineRefunded,
   addRefunded,
+  deliverShipments,
+  isShippedToBuyer,
   linesOf,
   membersOfProducer,
   orderById,
@@ -418,6 +420,38 @@ export function createOrderChanges(deps: OrdersDeps) {
   }
 
   /**
+   * The buyer's 确认收货, or the periodic work's after the configured days: the order's shipped parcels
+   * become delivered and a shipped order completed (the order-status table's shipped → completed);
+   * the delivered e-mail goes out with it. 'already' when it was confirmed before (a second click, or
+   * the buyer and the periodic work at once: the conditional transition lets one through).
+   * Orders collected at a charity supermarket are confirmed by the outlet at hand-over instead.
+   */
+  function* confirmReceipt(tx: Tx, o: Order, by: { userId: number | null; automatic: boolean; address: string | null }): Query<'confirmed' | 'already'> {
+    const fresh = (yield* orderById(tx, o.id))!;
+    if (fresh.status === 'completed') return 'already';
+    if (!canConfirmReceipt(fresh.status) || !(yield* isShippedToBuyer(tx, fresh.id))) {
+      throw new AppError('conflict', 'order_not_confirmable', undefined, { params: { status: fresh.status } });
+    }
+    const now = clock();
+    if (!(yield* transition(tx, fresh.id, statesLeadingTo('completed'), 'completed', now))) {
+      if ((yield* orderById(tx, fresh.id))!.status === 'completed') return 'already';
+      throw new AppError('conflict', 'order_not_confirmable', undefined, { params: { status: fresh.status } });
+    }
+    const parcels = yield* deliverShipments(tx, fresh.id, now);
+    yield* audit.add(tx, {
+      userId: by.userId,
+      action: by.automatic ? 'order.auto_confirm_receipt' : 'order.confirm_receipt',
+      entityType: 'order',
+      entityId: fresh.number,
+      before: { status: fresh.status },
+      after: { status: 'completed', parcels },
+      address: by.address,
+    });
+    if (deps.events) yield* deps.events.delivered(tx, (yield* orderById(tx, fresh.id))!);
+    return 'confirmed';
+  }
+
+  /**
    * Posts a refund: the exact reverse of what it refunds (a whole line, part of a line in
    * proportion, or the whole order with shipping). Idempotent per key.
    */
@@ -499,6 +533,7 @@ export function createOrderChanges(deps: OrdersDeps) {
     recordPayment,
     cancelUnpaid,
     complete,
+    confirmReceipt,
     postRefund,
   };
 }

@@ -1,4 +1,5 @@
 import type { Query, Tx } from '../db/unit-of-work.js';
+import type { OrderRequest } from './order-requests.js';
 import type { OrderLine, Order } from './orders-queries.js';
 
 /**
@@ -17,6 +18,8 @@ export interface OrderEvents {
   cancelled(tx: Tx, order: Order, reason: string): Query<void>;
   /** The order reached the buyer (shipped → completed). */
   delivered(tx: Tx, order: Order): Query<void>;
+  /** A coordinator accepted or declined the buyer's refund or problem request (its reply is the buyer's to read). */
+  requestAnswered(tx: Tx, order: Order, request: OrderRequest): Query<void>;
   /** A sale took a product's stock to or below its low-stock threshold (once per crossing, not per sale). */
   stockLow(tx: Tx, product: LowStockProduct): Query<void>;
 }

@@ -53,3 +53,8 @@ export const canMarkPaid = (order: { status: OrderStatus; paymentMethod: Payment
 export const canConfirmReceipt = (status: OrderStatus): boolean => ORDER_TRANSITIONS[status].includes('completed');
 /** A parcel's packing slip is printed for an order that was paid and is still to be (or was) sent. */
 export const canPrintPackingSlip = (status: OrderStatus): boolean => canRefund(status);
+/**
+ * The buyer may ask for a refund or report a problem (an after-sale request) about an order that was
+ * paid and is not wholly refunded: paid, shipped, delivered (completed) or partly refunded.
+ */
+export const canRequestAfterSale = (status: OrderStatus): boolean => canRefund(status);

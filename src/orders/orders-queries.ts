@@ -155,6 +155,7 @@ export function* shipmentsOf(tx: Tx, orderId: number) {
         carrier: shipments.carrier,
         trackingNumber: shipments.trackingNumber,
         shippedAt: shipments.shippedAt,
+        deliveredAt: shipments.deliveredAt,
       })
       .from(shipments)
       .innerJoin(villages, eq(villages.id, shipments.villageId))
@@ -303,6 +304,40 @@ export function* shipShipment(
       .where(and(eq(shipments.orderId, orderId), eq(shipments.villageId, villageId), eq(shipments.status, 'pending'))),
   );
   return changed === 1;
+}
+
+/** The order's shipped parcels become delivered (确认收货); those already delivered keep their time. */
+export function* deliverShipments(tx: Tx, orderId: number, now: number): Query<number> {
+  return yield* run(
+    tx
+      .update(shipments)
+      .set({ status: 'delivered', deliveredAt: now })
+      .where(and(eq(shipments.orderId, orderId), eq(shipments.status, 'shipped'))),
+  );
+}
+
+/**
+ * Shipped orders (sent to the buyer's address, not picked up at an outlet) whose last parcel left
+ * at or before `shippedBy` and whose receipt nobody confirmed: the periodic work confirms them.
+ */
+export function* ordersDueForAutoConfirm(tx: Tx, shippedBy: number, limit: number): Query<{ id: number }[]> {
+  return yield* all(
+    tx
+      .select({ id: orders.id })
+      .from(orders)
+      .innerJoin(shipments, eq(shipments.orderId, orders.id))
+      .where(and(eq(orders.status, 'shipped'), eq(orders.deliveryMethod, 'ship')))
+      .groupBy(orders.id)
+      .having(lte(sql<number>`max(${shipments.shippedAt})`, shippedBy))
+      .orderBy(orders.id)
+      .limit(limit),
+  );
+}
+
+/** Whether the order is to be sent to the buyer (not collected at a charity supermarket). */
+export function* isShippedToBuyer(tx: Tx, orderId: number): Query<boolean> {
+  const row = yield* one(tx.select({ method: orders.deliveryMethod }).from(orders).where(eq(orders.id, orderId)));
+  return row?.method === 'ship';
 }
 
 export function* unshippedCount(tx: Tx, orderId: number): Query<number> {

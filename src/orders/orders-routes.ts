@@ -12,10 +12,13 @@ import type { PaymentsService } from '../payments/payments-service.js';
 import { csrfTokenFor } from '../plugins/security.js';
 import { formatDateTime } from '../time.js';
 import { reviewedFigures, reviewedTotalFen, type CartOwner, type CartService, type PricedCart } from './cart-service.js';
-import { canPay } from './order-status.js';
+import { canConfirmReceipt, canPay, canRequestAfterSale } from './order-status.js';
+import { carrierName, trackingUrlOf } from './carriers.js';
+import type { OrderRequest, OrderRequests } from './order-requests.js';
+import { ORDER_REQUEST_KINDS, ORDER_REQUEST_REASONS } from './schema.js';
 import { leftForFreeShipping } from './pricing.js';
 import type { Order } from './orders-queries.js';
-import { addToCartSchema, checkoutSchema, orderNumberParams, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
+import { addToCartSchema, checkoutSchema, orderNumberParams, orderRequestSchema, productIdParams, setQuantitySchema, tokenQuery } from './orders-schemas.js';
 import type { Checkout } from './checkout.js';
 import { loadSections, type OrderPageSection, type PickupOutletChoice } from './order-page.js';
 import { BUYER_ORDERS_PAGE_SIZE, type OrdersService } from './orders-service.js';
@@ -42,6 +45,16 @@ export interface OrdersRoutesDeps {
   addressBook: AddressBook;
   /** China's administrative divisions: the checkout's suggestions, and the check before an address is saved. */
   divisions: Divisions;
+  /** The buyer's refund and problem requests (src/orders/order-requests.ts). */
+  requests: OrderRequests;
+  /** How long after its last parcel left a shipped order is confirmed received without the buyer, ms. */
+  receiptAutoConfirmMs: number;
+}
+
+/** What the buyer typed into the after-sale form, and what was wrong with it, when it is shown again. */
+interface AfterSaleForm {
+  values: Record<string, string>;
+  fields: FieldMessages;
 }
 
 /** A saved address as the checkout form's fields. */
@@ -81,6 +94,12 @@ async function refusal(work: Promise<unknown>): Promise<AppError | null> {
 /** A shipping fee as the cart, the review and the order page all say it: 包邮 when it is nothing. */
 export function shippingFeeText(t: FastifyRequest['t'], feeFen: number): string {
   return feeFen === 0 ? t('cart.free') : formatFen(feeFen);
+}
+
+/** A request as one line: what was asked, why, and the amount when one was named. */
+export function requestText(t: FastifyRequest['t'], r: OrderRequest): string {
+  const what = `${t(`request.kind.${r.kind}`)} · ${t(`request.reason.${r.reason}`)}`;
+  return r.amountFen === null ? what : `${what} · ${formatFen(r.amountFen)}`;
 }
 
 /** A service error as a sentence in the user's language. */
@@ -305,9 +324,21 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
   });
 
   // ---------- Order pages ----------
-  async function renderOrder(request: FastifyRequest, reply: FastifyReply, order: Order, token: string | undefined, status = 200, error: string | null = null) {
+  async function renderOrder(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    order: Order,
+    token: string | undefined,
+    status = 200,
+    error: string | null = null,
+    afterSaleForm: AfterSaleForm | null = null,
+  ) {
     const { locale, t } = request;
     const details = await orders.details(order);
+    const requests = await deps.requests.ofOrder(order);
+    const waiting = requests.some((r) => r.status === 'open');
+    const lastShippedAt = Math.max(0, ...details.shipments.map((s) => s.shippedAt ?? 0));
+    const left = order.totalFen - order.refundedFen;
     const paid = order.paidAt !== null;
     const sections = await loadSections(deps.sections, { order, details }, { locale, t, token });
     reply.header('cache-control', 'no-store');
@@ -344,15 +375,41 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
         unitPrice: formatFen(l.unitPriceFen),
         lineTotal: formatFen(l.lineTotalFen),
       })),
-      shipments: details.shipments.map((s) => ({
-        from: t('order.shipmentFrom', { village: pickText(locale, s.villageZh, s.villageEn) }),
-        status:
-          s.status === 'pending'
-            ? t('order.shipment.pending')
-            : s.status === 'shipped'
-              ? t('order.shipment.shipped', { carrier: s.carrier ?? '', tracking: s.trackingNumber ?? '' })
-              : t('order.shipment.delivered'),
-      })),
+      shipments: details.shipments.map((s) => {
+        const carrier = carrierName(s.carrier, locale);
+        // A known carrier's waybill links to its tracking page; another carrier's is plain text.
+        const trackUrl = trackingUrlOf(s.carrier, s.trackingNumber);
+        return {
+          from: t('order.shipmentFrom', { village: pickText(locale, s.villageZh, s.villageEn) }),
+          status:
+            s.status === 'pending'
+              ? t('order.shipment.pending')
+              : t(s.status === 'shipped' ? 'order.shipment.shippedVia' : 'order.shipment.deliveredVia', { carrier }),
+          tracking: s.status === 'pending' ? null : s.trackingNumber,
+          trackUrl,
+          trackLabel: trackUrl ? t('order.shipment.trackLabel', { tracking: s.trackingNumber ?? '', carrier }) : null,
+        };
+      }),
+      confirmReceipt:
+        canConfirmReceipt(order.status) && details.shippedToBuyer
+          ? { autoAt: lastShippedAt > 0 ? t('order.confirmReceipt.autoAt', { at: formatDateTime(lastShippedAt + deps.receiptAutoConfirmMs) }) : null }
+          : null,
+      afterSale: {
+        requests: requests.map((r) => ({
+          status: r.status,
+          text: t('after.item', { when: formatDateTime(r.createdAt), what: requestText(t, r) }),
+          statusText: t(`request.status.${r.status}`),
+          note: r.note,
+          reply: r.reply ? t('after.replyFrom', { reply: r.reply }) : null,
+        })),
+        waiting,
+        canAsk: !waiting && canRequestAfterSale(order.status) && order.paidAt !== null,
+        kinds: ORDER_REQUEST_KINDS.map((k) => ({ value: k, label: t(`request.kind.${k}`), selected: (afterSaleForm?.values.kind ?? 'refund') === k })),
+        reasons: ORDER_REQUEST_REASONS.map((k) => ({ value: k, label: t(`request.reason.${k}`), selected: afterSaleForm?.values.reason === k })),
+        amountHint: t('after.amountHint', { max: formatFen(left) }),
+        values: afterSaleForm?.values ?? {},
+        fields: afterSaleForm?.fields ?? {},
+      },
       receipt: deps.receiptQr ? deps.receiptQr(order.receiptCode, t('receipt.qrLabel')) : null,
       bank: deps.bank,
       payIntro: t('order.payIntro', { amount: formatFen(order.totalFen), number: order.number }),
@@ -384,6 +441,57 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
     }
     reply.flash('success', request.t('order.cancelled'));
     return reply.redirect(`/orders/${number}${token ? `?token=${encodeURIComponent(token)}` : ''}`, 303);
+  });
+
+  /** The order a buyer acts on: by its private link's token (a guest, or anyone holding the link), else the signed-in buyer's own. */
+  async function buyersOrder(request: FastifyRequest, number: string) {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' && body.token ? body.token : undefined;
+    const order = await (request.user && !token ? orders.orderOfBuyer(number, request.user.id) : orders.orderWithToken(number, token));
+    return { order, token, back: `/orders/${number}${token ? `?token=${encodeURIComponent(token)}` : ''}` };
+  }
+
+  // 确认收货: the buyer confirms a shipped order arrived; a second press changes nothing and says so.
+  app.post('/orders/:number/confirm-receipt', { schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { order, token, back } = await buyersOrder(request, request.params.number);
+    let outcome: 'confirmed' | 'already';
+    try {
+      outcome = await orders.confirmReceipt(order, request.user?.id ?? null, request.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.type === 'conflict') {
+        return renderOrder(request, reply, await orders.orderById(order.id), token, 409, errorMessage(request, error));
+      }
+      throw error;
+    }
+    reply.flash('success', request.t(outcome === 'confirmed' ? 'order.confirmReceipt.done' : 'order.confirmReceipt.already'));
+    return reply.redirect(back, 303);
+  });
+
+  // The buyer asks for a refund or reports a problem: one open request per order, answered by a coordinator.
+  app.post('/orders/:number/requests', { schema: { params: orderNumberParams } }, async (request, reply) => {
+    const { order, token, back } = await buyersOrder(request, request.params.number);
+    const values = typedValues(request.body, ['_csrf', 'token']);
+    const form = parseForm(orderRequestSchema, request.body, request.t);
+    if (!form.ok) return renderOrder(request, reply, order, token, 422, null, { values, fields: form.fields });
+    try {
+      await deps.requests.open(
+        order,
+        { kind: form.data.kind, reason: form.data.reason, note: form.data.note, amountFen: form.data.amount },
+        request.user?.id ?? null,
+        request.ip,
+      );
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields) {
+        const fields = Object.fromEntries(Object.keys(error.details.fields).map((f) => [f, errorMessage(request, error)]));
+        return renderOrder(request, reply, order, token, error.status, null, { values, fields });
+      }
+      if (error instanceof AppError && error.type === 'conflict') {
+        return renderOrder(request, reply, await orders.orderById(order.id), token, 409, errorMessage(request, error), { values, fields: {} });
+      }
+      throw error;
+    }
+    reply.flash('success', request.t('after.sent'));
+    return reply.redirect(`${back}#after-heading`, 303);
   });
 
   app.get('/account/orders', { preHandler: requireRole(), schema: { querystring: accountOrdersQuery } }, async (request, reply) => {

@@ -1,6 +1,6 @@
 import { mobilePhoneField, yuanField } from '../forms.js';
 import { z } from 'zod';
-import { DELIVERY_METHODS, PAYMENT_METHODS } from './schema.js';
+import { DELIVERY_METHODS, ORDER_REQUEST_KINDS, ORDER_REQUEST_REASONS, PAYMENT_METHODS } from './schema.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const text = (max: number) => z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(max, 'validation.too_long');
@@ -82,4 +82,24 @@ export const shipSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9-]{6,40}$/, 'validation.tracking_number'),
   villageId: id,
+});
+
+/** POST /orders/:number/requests: the buyer asks for a refund or reports a problem. */
+export const orderRequestSchema = z.object({
+  kind: z.enum(ORDER_REQUEST_KINDS, { error: 'validation.invalid' }),
+  reason: z.enum(ORDER_REQUEST_REASONS, { error: 'validation.invalid' }),
+  note: text(500),
+  amount: z.preprocess(blank, yuanField('validation.price', { minFen: 1 }).optional()).transform((v) => v ?? null),
+});
+
+/** POST /coordinator/requests/:id/answer */
+export const answerRequestSchema = z.object({
+  decision: z.enum(['accept', 'decline'], { error: 'validation.invalid' }),
+  reply: z.preprocess(blank, z.string().trim().max(500, 'validation.too_long').optional()).transform((v) => v ?? null),
+});
+export const requestIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
 });

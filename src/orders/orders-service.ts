@@ -14,10 +14,12 @@ import { lookupLinkOpens } from './order-lookup.js';
 import { canCancel, EVER_PAID_STATUSES, SHIPPABLE_STATUSES } from './order-status.js';
 import {
   duePendingOrders,
+  isShippedToBuyer,
   linesOf,
   orderById,
   orderByNumber,
   ordersOfBuyer,
+  ordersDueForAutoConfirm,
   orderTotals,
   pendingOffline,
   shipmentsForVillages,
@@ -99,7 +101,13 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
 
     details: (o: Order) =>
       read(function* (tx) {
-        return { lines: yield* linesOf(tx, o.id), shipments: yield* shipmentsOf(tx, o.id), postings: yield* ledger.transactionsOfOrderIn(tx, o.id) };
+        return {
+          lines: yield* linesOf(tx, o.id),
+          shipments: yield* shipmentsOf(tx, o.id),
+          postings: yield* ledger.transactionsOfOrderIn(tx, o.id),
+          /** Sent to the buyer's address (not collected at a charity supermarket): the buyer confirms its receipt. */
+          shippedToBuyer: yield* isShippedToBuyer(tx, o.id),
+        };
       }),
 
     /** One page of the signed-in buyer's orders (every one they placed while signed in), newest first. */
@@ -228,6 +236,32 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
     /** Marks a shipped order completed (delivered). */
     complete: (o: Order, userId: number | null): Promise<void> => write((tx) => changes.complete(tx, o, userId)),
 
+    /** The buyer (signed in, or by the order's link) confirms receipt of a shipped order (确认收货). */
+    confirmReceipt: (o: Order, userId: number | null, address: string | null): Promise<'confirmed' | 'already'> =>
+      write((tx) => changes.confirmReceipt(tx, o, { userId, automatic: false, address })),
+
+    /**
+     * Confirms the receipt of every shipped order whose last parcel left `afterMs` ago or more and
+     * whose buyer has not confirmed it, each in its own unit (the periodic work, on one server). Run
+     * twice, or together with the buyer's own click, an order is confirmed once: the transition is
+     * conditional, and a confirmed order is no longer due.
+     */
+    async autoConfirmDue(afterMs: number, limit = 500): Promise<number> {
+      let count = 0;
+      for (const { id } of await read((tx) => ordersDueForAutoConfirm(tx, clock() - afterMs, limit))) {
+        const outcome = await write(function* (tx) {
+          const fresh = (yield* orderById(tx, id))!;
+          return yield* changes.confirmReceipt(tx, fresh, { userId: null, automatic: true, address: null });
+        }).catch((error: unknown) => {
+          // Refunded meanwhile: no longer due, nothing to confirm.
+          if (error instanceof AppError && error.type === 'conflict') return 'already' as const;
+          throw error;
+        });
+        if (outcome === 'confirmed') count++;
+      }
+      return count;
+    },
+
     /** Posts a refund (see parts.postRefund). */
     postRefund: (
       o: Order,
@@ -242,6 +276,7 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
       order: changes.orderOr404,
       orderById: orderOr404ById,
       orderForCoordinator: changes.orderForCoordinator,
+      coordinatorSees: changes.coordinatorSees,
       orderWithToken,
       orderOfBuyer,
       lines: linesOf,
@@ -251,6 +286,7 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
       recordPayment: changes.recordPayment,
       cancelUnpaid: changes.cancelUnpaid,
       complete: changes.complete,
+      confirmReceipt: changes.confirmReceipt,
       postRefund: changes.postRefund,
       recalledUnitsHeld,
     },

@@ -1,3 +1,4 @@
+import { carrierChoices } from '../orders/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { currentUser, requireRole } from '../accounts/guards.js';
@@ -44,6 +45,7 @@ export default async function secretaryOrdersRoutes(root: FastifyInstance, deps:
         trackingNumber: s.trackingNumber,
         shippedAt: s.shippedAt ? formatDateTime(s.shippedAt) : '',
       })),
+      carriers: carrierChoices(locale),
       csrfToken: csrfTokenFor(reply),
     });
   }

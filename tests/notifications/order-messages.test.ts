@@ -125,9 +125,11 @@ describe('e-mail about an order', () => {
     expect(moreShipped).toHaveLength(0);
     expect(to(shipped!)).toBe(BUYER);
     expect(shipped!.subject).toBe(`Order ${number} has shipped`);
-    expect(shipped!.text).toContain('Carrier: 顺丰速运');
+    // The carrier in the buyer's language, and a link to the carrier's own tracking page for the number.
+    expect(shipped!.text).toContain('Carrier: SF Express');
     expect(shipped!.text).toContain('Tracking number: SF1234567890');
-    expect(shipped!.text).toContain(trackingLink('SF1234567890'));
+    expect(trackingLink('顺丰速运', 'SF1234567890')).toBe('https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890');
+    expect(shipped!.text).toContain(trackingLink('顺丰速运', 'SF1234567890'));
 
     expect(
       (await coordinator.post(`/coordinator/orders/${number}/refund`, { amount: '10', reason: 'one jar broke', lineId: '' }, { csrfFrom: '/coordinator' }))
