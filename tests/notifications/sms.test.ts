@@ -156,7 +156,8 @@ describe('text messages to a guest', () => {
     const [shipped, ...more] = await deliver();
     expect(more).toHaveLength(0);
     expect(shipped!.body.text).toContain(`订单 ${number} 的包裹已发出：顺丰速运 SF1234567890`);
-    expect(shipped!.body.text).toContain('kuaidi100.com');
+    // The carrier's own tracking page for the number.
+    expect(shipped!.body.text).toContain('https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890');
   });
 
   it('send the pick-up code of an order collected at an outlet, the same as its page shows', async () => {

@@ -389,8 +389,9 @@ describe('shipping', () => {
 
     const page = await order.buyer.get(order.url);
     expect(statusOn(page.body)).toEqual(['shipped', '已发货']);
-    expect(page.body).toContain(`${mingmei.name} 发出：已发货：中国邮政 EMS-9876543210`);
-    expect(page.body).toContain(`${meiyaogou.name} 发出：已发货：顺丰速运 SF1234567890`);
+    // Each parcel by its carrier, its waybill linked to the carrier's tracking page.
+    expect(page.body).toContain(`${mingmei.name} 发出：已发货 · EMS / 中国邮政 · <a href="https://www.ems.com.cn/queryList?mailNum&#x3D;EMS-9876543210"`);
+    expect(page.body).toContain(`${meiyaogou.name} 发出：已发货 · 顺丰速运 · <a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890"`);
     expectLedgerSound(ctx.db);
   });
 });
