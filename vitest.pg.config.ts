@@ -12,6 +12,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/coordinator/disclosure.test.ts',
   'tests/ledger/attribution.test.ts',
   'tests/notifications/order-notices.test.ts',
+  'tests/orders/after-sale.test.ts',
   'tests/payments/settlement-fee.test.ts',
   'tests/plugins/language-negotiation.test.ts',
   'tests/secretary/consent.test.ts',
