@@ -113,6 +113,7 @@ const f = {
   tempOutletStaff: 0,
   address: { own: 0, foreign: 0 } as Pair, // the buyer's saved address / the org buyer's
   spareAddress: { own: 0, foreign: 0 } as Pair, // the same again, for the delete route
+  orderRequest: { own: 0, foreign: 0 } as Pair, // a buyer's open refund request about each paid order
 };
 
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
@@ -216,6 +217,13 @@ async function setUpFixtures(): Promise<void> {
     );
   f.address = { own: savedAddress('buyer@xiangyi.test'), foreign: savedAddress('org@xiangyi.test') };
   f.spareAddress = { own: savedAddress('buyer@xiangyi.test'), foreign: savedAddress('org@xiangyi.test') };
+  const orderRequest = (orderId: number) =>
+    Number(
+      db
+        .prepare(`INSERT INTO order_requests (order_id, kind, reason, note, status, created_at) VALUES (?, 'refund', 'damaged', '摔坏了', 'open', ?)`)
+        .run(orderId, now).lastInsertRowid,
+    );
+  f.orderRequest = { own: orderRequest(ownPaid.orderId), foreign: orderRequest(foreignPaid.orderId) };
   f.buyerOrder = { own: (await placeUnpaid(clients.get('buyer')!, 'gulou-black-fungus')).number, foreign: ownPending.number };
 
   // Payouts with evidence (private media), to a 古楼村 household and a 煤窑沟村 one.
@@ -423,6 +431,24 @@ const ROUTES: RouteSpec[] = [
     targets: OWN_FOREIGN,
     url: (t) => `/orders/${f.buyerOrder[side(t)]}/cancel`,
     special: (a, t) => (t === 'own' && a === 'buyer' ? allowed(303, 409) : refused(404)),
+  },
+  // The buyer's own unpaid order can be neither confirmed received nor asked about yet: 409; anyone else's is not found.
+  {
+    method: 'POST',
+    pattern: '/orders/:number/confirm-receipt',
+    allow: 'public',
+    targets: OWN_FOREIGN,
+    url: (t) => `/orders/${f.buyerOrder[side(t)]}/confirm-receipt`,
+    special: (a, t) => (t === 'own' && a === 'buyer' ? allowed(409) : refused(404)),
+  },
+  {
+    method: 'POST',
+    pattern: '/orders/:number/requests',
+    allow: 'public',
+    targets: OWN_FOREIGN,
+    url: (t) => `/orders/${f.buyerOrder[side(t)]}/requests`,
+    form: () => ({ kind: 'refund', reason: 'damaged', note: '摔坏了' }),
+    special: (a, t) => (t === 'own' && a === 'buyer' ? allowed(409) : refused(404)),
   },
   // Signed by Stripe, not by a session: without a valid signature it is refused for everyone alike.
   { method: 'POST', pattern: '/webhooks/stripe', allow: 'public', url: () => '/webhooks/stripe', form: () => ({ id: 'evt_x' }), ok: [400] },
@@ -774,6 +800,18 @@ const ROUTES: RouteSpec[] = [
     ok: [303],
   },
   { method: 'GET', pattern: '/coordinator/holds', allow: COORDINATORS, url: () => '/coordinator/holds' },
+  { method: 'GET', pattern: '/coordinator/requests', allow: COORDINATORS, url: () => '/coordinator/requests' },
+  // An answer that is neither accept nor decline: refused as bad input, the request stays open.
+  {
+    method: 'POST',
+    pattern: '/coordinator/requests/:id/answer',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/requests/${f.orderRequest[side(t)]}/answer`,
+    form: () => ({ decision: 'maybe' }),
+    ok: [422],
+  },
   // A paid order has no hold to release: "no longer pending", and nothing changes.
   {
     method: 'POST',

@@ -338,6 +338,7 @@ const fx = {
   requestedQuote: 0,
   payout: 0,
   payoutRequest: 0,
+  orderRequest: 0,
   wishOpen: 0,
   tempStaff: 0,
   tempOutletStaff: 0,
@@ -420,6 +421,14 @@ beforeAll(async () => {
   // The coordinator's own request to reverse it: waiting for a second coordinator.
   expect((await coordinator.post(`/coordinator/payouts/${fx.payout}/reverse`, { note: 'FUZZ' })).statusCode).toBe(303);
   fx.payoutRequest = db.sqlite.prepare(`SELECT max(id) FROM payout_requests`).pluck().get() as number;
+  // A buyer's open refund request about a paid order, for the coordinator's answer.
+  fx.orderRequest = Number(
+    db.sqlite
+      .prepare(
+        `INSERT INTO order_requests (order_id, kind, reason, note, status, created_at) VALUES ((SELECT id FROM orders WHERE number = ?), 'refund', 'damaged', '摔坏了', 'open', ?)`,
+      )
+      .run(fx.paidOrders[0], now).lastInsertRowid,
+  );
   fx.wishOpen = db.sqlite.prepare(`SELECT min(id) FROM wishes WHERE status = 'open'`).pluck().get() as number;
   fx.photoId = db.sqlite.prepare(`SELECT id FROM product_photos WHERE product_id = 21 ORDER BY id LIMIT 1`).pluck().get() as number;
   // The tea lot the paid tea orders came from, recalled (as the secretary's recall leaves it).
@@ -627,6 +636,20 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     as: 'visitor',
     params: () => ({ number: fx.pendingOrders }),
     form: () => ({ token: fx.pendingTokens[0]! }),
+  },
+  {
+    method: 'POST',
+    pattern: '/orders/:number/confirm-receipt',
+    as: 'visitor',
+    params: () => ({ number: fx.pendingOrders }),
+    form: () => ({ token: fx.pendingTokens[0]! }),
+  },
+  {
+    method: 'POST',
+    pattern: '/orders/:number/requests',
+    as: 'visitor',
+    params: () => ({ number: fx.pendingOrders }),
+    form: () => ({ token: fx.pendingTokens[0]!, kind: 'refund', reason: 'damaged', note: '摔坏了', amount: '12.50' }),
   },
   { method: 'POST', pattern: '/webhooks/stripe', as: 'visitor' }, // its own generator: signed and unsigned events (below)
   { method: 'POST', pattern: '/login/two-factor', as: 'visitor', form: () => ({ code: '123456', recoveryCode: '' }) },
@@ -884,6 +907,14 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     form: () => ({ reason: '不对' }),
   },
   { method: 'POST', pattern: '/coordinator/checkpoints', as: 'coordinator', form: () => ({}) },
+  { method: 'GET', pattern: '/coordinator/requests', as: 'coordinator', query: LANG },
+  {
+    method: 'POST',
+    pattern: '/coordinator/requests/:id/answer',
+    as: 'coordinator',
+    params: () => ({ id: ids(fx.orderRequest) }),
+    form: () => ({ decision: 'decline', reply: '不行' }),
+  },
   { method: 'GET', pattern: '/coordinator/recalls', as: 'coordinator', query: LANG },
   { method: 'GET', pattern: '/coordinator/recalls/:id', as: 'coordinator', params: () => ({ id: ids(fx.recalledLot, 1) }), query: LANG },
   {
