@@ -38,7 +38,10 @@ export default async function coordinatorRoutes(
       const user = currentUser(request);
       const wanted = request.query.number?.trim().toUpperCase();
       if (wanted) return reply.redirect(`/coordinator/orders/${encodeURIComponent(wanted)}`, 303);
+      const waiting = (await deps.requests.queue(user)).length;
       return reply.view('coordinator/dashboard', {
+        // Buyers' refund and problem requests waiting for an answer, so they are not missed.
+        openRequests: waiting > 0 ? request.t('coordreq.waiting', { count: waiting }) : null,
         title: request.t('coord.title'),
         section: 'orders',
         // Villages whose buyers' parcels nobody but a coordinator ships, so it cannot go unnoticed.

@@ -55,6 +55,7 @@ export const zh = {
   'coordreq.refundReason': '售后申请 #{id}：{reason}',
   'coordreq.onOrder': '这个订单的售后申请',
   'coordreq.open': '去答复',
+  'coordreq.waiting': '{count} 个买家的售后申请等待答复',
 
   'mail.shipped.askCarrier': '这家快递公司没有在线查询链接，请用运单号向快递公司查询。',
   'mail.shipped.confirmHint': '收到包裹后，请在订单页点“确认收货”；有问题也可以在订单页申请退款或反馈问题。',
@@ -138,6 +139,7 @@ export const en: Record<keyof typeof zh, string> = {
   'coordreq.refundReason': 'Buyer request #{id}: {reason}',
   'coordreq.onOrder': 'Buyer requests about this order',
   'coordreq.open': 'Answer',
+  'coordreq.waiting': '{count, plural, one {# buyer request is} other {# buyer requests are}} waiting for an answer',
 
   'mail.shipped.askCarrier': 'This carrier has no online tracking link: ask the carrier with the waybill number.',
   'mail.shipped.confirmHint':

@@ -301,6 +301,7 @@ describe('refund and problem requests', () => {
     expect(queue.body).toContain(`data-request="${request.id}"`);
     expect(queue.body).toContain('一瓶蜂蜜摔碎了');
     expect(queue.body).toContain('申请金额 ¥12.50');
+    expect((await coord.get('/coordinator')).body).toContain('1 个买家的售后申请等待答复');
     expect((await (await signIn(ctx.app, SECRETARY_MEIYAOGOU)).get('/coordinator/requests')).statusCode).toBe(403);
 
     const accept = await coord.post(
@@ -371,6 +372,29 @@ describe('refund and problem requests', () => {
     expect(told.map((m) => m.recipient)).toEqual([BUYER]);
     expect(told[0]!.text).toContain('天然蜂蜜低温会结晶');
     expect((await coord.get('/coordinator/requests')).body).not.toContain(`data-request="${id}"`);
+  });
+
+  it('e-mails the answer in English to a buyer who uses the shop in English', async () => {
+    const buyer = anonymous(ctx.app);
+    await buyer.get('/login?lang=en');
+    expect((await buyer.post('/login', { email: BUYER, password: 'xiangyi-demo' }, { csrfFrom: '/login' })).statusCode).toBe(303);
+    const { number } = await placeOrder(buyer);
+    await markPaid(number);
+    await ship(number);
+    const page = await buyer.get(`/orders/${number}`);
+    expect(page.body).toContain('After-sale: refunds and problems');
+    expect(page.body).toContain('Shipped · SF Express');
+    expect((await ask(buyer, number, { kind: 'problem', reason: 'missing_item', note: 'One jar is missing.' })).statusCode).toBe(303);
+    const { id } = (await requestsOf((await orderRow(number)).id))[0]!;
+    const coord = await coordinator();
+    expect(
+      (await coord.post(`/coordinator/requests/${id}/answer`, { decision: 'accept', reply: 'We will send it.' }, { csrfFrom: '/coordinator/requests' }))
+        .statusCode,
+    ).toBe(303);
+    const [mail] = await messages('order_request_accepted');
+    expect(mail!.subject).toBe(`Your request about order ${number} was accepted`);
+    expect(mail!.text).toContain('Report a problem · Item missing');
+    expect(mail!.text).toContain('We will send it.');
   });
 
   it('answers bad input with field messages (422), an unpaid order with 409, and hides requests from anyone but the buyer', async () => {
