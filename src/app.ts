@@ -598,14 +598,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // the coordinators' daily digest is written once a day.
   periodicWork.every('expiry-sweep', 60_000, async () => {
     await services.orders.expireDue();
-    // Shipped orders nobody confirmed as received within RECEIPT_AUTO_CONFIRM_DAYS are confirmed.
-    await services.orders.autoConfirmDue(config.receiptAutoConfirmMs);
     await services.accounts.prune();
     await services.passwordResets.prune();
     await services.orderLookup.prune();
     await pruneRateLimitCounters(deps.db);
     await services.coordinatorDigest.runDue();
   });
+  // Shipped orders nobody confirmed as received within RECEIPT_AUTO_CONFIRM_DAYS are confirmed (确认收货),
+  // a job of its own so a failure there holds up neither expiry nor housekeeping.
+  periodicWork.every('receipt-auto-confirm', 10 * 60_000, () => services.orders.autoConfirmDue(config.receiptAutoConfirmMs));
   app.decorate('backups', backups);
   const outboxWorker = createOutboxWorker({
     outbox: services.outbox,

@@ -71,8 +71,8 @@ describe('the periodic work on two servers over one database', () => {
       await hands[0]!.fire();
       await hands[1]!.fire();
     }
-    expect(work(0).status().runs).toEqual({ 'expiry-sweep': 3, 'ledger-checkpoint': 3 });
-    expect(work(1).status().runs).toEqual({ 'expiry-sweep': 0, 'ledger-checkpoint': 0 });
+    expect(work(0).status().runs).toEqual({ 'expiry-sweep': 3, 'receipt-auto-confirm': 3, 'ledger-checkpoint': 3 });
+    expect(work(1).status().runs).toEqual({ 'expiry-sweep': 0, 'receipt-auto-confirm': 0, 'ledger-checkpoint': 0 });
     // Work with its own timer asks too: the outbox and backups run on the leader only.
     expect(work(0).mayRun()).toBe(true);
     expect(work(1).mayRun()).toBe(false);
