@@ -178,7 +178,7 @@ export function createOrderNotices(deps: OrderNoticeDeps): OrderEvents {
       yield* toGuestPhone(tx, o, 'order_shipped', `sms:order_shipped:${o.id}:${villageId}`, (t) => ({
         subject: t('mail.shipped.subject', { number: o.number }),
         text: link
-          ? t('sms.shipped', { number: o.number, carrier: carrierName(carrier, DEFAULT_LOCALE), tracking: trackingNumber, link })
+          ? t('sms.shipped', { number: o.number, carrier: carrierName(carrier, o.locale === 'en' ? 'en' : 'zh-CN'), tracking: trackingNumber, link })
           : t('sms.shippedNoLink', { number: o.number, carrier, tracking: trackingNumber }),
       }));
       if (o.buyerUserId === null) return;

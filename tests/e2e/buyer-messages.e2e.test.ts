@@ -200,7 +200,7 @@ describe('a new buyer hears from the shop by e-mail', () => {
     expect(shipped!.text).toContain(`您订单 ${number} 中来自煤窑沟村的包裹已发出。`);
     expect(shipped!.text).toContain('快递公司: 顺丰速运');
     expect(shipped!.text).toContain('运单号: SF1234567890');
-    expect(shipped!.text).toContain(trackingLink('SF1234567890'));
+    expect(shipped!.text).toContain(trackingLink('顺丰速运', 'SF1234567890'));
 
     await buyer.reload();
     expect((await buyer.locator('[data-status]').textContent())?.trim()).toBe('已发货');
