@@ -244,9 +244,14 @@ export const payoutRequests = sqliteTable(
   ],
 );
 
+/** What the bank's returned statement says of a transfer: it went through, or it failed (the payout stays unpaid). */
+export const BANK_OUTCOMES = ['paid', 'failed'] as const;
+export type BankOutcome = (typeof BANK_OUTCOMES)[number];
+
 /**
- * A bank-transfer payout the bank confirmed as paid, from its returned statement of a 批量代发
- * batch (matched by the batch reference). Append-only: a payout is confirmed once.
+ * What the bank's returned statement of a 批量代发 batch said of a bank-transfer payout (matched by
+ * the batch reference): paid, once at most; or failed, as often as a batch carrying it failed (the
+ * payout stays unpaid and goes into a later batch). Append-only (triggers): a statement is history.
  */
 export const payoutBankConfirmations = sqliteTable(
   'payout_bank_confirmations',
@@ -255,7 +260,11 @@ export const payoutBankConfirmations = sqliteTable(
     payoutId: integer('payout_id')
       .notNull()
       .references(() => payouts.id),
-    /** What the bank's statement says it paid, fen (equal to the payout's amount). */
+    /** What the bank's statement says of the transfer. */
+    outcome: text('outcome', { enum: BANK_OUTCOMES }).notNull().default('paid'),
+    /** The bank's own word for the outcome, as its statement wrote it (成功, 失败：户名不符, …). */
+    bankStatus: text('bank_status').notNull().default(''),
+    /** The payout's amount, fen, which the statement's line repeats. */
     amountFen: integer('amount_fen').notNull(),
     /** The returned statement's file name, as uploaded. */
     statementName: text('statement_name').notNull().default(''),
@@ -264,5 +273,10 @@ export const payoutBankConfirmations = sqliteTable(
       .references(() => users.id),
     confirmedAt: epochMs('confirmed_at').notNull(),
   },
-  (t) => [uniqueIndex('payout_bank_confirmations_payout_uq').on(t.payoutId), check('payout_bank_confirmations_amount_ck', sql`${t.amountFen} > 0`)],
+  (t) => [
+    // Paid once at most; failed as often as the bank says so.
+    uniqueIndex('payout_bank_confirmations_paid_uq').on(t.payoutId).where(sql`${t.outcome} = 'paid'`),
+    index('payout_bank_confirmations_payout_idx').on(t.payoutId),
+    check('payout_bank_confirmations_amount_ck', sql`${t.amountFen} > 0`),
+  ],
 );
