@@ -130,6 +130,23 @@ export interface SeedProduct {
   motif: PhotoMotif;
 }
 
+/**
+ * The demo households' bank accounts (private fields, for the 批量代发 flow): each village's local
+ * bank, and an account number that is plainly made up (6299 0000 0000 and the household's number).
+ * The last household has none recorded, so the demo also shows a payout the batch cannot carry.
+ */
+export const DEMO_BANKS: Record<string, string> = {
+  meiyaogou: '中国农业银行登封大冶支行',
+  mengzhuang: '新郑农村商业银行孟庄支行',
+  shibantan: '湖南鼎城农村商业银行石板滩支行',
+  gulou: '广西钟山农村信用合作联社回龙信用社',
+  mingmei: '中国邮政储蓄银行贺州平桂鹅塘支行',
+  chashan: '广西富川农村信用合作联社朝东信用社',
+};
+
+/** A demo household's made-up account number (the i-th household, from 0), or null for the last one. */
+export const demoBankAccountNo = (i: number, count: number): string | null => (i === count - 1 ? null : `629900000000${String(i + 1).padStart(4, '0')}`);
+
 export const REGIONS: SeedRegion[] = [
   { key: 'dengfeng', province: '河南省', city: '郑州市', county: '登封市', township: '大冶镇' },
   { key: 'xinzheng', province: '河南省', city: '郑州市', county: '新郑市', township: '孟庄镇' },

@@ -7,7 +7,7 @@ import { projectHouseholds, projects, projectSplitRules } from '../projects/sche
 import { householdConsents, households, producerMembers, producers, regions, villages } from '../villages/schema.js';
 import type { Database_ } from '../db/client.js';
 import { one, type Query, run, serialize, type Tx } from '../db/unit-of-work.js';
-import { HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
+import { DEMO_BANKS, demoBankAccountNo, HOUSEHOLDS, PRODUCERS, PRODUCTS, PROJECTS, REGIONS, VILLAGES } from './seed-data.js';
 import { encodeSeedPhotos } from './seed-images.js';
 import { formatDate } from '../time.js';
 
@@ -140,6 +140,8 @@ export function* seedHouseholdsAndProducers(
           idCardLast4: h.idCardLast4,
           povertyRegNo: h.povertyRegNo,
           members: h.members,
+          bankAccountNo: demoBankAccountNo(i, HOUSEHOLDS.length),
+          bankName: demoBankAccountNo(i, HOUSEHOLDS.length) === null ? null : (DEMO_BANKS[h.villageSlug] ?? null),
           createdAt,
           updatedAt: createdAt,
         })
