@@ -54,6 +54,7 @@ import { createStripeWebhookHandler } from './payments/stripe-webhooks.js';
 import type Stripe from 'stripe';
 import coordinatorRoutes from './coordinator/coordinator-routes.js';
 import coordinatorMoneyRoutes from './coordinator/coordinator-money-routes.js';
+import bankBatchRoutes from './coordinator/bank-batch-routes.js';
 import payoutRequestRoutes from './coordinator/payout-request-routes.js';
 import { createLedgerReports } from './ledger/ledger-reports.js';
 import { createPayoutsService } from './ledger/payouts-service.js';
@@ -555,6 +556,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     villages: services.villages,
     approvalThresholdFen: config.payoutApprovalThresholdFen,
   });
+  await app.register(bankBatchRoutes, { payouts: services.payouts, villages: services.villages, clock: services.clock });
   await app.register(proofRoutes, {
     reconciliation: services.reconciliation,
     impact: services.impact,

@@ -7,7 +7,7 @@ export interface MultipartForm {
   /** Text fields; a repeated field (a checkbox group) becomes an array. */
   fields: Record<string, string | string[]>;
   /** The one file part, when a file was chosen. */
-  file: { field: string; bytes: Buffer } | null;
+  file: { field: string /** As the browser sent it. */; name: string; bytes: Buffer } | null;
   /** The file was over the size limit (nothing of it is kept). */
   fileTooLarge: boolean;
 }
@@ -78,7 +78,7 @@ async function readParts(request: FastifyRequest, limits: Limits, form: Multipar
         continue;
       }
       try {
-        form.file = { field: part.fieldname, bytes: await part.toBuffer() };
+        form.file = { field: part.fieldname, name: part.filename, bytes: await part.toBuffer() };
       } catch {
         form.fileTooLarge = true;
         break;

@@ -17,6 +17,7 @@ import { en as addressEn, zh as addressZh } from '../addresses/messages.js';
 import { en as lookupEn, zh as lookupZh } from '../orders/lookup-messages.js';
 import { en as twoFactorEn, zh as twoFactorZh } from '../accounts/two-factor-messages.js';
 import { en as bankAccountEn, zh as bankAccountZh } from '../villages/bank-account-messages.js';
+import { en as bankBatchEn, zh as bankBatchZh } from '../coordinator/bank-batch-messages.js';
 import { en as payoutRequestEn, zh as payoutRequestZh } from '../coordinator/payout-request-messages.js';
 import { en as donationEn, zh as donationZh } from '../donations/messages.js';
 import { en as exportEn, zh as exportZh } from '../exports/messages.js';
@@ -50,6 +51,7 @@ export const zhCN = {
   ...lookupZh,
   ...twoFactorZh,
   ...payoutRequestZh,
+  ...bankBatchZh,
   ...bankAccountZh,
   ...donationZh,
   ...exportZh,
@@ -77,6 +79,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...lookupEn,
   ...twoFactorEn,
   ...payoutRequestEn,
+  ...bankBatchEn,
   ...bankAccountEn,
   ...donationEn,
   ...exportEn,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, inArray, isNull, lt, ne, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { users } from '../accounts/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
@@ -154,23 +154,44 @@ export function* linkPayoutRequest(tx: Tx, id: number, payoutId: number): Query<
 
 // ---------- Bank batches (批量代发) ----------
 
+const paidByBank = (tx: Tx) =>
+  tx
+    .select({ one: sql`1` })
+    .from(payoutBankConfirmations)
+    .where(and(eq(payoutBankConfirmations.payoutId, payouts.id), eq(payoutBankConfirmations.outcome, 'paid')));
+const failedAtBank = (tx: Tx) =>
+  tx
+    .select({ one: sql`1` })
+    .from(payoutBankConfirmations)
+    .where(and(eq(payoutBankConfirmations.payoutId, payouts.id), eq(payoutBankConfirmations.outcome, 'failed')));
+
 /**
- * Bank-transfer payouts paid on a day (YYYY-MM-DD) that the bank has not confirmed yet, neither
- * reversals nor reversed: what a batch file of that day sends. Oldest first.
+ * What a batch file of a day (YYYY-MM-DD) sends: bank-transfer payouts not yet paid by the bank,
+ * neither reversals nor reversed, paid out on that day, or on an earlier day whose transfer the
+ * bank reported as failed (they go into the next batch). Oldest first.
  */
-export function* unconfirmedBankPayoutsOn(tx: Tx, day: string): Query<PayoutRow[]> {
-  const confirmed = tx.select({ one: sql`1` }).from(payoutBankConfirmations).where(eq(payoutBankConfirmations.payoutId, payouts.id));
+export function* unpaidBankPayoutsFor(tx: Tx, day: string): Query<PayoutRow[]> {
   return yield* all(
     payoutRows(tx)
-      .where(and(eq(payouts.method, 'bank_transfer'), eq(payouts.paidOn, day), isNull(payouts.reversesPayoutId), isNull(reversal.id), notExists(confirmed)))
-      .orderBy(asc(payouts.id)),
+      .where(
+        and(
+          eq(payouts.method, 'bank_transfer'),
+          or(eq(payouts.paidOn, day), and(lt(payouts.paidOn, day), exists(failedAtBank(tx)))),
+          isNull(payouts.reversesPayoutId),
+          isNull(reversal.id),
+          notExists(paidByBank(tx)),
+        ),
+      )
+      .orderBy(asc(payouts.paidOn), asc(payouts.id)),
   );
 }
 
-export function* bankConfirmationOf(tx: Tx, payoutId: number) {
-  return yield* one(tx.select().from(payoutBankConfirmations).where(eq(payoutBankConfirmations.payoutId, payoutId)));
+/** What the bank's statements said of a payout, oldest first (failures, and its payment). */
+export function* bankOutcomesOf(tx: Tx, payoutId: number) {
+  return yield* all(tx.select().from(payoutBankConfirmations).where(eq(payoutBankConfirmations.payoutId, payoutId)).orderBy(asc(payoutBankConfirmations.id)));
 }
 
+/** Appends what a statement said of a payout (the table is append-only). */
 export function* insertBankConfirmation(tx: Tx, c: Omit<typeof payoutBankConfirmations.$inferInsert, 'id'>): Query<void> {
   yield* run(tx.insert(payoutBankConfirmations).values(c));
 }

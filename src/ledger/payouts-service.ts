@@ -12,12 +12,12 @@ import type { Query, Tx } from '../db/unit-of-work.js';
 import { householdReports, householdSettlement, payoutLimit } from './ledger-reports.js';
 import type { Attribution, LedgerService } from './ledger-service.js';
 import type { BankAccount } from '../villages/villages-service.js';
-import { type BatchLine, payoutIdOfReference, type StatementLine } from './bank-batch-file.js';
+import { accountDigits, type BatchLine, payoutIdOfReference, type StatementLine } from './bank-batch-file.js';
 import {
-  bankConfirmationOf,
+  bankOutcomesOf,
   decidePayoutRequest,
   insertBankConfirmation,
-  unconfirmedBankPayoutsOn,
+  unpaidBankPayoutsFor,
   decidedPayoutRequests,
   insertPayout,
   insertPayoutRequest,
@@ -65,15 +65,47 @@ export interface BatchEntry {
   account: BankAccount;
   /** The line of the batch file; null when the household has no bank account recorded. */
   line: BatchLine | null;
+  /** What earlier statements said of its transfer when it failed (the bank's words, newest last): it is sent again. */
+  failures: { status: string; statementName: string; at: number }[];
 }
 
-/** Why a line of a returned statement cannot be applied. */
+/** Why a line of a returned statement cannot be applied; any one refuses the whole statement. */
 export type StatementMismatch = {
   line: number;
   reference: string;
-  code: 'unknown_reference' | 'duplicate_reference' | 'amount_differs' | 'transfer_failed' | 'already_confirmed' | 'not_in_batch';
+  code: 'unknown_reference' | 'duplicate_reference' | 'amount_differs' | 'account_differs' | 'already_paid' | 'not_in_batch' | 'status_unknown';
   params: Record<string, string | number>;
 };
+
+/** A line of a returned statement matched to its payout. */
+export interface StatementMatch {
+  line: number;
+  reference: string;
+  payoutId: number;
+  householdId: number;
+  amountFen: number;
+  /** The bank's word, as its statement wrote it. */
+  status: string;
+}
+
+/**
+ * What applying a statement did: `paid` and `failed` were recorded (in one transaction), or, when
+ * there is any mismatch, nothing was and `mismatches` says why, line by line (paid and failed then
+ * say what would have been recorded).
+ */
+export interface StatementResult {
+  applied: boolean;
+  paid: StatementMatch[];
+  failed: StatementMatch[];
+  mismatches: StatementMismatch[];
+}
+
+/**
+ * The entity id of a batch's audit entry: the day or statement it is about, and the payouts in it
+ * (` #12 #13`), by which the projects' scope rule finds it (auditConditions' payout_batch).
+ */
+export const batchAuditId = (label: string, payoutIds: readonly number[]) =>
+  [label.replace(/#/g, '＃').trim() || '-', ...payoutIds.map((id) => `#${id}`)].join(' ');
 
 /** What recording a payout did: posted it, or asked a second coordinator to approve it. */
 export type RecordedPayout = { posted: PayoutRow; requested?: never } | { requested: PayoutRequestRow; posted?: never };
@@ -83,6 +115,9 @@ export type PayoutRequestView = PayoutRequestRow & { mine: boolean };
 
 /** A payout as one coordinator sees it: with the part of it that their projects paid (fen, the payout's sign). */
 export type PayoutView = PayoutRow & { inScopeFen: number };
+
+/** An account number as a mismatch message shows it: the last four digits. */
+const maskAccount = (digits: string) => (digits.length > 4 ? `…${digits.slice(-4)}` : digits);
 
 /** Every project's money: what the household is owed in all. */
 const everyProject = householdReports('all');
@@ -362,13 +397,14 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
   }
 
   /**
-   * The bank batch of a day as the actor may send it: bank-transfer payouts of that day not yet
-   * confirmed by the bank, of households they may see and paid wholly by their projects (another
-   * project's money, or a household they do not see, is not theirs to send).
+   * The bank batch of a day as the actor may send it (see unpaidBankPayoutsFor: the day's unpaid
+   * bank transfers, and earlier ones whose transfer failed): of households they may see and paid
+   * wholly by their projects (another project's money, or a household they do not see, is not
+   * theirs to send).
    */
   function* batchOf(tx: Tx, actor: CurrentUser, day: string, purpose: (p: PayoutRow) => string): Query<BatchEntry[]> {
     const entries: BatchEntry[] = [];
-    for (const row of yield* unconfirmedBankPayoutsOn(tx, day)) {
+    for (const row of yield* unpaidBankPayoutsFor(tx, day)) {
       let seen: PayoutView;
       try {
         seen = yield* payoutIn(tx, actor, row.id);
@@ -379,9 +415,13 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
       if (seen.inScopeFen !== seen.amountFen) continue;
       const account = yield* deps.bankAccountOf(tx, row.householdId);
       if (!account) continue;
+      const failures = (yield* bankOutcomesOf(tx, row.id))
+        .filter((o) => o.outcome === 'failed')
+        .map((o) => ({ status: o.bankStatus, statementName: o.statementName, at: o.confirmedAt }));
       entries.push({
         payout: row,
         account,
+        failures,
         line:
           account.accountNo !== null
             ? {
@@ -623,45 +663,65 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
      * The batch file's lines of a day, for the bank. Account numbers are private household fields,
      * so the export itself is audited: who, when, from where, which payouts and how much.
      */
-    exportBankBatch: (actor: CurrentUser, day: string, purpose: (p: PayoutRow) => string, address: string | null): Promise<BatchLine[]> =>
+    exportBankBatch: (
+      actor: CurrentUser,
+      day: string,
+      payoutIds: readonly number[],
+      purpose: (p: PayoutRow) => string,
+      address: string | null,
+    ): Promise<BatchLine[]> =>
       db.uow.write(function* (tx) {
-        const lines = (yield* batchOf(tx, actor, day, purpose)).flatMap((e) => (e.line ? [e.line] : []));
+        // The payouts chosen on the page, each checked again: another coordinator's (404) or partly another project's money (403) is refused.
+        const batch = new Map((yield* batchOf(tx, actor, day, purpose)).map((e) => [e.payout.id, e]));
+        const lines: BatchLine[] = [];
+        for (const id of new Set(payoutIds)) {
+          const entry = batch.get(id);
+          if (!entry) {
+            const seen = yield* payoutIn(tx, actor, id);
+            if (seen.inScopeFen !== seen.amountFen) throw new AppError('forbidden', 'payout_batch_other_projects', undefined, { params: { id } });
+            throw new AppError('conflict', 'payout_not_in_batch', undefined, { params: { id, day } });
+          }
+          if (!entry.line) throw new AppError('conflict', 'payout_no_bank_account', undefined, { params: { id, name: entry.account.realName } });
+          lines.push(entry.line);
+        }
+        if (lines.length === 0) throw new AppError('validation', 'payout_batch_empty', undefined, { fields: { payout: 'payout_batch_empty' } });
+        const exported = lines.map((l) => l.payoutId);
         yield* audit.add(tx, {
           userId: actor.id,
           action: 'payout.bank_batch_export',
           entityType: 'payout_batch',
-          entityId: day,
-          after: { day, payoutIds: lines.map((l) => l.payoutId), count: lines.length, totalFen: sumFen(lines) },
+          entityId: batchAuditId(day, exported),
+          after: { day, payoutIds: exported, count: lines.length, totalFen: sumFen(lines) },
           address,
         });
         return lines;
       }),
 
     /**
-     * Applies the bank's returned statement: each line matched by its batch reference to a payout the
-     * actor could send, marked paid by the bank. All or nothing: when any line is a mismatch (an
-     * unknown or repeated reference, an amount that differs, a failed transfer, a payout confirmed
-     * already), nothing is applied and the mismatches are answered, each with its line.
+     * Applies the bank's returned statement in one transaction, matching each line by its batch
+     * reference to a payout the actor could send. A line the bank reports as paid marks its payout
+     * paid; a line it reports as failed is recorded as a failure of that payout, which stays unpaid
+     * and goes into a later batch. A real mismatch (an unknown or repeated reference, an amount or
+     * account that differs, a payout paid already or not sent by batch, a status word that is no
+     * outcome) refuses the whole statement: nothing is recorded and every mismatch is answered,
+     * each with its line.
      */
-    applyBankStatement: (
-      actor: CurrentUser,
-      lines: readonly StatementLine[],
-      statementName: string,
-      address: string | null,
-    ): Promise<{ applied: number[]; mismatches: StatementMismatch[] }> =>
+    applyBankStatement: (actor: CurrentUser, lines: readonly StatementLine[], statementName: string, address: string | null): Promise<StatementResult> =>
       db.uow.write(function* (tx) {
         const mismatches: StatementMismatch[] = [];
-        const matched: { payoutId: number; amountFen: number }[] = [];
+        const paid: StatementMatch[] = [];
+        const failed: StatementMatch[] = [];
         const seenRefs = new Set<string>();
         for (const l of lines) {
           const miss = (code: StatementMismatch['code'], params: Record<string, string | number> = {}) =>
             mismatches.push({ line: l.line, reference: l.reference, code, params: { line: l.line, reference: l.reference, ...params } });
           const payoutId = payoutIdOfReference(l.reference);
-          if (seenRefs.has(l.reference.toUpperCase())) {
+          const ref = l.reference.toUpperCase();
+          if (seenRefs.has(ref)) {
             miss('duplicate_reference');
             continue;
           }
-          seenRefs.add(l.reference.toUpperCase());
+          seenRefs.add(ref);
           let seen: PayoutView | null = null;
           if (payoutId !== null) {
             try {
@@ -670,43 +730,74 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
               if (!(error instanceof AppError && error.type === 'not_found')) throw error;
             }
           }
-          // A payout the actor may not see is as unknown as one that does not exist.
+          // A payout the actor may not see (or not wholly) is as unknown as one that does not exist.
           if (!seen || seen.inScopeFen !== seen.amountFen) {
             miss('unknown_reference');
             continue;
           }
-          if (yield* bankConfirmationOf(tx, seen.id)) {
-            miss('already_confirmed');
+          const earlier = yield* bankOutcomesOf(tx, seen.id);
+          const paidBefore = earlier.find((o) => o.outcome === 'paid');
+          if (paidBefore) {
+            miss('already_paid', { statement: paidBefore.statementName });
             continue;
           }
           if (seen.method !== 'bank_transfer' || seen.reversesPayoutId !== null || seen.reversedById !== null) {
             miss('not_in_batch');
             continue;
           }
-          if (l.amountFen !== seen.amountFen) {
+          // A failed line may leave the amount out; one it gives must be the payout's.
+          if (l.amountFen !== seen.amountFen && (l.outcome !== 'failed' || l.amountFen !== null)) {
             miss('amount_differs', { expected: formatFen(seen.amountFen), got: l.amountFen === null ? '?' : formatFen(l.amountFen) });
             continue;
           }
-          if (!l.succeeded) {
-            miss('transfer_failed', { status: l.status });
+          if (l.accountNo !== null) {
+            const recorded = accountDigits((yield* deps.bankAccountOf(tx, seen.householdId))?.accountNo);
+            if (recorded !== l.accountNo) {
+              miss('account_differs', { account: maskAccount(l.accountNo), recorded: recorded === null ? '—' : maskAccount(recorded) });
+              continue;
+            }
+          }
+          if (l.outcome === null) {
+            miss('status_unknown', { status: l.status });
             continue;
           }
-          matched.push({ payoutId: seen.id, amountFen: seen.amountFen });
+          const match = { line: l.line, reference: l.reference, payoutId: seen.id, householdId: seen.householdId, amountFen: seen.amountFen, status: l.status };
+          (l.outcome === 'paid' ? paid : failed).push(match);
         }
-        if (mismatches.length > 0 || matched.length === 0) return { applied: [], mismatches };
+        if (mismatches.length > 0 || paid.length + failed.length === 0) return { applied: false, paid, failed, mismatches };
         const now = clock();
-        for (const m of matched) {
-          yield* insertBankConfirmation(tx, { payoutId: m.payoutId, amountFen: m.amountFen, statementName, confirmedByUserId: actor.id, confirmedAt: now });
+        for (const [outcome, matches] of [
+          ['paid', paid],
+          ['failed', failed],
+        ] as const) {
+          for (const m of matches) {
+            yield* insertBankConfirmation(tx, {
+              payoutId: m.payoutId,
+              outcome,
+              bankStatus: m.status,
+              amountFen: m.amountFen,
+              statementName,
+              confirmedByUserId: actor.id,
+              confirmedAt: now,
+            });
+          }
         }
+        const payoutIds = [...paid, ...failed].map((m) => m.payoutId).sort((a, b) => a - b);
         yield* audit.add(tx, {
           userId: actor.id,
           action: 'payout.bank_confirm',
           entityType: 'payout_batch',
-          entityId: statementName || 'statement',
-          after: { statementName, payoutIds: matched.map((m) => m.payoutId), count: matched.length, totalFen: sumFen(matched) },
+          entityId: batchAuditId(statementName || 'statement', payoutIds),
+          after: {
+            statementName,
+            paidPayoutIds: paid.map((m) => m.payoutId),
+            failedPayoutIds: failed.map((m) => m.payoutId),
+            paidFen: sumFen(paid),
+            failures: failed.map((m) => ({ payoutId: m.payoutId, status: m.status })),
+          },
           address,
         });
-        return { applied: matched.map((m) => m.payoutId), mismatches };
+        return { applied: true, paid, failed, mismatches };
       }),
   };
 }
