@@ -217,7 +217,10 @@ export function* householdIdsOfProjects(tx: Tx, projectIds: readonly number[]): 
  * Per kind of entity of the audit log, an SQL condition on an entity id (text) that holds when
  * the object concerns some projects: the project itself, an order with a line (or the wish) of
  * one, a payout that paid some of their money, a household they see (as householdIdsOfProjects),
- * a product (and its producer, its lots, the quotes for it) of one, a wish of one.
+ * a product (and its producer, its lots, the quotes for it) of one, a wish of one, a payout request
+ * they may see (its household one they see, its requester's projects sharing one with theirs), a
+ * bank batch or statement (entity id "<day or statement> #12 #13", see batchAuditId) with a payout
+ * that paid some of their money.
  */
 export function auditConditions(projectIds: readonly number[]): Record<string, (entityId: string) => string> {
   const list = inList(projectIds);
@@ -231,6 +234,13 @@ export function auditConditions(projectIds: readonly number[]): Record<string, (
     payout: (id) =>
       `EXISTS (SELECT 1 FROM ledger_transactions pt JOIN ledger_entries pe ON pe.transaction_id = pt.id WHERE pt.idempotency_key = 'payout:' || ${num(id)} AND pe.project_id IN (${list}))`,
     household: (id) => `${num(id)} IN (${householdsOfProjectsSql(projectIds)})`,
+    // A requester of every project stores no projects (NULL): their requests are any scoped coordinator's of the household.
+    payout_request: (id) =>
+      `EXISTS (SELECT 1 FROM payout_requests pr WHERE pr.id = ${num(id)} AND pr.household_id IN (${householdsOfProjectsSql(projectIds)})
+         AND (pr.project_ids IS NULL OR ${projectIds.map((p) => `(',' || pr.project_ids || ',') LIKE '%,${Number(p)},%'`).join(' OR ') || 'FALSE'}))`,
+    payout_batch: (id) =>
+      `EXISTS (SELECT 1 FROM ledger_transactions bt JOIN ledger_entries be ON be.transaction_id = bt.id
+         WHERE bt.kind = 'payout' AND be.project_id IN (${list}) AND (${id} || ' ') LIKE ('% #' || bt.payout_id || ' %'))`,
     product: (id) => `EXISTS (SELECT 1 FROM products p WHERE p.id = ${num(id)} AND p.project_id IN (${list}))`,
     producer: (id) => `EXISTS (SELECT 1 FROM products p WHERE p.producer_id = ${num(id)} AND p.project_id IN (${list}))`,
     lot: (id) => `EXISTS (SELECT 1 FROM lots lo JOIN products p ON p.id = lo.product_id WHERE lo.code = ${id} AND p.project_id IN (${list}))`,
