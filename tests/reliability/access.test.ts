@@ -953,6 +953,26 @@ const ROUTES: RouteSpec[] = [
     form: () => ({ note: '' }),
   },
   { method: 'GET', pattern: '/coordinator/payout-requests', allow: COORDINATORS, url: () => '/coordinator/payout-requests' },
+  { method: 'GET', pattern: '/coordinator/bank-batches', allow: COORDINATORS, url: () => '/coordinator/bank-batches' },
+  {
+    // A payout of another project's household is "not found"; one's own is in no batch of that day (409).
+    method: 'POST',
+    pattern: '/coordinator/bank-batches/file',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: () => '/coordinator/bank-batches/file',
+    form: (t) => ({ day: '2020-01-01', payout: String(f.payout[side(t)]) }),
+    ok: [200, 409],
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/bank-batches/statement',
+    allow: COORDINATORS,
+    url: () => '/coordinator/bank-batches/statement',
+    multipart: true,
+    form: () => ({ day: '2020-01-01' }),
+  },
   {
     method: 'GET',
     pattern: '/coordinator/payout-requests/:id',
