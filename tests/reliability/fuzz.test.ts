@@ -897,6 +897,9 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   },
   { method: 'POST', pattern: '/coordinator/payouts/:id/reverse', as: 'coordinator', params: () => ({ id: ids(fx.payout) }), form: () => ({ note: '录错了' }) },
   { method: 'GET', pattern: '/coordinator/payout-requests', as: 'coordinator', query: LANG },
+  { method: 'GET', pattern: '/coordinator/bank-batches', as: 'coordinator', query: { day: '2025-01-01', lang: 'en' } },
+  { method: 'POST', pattern: '/coordinator/bank-batches/file', as: 'coordinator', form: () => ({ day: '2025-01-01', payout: ids(fx.payout) }) },
+  { method: 'POST', pattern: '/coordinator/bank-batches/statement', as: 'coordinator', multipart: true, form: () => ({ day: '2025-01-01' }) },
   { method: 'GET', pattern: '/coordinator/payout-requests/:id', as: 'coordinator', params: () => ({ id: ids(fx.payoutRequest) }), query: LANG },
   { method: 'POST', pattern: '/coordinator/payout-requests/:id/approve', as: 'coordinator', params: () => ({ id: ids(fx.payoutRequest) }), form: () => ({}) },
   {
