@@ -83,4 +83,42 @@ describe('a coordinator paying a household', () => {
     expect(lines.at(-1)).toMatch(/,期末结余,,,,,29\.20$/);
     expect(problems).toEqual([]);
   });
+
+  it('sends 王秀兰’s bank transfer in the day’s bank batch and marks it paid from the bank’s returned statement', async () => {
+    await placePaidOrder(server, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
+    const wang = householdIdOf(server.db, '王秀兰');
+    await page.goto('/login');
+    await page.getByLabel('电子邮箱').fill('coordinator@xiangyi.test');
+    await page.getByLabel('密码').fill('xiangyi-demo');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(/\/coordinator$/);
+
+    await page.goto(`/coordinator/households/${wang}`);
+    const form = page.getByRole('form', { name: '登记付款' });
+    await form.getByLabel('付款金额（元）').fill('20');
+    await form.getByLabel('付款方式').selectOption('bank_transfer');
+    await form.getByRole('button', { name: '登记付款' }).click();
+    await page.getByRole('status').filter({ hasText: '已登记付款 ¥20.00' }).waitFor();
+    const payoutId = server.db.sqlite.prepare('SELECT max(id) FROM payouts').pluck().get() as number;
+    const reference = `XYP${String(payoutId).padStart(8, '0')}`;
+
+    await page.getByRole('navigation', { name: '协调员后台导航' }).getByRole('link', { name: '银行批量代发' }).click();
+    await page.waitForURL(/\/coordinator\/bank-batches$/);
+    await page.locator(`tr[data-batch-payout="${payoutId}"]`).getByText('王秀兰').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载代发文件（CSV）' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^bank-batch-\d{4}-\d{2}-\d{2}\.csv$/);
+    const batch = (await readFile((await download.path())!)).toString('utf8');
+    expect(batch).toContain(`,20.00,乡益农户收益 ${reference},${reference}`);
+
+    const upload = page.getByRole('form', { name: '上传银行回单' });
+    await upload.getByLabel('回单文件（CSV）').setInputFiles({
+      name: 'huidan.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`业务参考号,处理状态,金额（元）\r\n${reference},成功,20.00\r\n`),
+    });
+    await upload.getByRole('button', { name: '上传并核对' }).click();
+    await page.getByRole('status').filter({ hasText: '已记录：1 笔付出成功，0 笔失败。' }).waitFor();
+    expect(await page.locator(`tr[data-batch-payout="${payoutId}"]`).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
 });
