@@ -90,7 +90,9 @@ describe.each(LOCALES)('axe on the main pages (%s)', (locale) => {
       const { context, page } = await phone(locale);
       try {
         await signIn(page, 'coordinator@xiangyi.test');
-        expect(await audit(page, ['/coordinator', '/coordinator/projects', '/coordinator/households', '/coordinator/reconciliation'])).toEqual({});
+        expect(
+          await audit(page, ['/coordinator', '/coordinator/projects', '/coordinator/households', '/coordinator/reconciliation', '/coordinator/bank-batches']),
+        ).toEqual({});
       } finally {
         await context.close();
       }
