@@ -6,7 +6,7 @@ import { LazyCsrfToken } from '../plugins/security.js';
 import { formatFen } from '../money.js';
 import { presentMoney, type PublicFigures } from './public-figures.js';
 import { CATEGORIES } from './schema.js';
-import { listingPageQuerySchema, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
+import { FIRST_PAGE, LAST_PAGE, listingPageQuerySchema, MAX_PAGE, plainQuerySchema, slugParamsSchema, SORTS } from './catalog-schemas.js';
 import type { CatalogService } from './catalog-service.js';
 import { listingUrl, mediaUrl, presentCard, presentPagination, presentProject, presentVillage, unitLabel } from './catalog-presenter.js';
 import { loadProductSections, type ProductPageSection } from './product-page.js';
@@ -65,7 +65,8 @@ export default async function catalogRoutes(
       value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined;
     const { villages, projects, page } = await catalog.listingPage((choices) => ({
       q: asked.q,
-      page: asked.page,
+      // Not a page number: the first page; a number past the last page: the last (both with a notice).
+      page: asked.page === FIRST_PAGE ? undefined : asked.page === LAST_PAGE ? MAX_PAGE : asked.page,
       lang: asked.lang,
       category: known(asked.category, CATEGORIES),
       sort: known(asked.sort, SORTS),
@@ -90,6 +91,7 @@ export default async function catalogRoutes(
       villages: villages.map((v) => ({ ...presentVillage(v, locale), selected: v.slug === query.village })),
       projects: projects.map((p) => ({ ...presentProject(p, locale), selected: p.slug === query.project })),
       unknownFilter,
+      pageNotice: asked.page === FIRST_PAGE ? t('catalog.badPage') : page.clamped ? t('catalog.pastLastPage', { pages: page.pages }) : null,
       sorts: SORTS.filter((s) => s !== 'relevance' || query.q).map((s) => ({ value: s, selected: s === page.sort })),
       hasFilters: Boolean(query.q || query.category || query.village || query.project || query.sort),
       // The filters fold away on a phone; those in use keep the disclosure open, so the buyer sees them.

@@ -45,12 +45,33 @@ const knownOr = (values: readonly string[]) =>
       .max(MAX_QUERY_LENGTH)
       .transform((v) => (values.includes(v) ? v : UNKNOWN_FILTER)),
   );
+/** What a page number of the catalogue page reads as when it is not one: the first page, or the last (a number past them). */
+export const FIRST_PAGE = 'first';
+export const LAST_PAGE = 'last';
+/**
+ * The catalogue page's page number: a whole number from 1 to MAX_PAGE, else the first page (`abc`,
+ * `0`, `-1`, `1.5`, a repeated parameter) or the last (a number past MAX_PAGE). Every bad value
+ * reads as one of two values, so the page cache keeps at most two pages for them.
+ */
+const pageOrFallback = z.preprocess(
+  (v) => (Array.isArray(v) ? FIRST_PAGE : blankToUndefined(v)),
+  z
+    .string()
+    .transform((v): number | typeof FIRST_PAGE | typeof LAST_PAGE => {
+      const digits = /^[0-9]+$/.test(v.trim()) ? v.trim().replace(/^0+/, '') : '';
+      if (digits === '') return FIRST_PAGE; // not a number, or zero
+      return digits.length > 4 || Number(digits) > MAX_PAGE ? LAST_PAGE : Number(digits);
+    })
+    .optional(),
+);
+
 /**
  * GET /products, the page: a stale shared link (`?category=zzz`, a village since renamed) shows the
  * catalogue without that filter and a short notice instead of an error; the JSON API stays strict.
  * Unknown categories and sorts all read as one value (one page in the page cache).
  */
 export const listingPageQuerySchema = listingQuerySchema.extend({
+  page: pageOrFallback,
   category: knownOr(CATEGORIES),
   sort: knownOr(SORTS),
   village: optional(z.string().max(MAX_QUERY_LENGTH)),

@@ -81,6 +81,8 @@ export interface ListingPage {
   pageSize: number;
   sort: SortKey;
   query: ListingQuery;
+  /** The page asked for was past the last one and the last is shown instead (`pastLastShowsLast`). */
+  clamped: boolean;
 }
 
 /** The storefront: each page's data read in one unit of work (a consistent snapshot). */
@@ -92,7 +94,8 @@ export function createCatalogService(
     householdStories: (tx: Tx, producerId: number) => Query<{ displayName: string; storyZh: string; storyEn: string | null }[]>;
   },
 ) {
-  function* readListing(tx: Tx, query: ListingQuery): Query<ListingPage> {
+  /** One page of the listing; a page past the last is not found, or the last page when `pastLastShowsLast` (the catalogue page). */
+  function* readListing(tx: Tx, query: ListingQuery, pastLastShowsLast = false): Query<ListingPage> {
     if (query.village && !(yield* villageSlugExists(tx, query.village))) {
       throw new AppError('bad_request', 'unknown_village', undefined, { params: { village: query.village } });
     }
@@ -103,7 +106,7 @@ export function createCatalogService(
     const hasSearch = terms.length > 0;
     // Relevance means nothing without search terms: the listing is then newest first.
     const sort: SortKey = query.sort && (query.sort !== 'relevance' || hasSearch) ? query.sort : hasSearch ? 'relevance' : 'newest';
-    const page = query.page ?? 1;
+    let page = query.page ?? 1;
     const pageSize = query.pageSize ?? PAGE_SIZE;
     const filter: ListingFilter = {
       terms,
@@ -116,9 +119,14 @@ export function createCatalogService(
     };
     const total = yield* countProducts(tx, filter);
     const pages = Math.max(1, Math.ceil(total / pageSize));
+    const clamped = page > pages && pastLastShowsLast;
+    if (clamped) {
+      page = pages;
+      filter.offset = (page - 1) * pageSize;
+    }
     if (page > pages) throw new AppError('not_found', 'page_out_of_range', undefined, { params: { pages } });
     const items = yield* listProducts(tx, filter);
-    return { items, total, page, pages, pageSize, sort, query };
+    return { items, total, page, pages, pageSize, sort, query: clamped ? { ...query, page } : query, clamped };
   }
 
   function* readProductPage(tx: Tx, slug: string) {
@@ -172,11 +180,12 @@ export function createCatalogService(
     readProductPage,
     listProducts: (query: ListingQuery) => db.uow.read((tx) => readListing(tx, query)),
     /** The listing with the villages and projects its filters offer, in one snapshot. */
+    /** A page past the last shows the last one (`page.clamped`): the catalogue page's links may be stale. */
     listingPage: (query: (choices: { villages: Village[]; projects: Project[] }) => ListingQuery) =>
       db.uow.read(function* (tx) {
         const villages = yield* allVillages(tx);
         const projects = yield* allProjects(tx);
-        return { villages, projects, page: yield* readListing(tx, query({ villages, projects })) };
+        return { villages, projects, page: yield* readListing(tx, query({ villages, projects }), true) };
       }),
     productPage: (slug: string) => db.uow.read((tx) => readProductPage(tx, slug)),
     villagePage: (slug: string) => db.uow.read((tx) => readVillagePage(tx, slug)),

@@ -45,6 +45,8 @@ export const en: Record<keyof typeof zhCN, string> = {
 
   'catalog.title': 'All products',
   'catalog.unknownFilter': 'A filter in this link no longer exists, so it was left out.',
+  'catalog.badPage': 'The page number in this link is not valid, so the first page is shown.',
+  'catalog.pastLastPage': 'The catalogue has only {pages, plural, one {# page} other {# pages}} now, so the last one is shown.',
   'catalog.searchTitle': 'Results for “{q}”',
   'catalog.searchLabel': 'Search products, villages or producers',
   'catalog.searchPlaceholder': 'e.g. Yao tea, honey, tiger-head shoes',

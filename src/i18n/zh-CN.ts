@@ -43,6 +43,8 @@ export const zhCN = {
 
   'catalog.title': '全部商品',
   'catalog.unknownFilter': '链接中的筛选条件已不存在，已为你略去。',
+  'catalog.badPage': '链接中的页码无效，已为你显示第一页。',
+  'catalog.pastLastPage': '商品目录现在只有 {pages} 页，已为你显示最后一页。',
   'catalog.searchTitle': '“{q}”的搜索结果',
   'catalog.searchLabel': '搜索商品、村庄或生产者',
   'catalog.searchPlaceholder': '例如：土瑶茶、蜂蜜、虎头鞋',

@@ -133,14 +133,33 @@ describe('what makes a cached page stale: the data it shows, whoever writes it',
     expect(new Set(answers.map((a) => a.body)).size).toBe(1);
   });
 
-  it('keeps no invalid page: a bad page number is answered but never cached', async () => {
+  it('keeps no invalid page: a missing product or an over-long search is answered but never cached', async () => {
     const before = ctx.app.pageCacheStats().entries;
-    for (const url of ['/products?page=0', '/products?page=abc', '/products?page=999', '/products/no-such-product']) {
+    for (const url of [`/products?q=${'x'.repeat(101)}`, '/products/no-such-product']) {
       const res = await anonymous(ctx.app).get(url);
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(isHit(await anonymous(ctx.app).get(url)), url).toBe(false);
     }
     expect(ctx.app.pageCacheStats().entries).toBe(before);
+  });
+
+  it('keeps the bad page numbers of links as one first page and one last page, not one page each', async () => {
+    await anonymous(ctx.app).get('/products?page=abc');
+    const before = ctx.app.pageCacheStats().entries;
+    for (const url of ['/products?page=0', '/products?page=-1', '/products?page=x1', '/products?page=1.5', '/products?page=abc&page=2']) {
+      const res = await anonymous(ctx.app).get(url);
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body, url).toContain('data-page-notice');
+      expect(isHit(res), url).toBe(true);
+    }
+    await anonymous(ctx.app).get('/products?page=99999');
+    const last = await anonymous(ctx.app).get('/products?page=123456789');
+    expect(isHit(last)).toBe(true);
+    expect(last.body).toContain('data-page-notice');
+    expect(ctx.app.pageCacheStats().entries).toBe(before + 1);
+    // A good page number is not the bad one's page: page 1 says nothing about the link.
+    const first = await anonymous(ctx.app).get('/products?page=1');
+    expect(first.body).not.toContain('data-page-notice');
   });
 });
 

@@ -712,7 +712,40 @@ describe('bad query strings', () => {
 
   /** Filters a stale shared link may name: the page leaves them out (below); the JSON API refuses them. */
   const unknownFilters = new Set(['an unknown category', 'an unknown village', 'an unknown project', 'a malformed village slug', 'an unknown sort']);
-  const badForThePage = bad.filter(([what]) => !unknownFilters.has(what));
+  /** Page numbers a stale or mistyped link may carry: the page shows the first or last page (below); the JSON API refuses them. */
+  const badPages = new Set(['page 0', 'page -1', 'page 1.5', 'page abc', 'page 99999']);
+  const badForThePage = bad.filter(([what]) => !unknownFilters.has(what) && !badPages.has(what));
+
+  it.each([
+    ['abc', '链接中的页码无效，已为你显示第一页。'],
+    ['-1', '链接中的页码无效，已为你显示第一页。'],
+    ['0', '链接中的页码无效，已为你显示第一页。'],
+    ['1.5', '链接中的页码无效，已为你显示第一页。'],
+  ])('shows the first page with a short notice for page=%s on /products, not an error', async (page, notice) => {
+    const res = await listingPage({ page });
+    expect(res.statusCode).toBe(200);
+    expectShopLayout(res.body);
+    const main = mainOf(res.body);
+    expect(main).toContain('data-page-notice');
+    expect(textOf(main)).toContain(notice);
+    expect(cardTitles(res.body)).toEqual(cardTitles((await listingPage({})).body));
+  });
+
+  it.each(['99999', '999', '1000'])('shows the last page with a short notice for page=%s on /products', async (page) => {
+    const pages = Math.ceil(sqlCount('SELECT count(*) FROM products WHERE published = 1') / 12);
+    const res = await listingPage({ page, sort: 'price_asc' });
+    expect(res.statusCode).toBe(200);
+    const main = mainOf(res.body);
+    expect(textOf(main)).toContain(`商品目录现在只有 ${pages} 页，已为你显示最后一页。`);
+    expect(textOf(main)).toContain(`第 ${pages} 页，共 ${pages} 页`);
+    expect(cardTitles(res.body)).toEqual(cardTitles((await listingPage({ page: String(pages), sort: 'price_asc' })).body));
+    expect(cardTitles(res.body).length).toBeGreaterThan(0);
+  });
+
+  it('says nothing about the page number on a page that exists', async () => {
+    expect((await listingPage({ page: '1' })).body).not.toContain('data-page-notice');
+    expect((await listingPage({})).body).not.toContain('data-page-notice');
+  });
 
   it.each(bad.filter(([what]) => unknownFilters.has(what)))(
     'shows the catalogue with a short notice for %s on /products, not an error',
@@ -767,13 +800,16 @@ describe('bad query strings', () => {
   });
 
   it('answers in English on an English visit', async () => {
-    const res = await listingPage({ page: 'abc' }, { lang: 'en' });
+    const res = await listingPage({ q: '茶'.repeat(101) }, { lang: 'en' });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('<html lang="en">');
     expect(textOf(mainOf(res.body))).not.toMatch(/[\u4e00-\u9fff]/);
     const stale = await listingPage({ village: 'no-such-village' }, { lang: 'en' });
     expect(stale.statusCode).toBe(200);
     expect(textOf(mainOf(stale.body))).toContain('A filter in this link no longer exists, so it was left out.');
+    const badPage = await listingPage({ page: 'abc' }, { lang: 'en' });
+    expect(badPage.statusCode).toBe(200);
+    expect(textOf(mainOf(badPage.body))).toContain('The page number in this link is not valid, so the first page is shown.');
   });
 });
 
