@@ -6,10 +6,14 @@ import { AppError } from './errors.js';
 export interface MultipartForm {
   /** Text fields; a repeated field (a checkbox group) becomes an array. */
   fields: Record<string, string | string[]>;
-  /** The one file part, when a file was chosen. */
+  /** The (first) file part, when a file was chosen. */
   file: { field: string /** As the browser sent it. */; name: string; bytes: Buffer } | null;
-  /** The file was over the size limit (nothing of it is kept). */
+  /** Every file chosen, in the order sent (at most the limits' `files`, default one). */
+  files: { field: string; name: string; bytes: Buffer }[];
+  /** A file was over the size limit (nothing of the form's files is kept). */
   fileTooLarge: boolean;
+  /** More files were sent than the limits allow (nothing of the form's files is kept). */
+  tooManyFiles: boolean;
 }
 
 /**
@@ -22,16 +26,21 @@ export interface MultipartForm {
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The limits of a route's multipart form whose token is its first field (`csrf: 'multipart'`); the token is one more field. */
-    multipartLimits?: { fileSize: number; fields: number };
+    multipartLimits?: { fileSize: number; fields: number; files?: number };
   }
 }
 
-type Limits = { fileSize: number; fields: number };
+/** Bytes per file, text fields, and files (default one). */
+type Limits = { fileSize: number; fields: number; files?: number };
 /** Multipart bodies whose first part (the CSRF field) was read before the handler: the rest of their parts. */
 const opened = new WeakMap<FastifyRequest, AsyncIterator<Multipart>>();
 
 const openParts = (request: FastifyRequest, limits: Limits): AsyncIterator<Multipart> =>
-  request.parts({ limits: { fileSize: limits.fileSize, files: 1, fields: limits.fields + 1, parts: limits.fields + 2 } })[Symbol.asyncIterator]();
+  request
+    .parts({
+      limits: { fileSize: limits.fileSize, files: limits.files ?? 1, fields: limits.fields + 1, parts: limits.fields + (limits.files ?? 1) + 1 },
+    })
+    [Symbol.asyncIterator]();
 
 /**
  * The CSRF token of an upload form on a route with `csrf: 'multipart'`: its first field, `_csrf`,
@@ -54,12 +63,19 @@ export async function readCsrfField(request: FastifyRequest): Promise<string | u
 
 export async function readMultipartForm(request: FastifyRequest, limits: Limits): Promise<MultipartForm> {
   if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
-  const form: MultipartForm = { fields: {}, file: null, fileTooLarge: false };
+  const form: MultipartForm = { fields: {}, file: null, files: [], fileTooLarge: false, tooManyFiles: false };
   try {
     await readParts(request, limits, form);
   } catch (error) {
     // A cut-off or malformed body is the client's fault: 400, never 500. Limit errors keep their 413.
     const status = (error as { statusCode?: unknown } | null)?.statusCode;
+    if ((error as { code?: unknown } | null)?.code === 'FST_FILES_LIMIT') {
+      form.tooManyFiles = true;
+      form.files = [];
+      form.file = null;
+      delete form.fields._csrf;
+      return form;
+    }
     if (error instanceof AppError || (typeof status === 'number' && status >= 400 && status < 500)) throw error;
     throw new AppError('bad_request', 'bad_request');
   }
@@ -78,9 +94,12 @@ async function readParts(request: FastifyRequest, limits: Limits, form: Multipar
         continue;
       }
       try {
-        form.file = { field: part.fieldname, name: part.filename, bytes: await part.toBuffer() };
+        form.files.push({ field: part.fieldname, name: part.filename, bytes: await part.toBuffer() });
+        form.file = form.files[0] ?? null;
       } catch {
         form.fileTooLarge = true;
+        form.files = [];
+        form.file = null;
         break;
       }
       continue;

@@ -198,11 +198,14 @@ export default async function catalogRoutes(
                 ? t('product.projectNotStarted', { project, date: p.projectStartsOn ?? '' })
                 : null,
         },
-        photos: photos.map((ph) => ({
+        // In the secretary's order: the first is the main photo (the one cards show).
+        photos: photos.map((ph, i) => ({
+          n: i + 1,
           listUrl: mediaUrl(ph.listMediaId),
           detailUrl: mediaUrl(ph.detailMediaId),
           alt: pickText(locale, ph.altZh, ph.altEn) || t('product.photoOf', { title }),
         })),
+        morePhotos: photos.length > 1,
         tiers: tiers.map((tier) => ({ text: t('product.bulkTier', { min: tier.minQty, unit, price: formatFen(tier.priceFen) }) })),
       });
     },

@@ -142,6 +142,11 @@ export const productFormSchema = z
       .literal('on')
       .optional()
       .transform((v) => v === 'on'),
+    /** The secretary confirms publishing a product that has no photo yet (else publishing it is refused). */
+    publishWithoutPhoto: z
+      .literal('on')
+      .optional()
+      .transform((v) => v === 'on'),
     /** Only on creation; afterwards stock changes through adjustments with a reason. */
     stock: z.preprocess(blank, wholeNumber(MAX_STOCK, 'validation.stock').optional()),
     ...(Object.fromEntries(
@@ -190,6 +195,7 @@ export const productFormSchema = z
     projectId: f.projectId,
     published: f.published,
     featured: f.featured,
+    publishWithoutPhoto: f.publishWithoutPhoto,
     stock: f.stock ?? 0,
     tiers: Array.from({ length: MAX_TIERS }, (_, i) => ({
       minQty: f[`tierQty${i + 1}` as 'tierQty1'],
@@ -208,4 +214,22 @@ export const stockAdjustmentSchema = z.object({
   reason: text(200).min(1, 'validation.required'),
 });
 
-export const publishSchema = z.object({ published: z.enum(['0', '1'], { error: 'validation.invalid' }).transform((v) => v === '1') });
+export const publishSchema = z.object({
+  published: z.enum(['0', '1'], { error: 'validation.invalid' }).transform((v) => v === '1'),
+  publishWithoutPhoto: z
+    .literal('on', { error: 'validation.invalid' })
+    .optional()
+    .transform((v) => v === 'on'),
+});
+
+/** Photos one upload may carry (several chosen at once on a phone). */
+export const PHOTOS_PER_UPLOAD = 6;
+
+/** Moves a photo among its product's photos (src/catalog/product-management.ts PHOTO_MOVES). */
+export const photoMoveSchema = z.object({ move: z.enum(['main', 'earlier', 'later']) });
+
+/** A photo's alternative text: what it shows, in Chinese (required) and English (optional). */
+export const photoAltSchema = z.object({
+  altZh: text(200).min(1, 'validation.required'),
+  altEn: optionalText(200),
+});

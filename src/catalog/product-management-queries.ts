@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm';
 import { users } from '../accounts/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { projects } from '../projects/schema.js';
@@ -183,6 +183,42 @@ export function* insertPhoto(tx: Tx, productId: number, listMediaId: number, det
       .returning({ id: productPhotos.id }),
   );
   return row!.id;
+}
+
+/** A product's photos in their order (the first is the main photo), with their positions. */
+export function* photoOrder(tx: Tx, productId: number) {
+  return yield* all(
+    tx
+      .select({ id: productPhotos.id, position: productPhotos.position })
+      .from(productPhotos)
+      .where(eq(productPhotos.productId, productId))
+      .orderBy(asc(productPhotos.position), asc(productPhotos.id)),
+  );
+}
+
+export function* setPhotoPosition(tx: Tx, productId: number, photoId: number, position: number): Query<void> {
+  yield* run(
+    tx
+      .update(productPhotos)
+      .set({ position })
+      .where(and(eq(productPhotos.id, photoId), eq(productPhotos.productId, productId))),
+  );
+}
+
+/** Sets a photo's alternative texts; answers whether the product has that photo. */
+export function* setPhotoAlt(tx: Tx, productId: number, photoId: number, altZh: string, altEn: string | null): Query<boolean> {
+  return (
+    (yield* run(
+      tx
+        .update(productPhotos)
+        .set({ altZh, altEn })
+        .where(and(eq(productPhotos.id, photoId), eq(productPhotos.productId, productId))),
+    )) === 1
+  );
+}
+
+export function* photoCount(tx: Tx, productId: number): Query<number> {
+  return (yield* one(tx.select({ n: count() }).from(productPhotos).where(eq(productPhotos.productId, productId))))?.n ?? 0;
 }
 
 export function* deletePhoto(tx: Tx, productId: number, photoId: number): Query<boolean> {

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
-import type { MediaService } from '../media/media-service.js';
+import type { EncodedProductPhoto, MediaService } from '../media/media-service.js';
 import { assertVillage, villageScopeOf } from '../villages/access.js';
 import type { VillagesService } from '../villages/villages-service.js';
 import { photosOf, tiersOf } from './catalog-queries.js';
@@ -13,6 +13,10 @@ import {
   adjustStock,
   deletePhoto,
   insertPhoto,
+  photoCount,
+  photoOrder,
+  setPhotoAlt,
+  setPhotoPosition,
   insertProduct,
   insertStockAdjustment,
   lowStockIn,
@@ -28,6 +32,12 @@ import {
   type ManagedProduct,
   type ProductWrite,
 } from './product-management-queries.js';
+
+/** Photos a product may have; the shop shows them all on its page, the first (main) one on cards. */
+export const MAX_PHOTOS = 12;
+/** Where a photo can be moved among its product's photos: to the front (the main photo), one earlier or one later. */
+export const PHOTO_MOVES = ['main', 'earlier', 'later'] as const;
+export type PhotoMove = (typeof PHOTO_MOVES)[number];
 
 /** The stored reason of a new product's first stock; pages show it in the reader's language (sec.stock.initial). */
 export const INITIAL_STOCK_REASON = 'initial stock';
@@ -135,6 +145,44 @@ export function createProductManagement(db: Database_, deps: { clock: Clock; aud
     });
   }
 
+  /**
+   * A product is published with a photo, or when the secretary confirmed it goes out without one:
+   * a card without a photo sells poorly, and an empty one looks broken. Only the change from draft
+   * to published is checked, so a product published before keeps being edited as it is.
+   */
+  function* checkPublishable(tx: Tx, id: number | null, wasPublished: boolean, publishing: boolean, withoutPhoto: boolean): Query<void> {
+    if (!publishing || wasPublished || withoutPhoto) return;
+    if (id !== null && (yield* photoCount(tx, id)) > 0) return;
+    throw new AppError('validation', 'publish_without_photo', undefined, { fields: { publishWithoutPhoto: 'publish_without_photo' } });
+  }
+
+  /**
+   * Re-encodes several uploads (outside the transaction, one at a time: sharp is heavy), then
+   * stores them after the product's other photos, all or none. A product without photos gets
+   * its main photo this way: the first uploaded.
+   */
+  async function addPhotos(actor: CurrentUser, id: number, uploads: readonly Buffer[], address: string | null): Promise<void> {
+    const row = await db.uow.read((tx) => readProduct(tx, actor, id));
+    const tooMany = () => new AppError('validation', 'too_many_photos', undefined, { params: { max: MAX_PHOTOS } });
+    if ((await db.uow.read((tx) => photoCount(tx, id))) + uploads.length > MAX_PHOTOS) throw tooMany();
+    const encoded: EncodedProductPhoto[] = [];
+    for (const upload of uploads) encoded.push(await media.encodeProductPhoto(upload));
+    await db.uow.write(function* (tx) {
+      yield* readProduct(tx, actor, id); // still there and still ours after the await
+      if ((yield* photoCount(tx, id)) + encoded.length > MAX_PHOTOS) throw tooMany();
+      const now = clock();
+      const photoIds: number[] = [];
+      for (const photo of encoded) {
+        const stored = yield* media.addProductPhoto(tx, photo);
+        photoIds.push(yield* insertPhoto(tx, id, stored.listMediaId, stored.detailMediaId, row.titleZh, now));
+      }
+      yield* touchProduct(tx, id, now);
+      for (const photoId of photoIds) {
+        yield* audit.add(tx, { userId: actor.id, action: 'product.photo_add', entityType: 'product', entityId: id, after: { photoId }, address });
+      }
+    });
+  }
+
   return {
     readProduct,
     writeStockAdjustment,
@@ -157,6 +205,7 @@ export function createProductManagement(db: Database_, deps: { clock: Clock; aud
     create: (actor: CurrentUser, form: ProductForm, address: string | null): Promise<number> =>
       db.uow.write(function* (tx) {
         yield* checkReferences(tx, actor, form);
+        yield* checkPublishable(tx, null, false, form.published, form.publishWithoutPhoto);
         const slug = yield* chooseSlug(tx, form, 0);
         const now = clock();
         const id = yield* insertProduct(tx, toWrite(form, slug), form.stock, now);
@@ -177,6 +226,7 @@ export function createProductManagement(db: Database_, deps: { clock: Clock; aud
       db.uow.write(function* (tx) {
         const before = yield* readProduct(tx, actor, id);
         yield* checkReferences(tx, actor, form);
+        yield* checkPublishable(tx, id, Boolean(before.published), form.published, form.publishWithoutPhoto);
         const slug = form.slug ? yield* chooseSlug(tx, form, id) : before.slug;
         const beforeTiers = yield* tiersOf(tx, id);
         yield* updateProduct(tx, id, toWrite(form, slug), clock());
@@ -192,9 +242,11 @@ export function createProductManagement(db: Database_, deps: { clock: Clock; aud
         });
       }),
 
-    setPublished: (actor: CurrentUser, id: number, published: boolean, address: string | null): Promise<void> =>
+    /** Publishes or withdraws a product; publishing one without a photo needs `withoutPhoto` (the secretary's confirmation). */
+    setPublished: (actor: CurrentUser, id: number, published: boolean, address: string | null, withoutPhoto = false): Promise<void> =>
       db.uow.write(function* (tx) {
         const before = yield* readProduct(tx, actor, id);
+        yield* checkPublishable(tx, id, Boolean(before.published), published, withoutPhoto);
         yield* setPublished(tx, id, published, clock());
         yield* audit.add(tx, {
           userId: actor.id,
@@ -211,18 +263,45 @@ export function createProductManagement(db: Database_, deps: { clock: Clock; aud
       db.uow.write((tx) => writeStockAdjustment(tx, actor, id, delta, reason, address)),
 
     /** Re-encodes the upload (outside the transaction), then stores it and links it to the product. */
-    async addPhoto(actor: CurrentUser, id: number, upload: Buffer, address: string | null): Promise<void> {
-      const row = await db.uow.read((tx) => readProduct(tx, actor, id));
-      const encoded = await media.encodeProductPhoto(upload);
-      await db.uow.write(function* (tx) {
-        yield* readProduct(tx, actor, id); // still there and still ours after the await
-        const stored = yield* media.addProductPhoto(tx, encoded);
-        const now = clock();
-        const photoId = yield* insertPhoto(tx, id, stored.listMediaId, stored.detailMediaId, row.titleZh, now);
-        yield* touchProduct(tx, id, now);
-        yield* audit.add(tx, { userId: actor.id, action: 'product.photo_add', entityType: 'product', entityId: id, after: { photoId }, address });
-      });
+    addPhoto(actor: CurrentUser, id: number, upload: Buffer, address: string | null): Promise<void> {
+      return addPhotos(actor, id, [upload], address);
     },
+    addPhotos,
+
+    /** Moves a photo to the front (it becomes the main photo cards show), one earlier or one later; positions stay 0…n-1. */
+    movePhoto: (actor: CurrentUser, id: number, photoId: number, move: PhotoMove, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        yield* readProduct(tx, actor, id);
+        const photos = yield* photoOrder(tx, id);
+        const from = photos.findIndex((p) => p.id === photoId);
+        if (from < 0) throw new AppError('not_found', 'photo_not_found');
+        const to = move === 'main' ? 0 : move === 'earlier' ? Math.max(0, from - 1) : Math.min(photos.length - 1, from + 1);
+        const order = photos.map((p) => p.id);
+        order.splice(from, 1);
+        order.splice(to, 0, photoId);
+        for (const [position, pid] of order.entries()) {
+          if (photos.find((p) => p.id === pid)!.position !== position) yield* setPhotoPosition(tx, id, pid, position);
+        }
+        if (from === to) return;
+        yield* touchProduct(tx, id, clock());
+        yield* audit.add(tx, {
+          userId: actor.id,
+          action: 'product.photo_move',
+          entityType: 'product',
+          entityId: id,
+          before: { order: photos.map((p) => p.id) },
+          after: { order },
+          address,
+        });
+      }),
+
+    /** The words a screen reader says for a photo (and shown when it cannot load), in Chinese and, optionally, English. */
+    describePhoto: (actor: CurrentUser, id: number, photoId: number, altZh: string, altEn: string | null, address: string | null): Promise<void> =>
+      db.uow.write(function* (tx) {
+        yield* readProduct(tx, actor, id);
+        if (!(yield* setPhotoAlt(tx, id, photoId, altZh, altEn))) throw new AppError('not_found', 'photo_not_found');
+        yield* audit.add(tx, { userId: actor.id, action: 'product.photo_describe', entityType: 'product', entityId: id, after: { photoId }, address });
+      }),
 
     removePhoto: (actor: CurrentUser, id: number, photoId: number, address: string | null): Promise<void> =>
       db.uow.write(function* (tx) {

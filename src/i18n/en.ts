@@ -111,6 +111,10 @@ export const en: Record<keyof typeof zhCN, string> = {
   'product.shipsFromValue': '{village}',
   'product.shipsWhen': 'When it ships',
   'product.shipsWhenValue': 'The village packs and sends it once your payment is confirmed; the order page then shows the courier and tracking number.',
+  'product.noPhoto': 'No photo yet: {category}',
+  'product.photosLabel': '{count, plural, one {# photo} other {# photos}}: swipe or scroll sideways to see them all',
+  'product.photosPick': 'Show a photo',
+  'product.photoNumber': 'Photo {n} of {count}',
   'product.photoOf': 'Photo of {title}',
   'product.breadcrumb': 'Breadcrumb',
 

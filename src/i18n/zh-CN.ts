@@ -108,6 +108,10 @@ export const zhCN = {
   'product.shipsFromValue': '{village}（{region}）',
   'product.shipsWhen': '发货时间',
   'product.shipsWhenValue': '付款确认后由村里打包寄出；寄出后，订单页会显示快递公司和单号。',
+  'product.noPhoto': '暂无照片：{category}',
+  'product.photosLabel': '共 {count} 张照片，左右滑动查看',
+  'product.photosPick': '查看照片',
+  'product.photoNumber': '第 {n} 张照片，共 {count} 张',
   'product.photoOf': '{title} 的照片',
   'product.breadcrumb': '位置',
 

@@ -4,9 +4,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldMessagesOf, messageOf } from '../form-errors.js';
 import { currentUser, requireRole } from '../accounts/guards.js';
-import { productFormSchema, publishSchema, stockAdjustmentSchema } from '../catalog/catalog-schemas.js';
+import { PHOTOS_PER_UPLOAD, photoAltSchema, photoMoveSchema, productFormSchema, publishSchema, stockAdjustmentSchema } from '../catalog/catalog-schemas.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
-import { INITIAL_STOCK_REASON, type ProductManagement } from '../catalog/product-management.js';
+import { INITIAL_STOCK_REASON, MAX_PHOTOS, type ProductManagement } from '../catalog/product-management.js';
 import { CATEGORIES, UNITS } from '../catalog/schema.js';
 import { AppError } from '../errors.js';
 import { readMultipartForm } from '../multipart-form.js';
@@ -71,7 +71,8 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   const app = root.withTypeProvider<ZodTypeProvider>();
   const guard = { preHandler: requireRole('first_secretary') };
   const address = (request: FastifyRequest) => request.ip;
-  const photoFormLimits = { fileSize: deps.maxUploadBytes, fields: 5 };
+  // Several photos in one upload (a phone's gallery picker); each within the size limit.
+  const photoFormLimits = { fileSize: deps.maxUploadBytes, fields: 5, files: PHOTOS_PER_UPLOAD };
   const consentFormLimits = { fileSize: deps.maxUploadBytes, fields: 8 };
 
   /** Renders a form page again with messages; service errors carrying field codes become field messages. */
@@ -135,7 +136,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   async function renderHouseholdForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number; consent?: boolean },
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number; consent?: boolean; publishError?: string },
   ) {
     const consentSection = async (id: number) => {
       const { current, history } = await deps.villages.consentOf(currentUser(request), id);
@@ -302,7 +303,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   async function renderProducerForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number; publishError?: string },
   ) {
     const user = currentUser(request);
     const villageId = Number(opts.values.villageId);
@@ -400,7 +401,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
   async function renderProductForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number },
+    opts: { id?: number; values: Record<string, string>; fields: FieldMessages; status?: number; publishError?: string },
   ) {
     const user = currentUser(request);
     const detail = opts.id ? await deps.products.productDetail(user, opts.id) : null;
@@ -421,6 +422,7 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
             id: detail.product.id,
             slug: detail.product.slug,
             published: Boolean(detail.product.published),
+            hasPhotos: detail.photos.length > 0,
             stockText: request.t('sec.stock.current', { stock: detail.product.stock, unit }),
             notOnSale:
               ownState === 'ended'
@@ -430,7 +432,20 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
                   : null,
           }
         : null,
-      photos: detail?.photos.map((p) => ({ id: p.id, url: `/media/${p.listMediaId}` })) ?? [],
+      // In the shop's order; the first is the main photo, the one cards and lists show.
+      photos:
+        detail?.photos.map((p, i, all) => ({
+          id: p.id,
+          n: i + 1,
+          url: `/media/${p.listMediaId}`,
+          main: i === 0,
+          first: i === 0,
+          last: i === all.length - 1,
+          altZh: p.altZh,
+          altEn: p.altEn ?? '',
+        })) ?? [],
+      maxPhotos: MAX_PHOTOS,
+      photosPerUpload: PHOTOS_PER_UPLOAD,
       lotPanel: detail && deps.lotPanel ? await deps.lotPanel(request, detail.product.id) : null,
       adjustments:
         detail?.adjustments.map((a) => ({
@@ -442,6 +457,9 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       values: opts.values,
       fields: opts.fields,
       hasErrors: Object.keys(opts.fields).length > 0,
+      // Publishing without a photo asks for a confirmation: a new product has none yet.
+      askPhotoConfirmation: !detail || (detail.photos.length === 0 && !detail.product.published),
+      publishError: opts.publishError ?? null,
       categories: CATEGORIES.map((c) => ({ value: c, selected: c === opts.values.category })),
       units: UNITS.map((u) => ({ value: u, selected: u === opts.values.unit })),
       producers: (await deps.villages.producers(user)).map((p) => ({
@@ -510,8 +528,11 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     return reply.redirect(`/secretary/products/${id}`, 303);
   });
 
-  app.get('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
-    const { product: p, tiers } = await deps.products.productDetail(currentUser(request), request.params.id);
+  /** A product's form as its stored values fill it. */
+  function productValues(
+    p: Awaited<ReturnType<ProductManagement['productDetail']>>['product'],
+    tiers: readonly { minQty: number; priceFen: number }[],
+  ): Record<string, string> {
     const values: Record<string, string> = {
       titleZh: p.titleZh,
       titleEn: p.titleEn ?? '',
@@ -535,7 +556,12 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       values[`tierQty${i + 1}`] = String(t.minQty);
       values[`tierPrice${i + 1}`] = fenToYuanInput(t.priceFen);
     });
-    return renderProductForm(request, reply, { id: p.id, values, fields: {} });
+    return values;
+  }
+
+  app.get('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
+    const { product: p, tiers } = await deps.products.productDetail(currentUser(request), request.params.id);
+    return renderProductForm(request, reply, { id: p.id, values: productValues(p, tiers), fields: {} });
   });
 
   app.post('/secretary/products/:id', { ...guard, schema: { params: idParams } }, async (request, reply) => {
@@ -558,7 +584,19 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
     await deps.products.product(currentUser(request), id);
     const form = publishSchema.safeParse(request.body);
     if (!form.success) throw new AppError('bad_request', 'bad_request');
-    await deps.products.setPublished(currentUser(request), id, form.data.published, address(request));
+    try {
+      await deps.products.setPublished(currentUser(request), id, form.data.published, address(request), form.data.publishWithoutPhoto);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'publish_without_photo')) throw error;
+      const detail = await deps.products.productDetail(currentUser(request), id);
+      return renderProductForm(request, reply, {
+        id,
+        values: productValues(detail.product, detail.tiers),
+        fields: {},
+        status: 422,
+        publishError: request.t('errors.publish_without_photo'),
+      });
+    }
     reply.flash('success', request.t(form.data.published ? 'sec.product.published.done' : 'sec.product.unpublished.done'));
     return reply.redirect(`/secretary/products/${id}`, 303);
   });
@@ -592,28 +630,52 @@ export default async function secretaryRoutes(root: FastifyInstance, deps: Secre
       await deps.products.product(user, id);
       if (!request.isMultipart()) throw new AppError('bad_request', 'bad_request');
       const form = await readMultipartForm(request, photoFormLimits);
-      if (form.fileTooLarge) {
-        reply.flash('error', request.t('errors.image_too_large'), 'photos');
+      const back = (kind: 'success' | 'error', message: string) => {
+        reply.flash(kind, message, 'photos');
         return reply.redirect(`/secretary/products/${id}#photos`, 303);
-      }
-      if (!form.file) {
-        reply.flash('error', request.t('sec.photo.missingFile'), 'photos');
-        return reply.redirect(`/secretary/products/${id}#photos`, 303);
-      }
-      const buffer = form.file.bytes;
+      };
+      if (form.tooManyFiles) return back('error', request.t('sec.photo.tooManyAtOnce', { max: PHOTOS_PER_UPLOAD }));
+      if (form.fileTooLarge) return back('error', request.t('errors.image_too_large'));
+      if (form.files.length === 0) return back('error', request.t('sec.photo.missingFile'));
       try {
-        await deps.products.addPhoto(user, id, buffer, address(request));
+        await deps.products.addPhotos(
+          user,
+          id,
+          form.files.map((f) => f.bytes),
+          address(request),
+        );
       } catch (error) {
         if (error instanceof AppError && error.type === 'validation') {
-          reply.flash('error', messageOf(request, error), 'photos');
-          return reply.redirect(`/secretary/products/${id}#photos`, 303);
+          return back('error', messageOf(request, error));
         }
         throw error;
       }
-      reply.flash('success', request.t('sec.photo.added'), 'photos');
-      return reply.redirect(`/secretary/products/${id}#photos`, 303);
+      return back('success', form.files.length === 1 ? request.t('sec.photo.added') : request.t('sec.photo.addedMany', { count: form.files.length }));
     },
   );
+
+  app.post('/secretary/products/:id/photos/:photoId/move', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
+    const { id, photoId } = request.params;
+    const form = photoMoveSchema.safeParse(request.body);
+    if (!form.success) throw new AppError('bad_request', 'bad_request');
+    await deps.products.movePhoto(currentUser(request), id, photoId, form.data.move, address(request));
+    reply.flash('success', request.t(form.data.move === 'main' ? 'sec.photo.madeMain' : 'sec.photo.moved'), 'photos');
+    return reply.redirect(`/secretary/products/${id}#photos`, 303);
+  });
+
+  app.post('/secretary/products/:id/photos/:photoId/alt', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
+    const { id, photoId } = request.params;
+    const user = currentUser(request);
+    await deps.products.product(user, id);
+    const form = parseForm(photoAltSchema, request.body, request.t);
+    if (!form.ok) {
+      reply.flash('error', Object.values(form.fields).join(' '), 'photos');
+      return reply.redirect(`/secretary/products/${id}#photos`, 303);
+    }
+    await deps.products.describePhoto(user, id, photoId, form.data.altZh, form.data.altEn, address(request));
+    reply.flash('success', request.t('sec.photo.described'), 'photos');
+    return reply.redirect(`/secretary/products/${id}#photos`, 303);
+  });
 
   app.post('/secretary/products/:id/photos/:photoId/delete', { ...guard, schema: { params: photoParams } }, async (request, reply) => {
     const { id, photoId } = request.params;

@@ -131,6 +131,20 @@ const ROUTES: PostRoute[] = [
     okStatus: 303,
   },
   {
+    pattern: '/secretary/products/:id/photos/:photoId/move',
+    as: 'secretary',
+    url: () => `/secretary/products/${ids.ownProduct}/photos/${ids.ownPhoto}/move`,
+    form: () => ({ move: 'later' }),
+    okStatus: 303,
+  },
+  {
+    pattern: '/secretary/products/:id/photos/:photoId/alt',
+    as: 'secretary',
+    url: () => `/secretary/products/${ids.ownProduct}/photos/${ids.ownPhoto}/alt`,
+    form: () => ({ altZh: '照片说明' }),
+    okStatus: 303,
+  },
+  {
     pattern: '/secretary/products/:id/photos/:photoId/delete',
     as: 'secretary',
     url: () => `/secretary/products/${ids.ownProduct}/photos/${ids.ownPhoto}/delete`,

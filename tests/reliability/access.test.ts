@@ -687,6 +687,27 @@ const ROUTES: RouteSpec[] = [
     ok: [303],
   },
   {
+    method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/move',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    // The product in the path is the secretary's own either way; only the photo differs.
+    url: (t) => `/secretary/products/${f.product.own}/photos/${f.photo[side(t)]}/move`,
+    form: () => ({ move: 'main' }),
+    ok: [303],
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/alt',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/products/${f.product.own}/photos/${f.photo[side(t)]}/alt`,
+    form: () => ({ altZh: '照片说明' }),
+    ok: [303],
+  },
+  {
     method: 'GET',
     pattern: '/secretary/products/:id/lots/new',
     allow: SECRETARY,

@@ -764,6 +764,20 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   },
   {
     method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/move',
+    as: 'secretary',
+    params: () => ({ id: ids(21), photoId: ids(fx.photoId, 999) }),
+    form: () => ({ move: 'main' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/alt',
+    as: 'secretary',
+    params: () => ({ id: ids(21), photoId: ids(fx.photoId, 999) }),
+    form: () => ({ altZh: '香菇', altEn: 'Shiitake' }),
+  },
+  {
+    method: 'POST',
     pattern: '/secretary/products/:id/lots',
     as: 'secretary',
     multipart: true,

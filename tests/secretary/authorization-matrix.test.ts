@@ -166,6 +166,20 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/move',
+    targets: ['own', 'foreign'],
+    url: (f) => `/secretary/products/${f.productId}/photos/${f.photoId}/move`,
+    form: () => ({ move: 'later' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/alt',
+    targets: ['own', 'foreign'],
+    url: (f) => `/secretary/products/${f.productId}/photos/${f.photoId}/alt`,
+    form: () => ({ altZh: '改过的照片说明' }),
+  },
+  {
+    method: 'POST',
     pattern: '/secretary/products/:id/photos/:photoId/delete',
     targets: ['own', 'foreign'],
     url: (f) => `/secretary/products/${f.productId}/photos/${f.photoId}/delete`,

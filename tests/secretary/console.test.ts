@@ -264,7 +264,8 @@ describe('products', () => {
     expect(form.body).toMatch(/<input id="f-price" name="price" type="text" value="56.80"/);
     expect(form.body).toMatch(/<input id="f-tierPrice2" name="tierPrice2" type="text" value="45.50"/);
 
-    expect((await secretary.post(`/secretary/products/${id}/publish`, { published: '1' })).statusCode).toBe(303);
+    // No photo yet: the secretary confirms publishing it without one.
+    expect((await secretary.post(`/secretary/products/${id}/publish`, { published: '1', publishWithoutPhoto: 'on' })).statusCode).toBe(303);
     const page = await secretary.get('/products/mingmei-mountain-green-tea');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<strong data-price>¥56.80</strong>');
@@ -308,7 +309,7 @@ describe('products', () => {
     const publicPage = () => secretary.get('/products/mingmei-mountain-green-tea');
     expect((await publicPage()).statusCode).toBe(404);
 
-    const published = await secretary.post(`/secretary/products/${id}/publish`, { published: '1' });
+    const published = await secretary.post(`/secretary/products/${id}/publish`, { published: '1', publishWithoutPhoto: 'on' });
     expect(published.statusCode).toBe(303);
     expect(published.headers.location).toBe(`/secretary/products/${id}`);
     const form = await secretary.get(`/secretary/products/${id}`);

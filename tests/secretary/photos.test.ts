@@ -32,6 +32,8 @@ const flashInSection = (html: string, at: string) => {
   return new RegExp(`<div class="flash flash-(success|error)" role="status" data-flash-at="${at}">([^<]*)</div>`).exec(section)?.slice(1, 3) ?? null;
 };
 const mediaIdsIn = (html: string) => new Set([...html.matchAll(/<img src="\/media\/(\d+)"/g)].map((m) => Number(m[1])));
+/** The product page's photos themselves (its row of photos), not the small pictures that jump to them. */
+const shownPhotoIdsIn = (html: string) => new Set([...html.matchAll(/<img src="\/media\/(\d+)"[^>]*data-photo>/g)].map((m) => Number(m[1])));
 
 /** A multipart/form-data body with the form's CSRF field (when given) and one file field, as a browser sends the upload form. */
 function multipart(file: { name?: string; filename: string; contentType: string; data: Buffer }, csrf?: string) {
@@ -93,7 +95,7 @@ describe('uploading a product photo', () => {
     expect(jpeg.includes('Xiangyi test photographer')).toBe(true);
 
     const consoleBefore = mediaIdsIn((await secretary.get(`/secretary/products/${productId}`)).body);
-    const shopBefore = mediaIdsIn((await secretary.get('/products/gulou-shiitake')).body);
+    const shopBefore = shownPhotoIdsIn((await secretary.get('/products/gulou-shiitake')).body);
     const photos = photoCount();
 
     const response = await upload({ filename: 'IMG_2041.JPG', contentType: 'image/jpeg', data: jpeg });
@@ -106,7 +108,7 @@ describe('uploading a product photo', () => {
     const newInConsole = [...mediaIdsIn(consolePage.body)].filter((id) => !consoleBefore.has(id));
     expect(newInConsole).toHaveLength(1);
     const shopPage = await secretary.get('/products/gulou-shiitake');
-    const newInShop = [...mediaIdsIn(shopPage.body)].filter((id) => !shopBefore.has(id));
+    const newInShop = [...shownPhotoIdsIn(shopPage.body)].filter((id) => !shopBefore.has(id));
     expect(newInShop).toHaveLength(1);
 
     for (const id of [newInConsole[0]!, newInShop[0]!]) {
