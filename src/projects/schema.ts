@@ -13,6 +13,8 @@ export const projects = sqliteTable(
     nameEn: text('name_en'),
     /** e.g. 福彩公益金, 东西部协作资金. */
     fundingSource: text('funding_source').notNull().default(''),
+    /** The funding source in English ("China Welfare Lottery Fund"); null: a known source's English name, else the Chinese. */
+    fundingSourceEn: text('funding_source_en'),
     /** ISO dates (YYYY-MM-DD), inclusive. */
     startsOn: text('starts_on'),
     endsOn: text('ends_on'),

@@ -13,6 +13,14 @@ export const regions = sqliteTable(
     city: text('city').notNull(),
     county: text('county').notNull(),
     township: text('township').notNull(),
+    /**
+     * English (pinyin) names of the city, county and township for the English pages ("Hezhou",
+     * "Zhongshan County"); null: the Chinese name is shown. Provinces' English names are a fixed
+     * table (src/villages/region-names.ts).
+     */
+    cityEn: text('city_en'),
+    countyEn: text('county_en'),
+    townshipEn: text('township_en'),
   },
   (t) => [uniqueIndex('regions_path_uq').on(t.province, t.city, t.county, t.township)],
 );
