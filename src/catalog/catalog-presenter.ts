@@ -1,4 +1,6 @@
 import { pickText, type Locale, type Translator } from '../i18n/i18n.js';
+import { fundingSourceIn } from '../projects/index.js';
+import { regionLine } from '../villages/region-names.js';
 import { formatFen } from '../money.js';
 import type { Project, Village } from './catalog-queries.js';
 import type { ProductCard } from './listing-queries.js';
@@ -35,7 +37,7 @@ export function presentVillage(v: Village, locale: Locale) {
     slug: v.slug,
     url: `/villages/${v.slug}`,
     name: pickText(locale, v.nameZh, v.nameEn),
-    region: [v.province, v.city, v.county, v.township].filter(Boolean).join(' · '),
+    region: regionLine(locale, v),
   };
 }
 
@@ -45,7 +47,7 @@ export function presentProject(p: Project, locale: Locale) {
     url: `/projects/${p.slug}`,
     name: pickText(locale, p.nameZh, p.nameEn),
     story: pickText(locale, p.storyZh, p.storyEn),
-    fundingSource: p.fundingSource,
+    fundingSource: fundingSourceIn(locale, p.fundingSource, p.fundingSourceEn),
     period: p.startsOn || p.endsOn ? `${p.startsOn ?? '…'} – ${p.endsOn ?? '…'}` : null,
     target: p.targetFen === null ? null : formatFen(p.targetFen),
   };

@@ -49,6 +49,8 @@ const productBySlugStatement = preparedOn((tx) =>
       province: regions.province,
       city: regions.city,
       county: regions.county,
+      cityEn: regions.cityEn,
+      countyEn: regions.countyEn,
       shippingFeeFen: villages.shippingFeeFen,
       freeShippingOverFen: villages.freeShippingOverFen,
       projectId: projects.id,
@@ -148,6 +150,9 @@ const villageColumns = {
   city: regions.city,
   county: regions.county,
   township: regions.township,
+  cityEn: regions.cityEn,
+  countyEn: regions.countyEn,
+  townshipEn: regions.townshipEn,
 };
 
 const villagesStatement = preparedOn((tx) =>
@@ -180,6 +185,7 @@ const projectColumns = {
   nameZh: projects.nameZh,
   nameEn: projects.nameEn,
   fundingSource: projects.fundingSource,
+  fundingSourceEn: projects.fundingSourceEn,
   storyZh: projects.storyZh,
   storyEn: projects.storyEn,
   startsOn: projects.startsOn,

@@ -10,6 +10,7 @@ import { FIRST_PAGE, LAST_PAGE, listingPageQuerySchema, MAX_PAGE, plainQuerySche
 import type { CatalogService } from './catalog-service.js';
 import { listingUrl, mediaUrl, presentCard, presentPagination, presentProject, presentVillage, unitLabel } from './catalog-presenter.js';
 import { loadProductSections, type ProductPageSection } from './product-page.js';
+import { regionLine } from '../villages/region-names.js';
 
 /**
  * Ledger-derived public figures: households reached, and sales, credited and paid out to households
@@ -185,7 +186,7 @@ export default async function catalogRoutes(
                   }),
           shipsFrom: t('product.shipsFromValue', {
             village: pickText(locale, p.villageZh, p.villageEn),
-            region: [p.province, p.city, p.county].filter(Boolean).join(' · '),
+            region: regionLine(locale, p, 'county'),
           }),
           onSale: period === 'running',
           // The buy bar: only while it can be bought.

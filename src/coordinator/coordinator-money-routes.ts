@@ -17,6 +17,7 @@ import type { PayoutsService } from '../ledger/payouts-service.js';
 import type { EncodedImage, MediaService } from '../media/media-service.js';
 import { fenToYuanInput, formatFen } from '../money.js';
 import { csrfTokenFor } from '../plugins/security.js';
+import { fundingSourceIn } from '../projects/funding-sources.js';
 import { projectScopeOf, type ProjectManagement } from '../projects/project-management.js';
 import type { SplitRule } from '../projects/project-management-queries.js';
 import { projectPeriodLabel, saleDay } from '../projects/project-period.js';
@@ -83,7 +84,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
         id: p.id,
         slug: p.slug,
         name: pickText(request.locale, p.nameZh, p.nameEn),
-        fundingSource: p.fundingSource,
+        fundingSource: fundingSourceIn(request.locale, p.fundingSource, p.fundingSourceEn),
         period:
           p.startsOn || p.endsOn
             ? request.t('coordp.projects.periodValue', {
@@ -167,6 +168,7 @@ export default async function coordinatorMoneyRoutes(root: FastifyInstance, deps
       nameEn: p.nameEn ?? '',
       slug: p.slug,
       fundingSource: p.fundingSource,
+      fundingSourceEn: p.fundingSourceEn ?? '',
       startsOn: p.startsOn ?? '',
       endsOn: p.endsOn ?? '',
       target: p.targetFen !== null ? fenToYuanInput(p.targetFen) : '',

@@ -14,6 +14,10 @@ export interface SeedRegion {
   city: string;
   county: string;
   township: string;
+  /** English names for the English pages (the province's comes from src/villages/region-names.ts). */
+  cityEn: string;
+  countyEn: string;
+  townshipEn: string;
 }
 
 export interface SeedVillage {
@@ -34,6 +38,8 @@ export interface SeedProject {
   nameZh: string;
   nameEn: string;
   fundingSource: string;
+  /** Its English name; without one, English pages use a well-known source's (src/projects/funding-sources.ts). */
+  fundingSourceEn?: string;
   /** ISO date, inclusive. */
   startsOn: string;
   /**
@@ -148,12 +154,66 @@ export const DEMO_BANKS: Record<string, string> = {
 export const demoBankAccountNo = (i: number, count: number): string | null => (i === count - 1 ? null : `629900000000${String(i + 1).padStart(4, '0')}`);
 
 export const REGIONS: SeedRegion[] = [
-  { key: 'dengfeng', province: '河南省', city: '郑州市', county: '登封市', township: '大冶镇' },
-  { key: 'xinzheng', province: '河南省', city: '郑州市', county: '新郑市', township: '孟庄镇' },
-  { key: 'dingcheng', province: '湖南省', city: '常德市', county: '鼎城区', township: '石板滩镇' },
-  { key: 'zhongshan', province: '广西壮族自治区', city: '贺州市', county: '钟山县', township: '回龙镇' },
-  { key: 'pinggui', province: '广西壮族自治区', city: '贺州市', county: '平桂区', township: '鹅塘镇' },
-  { key: 'fuchuan', province: '广西壮族自治区', city: '贺州市', county: '富川瑶族自治县', township: '朝东镇' },
+  {
+    key: 'dengfeng',
+    province: '河南省',
+    city: '郑州市',
+    county: '登封市',
+    township: '大冶镇',
+    cityEn: 'Zhengzhou',
+    countyEn: 'Dengfeng',
+    townshipEn: 'Daye Town',
+  },
+  {
+    key: 'xinzheng',
+    province: '河南省',
+    city: '郑州市',
+    county: '新郑市',
+    township: '孟庄镇',
+    cityEn: 'Zhengzhou',
+    countyEn: 'Xinzheng',
+    townshipEn: 'Mengzhuang Town',
+  },
+  {
+    key: 'dingcheng',
+    province: '湖南省',
+    city: '常德市',
+    county: '鼎城区',
+    township: '石板滩镇',
+    cityEn: 'Changde',
+    countyEn: 'Dingcheng District',
+    townshipEn: 'Shibantan Town',
+  },
+  {
+    key: 'zhongshan',
+    province: '广西壮族自治区',
+    city: '贺州市',
+    county: '钟山县',
+    township: '回龙镇',
+    cityEn: 'Hezhou',
+    countyEn: 'Zhongshan County',
+    townshipEn: 'Huilong Town',
+  },
+  {
+    key: 'pinggui',
+    province: '广西壮族自治区',
+    city: '贺州市',
+    county: '平桂区',
+    township: '鹅塘镇',
+    cityEn: 'Hezhou',
+    countyEn: 'Pinggui District',
+    townshipEn: 'Etang Town',
+  },
+  {
+    key: 'fuchuan',
+    province: '广西壮族自治区',
+    city: '贺州市',
+    county: '富川瑶族自治县',
+    township: '朝东镇',
+    cityEn: 'Hezhou',
+    countyEn: 'Fuchuan Yao Autonomous County',
+    townshipEn: 'Chaodong Town',
+  },
 ];
 
 export const VILLAGES: SeedVillage[] = [
@@ -263,6 +323,7 @@ export const PROJECTS: SeedProject[] = [
     nameZh: '深贺协作',
     nameEn: 'Shenzhen–Hezhou Partnership',
     fundingSource: '东西部协作资金',
+    fundingSourceEn: 'Shenzhen–Hezhou East–West cooperation funds',
     startsOn: '2022-01-01',
     endsYearsAfterSeed: 5,
     targetFen: 200_000_000,

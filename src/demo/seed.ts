@@ -61,7 +61,18 @@ export function* seedRegionsAndVillages(tx: Tx, now: number): Query<Map<string, 
   const regionIds = new Map<string, number>();
   for (const r of REGIONS) {
     const row = yield* inserted(
-      tx.insert(regions).values({ province: r.province, city: r.city, county: r.county, township: r.township }).returning({ id: regions.id }),
+      tx
+        .insert(regions)
+        .values({
+          province: r.province,
+          city: r.city,
+          county: r.county,
+          township: r.township,
+          cityEn: r.cityEn,
+          countyEn: r.countyEn,
+          townshipEn: r.townshipEn,
+        })
+        .returning({ id: regions.id }),
     );
     regionIds.set(r.key, row.id);
   }
@@ -102,6 +113,7 @@ export function* seedProjects(tx: Tx, now: number): Query<Map<string, number>> {
           nameZh: p.nameZh,
           nameEn: p.nameEn,
           fundingSource: p.fundingSource,
+          fundingSourceEn: p.fundingSourceEn ?? null,
           startsOn: p.startsOn,
           endsOn: `${cstYearOf(now) + p.endsYearsAfterSeed}-12-31`,
           targetFen: p.targetFen,

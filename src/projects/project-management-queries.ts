@@ -14,6 +14,7 @@ export interface ProjectInput {
   nameZh: string;
   nameEn: string | null;
   fundingSource: string;
+  fundingSourceEn: string | null;
   startsOn: string | null;
   endsOn: string | null;
   targetFen: number | null;

@@ -42,6 +42,7 @@ const toInput = (p: ProjectInput): ProjectInput => ({
   nameZh: p.nameZh,
   nameEn: p.nameEn,
   fundingSource: p.fundingSource,
+  fundingSourceEn: p.fundingSourceEn,
   startsOn: p.startsOn,
   endsOn: p.endsOn,
   targetFen: p.targetFen,

@@ -42,6 +42,7 @@ const projectFields = {
     .min(1, 'validation.required')
     .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'coordp.v.slug'),
   fundingSource: optional(60).transform((v) => v ?? ''),
+  fundingSourceEn: optional(120),
   startsOn: optionalDate,
   endsOn: optionalDate,
   target: z.preprocess(blankToUndefined, z.string().trim().optional()).transform((v, ctx) => {

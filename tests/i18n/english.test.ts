@@ -135,6 +135,61 @@ describe('English pages of the demo', () => {
     ).toEqual([]);
   });
 
+  it('name regions and funding sources in English on English pages, and in Chinese on Chinese ones', async () => {
+    const visitor = anonymous(ctx.app);
+    const region = (html: string) => visibleText(/<p class="place-region">([\s\S]*?)<\/p>/.exec(html)![1]!).trim();
+    const gulou = await visitor.get('/villages/gulou?lang=en');
+    expect(region(gulou.body)).toBe('Location: Guangxi · Hezhou · Zhongshan County · Huilong Town');
+    expect(region((await anonymous(ctx.app).get('/villages/meiyaogou')).body)).toBe('所在地： 河南省 · 郑州市 · 登封市 · 大冶镇');
+    await visitor.get('/?lang=en');
+    // Every village's region on the English home page and village pages: no Chinese left in it.
+    const home = await visitor.get('/');
+    for (const m of home.body.matchAll(/<span class="tile-meta">([^<]*)<\/span>/g)) expect(m[1], 'a tile of the home page').not.toMatch(HAN);
+    for (const slug of ['meiyaogou', 'mengzhuang', 'shibantan', 'gulou', 'mingmei', 'chashan']) {
+      const page = await visitor.get(`/villages/${slug}`);
+      expect(region(page.body), slug).not.toMatch(HAN);
+    }
+    // Funding sources: a known source's usual English name, or the one the coordinator gave.
+    const fund = (html: string) => /<dt>Funding source<\/dt><dd>([^<]*)<\/dd>/.exec(html)?.[1];
+    expect(fund((await visitor.get('/projects/fupin-xianfuzhi')).body)).toBe('China Welfare Lottery charity fund');
+    expect(fund((await visitor.get('/projects/xiaoji-kuaipao')).body)).toBe('Public donations');
+    expect(fund((await visitor.get('/projects/shen-he-xiezuo')).body)).toBe('Shenzhen–Hezhou East–West cooperation funds');
+    expect((await anonymous(ctx.app).get('/projects/fupin-xianfuzhi')).body).toContain('<dd>福彩公益金</dd>');
+    // Where a product ships from: no Chinese place name on its English page.
+    const product = await visitor.get('/products/gulou-shiitake');
+    expect(visibleText(product.body)).toContain('Gulou Village');
+    expect(visibleText(product.body)).not.toMatch(/贺州|钟山|广西/);
+
+    // The coordinator's list in English, and an English name given in the project's form.
+    const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
+    await coordinator.get('/coordinator?lang=en');
+    const list = await coordinator.get('/coordinator/projects');
+    expect(list.body).toContain('<td>China Welfare Lottery charity fund</td>');
+    expect(list.body).not.toContain('福彩公益金');
+    const id = ctx.db.sqlite.prepare(`SELECT id FROM projects WHERE slug = 'xiaoji-kuaipao'`).pluck().get() as number;
+    const form = await coordinator.get(`/coordinator/projects/${id}`);
+    expect(form.body).toContain('name="fundingSourceEn"');
+    const project = ctx.db.sqlite.prepare(`SELECT * FROM projects WHERE id = ?`).get(id) as Record<string, string | number | null>;
+    const saved = await coordinator.post(
+      `/coordinator/projects/${id}`,
+      {
+        nameZh: String(project.name_zh),
+        nameEn: String(project.name_en ?? ''),
+        slug: String(project.slug),
+        fundingSource: '社会捐赠',
+        fundingSourceEn: 'Donations from Shenzhen social workers',
+        startsOn: String(project.starts_on ?? ''),
+        endsOn: String(project.ends_on ?? ''),
+        target: '',
+        storyZh: String(project.story_zh),
+        storyEn: String(project.story_en ?? ''),
+      },
+      { csrfFrom: `/coordinator/projects/${id}` },
+    );
+    expect(saved.statusCode).toBe(303);
+    expect(fund((await anonymous(ctx.app).get('/projects/xiaoji-kuaipao?lang=en')).body)).toBe('Donations from Shenzhen social workers');
+  });
+
   it('have English punctuation and plurals on the secretary’s and the coordinator’s consoles', async () => {
     const secretary = await signIn(ctx.app, 'secretary.gulou@xiangyi.test');
     await secretary.get('/secretary?lang=en');
