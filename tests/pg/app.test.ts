@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
+import { productPhotos, products } from '../../src/catalog/schema.js';
 import { openPgDatabase } from '../../src/db/pg-client.js';
-import { run } from '../../src/db/unit-of-work.js';
+import { all, one, run } from '../../src/db/unit-of-work.js';
 import { anonymous, signIn } from '../helpers/auth.js';
 import { rowOf } from '../helpers/db-query.js';
+import { jpegPhoto, postMultipart } from '../helpers/multipart.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** The shop itself on PostgreSQL: its public pages, and the page cache following writes from anywhere. */
@@ -81,6 +83,48 @@ describe('the shop on PostgreSQL', () => {
     expect(order!.locale).toBe('en');
     const text = await rowOf<{ text_body: string }>(ctx.db, sql`SELECT text_body FROM outbox_messages WHERE dedupe_key = ${`sms:order_placed:${order!.id}`}`);
     expect(text!.text_body).toMatch(new RegExp(`^Order ${number} placed, ¥`));
+  });
+
+  it('shows the first page with a notice for a bad page number, and the last for one past the last', async () => {
+    for (const page of ['abc', '-1', '99999']) {
+      const res = await anonymous(ctx.app).get(`/products?page=${page}`);
+      expect(res.statusCode, page).toBe(200);
+      expect(res.body, page).toContain('data-page-notice');
+    }
+  });
+
+  it('keeps a product’s photos in the order the secretary gives, the main one on its cards', async () => {
+    const secretary = await signIn(ctx.app, 'secretary.gulou@xiangyi.test');
+    const id = (await ctx.db.uow.read((tx) => one(tx.select({ id: products.id }).from(products).where(eq(products.slug, 'gulou-shiitake')))))!.id;
+    const photos = () =>
+      ctx.db.uow.read((tx) =>
+        all(
+          tx
+            .select({ id: productPhotos.id, list: productPhotos.listMediaId })
+            .from(productPhotos)
+            .where(eq(productPhotos.productId, id))
+            .orderBy(asc(productPhotos.position), asc(productPhotos.id)),
+        ),
+      );
+    const photo = await jpegPhoto('photo', '#224466');
+    expect((await postMultipart(ctx.app, secretary, `/secretary/products/${id}/photos`, {}, photo, `/secretary/products/${id}`)).statusCode).toBe(303);
+    const [first, second] = await photos();
+    expect(second).toBeDefined();
+    expect((await secretary.post(`/secretary/products/${id}/photos/${second!.id}/move`, { move: 'main' })).statusCode).toBe(303);
+    expect((await photos()).map((p) => p.id)).toEqual([second!.id, first!.id]);
+    expect((await secretary.post(`/secretary/products/${id}/photos/${second!.id}/alt`, { altZh: '香菇特写', altEn: 'Shiitake close-up' })).statusCode).toBe(
+      303,
+    );
+    const listing = await anonymous(ctx.app).get('/products?village=gulou');
+    const card = /<a href="\/products\/gulou-shiitake" class="card-link">\s*<img src="\/media\/(\d+)"/.exec(listing.body);
+    expect(Number(card?.[1])).toBe(second!.list);
+    expect((await anonymous(ctx.app).get('/products/gulou-shiitake?lang=en')).body).toContain('alt="Shiitake close-up"');
+  });
+
+  it('names regions and funding sources in English on English pages', async () => {
+    const visitor = anonymous(ctx.app);
+    expect((await visitor.get('/villages/gulou?lang=en')).body).toContain('Guangxi · Hezhou · Zhongshan County · Huilong Town');
+    expect((await visitor.get('/projects/fupin-xianfuzhi')).body).toContain('China Welfare Lottery charity fund');
   });
 
   it('serves the coordinator’s console, reconciliation included', async () => {
