@@ -92,13 +92,15 @@ describe('the first secretary of 古楼村', () => {
     await page.getByLabel('帮扶项目').selectOption({ label: '深贺协作' });
     await page.getByLabel('商品介绍（中文）').fill('海拔千米的云雾里采下的春茶。');
     await page.getByLabel('上架（买家可见）').check();
+    // No photo yet: publishing straight away needs the secretary's confirmation (refused without it: tests/secretary/product-photos.test.ts).
+    await page.getByLabel('确认在没有照片的情况下上架').check();
     await page.getByRole('button', { name: '保存' }).click();
     await page.waitForURL(/\/secretary\/products\/\d+$/);
     await page.getByRole('status').filter({ hasText: '已添加。' }).waitFor();
     await page.getByText('已上架', { exact: true }).waitFor();
 
     // A photo.
-    await page.getByLabel('选择照片（JPEG、PNG 或 WebP，最大 8 MB）').setInputFiles(photoPath);
+    await page.getByLabel('选择照片（可多选；JPEG、PNG 或 WebP，每张最大 8 MB）').setInputFiles(photoPath);
     await page.getByRole('button', { name: '上传' }).click();
     await page.getByRole('status').filter({ hasText: '照片已上传，商城中已经可以看到。' }).waitFor();
     const consolePhoto = page.locator('#photos img').first();
