@@ -677,17 +677,6 @@ const ROUTES: RouteSpec[] = [
   },
   {
     method: 'POST',
-    pattern: '/secretary/products/:id/photos/:photoId/delete',
-    allow: SECRETARY,
-    scoped: SECRETARY,
-    targets: OWN_FOREIGN,
-    // The product in the path is the secretary's own either way; only the photo differs.
-    url: (t) => `/secretary/products/${f.product.own}/photos/${f.photo[side(t)]}/delete`,
-    form: () => ({}),
-    ok: [303],
-  },
-  {
-    method: 'POST',
     pattern: '/secretary/products/:id/photos/:photoId/move',
     allow: SECRETARY,
     scoped: SECRETARY,
@@ -705,6 +694,17 @@ const ROUTES: RouteSpec[] = [
     targets: OWN_FOREIGN,
     url: (t) => `/secretary/products/${f.product.own}/photos/${f.photo[side(t)]}/alt`,
     form: () => ({ altZh: '照片说明' }),
+    ok: [303],
+  },
+  {
+    method: 'POST',
+    pattern: '/secretary/products/:id/photos/:photoId/delete',
+    allow: SECRETARY,
+    scoped: SECRETARY,
+    targets: OWN_FOREIGN,
+    // The product in the path is the secretary's own either way; only the photo differs.
+    url: (t) => `/secretary/products/${f.product.own}/photos/${f.photo[side(t)]}/delete`,
+    form: () => ({}),
     ok: [303],
   },
   {
