@@ -13,6 +13,8 @@ const sellableColumns = {
   titleZh: products.titleZh,
   titleEn: products.titleEn,
   unit: products.unit,
+  /** The placeholder of a product without a photo shows its category. */
+  category: products.category,
   priceFen: products.priceFen,
   stock: products.stock,
   minOrderQty: products.minOrderQty,

@@ -125,6 +125,7 @@ export default async function ordersRoutes(root: FastifyInstance, deps: OrdersRo
         quantity: l.quantity,
         lineTotal: formatFen(l.lineTotalFen),
         photoUrl: l.product.photoId ? `/media/${l.product.photoId}` : null,
+        category: l.product.category,
         problem: l.problem ? errorText(t, l.problem.code, l.problem.params) : null,
         min: l.product.minOrderQty,
       })),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { anonymous, csrfTokenIn, signIn, type TestBrowser } from '../helpers/auth.js';
 import { jpegPhoto, postMultipart, type FilePart } from '../helpers/multipart.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -250,6 +250,14 @@ describe('a product without a photo', () => {
     const card = new RegExp(`<a href="/products/${slug}" class="card-link">([\\s\\S]*?)</a>`).exec(listing.body)![1]!;
     expect(card).toContain('data-photo-placeholder data-category="grain-oil" aria-hidden="true"');
     expect(card).toContain('<span class="photo-placeholder-name">粮油</span>');
+    // …and in the cart, where its line keeps its place beside the others.
+    const shopper = anonymous(ctx.app);
+    const shown = await shopper.get(`/products/${slug}`);
+    expect((await shopper.post('/cart/items', { productId: String(id), quantity: '1', _csrf: csrfTokenIn(shown.body)! })).statusCode).toBe(303);
+    const cart = await shopper.get('/cart');
+    expect(new RegExp(`data-product-id="${id}">\\s*<span class="photo-placeholder" data-photo-placeholder data-category="grain-oil"`).test(cart.body)).toBe(
+      true,
+    );
     const english = await anonymous(ctx.app).get(`/products/${slug}?lang=en`);
     expect(english.body).toContain('aria-label="No photo yet: Grain &amp; oil"');
 
