@@ -76,6 +76,23 @@ export const ledgerTransactions = sqliteTable(
   ],
 );
 
+/**
+ * The words of a transaction's memo when they may name a person (a transfer reference, a refund's
+ * reason, a payout's reference or note): the transaction's hashed memo holds only a commitment to
+ * them ("sha256:" + SHA-256 of salt and text, see ledger-service.ts), so they can be erased on a
+ * personal-data request while the hash chain stays whole. Not append-only, unlike the ledger.
+ */
+export const ledgerMemoTexts = sqliteTable('ledger_memo_texts', {
+  transactionId: integer('transaction_id')
+    .primaryKey()
+    .references(() => ledgerTransactions.id),
+  /** Random hex mixed into the commitment, so a short text cannot be guessed from it; emptied on erasure. */
+  salt: text('salt').notNull(),
+  text: text('text').notNull(),
+  /** When the text was erased (a personal-data request); null while it is kept. */
+  erasedAt: epochMs('erased_at'),
+});
+
 export const ledgerEntries = sqliteTable(
   'ledger_entries',
   {
