@@ -1,7 +1,7 @@
 import { and, asc, between, count, desc, eq, inArray, max, min, type SQL, sql } from 'drizzle-orm';
 import { users } from '../accounts/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
-import { ledgerAccounts, ledgerEntries, ledgerTransactions, periodLocks } from '../ledger/schema.js';
+import { ledgerAccounts, ledgerEntries, ledgerMemoTexts, ledgerTransactions, periodLocks } from '../ledger/schema.js';
 import { orders } from '../orders/schema.js';
 import { reconciliationNotes } from './schema.js';
 
@@ -377,7 +377,8 @@ export function* transactionById(tx: Tx, id: number) {
         orderId: ledgerTransactions.orderId,
         orderNumber: orders.number,
         payoutId: ledgerTransactions.payoutId,
-        memo: ledgerTransactions.memo,
+        // The words of a memo that may name a person are kept beside the chain (empty once erased).
+        memo: sql<string>`coalesce(${ledgerMemoTexts.text}, ${ledgerTransactions.memo})`,
         period: ledgerTransactions.period,
         postedAt: ledgerTransactions.postedAt,
         prevHash: ledgerTransactions.prevHash,
@@ -385,6 +386,7 @@ export function* transactionById(tx: Tx, id: number) {
       })
       .from(ledgerTransactions)
       .leftJoin(orders, eq(orders.id, ledgerTransactions.orderId))
+      .leftJoin(ledgerMemoTexts, eq(ledgerMemoTexts.transactionId, ledgerTransactions.id))
       .where(eq(ledgerTransactions.id, id)),
   );
 }

@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
-import { ledgerAccounts, ledgerEntries, ledgerTransactions, periodLocks } from './schema.js';
+import { ledgerAccounts, ledgerEntries, ledgerMemoTexts, ledgerTransactions, periodLocks } from './schema.js';
 
 /** A ledger transaction as stored. */
 export type TransactionRow = typeof ledgerTransactions.$inferSelect;
@@ -53,6 +53,50 @@ export function* lastTransaction(tx: Tx): Query<TransactionRow | undefined> {
 export function* insertTransaction(tx: Tx, t: Omit<TransactionRow, 'id'>): Query<number> {
   const row = yield* one(tx.insert(ledgerTransactions).values(t).returning({ id: ledgerTransactions.id }));
   return row!.id;
+}
+
+/** The words behind a transaction's memo commitment (see ledger-service.ts memoCommitment). */
+export function* insertMemoText(tx: Tx, transactionId: number, salt: string, text: string): Query<void> {
+  yield* run(tx.insert(ledgerMemoTexts).values({ transactionId, salt, text }));
+}
+
+/** The memo words of a transaction, kept or erased; undefined when its memo was written in clear. */
+export function* memoTextOf(tx: Tx, transactionId: number): Query<typeof ledgerMemoTexts.$inferSelect | undefined> {
+  return yield* one(tx.select().from(ledgerMemoTexts).where(eq(ledgerMemoTexts.transactionId, transactionId)));
+}
+
+/**
+ * Erases the memo words of the transactions of these orders or payouts (a personal-data request);
+ * the transactions and their commitments stay, so the chain verifies as before. Returns how many.
+ */
+export function* eraseMemoTexts(tx: Tx, of: { orderIds?: readonly number[]; payoutIds?: readonly number[] }, now: number): Query<number> {
+  const ids: number[] = [];
+  const byOrder = of.orderIds?.length
+    ? yield* all(
+        tx
+          .select({ id: ledgerTransactions.id })
+          .from(ledgerTransactions)
+          .where(inArray(ledgerTransactions.orderId, [...of.orderIds])),
+      )
+    : [];
+  const byPayout = of.payoutIds?.length
+    ? yield* all(
+        tx
+          .select({ id: ledgerTransactions.id })
+          .from(ledgerTransactions)
+          .where(inArray(ledgerTransactions.payoutId, [...of.payoutIds])),
+      )
+    : [];
+  for (const r of [...byOrder, ...byPayout]) ids.push(r.id);
+  if (!ids.length) return 0;
+  const erased = yield* all(
+    tx
+      .update(ledgerMemoTexts)
+      .set({ salt: '', text: '', erasedAt: now })
+      .where(and(inArray(ledgerMemoTexts.transactionId, ids), isNull(ledgerMemoTexts.erasedAt)))
+      .returning({ id: ledgerMemoTexts.transactionId }),
+  );
+  return erased.length;
 }
 
 export function* insertEntry(

@@ -78,9 +78,10 @@ const householdPostings = sql`ledger_entries e
          JOIN ledger_accounts a ON a.id = e.account_id
          JOIN ledger_transactions t ON t.id = e.transaction_id`;
 /** A statement line: the posting, its transaction, and the order (line) that earned it. */
-const entryColumns = sql`t.id AS "transactionId", t.kind, t.posted_at AS "postedAt", t.period, t.memo, e.amount_fen AS "amountFen",
+const entryColumns = sql`t.id AS "transactionId", t.kind, t.posted_at AS "postedAt", t.period, coalesce(m.text, t.memo) AS memo, e.amount_fen AS "amountFen",
     o.number AS "orderNumber", e.order_line_id AS "orderLineId", ol.title_zh AS "lineTitleZh", ol.title_en AS "lineTitleEn", t.payout_id AS "payoutId", t.hash`;
-const entryJoins = sql`${householdPostings} LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
+// A memo that may name a person is read from its words beside the chain (empty once erased).
+const entryJoins = sql`${householdPostings} LEFT JOIN ledger_memo_texts m ON m.transaction_id = t.id LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN order_lines ol ON ol.id = e.order_line_id`;
 
 /**
  * A household's balances and postings, as one coordinator may see them (ProjectFilter), as steps of

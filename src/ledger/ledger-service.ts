@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Database_ } from '../db/client.js';
 import { AppError } from '../errors.js';
@@ -11,7 +11,9 @@ import {
   entriesBetween,
   entriesOf,
   insertAccount,
+  eraseMemoTexts,
   insertEntry,
+  insertMemoText,
   insertTransaction,
   isPeriodLocked,
   lastTransaction,
@@ -57,7 +59,21 @@ export interface Posting {
   payoutId?: number | null;
   splitRuleId?: number | null;
   memo?: string;
+  /**
+   * The memo may name a person (words a coordinator typed: a transfer reference, a refund's reason,
+   * a payout's reference or note): the chain then covers a salted commitment to it and the words
+   * are kept beside the chain, erasable on a personal-data request (ledger_memo_texts).
+   */
+  memoMayNamePeople?: boolean;
   createdByUserId?: number | null;
+}
+
+/** The prefix of a memo that is a commitment to words kept in ledger_memo_texts. */
+export const MEMO_COMMITMENT_PREFIX = 'sha256:';
+
+/** What the chain covers of memo words that may name a person: SHA-256 of the salt and the words. */
+export function memoCommitment(salt: string, text: string): string {
+  return MEMO_COMMITMENT_PREFIX + createHash('sha256').update(`${salt}\n${text}`).digest('hex');
 }
 
 /** The canonical text a transaction's hash covers: its own content and the previous hash. */
@@ -148,13 +164,16 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
         villageId: e.attribution?.villageId ?? null,
       });
     }
+    const memoText = posting.memo ?? '';
+    // Words that may name a person stay out of the hashed content: the chain covers a commitment to them.
+    const salt = posting.memoMayNamePeople && memoText ? randomBytes(16).toString('hex') : null;
     const row: Omit<TransactionRow, 'id'> = {
       idempotencyKey: posting.idempotencyKey,
       kind: posting.kind,
       orderId: posting.orderId ?? null,
       payoutId: posting.payoutId ?? null,
       splitRuleId: posting.splitRuleId ?? null,
-      memo: posting.memo ?? '',
+      memo: salt ? memoCommitment(salt, memoText) : memoText,
       period: yield* openPeriodFrom(tx, periodOf(postedAt)),
       postedAt,
       createdByUserId: posting.createdByUserId ?? null,
@@ -164,6 +183,7 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
     row.hash = transactionDigest(row, resolved);
     const id = yield* insertTransaction(tx, row);
     for (const e of resolved) yield* insertEntry(tx, id, e);
+    if (salt) yield* insertMemoText(tx, id, salt, memoText);
     return { transaction: { ...row, id }, created: true };
   }
 
@@ -180,6 +200,12 @@ export function createLedgerService(db: Database_, deps: { clock: Clock }) {
     transactionCount: () => db.uow.read((tx) => transactionCount(tx)),
 
     postIn,
+    /**
+     * Erases the memo words of the postings of these orders or payouts (a personal-data request), as
+     * a step of the caller's unit of work. Memos written in clear before ledger_memo_texts existed are
+     * part of the hashed content and stay. Returns how many were erased.
+     */
+    eraseMemoTextsIn: (tx: Tx, of: { orderIds?: readonly number[]; payoutIds?: readonly number[] }) => eraseMemoTexts(tx, of, deps.clock()),
     transactionsOfOrderIn,
     transactionByKeyIn: transactionByKey,
     entriesOfIn: entriesOf,

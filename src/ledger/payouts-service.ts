@@ -267,6 +267,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
       kind: 'payout',
       payoutId: id,
       memo: `payout ${input.method} ${input.reference}`.trim(),
+      memoMayNamePeople: true,
       createdByUserId: who.postedBy,
       entries: [
         ...parts.map((p) => ({
@@ -336,6 +337,7 @@ export function createPayoutsService(db: Database_, deps: PayoutsDeps) {
       kind: 'payout_reversal',
       payoutId: id,
       memo: `reverses payout ${original.id}: ${note}`,
+      memoMayNamePeople: true,
       createdByUserId: who.postedBy,
       entries: [
         ...(parts.length

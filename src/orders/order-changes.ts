@@ -346,7 +346,11 @@ export function createOrderChanges(deps: OrdersDeps) {
    * Records a payment and posts the proceeds: the order becomes paid and the ledger says which
    * households and project the money belongs to. Idempotent per key (a replay changes nothing).
    */
-  function* recordPayment(tx: Tx, o: Order, payment: { channel: string; amountFen: number; userId: number | null; memo: string }): Query<'paid' | 'already'> {
+  function* recordPayment(
+    tx: Tx,
+    o: Order,
+    payment: { channel: string; amountFen: number; userId: number | null; memo: string; memoMayNamePeople?: boolean },
+  ): Query<'paid' | 'already'> {
     const idempotencyKey = orderPaymentKey(o.id);
     const fresh = (yield* orderById(tx, o.id))!;
     if (yield* ledger.transactionByKeyIn(tx, idempotencyKey)) return 'already';
@@ -391,6 +395,7 @@ export function createOrderChanges(deps: OrdersDeps) {
       entries,
       splitRuleId,
       memo: payment.memo,
+      memoMayNamePeople: payment.memoMayNamePeople,
       createdByUserId: payment.userId,
     });
     // A donation (no product lines) gets its numbered donation receipt in the same commit; a purchase gets none.
@@ -506,6 +511,8 @@ export function createOrderChanges(deps: OrdersDeps) {
       orderId: fresh.id,
       entries,
       memo: refund.reason,
+      // A refund's reason is a coordinator's words about a buyer: kept beside the chain, erasable.
+      memoMayNamePeople: true,
       createdByUserId: refund.userId,
     });
     yield* audit.add(tx, {

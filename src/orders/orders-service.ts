@@ -183,7 +183,7 @@ export function createOrdersService(db: Database_, deps: OrdersDeps) {
 
     placeDirect: (input: DirectOrder, address: string | null): Promise<PlacedOrder> => write((tx) => changes.placeDirect(tx, input, address)),
 
-    recordPayment: (o: Order, payment: { channel: string; amountFen: number; userId: number | null; memo: string }) =>
+    recordPayment: (o: Order, payment: { channel: string; amountFen: number; userId: number | null; memo: string; memoMayNamePeople?: boolean }) =>
       write((tx) => changes.recordPayment(tx, o, payment)),
 
     /** The buyer (with the order's token) or a coordinator cancels an unpaid order. */

@@ -125,6 +125,8 @@ export function createPaymentsService(
           amountFen: order.totalFen,
           userId: actor.id,
           memo: `bank transfer ${reference}`,
+          // The reference a coordinator typed may carry the payer's name.
+          memoMayNamePeople: true,
         });
         if (result === 'already') throw new AppError('conflict', 'order_already_paid');
         const now = clock();
