@@ -77,6 +77,8 @@ import {
 import type { Config } from './config.js';
 import type { Database_ } from './db/client.js';
 import { createMediaService, MAX_UPLOAD_BYTES } from './media/media-service.js';
+import { createPrivacyService } from './privacy/privacy-service.js';
+import privacyRoutes from './privacy/privacy-routes.js';
 import mediaRoutes from './media/media-routes.js';
 import errorHandler from './plugins/error-handler.js';
 import requestContext from './plugins/request-context.js';
@@ -275,7 +277,10 @@ export function buildServices(config: Config, deps: AppDeps, stripe: Stripe | nu
     // E-mail about the person is written in the language they last signed in with.
     (_previous, userId, _session, locale) => mailPreferences.recordLocale(userId, locale),
   ];
+  // Personal-data requests (PIPL): each domain erases its own tables, composed in one unit of work.
+  const privacy = createPrivacyService(deps.db, { clock, audit, accounts, ledger });
   return {
+    privacy,
     orderLookup,
     divisions,
     addressBook,
@@ -506,6 +511,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     lotPanel: lotPanelFor(services.lots, services.clock),
   });
   await app.register(secretaryOrdersRoutes, { orders: services.orders });
+  await app.register(privacyRoutes, { privacy: services.privacy, clock: services.clock });
   await app.register(orderLookupRoutes, { lookup: services.orderLookup });
   await app.register(ordersRoutes, {
     cart: services.cart,

@@ -1,8 +1,18 @@
-import { and, asc, count, countDistinct, desc, eq, gt, gte, inArray, isNull, lte, max, sql } from 'drizzle-orm';
+import { and, asc, count, countDistinct, desc, eq, gt, gte, inArray, isNull, lte, max, or, sql } from 'drizzle-orm';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { projects } from '../projects/schema.js';
 import { villages } from '../villages/schema.js';
-import { loginFailures, registrationRequests, users, userProjects, userVillages, type Role, type SIGN_IN_ATTEMPT_KINDS } from './schema.js';
+import {
+  loginFailures,
+  passwordResets,
+  registrationRequests,
+  sessions,
+  users,
+  userProjects,
+  userVillages,
+  type Role,
+  type SIGN_IN_ATTEMPT_KINDS,
+} from './schema.js';
 
 /**
  * The queries of accounts, scopes, sign-in failures and registration requests, as steps of a unit
@@ -266,4 +276,28 @@ export function* markRegistrationConfirmed(tx: Tx, id: number, now: number): Que
 
 export function* pruneRegistrationRequests(tx: Tx, before: number): Query<void> {
   yield* run(tx.delete(registrationRequests).where(lte(registrationRequests.expiresAt, before)));
+}
+
+// Personal-data requests (src/privacy)
+
+/** The address an erased account keeps: unique, never delivered to (.invalid), and free for its old address to register again. */
+export const erasedEmail = (id: number) => `erased-${id}@erased.invalid`;
+
+/**
+ * Erases an account's personal fields (a personal-data request): the e-mail becomes an erased
+ * address, the name empty, the password unusable and the account disabled; its sessions end and
+ * what sign-in and registration kept of its address goes. The row stays, so orders and the audit
+ * log keep pointing at one (anonymous) account.
+ */
+export function* eraseUser(tx: Tx, user: Pick<User, 'id' | 'email'>, now: number): Query<void> {
+  yield* run(
+    tx
+      .update(users)
+      .set({ email: erasedEmail(user.id), displayName: '', passwordHash: '', disabled: true, updatedAt: now, passwordChangedAt: now })
+      .where(eq(users.id, user.id)),
+  );
+  yield* run(tx.delete(sessions).where(eq(sessions.userId, user.id)));
+  yield* run(tx.delete(passwordResets).where(or(eq(passwordResets.userId, user.id), eq(passwordResets.email, user.email))));
+  yield* run(tx.delete(registrationRequests).where(eq(registrationRequests.email, user.email)));
+  yield* run(tx.delete(loginFailures).where(eq(loginFailures.email, user.email)));
 }

@@ -7,6 +7,7 @@ import type { Database_ } from '../db/client.js';
 import type { Query, Tx } from '../db/unit-of-work.js';
 import type { AccountMail } from './account-mail.js';
 import {
+  eraseUser,
   existingScopes,
   insertRegistrationRequest,
   insertUser,
@@ -257,6 +258,32 @@ export function createAccountsService(
     async prune(): Promise<void> {
       await throttle.prune();
       await db.uow.write((tx) => pruneRegistrationRequests(tx, clock()));
+    },
+
+    /** The account's own fields, for a personal-data export. A step of the caller's unit of work. */
+    *ownData(tx: Tx, userId: number): Query<Pick<User, 'id' | 'email' | 'displayName' | 'role' | 'createdAt'> | undefined> {
+      const user = yield* userById(tx, userId);
+      return user && { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: user.createdAt };
+    },
+
+    /** Whether this is the account's password (a deletion asks for it again); wrong guesses are counted like sign-ins. */
+    async passwordMatches(userId: number, password: string, address: string): Promise<boolean> {
+      const user = await db.uow.read((tx) => userById(tx, userId));
+      if (!user || user.disabled) return false;
+      const attempt: Attempt = { email: user.email, address, deviceHash: null, kind: 'password_change' };
+      const record = await throttle.begin(attempt);
+      if (!(await verifyPassword(password, user.passwordHash))) {
+        await throttle.failed(attempt, user.id);
+        return false;
+      }
+      await throttle.succeeded(record, attempt);
+      return true;
+    },
+
+    /** Erases the account's personal fields and ends its sessions (src/privacy). A step of the caller's unit of work. */
+    *eraseIn(tx: Tx, userId: number): Query<void> {
+      const user = yield* userById(tx, userId);
+      if (user) yield* eraseUser(tx, user, clock());
     },
 
     /** Ends every session of a user but one (after a password change). */

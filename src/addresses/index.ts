@@ -3,3 +3,4 @@ export { createAddressBook, DivisionError, MAX_ADDRESSES, type AddressBook, type
 export { default as addressRoutes, divisionChoices } from './address-routes.js';
 export { chinaDivisions, type Division, type Divisions } from './divisions.js';
 export type { BuyerAddress } from './schema.js';
+export { addressesOf, deleteAddressesOf } from './personal-data.js';

@@ -80,9 +80,58 @@ export function createAuditService(db: Database_, clock: Clock) {
     );
   }
 
+  /**
+   * A personal-data request: in the entries about one object, the values of these summary fields
+   * become null (the entry, who made it and when stay). A step of the caller's unit of work.
+   */
+  function* redactIn(tx: Tx, entityType: string, entityId: string | number, fields: readonly string[]): Query<number> {
+    const rows = yield* all(
+      tx
+        .select({ id: auditLog.id, summary: auditLog.summary })
+        .from(auditLog)
+        .where(and(eq(auditLog.entityType, entityType), eq(auditLog.entityId, String(entityId)))),
+    );
+    let changed = 0;
+    for (const row of rows) {
+      let summary: { before?: unknown; after?: unknown };
+      try {
+        summary = JSON.parse(row.summary) as { before?: unknown; after?: unknown };
+      } catch {
+        continue;
+      }
+      let touched = false;
+      for (const side of [summary.before, summary.after]) {
+        if (!side || typeof side !== 'object') continue;
+        for (const field of fields) {
+          const record = side as Record<string, unknown>;
+          if (field in record && record[field] !== null) {
+            record[field] = null;
+            touched = true;
+          }
+        }
+      }
+      if (!touched) continue;
+      yield* run(
+        tx
+          .update(auditLog)
+          .set({ summary: JSON.stringify(summary) })
+          .where(eq(auditLog.id, row.id)),
+      );
+      changed++;
+    }
+    return changed;
+  }
+
+  /** A personal-data request: the client addresses of the person's own entries are forgotten. A step of the caller's unit of work. */
+  function* forgetAddressesOf(tx: Tx, userId: number): Query<void> {
+    yield* run(tx.update(auditLog).set({ address: null }).where(eq(auditLog.userId, userId)));
+  }
+
   return {
     /** Writes an entry as part of the caller's unit of work. */
     add,
+    redactIn,
+    forgetAddressesOf,
 
     /** One page of entries, newest first, with the reader's name (e-mail), and how many match. */
     list: (filter: AuditQuery) =>

@@ -22,6 +22,7 @@ import { en as payoutRequestEn, zh as payoutRequestZh } from '../coordinator/pay
 import { en as donationEn, zh as donationZh } from '../donations/messages.js';
 import { en as exportEn, zh as exportZh } from '../exports/messages.js';
 import { en as afterSaleEn, zh as afterSaleZh } from '../orders/after-sale-messages.js';
+import { en as privacyEn, zh as privacyZh } from '../privacy/messages.js';
 import { en as coreEn } from './en.js';
 import { zhCN as coreZh } from './zh-CN.js';
 
@@ -56,6 +57,7 @@ export const zhCN = {
   ...donationZh,
   ...exportZh,
   ...afterSaleZh,
+  ...privacyZh,
 };
 
 export const en: Record<keyof typeof zhCN, string> = {
@@ -84,6 +86,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...donationEn,
   ...exportEn,
   ...afterSaleEn,
+  ...privacyEn,
 };
 
 export type MessageKey = keyof typeof zhCN;

@@ -9,3 +9,4 @@ export { benefitSection, purchaseBenefit, type PurchaseBenefit, type PurchaseOff
 export { createOrderLookup, ORDER_LOOKUP, type OrderLinkMessage, type OrderLinkMessenger, type OrderLookup } from './order-lookup.js';
 export { carrierChoices, carrierName, carrierNamed, CARRIERS, trackingUrlOf, type Carrier } from './carriers.js';
 export { createOrderRequests, type OrderRequest, type OrderRequests, type RequestInput } from './order-requests.js';
+export { buyerOrders, eraseBuyerFromOrders, ordersHoldingContact } from './buyer-data.js';

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
 import { payments, refunds, stripeEvents, type PaymentChannel } from './schema.js';
 
@@ -184,4 +184,18 @@ export function* recordStripeEvent(tx: Tx, id: string, type: string, createdAt: 
 
 export function* stripeEventSeen(tx: Tx, id: string): Query<boolean> {
   return (yield* one(tx.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, id)))) !== undefined;
+}
+
+/**
+ * A personal-data request: the reasons typed for the refunds of these orders may name the buyer and
+ * are emptied; amounts, statuses and Stripe ids stay (reconciliation reads them).
+ */
+export function* eraseRefundReasons(tx: Tx, orderIds: readonly number[]): Query<void> {
+  if (!orderIds.length) return;
+  yield* run(
+    tx
+      .update(refunds)
+      .set({ reason: '' })
+      .where(inArray(refunds.orderId, [...orderIds])),
+  );
 }

@@ -1,8 +1,9 @@
+import { formatDate } from '../time.js';
 import { and, asc, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle-orm';
 import { userVillages, users } from '../accounts/schema.js';
 import { products } from '../catalog/schema.js';
 import { all, one, run, type Query, type Tx } from '../db/unit-of-work.js';
-import { consentAllows, publicDisplayName } from './consent-queries.js';
+import { consentAllows, insertConsent, publicDisplayName } from './consent-queries.js';
 import { households, producerMembers, producers, villages, type ProducerKind } from './schema.js';
 
 export type Household = typeof households.$inferSelect;
@@ -253,4 +254,57 @@ export function* updateProducer(tx: Tx, id: number, p: ProducerInput, now: numbe
   );
   yield* run(tx.delete(producerMembers).where(eq(producerMembers.producerId, id)));
   yield* insertMembers(tx, id, p.members);
+}
+
+/** The producers a household belongs to, with its weight in each (a personal-data export). */
+export function* producersOfHousehold(tx: Tx, householdId: number) {
+  return yield* all(
+    tx
+      .select({ producerId: producers.id, nameZh: producers.nameZh, nameEn: producers.nameEn, kind: producers.kind, weight: producerMembers.weight })
+      .from(producerMembers)
+      .innerJoin(producers, eq(producers.id, producerMembers.producerId))
+      .where(eq(producerMembers.householdId, householdId))
+      .orderBy(asc(producers.id)),
+  );
+}
+
+/**
+ * Erases a household's personal fields (a personal-data request handled by its secretary): real
+ * name, display name, stories, phone, ID-card digits, 建档立卡 number and bank details; consent to
+ * be shown publicly is withdrawn. The row, its village and its number of members stay: payouts,
+ * producers' weights and the ledger keep pointing at one (anonymous) household.
+ */
+export function* eraseHouseholdFields(tx: Tx, id: number, now: number, by: { userId: number; name: string }): Query<void> {
+  // Consent ends with the data: a withdrawal record, the household's request taken in person by its secretary.
+  yield* insertConsent(tx, {
+    householdId: id,
+    withdrawn: true,
+    namePublic: false,
+    storyPublic: false,
+    photoPublic: false,
+    method: 'verbal',
+    formMediaId: null,
+    witnessName: by.name,
+    givenOn: formatDate(now),
+    recordedByUserId: by.userId,
+    recordedAt: now,
+  });
+  yield* run(
+    tx
+      .update(households)
+      .set({
+        realName: '',
+        displayName: null,
+        publicStoryZh: null,
+        publicStoryEn: null,
+        phone: null,
+        idCardLast4: null,
+        povertyRegNo: null,
+        bankAccountName: null,
+        bankAccountNo: null,
+        bankName: null,
+        updatedAt: now,
+      })
+      .where(eq(households.id, id)),
+  );
 }
