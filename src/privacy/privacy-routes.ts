@@ -154,7 +154,9 @@ export default async function privacyRoutes(root: FastifyInstance, deps: { priva
 
   app.post(
     '/secretary/households/:id/erase',
-    { ...secretary, schema: { params: idParams }, config: { rateLimit: { max: 10, timeWindow: '1 minute' } } },
+    // No request-count limit (it would write a counter before the 403 below): wrong passwords are counted
+    // by the sign-in throttle (AccountsService.passwordMatches).
+    { ...secretary, schema: { params: idParams } },
     async (request, reply) => {
       const { id } = request.params;
       // A household of another village is refused (403) before the form is even read.

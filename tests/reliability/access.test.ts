@@ -547,6 +547,33 @@ const ROUTES: RouteSpec[] = [
     // Deleted by its owner the first time; "not found" after that.
     special: (a, t) => (a === 'buyer' || a === 'org buyer' ? (t === (a === 'buyer' ? 'own' : 'foreign') ? allowed(303, 404) : refused(404)) : undefined),
   },
+  // ----- personal-data requests (PIPL): a buyer's own data; a household's through its own village's secretary -----
+  { method: 'GET', pattern: '/account/data', allow: BUYERS, url: () => '/account/data' },
+  { method: 'GET', pattern: '/account/data.json', allow: BUYERS, url: () => '/account/data.json' },
+  { method: 'GET', pattern: '/account/delete', allow: BUYERS, url: () => '/account/delete' },
+  // Deleting asks for the password again: a wrong one erases nothing.
+  { method: 'POST', pattern: '/account/delete', allow: BUYERS, url: () => '/account/delete', form: () => ({ password: 'wrong-password' }), ok: [422] },
+  ...(['/data', '/data.json', '/erase'] as const).map(
+    (tail): RouteSpec => ({
+      method: 'GET',
+      pattern: `/secretary/households/:id${tail}`,
+      allow: SECRETARY,
+      targets: OWN_FOREIGN,
+      url: (t) => `/secretary/households/${f.household[side(t)]}${tail}`,
+      // Another village's household is refused outright (403), not hidden: only its own secretary handles its requests.
+      special: (a, t) => (a === 'secretary' && t === 'foreign' ? refused(403) : undefined),
+    }),
+  ),
+  {
+    method: 'POST',
+    pattern: '/secretary/households/:id/erase',
+    allow: SECRETARY,
+    targets: OWN_FOREIGN,
+    url: (t) => `/secretary/households/${f.household[side(t)]}/erase`,
+    form: () => ({ password: 'wrong-password' }),
+    ok: [422],
+    special: (a, t) => (a === 'secretary' && t === 'foreign' ? refused(403) : undefined),
+  },
   // ----- the first secretary's console -----
   { method: 'GET', pattern: '/secretary', allow: SECRETARY, url: () => '/secretary' },
   { method: 'GET', pattern: '/secretary/households', allow: SECRETARY, url: () => '/secretary/households' },

@@ -587,6 +587,9 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/login/two-factor', as: 'visitor', query: LANG },
   { method: 'GET', pattern: '/account/two-factor', as: 'secretary', query: LANG },
   { method: 'GET', pattern: '/account/addresses', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/account/data', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/account/data.json', as: 'buyer', query: LANG },
+  { method: 'GET', pattern: '/account/delete', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/addresses/new', as: 'buyer', query: LANG },
   { method: 'GET', pattern: '/account/addresses/:id/edit', as: 'buyer', params: () => ({ id: ids(fx.address) }), query: LANG },
   { method: 'GET', pattern: '/orders/find', as: 'visitor', query: LANG },
@@ -662,6 +665,8 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     form: () => ({ currentPassword: 'wrong-current', newPassword: 'short', passwordConfirm: 'short' }),
   },
   { method: 'POST', pattern: '/account/addresses', as: 'buyer', form: () => ({ ...savedAddress, isDefault: 'on', step: 'save' }) },
+  // A wrong password: the fuzzer's forms never erase the buyer.
+  { method: 'POST', pattern: '/account/delete', as: 'buyer', form: () => ({ password: 'wrong-password' }) },
   {
     method: 'POST',
     pattern: '/account/addresses/:id',
@@ -705,6 +710,9 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     '/secretary/quotes',
   ].map((pattern): FuzzRoute => ({ method: 'GET', pattern, as: 'secretary', query: LANG })),
   { method: 'GET', pattern: '/secretary/households/:id', as: 'secretary', params: () => ({ id: ids(12, 13, 1) }), query: LANG },
+  ...['/data', '/data.json', '/erase'].map(
+    (tail): FuzzRoute => ({ method: 'GET', pattern: `/secretary/households/:id${tail}`, as: 'secretary', params: () => ({ id: ids(12, 13, 1) }), query: LANG }),
+  ),
   { method: 'GET', pattern: '/secretary/producers/:id', as: 'secretary', params: () => ({ id: ids(9, 10) }), query: LANG },
   { method: 'GET', pattern: '/secretary/products/:id', as: 'secretary', params: () => ({ id: ids(21, 1) }), query: LANG },
   { method: 'GET', pattern: '/secretary/products/:id/lots/new', as: 'secretary', params: () => ({ id: ids(1) }), query: LANG },
@@ -741,6 +749,14 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     multipart: true,
     params: () => ({ id: ids(12, 13) }),
     form: () => ({ method: 'verbal', witnessName: '村委会文书', givenOn: '2026-12-01' }),
+  },
+  // A wrong password: the fuzzer's forms never erase the household.
+  {
+    method: 'POST',
+    pattern: '/secretary/households/:id/erase',
+    as: 'secretary',
+    params: () => ({ id: ids(12, 13) }),
+    form: () => ({ password: 'wrong-password' }),
   },
   { method: 'POST', pattern: '/secretary/producers', as: 'secretary', form: () => producer },
   { method: 'POST', pattern: '/secretary/producers/:id', as: 'secretary', params: () => ({ id: ids(9) }), form: () => producer },
