@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import type { LedgerService } from '../ledger/ledger-service.js';
 import { payoutsOfHousehold } from '../ledger/payouts-queries.js';
 import { eraseMessagesTo, messagesTo } from '../notifications/personal-data.js';
+import { chineseMobile } from '../notifications/sms-provider.js';
 import { eraseRefundReasons } from '../payments/payments-queries.js';
 import { buyerOrders, eraseBuyerFromOrders, ordersHoldingContact } from '../orders/index.js';
 import { consentHistory } from '../villages/consent-queries.js';
@@ -35,6 +36,12 @@ const PAYOUT_AUDIT_FIELDS = ['reference', 'note'] as const;
 /** Summary fields of audit entries about a household that name it. */
 const HOUSEHOLD_AUDIT_FIELDS = ['displayName', 'realName'] as const;
 
+/** Whom the outbox may have written to about a person: their e-mail address and each phone number as typed and as a text message's +86 number. */
+function recipientsOf(email: string, phones: readonly string[]): string[] {
+  const texts = phones.map(chineseMobile).filter((p): p is string => p !== null);
+  return [...new Set([email, ...phones, ...texts])];
+}
+
 export function createPrivacyService(
   db: Database_,
   deps: {
@@ -60,7 +67,7 @@ export function createPrivacyService(
     }));
     const orders = yield* buyerOrders(tx, userId);
     const phones = [...new Set(orders.map((o) => o.phone).filter((p) => p !== ''))];
-    const messages = yield* messagesTo(tx, [account.email, ...phones]);
+    const messages = yield* messagesTo(tx, recipientsOf(account.email, phones));
     const wishes = [];
     for (const o of orders) {
       const wish = yield* wishOfOrder(tx, o.id);
@@ -166,7 +173,7 @@ export function createPrivacyService(
           yield* audit.redactIn(tx, 'order', o.number, ORDER_AUDIT_FIELDS);
           yield* audit.redactIn(tx, 'order', o.id, ORDER_AUDIT_FIELDS);
         }
-        const messages = yield* eraseMessagesTo(tx, [account.email, ...phones], actor.id);
+        const messages = yield* eraseMessagesTo(tx, recipientsOf(account.email, phones), actor.id);
         yield* deleteAddressesOf(tx, actor.id);
         yield* audit.redactIn(tx, 'user', actor.id, USER_AUDIT_FIELDS);
         yield* audit.forgetAddressesOf(tx, actor.id);

@@ -176,6 +176,12 @@ describe('a buyer deleting their data', () => {
       { csrfFrom: '/account/addresses/new' },
     );
     const otherSession = await signIn(ctx.app, BUYER);
+    // A text message to the orders' phone, as a guest's order would have had (kind sms:…, a +86 number).
+    ctx.db.sqlite
+      .prepare(
+        `INSERT INTO outbox_messages (kind, recipient, locale, subject, text_body, html_body, next_attempt_at) VALUES ('sms:order_placed', ?, 'zh-CN', '', ?, '', 0)`,
+      )
+      .run(`+86${ME.phone}`, `${ME.name}，您的订单已提交。`);
 
     const figures = ctx.db.sqlite
       .prepare(`SELECT number, status, total_fen, refunded_fen, subtotal_fen FROM orders WHERE number IN (?, ?) ORDER BY number`)
