@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { trackingUrlOf } from '../../src/orders/index.js';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { en, zhCN } from '../../src/i18n/catalogue.js';
@@ -208,7 +209,7 @@ describe('the language of a guest’s text messages', () => {
     const [shipped, ...moreShipped] = await deliver();
     expect(moreShipped).toHaveLength(0);
     expect(shipped!.body.text).toBe(
-      `The parcel of order ${number} has shipped: SF Express SF9876543210. Track it: https://www.kuaidi100.com/chaxun?nu=SF9876543210`,
+      `The parcel of order ${number} has shipped: SF Express SF9876543210. Track it: ${trackingUrlOf('SF Express', 'SF9876543210')}`,
     );
   });
 

@@ -281,8 +281,11 @@ describe('a household’s request through its first secretary', () => {
       poverty_reg_no: null,
       bank_account_no: null,
       public_story_zh: null,
-      consent_public: 0,
     });
+    // Consent ends with the data: the latest record is a withdrawal, taken by the secretary.
+    expect(
+      ctx.db.sqlite.prepare(`SELECT withdrawn, name_public, story_public FROM household_consents WHERE household_id = ? ORDER BY id DESC LIMIT 1`).get(wang),
+    ).toEqual({ withdrawn: 1, name_public: 0, story_public: 0 });
     // The payout's reference a coordinator typed is an accounting record and stays in the payouts row (README, Personal data).
     expect(cellsContaining('王秀兰')).toEqual(['payouts.reference']);
     expect(ctx.db.sqlite.prepare(`SELECT id, amount_fen, household_id FROM payouts WHERE household_id = ?`).all(wang)).toEqual(payoutsBefore);
