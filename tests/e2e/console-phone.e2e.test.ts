@@ -5,8 +5,8 @@ import { startLiveServer, type LiveServer } from '../helpers/live-server.js';
 
 /**
  * The people who run the programme, each on a 360×740 phone in Chinese and in English: every page of
- * their console opens without sideways scrolling, and its primary action (the first button or link
- * styled as one, else the first of its content) starts on the first screen.
+ * their console opens without sideways scrolling, and its primary action (the first link styled as a
+ * button, form, table or section, else the first of its content) starts on the first screen.
  */
 
 const PHONE = { width: 360, height: 740 };
@@ -86,9 +86,7 @@ async function layoutOf(page: Page): Promise<{ overflow: number; primaryTop: num
         };
       }
     ).document;
-    const primary =
-      doc.querySelector('main a.button, main button[type="submit"]:not(.secondary):not(.link-button):not(.danger)') ??
-      doc.querySelector('main h2, main table, main form, main ul, main p');
+    const primary = doc.querySelector('main a.button, main form, main table, main section h2') ?? doc.querySelector('main h2, main ul, main p');
     return {
       overflow: doc.documentElement.scrollWidth - doc.documentElement.clientWidth,
       primaryTop: primary ? primary.getBoundingClientRect().top : null,
