@@ -17,6 +17,12 @@ export interface CacheVersions {
   stamp(): string;
   /** Stops reading them (PostgreSQL reads them on a timer). */
   close(): void;
+  /**
+   * Resolves once the versions are read as of this server's own writes and no read is under way
+   * (at once on SQLite, which reads them synchronously): from then on a page can be kept and served.
+   * For tests and the bench, which must not depend on when the background read comes back.
+   */
+  settled(): Promise<void>;
 }
 
 /**
@@ -59,6 +65,7 @@ export function createCacheVersions(db: Database_): CacheVersions {
     },
     stamp: () => stamp,
     close: () => {},
+    settled: async () => {},
   };
 }
 
@@ -134,5 +141,12 @@ function polledCacheVersions(db: Database_, pollMs = VERSION_POLL_MS): CacheVers
     },
     stamp: () => (upToDate() ? stamp : `pending:${pending++}`),
     close: () => clearInterval(timer),
+    async settled() {
+      // A write during a read leaves it behind: read again (a failing database gives up after a few).
+      for (let attempt = 0; attempt < 10 && (reading !== null || !upToDate()); attempt++) {
+        if (reading === null) read();
+        await reading;
+      }
+    },
   };
 }

@@ -24,6 +24,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** What the page cache holds, for tests and the bench. */
     pageCacheStats(): PageCacheStats;
+    /** Resolves once the versions pages are checked against are read (see CacheVersions.settled), for tests and the bench. */
+    pageCacheSettled(): Promise<void>;
   }
 }
 
@@ -193,6 +195,7 @@ export default fp(
         compressions: { ...compressions },
       }),
     );
+    app.decorate('pageCacheSettled', () => versions.settled());
     app.decorateReply('pageDependsOn', function (this: FastifyReply, scope: Scope) {
       requestKeys.get(this.request)?.scopes.add(scope);
     });
