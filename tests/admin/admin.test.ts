@@ -225,7 +225,7 @@ describe('audit log', () => {
     const foreign = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
     const coordinator = await signIn(ctx.app, COORDINATOR);
     const payoutTo = async (realName: string) => {
-      const householdId = householdIdOf(ctx.db, realName);
+      const householdId = await householdIdOf(ctx.db, realName);
       expect(
         (
           await coordinator.post(

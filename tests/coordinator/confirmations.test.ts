@@ -69,7 +69,7 @@ describe('confirming irreversible money actions', () => {
 
   it('asks before reversing a payout, in English too, and only the confirmation reverses it', async () => {
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    const wang = householdIdOf(ctx.db, '王秀兰');
+    const wang = await householdIdOf(ctx.db, '王秀兰');
     expect(
       (await coordinator.post('/coordinator/payouts', { householdId: String(wang), amount: '20', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' }))
         .statusCode,

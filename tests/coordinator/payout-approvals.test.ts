@@ -23,7 +23,7 @@ beforeEach(async () => {
   first = await signIn(ctx.app, 'coordinator@xiangyi.test');
   await createCoordinatorOfAllProjects(ctx.db, 'second@xiangyi.test');
   second = await signIn(ctx.app, 'second@xiangyi.test', STAFF_PASSWORD);
-  wang = householdIdOf(ctx.db, '王秀兰');
+  wang = await householdIdOf(ctx.db, '王秀兰');
   // Four honeys: ¥272.00 of sales, 95% = ¥258.40 owed to 王秀兰.
   await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 4 }]);
   expect(await owed()).toBe(25840);

@@ -98,7 +98,7 @@ function expectNoPrivateData(url: string, body: string) {
 async function payout(coordinator: TestBrowser, realName: string, yuan: string) {
   const res = await coordinator.post(
     '/coordinator/payouts',
-    { householdId: String(householdIdOf(ctx.db, realName)), amount: yuan, method: 'bank_transfer', reference: `ICBC-${realName}` },
+    { householdId: String(await householdIdOf(ctx.db, realName)), amount: yuan, method: 'bank_transfer', reference: `ICBC-${realName}` },
     { csrfFrom: '/coordinator' },
   );
   expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
@@ -363,7 +363,7 @@ describe('benefit receipts', () => {
     for (const realName of ['周建华', '陈满秀', '杨志勇', '胡春生']) {
       const owed = -get<{ fen: number }>(
         `SELECT sum(e.amount_fen) AS fen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.household_id = ?`,
-        householdIdOf(ctx.db, realName),
+        await householdIdOf(ctx.db, realName),
       ).fen;
       await payout(coordinator, realName, (owed / 100).toFixed(2));
     }

@@ -25,7 +25,7 @@ let wang: number;
 
 beforeEach(async () => {
   ctx = await createTestApp();
-  wang = householdIdOf(ctx.db, '王秀兰');
+  wang = await householdIdOf(ctx.db, '王秀兰');
 });
 
 afterEach(async () => {

@@ -108,7 +108,7 @@ beforeAll(async () => {
   );
   for (const url of ['/cart', '/checkout', '/account/orders']) expect((await buyer.get(url)).statusCode, url).toBe(200);
   const coordinator = await signIn(app, 'coordinator@xiangyi.test');
-  const wang = householdIdOf(db, '王秀兰');
+  const wang = await householdIdOf(db, '王秀兰');
   const month = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
   for (const url of [
     '/coordinator',

@@ -98,7 +98,7 @@ describe('an organisation buys in bulk at a quoted price', () => {
 
     await buyer.goto('/account/organization');
     expect(await buyer.locator('[data-quotes] tr[data-quote-id]').first().getAttribute('data-status')).toBe('accepted');
-    expectLedgerSound(server.db);
+    await expectLedgerSound(server.db);
     expect(problems).toEqual([]);
   });
 });

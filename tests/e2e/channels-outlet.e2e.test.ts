@@ -75,7 +75,7 @@ describe('outlet staff at the till', () => {
       .pluck()
       .get(number);
     expect(clearing).toBe('clearing:wechat');
-    expectLedgerSound(server.db);
+    await expectLedgerSound(server.db);
     expect(problems).toEqual([]);
   });
 });

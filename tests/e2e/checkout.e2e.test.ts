@@ -135,7 +135,7 @@ describe('buying by bank transfer, confirmed by a coordinator', () => {
     const page = await buyer.content();
     for (const secret of ['王秀兰', '刘春梅', '13703712456', '13592617043']) expect(page).not.toContain(secret);
 
-    expectLedgerSound(server.db);
+    await expectLedgerSound(server.db);
     expect(problems).toEqual([]);
   });
 });

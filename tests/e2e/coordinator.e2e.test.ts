@@ -45,7 +45,7 @@ describe('a coordinator paying a household', () => {
   it('signs in, records a payout for 王秀兰 from her honey earnings, and downloads her statement as CSV', async () => {
     // Two honeys sold and paid: 95% of ¥136.00 is owed to 王秀兰.
     const order = await placePaidOrder(server, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    const wang = householdIdOf(server.db, '王秀兰');
+    const wang = await householdIdOf(server.db, '王秀兰');
 
     await page.goto('/login');
     await page.getByLabel('电子邮箱').fill('coordinator@xiangyi.test');

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Database_ } from '../../src/db/client.js';
 import { runOnSqlite } from '../../src/db/unit-of-work.js';
-import { type ChainAnchor, ledgerCheck } from '../../src/ledger/ledger-service.js';
+import { type ChainAnchor, checkLedger, ledgerCheck } from '../../src/ledger/ledger-service.js';
 
 /**
  * The ledger check (src/ledger/ledger-service.ts) run synchronously on an SQLite database, in a
@@ -14,11 +14,11 @@ export function checkLedgerNow(db: Database_, anchors: readonly ChainAnchor[] = 
 
 /**
  * The ledger as a coordinator's audit would find it: every transaction balanced and non-empty,
- * the whole ledger summing to zero, and the hash chain unbroken. Returns how many transactions
- * were checked, so a test can also say how many it expects.
+ * the whole ledger summing to zero, and the hash chain unbroken, on either engine. Answers how many
+ * transactions were checked, so a test can also say how many it expects.
  */
-export function expectLedgerSound(db: Database_): number {
-  const { transactions, problems } = checkLedgerNow(db);
+export async function expectLedgerSound(db: Database_): Promise<number> {
+  const { transactions, problems } = await checkLedger(db);
   expect(problems, 'the ledger has problems').toEqual([]);
   return transactions;
 }

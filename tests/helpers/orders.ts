@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
 import type { App } from '../../src/app.js';
+import { eq } from 'drizzle-orm';
 import type { Database_ } from '../../src/db/client.js';
+import { orders } from '../../src/orders/schema.js';
 import { anonymous, signIn, type TestBrowser } from './auth.js';
 import { rowOf } from './db-query.js';
 
@@ -78,7 +79,7 @@ export async function placePaidOrder(
     paid = await (await coordinatorOf(app)).post(`/coordinator/orders/${number}/mark-paid`, { reference }, { csrfFrom: '/coordinator' });
   }
   if (paid.statusCode !== 303) throw new Error(`Marking ${number} paid failed with status ${paid.statusCode}`);
-  const row = await rowOf<{ id: number }>(db, sql`SELECT id FROM orders WHERE number = ${number}`);
+  const row = await rowOf(db, (tx) => tx.select({ id: orders.id }).from(orders).where(eq(orders.number, number)));
   if (!row) throw new Error(`Order ${number} is not in the database`);
   return { number, orderId: row.id };
 }

@@ -1,3 +1,6 @@
+import { max } from 'drizzle-orm';
+import { payoutRequests } from '../../src/ledger/schema.js';
+import { rowOf } from './db-query.js';
 import { signIn, type TestBrowser } from './auth.js';
 import { createCoordinatorOfAllProjects, STAFF_PASSWORD } from './staff.js';
 import type { TestContext } from './test-app.js';
@@ -21,7 +24,7 @@ export async function secondCoordinator(ctx: TestContext): Promise<TestBrowser> 
  * threshold) through the console, as two-person payouts require; answers the response.
  */
 export async function approveNewestPayoutRequest(ctx: TestContext) {
-  const id = ctx.db.sqlite.prepare('SELECT max(id) FROM payout_requests').pluck().get() as number;
+  const id = (await rowOf(ctx.db, (tx) => tx.select({ id: max(payoutRequests.id) }).from(payoutRequests)))?.id;
   const second = await secondCoordinator(ctx);
   return second.post(`/coordinator/payout-requests/${id}/approve`, {}, { csrfFrom: `/coordinator/payout-requests/${id}` });
 }

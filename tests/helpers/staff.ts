@@ -1,18 +1,23 @@
+import { eq } from 'drizzle-orm';
+import { users, userProjects } from '../../src/accounts/schema.js';
 import { hashPassword } from '../../src/accounts/password.js';
 import type { Database_ } from '../../src/db/client.js';
+import { projects } from '../../src/projects/schema.js';
+import { households } from '../../src/villages/schema.js';
+import { rowOf, writeOf, writtenRowOf } from './db-query.js';
 
 export const STAFF_PASSWORD = 'a-long-test-password';
 
 /** The id of a seeded project by its slug. */
-export function projectIdOf(db: Database_, slug: string): number {
-  const row = db.sqlite.prepare(`SELECT id FROM projects WHERE slug = ?`).get(slug) as { id: number } | undefined;
+export async function projectIdOf(db: Database_, slug: string): Promise<number> {
+  const row = await rowOf(db, (tx) => tx.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug)));
   if (!row) throw new Error(`no project ${slug}`);
   return row.id;
 }
 
 /** The id of a seeded household by its real name. */
-export function householdIdOf(db: Database_, realName: string): number {
-  const row = db.sqlite.prepare(`SELECT id FROM households WHERE real_name = ?`).get(realName) as { id: number } | undefined;
+export async function householdIdOf(db: Database_, realName: string): Promise<number> {
+  const row = await rowOf(db, (tx) => tx.select({ id: households.id }).from(households).where(eq(households.realName, realName)));
   if (!row) throw new Error(`no household ${realName}`);
   return row.id;
 }
@@ -24,21 +29,32 @@ export function householdIdOf(db: Database_, realName: string): number {
 export async function createScopedCoordinator(db: Database_, email: string, projectSlugs: readonly string[]): Promise<number> {
   const hash = await hashPassword(STAFF_PASSWORD);
   const now = Date.now();
-  const userId = Number(
-    db.sqlite
-      .prepare(
-        `INSERT INTO users (email, password_hash, display_name, role, all_projects, created_at, updated_at, password_changed_at)
-         VALUES (?, ?, ?, 'coordinator', 0, ?, ?, ?)`,
-      )
-      .run(email, hash, '项目协调员', now, now, now).lastInsertRowid,
+  const user = await writtenRowOf(db, (tx) =>
+    tx
+      .insert(users)
+      .values({
+        email,
+        passwordHash: hash,
+        displayName: '项目协调员',
+        role: 'coordinator',
+        allProjects: false,
+        createdAt: now,
+        updatedAt: now,
+        passwordChangedAt: now,
+      })
+      .returning({ id: users.id }),
   );
-  for (const slug of projectSlugs) db.sqlite.prepare(`INSERT INTO user_projects (user_id, project_id) VALUES (?, ?)`).run(userId, projectIdOf(db, slug));
-  return userId;
+  if (!user) throw new Error(`no user ${email}`);
+  for (const slug of projectSlugs) {
+    const projectId = await projectIdOf(db, slug);
+    await writeOf(db, (tx) => tx.insert(userProjects).values({ userId: user.id, projectId }));
+  }
+  return user.id;
 }
 
 /** A second coordinator of every project (as the admin would create one), signing in with STAFF_PASSWORD. */
 export async function createCoordinatorOfAllProjects(db: Database_, email: string): Promise<number> {
   const userId = await createScopedCoordinator(db, email, []);
-  db.sqlite.prepare(`UPDATE users SET all_projects = 1, display_name = '第二协调员' WHERE id = ?`).run(userId);
+  await writeOf(db, (tx) => tx.update(users).set({ allProjects: true, displayName: '第二协调员' }).where(eq(users.id, userId)));
   return userId;
 }

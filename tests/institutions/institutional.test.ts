@@ -112,7 +112,7 @@ describe('the organisation page and its yearly quota', () => {
     page = await org.get('/account/organization');
     expect(figure(page.body, 'spent')).toBe('¥500.00');
     expect(figure(page.body, 'remaining')).toBe('¥199,500.00');
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     // On 1 January (China time) the count starts again; next year's quota is its own.
     const nextYear = cstYearOf(ctx.clock.now) + 1;
@@ -322,7 +322,7 @@ describe('quotes', () => {
     const page = await org.get('/account/organization');
     expect(figure(page.body, 'spent')).toBe('¥57,600.00');
     expect(page.body).toContain(number);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('accepts a quote once: a second acceptance is refused and places nothing', async () => {

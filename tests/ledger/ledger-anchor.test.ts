@@ -130,7 +130,7 @@ describe('the daily checkpoint', () => {
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     const paid = await coordinator.post(
       '/coordinator/payouts',
-      { householdId: String(householdIdOf(ctx.db, '王秀兰')), amount: '10', method: 'bank_transfer', reference: 'ICBC-2041' },
+      { householdId: String(await householdIdOf(ctx.db, '王秀兰')), amount: '10', method: 'bank_transfer', reference: 'ICBC-2041' },
       { csrfFrom: '/coordinator' },
     );
     expect(paid.statusCode).toBe(303);
@@ -172,7 +172,7 @@ describe('the statement PDF', () => {
   it('carries the ledger’s head and count when it was made, and the command to check them', async () => {
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 1 }]);
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
-    const response = await coordinator.get(`/coordinator/households/${householdIdOf(ctx.db, '王秀兰')}/statement.pdf`);
+    const response = await coordinator.get(`/coordinator/households/${await householdIdOf(ctx.db, '王秀兰')}/statement.pdf`);
     expect(response.statusCode).toBe(200);
     const text = execFileSync('pdftotext', ['-', '-'], { input: response.rawPayload }).toString('utf8').replace(/\s+/g, ' ');
     const head = chainHead();

@@ -195,7 +195,7 @@ describe('recalling a lot', () => {
     expect(lot('MYG-HONEY-AUTUMN').remaining).toBe(remainingInLot + 2);
     expect(stockOf('meiyaogou-honey')).toBe(stockBefore);
     expect(stockOf('meiyaogou-yuba')).toBe(120); // the order's other line is released as usual
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('is only for the first secretary of the lot’s village', async () => {

@@ -152,7 +152,7 @@ describe('an unpaid order holding units of a recalled lot', () => {
       (await coordinator.post(`/coordinator/orders/${number}/mark-paid`, { reference: 'BANK-1' }, { csrfFrom: `/coordinator/orders/${number}` })).statusCode,
     ).toBe(303);
     expect((await ship(await signIn(ctx.app, MEIYAOGOU_SECRETARY), number, 'meiyaogou')).statusCode).toBe(303);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('is refused a replacement when the other lots have too few units, and nothing changes', async () => {
@@ -233,7 +233,7 @@ describe('refunding the recalled units of a paid order', () => {
       status: 'succeeded',
       reason: '批次 MYG-HONEY-SPRING 召回',
     });
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     const settled = orderSection((await coordinator.get(url)).body, order.number);
     expect(settled).toContain('已处理：这部分已经退款。');

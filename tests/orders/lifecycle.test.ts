@@ -199,7 +199,7 @@ describe('confirming a bank transfer', () => {
     const page = await coordinator.get(`/coordinator/orders/${order.number}`);
     expect(page.body).toContain('已确认收款，账本已记账。');
     expect(page.body).toContain('ICBC 20301122 0007');
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('refuses to mark the same order paid twice and posts nothing more', async () => {
@@ -211,7 +211,7 @@ describe('confirming a bank transfer', () => {
     expect(again.body).toContain('这个订单已经确认过收款了。');
     expect(postingsOf(order.id)).toHaveLength(1);
     expect(get<{ n: number }>(`SELECT count(*) AS n FROM payments WHERE order_id = ?`, order.id).n).toBe(1);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 });
 
@@ -278,7 +278,7 @@ describe('cancelling and expiry', () => {
     expect(await ordersService().expireDue()).toBe(0);
     expect(orderRow(order.number).status).toBe('paid');
     expect(stockOf('meiyaogou-honey')).toBe(42);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('lets a coordinator cancel an unpaid order, which gives the stock back', async () => {
@@ -309,7 +309,7 @@ describe('illegal transitions', () => {
     expect(cancel.statusCode).toBe(409);
     expect(orderRow(order.number).status).toBe('paid');
     expect(stockOf('meiyaogou-honey')).toBe(44);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('refuses to mark a cancelled order paid, naming its status in words', async () => {
@@ -392,7 +392,7 @@ describe('shipping', () => {
     // Each parcel by its carrier, its waybill linked to the carrier's tracking page.
     expect(page.body).toContain(`${mingmei.name} 发出：已发货 · EMS / 中国邮政 · <a href="https://www.ems.com.cn/queryList?mailNum&#x3D;EMS-9876543210"`);
     expect(page.body).toContain(`${meiyaogou.name} 发出：已发货 · 顺丰速运 · <a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890"`);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 });
 
@@ -416,7 +416,7 @@ describe('refunds', () => {
     const more = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '0.01', reason: '再退', lineId: '' });
     expect(more.statusCode).toBe(422);
     expect(postingsOf(order.id)).toHaveLength(2);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('reverses one line’s credits in proportion for a partial refund of that line, and marks the order partially refunded', async () => {
@@ -443,7 +443,7 @@ describe('refunds', () => {
     });
     expect(byAccountAndLine(refund!.entries)).toEqual(expected);
     expect(refund!.entries.some((e) => e.lineId !== null && e.lineId !== eggs.id)).toBe(false);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('brings every account of the order back to zero when the rest is refunded after a line refund', async () => {
@@ -457,7 +457,7 @@ describe('refunds', () => {
     const rest = await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '5235.00', reason: '买家取消', lineId: '' });
     expect(rest.statusCode, rest.body.slice(0, 300)).toBe(303);
     expect(orderRow(order.number)).toMatchObject({ status: 'refunded', refundedFen: 525_500 });
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     // Net over the payment and both refunds: nothing is left with any household, fund or account.
     const net = new Map<string, number>();
@@ -475,7 +475,7 @@ describe('refunds', () => {
     expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '0.07', reason: '差价', lineId: '' })).statusCode).toBe(303);
     expect((await coordinator.post(`/coordinator/orders/${order.number}/refund`, { amount: '5254.93', reason: '买家取消', lineId: '' })).statusCode).toBe(303);
     expect(orderRow(order.number)).toMatchObject({ status: 'refunded', refundedFen: 525_500 });
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     const net = new Map<string, number>();
     for (const p of postingsOf(order.id)) for (const e of p.entries) net.set(e.code, (net.get(e.code) ?? 0) + e.amountFen);
@@ -521,7 +521,7 @@ describe('refunds', () => {
     });
     expect(rest.statusCode, rest.body.slice(0, 300)).toBe(303);
     expect(stockOf('tuyao-tea')).toBe(teaBefore + 2);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('refuses a refund larger than what is left (of the order or of the line) with 422 and posts nothing', async () => {
@@ -554,7 +554,7 @@ describe('refunds', () => {
     expect(transactionCount()).toBe(before);
     expect(orderRow(order.number)).toMatchObject({ status: 'partially_refunded', refundedFen: 2_000 });
     expect(lineOf(order.id, 'meiyaogou-eggs').refundedFen).toBe(2_000);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 });
 
@@ -600,7 +600,7 @@ describe('where the money went', () => {
       if (s.povertyRegNo) expect(page.body).not.toContain(s.povertyRegNo);
       if (s.idCardLast4) expect(benefit).not.toContain(s.idCardLast4);
     }
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('shows what is left with households after a partial refund', async () => {
@@ -616,6 +616,6 @@ describe('where the money went', () => {
     const benefit = benefitOn(page.body);
     expect(benefit).toContain(`${formatFen(442_000)} 归 ${villageOf('mingmei').name}`);
     expect(benefit).not.toContain(`归 ${villageOf('meiyaogou').name}`);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 });

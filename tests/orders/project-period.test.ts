@@ -23,7 +23,7 @@ beforeEach(async () => {
   buyer = await signIn(ctx.app, 'buyer@xiangyi.test');
 });
 afterEach(async () => {
-  expectLedgerSound(ctx.db);
+  await expectLedgerSound(ctx.db);
   await ctx.close();
 });
 

@@ -235,7 +235,7 @@ describe('counter sales', () => {
     expect(counterLines).toEqual(lineEntries(online.number));
     expect(clearingOf(counter.number)).toEqual([{ account: 'clearing:wechat', amountFen: 22_000 }]);
     expect(clearingOf(online.number)).toEqual([{ account: 'clearing:bank', amountFen: 22_000 }]);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     // Its public benefit receipt shows it paid, with the posting's place in the hash chain.
     const sale = get<{ id: number; code: string }>(`SELECT id, receipt_code AS code FROM orders WHERE number = ?`, counter.number);
@@ -275,7 +275,7 @@ describe('counter sales', () => {
     expect(() => ctx.db.sqlite.prepare(`UPDATE outlet_stock SET quantity = quantity - 1 WHERE outlet_id = ? AND product_id = ?`).run(futian, honey)).toThrow(
       /CHECK/,
     );
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('keeps staff to their own outlets: another outlet is 404, other roles 403', async () => {

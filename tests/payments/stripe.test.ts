@@ -218,7 +218,7 @@ describe('the Stripe webhook', () => {
     // The PaymentIntent was read with its charge's balance transaction.
     const read = fake.requests.find((r) => r.path === `/v1/payment_intents/${placed.session.paymentIntentId}`)!;
     expect(read.params.expand).toEqual(['latest_charge.balance_transaction']);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('posts a fee Stripe charged in HKD or USD in yuan at the balance transaction’s exchange rate, keeping what was charged', async () => {
@@ -252,7 +252,7 @@ describe('the Stripe webhook', () => {
     expect(balanceOf(ctx.db, 'fees:stripe')).toBe(961 + 237);
     expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(hkdTotal - 961 + orderRow(ctx.db, usd.orderId).totalFen - 237);
     expect(auditActions(ctx.db, 'payment.fee_unposted')).toBe(0);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('posts no fee it cannot convert (no exchange rate), records what was charged, and says so in the audit log', async () => {
@@ -309,7 +309,7 @@ describe('the Stripe webhook', () => {
     expect(replay.json()).toMatchObject({ message: 'duplicate' });
     expect(ledgerTransactions(ctx.db)).toBe(after);
     expect(postingsOf(ctx.db, placed.orderId)).toHaveLength(2);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('posts once when the same event arrives ten times at once on a listening server', async () => {
@@ -334,7 +334,7 @@ describe('the Stripe webhook', () => {
       expect(ledgerTransactions(live.db)).toBe(before + 2);
       expect(stripeEvents(live.db)).toBe(1);
       expect(orderRow(live.db, placed.orderId).status).toBe('paid');
-      expectLedgerSound(live.db);
+      await expectLedgerSound(live.db);
     } finally {
       await live.close();
     }
@@ -349,7 +349,7 @@ describe('the Stripe webhook', () => {
     expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
     expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee']);
     expect(balanceOf(ctx.db, 'fees:stripe')).toBe(fake.feeFor(total));
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('cancels the order and releases its stock once when the session expires', async () => {
@@ -414,7 +414,7 @@ describe('the Stripe webhook', () => {
     // The async twin of the same payment does not flag it twice.
     await deliver(ctx.app, fake.event('checkout.session.async_payment_succeeded', fake.session(placed.session.id)));
     expect(auditActions(ctx.db, 'payment.orphan')).toBe(1);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('acknowledges events it has no use for', async () => {
@@ -467,7 +467,7 @@ describe('refunds of Stripe orders', () => {
     expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId, { refunded: true })))).statusCode).toBe(200);
     expect((await deliver(ctx.app, fake.event('charge.refund.updated', { ...fake.refunds[0]! }))).statusCode).toBe(200);
     expect(ledgerTransactions(ctx.db)).toBe(before);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('posts a refund Stripe answers as pending only when charge.refund.updated says it succeeded', async () => {
@@ -497,7 +497,7 @@ describe('refunds of Stripe orders', () => {
     expect((await deliver(ctx.app, updated)).statusCode).toBe(200);
     expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('succeeded');
     expect(ledgerTransactions(ctx.db)).toBe(before + 1);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('settles a recall’s units with a Stripe refund while it is pending, and holds them again when Stripe says it failed', async () => {
@@ -538,7 +538,7 @@ describe('refunds of Stripe orders', () => {
     expect((await coordinator.post(`${url}/orders/${placed.number}/refund`, {}, { csrfFrom: url })).statusCode).toBe(303);
     expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 2 * 6800 });
     expect((await ship()).statusCode).toBe(303);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('records and posts a refund made in Stripe’s dashboard when charge.refunded arrives', async () => {
@@ -567,7 +567,7 @@ describe('refunds of Stripe orders', () => {
     // The same refund reported again (a new event) is not posted twice.
     expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId)))).statusCode).toBe(200);
     expect(ledgerTransactions(ctx.db)).toBe(before + 1);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 
   it('matches a refund whose answer was lost to the coordinator’s request, and posts it once', async () => {
@@ -590,7 +590,7 @@ describe('refunds of Stripe orders', () => {
     expect(refundRows()).toEqual([{ id: ours.id, status: 'succeeded', stripeRefundId: made.id, amountFen: 1000 }]);
     expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
     expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee', 'refund']);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     function refundRows() {
       return ctx.db.sqlite
@@ -609,7 +609,7 @@ describe('refunds of Stripe orders', () => {
     await pay(placed);
     expect((await deliver(ctx.app, early)).statusCode).toBe(200);
     expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 500 });
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 });
 

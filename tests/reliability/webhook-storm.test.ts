@@ -142,7 +142,7 @@ describe(`a storm of Stripe webhooks: ${ORDERS} orders, each event delivered ${D
         .pluck()
         .get() as number;
       expect(clearing).toBe(orders.reduce((a, o) => a + o.totalFen, 0) - fees);
-      const transactions = expectLedgerSound(server.db);
+      const transactions = await expectLedgerSound(server.db);
       expect(transactions).toBe(ORDERS * 2);
 
       console.info(

@@ -293,7 +293,7 @@ describe('claiming a wish', () => {
       { code: `project:${wish.projectId}`, amountFen: -12000 },
     ]);
     expect(entries.some((e) => e.code.startsWith('household:'))).toBe(false);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
 
     const after = await donor.get(order.url);
     expect(after.body).toContain('¥120.00 进入');
@@ -443,7 +443,7 @@ describe('delivering a wish', () => {
     expect((await anonymous(ctx.app).get(`/wishes/${wish.id}/delivery-photo?token=wrong`)).statusCode).toBe(404);
     // The public page says the wish came true.
     expect((await anonymous(ctx.app).get(`/wishes/${wish.id}`)).body).toContain('这个心愿已经实现了');
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
   });
 });
 
@@ -476,7 +476,7 @@ describe('paying a wish online', () => {
         .prepare(`SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`)
         .get(`project:${projectId}`) as { b: number };
       expect(fund.b).toBe(-28000);
-      expectLedgerSound(stripeCtx.db);
+      await expectLedgerSound(stripeCtx.db);
     } finally {
       await stripeCtx.close();
       await fake.close();
