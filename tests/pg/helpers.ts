@@ -37,5 +37,22 @@ export const SCRATCH_PREFIX = 'xiangyi_test_';
 export async function scratchDatabase(template?: string, run?: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `${SCRATCH_PREFIX}${run ? `${run}_` : ''}${randomBytes(6).toString('hex')}`;
   await onServer(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
-  return { name, url: databaseUrl(name), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { name, url: databaseUrl(name), drop: () => dropDatabase(name) };
+}
+
+/**
+ * Drops a scratch database and ends its sessions. A session of another role (a monitoring or
+ * maintenance connection of the shared server) cannot be ended by ours: FORCE then fails with
+ * insufficient_privilege, so wait for it to leave and try again a few times.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
+  }
 }
