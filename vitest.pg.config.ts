@@ -8,14 +8,22 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/accounts/sign-in-throttle-figures.test.ts',
+  'tests/api/openapi.test.ts',
   'tests/catalog/phone-first.test.ts',
+  'tests/coordinator/clawbacks.test.ts',
   'tests/coordinator/disclosure.test.ts',
+  'tests/coordinator/projects.test.ts',
+  'tests/i18n/english.test.ts',
   'tests/ledger/attribution.test.ts',
   'tests/notifications/order-notices.test.ts',
   'tests/orders/after-sale.test.ts',
   'tests/payments/settlement-fee.test.ts',
   'tests/plugins/language-negotiation.test.ts',
   'tests/secretary/consent.test.ts',
+  'tests/orders/checkout.test.ts',
+  'tests/payments/settlement-fee.test.ts',
+  'tests/plugins/language-negotiation.test.ts',
+  'tests/plugins/request-log.test.ts',
   'tests/views/console-tables.test.ts',
 ];
 

@@ -1,5 +1,13 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { run } from '../../src/db/unit-of-work.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { users } from '../../src/accounts/schema.js';
+import { auditLog } from '../../src/audit/schema.js';
+import { products } from '../../src/catalog/schema.js';
+import { orderDayCounters, orderLines, orders, shipments } from '../../src/orders/schema.js';
+import { producers, villages } from '../../src/villages/schema.js';
 import { anonymous, registerBuyer, signIn, type FormFields, type TestBrowser } from '../helpers/auth.js';
+import { countOf, rowOf, rowsOf, writeOf } from '../helpers/db-query.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** Checkout: the review step, placing exactly one order, and what the buyer can see afterwards. */
@@ -15,13 +23,22 @@ afterEach(async () => {
   await ctx.close();
 });
 
-const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).get(...params) as T;
-const all = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).all(...params) as T[];
-const run = (sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).run(...params);
-const count = (table: string) => get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).n;
-const productId = (slug: string) => get<{ id: number }>(`SELECT id FROM products WHERE slug = ?`, slug).id;
-const stockOf = (slug: string) => get<{ stock: number }>(`SELECT stock FROM products WHERE slug = ?`, slug).stock;
-const village = (slug: string) => get<{ id: number; name: string }>(`SELECT id, name_zh AS name FROM villages WHERE slug = ?`, slug);
+const count = (table: Parameters<typeof countOf>[1]) => countOf(ctx.db, table);
+const product = async (slug: string) => (await rowOf(ctx.db, (tx) => tx.select().from(products).where(eq(products.slug, slug))))!;
+const productId = async (slug: string) => (await product(slug)).id;
+const stockOf = async (slug: string) => (await product(slug)).stock;
+const village = async (slug: string) =>
+  (await rowOf(ctx.db, (tx) => tx.select({ id: villages.id, name: villages.nameZh }).from(villages).where(eq(villages.slug, slug))))!;
+/** The only order's row (or the one numbered so). */
+const order = async (number?: string) =>
+  (await rowOf(ctx.db, (tx) =>
+    tx
+      .select()
+      .from(orders)
+      .where(number ? eq(orders.number, number) : undefined),
+  ))!;
+const setProduct = (slug: string, values: Partial<typeof products.$inferInsert>) =>
+  writeOf(ctx.db, (tx) => tx.update(products).set(values).where(eq(products.slug, slug)));
 
 const contact = (overrides: FormFields = {}): FormFields => ({
   name: '林小梅',
@@ -38,7 +55,7 @@ const contact = (overrides: FormFields = {}): FormFields => ({
 const ORDER_URL = /^\/orders\/(XY-\d{8}-\d{4,6})\?token=([A-Za-z0-9_-]+)$/;
 
 async function add(browser: TestBrowser, slug: string, quantity: number) {
-  const res = await browser.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
+  const res = await browser.post('/cart/items', { productId: String(await productId(slug)), quantity: String(quantity) });
   expect(res.statusCode).toBe(303);
 }
 
@@ -81,17 +98,17 @@ describe('the review step', () => {
     expect(review.body).toContain('<h1>确认订单</h1>');
     expect(review.body).toMatch(/煤窑沟土蜂蜜<\/th><td>¥68\.00<\/td><td>2 罐<\/td><td>¥136\.00/);
     expect(review.body).toMatch(/手工虎头鞋<\/th><td>¥168\.00<\/td><td>1 双<\/td><td>¥168\.00/);
-    expect(review.body).toContain(`<dt>${village('meiyaogou').name} 发货运费</dt><dd>包邮</dd>`);
-    expect(review.body).toContain(`<dt>${village('mengzhuang').name} 发货运费</dt><dd>¥8.00</dd>`);
+    expect(review.body).toContain(`<dt>${(await village('meiyaogou')).name} 发货运费</dt><dd>包邮</dd>`);
+    expect(review.body).toContain(`<dt>${(await village('mengzhuang')).name} 发货运费</dt><dd>¥8.00</dd>`);
     expect(review.body).toContain('<dd data-total>¥312.00</dd>');
     expect(review.body).toContain('林小梅 · 13800138000');
     // The place button carries what was typed, and asks to place.
     expect(review.body).toContain('<input type="hidden" name="address" value="科技园南路 88 号 3 栋 1201">');
     expect(review.body).toContain('<input type="hidden" name="step" value="place">');
 
-    expect(count('orders')).toBe(0);
-    expect(stockOf('meiyaogou-honey')).toBe(45);
-    expect(stockOf('tiger-head-shoes')).toBe(6);
+    expect(await count(orders)).toBe(0);
+    expect(await stockOf('meiyaogou-honey')).toBe(45);
+    expect(await stockOf('tiger-head-shoes')).toBe(6);
     expect((await cartOf(buyer)).size).toBe(2);
   });
 });
@@ -114,19 +131,19 @@ describe('a price change between the review and placing the order', () => {
     const reviewed = placeForm(review.body);
 
     // The first secretary raises the price while the buyer looks at the review.
-    run(`UPDATE products SET price_fen = 26800 WHERE slug = 'tiger-head-shoes'`);
+    await setProduct('tiger-head-shoes', { priceFen: 26800 });
     const refused = await buyer.post('/checkout', reviewed);
     expect(refused.statusCode).toBe(409);
     expect(errorOn(refused.body)).toBe('你核对订单之后价格或运费有变动：核对时应付 ¥176.00，现在应付 ¥268.00。请看清下面的新金额，确认后再提交订单。');
     expect(refused.body).toContain('<h1>确认订单</h1>');
     expect(refused.body).toContain('<dd data-total>¥268.00</dd>');
-    expect(count('orders')).toBe(0);
-    expect(stockOf('tiger-head-shoes')).toBe(6);
+    expect(await count(orders)).toBe(0);
+    expect(await stockOf('tiger-head-shoes')).toBe(6);
     expect((await cartOf(buyer)).size).toBe(1);
 
     // Placing from the page with the new figures confirms them.
     const { number } = await place(buyer, placeForm(refused.body));
-    expect(get<{ total: number }>(`SELECT total_fen AS total FROM orders WHERE number = ?`, number).total).toBe(26800);
+    expect((await order(number)).totalFen).toBe(26800);
   });
 
   it('also refuses a changed shipping fee or bulk price, a change of the cart in another tab, and a made-up figure', async () => {
@@ -134,8 +151,13 @@ describe('a price change between the review and placing the order', () => {
     await add(buyer, 'tiger-head-shoes', 1);
     const reviewed = placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body);
 
-    run(
-      `UPDATE villages SET shipping_fee_fen = shipping_fee_fen + 100 WHERE id = (SELECT pr.village_id FROM products p JOIN producers pr ON pr.id = p.producer_id WHERE p.slug = 'tiger-head-shoes')`,
+    const shoes = await product('tiger-head-shoes');
+    const maker = (await rowOf(ctx.db, (tx) => tx.select({ villageId: producers.villageId }).from(producers).where(eq(producers.id, shoes.producerId))))!;
+    await writeOf(ctx.db, (tx) =>
+      tx
+        .update(villages)
+        .set({ shippingFeeFen: sql`${villages.shippingFeeFen} + 100` })
+        .where(eq(villages.id, maker.villageId)),
     );
     expect((await buyer.post('/checkout', reviewed)).statusCode).toBe(409);
 
@@ -143,14 +165,14 @@ describe('a price change between the review and placing the order', () => {
     await add(buyer, 'meiyaogou-honey', 1);
     expect((await buyer.post('/checkout', again)).statusCode).toBe(409);
     expect((await buyer.post('/checkout', { ...again, reviewed: '1.not-a-real-digest-at-all' })).statusCode).toBe(409);
-    expect(count('orders')).toBe(0);
+    expect(await count(orders)).toBe(0);
   });
 
   it('places the order when nothing changed since the review', async () => {
     const buyer = await signIn(ctx.app, BUYER);
     await fillCart(buyer);
     const { number } = await place(buyer, placeForm((await buyer.post('/checkout', contact({ step: 'review' }))).body));
-    expect(get<{ total: number }>(`SELECT total_fen AS total FROM orders WHERE number = ?`, number).total).toBe(31200);
+    expect((await order(number)).totalFen).toBe(31200);
   });
 });
 
@@ -165,7 +187,7 @@ describe('the review step with markup typed into the form', () => {
     expect(review.body).not.toContain('<img src=x');
     expect(review.body).toContain('&lt;script&gt;alert(&quot;林&quot;)&lt;/script&gt;');
     await place(buyer, contact({ name }));
-    expect(get<{ name: string }>(`SELECT contact_name AS name FROM orders`).name).toBe(name);
+    expect((await order()).contactName).toBe(name);
   });
 });
 
@@ -178,40 +200,44 @@ describe('placing an order', () => {
     const { number, url } = await place(buyer, contact({ step: 'place' }));
     expect(number).toBe('XY-20300302-0001');
 
-    expect(count('orders')).toBe(1);
-    const order = get<Record<string, unknown>>(
-      `SELECT id, status, subtotal_fen AS subtotal, shipping_fen AS shipping, total_fen AS total, payment_method AS method, phone, contact_name AS name, buyer_user_id AS buyer FROM orders`,
-    );
-    expect(order).toMatchObject({
+    expect(await count(orders)).toBe(1);
+    const placed = await order();
+    expect(placed).toMatchObject({
       status: 'pending_payment',
-      subtotal: 30_400,
-      shipping: 800,
-      total: 31_200,
-      method: 'offline',
+      subtotalFen: 30_400,
+      shippingFen: 800,
+      totalFen: 31_200,
+      paymentMethod: 'offline',
       phone: '13800138000',
-      name: '林小梅',
+      contactName: '林小梅',
     });
-    expect(order.buyer).toBe(get<{ id: number }>(`SELECT id FROM users WHERE email = ?`, BUYER).id);
-    const lines = all<{ productId: number; unitPrice: number; quantity: number; lineTotal: number }>(
-      `SELECT product_id AS productId, unit_price_fen AS unitPrice, quantity, line_total_fen AS lineTotal FROM order_lines WHERE order_id = ? ORDER BY id`,
-      order.id,
+    expect(placed.buyerUserId).toBe((await rowOf(ctx.db, (tx) => tx.select({ id: users.id }).from(users).where(eq(users.email, BUYER))))!.id);
+    const lines = await rowsOf(ctx.db, (tx) =>
+      tx
+        .select({ productId: orderLines.productId, unitPrice: orderLines.unitPriceFen, quantity: orderLines.quantity, lineTotal: orderLines.lineTotalFen })
+        .from(orderLines)
+        .where(eq(orderLines.orderId, placed.id))
+        .orderBy(asc(orderLines.id)),
     );
     expect(lines).toEqual([
-      { productId: productId('meiyaogou-honey'), unitPrice: 6_800, quantity: 2, lineTotal: 13_600 },
-      { productId: productId('tiger-head-shoes'), unitPrice: 16_800, quantity: 1, lineTotal: 16_800 },
+      { productId: await productId('meiyaogou-honey'), unitPrice: 6_800, quantity: 2, lineTotal: 13_600 },
+      { productId: await productId('tiger-head-shoes'), unitPrice: 16_800, quantity: 1, lineTotal: 16_800 },
     ]);
-    const parcels = all<{ villageId: number; fee: number; status: string }>(
-      `SELECT village_id AS villageId, shipping_fee_fen AS fee, status FROM shipments WHERE order_id = ? ORDER BY village_id`,
-      order.id,
+    const parcels = await rowsOf(ctx.db, (tx) =>
+      tx
+        .select({ villageId: shipments.villageId, fee: shipments.shippingFeeFen, status: shipments.status })
+        .from(shipments)
+        .where(eq(shipments.orderId, placed.id))
+        .orderBy(asc(shipments.villageId)),
     );
     expect(parcels).toEqual(
       [
-        { villageId: village('meiyaogou').id, fee: 0, status: 'pending' },
-        { villageId: village('mengzhuang').id, fee: 800, status: 'pending' },
+        { villageId: (await village('meiyaogou')).id, fee: 0, status: 'pending' },
+        { villageId: (await village('mengzhuang')).id, fee: 800, status: 'pending' },
       ].sort((a, b) => a.villageId - b.villageId),
     );
-    expect(stockOf('meiyaogou-honey')).toBe(43);
-    expect(stockOf('tiger-head-shoes')).toBe(5);
+    expect(await stockOf('meiyaogou-honey')).toBe(43);
+    expect(await stockOf('tiger-head-shoes')).toBe(5);
 
     const page = await buyer.get(url);
     expect(page.statusCode).toBe(200);
@@ -219,7 +245,7 @@ describe('placing an order', () => {
     expect(page.body).toContain(`订单已提交：${number}`);
     expect(page.body).toContain('<strong data-status="pending_payment">待付款</strong>');
     expect(page.body).toContain('请转账 ¥312.00 到以下账户');
-    expect(page.body).toContain(`${village('mengzhuang').name} 发出：待发货`);
+    expect(page.body).toContain(`${(await village('mengzhuang')).name} 发出：待发货`);
     expect((await cartOf(buyer)).size).toBe(0);
   });
 
@@ -243,17 +269,24 @@ describe('placing an order', () => {
     const first = await place(buyer);
     expect(first.number).toBe('XY-20300510-0001');
     // As if 9,999 more orders of that day had been numbered before the counter existed.
-    ctx.db.sqlite.exec(`DELETE FROM order_day_counters`);
-    const copy = ctx.db.sqlite.prepare(
-      `INSERT INTO orders (number, access_token_hash, receipt_code, buyer_user_id, contact_name, phone, province, city, district, address, note,
-         status, payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, created_at, updated_at)
-       SELECT ?, access_token_hash || ?, receipt_code || ?, buyer_user_id, contact_name, phone, province, city, district, address, note,
-         'cancelled', payment_method, delivery_method, subtotal_fen, shipping_fen, total_fen, expires_at, created_at, updated_at
-       FROM orders WHERE number = ?`,
-    );
-    ctx.db.sqlite.transaction(() => {
-      for (let n = 2; n <= 10_000; n++) copy.run(`XY-20300510-${String(n).padStart(4, '0')}`, `-${n}`, `-${n}`, first.number);
-    })();
+    await writeOf(ctx.db, (tx) => tx.delete(orderDayCounters));
+    const { id: _id, ...firstRow } = await order(first.number);
+    await ctx.db.uow.write(function* (tx) {
+      for (let from = 2; from <= 10_000; from += 500) {
+        const numbers = Array.from({ length: Math.min(500, 10_001 - from) }, (_, i) => from + i);
+        yield* run(
+          tx.insert(orders).values(
+            numbers.map((n) => ({
+              ...firstRow,
+              number: `XY-20300510-${String(n).padStart(4, '0')}`,
+              accessTokenHash: `${firstRow.accessTokenHash}-${n}`,
+              receiptCode: `${firstRow.receiptCode}-${n}`,
+              status: 'cancelled' as const,
+            })),
+          ),
+        );
+      }
+    });
     await add(buyer, 'meiyaogou-honey', 1);
     expect((await place(buyer)).number).toBe('XY-20300510-10001');
     await add(buyer, 'meiyaogou-honey', 1);
@@ -264,20 +297,20 @@ describe('placing an order', () => {
     const buyer = await signIn(ctx.app, BUYER);
     await fillCart(buyer);
     const { number, url } = await place(buyer);
-    run(`UPDATE products SET price_fen = 9900 WHERE slug = 'meiyaogou-honey'`);
-    run(`UPDATE villages SET shipping_fee_fen = 2500 WHERE slug = 'mengzhuang'`);
+    await setProduct('meiyaogou-honey', { priceFen: 9900 });
+    await writeOf(ctx.db, (tx) => tx.update(villages).set({ shippingFeeFen: 2500 }).where(eq(villages.slug, 'mengzhuang')));
 
     const page = await buyer.get(url);
     expect(page.body).toMatch(/煤窑沟土蜂蜜<\/th><td>¥68\.00<\/td><td>2 罐<\/td><td>¥136\.00/);
     expect(page.body).toContain('<dd data-total>¥312.00</dd>');
-    expect(get<{ total: number }>(`SELECT total_fen AS total FROM orders WHERE number = ?`, number).total).toBe(31_200);
+    expect((await order(number)).totalFen).toBe(31_200);
   });
 
   it('opens the order with its link, and answers "not found" to a wrong token or none', async () => {
     const visitor = anonymous(ctx.app);
     await fillCart(visitor);
     const { number, token, url } = await place(visitor);
-    expect(get<{ buyer: number | null }>(`SELECT buyer_user_id AS buyer FROM orders`).buyer).toBeNull();
+    expect((await order()).buyerUserId).toBeNull();
 
     const stranger = anonymous(ctx.app);
     expect((await stranger.get(url)).statusCode).toBe(200);
@@ -305,7 +338,7 @@ describe('placing an order', () => {
     expect(theirs.statusCode).toBe(200);
     expect(theirs.body).not.toContain(number);
     expect((await other.post(`/orders/${number}/cancel`, {})).statusCode).toBe(404);
-    expect(get<{ status: string }>(`SELECT status FROM orders`).status).toBe('pending_payment');
+    expect((await order()).status).toBe('pending_payment');
   });
 });
 
@@ -316,7 +349,7 @@ describe('the delivery form', () => {
     const review = await buyer.post('/checkout', contact({ phone: '+86 138-0013-8000', step: 'review' }));
     expect(review.statusCode).toBe(200);
     await place(buyer, contact({ phone: '+86 138-0013-8000' }));
-    expect(get<{ phone: string }>(`SELECT phone FROM orders`).phone).toBe('13800138000');
+    expect((await order()).phone).toBe('13800138000');
   });
 
   it.each([['12345'], ['23800138000'], ['138001380001'], ['1380013800a'], ['']])(
@@ -331,7 +364,7 @@ describe('the delivery form', () => {
       expect(fieldValue(res.body, 'name')).toBe('林小梅');
       expect(fieldValue(res.body, 'address')).toBe('科技园南路 88 号 3 栋 1201');
       expect(res.body).toContain('<input type="radio" id="pm-offline" name="paymentMethod" value="offline" checked>');
-      expect(count('orders')).toBe(0);
+      expect(await count(orders)).toBe(0);
       expect((await cartOf(buyer)).size).toBe(2);
     },
   );
@@ -346,7 +379,7 @@ describe('the delivery form', () => {
     expect(fieldError(res.body, 'phone')).toBeNull();
     expect(res.body).toContain('请选择付款方式。');
     expect(fieldValue(res.body, 'city')).toBe('深圳市');
-    expect(count('orders')).toBe(0);
+    expect(await count(orders)).toBe(0);
   });
 
   it('refuses online payment while Stripe is not configured', async () => {
@@ -355,7 +388,7 @@ describe('the delivery form', () => {
     const res = await buyer.post('/checkout', contact({ paymentMethod: 'stripe' }));
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('请选择付款方式。');
-    expect(count('orders')).toBe(0);
+    expect(await count(orders)).toBe(0);
   });
 });
 
@@ -364,32 +397,32 @@ describe('a product selling out between the cart and checkout', () => {
     const buyer = await signIn(ctx.app, BUYER);
     await fillCart(buyer);
     const before = await cartOf(buyer);
-    const auditRows = count('audit_log');
-    run(`UPDATE products SET stock = 0 WHERE slug = 'meiyaogou-honey'`);
+    const auditRows = await count(auditLog);
+    await setProduct('meiyaogou-honey', { stock: 0 });
 
     const res = await buyer.post('/checkout', contact());
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('“煤窑沟土蜂蜜”刚刚卖完了。购物车没有变化，请调整后再结算。');
     expect(await cartOf(buyer)).toEqual(before);
-    expect(count('orders')).toBe(0);
-    expect(count('order_lines')).toBe(0);
-    expect(count('shipments')).toBe(0);
-    expect(count('audit_log')).toBe(auditRows);
-    expect(stockOf('meiyaogou-honey')).toBe(0);
-    expect(stockOf('tiger-head-shoes')).toBe(6);
+    expect(await count(orders)).toBe(0);
+    expect(await count(orderLines)).toBe(0);
+    expect(await count(shipments)).toBe(0);
+    expect(await count(auditLog)).toBe(auditRows);
+    expect(await stockOf('meiyaogou-honey')).toBe(0);
+    expect(await stockOf('tiger-head-shoes')).toBe(6);
   });
 
   it('answers 409 when fewer are left than the cart holds, and reserves nothing', async () => {
     const buyer = await signIn(ctx.app, BUYER);
     await fillCart(buyer);
-    run(`UPDATE products SET stock = 1 WHERE slug = 'meiyaogou-honey'`);
+    await setProduct('meiyaogou-honey', { stock: 1 });
     const res = await buyer.post('/checkout', contact());
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('有商品需要调整数量后才能结算。');
-    expect(count('orders')).toBe(0);
-    expect(stockOf('meiyaogou-honey')).toBe(1);
-    expect(stockOf('tiger-head-shoes')).toBe(6);
-    expect((await cartOf(buyer)).get(productId('meiyaogou-honey'))).toBe(2);
+    expect(await count(orders)).toBe(0);
+    expect(await stockOf('meiyaogou-honey')).toBe(1);
+    expect(await stockOf('tiger-head-shoes')).toBe(6);
+    expect((await cartOf(buyer)).get(await productId('meiyaogou-honey'))).toBe(2);
   });
 
   it('sends a buyer with an empty cart back to the cart', async () => {
@@ -399,6 +432,6 @@ describe('a product selling out between the cart and checkout', () => {
     expect(form.headers.location).toBe('/cart');
     const res = await buyer.post('/checkout', contact());
     expect(res.statusCode).toBe(409);
-    expect(count('orders')).toBe(0);
+    expect(await count(orders)).toBe(0);
   });
 });
