@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { buildApp, type App } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
-import { freshDatabase, testConfig } from './test-app.js';
+import { freshTestDatabase, testConfig } from './test-app.js';
 
 export interface LiveServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
@@ -21,16 +21,19 @@ export interface LiveServerOptions {
   clock?: () => number;
 }
 
-/** The app on a fresh database, listening on a free port of 127.0.0.1, for a real browser to visit. */
+/**
+ * The app on a fresh database of the run's engine (SQLite, or PostgreSQL in `npm run test:pg`),
+ * listening on a free port of 127.0.0.1, for a real browser or concurrent requests to visit.
+ */
 export async function startLiveServer(options: LiveServerOptions = {}): Promise<LiveServer> {
-  const { db, path, dispose } = freshDatabase(options.seeded ?? true);
+  const { db, path, dispose } = await freshTestDatabase(options.seeded ?? true);
   const config = testConfig(options.env, path);
   const app = await buildApp(config, { db, logger: false, stripe: options.stripe, clock: options.clock });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app.close();
-    dispose();
+    await dispose();
     throw error;
   }
   const address = app.server.address();
@@ -41,7 +44,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
     db,
     async close() {
       await app.close();
-      dispose();
+      await dispose();
     },
   };
 }
