@@ -1,8 +1,10 @@
 import { request } from 'undici';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { rowOf, rowsOf } from '../helpers/db-query.js';
 import { startFakeStripe, type FakeCheckoutSession, type FakeStripe } from '../helpers/fake-stripe.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
 import { startLiveServer } from '../helpers/live-server.js';
@@ -28,42 +30,42 @@ afterEach(async () => {
 
 const CONTACT = { name: '张三', phone: '13800138000', province: '广东省', city: '深圳市', district: '福田区', address: '福华路 88 号' };
 
-const get = <T>(db: Database_, sql: string, ...params: unknown[]) => db.sqlite.prepare(sql).get(...params) as T;
-const stockOf = (db: Database_, slug: string) => get<{ stock: number }>(db, `SELECT stock FROM products WHERE slug = ?`, slug).stock;
-const productId = (db: Database_, slug: string) => get<{ id: number }>(db, `SELECT id FROM products WHERE slug = ?`, slug).id;
-const ledgerTransactions = (db: Database_) => get<{ n: number }>(db, `SELECT count(*) AS n FROM ledger_transactions`).n;
-const stripeEvents = (db: Database_) => get<{ n: number }>(db, `SELECT count(*) AS n FROM stripe_events`).n;
-const balanceOf = (db: Database_, code: string) =>
-  get<{ b: number }>(
-    db,
-    `SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ?`,
-    code,
-  ).b;
-const orderRow = (db: Database_, id: number) =>
-  get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number; refundedFen: number; paidAt: number | null }>(
-    db,
-    `SELECT id, number, status, total_fen AS totalFen, shipping_fen AS shippingFen, refunded_fen AS refundedFen, paid_at AS paidAt FROM orders WHERE id = ?`,
-    id,
-  );
-const paymentRow = (db: Database_, orderId: number) =>
-  get<{ status: string; amountFen: number; feeFen: number; intent: string | null; charge: string | null; session: string | null }>(
-    db,
-    `SELECT status, amount_fen AS amountFen, fee_fen AS feeFen, stripe_payment_intent_id AS intent, stripe_charge_id AS charge, stripe_checkout_session_id AS session FROM payments WHERE order_id = ?`,
-    orderId,
-  );
-const postingsOf = (db: Database_, orderId: number) =>
-  db.sqlite.prepare(`SELECT id, kind, idempotency_key AS key FROM ledger_transactions WHERE order_id = ? ORDER BY id`).all(orderId) as {
-    id: number;
-    kind: string;
-    key: string;
-  }[];
-const entriesOf = (db: Database_, transactionId: number) =>
-  db.sqlite
-    .prepare(
-      `SELECT a.code, e.amount_fen AS amountFen FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ? ORDER BY e.id`,
+/** The first row of an engine-neutral query (tests/helpers/db-query.ts), which the test expects to find. */
+const get = async <T>(db: Database_, query: SQL) => (await rowOf<T>(db, query)) as T;
+const getAll = <T>(db: Database_, query: SQL) => rowsOf<T>(db, query);
+const stockOf = async (db: Database_, slug: string) => (await get<{ stock: number }>(db, sql`SELECT stock FROM products WHERE slug = ${slug}`)).stock;
+const productId = async (db: Database_, slug: string) => (await get<{ id: number }>(db, sql`SELECT id FROM products WHERE slug = ${slug}`)).id;
+const ledgerTransactions = async (db: Database_) => (await get<{ n: number }>(db, sql`SELECT count(*) AS n FROM ledger_transactions`)).n;
+const stripeEvents = async (db: Database_) => (await get<{ n: number }>(db, sql`SELECT count(*) AS n FROM stripe_events`)).n;
+const balanceOf = async (db: Database_, code: string) =>
+  (
+    await get<{ b: number }>(
+      db,
+      sql`SELECT coalesce(sum(e.amount_fen), 0) AS b FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.code = ${code}`,
     )
-    .all(transactionId) as { code: string; amountFen: number }[];
-const auditActions = (db: Database_, action: string) => get<{ n: number }>(db, `SELECT count(*) AS n FROM audit_log WHERE action = ?`, action).n;
+  ).b;
+const orderRow = async (db: Database_, id: number) =>
+  await get<{ id: number; number: string; status: string; totalFen: number; shippingFen: number; refundedFen: number; paidAt: number | null }>(
+    db,
+    sql`SELECT id, number, status, total_fen AS "totalFen", shipping_fen AS "shippingFen", refunded_fen AS "refundedFen", paid_at AS "paidAt" FROM orders WHERE id = ${id}`,
+  );
+const paymentRow = async (db: Database_, orderId: number) =>
+  await get<{ status: string; amountFen: number; feeFen: number; intent: string | null; charge: string | null; session: string | null }>(
+    db,
+    sql`SELECT status, amount_fen AS "amountFen", fee_fen AS "feeFen", stripe_payment_intent_id AS intent, stripe_charge_id AS charge, stripe_checkout_session_id AS session FROM payments WHERE order_id = ${orderId}`,
+  );
+const postingsOf = async (db: Database_, orderId: number) =>
+  getAll<{ id: number; kind: string; key: string }>(
+    db,
+    sql`SELECT id, kind, idempotency_key AS key FROM ledger_transactions WHERE order_id = ${orderId} ORDER BY id`,
+  );
+const entriesOf = async (db: Database_, transactionId: number) =>
+  getAll<{ code: string; amountFen: number }>(
+    db,
+    sql`SELECT a.code, e.amount_fen AS "amountFen" FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.transaction_id = ${transactionId} ORDER BY e.id`,
+  );
+const auditActions = async (db: Database_, action: string) =>
+  (await get<{ n: number }>(db, sql`SELECT count(*) AS n FROM audit_log WHERE action = ${action}`)).n;
 
 interface PlacedStripeOrder {
   buyer: TestBrowser;
@@ -76,11 +78,11 @@ interface PlacedStripeOrder {
 /** A visitor puts honey and shoes in the cart and checks out paying online; returns the order and its session. */
 async function checkoutWithStripe(app: App, db: Database_): Promise<PlacedStripeOrder> {
   const buyer = anonymous(app);
-  expect((await buyer.post('/cart/items', { productId: String(productId(db, 'meiyaogou-honey')), quantity: '2' })).statusCode).toBe(303);
-  expect((await buyer.post('/cart/items', { productId: String(productId(db, 'tiger-head-shoes')), quantity: '1' })).statusCode).toBe(303);
+  expect((await buyer.post('/cart/items', { productId: String(await productId(db, 'meiyaogou-honey')), quantity: '2' })).statusCode).toBe(303);
+  expect((await buyer.post('/cart/items', { productId: String(await productId(db, 'tiger-head-shoes')), quantity: '1' })).statusCode).toBe(303);
   const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod: 'stripe' });
   expect(res.statusCode).toBe(303);
-  const { id: orderId } = get<{ id: number }>(db, `SELECT max(id) AS id FROM orders`);
+  const { id: orderId } = await get<{ id: number }>(db, sql`SELECT max(id) AS id FROM orders`);
   const session = fake.sessionOfOrder(orderId)!;
   expect(session, 'the fake Stripe received a Checkout Session for the order').toBeDefined();
   expect(res.headers.location).toBe(session.url);
@@ -106,9 +108,9 @@ async function pay(placed: PlacedStripeOrder, app = ctx.app) {
 
 describe('checking out with Stripe', () => {
   it('sends the buyer to a Checkout Session in yuan with card, Alipay and WeChat Pay for exactly the order total', async () => {
-    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const honeyBefore = await stockOf(ctx.db, 'meiyaogou-honey');
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    const order = orderRow(ctx.db, placed.orderId);
+    const order = await orderRow(ctx.db, placed.orderId);
     // biome-ignore lint/suspicious/noExplicitAny: the fake's recorded Stripe parameters are read as loosely as Stripe takes them
     const p = placed.session.params as Record<string, any>;
 
@@ -140,8 +142,8 @@ describe('checking out with Stripe', () => {
     expect(create.idempotencyKey).toBe(`checkout-session:${placed.orderId}`);
 
     // A pending payment names the session; the stock is held and the cart emptied.
-    expect(paymentRow(ctx.db, placed.orderId)).toMatchObject({ status: 'pending', amountFen: order.totalFen, session: placed.session.id });
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
+    expect(await paymentRow(ctx.db, placed.orderId)).toMatchObject({ status: 'pending', amountFen: order.totalFen, session: placed.session.id });
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
     expect((await placed.buyer.get('/cart')).body).toContain('购物车是空的');
   });
 
@@ -152,7 +154,7 @@ describe('checking out with Stripe', () => {
     const page = await placed.buyer.get(back.headers.location as string);
     expect(page.body).toContain('正在确认付款');
     expect(page.body).toContain('data-status="pending_payment"');
-    expect(orderRow(ctx.db, placed.orderId).paidAt).toBeNull();
+    expect((await orderRow(ctx.db, placed.orderId)).paidAt).toBeNull();
 
     await pay(placed);
     const after = await placed.buyer.get(back.headers.location as string);
@@ -161,32 +163,32 @@ describe('checking out with Stripe', () => {
   });
 
   it('keeps the cart and releases the stock when Stripe answers with an error, and leaves no order pending', async () => {
-    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const honeyBefore = await stockOf(ctx.db, 'meiyaogou-honey');
     fake.failWith = 500;
     const buyer = anonymous(ctx.app);
-    await buyer.post('/cart/items', { productId: String(productId(ctx.db, 'meiyaogou-honey')), quantity: '2' });
+    await buyer.post('/cart/items', { productId: String(await productId(ctx.db, 'meiyaogou-honey')), quantity: '2' });
     const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod: 'stripe' });
 
     expect(res.statusCode).toBe(503);
     expect(res.body).toContain('暂时无法连接在线支付');
     expect(res.body).toContain('name="paymentMethod"');
-    expect(get<{ n: number }>(ctx.db, `SELECT count(*) AS n FROM orders WHERE status = 'pending_payment'`).n).toBe(0);
-    expect(get<{ status: string }>(ctx.db, `SELECT status FROM orders ORDER BY id DESC LIMIT 1`).status).toBe('cancelled');
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect((await get<{ n: number }>(ctx.db, sql`SELECT count(*) AS n FROM orders WHERE status = 'pending_payment'`)).n).toBe(0);
+    expect((await get<{ status: string }>(ctx.db, sql`SELECT status FROM orders ORDER BY id DESC LIMIT 1`)).status).toBe('cancelled');
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
     expect((await buyer.get('/cart')).body).toContain('煤窑沟土蜂蜜');
   });
 
   it('keeps the cart and releases the stock when Stripe cannot be reached at all', async () => {
-    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const honeyBefore = await stockOf(ctx.db, 'meiyaogou-honey');
     await fake.close();
     const buyer = anonymous(ctx.app);
-    await buyer.post('/cart/items', { productId: String(productId(ctx.db, 'meiyaogou-honey')), quantity: '1' });
+    await buyer.post('/cart/items', { productId: String(await productId(ctx.db, 'meiyaogou-honey')), quantity: '1' });
     const res = await buyer.post('/checkout', { ...CONTACT, paymentMethod: 'stripe' });
 
     expect(res.statusCode).toBe(503);
     expect(res.body).toContain('暂时无法连接在线支付');
-    expect(get<{ n: number }>(ctx.db, `SELECT count(*) AS n FROM orders WHERE status = 'pending_payment'`).n).toBe(0);
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect((await get<{ n: number }>(ctx.db, sql`SELECT count(*) AS n FROM orders WHERE status = 'pending_payment'`)).n).toBe(0);
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
     expect((await buyer.get('/cart')).body).toContain('煤窑沟土蜂蜜');
   });
 });
@@ -194,14 +196,14 @@ describe('checking out with Stripe', () => {
 describe('the Stripe webhook', () => {
   it('marks the order paid from a verified checkout.session.completed and posts the payment and the processor fee', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const total = (await orderRow(ctx.db, placed.orderId)).totalFen;
     const fee = fake.feeFor(total);
 
     const res = await pay(placed);
     expect(res.json()).toMatchObject({ received: true });
 
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
-    expect(paymentRow(ctx.db, placed.orderId)).toEqual({
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('paid');
+    expect(await paymentRow(ctx.db, placed.orderId)).toEqual({
       status: 'succeeded',
       amountFen: total,
       feeFen: fee,
@@ -209,12 +211,12 @@ describe('the Stripe webhook', () => {
       charge: placed.session.chargeId,
       session: placed.session.id,
     });
-    expect(postingsOf(ctx.db, placed.orderId).map((t) => [t.kind, t.key])).toEqual([
+    expect((await postingsOf(ctx.db, placed.orderId)).map((t) => [t.kind, t.key])).toEqual([
       ['order_payment', `order-paid:${placed.orderId}`],
       ['processor_fee', `stripe-fee:${placed.session.chargeId}`],
     ]);
-    expect(balanceOf(ctx.db, 'fees:stripe')).toBe(fee);
-    expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(total - fee);
+    expect(await balanceOf(ctx.db, 'fees:stripe')).toBe(fee);
+    expect(await balanceOf(ctx.db, 'clearing:stripe')).toBe(total - fee);
     // The PaymentIntent was read with its charge's balance transaction.
     const read = fake.requests.find((r) => r.path === `/v1/payment_intents/${placed.session.paymentIntentId}`)!;
     expect(read.params.expand).toEqual(['latest_charge.balance_transaction']);
@@ -225,22 +227,21 @@ describe('the Stripe webhook', () => {
     // The charity's account settles in HKD: HKD 10.45 at 1.0875 HKD per yuan is ¥9.61 (¥9.6091…).
     fake.settlement = { currency: 'hkd', exchangeRate: 1.0875, fee: 1045 };
     const hkd = await checkoutWithStripe(ctx.app, ctx.db);
-    const hkdTotal = orderRow(ctx.db, hkd.orderId).totalFen;
+    const hkdTotal = (await orderRow(ctx.db, hkd.orderId)).totalFen;
     await pay(hkd);
-    expect(paymentRow(ctx.db, hkd.orderId)).toMatchObject({ status: 'succeeded', amountFen: hkdTotal, feeFen: 961 });
+    expect(await paymentRow(ctx.db, hkd.orderId)).toMatchObject({ status: 'succeeded', amountFen: hkdTotal, feeFen: 961 });
     expect(
-      get(
+      await get(
         ctx.db,
-        `SELECT settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`,
-        hkd.orderId,
+        sql`SELECT settlement_currency AS currency, settlement_fee_minor AS "feeMinor", settlement_exchange_rate AS rate FROM payments WHERE order_id = ${hkd.orderId}`,
       ),
     ).toEqual({ currency: 'hkd', feeMinor: 1045, rate: '1.0875' });
-    const fee = postingsOf(ctx.db, hkd.orderId).find((t) => t.kind === 'processor_fee')!;
-    expect(entriesOf(ctx.db, fee.id)).toEqual([
+    const fee = (await postingsOf(ctx.db, hkd.orderId)).find((t) => t.kind === 'processor_fee')!;
+    expect(await entriesOf(ctx.db, fee.id)).toEqual([
       { code: 'fees:stripe', amountFen: 961 },
       { code: 'clearing:stripe', amountFen: -961 },
     ]);
-    expect(get<{ memo: string }>(ctx.db, `SELECT memo FROM ledger_transactions WHERE id = ?`, fee.id).memo).toBe(
+    expect((await get<{ memo: string }>(ctx.db, sql`SELECT memo FROM ledger_transactions WHERE id = ${fee.id}`)).memo).toBe(
       `stripe fee ${hkd.session.chargeId}: HKD 10.45 at 1.0875 HKD per CNY`,
     );
 
@@ -248,10 +249,10 @@ describe('the Stripe webhook', () => {
     fake.settlement = { currency: 'usd', exchangeRate: 0.1392, fee: 33 };
     const usd = await checkoutWithStripe(ctx.app, ctx.db);
     await pay(usd);
-    expect(paymentRow(ctx.db, usd.orderId).feeFen).toBe(237);
-    expect(balanceOf(ctx.db, 'fees:stripe')).toBe(961 + 237);
-    expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(hkdTotal - 961 + orderRow(ctx.db, usd.orderId).totalFen - 237);
-    expect(auditActions(ctx.db, 'payment.fee_unposted')).toBe(0);
+    expect((await paymentRow(ctx.db, usd.orderId)).feeFen).toBe(237);
+    expect(await balanceOf(ctx.db, 'fees:stripe')).toBe(961 + 237);
+    expect(await balanceOf(ctx.db, 'clearing:stripe')).toBe(hkdTotal - 961 + (await orderRow(ctx.db, usd.orderId)).totalFen - 237);
+    expect(await auditActions(ctx.db, 'payment.fee_unposted')).toBe(0);
     await expectLedgerSound(ctx.db);
   });
 
@@ -259,32 +260,31 @@ describe('the Stripe webhook', () => {
     fake.settlement = { currency: 'hkd', exchangeRate: null, fee: 1045 };
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
     await pay(placed);
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
-    expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment']);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('paid');
+    expect((await postingsOf(ctx.db, placed.orderId)).map((t) => t.kind)).toEqual(['order_payment']);
     expect(
-      get(
+      await get(
         ctx.db,
-        `SELECT fee_fen AS feeFen, settlement_currency AS currency, settlement_fee_minor AS feeMinor, settlement_exchange_rate AS rate FROM payments WHERE order_id = ?`,
-        placed.orderId,
+        sql`SELECT fee_fen AS "feeFen", settlement_currency AS currency, settlement_fee_minor AS "feeMinor", settlement_exchange_rate AS rate FROM payments WHERE order_id = ${placed.orderId}`,
       ),
     ).toEqual({ feeFen: 0, currency: 'hkd', feeMinor: 1045, rate: null });
-    expect(auditActions(ctx.db, 'payment.fee_unposted')).toBe(1);
+    expect(await auditActions(ctx.db, 'payment.fee_unposted')).toBe(1);
   });
 
   it('changes nothing for a completed session that is not paid yet', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    const before = ledgerTransactions(ctx.db);
+    const before = await ledgerTransactions(ctx.db);
     const res = await deliver(ctx.app, fake.event('checkout.session.completed', fake.session(placed.session.id, { payment_status: 'unpaid' })));
 
     expect(res.statusCode).toBe(200);
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('pending_payment');
-    expect(paymentRow(ctx.db, placed.orderId).status).toBe('pending');
-    expect(ledgerTransactions(ctx.db)).toBe(before);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('pending_payment');
+    expect((await paymentRow(ctx.db, placed.orderId)).status).toBe('pending');
+    expect(await ledgerTransactions(ctx.db)).toBe(before);
   });
 
   it('refuses a payload with a bad or missing signature with 400 and changes nothing', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    const before = ledgerTransactions(ctx.db);
+    const before = await ledgerTransactions(ctx.db);
     const genuine = fake.event('checkout.session.completed', fake.session(placed.session.id));
     const forged = fake.event('checkout.session.completed', fake.session(placed.session.id), { secret: 'whsec_not_ours' });
 
@@ -293,22 +293,22 @@ describe('the Stripe webhook', () => {
     expect((await deliver(ctx.app, { payload: genuine.payload.replace('"paid"', '"paid" '), signature: genuine.signature })).statusCode).toBe(400);
     expect((await deliver(ctx.app, genuine, 't=1,v1=deadbeef')).statusCode).toBe(400);
 
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('pending_payment');
-    expect(ledgerTransactions(ctx.db)).toBe(before);
-    expect(stripeEvents(ctx.db)).toBe(0);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('pending_payment');
+    expect(await ledgerTransactions(ctx.db)).toBe(before);
+    expect(await stripeEvents(ctx.db)).toBe(0);
   });
 
   it('answers a replayed event with 200 and posts nothing a second time', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
     const event = fake.event('checkout.session.completed', fake.session(placed.session.id));
     expect((await deliver(ctx.app, event)).statusCode).toBe(200);
-    const after = ledgerTransactions(ctx.db);
+    const after = await ledgerTransactions(ctx.db);
 
     const replay = await deliver(ctx.app, event);
     expect(replay.statusCode).toBe(200);
     expect(replay.json()).toMatchObject({ message: 'duplicate' });
-    expect(ledgerTransactions(ctx.db)).toBe(after);
-    expect(postingsOf(ctx.db, placed.orderId)).toHaveLength(2);
+    expect(await ledgerTransactions(ctx.db)).toBe(after);
+    expect(await postingsOf(ctx.db, placed.orderId)).toHaveLength(2);
     await expectLedgerSound(ctx.db);
   });
 
@@ -316,7 +316,7 @@ describe('the Stripe webhook', () => {
     const live = await startLiveServer({ env: fake.env, stripe: fake.client });
     try {
       const placed = await checkoutWithStripe(live.app, live.db);
-      const before = ledgerTransactions(live.db);
+      const before = await ledgerTransactions(live.db);
       const event = fake.event('checkout.session.completed', fake.session(placed.session.id));
       const answers = await Promise.all(
         Array.from({ length: 10 }, () =>
@@ -331,9 +331,9 @@ describe('the Stripe webhook', () => {
         ),
       );
       expect(answers).toEqual(Array(10).fill(200));
-      expect(ledgerTransactions(live.db)).toBe(before + 2);
-      expect(stripeEvents(live.db)).toBe(1);
-      expect(orderRow(live.db, placed.orderId).status).toBe('paid');
+      expect(await ledgerTransactions(live.db)).toBe(before + 2);
+      expect(await stripeEvents(live.db)).toBe(1);
+      expect((await orderRow(live.db, placed.orderId)).status).toBe('paid');
       await expectLedgerSound(live.db);
     } finally {
       await live.close();
@@ -342,85 +342,85 @@ describe('the Stripe webhook', () => {
 
   it('ends paid once when async_payment_succeeded arrives before checkout.session.completed', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const total = (await orderRow(ctx.db, placed.orderId)).totalFen;
     expect((await deliver(ctx.app, fake.event('checkout.session.async_payment_succeeded', fake.session(placed.session.id)))).statusCode).toBe(200);
     expect((await deliver(ctx.app, fake.event('checkout.session.completed', fake.session(placed.session.id)))).statusCode).toBe(200);
 
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
-    expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee']);
-    expect(balanceOf(ctx.db, 'fees:stripe')).toBe(fake.feeFor(total));
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('paid');
+    expect((await postingsOf(ctx.db, placed.orderId)).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee']);
+    expect(await balanceOf(ctx.db, 'fees:stripe')).toBe(fake.feeFor(total));
     await expectLedgerSound(ctx.db);
   });
 
   it('cancels the order and releases its stock once when the session expires', async () => {
-    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const honeyBefore = await stockOf(ctx.db, 'meiyaogou-honey');
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore - 2);
 
     expect(
       (await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' }))))
         .statusCode,
     ).toBe(200);
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
-    expect(paymentRow(ctx.db, placed.orderId).status).toBe('expired');
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('cancelled');
+    expect((await paymentRow(ctx.db, placed.orderId)).status).toBe('expired');
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
 
     // Stripe sends it again (a new event id): the stock is not released twice.
     expect(
       (await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' }))))
         .statusCode,
     ).toBe(200);
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
-    expect(auditActions(ctx.db, 'order.cancel')).toBe(1);
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect(await auditActions(ctx.db, 'order.cancel')).toBe(1);
   });
 
   it('changes nothing when the session expiry arrives after the payment', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
-    const honeyAfterCheckout = stockOf(ctx.db, 'meiyaogou-honey');
+    const honeyAfterCheckout = await stockOf(ctx.db, 'meiyaogou-honey');
     await pay(placed);
-    const before = ledgerTransactions(ctx.db);
+    const before = await ledgerTransactions(ctx.db);
 
     expect((await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired' })))).statusCode).toBe(200);
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
-    expect(paymentRow(ctx.db, placed.orderId).status).toBe('succeeded');
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyAfterCheckout);
-    expect(ledgerTransactions(ctx.db)).toBe(before);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('paid');
+    expect((await paymentRow(ctx.db, placed.orderId)).status).toBe('succeeded');
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyAfterCheckout);
+    expect(await ledgerTransactions(ctx.db)).toBe(before);
   });
 
   it('cancels the order and releases its stock when an async payment fails', async () => {
-    const honeyBefore = stockOf(ctx.db, 'meiyaogou-honey');
+    const honeyBefore = await stockOf(ctx.db, 'meiyaogou-honey');
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
     expect(
       (await deliver(ctx.app, fake.event('checkout.session.async_payment_failed', fake.session(placed.session.id, { payment_status: 'unpaid' })))).statusCode,
     ).toBe(200);
 
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
-    expect(paymentRow(ctx.db, placed.orderId).status).toBe('failed');
-    expect(stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('cancelled');
+    expect((await paymentRow(ctx.db, placed.orderId)).status).toBe('failed');
+    expect(await stockOf(ctx.db, 'meiyaogou-honey')).toBe(honeyBefore);
   });
 
   it('records money that arrives for an order already cancelled, flags it for reconciliation, posts nothing and never fails', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db);
     await deliver(ctx.app, fake.event('checkout.session.expired', fake.session(placed.session.id, { status: 'expired', payment_status: 'unpaid' })));
-    const before = ledgerTransactions(ctx.db);
+    const before = await ledgerTransactions(ctx.db);
 
     const res = await deliver(ctx.app, fake.event('checkout.session.completed', fake.session(placed.session.id)));
     expect(res.statusCode).toBe(200);
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('cancelled');
-    expect(paymentRow(ctx.db, placed.orderId)).toMatchObject({ status: 'succeeded', charge: placed.session.chargeId });
-    expect(auditActions(ctx.db, 'payment.orphan')).toBe(1);
-    expect(ledgerTransactions(ctx.db)).toBe(before);
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('cancelled');
+    expect(await paymentRow(ctx.db, placed.orderId)).toMatchObject({ status: 'succeeded', charge: placed.session.chargeId });
+    expect(await auditActions(ctx.db, 'payment.orphan')).toBe(1);
+    expect(await ledgerTransactions(ctx.db)).toBe(before);
 
     // The async twin of the same payment does not flag it twice.
     await deliver(ctx.app, fake.event('checkout.session.async_payment_succeeded', fake.session(placed.session.id)));
-    expect(auditActions(ctx.db, 'payment.orphan')).toBe(1);
+    expect(await auditActions(ctx.db, 'payment.orphan')).toBe(1);
     await expectLedgerSound(ctx.db);
   });
 
   it('acknowledges events it has no use for', async () => {
     const res = await deliver(ctx.app, fake.event('customer.created', { id: 'cus_test_1', object: 'customer' }));
     expect(res.statusCode).toBe(200);
-    expect(stripeEvents(ctx.db)).toBe(1);
+    expect(await stripeEvents(ctx.db)).toBe(1);
   });
 });
 
@@ -432,25 +432,24 @@ describe('refunds of Stripe orders', () => {
   }
 
   /** The refund posting is the exact reverse of the payment's credits (and the clearing debit). */
-  function expectExactReverse(orderId: number) {
-    const [payment, , refund] = postingsOf(ctx.db, orderId);
+  async function expectExactReverse(orderId: number) {
+    const [payment, , refund] = await postingsOf(ctx.db, orderId);
     expect(refund?.kind).toBe('refund');
-    const paid = new Map(entriesOf(ctx.db, payment!.id).map((e) => [e.code, e.amountFen]));
-    for (const e of entriesOf(ctx.db, refund!.id)) expect(e.amountFen, e.code).toBe(-(paid.get(e.code) ?? 0));
+    const paid = new Map((await entriesOf(ctx.db, payment!.id)).map((e) => [e.code, e.amountFen]));
+    for (const e of await entriesOf(ctx.db, refund!.id)) expect(e.amountFen, e.code).toBe(-(paid.get(e.code) ?? 0));
   }
 
   it('refunds the whole order through Stripe with an idempotency key and posts the exact reverse', async () => {
     const placed = await paidOrder();
-    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const total = (await orderRow(ctx.db, placed.orderId)).totalFen;
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     const res = await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: (total / 100).toFixed(2), reason: '买家退货' });
     expect(res.statusCode).toBe(303);
 
     const call = fake.requests.find((r) => r.path === '/v1/refunds' && r.method === 'POST')!;
-    const refund = get<{ id: number; status: string; stripeRefundId: string }>(
+    const refund = await get<{ id: number; status: string; stripeRefundId: string }>(
       ctx.db,
-      `SELECT id, status, stripe_refund_id AS stripeRefundId FROM refunds WHERE order_id = ?`,
-      placed.orderId,
+      sql`SELECT id, status, stripe_refund_id AS "stripeRefundId" FROM refunds WHERE order_id = ${placed.orderId}`,
     );
     expect(call.idempotencyKey).toBe(`refund:${refund.id}`);
     expect(call.params).toMatchObject({
@@ -459,58 +458,58 @@ describe('refunds of Stripe orders', () => {
       metadata: { refundId: String(refund.id), orderId: String(placed.orderId) },
     });
     expect(refund).toMatchObject({ status: 'succeeded', stripeRefundId: fake.refunds[0]!.id });
-    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
-    expectExactReverse(placed.orderId);
+    expect(await orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
+    await expectExactReverse(placed.orderId);
 
     // Stripe then reports the same refund: nothing is posted twice.
-    const before = ledgerTransactions(ctx.db);
+    const before = await ledgerTransactions(ctx.db);
     expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId, { refunded: true })))).statusCode).toBe(200);
     expect((await deliver(ctx.app, fake.event('charge.refund.updated', { ...fake.refunds[0]! }))).statusCode).toBe(200);
-    expect(ledgerTransactions(ctx.db)).toBe(before);
+    expect(await ledgerTransactions(ctx.db)).toBe(before);
     await expectLedgerSound(ctx.db);
   });
 
   it('posts a refund Stripe answers as pending only when charge.refund.updated says it succeeded', async () => {
     const placed = await paidOrder();
-    const total = orderRow(ctx.db, placed.orderId).totalFen;
+    const total = (await orderRow(ctx.db, placed.orderId)).totalFen;
     fake.refundStatus = 'pending';
     const coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
     expect((await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: (total / 100).toFixed(2), reason: '买家退货' })).statusCode).toBe(
       303,
     );
 
-    const before = ledgerTransactions(ctx.db);
-    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('pending');
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
+    const before = await ledgerTransactions(ctx.db);
+    expect((await get<{ status: string }>(ctx.db, sql`SELECT status FROM refunds WHERE order_id = ${placed.orderId}`)).status).toBe('pending');
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('paid');
 
     const stripeRefund = fake.refunds[0]!;
     stripeRefund.status = 'succeeded';
     const updated = fake.event('charge.refund.updated', { ...stripeRefund });
     expect((await deliver(ctx.app, updated)).statusCode).toBe(200);
-    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('succeeded');
-    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
-    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
-    expectExactReverse(placed.orderId);
+    expect((await get<{ status: string }>(ctx.db, sql`SELECT status FROM refunds WHERE order_id = ${placed.orderId}`)).status).toBe('succeeded');
+    expect(await orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'refunded', refundedFen: total });
+    expect(await ledgerTransactions(ctx.db)).toBe(before + 1);
+    await expectExactReverse(placed.orderId);
 
     // A late "pending" update and a replay change nothing.
     expect((await deliver(ctx.app, fake.event('charge.refund.updated', { ...stripeRefund, status: 'pending' }))).statusCode).toBe(200);
     expect((await deliver(ctx.app, updated)).statusCode).toBe(200);
-    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('succeeded');
-    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
+    expect((await get<{ status: string }>(ctx.db, sql`SELECT status FROM refunds WHERE order_id = ${placed.orderId}`)).status).toBe('succeeded');
+    expect(await ledgerTransactions(ctx.db)).toBe(before + 1);
     await expectLedgerSound(ctx.db);
   });
 
   it('settles a recall’s units with a Stripe refund while it is pending, and holds them again when Stripe says it failed', async () => {
     const placed = await checkoutWithStripe(ctx.app, ctx.db); // 2 jars of honey from the spring lot, and tiger-head shoes
-    const spring = get<{ id: number }>(ctx.db, `SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`).id;
+    const spring = (await get<{ id: number }>(ctx.db, sql`SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`)).id;
     const secretary = await signIn(ctx.app, 'secretary.meiyaogou@xiangyi.test');
     expect((await secretary.post(`/secretary/lots/${spring}/recall`, { reason: '抽检不合格' }, { csrfFrom: `/secretary/lots/${spring}` })).statusCode).toBe(
       303,
     );
     // The buyer had already paid at Stripe: the payment is recorded, the order is then held like any paid one.
     await pay(placed);
-    expect(orderRow(ctx.db, placed.orderId).status).toBe('paid');
-    const meiyaogou = get<{ id: number }>(ctx.db, `SELECT id FROM villages WHERE slug = 'meiyaogou'`).id;
+    expect((await orderRow(ctx.db, placed.orderId)).status).toBe('paid');
+    const meiyaogou = (await get<{ id: number }>(ctx.db, sql`SELECT id FROM villages WHERE slug = 'meiyaogou'`)).id;
     const ship = () =>
       secretary.post(
         `/secretary/orders/${placed.number}/ship`,
@@ -524,49 +523,48 @@ describe('refunds of Stripe orders', () => {
     expect((await coordinator.post(`${url}/orders/${placed.number}/refund`, {}, { csrfFrom: url })).statusCode).toBe(303);
     const call = fake.requests.find((r) => r.path === '/v1/refunds' && r.method === 'POST')!;
     expect(call.params).toMatchObject({ amount: String(2 * 6800) });
-    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('pending');
+    expect((await get<{ status: string }>(ctx.db, sql`SELECT status FROM refunds WHERE order_id = ${placed.orderId}`)).status).toBe('pending');
     expect((await coordinator.get(url)).body).toContain('已处理：这部分已经退款。');
 
     // Stripe reports the refund failed: the units are unsettled again, and their parcel held.
     const failed = fake.event('charge.refund.updated', { ...fake.refunds[0]!, status: 'failed' });
     expect((await deliver(ctx.app, failed)).statusCode).toBe(200);
-    expect(get<{ status: string }>(ctx.db, `SELECT status FROM refunds WHERE order_id = ?`, placed.orderId).status).toBe('failed');
+    expect((await get<{ status: string }>(ctx.db, sql`SELECT status FROM refunds WHERE order_id = ${placed.orderId}`)).status).toBe('failed');
     expect((await coordinator.get(url)).body).toContain('已付款、未发出：包裹暂不发货，请退款或换货。');
     expect((await ship()).statusCode).toBe(409);
 
     fake.refundStatus = 'succeeded';
     expect((await coordinator.post(`${url}/orders/${placed.number}/refund`, {}, { csrfFrom: url })).statusCode).toBe(303);
-    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 2 * 6800 });
+    expect(await orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 2 * 6800 });
     expect((await ship()).statusCode).toBe(303);
     await expectLedgerSound(ctx.db);
   });
 
   it('records and posts a refund made in Stripe’s dashboard when charge.refunded arrives', async () => {
     const placed = await paidOrder();
-    const total = orderRow(ctx.db, placed.orderId).totalFen;
-    const before = ledgerTransactions(ctx.db);
+    const total = (await orderRow(ctx.db, placed.orderId)).totalFen;
+    const before = await ledgerTransactions(ctx.db);
     const dashboard = fake.dashboardRefund(placed.session.chargeId, 1000);
     // Without the refunds embedded, the app lists them from Stripe.
     const event = fake.event('charge.refunded', fake.charge(placed.session.chargeId, { refunds: null }));
     expect((await deliver(ctx.app, event)).statusCode).toBe(200);
 
     expect(fake.requests.some((r) => r.method === 'GET' && r.path === '/v1/refunds' && r.params.charge === placed.session.chargeId)).toBe(true);
-    const recorded = get<{ amountFen: number; status: string; stripeRefundId: string; reason: string }>(
+    const recorded = await get<{ amountFen: number; status: string; stripeRefundId: string; reason: string }>(
       ctx.db,
-      `SELECT amount_fen AS amountFen, status, stripe_refund_id AS stripeRefundId, reason FROM refunds WHERE order_id = ?`,
-      placed.orderId,
+      sql`SELECT amount_fen AS "amountFen", status, stripe_refund_id AS "stripeRefundId", reason FROM refunds WHERE order_id = ${placed.orderId}`,
     );
     expect(recorded).toEqual({ amountFen: 1000, status: 'succeeded', stripeRefundId: dashboard.id, reason: 'Stripe dashboard' });
-    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
-    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
-    const refundTx = postingsOf(ctx.db, placed.orderId).at(-1)!;
+    expect(await orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
+    expect(await ledgerTransactions(ctx.db)).toBe(before + 1);
+    const refundTx = (await postingsOf(ctx.db, placed.orderId)).at(-1)!;
     expect(refundTx.kind).toBe('refund');
-    expect(entriesOf(ctx.db, refundTx.id).find((e) => e.code === 'clearing:stripe')?.amountFen).toBe(-1000);
-    expect(balanceOf(ctx.db, 'clearing:stripe')).toBe(total - fake.feeFor(total) - 1000);
+    expect((await entriesOf(ctx.db, refundTx.id)).find((e) => e.code === 'clearing:stripe')?.amountFen).toBe(-1000);
+    expect(await balanceOf(ctx.db, 'clearing:stripe')).toBe(total - fake.feeFor(total) - 1000);
 
     // The same refund reported again (a new event) is not posted twice.
     expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId)))).statusCode).toBe(200);
-    expect(ledgerTransactions(ctx.db)).toBe(before + 1);
+    expect(await ledgerTransactions(ctx.db)).toBe(before + 1);
     await expectLedgerSound(ctx.db);
   });
 
@@ -577,9 +575,9 @@ describe('refunds of Stripe orders', () => {
     const res = await coordinator.post(`/coordinator/orders/${placed.number}/refund`, { amount: '10.00', reason: '少发一罐' });
     expect(res.statusCode).toBe(503);
     expect(res.body).toContain('在线支付暂时不可用');
-    const ours = get<{ id: number; status: string }>(ctx.db, `SELECT id, status FROM refunds WHERE order_id = ?`, placed.orderId);
+    const ours = await get<{ id: number; status: string }>(ctx.db, sql`SELECT id, status FROM refunds WHERE order_id = ${placed.orderId}`);
     expect(ours.status).toBe('failed');
-    expect(orderRow(ctx.db, placed.orderId).refundedFen).toBe(0);
+    expect((await orderRow(ctx.db, placed.orderId)).refundedFen).toBe(0);
 
     // Stripe had in fact made the refund; its webhook names our refund in the metadata.
     fake.failWith = null;
@@ -587,15 +585,16 @@ describe('refunds of Stripe orders', () => {
     made.metadata = { refundId: String(ours.id), orderId: String(placed.orderId) };
     expect((await deliver(ctx.app, fake.event('charge.refunded', fake.charge(placed.session.chargeId)))).statusCode).toBe(200);
 
-    expect(refundRows()).toEqual([{ id: ours.id, status: 'succeeded', stripeRefundId: made.id, amountFen: 1000 }]);
-    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
-    expect(postingsOf(ctx.db, placed.orderId).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee', 'refund']);
+    expect(await refundRows()).toEqual([{ id: ours.id, status: 'succeeded', stripeRefundId: made.id, amountFen: 1000 }]);
+    expect(await orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 1000 });
+    expect((await postingsOf(ctx.db, placed.orderId)).map((t) => t.kind)).toEqual(['order_payment', 'processor_fee', 'refund']);
     await expectLedgerSound(ctx.db);
 
-    function refundRows() {
-      return ctx.db.sqlite
-        .prepare(`SELECT id, status, stripe_refund_id AS stripeRefundId, amount_fen AS amountFen FROM refunds WHERE order_id = ?`)
-        .all(placed.orderId);
+    async function refundRows() {
+      return getAll(
+        ctx.db,
+        sql`SELECT id, status, stripe_refund_id AS "stripeRefundId", amount_fen AS "amountFen" FROM refunds WHERE order_id = ${placed.orderId}`,
+      );
     }
   });
 
@@ -604,11 +603,11 @@ describe('refunds of Stripe orders', () => {
     fake.dashboardRefund(placed.session.chargeId, 500);
     const early = fake.event('charge.refunded', fake.charge(placed.session.chargeId));
     expect((await deliver(ctx.app, early)).statusCode).toBe(503);
-    expect(stripeEvents(ctx.db)).toBe(0);
+    expect(await stripeEvents(ctx.db)).toBe(0);
 
     await pay(placed);
     expect((await deliver(ctx.app, early)).statusCode).toBe(200);
-    expect(orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 500 });
+    expect(await orderRow(ctx.db, placed.orderId)).toMatchObject({ status: 'partially_refunded', refundedFen: 500 });
     await expectLedgerSound(ctx.db);
   });
 });
@@ -621,7 +620,7 @@ describe('without Stripe configured', () => {
       // Unknown POSTs meet the CSRF check before the not-found page, so this is refused (403), never handled.
       const res = await plain.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json' }, payload: '{}' });
       expect([403, 404]).toContain(res.statusCode);
-      expect(get<{ n: number }>(plain.db, `SELECT count(*) AS n FROM stripe_events`).n).toBe(0);
+      expect((await get<{ n: number }>(plain.db, sql`SELECT count(*) AS n FROM stripe_events`)).n).toBe(0);
     } finally {
       await plain.close();
     }
