@@ -21,10 +21,12 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/plugins/language-negotiation.test.ts',
   'tests/secretary/consent.test.ts',
   'tests/orders/checkout.test.ts',
+  'tests/orders/lifecycle.test.ts',
   'tests/payments/settlement-fee.test.ts',
   'tests/payments/stripe.test.ts',
   'tests/plugins/language-negotiation.test.ts',
   'tests/plugins/request-log.test.ts',
+  'tests/secretary/console.test.ts',
   'tests/views/console-tables.test.ts',
 ];
 

@@ -1,4 +1,7 @@
+import { eq } from 'drizzle-orm';
 import type { Database_ } from '../../src/db/client.js';
+import { householdConsents, households } from '../../src/villages/schema.js';
+import { rowsOf, writeOf } from './db-query.js';
 
 /**
  * Consent as tests read and change it behind the app's back (SQLite): the latest consent record of
@@ -17,4 +20,23 @@ export function withdrawConsentWhere(db: Database_, where: string, ...params: un
        SELECT id, 1, 0, 0, 0, 'verbal', '测试见证人', '2026-12-01' FROM households WHERE ${where}`,
     )
     .run(...params).changes;
+}
+
+/** The same on either engine (npm run test:pg): the households with this display name withdrew all consent. */
+export async function withdrawConsentOf(db: Database_, displayName: string): Promise<void> {
+  const found = await rowsOf<{ id: number }>(db, (tx) => tx.select({ id: households.id }).from(households).where(eq(households.displayName, displayName)));
+  for (const { id } of found) {
+    await writeOf(db, (tx) =>
+      tx.insert(householdConsents).values({
+        householdId: id,
+        withdrawn: true,
+        namePublic: false,
+        storyPublic: false,
+        photoPublic: false,
+        method: 'verbal',
+        witnessName: '测试见证人',
+        givenOn: '2026-12-01',
+      }),
+    );
+  }
 }
