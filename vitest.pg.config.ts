@@ -7,6 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * template database (tests/pg/global-setup.ts, tests/helpers/test-app.ts).
  */
 export const HTTP_FILES_ON_POSTGRES: string[] = [
+  'tests/accounts/sessions.test.ts',
   'tests/accounts/sign-in-throttle-figures.test.ts',
   'tests/api/openapi.test.ts',
   'tests/catalog/phone-first.test.ts',

@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse as Response } from 'fastify';
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sessions, users } from '../../src/accounts/schema.js';
+import { auditLog } from '../../src/audit/schema.js';
 import { SESSION_POLICY } from '../../src/accounts/session-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { countOf, rowOf, rowsOf, writeOf } from '../helpers/db-query.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** Server-side sessions: what the cookie is, what the database keeps, and when a session ends. */
@@ -22,8 +26,13 @@ afterEach(async () => {
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const sessionRow = (cookieValue: string) =>
-  ctx.db.sqlite.prepare(`SELECT user_id AS userId FROM sessions WHERE id_hash = ?`).get(sha256(cookieValue)) as { userId: number | null } | undefined;
-const userId = (email: string) => (ctx.db.sqlite.prepare(`SELECT id FROM users WHERE email = ?`).get(email) as { id: number }).id;
+  rowOf(ctx.db, (tx) =>
+    tx
+      .select({ userId: sessions.userId })
+      .from(sessions)
+      .where(eq(sessions.idHash, sha256(cookieValue))),
+  );
+const userId = async (email: string) => (await rowOf(ctx.db, (tx) => tx.select({ id: users.id }).from(users).where(eq(users.email, email))))!.id;
 const sidCookie = (response: Response) => response.cookies.find((c) => c.name === 'sid');
 const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)" role="status">([^<]*)<\/div>/.exec(html)?.slice(1, 3) ?? null;
 
@@ -31,12 +40,12 @@ const flashIn = (html: string) => /<div class="wrap flash flash-(success|error)"
 const withSid = (url: string, sid: string) => ctx.app.inject({ method: 'GET', url, cookies: { sid } });
 
 /** A visitor who already has an anonymous session (a cart, say), created the way the session service does. */
-function visitorWithAnonymousSession(): { visitor: TestBrowser; sid: string } {
+async function visitorWithAnonymousSession(): Promise<{ visitor: TestBrowser; sid: string }> {
   const sid = randomBytes(32).toString('base64url');
   const now = ctx.clock.now;
-  ctx.db.sqlite
-    .prepare(`INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at) VALUES (?, NULL, '{}', ?, ?, ?)`)
-    .run(sha256(sid), now, now, now + SESSION_POLICY.absoluteMs);
+  await writeOf(ctx.db, (tx) =>
+    tx.insert(sessions).values({ idHash: sha256(sid), userId: null, data: '{}', createdAt: now, lastSeenAt: now, expiresAt: now + SESSION_POLICY.absoluteMs }),
+  );
   const visitor = anonymous(ctx.app);
   visitor.cookies.sid = sid;
   return { visitor, sid };
@@ -48,8 +57,8 @@ async function signInWith(browser: TestBrowser, email: string, password = 'xiang
 
 describe('signing in', () => {
   it('sets a new httpOnly, SameSite=Lax session cookie of at least 128 random bits, and the anonymous session it replaces stops working', async () => {
-    const { visitor, sid: before } = visitorWithAnonymousSession();
-    expect(sessionRow(before)).toEqual({ userId: null });
+    const { visitor, sid: before } = await visitorWithAnonymousSession();
+    expect(await sessionRow(before)).toEqual({ userId: null });
 
     const response = await signInWith(visitor, SECRETARY);
     expect(response.statusCode).toBe(303);
@@ -65,8 +74,8 @@ describe('signing in', () => {
 
     // No session fixation: a new id, and the one from before sign-in is gone.
     expect(cookie.value).not.toBe(before);
-    expect(sessionRow(cookie.value)).toEqual({ userId: userId(SECRETARY) });
-    expect(sessionRow(before)).toBeUndefined();
+    expect(await sessionRow(cookie.value)).toEqual({ userId: await userId(SECRETARY) });
+    expect(await sessionRow(before)).toBeUndefined();
     const replayed = await withSid('/secretary', before);
     expect(replayed.statusCode).toBe(303);
     expect(replayed.headers.location).toBe('/login?next=%2Fsecretary');
@@ -80,18 +89,18 @@ describe('signing in', () => {
     const response = await signInWith(visitor, SECRETARY);
     expect(response.statusCode).toBe(303);
     expect(sidCookie(response)!.value).not.toBe(planted);
-    expect(sessionRow(planted)).toBeUndefined();
+    expect(await sessionRow(planted)).toBeUndefined();
     expect((await withSid('/secretary', planted)).statusCode).toBe(303);
   });
 
   it('keeps only a SHA-256 of the session id in the database, never the cookie value', async () => {
     const secretary = await signIn(ctx.app, SECRETARY);
     const sid = secretary.cookies.sid!;
-    const rows = ctx.db.sqlite.prepare(`SELECT * FROM sessions`).all() as Record<string, unknown>[];
+    const rows = await rowsOf(ctx.db, (tx) => tx.select().from(sessions));
     expect(rows.length).toBeGreaterThan(0);
     expect(JSON.stringify(rows)).not.toContain(sid);
-    expect(rows.map((r) => r.id_hash)).toContain(sha256(sid));
-    for (const row of rows) expect(row.id_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows.map((r) => r.idHash)).toContain(sha256(sid));
+    for (const row of rows) expect(row.idHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('marks every cookie Secure when the shop is served over https', async () => {
@@ -117,13 +126,13 @@ describe('signing out', () => {
   it('deletes the session row, clears the cookie, and the old cookie then acts as signed out', async () => {
     const secretary = await signIn(ctx.app, SECRETARY);
     const sid = secretary.cookies.sid!;
-    expect(sessionRow(sid)).toBeDefined();
+    expect(await sessionRow(sid)).toBeDefined();
 
     const response = await secretary.post('/logout', {});
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/');
     expect(sidCookie(response)?.value).toBe('');
-    expect(sessionRow(sid)).toBeUndefined();
+    expect(await sessionRow(sid)).toBeUndefined();
     expect(secretary.cookies.sid).toBeUndefined();
 
     const replayed = await withSid('/secretary', sid);
@@ -145,7 +154,7 @@ describe('session expiry', () => {
     const idle = await secretary.get('/secretary');
     expect(idle.statusCode).toBe(303);
     expect(idle.headers.location).toBe('/login?next=%2Fsecretary');
-    expect(sessionRow(sid)).toBeUndefined();
+    expect(await sessionRow(sid)).toBeUndefined();
   });
 
   it('signs a first secretary out at SESSION_POLICY.staffAbsoluteMs even when they touch the console every hour', async () => {
@@ -201,20 +210,22 @@ describe('changing the password', () => {
     });
     expect(response.statusCode).toBe(303);
     expect(laptop.cookies.sid).not.toBe(laptopSidBefore);
-    expect(sessionRow(laptopSidBefore)).toBeUndefined();
+    expect(await sessionRow(laptopSidBefore)).toBeUndefined();
 
     const page = await laptop.get('/account/password');
     expect(page.statusCode).toBe(200);
     expect(flashIn(page.body)).toEqual(['success', '密码已修改，其他设备上的登录已退出。']);
     expect((await phone.get('/account/password')).statusCode).toBe(303);
     expect((await otherUser.get('/secretary')).statusCode).toBe(200);
-    expect(ctx.db.sqlite.prepare(`SELECT count(*) AS n FROM sessions WHERE user_id = ?`).get(userId(BUYER))).toEqual({ n: 1 });
+    expect(await countOf(ctx.db, sessions, eq(sessions.userId, await userId(BUYER)))).toBe(1);
 
     const old = await anonymous(ctx.app).post('/login', { email: BUYER, password: 'xiangyi-demo' }, { csrfFrom: '/login' });
     expect(old.statusCode).toBe(401);
     expect(old.body).toContain('邮箱或密码不正确。');
     await expect(signIn(ctx.app, BUYER, 'a-brand-new-passphrase')).resolves.toBeDefined();
-    const audit = ctx.db.sqlite.prepare(`SELECT user_id AS userId, address FROM audit_log WHERE action = 'user.password_change'`).all();
-    expect(audit).toEqual([{ userId: userId(BUYER), address: '127.0.0.1' }]);
+    const audit = await rowsOf(ctx.db, (tx) =>
+      tx.select({ userId: auditLog.userId, address: auditLog.address }).from(auditLog).where(eq(auditLog.action, 'user.password_change')),
+    );
+    expect(audit).toEqual([{ userId: await userId(BUYER), address: '127.0.0.1' }]);
   });
 });

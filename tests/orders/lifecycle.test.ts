@@ -34,7 +34,6 @@ afterEach(async () => {
 /** The first row of an engine-neutral query (tests/helpers/db-query.ts), which the test expects to find. */
 const get = async <T>(query: SQL) => (await rowOf<T>(ctx.db, query)) as T;
 const all = <T>(query: SQL) => rowsOf<T>(ctx.db, query);
-const run = (query: SQL) => writeOf(ctx.db, query);
 const productId = async (slug: string) => (await get<{ id: number }>(sql`SELECT id FROM products WHERE slug = ${slug}`)).id;
 const stockOf = async (slug: string) => (await get<{ stock: number }>(sql`SELECT stock FROM products WHERE slug = ${slug}`)).stock;
 const villageOf = async (slug: string) => await get<{ id: number; name: string }>(sql`SELECT id, name_zh AS name FROM villages WHERE slug = ${slug}`);
