@@ -12,6 +12,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/api/openapi.test.ts',
   'tests/catalog/phone-first.test.ts',
   'tests/coordinator/clawbacks.test.ts',
+  'tests/coordinator/confirmations.test.ts',
   'tests/coordinator/disclosure.test.ts',
   'tests/coordinator/projects.test.ts',
   'tests/i18n/english.test.ts',

@@ -1,5 +1,9 @@
+import { and, eq, max, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payoutRequests, payouts, periodLocks } from '../../src/ledger/schema.js';
+import { refunds } from '../../src/payments/schema.js';
 import { csrfTokenIn, signIn, type TestBrowser } from '../helpers/auth.js';
+import { countOf, rowOf } from '../helpers/db-query.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { approveNewestPayoutRequest } from '../helpers/payout-approvals.js';
 import { householdIdOf } from '../helpers/staff.js';
@@ -13,7 +17,7 @@ import { createTestApp, type TestContext } from '../helpers/test-app.js';
 let ctx: TestContext;
 let coordinator: TestBrowser;
 
-const count = (sql: string, ...params: unknown[]) => (ctx.db.sqlite.prepare(sql).get(...params) as { n: number }).n;
+const count = (table: Parameters<typeof countOf>[1], where?: SQL) => countOf(ctx.db, table, where);
 /** The confirmation page's form: where it posts and its hidden fields. */
 function confirmForm(html: string) {
   const form = /<form method="post" action="([^"]+)" class="console-form">([\s\S]*?)<\/form>/.exec(html);
@@ -42,7 +46,7 @@ describe('confirming irreversible money actions', () => {
       { csrfFrom: `/coordinator/orders/${number}` },
     );
     expect(asked.statusCode).toBe(200);
-    expect(count('SELECT count(*) AS n FROM refunds WHERE order_id = ?', orderId)).toBe(0);
+    expect(await count(refunds, eq(refunds.orderId, orderId))).toBe(0);
     expect(asked.body).toContain('data-confirm="refund"');
     expect(asked.body).toContain('将退给买家 ¥12.50');
     expect(asked.body).toContain('确认退款 ¥12.50');
@@ -53,7 +57,7 @@ describe('confirming irreversible money actions', () => {
 
     const done = await coordinator.post(form.action, form.fields);
     expect(done.statusCode).toBe(303);
-    expect(count(`SELECT count(*) AS n FROM refunds WHERE order_id = ? AND amount_fen = 1250`, orderId)).toBe(1);
+    expect(await count(refunds, and(eq(refunds.orderId, orderId), eq(refunds.amountFen, 1250)))).toBe(1);
   });
 
   it('shows the field messages on the order page when the refund form is wrong, and asks nothing', async () => {
@@ -74,7 +78,7 @@ describe('confirming irreversible money actions', () => {
       (await coordinator.post('/coordinator/payouts', { householdId: String(wang), amount: '20', method: 'cash', reference: '' }, { csrfFrom: '/coordinator' }))
         .statusCode,
     ).toBe(303);
-    const id = (ctx.db.sqlite.prepare('SELECT max(id) AS id FROM payouts').get() as { id: number }).id;
+    const id = (await rowOf(ctx.db, (tx) => tx.select({ id: max(payouts.id) }).from(payouts)))!.id!;
     const household = (await coordinator.get(`/coordinator/households/${wang}`)).body;
     expect(household).toContain(`action="/coordinator/payouts/${id}/reverse/confirm"`);
 
@@ -84,15 +88,15 @@ describe('confirming irreversible money actions', () => {
       { csrfFrom: `/coordinator/households/${wang}` },
     );
     expect(asked.statusCode).toBe(200);
-    expect(count('SELECT count(*) AS n FROM payouts WHERE reverses_payout_id = ?', id)).toBe(0);
+    expect(await count(payouts, eq(payouts.reversesPayoutId, id))).toBe(0);
     expect(asked.body).toContain('what 王秀兰 is owed goes up by ¥20.00');
     const form = confirmForm(asked.body)!;
     expect(form.action).toBe(`/coordinator/payouts/${id}/reverse`);
     expect((await coordinator.post(form.action, form.fields)).statusCode).toBe(303);
     // The confirmation asks for the reversal; a second coordinator's approval posts it.
-    expect(count("SELECT count(*) AS n FROM payout_requests WHERE reverses_payout_id = ? AND status = 'pending'", id)).toBe(1);
+    expect(await count(payoutRequests, and(eq(payoutRequests.reversesPayoutId, id), eq(payoutRequests.status, 'pending')))).toBe(1);
     expect((await approveNewestPayoutRequest(ctx)).statusCode).toBe(303);
-    expect(count('SELECT count(*) AS n FROM payouts WHERE reverses_payout_id = ?', id)).toBe(1);
+    expect(await count(payouts, eq(payouts.reversesPayoutId, id))).toBe(1);
   });
 
   it('asks before closing a month: the button is a link to a page that closes nothing, whose form closes it', async () => {
@@ -101,7 +105,7 @@ describe('confirming irreversible money actions', () => {
     const asked = await coordinator.get(`/coordinator/periods/${period}/close`);
     expect(asked.statusCode).toBe(200);
     expect(asked.body).toContain('data-confirm="period-close"');
-    expect(count('SELECT count(*) AS n FROM period_locks')).toBe(0);
+    expect(await count(periodLocks)).toBe(0);
     const form = confirmForm(asked.body)!;
     expect(form.action).toBe(`/coordinator/periods/${period}/close`);
     expect(form.fields._csrf).toBeTruthy();
