@@ -14,6 +14,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/coordinator/clawbacks.test.ts',
   'tests/coordinator/confirmations.test.ts',
   'tests/coordinator/disclosure.test.ts',
+  'tests/coordinator/payout-approvals.test.ts',
   'tests/coordinator/projects.test.ts',
   'tests/i18n/english.test.ts',
   'tests/ledger/attribution.test.ts',
