@@ -24,6 +24,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/plugins/language-negotiation.test.ts',
   'tests/secretary/consent.test.ts',
   'tests/orders/checkout.test.ts',
+  'tests/orders/holds.test.ts',
   'tests/orders/lifecycle.test.ts',
   'tests/payments/settlement-fee.test.ts',
   'tests/payments/stripe.test.ts',

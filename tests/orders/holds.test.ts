@@ -1,10 +1,15 @@
 import type { LightMyRequestResponse as Response } from 'fastify';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditLog } from '../../src/audit/schema.js';
+import { products } from '../../src/catalog/schema.js';
+import { orders } from '../../src/orders/schema.js';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
 import { HOLD_LIMITS } from '../../src/orders/holds.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
+import { countOf, rowOf } from '../helpers/db-query.js';
 import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
@@ -29,9 +34,11 @@ afterEach(async () => {
   await ctx.close();
 });
 
-const productId = (slug: string) => ctx.db.sqlite.prepare(`SELECT id FROM products WHERE slug = ?`).pluck().get(slug) as number;
-const stockOf = (slug: string) => ctx.db.sqlite.prepare(`SELECT stock FROM products WHERE slug = ?`).pluck().get(slug) as number;
-const orderCount = () => ctx.db.sqlite.prepare(`SELECT count(*) FROM orders`).pluck().get() as number;
+const product = async (slug: string) => (await rowOf(ctx.db, (tx) => tx.select().from(products).where(eq(products.slug, slug))))!;
+const productId = async (slug: string) => (await product(slug)).id;
+const stockOf = async (slug: string) => (await product(slug)).stock;
+const orderCount = () => countOf(ctx.db, orders);
+const orderByNumber = async (number: string) => (await rowOf(ctx.db, (tx) => tx.select().from(orders).where(eq(orders.number, number))))!;
 const errorOn = (html: string) => /<p class="flash flash-error" role="alert"[^>]*>([^<]*)<\/p>/.exec(html)?.[1] ?? null;
 const HOLD_REFUSAL = `还没付款的订单里，“瑶山冬蜜”最多只能留 ${HONEY_CAP} 罐（同一个买家、手机号或网络地址合计）。请先为之前的订单付款或取消它们，或者等它们到期释放后再下单。`;
 
@@ -41,7 +48,7 @@ const newPhone = () => `1370000${String(1000 + ++phones)}`;
 
 /** Puts units in the browser's cart and checks out by bank transfer; answers the checkout. */
 async function order(buyer: TestBrowser, slug: string, quantity: number, phone = newPhone(), paymentMethod = 'offline'): Promise<Response> {
-  const added = await buyer.post('/cart/items', { productId: String(productId(slug)), quantity: String(quantity) });
+  const added = await buyer.post('/cart/items', { productId: String(await productId(slug)), quantity: String(quantity) });
   expect(added.statusCode, added.body.slice(0, 300)).toBe(303);
   return buyer.post(
     '/checkout',
@@ -72,13 +79,13 @@ describe('what unpaid orders may hold', () => {
       expect(refused.statusCode).toBe(409);
       expect(errorOn(refused.body)).toBe(HOLD_REFUSAL);
     }
-    expect(stockOf(HONEY)).toBe(HONEY_STOCK - HONEY_CAP);
-    expect(orderCount()).toBe(1);
+    expect(await stockOf(HONEY)).toBe(HONEY_STOCK - HONEY_CAP);
+    expect(await orderCount()).toBe(1);
 
     // A buyer elsewhere gets the rest.
     const neighbour = await order(anonymous(ctx.app, { remoteAddress: '198.51.100.7' }), HONEY, HONEY_STOCK - HONEY_CAP);
     expect(neighbour.statusCode, errorOn(neighbour.body) ?? '').toBe(303);
-    expect(stockOf(HONEY)).toBe(0);
+    expect(await stockOf(HONEY)).toBe(0);
   });
 
   it('counts one phone number over browsers and addresses, and one signed-in buyer over phones and addresses', async () => {
@@ -99,10 +106,14 @@ describe('what unpaid orders may hold', () => {
   });
 
   it(`caps a product without a retail limit at ${HOLD_LIMITS.unitsWithoutRetailLimit} unpaid units per holder`, async () => {
-    const slug = ctx.db.sqlite
-      .prepare(`SELECT slug FROM products WHERE max_retail_qty IS NULL AND published = 1 AND stock > 40 ORDER BY id LIMIT 1`)
-      .pluck()
-      .get() as string;
+    const { slug } = (await rowOf(ctx.db, (tx) =>
+      tx
+        .select({ slug: products.slug })
+        .from(products)
+        .where(and(isNull(products.maxRetailQty), eq(products.published, true), gt(products.stock, 40)))
+        .orderBy(asc(products.id))
+        .limit(1),
+    ))!;
     const buyer = anonymous(ctx.app);
     expect((await order(buyer, slug, HOLD_LIMITS.unitsWithoutRetailLimit)).statusCode).toBe(303);
     expect((await order(buyer, slug, 2)).statusCode).toBe(409);
@@ -128,10 +139,9 @@ describe('what unpaid orders may hold', () => {
 
   it('holds stock for a day when a bank-transfer order is placed without signing in, and three days when signed in', async () => {
     const placedAt = ctx.clock.now;
-    const hoursHeld = (placed: Response) =>
-      ((ctx.db.sqlite.prepare(`SELECT expires_at FROM orders WHERE number = ?`).pluck().get(numberOf(placed)) as number) - placedAt) / HOUR;
-    expect(hoursHeld(await order(anonymous(ctx.app), HONEY, 1))).toBe(24);
-    expect(hoursHeld(await order(await signIn(ctx.app, 'buyer@xiangyi.test'), HONEY, 1))).toBe(72);
+    const hoursHeld = async (placed: Response) => ((await orderByNumber(numberOf(placed))).expiresAt - placedAt) / HOUR;
+    expect(await hoursHeld(await order(anonymous(ctx.app), HONEY, 1))).toBe(24);
+    expect(await hoursHeld(await order(await signIn(ctx.app, 'buyer@xiangyi.test'), HONEY, 1))).toBe(72);
   });
 });
 
@@ -163,9 +173,14 @@ describe('the coordinator’s view of unpaid holds', () => {
     const released = await coordinator.post(`/coordinator/holds/${numberOf(a)}/release`, {}, { csrfFrom: '/coordinator/holds' });
     expect(released.statusCode).toBe(303);
     expect(released.headers.location).toBe('/coordinator/holds');
-    expect(stockOf(HONEY)).toBe(HONEY_STOCK - 4);
-    expect(ctx.db.sqlite.prepare(`SELECT status FROM orders WHERE number = ?`).pluck().get(numberOf(a))).toBe('cancelled');
-    const audit = ctx.db.sqlite.prepare(`SELECT summary FROM audit_log WHERE action = 'order.cancel' AND entity_id = ?`).pluck().get(numberOf(a)) as string;
+    expect(await stockOf(HONEY)).toBe(HONEY_STOCK - 4);
+    expect((await orderByNumber(numberOf(a))).status).toBe('cancelled');
+    const audit = (await rowOf(ctx.db, (tx) =>
+      tx
+        .select({ summary: auditLog.summary })
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'order.cancel'), eq(auditLog.entityId, numberOf(a)))),
+    ))!.summary;
     expect(audit).toContain('released by staff');
     // Releasing twice says it is no longer pending.
     const twice = await coordinator.post(`/coordinator/holds/${numberOf(a)}/release`, {}, { csrfFrom: '/coordinator/holds' });
@@ -182,7 +197,7 @@ describe('the coordinator’s view of unpaid holds', () => {
     expect(page.body).toContain(`data-hold="${numberOf(honey)}"`);
     expect(page.body).not.toContain(numberOf(shoes));
     expect((await scoped.post(`/coordinator/holds/${numberOf(shoes)}/release`, {}, { csrfFrom: '/coordinator/holds' })).statusCode).toBe(404);
-    expect(ctx.db.sqlite.prepare(`SELECT status FROM orders WHERE number = ?`).pluck().get(numberOf(shoes))).toBe('pending_payment');
+    expect((await orderByNumber(numberOf(shoes))).status).toBe('pending_payment');
 
     for (const email of ['secretary.gulou@xiangyi.test', 'buyer@xiangyi.test']) {
       expect((await (await signIn(ctx.app, email)).get('/coordinator/holds')).statusCode).toBe(403);
