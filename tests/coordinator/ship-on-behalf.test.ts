@@ -1,7 +1,12 @@
+import { and, count, eq, type SQL, sql } from 'drizzle-orm';
+import { products } from '../../src/catalog/schema.js';
+import { producers, villages } from '../../src/villages/schema.js';
+import { users } from '../../src/accounts/schema.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signIn } from '../helpers/auth.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { createScopedCoordinator, STAFF_PASSWORD } from '../helpers/staff.js';
+import { rowOf, rowsOf, writeOf } from '../helpers/db-query.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /**
@@ -23,26 +28,24 @@ afterEach(async () => {
   await ctx.close();
 });
 
-const get = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).get(...params) as T;
-const all = <T>(sql: string, ...params: unknown[]) => ctx.db.sqlite.prepare(sql).all(...params) as T[];
-const village = (slug: string) => get<{ id: number; name: string }>(`SELECT id, name_zh AS name FROM villages WHERE slug = ?`, slug);
-const parcel = (orderId: number, villageId: number) =>
-  get<{ status: string; carrier: string | null; trackingNumber: string | null; shippedBy: number | null }>(
-    `SELECT status, carrier, tracking_number AS trackingNumber, shipped_by_user_id AS shippedBy FROM shipments WHERE order_id = ? AND village_id = ?`,
-    orderId,
-    villageId,
+/** The first row of an engine-neutral query (tests/helpers/db-query.ts), which the test expects to find. */
+const get = async <T>(query: SQL) => (await rowOf<T>(ctx.db, query)) as T;
+const all = <T>(query: SQL) => rowsOf<T>(ctx.db, query);
+const village = async (slug: string) => await get<{ id: number; name: string }>(sql`SELECT id, name_zh AS name FROM villages WHERE slug = ${slug}`);
+const parcel = async (orderId: number, villageId: number) =>
+  await get<{ status: string; carrier: string | null; trackingNumber: string | null; shippedBy: number | null }>(
+    sql`SELECT status, carrier, tracking_number AS "trackingNumber", shipped_by_user_id AS "shippedBy" FROM shipments WHERE order_id = ${orderId} AND village_id = ${villageId}`,
   );
-const userId = (email: string) => get<{ id: number }>(`SELECT id FROM users WHERE email = ?`, email).id;
-const shipAudits = (number: string) =>
-  all<{ userId: number; summary: string }>(
-    `SELECT user_id AS userId, summary FROM audit_log WHERE action = 'order.ship' AND entity_id = ? ORDER BY id`,
-    number,
+const userId = async (email: string) => (await get<{ id: number }>(sql`SELECT id FROM users WHERE email = ${email}`)).id;
+const shipAudits = async (number: string) =>
+  await all<{ userId: number; summary: string }>(
+    sql`SELECT user_id AS "userId", summary FROM audit_log WHERE action = 'order.ship' AND entity_id = ${number} ORDER BY id`,
   );
 
 describe('a coordinator shipping a village’s parcel on its behalf', () => {
   it('ships 孟庄村’s tiger-head shoes from the order page, and the audit log says who did it for which village', async () => {
     const order = await placePaidOrder(ctx, [{ slug: 'tiger-head-shoes', quantity: 1 }]);
-    const mengzhuang = village('mengzhuang');
+    const mengzhuang = await village('mengzhuang');
     const coordinator = await signIn(ctx.app, COORDINATOR);
 
     const page = await coordinator.get(`/coordinator/orders/${order.number}`);
@@ -56,16 +59,16 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
     );
     expect(shipped.statusCode).toBe(303);
     expect(shipped.headers.location).toBe(`/coordinator/orders/${order.number}`);
-    expect(parcel(order.orderId, mengzhuang.id)).toEqual({
+    expect(await parcel(order.orderId, mengzhuang.id)).toEqual({
       status: 'shipped',
       carrier: '顺丰速运',
       trackingNumber: 'SF1234567890',
-      shippedBy: userId(COORDINATOR),
+      shippedBy: await userId(COORDINATOR),
     });
-    expect(get<{ status: string }>(`SELECT status FROM orders WHERE id = ?`, order.orderId).status).toBe('shipped');
+    expect((await get<{ status: string }>(sql`SELECT status FROM orders WHERE id = ${order.orderId}`)).status).toBe('shipped');
 
-    const [audit] = shipAudits(order.number);
-    expect(audit?.userId).toBe(userId(COORDINATOR));
+    const [audit] = await shipAudits(order.number);
+    expect(audit?.userId).toBe(await userId(COORDINATOR));
     expect(JSON.parse(audit!.summary).after).toEqual({
       villageId: mengzhuang.id,
       carrier: '顺丰速运',
@@ -81,7 +84,7 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
 
   it('refuses a missing carrier or a malformed tracking number with field messages, changing nothing', async () => {
     const order = await placePaidOrder(ctx, [{ slug: 'tiger-head-shoes', quantity: 1 }]);
-    const mengzhuang = village('mengzhuang');
+    const mengzhuang = await village('mengzhuang');
     const coordinator = await signIn(ctx.app, COORDINATOR);
 
     const refused = await coordinator.post(`/coordinator/orders/${order.number}/ship`, {
@@ -92,13 +95,13 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toMatch(/aria-invalid="true"/);
     expect(refused.body).toContain('value="no!"');
-    expect(parcel(order.orderId, mengzhuang.id).status).toBe('pending');
-    expect(shipAudits(order.number)).toEqual([]);
+    expect((await parcel(order.orderId, mengzhuang.id)).status).toBe('pending');
+    expect(await shipAudits(order.number)).toEqual([]);
   });
 
   it('refuses to ship a parcel twice, and an unknown village of the order is not found', async () => {
     const order = await placePaidOrder(ctx, [{ slug: 'tiger-head-shoes', quantity: 1 }]);
-    const mengzhuang = village('mengzhuang');
+    const mengzhuang = await village('mengzhuang');
     const coordinator = await signIn(ctx.app, COORDINATOR);
     expect((await coordinator.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(mengzhuang.id) })).statusCode).toBe(303);
 
@@ -108,11 +111,11 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
       villageId: String(mengzhuang.id),
     });
     expect(again.statusCode).toBe(409);
-    expect(parcel(order.orderId, mengzhuang.id).carrier).toBe('顺丰速运');
+    expect((await parcel(order.orderId, mengzhuang.id)).carrier).toBe('顺丰速运');
 
-    const elsewhere = await coordinator.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(village('gulou').id) });
+    const elsewhere = await coordinator.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String((await village('gulou')).id) });
     expect(elsewhere.statusCode).toBe(404);
-    expect(shipAudits(order.number)).toHaveLength(1);
+    expect(await shipAudits(order.number)).toHaveLength(1);
   });
 
   it('lets a coordinator scoped to some projects ship only the parcels of villages whose lines are in them', async () => {
@@ -121,7 +124,7 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
       { slug: 'tiger-head-shoes', quantity: 1 },
       { slug: 'gulou-shiitake', quantity: 1 },
     ]);
-    const [mengzhuang, gulou] = [village('mengzhuang'), village('gulou')];
+    const [mengzhuang, gulou] = [await village('mengzhuang'), await village('gulou')];
     await createScopedCoordinator(ctx.db, 'shenhe.coordinator@xiangyi.test', ['shen-he-xiezuo']);
     const scoped = await signIn(ctx.app, 'shenhe.coordinator@xiangyi.test', STAFF_PASSWORD);
 
@@ -131,17 +134,17 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
 
     const foreign = await scoped.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(mengzhuang.id) });
     expect(foreign.statusCode).toBe(404);
-    expect(parcel(order.orderId, mengzhuang.id).status).toBe('pending');
+    expect((await parcel(order.orderId, mengzhuang.id)).status).toBe('pending');
 
     const own = await scoped.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(gulou.id) });
     expect(own.statusCode).toBe(303);
-    expect(parcel(order.orderId, gulou.id).status).toBe('shipped');
-    expect(get<{ status: string }>(`SELECT status FROM orders WHERE id = ?`, order.orderId).status).toBe('paid');
+    expect((await parcel(order.orderId, gulou.id)).status).toBe('shipped');
+    expect((await get<{ status: string }>(sql`SELECT status FROM orders WHERE id = ${order.orderId}`)).status).toBe('paid');
   });
 
   it('refuses the order of another project as not found, and a post without the CSRF token', async () => {
     const order = await placePaidOrder(ctx, [{ slug: 'tiger-head-shoes', quantity: 1 }]);
-    const mengzhuang = village('mengzhuang');
+    const mengzhuang = await village('mengzhuang');
     await createScopedCoordinator(ctx.db, 'shenhe.coordinator@xiangyi.test', ['shen-he-xiezuo']);
     const scoped = await signIn(ctx.app, 'shenhe.coordinator@xiangyi.test', STAFF_PASSWORD);
     expect((await scoped.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(mengzhuang.id) })).statusCode).toBe(404);
@@ -152,7 +155,7 @@ describe('a coordinator shipping a village’s parcel on its behalf', () => {
 
     const secretary = await signIn(ctx.app, 'secretary.mengzhuang@xiangyi.test');
     expect((await secretary.post(`/coordinator/orders/${order.number}/ship`, { ...SHIP, villageId: String(mengzhuang.id) })).statusCode).toBe(403);
-    expect(parcel(order.orderId, mengzhuang.id).status).toBe('pending');
+    expect((await parcel(order.orderId, mengzhuang.id)).status).toBe('pending');
   });
 });
 
@@ -162,10 +165,15 @@ describe('villages nobody ships for', () => {
     expect((await coordinator.get('/coordinator')).body).not.toContain('data-unstaffed-villages');
 
     // 孟庄村's only secretary leaves (their account is disabled).
-    ctx.db.sqlite.prepare(`UPDATE users SET disabled = 1 WHERE email = 'secretary.mengzhuang@xiangyi.test'`).run();
-    const published = get<{ n: number }>(
-      `SELECT count(*) AS n FROM products p JOIN producers pr ON pr.id = p.producer_id JOIN villages v ON v.id = pr.village_id WHERE v.slug = 'mengzhuang' AND p.published = 1`,
-    ).n;
+    await writeOf(ctx.db, (tx) => tx.update(users).set({ disabled: true }).where(eq(users.email, 'secretary.mengzhuang@xiangyi.test')));
+    const published = (await rowOf(ctx.db, (tx) =>
+      tx
+        .select({ n: count() })
+        .from(products)
+        .innerJoin(producers, eq(producers.id, products.producerId))
+        .innerJoin(villages, eq(villages.id, producers.villageId))
+        .where(and(eq(villages.slug, 'mengzhuang'), eq(products.published, true))),
+    ))!.n;
     const console_ = await coordinator.get('/coordinator');
     expect(console_.body).toContain('data-unstaffed-villages');
     expect(console_.body).toContain(`<li>孟庄村（${published} 件上架商品）</li>`);
