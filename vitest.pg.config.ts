@@ -17,6 +17,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/coordinator/payout-approvals.test.ts',
   'tests/coordinator/projects.test.ts',
   'tests/coordinator/ship-on-behalf.test.ts',
+  'tests/coordinator/statements.test.ts',
   'tests/i18n/english.test.ts',
   'tests/ledger/attribution.test.ts',
   'tests/notifications/order-notices.test.ts',

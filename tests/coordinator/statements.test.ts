@@ -1,5 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sessions } from '../../src/accounts/schema.js';
+import { ledgerTransactions } from '../../src/ledger/schema.js';
+import { orders as orderTable } from '../../src/orders/schema.js';
 import { loadCjkFont } from '../../src/coordinator/statement-export.js';
 import { AppError } from '../../src/errors.js';
 import { createLedgerReports } from '../../src/ledger/ledger-reports.js';
@@ -8,6 +12,7 @@ import { checkLedger, createLedgerService } from '../../src/ledger/ledger-servic
 import { fenToYuanInput } from '../../src/money.js';
 import { formatDate, startOfDay } from '../../src/time.js';
 import { signIn, type TestBrowser } from '../helpers/auth.js';
+import { rowOf, rowsOf, writeOf } from '../helpers/db-query.js';
 import { placePaidOrder } from '../helpers/orders.js';
 import { approveNewestPayoutRequest } from '../helpers/payout-approvals.js';
 import { createScopedCoordinator, householdIdOf, STAFF_PASSWORD } from '../helpers/staff.js';
@@ -46,9 +51,15 @@ async function coordinator(): Promise<TestBrowser> {
  * Moves the test clock on by days while the coordinator stays at the desk: sessions are kept
  * fresh (staff sessions idle out after 2 hours), so nobody signs in dozens of times.
  */
-function advance(ms: number) {
+async function advance(ms: number) {
   ctx.clock.advance(ms);
-  ctx.db.sqlite.prepare(`UPDATE sessions SET last_seen_at = ?, expires_at = max(expires_at, ?)`).run(ctx.clock.now, ctx.clock.now + 3_600_000);
+  const until = ctx.clock.now + 3_600_000;
+  await writeOf(ctx.db, (tx) =>
+    tx.update(sessions).set({
+      lastSeenAt: ctx.clock.now,
+      expiresAt: sql`CASE WHEN ${sessions.expiresAt} > ${until} THEN ${sessions.expiresAt} ELSE ${until} END`,
+    }),
+  );
 }
 
 /** "¥1,234.50" / "-¥12.00" → fen. */
@@ -91,7 +102,7 @@ async function randomHistory(seed: number, steps: number) {
   const rng = random(seed);
   const orders: { number: string; orderId: number }[] = [];
   for (let i = 0; i < steps; i++) {
-    advance(rng.int(0, 6) * DAY + rng.int(0, 23) * 3_600_000);
+    await advance(rng.int(0, 6) * DAY + rng.int(0, 23) * 3_600_000);
     const action = i < 2 ? 'sale' : rng.pick(['sale', 'sale', 'refund', 'payout', 'payout', 'reverse'] as const);
     if (action === 'sale') {
       const items =
@@ -104,10 +115,9 @@ async function randomHistory(seed: number, steps: number) {
       orders.push(await placePaidOrder(ctx, items));
     } else if (action === 'refund') {
       const order = rng.pick(orders);
-      const row = ctx.db.sqlite.prepare(`SELECT total_fen AS total, refunded_fen AS refunded FROM orders WHERE id = ?`).get(order.orderId) as {
-        total: number;
-        refunded: number;
-      };
+      const row = (await rowOf(ctx.db, (tx) =>
+        tx.select({ total: orderTable.totalFen, refunded: orderTable.refundedFen }).from(orderTable).where(eq(orderTable.id, order.orderId)),
+      ))!;
       const left = row.total - row.refunded;
       if (left < 100) continue;
       const amount = rng.int(100, Math.min(left, 4000));
@@ -136,9 +146,10 @@ async function randomHistory(seed: number, steps: number) {
       // A payout above the approval threshold posts once a second coordinator approves it.
       if (response.headers.location?.toString().endsWith('#payout-requests')) expect((await approveNewestPayoutRequest(ctx)).statusCode).toBe(303);
     } else {
-      const open = ctx.db.sqlite
-        .prepare(`SELECT p.id FROM payouts p WHERE p.reverses_payout_id IS NULL AND NOT EXISTS (SELECT 1 FROM payouts r WHERE r.reverses_payout_id = p.id)`)
-        .all() as { id: number }[];
+      const open = await rowsOf<{ id: number }>(
+        ctx.db,
+        sql`SELECT p.id FROM payouts p WHERE p.reverses_payout_id IS NULL AND NOT EXISTS (SELECT 1 FROM payouts r WHERE r.reverses_payout_id = p.id)`,
+      );
       if (open.length === 0) continue;
       const response = await (await coordinator()).post(
         `/coordinator/payouts/${rng.pick(open).id}/reverse`,
@@ -158,7 +169,7 @@ describe('statement arithmetic', () => {
     const first = formatDate(ctx.clock.now);
     const rng = await randomHistory(seed, 22);
     const last = formatDate(ctx.clock.now);
-    const kinds = (ctx.db.sqlite.prepare(`SELECT DISTINCT kind FROM ledger_transactions`).all() as { kind: string }[]).map((k) => k.kind);
+    const kinds = (await rowsOf(ctx.db, (tx) => tx.selectDistinct({ kind: ledgerTransactions.kind }).from(ledgerTransactions))).map((k) => k.kind);
     expect(kinds).toEqual(expect.arrayContaining(['order_payment', 'refund', 'payout', 'payout_reversal']));
     const reports = createLedgerReports(ctx.db);
     const browser = await coordinator();
@@ -246,7 +257,7 @@ describe('the statement page', () => {
 describe('the statement CSV', () => {
   it('starts with the UTF-8 byte-order mark and has the columns, amounts in yuan and the Chinese intact', async () => {
     const order = await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    advance(3_600_000);
+    await advance(3_600_000);
     const browser = await coordinator();
     await browser.post(
       '/coordinator/payouts',
@@ -366,7 +377,7 @@ describe('a long statement, page by page', () => {
         ],
       });
       amounts.push(refund ? -fen : fen);
-      advance(60_000);
+      await advance(60_000);
     }
     return { amounts, from, to: formatDate(ctx.clock.now) };
   }
