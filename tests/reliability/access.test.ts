@@ -114,6 +114,11 @@ const f = {
   address: { own: 0, foreign: 0 } as Pair, // the buyer's saved address / the org buyer's
   spareAddress: { own: 0, foreign: 0 } as Pair, // the same again, for the delete route
   orderRequest: { own: 0, foreign: 0 } as Pair, // a buyer's open refund request about each paid order
+  // Paid orders of the org buyer's organisation (深贺协作 shiitake) / of another one (煤窑沟 honey), each with an issued invoice.
+  invoiced: { own: '', foreign: '' } as Pair<string>,
+  // Donation receipts of paid wish donations by visitors: 深贺协作 / another project; and the first donor's order token.
+  donationReceipt: { own: '', foreign: '' } as Pair<string>,
+  donationToken: '',
 };
 
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
@@ -277,6 +282,49 @@ async function setUpFixtures(): Promise<void> {
   );
   db.prepare(`UPDATE lots SET recalled_at = ?, recall_reason = '矩阵测试' WHERE code = 'MYG-HONEY-SPRING'`).run(now);
   f.recalledLot = { own: shiitakeLot, foreign: id(`SELECT id FROM lots WHERE code = 'MYG-HONEY-SPRING'`) };
+
+  // Invoice requests of organisations (as accepting a quote with an invoice leaves them), issued by the coordinator.
+  const invoiced = { own: await placePaidOrder(ctx, [{ slug: 'gulou-shiitake', quantity: 1 }]), foreign: foreignPaid };
+  for (const [s, orgId] of [
+    ['own', 1],
+    ['foreign', org2],
+  ] as const) {
+    db.prepare(`INSERT INTO invoice_requests (order_id, organization_id, title, tax_number, created_at) VALUES (?, ?, '单位', '81440304MC0A1B2C3J', ?)`).run(
+      invoiced[s].orderId,
+      orgId,
+      now,
+    );
+    f.invoiced[s] = invoiced[s].number;
+    const issued = await coordinator.postMultipart(
+      `/coordinator/invoices/${f.invoiced[s]}`,
+      { invoiceNumber: `FP-${s}`, invoiceDate: '2026-11-20' },
+      await jpegPhoto('file'),
+    );
+    expect(issued.statusCode, `fixture invoice (${s})`).toBe(303);
+  }
+  // Wish donations claimed by a visitor and marked paid: each gets its donation receipt.
+  const extraWish = await coordinator.postMultipart(
+    '/coordinator/wishes',
+    { projectId: String(f.project.own), childName: '小兰', childAge: '10', item: '一个书包', amount: '60', story: '要上学。', photoConsent: 'on' },
+    await jpegPhoto('photo'),
+  );
+  expect(extraWish.statusCode, 'fixture wish to donate').toBe(303);
+  const donated = {
+    own: id(`SELECT max(id) FROM wishes`),
+    foreign: id(`SELECT max(id) FROM wishes WHERE status = 'open' AND project_id <> ? AND id <> ?`, f.project.own, f.wish.foreign),
+  };
+  for (const s of ['own', 'foreign'] as const) {
+    const donor = newClient();
+    const claim = await donor.post(`/wishes/${donated[s]}/claim`, { name: '林晓', phone: '13800138001', paymentMethod: 'offline' });
+    const m = /^\/orders\/(XY-[0-9-]+)\?token=(.+)$/.exec(String(claim.headers.location ?? ''));
+    expect(claim.statusCode === 303 && m, `fixture donation (${s})`).toBeTruthy();
+    expect((await coordinator.post(`/coordinator/orders/${m![1]}/mark-paid`, { reference: `DON-${s}` })).statusCode).toBe(303);
+    f.donationReceipt[s] = db
+      .prepare(`SELECT r.number FROM donation_receipts r JOIN orders o ON o.id = r.order_id WHERE o.number = ?`)
+      .pluck()
+      .get(m![1]) as string;
+    if (s === 'own') f.donationToken = decodeURIComponent(m![2]!);
+  }
 }
 
 // ---------- The table: every route, who may use it, and what "own" means for it ----------
@@ -1178,6 +1226,61 @@ const ROUTES: RouteSpec[] = [
   },
   { method: 'GET', pattern: '/coordinator/invoices', allow: COORDINATORS, url: () => '/coordinator/invoices' },
   { method: 'GET', pattern: '/coordinator/invoices.csv', allow: COORDINATORS, url: () => '/coordinator/invoices.csv' },
+  {
+    method: 'GET',
+    pattern: '/coordinator/invoices/:number',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/invoices/${f.invoiced[side(t)]}`,
+  },
+  // Multipart, with an empty form: the request is looked up (in scope) before the form is read.
+  {
+    method: 'POST',
+    pattern: '/coordinator/invoices/:number',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/invoices/${f.invoiced[side(t)]}`,
+    multipart: true,
+    form: () => ({ invoiceNumber: '', invoiceDate: '' }),
+    ok: [422],
+  },
+  {
+    method: 'GET',
+    pattern: '/coordinator/invoices/:number/file',
+    allow: COORDINATORS,
+    scoped: ['scoped coordinator'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/coordinator/invoices/${f.invoiced[side(t)]}/file`,
+  },
+  // An organisation's buyers download its issued invoices; a buyer of no organisation finds none.
+  {
+    method: 'GET',
+    pattern: '/account/organization/invoices/:number/file',
+    allow: BUYERS,
+    scoped: ['org buyer'],
+    targets: OWN_FOREIGN,
+    url: (t) => `/account/organization/invoices/${f.invoiced[side(t)]}/file`,
+    special: (a) => (a === 'buyer' ? refused(404) : undefined),
+  },
+  // ----- donation receipts and audit exports -----
+  // The PDF: with the order's token, anyone; otherwise the coordinators of its project (the donor here is a visitor).
+  {
+    method: 'GET',
+    pattern: '/donation-receipts/:number/receipt.pdf',
+    allow: 'public',
+    targets: ['own', 'foreign', 'none'],
+    url: (t) =>
+      t === 'none'
+        ? `/donation-receipts/${f.donationReceipt.own}/receipt.pdf?token=${encodeURIComponent(f.donationToken)}`
+        : `/donation-receipts/${f.donationReceipt[side(t)]}/receipt.pdf`,
+    special: (a, t) => (t === 'none' || a === 'coordinator' || (a === 'scoped coordinator' && t === 'own') ? undefined : refused(404)),
+  },
+  { method: 'GET', pattern: '/coordinator/donation-receipts', allow: COORDINATORS, url: () => '/coordinator/donation-receipts' },
+  { method: 'GET', pattern: '/coordinator/donation-receipts.csv', allow: COORDINATORS, url: () => '/coordinator/donation-receipts.csv' },
+  { method: 'GET', pattern: '/coordinator/exports', allow: COORDINATORS, url: () => '/coordinator/exports' },
+  { method: 'GET', pattern: '/coordinator/exports/download', allow: COORDINATORS, url: () => '/coordinator/exports/download?kind=orders' },
   // ----- outlet staff -----
   { method: 'GET', pattern: '/outlet', allow: ['outlet staff'], url: () => '/outlet' },
   {

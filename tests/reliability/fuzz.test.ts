@@ -345,6 +345,9 @@ const fx = {
   photoId: 0,
   recalledLot: 0,
   address: 0,
+  invoiced: '', // a paid order of the org buyer's organisation with an issued invoice
+  donationReceipt: '', // the receipt of a visitor's paid wish donation, and the order's token
+  donationToken: '',
 };
 
 async function placeUnpaid(client: InjectClient, slug: string): Promise<{ number: string; token: string }> {
@@ -434,6 +437,30 @@ beforeAll(async () => {
   // The tea lot the paid tea orders came from, recalled (as the secretary's recall leaves it).
   db.sqlite.prepare(`UPDATE lots SET recalled_at = ?, recall_reason = '抽检' WHERE code = 'MM-TEA-MINGQIAN'`).run(now);
   fx.recalledLot = db.sqlite.prepare(`SELECT id FROM lots WHERE code = 'MM-TEA-MINGQIAN'`).pluck().get() as number;
+  // The trade union's invoice request on a paid order (as accepting a quote leaves it), issued by the coordinator.
+  fx.invoiced = fx.paidOrders[2]!;
+  db.sqlite
+    .prepare(
+      `INSERT INTO invoice_requests (order_id, organization_id, title, tax_number, created_at) VALUES ((SELECT id FROM orders WHERE number = ?), 1, '深圳市福田区总工会', '81440304MC0A1B2C3J', ?)`,
+    )
+    .run(fx.invoiced, now);
+  const issued = await coordinator.postMultipart(
+    `/coordinator/invoices/${fx.invoiced}`,
+    { invoiceNumber: 'FP-FUZZ', invoiceDate: '2026-11-20' },
+    await jpegPhoto('file'),
+  );
+  expect(issued.statusCode, 'fixture invoice').toBe(303);
+  // A visitor's wish donation, marked paid: it gets its donation receipt.
+  const wish = db.sqlite.prepare(`SELECT max(id) FROM wishes WHERE status = 'open' AND id <> ?`).pluck().get(fx.wishOpen) as number;
+  const claim = await newClient().post(`/wishes/${wish}/claim`, { name: '林晓', phone: '13800138001', paymentMethod: 'offline' });
+  const claimed = /^\/orders\/(XY-[0-9-]+)\?token=(.+)$/.exec(String(claim.headers.location ?? ''));
+  if (!claimed) throw new Error(`wish claim failed: ${claim.statusCode}`);
+  expect((await coordinator.post(`/coordinator/orders/${claimed[1]}/mark-paid`, { reference: 'FUZZ-DONATION' })).statusCode).toBe(303);
+  fx.donationReceipt = db.sqlite
+    .prepare(`SELECT r.number FROM donation_receipts r JOIN orders o ON o.id = r.order_id WHERE o.number = ?`)
+    .pluck()
+    .get(claimed[1]) as string;
+  fx.donationToken = decodeURIComponent(claimed[2]!);
 }, 120_000);
 
 afterAll(async () => {
@@ -859,6 +886,37 @@ const FUZZ_ROUTES: FuzzRoute[] = [
   { method: 'GET', pattern: '/coordinator/wishes/:id', as: 'coordinator', params: () => ({ id: ids(1, 4) }), query: LANG },
   { method: 'GET', pattern: '/coordinator/invoices', as: 'coordinator', query: { period: '2025-01', lang: 'en' } },
   { method: 'GET', pattern: '/coordinator/invoices.csv', as: 'coordinator', query: { period: '2025-01', lang: 'en' } },
+  { method: 'GET', pattern: '/coordinator/invoices/:number', as: 'coordinator', params: () => ({ number: [fx.invoiced, fx.paidOrders[1]!] }), query: LANG },
+  { method: 'GET', pattern: '/coordinator/invoices/:number/file', as: 'coordinator', params: () => ({ number: [fx.invoiced] }), query: LANG },
+  {
+    method: 'GET',
+    pattern: '/account/organization/invoices/:number/file',
+    as: 'org buyer',
+    params: () => ({ number: [fx.invoiced, fx.paidOrders[1]!] }),
+    query: LANG,
+  },
+  {
+    method: 'GET',
+    pattern: '/donation-receipts/:number/receipt.pdf',
+    as: 'visitor',
+    params: () => ({ number: [fx.donationReceipt] }),
+    // The donor's link: the token is made in beforeAll, read when the route's inputs are generated.
+    query: {
+      get token() {
+        return fx.donationToken;
+      },
+      lang: 'en',
+    },
+  },
+  { method: 'GET', pattern: '/coordinator/donation-receipts', as: 'coordinator', query: { from: '2025-01-01', to: '2025-01-31', lang: 'en' } },
+  { method: 'GET', pattern: '/coordinator/donation-receipts.csv', as: 'coordinator', query: { from: '2025-01-01', to: '2025-01-31', lang: 'en' } },
+  { method: 'GET', pattern: '/coordinator/exports', as: 'coordinator', query: LANG },
+  {
+    method: 'GET',
+    pattern: '/coordinator/exports/download',
+    as: 'coordinator',
+    query: { kind: 'orders', from: '2025-01-01', to: '2025-01-31', private: '1', lang: 'en' },
+  },
   {
     method: 'GET',
     pattern: '/admin/audit',
@@ -987,6 +1045,14 @@ const FUZZ_ROUTES: FuzzRoute[] = [
     multipart: true,
     params: () => ({ id: ids(1, 2) }),
     form: () => ({ note: '已送到' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/coordinator/invoices/:number',
+    as: 'coordinator',
+    multipart: true,
+    params: () => ({ number: [fx.invoiced, fx.paidOrders[1]!] }),
+    form: () => ({ invoiceNumber: 'FP-FUZZ-2', invoiceDate: '2026-11-21' }),
   },
   {
     method: 'POST',
