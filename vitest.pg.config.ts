@@ -22,9 +22,6 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/ledger/attribution.test.ts',
   'tests/notifications/order-notices.test.ts',
   'tests/orders/after-sale.test.ts',
-  'tests/payments/settlement-fee.test.ts',
-  'tests/plugins/language-negotiation.test.ts',
-  'tests/secretary/consent.test.ts',
   'tests/orders/checkout.test.ts',
   'tests/orders/holds.test.ts',
   'tests/orders/lifecycle.test.ts',
@@ -32,6 +29,7 @@ export const HTTP_FILES_ON_POSTGRES: string[] = [
   'tests/payments/stripe.test.ts',
   'tests/plugins/language-negotiation.test.ts',
   'tests/plugins/request-log.test.ts',
+  'tests/secretary/consent.test.ts',
   'tests/secretary/console.test.ts',
   'tests/views/console-tables.test.ts',
 ];

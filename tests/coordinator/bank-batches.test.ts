@@ -23,8 +23,8 @@ let today: string;
 beforeEach(async () => {
   ctx = await createTestApp();
   coordinator = await signIn(ctx.app, 'coordinator@xiangyi.test');
-  wang = householdIdOf(ctx.db, '王秀兰');
-  qin = householdIdOf(ctx.db, '覃美玲');
+  wang = await householdIdOf(ctx.db, '王秀兰');
+  qin = await householdIdOf(ctx.db, '覃美玲');
   today = formatDate(ctx.clock.now);
   await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
   await placePaidOrder(ctx, [{ slug: 'gulou-shiitake', quantity: 2 }]);

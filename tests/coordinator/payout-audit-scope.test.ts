@@ -37,7 +37,7 @@ const lastId = (table: string) => ctx.db.sqlite.prepare(`SELECT max(id) FROM ${t
 
 /** A bank-transfer payout above the threshold, asked for by `by` and approved by `approver`: the request's and the payout's ids. */
 async function approvedPayout(realName: string, amount: string, by: TestBrowser, approver: TestBrowser) {
-  const householdId = householdIdOf(ctx.db, realName);
+  const householdId = await householdIdOf(ctx.db, realName);
   const asked = await by.post(
     '/coordinator/payouts',
     { householdId: String(householdId), amount, method: 'bank_transfer', reference: '', paidOn: today },

@@ -86,6 +86,6 @@ describe('a buyer’s personal data', { timeout: 120_000 }, () => {
     expect(server.db.sqlite.prepare(`SELECT count(*) FROM users WHERE email = ?`).pluck().get(BUYER)).toBe(0);
     await page.goto('/account/orders');
     expect(new URL(page.url()).pathname).toBe('/login');
-    expectLedgerSound(server.db);
+    await expectLedgerSound(server.db);
   });
 });

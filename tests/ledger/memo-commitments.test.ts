@@ -51,7 +51,7 @@ describe('memo commitments', () => {
     expect(row(again.id).memo).not.toBe(row(named.id).memo);
     expect(row(plain.id).memo).toBe('stripe cs_test_1');
     expect(words(plain.id)).toBeUndefined();
-    expectLedgerSound(db);
+    await expectLedgerSound(db);
   });
 
   it('erases the words of a payout’s postings and leaves every hash and the chain as they were', async () => {
@@ -66,6 +66,6 @@ describe('memo commitments', () => {
     expect(words(other.id)?.text).toBe('payout 王秀兰');
     // Erasing again finds nothing more to erase.
     expect(await db.uow.write((tx) => ledger.eraseMemoTextsIn(tx, { payoutIds: [payoutId] }))).toBe(0);
-    expectLedgerSound(db);
+    await expectLedgerSound(db);
   });
 });

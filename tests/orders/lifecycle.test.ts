@@ -1,5 +1,4 @@
-import { eq, type SQL, sql } from 'drizzle-orm';
-import { households } from '../../src/villages/schema.js';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditService } from '../../src/audit/audit-service.js';
 import { createLedgerService } from '../../src/ledger/ledger-service.js';
@@ -7,7 +6,7 @@ import { formatFen, splitLargestRemainder } from '../../src/money.js';
 import { createOrdersService } from '../../src/orders/orders-service.js';
 import { anonymous, signIn, type TestBrowser } from '../helpers/auth.js';
 import { expectLedgerSound } from '../helpers/ledger.js';
-import { rowOf, rowsOf, writeOf } from '../helpers/db-query.js';
+import { rowOf, rowsOf } from '../helpers/db-query.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { withdrawConsentOf } from '../helpers/consent.js';
 

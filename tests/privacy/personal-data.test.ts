@@ -290,7 +290,7 @@ describe('a household’s request through its first secretary', () => {
     expect(cellsContaining('王秀兰')).toEqual(['payouts.reference']);
     expect(ctx.db.sqlite.prepare(`SELECT id, amount_fen, household_id FROM payouts WHERE household_id = ?`).all(wang)).toEqual(payoutsBefore);
     expect(balances()).toEqual(ledgerBefore);
-    expectLedgerSound(ctx.db);
+    await expectLedgerSound(ctx.db);
     const actions = ctx.db.sqlite
       .prepare(`SELECT action FROM audit_log WHERE entity_type = 'household' AND entity_id = ? ORDER BY id`)
       .pluck()
