@@ -86,7 +86,7 @@ describe('a coordinator paying a household', () => {
 
   it('sends 王秀兰’s bank transfer in the day’s bank batch and marks it paid from the bank’s returned statement', async () => {
     await placePaidOrder(server, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
-    const wang = householdIdOf(server.db, '王秀兰');
+    const wang = await householdIdOf(server.db, '王秀兰');
     await page.goto('/login');
     await page.getByLabel('电子邮箱').fill('coordinator@xiangyi.test');
     await page.getByLabel('密码').fill('xiangyi-demo');

@@ -187,7 +187,7 @@ describe('a buyer deleting their data', () => {
       .prepare(`SELECT number, status, total_fen, refunded_fen, subtotal_fen FROM orders WHERE number IN (?, ?) ORDER BY number`)
       .all(kept, refunded);
     const ledgerBefore = balances();
-    const transactionsBefore = expectLedgerSound(ctx.db);
+    const transactionsBefore = await expectLedgerSound(ctx.db);
     // The refund's reason is kept beside the hash chain, which holds only a commitment to it.
     expect(cellsContaining(ME.name)).toContain('ledger_memo_texts.text');
     expect(cellsContaining(ME.name)).not.toContain('ledger_transactions.memo');
@@ -205,7 +205,7 @@ describe('a buyer deleting their data', () => {
         .all(kept, refunded),
     ).toEqual(figures);
     expect(balances()).toEqual(ledgerBefore);
-    expect(expectLedgerSound(ctx.db)).toBe(transactionsBefore);
+    expect(await expectLedgerSound(ctx.db)).toBe(transactionsBefore);
     const check = ledgerCheckCommand(ctx.dbPath);
     expect(check.out).toMatch(/ledger ok: \d+ transactions/);
     expect(check.status).toBe(0);
@@ -238,7 +238,7 @@ describe('a buyer deleting their data', () => {
 
 describe('a household’s request through its first secretary', () => {
   it('is handled by its own village’s secretary: export and erasure, audit-logged, payouts and ledger kept', async () => {
-    const wang = householdIdOf(ctx.db, '王秀兰');
+    const wang = await householdIdOf(ctx.db, '王秀兰');
     await placePaidOrder(ctx, [{ slug: 'meiyaogou-honey', quantity: 2 }]);
     const paid = await coordinator.post(
       '/coordinator/payouts',
@@ -300,7 +300,7 @@ describe('a household’s request through its first secretary', () => {
   });
 
   it('is refused (403) to the secretary of another village, and to a coordinator, changing nothing', async () => {
-    const wang = householdIdOf(ctx.db, '王秀兰');
+    const wang = await householdIdOf(ctx.db, '王秀兰');
     const other = await signIn(ctx.app, 'secretary.gulou@xiangyi.test');
     expect((await other.get(`/secretary/households/${wang}/data`)).statusCode).toBe(403);
     expect((await other.get(`/secretary/households/${wang}/data.json`)).statusCode).toBe(403);
