@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/catalogue.js';
 import { translate, type MessageKey } from '../../src/i18n/i18n.js';
 import { anonymous, csrfTokenIn, signIn, type TestBrowser } from '../helpers/auth.js';
+import { rowOf } from '../helpers/db-query.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 
 /** Chinese (full-width) punctuation: ，。：；！？（）、「」《》 and the ideographic space. */
@@ -166,10 +168,10 @@ describe('English pages of the demo', () => {
     const list = await coordinator.get('/coordinator/projects');
     expect(list.body).toContain('<td>China Welfare Lottery charity fund</td>');
     expect(list.body).not.toContain('福彩公益金');
-    const id = ctx.db.sqlite.prepare(`SELECT id FROM projects WHERE slug = 'xiaoji-kuaipao'`).pluck().get() as number;
+    const id = (await rowOf<{ id: number }>(ctx.db, sql`SELECT id FROM projects WHERE slug = 'xiaoji-kuaipao'`))!.id;
     const form = await coordinator.get(`/coordinator/projects/${id}`);
     expect(form.body).toContain('name="fundingSourceEn"');
-    const project = ctx.db.sqlite.prepare(`SELECT * FROM projects WHERE id = ?`).get(id) as Record<string, string | number | null>;
+    const project = (await rowOf<Record<string, string | number | null>>(ctx.db, sql`SELECT * FROM projects WHERE id = ${id}`))!;
     const saved = await coordinator.post(
       `/coordinator/projects/${id}`,
       {
