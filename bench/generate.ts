@@ -643,17 +643,19 @@ export async function generateScaleDatabase(path: string, scale: Scale, log: (ms
   );
   if (entryCount < scale.minEntries) log(`WARNING: only ${entryCount} ledger entries, fewer than the ${scale.minEntries} asked for`);
 
-  // Back to the pragmas the application runs with.
-  s.pragma('journal_mode = WAL');
-  s.pragma('synchronous = FULL');
-  s.pragma('wal_checkpoint(TRUNCATE)');
+  // Back to the pragmas the application runs with, on a connection of its own: the bulk
+  // connection's statements (triggers' included) may still hold the schema, which refuses a change
+  // of journal mode ("database table is locked").
+  db.close();
+  const reopened = openDatabase(path);
+  reopened.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const totalMs = performance.now() - started;
 
   const verifyStarted = performance.now();
-  const check = await checkLedger(db);
+  const check = await checkLedger(reopened);
   const verifyMs = performance.now() - verifyStarted;
   if (check.problems.length) throw new Error(`generated ledger fails checkLedger: ${JSON.stringify(check.problems.slice(0, 3))}`);
-  db.close();
+  reopened.close();
 
   const [busiestId, busiestEntries] = [...householdEntries.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
   return {
