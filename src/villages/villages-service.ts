@@ -150,6 +150,43 @@ export function createVillagesService(db: Database_, deps: VillagesDeps) {
   const readPublicHouseholds = (tx: Tx, ids: readonly number[]) => publicHouseholds(tx, ids);
   const readPublicStories = (tx: Tx, producerId: number) => publicStoriesOfProducer(tx, producerId);
 
+  /**
+   * A consent record (what was agreed, or a withdrawal), how it was given and by whom, in the
+   * caller's unit of work, audit-logged with what it replaces.
+   */
+  function* addConsent(
+    tx: Tx,
+    actor: CurrentUser,
+    householdId: number,
+    how: Pick<WithdrawalForm, 'method' | 'witnessName' | 'givenOn'>,
+    scan: EncodedImage | null,
+    address: string | null,
+    items: { withdrawn: boolean; namePublic: boolean; storyPublic: boolean; photoPublic: boolean },
+  ): Query<number> {
+    const record = {
+      householdId,
+      ...items,
+      method: how.method,
+      formMediaId: scan ? yield* deps.media.addEvidence(tx, scan) : null,
+      witnessName: how.method === 'verbal' ? how.witnessName : null,
+      givenOn: how.givenOn,
+      recordedByUserId: actor.id,
+      recordedAt: clock(),
+    };
+    const before = yield* latestConsent(tx, householdId);
+    const consentId = yield* insertConsent(tx, record);
+    yield* audit.add(tx, {
+      userId: actor.id,
+      action: items.withdrawn ? 'household.consent_withdraw' : 'household.consent_record',
+      entityType: 'household',
+      entityId: householdId,
+      before: before ? consentSummary(before) : null,
+      after: consentSummary(record),
+      address,
+    });
+    return consentId;
+  }
+
   return {
     readVillageNames,
     readPublicHouseholds,
@@ -248,32 +285,12 @@ export function createVillagesService(db: Database_, deps: VillagesDeps) {
         if (form.storyPublic && !household.publicStoryZh?.trim()) {
           throw new AppError('validation', 'consent_needs_story', undefined, { fields: { storyPublic: 'consent_needs_story' } });
         }
-        const formMediaId = encoded ? yield* deps.media.addEvidence(tx, encoded) : null;
-        const record = {
-          householdId: id,
+        return yield* addConsent(tx, actor, id, form, encoded, address, {
           withdrawn: false,
           namePublic: form.namePublic,
           storyPublic: form.storyPublic,
           photoPublic: form.photoPublic,
-          method: form.method,
-          formMediaId,
-          witnessName: form.method === 'verbal' ? form.witnessName : null,
-          givenOn: form.givenOn,
-          recordedByUserId: actor.id,
-          recordedAt: clock(),
-        };
-        const before = yield* latestConsent(tx, id);
-        const consentId = yield* insertConsent(tx, record);
-        yield* audit.add(tx, {
-          userId: actor.id,
-          action: 'household.consent_record',
-          entityType: 'household',
-          entityId: id,
-          before: before ? consentSummary(before) : null,
-          after: consentSummary(record),
-          address,
         });
-        return consentId;
       });
     },
 
@@ -283,32 +300,7 @@ export function createVillagesService(db: Database_, deps: VillagesDeps) {
       const encoded = await encodeScan(form.method, scan);
       return db.uow.write(function* (tx) {
         yield* consentHousehold(tx, actor, id);
-        const formMediaId = encoded ? yield* deps.media.addEvidence(tx, encoded) : null;
-        const record = {
-          householdId: id,
-          withdrawn: true,
-          namePublic: false,
-          storyPublic: false,
-          photoPublic: false,
-          method: form.method,
-          formMediaId,
-          witnessName: form.method === 'verbal' ? form.witnessName : null,
-          givenOn: form.givenOn,
-          recordedByUserId: actor.id,
-          recordedAt: clock(),
-        };
-        const before = yield* latestConsent(tx, id);
-        const consentId = yield* insertConsent(tx, record);
-        yield* audit.add(tx, {
-          userId: actor.id,
-          action: 'household.consent_withdraw',
-          entityType: 'household',
-          entityId: id,
-          before: before ? consentSummary(before) : null,
-          after: consentSummary(record),
-          address,
-        });
-        return consentId;
+        return yield* addConsent(tx, actor, id, form, encoded, address, { withdrawn: true, namePublic: false, storyPublic: false, photoPublic: false });
       });
     },
 
