@@ -199,6 +199,27 @@ export function loadCjkFont(candidates: readonly CjkFont[] = CJK_FONT_CANDIDATES
 }
 
 /**
+ * A pdfkit document writing with the CJK font, and the PDF's bytes once it is ended. pdfkit is
+ * loaded on the first PDF, not at start-up.
+ */
+export async function cjkPdf(
+  options: PDFKit.PDFDocumentOptions,
+  font: { data: Buffer; family: string },
+): Promise<{ doc: PDFKit.PDFDocument; done: Promise<Buffer> }> {
+  const { default: PDFDocument } = await import('pdfkit');
+  const doc = new PDFDocument(options);
+  doc.registerFont('cjk', font.data, font.family);
+  doc.font('cjk');
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  return { doc, done };
+}
+
+/**
  * The statement as an A4 PDF with an embedded (subset) CJK font, for printing and signing. `anchor`
  * is the ledger's head when it was made (count and hash), so a printed statement is also a
  * checkpoint of the chain that can be checked later.
@@ -209,22 +230,15 @@ export async function statementPdf(
   font: { data: Buffer; family: string },
   anchor: string | null = null,
 ): Promise<Buffer> {
-  // pdfkit is loaded on the first PDF, not at start-up.
-  const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    bufferPages: true,
-    info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') },
-  });
-  doc.registerFont('cjk', font.data, font.family);
-  doc.font('cjk');
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = await cjkPdf(
+    {
+      size: 'A4',
+      margin: 48,
+      bufferPages: true,
+      info: { Title: `${t('statement.title')} ${s.household.realName} ${s.from}–${s.to}`, Author: t('site.name') },
+    },
+    font,
+  );
 
   const left = doc.page.margins.left;
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;

@@ -1,7 +1,7 @@
 import type { CurrentUser } from '../accounts/session-service.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Clock } from '../clock.js';
-import { loadCjkFont } from '../coordinator/statement-export.js';
+import { cjkPdf, loadCjkFont } from '../coordinator/statement-export.js';
 import type { Database_ } from '../db/client.js';
 import type { Tx } from '../db/unit-of-work.js';
 import { AppError } from '../errors.js';
@@ -127,18 +127,10 @@ export function createDonationReceipts(db: Database_, deps: { clock: Clock; audi
 export type DonationReceipts = ReturnType<typeof createDonationReceipts>;
 
 async function receiptPdf(r: PresentedReceipt, t: Translator): Promise<Buffer> {
-  const font = loadCjkFont();
-  // pdfkit is loaded on the first PDF, not at start-up.
-  const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({ size: 'A5', layout: 'landscape', margin: 40, info: { Title: `${t('donation.title')} ${r.number}`, Author: t('site.name') } });
-  doc.registerFont('cjk', font.data, font.family);
-  doc.font('cjk');
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, done } = await cjkPdf(
+    { size: 'A5', layout: 'landscape', margin: 40, info: { Title: `${t('donation.title')} ${r.number}`, Author: t('site.name') } },
+    loadCjkFont(),
+  );
   const left = doc.page.margins.left;
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
   doc.fontSize(18).text(`${t('site.name')} · ${t('donation.title')}`, { align: 'center' });
